@@ -1,0 +1,27 @@
+// `npm run bench`: tfjs-torch's kernels timed side by side with tfjs's built-in ops and with
+// onnxruntime-node running PyTorch's ONNX export of the same work, in one process.
+// Usage: npm run bench [-- family ...]   (families: see SECTIONS)
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import '../src/index.js';
+
+const SECTIONS: Record<string, () => Promise<void>> = {
+};
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
+  console.log(`# tfjs-torch bench (node ${process.version}, tfjs ${tf.version_core}, backend ${
+      tf.getBackend()})`);
+  for (const name of names) {
+    const section = SECTIONS[name];
+    if (section == null) throw new Error(`unknown bench section ${name}`);
+    await section();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+// Every cpu kernel of tfjs-torch, registered by the main entry point (src/index.ts).
+import type {KernelConfig} from '@tensorflow/tfjs-core';
+
+import {interpolateConfig} from './Interpolate.js';
+import {interpolateGradConfig} from './InterpolateGrad.js';
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
+import {pixelShuffleConfig} from './PixelShuffle.js';
+import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
+import {normalizeConfig} from './Normalize.js';
+import {denormalizeConfig} from './Denormalize.js';
+
+export const cpuKernelConfigs: KernelConfig[] = [
+  interpolateConfig,
+  interpolateGradConfig,
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
+  pixelShuffleConfig,
+  pixelUnshuffleConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
+  normalizeConfig,
+  denormalizeConfig,
+];

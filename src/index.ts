@@ -1,0 +1,12 @@
+// tfjs-torch: PyTorch's upsampling and inverse ops for TensorFlow.js.
+// Importing this module registers the cpu kernels and every gradient.
+import {cpuKernelConfigs} from '../kernels/cpu/index.js';
+import {gradConfigs} from './gradients/index.js';
+import {registerGradientsOnce, registerKernelsOnce} from './util/register.js';
+
+export * from './ops/index.js';
+export * as kernelNames from './kernel_names.js';
+export type {DataFormat, InterpolateMode} from './kernel_names.js';
+
+registerKernelsOnce(cpuKernelConfigs);
+registerGradientsOnce(gradConfigs);

@@ -1,0 +1,167 @@
+// Kernel names and the shapes of their inputs and attributes, declared once for every backend.
+//
+// An op (src/ops) resolves and checks user arguments, then calls ENGINE.runKernel with one of
+// these names. Attributes are always fully resolved: per-spatial-axis arrays have one entry per
+// spatial dim, sizes are final, so a kernel never re-derives a user-facing default.
+import type {NamedAttrMap, NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
+
+export type DataFormat = 'channelsLast'|'channelsFirst';
+
+// ---- interpolate -------------------------------------------------------------------------------
+export const Interpolate = 'TorchInterpolate';
+export const InterpolateGrad = 'TorchInterpolateGrad';
+
+export type InterpolateMode =
+    'nearest'|'nearest-exact'|'linear'|'bilinear'|'bicubic'|'trilinear'|'area';
+
+export interface InterpolateInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface InterpolateGradInputs extends NamedTensorInfoMap {
+  dy: TensorInfo;
+}
+export interface InterpolateAttrs {
+  mode: InterpolateMode;
+  /** Input spatial sizes, one per spatial dim (needed by the gradient kernel). */
+  inSize: number[];
+  /** Output spatial sizes, one per spatial dim. */
+  outSize: number[];
+  alignCorners: boolean;
+  /**
+   * The scale PyTorch samples with, per spatial dim: the user's scaleFactor when one was given
+   * and recomputeScaleFactor is false, else null (meaning in/out is used).
+   */
+  scales: Array<number|null>;
+  antialias: boolean;
+  dataFormat: DataFormat;
+}
+
+// ---- transposed convolution --------------------------------------------------------------------
+export const ConvTranspose = 'TorchConvTranspose';
+/** Gradient of ConvTranspose with respect to x: a plain strided (grouped, dilated) convolution. */
+export const ConvTransposeBackpropInput = 'TorchConvTransposeBackpropInput';
+/** Gradient of ConvTranspose with respect to the weight. */
+export const ConvTransposeBackpropFilter = 'TorchConvTransposeBackpropFilter';
+
+export interface ConvTransposeInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  /** PyTorch layout: [inChannels, outChannels / groups, ...kernel]. */
+  weight: TensorInfo;
+  /** [outChannels], optional. */
+  bias?: TensorInfo;
+}
+export interface ConvTransposeBackpropInputInputs extends NamedTensorInfoMap {
+  dy: TensorInfo;
+  weight: TensorInfo;
+}
+export interface ConvTransposeBackpropFilterInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  dy: TensorInfo;
+}
+export interface ConvTransposeAttrs {
+  stride: number[];
+  padding: number[];
+  /** Already resolved from outputSize when the user gave one. */
+  outputPadding: number[];
+  dilation: number[];
+  groups: number;
+  dataFormat: DataFormat;
+}
+export interface ConvTransposeBackpropInputAttrs extends ConvTransposeAttrs {
+  /** Full shape of x, in the given dataFormat. */
+  xShape: number[];
+}
+export interface ConvTransposeBackpropFilterAttrs extends ConvTransposeAttrs {
+  /** Full weight shape, PyTorch layout. */
+  weightShape: number[];
+}
+
+// ---- pixel shuffle -----------------------------------------------------------------------------
+export const PixelShuffle = 'TorchPixelShuffle';
+export const PixelUnshuffle = 'TorchPixelUnshuffle';
+
+export interface PixelShuffleInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface PixelShuffleAttrs {
+  upscaleFactor: number;
+  dataFormat: DataFormat;
+}
+export interface PixelUnshuffleAttrs {
+  downscaleFactor: number;
+  dataFormat: DataFormat;
+}
+
+// ---- max pooling with indices, unpooling -------------------------------------------------------
+/** Outputs [values, indices]; indices int32, flat offset inside one (batch, channel) plane. */
+export const MaxPoolWithIndices = 'TorchMaxPoolWithIndices';
+/** Gradient of MaxPoolWithIndices: dy scattered (summed) into the input plane at indices. */
+export const MaxPoolWithIndicesGrad = 'TorchMaxPoolWithIndicesGrad';
+/** Writes x into a zero output plane at indices. */
+export const MaxUnpool = 'TorchMaxUnpool';
+/** Gradient of MaxUnpool: dy gathered from the output plane at indices. */
+export const MaxUnpoolGrad = 'TorchMaxUnpoolGrad';
+
+export interface MaxPoolWithIndicesInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface MaxPoolWithIndicesAttrs {
+  kernelSize: number[];
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+  ceilMode: boolean;
+  dataFormat: DataFormat;
+}
+export interface MaxPoolWithIndicesGradInputs extends NamedTensorInfoMap {
+  dy: TensorInfo;
+  indices: TensorInfo;
+}
+export interface MaxPoolWithIndicesGradAttrs {
+  /** Input spatial sizes, one per spatial dim. */
+  inSize: number[];
+  dataFormat: DataFormat;
+}
+export interface MaxUnpoolInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  indices: TensorInfo;
+}
+export interface MaxUnpoolAttrs {
+  /** Output spatial sizes, one per spatial dim (already resolved). */
+  outSize: number[];
+  dataFormat: DataFormat;
+}
+export interface MaxUnpoolGradInputs extends NamedTensorInfoMap {
+  dy: TensorInfo;
+  indices: TensorInfo;
+}
+export interface MaxUnpoolGradAttrs {
+  dataFormat: DataFormat;
+}
+
+// ---- normalize ---------------------------------------------------------------------------------
+export const Normalize = 'TorchNormalize';
+export const Denormalize = 'TorchDenormalize';
+
+export interface NormalizeInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface NormalizeAttrs {
+  /** One entry per channel. */
+  mean: number[];
+  /** One entry per channel, none zero. */
+  std: number[];
+  dataFormat: DataFormat;
+}
+
+/** Every kernel this package defines, for backends to check their coverage against. */
+export const ALL_KERNEL_NAMES = [
+  Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
+  ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
+  MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize,
+] as const;
+
+/** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */
+export function asAttrs<T extends object>(attrs: T): NamedAttrMap {
+  return attrs as unknown as NamedAttrMap;
+}

@@ -1,0 +1,53 @@
+// Where batch, channel and spatial dims sit for each dataFormat. Kernels address memory through
+// these strides, so one loop body serves both layouts.
+import type {DataFormat} from '../kernel_names.js';
+
+export interface Layout {
+  batch: number;
+  channels: number;
+  /** Spatial sizes, outermost first (D, H, W). */
+  spatial: number[];
+  /** Product of the spatial sizes: the size of one (batch, channel) plane. */
+  planeSize: number;
+  /** Flat-index stride between consecutive channels. */
+  channelStride: number;
+  /** Flat-index stride between consecutive batch entries. */
+  batchStride: number;
+  /** Flat-index stride of one step in the flattened plane (1 channelsFirst, C channelsLast). */
+  planeStride: number;
+}
+
+export function layoutOf(shape: readonly number[], dataFormat: DataFormat): Layout {
+  const batch = shape[0];
+  const channelsLast = dataFormat === 'channelsLast';
+  const channels = channelsLast ? shape[shape.length - 1] : shape[1];
+  const spatial = channelsLast ? shape.slice(1, -1) : shape.slice(2);
+  const planeSize = spatial.reduce((a, b) => a * b, 1);
+  return {
+    batch,
+    channels,
+    spatial,
+    planeSize,
+    channelStride: channelsLast ? 1 : planeSize,
+    batchStride: channels * planeSize,
+    planeStride: channelsLast ? channels : 1,
+  };
+}
+
+/** Full tensor shape from batch, channels and spatial sizes. */
+export function shapeOf(
+    batch: number, channels: number, spatial: readonly number[], dataFormat: DataFormat): number[] {
+  return dataFormat === 'channelsLast' ? [batch, ...spatial, channels] :
+                                         [batch, channels, ...spatial];
+}
+
+/** The axis holding channels. */
+export function channelAxis(rank: number, dataFormat: DataFormat): number {
+  return dataFormat === 'channelsLast' ? rank - 1 : 1;
+}
+
+/** Axes of the spatial dims, outermost first. */
+export function spatialAxes(rank: number, dataFormat: DataFormat): number[] {
+  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  return Array.from({length: rank - 2}, (_, i) => first + i);
+}

@@ -1,0 +1,16 @@
+// Mocha setup for Node: loads the backends this run tests and tfjs-torch's kernels for them.
+// TFJS_TORCH_BACKENDS (comma separated, default "cpu") picks the backends; "tensorflow" needs
+// tfjs-node built by scripts/setup-tfjs-node.sh.
+import '@tensorflow/tfjs-backend-cpu';
+import '../src/index.js';
+import {setTestBackends} from './util.js';
+
+const wanted = (process.env.TFJS_TORCH_BACKENDS ?? 'cpu').split(',').map((s) => s.trim())
+                   .filter((s) => s.length > 0);
+if (wanted.includes('tensorflow')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-node');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../src/node.js');
+}
+setTestBackends(wanted);
