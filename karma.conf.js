@@ -1,0 +1,78 @@
+// Karma config for the browser run: mocha + chai in headless Chromium, WebGL2 from SwiftShader.
+//
+// The bundle (.cache/browser/tests.js, made by scripts/bundle-browser-tests.mjs) holds the same
+// test/*.test.ts files as the Node run. One karma start runs one entry of RUNS, picked by the
+// environment variable TFJS_TORCH_BROWSER_RUN (default 'webgl'); scripts/test-browser.mjs runs
+// them all in turn (`npm run test:browser`). Each run is a fresh browser, so flags that the
+// webgl backend reads only when it is created take effect.
+//
+// Chromium flags: --disable-gpu turns off the hardware GPU process path only; WebGL2 is then
+// served by ANGLE on SwiftShader (Vulkan). --use-angle=swiftshader picks that path explicitly
+// and --enable-unsafe-swiftshader keeps it allowed in Chromium versions that no longer fall back
+// to SwiftShader for WebGL on their own. Checked with Debian's Chromium 156: WebGL 2.0,
+// MAX_TEXTURE_SIZE 8192, EXT_color_buffer_float (float32 render targets) available.
+// --remote-debugging-port is not passed (karma's ChromeHeadless launcher would add a fixed 9222,
+// which collides when two runs share a machine); karma-chrome-launcher gives every launch a
+// fresh temporary --user-data-dir and removes it afterwards.
+const path = require('path');
+
+/**
+ * The browser runs. `flags` are tf.env() flags set before the webgl backend is created.
+ * `tolerance`, when present, replaces the project's comparison tolerance for that run only
+ * (see test/setup.browser.ts and the note on webgl-f16 in README).
+ */
+const RUNS = {
+  // Defaults on SwiftShader: packed programs, float32 render targets; cpu in the browser too.
+  'webgl': {backends: ['webgl', 'cpu'], flags: {}},
+  // The unpacked code paths of tfjs's own kernels and of ours that have both forms.
+  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}},
+  // Half-float textures, as on devices without float32 render targets.
+  'webgl-f16': {backends: ['webgl'], flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+};
+
+const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio',
+];
+
+function karmaConfig(config) {
+  const name = process.env.TFJS_TORCH_BROWSER_RUN || 'webgl';
+  const run = RUNS[name];
+  if (run == null) {
+    throw new Error(`karma.conf.js: unknown TFJS_TORCH_BROWSER_RUN '${name}' (known: ${
+        Object.keys(RUNS).join(', ')})`);
+  }
+  if (!process.env.CHROME_BIN) process.env.CHROME_BIN = '/usr/bin/chromium';
+  const bench = process.env.TFJS_TORCH_BROWSER_BUNDLE === 'bench';
+  const dir = path.join(__dirname, '.cache', 'browser');
+  config.set({
+    basePath: __dirname,
+    frameworks: ['mocha'],
+    files: bench ? [path.join(dir, 'bench.js')] :
+                   [path.join(dir, 'fixtures.js'), path.join(dir, 'tests.js')],
+    reporters: ['mocha'],
+    mochaReporter: {output: 'minimal'},
+    browsers: ['ChromiumSwiftShader'],
+    customLaunchers: {
+      ChromiumSwiftShader: {base: 'Chrome', flags: CHROMIUM_FLAGS},
+    },
+    client: {
+      mocha: {timeout: 300000, reporter: 'html'},
+      captureConsole: true,
+      tfjsTorch: {name, ...run},
+    },
+    browserConsoleLogOptions: {level: 'log', terminal: true},
+    // SwiftShader compiles every new shader on a shared 2-core machine: generous timeouts.
+    browserNoActivityTimeout: 600000,
+    browserDisconnectTimeout: 60000,
+    browserDisconnectTolerance: 0,
+    captureTimeout: 120000,
+    singleRun: true,
+    autoWatch: false,
+    logLevel: config.LOG_WARN,
+  });
+}
+
+module.exports = karmaConfig;
+module.exports.RUNS = RUNS;

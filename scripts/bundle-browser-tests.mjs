@@ -1,0 +1,85 @@
+// Bundles the browser (karma) run: the same test/*.test.ts files as the Node run, behind
+// test/setup.browser.ts, into one script, plus the PyTorch fixtures as a second script that sets
+// the global __FIXTURES__ read by test/util.ts's loadFixture.
+//
+//   node scripts/bundle-browser-tests.mjs            -> .cache/browser/{tests,fixtures}.js
+//   node scripts/bundle-browser-tests.mjs --bench    -> .cache/browser/bench.js (bench/webgl)
+//
+// Node-only modules that a shared file may reach (fs and path in loadFixture's Node branch,
+// tfjs-node, onnxruntime-node) are left external: their require() calls sit behind runtime
+// checks that never take the Node branch in a browser, so they are never executed there.
+import * as esbuild from 'esbuild';
+import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {dirname, join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT_DIR = join(ROOT, '.cache', 'browser');
+
+const NODE_ONLY = [
+  'fs', 'path', 'os', 'child_process', 'worker_threads', 'node:*',
+  '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node',
+];
+
+async function bundle(entryContents, outfile) {
+  await esbuild.build({
+    stdin: {contents: entryContents, resolveDir: ROOT, sourcefile: 'browser-entry.ts',
+            loader: 'ts'},
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    outfile,
+    external: NODE_ONLY,
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    // tfjs-core and chai expect a `global` in some code paths.
+    define: {global: 'globalThis'},
+  });
+}
+
+/** test/*.test.ts, in a stable order, relative to the repo root. */
+function testFiles() {
+  return readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts')).sort()
+      .map((f) => `./test/${f}`);
+}
+
+/**
+ * One script defining globalThis.__FIXTURES__ = {name: <fixture JSON>, ...}. JSON text is valid
+ * JavaScript, so the files are pasted in without parsing them here.
+ */
+function writeFixtures(outfile) {
+  const dir = join(ROOT, 'test', 'fixtures');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const parts = names.map((f) => `${JSON.stringify(f.slice(0, -'.json'.length))}: ${
+      readFileSync(join(dir, f), 'utf8').trim()}`);
+  writeFileSync(outfile, `globalThis.__FIXTURES__ = {\n${parts.join(',\n')}\n};\n`);
+  return names.length;
+}
+
+export async function bundleTests() {
+  mkdirSync(OUT_DIR, {recursive: true});
+  const files = testFiles();
+  // The setup import comes first so that it runs (flags, test backends) before any suite is
+  // declared: ES modules evaluate in import order.
+  const entry = ["import './test/setup.browser.ts';", ...files.map((f) => `import '${f}';`)]
+                    .join('\n');
+  await bundle(entry, join(OUT_DIR, 'tests.js'));
+  const fixtures = writeFixtures(join(OUT_DIR, 'fixtures.js'));
+  console.log(`bundled ${files.length} test files and ${fixtures} fixture files into ${
+      relative(ROOT, OUT_DIR)}/`);
+}
+
+export async function bundleBench() {
+  mkdirSync(OUT_DIR, {recursive: true});
+  await bundle("import './bench/webgl/bench_webgl.ts';", join(OUT_DIR, 'bench.js'));
+  console.log(`bundled the webgl bench into ${relative(ROOT, OUT_DIR)}/bench.js`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const run = process.argv.includes('--bench') ? bundleBench : bundleTests;
+  run().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

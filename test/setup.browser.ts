@@ -1,0 +1,35 @@
+// Browser (karma) setup, bundled ahead of the same test/*.test.ts files the Node run uses: loads
+// the cpu and webgl backends and tfjs-torch's kernels for both, applies the webgl flags of this
+// run (karma.conf.js passes them as client.tfjsTorch) and picks the backends the suites run on.
+//
+// Flags are set here, before any suite runs, because some are read only when the webgl backend is
+// created (WEBGL_FORCE_F16_TEXTURES / WEBGL_RENDER_FLOAT32_ENABLED fix the texture formats then);
+// the backend is created lazily by the first tf.setBackend('webgl') in describeBackends.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
+import '../src/webgl.js';
+import {setTestBackends} from './util.js';
+
+/** What karma.conf.js hands the page for one browser run (see RUNS there). */
+export interface BrowserRunConfig {
+  name: string;
+  backends: string[];
+  flags: Record<string, boolean|number>;
+}
+
+declare const __karma__: {config?: {tfjsTorch?: BrowserRunConfig}}|undefined;
+
+const config: BrowserRunConfig =
+    (typeof __karma__ !== 'undefined' ? __karma__.config?.tfjsTorch : undefined) ??
+    {name: 'webgl', backends: ['webgl', 'cpu'], flags: {}};
+
+for (const [flag, value] of Object.entries(config.flags)) tf.env().set(flag, value);
+setTestBackends(config.backends);
+
+const env = tf.env();
+console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends.join(', ')}; ` +
+            `WEBGL_VERSION ${env.getNumber('WEBGL_VERSION')}, WEBGL_PACK ${
+                env.getBool('WEBGL_PACK')}, WEBGL_RENDER_FLOAT32_ENABLED ${
+                env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')}, WEBGL_MAX_TEXTURE_SIZE ${
+                env.getNumber('WEBGL_MAX_TEXTURE_SIZE')}`);
