@@ -1,6 +1,12 @@
 // Every gradient of tfjs-torch, registered by the main entry point (src/index.ts). A gradient is
 // written with ops, so it runs on any backend that has the kernels those ops use.
 import type {GradConfig} from '@tensorflow/tfjs-core';
+import {pixelShuffleGradConfig, pixelUnshuffleGradConfig} from './pixel_shuffle_grad.js';
+import {denormalizeGradConfig, normalizeGradConfig} from './normalize_grad.js';
 
 export const gradConfigs: GradConfig[] = [
+  pixelShuffleGradConfig,
+  pixelUnshuffleGradConfig,
+  normalizeGradConfig,
+  denormalizeGradConfig,
 ];

@@ -1,0 +1,124 @@
+// Index math of pixel shuffle / unshuffle, shared by every backend (cpu loops, webgl shaders,
+// tfjs-node kernels). No kernel re-derives these rules.
+//
+// Note [pixel shuffle channel order]
+// PyTorch's pixel_shuffle (the sub-pixel convolution of Shi et al. 2016) reads a tensor
+// (*, C*r*r, H, W) as (*, C, r, r, H, W) and permutes it to (*, C, H, r, W, r): input channel
+//     k = c*r*r + i*r + j        (c: output channel, i: row offset, j: column offset)
+// lands on output channel c at (h*r + i, w*r + j). The output channel is the SLOWEST part of k.
+// tf.depthToSpace (TensorFlow's DepthToSpace) splits the depth the other way round,
+// k = (i*r + j)*C + c, with the output channel the fastest part; weights trained in PyTorch
+// need PyTorch's order, which is why this is not depthToSpace.
+// pixel_unshuffle is the exact inverse: output channel c*r*r + i*r + j at (h, w) is input
+// channel c at (h*r + i, w*r + j).
+//
+// Note [pixel shuffle batch dims and dataFormat]
+// PyTorch's pixel shuffle is 2-D only and accepts any number of leading batch dims: input rank
+// >= 3, the last three dims are (channels, H, W). tfjs-torch keeps that for 'channelsFirst'
+// (*, C, H, W) and, for 'channelsLast', puts channels last after the same leading dims:
+// (*, H, W, C). So unlike the other ops here, rank 3 means one unbatched image, not one batch of
+// 1-D signals; every leading dim is a batch dim and is flattened into one count by kernels.
+import type {DataFormat} from '../kernel_names.js';
+
+/** A position (channel, row, column) in one image of the shuffled or unshuffled tensor. */
+export interface PixelIndex {
+  channel: number;
+  h: number;
+  w: number;
+}
+
+/**
+ * For pixelShuffle's output position (c, oh, ow), the input position it copies:
+ * channel c*r*r + (oh mod r)*r + (ow mod r) at (floor(oh / r), floor(ow / r)).
+ * Equally, for pixelUnshuffle's input position (c, oh, ow), where it goes in the output.
+ */
+export function pixelShuffleSource(c: number, oh: number, ow: number, r: number): PixelIndex {
+  const i = oh % r;
+  const j = ow % r;
+  return {channel: (c * r + i) * r + j, h: (oh - i) / r, w: (ow - j) / r};
+}
+
+/**
+ * The inverse of pixelShuffleSource: for pixelShuffle's input position (k, h, w), the output
+ * position it goes to: channel floor(k / (r*r)) at (h*r + i, w*r + j) with i*r + j = k mod r*r.
+ * Equally, for pixelUnshuffle's output position (k, h, w), the input position it copies.
+ */
+export function pixelShuffleTarget(k: number, h: number, w: number, r: number): PixelIndex {
+  const rr = r * r;
+  const ij = k % rr;
+  const j = ij % r;
+  const i = (ij - j) / r;
+  return {channel: (k - ij) / rr, h: h * r + i, w: w * r + j};
+}
+
+/**
+ * The two sides of a shuffle with factor r, for kernels: the packed side (batch, C*r*r, H, W)
+ * and the spatial side (batch, C, H*r, W*r). pixelShuffle goes packed -> spatial,
+ * pixelUnshuffle spatial -> packed. `batch` is the product of all leading dims.
+ */
+export interface PixelShuffleGeometry {
+  batch: number;
+  /** C: channels of the spatial side (the packed side has C*r*r). */
+  channels: number;
+  /** H, W: spatial sizes of the packed side (the spatial side has H*r, W*r). */
+  height: number;
+  width: number;
+  factor: number;
+  channelsLast: boolean;
+}
+
+/** Axes (channel, H, W) of the last three dims for a dataFormat (Note [... dataFormat]). */
+export function pixelShuffleAxes(rank: number, dataFormat: DataFormat): [number, number, number] {
+  return dataFormat === 'channelsLast' ? [rank - 1, rank - 3, rank - 2] :
+                                         [rank - 3, rank - 2, rank - 1];
+}
+
+/** Output shape of pixelShuffle; the shape must already be checked (rank, divisibility). */
+export function pixelShuffleOutputShape(
+    shape: readonly number[], r: number, dataFormat: DataFormat): number[] {
+  const [ca, ha, wa] = pixelShuffleAxes(shape.length, dataFormat);
+  const out = shape.slice();
+  out[ca] = shape[ca] / (r * r);
+  out[ha] = shape[ha] * r;
+  out[wa] = shape[wa] * r;
+  return out;
+}
+
+/** Output shape of pixelUnshuffle; the shape must already be checked (rank, divisibility). */
+export function pixelUnshuffleOutputShape(
+    shape: readonly number[], r: number, dataFormat: DataFormat): number[] {
+  const [ca, ha, wa] = pixelShuffleAxes(shape.length, dataFormat);
+  const out = shape.slice();
+  out[ca] = shape[ca] * r * r;
+  out[ha] = shape[ha] / r;
+  out[wa] = shape[wa] / r;
+  return out;
+}
+
+/** The geometry of a shuffle from the packed side's shape (pixelShuffle's input). */
+export function geometryFromPacked(
+    shape: readonly number[], r: number, dataFormat: DataFormat): PixelShuffleGeometry {
+  const [ca, ha, wa] = pixelShuffleAxes(shape.length, dataFormat);
+  return {
+    batch: shape.slice(0, shape.length - 3).reduce((a, b) => a * b, 1),
+    channels: shape[ca] / (r * r),
+    height: shape[ha],
+    width: shape[wa],
+    factor: r,
+    channelsLast: dataFormat === 'channelsLast',
+  };
+}
+
+/** The geometry of a shuffle from the spatial side's shape (pixelUnshuffle's input). */
+export function geometryFromSpatial(
+    shape: readonly number[], r: number, dataFormat: DataFormat): PixelShuffleGeometry {
+  const [ca, ha, wa] = pixelShuffleAxes(shape.length, dataFormat);
+  return {
+    batch: shape.slice(0, shape.length - 3).reduce((a, b) => a * b, 1),
+    channels: shape[ca],
+    height: shape[ha] / r,
+    width: shape[wa] / r,
+    factor: r,
+    channelsLast: dataFormat === 'channelsLast',
+  };
+}

@@ -1,0 +1,77 @@
+// pixelShuffle / pixelUnshuffle: PyTorch's torch.nn.functional.pixel_shuffle and
+// pixel_unshuffle, with PyTorch's channel order (Note [pixel shuffle channel order]) and any
+// number of leading batch dims (Note [pixel shuffle batch dims and dataFormat]), both in
+// src/index_math/pixel_shuffle.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import {pixelShuffleAxes} from '../index_math/pixel_shuffle.js';
+import {asAttrs, PixelShuffle, PixelUnshuffle} from '../kernel_names.js';
+import type {DataFormat, PixelShuffleAttrs, PixelUnshuffleAttrs} from '../kernel_names.js';
+import {checkDataFormat, fail, show, toTensor} from '../util/args.js';
+
+export interface PixelShuffleOptions {
+  /** 'channelsLast' (default): (*, H, W, C); 'channelsFirst': PyTorch's (*, C, H, W). */
+  dataFormat?: DataFormat;
+}
+
+const AXIS_NAMES = ['channels', 'height', 'width'];
+
+/** Checks x, the factor and the options; returns x as a tensor, its axes and dataFormat. */
+function checkArgs(
+    op: string, x: tf.Tensor|tf.TensorLike, factorName: string, factor: unknown,
+    options: PixelShuffleOptions|undefined): {t: tf.Tensor, axes: number[], dataFormat: DataFormat} {
+  const t = toTensor(x, 'x', op);
+  const dataFormat = checkDataFormat(op, options?.dataFormat);
+  if (typeof factor !== 'number' || !Number.isInteger(factor) || factor < 1) {
+    fail(op, `argument '${factorName}' must be a positive integer, got ${show(factor)}`);
+  }
+  if (t.rank < 3) {
+    const dims = dataFormat === 'channelsLast' ? '(..., H, W, C)' : '(..., C, H, W)';
+    fail(op, `input x must have rank >= 3 ${dims} for dataFormat '${dataFormat}', got rank ${
+        t.rank} with shape ${show(t.shape)}`);
+  }
+  return {t, axes: pixelShuffleAxes(t.rank, dataFormat), dataFormat};
+}
+
+/**
+ * Rearranges (*, C*r*r, H, W) into (*, C, H*r, W*r) (channelsFirst; channelsLast is
+ * (*, H, W, C*r*r) -> (*, H*r, W*r, C)): input channel c*r*r + i*r + j goes to output channel c
+ * at (h*r + i, w*r + j), as torch.nn.functional.pixel_shuffle. Not tf.depthToSpace's order.
+ * float32 or int32; every dim before the last three is a batch dim.
+ */
+export function pixelShuffle<T extends tf.Tensor>(
+    x: T|tf.TensorLike, upscaleFactor: number, options?: PixelShuffleOptions): T {
+  const op = 'pixelShuffle';
+  // tidy disposes the tensor made when x is an array, as tfjs's own ops do.
+  return tf.tidy(op, () => {
+    const {t, axes, dataFormat} = checkArgs(op, x, 'upscaleFactor', upscaleFactor, options);
+    const rr = upscaleFactor * upscaleFactor;
+    const channels = t.shape[axes[0]];
+    if (channels % rr !== 0) {
+      fail(op, `input x channels (size ${channels} on axis ${axes[0]} of shape ${
+          show(t.shape)}) must be divisible by upscaleFactor^2 = ${rr}`);
+    }
+    const attrs: PixelShuffleAttrs = {upscaleFactor, dataFormat};
+    return tf.engine().runKernel(PixelShuffle, {x: t}, asAttrs(attrs)) as T;
+  });
+}
+
+/**
+ * The inverse of pixelShuffle: (*, C, H*r, W*r) -> (*, C*r*r, H, W) (channelsFirst; channelsLast
+ * is (*, H*r, W*r, C) -> (*, H, W, C*r*r)), as torch.nn.functional.pixel_unshuffle.
+ */
+export function pixelUnshuffle<T extends tf.Tensor>(
+    x: T|tf.TensorLike, downscaleFactor: number, options?: PixelShuffleOptions): T {
+  const op = 'pixelUnshuffle';
+  return tf.tidy(op, () => {
+    const {t, axes, dataFormat} = checkArgs(op, x, 'downscaleFactor', downscaleFactor, options);
+    for (const k of [1, 2]) {
+      const size = t.shape[axes[k]];
+      if (size % downscaleFactor !== 0) {
+        fail(op, `input x ${AXIS_NAMES[k]} (size ${size} on axis ${axes[k]} of shape ${
+            show(t.shape)}) must be divisible by downscaleFactor = ${downscaleFactor}`);
+      }
+    }
+    const attrs: PixelUnshuffleAttrs = {downscaleFactor, dataFormat};
+    return tf.engine().runKernel(PixelUnshuffle, {x: t}, asAttrs(attrs)) as T;
+  });
+}
