@@ -76,7 +76,9 @@ function run(
       dataFormat,
     };
     if (attrs.std.some((s) => s === 0)) {
-      fail(op, `argument 'std' is zero after conversion to float32 (division by zero), got ${
+      // denormalize could multiply by 0, but no normalize it inverts can exist.
+      const why = kernel === Normalize ? 'division by zero' : 'normalize cannot divide by it';
+      fail(op, `argument 'std' is zero after conversion to float32 (${why}), got ${
           show(typeof std === 'number' ? std : Array.from(std))}`);
     }
     return tf.engine().runKernel(kernel, {x: t}, asAttrs(attrs)) as tf.Tensor;
