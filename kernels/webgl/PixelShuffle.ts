@@ -1,0 +1,28 @@
+// webgl kernel of pixelShuffle: one gather pass (pixel_shuffle_gpu.ts). Every dim before the
+// last three is a batch dim (Note [pixel shuffle batch dims and dataFormat]); they are merged
+// into one, without a copy, so the program always sees 4-D.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {PixelShuffle} from '../../src/kernel_names.js';
+import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
+import {PixelShuffleProgram} from './pixel_shuffle_gpu.js';
+import {checkFitsTexture, collapse, withShape} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as PixelShuffleInputs;
+  const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
+  const webgl = backend as WebGLBackend;
+  const outShape = pixelShuffleOutputShape(x.shape, r, dataFormat);
+  checkFitsTexture('pixelShuffle', 'output', outShape);
+  const lead = x.shape.length - 3;
+  const program = new PixelShuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
+  const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
+  return withShape(out, outShape) as TensorInfo;
+};
+
+export const pixelShuffleConfig: KernelConfig = {
+  kernelName: PixelShuffle,
+  backendName: 'webgl',
+  kernelFunc: pixelShuffle,
+};

@@ -1,0 +1,27 @@
+// webgl kernel of pixelUnshuffle: one gather pass (pixel_shuffle_gpu.ts), leading dims merged
+// into one batch dim as in PixelShuffle.ts.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {PixelUnshuffle} from '../../src/kernel_names.js';
+import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
+import {PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
+import {checkFitsTexture, collapse, withShape} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as PixelShuffleInputs;
+  const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
+  const webgl = backend as WebGLBackend;
+  const outShape = pixelUnshuffleOutputShape(x.shape, r, dataFormat);
+  checkFitsTexture('pixelUnshuffle', 'output', outShape);
+  const lead = x.shape.length - 3;
+  const program = new PixelUnshuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
+  const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
+  return withShape(out, outShape) as TensorInfo;
+};
+
+export const pixelUnshuffleConfig: KernelConfig = {
+  kernelName: PixelUnshuffle,
+  backendName: 'webgl',
+  kernelFunc: pixelUnshuffle,
+};

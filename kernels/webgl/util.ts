@@ -1,0 +1,84 @@
+// Helpers shared by the webgl kernels: the backend type, GLSL snippets for coordinates of any
+// rank, the texture-size check every kernel runs before its program, and small float tables
+// (index tables, per-channel values) handed to shaders as textures.
+import {webgl_util} from '@tensorflow/tfjs-backend-webgl';
+import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {fail, show} from '../../src/util/args.js';
+
+export type WebGLBackend = MathBackendWebGL;
+
+/** GLSL type getOutputCoords() returns for an output of this rank. */
+export function coordsType(rank: number): string {
+  return rank <= 1 ? 'int' : `ivec${rank}`;
+}
+
+/**
+ * GLSL expression for component `i` of a `coords` variable of the given rank: vectors index,
+ * tfjs's ivec5 / ivec6 structs (ranks 5, 6) name their fields.
+ */
+export function coord(name: string, rank: number, i: number): string {
+  if (rank === 1) return name;
+  if (rank <= 4) return `${name}[${i}]`;
+  return `${name}.${'xyzwuv'[i]}`;
+}
+
+/** `getX(a, b, ...)` for a variable and a list of GLSL int expressions (one per dim). */
+export function sample(variable: string, indices: string[]): string {
+  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${indices.join(', ')})`;
+}
+
+/** A GLSL float literal that reads back as exactly the float32 value of `v`. */
+export function glslFloat(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`glslFloat: ${v} is not finite`);
+  const s = f.toPrecision(9);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/** A GLSL `const int NAME[n] = int[n](...)` declaration. */
+export function glslIntArray(name: string, values: ArrayLike<number>): string {
+  const list = Array.from(values, (v) => `${v}`).join(', ');
+  return `const int ${name}[${values.length}] = int[${values.length}](${list});`;
+}
+
+/**
+ * Throws, before any work, when `shape` cannot be stored in one WebGL texture on this device.
+ * Uses the backend's own texture-shape rule (webgl_util.getTextureShapeFromLogicalShape, which
+ * squarifies shapes that do not fit as they are) and the device limit
+ * WEBGL_MAX_TEXTURE_SIZE; a packed texture holds 2x2 values per texel.
+ */
+export function checkFitsTexture(op: string, what: string, shape: number[], packed = false):
+    void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size === 0) return;
+  const max = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  const texShape = webgl_util.getTextureShapeFromLogicalShape(shape, packed);
+  const texels = packed ? texShape.map((d) => Math.ceil(d / 2)) : texShape;
+  if (texels[0] > max || texels[1] > max) {
+    fail(op, `${what} of shape ${show(shape)} (${size} values) does not fit in a WebGL texture: ` +
+             `it needs ${texels[0]} x ${texels[1]} texels, more than this device's ` +
+             `WEBGL_MAX_TEXTURE_SIZE ${max} on a side (webgl backend)`);
+  }
+}
+
+/** A float32 tensor on the webgl backend holding `values` (uploaded when a program reads it). */
+export function floatTable(backend: WebGLBackend, shape: number[], values: Float32Array):
+    TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** The same data seen with another shape of the same size (no copy; see collapse below). */
+export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
+  return {dataId: t.dataId, shape, dtype: t.dtype};
+}
+
+/**
+ * Shape with the dims in [start, end) merged into one. Merging leading dims keeps the last two
+ * dims, so the backend's packed layout of the data stays valid (webgl_util.isReshapeFree).
+ */
+export function collapse(shape: readonly number[], start: number, end: number): number[] {
+  const merged = shape.slice(start, end).reduce((a, b) => a * b, 1);
+  return [...shape.slice(0, start), merged, ...shape.slice(end)];
+}

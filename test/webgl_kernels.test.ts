@@ -1,0 +1,188 @@
+// webgl-only checks that the fixture suites cannot make: the webgl kernels against the cpu
+// kernels on shapes, ranks and dtypes the fixtures do not reach (leading batch dims of
+// pixelShuffle, int32, many channels), and the texture-size errors. Skipped where the webgl
+// backend is not loaded (the Node run).
+import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
+import {denormalize, normalize, pixelShuffle, pixelUnshuffle} from '../src/index.js';
+import type {DataFormat} from '../src/kernel_names.js';
+
+const hasWebGL = tf.findBackendFactory('webgl') != null;
+const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
+
+/** Runs fn on a backend and returns its output values and shape (inputs made there too). */
+async function on(backend: string, fn: () => tf.Tensor):
+    Promise<{values: number[], shape: number[], dtype: string}> {
+  await tf.setBackend(backend);
+  const y = tf.tidy(fn);
+  const values = Array.from(await y.data() as ArrayLike<number>);
+  const out = {values, shape: y.shape, dtype: y.dtype};
+  y.dispose();
+  return out;
+}
+
+/** Integer values in [-1000, 1000]: exact in float16 textures too, so copies compare exactly. */
+function ints(shape: number[], seed: number): number[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push((s % 2001) - 1000);
+  }
+  return out;
+}
+
+/** Values k/64, |k| <= 1000: exact in float16 textures too, so only the outputs round there. */
+function floats(shape: number[], seed: number): number[] {
+  return ints(shape, seed).map((v) => v / 64);
+}
+
+/** webgl against cpu: exact, or within rtol*|e| + atol. */
+async function expectSameOnWebGL(fn: () => tf.Tensor, what: string, rtol = 0, atol = 0):
+    Promise<void> {
+  const cpu = await on('cpu', fn);
+  const gl = await on('webgl', fn);
+  expect(gl.shape, `${what}: shape`).to.deep.equal(cpu.shape);
+  expect(gl.dtype, `${what}: dtype`).to.equal(cpu.dtype);
+  for (let i = 0; i < cpu.values.length; i++) {
+    const e = cpu.values[i];
+    if (Math.abs(gl.values[i] - e) > atol + rtol * Math.abs(e)) {
+      expect.fail(`${what}: webgl gives ${gl.values[i]} at flat index ${i}, cpu ${e}`);
+    }
+  }
+}
+
+/** Runs fn with WEBGL_MAX_TEXTURE_SIZE lowered, restoring it afterwards. */
+function withMaxTextureSize<T>(size: number, fn: () => T): T {
+  const env = tf.env();
+  const saved = env.getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  env.set('WEBGL_MAX_TEXTURE_SIZE', size);
+  try {
+    return fn();
+  } finally {
+    env.set('WEBGL_MAX_TEXTURE_SIZE', saved);
+  }
+}
+
+(hasWebGL ? describe : describe.skip)('webgl kernels against cpu kernels', () => {
+  let previous: string;
+  let halfFloat = false;
+  before(async () => {
+    await tf.ready();
+    previous = tf.getBackend();
+    await tf.setBackend('webgl');
+    halfFloat = !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  });
+  after(async () => {
+    await tf.setBackend(previous);
+  });
+
+  describe('pixelShuffle / pixelUnshuffle', () => {
+    // Leading batch dims (rank 3 to 6), factors 1 to 3, both dtypes and formats.
+    const cases: Array<{lead: number[], c: number, h: number, w: number, r: number}> = [
+      {lead: [], c: 4, h: 3, w: 2, r: 2},
+      {lead: [2], c: 9, h: 2, w: 3, r: 3},
+      {lead: [2, 3], c: 8, h: 2, w: 2, r: 2},
+      {lead: [2, 1, 2], c: 4, h: 1, w: 3, r: 2},
+      {lead: [1], c: 3, h: 4, w: 5, r: 1},
+    ];
+    for (const {lead, c, h, w, r} of cases) {
+      for (const dataFormat of FORMATS) {
+        for (const dtype of ['float32', 'int32'] as const) {
+          const packed = dataFormat === 'channelsLast' ? [...lead, h, w, c] : [...lead, c, h, w];
+          const spatial = dataFormat === 'channelsLast' ? [...lead, h * r, w * r, c / (r * r)] :
+                                                          [...lead, c / (r * r), h * r, w * r];
+          const label = `${dataFormat} ${dtype} r=${r}`;
+          it(`pixelShuffle ${label} on shape [${packed}]`, async () => {
+            await expectSameOnWebGL(
+                () => pixelShuffle(tf.tensor(ints(packed, 7), packed, dtype), r, {dataFormat}),
+                `pixelShuffle [${packed}]`);
+          });
+          it(`pixelUnshuffle ${label} on shape [${spatial}]`, async () => {
+            await expectSameOnWebGL(
+                () => pixelUnshuffle(tf.tensor(ints(spatial, 11), spatial, dtype), r, {dataFormat}),
+                `pixelUnshuffle [${spatial}]`);
+          });
+        }
+      }
+    }
+
+    it('round trip keeps int32 values above 2^24 / float16 range where textures are float32',
+       async function() {
+         if (halfFloat) this.skip();
+         const x = tf.tensor([16777215, -16777215, 123456, 7], [1, 1, 2, 2], 'int32');
+         const y = pixelShuffle(pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'}), 2,
+                                {dataFormat: 'channelsFirst'});
+         expect(Array.from(await y.data())).to.deep.equal([16777215, -16777215, 123456, 7]);
+         tf.dispose([x, y]);
+       });
+  });
+
+  describe('normalize / denormalize', () => {
+    // Ranks 2 to 5, and a channel count above the uniform limit (the table-texture path).
+    const shapes: Array<{shape: number[], channelsFirst: boolean}> = [
+      {shape: [3, 5], channelsFirst: true},
+      {shape: [2, 3, 4], channelsFirst: true},
+      {shape: [2, 3, 4, 5], channelsFirst: true},
+      {shape: [1, 2, 3, 2, 3], channelsFirst: true},
+      {shape: [2, 300], channelsFirst: true},
+      {shape: [1, 2, 2, 301], channelsFirst: false},
+    ];
+    for (const {shape} of shapes) {
+      for (const dataFormat of FORMATS) {
+        const channels = dataFormat === 'channelsLast' || shape.length === 2 ?
+            shape[shape.length - 1] :
+            shape[1];
+        const mean = Array.from({length: channels}, (_, i) => 0.1 * i - 0.35);
+        const std = Array.from({length: channels}, (_, i) => 0.2 + 0.05 * (i % 7));
+        for (const dtype of ['float32', 'int32'] as const) {
+          const values = dtype === 'int32' ? ints(shape, 3) : floats(shape, 3);
+          // One float32 rounding on each side; a float16 texture rounds the output to 11 bits
+          // (relative error <= 2^-11 = 4.9e-4).
+          const rtol = () => (halfFloat ? 5e-4 : 1e-6);
+          it(`normalize ${dataFormat} ${dtype} [${shape}]`, async () => {
+            await expectSameOnWebGL(
+                () => normalize(tf.tensor(values, shape, dtype), mean, std, {dataFormat}),
+                `normalize [${shape}]`, rtol(), 1e-6);
+          });
+          it(`denormalize ${dataFormat} ${dtype} [${shape}]`, async () => {
+            await expectSameOnWebGL(
+                () => denormalize(tf.tensor(values, shape, dtype), mean, std, {dataFormat}),
+                `denormalize [${shape}]`, rtol(), 1e-6);
+          });
+        }
+      }
+    }
+  });
+
+  describe('outputs larger than a texture', () => {
+    it('pixelShuffle names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 4, 20, 20]);
+      expect(() => withMaxTextureSize(16, () => pixelShuffle(x, 2, {dataFormat: 'channelsFirst'})))
+          .to.throw(/^pixelShuffle: output of shape \[1, 1, 40, 40\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('pixelUnshuffle names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 40, 40, 1]);
+      expect(() => withMaxTextureSize(16, () => pixelUnshuffle(x, 2)))
+          .to.throw(/^pixelUnshuffle: output of shape \[1, 20, 20, 4\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('normalize and denormalize name the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 40, 40, 3]);
+      expect(() => withMaxTextureSize(16, () => normalize(x, 0.5, 0.25)))
+          .to.throw(/^normalize: output of shape \[1, 40, 40, 3\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      expect(() => withMaxTextureSize(16, () => denormalize(x, 0.5, 0.25)))
+          .to.throw(/^denormalize: output of shape \[1, 40, 40, 3\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('leaves no tensor behind when it throws', () => {
+      const x = tf.zeros([1, 40, 40, 3]);
+      const before = tf.memory().numTensors;
+      expect(() => withMaxTextureSize(16, () => normalize(x, 0.5, 0.25))).to.throw();
+      expect(tf.memory().numTensors).to.equal(before);
+      x.dispose();
+    });
+  });
+});
