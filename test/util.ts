@@ -20,6 +20,8 @@ export function describeBackends(title: string, body: (backend: string) => void)
     describe(`${title} [${backend}]`, () => {
       let previous: string;
       before(async () => {
+        // No backend is active until something initialises tfjs; restore a real one after.
+        await tf.ready();
         previous = tf.getBackend();
         const ok = await tf.setBackend(backend);
         if (!ok) throw new Error(`backend ${backend} could not be initialised`);
