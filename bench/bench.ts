@@ -4,8 +4,10 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index.js';
+import {benchPixelShuffle} from './pixel_shuffle.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
+  pixelShuffle: benchPixelShuffle,
 };
 
 async function main(): Promise<void> {

@@ -1,9 +1,10 @@
 // cpu kernel of pixelShuffle: (*, C*r*r, H, W) -> (*, C, H*r, W*r), PyTorch's channel order
 // (Note [pixel shuffle channel order] in src/index_math/pixel_shuffle.ts).
 //
-// The loops walk the output in memory order, so every write is sequential; the source of each
-// output row is found from per-row base offsets rather than per-element division. Reads stay
-// inside a few input rows (channelsFirst) or one input pixel (channelsLast) at a time.
+// The loops walk the output in memory order, so writes are sequential (channelsLast: r output
+// pixels at a time); the source of each output row is found from per-row base offsets rather than
+// per-element division. Reads stay inside a few input rows (channelsFirst) or one input pixel
+// (channelsLast) at a time. Factor 2, the common one, has unrolled loops.
 import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
 import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
@@ -21,16 +22,26 @@ export function pixelShuffleValues(
   let o = 0;
   if (channelsLast) {
     // Output pixel (oh, ow) = (h*r + i, w*r + j) takes channels i*r + j, i*r + j + r*r, ... of
-    // input pixel (h, w): a stride-r*r walk through one contiguous pixel of K values.
+    // input pixel (h, w). For each (h, i, w) the r output pixels (j = 0..r-1) are written
+    // together, so each group of r adjacent input channels is read at once.
+    const block = r * C;
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < H; h++) {
         const rowBase = (b * H + h) * W * K;
         for (let i = 0; i < r; i++) {
-          for (let w = 0; w < W; w++) {
-            const pixel = rowBase + w * K + i * r;
-            for (let j = 0; j < r; j++) {
-              let q = pixel + j;
-              for (let c = 0; c < C; c++, q += rr) out[o++] = x[q];
+          for (let w = 0; w < W; w++, o += block) {
+            let q = rowBase + w * K + i * r;
+            if (r === 2) {
+              // The common factor, unrolled.
+              const o1 = o + C;
+              for (let c = 0; c < C; c++, q += 4) {
+                out[o + c] = x[q];
+                out[o1 + c] = x[q + 1];
+              }
+            } else {
+              for (let c = 0; c < C; c++, q += rr) {
+                for (let j = 0, p = o + c; j < r; j++, p += C) out[p] = x[q + j];
+              }
             }
           }
         }

@@ -1,7 +1,9 @@
 // cpu kernel of pixelUnshuffle: (*, C, H*r, W*r) -> (*, C*r*r, H, W), the inverse of
 // pixelShuffle (Note [pixel shuffle channel order] in src/index_math/pixel_shuffle.ts).
 //
-// As in PixelShuffle.ts, the loops walk the output in memory order with per-row base offsets.
+// As in PixelShuffle.ts, the loops go through the output in memory order (channelsFirst: r
+// output rows at a time, from one pass over an input row), with per-row base offsets and no
+// per-element division; factor 2 has unrolled loops.
 import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
 import {geometryFromSpatial, pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
@@ -15,43 +17,63 @@ export function pixelUnshuffleValues(
     x: TypedArray, out: TypedArray, g: PixelShuffleGeometry): void {
   const {batch, channels: C, height: H, width: W, factor: r, channelsLast} = g;
   const Wr = W * r;
-  let o = 0;
+  const rr = r * r;
   if (channelsLast) {
-    // Output pixel (h, w) holds, for k = (c*r + i)*r + j, input pixel (h*r + i, w*r + j)'s
-    // channel c: each of its r*r source pixels is read as a stride-1 run of C channels written
-    // with stride r*r.
-    const rr = r * r;
-    const K = C * rr;
+    // Output pixel (h, w) holds, at k = (c*r + i)*r + j, channel c of input pixel
+    // (h*r + i, w*r + j): written in order, reading r*r runs of C contiguous input channels.
     const inRow = Wr * C;
+    let o = 0;
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < H; h++) {
         const rowBase = (b * H * r + h * r) * inRow;
         for (let w = 0; w < W; w++) {
-          const pixelOut = o;
-          for (let i = 0; i < r; i++) {
-            for (let j = 0; j < r; j++) {
-              let q = rowBase + i * inRow + (w * r + j) * C;
-              let p = pixelOut + i * r + j;
-              for (let c = 0; c < C; c++, q++, p += rr) out[p] = x[q];
+          const p00 = rowBase + w * r * C;
+          if (r === 2) {
+            // The common factor, unrolled.
+            const p01 = p00 + C;
+            const p10 = p00 + inRow;
+            const p11 = p10 + C;
+            for (let c = 0; c < C; c++, o += 4) {
+              out[o] = x[p00 + c];
+              out[o + 1] = x[p01 + c];
+              out[o + 2] = x[p10 + c];
+              out[o + 3] = x[p11 + c];
+            }
+          } else {
+            for (let c = 0; c < C; c++) {
+              for (let i = 0; i < r; i++) {
+                let q = p00 + i * inRow + c;
+                for (let j = 0; j < r; j++, q += C) out[o++] = x[q];
+              }
             }
           }
-          o += K;
         }
       }
     }
     return;
   }
   // channelsFirst: output row (channel (c*r + i)*r + j, h) is input row (c, h*r + i) read from
-  // column j with stride r.
+  // column j with stride r. The r output rows j = 0..r-1 (H*W apart) are filled together from one
+  // pass over the input row.
   const Hr = H * r;
+  const plane = H * W;
   for (let b = 0; b < batch; b++) {
     for (let c = 0; c < C; c++) {
       const planeBase = (b * C + c) * Hr * Wr;
       for (let i = 0; i < r; i++) {
-        for (let j = 0; j < r; j++) {
-          for (let h = 0; h < H; h++) {
-            let q = planeBase + (h * r + i) * Wr + j;
-            for (let w = 0; w < W; w++, q += r) out[o++] = x[q];
+        const outBase = (b * C * rr + (c * r + i) * r) * plane;
+        for (let h = 0; h < H; h++) {
+          let q = planeBase + (h * r + i) * Wr;
+          const p = outBase + h * W;
+          if (r === 2) {
+            for (let w = 0; w < W; w++, q += 2) {
+              out[p + w] = x[q];
+              out[p + plane + w] = x[q + 1];
+            }
+          } else {
+            for (let w = 0; w < W; w++) {
+              for (let j = 0, pj = p + w; j < r; j++, pj += plane) out[pj] = x[q++];
+            }
           }
         }
       }
