@@ -3,10 +3,16 @@
 import type {GradConfig} from '@tensorflow/tfjs-core';
 import {pixelShuffleGradConfig, pixelUnshuffleGradConfig} from './pixel_shuffle_grad.js';
 import {denormalizeGradConfig, normalizeGradConfig} from './normalize_grad.js';
+import {maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './max_pool_grad.js';
+import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
   pixelUnshuffleGradConfig,
   normalizeGradConfig,
   denormalizeGradConfig,
+  maxPoolWithIndicesGradConfig,
+  maxPoolWithIndicesGradGradConfig,
+  maxUnpoolGradConfig,
+  maxUnpoolGradGradConfig,
 ];

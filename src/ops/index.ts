@@ -3,3 +3,5 @@
 export {};
 export * from './pixel_shuffle.js';
 export * from './normalize.js';
+export * from './max_pool.js';
+export * from './max_unpool.js';

@@ -1,0 +1,143 @@
+// Index math of max pooling with indices and max unpooling, written once for every backend.
+//
+// The cpu kernels call these functions; a webgl shader generator or a tfjs-node kernel takes the
+// same tables (poolWindowTable) and the same index encoding (flatPlaneIndex) instead of
+// re-deriving a rule. Every rule below is PyTorch 1.13's (aten/src/ATen/native/Pool.h,
+// MaxPoolKernel.cpp, DilatedMaxPool3d.cpp, MaxUnpooling.cpp, torch/nn/functional.py), checked
+// against PyTorch by scripts/fixtures/gen_pool.py.
+
+// Note [pooling output size]
+// PyTorch's pooling_output_shape:
+//   out = floor((in + 2p - d(k-1) - 1 + (ceilMode ? s-1 : 0)) / s) + 1
+// with a floor division that rounds toward -infinity (div_rtn), so a too-small input gives
+// out <= 0, which the op rejects ("Output size is too small"). With ceilMode the last window
+// must start inside the input or the left padding, (out-1)*s < in + p, else it is dropped:
+// without that rule ceilMode could add a window that sees only right padding.
+/** Output size of one spatial dim of max pooling (may be <= 0: the op rejects that). */
+export function poolingOutputSize(
+    inSize: number, kernelSize: number, padding: number, stride: number, dilation: number,
+    ceilMode: boolean): number {
+  const numerator = inSize + 2 * padding - dilation * (kernelSize - 1) - 1 +
+      (ceilMode ? stride - 1 : 0);
+  let out = Math.floor(numerator / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= inSize + padding) out--;
+  return out;
+}
+
+// Note [pooling window]
+// Output position o of one spatial dim looks at the taps o*s - p + t*d, t = 0..k-1, that lie in
+// [0, in). PyTorch walks them as: start = o*s - p, end = min(start + (k-1)*d + 1, in), then
+// advances start by d while it is negative. `start` is therefore the first tap inside the
+// input, or, when every tap is padding (possible only with dilation > 1: with d = 1 and
+// p <= k/2 a window always holds a real element), a position >= end. Taps are start, start+d,
+// ... below end, so count = ceil((end - start) / d), 0 for an all-padding window.
+//
+// Note [all-padding windows]
+// PyTorch starts the running max at -infinity with the index of the window's `start` on every
+// axis, so a window without a real element gives value -inf and the index flatPlaneIndex of
+// those starts, although a start lies outside its axis. That index can alias another element
+// of the plane (w = W reads as (h+1, 0)) or fall outside the plane. We return the same index.
+// Consumers treat indices only as flat plane offsets: the pooling gradient adds dy at an index
+// inside the plane (what PyTorch does for an aliasing index) and drops one outside it (PyTorch
+// writes past the plane there: into the next plane's gradient or past its buffer).
+
+/** The taps of one window along one axis: first tap inside the input (see the note), count. */
+export interface PoolWindow {
+  start: number;
+  count: number;
+}
+
+export function poolWindow(
+    outIndex: number, inSize: number, kernelSize: number, padding: number, stride: number,
+    dilation: number): PoolWindow {
+  let start = outIndex * stride - padding;
+  const end = Math.min(start + (kernelSize - 1) * dilation + 1, inSize);
+  while (start < 0) start += dilation;
+  const count = start < end ? Math.ceil((end - start) / dilation) : 0;
+  return {start, count};
+}
+
+/** poolWindow for every output position of one axis, as two typed arrays (for kernels). */
+export interface PoolWindowTable {
+  start: Int32Array;
+  count: Int32Array;
+}
+
+export function poolWindowTable(
+    outSize: number, inSize: number, kernelSize: number, padding: number, stride: number,
+    dilation: number): PoolWindowTable {
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const w = poolWindow(o, inSize, kernelSize, padding, stride, dilation);
+    start[o] = w.start;
+    count[o] = w.count;
+  }
+  return {start, count};
+}
+
+// Note [max and ties]
+// The window is scanned in row-major order (d, then h, then w, taps in increasing position) and
+// a tap replaces the running max when `value > max || isNaN(value)`. So among equal values the
+// FIRST in scan order wins, and a NaN always wins over numbers and over an earlier NaN: the
+// LAST NaN in scan order gives the index. A window of only -inf keeps the first tap.
+/** PyTorch's replacement rule for the running max (see the note). */
+export function replacesMax(value: number, max: number): boolean {
+  return value > max || value !== value;
+}
+
+// Note [index encoding]
+// An index is the flat offset of the element inside its own (batch, channel) plane, row-major
+// over the spatial dims: w in 1-D, h*W + w in 2-D, d*H*W + h*W + w in 3-D, whatever the
+// dataFormat (PyTorch's convention; ONNX's and tf.maxPoolWithArgmax's differ). MaxUnpool reads
+// indices the same way, in its output plane.
+/** Flat plane offset of a spatial position (outermost dim first). */
+export function flatPlaneIndex(position: readonly number[], spatial: readonly number[]): number {
+  let index = 0;
+  for (let i = 0; i < spatial.length; i++) index = index * spatial[i] + position[i];
+  return index;
+}
+
+// Note [unpool output size]
+// PyTorch's _unpool_output_size: by default out = (in-1)*s - 2p + k, the size of the input the
+// matching MaxPool saw when it had no leftover. Because a pool with floor rounding maps several
+// input sizes to one output size, a user may name the size, which must lie strictly between
+// default - s and default + s (both ends excluded, as PyTorch's `min_size < size < max_size`).
+/** Default output size of one spatial dim of max unpooling. */
+export function unpoolDefaultOutputSize(
+    inSize: number, kernelSize: number, stride: number, padding: number): number {
+  return (inSize - 1) * stride + kernelSize - 2 * padding;
+}
+
+/** The open interval (min, max) a user's output size must lie in. */
+export function unpoolOutputSizeBounds(
+    inSize: number, kernelSize: number, stride: number, padding: number): [number, number] {
+  const d = unpoolDefaultOutputSize(inSize, kernelSize, stride, padding);
+  return [d - stride, d + stride];
+}
+
+// Note [unpool writes]
+// MaxUnpool writes x[i] at index indices[i] of a zero output plane, in the input plane's
+// row-major order; with duplicate indices the LAST write wins (PyTorch's cpu loop). An index outside [0, output plane size) is an error (PyTorch's "Found
+// an invalid max index"). The gradient of MaxUnpool gathers dy at indices, so every duplicate
+// gets the gradient of the element that won.
+
+// Note [unpool index check]
+// PyTorch raises on an index outside the output plane, and so must maxUnpoolNd on every
+// backend, before anything is written. A kernel that reads the indices on the host anyway (the
+// cpu kernel) checks each index as it writes into its fresh output buffer: on error the buffer
+// is dropped, so nothing observable was written and no second pass over the indices is needed.
+// A webgl shader cannot throw, and downloading every index would cost more than the unpooling,
+// so for every backend not listed below the op itself takes a min and a max reduction of the
+// indices and downloads those two numbers: a synchronous wait for the device, the price of
+// PyTorch's error. A backend whose MaxUnpool kernel checks (a tfjs-node kernel that reads the
+// indices on the host, say) adds its name here from its entry point.
+/** Backends whose MaxUnpool kernel itself rejects out-of-plane indices (see the note). */
+export const BACKENDS_CHECKING_UNPOOL_INDICES = new Set<string>(['cpu']);
+
+/** The text after "<op>: " of the error for an index outside the output plane. */
+export function invalidUnpoolIndexMessage(index: number, outSize: readonly number[]): string {
+  const plane = outSize.reduce((a, b) => a * b, 1);
+  return `indices must lie in [0, ${plane}) (flat offsets inside one ${
+      outSize.join('x')} output plane), found ${index}`;
+}

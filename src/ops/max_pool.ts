@@ -1,0 +1,115 @@
+// maxPool1dWithIndices / maxPool2dWithIndices / maxPool3dWithIndices: PyTorch's
+// max_poolNd(..., return_indices=True). Output sizes, windows, tie and NaN rules and the index
+// encoding are in src/index_math/pool.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import {poolingOutputSize} from '../index_math/pool.js';
+import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
+import type {DataFormat, MaxPoolWithIndicesAttrs} from '../kernel_names.js';
+import {check, checkDataFormat, checkInts, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {layoutOf} from '../util/layout.js';
+
+export interface MaxPoolOptions {
+  /** Window size: a number or one entry per spatial dim. */
+  kernelSize: number|number[];
+  /** Step between windows; default (undefined or null) kernelSize, as PyTorch. */
+  stride?: number|number[]|null;
+  /** Implicit -infinity padding on both sides; at most half the kernel size. Default 0. */
+  padding?: number|number[];
+  /** Spacing between window taps. Default 1. */
+  dilation?: number|number[];
+  /** Ceil instead of floor when computing the output size (Note [pooling output size]). */
+  ceilMode?: boolean;
+  dataFormat?: DataFormat;
+}
+
+/** Checks the arguments and returns the kernel's fully resolved attributes. */
+function resolveAttrs(
+    op: string, n: number, x: tf.Tensor, options: MaxPoolOptions): MaxPoolWithIndicesAttrs {
+  if (options == null || typeof options !== 'object') {
+    fail(op, `argument 'options' with at least kernelSize is required, got ${show(options)}`);
+  }
+  const dataFormat = checkDataFormat(op, options.dataFormat);
+  spatialDims(op, x, [n]);
+  const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
+  // PyTorch: "kernel size should be greater than zero".
+  checkInts(op, 'kernelSize', kernelSize, 1);
+  const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
+  checkInts(op, 'stride', stride, 1);
+  const padding = expandTuple(op, 'padding', options.padding, n, 0);
+  checkInts(op, 'padding', padding, 0);
+  const dilation = expandTuple(op, 'dilation', options.dilation, n, 1);
+  checkInts(op, 'dilation', dilation, 1);
+  const ceilMode = options.ceilMode ?? false;
+  check(typeof ceilMode === 'boolean', op,
+        () => `argument 'ceilMode' must be a boolean, got ${show(ceilMode)}`);
+  // PyTorch: "pad should be at most half of kernel size". Without that rule a window could be
+  // all padding even without dilation (Note [pooling window]).
+  for (let i = 0; i < n; i++) {
+    if (padding[i] > Math.floor(kernelSize[i] / 2)) {
+      fail(op, `argument 'padding' must be at most half of kernelSize, got padding ${
+          show(padding)} and kernelSize ${show(kernelSize)}`);
+    }
+  }
+  const layout = layoutOf(x.shape, dataFormat);
+  // PyTorch rejects empty channel and spatial dims; an empty batch gives an empty result.
+  if (layout.channels === 0 || layout.spatial.some((s) => s === 0)) {
+    fail(op, `input x must have non-zero channel and spatial dims, got shape ${
+        show(x.shape)} (${dataFormat})`);
+  }
+  const outSize = layout.spatial.map(
+      (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
+  if (outSize.some((s) => s < 1)) {
+    fail(op, `output size is too small: input x spatial size ${show(layout.spatial)} gives ${
+        show(outSize)} with kernelSize ${show(kernelSize)}, stride ${show(stride)}, padding ${
+        show(padding)}, dilation ${show(dilation)}, ceilMode ${ceilMode}`);
+  }
+  return {kernelSize, stride, padding, dilation, ceilMode, dataFormat};
+}
+
+function maxPoolNdWithIndices(
+    op: string, n: number, x: tf.Tensor|tf.TensorLike, options: MaxPoolOptions): [tf.Tensor, tf.Tensor] {
+  // tidy disposes the tensor made when x is an array, as tfjs's own ops do.
+  return tf.tidy(op, () => {
+    const t = toTensor(x, 'x', op);
+    // PyTorch: "max_pool2d" not implemented for 'Int' (integer tensors are rejected).
+    if (t.dtype !== 'float32') {
+      fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
+           `got dtype ${t.dtype}`);
+    }
+    const attrs = resolveAttrs(op, n, t, options);
+    const [values, indices] =
+        tf.engine().runKernel(MaxPoolWithIndices, {x: t}, asAttrs(attrs)) as tf.Tensor[];
+    return [values, indices] as [tf.Tensor, tf.Tensor];
+  });
+}
+
+/**
+ * Max pooling over one spatial dim returning [values, indices], as PyTorch's
+ * max_pool1d(..., return_indices=True). x: [batch, width, channels] (channelsLast) or
+ * [batch, channels, width] (channelsFirst), float32. indices: int32, the position w of the max
+ * inside its (batch, channel) row.
+ */
+export function maxPool1dWithIndices<T extends tf.Tensor = tf.Tensor3D>(
+    x: T|tf.TensorLike, options: MaxPoolOptions): [T, T] {
+  return maxPoolNdWithIndices('maxPool1dWithIndices', 1, x, options) as [T, T];
+}
+
+/**
+ * Max pooling over two spatial dims returning [values, indices], as PyTorch's
+ * max_pool2d(..., return_indices=True). indices: int32, h * W + w inside each (batch, channel)
+ * plane whatever the dataFormat. Ties go to the first max in row-major window order; a NaN
+ * always wins (the last NaN of the window gives the index).
+ */
+export function maxPool2dWithIndices<T extends tf.Tensor = tf.Tensor4D>(
+    x: T|tf.TensorLike, options: MaxPoolOptions): [T, T] {
+  return maxPoolNdWithIndices('maxPool2dWithIndices', 2, x, options) as [T, T];
+}
+
+/**
+ * Max pooling over three spatial dims returning [values, indices], as PyTorch's
+ * max_pool3d(..., return_indices=True). indices: int32, d * H * W + h * W + w.
+ */
+export function maxPool3dWithIndices<T extends tf.Tensor = tf.Tensor5D>(
+    x: T|tf.TensorLike, options: MaxPoolOptions): [T, T] {
+  return maxPoolNdWithIndices('maxPool3dWithIndices', 3, x, options) as [T, T];
+}
