@@ -39,13 +39,6 @@ function expectedErrorText(name: string): RegExp {
   throw new Error(`no expected message for fixture error case ${name}`);
 }
 
-// describeBackends restores the backend that was active before the suite, which is undefined
-// when this file runs first (no backend initialised yet); initialising tfjs's default first
-// gives it a backend to restore.
-before(async () => {
-  await tf.ready();
-});
-
 describeBackends('maxPoolNdWithIndices', () => {
   const fixture = loadFixture('pool_max');
 
