@@ -47,113 +47,105 @@ function expectedError(c: FixtureCase): RegExp {
   throw new Error(`no expected message for PyTorch error: ${c.error}`);
 }
 
-describe('normalize / denormalize vs PyTorch', () => {
-  // describeBackends restores the backend that was active before the suite: make sure there is
-  // one (none is until something initialises tfjs).
-  before(async () => {
-    await tf.ready();
-  });
-
-  describeBackends('normalize / denormalize', (backend) => {
-    for (const c of fixture.cases) {
-      for (const dataFormat of DATA_FORMATS) {
-        const op = opOf(c);
-        if (c.error != null) {
-          it(`${c.name} [${dataFormat}] throws (PyTorch: ${c.error})`, () => {
-            const x = fromFixture(c.inputs.x, dataFormat);
-            const before = tf.memory().numTensors;
-            expect(() => op(x, dataFormat)).to.throw(expectedError(c));
-            expect(tf.memory().numTensors, 'tensors left after the throw').to.equal(before);
-            x.dispose();
-          });
-          continue;
-        }
-        it(`${c.name} [${dataFormat}]`, async () => {
+describeBackends('normalize / denormalize', (backend) => {
+  for (const c of fixture.cases) {
+    for (const dataFormat of DATA_FORMATS) {
+      const op = opOf(c);
+      if (c.error != null) {
+        it(`${c.name} [${dataFormat}] throws (PyTorch: ${c.error})`, () => {
           const x = fromFixture(c.inputs.x, dataFormat);
-          const y = await expectNoLeak([x], () => op(x, dataFormat));
-          await expectMatches(y, c.outputs[0], dataFormat, 'output');
-          if (c.args.op === 'roundtrip') {
-            // The inverse within float32 rounding: back to x itself, not only to PyTorch's
-            // round trip.
-            await expectMatches(y, {...c.inputs.x, dtype: 'float32'}, dataFormat, 'round trip to x');
-          }
-          y.dispose();
-          if (c.grad != null) {
-            const dy = fromFixture(c.grad.dy, dataFormat);
-            const [dx] = await expectNoLeak(
-                [x, dy], () => tf.grads((t: tf.Tensor) => op(t, dataFormat))([x], dy));
-            await expectMatches(dx, c.grad.grads.x, dataFormat, 'gradient of x');
-            dx.dispose();
-            dy.dispose();
-          }
+          const before = tf.memory().numTensors;
+          expect(() => op(x, dataFormat)).to.throw(expectedError(c));
+          expect(tf.memory().numTensors, 'tensors left after the throw').to.equal(before);
           x.dispose();
         });
+        continue;
       }
-    }
-
-    it('equals PyTorch bit for bit (sub then div, mul then add, in float32)', async function() {
-      // Only the cpu kernel promises identical float32 rounding steps; GPUs may not.
-      if (backend !== 'cpu') this.skip();
-      for (const c of fixture.cases) {
-        if (c.error != null || c.args.op === 'roundtrip') continue;
-        const x = fromFixture(c.inputs.x, 'channelsFirst');
-        const y = opOf(c)(x, 'channelsFirst');
-        const got = await y.data();
-        const want = fixtureValues(c.outputs[0]);
-        for (let i = 0; i < want.length; i++) {
-          if (got[i] !== want[i]) {
-            expect.fail(`${c.name}: output ${i} is ${got[i]}, PyTorch gives ${want[i]}`);
-          }
+      it(`${c.name} [${dataFormat}]`, async () => {
+        const x = fromFixture(c.inputs.x, dataFormat);
+        const y = await expectNoLeak([x], () => op(x, dataFormat));
+        await expectMatches(y, c.outputs[0], dataFormat, 'output');
+        if (c.args.op === 'roundtrip') {
+          // The inverse within float32 rounding: back to x itself, not only to PyTorch's
+          // round trip.
+          await expectMatches(y, {...c.inputs.x, dtype: 'float32'}, dataFormat, 'round trip to x');
         }
-        tf.dispose([x, y]);
+        y.dispose();
+        if (c.grad != null) {
+          const dy = fromFixture(c.grad.dy, dataFormat);
+          const [dx] = await expectNoLeak(
+              [x, dy], () => tf.grads((t: tf.Tensor) => op(t, dataFormat))([x], dy));
+          await expectMatches(dx, c.grad.grads.x, dataFormat, 'gradient of x');
+          dx.dispose();
+          dy.dispose();
+        }
+        x.dispose();
+      });
+    }
+  }
+
+  it('equals PyTorch bit for bit (sub then div, mul then add, in float32)', async function() {
+    // Only the cpu kernel promises identical float32 rounding steps; GPUs may not.
+    if (backend !== 'cpu') this.skip();
+    for (const c of fixture.cases) {
+      if (c.error != null || c.args.op === 'roundtrip') continue;
+      const x = fromFixture(c.inputs.x, 'channelsFirst');
+      const y = opOf(c)(x, 'channelsFirst');
+      const got = await y.data();
+      const want = fixtureValues(c.outputs[0]);
+      for (let i = 0; i < want.length; i++) {
+        if (got[i] !== want[i]) {
+          expect.fail(`${c.name}: output ${i} is ${got[i]}, PyTorch gives ${want[i]}`);
+        }
       }
-    });
+      tf.dispose([x, y]);
+    }
+  });
 
-    it('accepts mean and std as typed arrays and x as a nested array, without leaking',
-       async () => {
-         const y = await expectNoLeak(
-             [], () => normalize([[1, 2], [3, 4]], new Float32Array([1, 2]), [2, 4]));
-         expect(y.dtype).to.equal('float32');
-         expect(Array.from(await y.data())).to.deep.equal([0, 0, 1, 0.5]);
-         y.dispose();
-       });
+  it('accepts mean and std as typed arrays and x as a nested array, without leaking',
+     async () => {
+       const y = await expectNoLeak(
+           [], () => normalize([[1, 2], [3, 4]], new Float32Array([1, 2]), [2, 4]));
+       expect(y.dtype).to.equal('float32');
+       expect(Array.from(await y.data())).to.deep.equal([0, 0, 1, 0.5]);
+       y.dispose();
+     });
 
-    it('converts int32 input to float32', async () => {
-      const x = tf.tensor4d([0, 255, 128, 64], [1, 2, 2, 1], 'int32');
-      const y = normalize(x, 127.5, 127.5);
-      const z = denormalize(x, 0, 2);
-      expect(y.dtype).to.equal('float32');
-      expect(z.dtype).to.equal('float32');
-      expect(Array.from(await z.data())).to.deep.equal([0, 510, 256, 128]);
-      tf.dispose([x, y, z]);
-    });
+  it('converts int32 input to float32', async () => {
+    const x = tf.tensor4d([0, 255, 128, 64], [1, 2, 2, 1], 'int32');
+    const y = normalize(x, 127.5, 127.5);
+    const z = denormalize(x, 0, 2);
+    expect(y.dtype).to.equal('float32');
+    expect(z.dtype).to.equal('float32');
+    expect(Array.from(await z.data())).to.deep.equal([0, 510, 256, 128]);
+    tf.dispose([x, y, z]);
+  });
 
-    it('rejects bad arguments, naming the op and the argument', () => {
-      const x = tf.zeros([1, 2, 2, 3]);
-      const cases: Array<[() => unknown, RegExp]> = [
-        [() => normalize(x, 0, [1, 0, 1]), /^normalize: argument 'std' is zero/],
-        [() => denormalize(x, 0, 0), /^denormalize: argument 'std' is zero/],
-        [() => normalize(x, NaN, 1), /^normalize: argument 'mean' must be finite/],
-        [() => denormalize(x, 0, [1, Infinity, 1]), /^denormalize: argument 'std' must be finite/],
-        [() => normalize(x, [0, 0], 1), /^normalize: argument 'mean' must have 1 or 3/],
-        [() => normalize(x, 0, []), /^normalize: argument 'std' must have 1 or 3/],
-        [() => normalize(x, [0, 0, 0], 1, {dataFormat: 'channelsFirst'}),
-         /^normalize: argument 'mean' must have 1 or 2/],
-        [() => normalize(x, '0' as unknown as number, 1),
-         /^normalize: argument 'mean' must be a number or an array/],
-        [() => normalize(x, ['a'] as unknown as number[], 1),
-         /^normalize: argument 'mean' must hold numbers/],
-        [() => normalize(x, 0, tf.ones([3]) as unknown as number[]),
-         /^normalize: argument 'std' must be a number or an array of numbers, got a tensor/],
-        [() => normalize(tf.zeros([3]), 0, 1), /^normalize: input x must have rank 2 to 5/],
-        [() => denormalize(tf.zeros([1, 1, 1, 1, 1, 1]), 0, 1),
-         /^denormalize: input x must have rank 2 to 5/],
-        [() => normalize(x, 0, 1, {dataFormat: 'nchw' as DataFormat}),
-         /^normalize: dataFormat must be/],
-        [() => normalize(null as unknown as tf.Tensor, 0, 1), /^normalize: argument 'x'/],
-      ];
-      for (const [fn, re] of cases) expect(fn).to.throw(re);
-      x.dispose();
-    });
+  it('rejects bad arguments, naming the op and the argument', () => {
+    const x = tf.zeros([1, 2, 2, 3]);
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => normalize(x, 0, [1, 0, 1]), /^normalize: argument 'std' is zero/],
+      [() => denormalize(x, 0, 0), /^denormalize: argument 'std' is zero/],
+      [() => normalize(x, NaN, 1), /^normalize: argument 'mean' must be finite/],
+      [() => denormalize(x, 0, [1, Infinity, 1]), /^denormalize: argument 'std' must be finite/],
+      [() => normalize(x, [0, 0], 1), /^normalize: argument 'mean' must have 1 or 3/],
+      [() => normalize(x, 0, []), /^normalize: argument 'std' must have 1 or 3/],
+      [() => normalize(x, [0, 0, 0], 1, {dataFormat: 'channelsFirst'}),
+       /^normalize: argument 'mean' must have 1 or 2/],
+      [() => normalize(x, '0' as unknown as number, 1),
+       /^normalize: argument 'mean' must be a number or an array/],
+      [() => normalize(x, ['a'] as unknown as number[], 1),
+       /^normalize: argument 'mean' must hold numbers/],
+      [() => normalize(x, 0, tf.ones([3]) as unknown as number[]),
+       /^normalize: argument 'std' must be a number or an array of numbers, got a tensor/],
+      [() => normalize(tf.zeros([3]), 0, 1), /^normalize: input x must have rank 2 to 5/],
+      [() => denormalize(tf.zeros([1, 1, 1, 1, 1, 1]), 0, 1),
+       /^denormalize: input x must have rank 2 to 5/],
+      [() => normalize(x, 0, 1, {dataFormat: 'nchw' as DataFormat}),
+       /^normalize: dataFormat must be/],
+      [() => normalize(null as unknown as tf.Tensor, 0, 1), /^normalize: argument 'x'/],
+    ];
+    for (const [fn, re] of cases) expect(fn).to.throw(re);
+    x.dispose();
   });
 });

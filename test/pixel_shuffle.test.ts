@@ -94,122 +94,114 @@ describe('pixel shuffle index math', () => {
   });
 });
 
-describe('pixelShuffle / pixelUnshuffle vs PyTorch', () => {
-  // describeBackends restores the backend that was active before the suite: make sure there is one
-  // (none is until something initialises tfjs).
-  before(async () => {
-    await tf.ready();
-  });
-
-  describeBackends('pixelShuffle / pixelUnshuffle', () => {
-    for (const c of fixture.cases) {
-      for (const dataFormat of DATA_FORMATS) {
-        const {op, name, factor} = opOf(c);
-        if (c.error != null) {
-          it(`${c.name} [${dataFormat}] throws (PyTorch: ${c.error})`, () => {
-            const x = fixtureTensor(c.inputs.x, dataFormat);
-            const before = tf.memory().numTensors;
-            expect(() => op(x, factor, {dataFormat})).to.throw(expectedError(c, name));
-            expect(tf.memory().numTensors, 'tensors left after the throw').to.equal(before);
-            x.dispose();
-          });
-          continue;
-        }
-        it(`${c.name} [${dataFormat}]`, async () => {
+describeBackends('pixelShuffle / pixelUnshuffle', () => {
+  for (const c of fixture.cases) {
+    for (const dataFormat of DATA_FORMATS) {
+      const {op, name, factor} = opOf(c);
+      if (c.error != null) {
+        it(`${c.name} [${dataFormat}] throws (PyTorch: ${c.error})`, () => {
           const x = fixtureTensor(c.inputs.x, dataFormat);
-          const y = await expectNoLeak([x], () => op(x, factor, {dataFormat}));
-          await expectTorch(y, c.outputs[0], dataFormat, 'output');
-          y.dispose();
-          if (c.grad != null) {
-            const dy = fixtureTensor(c.grad.dy, dataFormat);
-            const [dx] = await expectNoLeak(
-                [x, dy], () => tf.grads((t: tf.Tensor) => op(t, factor, {dataFormat}))([x], dy));
-            await expectTorch(dx, c.grad.grads.x, dataFormat, 'gradient of x');
-            dx.dispose();
-            dy.dispose();
-          }
+          const before = tf.memory().numTensors;
+          expect(() => op(x, factor, {dataFormat})).to.throw(expectedError(c, name));
+          expect(tf.memory().numTensors, 'tensors left after the throw').to.equal(before);
           x.dispose();
         });
+        continue;
       }
+      it(`${c.name} [${dataFormat}]`, async () => {
+        const x = fixtureTensor(c.inputs.x, dataFormat);
+        const y = await expectNoLeak([x], () => op(x, factor, {dataFormat}));
+        await expectTorch(y, c.outputs[0], dataFormat, 'output');
+        y.dispose();
+        if (c.grad != null) {
+          const dy = fixtureTensor(c.grad.dy, dataFormat);
+          const [dx] = await expectNoLeak(
+              [x, dy], () => tf.grads((t: tf.Tensor) => op(t, factor, {dataFormat}))([x], dy));
+          await expectTorch(dx, c.grad.grads.x, dataFormat, 'gradient of x');
+          dx.dispose();
+          dy.dispose();
+        }
+        x.dispose();
+      });
     }
+  }
 
-    it('PyTorch docs example: PixelShuffle(3) on randn(1, 9, 4, 4) gives [1, 1, 12, 12]',
-       async () => {
-      const c = fixture.cases.find(
-          (k) => k.name.startsWith('PyTorch docs example: PixelShuffle(3)'));
-      expect(c, 'docs example case').to.not.equal(undefined);
-      for (const dataFormat of DATA_FORMATS) {
-        const x = fixtureTensor(c!.inputs.x, dataFormat);
-        const y = pixelShuffle(x, 3, {dataFormat});
-        expect(y.shape).to.deep.equal(
-            dataFormat === 'channelsFirst' ? [1, 1, 12, 12] : [1, 12, 12, 1]);
-        await expectTorch(y, c!.outputs[0], dataFormat, 'output');
-        tf.dispose([x, y]);
-      }
-    });
+  it('PyTorch docs example: PixelShuffle(3) on randn(1, 9, 4, 4) gives [1, 1, 12, 12]',
+     async () => {
+    const c = fixture.cases.find(
+        (k) => k.name.startsWith('PyTorch docs example: PixelShuffle(3)'));
+    expect(c, 'docs example case').to.not.equal(undefined);
+    for (const dataFormat of DATA_FORMATS) {
+      const x = fixtureTensor(c!.inputs.x, dataFormat);
+      const y = pixelShuffle(x, 3, {dataFormat});
+      expect(y.shape).to.deep.equal(
+          dataFormat === 'channelsFirst' ? [1, 1, 12, 12] : [1, 12, 12, 1]);
+      await expectTorch(y, c!.outputs[0], dataFormat, 'output');
+      tf.dispose([x, y]);
+    }
+  });
 
-    it('keeps int32 as int32', () => {
-      const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 2, 4], 'int32');
-      const y = pixelShuffle(x, 2);
-      const z = pixelUnshuffle(y, 2);
-      expect(y.dtype).to.equal('int32');
-      expect(z.dtype).to.equal('int32');
+  it('keeps int32 as int32', () => {
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 2, 4], 'int32');
+    const y = pixelShuffle(x, 2);
+    const z = pixelUnshuffle(y, 2);
+    expect(y.dtype).to.equal('int32');
+    expect(z.dtype).to.equal('int32');
+    tf.dispose([x, y, z]);
+  });
+
+  it('accepts a nested array for x without leaking', async () => {
+    const x = [[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]];  // [1, 2, 2, 2]
+    const y = await expectNoLeak([], () => pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'}));
+    expect(y.shape).to.deep.equal([1, 8, 1, 1]);
+    expect(Array.from(await y.data())).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    y.dispose();
+  });
+
+  it('differs from tf.depthToSpace when more than one channel remains', async () => {
+    // channelsLast (1, 1, 1, 8) with r = 2: PyTorch's order takes output channel c from input
+    // channels 4c..4c+3, depthToSpace from channels c, c+2, c+4, c+6.
+    const x = tf.tensor4d([0, 1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 8]);
+    const ours = pixelShuffle(x, 2);
+    const theirs = tf.depthToSpace(x, 2);
+    expect(Array.from(await ours.data())).to.deep.equal([0, 4, 1, 5, 2, 6, 3, 7]);
+    expect(Array.from(await theirs.data())).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+    tf.dispose([x, ours, theirs]);
+  });
+
+  it('pixelUnshuffle(pixelShuffle(x)) is x for 2 leading batch dims', async () => {
+    for (const dataFormat of DATA_FORMATS) {
+      const shape = dataFormat === 'channelsFirst' ? [2, 3, 18, 2, 3] : [2, 3, 2, 3, 18];
+      const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
+      const y = pixelShuffle(x, 3, {dataFormat});
+      const z = pixelUnshuffle(y, 3, {dataFormat});
+      expect(Array.from(await z.data())).to.deep.equal(Array.from(await x.data()));
       tf.dispose([x, y, z]);
-    });
+    }
+  });
 
-    it('accepts a nested array for x without leaking', async () => {
-      const x = [[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]];  // [1, 2, 2, 2]
-      const y = await expectNoLeak([], () => pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'}));
-      expect(y.shape).to.deep.equal([1, 8, 1, 1]);
-      expect(Array.from(await y.data())).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
-      y.dispose();
-    });
+  it('gives an empty batch the shape the non-empty rule gives (torch 1.13 keeps the input shape)',
+     () => {
+       const x = tf.zeros([0, 1, 4, 2]);
+       const y = pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'});
+       expect(y.shape).to.deep.equal([0, 4, 2, 1]);
+       const z = pixelShuffle(y, 2, {dataFormat: 'channelsFirst'});
+       expect(z.shape).to.deep.equal([0, 1, 4, 2]);
+       tf.dispose([x, y, z]);
+     });
 
-    it('differs from tf.depthToSpace when more than one channel remains', async () => {
-      // channelsLast (1, 1, 1, 8) with r = 2: PyTorch's order takes output channel c from input
-      // channels 4c..4c+3, depthToSpace from channels c, c+2, c+4, c+6.
-      const x = tf.tensor4d([0, 1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 8]);
-      const ours = pixelShuffle(x, 2);
-      const theirs = tf.depthToSpace(x, 2);
-      expect(Array.from(await ours.data())).to.deep.equal([0, 4, 1, 5, 2, 6, 3, 7]);
-      expect(Array.from(await theirs.data())).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
-      tf.dispose([x, ours, theirs]);
-    });
-
-    it('pixelUnshuffle(pixelShuffle(x)) is x for 2 leading batch dims', async () => {
-      for (const dataFormat of DATA_FORMATS) {
-        const shape = dataFormat === 'channelsFirst' ? [2, 3, 18, 2, 3] : [2, 3, 2, 3, 18];
-        const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
-        const y = pixelShuffle(x, 3, {dataFormat});
-        const z = pixelUnshuffle(y, 3, {dataFormat});
-        expect(Array.from(await z.data())).to.deep.equal(Array.from(await x.data()));
-        tf.dispose([x, y, z]);
-      }
-    });
-
-    it('gives an empty batch the shape the non-empty rule gives (torch 1.13 keeps the input shape)',
-       () => {
-         const x = tf.zeros([0, 1, 4, 2]);
-         const y = pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'});
-         expect(y.shape).to.deep.equal([0, 4, 2, 1]);
-         const z = pixelShuffle(y, 2, {dataFormat: 'channelsFirst'});
-         expect(z.shape).to.deep.equal([0, 1, 4, 2]);
-         tf.dispose([x, y, z]);
-       });
-
-    it('rejects bad options, naming the op and the argument', () => {
-      const x = tf.zeros([1, 4, 2, 2]);
-      expect(() => pixelShuffle(x, 2, {dataFormat: 'NCHW' as DataFormat}))
-          .to.throw(/^pixelShuffle: dataFormat must be/);
-      expect(() => pixelUnshuffle(x, NaN)).to.throw(/^pixelUnshuffle: argument 'downscaleFactor'/);
-      expect(() => pixelShuffle(x, '2' as unknown as number))
-          .to.throw(/^pixelShuffle: argument 'upscaleFactor'/);
-      const b = tf.zeros([4, 2, 2], 'bool');
-      expect(() => pixelShuffle(b, 2)).to.throw(/^pixelShuffle: argument 'x'/);
-      b.dispose();
-      expect(() => pixelShuffle(null as unknown as tf.Tensor, 2))
-          .to.throw(/^pixelShuffle: argument 'x'/);
-      x.dispose();
-    });
+  it('rejects bad options, naming the op and the argument', () => {
+    const x = tf.zeros([1, 4, 2, 2]);
+    expect(() => pixelShuffle(x, 2, {dataFormat: 'NCHW' as DataFormat}))
+        .to.throw(/^pixelShuffle: dataFormat must be/);
+    expect(() => pixelUnshuffle(x, NaN)).to.throw(/^pixelUnshuffle: argument 'downscaleFactor'/);
+    expect(() => pixelShuffle(x, '2' as unknown as number))
+        .to.throw(/^pixelShuffle: argument 'upscaleFactor'/);
+    const b = tf.zeros([4, 2, 2], 'bool');
+    expect(() => pixelShuffle(b, 2)).to.throw(/^pixelShuffle: argument 'x'/);
+    b.dispose();
+    expect(() => pixelShuffle(null as unknown as tf.Tensor, 2))
+        .to.throw(/^pixelShuffle: argument 'x'/);
+    x.dispose();
   });
 });
