@@ -5,6 +5,7 @@ import {pixelShuffleGradConfig, pixelUnshuffleGradConfig} from './pixel_shuffle_
 import {denormalizeGradConfig, normalizeGradConfig} from './normalize_grad.js';
 import {maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './max_pool_grad.js';
 import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js';
+import {convTransposeGradConfigs} from './conv_transpose_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -15,4 +16,5 @@ export const gradConfigs: GradConfig[] = [
   maxPoolWithIndicesGradGradConfig,
   maxUnpoolGradConfig,
   maxUnpoolGradGradConfig,
+  ...convTransposeGradConfigs,
 ];

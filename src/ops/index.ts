@@ -5,3 +5,4 @@ export * from './pixel_shuffle.js';
 export * from './normalize.js';
 export * from './max_pool.js';
 export * from './max_unpool.js';
+export * from './conv_transpose.js';

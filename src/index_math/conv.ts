@@ -1,0 +1,152 @@
+// Index math of the transposed convolution (convTranspose1d/2d/3d), shared by every backend:
+// the cpu kernels call these functions, webgl shader generators turn them into GLSL and the
+// tfjs-node kernels use them to set up TensorFlow's own ops. No kernel re-derives a rule.
+// Every function works on ONE spatial axis; the axes of a transposed convolution are independent.
+//
+// Note [transposed convolution tap relation]
+// A transposed convolution is the adjoint (the gradient with respect to its input) of the plain
+// convolution with the same stride s, padding p and dilation d. The plain convolution reads, for
+// output position i and tap t (0 <= t < k), the input position  i*s - p + t*d.  Its adjoint
+// therefore *scatters*: input position i, through tap t, adds into output position
+//     o = i*s - p + t*d                                                         (scatter form)
+// and contributions with o outside [0, outSize) are dropped (they fell on the padding).
+// Read the other way round, output position o gathers, for each tap t, from the input position
+//     i = (o + p - t*d) / s    when that division is exact and 0 <= i < inSize  (gather form)
+// Both forms describe the same sum; the cpu kernel uses the scatter form per tap (one matrix
+// product per tap over the input positions that tap keeps inside the output), a shader uses the
+// gather form (one output pixel per invocation). The weight is [inC, outC/groups, ...kernel]:
+// tap t of the kernel is the same index t in both forms, so the kernel is NOT flipped here (the
+// flip people mention belongs to writing the transposed convolution as a plain convolution of a
+// zero-stuffed input).
+// The gradient with respect to x is the plain convolution itself: dx at input position i is the
+// sum over taps of dy at  i*s - p + t*d  (the same relation, read as a gather from dy). The
+// gradient with respect to the weight pairs, for each tap, x at i with dy at  i*s - p + t*d.
+//
+// Note [transposed convolution output size]
+// PyTorch's output size per spatial dim (torch.nn.ConvTranspose2d's documentation, and the shape
+// check of ATen's slow_conv_transpose2d/3d, NaiveConvolutionTranspose{2,3}d.cpp):
+//     out = (in - 1)*s - 2*p + d*(k - 1) + outputPadding + 1
+// (in - 1)*s + d*(k - 1) + 1 is the span the scatter form covers; padding removes p positions at
+// each end; outputPadding adds positions at the END only (there is no padding to remove there,
+// so they only receive contributions a larger input would have made, plus bias). outputPadding
+// exists because the plain convolution maps several input sizes to one output size: every size
+// in [min, min + s - 1] convolves down to `in` positions, and outputPadding picks which one.
+//
+// Note [transposed convolution outputPadding limit]
+// PyTorch 1.13 accepts, per spatial dim, outputPadding < stride OR outputPadding < dilation
+// ("output padding must be smaller than either stride or dilation"). Only the stride bound
+// follows from the note above; the dilation alternative is PyTorch's rule as it is (it lets
+// stride 1 with dilation 2 take outputPadding 1), kept so that every model PyTorch accepts runs.
+//
+// Note [transposed convolution outputSize]
+// torch.nn.ConvTranspose*d's forward(input, output_size) turns a requested output size into
+// outputPadding (its _output_padding): output_size may hold only the spatial sizes, or a full
+// shape (batch and channel dims included) whose trailing spatial dims are used. Each size must lie
+// in [min, min + s - 1] with min the size at outputPadding 0; the outputPadding is size - min.
+// Because that is < s, a resolved outputPadding always passes the limit above.
+
+/**
+ * Output size of a transposed convolution along one spatial axis
+ * (Note [transposed convolution output size]). May be <= 0: callers reject that.
+ */
+export function convTransposeOutputSize(
+    inSize: number, kernelSize: number, stride: number, padding: number, dilation: number,
+    outputPadding: number): number {
+  return (inSize - 1) * stride - 2 * padding + dilation * (kernelSize - 1) + outputPadding + 1;
+}
+
+/**
+ * The output sizes an outputSize request may ask for along one axis: [min, max] with min the size
+ * at outputPadding 0 and max = min + stride - 1 (Note [transposed convolution outputSize]).
+ */
+export function convTransposeOutputSizeRange(
+    inSize: number, kernelSize: number, stride: number, padding: number,
+    dilation: number): [number, number] {
+  const min = convTransposeOutputSize(inSize, kernelSize, stride, padding, dilation, 0);
+  return [min, min + stride - 1];
+}
+
+/**
+ * PyTorch's limit on outputPadding along one axis (Note [transposed convolution outputPadding
+ * limit]): smaller than the stride or smaller than the dilation.
+ */
+export function isValidOutputPadding(outputPadding: number, stride: number, dilation: number):
+    boolean {
+  return outputPadding < stride || outputPadding < dilation;
+}
+
+/**
+ * The spatial part of an outputSize request, as PyTorch's _output_padding reads it: either one
+ * size per spatial dim, or a full shape of rank `inputRank` (batch and channel dims first, in
+ * PyTorch's order) whose trailing spatial dims are used. Returns null when the length fits
+ * neither. `inputRank` is the rank of the input as given (PyTorch also accepts unbatched input,
+ * which has one non-spatial dim).
+ */
+export function outputSizeSpatial(
+    outputSize: readonly number[], numSpatialDims: number, inputRank: number): number[]|null {
+  const nonSpatial = inputRank - numSpatialDims;
+  if (outputSize.length === numSpatialDims) return outputSize.slice();
+  if (outputSize.length === numSpatialDims + nonSpatial) return outputSize.slice(nonSpatial);
+  return null;
+}
+
+/**
+ * outputPadding for a requested spatial output size (Note [transposed convolution outputSize]),
+ * per axis; null where a size is out of range (the caller reports every range, as PyTorch does).
+ */
+export function resolveOutputPadding(
+    outSize: readonly number[], inSize: readonly number[], kernelSize: readonly number[],
+    stride: readonly number[], padding: readonly number[],
+    dilation: readonly number[]): number[]|null {
+  const res: number[] = [];
+  for (let a = 0; a < outSize.length; a++) {
+    const [min, max] =
+        convTransposeOutputSizeRange(inSize[a], kernelSize[a], stride[a], padding[a], dilation[a]);
+    if (outSize[a] < min || outSize[a] > max) return null;
+    res.push(outSize[a] - min);
+  }
+  return res;
+}
+
+/** Scatter form: the output position input position i reaches through tap t (may be outside). */
+export function convTransposeOutputIndex(
+    i: number, tap: number, stride: number, padding: number, dilation: number): number {
+  return i * stride - padding + tap * dilation;
+}
+
+/**
+ * Gather form: the input position that reaches output position o through tap t, or -1 when none
+ * does (the division by the stride is not exact, or the position lies outside the input).
+ */
+export function convTransposeInputIndex(
+    o: number, tap: number, stride: number, padding: number, dilation: number,
+    inSize: number): number {
+  const num = o + padding - tap * dilation;
+  if (num < 0 || num % stride !== 0) return -1;
+  const i = num / stride;
+  return i < inSize ? i : -1;
+}
+
+/**
+ * For tap t, the input positions whose scatter target lies inside the output: the half-open
+ * range [start, end) of i with 0 <= i*s - p + t*d < outSize (empty when start >= end). Kernels
+ * loop over this range instead of testing every (position, tap) pair; the same range serves the
+ * gradients (dx at i reads dy at i*s - p + t*d; the weight gradient pairs the same positions).
+ */
+export function convTransposeTapRange(
+    tap: number, inSize: number, outSize: number, stride: number, padding: number,
+    dilation: number): [number, number] {
+  const shift = padding - tap * dilation;  // o = i*s - shift
+  // o >= 0  <=>  i >= shift / s;   o <= outSize - 1  <=>  i <= (outSize - 1 + shift) / s
+  const start = Math.max(0, ceilDiv(shift, stride));
+  const end = Math.min(inSize, floorDiv(outSize - 1 + shift, stride) + 1);
+  return [start, Math.max(start, end)];
+}
+
+function floorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+
+function ceilDiv(a: number, b: number): number {
+  return -Math.floor(-a / b);
+}

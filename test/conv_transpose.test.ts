@@ -1,0 +1,285 @@
+// convTranspose1d/2d/3d against PyTorch (test/fixtures/conv_transpose*.json from
+// scripts/fixtures/gen_conv_transpose.py): every case in both dataFormats, forward values, the
+// gradients for x, weight and bias, second derivatives, no leaked tensors, unchanged inputs, and
+// the errors PyTorch raises (with messages naming the op and the argument).
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's own gradients (Add, Mul, Sum, ...), which the second-derivative and loss tests
+// differentiate through; the @tensorflow/tfjs union package registers them the same way.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import {expect} from 'chai';
+
+import * as pt from '../src/index.js';
+import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
+import type {DataFormat} from '../src/kernel_names.js';
+
+import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture} from './util.js';
+
+type ConvTransposeFn = (
+    x: tf.Tensor|tf.TensorLike, weight: tf.Tensor|tf.TensorLike,
+    bias?: tf.Tensor|tf.TensorLike|null, options?: ConvTransposeOptions) => tf.Tensor;
+
+const OPS: Record<number, [string, ConvTransposeFn]> = {
+  1: ['convTranspose1d', pt.convTranspose1d as ConvTransposeFn],
+  2: ['convTranspose2d', pt.convTranspose2d as ConvTransposeFn],
+  3: ['convTranspose3d', pt.convTranspose3d as ConvTransposeFn],
+};
+
+function optionsOf(args: Record<string, unknown>, dataFormat: DataFormat): ConvTransposeOptions {
+  const o: ConvTransposeOptions = {dataFormat};
+  for (const key of ['stride', 'padding', 'outputPadding', 'groups', 'dilation', 'outputSize']) {
+    if (key in args) (o as Record<string, unknown>)[key] = args[key];
+  }
+  return o;
+}
+
+/**
+ * An unbatched fixture tensor [C, ...spatial] seen with a leading batch dim of 1, so that the
+ * shared layout helpers (which expect N, C, ...spatial) apply.
+ */
+function batched(t: FixtureTensor): FixtureTensor {
+  return {...t, shape: [1, ...t.shape]};
+}
+
+/** x (or another activation) of a case in dataFormat, unbatched ones without their batch dim. */
+function activation(t: FixtureTensor, dataFormat: DataFormat, unbatched: boolean): tf.Tensor {
+  if (!unbatched) return fromFixture(t, dataFormat);
+  return tf.tidy(() => tf.squeeze(fromFixture(batched(t), dataFormat), [0]));
+}
+
+async function expectActivation(
+    actual: tf.Tensor, expected: FixtureTensor, dataFormat: DataFormat, what: string,
+    unbatched: boolean): Promise<void> {
+  if (!unbatched) return expectMatches(actual, expected, dataFormat, what);
+  const a = tf.expandDims(actual, 0);
+  try {
+    await expectMatches(a, batched(expected), dataFormat, what);
+  } finally {
+    a.dispose();
+  }
+}
+
+interface CaseTensors {
+  x: tf.Tensor;
+  weight: tf.Tensor;
+  bias: tf.Tensor|null;
+}
+
+function tensorsOf(c: FixtureCase, dataFormat: DataFormat): CaseTensors {
+  const unbatched = c.args.unbatched === true;
+  return {
+    x: activation(c.inputs.x, dataFormat, unbatched),
+    weight: fromFixture(c.inputs.weight, dataFormat, false),
+    bias: c.inputs.bias == null ? null : fromFixture(c.inputs.bias, dataFormat, false),
+  };
+}
+
+function disposeAll(t: CaseTensors): void {
+  t.x.dispose();
+  t.weight.dispose();
+  t.bias?.dispose();
+}
+
+const fixture = loadFixture('conv_transpose');
+const valueCases = fixture.cases.filter((c) => c.error == null);
+const errorCases = fixture.cases.filter((c) => c.error != null);
+const grad2 = loadFixture('conv_transpose_grad2');
+
+describeBackends('convTranspose', () => {
+  it('fixtures cover 1-D, 2-D, 3-D and errors', () => {
+    for (const dims of [1, 2, 3]) {
+      expect(valueCases.filter((c) => c.args.dims === dims).length, `${dims}-D`).to.be.above(5);
+    }
+    expect(errorCases.length).to.be.above(10);
+  });
+
+  for (const dataFormat of DATA_FORMATS) {
+    describe(dataFormat, () => {
+      for (const c of valueCases) {
+        const [opName, op] = OPS[c.args.dims as number];
+        const unbatched = c.args.unbatched === true;
+        const opts = optionsOf(c.args, dataFormat);
+
+        it(`${c.name}: forward (${opName})`, async () => {
+          const t = tensorsOf(c, dataFormat);
+          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+          const y = await expectNoLeak(inputs, () => op(t.x, t.weight, t.bias, opts));
+          await expectActivation(y, c.outputs[0], dataFormat, 'y', unbatched);
+          y.dispose();
+          disposeAll(t);
+        });
+
+        it(`${c.name}: gradients`, async () => {
+          const t = tensorsOf(c, dataFormat);
+          const dy = activation(c.grad!.dy, dataFormat, unbatched);
+          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+          const f = t.bias ?
+              (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => op(x, w, b, opts) :
+              (x: tf.Tensor, w: tf.Tensor) => op(x, w, null, opts);
+          const grads = await expectNoLeak(inputs, () => tf.grads(f)(inputs, dy));
+          const expected = c.grad!.grads;
+          await expectActivation(grads[0], expected.x, dataFormat, 'dx', unbatched);
+          await expectMatches(grads[1], expected.weight, dataFormat, 'dweight', false);
+          if (t.bias) await expectMatches(grads[2], expected.bias, dataFormat, 'dbias', false);
+          tf.dispose(grads);
+          dy.dispose();
+          disposeAll(t);
+        });
+      }
+
+      for (const c of errorCases) {
+        const [opName, op] = OPS[c.args.dims as number];
+        it(`${c.name}: throws as PyTorch does ("${c.error!.slice(0, 60)}")`, () => {
+          const t = tensorsOf(c, dataFormat);
+          const before = tf.memory().numTensors;
+          const argName = c.args.errorArg as string;
+          expect(() => op(t.x, t.weight, t.bias, optionsOf(c.args, dataFormat)))
+              .to.throw(new RegExp(`^${opName}: .*argument '${argName}'`));
+          expect(tf.memory().numTensors, 'tensors left').to.equal(before);
+          disposeAll(t);
+        });
+      }
+
+      for (const c of grad2.cases) {
+        const [, op] = OPS[c.args.dims as number];
+        it(`${c.name}: second derivatives`, async () => {
+          const opts = optionsOf(c.args, dataFormat);
+          const x = fromFixture(c.inputs.x, dataFormat);
+          const weight = fromFixture(c.inputs.weight, dataFormat, false);
+          const dy = fromFixture(c.inputs.dy, dataFormat);
+          const u = fromFixture(c.inputs.u, dataFormat);
+          const v = fromFixture(c.inputs.v, dataFormat, false);
+          // L = sum(dx * u) + sum(dweight * v), (dx, dweight) the gradient for upstream dy.
+          const loss = (x: tf.Tensor, w: tf.Tensor, g: tf.Tensor) => {
+            const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a, b, null, opts))(
+                [x, w], g);
+            return tf.add(tf.sum(tf.mul(gx, u)), tf.sum(tf.mul(gw, v)));
+          };
+          const l = tf.tidy(() => loss(x, weight, dy));
+          await expectMatches(l, c.outputs[0], dataFormat, 'L', false);
+          const dl = fromFixture(c.grad!.dy, dataFormat, false);
+          const grads = tf.grads(loss)([x, weight, dy], dl);
+          await expectMatches(grads[0], c.grad!.grads.x, dataFormat, 'dL/dx');
+          await expectMatches(grads[1], c.grad!.grads.weight, dataFormat, 'dL/dweight', false);
+          await expectMatches(grads[2], c.grad!.grads.dy, dataFormat, 'dL/ddy');
+          tf.dispose([x, weight, dy, u, v, l, dl, ...grads]);
+        });
+      }
+    });
+  }
+
+  it('PyTorch docs example: Conv2d(16,16,3,s2,p1) halves 12x12 to 6x6, ' +
+         'ConvTranspose2d(16,16,3,s2,p1) with outputSize = input shape gives 12x12 back',
+     async () => {
+       const c = fixture.cases.find((k) => k.name === 'pytorch_docs_example')!;
+       expect(c.inputs.x.shape).to.deep.equal([1, 16, 6, 6]);
+       for (const dataFormat of DATA_FORMATS) {
+         const t = tensorsOf(c, dataFormat);
+         // Without outputSize the same layer gives 11x11 (PyTorch's size rule).
+         const plain = pt.convTranspose2d(
+             t.x as tf.Tensor4D, t.weight as tf.Tensor4D, t.bias, {stride: 2, padding: 1,
+                                                                   dataFormat});
+         expect(plain.shape).to.deep.equal(
+             dataFormat === 'channelsFirst' ? [1, 16, 11, 11] : [1, 11, 11, 16]);
+         const y = pt.convTranspose2d(
+             t.x as tf.Tensor4D, t.weight as tf.Tensor4D, t.bias,
+             {stride: 2, padding: 1, outputSize: [1, 16, 12, 12], dataFormat});
+         expect(y.shape).to.deep.equal(
+             dataFormat === 'channelsFirst' ? [1, 16, 12, 12] : [1, 12, 12, 16]);
+         await expectMatches(y, c.outputs[0], dataFormat, 'upsampled');
+         tf.dispose([plain, y]);
+         disposeAll(t);
+       }
+     });
+
+  it('takes arrays as well as tensors, and defaults every option', async () => {
+    const c = valueCases.find((k) => k.name === '1d_basic')!;
+    const x = fixtureValues(c.inputs.x);
+    const w = fixtureValues(c.inputs.weight);
+    const b = fixtureValues(c.inputs.bias);
+    const before = tf.memory().numTensors;
+    const y = pt.convTranspose1d(
+        tf.tensor3d(x, c.inputs.x.shape as [number, number, number]).arraySync(),
+        tf.tensor3d(w, c.inputs.weight.shape as [number, number, number]).arraySync(),
+        Array.from(b), {dataFormat: 'channelsFirst'});
+    expect(tf.memory().numTensors, 'only the result is left').to.equal(before + 3);
+    await expectMatches(y, c.outputs[0], 'channelsFirst', 'y');
+    y.dispose();
+  });
+
+  describe('argument checks name the op and the argument', () => {
+    const x = () => tf.zeros([1, 4, 4, 2]);
+    const w = () => tf.zeros([2, 3, 3, 3]);
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['dataFormat', () => pt.convTranspose2d(x(), w(), null, {dataFormat: 'NCHW' as DataFormat}),
+       /^convTranspose2d: dataFormat/],
+      ['x rank', () => pt.convTranspose2d(tf.zeros([1, 2, 4, 4, 2]) as tf.Tensor4D, w()),
+       /^convTranspose2d: argument 'x' must have rank 4/],
+      ['x rank (1-D)', () => pt.convTranspose1d(tf.zeros([4]) as tf.Tensor2D, tf.zeros([1, 1, 1])),
+       /^convTranspose1d: argument 'x' must have rank 3/],
+      ['weight rank', () => pt.convTranspose3d(tf.zeros([1, 2, 2, 2, 2]), tf.zeros([2, 2, 2, 2])),
+       /^convTranspose3d: argument 'weight' must have rank 5/],
+      ['weight channels', () => pt.convTranspose2d(x(), tf.zeros([3, 3, 3, 3])),
+       /^convTranspose2d: argument 'weight' .*expects 3 input channels.*has 2/],
+      ['empty weight', () => pt.convTranspose2d(x(), tf.zeros([2, 0, 3, 3])),
+       /^convTranspose2d: argument 'weight' must not be empty/],
+      ['int32 x', () => pt.convTranspose2d(tf.zeros([1, 4, 4, 2], 'int32'), w()),
+       /^convTranspose2d: argument 'x' must be float32/],
+      ['int32 weight', () => pt.convTranspose2d(x(), tf.zeros([2, 3, 3, 3], 'int32')),
+       /^convTranspose2d: argument 'weight' must be float32/],
+      ['int32 bias', () => pt.convTranspose2d(x(), w(), tf.zeros([3], 'int32')),
+       /^convTranspose2d: argument 'bias' must be float32/],
+      ['bias shape', () => pt.convTranspose2d(x(), w(), tf.zeros([2])),
+       /^convTranspose2d: argument 'bias' must have shape \[3\]/],
+      ['stride length', () => pt.convTranspose2d(x(), w(), null, {stride: [1, 2, 3]}),
+       /^convTranspose2d: argument 'stride' must be a number or an array of 2/],
+      ['fractional padding', () => pt.convTranspose2d(x(), w(), null, {padding: 0.5}),
+       /^convTranspose2d: argument 'padding' must hold integers >= 0/],
+      ['groups not integer', () => pt.convTranspose2d(x(), w(), null, {groups: 1.5}),
+       /^convTranspose2d: argument 'groups' must be an integer >= 1/],
+      ['groups', () => pt.convTranspose2d(x(), w(), null, {groups: 4}),
+       /^convTranspose2d: argument 'groups' \(4\) must divide the 2 input channels/],
+      ['outputSize not integers',
+       () => pt.convTranspose2d(x(), w(), null, {outputSize: [6.5, 6]}),
+       /^convTranspose2d: argument 'outputSize' must be an array of integers/],
+      ['outputSize length', () => pt.convTranspose2d(x(), w(), null, {outputSize: [6, 6, 6]}),
+       /^convTranspose2d: argument 'outputSize' must have 2 or 4 elements/],
+      ['outputSize range',
+       () => pt.convTranspose2d(x(), w(), null, {stride: 2, outputSize: [6, 9]}),
+       /^convTranspose2d: argument 'outputSize' requested an output size of \[6, 9\], but valid sizes range from \[9, 9\] to \[10, 10\]/],
+      ['outputPadding', () => pt.convTranspose2d(x(), w(), null, {stride: 2, outputPadding: 2}),
+       /^convTranspose2d: argument 'outputPadding' must be smaller than either stride or dilation/],
+      ['padding too large', () => pt.convTranspose2d(x(), w(), null, {padding: 4}),
+       /^convTranspose2d: argument 'padding' \[4, 4\] is too large/],
+    ];
+    for (const [what, fn, re] of cases) {
+      it(what, () => {
+        const before = tf.memory().numTensors;
+        expect(fn).to.throw(re);
+        // The test's own zeros/weights are the only tensors made (2 at most, 3 with a bias).
+        expect(tf.memory().numTensors - before).to.be.at.most(3);
+      });
+    }
+  });
+
+  it('outputSize wins over outputPadding, as in torch.nn.ConvTranspose2d.forward', () => {
+    const y = tf.tidy(() => pt.convTranspose2d(
+                           tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([1, 1, 3, 3]), null,
+                           {stride: 3, outputPadding: 2, outputSize: [9, 10]}));
+    expect(y.shape).to.deep.equal([1, 9, 10, 1]);
+    y.dispose();
+  });
+
+  it('runs inside tf.tidy and tf.grad with a loss', () => {
+    const c = valueCases.find((k) => k.name === '2d_groups2')!;
+    const t = tensorsOf(c, 'channelsLast');
+    const before = tf.memory().numTensors;
+    const g = tf.tidy(() => tf.grad(
+        (w: tf.Tensor) => tf.sum(tf.square(pt.convTranspose2d(
+            t.x as tf.Tensor4D, w as tf.Tensor4D, t.bias, {groups: 2, stride: 2, padding: 1}))))(
+        t.weight));
+    expect(g.shape).to.deep.equal(t.weight.shape);
+    expect(tf.memory().numTensors).to.equal(before + 1);
+    g.dispose();
+    disposeAll(t);
+  });
+});
