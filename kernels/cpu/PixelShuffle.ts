@@ -2,9 +2,10 @@
 // (Note [pixel shuffle channel order] in src/index_math/pixel_shuffle.ts).
 //
 // The loops walk the output in memory order, so writes are sequential (channelsLast: r output
-// pixels at a time); the source of each output row is found from per-row base offsets rather than
-// per-element division. Reads stay inside a few input rows (channelsFirst) or one input pixel
-// (channelsLast) at a time. Factor 2, the common one, has unrolled loops.
+// pixels at a time), with per-row base offsets instead of per-element division; reads stay
+// inside a few input rows (channelsFirst) or one input pixel (channelsLast) at a time. Factor 2,
+// the common one, has unrolled loops (channelsLast: one pass over the input in order, writing
+// four output streams).
 import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
 import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
@@ -19,29 +20,45 @@ export function pixelShuffleValues(
   const {batch, channels: C, height: H, width: W, factor: r, channelsLast} = g;
   const rr = r * r;
   const K = C * rr;
-  let o = 0;
   if (channelsLast) {
+    if (r === 2) {
+      // The common factor: one sequential pass over the input, each input pixel's channels
+      // 4c..4c+3 going to channel c of its 2x2 output pixels (four sequential write streams);
+      // faster in V8 than gathering with stride 4.
+      const outRow = W * 2 * C;
+      let q = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let h = 0; h < H; h++) {
+          let p = (b * H + h) * 2 * outRow;
+          for (let w = 0; w < W; w++, p += C) {
+            const p01 = p + C;
+            const p10 = p + outRow;
+            const p11 = p10 + C;
+            for (let c = 0; c < C; c++, q += 4) {
+              out[p + c] = x[q];
+              out[p01 + c] = x[q + 1];
+              out[p10 + c] = x[q + 2];
+              out[p11 + c] = x[q + 3];
+            }
+            p += C;
+          }
+        }
+      }
+      return;
+    }
     // Output pixel (oh, ow) = (h*r + i, w*r + j) takes channels i*r + j, i*r + j + r*r, ... of
     // input pixel (h, w). For each (h, i, w) the r output pixels (j = 0..r-1) are written
     // together, so each group of r adjacent input channels is read at once.
     const block = r * C;
+    let o = 0;
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < H; h++) {
         const rowBase = (b * H + h) * W * K;
         for (let i = 0; i < r; i++) {
           for (let w = 0; w < W; w++, o += block) {
             let q = rowBase + w * K + i * r;
-            if (r === 2) {
-              // The common factor, unrolled.
-              const o1 = o + C;
-              for (let c = 0; c < C; c++, q += 4) {
-                out[o + c] = x[q];
-                out[o1 + c] = x[q + 1];
-              }
-            } else {
-              for (let c = 0; c < C; c++, q += rr) {
-                for (let j = 0, p = o + c; j < r; j++, p += C) out[p] = x[q + j];
-              }
+            for (let c = 0; c < C; c++, q += rr) {
+              for (let j = 0, p = o + c; j < r; j++, p += C) out[p] = x[q + j];
             }
           }
         }
@@ -52,6 +69,7 @@ export function pixelShuffleValues(
   // channelsFirst: output row (c, h*r + i) interleaves the r input rows of channels
   // (c*r + i)*r + j, j = 0..r-1, at input row h; they lie H*W apart.
   const plane = H * W;
+  let o = 0;
   if (r === 2) {
     // The common factor, unrolled: two input rows zipped into one output row.
     for (let b = 0; b < batch; b++) {
