@@ -1,12 +1,18 @@
 // Every tensorflow-backend (tfjs-node) kernel of tfjs-torch, registered by src/node.ts.
 import type {KernelConfig} from '@tensorflow/tfjs-core';
 
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
 import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
 import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
   pixelShuffleConfig,
   pixelUnshuffleConfig,
   normalizeConfig,

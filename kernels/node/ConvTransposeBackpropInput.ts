@@ -1,0 +1,28 @@
+// tensorflow-backend kernel of the gradient of convTranspose with respect to x: TensorFlow's
+// plain convolution of dy (Conv2D with explicit padding, or Conv3D of the padded dy) with the
+// same weight (Note [transposed convolution on TensorFlow] in conv_transpose_common.ts).
+import * as tf from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
+import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
+import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
+import {layoutOf} from '../../src/util/layout.js';
+import {convPlan, fromOpLayout, padForValid, runConv, toFilter, toOpLayout, trimForExplicit} from './conv_transpose_common.js';
+import {asTensor} from './util.js';
+
+export const convTransposeBackpropInput: KernelFunc = ({inputs, attrs}) => {
+  const {dy, weight} = inputs as ConvTransposeBackpropInputInputs;
+  const a = attrs as unknown as ConvTransposeBackpropInputAttrs;
+  if (layoutOf(a.xShape, a.dataFormat).batch === 0) return tf.zeros(a.xShape);
+  const plan = convPlan(a, a.xShape.length - 2);
+  return tf.tidy(() => {
+    const dyl = toOpLayout(asTensor(dy), a.dataFormat, plan);
+    const d = plan.explicit ? trimForExplicit(dyl, plan) : padForValid(dyl, plan);
+    return fromOpLayout(runConv(d, toFilter(asTensor(weight), plan), plan), a.dataFormat, plan);
+  });
+};
+
+export const convTransposeBackpropInputConfig: KernelConfig = {
+  kernelName: ConvTransposeBackpropInput,
+  backendName: 'tensorflow',
+  kernelFunc: convTransposeBackpropInput,
+};

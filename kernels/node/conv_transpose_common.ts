@@ -1,0 +1,220 @@
+// What the three transposed-convolution kernels of the tensorflow backend share: a plan that
+// maps PyTorch's geometry onto TensorFlow's convolution ops, and runners for those ops.
+//
+// Note [transposed convolution on TensorFlow]
+// By the tap relation (Note [transposed convolution tap relation] in src/index_math/conv.ts)
+// the three kernels are TensorFlow's three convolution ops with the ROLES of the tensors
+// swapped: TensorFlow's plain convolution maps our OUTPUT space (y, size O, outC channels) to our
+// INPUT space (x, size in, inC channels) with the same stride, padding and dilation, so
+//   ConvTranspose               = Conv2DBackpropInput / Conv3DBackpropInputV2 (input_sizes = y's)
+//   ConvTransposeBackpropInput  = Conv2D / Conv3D of dy
+//   ConvTransposeBackpropFilter = Conv2DBackpropFilter / Conv3DBackpropFilterV2 (input = dy)
+// with the weight [inC, outC/g, ...k] read as TensorFlow's filter [...k, outC/g, inC] (a
+// transpose, no flip). Which ops:
+// - 1-D runs as 2-D with a unit leading spatial axis.
+// - 2-D without dilation uses the Conv2D* ops: they take EXPLICIT padding. Their CPU kernels
+//   reject dilation > 1 in the two gradient ops.
+// - 3-D, and 2-D with dilation (as 3-D with a unit depth axis), use the Conv3D* ops: they take
+//   dilation on CPU but only VALID padding, so the padding becomes a Pad of dy or a crop of the
+//   result.
+// - groups: only Conv2D itself takes them on CPU ("Gradients for grouped convolutions are not
+//   supported on CPU"); everywhere else each group runs on its own channel slices.
+// - TensorFlow's CPU convolutions are NHWC only: channelsFirst is transposed in and out.
+// Padding: TensorFlow's plain convolution over a y of size O with paddings (lo, hi), kernel k,
+// stride s, dilation d reads y at i*s - lo + t*d, which is our tap relation for lo = p; it must
+// produce exactly `in` positions, floor((O + lo + hi - d(k-1) - 1) / s) + 1 = in. With
+// O = (in-1)s - 2p + d(k-1) + outputPadding + 1 (Note [transposed convolution output size]) that
+// holds for hi = p - outputPadding. When outputPadding > p, hi would be negative: the last
+// outputPadding - p positions of y lie beyond every tap of every input position (the scatter
+// form's last target is (in-1)s - p + d(k-1) = O - 1 - (outputPadding - p)), so y there is 0
+// (plus bias) and dy there meets no weight: the kernels leave those positions out (`trim`) and
+// use hi = 0.
+import * as tf from '@tensorflow/tfjs-core';
+import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
+import {nodeOf, runOp} from './util.js';
+
+export interface ConvPlan {
+  /** Spatial dims of the op (1, 2, 3). */
+  n: number;
+  /** Spatial dims of the TensorFlow op used (2 or 3). */
+  m: number;
+  /** Whether the Conv2D* ops run it (explicit padding, native groups). */
+  explicit: boolean;
+  groups: number;
+  /** Per spatial axis of the TensorFlow op (unit axes first). */
+  stride: number[];
+  dilation: number[];
+  /** Padding before each axis of y: PyTorch's padding. */
+  lo: number[];
+  /** Padding after each axis of y: max(p - outputPadding, 0). */
+  hi: number[];
+  /** Positions at the end of each axis of y that no tap reaches: max(outputPadding - p, 0). */
+  trim: number[];
+}
+
+export function convPlan(attrs: ConvTransposeAttrs, n: number): ConvPlan {
+  const explicit = n <= 2 && attrs.dilation.every((d) => d === 1);
+  const m = explicit ? 2 : 3;
+  const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
+  const {padding: p, outputPadding: op} = attrs;
+  return {
+    n,
+    m,
+    explicit,
+    groups: attrs.groups,
+    stride: lift(attrs.stride, 1),
+    dilation: lift(attrs.dilation, 1),
+    lo: lift(p, 0),
+    hi: lift(p.map((pa, a) => Math.max(pa - op[a], 0)), 0),
+    trim: lift(p.map((pa, a) => Math.max(op[a] - pa, 0)), 0),
+  };
+}
+
+/**
+ * An activation in channelsLast with the op's rank: [N, ...unit axes, ...spatial, C]. Call inside
+ * tidy.
+ */
+export function toOpLayout(t: tf.Tensor, dataFormat: string, plan: ConvPlan): tf.Tensor {
+  const r = t.rank;
+  const last = dataFormat === 'channelsLast' ?
+      t :
+      tf.transpose(t, [0, ...Array.from({length: r - 2}, (_, i) => i + 2), 1]);
+  if (plan.m === plan.n) return last;
+  const s = last.shape;
+  return tf.reshape(last, [s[0], ...new Array<number>(plan.m - plan.n).fill(1), ...s.slice(1)]);
+}
+
+/** The inverse of toOpLayout, for a result of the op's rank. Call inside tidy. */
+export function fromOpLayout(t: tf.Tensor, dataFormat: string, plan: ConvPlan): tf.Tensor {
+  const s = t.shape;
+  const dropped = plan.m === plan.n ? t : tf.reshape(t, [s[0], ...s.slice(1 + plan.m - plan.n)]);
+  if (dataFormat === 'channelsLast') return dropped;
+  const r = dropped.rank;
+  return tf.transpose(dropped, [0, r - 1, ...Array.from({length: r - 2}, (_, i) => i + 1)]);
+}
+
+/**
+ * PyTorch's weight [inC, outC/g, ...k] as TensorFlow's filter [...unit axes, ...k, outC/g, inC].
+ * Call inside tidy.
+ */
+export function toFilter(weight: tf.Tensor, plan: ConvPlan): tf.Tensor {
+  const n = plan.n;
+  const f = tf.transpose(weight, [...Array.from({length: n}, (_, i) => i + 2), 1, 0]);
+  if (plan.m === n) return f;
+  return tf.reshape(f, [...new Array<number>(plan.m - n).fill(1), ...f.shape]);
+}
+
+/** The inverse of toFilter, for a filter gradient. Call inside tidy. */
+export function fromFilter(filter: tf.Tensor, plan: ConvPlan): tf.Tensor {
+  const n = plan.n;
+  const f = plan.m === n ? filter : tf.reshape(filter, filter.shape.slice(plan.m - n));
+  return tf.transpose(f, [n + 1, n, ...Array.from({length: n}, (_, i) => i)]);
+}
+
+/**
+ * Pads each spatial axis of an op-layout tensor by (before, after) zeros; a negative amount
+ * crops instead. Call inside tidy.
+ */
+export function padSpatial(t: tf.Tensor, before: number[], after: number[]): tf.Tensor {
+  const crop = (v: number) => Math.max(-v, 0);
+  let out = t;
+  if (before.some((b) => b < 0) || after.some((a) => a < 0)) {
+    const begin = [0, ...before.map(crop), 0];
+    const size = [-1, ...before.map((b, a) => t.shape[a + 1] - crop(b) - crop(after[a])), -1];
+    out = tf.slice(out, begin, size);
+  }
+  if (before.some((b) => b > 0) || after.some((a) => a > 0)) {
+    out = tf.pad(out, [
+      [0, 0], ...before.map((b, a): [number, number] => [Math.max(b, 0), Math.max(after[a], 0)]),
+      [0, 0],
+    ]);
+  }
+  return out;
+}
+
+/** y-space tensor dy (op layout) with the plan's padding applied as data (VALID ops). */
+export function padForValid(dy: tf.Tensor, plan: ConvPlan): tf.Tensor {
+  return padSpatial(dy, plan.lo, plan.hi.map((h, a) => h - plan.trim[a]));
+}
+
+/** y-space tensor dy (op layout) without its unreachable trailing positions (explicit ops). */
+export function trimForExplicit(dy: tf.Tensor, plan: ConvPlan): tf.Tensor {
+  return padSpatial(dy, plan.lo.map(() => 0), plan.trim.map((t) => -t));
+}
+
+function convAttrs(plan: ConvPlan) {
+  const {node, attr} = nodeOf(tf.backend());
+  const unit = (v: number[]) => [1, ...v, 1];
+  const attrs = [
+    attr.type('T', 'float32'),
+    attr.int('strides', unit(plan.stride)),
+    attr.int('dilations', unit(plan.dilation)),
+    attr.string('data_format', plan.m === 2 ? 'NHWC' : 'NDHWC'),
+  ];
+  if (plan.explicit) {
+    attrs.push(attr.string('padding', 'EXPLICIT'));
+    attrs.push(attr.int(
+        'explicit_paddings', [0, 0, ...plan.lo.flatMap((l, a) => [l, plan.hi[a]]), 0, 0]));
+  } else {
+    attrs.push(attr.string('padding', 'VALID'));
+  }
+  return {node, attr, attrs};
+}
+
+/**
+ * Runs `op` once per group on the groups' slices of the last axis of each tensor and joins the
+ * results along their last axis, in group order (PyTorch's channel order: group g owns channels
+ * g*C/groups ...).
+ */
+function perGroup(groups: number, tensors: tf.Tensor[], op: (parts: tf.Tensor[]) => tf.Tensor):
+    tf.Tensor {
+  if (groups === 1) return op(tensors);
+  const split = tensors.map((t) => tf.split(t, groups, t.rank - 1));
+  const results = split[0].map((_, g) => op(split.map((parts) => parts[g])));
+  return tf.concat(results, results[0].rank - 1);
+}
+
+/** A shape with its last entry divided by the group count. */
+function groupShape(shape: number[], groups: number): number[] {
+  return [...shape.slice(0, -1), shape[shape.length - 1] / groups];
+}
+
+/**
+ * TensorFlow's convolution backprop-input: y (shape ySize, op layout) from x through the filter.
+ * TensorFlow's CPU gradient ops take no groups: one op per group.
+ */
+export function runBackpropInput(
+    x: tf.Tensor, filter: tf.Tensor, ySize: number[], plan: ConvPlan): tf.Tensor {
+  const {node, attr, attrs} = convAttrs(plan);
+  const size = groupShape(ySize, plan.groups);
+  if (plan.explicit) {
+    const a = [...attrs, attr.bool('use_cudnn_on_gpu', true)];
+    return perGroup(plan.groups, [x, filter],
+                    ([xg, fg]) => runOp(node, 'Conv2DBackpropInput', a, [size, fg, xg]));
+  }
+  const a = [...attrs, attr.type('Tshape', 'int32')];
+  return perGroup(plan.groups, [x, filter],
+                  ([xg, fg]) => runOp(node, 'Conv3DBackpropInputV2', a, [size, fg, xg]));
+}
+
+/**
+ * TensorFlow's plain convolution of the y-space tensor dy (op layout, padding applied for
+ * VALID). Conv2D takes groups on CPU (a filter with inC/groups input channels); Conv3D does not.
+ */
+export function runConv(dy: tf.Tensor, filter: tf.Tensor, plan: ConvPlan): tf.Tensor {
+  const {node, attrs} = convAttrs(plan);
+  if (plan.explicit) return runOp(node, 'Conv2D', attrs, [dy, filter]);
+  return perGroup(plan.groups, [dy, filter], ([d, f]) => runOp(node, 'Conv3D', attrs, [d, f]));
+}
+
+/**
+ * TensorFlow's filter gradient: y-space dy (input of the plain convolution, padding applied for
+ * VALID) against x (its output space). filterShape is TensorFlow's full filter shape.
+ */
+export function runBackpropFilter(
+    dy: tf.Tensor, x: tf.Tensor, filterShape: number[], plan: ConvPlan): tf.Tensor {
+  const {node, attrs} = convAttrs(plan);
+  const name = plan.explicit ? 'Conv2DBackpropFilter' : 'Conv3DBackpropFilterV2';
+  const size = groupShape(filterShape, plan.groups);
+  return perGroup(plan.groups, [dy, x], ([d, xg]) => runOp(node, name, attrs, [d, size, xg]));
+}
