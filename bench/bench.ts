@@ -5,9 +5,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index.js';
 import {benchPixelShuffle} from './pixel_shuffle.js';
+import {benchConvTranspose} from './conv_transpose.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   pixelShuffle: benchPixelShuffle,
+  convTranspose: benchConvTranspose,
 };
 
 async function main(): Promise<void> {

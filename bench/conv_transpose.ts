@@ -1,0 +1,141 @@
+// `npm run bench -- convTranspose`: convTranspose2d on the cpu backend, a DCGAN-like upsampling
+// layer ([1, 32, 32, 64] -> 64 channels, kernel 4, stride 2, padding 1, bias), next to
+// - tf.conv2dTranspose (tfjs's cpu kernel; NHWC only, filter [kH, kW, outC, inC]) on the same
+//   values (no bias: tfjs's op has none, so its row does slightly less work),
+// - onnxruntime-node running PyTorch's own ONNX export of the same nn.ConvTranspose2d
+//   (scripts/export_onnx_conv_transpose.py), intraOpNumThreads 1 and 2. onnxruntime only takes
+//   NCHW: the channelsLast row times it on the NCHW copy of the input.
+// and the backward pass (dx and dweight together) next to tf.grads of tf.conv2dTranspose.
+// Every contender's result is checked against tfjs-torch's before timing.
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs's own gradient of conv2dTranspose, for the backward row.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as ort from 'onnxruntime-node';
+import * as path from 'path';
+
+import {convTranspose2d} from '../src/index.js';
+import type {DataFormat} from '../src/kernel_names.js';
+
+import {runRows} from './harness.js';
+import type {Contender, Row} from './harness.js';
+
+const MODEL = path.join(__dirname, 'models', 'conv_transpose_dcgan.onnx');
+
+/** The weight and bias baked into the ONNX model (see scripts/export_onnx_conv_transpose.py). */
+function formula(n: number, f: (v: number) => number, step: number): Float32Array {
+  return Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
+}
+
+function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
+  return {
+    name,
+    run: () => {
+      const out = fn();
+      const list = Array.isArray(out) ? out : [out];
+      for (const t of list) t.dataSync();
+      tf.dispose(list);
+    },
+  };
+}
+
+function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) throw new Error(`bench ${what}: lengths ${a.length} != ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i] - b[i]) <= 1e-4 + 1e-4 * Math.abs(b[i]))) {
+      throw new Error(`bench ${what}: element ${i} is ${a[i]} here and ${b[i]} there`);
+    }
+  }
+}
+
+export async function benchConvTranspose(): Promise<void> {
+  const [N, C, H, W, OC, K] = [1, 64, 32, 32, 64, 4];
+  const stride = 2;
+  const padding = 1;
+  const xFirst = tf.randomUniform([N, C, H, W], -1, 1, 'float32', 11) as tf.Tensor4D;
+  const xLast = tf.transpose(xFirst, [0, 2, 3, 1]) as tf.Tensor4D;
+  const weight = tf.tensor4d(formula(C * OC * K * K, Math.sin, 0.37), [C, OC, K, K]);
+  const bias = tf.tensor1d(formula(OC, Math.cos, 0.91));
+  const zeroBias = tf.zeros([OC]) as tf.Tensor1D;
+  // tfjs's filter layout is [kH, kW, outC, inC]: the same taps, no flip (both ops are the
+  // adjoint of the same cross-correlation).
+  const tfFilter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
+  const outShape: [number, number, number, number] = [N, 2 * H, 2 * W, OC];
+
+  const ours = (dataFormat: DataFormat, b: tf.Tensor1D|null = bias) => convTranspose2d(
+      dataFormat === 'channelsLast' ? xLast : xFirst, weight, b, {stride, padding, dataFormat});
+  const theirs = () => tf.conv2dTranspose(xLast, tfFilter, outShape, stride, padding);
+
+  // Values agree before anything is timed.
+  const yLast = ours('channelsLast');
+  const yFirst = ours('channelsFirst');
+  const yFirstAsLast = tf.transpose(yFirst, [0, 2, 3, 1]);
+  expectClose('channelsFirst vs channelsLast', yFirstAsLast.dataSync(), yLast.dataSync());
+  const yNoBias = ours('channelsLast', zeroBias);
+  expectClose('tf.conv2dTranspose', theirs().dataSync(), yNoBias.dataSync());
+
+  const sessions = new Map<number, ort.InferenceSession>();
+  for (const threads of [1, 2]) {
+    sessions.set(threads, await ort.InferenceSession.create(MODEL, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    }));
+  }
+  const feeds = {x: new ort.Tensor('float32', xFirst.dataSync() as Float32Array, [N, C, H, W])};
+  const ortOut = await sessions.get(1)!.run(feeds);
+  expectClose('onnxruntime', ortOut.y.data as Float32Array, yFirst.dataSync());
+  tf.dispose([yLast, yFirst, yFirstAsLast, yNoBias]);
+
+  const ortContenders = [1, 2].map((threads): Contender => ({
+    name: `onnxruntime-node ConvTranspose (PyTorch export), ${threads} thread${
+        threads > 1 ? 's' : ''}`,
+    run: async () => {
+      const out = await sessions.get(threads)!.run(feeds);
+      out.y.dispose();
+    },
+  }));
+
+  const label = (df: DataFormat) => `[1,32,32,64] -> 64, k4 s2 p1, ${df}`;
+  const rows: Row[] = (['channelsLast', 'channelsFirst'] as DataFormat[]).map((df) => ({
+    label: label(df),
+    contenders: [
+      tfContender(`tfjs-torch convTranspose2d (${df}, bias)`, () => ours(df)),
+      tfContender('tf.conv2dTranspose (NHWC, no bias)', theirs),
+      ...ortContenders,
+    ],
+  }));
+
+  // Backward: dx and dweight for one upstream gradient. tfjs's own backward of conv2dTranspose
+  // (its naive Conv2DBackpropFilter) takes seconds per run on this layer, so it is only timed
+  // when CONV_TRANSPOSE_BENCH_TF_GRADS=1.
+  const dy = tf.randomUniform(outShape, -1, 1, 'float32', 12);
+  const gradOurs = tf.grads(
+      (x: tf.Tensor, w: tf.Tensor) => convTranspose2d(
+          x as tf.Tensor4D, w as tf.Tensor4D, null, {stride, padding}));
+  const backward: Contender[] = [tfContender('tfjs-torch grads', () => gradOurs([xLast, weight], dy))];
+  if (process.env.CONV_TRANSPOSE_BENCH_TF_GRADS === '1') {
+    const gradTheirs = tf.grads(
+        (x: tf.Tensor, f: tf.Tensor) =>
+            tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, outShape, stride, padding));
+    const [dxA, dwA] = gradOurs([xLast, weight], dy);
+    const [dxB, dfB] = gradTheirs([xLast, tfFilter], dy);
+    const dwB = tf.transpose(dfB, [3, 2, 0, 1]);
+    expectClose('tf grads dx', dxB.dataSync(), dxA.dataSync());
+    // dweight sums 32*32 products per element: compare at float32 summation accuracy.
+    const scale = tf.max(tf.abs(dwA)).dataSync()[0];
+    const diff = tf.max(tf.abs(tf.sub(dwA, dwB))).dataSync()[0];
+    if (!(diff <= 1e-5 * scale * 32)) throw new Error(`bench tf grads dweight: max diff ${diff}`);
+    tf.dispose([dxA, dwA, dxB, dfB, dwB]);
+    backward.push(
+        tfContender('tf.grads(tf.conv2dTranspose)', () => gradTheirs([xLast, tfFilter], dy)));
+  }
+  rows.push({
+    label: '[1,32,32,64] -> 64, k4 s2 p1, channelsLast: backward (dx + dweight)',
+    contenders: backward,
+  });
+
+  await runRows('convTranspose', rows);
+  tf.dispose([xFirst, xLast, weight, bias, zeroBias, tfFilter, dy]);
+  for (const s of sessions.values()) await s.release();
+}
