@@ -6,6 +6,7 @@ import {denormalizeGradConfig, normalizeGradConfig} from './normalize_grad.js';
 import {maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './max_pool_grad.js';
 import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js';
 import {convTransposeGradConfigs} from './conv_transpose_grad.js';
+import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -17,4 +18,6 @@ export const gradConfigs: GradConfig[] = [
   maxUnpoolGradConfig,
   maxUnpoolGradGradConfig,
   ...convTransposeGradConfigs,
+  interpolateGradConfig,
+  interpolateGradGradConfig,
 ];

@@ -1,0 +1,348 @@
+// Index math of interpolate (PyTorch's torch.nn.functional.interpolate), written once for every
+// backend.
+//
+// Every mode of interpolate is separable: along each spatial axis, output position o is a
+// weighted sum of a few input positions, and the n-D result is that 1-D map applied axis after
+// axis. axisTable() gives the map of one axis as a small table (source indices and weights per
+// output position); the cpu kernels run typed-array passes over it, a webgl shader reads it as
+// a texture, a tfjs-node kernel gathers and multiplies with it. No backend re-derives a rule.
+//
+// The rules are PyTorch 1.13's (aten/src/ATen/native/UpSample.h, cpu/UpSampleKernel.cpp,
+// UpSampleBicubic2d.cpp, AdaptiveAveragePooling.cpp, torch/nn/functional.py), each checked
+// against PyTorch by scripts/fixtures/gen_interpolate.py. Where PyTorch computes in float32 and
+// the result feeds a discrete choice (the nearest modes' floor), we round to float32 at the same
+// steps (Math.fround); elsewhere the weights are continuous in the coordinate and double
+// precision stays well inside the 1e-4 tolerance.
+import type {InterpolateMode} from '../kernel_names.js';
+
+export type {InterpolateMode};
+
+// Note [output size from a scale factor]
+// PyTorch's output size for one axis is floor(inSize * scaleFactor), the product taken in double
+// precision (Python's float in functional.py when recomputing, and the C++ compute_output_size,
+// which truncates the same double, otherwise). A product that lands just below an integer
+// (in = 10, scale = 0.29 gives 2.8999999999999995) floors down, as in PyTorch.
+/** PyTorch's output size for one axis from a scale factor: floor(inSize * scale). */
+export function outputSizeFromScale(inSize: number, scale: number): number {
+  return Math.floor(inSize * scale);
+}
+
+// Note [compute_scales_value]
+// The ratio "input units per output unit" used for sampling. When the user gave a scale factor
+// (and recomputeScaleFactor is not true) PyTorch samples with 1 / scaleFactor, not with
+// in / out: with in = 5 and scaleFactor 2.5 both give 0.4, but with in = 5 and scaleFactor 2.3
+// (out = 11) sampling uses 1/2.3 = 0.4348 while in/out = 0.4545. This follows OpenCV, so that a
+// fractional factor keeps the same grid whatever the rounding of the output size. Without a
+// scale factor the ratio is in / out. PyTorch holds the ratio as a float32 (`1.0 / scale` is
+// computed in double and then rounded; `in / out` is a float32 division): we round the same way.
+/** PyTorch's compute_scales_value<float>: 1/scale when a scale is given, else in/out. */
+export function computeScalesValue(scale: number|null, inSize: number, outSize: number): number {
+  return scale != null && scale > 0 ? Math.fround(1 / scale) : Math.fround(inSize / outSize);
+}
+
+// Note [area_pixel_compute_scale]
+// With alignCorners the centres of the two corner pixels of input and output coincide, so the
+// ratio is (in - 1) / (out - 1) (and 0 for a 1-pixel output, which then samples input 0); a user
+// scale factor is ignored. Without alignCorners each pixel is an area with its centre at
+// index + 0.5 and the whole range is scaled: the ratio of Note [compute_scales_value].
+/** PyTorch's area_pixel_compute_scale<float>. */
+export function areaPixelComputeScale(
+    inSize: number, outSize: number, alignCorners: boolean, scale: number|null): number {
+  if (alignCorners) return outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) : 0;
+  return computeScalesValue(scale, inSize, outSize);
+}
+
+// Note [area_pixel_compute_source_index]
+// The (fractional) input coordinate that output position o samples.
+// - alignCorners: scale * o (corner centres coincide).
+// - otherwise half-pixel centres: scale * (o + 0.5) - 0.5. For the linear modes a negative
+//   coordinate (the first output pixels when upsampling) is clamped to 0: both taps of the
+//   pair would read input 0 anyway, but unclamped the weights would be computed from a
+//   fraction of a negative number. The cubic modes keep the negative coordinate, because their
+//   four taps (clamped to the border one by one) have weights that depend on it.
+// PyTorch 1.13 evaluates this in double (acc_type<float> on cpu) from the float32 ratio.
+/** PyTorch's area_pixel_compute_source_index. */
+export function areaPixelComputeSourceIndex(
+    scale: number, dstIndex: number, alignCorners: boolean, cubic: boolean): number {
+  if (alignCorners) return scale * dstIndex;
+  const src = scale * (dstIndex + 0.5) - 0.5;
+  return !cubic && src < 0 ? 0 : src;
+}
+
+// Note [nearest source index]
+// PyTorch's `nearest` (kept for backward compatibility; it matches OpenCV's INTER_NEAREST) takes
+// index = min(floor(o * scale), in - 1), the product in float32: it is NOT centred, so
+// downscaling by 2 reads inputs 0, 2, 4, ... and upscaling by 3 from 2 reads 0,0,0,0,1,1. With a
+// scale factor the ratio is 1/scaleFactor (Note [compute_scales_value]), and where o * ratio is
+// close to an integer the float32 rounding decides the floor: 16 pixels with factor 2.2 give
+// output 33 input 15 (33 * float32(1/2.2) rounds to 15.0), while the double quotient 33 / 2.2 =
+// 14.999999999999998 would give 14. So the rounding steps are mirrored exactly. tfjs's
+// resizeNearestNeighbor rounds instead (or uses half-pixel centres), a different map.
+/** PyTorch's nearest_neighbor_compute_source_index (float32 product, floor, clamp). */
+export function nearestSourceIndex(scale: number, dstIndex: number, inSize: number): number {
+  return Math.min(Math.floor(Math.fround(Math.fround(dstIndex) * scale)), inSize - 1);
+}
+
+// Note [nearest-exact source index]
+// `nearest-exact` samples the input pixel whose area holds the output pixel's centre (as Pillow
+// and scipy.ndimage.zoom): index = min(floor((o + 0.5) * scale), in - 1). PyTorch forms
+// (o + 0.5) * scale in double and rounds it to float32 before the floor (floorf's argument).
+/** PyTorch's nearest_neighbor_exact_compute_source_index. */
+export function nearestExactSourceIndex(scale: number, dstIndex: number, inSize: number): number {
+  return Math.min(Math.floor(Math.fround((dstIndex + 0.5) * scale)), inSize - 1);
+}
+
+// Note [cubic convolution coefficients]
+// Keys' cubic convolution kernel with A = -0.75 (as OpenCV and TensorFlow's legacy bicubic; the
+// antialiased mode uses A = -0.5, Note [antialias]). For a coordinate with fraction t past input
+// index i, the taps i-1, i, i+1, i+2 get W(t+1), W(t), W(1-t), W(2-t) with
+//   W(x) = ((A+2)x - (A+3))x^2 + 1           for |x| <= 1
+//   W(x) = ((Ax - 5A)x + 8A)x - 4A           for 1 < |x| < 2.
+// Taps outside the input are clamped to the border index (their weight is added to the border
+// pixel), as upsample_get_value_bounded does; the weights always sum to 1.
+export const CUBIC_A = -0.75;
+
+function cubicConvolution1(x: number, a: number): number {
+  return ((a + 2) * x - (a + 3)) * x * x + 1;
+}
+
+function cubicConvolution2(x: number, a: number): number {
+  return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+}
+
+/** PyTorch's get_cubic_upsample_coefficients: the weights of taps i-1..i+2 for fraction t. */
+export function cubicCoefficients(t: number, a = CUBIC_A): [number, number, number, number] {
+  return [
+    cubicConvolution2(t + 1, a), cubicConvolution1(t, a), cubicConvolution1(1 - t, a),
+    cubicConvolution2(2 - t, a),
+  ];
+}
+
+// Note [area mode is adaptive average pooling]
+// mode 'area' is adaptive_avg_pool{1,2,3}d to the output size: output o averages the inputs in
+// [floor(o * in / out), ceil((o + 1) * in / out)), integer arithmetic (no rounding question).
+// Windows overlap when in is not a multiple of out, and when upsampling each window is one or
+// two pixels. The n-D window is the product of the 1-D windows, so the average is separable.
+/** PyTorch's start_index for adaptive pooling: floor(o * in / out). */
+export function adaptiveStartIndex(o: number, outSize: number, inSize: number): number {
+  return Math.floor((o * inSize) / outSize);
+}
+
+/** PyTorch's end_index for adaptive pooling: ceil((o + 1) * in / out). */
+export function adaptiveEndIndex(o: number, outSize: number, inSize: number): number {
+  return Math.ceil(((o + 1) * inSize) / outSize);
+}
+
+// Note [antialias]
+// With antialias (bilinear and bicubic on 4-D input, PyTorch's _upsample_*_aa, after Pillow's
+// resampling) the filter is stretched by the scale when downscaling, so every input pixel
+// contributes: for ratio `scale` (Note [area_pixel_compute_scale], alignCorners included: it
+// changes the ratio but NOT the centre formula below) and filter half-width interpSize/2 (1 for
+// bilinear, 2 for bicubic):
+//   support  = interpSize/2 * scale   if scale >= 1 (downscaling), else interpSize/2
+//   center   = scale * (o + 0.5)
+//   xmin     = max(trunc(center - support + 0.5), 0)
+//   xsize    = min(trunc(center + support + 0.5), in) - xmin
+//   weight_j = filter((j + xmin - center + 0.5) * invscale), j < xsize, invscale = 1/scale when
+//              downscaling else 1, then normalised to sum 1.
+// The filters are the triangle (bilinear) and Keys' cubic with A = -0.5 (bicubic), not the
+// A = -0.75 of plain bicubic. Upsampling with antialias is not the same as without it: the
+// taps at the border are renormalised instead of clamped.
+/** Pillow's triangle filter (antialiased bilinear). */
+export function aaFilterLinear(x: number): number {
+  const ax = Math.abs(x);
+  return ax < 1 ? 1 - ax : 0;
+}
+
+export const AA_CUBIC_A = -0.5;
+
+/** Keys' cubic with A = -0.5 (antialiased bicubic). */
+export function aaFilterCubic(x: number): number {
+  const ax = Math.abs(x);
+  const a = AA_CUBIC_A;
+  if (ax < 1) return ((a + 2) * ax - (a + 3)) * ax * ax + 1;
+  if (ax < 2) return (((ax - 5) * ax + 8) * ax - 4) * a;
+  return 0;
+}
+
+/** The taps of one antialiased output position: first input index and normalised weights. */
+export function antialiasWeights(
+    o: number, inSize: number, scale: number, cubic: boolean): {xmin: number, weights: number[]} {
+  const interpSize = cubic ? 4 : 2;
+  const filter = cubic ? aaFilterCubic : aaFilterLinear;
+  const support = scale >= 1 ? (interpSize / 2) * scale : interpSize / 2;
+  const invscale = scale >= 1 ? 1 / scale : 1;
+  const center = scale * (o + 0.5);
+  const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+  const xsize = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+  const weights: number[] = [];
+  let total = 0;
+  for (let j = 0; j < xsize; j++) {
+    const w = filter((j + xmin - center + 0.5) * invscale);
+    weights.push(w);
+    total += w;
+  }
+  if (total !== 0) for (let j = 0; j < xsize; j++) weights[j] /= total;
+  return {xmin, weights};
+}
+
+// Note [linear copy when sizes match]
+// The linear modes copy an axis whose output size equals its input size (weights 1 and 0),
+// whatever scale factor the user gave: a scaleFactor of 1.05 on 10 pixels gives 10 pixels,
+// copied, not resampled with ratio 1/1.05 (PyTorch's compute_source_index_and_lambda). The
+// other modes have no such shortcut in their forward pass (but see Note [backward scales]).
+
+/** Per-axis resampling table: every interpolate mode is a separable linear map. */
+export interface AxisTable {
+  inSize: number;
+  outSize: number;
+  /** Taps per output position (the max, for antialias/area which vary). */
+  taps: number;
+  /** [outSize * taps], source index in [0, inSize). */
+  index: Int32Array;
+  /** [outSize * taps], weight of that source (0 in unused taps). */
+  weight: Float32Array;
+}
+
+/** The kind of 1-D filter a mode applies along each axis. */
+export type AxisKind = 'nearest'|'nearest-exact'|'linear'|'cubic'|'area';
+
+export function axisKind(mode: InterpolateMode): AxisKind {
+  switch (mode) {
+    case 'linear':
+    case 'bilinear':
+    case 'trilinear':
+      return 'linear';
+    case 'bicubic':
+      return 'cubic';
+    default:
+      return mode;
+  }
+}
+
+/** Builds a table from per-output tap lists (unused taps: weight 0 at the first tap's index). */
+function packTable(
+    inSize: number, outSize: number, rows: Array<{index: number[], weight: number[]}>): AxisTable {
+  let taps = 1;
+  for (const r of rows) taps = Math.max(taps, r.index.length);
+  const index = new Int32Array(outSize * taps);
+  const weight = new Float32Array(outSize * taps);
+  for (let o = 0; o < outSize; o++) {
+    const r = rows[o];
+    const fill = r.index.length > 0 ? r.index[0] : 0;
+    for (let k = 0; k < taps; k++) {
+      index[o * taps + k] = k < r.index.length ? r.index[k] : fill;
+      weight[o * taps + k] = k < r.weight.length ? r.weight[k] : 0;
+    }
+  }
+  return {inSize, outSize, taps, index, weight};
+}
+
+/**
+ * The resampling table of one axis for a mode (bilinear etc. are 'linear' per axis).
+ * `scale` is the user's scale factor for this axis when it drives the sampling (given and not
+ * recomputed), else null.
+ */
+export function axisTable(
+    mode: InterpolateMode, inSize: number, outSize: number, alignCorners: boolean,
+    scale: number|null, antialias: boolean): AxisTable {
+  const kind = axisKind(mode);
+  const rows: Array<{index: number[], weight: number[]}> = [];
+  const clamp = (i: number) => Math.max(0, Math.min(i, inSize - 1));
+  if (kind === 'nearest' || kind === 'nearest-exact') {
+    const ratio = computeScalesValue(scale, inSize, outSize);
+    const pick = kind === 'nearest' ? nearestSourceIndex : nearestExactSourceIndex;
+    for (let o = 0; o < outSize; o++) rows.push({index: [pick(ratio, o, inSize)], weight: [1]});
+  } else if (kind === 'area') {
+    for (let o = 0; o < outSize; o++) {
+      const start = adaptiveStartIndex(o, outSize, inSize);
+      const end = adaptiveEndIndex(o, outSize, inSize);
+      const index: number[] = [];
+      const weight: number[] = [];
+      for (let i = start; i < end; i++) {
+        index.push(i);
+        weight.push(1 / (end - start));
+      }
+      rows.push({index, weight});
+    }
+  } else if (antialias) {
+    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+    for (let o = 0; o < outSize; o++) {
+      const {xmin, weights} = antialiasWeights(o, inSize, ratio, kind === 'cubic');
+      rows.push({index: weights.map((_, j) => xmin + j), weight: weights});
+    }
+  } else if (kind === 'linear') {
+    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+    for (let o = 0; o < outSize; o++) {
+      if (outSize === inSize) {
+        rows.push({index: [o, o], weight: [1, 0]});
+        continue;
+      }
+      const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, false);
+      const i0 = Math.trunc(src);
+      const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
+      const lambda1 = Math.fround(src - i0);
+      rows.push({index: [i0, i1], weight: [Math.fround(1 - lambda1), lambda1]});
+    }
+  } else {
+    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+    for (let o = 0; o < outSize; o++) {
+      const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
+      const i = Math.floor(src);
+      const w = cubicCoefficients(src - i);
+      rows.push({index: [clamp(i - 1), clamp(i), clamp(i + 1), clamp(i + 2)], weight: w});
+    }
+  }
+  return packTable(inSize, outSize, rows);
+}
+
+/**
+ * The transposed map (for each input position, the output positions and weights that read it):
+ * the gradient as a gather, for backends that cannot scatter. The result maps outSize -> inSize
+ * (its `inSize` is the forward's outSize). Taps reading the same source are merged and
+ * zero-weight taps dropped; an input position no output reads gets one zero-weight tap.
+ */
+export function transposeTable(t: AxisTable): AxisTable {
+  const per: Array<Map<number, number>> = Array.from({length: t.inSize}, () => new Map());
+  for (let o = 0; o < t.outSize; o++) {
+    for (let k = 0; k < t.taps; k++) {
+      const w = t.weight[o * t.taps + k];
+      if (w === 0) continue;
+      const m = per[t.index[o * t.taps + k]];
+      m.set(o, (m.get(o) ?? 0) + w);
+    }
+  }
+  const rows = per.map((m) => {
+    const index = Array.from(m.keys()).sort((a, b) => a - b);
+    return {index, weight: index.map((o) => m.get(o) as number)};
+  });
+  return packTable(t.outSize, t.inSize, rows);
+}
+
+// Note [backward scales]
+// PyTorch 1.13's backward kernels do not always sample like its forward kernels, and autograd
+// (which the fixtures record) returns what the backward kernels compute:
+// - nearest: the backward (cpu_upsample_nearest_backward, via nearest_idx) copies an axis with
+//   out == in and reads o >> 1 on an axis with out == 2 * in, whatever the scale factor; the
+//   forward on contiguous NC(D)HW input uses floor(o / scaleFactor) there too. They differ when
+//   a scale factor gives out == in or 2 * in without being 1 or 2 (10 pixels, factor 1.05:
+//   forward output 9 reads input 8, its gradient goes to input 9). (PyTorch's channels_last
+//   forward kernel, which it also picks for a 4-D/5-D input with one channel, does use the
+//   shortcuts; we follow the contiguous NC(D)HW kernel, whose result does not depend on C.)
+// - bicubic (not antialiased): the backward copies when every output size equals its input
+//   size, while the forward resamples with 1/scaleFactor.
+// Both shortcuts are the forward rule with the ratio in / out (which is exactly 1 or 1/2 there),
+// so the gradient is the transpose of the forward tables built with these scales.
+/** The per-axis scales that PyTorch's backward kernels sample with, for the gradient. */
+export function backwardScales(
+    mode: InterpolateMode, antialias: boolean, inSize: readonly number[],
+    outSize: readonly number[], scales: ReadonlyArray<number|null>): Array<number|null> {
+  if (mode === 'nearest') {
+    return scales.map(
+        (s, d) => outSize[d] === inSize[d] || outSize[d] === 2 * inSize[d] ? null : s);
+  }
+  if (mode === 'bicubic' && !antialias && outSize.every((o, d) => o === inSize[d])) {
+    return scales.map(() => null);
+  }
+  return scales.slice();
+}
