@@ -6,6 +6,9 @@ import {registerGradientsOnce, registerKernelsOnce} from './util/register.js';
 
 export * from './ops/index.js';
 export * as kernelNames from './kernel_names.js';
+export * as layers from './layers/index.js';
+export {loadTorchWeights, readSafetensors} from './weights/index.js';
+export type {LoadTorchWeightsOptions, LoadTorchWeightsResult, SafetensorsEntry, SafetensorsFile, TorchWeightsSource} from './weights/index.js';
 export type {DataFormat, InterpolateMode} from './kernel_names.js';
 
 registerKernelsOnce(cpuKernelConfigs);

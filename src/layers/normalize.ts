@@ -1,0 +1,64 @@
+// normalize / denormalize: torchvision's Normalize (and its inverse) as tfjs layers, so that a
+// model can take raw [0, 1] images and return them.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type {DataFormat} from '../kernel_names.js';
+import * as ops from '../ops/index.js';
+import {fail, show} from '../util/args.js';
+import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+
+export interface NormalizeLayerArgs extends TorchLayerArgs {
+  /** One number for every channel, or one per channel. */
+  mean: number|number[];
+  /** One number for every channel, or one per channel; none zero. */
+  std: number|number[];
+}
+
+function stat(op: string, name: string, v: unknown): number|number[] {
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v) && v.every((e) => typeof e === 'number')) return v.slice();
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as Float32Array);
+  fail(op, `argument '${name}' must be a number or an array of numbers, got ${show(v)}`);
+}
+
+abstract class NormalizeBase extends tfl.layers.Layer {
+  readonly mean: number|number[];
+  readonly std: number|number[];
+  readonly dataFormat: DataFormat;
+
+  constructor(op: string, args: NormalizeLayerArgs) {
+    super(baseArgs(args ?? {}));
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    this.mean = stat(op, 'mean', args.mean);
+    this.std = stat(op, 'std', args.std);
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    return singleShape(inputShape).slice();
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {mean: this.mean, std: this.std, dataFormat: this.dataFormat, ...super.getConfig()};
+  }
+}
+
+export class TorchNormalize extends NormalizeBase {
+  static className = 'TorchNormalize';
+  constructor(args: NormalizeLayerArgs) {
+    super('layers.normalize', args);
+  }
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    return ops.normalize(single(inputs), this.mean, this.std, {dataFormat: this.dataFormat});
+  }
+}
+
+export class TorchDenormalize extends NormalizeBase {
+  static className = 'TorchDenormalize';
+  constructor(args: NormalizeLayerArgs) {
+    super('layers.denormalize', args);
+  }
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    return ops.denormalize(single(inputs), this.mean, this.std, {dataFormat: this.dataFormat});
+  }
+}

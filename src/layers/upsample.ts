@@ -1,0 +1,97 @@
+// upsample: torch.nn.Upsample as a tfjs layer, running tfjs-torch's interpolate.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {outputSizeFromScale} from '../index_math/resize.js';
+import type {DataFormat, InterpolateMode} from '../kernel_names.js';
+import * as ops from '../ops/index.js';
+import {fail, show} from '../util/args.js';
+import {baseArgs, bool, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial, channelsOf} from './common.js';
+
+export interface UpsampleArgs extends TorchLayerArgs {
+  /** Output spatial size: a number or one per spatial dim. Exactly one of size / scaleFactor. */
+  size?: number|number[]|null;
+  /** Multiplier of each spatial size: a number or one per spatial dim. */
+  scaleFactor?: number|number[]|null;
+  /** Default 'nearest', as torch.nn.Upsample. */
+  mode?: InterpolateMode;
+  alignCorners?: boolean|null;
+  recomputeScaleFactor?: boolean|null;
+  antialias?: boolean;
+}
+
+const MODES: InterpolateMode[] =
+    ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
+
+export class TorchUpsample extends tfl.layers.Layer {
+  static className = 'TorchUpsample';
+  readonly size: number|number[]|null;
+  readonly scaleFactor: number|number[]|null;
+  readonly mode: InterpolateMode;
+  readonly alignCorners: boolean|null;
+  readonly recomputeScaleFactor: boolean|null;
+  readonly antialias: boolean;
+  readonly dataFormat: DataFormat;
+
+  constructor(args: UpsampleArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.upsample';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    this.size = args.size ?? null;
+    this.scaleFactor = args.scaleFactor ?? null;
+    if ((this.size == null) === (this.scaleFactor == null)) {
+      fail(op, `exactly one of 'size' and 'scaleFactor' must be given, got size ${
+          show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
+    }
+    this.mode = args.mode ?? 'nearest';
+    if (!MODES.includes(this.mode)) {
+      fail(op, `argument 'mode' must be one of ${MODES.join(', ')}, got ${show(this.mode)}`);
+    }
+    this.alignCorners = args.alignCorners ?? null;
+    this.recomputeScaleFactor = args.recomputeScaleFactor ?? null;
+    this.antialias = bool(op, 'antialias', args.antialias, false);
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  private options(): ops.InterpolateOptions {
+    const o: ops.InterpolateOptions = {mode: this.mode, dataFormat: this.dataFormat};
+    if (this.size != null) o.size = this.size;
+    if (this.scaleFactor != null) o.scaleFactor = this.scaleFactor;
+    if (this.alignCorners != null) o.alignCorners = this.alignCorners;
+    if (this.recomputeScaleFactor != null) o.recomputeScaleFactor = this.recomputeScaleFactor;
+    if (this.antialias) o.antialias = true;
+    return o;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    const spatial = spatialOf(shape, this.dataFormat);
+    const n = spatial.length;
+    const per = (v: number|number[], i: number) => typeof v === 'number' ? v : v[i];
+    const out = spatial.map((s, i) => {
+      if (this.size != null) return per(this.size, i);
+      return s == null ? null : outputSizeFromScale(s, per(this.scaleFactor!, i));
+    });
+    if (out.length !== n || out.some((v) => v === undefined)) {
+      fail('layers.upsample', `size / scaleFactor ${show(this.size ?? this.scaleFactor)} must ${
+          ''}have one entry per spatial dim of the input shape ${show(shape)}`);
+    }
+    return withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    return ops.interpolate(single(inputs), this.options());
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+      recomputeScaleFactor: this.recomputeScaleFactor,
+      antialias: this.antialias,
+      dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}
