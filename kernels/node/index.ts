@@ -6,6 +6,10 @@ import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js'
 import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
 import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 
@@ -15,6 +19,10 @@ export const nodeKernelConfigs: KernelConfig[] = [
   convTransposeBackpropFilterConfig,
   pixelShuffleConfig,
   pixelUnshuffleConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
   normalizeConfig,
   denormalizeConfig,
 ];
