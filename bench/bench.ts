@@ -6,10 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../src/index.js';
 import {benchPixelShuffle} from './pixel_shuffle.js';
 import {benchConvTranspose} from './conv_transpose.js';
+import {benchPool} from './pool.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   pixelShuffle: benchPixelShuffle,
   convTranspose: benchConvTranspose,
+  pool: benchPool,
 };
 
 async function main(): Promise<void> {
