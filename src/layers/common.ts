@@ -118,7 +118,10 @@ export function resolveInitializer(layer: string, name: string, value: Initializ
 }
 
 export function serializeInitializer(init: Initializer): tf.serialization.ConfigDict {
-  return {className: init.getClassName(), config: init.getConfig()};
+  // Through JSON so that unset fields (a RandomUniform without seed) are left out rather than
+  // kept as undefined, which a saved and reloaded config would turn into null.
+  const config = JSON.parse(JSON.stringify(init.getConfig())) as tf.serialization.ConfigDict;
+  return {className: init.getClassName(), config};
 }
 
 /** Registers layer classes (idempotent: the registry keys by class name). */

@@ -1,0 +1,56 @@
+// The decoder nets of scripts/fixtures/gen_decoders.py, ported with examples/decoders/models.ts:
+// PyTorch's weights through loadTorchWeights, the same output as PyTorch's within the project's
+// tolerance, on every test backend.
+import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
+import {DECODERS, loadDecoder} from '../examples/decoders/models.js';
+import {describeBackends, expectMatches, fromFixture, loadFixture} from './util.js';
+
+const fixture = loadFixture('decoders');
+
+function b64Bytes(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+describeBackends('ported decoders', () => {
+  for (const decoder of DECODERS) {
+    const c = fixture.cases.find((k) => k.name === decoder.name);
+    it(`${decoder.title} matches PyTorch`, async () => {
+      if (c == null) throw new Error(`no fixture for ${decoder.name}`);
+      const model = await loadDecoder(decoder, b64Bytes(c.args.safetensors as string));
+      const x = fromFixture(c.inputs.x, decoder.dataFormat);
+      const before = tf.memory().numTensors;
+      const y = model.predict(x) as tf.Tensor;
+      expect(tf.memory().numTensors, 'tensors left by predict').to.equal(before + 1);
+      await expectMatches(y, c.outputs[0], decoder.dataFormat, decoder.name);
+      tf.dispose([x, y]);
+      model.dispose();
+    });
+  }
+
+  const node = typeof process !== 'undefined' && process.versions?.node != null &&
+      typeof window === 'undefined';
+  (node ? it : it.skip)('the shipped .safetensors assets are the fixture\'s bytes and load by path', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('fs') as typeof import('fs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require('path') as typeof import('path');
+    for (const decoder of DECODERS) {
+      const c = fixture.cases.find((k) => k.name === decoder.name)!;
+      const file = path.join(__dirname, '..', 'examples', 'decoders', 'assets', `${decoder.name}.safetensors`);
+      const bytes = fs.readFileSync(file);
+      expect(Buffer.compare(bytes, Buffer.from(b64Bytes(c.args.safetensors as string))), file).to.equal(0);
+    }
+    const espcn = DECODERS.find((d) => d.name === 'espcn')!;
+    const c = fixture.cases.find((k) => k.name === 'espcn')!;
+    const model = await loadDecoder(espcn, path.join(__dirname, '..', 'examples', 'decoders', 'assets', 'espcn.safetensors'));
+    const x = fromFixture(c.inputs.x, espcn.dataFormat);
+    const y = model.predict(x) as tf.Tensor;
+    await expectMatches(y, c.outputs[0], espcn.dataFormat, 'espcn from path');
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
