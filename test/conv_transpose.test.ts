@@ -14,6 +14,9 @@ import type {DataFormat} from '../src/kernel_names.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture} from './util.js';
 
+// The tfjs flag that picks the cpu product (see kernels/cpu/conv_transpose_gemm.ts).
+const WASM_SIMD_FLAG = 'TORCH_CPU_WASM_SIMD';
+
 type ConvTransposeFn = (
     x: tf.Tensor|tf.TensorLike, weight: tf.Tensor|tf.TensorLike,
     bias?: tf.Tensor|tf.TensorLike|null, options?: ConvTransposeOptions) => tf.Tensor;
@@ -96,78 +99,92 @@ describeBackends('convTranspose', () => {
     expect(errorCases.length).to.be.above(10);
   });
 
-  for (const dataFormat of DATA_FORMATS) {
-    describe(dataFormat, () => {
-      for (const c of valueCases) {
-        const [opName, op] = OPS[c.args.dims as number];
-        const unbatched = c.args.unbatched === true;
-        const opts = optionsOf(c.args, dataFormat);
-
-        it(`${c.name}: forward (${opName})`, async () => {
-          const t = tensorsOf(c, dataFormat);
-          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
-          const y = await expectNoLeak(inputs, () => op(t.x, t.weight, t.bias, opts));
-          await expectActivation(y, c.outputs[0], dataFormat, 'y', unbatched);
-          y.dispose();
-          disposeAll(t);
-        });
-
-        it(`${c.name}: gradients`, async () => {
-          const t = tensorsOf(c, dataFormat);
-          const dy = activation(c.grad!.dy, dataFormat, unbatched);
-          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
-          const f = t.bias ?
-              (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => op(x, w, b, opts) :
-              (x: tf.Tensor, w: tf.Tensor) => op(x, w, null, opts);
-          const grads = await expectNoLeak(inputs, () => tf.grads(f)(inputs, dy));
-          const expected = c.grad!.grads;
-          await expectActivation(grads[0], expected.x, dataFormat, 'dx', unbatched);
-          await expectMatches(grads[1], expected.weight, dataFormat, 'dweight', false);
-          if (t.bias) await expectMatches(grads[2], expected.bias, dataFormat, 'dbias', false);
-          tf.dispose(grads);
-          dy.dispose();
-          disposeAll(t);
-        });
-      }
-
-      for (const c of errorCases) {
-        const [opName, op] = OPS[c.args.dims as number];
-        it(`${c.name}: throws as PyTorch does ("${c.error!.slice(0, 60)}")`, () => {
-          const t = tensorsOf(c, dataFormat);
-          const before = tf.memory().numTensors;
-          const argName = c.args.errorArg as string;
-          expect(() => op(t.x, t.weight, t.bias, optionsOf(c.args, dataFormat)))
-              .to.throw(new RegExp(`^${opName}: .*argument '${argName}'`));
-          expect(tf.memory().numTensors, 'tensors left').to.equal(before);
-          disposeAll(t);
-        });
-      }
-
-      for (const c of grad2.cases) {
-        const [, op] = OPS[c.args.dims as number];
-        it(`${c.name}: second derivatives`, async () => {
+  // The cpu kernels run their matrix products in WebAssembly SIMD where available and in
+  // JavaScript otherwise; the tfjs flag picks one, so both run here (other backends ignore it).
+  for (const wasmSimd of [true, false]) {
+    describe(wasmSimd ? 'products in WebAssembly SIMD (when available)' : 'products in JavaScript', () => {
+      let saved: boolean;
+      before(() => {
+        saved = tf.env().getBool(WASM_SIMD_FLAG);
+        tf.env().set(WASM_SIMD_FLAG, wasmSimd && saved);
+      });
+      after(() => {
+        tf.env().set(WASM_SIMD_FLAG, saved);
+      });
+    for (const dataFormat of DATA_FORMATS) {
+      describe(dataFormat, () => {
+        for (const c of valueCases) {
+          const [opName, op] = OPS[c.args.dims as number];
+          const unbatched = c.args.unbatched === true;
           const opts = optionsOf(c.args, dataFormat);
-          const x = fromFixture(c.inputs.x, dataFormat);
-          const weight = fromFixture(c.inputs.weight, dataFormat, false);
-          const dy = fromFixture(c.inputs.dy, dataFormat);
-          const u = fromFixture(c.inputs.u, dataFormat);
-          const v = fromFixture(c.inputs.v, dataFormat, false);
-          // L = sum(dx * u) + sum(dweight * v), (dx, dweight) the gradient for upstream dy.
-          const loss = (x: tf.Tensor, w: tf.Tensor, g: tf.Tensor) => {
-            const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a, b, null, opts))(
-                [x, w], g);
-            return tf.add(tf.sum(tf.mul(gx, u)), tf.sum(tf.mul(gw, v)));
-          };
-          const l = tf.tidy(() => loss(x, weight, dy));
-          await expectMatches(l, c.outputs[0], dataFormat, 'L', false);
-          const dl = fromFixture(c.grad!.dy, dataFormat, false);
-          const grads = tf.grads(loss)([x, weight, dy], dl);
-          await expectMatches(grads[0], c.grad!.grads.x, dataFormat, 'dL/dx');
-          await expectMatches(grads[1], c.grad!.grads.weight, dataFormat, 'dL/dweight', false);
-          await expectMatches(grads[2], c.grad!.grads.dy, dataFormat, 'dL/ddy');
-          tf.dispose([x, weight, dy, u, v, l, dl, ...grads]);
-        });
-      }
+
+          it(`${c.name}: forward (${opName})`, async () => {
+            const t = tensorsOf(c, dataFormat);
+            const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+            const y = await expectNoLeak(inputs, () => op(t.x, t.weight, t.bias, opts));
+            await expectActivation(y, c.outputs[0], dataFormat, 'y', unbatched);
+            y.dispose();
+            disposeAll(t);
+          });
+
+          it(`${c.name}: gradients`, async () => {
+            const t = tensorsOf(c, dataFormat);
+            const dy = activation(c.grad!.dy, dataFormat, unbatched);
+            const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+            const f = t.bias ?
+                (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => op(x, w, b, opts) :
+                (x: tf.Tensor, w: tf.Tensor) => op(x, w, null, opts);
+            const grads = await expectNoLeak(inputs, () => tf.grads(f)(inputs, dy));
+            const expected = c.grad!.grads;
+            await expectActivation(grads[0], expected.x, dataFormat, 'dx', unbatched);
+            await expectMatches(grads[1], expected.weight, dataFormat, 'dweight', false);
+            if (t.bias) await expectMatches(grads[2], expected.bias, dataFormat, 'dbias', false);
+            tf.dispose(grads);
+            dy.dispose();
+            disposeAll(t);
+          });
+        }
+
+        for (const c of errorCases) {
+          const [opName, op] = OPS[c.args.dims as number];
+          it(`${c.name}: throws as PyTorch does ("${c.error!.slice(0, 60)}")`, () => {
+            const t = tensorsOf(c, dataFormat);
+            const before = tf.memory().numTensors;
+            const argName = c.args.errorArg as string;
+            expect(() => op(t.x, t.weight, t.bias, optionsOf(c.args, dataFormat)))
+                .to.throw(new RegExp(`^${opName}: .*argument '${argName}'`));
+            expect(tf.memory().numTensors, 'tensors left').to.equal(before);
+            disposeAll(t);
+          });
+        }
+
+        for (const c of grad2.cases) {
+          const [, op] = OPS[c.args.dims as number];
+          it(`${c.name}: second derivatives`, async () => {
+            const opts = optionsOf(c.args, dataFormat);
+            const x = fromFixture(c.inputs.x, dataFormat);
+            const weight = fromFixture(c.inputs.weight, dataFormat, false);
+            const dy = fromFixture(c.inputs.dy, dataFormat);
+            const u = fromFixture(c.inputs.u, dataFormat);
+            const v = fromFixture(c.inputs.v, dataFormat, false);
+            // L = sum(dx * u) + sum(dweight * v), (dx, dweight) the gradient for upstream dy.
+            const loss = (x: tf.Tensor, w: tf.Tensor, g: tf.Tensor) => {
+              const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a, b, null, opts))(
+                  [x, w], g);
+              return tf.add(tf.sum(tf.mul(gx, u)), tf.sum(tf.mul(gw, v)));
+            };
+            const l = tf.tidy(() => loss(x, weight, dy));
+            await expectMatches(l, c.outputs[0], dataFormat, 'L', false);
+            const dl = fromFixture(c.grad!.dy, dataFormat, false);
+            const grads = tf.grads(loss)([x, weight, dy], dl);
+            await expectMatches(grads[0], c.grad!.grads.x, dataFormat, 'dL/dx');
+            await expectMatches(grads[1], c.grad!.grads.weight, dataFormat, 'dL/dweight', false);
+            await expectMatches(grads[2], c.grad!.grads.dy, dataFormat, 'dL/ddy');
+            tf.dispose([x, weight, dy, u, v, l, dl, ...grads]);
+          });
+        }
+      });
+    }
     });
   }
 

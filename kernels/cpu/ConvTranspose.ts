@@ -1,5 +1,5 @@
-// cpu kernel of convTranspose1d/2d/3d (PyTorch's conv_transpose*d), plus the pieces its two
-// gradient kernels share: the per-tap row lists and the matrix product.
+// cpu kernel of convTranspose1d/2d/3d (PyTorch's conv_transpose*d), plus the geometry and the
+// per-tap row lists its two gradient kernels share.
 //
 // Why per-tap matrix products (Note [transposed convolution tap relation] in
 // src/index_math/conv.ts): for a fixed kernel tap t, input position i adds into output position
@@ -7,16 +7,17 @@
 // is one matrix product
 //     out[o(i, t), oc] += sum_ic x[i, ic] * W[ic, oc, t]        (i over the tap's valid range)
 // whose result rows land on shifted output rows: a GEMM whose col2im scatter is fused into the
-// store of each result block. Only positions the tap keeps inside the output are computed
-// (convTransposeTapRange), so there is no per-element bounds test and no wasted product on the
-// padding. The same product, with the row shift moved to the input side, is the gradient with
-// respect to x (ConvTransposeBackpropInput.ts), and with the reduction over positions instead of
-// channels it is the gradient with respect to the weight (ConvTransposeBackpropFilter.ts).
+// store of each result tile (conv_transpose_gemm.ts). Only positions the tap keeps inside the
+// output are computed (convTransposeTapRange), so there is no per-element bounds test and no
+// product wasted on the padding. The same product, with the row shift moved to the input side,
+// is the gradient with respect to x (ConvTransposeBackpropInput.ts), and with the reduction over
+// positions instead of channels it is the gradient with respect to the weight
+// (ConvTransposeBackpropFilter.ts).
 //
-// Layouts: the product reads rows contiguous in channels. channelsLast tensors are that already;
-// a channelsFirst input is packed once per batch entry into a [position, channel] scratch (O(size),
-// against O(size * taps * channels) of arithmetic). Results are stored through a channel stride,
-// so a channelsFirst output is written in place without a transpose.
+// Layouts: the product reads and writes rows contiguous in channels. Per batch entry, x is copied
+// into the product's heap as [position, channel] (a plain copy for channelsLast, a transposing
+// one for channelsFirst), and the result is copied out the same way: O(size) moves against
+// O(size * taps * channels) arithmetic.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {convTransposeOutputSize, convTransposeTapRange} from '../../src/index_math/conv.js';
@@ -24,6 +25,7 @@ import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
 import {shapeOf} from '../../src/util/layout.js';
 
+import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
 import {CpuBackend, output, valuesOf} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */
@@ -161,125 +163,65 @@ export function tapRows(g: ConvGeometry): TapRows {
 }
 
 /**
- * Copies one batch entry of a channelsFirst tensor [C, plane] into `dst` as [plane, C], so that
- * the products read rows contiguous in channels.
+ * Copies one batch entry (at `srcOffset`) of a tensor into the heap as [position, channel]: a
+ * plain copy from channelsLast, a transposing one from channelsFirst.
  */
-export function packChannelsLast(
-    src: Float32Array, srcOffset: number, channels: number, plane: number,
-    dst: Float32Array): void {
+export function copyIn(
+    src: Float32Array, srcOffset: number, channels: number, plane: number, channelsLast: boolean,
+    heap: Float32Array, at: number): void {
+  const d0 = at >> 2;
+  if (channelsLast) {
+    heap.set(src.subarray(srcOffset, srcOffset + channels * plane), d0);
+    return;
+  }
   for (let c = 0; c < channels; c++) {
     const s = srcOffset + c * plane;
-    for (let p = 0, d = c; p < plane; p++, d += channels) dst[d] = src[s + p];
+    for (let p = 0, d = d0 + c; p < plane; p++, d += channels) heap[d] = src[s + p];
+  }
+}
+
+/** The inverse of copyIn: heap [position, channel] into one batch entry of `dst`. */
+export function copyOut(
+    heap: Float32Array, at: number, channels: number, plane: number, channelsLast: boolean,
+    dst: Float32Array, dstOffset: number): void {
+  const s0 = at >> 2;
+  if (channelsLast) {
+    dst.set(heap.subarray(s0, s0 + channels * plane), dstOffset);
+    return;
+  }
+  for (let c = 0; c < channels; c++) {
+    const d = dstOffset + c * plane;
+    for (let p = 0, s = s0 + c; p < plane; p++, s += channels) dst[d + p] = heap[s];
   }
 }
 
 /**
- * The one matrix product every convTranspose kernel runs:
- *     C[cRow[r] + j*cColStride] += sum_k A[aRow[r] + k] * B[bOffset + j*bStride + k]
- * for r < rows, j < cols, k < depth. A's rows and B's rows are contiguous in k (both operands
- * walk memory forwards), the rows of A and C are arbitrary offsets (the fused im2col / col2im).
- * Results are accumulated in registers (2 rows x 4 columns of doubles, 6 loads per 8
- * multiply-adds) and added to C once per block; columns are blocked so that the B panel a row
- * pair sweeps stays in the L1 cache.
+ * Packs the weight [inC, outC/g, taps] into B panels for every (group, tap): panel block
+ * (g * taps + t) holds the [depth, cols] matrix in panels of PANEL columns (see
+ * conv_transpose_gemm.ts), with depth over input channels and columns over output channels
+ * (`columnsAreOut`, the forward product), or the other way round (the gradient for x).
+ * Returns the size of one (group, tap) block in floats.
  */
-export function gemmRows(
-    A: Float32Array, aRow: Int32Array, rows: number, B: Float32Array, bOffset: number,
-    bStride: number, cols: number, depth: number, C: Float32Array, cRow: Int32Array,
-    cColStride: number): void {
-  if (rows <= 0 || cols <= 0) return;
-  // About 16 KiB of B per column block.
-  const colBlock = Math.max(4, (Math.floor(4096 / Math.max(depth, 1)) >> 2) << 2);
-  const cols4 = cols & ~3;
-  const rows2 = rows & ~1;
-  for (let j0 = 0; j0 < cols; j0 += colBlock) {
-    const j1 = Math.min(cols, j0 + colBlock);
-    const j4 = Math.min(j1, cols4);
-    let r = 0;
-    for (; r < rows2; r += 2) {
-      const a0 = aRow[r];
-      const a1 = aRow[r + 1];
-      const c0 = cRow[r];
-      const c1 = cRow[r + 1];
-      let j = j0;
-      for (; j < j4; j += 4) {
-        const b0 = bOffset + j * bStride;
-        const b1 = b0 + bStride;
-        const b2 = b1 + bStride;
-        const b3 = b2 + bStride;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-        let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        for (let k = 0; k < depth; k++) {
-          const x0 = A[a0 + k];
-          const x1 = A[a1 + k];
-          const w0 = B[b0 + k];
-          const w1 = B[b1 + k];
-          const w2 = B[b2 + k];
-          const w3 = B[b3 + k];
-          s00 += x0 * w0;
-          s01 += x0 * w1;
-          s02 += x0 * w2;
-          s03 += x0 * w3;
-          s10 += x1 * w0;
-          s11 += x1 * w1;
-          s12 += x1 * w2;
-          s13 += x1 * w3;
-        }
-        const o = j * cColStride;
-        C[c0 + o] += s00;
-        C[c0 + o + cColStride] += s01;
-        C[c0 + o + 2 * cColStride] += s02;
-        C[c0 + o + 3 * cColStride] += s03;
-        C[c1 + o] += s10;
-        C[c1 + o + cColStride] += s11;
-        C[c1 + o + 2 * cColStride] += s12;
-        C[c1 + o + 3 * cColStride] += s13;
-      }
-      for (; j < j1; j++) {
-        const b0 = bOffset + j * bStride;
-        let s0 = 0, s1 = 0;
-        for (let k = 0; k < depth; k++) {
-          const w = B[b0 + k];
-          s0 += A[a0 + k] * w;
-          s1 += A[a1 + k] * w;
-        }
-        C[c0 + j * cColStride] += s0;
-        C[c1 + j * cColStride] += s1;
-      }
-    }
-    if (r < rows) {
-      const a0 = aRow[r];
-      const c0 = cRow[r];
-      for (let j = j0; j < j1; j++) {
-        const b0 = bOffset + j * bStride;
-        let s0 = 0;
-        for (let k = 0; k < depth; k++) s0 += A[a0 + k] * B[b0 + k];
-        C[c0 + j * cColStride] += s0;
-      }
-    }
-  }
-}
-
-/**
- * The weight [inC, outC/g, taps] regrouped per (group, tap) as a [rows, depth] panel with depth
- * contiguous: `outerIsOut` gives [g][t][oc][icg] (the forward product, reduction over input
- * channels), otherwise [g][t][icg][oc] (the gradient with respect to x, reduction over output
- * channels).
- */
-export function packWeight(w: Float32Array, g: ConvGeometry, outerIsOut: boolean): Float32Array {
+export function packWeightPanels(
+    w: Float32Array, g: ConvGeometry, columnsAreOut: boolean, heap: Float32Array,
+    at: number): number {
   const {groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
-  const packed = new Float32Array(w.length);
+  const depth = columnsAreOut ? cig : cog;
+  const cols = columnsAreOut ? cog : cig;
+  const block = Math.ceil(cols / PANEL) * depth * PANEL;
+  const base = at >> 2;
   for (let grp = 0; grp < groups; grp++) {
     for (let icg = 0; icg < cig; icg++) {
       for (let oc = 0; oc < cog; oc++) {
         const src = ((grp * cig + icg) * cog + oc) * taps;
-        for (let t = 0; t < taps; t++) {
-          const panel = (grp * taps + t) * cig * cog;
-          packed[panel + (outerIsOut ? oc * cig + icg : icg * cog + oc)] = w[src + t];
-        }
+        const k = columnsAreOut ? icg : oc;
+        const j = columnsAreOut ? oc : icg;
+        const inBlock = ((j >> 3) * depth + k) * PANEL + (j & 7);
+        for (let t = 0; t < taps; t++) heap[base + (grp * taps + t) * block + inBlock] = w[src + t];
       }
     }
   }
-  return packed;
+  return block;
 }
 
 export function convTransposeKernel(
@@ -292,53 +234,47 @@ export function convTransposeKernel(
   const {batch, inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
   const xv = valuesOf(backend, x) as Float32Array;
   const wv = valuesOf(backend, weight) as Float32Array;
+  const bv = bias == null ? null : valuesOf(backend, bias) as Float32Array;
   const out = new Float32Array(batch * outChannels * g.outPlane);
-  const outChStride = channelsLast ? 1 : g.outPlane;
-  const outRowStride = channelsLast ? outChannels : 1;
-
-  // Bias first, so that the products accumulate on top of it.
-  if (bias != null) {
-    const bv = valuesOf(backend, bias) as Float32Array;
-    if (channelsLast) {
-      for (let p = 0; p < batch * g.outPlane; p++) out.set(bv, p * outChannels);
-    } else {
-      for (let b = 0; b < batch; b++) {
-        for (let c = 0; c < outChannels; c++) {
-          const o = (b * outChannels + c) * g.outPlane;
-          out.fill(bv[c], o, o + g.outPlane);
-        }
-      }
-    }
+  if (out.length === 0) {
+    return output(backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);
   }
 
   const rows = tapRows(g);
-  const wp = packWeight(wv, g, true);
-  const scratch = channelsLast ? null : new Float32Array(g.inPlane * inChannels);
-  const aRow = new Int32Array(g.inPlane);
-  const cRow = new Int32Array(g.inPlane);
+  const layout = new HeapLayout();
+  const X = layout.take(g.inPlane * inChannels);
+  const Y = layout.take(g.outPlane * outChannels);
+  const W = layout.take(groups * taps * Math.ceil(cog / PANEL) * cig * PANEL);
+  const aRow = layout.take(g.inPlane);
+  const cRow = layout.take(g.inPlane);
+  const heap = gemmHeap(layout.bytes);
+  const {f32, i32, gemm} = heap;
+  const wBlock = packWeightPanels(wv, g, true, f32, W);
+
   for (let b = 0; b < batch; b++) {
-    let A = xv;
-    let aBase = b * inChannels * g.inPlane;
-    if (scratch != null) {
-      packChannelsLast(xv, aBase, inChannels, g.inPlane, scratch);
-      A = scratch;
-      aBase = 0;
+    copyIn(xv, b * inChannels * g.inPlane, inChannels, g.inPlane, channelsLast, f32, X);
+    // Bias first, so that the products accumulate on top of it.
+    const y0 = Y >> 2;
+    if (bv == null) {
+      f32.fill(0, y0, y0 + g.outPlane * outChannels);
+    } else {
+      for (let p = 0; p < g.outPlane; p++) f32.set(bv, y0 + p * outChannels);
     }
-    const cBase = b * outChannels * g.outPlane;
     for (let t = 0; t < taps; t++) {
       const r0 = rows.rowStart[t];
       const n = rows.rowStart[t + 1] - r0;
+      if (n === 0) continue;
       for (let grp = 0; grp < groups; grp++) {
-        const aGroup = aBase + grp * cig;
-        const cGroup = cBase + grp * cog * outChStride;
+        const aGroup = X + 4 * grp * cig;
+        const cGroup = Y + 4 * grp * cog;
         for (let r = 0; r < n; r++) {
-          aRow[r] = aGroup + rows.inPos[r0 + r] * inChannels;
-          cRow[r] = cGroup + rows.outPos[r0 + r] * outRowStride;
+          i32[(aRow >> 2) + r] = aGroup + 4 * inChannels * rows.inPos[r0 + r];
+          i32[(cRow >> 2) + r] = cGroup + 4 * outChannels * rows.outPos[r0 + r];
         }
-        gemmRows(A, aRow, n, wp, (grp * taps + t) * cig * cog, cig, cog, cig, out, cRow,
-                 outChStride);
+        gemm(aRow, n, W + 4 * (grp * taps + t) * wBlock, cig, cRow, cog);
       }
     }
+    copyOut(f32, Y, outChannels, g.outPlane, channelsLast, out, b * outChannels * g.outPlane);
   }
   return output(
       backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);

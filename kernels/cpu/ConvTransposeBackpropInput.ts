@@ -3,14 +3,15 @@
 // convolution tap relation] in src/index_math/conv.ts), dx at input position i gathers, for each
 // tap t, dy at i*s - p + t*d: per (tap, group) one matrix product
 //     dx[i, ic] += sum_oc dy[o(i, t), oc] * W[ic, oc, t]
-// over the tap's valid positions, with the im2col gather fused into the row offsets of dy (see
-// gemmRows in ConvTranspose.ts). Nothing is computed for taps that fall on the padding.
+// over the tap's valid positions, with the im2col gather fused into the row addresses of dy (see
+// conv_transpose_gemm.ts). Nothing is computed for taps that fall on the padding.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, gemmRows, packChannelsLast, packWeight, tapRows} from './ConvTranspose.js';
+import {convGeometry, copyIn, copyOut, packWeightPanels, tapRows} from './ConvTranspose.js';
+import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
 import {CpuBackend, output, valuesOf} from './util.js';
 
 export function convTransposeBackpropInputKernel(args: {
@@ -26,37 +27,36 @@ export function convTransposeBackpropInputKernel(args: {
   const dyv = valuesOf(backend, dy) as Float32Array;
   const wv = valuesOf(backend, weight) as Float32Array;
   const dx = new Float32Array(batch * inChannels * g.inPlane);
-  const dxChStride = channelsLast ? 1 : g.inPlane;
-  const dxRowStride = channelsLast ? inChannels : 1;
+  if (dx.length === 0) return output(backend, attrs.xShape.slice(), 'float32', dx);
 
   const rows = tapRows(g);
-  const wp = packWeight(wv, g, false);
-  const scratch = channelsLast ? null : new Float32Array(g.outPlane * outChannels);
-  const aRow = new Int32Array(g.inPlane);
-  const cRow = new Int32Array(g.inPlane);
+  const layout = new HeapLayout();
+  const DY = layout.take(g.outPlane * outChannels);
+  const DX = layout.take(g.inPlane * inChannels);
+  const W = layout.take(groups * taps * Math.ceil(cig / PANEL) * cog * PANEL);
+  const aRow = layout.take(g.inPlane);
+  const cRow = layout.take(g.inPlane);
+  const {f32, i32, gemm} = gemmHeap(layout.bytes);
+  const wBlock = packWeightPanels(wv, g, false, f32, W);
+
   for (let b = 0; b < batch; b++) {
-    let A = dyv;
-    let aBase = b * outChannels * g.outPlane;
-    if (scratch != null) {
-      packChannelsLast(dyv, aBase, outChannels, g.outPlane, scratch);
-      A = scratch;
-      aBase = 0;
-    }
-    const cBase = b * inChannels * g.inPlane;
+    copyIn(dyv, b * outChannels * g.outPlane, outChannels, g.outPlane, channelsLast, f32, DY);
+    f32.fill(0, DX >> 2, (DX >> 2) + g.inPlane * inChannels);
     for (let t = 0; t < taps; t++) {
       const r0 = rows.rowStart[t];
       const n = rows.rowStart[t + 1] - r0;
+      if (n === 0) continue;
       for (let grp = 0; grp < groups; grp++) {
-        const aGroup = aBase + grp * cog;
-        const cGroup = cBase + grp * cig * dxChStride;
+        const aGroup = DY + 4 * grp * cog;
+        const cGroup = DX + 4 * grp * cig;
         for (let r = 0; r < n; r++) {
-          aRow[r] = aGroup + rows.outPos[r0 + r] * outChannels;
-          cRow[r] = cGroup + rows.inPos[r0 + r] * dxRowStride;
+          i32[(aRow >> 2) + r] = aGroup + 4 * outChannels * rows.outPos[r0 + r];
+          i32[(cRow >> 2) + r] = cGroup + 4 * inChannels * rows.inPos[r0 + r];
         }
-        gemmRows(A, aRow, n, wp, (grp * taps + t) * cig * cog, cog, cig, cog, dx, cRow,
-                 dxChStride);
+        gemm(aRow, n, W + 4 * (grp * taps + t) * wBlock, cog, cRow, cig);
       }
     }
+    copyOut(f32, DX, inChannels, g.inPlane, channelsLast, dx, b * inChannels * g.inPlane);
   }
   return output(backend, attrs.xShape.slice(), 'float32', dx);
 }

@@ -1,0 +1,364 @@
+// The matrix product behind the three convTranspose cpu kernels, and the memory it works in.
+//
+// Why one product with row offsets: for a fixed kernel tap, a transposed convolution (and each of
+// its gradients) is a plain matrix product whose rows are read from, or added into, positions
+// shifted by that tap (Note [transposed convolution tap relation] in src/index_math/conv.ts).
+// Passing the product a list of row addresses for A and for C fuses the im2col gather and the
+// col2im scatter into the product itself: nothing is materialised and no bounds are tested per
+// element.
+//
+//   gemm(aRow, rows, b, depth, cRow, cols):
+//     C[cRow[r] + j] += sum_{k < depth} A[aRow[r] + k] * B(k, j)      r < rows, j < cols
+//
+// Every operand lives in one heap (a WebAssembly.Memory when WebAssembly SIMD is available, else
+// a plain ArrayBuffer); addresses are byte offsets into it. A's rows and C's rows are contiguous
+// (channels are the fastest axis), B is packed in panels of 8 columns: panel p holds, for each k,
+// the 8 values B(k, 8p..8p+7), so one 16-byte load feeds 4 columns of the product. Lanes of the
+// last panel beyond `cols` are computed and never stored, so their contents do not matter.
+//
+// Two implementations of the same contract:
+// - WebAssembly SIMD (f32x4), a 4-row x 8-column register tile: per step of k, 2 vector loads of
+//   B, 4 broadcast loads of A and 16 vector multiply-adds, accumulators in registers, C touched
+//   once per tile. The module is assembled below from its opcodes (a few hundred bytes), so the
+//   package ships no binary and needs no build step.
+// - plain JavaScript on Float32Arrays, a 4 x 4 register tile, for runtimes without WebAssembly
+//   SIMD or when the TORCH_CPU_WASM_SIMD flag is turned off.
+// WebAssembly accumulates in float32 (as PyTorch's cpu kernels do), JavaScript in double (its
+// numbers); both add each finished tile to C once.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Columns per packed B panel. */
+export const PANEL = 8;
+
+/**
+ * tfjs flag: whether the convTranspose cpu kernels use the WebAssembly SIMD product (default:
+ * true where the runtime supports WebAssembly SIMD). Tests turn it off to run the JS product.
+ */
+export const WASM_SIMD_FLAG = 'TORCH_CPU_WASM_SIMD';
+tf.env().registerFlag(WASM_SIMD_FLAG, () => wasmModule() != null);
+
+type GemmFn = (aRow: number, rows: number, b: number, depth: number, cRow: number, cols: number) =>
+    void;
+
+/** The heap the kernels lay their operands out in, and the product over it. */
+export interface GemmHeap {
+  f32: Float32Array;
+  i32: Int32Array;
+  gemm: GemmFn;
+}
+
+// ---- WebAssembly SIMD -------------------------------------------------------------------------
+
+let wasmCompiled: WebAssembly.Module|null|undefined;
+
+function wasmModule(): WebAssembly.Module|null {
+  if (wasmCompiled !== undefined) return wasmCompiled;
+  wasmCompiled = null;
+  try {
+    if (typeof WebAssembly === 'object') {
+      const bytes = assembleGemm();
+      if (WebAssembly.validate(bytes)) wasmCompiled = new WebAssembly.Module(bytes);
+    }
+  } catch {
+    wasmCompiled = null;
+  }
+  return wasmCompiled;
+}
+
+interface WasmState {
+  memory: WebAssembly.Memory;
+  gemm: GemmFn;
+  heap: GemmHeap;
+}
+let wasm: WasmState|null = null;
+let jsHeap: GemmHeap|null = null;
+
+const PAGE = 65536;
+/** Largest heap asked of WebAssembly (bytes); bigger work runs on the JavaScript heap. */
+const MAX_WASM_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A heap of at least `bytes` bytes for this call's operands (contents undefined), on
+ * WebAssembly when the flag allows and the size fits, else in JavaScript.
+ */
+export function gemmHeap(bytes: number): GemmHeap {
+  if (tf.env().getBool(WASM_SIMD_FLAG) && bytes <= MAX_WASM_BYTES) {
+    const mod = wasmModule();
+    if (mod != null) {
+      if (wasm == null) {
+        const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE) + 1});
+        const instance = new WebAssembly.Instance(mod, {env: {mem: memory}});
+        const gemm = instance.exports.gemm as GemmFn;
+        wasm = {memory, gemm, heap: viewHeap(memory.buffer, gemm)};
+      }
+      if (wasm.memory.buffer.byteLength < bytes) {
+        wasm.memory.grow(Math.ceil((bytes - wasm.memory.buffer.byteLength) / PAGE));
+        wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm);
+      }
+      return wasm.heap;
+    }
+  }
+  if (jsHeap == null || jsHeap.f32.byteLength < bytes) {
+    const buffer = new ArrayBuffer(Math.max(bytes, PAGE));
+    const f32 = new Float32Array(buffer);
+    const i32 = new Int32Array(buffer);
+    jsHeap = {f32, i32, gemm: (aRow, rows, b, depth, cRow, cols) =>
+                  gemmJs(f32, i32, aRow, rows, b, depth, cRow, cols)};
+  }
+  return jsHeap;
+}
+
+function viewHeap(buffer: ArrayBuffer, gemm: GemmFn): GemmHeap {
+  return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), gemm};
+}
+
+/** Bump allocation of 16-byte aligned regions while laying out one kernel call. */
+export class HeapLayout {
+  bytes = 0;
+  /** Reserves `floats` 4-byte slots; returns the region's byte offset. */
+  take(floats: number): number {
+    const at = this.bytes;
+    this.bytes = (at + 4 * floats + 15) & ~15;
+    return at;
+  }
+}
+
+// A minimal WebAssembly assembler: just the encodings the product needs.
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  return vec(Array.from(s, (c) => [c.charCodeAt(0)]));
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  i32: (n: number) => [0x41, ...sleb(n)],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  shl: [0x74],
+  geS: [0x4e],
+  gtS: [0x4a],
+  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  f32Add: [0x92],
+  block: (body: number[]) => [0x02, 0x40, ...body, 0x0b],
+  loop: (body: number[]) => [0x03, 0x40, ...body, 0x0b],
+  if: (body: number[]) => [0x04, 0x40, ...body, 0x0b],
+  ifElse: (then: number[], otherwise: number[]) =>
+      [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  // SIMD (prefix 0xfd, then the opcode as unsigned LEB128; memarg = align log2, offset)
+  vLoad: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
+  vStore: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
+  vSplat32: (offset: number) => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
+  vZero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  fx4Lane: (lane: number) => [0xfd, ...uleb(0x1f), lane],
+  fx4Add: [0xfd, ...uleb(0xe4)],
+  fx4Mul: [0xfd, ...uleb(0xe6)],
+};
+
+/**
+ * The product as a WebAssembly module importing its memory as env.mem and exporting
+ * gemm(aRow, rows, b, depth, cRow, cols). Rows are taken 4 at a time, then one at a time; each
+ * pass sweeps the panels of B with 2 accumulators (8 columns) per row.
+ */
+function assembleGemm(): Uint8Array<ArrayBuffer> {
+  // Parameters.
+  const aRow = 0, rows = 1, b = 2, depth = 3, cRow = 4, cols = 5;
+  // i32 locals.
+  const r = 6, p = 7, k = 8, kEnd = 9, bp = 10, colBytes = 11, rem = 12;
+  const a = 13;  // a..a+3: A row addresses of the tile
+  const c = 17;  // c..c+3: C row addresses of the tile
+  const numI32 = 15;
+  // v128 locals.
+  const acc = 21;  // acc + 2*i + h: row i, columns 4h..4h+3 of the panel
+  const b0 = 29, b1 = 30, t = 31;
+  const numV128 = 11;
+
+  /** One pass over the panels for `n` rows whose addresses are in a.. and c... */
+  const panels = (n: number): number[] => {
+    const rowsOf = Array.from({length: n}, (_, i) => i);
+    const step = rowsOf.flatMap((i) => [
+      ...op.get(a + i), ...op.get(k), ...op.add, ...op.vSplat32(0), ...op.set(t),
+      ...op.get(acc + 2 * i), ...op.get(t), ...op.get(b0), ...op.fx4Mul, ...op.fx4Add,
+      ...op.set(acc + 2 * i),
+      ...op.get(acc + 2 * i + 1), ...op.get(t), ...op.get(b1), ...op.fx4Mul, ...op.fx4Add,
+      ...op.set(acc + 2 * i + 1),
+    ]);
+    // k is free once the k loop is done: it holds each row's C address while storing.
+    const cAddress = (i: number) => [...op.get(c + i), ...op.get(p), ...op.add, ...op.set(k)];
+    const fullStore = rowsOf.flatMap((i) => [
+      ...cAddress(i),
+      ...op.get(k), ...op.get(k), ...op.vLoad(0), ...op.get(acc + 2 * i), ...op.fx4Add,
+      ...op.vStore(0),
+      ...op.get(k), ...op.get(k), ...op.vLoad(16), ...op.get(acc + 2 * i + 1), ...op.fx4Add,
+      ...op.vStore(16),
+    ]);
+    // The last, partial panel: lane by lane while lanes remain (rem = bytes left in the row).
+    const laneStore = Array.from({length: PANEL}, (_, lane) => [
+      ...op.get(rem), ...op.i32(4 * lane), ...op.gtS,
+      ...op.if(rowsOf.flatMap((i) => [
+        ...cAddress(i),
+        ...op.get(k), ...op.get(k), ...op.f32Load(4 * lane), ...op.get(acc + 2 * i + (lane >> 2)),
+        ...op.fx4Lane(lane & 3), ...op.f32Add, ...op.f32Store(4 * lane),
+      ])),
+    ]).flat();
+    return [
+      ...op.get(b), ...op.set(bp),
+      ...op.i32(0), ...op.set(p),
+      ...op.block(op.loop([
+        ...op.get(p), ...op.get(colBytes), ...op.geS, ...op.brIf(1),
+        ...rowsOf.flatMap((i) => [...op.vZero, ...op.set(acc + 2 * i), ...op.vZero,
+                                  ...op.set(acc + 2 * i + 1)]),
+        ...op.i32(0), ...op.set(k),
+        ...op.block(op.loop([
+          ...op.get(k), ...op.get(kEnd), ...op.geS, ...op.brIf(1),
+          ...op.get(bp), ...op.vLoad(0), ...op.set(b0),
+          ...op.get(bp), ...op.vLoad(16), ...op.set(b1),
+          ...step,
+          ...op.get(bp), ...op.i32(4 * PANEL), ...op.add, ...op.set(bp),
+          ...op.get(k), ...op.i32(4), ...op.add, ...op.set(k),
+          ...op.br(0),
+        ])),
+        ...op.get(colBytes), ...op.get(p), ...op.sub, ...op.set(rem),
+        ...op.get(rem), ...op.i32(4 * PANEL - 1), ...op.gtS,
+        ...op.ifElse(fullStore, laneStore),
+        ...op.get(p), ...op.i32(4 * PANEL), ...op.add, ...op.set(p),
+        ...op.br(0),
+      ])),
+    ];
+  };
+
+  /** Loads the A and C addresses of rows r..r+n-1 into a.. and c... */
+  const loadRows = (n: number): number[] => Array.from({length: n}, (_, i) => [
+    ...op.get(aRow), ...op.get(r), ...op.i32(2), ...op.shl, ...op.add, ...op.i32Load(4 * i),
+    ...op.set(a + i),
+    ...op.get(cRow), ...op.get(r), ...op.i32(2), ...op.shl, ...op.add, ...op.i32Load(4 * i),
+    ...op.set(c + i),
+  ]).flat();
+
+  const body = [
+    ...op.get(depth), ...op.i32(2), ...op.shl, ...op.set(kEnd),
+    ...op.get(cols), ...op.i32(2), ...op.shl, ...op.set(colBytes),
+    ...op.i32(0), ...op.set(r),
+    // Tiles of 4 rows.
+    ...op.block(op.loop([
+      ...op.get(r), ...op.i32(4), ...op.add, ...op.get(rows), ...op.gtS, ...op.brIf(1),
+      ...loadRows(4),
+      ...panels(4),
+      ...op.get(r), ...op.i32(4), ...op.add, ...op.set(r),
+      ...op.br(0),
+    ])),
+    // The remaining rows, one at a time.
+    ...op.block(op.loop([
+      ...op.get(r), ...op.get(rows), ...op.geS, ...op.brIf(1),
+      ...loadRows(1),
+      ...panels(1),
+      ...op.get(r), ...op.i32(1), ...op.add, ...op.set(r),
+      ...op.br(0),
+    ])),
+  ];
+  const code = [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+// ---- JavaScript --------------------------------------------------------------------------------
+
+/** The same contract as the WebAssembly product, on the heap's typed views. */
+export function gemmJs(
+    H: Float32Array, I: Int32Array, aRowAt: number, rows: number, bAt: number, depth: number,
+    cRowAt: number, cols: number): void {
+  const aRow = aRowAt >> 2;
+  const cRow = cRowAt >> 2;
+  const b = bAt >> 2;
+  const panelSize = depth * PANEL;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const a0 = I[aRow + r] >> 2, a1 = I[aRow + r + 1] >> 2;
+    const a2 = I[aRow + r + 2] >> 2, a3 = I[aRow + r + 3] >> 2;
+    const c0 = I[cRow + r] >> 2, c1 = I[cRow + r + 1] >> 2;
+    const c2 = I[cRow + r + 2] >> 2, c3 = I[cRow + r + 3] >> 2;
+    for (let j = 0; j < cols; j += 4) {
+      // Columns j..j+3 sit in one panel (j is a multiple of 4, panels hold 8).
+      let bp = b + (j >> 3) * panelSize + (j & 7);
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let k = 0; k < depth; k++, bp += PANEL) {
+        const x0 = H[a0 + k], x1 = H[a1 + k], x2 = H[a2 + k], x3 = H[a3 + k];
+        let w = H[bp];
+        s00 += x0 * w; s10 += x1 * w; s20 += x2 * w; s30 += x3 * w;
+        w = H[bp + 1];
+        s01 += x0 * w; s11 += x1 * w; s21 += x2 * w; s31 += x3 * w;
+        w = H[bp + 2];
+        s02 += x0 * w; s12 += x1 * w; s22 += x2 * w; s32 += x3 * w;
+        w = H[bp + 3];
+        s03 += x0 * w; s13 += x1 * w; s23 += x2 * w; s33 += x3 * w;
+      }
+      const n = cols - j;
+      H[c0 + j] += s00; H[c1 + j] += s10; H[c2 + j] += s20; H[c3 + j] += s30;
+      if (n > 1) {
+        H[c0 + j + 1] += s01; H[c1 + j + 1] += s11; H[c2 + j + 1] += s21; H[c3 + j + 1] += s31;
+      }
+      if (n > 2) {
+        H[c0 + j + 2] += s02; H[c1 + j + 2] += s12; H[c2 + j + 2] += s22; H[c3 + j + 2] += s32;
+      }
+      if (n > 3) {
+        H[c0 + j + 3] += s03; H[c1 + j + 3] += s13; H[c2 + j + 3] += s23; H[c3 + j + 3] += s33;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const a0 = I[aRow + r] >> 2;
+    const c0 = I[cRow + r] >> 2;
+    for (let j = 0; j < cols; j++) {
+      let bp = b + (j >> 3) * panelSize + (j & 7);
+      let s = 0;
+      for (let k = 0; k < depth; k++, bp += PANEL) s += H[a0 + k] * H[bp];
+      H[c0 + j] += s;
+    }
+  }
+}
