@@ -1,6 +1,8 @@
 // Every tensorflow-backend (tfjs-node) kernel of tfjs-torch, registered by src/node.ts.
 import type {KernelConfig} from '@tensorflow/tfjs-core';
 
+import {interpolateConfig} from './Interpolate.js';
+import {interpolateGradConfig} from './InterpolateGrad.js';
 import {convTransposeConfig} from './ConvTranspose.js';
 import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
@@ -14,6 +16,8 @@ import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
+  interpolateConfig,
+  interpolateGradConfig,
   convTransposeConfig,
   convTransposeBackpropInputConfig,
   convTransposeBackpropFilterConfig,

@@ -1,0 +1,35 @@
+// tensorflow-backend kernel of interpolate: TensorFlow's ResizeBilinear / ResizeNearestNeighbor
+// where their sampling is PyTorch's (Note [native resize on TensorFlow] in
+// interpolate_common.ts), otherwise gather passes over the shared per-axis tables
+// (axisTable in src/index_math/resize.ts): bicubic, area, antialias, and scale factors whose
+// ratio TensorFlow would not reproduce.
+import * as tf from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
+import {axisTable} from '../../src/index_math/resize.js';
+import {Interpolate} from '../../src/kernel_names.js';
+import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
+import {forwardHasPaddingTaps, nativeResize, resampleComposed, resampleNative} from './interpolate_common.js';
+import {asTensor, sizeOf} from './util.js';
+
+export const interpolate: KernelFunc = ({inputs, attrs}) => {
+  const {x} = inputs as InterpolateInputs;
+  const a = attrs as unknown as InterpolateAttrs;
+  const outShape = x.shape.slice();
+  const first = a.dataFormat === 'channelsLast' ? 1 : 2;
+  a.outSize.forEach((o, i) => outShape[first + i] = o);
+  if (sizeOf(outShape) === 0) return tf.zeros(outShape, x.dtype);
+  return tf.tidy(() => {
+    const t = asTensor(x);
+    const native = nativeResize(a);
+    if (native != null) return resampleNative(t, a, a.inSize, a.outSize, false, native);
+    const tables = a.inSize.map(
+        (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+    return resampleComposed(t, a.dataFormat, tables, forwardHasPaddingTaps(a));
+  });
+};
+
+export const interpolateConfig: KernelConfig = {
+  kernelName: Interpolate,
+  backendName: 'tensorflow',
+  kernelFunc: interpolate,
+};

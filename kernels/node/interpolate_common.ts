@@ -1,0 +1,184 @@
+// What Interpolate and InterpolateGrad share on the tensorflow backend: TensorFlow's native
+// resize ops where their sampling equals PyTorch's, and separable gather passes over the shared
+// per-axis tables (src/index_math/resize.ts) everywhere else.
+//
+// Note [native resize on TensorFlow]
+// TensorFlow's ResizeBilinear / ResizeNearestNeighbor (and their gradients) sample with the
+// ratio in/out (float32; (in-1)/(out-1) with align_corners) and these coordinates:
+// - ResizeBilinear, half_pixel_centers: (o + 0.5) * ratio - 0.5, taps floor and ceil clamped to
+//   [0, in-1]. That is PyTorch's bilinear without alignCorners (Note
+//   [area_pixel_compute_source_index]): a negative coordinate reads input 0 either way, and a
+//   tap past the end is clamped in both. With align_corners: o * ratio, PyTorch's alignCorners
+//   rule (a 1-pixel output reads input 0 in both).
+// - ResizeNearestNeighbor, neither flag: min(floor(o * ratio), in-1) with a float32 product:
+//   PyTorch's `nearest` (Note [nearest source index]), rounding step for rounding step. With
+//   half_pixel_centers: min(floor((o + 0.5) * ratio), in-1), the float32 product of the exact
+//   o + 0.5: PyTorch's `nearest-exact` (Note [nearest-exact source index]).
+// So they are used exactly when PyTorch's ratio equals TensorFlow's on every axis: always
+// without a user scale factor, and with one only where float32(1/scale) == float32(in/out) (or,
+// for the linear modes, where out == in: both copy; Note [linear copy when sizes match]).
+// TensorFlow computes the bilinear coordinate in float32 where PyTorch uses double; the
+// interpolation is continuous in it, so the difference stays far inside the tolerance. Not
+// native: bicubic (TensorFlow's ResizeBicubic quantizes the cubic weights to a 1024-entry table
+// and uses A = -0.5 with half-pixel centres), area, antialias, and any axis whose ratio differs.
+// The ops are 2-D and NHWC: channelsFirst runs as [N*C, ...spatial, 1] (a free reshape), 1-D as
+// 2-D with a unit height, 3-D as two 2-D resizes, one of depth (with H*W as an untouched width)
+// and one of (H, W) (with depth folded into the batch): a resize whose size does not change
+// copies on both libraries.
+import * as tf from '@tensorflow/tfjs-core';
+import {areaPixelComputeScale, axisKind, computeScalesValue} from '../../src/index_math/resize.js';
+import type {AxisTable} from '../../src/index_math/resize.js';
+import type {InterpolateAttrs} from '../../src/kernel_names.js';
+import {spatialAxes} from '../../src/util/layout.js';
+import {nodeOf, runOp} from './util.js';
+
+/** TensorFlow's CalculateResizeScale. */
+function tfRatio(inSize: number, outSize: number, alignCorners: boolean): number {
+  return alignCorners && outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) :
+                                       Math.fround(inSize / outSize);
+}
+
+/** TensorFlow's op and flags for these attributes, or null where its sampling differs. */
+export function nativeResize(a: InterpolateAttrs):
+    {op: 'Bilinear'|'NearestNeighbor', alignCorners: boolean, halfPixelCenters: boolean}|null {
+  if (a.antialias) return null;
+  const kind = axisKind(a.mode);
+  const same = a.inSize.every((inSize, i) => {
+    const out = a.outSize[i];
+    const scale = a.scales[i];
+    if (kind === 'linear') {
+      // With alignCorners PyTorch ignores the user's scale.
+      return a.alignCorners || out === inSize ||
+          areaPixelComputeScale(inSize, out, false, scale) === tfRatio(inSize, out, false);
+    }
+    if (kind === 'nearest' || kind === 'nearest-exact') {
+      return computeScalesValue(scale, inSize, out) === tfRatio(inSize, out, false);
+    }
+    return false;
+  });
+  if (!same) return null;
+  if (kind === 'linear') {
+    return {op: 'Bilinear', alignCorners: a.alignCorners, halfPixelCenters: !a.alignCorners};
+  }
+  return {op: 'NearestNeighbor', alignCorners: false, halfPixelCenters: kind === 'nearest-exact'};
+}
+
+/**
+ * Resizes x (shape from inSize to outSize on its spatial axes) with TensorFlow's resize op, or
+ * (grad) applies that op's gradient to dy (x is then dy, from outSize back to inSize).
+ * Call inside tidy.
+ */
+export function resampleNative(
+    x: tf.Tensor, a: InterpolateAttrs, fromSize: number[], toSize: number[], grad: boolean,
+    op: NonNullable<ReturnType<typeof nativeResize>>): tf.Tensor {
+  const {node, attr} = nodeOf(tf.backend());
+  const dtype = x.dtype;
+  const attrs = [
+    attr.type('T', dtype), attr.bool('align_corners', op.alignCorners),
+    attr.bool('half_pixel_centers', op.halfPixelCenters),
+  ];
+  // [B, ...spatial, Cv]: channelsFirst planes as a batch of one-channel images.
+  const channelsLast = a.dataFormat === 'channelsLast';
+  const shape = x.shape as number[];
+  const batch = channelsLast ? shape[0] : shape[0] * shape[1];
+  const cv = channelsLast ? shape[shape.length - 1] : 1;
+  // One 2-D resize of images [B, h, w, Cv] from (h, w) to `to`.
+  const resize2d = (images: tf.Tensor, to: [number, number]): tf.Tensor => {
+    if (!grad) {
+      return runOp(node, `Resize${op.op}`, attrs, [images, to]);
+    }
+    if (op.op === 'NearestNeighbor') {
+      return runOp(node, 'ResizeNearestNeighborGrad', attrs, [images, to]);
+    }
+    // ResizeBilinearGrad reads only the shape of its original_image input.
+    const original = tf.zeros([images.shape[0], to[0], to[1], cv]);
+    return runOp(node, 'ResizeBilinearGrad', attrs, [images, original]);
+  };
+  const n = fromSize.length;
+  let y: tf.Tensor;
+  if (n <= 2) {
+    const from = n === 1 ? [1, fromSize[0]] : fromSize;
+    const to: [number, number] = n === 1 ? [1, toSize[0]] : [toSize[0], toSize[1]];
+    y = resize2d(tf.reshape(x, [batch, from[0], from[1], cv]), to);
+  } else {
+    const [d0, h0, w0] = fromSize;
+    const [d1, h1, w1] = toSize;
+    // Depth first or (H, W) first: whichever makes the smaller intermediate.
+    if (d1 * h0 * w0 <= d0 * h1 * w1) {
+      const depth = resize2d(tf.reshape(x, [batch, d0, h0 * w0, cv]), [d1, h0 * w0]);
+      y = resize2d(tf.reshape(depth, [batch * d1, h0, w0, cv]), [h1, w1]);
+    } else {
+      const plane = resize2d(tf.reshape(x, [batch * d0, h0, w0, cv]), [h1, w1]);
+      y = resize2d(tf.reshape(plane, [batch, d0, h1 * w1, cv]), [d1, h1 * w1]);
+    }
+  }
+  const outShape = x.shape.slice();
+  spatialAxes(x.rank, a.dataFormat).forEach((axis, i) => outShape[axis] = toSize[i]);
+  return tf.reshape(y, outShape);
+}
+
+/** True when the table maps every position to itself (the pass is skipped). */
+function isIdentity(t: AxisTable): boolean {
+  if (t.inSize !== t.outSize) return false;
+  for (let o = 0; o < t.outSize; o++) {
+    for (let k = 0; k < t.taps; k++) {
+      const w = t.weight[o * t.taps + k];
+      if (w !== (k === 0 ? 1 : 0) || (k === 0 && t.index[o * t.taps] !== o)) return false;
+    }
+  }
+  return true;
+}
+
+/** True when every output copies one input (weight 1 in tap 0, 0 in the others). */
+function isGather(t: AxisTable): boolean {
+  for (let o = 0; o < t.outSize; o++) {
+    for (let k = 0; k < t.taps; k++) {
+      if (t.weight[o * t.taps + k] !== (k === 0 ? 1 : 0)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Applies tables[i] along spatial dim i of x (in dataFormat), axis after axis: per axis one
+ * GatherV2 of the table's source indices, then, unless the table is a pure copy, a multiply by
+ * its weights and a sum over the taps. `maskZeroTaps`: zero-weight taps are padding of rows with
+ * fewer taps (area, antialias, transposed tables) and must add nothing even where the value
+ * they read is Inf or NaN. Call inside tidy.
+ */
+export function resampleComposed(
+    x: tf.Tensor, dataFormat: string, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
+  const axes = spatialAxes(x.rank, dataFormat === 'channelsLast' ? 'channelsLast' : 'channelsFirst');
+  // Shrinking axes first keeps the intermediates small.
+  const order = tables.map((_, i) => i).filter((i) => !isIdentity(tables[i]))
+                    .sort((i, j) => tables[i].outSize / tables[i].inSize -
+                              tables[j].outSize / tables[j].inSize);
+  let t = x;
+  for (const i of order) {
+    const table = tables[i];
+    const axis = axes[i];
+    if (isGather(table)) {
+      const first = Int32Array.from({length: table.outSize}, (_, o) => table.index[o * table.taps]);
+      t = tf.gather(t, tf.tensor1d(first, 'int32'), axis);
+      continue;
+    }
+    const s = t.shape;
+    const gathered = tf.reshape(tf.gather(t, tf.tensor1d(table.index, 'int32'), axis),
+                                [...s.slice(0, axis), table.outSize, table.taps, ...s.slice(axis + 1)]);
+    const wShape = [table.outSize, table.taps, ...new Array<number>(s.length - axis - 1).fill(1)];
+    let terms = tf.mul(gathered, tf.tensor(table.weight, wShape, 'float32'));
+    if (maskZeroTaps && table.weight.some((w) => w === 0)) {
+      const {node, attr} = nodeOf(tf.backend());
+      const pad = tf.tensor(Uint8Array.from(table.weight, (w) => (w === 0 ? 1 : 0)), wShape, 'bool');
+      terms = runOp(node, 'SelectV2', [attr.type('T', 'float32')], [pad, tf.scalar(0), terms]);
+    }
+    t = tf.sum(terms, axis + 1);
+  }
+  // Every axis was an identity: the output still needs a tensor of its own.
+  return t === x ? tf.clone(x) : t;
+}
+
+/** Whether zero-weight taps of a mode's forward tables are padding (see resampleComposed). */
+export function forwardHasPaddingTaps(a: InterpolateAttrs): boolean {
+  return a.antialias || a.mode === 'area';
+}
