@@ -1,6 +1,5 @@
 // The public ops, with PyTorch's semantics. Each converts and checks its arguments and runs one
 // kernel from src/kernel_names.ts through tfjs's registry.
-export {};
 export * from './pixel_shuffle.js';
 export * from './normalize.js';
 export * from './max_pool.js';
