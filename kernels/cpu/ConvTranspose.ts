@@ -208,7 +208,9 @@ export function packWeightPanels(
   const {groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
   const depth = columnsAreOut ? cig : cog;
   const cols = columnsAreOut ? cog : cig;
-  const block = Math.ceil(cols / PANEL) * depth * PANEL;
+  // A local copy: transpilers to CommonJS turn imported bindings into getters.
+  const lanes = PANEL;
+  const block = Math.ceil(cols / lanes) * depth * lanes;
   const base = at >> 2;
   for (let grp = 0; grp < groups; grp++) {
     for (let icg = 0; icg < cig; icg++) {
@@ -216,7 +218,7 @@ export function packWeightPanels(
         const src = ((grp * cig + icg) * cog + oc) * taps;
         const k = columnsAreOut ? icg : oc;
         const j = columnsAreOut ? oc : icg;
-        const inBlock = ((j >> 3) * depth + k) * PANEL + (j & 7);
+        const inBlock = (Math.floor(j / lanes) * depth + k) * lanes + j % lanes;
         for (let t = 0; t < taps; t++) heap[base + (grp * taps + t) * block + inBlock] = w[src + t];
       }
     }

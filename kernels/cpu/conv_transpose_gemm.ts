@@ -9,6 +9,10 @@
 //
 //   gemm(aRow, rows, b, depth, cRow, cols):
 //     C[cRow[r] + j] += sum_{k < depth} A[aRow[r] + k] * B(k, j)      r < rows, j < cols
+//   (the forward product and the one for dx: reduction over channels), and
+//   gemmGather(aRow, bRow, n, rows, cols, c, cStride):
+//     C[r, j] += sum_{q < n} A[aRow[q] + r] * B[bRow[q] + j]
+//   (the weight gradient: reduction over a list of (x row, dy row) pairs, read in place).
 //
 // Every operand lives in one heap (a WebAssembly.Memory when WebAssembly SIMD is available, else
 // a plain ArrayBuffer); addresses are byte offsets into it. A's rows and C's rows are contiguous
@@ -39,12 +43,15 @@ tf.env().registerFlag(WASM_SIMD_FLAG, () => wasmModule() != null);
 
 type GemmFn = (aRow: number, rows: number, b: number, depth: number, cRow: number, cols: number) =>
     void;
+type GemmGatherFn = (aRow: number, bRow: number, n: number, rows: number, cols: number,
+                     c: number, cStride: number) => void;
 
-/** The heap the kernels lay their operands out in, and the product over it. */
+/** The heap the kernels lay their operands out in, and the products over it. */
 export interface GemmHeap {
   f32: Float32Array;
   i32: Int32Array;
   gemm: GemmFn;
+  gemmGather: GemmGatherFn;
 }
 
 // ---- WebAssembly SIMD -------------------------------------------------------------------------
@@ -56,7 +63,7 @@ function wasmModule(): WebAssembly.Module|null {
   wasmCompiled = null;
   try {
     if (typeof WebAssembly === 'object') {
-      const bytes = assembleGemm();
+      const bytes = assembleModule();
       if (WebAssembly.validate(bytes)) wasmCompiled = new WebAssembly.Module(bytes);
     }
   } catch {
@@ -68,6 +75,7 @@ function wasmModule(): WebAssembly.Module|null {
 interface WasmState {
   memory: WebAssembly.Memory;
   gemm: GemmFn;
+  gemmGather: GemmGatherFn;
   heap: GemmHeap;
 }
 let wasm: WasmState|null = null;
@@ -89,11 +97,12 @@ export function gemmHeap(bytes: number): GemmHeap {
         const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE) + 1});
         const instance = new WebAssembly.Instance(mod, {env: {mem: memory}});
         const gemm = instance.exports.gemm as GemmFn;
-        wasm = {memory, gemm, heap: viewHeap(memory.buffer, gemm)};
+        const gemmGather = instance.exports.gemmGather as GemmGatherFn;
+        wasm = {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
       }
       if (wasm.memory.buffer.byteLength < bytes) {
         wasm.memory.grow(Math.ceil((bytes - wasm.memory.buffer.byteLength) / PAGE));
-        wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm);
+        wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm, wasm.gemmGather);
       }
       return wasm.heap;
     }
@@ -102,14 +111,20 @@ export function gemmHeap(bytes: number): GemmHeap {
     const buffer = new ArrayBuffer(Math.max(bytes, PAGE));
     const f32 = new Float32Array(buffer);
     const i32 = new Int32Array(buffer);
-    jsHeap = {f32, i32, gemm: (aRow, rows, b, depth, cRow, cols) =>
-                  gemmJs(f32, i32, aRow, rows, b, depth, cRow, cols)};
+    jsHeap = {
+      f32,
+      i32,
+      gemm: (aRow, rows, b, depth, cRow, cols) =>
+          gemmJs(f32, i32, aRow, rows, b, depth, cRow, cols),
+      gemmGather: (aRow, bRow, n, rows, cols, c, cStride) =>
+          gemmGatherJs(f32, i32, aRow, bRow, n, rows, cols, c, cStride),
+    };
   }
   return jsHeap;
 }
 
-function viewHeap(buffer: ArrayBuffer, gemm: GemmFn): GemmHeap {
-  return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), gemm};
+function viewHeap(buffer: ArrayBuffer, gemm: GemmFn, gemmGather: GemmGatherFn): GemmHeap {
+  return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), gemm, gemmGather};
 }
 
 /** Bump allocation of 16-byte aligned regions while laying out one kernel call. */
@@ -195,11 +210,10 @@ const op = {
 };
 
 /**
- * The product as a WebAssembly module importing its memory as env.mem and exporting
- * gemm(aRow, rows, b, depth, cRow, cols). Rows are taken 4 at a time, then one at a time; each
- * pass sweeps the panels of B with 2 accumulators (8 columns) per row.
+ * The body of gemm(aRow, rows, b, depth, cRow, cols). Rows are taken 4 at a time, then one at a
+ * time; each pass sweeps the panels of B with 2 accumulators (8 columns) per row.
  */
-function assembleGemm(): Uint8Array<ArrayBuffer> {
+function gemmBody(): number[] {
   // Parameters.
   const aRow = 0, rows = 1, b = 2, depth = 3, cRow = 4, cols = 5;
   // i32 locals.
@@ -295,14 +309,115 @@ function assembleGemm(): Uint8Array<ArrayBuffer> {
       ...op.br(0),
     ])),
   ];
-  const code = [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+/**
+ * gemmGather(aRow, bRow, n, rows, cols, c, cStride): the product whose reduction runs over a
+ * list of row pairs (the weight gradient: positions q of x and of dy):
+ *     C[c + r*cStride + 4j] += sum_{q < n} A[aRow[q] + 4r] * B[bRow[q] + 4j]
+ * for r < rows, j < cols (cStride in bytes). Tiles of 4 x 8 again: per q, 4 broadcast loads from
+ * the x row and 2 vector loads from the dy row. The vector loads read up to 7 floats past the
+ * last column (never stored), so B's region needs 32 bytes of slack.
+ */
+function gemmGatherBody(): number[] {
+  const aRow = 0, bRow = 1, n = 2, rows = 3, cols = 4, c = 5, cStride = 6;
+  const r = 7, p = 8, q = 9, qEnd = 10, xa = 11, yb = 12, colBytes = 13, rem = 14, ca = 15,
+        rOff = 16;
+  const numI32 = 10;
+  const acc = 17, b0 = 25, b1 = 26, t = 27;
+  const numV128 = 11;
+
+  const tile = (nr: number): number[] => {
+    const rowsOf = Array.from({length: nr}, (_, i) => i);
+    const cAddress = (i: number) => [
+      ...op.get(c), ...op.get(r), ...op.i32(i), ...op.add, ...op.get(cStride), ...op.mul,
+      ...op.add, ...op.get(p), ...op.add, ...op.set(ca),
+    ];
+    const fullStore = rowsOf.flatMap((i) => [
+      ...cAddress(i),
+      ...op.get(ca), ...op.get(ca), ...op.vLoad(0), ...op.get(acc + 2 * i), ...op.fx4Add,
+      ...op.vStore(0),
+      ...op.get(ca), ...op.get(ca), ...op.vLoad(16), ...op.get(acc + 2 * i + 1), ...op.fx4Add,
+      ...op.vStore(16),
+    ]);
+    const laneStore = Array.from({length: PANEL}, (_, lane) => [
+      ...op.get(rem), ...op.i32(4 * lane), ...op.gtS,
+      ...op.if(rowsOf.flatMap((i) => [
+        ...cAddress(i),
+        ...op.get(ca), ...op.get(ca), ...op.f32Load(4 * lane),
+        ...op.get(acc + 2 * i + (lane >> 2)), ...op.fx4Lane(lane & 3), ...op.f32Add,
+        ...op.f32Store(4 * lane),
+      ])),
+    ]).flat();
+    return [
+      ...op.get(r), ...op.i32(2), ...op.shl, ...op.set(rOff),
+      ...op.i32(0), ...op.set(p),
+      ...op.block(op.loop([
+        ...op.get(p), ...op.get(colBytes), ...op.geS, ...op.brIf(1),
+        ...rowsOf.flatMap((i) => [...op.vZero, ...op.set(acc + 2 * i), ...op.vZero,
+                                  ...op.set(acc + 2 * i + 1)]),
+        ...op.i32(0), ...op.set(q),
+        ...op.block(op.loop([
+          ...op.get(q), ...op.get(qEnd), ...op.geS, ...op.brIf(1),
+          ...op.get(aRow), ...op.get(q), ...op.add, ...op.i32Load(0), ...op.get(rOff), ...op.add,
+          ...op.set(xa),
+          ...op.get(bRow), ...op.get(q), ...op.add, ...op.i32Load(0), ...op.get(p), ...op.add,
+          ...op.set(yb),
+          ...op.get(yb), ...op.vLoad(0), ...op.set(b0),
+          ...op.get(yb), ...op.vLoad(16), ...op.set(b1),
+          ...rowsOf.flatMap((i) => [
+            ...op.get(xa), ...op.vSplat32(4 * i), ...op.set(t),
+            ...op.get(acc + 2 * i), ...op.get(t), ...op.get(b0), ...op.fx4Mul, ...op.fx4Add,
+            ...op.set(acc + 2 * i),
+            ...op.get(acc + 2 * i + 1), ...op.get(t), ...op.get(b1), ...op.fx4Mul, ...op.fx4Add,
+            ...op.set(acc + 2 * i + 1),
+          ]),
+          ...op.get(q), ...op.i32(4), ...op.add, ...op.set(q),
+          ...op.br(0),
+        ])),
+        ...op.get(colBytes), ...op.get(p), ...op.sub, ...op.set(rem),
+        ...op.get(rem), ...op.i32(4 * PANEL - 1), ...op.gtS,
+        ...op.ifElse(fullStore, laneStore),
+        ...op.get(p), ...op.i32(4 * PANEL), ...op.add, ...op.set(p),
+        ...op.br(0),
+      ])),
+    ];
+  };
+
+  const body = [
+    ...op.get(n), ...op.i32(2), ...op.shl, ...op.set(qEnd),
+    ...op.get(cols), ...op.i32(2), ...op.shl, ...op.set(colBytes),
+    ...op.i32(0), ...op.set(r),
+    ...op.block(op.loop([
+      ...op.get(r), ...op.i32(4), ...op.add, ...op.get(rows), ...op.gtS, ...op.brIf(1),
+      ...tile(4),
+      ...op.get(r), ...op.i32(4), ...op.add, ...op.set(r),
+      ...op.br(0),
+    ])),
+    ...op.block(op.loop([
+      ...op.get(r), ...op.get(rows), ...op.geS, ...op.brIf(1),
+      ...tile(1),
+      ...op.get(r), ...op.i32(1), ...op.add, ...op.set(r),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+/** The module: memory imported as env.mem, exports gemm (type 0) and gemmGather (type 1). */
+function assembleModule(): Uint8Array<ArrayBuffer> {
+  const i32s = (count: number) => vec(new Array<number[]>(count).fill([I32]));
+  const gemm = gemmBody();
+  const gather = gemmGatherBody();
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...section(1, vec([[0x60, ...i32s(6), ...vec([])], [0x60, ...i32s(7), ...vec([])]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(3, vec([uleb(0), uleb(1)])),
+    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)],
+                       [...name('gemmGather'), 0x00, ...uleb(1)]])),
+    ...section(10, vec([[...uleb(gemm.length), ...gemm], [...uleb(gather.length), ...gather]])),
   ]);
 }
 
@@ -359,6 +474,53 @@ export function gemmJs(
       let s = 0;
       for (let k = 0; k < depth; k++, bp += PANEL) s += H[a0 + k] * H[bp];
       H[c0 + j] += s;
+    }
+  }
+}
+
+/** The same contract as the WebAssembly gemmGather, on the heap's typed views. */
+export function gemmGatherJs(
+    H: Float32Array, I: Int32Array, aRowAt: number, bRowAt: number, n: number, rows: number,
+    cols: number, cAt: number, cStride: number): void {
+  const aRow = aRowAt >> 2;
+  const bRow = bRowAt >> 2;
+  const stride = cStride >> 2;
+  const c = cAt >> 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    for (let j = 0; j < cols; j += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const m = cols - j;
+      for (let q = 0; q < n; q++) {
+        const xa = (I[aRow + q] >> 2) + r;
+        const yb = (I[bRow + q] >> 2) + j;
+        const x0 = H[xa], x1 = H[xa + 1], x2 = H[xa + 2], x3 = H[xa + 3];
+        // Columns past `cols` read whatever follows (B's region has slack); they are not stored.
+        const w0 = H[yb], w1 = H[yb + 1], w2 = H[yb + 2], w3 = H[yb + 3];
+        s00 += x0 * w0; s01 += x0 * w1; s02 += x0 * w2; s03 += x0 * w3;
+        s10 += x1 * w0; s11 += x1 * w1; s12 += x1 * w2; s13 += x1 * w3;
+        s20 += x2 * w0; s21 += x2 * w1; s22 += x2 * w2; s23 += x2 * w3;
+        s30 += x3 * w0; s31 += x3 * w1; s32 += x3 * w2; s33 += x3 * w3;
+      }
+      const c0 = c + r * stride + j, c1 = c0 + stride, c2 = c1 + stride, c3 = c2 + stride;
+      H[c0] += s00; H[c1] += s10; H[c2] += s20; H[c3] += s30;
+      if (m > 1) {
+        H[c0 + 1] += s01; H[c1 + 1] += s11; H[c2 + 1] += s21; H[c3 + 1] += s31;
+      }
+      if (m > 2) {
+        H[c0 + 2] += s02; H[c1 + 2] += s12; H[c2 + 2] += s22; H[c3 + 2] += s32;
+      }
+      if (m > 3) {
+        H[c0 + 3] += s03; H[c1 + 3] += s13; H[c2 + 3] += s23; H[c3 + 3] += s33;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let q = 0; q < n; q++) s += H[(I[aRow + q] >> 2) + r] * H[(I[bRow + q] >> 2) + j];
+      H[c + r * stride + j] += s;
     }
   }
 }
