@@ -1,19 +1,25 @@
-// `npm run demo`: upsamples the image that ships with the repo (examples/assets/demo_image.png)
+// `npm run demo`: (1) upsamples the image that ships with the repo (examples/assets/demo_image.png)
 // in every interpolate mode with tfjs-torch, writes the results as one labelled PNG grid, and
 // prints, per mode, the largest difference from PyTorch's result for the same image (written by
-// scripts/fixtures/gen_demo.py into examples/assets/demo_reference.json).
+// scripts/fixtures/gen_demo.py into examples/assets/demo_reference.json); (2) loads each decoder
+// net ported from PyTorch (examples/decoders: ESPCN, SegNet, DCGAN, U-Net, VAE) with its PyTorch
+// weights (examples/decoders/assets/*.safetensors), runs it on cpu and on every other backend
+// present, prints a table of max error against PyTorch and time per run, and writes the ESPCN,
+// DCGAN and VAE outputs as PNGs under out/demo/. Exits non-zero if any error exceeds 1e-4.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pt from '../src/index.js';
-import {fixtureValues, type FixtureFile} from '../test/util.js';
+import {fixtureValues, type FixtureFile, fromFixture} from '../test/util.js';
+import {DECODERS, loadDecoder} from './decoders/models.js';
 import {readImage, type Tile, writeGrid} from './png.js';
 
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'out', 'demo');
 
-async function main(): Promise<void> {
+async function interpolateGrid(): Promise<number> {
   await tf.setBackend('cpu');
   const image = readImage(path.join(ROOT, 'examples', 'assets', 'demo_image.png'));
   const reference = JSON.parse(fs.readFileSync(
@@ -32,7 +38,7 @@ async function main(): Promise<void> {
     await y.data();
     const ms = performance.now() - t0;
     const expected = fixtureValues(c.outputs[0]);  // PyTorch layout [1, 3, H, W]
-    const got = tf.tidy(() => y.transpose([0, 3, 1, 2]).dataSync());
+    const got = tf.tidy(() => tf.transpose(y, [0, 3, 1, 2]).dataSync());
     let maxDiff = 0;
     for (let i = 0; i < expected.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
@@ -46,8 +52,143 @@ async function main(): Promise<void> {
   tf.dispose(tiles.map((t) => t.image));
   console.log(`\nlargest difference from PyTorch over all modes: ${worst.toExponential(2)}`);
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
-  if (!(worst <= 1e-4)) {
-    console.error('FAIL: a mode differs from PyTorch by more than 1e-4');
+  return worst;
+}
+
+/** cpu, plus tfjs-node's tensorflow backend when it is built (scripts/setup-tfjs-node.sh). */
+function backends(): string[] {
+  const names = ['cpu'];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-node');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/node.js');
+    names.push('tensorflow');
+  } catch (e) {
+    console.log(`(tfjs-node not available: ${(e as Error).message.split('\n')[0]}; cpu only)`);
+  }
+  return names;
+}
+
+async function medianMs(run: () => Promise<void>, runs = 5): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[runs >> 1];
+}
+
+/** PNG tiles from a decoder output: [N, H, W, 3] or [N, 3, H, W] in [lo, hi] -> [0, 1]. */
+function tiles(y: tf.Tensor, channelsFirst: boolean, lo: number, hi: number, label: string): Tile[] {
+  const images = tf.tidy(() => {
+    const nhwc = channelsFirst ? tf.transpose(y, [0, 2, 3, 1]) : y;
+    return tf.unstack(tf.div(tf.sub(nhwc, lo), hi - lo));
+  });
+  return images.map((image, i) => ({label: `${label} ${i}`, image}));
+}
+
+async function decoders(): Promise<number> {
+  const names = backends();
+  const reference = JSON.parse(fs.readFileSync(
+      path.join(ROOT, 'test', 'fixtures', 'decoders.json'), 'utf8')) as FixtureFile;
+  console.log(`\nDecoders ported from PyTorch (examples/decoders), weights loaded with ${
+      ''}pt.loadTorchWeights from examples/decoders/assets/*.safetensors, PyTorch reference ${
+      reference.torch_version}\n`);
+  console.log('| decoder | backend | input | output | max |tfjs-torch - PyTorch| | ms / run |');
+  console.log('|---|---|---|---|---:|---:|');
+  let worst = 0;
+  const outputs: Record<string, tf.Tensor> = {};
+  for (const decoder of DECODERS) {
+    const c = reference.cases.find((k) => k.name === decoder.name)!;
+    for (const backend of names) {
+      await tf.setBackend(backend);
+      let model: tfl.LayersModel|undefined;
+      let x: tf.Tensor|undefined;
+      try {
+        model = await loadDecoder(
+            decoder, path.join(ROOT, 'examples', 'decoders', 'assets', `${decoder.name}.safetensors`));
+        x = fromFixture(c.inputs.x, decoder.dataFormat);
+        const y = model.predict(x) as tf.Tensor;
+        // Compare in PyTorch's layout.
+        const got = tf.tidy(() => decoder.dataFormat === 'channelsLast' && y.rank === 4 ?
+                                      tf.transpose(y, [0, 3, 1, 2]).dataSync() : y.dataSync());
+        const expected = fixtureValues(c.outputs[0]);
+        let maxDiff = got.length === expected.length ? 0 : Infinity;
+        for (let i = 0; i < expected.length; i++) {
+          const d = Math.abs(got[i] - expected[i]);
+          maxDiff = Math.max(maxDiff, Number.isNaN(d) ? Infinity : d);
+        }
+        worst = Math.max(worst, maxDiff);
+        const ms = await medianMs(async () => {
+          const r = model!.predict(x!) as tf.Tensor;
+          await r.data();
+          r.dispose();
+        });
+        console.log(`| ${decoder.title} | ${backend} | ${x.shape.join('x')} | ${
+            y.shape.join('x')} | ${maxDiff.toExponential(2)} | ${ms.toFixed(2)} |`);
+        if (backend === 'cpu') {
+          outputs[decoder.name] = y;
+        } else {
+          y.dispose();
+        }
+      } catch (e) {
+        worst = Infinity;
+        console.log(`| ${decoder.title} | ${backend} | | | FAILED: ${(e as Error).message} | |`);
+      } finally {
+        x?.dispose();
+        model?.dispose();
+      }
+    }
+  }
+  await tf.setBackend('cpu');
+
+  const written: string[] = [];
+  if (outputs.espcn != null) {
+    // ESPCN's input is the demo image: show it next to bicubic and ESPCN x3.
+    const image = readImage(path.join(ROOT, 'examples', 'assets', 'demo_image.png'));
+    const bicubic = pt.interpolate(image, {scaleFactor: 3, mode: 'bicubic'});
+    const file = path.join(OUT_DIR, 'espcn_x3.png');
+    await writeGrid(file, [
+      {label: 'input', image}, {label: 'bicubic x3', image: bicubic},
+      {label: 'espcn x3', image: outputs.espcn},
+    ], 3);
+    tf.dispose([image, bicubic]);
+    written.push(file);
+  }
+  if (outputs.dcgan != null) {
+    const t = tiles(outputs.dcgan, false, -1, 1, 'dcgan');
+    const file = path.join(OUT_DIR, 'dcgan_samples.png');
+    await writeGrid(file, t, 4);
+    tf.dispose(t.map((k) => k.image));
+    written.push(file);
+  }
+  if (outputs.vae != null) {
+    const t = tiles(outputs.vae, true, 0, 1, 'vae');
+    const file = path.join(OUT_DIR, 'vae_samples.png');
+    await writeGrid(file, t, 4);
+    tf.dispose(t.map((k) => k.image));
+    written.push(file);
+  }
+  tf.dispose(Object.values(outputs));
+  console.log(`\nlargest difference from PyTorch over all decoders and backends: ${
+      worst.toExponential(2)}`);
+  for (const f of written) console.log(`wrote ${path.relative(process.cwd(), f)}`);
+  return worst;
+}
+
+async function main(): Promise<void> {
+  const interpolateWorst = await interpolateGrid();
+  const decoderWorst = await decoders();
+  if (!(interpolateWorst <= 1e-4)) {
+    console.error('FAIL: an interpolate mode differs from PyTorch by more than 1e-4');
+    process.exitCode = 1;
+  }
+  if (!(decoderWorst <= 1e-4)) {
+    console.error('FAIL: a decoder differs from PyTorch by more than 1e-4 (or failed)');
     process.exitCode = 1;
   }
 }

@@ -31,13 +31,17 @@ function conv(
   return tfl.layers.conv2d({name, filters, kernelSize, padding: 'same', activation, dataFormat});
 }
 
-/** ESPCN x3: any input size (channelsLast [N, H, W, 3] -> [N, 3H, 3W, 3]). */
+/**
+ * ESPCN x3 with a bicubic skip: any input size (channelsLast [N, H, W, 3] -> [N, 3H, 3W, 3]).
+ */
 export function espcn(): tfl.LayersModel {
   const x = tfl.input({shape: [null, null, 3]});
   let h = conv('feature_0', 32, 5, 'tanh').apply(x) as ST;
   h = conv('feature_2', 16, 3, 'tanh').apply(h) as ST;
   h = conv('upsample_0', 27, 3).apply(h) as ST;
-  const y = pt.layers.pixelShuffle({name: 'upsample_1', upscaleFactor: 3}).apply(h) as ST;
+  const detail = pt.layers.pixelShuffle({name: 'upsample_1', upscaleFactor: 3}).apply(h) as ST;
+  const skip = pt.layers.upsample({name: 'skip', scaleFactor: 3, mode: 'bicubic'}).apply(x) as ST;
+  const y = tfl.layers.add().apply([detail, skip]) as ST;
   return tfl.model({name: 'espcn', inputs: x, outputs: y});
 }
 
@@ -121,7 +125,7 @@ export interface Decoder {
 }
 
 export const DECODERS: Decoder[] = [
-  {name: 'espcn', title: 'ESPCN x3 (conv + pixelShuffle)', dataFormat: 'channelsLast', build: espcn},
+  {name: 'espcn', title: 'ESPCN x3 (conv + pixelShuffle, bicubic skip)', dataFormat: 'channelsLast', build: espcn},
   {name: 'segnet', title: 'SegNet (maxPool indices + maxUnpool)', dataFormat: 'channelsLast',
    build: segnet},
   {name: 'dcgan', title: 'DCGAN generator (convTranspose + BN)', dataFormat: 'channelsLast',
