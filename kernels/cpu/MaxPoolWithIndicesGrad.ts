@@ -1,12 +1,32 @@
 // MaxPoolWithIndicesGrad on cpu: dy added into a zero input-shaped tensor at indices (windows
-// that overlap add up). An index outside the input plane comes only from an all-padding window
-// and is dropped (Note [all-padding windows] in src/index_math/pool.ts).
+// that overlap add up, in output order as PyTorch). An index outside the input plane comes only
+// from an all-padding window and is dropped (Note [all-padding windows] in
+// src/index_math/pool.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
 import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
+
+/**
+ * The scatter-add, in its own function so V8 optimises it once and keeps it. `planes`
+ * independent planes of `outPlane` dy positions x `lanes` values (channelsFirst: batch * C
+ * planes, 1 lane; channelsLast: batch planes, C lanes), into planes of `inPlane` positions.
+ */
+function scatterAdd(
+    dyv: Float32Array, ind: Int32Array, dx: Float32Array, planes: number, outPlane: number,
+    inPlane: number, lanes: number): void {
+  for (let plane = 0, o = 0; plane < planes; plane++) {
+    const base = plane * inPlane * lanes;
+    for (let e = 0; e < outPlane; e++) {
+      for (let c = 0; c < lanes; c++, o++) {
+        const index = ind[o];
+        if ((index >>> 0) < inPlane) dx[base + index * lanes + c] += dyv[o];
+      }
+    }
+  }
+}
 
 function maxPoolWithIndicesGrad(args: {
   inputs: MaxPoolWithIndicesGradInputs,
@@ -16,31 +36,13 @@ function maxPoolWithIndicesGrad(args: {
   const {inputs: {dy, indices}, backend, attrs: {inSize, dataFormat}} = args;
   const layout = layoutOf(dy.shape, dataFormat);
   const {batch, channels} = layout;
-  const outPlane = layout.planeSize;
+  const channelsLast = dataFormat === 'channelsLast';
   const inPlane = inSize.reduce((a, b) => a * b, 1);
-  const dyv = valuesOf(backend, dy);
-  const ind = valuesOf(backend, indices) as Int32Array;
   const dx = new Float32Array(batch * channels * inPlane);
-  if (dataFormat === 'channelsFirst') {
-    for (let plane = 0, o = 0; plane < batch * channels; plane++) {
-      const base = plane * inPlane;
-      for (let i = 0; i < outPlane; i++, o++) {
-        const index = ind[o];
-        if (index >= 0 && index < inPlane) dx[base + index] += dyv[o];
-      }
-    }
-  } else {
-    const C = channels;
-    for (let n = 0, o = 0; n < batch; n++) {
-      const base = n * inPlane;
-      for (let i = 0; i < outPlane; i++) {
-        for (let c = 0; c < C; c++, o++) {
-          const index = ind[o];
-          if (index >= 0 && index < inPlane) dx[(base + index) * C + c] += dyv[o];
-        }
-      }
-    }
-  }
+  scatterAdd(
+      valuesOf(backend, dy) as Float32Array, valuesOf(backend, indices) as Int32Array, dx,
+      channelsLast ? batch : batch * channels, layout.planeSize, inPlane,
+      channelsLast ? channels : 1);
   return output(backend, shapeOf(batch, channels, inSize, dataFormat), 'float32', dx);
 }
 

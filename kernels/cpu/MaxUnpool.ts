@@ -10,8 +10,38 @@ import {layoutOf, shapeOf} from '../../src/util/layout.js';
 import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
-function invalidIndex(rank: number, index: number, outSize: number[]): never {
-  throw new Error(`maxUnpool${rank - 2}d: ${invalidUnpoolIndexMessage(index, outSize)}`);
+/**
+ * The scatter, as its own function so V8 optimises it once and keeps it. `planes` independent
+ * planes of `inPlane` positions x `lanes` values (channelsFirst: batch * C planes, 1 lane;
+ * channelsLast: batch planes, C lanes). Returns -1, or the position in x of the first index
+ * outside [0, outPlane).
+ */
+function scatter(
+    xv: Float32Array, ind: Int32Array, y: Float32Array, planes: number, inPlane: number,
+    outPlane: number, lanes: number): number {
+  if (lanes === 1) {
+    for (let plane = 0, i = 0; plane < planes; plane++) {
+      const base = plane * outPlane;
+      for (const end = i + inPlane; i < end; i++) {
+        const index = ind[i];
+        if ((index >>> 0) >= outPlane) return i;
+        y[base + index] = xv[i];
+      }
+    }
+    return -1;
+  }
+  for (let plane = 0, i = 0; plane < planes; plane++) {
+    const base = plane * outPlane * lanes;
+    for (let e = 0; e < inPlane; e++) {
+      for (let c = 0; c < lanes; c++, i++) {
+        const index = ind[i];
+        // `>>> 0` makes a negative index huge, so one compare checks both ends.
+        if ((index >>> 0) >= outPlane) return i;
+        y[base + index * lanes + c] = xv[i];
+      }
+    }
+  }
+  return -1;
 }
 
 function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: MaxUnpoolAttrs}):
@@ -19,33 +49,16 @@ function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: M
   const {inputs: {x, indices}, backend, attrs: {outSize, dataFormat}} = args;
   const layout = layoutOf(x.shape, dataFormat);
   const {batch, channels} = layout;
-  const inPlane = layout.planeSize;
-  const outPlane = outSize.reduce((a, b) => a * b, 1);
-  const xv = valuesOf(backend, x);
+  const channelsLast = dataFormat === 'channelsLast';
   const ind = valuesOf(backend, indices) as Int32Array;
+  const outPlane = outSize.reduce((a, b) => a * b, 1);
   const y = new Float32Array(batch * channels * outPlane);
-  if (dataFormat === 'channelsFirst') {
-    for (let plane = 0, i = 0; plane < batch * channels; plane++) {
-      const base = plane * outPlane;
-      for (let e = 0; e < inPlane; e++, i++) {
-        const index = ind[i];
-        // `>>> 0` makes a negative index huge, so one compare checks both ends.
-        if ((index >>> 0) >= outPlane) invalidIndex(x.shape.length, index, outSize);
-        y[base + index] = xv[i];
-      }
-    }
-  } else {
-    const C = channels;
-    for (let n = 0, i = 0; n < batch; n++) {
-      const base = n * outPlane;
-      for (let e = 0; e < inPlane; e++) {
-        for (let c = 0; c < C; c++, i++) {
-          const index = ind[i];
-          if ((index >>> 0) >= outPlane) invalidIndex(x.shape.length, index, outSize);
-          y[(base + index) * C + c] = xv[i];
-        }
-      }
-    }
+  const bad = scatter(
+      valuesOf(backend, x) as Float32Array, ind, y, channelsLast ? batch : batch * channels,
+      layout.planeSize, outPlane, channelsLast ? channels : 1);
+  if (bad >= 0) {
+    throw new Error(
+        `maxUnpool${x.shape.length - 2}d: ${invalidUnpoolIndexMessage(ind[bad], outSize)}`);
   }
   return output(backend, shapeOf(batch, channels, outSize, dataFormat), 'float32', y);
 }
