@@ -7,11 +7,13 @@ import '../src/index.js';
 import {benchPixelShuffle} from './pixel_shuffle.js';
 import {benchConvTranspose} from './conv_transpose.js';
 import {benchPool} from './pool.js';
+import {benchDecoders} from './decoders.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   pixelShuffle: benchPixelShuffle,
   convTranspose: benchConvTranspose,
   pool: benchPool,
+  decoders: benchDecoders,
 };
 
 async function main(): Promise<void> {

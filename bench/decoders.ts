@@ -1,0 +1,140 @@
+// `npm run bench -- decoders`: the five decoders ported from PyTorch (examples/decoders) on the
+// cpu backend next to onnxruntime-node running PyTorch's ONNX export of the same nets
+// (scripts/fixtures/gen_decoders.py, bench/models/decoder_*.onnx) with intraOpNumThreads 1.
+// Rows: each net on its fixture input (the sizes the tests use), then ESPCN, SegNet and U-Net on
+// a larger image. onnxruntime takes PyTorch's NCHW; the tfjs models take channelsLast (the VAE
+// channelsFirst), each fed its own copy of the same values, converted before timing. Both
+// results are checked against each other (and, on the fixture inputs, against PyTorch's) before
+// anything is timed.
+//
+// "tfjs-torch kernels %" is the share of the tfjs model's kernel time (tf.profile) spent in
+// tfjs-torch's kernels (Torch*): the rest is tfjs's own (Conv2D, BatchNorm, activations).
+//
+// Memory: "tfjs peak MB" is tf.profile's peakBytes for one predict (the most tensor memory alive
+// at once, weights included); "max RSS MB" is process.resourceUsage().maxRSS after the row's
+// runs: the whole process's high-water mark so far, so it only ever grows down the table.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import * as fs from 'fs';
+import * as ort from 'onnxruntime-node';
+import * as path from 'path';
+import {type Decoder, DECODERS, loadDecoder} from '../examples/decoders/models.js';
+import {type FixtureFile, fixtureValues} from '../test/util.js';
+import {DEFAULT_OPTIONS, timeMedian} from './harness.js';
+
+const ROOT = path.join(__dirname, '..');
+
+function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`bench ${what}: lengths ${a.length} != ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= 1e-4 + 1e-4 * Math.abs(b[i]))) {
+      throw new Error(`bench ${what}: element ${i} is ${a[i]} here and ${b[i]} there`);
+    }
+    worst = Math.max(worst, d);
+  }
+  return worst;
+}
+
+/** NCHW values (PyTorch / onnxruntime) -> the tensor a decoder takes. */
+function toTfjs(decoder: Decoder, values: Float32Array, shape: number[]): tf.Tensor {
+  const t = tf.tensor(values, shape);
+  if (decoder.dataFormat === 'channelsFirst' || shape.length !== 4) return t;
+  const y = tf.transpose(t, [0, 2, 3, 1]);
+  t.dispose();
+  return y;
+}
+
+/** A decoder output back in NCHW, as values. */
+function fromTfjs(decoder: Decoder, y: tf.Tensor): Float32Array {
+  return tf.tidy(() => (decoder.dataFormat === 'channelsLast' && y.rank === 4 ?
+                            tf.transpose(y, [0, 3, 1, 2]) : y).dataSync() as Float32Array);
+}
+
+interface Case {
+  decoder: Decoder;
+  shape: number[];
+  values: Float32Array;
+  /** PyTorch's output on these values, when they are the fixture's. */
+  expected?: Float32Array;
+}
+
+export async function benchDecoders(): Promise<void> {
+  const reference = JSON.parse(fs.readFileSync(
+      path.join(ROOT, 'test', 'fixtures', 'decoders.json'), 'utf8')) as FixtureFile;
+  const cases: Case[] = DECODERS.map((decoder) => {
+    const c = reference.cases.find((k) => k.name === decoder.name)!;
+    return {decoder, shape: c.inputs.x.shape, values: fixtureValues(c.inputs.x) as Float32Array,
+            expected: fixtureValues(c.outputs[0]) as Float32Array};
+  });
+  const larger: Array<[Decoder['name'], number[]]> =
+      [['espcn', [1, 3, 96, 96]], ['segnet', [1, 3, 96, 96]], ['unet', [1, 3, 96, 96]]];
+  for (const [name, shape] of larger) {
+    const values = tf.tidy(() => tf.randomUniform(shape, 0, 1, 'float32', 7).dataSync()) as Float32Array;
+    cases.push({decoder: DECODERS.find((d) => d.name === name)!, shape, values});
+  }
+
+  console.log('\n## decoders (cpu backend vs onnxruntime-node on PyTorch\'s ONNX export, 1 thread)\n');
+  console.log('| decoder | input (NCHW) | tfjs-torch ms | onnxruntime ms | tfjs-torch / onnxruntime | ' +
+              'max diff vs ORT | tfjs-torch kernels % | tfjs peak MB | max RSS MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const models = new Map<string, tfl.LayersModel>();
+  const sessions = new Map<string, ort.InferenceSession>();
+  const opts = {...DEFAULT_OPTIONS, budgetMs: 1000};
+  for (const c of cases) {
+    const name = c.decoder.name;
+    if (!models.has(name)) {
+      models.set(name, await loadDecoder(
+          c.decoder, path.join(ROOT, 'examples', 'decoders', 'assets', `${name}.safetensors`)));
+      sessions.set(name, await ort.InferenceSession.create(
+          path.join(ROOT, 'bench', 'models', `decoder_${name}.onnx`),
+          {intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
+           graphOptimizationLevel: 'all'}));
+    }
+    const model = models.get(name)!;
+    const session = sessions.get(name)!;
+    const x = toTfjs(c.decoder, c.values, c.shape);
+    const feeds = {x: new ort.Tensor('float32', c.values, c.shape)};
+
+    const y = model.predict(x) as tf.Tensor;
+    const ours = fromTfjs(c.decoder, y);
+    y.dispose();
+    const ortOut = await session.run(feeds);
+    const theirs = ortOut.y.data as Float32Array;
+    if (c.expected != null) {
+      expectClose(`${name} vs PyTorch`, ours, c.expected);
+      expectClose(`onnxruntime ${name} vs PyTorch`, theirs, c.expected);
+    }
+    const diff = expectClose(`${name} vs onnxruntime`, ours, theirs);
+    ortOut.y.dispose();
+
+    const profile = await tf.profile(() => model.predict(x) as tf.Tensor);
+    tf.dispose(profile.result as tf.Tensor);
+    // Entries named '<op>__op' are op scopes around kernels already listed: skipped.
+    let kernelMs = 0;
+    let torchMs = 0;
+    for (const k of profile.kernels) {
+      if (k.name.endsWith('__op')) continue;
+      const ms = Number(k.kernelTimeMs) || 0;
+      kernelMs += ms;
+      if (k.name.startsWith('Torch')) torchMs += ms;
+    }
+    const msOurs = await timeMedian(async () => {
+      const r = model.predict(x) as tf.Tensor;
+      await r.data();
+      r.dispose();
+    }, opts);
+    const msOrt = await timeMedian(async () => {
+      const out = await session.run(feeds);
+      out.y.dispose();
+    }, opts);
+    const rss = process.resourceUsage().maxRSS / 1024;
+    console.log(`| ${c.decoder.title} | ${c.shape.join('x')} | ${msOurs.toFixed(2)} | ${
+        msOrt.toFixed(2)} | ${(msOurs / msOrt).toFixed(2)}x | ${diff.toExponential(1)} | ${
+        (100 * torchMs / kernelMs).toFixed(0)} | ${(profile.peakBytes / 2 ** 20).toFixed(1)} | ${rss.toFixed(0)} |`);
+    x.dispose();
+  }
+  for (const m of models.values()) m.dispose();
+  for (const s of sessions.values()) await s.release();
+}
