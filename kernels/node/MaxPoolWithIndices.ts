@@ -7,16 +7,26 @@
 // dilation and no 3-D form; and its index encodes channels. On CPU it is also single-threaded
 // per image and slower than the composition below.
 //
-// The composition: the -inf-padded input's windows as patches [N, ...out, T, C] (T taps in
-// row-major window order; ExtractImagePatches / ExtractVolumePatches, or strided slices where
-// those lack dilation), then reductions over the tap axis:
-// - value: Max, which propagates NaN on TensorFlow's CPU, as PyTorch's running max does;
-// - without NaN, the tap is ArgMax's, which returns the FIRST maximal tap (PyTorch's tie rule);
-// - with a NaN, PyTorch's tap is the LAST NaN: ArgMax of (isNaN ? t + 1 : 0), unique per tap;
-// - a window whose value is -inf (only -inf elements and padding) gets PyTorch's index of the
-//   window's first real element (Note [all-padding windows]): a table from poolWindowTable.
-// The tap becomes a plane index through two tables from the shared index math: the index of
-// each window's origin o*s - p and the offset of each tap t*d (flatPlaneIndex is linear).
+// The composition works on the input viewed as images [B, ...spatial, Cv] (channelsLast:
+// [N, ..., C]; channelsFirst: [N*C, ..., 1], a free reshape, so neither layout is transposed):
+// 1. the T taps of every window, each tap a tensor [B, ...out, Cv], in row-major window order,
+//    from the -inf-padded input. Windows that tile the input (kernel = stride, no dilation: the
+//    common case) are a reshape and one Transpose that puts the tap axes first; otherwise
+//    ExtractImagePatches / ExtractVolumePatches and the same Transpose, or one strided slice per
+//    tap where those ops lack dilation.
+// 2. PyTorch's scan (Note [max and ties]) over the taps, with elementwise ops on whole tensors:
+//    take = v > max || isNaN(v) against the running max BEFORE the tap, and max = Maximum(max,
+//    v), which propagates NaN on TensorFlow's CPU as PyTorch's running max does (a NaN max is
+//    then only replaced by a later NaN: v > NaN is false). The scan starts at tap 0 with
+//    max = v0, which is PyTorch's start from -infinity (v0 replaces it unless it is -inf).
+// 3. the index of the last tap taken, as a running Maximum of take * (offset of the tap): among
+//    real elements the plane offset grows with the tap (row-major taps of a window are
+//    row-major positions), padding taps (-inf) are never taken, so the largest offset taken is
+//    the last one. The running index starts at the offset of the window's first real element,
+//    PyTorch's initial index (Note [all-padding windows]): a window that never takes keeps it.
+// Offsets are relative to the window's origin o*s - p; the origin's plane index is added at
+// the end. All three tables come from the shared index math (poolWindowTable,
+// flatPlaneIndex, which is linear), built from shapes and attributes only.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
@@ -41,20 +51,19 @@ function forEachPosition(sizes: readonly number[], f: (position: number[], flat:
 /** The index tables of one pooling geometry (shapes and attributes only, no data). */
 function indexTables(inSize: number[], outSize: number[], a: MaxPoolWithIndicesAttrs) {
   const {kernelSize: k, stride: s, padding: p, dilation: d} = a;
-  const n = inSize.length;
+  /** Plane index of each window's origin o*s - p, [...out]. */
   const origin = new Int32Array(sizeOf(outSize));
+  /** Offset from the origin of each window's first real element, [...out]. */
   const first = new Int32Array(sizeOf(outSize));
   const windows = inSize.map((size, i) => poolWindowTable(outSize[i], size, k[i], p[i], s[i], d[i]));
   forEachPosition(outSize, (o, flat) => {
     origin[flat] = flatPlaneIndex(o.map((oi, i) => oi * s[i] - p[i]), inSize);
-    first[flat] = flatPlaneIndex(o.map((oi, i) => windows[i].start[oi]), inSize);
+    first[flat] = flatPlaneIndex(o.map((oi, i) => windows[i].start[oi]), inSize) - origin[flat];
   });
-  const tapOffset = new Int32Array(sizeOf(k));
-  forEachPosition(k, (t, flat) => {
-    tapOffset[flat] = flatPlaneIndex(t.map((ti, i) => ti * d[i]), inSize);
-  });
-  const gridShape = [...outSize, 1];
-  return {origin, first, tapOffset, gridShape, n};
+  /** Offset from the origin of each tap t*d, row-major over the window. */
+  const tapOffset: number[] = [];
+  forEachPosition(k, (t) => tapOffset.push(flatPlaneIndex(t.map((ti, i) => ti * d[i]), inSize)));
+  return {origin, first, tapOffset};
 }
 
 export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
@@ -72,89 +81,85 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   const taps = tables.tapOffset.length;
 
   return tf.tidy(() => {
-    // channelsLast, 1-D as 2-D with a unit first axis: [N, ...in, C] of rank m + 2.
+    // Images [B, ...in, Cv] of rank m + 2; 1-D as 2-D with a unit first axis.
     const m = n === 1 ? 2 : n;
     const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
-    let xl = asTensor(x);
-    if (dataFormat === 'channelsFirst') {
-      xl = tf.transpose(xl, [0, ...Array.from({length: n}, (_, i) => i + 2), 1]);
-    }
-    if (m !== n) xl = tf.reshape(xl, [batch, 1, ...inSize, channels]);
+    const B = dataFormat === 'channelsLast' ? batch : batch * channels;
+    const cv = dataFormat === 'channelsLast' ? channels : 1;
     const k = lift(kernelSize, 1);
     const s = lift(stride, 1);
     const d = lift(dilation, 1);
     const p = lift(padding, 0);
     const inM = lift(inSize, 1);
     const outM = lift(outSize, 1);
+    let images = tf.reshape(asTensor(x), [B, ...inM, cv]);
 
     // -inf padding so that every window lies inside: p before, and after whatever the last
-    // window needs (ceilMode may need more than p; with floor rounding a surplus is cropped).
-    const after = outM.map((o, i) => (o - 1) * s[i] + d[i] * (k[i] - 1) + 1 - inM[i] - p[i]);
+    // window needs (ceilMode may need more than p; a surplus is cropped).
+    const span = outM.map((o, i) => (o - 1) * s[i] + d[i] * (k[i] - 1) + 1);
+    const after = span.map((l, i) => l - inM[i] - p[i]);
     if (after.some((v) => v < 0)) {
-      xl = tf.slice(xl, new Array<number>(m + 2).fill(0),
-                    [-1, ...inM.map((size, i) => size + Math.min(after[i], 0)), -1]);
+      images = tf.slice(images, new Array<number>(m + 2).fill(0),
+                        [-1, ...inM.map((size, i) => size + Math.min(after[i], 0)), -1]);
     }
     if (p.some((v) => v > 0) || after.some((v) => v > 0)) {
-      xl = tf.pad(xl, [[0, 0], ...p.map((v, i): [number, number] => [v, Math.max(after[i], 0)]),
-                       [0, 0]], -Infinity);
+      images = tf.pad(images, [[0, 0], ...p.map((v, i): [number, number] => [v, Math.max(after[i], 0)]),
+                               [0, 0]], -Infinity);
     }
 
-    // Patches [N, ...out, T, C], taps in row-major window order.
     const unit = (v: number[]) => [1, ...v, 1];
-    let patches: tf.Tensor;
-    if (m === 2) {
-      patches = runOp(node, 'ExtractImagePatches', [
-        attr.type('T', 'float32'), attr.int('ksizes', unit(k)), attr.int('strides', unit(s)),
-        attr.int('rates', unit(d)), attr.string('padding', 'VALID'),
-      ], [xl]);
-    } else if (d.every((v) => v === 1)) {
-      patches = runOp(node, 'ExtractVolumePatches', [
-        attr.type('T', 'float32'), attr.int('ksizes', unit(k)), attr.int('strides', unit(s)),
-        attr.string('padding', 'VALID'),
-      ], [xl]);
+    const tapsFirst = (t: tf.Tensor) => tf.unstack(tf.reshape(t, [taps, B, ...outM, cv]));
+    let tapValues: tf.Tensor[];
+    if (k.every((ki, i) => ki === s[i] && d[i] === 1)) {
+      // Tiling windows: [B, o1, k1, o2, k2, (o3, k3,) Cv] -> [k1, k2, (k3,) B, o1, o2, (o3,) Cv].
+      const split = tf.reshape(images, [B, ...outM.flatMap((o, i) => [o, k[i]]), cv]);
+      tapValues = tapsFirst(tf.transpose(split, [
+        ...outM.map((_, i) => 2 + 2 * i), 0, ...outM.map((_, i) => 1 + 2 * i), 2 * m + 1,
+      ]));
+    } else if (m === 2 || d.every((v) => v === 1)) {
+      // [B, ...out, T*Cv] with taps (row-major) outside channels -> [T, B, ...out, Cv].
+      const patches = m === 2 ?
+          runOp(node, 'ExtractImagePatches', [
+            attr.type('T', 'float32'), attr.int('ksizes', unit(k)), attr.int('strides', unit(s)),
+            attr.int('rates', unit(d)), attr.string('padding', 'VALID'),
+          ], [images]) :
+          runOp(node, 'ExtractVolumePatches', [
+            attr.type('T', 'float32'), attr.int('ksizes', unit(k)), attr.int('strides', unit(s)),
+            attr.string('padding', 'VALID'),
+          ], [images]);
+      tapValues = tapsFirst(tf.transpose(
+          tf.reshape(patches, [B, ...outM, taps, cv]),
+          [m + 1, ...Array.from({length: m + 1}, (_, i) => i), m + 2]));
     } else {
       // ExtractVolumePatches has no dilation: one strided slice per tap.
-      const slices: tf.Tensor[] = [];
+      tapValues = [];
       const t = [0, 0, 0];
       for (t[0] = 0; t[0] < k[0]; t[0]++) {
         for (t[1] = 0; t[1] < k[1]; t[1]++) {
           for (t[2] = 0; t[2] < k[2]; t[2]++) {
             const begin = [0, ...t.map((ti, i) => ti * d[i]), 0];
-            const end = [batch, ...outM.map((o, i) => begin[i + 1] + (o - 1) * s[i] + 1), channels];
-            slices.push(tf.stridedSlice(xl, begin, end, unit(s)));
+            const end = [B, ...outM.map((o, i) => begin[i + 1] + (o - 1) * s[i] + 1), cv];
+            tapValues.push(tf.stridedSlice(images, begin, end, unit(s)));
           }
         }
       }
-      patches = tf.stack(slices, m + 1);
     }
-    patches = tf.reshape(patches, [batch, ...outM, taps, channels]);
-    const tapAxis = m + 1;
 
-    const values = tf.max(patches, tapAxis);
-    const firstMax = tf.argMax(patches, tapAxis);
-    const rank = tf.tensor2d(Array.from({length: taps}, (_, i) => i + 1), [taps, 1], 'float32');
-    const nanKey = runOp(node, 'SelectV2', [attr.type('T', 'float32')],
-                         [tf.isNaN(patches), rank, tf.scalar(0)]);
-    const lastNaN = tf.argMax(nanKey, tapAxis);
-    const tap = runOp(node, 'SelectV2', [attr.type('T', 'int32')],
-                      [tf.isNaN(values), lastNaN, firstMax]);
-    // Grids [...out, 1] broadcast over batch and channels (m - n unit axes for 1-D).
-    const grid = (v: Int32Array) => tf.tensor(v, [...lift([], 1), ...tables.gridShape], 'int32');
-    const index = tf.add(tf.gather(tf.tensor1d(tables.tapOffset, 'int32'), tap), grid(tables.origin));
-    let indices = runOp(node, 'SelectV2', [attr.type('T', 'int32')],
-                        [tf.equal(values, tf.scalar(-Infinity)), grid(tables.first), index]);
-
-    let out = values;
-    if (m !== n) {
-      out = tf.reshape(out, [batch, ...outSize, channels]);
-      indices = tf.reshape(indices, [batch, ...outSize, channels]);
+    // Grids [...out, 1] broadcast over the image batch and channels.
+    const grid = (v: Int32Array) => tf.tensor(v, [...outM, 1], 'int32');
+    let max = tapValues[0];
+    // [...out, 1] until the first Maximum broadcasts it to the full shape.
+    let offset = grid(tables.first);
+    for (let t = 1; t < taps; t++) {
+      const v = tapValues[t];
+      const take = tf.logicalOr(tf.greater(v, max), tf.isNaN(v));
+      max = tf.maximum(max, v);
+      const taken = tf.mul(tf.cast(take, 'int32'), tf.scalar(tables.tapOffset[t], 'int32'));
+      offset = tf.maximum(offset, taken);
     }
-    if (dataFormat === 'channelsFirst') {
-      const perm = [0, n + 1, ...Array.from({length: n}, (_, i) => i + 1)];
-      out = tf.transpose(out, perm);
-      indices = tf.transpose(indices, perm);
-    }
-    return [out, indices];
+    let indices = tf.add(offset, grid(tables.origin));
+    if (taps === 1) indices = tf.broadcastTo(indices, max.shape);
+    return [tf.reshape(max, outShape), tf.reshape(indices, outShape)];
   });
 };
 
