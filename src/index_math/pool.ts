@@ -28,9 +28,10 @@ export function poolingOutputSize(
 // Output position o of one spatial dim looks at the taps o*s - p + t*d, t = 0..k-1, that lie in
 // [0, in). PyTorch walks them as: start = o*s - p, end = min(start + (k-1)*d + 1, in), then
 // advances start by d while it is negative. `start` is therefore the first tap inside the
-// input, or, when every tap is padding (possible only with dilation > 1: with d = 1 and
-// p <= k/2 a window always holds a real element), a position >= end. Taps are start, start+d,
-// ... below end, so count = ceil((end - start) / d), 0 for an all-padding window.
+// input, or, when every tap is padding, a position >= end. Taps are start, start+d, ... below
+// end, so count = ceil((end - start) / d), 0 for an all-padding window. That needs d > 1: with
+// d = 1 a window covers [o*s - p, o*s - p + k - 1], whose start is >= -p >= -floor(k/2) (so
+// its end is >= 0) and, ceilMode included, < in (Note [pooling output size]).
 //
 // Note [all-padding windows]
 // PyTorch starts the running max at -infinity with the index of the window's `start` on every
