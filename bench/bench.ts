@@ -8,8 +8,10 @@ import {benchPixelShuffle} from './pixel_shuffle.js';
 import {benchConvTranspose} from './conv_transpose.js';
 import {benchPool} from './pool.js';
 import {benchDecoders} from './decoders.js';
+import {benchInterpolate} from './interpolate.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
+  interpolate: benchInterpolate,
   pixelShuffle: benchPixelShuffle,
   convTranspose: benchConvTranspose,
   pool: benchPool,

@@ -46,101 +46,310 @@ function isGather(t: AxisTable): boolean {
   return true;
 }
 
-/** One pass along an axis: src [outer, inL, inner] -> dst [outer, outL, inner]. */
-function resampleAxis(
-    src: Values, dst: Values, outer: number, inner: number, t: AxisTable): void {
-  const inL = t.inSize;
-  const outL = t.outSize;
+/**
+ * Marks output rows whose sources equal the next row's: pair[o] = 1 means rows o and o + 1 read
+ * the same input rows (with different weights), so one load of those rows serves both. Every
+ * 2x upscale pairs its rows (o = 2k+1, 2k+2 sit between inputs k and k+1), which saves a third
+ * of the loads of the largest pass.
+ */
+function pairRows(t: AxisTable): Uint8Array {
+  const pair = new Uint8Array(t.outSize);
   const taps = t.taps;
-  const w = t.weight;
-  // Source offsets of each tap inside one outer block, premultiplied by the row length.
-  const off = new Int32Array(t.index.length);
-  for (let i = 0; i < off.length; i++) off[i] = t.index[i] * inner;
-  const inBlock = inL * inner;
-  const outBlock = outL * inner;
-  if (isGather(t)) {
-    for (let b = 0; b < outer; b++) {
-      const s = b * inBlock;
-      let d = b * outBlock;
-      if (inner === 1) {
-        for (let o = 0; o < outL; o++) dst[d + o] = src[s + off[o * taps]];
-      } else {
-        for (let o = 0; o < outL; o++, d += inner) {
-          const s0 = s + off[o * taps];
-          dst.set(src.subarray(s0, s0 + inner), d);
-        }
-      }
+  for (let o = 0; o + 1 < t.outSize; o++) {
+    let same = true;
+    for (let k = 0; k < taps && same; k++) {
+      same = t.index[o * taps + k] === t.index[(o + 1) * taps + k];
     }
-    return;
+    if (same) pair[o++] = 1;
   }
-  if (inner === 1) {
-    gatherRows(src, dst, outer, inL, outL, taps, off, w);
-    return;
-  }
+  return pair;
+}
+
+/** What one pass needs: its table's offsets premultiplied by the row length, and the pairs. */
+interface PassPlan {
+  outer: number;
+  inner: number;
+  inL: number;
+  outL: number;
+  taps: number;
+  /** [outL * taps] source row offsets inside one outer block (index * inner). */
+  off: Int32Array;
+  weight: Float32Array;
+  pair: Uint8Array;
+}
+
+/** Rows this long are copied with TypedArray.set; shorter ones with a loop (no subarray). */
+const SET_MIN = 256;
+
+/** Gather (every weight 1): output row o is a copy of one input row. */
+function passGather(src: Values, dst: Values, p: PassPlan): void {
+  const {outer, inner, inL, outL, taps, off, pair} = p;
   for (let b = 0; b < outer; b++) {
-    const s = b * inBlock;
-    let d = b * outBlock;
-    for (let o = 0; o < outL; o++, d += inner) {
-      const r = o * taps;
-      if (taps === 2) {
-        const s0 = s + off[r];
-        const s1 = s + off[r + 1];
-        const w0 = w[r];
-        const w1 = w[r + 1];
-        for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c] + w1 * src[s1 + c];
-      } else if (taps === 4) {
-        const s0 = s + off[r];
-        const s1 = s + off[r + 1];
-        const s2 = s + off[r + 2];
-        const s3 = s + off[r + 3];
-        const w0 = w[r];
-        const w1 = w[r + 1];
-        const w2 = w[r + 2];
-        const w3 = w[r + 3];
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL;) {
+      const s0 = s + off[o * taps];
+      const two = pair[o] === 1;
+      if (inner >= SET_MIN) {
+        const row = src.subarray(s0, s0 + inner);
+        dst.set(row, d);
+        if (two) dst.set(row, d + inner);
+      } else if (two) {
+        const e = d + inner;
         for (let c = 0; c < inner; c++) {
-          dst[d + c] = w0 * src[s0 + c] + w1 * src[s1 + c] + w2 * src[s2 + c] + w3 * src[s3 + c];
+          const v = src[s0 + c];
+          dst[d + c] = v;
+          dst[e + c] = v;
         }
       } else {
-        // Variable-width rows (area, antialias, transposed tables): accumulate tap by tap,
-        // skipping the zero-weight padding taps.
-        const s0 = s + off[r];
-        const w0 = w[r];
-        for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c];
-        for (let k = 1; k < taps; k++) {
-          const wk = w[r + k];
-          if (wk === 0) continue;
-          const sk = s + off[r + k];
-          for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
+        for (let c = 0; c < inner; c++) dst[d + c] = src[s0 + c];
+      }
+      const step = two ? 2 : 1;
+      o += step;
+      d += step * inner;
+    }
+  }
+}
+
+/** Two taps per output (linear): rows of `inner` contiguous values. */
+function pass2(src: Float32Array, dst: Float32Array, p: PassPlan): void {
+  const {outer, inner, inL, outL, off, weight: w, pair} = p;
+  for (let b = 0; b < outer; b++) {
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL;) {
+      const r = 2 * o;
+      const s0 = s + off[r];
+      const s1 = s + off[r + 1];
+      const w0 = w[r];
+      const w1 = w[r + 1];
+      if (pair[o] === 1) {
+        const v0 = w[r + 2];
+        const v1 = w[r + 3];
+        const e = d + inner;
+        for (let c = 0; c < inner; c++) {
+          const a = src[s0 + c];
+          const z = src[s1 + c];
+          dst[d + c] = w0 * a + w1 * z;
+          dst[e + c] = v0 * a + v1 * z;
         }
+        o += 2;
+        d += 2 * inner;
+      } else {
+        for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c] + w1 * src[s1 + c];
+        o += 1;
+        d += inner;
       }
     }
   }
 }
 
-/** The inner === 1 case: every output value is a gather of `taps` scalars. */
-function gatherRows(
-    src: Values, dst: Values, outer: number, inL: number, outL: number, taps: number,
-    off: Int32Array, w: Float32Array): void {
+/** Four taps per output (cubic). */
+function pass4(src: Float32Array, dst: Float32Array, p: PassPlan): void {
+  const {outer, inner, inL, outL, off, weight: w, pair} = p;
   for (let b = 0; b < outer; b++) {
-    const s = b * inL;
-    const d = b * outL;
-    if (taps === 2) {
-      for (let o = 0, r = 0; o < outL; o++, r += 2) {
-        dst[d + o] = w[r] * src[s + off[r]] + w[r + 1] * src[s + off[r + 1]];
-      }
-    } else if (taps === 4) {
-      for (let o = 0, r = 0; o < outL; o++, r += 4) {
-        dst[d + o] = w[r] * src[s + off[r]] + w[r + 1] * src[s + off[r + 1]] +
-            w[r + 2] * src[s + off[r + 2]] + w[r + 3] * src[s + off[r + 3]];
-      }
-    } else {
-      for (let o = 0, r = 0; o < outL; o++, r += taps) {
-        let acc = 0;
-        for (let k = 0; k < taps; k++) acc += w[r + k] * src[s + off[r + k]];
-        dst[d + o] = acc;
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL;) {
+      const r = 4 * o;
+      const s0 = s + off[r];
+      const s1 = s + off[r + 1];
+      const s2 = s + off[r + 2];
+      const s3 = s + off[r + 3];
+      const w0 = w[r];
+      const w1 = w[r + 1];
+      const w2 = w[r + 2];
+      const w3 = w[r + 3];
+      if (pair[o] === 1) {
+        const v0 = w[r + 4];
+        const v1 = w[r + 5];
+        const v2 = w[r + 6];
+        const v3 = w[r + 7];
+        const e = d + inner;
+        for (let c = 0; c < inner; c++) {
+          const a0 = src[s0 + c];
+          const a1 = src[s1 + c];
+          const a2 = src[s2 + c];
+          const a3 = src[s3 + c];
+          dst[d + c] = w0 * a0 + w1 * a1 + w2 * a2 + w3 * a3;
+          dst[e + c] = v0 * a0 + v1 * a1 + v2 * a2 + v3 * a3;
+        }
+        o += 2;
+        d += 2 * inner;
+      } else {
+        for (let c = 0; c < inner; c++) {
+          dst[d + c] =
+              w0 * src[s0 + c] + w1 * src[s1 + c] + w2 * src[s2 + c] + w3 * src[s3 + c];
+        }
+        o += 1;
+        d += inner;
       }
     }
   }
+}
+
+/** Any number of taps (area, antialias, transposed tables): accumulate tap by tap. */
+function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
+  const {outer, inner, inL, outL, taps, off, weight: w} = p;
+  for (let b = 0; b < outer; b++) {
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL; o++, d += inner) {
+      const r = o * taps;
+      const s0 = s + off[r];
+      const w0 = w[r];
+      for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c];
+      for (let k = 1; k < taps; k++) {
+        const wk = w[r + k];
+        // The zero-weight padding taps of the shorter rows.
+        if (wk === 0) continue;
+        const sk = s + off[r + k];
+        for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
+      }
+    }
+  }
+}
+
+/**
+ * Rows per tile of the inner === 1 passes: each output column is computed for a tile of rows
+ * with its offsets and weights held in registers, the tile (input and output rows) small
+ * enough to stay in cache.
+ */
+function tileRows(inL: number, outL: number): number {
+  return Math.max(8, Math.min(64, Math.floor(16384 / (inL + outL))));
+}
+
+/**
+ * inner === 1 (the innermost channelsFirst axis): every output value is a gather of `taps`
+ * scalars. Walking column by column over a tile of rows hoists each column's offsets and
+ * weights out of the loop (rows share the table); pairs load their sources once.
+ */
+function passScalar(src: Values, dst: Values, p: PassPlan, gather: boolean): void {
+  const {outer, inL, outL, taps, off, weight: w, pair} = p;
+  const tile = tileRows(inL, outL);
+  for (let b0 = 0; b0 < outer; b0 += tile) {
+    const rows = Math.min(tile, outer - b0);
+    const sBase = b0 * inL;
+    const dBase = b0 * outL;
+    for (let o = 0; o < outL;) {
+      const r = o * taps;
+      const two = pair[o] === 1;
+      let s = sBase;
+      let d = dBase + o;
+      if (gather) {
+        const a0 = off[r];
+        if (two) {
+          for (let k = 0; k < rows; k++, s += inL, d += outL) {
+            const v = src[s + a0];
+            dst[d] = v;
+            dst[d + 1] = v;
+          }
+        } else {
+          for (let k = 0; k < rows; k++, s += inL, d += outL) dst[d] = src[s + a0];
+        }
+      } else if (taps === 2) {
+        const a0 = off[r];
+        const a1 = off[r + 1];
+        const w0 = w[r];
+        const w1 = w[r + 1];
+        if (two) {
+          const v0 = w[r + 2];
+          const v1 = w[r + 3];
+          for (let k = 0; k < rows; k++, s += inL, d += outL) {
+            const x0 = src[s + a0];
+            const x1 = src[s + a1];
+            dst[d] = w0 * x0 + w1 * x1;
+            dst[d + 1] = v0 * x0 + v1 * x1;
+          }
+        } else {
+          for (let k = 0; k < rows; k++, s += inL, d += outL) {
+            dst[d] = w0 * src[s + a0] + w1 * src[s + a1];
+          }
+        }
+      } else if (taps === 4) {
+        const a0 = off[r];
+        const a1 = off[r + 1];
+        const a2 = off[r + 2];
+        const a3 = off[r + 3];
+        const w0 = w[r];
+        const w1 = w[r + 1];
+        const w2 = w[r + 2];
+        const w3 = w[r + 3];
+        if (two) {
+          const v0 = w[r + 4];
+          const v1 = w[r + 5];
+          const v2 = w[r + 6];
+          const v3 = w[r + 7];
+          for (let k = 0; k < rows; k++, s += inL, d += outL) {
+            const x0 = src[s + a0];
+            const x1 = src[s + a1];
+            const x2 = src[s + a2];
+            const x3 = src[s + a3];
+            dst[d] = w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3;
+            dst[d + 1] = v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3;
+          }
+        } else {
+          for (let k = 0; k < rows; k++, s += inL, d += outL) {
+            dst[d] = w0 * src[s + a0] + w1 * src[s + a1] + w2 * src[s + a2] + w3 * src[s + a3];
+          }
+        }
+      } else {
+        for (let k = 0; k < rows; k++, s += inL, d += outL) {
+          let acc = 0;
+          for (let j = 0; j < taps; j++) acc += w[r + j] * src[s + off[r + j]];
+          dst[d] = acc;
+        }
+        o += 1;
+        continue;
+      }
+      o += two ? 2 : 1;
+    }
+  }
+}
+
+/** One pass along an axis: src [outer, inL, inner] -> dst [outer, outL, inner]. */
+function resampleAxis(
+    src: Values, dst: Values, outer: number, inner: number, t: AxisTable): void {
+  const off = new Int32Array(t.index.length);
+  for (let i = 0; i < off.length; i++) off[i] = t.index[i] * inner;
+  const plan: PassPlan = {
+    outer, inner, inL: t.inSize, outL: t.outSize, taps: t.taps, off, weight: t.weight,
+    pair: pairRows(t),
+  };
+  const gather = isGather(t);
+  if (inner === 1) {
+    passScalar(src, dst, plan, gather);
+  } else if (gather) {
+    passGather(src, dst, plan);
+  } else if (t.taps === 2) {
+    pass2(src as Float32Array, dst as Float32Array, plan);
+  } else if (t.taps === 4) {
+    pass4(src as Float32Array, dst as Float32Array, plan);
+  } else {
+    passN(src as Float32Array, dst as Float32Array, plan);
+  }
+}
+
+/** Scratch buffers kept between calls: two per dtype (ping-pong between passes). */
+const SCRATCH: {float32: Float32Array[], int32: Int32Array[]} = {
+  float32: [new Float32Array(0), new Float32Array(0)],
+  int32: [new Int32Array(0), new Int32Array(0)],
+};
+
+/** Buffers above this many values are not kept (a one-off huge resize should not pin memory). */
+const SCRATCH_MAX = 1 << 24;
+
+/**
+ * A scratch view of `size` values. Reusing the intermediate buffers saves the page faults and
+ * garbage collection of a fresh multi-megabyte array per pass; their contents are never read
+ * before a pass overwrites them (every pass writes every value of its output).
+ */
+function scratch(int: boolean, slot: number, size: number): Values {
+  const pool = int ? SCRATCH.int32 : SCRATCH.float32;
+  if (pool[slot].length >= size) return pool[slot].subarray(0, size);
+  const buf = int ? new Int32Array(size) : new Float32Array(size);
+  if (size <= SCRATCH_MAX) pool[slot] = buf;
+  return buf;
 }
 
 /** Taps actually read per output row (the zero-weight padding taps are skipped). */
@@ -163,8 +372,9 @@ function passOrder(shape: number[], axes: number[], tables: AxisTable[]): number
         s[axes[i]] = tables[i].outSize;
         const volume = s.reduce((a, b) => a * b, 1);
         const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
-        // A gather pass (inner = 1) costs more per value than a streaming one.
-        cost += volume * meanTaps(tables[i]) * (inner === 1 ? 1.5 : 1);
+        // Values written times taps read, a gather pass (inner = 1) costing about twice a
+        // streaming one per value, plus a fixed cost per row operation (short rows are slower).
+        cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
       }
       if (cost < bestCost) {
         bestCost = cost;
@@ -191,16 +401,20 @@ export function resampleSeparable(
   const order = passOrder(shape, axes, tables);
   let cur: Values = values;
   const s = shape.slice();
-  for (const i of order) {
+  order.forEach((i, k) => {
     const a = axes[i];
     const outer = s.slice(0, a).reduce((x, y) => x * y, 1);
     const inner = s.slice(a + 1).reduce((x, y) => x * y, 1);
     const size = outer * tables[i].outSize * inner;
-    const next = int ? new Int32Array(size) : new Float32Array(size);
+    // Intermediate results go to reused scratch buffers (alternating, so a pass never writes
+    // what it reads); only the last pass gets a fresh array, which becomes the output.
+    const last = k === order.length - 1;
+    const next = last ? (int ? new Int32Array(size) : new Float32Array(size)) :
+                        scratch(int, k % 2, size);
     resampleAxis(cur, next, outer, inner, tables[i]);
     s[a] = tables[i].outSize;
     cur = next;
-  }
+  });
   // Every axis was an identity: the output still needs storage of its own.
   if (cur === values) cur = values.slice();
   return {values: cur, shape: s};
