@@ -53,4 +53,19 @@ describeBackends('ported decoders', () => {
     tf.dispose([x, y]);
     model.dispose();
   });
+
+  (node ? it : it.skip)('docs/porting.md\'s worked example is examples/decoders/porting_example.ts', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('fs') as typeof import('fs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require('path') as typeof import('path');
+    const root = path.join(__dirname, '..');
+    const doc = fs.readFileSync(path.join(root, 'docs', 'porting.md'), 'utf8');
+    const block = /```ts\n([\s\S]*?)```/.exec(doc)![1];
+    const lines = fs.readFileSync(path.join(root, 'examples', 'decoders', 'porting_example.ts'), 'utf8')
+                      .split('\n');
+    const body = lines.slice(lines.findIndex((l) => !l.startsWith('//'))).join('\n')
+                     .replace(`'../../src/index.js'`, `'tfjs-torch'`);
+    expect(block.trim()).to.equal(body.trim());
+  });
 });
