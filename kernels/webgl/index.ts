@@ -1,6 +1,13 @@
 // Every webgl kernel of tfjs-torch, registered by src/webgl.ts.
 import type {KernelConfig} from '@tensorflow/tfjs-core';
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {denormalizeConfig} from './Denormalize.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
@@ -10,4 +17,11 @@ export const webglKernelConfigs: KernelConfig[] = [
   pixelUnshuffleConfig,
   normalizeConfig,
   denormalizeConfig,
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
 ];

@@ -57,6 +57,8 @@ export const convTransposeGradConfig: GradConfig = {
       weight: () => backpropFilter(x, g, weight.shape, a),
       bias: () => {
         const axis = channelAxis(g.rank, a.dataFormat);
+        // tfjs's webgl Sum divides by the reduced size, which is 0 for an empty batch.
+        if (g.size === 0) return tf.zeros([g.shape[axis]]);
         return tf.sum(g, Array.from({length: g.rank}, (_, i) => i).filter((i) => i !== axis));
       },
     };

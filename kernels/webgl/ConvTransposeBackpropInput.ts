@@ -1,0 +1,24 @@
+// webgl kernel of the gradient of convTranspose with respect to x: the plain (strided, dilated,
+// grouped) convolution of dy with the weight, one gather pass (conv_transpose_gpu.ts).
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
+import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
+import {convTransposeGeometry, ConvTransposeBackpropInputProgram} from './conv_transpose_gpu.js';
+import {checkFitsTexture} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const convTransposeBackpropInput: KernelFunc = ({inputs, backend, attrs}) => {
+  const {dy, weight} = inputs as ConvTransposeBackpropInputInputs;
+  const a = attrs as unknown as ConvTransposeBackpropInputAttrs;
+  const g = convTransposeGeometry(a.xShape, weight.shape, a);
+  checkFitsTexture(`convTranspose${g.inSize.length}d (gradient for x)`, 'output', g.xShape);
+  const program = new ConvTransposeBackpropInputProgram(g);
+  return (backend as WebGLBackend).runWebGLProgram(program, [dy, weight], 'float32') as
+      TensorInfo;
+};
+
+export const convTransposeBackpropInputConfig: KernelConfig = {
+  kernelName: ConvTransposeBackpropInput,
+  backendName: 'webgl',
+  kernelFunc: convTransposeBackpropInput,
+};

@@ -1,0 +1,43 @@
+// webgl kernel of maxPool{1,2,3}dWithIndices: two passes over the same windows, one writing the
+// max values (float32), one their flat plane indices (int32) (max_pool_gpu.ts). The op has
+// checked every argument; output sizes come from the shared rule.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {poolingOutputSize} from '../../src/index_math/pool.js';
+import {MaxPoolWithIndices} from '../../src/kernel_names.js';
+import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
+import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {checkExactIndices, MaxPoolProgram} from './max_pool_gpu.js';
+import type {PoolAxis} from './max_pool_gpu.js';
+import {checkFitsTexture} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as MaxPoolWithIndicesInputs;
+  const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} =
+      attrs as unknown as MaxPoolWithIndicesAttrs;
+  const webgl = backend as WebGLBackend;
+  const op = `maxPool${x.shape.length - 2}dWithIndices`;
+  const layout = layoutOf(x.shape, dataFormat);
+  const axes: PoolAxis[] = layout.spatial.map((inSize, a) => ({
+    inSize,
+    outSize: poolingOutputSize(inSize, kernelSize[a], padding[a], stride[a], dilation[a], ceilMode),
+    kernelSize: kernelSize[a],
+    stride: stride[a],
+    padding: padding[a],
+    dilation: dilation[a],
+  }));
+  const outShape = shapeOf(layout.batch, layout.channels, axes.map((a) => a.outSize), dataFormat);
+  checkFitsTexture(op, 'output', outShape);
+  checkExactIndices(op, layout.spatial);
+  const values = webgl.runWebGLProgram(
+      new MaxPoolProgram(outShape, axes, dataFormat, 'values'), [x], 'float32');
+  const indices = webgl.runWebGLProgram(
+      new MaxPoolProgram(outShape, axes, dataFormat, 'indices'), [x], 'int32');
+  return [values, indices] as TensorInfo[];
+};
+
+export const maxPoolWithIndicesConfig: KernelConfig = {
+  kernelName: MaxPoolWithIndices,
+  backendName: 'webgl',
+  kernelFunc: maxPoolWithIndices,
+};

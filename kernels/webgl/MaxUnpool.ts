@@ -1,0 +1,37 @@
+// webgl kernel of maxUnpool{1,2,3}d: x written into zero planes of size outSize at indices, the
+// last write winning (Note [unpool writes]), as a gather in two passes: the reach of the indices
+// and the gather itself (max_pool_gpu.ts, "Scatters as gathers"). A shader cannot throw: the op
+// has rejected out-of-plane indices before this runs (Note [unpool index check]), and one that
+// reaches here anyway is never written (it matches no output position).
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {MaxUnpool} from '../../src/kernel_names.js';
+import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
+import {layoutOf} from '../../src/util/layout.js';
+import {checkExactIndices, IndexReachProgram, reachScale, ScatterGatherProgram} from './max_pool_gpu.js';
+import {checkFitsTexture} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, indices} = inputs as MaxUnpoolInputs;
+  const {outSize, dataFormat} = attrs as unknown as MaxUnpoolAttrs;
+  const webgl = backend as WebGLBackend;
+  const op = `maxUnpool${x.shape.length - 2}d`;
+  const scale = reachScale(layoutOf(x.shape, dataFormat).spatial, outSize);
+  const program = new ScatterGatherProgram(x.shape, dataFormat, outSize, scale, 'last');
+  const reachProgram = new IndexReachProgram(indices.shape, dataFormat, outSize, scale);
+  checkFitsTexture(op, 'output', program.outputShape);
+  checkFitsTexture(op, 'index reach table', reachProgram.outputShape);
+  checkExactIndices(op, outSize);
+  const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
+  try {
+    return webgl.runWebGLProgram(program, [x, indices, reach], 'float32') as TensorInfo;
+  } finally {
+    webgl.disposeIntermediateTensorInfo(reach);
+  }
+};
+
+export const maxUnpoolConfig: KernelConfig = {
+  kernelName: MaxUnpool,
+  backendName: 'webgl',
+  kernelFunc: maxUnpool,
+};

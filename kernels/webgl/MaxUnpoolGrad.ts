@@ -1,0 +1,27 @@
+// webgl kernel of MaxUnpoolGrad: dy gathered at indices, one pass (max_pool_gpu.ts); every
+// duplicate index reads the same dy, as PyTorch's backward.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {MaxUnpoolGrad} from '../../src/kernel_names.js';
+import type {MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
+import {layoutOf} from '../../src/util/layout.js';
+import {checkExactIndices, GatherAtIndicesProgram} from './max_pool_gpu.js';
+import {checkFitsTexture} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {
+  const {dy, indices} = inputs as MaxUnpoolGradInputs;
+  const {dataFormat} = attrs as unknown as MaxUnpoolGradAttrs;
+  const op = `maxUnpool${dy.shape.length - 2}d (gradient)`;
+  const dySize = layoutOf(dy.shape, dataFormat).spatial;
+  checkFitsTexture(op, 'output', indices.shape);
+  checkExactIndices(op, dySize);
+  const program = new GatherAtIndicesProgram(indices.shape, dataFormat, dySize);
+  return (backend as WebGLBackend).runWebGLProgram(program, [dy, indices], 'float32') as
+      TensorInfo;
+};
+
+export const maxUnpoolGradConfig: KernelConfig = {
+  kernelName: MaxUnpoolGrad,
+  backendName: 'webgl',
+  kernelFunc: maxUnpoolGrad,
+};

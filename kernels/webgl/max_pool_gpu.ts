@@ -1,0 +1,409 @@
+// Shader programs of max pooling with indices, max unpooling and their gradients on webgl.
+//
+// Nothing of the index math is written in GLSL by hand; it comes from src/index_math/pool.ts:
+//  - Windows (Note [pooling window]): poolWindowTable gives every output position's first tap
+//    and tap count. The shader holds that table compressed: the run of positions where it equals
+//    start = o * stride - padding, count = kernelSize (checked entry by entry) as that
+//    expression, every other entry (the few at the edges) as a const array.
+//  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
+//    positions, checked to reproduce flatPlaneIndex on the corners of the plane.
+//  - Ties and NaN (Note [max and ties]): the scan is row-major, a tap replaces the running max
+//    when `v > max || isnan(v)` (replacesMax), the running max starts at -infinity with the index
+//    of the window's starts (Note [all-padding windows]).
+//
+// Scatters as gathers. maxUnpool writes x at indices (last write wins) and the pooling gradient
+// adds dy at indices; a fragment shader can only gather. Each output position q therefore looks
+// for the inputs i whose index is q. Indices may be anything inside the plane (PyTorch accepts
+// any), so which inputs to look at comes from the data: a first pass (IndexReachProgram) takes,
+// per (batch, channel) plane and spatial axis, the smallest and largest of
+// coordinate(index[i]) - i * m (m a per-axis scale, the size ratio), and the gather pass
+// (ScatterGatherProgram) scans only the box of inputs that can hold a match. For indices that
+// came from a pooling with stride s that box is about kernelSize / s per axis, so the gather
+// costs a few reads per output; arbitrary indices make it the whole plane (slower, still exact).
+// Both passes read indices only through range-checked loops, and an index outside the plane
+// never matches, so no read leaves its texture.
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
+import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import type {DataFormat} from '../../src/kernel_names.js';
+import {fail} from '../../src/util/args.js';
+import {coord, coordsType, glslIntArray} from './util.js';
+
+const AXIS_NAMES = ['D', 'H', 'W'];
+
+function axisNames(n: number): string[] {
+  return AXIS_NAMES.slice(3 - n);
+}
+
+/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
+function dimsOf(n: number, dataFormat: DataFormat): {b: number, c: number, spatial: number[]} {
+  return dataFormat === 'channelsLast' ?
+      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
+      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
+}
+
+/** getName(...) in a tensor's dim order from batch, channel and spatial expressions. */
+function sampleAt(
+    variable: string, dataFormat: DataFormat, b: string, c: string, spatial: string[]): string {
+  const args = dataFormat === 'channelsLast' ? [b, ...spatial, c] : [b, c, ...spatial];
+  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${args.join(', ')})`;
+}
+
+/** A const int array that may be empty (GLSL has no zero-length arrays). */
+function intArray(name: string, values: number[]): string {
+  return glslIntArray(name, values.length > 0 ? values : [0]);
+}
+
+// ---- index encoding ----------------------------------------------------------------------------
+
+const strideCache = new Map<string, number[]>();
+
+/**
+ * The plane strides of flatPlaneIndex for a spatial size: index = sum(position[a] * strides[a]).
+ * Checked on every corner of the plane and one inner point.
+ */
+export function planeStrides(spatial: readonly number[]): number[] {
+  const key = spatial.join(',');
+  const cached = strideCache.get(key);
+  if (cached != null) return cached;
+  const n = spatial.length;
+  const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
+                                                       spatial));
+  const points: number[][] = [];
+  for (let corner = 0; corner < 1 << n; corner++) {
+    points.push(spatial.map((s, a) => ((corner >> a) & 1) * (s - 1)));
+  }
+  points.push(spatial.map((s) => Math.floor(s / 2)));
+  for (const p of points) {
+    if (flatPlaneIndex(p, spatial) !== p.reduce((acc, v, a) => acc + v * strides[a], 0)) {
+      throw new Error(`webgl pooling kernels: plane strides [${strides}] do not reproduce ` +
+                      `flatPlaneIndex of src/index_math/pool.ts at [${p}] in [${spatial}]`);
+    }
+  }
+  strideCache.set(key, strides);
+  return strides;
+}
+
+/** GLSL int expression of the flat plane index of spatial position expressions. */
+function flatIndexExpr(positions: string[], strides: number[]): string {
+  return positions.map((p, a) => (strides[a] === 1 ? p : `${p} * ${strides[a]}`)).join(' + ');
+}
+
+/**
+ * Throws unless every flat index of a plane of this size is an exact integer in the textures
+ * the backend stores int32 tensors in: float32 holds integers exactly up to 2^24, the half floats
+ * of devices without float32 render targets (WEBGL_RENDER_FLOAT32_ENABLED false) up to 2^11.
+ */
+export function checkExactIndices(op: string, spatial: readonly number[]): void {
+  const plane = spatial.reduce((a, b) => a * b, 1);
+  const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const limit = float32 ? 2 ** 24 : 2 ** 11;
+  if (plane - 1 > limit) {
+    fail(op, `indices into a plane of ${spatial.join('x')} = ${plane} positions are not exact in ${
+             float32 ? 'float32' : 'half-float (16-bit)'} WebGL textures, which hold integers ` +
+                 `exactly up to ${limit} (webgl backend)`);
+  }
+}
+
+// ---- windows -------------------------------------------------------------------------------------
+
+/** One axis of a pooling as the shader sees it. */
+export interface PoolAxis {
+  inSize: number;
+  outSize: number;
+  kernelSize: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+}
+
+/**
+ * poolWindowTable of one axis, compressed: for lo <= o < hi, start = o * stride - padding and
+ * count = kernelSize; the other entries (o < lo, then o >= hi) in edgeStart / edgeCount.
+ */
+interface WindowTable {
+  lo: number;
+  hi: number;
+  edgeStart: number[];
+  edgeCount: number[];
+}
+
+const windowCache = new Map<string, WindowTable>();
+
+function windowTable(ax: PoolAxis): WindowTable {
+  const key = [ax.inSize, ax.outSize, ax.kernelSize, ax.stride, ax.padding, ax.dilation].join(',');
+  const cached = windowCache.get(key);
+  if (cached != null) return cached;
+  const {start, count} = poolWindowTable(
+      ax.outSize, ax.inSize, ax.kernelSize, ax.padding, ax.stride, ax.dilation);
+  const linear = (o: number) =>
+      start[o] === o * ax.stride - ax.padding && count[o] === ax.kernelSize;
+  // The longest run of entries the expression reproduces.
+  let lo = ax.outSize;
+  let hi = ax.outSize;
+  for (let o = 0; o < ax.outSize;) {
+    if (!linear(o)) {
+      o++;
+      continue;
+    }
+    let e = o;
+    while (e < ax.outSize && linear(e)) e++;
+    if (e - o > hi - lo) {
+      lo = o;
+      hi = e;
+    }
+    o = e;
+  }
+  const edges = [...Array.from({length: lo}, (_, o) => o),
+                 ...Array.from({length: ax.outSize - hi}, (_, k) => hi + k)];
+  const table = {
+    lo,
+    hi,
+    edgeStart: edges.map((o) => start[o]),
+    edgeCount: edges.map((o) => count[o]),
+  };
+  windowCache.set(key, table);
+  return table;
+}
+
+/** GLSL declaring `start<A>` and `count<A>` for output position expression `o`. */
+function windowCode(A: string, o: string, ax: PoolAxis, decls: string[]): string {
+  const t = windowTable(ax);
+  const linear = `start${A} = ${o} * ${ax.stride} - ${ax.padding}; count${A} = ${ax.kernelSize};`;
+  if (t.lo === 0 && t.hi === ax.outSize) return `int start${A}, count${A}; ${linear}`;
+  decls.push(intArray(`EDGE_START_${A}`, t.edgeStart), intArray(`EDGE_COUNT_${A}`, t.edgeCount));
+  return `
+        int start${A}, count${A};
+        if (${o} < ${t.lo} || ${o} >= ${t.hi}) {
+          int e = ${o} < ${t.lo} ? ${o} : ${o} - ${t.hi} + ${t.lo};
+          start${A} = EDGE_START_${A}[e];
+          count${A} = EDGE_COUNT_${A}[e];
+        } else {
+          ${linear}
+        }`;
+}
+
+// ---- max pooling -------------------------------------------------------------------------------
+
+/** PyTorch's NaN test, on the bits (a compiler may fold `v != v` away). */
+const IS_NAN = `
+      bool isNaN(float v) {
+        return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u;
+      }`;
+
+/**
+ * One output of max pooling with indices: the max values (float32) or their flat plane indices
+ * (int32), one output position per invocation. Both scan the window the same way, so the two
+ * programs agree on which tap won.
+ */
+export class MaxPoolProgram implements GPGPUProgram {
+  variableNames = ['x'];
+  outputShape: number[];
+  userCode: string;
+
+  constructor(
+      outShape: number[], axes: PoolAxis[], dataFormat: DataFormat, output: 'values'|'indices') {
+    this.outputShape = outShape;
+    const n = axes.length;
+    const rank = n + 2;
+    const names = axisNames(n);
+    const dims = dimsOf(n, dataFormat);
+    const strides = planeStrides(axes.map((a) => a.inSize));
+    const decls: string[] = [];
+    const windows = names.map(
+        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], decls));
+    const open = names.map((A, a) => `
+        for (int t${A} = 0; t${A} < ${axes[a].kernelSize}; t${A}++) {
+          if (t${A} >= count${A}) break;
+          int p${A} = start${A} + t${A} * ${axes[a].dilation};`);
+    const ps = names.map((A) => `p${A}`);
+    this.userCode = `
+      ${decls.join('\n      ')}
+      ${IS_NAN}
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        int b = ${coord('coords', rank, dims.b)};
+        int c = ${coord('coords', rank, dims.c)};
+        ${windows.join('\n        ')}
+        float best = uintBitsToFloat(0xff800000u);
+        int bestIndex = ${flatIndexExpr(names.map((A) => `start${A}`), strides)};
+        ${open.join('')}
+          float v = ${sampleAt('x', dataFormat, 'b', 'c', ps)};
+          if (v > best || isNaN(v)) {
+            best = v;
+            bestIndex = ${flatIndexExpr(ps, strides)};
+          }
+        ${names.map(() => '}').join(' ')}
+        setOutput(${output === 'values' ? 'best' : 'float(bestIndex)'});
+      }
+    `;
+  }
+}
+
+// ---- scatters as gathers -------------------------------------------------------------------------
+
+/** GLSL integer floor and ceiling division by a positive constant, for any sign of a. */
+const INT_DIV = `
+      int floorDiv(int a, int b) {
+        int q = a / b;
+        return q * b > a ? q - 1 : q;
+      }
+      int ceilDiv(int a, int b) {
+        return -floorDiv(-a, b);
+      }`;
+
+/** GLSL declaring q<A> (for each axis) decoded from a flat plane index expression. */
+function decodeCode(names: string[], index: string, size: number[], strides: number[]): string {
+  return names.map((A, a) => {
+    const div = strides[a] === 1 ? index : `(${index} / ${strides[a]})`;
+    return a === 0 ? `int q${A} = ${div};` : `int q${A} = imod(${div}, ${size[a]});`;
+  }).join('\n        ');
+}
+
+/**
+ * The per-axis scale m of the reach: the size ratio of the two planes (any m >= 1 is exact; a
+ * good one keeps the searched box small).
+ */
+export function reachScale(srcSize: readonly number[], dstSize: readonly number[]): number[] {
+  return srcSize.map((s, a) => Math.max(1, Math.round(dstSize[a] / s)));
+}
+
+/**
+ * For each (batch, channel) plane (row b * C + c of a [planes, 2n] output) and axis a: column 2a
+ * the smallest, column 2a + 1 the largest, over the plane's inputs i whose index lies inside the
+ * destination plane, of coordinate_a(index[i]) - i_a * m_a. A plane without such an index gets
+ * 1 and 0 (an empty range).
+ */
+export class IndexReachProgram implements GPGPUProgram {
+  variableNames = ['indices'];
+  outputShape: number[];
+  userCode: string;
+
+  constructor(
+      indicesShape: number[], dataFormat: DataFormat, dstSize: number[], scale: number[]) {
+    const n = dstSize.length;
+    const dims = dimsOf(n, dataFormat);
+    const channels = indicesShape[dims.c];
+    const srcSize = dims.spatial.map((d) => indicesShape[d]);
+    this.outputShape = [indicesShape[0] * channels, 2 * n];
+    const names = axisNames(n);
+    const strides = planeStrides(dstSize);
+    const plane = dstSize.reduce((a, b) => a * b, 1);
+    const loops = names.map((A, a) => `
+          for (int i${A} = 0; i${A} < ${srcSize[a]}; i${A}++) {`);
+    const is = names.map((A) => `i${A}`);
+    const perAxis = names.map((A, a) => `
+        if (axis == ${a}) {
+          ${loops.join('')}
+            int index = round(${sampleAt('indices', dataFormat, 'b', 'c', is)});
+            if (index < 0 || index >= ${plane}) continue;
+            ${decodeCode(names, 'index', dstSize, strides)}
+            int off = q${A} - i${A} * ${scale[a]};
+            lo = min(lo, off);
+            hi = max(hi, off);
+          ${names.map(() => '}').join(' ')}
+        }`);
+    this.userCode = `
+      void main() {
+        ivec2 coords = getOutputCoords();
+        int b = coords[0] / ${channels};
+        int c = coords[0] - b * ${channels};
+        int axis = coords[1] / 2;
+        int lo = ${2 ** 30};
+        int hi = -${2 ** 30};
+        ${perAxis.join('')}
+        if (lo > hi) {
+          lo = 1;
+          hi = 0;
+        }
+        setOutput(float(coords[1] - axis * 2 == 0 ? lo : hi));
+      }
+    `;
+  }
+}
+
+/**
+ * The scatter of src at indices into planes of size dstSize, as a gather: each output position
+ * q scans, in the inputs' row-major order, the box of inputs the reach (IndexReachProgram) allows
+ * and takes those whose index is q: 'last' keeps the last one's value (maxUnpool: the last write
+ * wins), 'sum' adds them up in that order (the pooling gradient). No match gives 0.
+ */
+export class ScatterGatherProgram implements GPGPUProgram {
+  variableNames = ['src', 'indices', 'reach'];
+  outputShape: number[];
+  userCode: string;
+
+  constructor(
+      srcShape: number[], dataFormat: DataFormat, dstSize: number[], scale: number[],
+      mode: 'last'|'sum') {
+    const n = dstSize.length;
+    const rank = n + 2;
+    const dims = dimsOf(n, dataFormat);
+    const channels = srcShape[dims.c];
+    const srcSize = dims.spatial.map((d) => srcShape[d]);
+    this.outputShape = dataFormat === 'channelsLast' ? [srcShape[0], ...dstSize, channels] :
+                                                       [srcShape[0], channels, ...dstSize];
+    const names = axisNames(n);
+    const strides = planeStrides(dstSize);
+    const bounds = names.map((A, a) => `
+        int q${A} = ${coord('coords', rank, dims.spatial[a])};
+        int from${A} = max(0, ceilDiv(q${A} - round(getReach(plane, ${2 * a + 1})), ${scale[a]}));
+        int to${A} = min(${srcSize[a] - 1},
+                         floorDiv(q${A} - round(getReach(plane, ${2 * a})), ${scale[a]}));`);
+    const loops = names.map((A) => `
+        for (int i${A} = from${A}; i${A} <= to${A}; i${A}++) {`);
+    const is = names.map((A) => `i${A}`);
+    const take = mode === 'last' ? 'acc = ' : 'acc += ';
+    this.userCode = `
+      ${INT_DIV}
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        int b = ${coord('coords', rank, dims.b)};
+        int c = ${coord('coords', rank, dims.c)};
+        int plane = b * ${channels} + c;
+        ${bounds.join('')}
+        int want = ${flatIndexExpr(names.map((A) => `q${A}`), strides)};
+        float acc = 0.0;
+        ${loops.join('')}
+          if (round(${sampleAt('indices', dataFormat, 'b', 'c', is)}) == want) {
+            ${take}${sampleAt('src', dataFormat, 'b', 'c', is)};
+          }
+        ${names.map(() => '}').join(' ')}
+        setOutput(acc);
+      }
+    `;
+  }
+}
+
+/**
+ * dy read at indices (the gradient of maxUnpool): one value per index; an index outside dy's
+ * plane reads 0 (the op rejects those before the forward pass; a direct call gets no stray read).
+ */
+export class GatherAtIndicesProgram implements GPGPUProgram {
+  variableNames = ['dy', 'indices'];
+  outputShape: number[];
+  userCode: string;
+
+  constructor(indicesShape: number[], dataFormat: DataFormat, dySize: number[]) {
+    this.outputShape = indicesShape;
+    const n = dySize.length;
+    const rank = n + 2;
+    const dims = dimsOf(n, dataFormat);
+    const names = axisNames(n);
+    const strides = planeStrides(dySize);
+    const plane = dySize.reduce((a, b) => a * b, 1);
+    this.userCode = `
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        int index = round(getIndicesAtOutCoords());
+        if (index < 0 || index >= ${plane}) {
+          setOutput(0.0);
+          return;
+        }
+        ${decodeCode(names, 'index', dySize, strides)}
+        setOutput(${sampleAt('dy', dataFormat, coord('coords', rank, dims.b),
+                             coord('coords', rank, dims.c), names.map((A) => `q${A}`))});
+      }
+    `;
+  }
+}
