@@ -287,6 +287,30 @@ describeBackends('pt.layers', () => {
       });
     }
 
+    it('trainable: false freezes a convTranspose layer in fit and survives a save', async () => {
+      const frozen = pt.layers.convTranspose2d(
+          {name: 'frozen', inChannels: 2, outChannels: 3, kernelSize: 2, stride: 2, trainable: false,
+           inputShape: [3, 3, 2]});
+      const model = tfl.sequential({layers: [
+        frozen, pt.layers.convTranspose2d({name: 'free', inChannels: 3, outChannels: 1, kernelSize: 3}),
+      ]});
+      expect(model.trainableWeights.map((w) => w.originalName)).to.deep.equal(['free/weight', 'free/bias']);
+      expect(frozen.getConfig().trainable).to.equal(false);
+      const weights = () => [...frozen.getWeights(), ...model.getLayer('free').getWeights()]
+                                .map((w) => Array.from(w.dataSync()));
+      const before = weights();
+      model.compile({optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError'});
+      const x = tf.randomUniform([4, 3, 3, 2]);
+      const y = tf.randomUniform([4, 8, 8, 1]);
+      await model.fit(x, y, {epochs: 2, verbose: 0});
+      const after = weights();
+      expect(after[0]).to.deep.equal(before[0]);
+      expect(after[1]).to.deep.equal(before[1]);
+      expect(after[2]).to.not.deep.equal(before[2]);
+      tf.dispose([x, y]);
+      model.dispose();
+    });
+
     it('model.fit lowers the loss (Adam, 30 epochs from the fixture\'s weights)', async () => {
       const model = trainNet('channelsLast');
       await pt.loadTorchWeights(model, b64Bytes(args.safetensors));
