@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as ort from 'onnxruntime-node';
 import * as path from 'path';
 
+import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/conv_transpose_gemm.js';
 import {convTranspose2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 
@@ -96,6 +97,18 @@ export async function benchConvTranspose(): Promise<void> {
     },
   }));
 
+  // The same kernel with its product in plain JavaScript (what runtimes without WebAssembly
+  // SIMD get).
+  const withJsProduct = (fn: () => tf.Tensor) => () => {
+    const saved = tf.env().getBool(WASM_SIMD_FLAG);
+    tf.env().set(WASM_SIMD_FLAG, false);
+    try {
+      return fn();
+    } finally {
+      tf.env().set(WASM_SIMD_FLAG, saved);
+    }
+  };
+  console.log(`\ntfjs-torch's cpu product: ${gemmKind()}`);
   const label = (df: DataFormat) => `[1,32,32,64] -> 64, k4 s2 p1, ${df}`;
   const rows: Row[] = (['channelsLast', 'channelsFirst'] as DataFormat[]).map((df) => ({
     label: label(df),
@@ -103,6 +116,9 @@ export async function benchConvTranspose(): Promise<void> {
       tfContender(`tfjs-torch convTranspose2d (${df}, bias)`, () => ours(df)),
       tfContender('tf.conv2dTranspose (NHWC, no bias)', theirs),
       ...ortContenders,
+      tfContender(
+          'tfjs-torch, product in JavaScript (TORCH_CPU_WASM_SIMD off)',
+          withJsProduct(() => ours(df))),
     ],
   }));
 

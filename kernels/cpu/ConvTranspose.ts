@@ -110,7 +110,26 @@ export interface TapRows {
   outPos: Int32Array;
 }
 
+/** Recent row lists by geometry: a model calls the same layer shapes again and again. */
+const tapRowsCache = new Map<string, TapRows>();
+const TAP_ROWS_CACHE_SIZE = 16;
+
 export function tapRows(g: ConvGeometry): TapRows {
+  const key = [g.in3, g.out3, g.k3, g.stride3, g.padding3, g.dilation3].join(';');
+  let rows = tapRowsCache.get(key);
+  if (rows == null) {
+    rows = computeTapRows(g);
+    if (tapRowsCache.size >= TAP_ROWS_CACHE_SIZE) {
+      tapRowsCache.delete(tapRowsCache.keys().next().value as string);
+    }
+  } else {
+    tapRowsCache.delete(key);  // re-inserted below as the most recent
+  }
+  tapRowsCache.set(key, rows);
+  return rows;
+}
+
+function computeTapRows(g: ConvGeometry): TapRows {
   const [iD, iH, iW] = g.in3;
   const [oD, oH, oW] = g.out3;
   const [kD, kH, kW] = g.k3;
@@ -162,9 +181,12 @@ export function tapRows(g: ConvGeometry): TapRows {
   return {rowStart, inPos, outPos};
 }
 
+/** Positions per tile of the transposing copies: a tile of all channels stays in L1. */
+const TILE = 32;
+
 /**
  * Copies one batch entry (at `srcOffset`) of a tensor into the heap as [position, channel]: a
- * plain copy from channelsLast, a transposing one from channelsFirst.
+ * plain copy from channelsLast, a transposing one (in tiles of positions) from channelsFirst.
  */
 export function copyIn(
     src: Float32Array, srcOffset: number, channels: number, plane: number, channelsLast: boolean,
@@ -174,9 +196,12 @@ export function copyIn(
     heap.set(src.subarray(srcOffset, srcOffset + channels * plane), d0);
     return;
   }
-  for (let c = 0; c < channels; c++) {
-    const s = srcOffset + c * plane;
-    for (let p = 0, d = d0 + c; p < plane; p++, d += channels) heap[d] = src[s + p];
+  for (let p0 = 0; p0 < plane; p0 += TILE) {
+    const p1 = Math.min(plane, p0 + TILE);
+    for (let c = 0; c < channels; c++) {
+      const s = srcOffset + c * plane;
+      for (let p = p0, d = d0 + p0 * channels + c; p < p1; p++, d += channels) heap[d] = src[s + p];
+    }
   }
 }
 
@@ -189,9 +214,12 @@ export function copyOut(
     dst.set(heap.subarray(s0, s0 + channels * plane), dstOffset);
     return;
   }
-  for (let c = 0; c < channels; c++) {
-    const d = dstOffset + c * plane;
-    for (let p = 0, s = s0 + c; p < plane; p++, s += channels) dst[d + p] = heap[s];
+  for (let p0 = 0; p0 < plane; p0 += TILE) {
+    const p1 = Math.min(plane, p0 + TILE);
+    for (let c = 0; c < channels; c++) {
+      const d = dstOffset + c * plane;
+      for (let p = p0, s = s0 + p0 * channels + c; p < p1; p++, s += channels) dst[d + p] = heap[s];
+    }
   }
 }
 
@@ -257,10 +285,15 @@ export function convTransposeKernel(
     copyIn(xv, b * inChannels * g.inPlane, inChannels, g.inPlane, channelsLast, f32, X);
     // Bias first, so that the products accumulate on top of it.
     const y0 = Y >> 2;
+    const y1 = y0 + g.outPlane * outChannels;
     if (bv == null) {
-      f32.fill(0, y0, y0 + g.outPlane * outChannels);
+      f32.fill(0, y0, y1);
     } else {
-      for (let p = 0; p < g.outPlane; p++) f32.set(bv, y0 + p * outChannels);
+      // One row of bias, then doubling copies.
+      f32.set(bv, y0);
+      for (let filled = outChannels; filled < y1 - y0; filled *= 2) {
+        f32.copyWithin(y0 + filled, y0, y0 + Math.min(filled, y1 - y0 - filled));
+      }
     }
     for (let t = 0; t < taps; t++) {
       const r0 = rows.rowStart[t];

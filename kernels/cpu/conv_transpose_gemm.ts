@@ -22,9 +22,10 @@
 //
 // Two implementations of the same contract:
 // - WebAssembly SIMD (f32x4), a 4-row x 8-column register tile: per step of k, 2 vector loads of
-//   B, 4 broadcast loads of A and 16 vector multiply-adds, accumulators in registers, C touched
-//   once per tile. The module is assembled below from its opcodes (a few hundred bytes), so the
-//   package ships no binary and needs no build step.
+//   B, 4 broadcast loads of A and 8 vector multiply-adds (fused with relaxed SIMD where the
+//   runtime has it), accumulators in registers, C touched once per tile. The module is
+//   assembled below from its opcodes (about 2 KB), so the package ships no binary and needs no
+//   build step.
 // - plain JavaScript on Float32Arrays, a 4 x 4 register tile, for runtimes without WebAssembly
 //   SIMD or when the TORCH_CPU_WASM_SIMD flag is turned off.
 // WebAssembly accumulates in float32 (as PyTorch's cpu kernels do), JavaScript in double (its
@@ -57,19 +58,32 @@ export interface GemmHeap {
 // ---- WebAssembly SIMD -------------------------------------------------------------------------
 
 let wasmCompiled: WebAssembly.Module|null|undefined;
+let wasmFused = false;
 
 function wasmModule(): WebAssembly.Module|null {
   if (wasmCompiled !== undefined) return wasmCompiled;
   wasmCompiled = null;
   try {
     if (typeof WebAssembly === 'object') {
-      const bytes = assembleModule();
-      if (WebAssembly.validate(bytes)) wasmCompiled = new WebAssembly.Module(bytes);
+      for (const fused of [true, false]) {
+        const bytes = assembleModule(fused);
+        if (WebAssembly.validate(bytes)) {
+          wasmCompiled = new WebAssembly.Module(bytes);
+          wasmFused = fused;
+          break;
+        }
+      }
     }
   } catch {
     wasmCompiled = null;
   }
   return wasmCompiled;
+}
+
+/** Which product the kernels run now, for benchmarks to report. */
+export function gemmKind(): string {
+  if (!tf.env().getBool(WASM_SIMD_FLAG) || wasmModule() == null) return 'JavaScript';
+  return wasmFused ? 'WebAssembly SIMD, relaxed fused multiply-add' : 'WebAssembly SIMD';
 }
 
 interface WasmState {
@@ -82,45 +96,60 @@ let wasm: WasmState|null = null;
 let jsHeap: GemmHeap|null = null;
 
 const PAGE = 65536;
-/** Largest heap asked of WebAssembly (bytes); bigger work runs on the JavaScript heap. */
-const MAX_WASM_BYTES = 1024 * 1024 * 1024;
+/**
+ * The heap kept between calls grows to at most this many bytes (WebAssembly memory never
+ * shrinks); a call that needs more gets a heap of its own, released with the call.
+ */
+const KEPT_HEAP_BYTES = 64 * 1024 * 1024;
+
+function instantiate(mod: WebAssembly.Module, bytes: number): WasmState {
+  const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE)});
+  const instance = new WebAssembly.Instance(mod, {env: {mem: memory}});
+  const gemm = instance.exports.gemm as GemmFn;
+  const gemmGather = instance.exports.gemmGather as GemmGatherFn;
+  return {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
+}
+
+function wasmHeap(mod: WebAssembly.Module, bytes: number): GemmHeap|null {
+  try {
+    if (bytes > KEPT_HEAP_BYTES) return instantiate(mod, bytes).heap;
+    if (wasm == null) wasm = instantiate(mod, Math.max(bytes, PAGE));
+    const have = wasm.memory.buffer.byteLength;
+    if (have < bytes) {
+      // Grow geometrically, so that a run of slightly larger calls does not grow every time.
+      const want = Math.min(KEPT_HEAP_BYTES, Math.max(bytes, 2 * have));
+      wasm.memory.grow(Math.ceil((want - have) / PAGE));
+      wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm, wasm.gemmGather);
+    }
+    return wasm.heap;
+  } catch {
+    return null;  // out of memory for WebAssembly: the JavaScript heap may still fit
+  }
+}
 
 /**
  * A heap of at least `bytes` bytes for this call's operands (contents undefined), on
- * WebAssembly when the flag allows and the size fits, else in JavaScript.
+ * WebAssembly when the flag allows, else in JavaScript. Valid until the next call.
  */
 export function gemmHeap(bytes: number): GemmHeap {
-  if (tf.env().getBool(WASM_SIMD_FLAG) && bytes <= MAX_WASM_BYTES) {
+  if (tf.env().getBool(WASM_SIMD_FLAG)) {
     const mod = wasmModule();
-    if (mod != null) {
-      if (wasm == null) {
-        const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE) + 1});
-        const instance = new WebAssembly.Instance(mod, {env: {mem: memory}});
-        const gemm = instance.exports.gemm as GemmFn;
-        const gemmGather = instance.exports.gemmGather as GemmGatherFn;
-        wasm = {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
-      }
-      if (wasm.memory.buffer.byteLength < bytes) {
-        wasm.memory.grow(Math.ceil((bytes - wasm.memory.buffer.byteLength) / PAGE));
-        wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm, wasm.gemmGather);
-      }
-      return wasm.heap;
-    }
+    const heap = mod == null ? null : wasmHeap(mod, bytes);
+    if (heap != null) return heap;
   }
-  if (jsHeap == null || jsHeap.f32.byteLength < bytes) {
-    const buffer = new ArrayBuffer(Math.max(bytes, PAGE));
-    const f32 = new Float32Array(buffer);
-    const i32 = new Int32Array(buffer);
-    jsHeap = {
-      f32,
-      i32,
-      gemm: (aRow, rows, b, depth, cRow, cols) =>
-          gemmJs(f32, i32, aRow, rows, b, depth, cRow, cols),
-      gemmGather: (aRow, bRow, n, rows, cols, c, cStride) =>
-          gemmGatherJs(f32, i32, aRow, bRow, n, rows, cols, c, cStride),
-    };
-  }
-  return jsHeap;
+  if (jsHeap != null && jsHeap.f32.byteLength >= bytes) return jsHeap;
+  const buffer = new ArrayBuffer(Math.max(bytes, PAGE));
+  const f32 = new Float32Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const heap: GemmHeap = {
+    f32,
+    i32,
+    gemm: (aRow, rows, b, depth, cRow, cols) => gemmJs(f32, i32, aRow, rows, b, depth, cRow, cols),
+    gemmGather: (aRow, bRow, n, rows, cols, c, cStride) =>
+        gemmGatherJs(f32, i32, aRow, bRow, n, rows, cols, c, cStride),
+  };
+  if (bytes <= KEPT_HEAP_BYTES) jsHeap = heap;
+  return heap;
 }
 
 function viewHeap(buffer: ArrayBuffer, gemm: GemmFn, gemmGather: GemmGatherFn): GemmHeap {
@@ -207,13 +236,14 @@ const op = {
   fx4Lane: (lane: number) => [0xfd, ...uleb(0x1f), lane],
   fx4Add: [0xfd, ...uleb(0xe4)],
   fx4Mul: [0xfd, ...uleb(0xe6)],
+  fx4RelaxedMadd: [0xfd, ...uleb(0x105)],
 };
 
 /**
  * The body of gemm(aRow, rows, b, depth, cRow, cols). Rows are taken 4 at a time, then one at a
  * time; each pass sweeps the panels of B with 2 accumulators (8 columns) per row.
  */
-function gemmBody(): number[] {
+function gemmBody(madd: MulAdd): number[] {
   // Parameters.
   const aRow = 0, rows = 1, b = 2, depth = 3, cRow = 4, cols = 5;
   // i32 locals.
@@ -231,10 +261,8 @@ function gemmBody(): number[] {
     const rowsOf = Array.from({length: n}, (_, i) => i);
     const step = rowsOf.flatMap((i) => [
       ...op.get(a + i), ...op.get(k), ...op.add, ...op.vSplat32(0), ...op.set(t),
-      ...op.get(acc + 2 * i), ...op.get(t), ...op.get(b0), ...op.fx4Mul, ...op.fx4Add,
-      ...op.set(acc + 2 * i),
-      ...op.get(acc + 2 * i + 1), ...op.get(t), ...op.get(b1), ...op.fx4Mul, ...op.fx4Add,
-      ...op.set(acc + 2 * i + 1),
+      ...madd(acc + 2 * i, t, b0),
+      ...madd(acc + 2 * i + 1, t, b1),
     ]);
     // k is free once the k loop is done: it holds each row's C address while storing.
     const cAddress = (i: number) => [...op.get(c + i), ...op.get(p), ...op.add, ...op.set(k)];
@@ -320,7 +348,7 @@ function gemmBody(): number[] {
  * the x row and 2 vector loads from the dy row. The vector loads read up to 7 floats past the
  * last column (never stored), so B's region needs 32 bytes of slack.
  */
-function gemmGatherBody(): number[] {
+function gemmGatherBody(madd: MulAdd): number[] {
   const aRow = 0, bRow = 1, n = 2, rows = 3, cols = 4, c = 5, cStride = 6;
   const r = 7, p = 8, q = 9, qEnd = 10, xa = 11, yb = 12, colBytes = 13, rem = 14, ca = 15,
         rOff = 16;
@@ -368,10 +396,8 @@ function gemmGatherBody(): number[] {
           ...op.get(yb), ...op.vLoad(16), ...op.set(b1),
           ...rowsOf.flatMap((i) => [
             ...op.get(xa), ...op.vSplat32(4 * i), ...op.set(t),
-            ...op.get(acc + 2 * i), ...op.get(t), ...op.get(b0), ...op.fx4Mul, ...op.fx4Add,
-            ...op.set(acc + 2 * i),
-            ...op.get(acc + 2 * i + 1), ...op.get(t), ...op.get(b1), ...op.fx4Mul, ...op.fx4Add,
-            ...op.set(acc + 2 * i + 1),
+            ...madd(acc + 2 * i, t, b0),
+            ...madd(acc + 2 * i + 1, t, b1),
           ]),
           ...op.get(q), ...op.i32(4), ...op.add, ...op.set(q),
           ...op.br(0),
@@ -405,11 +431,23 @@ function gemmGatherBody(): number[] {
   return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
 }
 
+/** acc += x * y on v128 locals. */
+type MulAdd = (acc: number, x: number, y: number) => number[];
+
+const mulThenAdd: MulAdd = (acc, x, y) =>
+    [...op.get(acc), ...op.get(x), ...op.get(y), ...op.fx4Mul, ...op.fx4Add, ...op.set(acc)];
+// Relaxed SIMD's f32x4.relaxed_madd: fused where the cpu has FMA (one rounding instead of two,
+// and half the instructions). Only runtimes that ship relaxed SIMD validate it (V8 11.4+: Chrome
+// 114, Node 22); elsewhere the plain multiply-then-add module is used.
+const fusedMulAdd: MulAdd = (acc, x, y) =>
+    [...op.get(x), ...op.get(y), ...op.get(acc), ...op.fx4RelaxedMadd, ...op.set(acc)];
+
 /** The module: memory imported as env.mem, exports gemm (type 0) and gemmGather (type 1). */
-function assembleModule(): Uint8Array<ArrayBuffer> {
+function assembleModule(fused: boolean): Uint8Array<ArrayBuffer> {
   const i32s = (count: number) => vec(new Array<number[]>(count).fill([I32]));
-  const gemm = gemmBody();
-  const gather = gemmGatherBody();
+  const madd = fused ? fusedMulAdd : mulThenAdd;
+  const gemm = gemmBody(madd);
+  const gather = gemmGatherBody(madd);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...i32s(6), ...vec([])], [0x60, ...i32s(7), ...vec([])]])),
