@@ -133,6 +133,23 @@ function isNode(): boolean {
   return p?.versions?.node != null;
 }
 
+interface NodeFs {
+  promises: {readFile(path: string|URL): Promise<Uint8Array>};
+}
+
+/**
+ * Node's fs, without a static import: the package must load in browsers, and its types must not
+ * need Node's. process.getBuiltinModule (Node >= 20.16) avoids even a dynamic import; older Node
+ * imports a specifier held in a variable, which bundlers for the browser leave alone.
+ */
+async function nodeFs(): Promise<NodeFs> {
+  const proc = (globalThis as {process?: {getBuiltinModule?: (id: string) => unknown}}).process;
+  const builtin = proc?.getBuiltinModule?.('fs');
+  if (builtin != null) return builtin as NodeFs;
+  const id = 'fs';
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ id)) as NodeFs;
+}
+
 /** The bytes of a source: as given, from the file system (Node) or by fetch. */
 export async function readTorchWeightsSource(source: TorchWeightsSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
@@ -144,8 +161,7 @@ export async function readTorchWeightsSource(source: TorchWeightsSource): Promis
   }
   const isHttp = /^(https?|blob|data):/i.test(where);
   if (isNode() && !isHttp) {
-    // Only reached in Node; bundlers for the browser must not try to resolve it.
-    const fs = await import(/* webpackIgnore: true */ 'fs');
+    const fs = await nodeFs();
     try {
       const file = where.startsWith('file:') ? new URL(where) : where;
       return new Uint8Array(await fs.promises.readFile(file));
