@@ -12,7 +12,7 @@ import * as pt from '../src/index.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
 
-import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture} from './util.js';
+import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
 
 // The tfjs flag that picks the cpu product (see kernels/cpu/conv_transpose_gemm.ts).
 const WASM_SIMD_FLAG = 'TORCH_CPU_WASM_SIMD';
@@ -31,10 +31,19 @@ const OPS: Record<number, [string, ConvTransposeFn]> = {
   3: ['convTranspose3d', ct3],
 };
 
+/**
+ * The op's options for a fixture case. A full-shape outputSize (PyTorch's N, C, ...spatial, or
+ * C, ...spatial unbatched) is given in dataFormat's layout, as a tfjs shape would be.
+ */
 function optionsOf(args: Record<string, unknown>, dataFormat: DataFormat): ConvTransposeOptions {
   const o: ConvTransposeOptions = {dataFormat};
   for (const key of ['stride', 'padding', 'outputPadding', 'groups', 'dilation', 'outputSize']) {
     if (key in args) (o as Record<string, unknown>)[key] = args[key];
+  }
+  const size = args.outputSize as number[]|undefined;
+  const dims = args.dims as number;
+  if (size != null && size.length > dims && dataFormat === 'channelsLast') {
+    o.outputSize = args.unbatched === true ? [...size.slice(1), size[0]] : shapeIn(size, dataFormat);
   }
   return o;
 }
@@ -199,8 +208,9 @@ describeBackends('convTranspose', () => {
          const plain = ct2(t.x, t.weight, t.bias, {stride: 2, padding: 1, dataFormat});
          expect(plain.shape).to.deep.equal(
              dataFormat === 'channelsFirst' ? [1, 16, 11, 11] : [1, 11, 11, 16]);
-         const y = ct2(
-             t.x, t.weight, t.bias, {stride: 2, padding: 1, outputSize: [1, 16, 12, 12], dataFormat});
+         // outputSize = the shape of the 12x12 input, in this dataFormat's layout.
+         const outputSize = shapeIn([1, 16, 12, 12], dataFormat);
+         const y = ct2(t.x, t.weight, t.bias, {stride: 2, padding: 1, outputSize, dataFormat});
          expect(y.shape).to.deep.equal(
              dataFormat === 'channelsFirst' ? [1, 16, 12, 12] : [1, 12, 12, 16]);
          await expectMatches(y, c.outputs[0], dataFormat, 'upsampled');
@@ -211,15 +221,13 @@ describeBackends('convTranspose', () => {
 
   it('takes arrays as well as tensors, and defaults every option', async () => {
     const c = valueCases.find((k) => k.name === '1d_basic')!;
-    const x = fixtureValues(c.inputs.x);
-    const w = fixtureValues(c.inputs.weight);
-    const b = fixtureValues(c.inputs.bias);
+    const nested = (t: FixtureTensor) => tf.tidy(() => tf.tensor(fixtureValues(t), t.shape).arraySync());
+    const x = nested(c.inputs.x) as number[][][];
+    const w = nested(c.inputs.weight) as number[][][];
+    const b = Array.from(fixtureValues(c.inputs.bias));
     const before = tf.memory().numTensors;
-    const y = pt.convTranspose1d(
-        tf.tensor3d(x, c.inputs.x.shape as [number, number, number]).arraySync(),
-        tf.tensor3d(w, c.inputs.weight.shape as [number, number, number]).arraySync(),
-        Array.from(b), {dataFormat: 'channelsFirst'});
-    expect(tf.memory().numTensors, 'only the result is left').to.equal(before + 3);
+    const y = pt.convTranspose1d(x, w, b, {dataFormat: 'channelsFirst'});
+    expect(tf.memory().numTensors, 'only the result is left').to.equal(before + 1);
     await expectMatches(y, c.outputs[0], 'channelsFirst', 'y');
     y.dispose();
   });

@@ -2,6 +2,7 @@
 // the cpu kernels call these functions, webgl shader generators turn them into GLSL and the
 // tfjs-node kernels use them to set up TensorFlow's own ops. No kernel re-derives a rule.
 // Every function works on ONE spatial axis; the axes of a transposed convolution are independent.
+import type {DataFormat} from '../kernel_names.js';
 //
 // Note [transposed convolution tap relation]
 // A transposed convolution is the adjoint (the gradient with respect to its input) of the plain
@@ -43,6 +44,7 @@
 // outputPadding (its _output_padding): output_size may hold only the spatial sizes, or a full
 // shape (batch and channel dims included) whose trailing spatial dims are used. Each size must lie
 // in [min, min + s - 1] with min the size at outputPadding 0; the outputPadding is size - min.
+// tfjs-torch reads a full shape in the op's dataFormat (see outputSizeSpatial).
 // Because that is < s, a resolved outputPadding always passes the limit above.
 
 /**
@@ -77,17 +79,21 @@ export function isValidOutputPadding(outputPadding: number, stride: number, dila
 
 /**
  * The spatial part of an outputSize request, as PyTorch's _output_padding reads it: either one
- * size per spatial dim, or a full shape of rank `inputRank` (batch and channel dims first, in
- * PyTorch's order) whose trailing spatial dims are used. Returns null when the length fits
- * neither. `inputRank` is the rank of the input as given (PyTorch also accepts unbatched input,
- * which has one non-spatial dim).
+ * size per spatial dim, or a full shape of the input's rank `inputRank` (PyTorch also accepts
+ * unbatched input, one non-spatial dim fewer). A full shape is read in the op's dataFormat, the
+ * way the input's own shape is laid out: channelsFirst (PyTorch's N, C, ...spatial) uses the
+ * trailing dims, as PyTorch does; channelsLast (N, ...spatial, C) uses the dims before the last.
+ * So `outputSize: x.shape` asks for x's spatial size in either layout. Returns null when the
+ * length fits neither form.
  */
 export function outputSizeSpatial(
-    outputSize: readonly number[], numSpatialDims: number, inputRank: number): number[]|null {
-  const nonSpatial = inputRank - numSpatialDims;
+    outputSize: readonly number[], numSpatialDims: number, inputRank: number,
+    dataFormat: DataFormat): number[]|null {
   if (outputSize.length === numSpatialDims) return outputSize.slice();
-  if (outputSize.length === numSpatialDims + nonSpatial) return outputSize.slice(nonSpatial);
-  return null;
+  if (outputSize.length !== inputRank) return null;
+  return dataFormat === 'channelsFirst' ?
+      outputSize.slice(inputRank - numSpatialDims) :
+      outputSize.slice(inputRank - numSpatialDims - 1, inputRank - 1);
 }
 
 /**

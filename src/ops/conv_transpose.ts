@@ -24,9 +24,10 @@ export interface ConvTransposeOptions {
   /** Int or one per spatial dim, >= 1. Default 1. */
   dilation?: number|number[];
   /**
-   * The output's spatial size (one entry per spatial dim), or a full shape whose trailing
-   * spatial dims are used, as torch.nn.ConvTranspose*d's forward(input, output_size) takes it.
-   * Each size must be reachable: between the size at outputPadding 0 and that plus stride - 1.
+   * The output's spatial size (one entry per spatial dim), or a full shape of x's rank laid out
+   * in dataFormat (so `x.shape` of a tensor of the wanted size works in either layout), as
+   * torch.nn.ConvTranspose*d's forward(input, output_size) takes it. Each size must be
+   * reachable: between the size at outputPadding 0 and that plus stride - 1.
    */
   outputSize?: number|number[];
   dataFormat?: DataFormat;
@@ -149,7 +150,7 @@ export function convTransposeGeometry(
         Array.isArray(requested) &&
             requested.every((s) => typeof s === 'number' && Number.isInteger(s)),
         op, () => `argument 'outputSize' must be an array of integers, got ${show(requested)}`);
-    const spatial = outputSizeSpatial(requested, n, rank);
+    const spatial = outputSizeSpatial(requested, n, rank, dataFormat);
     if (spatial == null) {
       fail(op, `argument 'outputSize' must have ${n} or ${rank} elements for an input of rank ${
           rank}, got ${show(requested)}`);
