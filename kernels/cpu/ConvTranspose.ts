@@ -254,6 +254,81 @@ export function packWeightPanels(
   return block;
 }
 
+/**
+ * Depthwise-like groups (one input channel per group, groups = inChannels) leave each per-tap
+ * product one input channel deep: a matrix product would spend its tile on a single column. They
+ * are done channel-wise instead, on the same heap rows: per tap and position, a multiply-add
+ * across the channels of one row. `wt` is the weight as [tap][outC] (outC = groups * outPerGroup).
+ */
+export function weightByTap(w: Float32Array, outChannels: number, taps: number): Float32Array {
+  const wt = new Float32Array(w.length);
+  for (let j = 0; j < outChannels; j++) {
+    for (let t = 0; t < taps; t++) wt[t * outChannels + j] = w[j * taps + t];
+  }
+  return wt;
+}
+
+/** Forward, depthwise-like: Y[o(i,t), g*m + k] += X[i, g] * W[g, k, t] (m outputs per group). */
+export function depthwiseForward(
+    f32: Float32Array, X: number, Y: number, rows: TapRows, t: number, groups: number, m: number,
+    wt: Float32Array): void {
+  const outC = groups * m;
+  const w0 = t * outC;
+  for (let r = rows.rowStart[t]; r < rows.rowStart[t + 1]; r++) {
+    const xr = (X >> 2) + rows.inPos[r] * groups;
+    const yr = (Y >> 2) + rows.outPos[r] * outC;
+    if (m === 1) {
+      for (let c = 0; c < groups; c++) f32[yr + c] += f32[xr + c] * wt[w0 + c];
+    } else {
+      for (let c = 0, j = 0; c < groups; c++) {
+        const v = f32[xr + c];
+        for (let k = 0; k < m; k++, j++) f32[yr + j] += v * wt[w0 + j];
+      }
+    }
+  }
+}
+
+/** Gradient for x, depthwise-like: DX[i, g] += sum_k DY[o(i,t), g*m + k] * W[g, k, t]. */
+export function depthwiseBackpropInput(
+    f32: Float32Array, DY: number, DX: number, rows: TapRows, t: number, groups: number,
+    m: number, wt: Float32Array): void {
+  const outC = groups * m;
+  const w0 = t * outC;
+  for (let r = rows.rowStart[t]; r < rows.rowStart[t + 1]; r++) {
+    const yr = (DY >> 2) + rows.outPos[r] * outC;
+    const xr = (DX >> 2) + rows.inPos[r] * groups;
+    if (m === 1) {
+      for (let c = 0; c < groups; c++) f32[xr + c] += f32[yr + c] * wt[w0 + c];
+    } else {
+      for (let c = 0, j = 0; c < groups; c++) {
+        let sum = 0;
+        for (let k = 0; k < m; k++, j++) sum += f32[yr + j] * wt[w0 + j];
+        f32[xr + c] += sum;
+      }
+    }
+  }
+}
+
+/** Gradient for the weight, depthwise-like: DW[t][g*m + k] += X[i, g] * DY[o(i,t), g*m + k]. */
+export function depthwiseBackpropFilter(
+    f32: Float32Array, X: number, DY: number, DW: number, rows: TapRows, t: number,
+    groups: number, m: number): void {
+  const outC = groups * m;
+  const d = (DW >> 2) + t * outC;
+  for (let r = rows.rowStart[t]; r < rows.rowStart[t + 1]; r++) {
+    const xr = (X >> 2) + rows.inPos[r] * groups;
+    const yr = (DY >> 2) + rows.outPos[r] * outC;
+    if (m === 1) {
+      for (let c = 0; c < groups; c++) f32[d + c] += f32[xr + c] * f32[yr + c];
+    } else {
+      for (let c = 0, j = 0; c < groups; c++) {
+        const v = f32[xr + c];
+        for (let k = 0; k < m; k++, j++) f32[d + j] += v * f32[yr + j];
+      }
+    }
+  }
+}
+
 export function convTransposeKernel(
     args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
     TensorInfo {
@@ -274,12 +349,14 @@ export function convTransposeKernel(
   const layout = new HeapLayout();
   const X = layout.take(g.inPlane * inChannels);
   const Y = layout.take(g.outPlane * outChannels);
-  const W = layout.take(groups * taps * Math.ceil(cog / PANEL) * cig * PANEL);
+  const depthwise = cig === 1;
+  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cog / PANEL) * cig * PANEL);
   const aRow = layout.take(g.inPlane);
   const cRow = layout.take(g.inPlane);
   const heap = gemmHeap(layout.bytes);
   const {f32, i32, gemm} = heap;
-  const wBlock = packWeightPanels(wv, g, true, f32, W);
+  const wBlock = depthwise ? 0 : packWeightPanels(wv, g, true, f32, W);
+  const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
 
   for (let b = 0; b < batch; b++) {
     copyIn(xv, b * inChannels * g.inPlane, inChannels, g.inPlane, channelsLast, f32, X);
@@ -296,6 +373,10 @@ export function convTransposeKernel(
       }
     }
     for (let t = 0; t < taps; t++) {
+      if (wt != null) {
+        depthwiseForward(f32, X, Y, rows, t, groups, cog, wt);
+        continue;
+      }
       const r0 = rows.rowStart[t];
       const n = rows.rowStart[t + 1] - r0;
       if (n === 0) continue;

@@ -10,7 +10,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, tapRows} from './ConvTranspose.js';
+import {convGeometry, copyIn, depthwiseBackpropFilter, tapRows} from './ConvTranspose.js';
 import {gemmHeap, HeapLayout} from './conv_transpose_gemm.js';
 import {CpuBackend, output, valuesOf} from './util.js';
 
@@ -47,6 +47,11 @@ export function convTransposeBackpropFilterKernel(args: {
     copyIn(xv, b * inChannels * g.inPlane, inChannels, g.inPlane, channelsLast, f32, X);
     copyIn(dyv, b * outChannels * g.outPlane, outChannels, g.outPlane, channelsLast, f32, DY);
     for (let t = 0; t < taps; t++) {
+      if (cig === 1) {
+        // Depthwise-like groups: channel-wise loops instead of one-deep products.
+        depthwiseBackpropFilter(f32, X, DY, DW, rows, t, groups, cog);
+        continue;
+      }
       const r0 = rows.rowStart[t];
       const n = rows.rowStart[t + 1] - r0;
       if (n === 0) continue;

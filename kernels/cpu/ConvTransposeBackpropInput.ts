@@ -10,7 +10,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, copyOut, packWeightPanels, tapRows} from './ConvTranspose.js';
+import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
 import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
 import {CpuBackend, output, valuesOf} from './util.js';
 
@@ -33,16 +33,23 @@ export function convTransposeBackpropInputKernel(args: {
   const layout = new HeapLayout();
   const DY = layout.take(g.outPlane * outChannels);
   const DX = layout.take(g.inPlane * inChannels);
-  const W = layout.take(groups * taps * Math.ceil(cig / PANEL) * cog * PANEL);
+  // Depthwise-like groups: channel-wise loops instead of one-deep products (see ConvTranspose.ts).
+  const depthwise = cig === 1;
+  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cig / PANEL) * cog * PANEL);
   const aRow = layout.take(g.inPlane);
   const cRow = layout.take(g.inPlane);
   const {f32, i32, gemm} = gemmHeap(layout.bytes);
-  const wBlock = packWeightPanels(wv, g, false, f32, W);
+  const wBlock = depthwise ? 0 : packWeightPanels(wv, g, false, f32, W);
+  const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
 
   for (let b = 0; b < batch; b++) {
     copyIn(dyv, b * outChannels * g.outPlane, outChannels, g.outPlane, channelsLast, f32, DY);
     f32.fill(0, DX >> 2, (DX >> 2) + g.inPlane * inChannels);
     for (let t = 0; t < taps; t++) {
+      if (wt != null) {
+        depthwiseBackpropInput(f32, DY, DX, rows, t, groups, cog, wt);
+        continue;
+      }
       const r0 = rows.rowStart[t];
       const n = rows.rowStart[t + 1] - r0;
       if (n === 0) continue;
