@@ -23,7 +23,7 @@ export const convTranspose: KernelFunc = ({inputs, attrs}) => {
   const outShape = shapeOf(batch, outChannels, outSize, a.dataFormat);
   // TensorFlow's CPU convolutions reject an empty batch; the result is empty anyway.
   if (batch === 0) return tf.zeros(outShape);
-  const plan = convPlan(a, n);
+  const plan = convPlan(a, spatial, kernel, outSize);
   return tf.tidy(() => {
     const xl = toOpLayout(asTensor(x), a.dataFormat, plan);
     const filter = toFilter(asTensor(weight), plan);

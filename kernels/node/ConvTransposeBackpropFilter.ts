@@ -16,7 +16,8 @@ export const convTransposeBackpropFilter: KernelFunc = ({inputs, attrs}) => {
   const ws = a.weightShape;
   if (layoutOf(x.shape, a.dataFormat).batch === 0) return tf.zeros(ws);
   const n = ws.length - 2;
-  const plan = convPlan(a, n);
+  const plan = convPlan(a, layoutOf(x.shape, a.dataFormat).spatial, ws.slice(2),
+                        layoutOf(dy.shape, a.dataFormat).spatial);
   return tf.tidy(() => {
     const xl = toOpLayout(asTensor(x), a.dataFormat, plan);
     const dyl = toOpLayout(asTensor(dy), a.dataFormat, plan);

@@ -13,7 +13,8 @@ export const convTransposeBackpropInput: KernelFunc = ({inputs, attrs}) => {
   const {dy, weight} = inputs as ConvTransposeBackpropInputInputs;
   const a = attrs as unknown as ConvTransposeBackpropInputAttrs;
   if (layoutOf(a.xShape, a.dataFormat).batch === 0) return tf.zeros(a.xShape);
-  const plan = convPlan(a, a.xShape.length - 2);
+  const plan = convPlan(a, layoutOf(a.xShape, a.dataFormat).spatial, weight.shape.slice(2),
+                        layoutOf(dy.shape, a.dataFormat).spatial);
   return tf.tidy(() => {
     const dyl = toOpLayout(asTensor(dy), a.dataFormat, plan);
     const d = plan.explicit ? trimForExplicit(dyl, plan) : padForValid(dyl, plan);

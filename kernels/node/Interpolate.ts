@@ -1,6 +1,7 @@
-// tensorflow-backend kernel of interpolate: TensorFlow's ResizeBilinear / ResizeNearestNeighbor
-// where their sampling is PyTorch's (Note [native resize on TensorFlow] in
-// interpolate_common.ts), otherwise gather passes over the shared per-axis tables
+// tensorflow-backend kernel of interpolate: a broadcast for nearest by integer factors (Note
+// [nearest by an integer factor] in interpolate_common.ts), TensorFlow's ResizeBilinear /
+// ResizeNearestNeighbor where their sampling is PyTorch's (Note [native resize on TensorFlow]),
+// otherwise gather passes over the shared per-axis tables
 // (axisTable in src/index_math/resize.ts): bicubic, area, antialias, and scale factors whose
 // ratio TensorFlow would not reproduce.
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,7 +9,7 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {axisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
-import {forwardHasPaddingTaps, nativeResize, resampleComposed, resampleNative} from './interpolate_common.js';
+import {forwardHasPaddingTaps, nativeResize, repeatFactors, repeatNearest, resampleComposed, resampleNative} from './interpolate_common.js';
 import {asTensor, sizeOf} from './util.js';
 
 export const interpolate: KernelFunc = ({inputs, attrs}) => {
@@ -20,10 +21,12 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
   if (sizeOf(outShape) === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {
     const t = asTensor(x);
-    const native = nativeResize(a);
-    if (native != null) return resampleNative(t, a, a.inSize, a.outSize, false, native);
     const tables = a.inSize.map(
         (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+    const factors = repeatFactors(tables);
+    if (factors != null) return repeatNearest(t, a.dataFormat, a.inSize, factors);
+    const native = nativeResize(a);
+    if (native != null) return resampleNative(t, a, a.inSize, a.outSize, false, native);
     return resampleComposed(t, a.dataFormat, tables, forwardHasPaddingTaps(a));
   });
 };

@@ -1,14 +1,15 @@
 // tensorflow-backend kernel of interpolate's gradient (the attributes carry the scales PyTorch's
-// backward uses, Note [backward scales] in src/index_math/resize.ts): TensorFlow's
-// ResizeBilinearGrad / ResizeNearestNeighborGrad where the forward sampling is native (Note
-// [native resize on TensorFlow] in interpolate_common.ts), else the forward's gather passes
-// over transposeTable() of each axis's table, so the adjoint is a gather, never a scatter.
+// backward uses, Note [backward scales] in src/index_math/resize.ts): sums over the repeats of
+// an integer-factor nearest (Note [nearest by an integer factor] in interpolate_common.ts),
+// TensorFlow's ResizeBilinearGrad / ResizeNearestNeighborGrad where the forward sampling is
+// native (Note [native resize on TensorFlow]), else the forward's gather passes over
+// transposeTable() of each axis's table, so the adjoint is a gather, never a scatter.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {axisTable, transposeTable} from '../../src/index_math/resize.js';
 import {InterpolateGrad} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateGradInputs} from '../../src/kernel_names.js';
-import {nativeResize, resampleComposed, resampleNative} from './interpolate_common.js';
+import {nativeResize, repeatFactors, resampleComposed, resampleNative, sumRepeats} from './interpolate_common.js';
 import {asTensor, sizeOf} from './util.js';
 
 export const interpolateGrad: KernelFunc = ({inputs, attrs}) => {
@@ -20,12 +21,14 @@ export const interpolateGrad: KernelFunc = ({inputs, attrs}) => {
   if (sizeOf(dxShape) === 0 || sizeOf(dy.shape) === 0) return tf.zeros(dxShape);
   return tf.tidy(() => {
     const t = asTensor(dy);
+    const tables = a.inSize.map(
+        (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+    const factors = repeatFactors(tables);
+    if (factors != null) return sumRepeats(t, a.dataFormat, a.inSize, factors);
     const native = nativeResize(a);
     if (native != null) return resampleNative(t, a, a.outSize, a.inSize, true, native);
-    const tables = a.inSize.map((s, i) => transposeTable(
-        axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias)));
     // Transposed tables pad their rows with zero-weight taps.
-    return resampleComposed(t, a.dataFormat, tables, true);
+    return resampleComposed(t, a.dataFormat, tables.map(transposeTable), true);
   });
 };
 

@@ -50,23 +50,46 @@ export interface ConvPlan {
   hi: number[];
   /** Positions at the end of each axis of y that no tap reaches: max(outputPadding - p, 0). */
   trim: number[];
+  /**
+   * How the Conv2D* ops get (lo, hi): as 'SAME' or 'VALID' where TensorFlow's own rule gives
+   * exactly those paddings (its CPU kernels run faster paths for them than for 'EXPLICIT').
+   */
+  padding: 'SAME'|'VALID'|'EXPLICIT';
 }
 
-export function convPlan(attrs: ConvTransposeAttrs, n: number): ConvPlan {
+/**
+ * The plan for x of spatial size xSize, a kernel of size `kernel` and y of spatial size ySize
+ * (PyTorch's output size).
+ */
+export function convPlan(
+    attrs: ConvTransposeAttrs, xSize: number[], kernel: number[], ySize: number[]): ConvPlan {
+  const n = xSize.length;
   const explicit = n <= 2 && attrs.dilation.every((d) => d === 1);
   const m = explicit ? 2 : 3;
   const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
-  const {padding: p, outputPadding: op} = attrs;
+  const {padding: p, outputPadding: op, stride: s, dilation: d} = attrs;
+  const lo = p;
+  const hi = p.map((pa, a) => Math.max(pa - op[a], 0));
+  const trim = p.map((pa, a) => Math.max(op[a] - pa, 0));
+  // TensorFlow's SAME for a convolution over y (trimmed) to x: x = ceil(y / s) and the total
+  // padding (x-1)*s + d(k-1) + 1 - y split with the smaller half first.
+  const same = xSize.every((x, a) => {
+    const y = ySize[a] - trim[a];
+    const total = Math.max((x - 1) * s[a] + d[a] * (kernel[a] - 1) + 1 - y, 0);
+    return Math.ceil(y / s[a]) === x && lo[a] + hi[a] === total && lo[a] === Math.floor(total / 2);
+  });
+  const valid = lo.every((l, a) => l === 0 && hi[a] === 0);
   return {
     n,
     m,
     explicit,
     groups: attrs.groups,
-    stride: lift(attrs.stride, 1),
-    dilation: lift(attrs.dilation, 1),
-    lo: lift(p, 0),
-    hi: lift(p.map((pa, a) => Math.max(pa - op[a], 0)), 0),
-    trim: lift(p.map((pa, a) => Math.max(op[a] - pa, 0)), 0),
+    stride: lift(s, 1),
+    dilation: lift(d, 1),
+    lo: lift(lo, 0),
+    hi: lift(hi, 0),
+    trim: lift(trim, 0),
+    padding: valid ? 'VALID' : same ? 'SAME' : 'EXPLICIT',
   };
 }
 
@@ -151,7 +174,9 @@ function convAttrs(plan: ConvPlan) {
     attr.int('dilations', unit(plan.dilation)),
     attr.string('data_format', plan.m === 2 ? 'NHWC' : 'NDHWC'),
   ];
-  if (plan.explicit) {
+  if (plan.explicit && plan.padding !== 'EXPLICIT') {
+    attrs.push(attr.string('padding', plan.padding));
+  } else if (plan.explicit) {
     attrs.push(attr.string('padding', 'EXPLICIT'));
     attrs.push(attr.int(
         'explicit_paddings', [0, 0, ...plan.lo.flatMap((l, a) => [l, plan.hi[a]]), 0, 0]));

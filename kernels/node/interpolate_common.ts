@@ -117,6 +117,62 @@ export function resampleNative(
   return tf.reshape(y, outShape);
 }
 
+// Note [nearest by an integer factor]
+// The nearest modes with an integer upscaling factor f on an axis (the table reads input
+// floor(o / f) at output o: `nearest` with ratio 1/f, and `nearest-exact`, whose
+// floor((o + 0.5) / f) is the same index) repeat every input f times. That is a broadcast of
+// [..., L, 1, ...] to [..., L, f, ...] and a free reshape, in any layout and dtype: one copy,
+// where TensorFlow's ResizeNearestNeighbor costs several times more on one-channel images (the
+// channelsFirst view). Its gradient sums each group of f, a reshape and a Sum. The check reads
+// the shared table, so the rule stays the table's.
+/** Per axis the repeat factor (1 for an identity axis), or null unless every axis repeats. */
+export function repeatFactors(tables: AxisTable[]): number[]|null {
+  const factors: number[] = [];
+  for (const t of tables) {
+    if (t.taps !== 1 || t.outSize % t.inSize !== 0) return null;
+    const f = t.outSize / t.inSize;
+    for (let o = 0; o < t.outSize; o++) {
+      if (t.weight[o] !== 1 || t.index[o] !== Math.floor(o / f)) return null;
+    }
+    factors.push(f);
+  }
+  return factors;
+}
+
+/** Shape with a repeat axis after each spatial axis: [..., L1, f1, L2, f2, ..., (C)]. */
+function withRepeatAxes(shape: number[], dataFormat: string, sizes: number[], factors: number[]):
+    number[] {
+  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const n = factors.length;
+  return [
+    ...shape.slice(0, first), ...sizes.flatMap((l, i) => [l, factors[i]]),
+    ...shape.slice(first + n),
+  ];
+}
+
+/** x with every spatial axis i repeated factors[i] times (Note [nearest by an integer factor]). */
+export function repeatNearest(x: tf.Tensor, dataFormat: string, inSize: number[],
+                              factors: number[]): tf.Tensor {
+  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const ones = factors.map(() => 1);
+  const from = withRepeatAxes(x.shape, dataFormat, inSize, ones);
+  const to = withRepeatAxes(x.shape, dataFormat, inSize, factors);
+  const outShape = x.shape.slice();
+  inSize.forEach((l, i) => outShape[first + i] = l * factors[i]);
+  return tf.reshape(tf.broadcastTo(tf.reshape(x, from), to), outShape);
+}
+
+/** The adjoint of repeatNearest: dy summed over each group of repeats. */
+export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
+                           factors: number[]): tf.Tensor {
+  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const split = tf.reshape(dy, withRepeatAxes(dy.shape, dataFormat, inSize, factors));
+  const summed = tf.sum(split, factors.map((_, i) => first + 2 * i + 1));
+  const dxShape = dy.shape.slice();
+  inSize.forEach((l, i) => dxShape[first + i] = l);
+  return tf.reshape(summed, dxShape);
+}
+
 /** True when the table maps every position to itself (the pass is skipped). */
 function isIdentity(t: AxisTable): boolean {
   if (t.inSize !== t.outSize) return false;
