@@ -9,6 +9,7 @@ import {benchConvTranspose} from './conv_transpose.js';
 import {benchPool} from './pool.js';
 import {benchDecoders} from './decoders.js';
 import {benchInterpolate} from './interpolate.js';
+import {benchTensorflow} from './node.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   interpolate: benchInterpolate,
@@ -16,6 +17,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   convTranspose: benchConvTranspose,
   pool: benchPool,
   decoders: benchDecoders,
+  // Last: it loads tfjs-node (scripts/setup-tfjs-node.sh) and times the `tensorflow` backend.
+  tensorflow: benchTensorflow,
 };
 
 async function main(): Promise<void> {

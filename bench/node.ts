@@ -1,0 +1,247 @@
+// `npm run bench -- tensorflow`: tfjs-torch's kernels on tfjs-node's `tensorflow` backend next to
+// - the raw TensorFlow op doing the same work through tfjs-node, where one exists:
+//   tf.image.resizeNearestNeighbor / resizeBilinear with the flags that give PyTorch's numbers
+//   (checked before timing), tf.conv2dTranspose (no bias: the tfjs op has none, so it does
+//   slightly less work), tf.depthToSpace (the same data movement in TensorFlow's channel order,
+//   not PyTorch's; reshape + transpose with tfjs ops is PyTorch's order, what a user would write),
+//   and TensorFlow's MaxPoolWithArgmax run through the backend (tfjs-node has no kernel for
+//   tf.maxPoolWithArgmax; its values are checked equal, its indices use TensorFlow's encoding);
+// - onnxruntime-node running PyTorch's own ONNX export of the same work (bench/models/, NCHW
+//   only: the channelsLast rows time it on the NCHW copy), with the same intra-op thread count.
+// Threads: TensorFlow's intra-op pool is sized by TF_NUM_INTRAOP_THREADS when tfjs-node loads;
+// this section sets it (default 1, or the value in the environment) before loading tfjs-node
+// and gives onnxruntime the same number.
+// Shapes: [1,128,128,64] NHWC upsampled 2x (nearest, bilinear, bicubic); convTranspose2d
+// [1,32,32,64] -> 64, k4 s2 p1; pixelShuffle(2) on [1,64,64,256]; maxPool2d k2 s2 on
+// [1,128,128,64]. Every contender's result is checked against tfjs-torch's before timing.
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import * as path from 'path';
+import {convTranspose2d, interpolate, maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
+import type {InterpolateOptions} from '../src/index.js';
+import type {DataFormat} from '../src/kernel_names.js';
+import {runRows} from './harness.js';
+import type {Contender, Row} from './harness.js';
+
+const MODELS = path.join(__dirname, 'models');
+const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
+
+function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
+  return {
+    name,
+    run: () => {
+      const out = fn();
+      const list = Array.isArray(out) ? out : [out];
+      for (const t of list) t.dataSync();
+      tf.dispose(list);
+    },
+  };
+}
+
+function ortContender(name: string, s: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType):
+    Contender {
+  return {
+    name,
+    run: async () => {
+      const out = await s.run(feeds);
+      for (const k of Object.keys(out)) out[k].dispose();
+    },
+  };
+}
+
+/** Throws unless a and b agree within the project's tolerance (exactly for integers). */
+function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, exact = false) {
+  if (a.length !== b.length) throw new Error(`bench ${what}: lengths ${a.length} != ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    const limit = exact ? 0 : 1e-4 + 1e-4 * Math.abs(b[i]);
+    if (!(Math.abs(a[i] - b[i]) <= limit)) {
+      throw new Error(`bench ${what}: element ${i} is ${a[i]} here and ${b[i]} there`);
+    }
+  }
+}
+
+/** x (NCHW data) as a channelsLast tensor too. */
+function bothLayouts(first: tf.Tensor4D): Record<DataFormat, tf.Tensor4D> {
+  return {channelsFirst: first, channelsLast: tf.transpose(first, [0, 2, 3, 1])};
+}
+
+/** Result of f in channelsFirst order, for comparison with onnxruntime's NCHW output. */
+function asNCHW(y: tf.Tensor, df: DataFormat): Float32Array {
+  const t = df === 'channelsLast' ? tf.transpose(y, [0, 3, 1, 2]) : y;
+  const v = t.dataSync() as Float32Array;
+  if (t !== y) t.dispose();
+  return v;
+}
+
+export async function benchTensorflow(): Promise<void> {
+  const threads = Number(process.env.TF_NUM_INTRAOP_THREADS ?? '1');
+  process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-node');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../src/node.js');
+  const previous = tf.getBackend();
+  await tf.setBackend('tensorflow');
+  const backend = tf.backend() as unknown as {
+    binding: Record<string, number>,
+    executeMultipleOutputs(name: string, attrs: object[], inputs: tf.Tensor[], n: number): tf.Tensor[],
+  };
+  const plural = threads > 1 ? 's' : '';
+  const session = (file: string) => ort.InferenceSession.create(path.join(MODELS, file), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const ortName = (what: string, df: DataFormat) =>
+      `onnxruntime-node ${what}, ${threads} thread${plural}${df === 'channelsLast' ? ', NCHW copy' : ''}`;
+  const rows: Row[] = [];
+  const sessions: ort.InferenceSession[] = [];
+
+  // ---- interpolate ----
+  const img = bothLayouts(tf.randomUniform([1, 64, 128, 128], -1, 1, 'float32', 11) as tf.Tensor4D);
+  const imgOrt = new ort.Tensor('float32', img.channelsFirst.dataSync() as Float32Array,
+                                img.channelsFirst.shape);
+  const resizes: Array<{label: string, options: InterpolateOptions, onnx: string,
+                        raw?: [string, (x: tf.Tensor4D) => tf.Tensor]}> = [
+    {
+      label: 'nearest 2x', options: {mode: 'nearest', scaleFactor: 2},
+      onnx: 'interpolate_nearest2x.onnx',
+      raw: ['tf.image.resizeNearestNeighbor', (x) => tf.image.resizeNearestNeighbor(x, [256, 256])],
+    },
+    {
+      label: 'bilinear 2x', options: {mode: 'bilinear', scaleFactor: 2},
+      onnx: 'interpolate_bilinear2x.onnx',
+      raw: ['tf.image.resizeBilinear halfPixelCenters',
+            (x) => tf.image.resizeBilinear(x, [256, 256], false, true)],
+    },
+    {label: 'bicubic 2x', options: {mode: 'bicubic', scaleFactor: 2}, onnx: 'interpolate_bicubic2x.onnx'},
+  ];
+  for (const r of resizes) {
+    const s = await session(r.onnx);
+    sessions.push(s);
+    const want = (await s.run({x: imgOrt})).y.data as Float32Array;
+    for (const df of FORMATS) {
+      const x = img[df];
+      const y = interpolate(x, {...r.options, dataFormat: df});
+      expectClose(`${r.label} ${df} vs onnxruntime`, asNCHW(y, df), want);
+      const contenders = [tfContender('tfjs-torch interpolate', () => interpolate(x, {...r.options, dataFormat: df}))];
+      if (r.raw != null) {
+        const [name, fn] = r.raw;
+        const raw = fn(img.channelsLast);
+        const yLast = df === 'channelsLast' ? y : tf.transpose(y, [0, 2, 3, 1]);
+        expectClose(`${r.label} ${name}`, raw.dataSync(), yLast.dataSync());
+        tf.dispose(yLast === y ? [raw] : [raw, yLast]);
+        contenders.push(tfContender(`${name}${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
+                                    () => fn(img.channelsLast)));
+      }
+      y.dispose();
+      contenders.push(ortContender(ortName('Resize (PyTorch export)', df), s, {x: imgOrt}));
+      rows.push({label: `interpolate ${r.label} ${JSON.stringify(x.shape)} ${df}`, contenders});
+    }
+  }
+
+  // ---- convTranspose2d [1,32,32,64] -> 64, k4 s2 p1 (the weights baked into the model) ----
+  const formula = (n: number, f: (v: number) => number, step: number) =>
+      Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
+  const cx = bothLayouts(tf.randomUniform([1, 64, 32, 32], -1, 1, 'float32', 11) as tf.Tensor4D);
+  const weight = tf.tensor4d(formula(64 * 64 * 16, Math.sin, 0.37), [64, 64, 4, 4]);
+  const bias = tf.tensor1d(formula(64, Math.cos, 0.91));
+  const filter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
+  const convSession = await session('conv_transpose_dcgan.onnx');
+  sessions.push(convSession);
+  const cxOrt = new ort.Tensor('float32', cx.channelsFirst.dataSync() as Float32Array, cx.channelsFirst.shape);
+  const convWant = (await convSession.run({x: cxOrt})).y.data as Float32Array;
+  // tfjs-node's conv2dTranspose takes only 'same' / 'valid'; 'same' is padding 1 here.
+  const rawConv = () => tf.conv2dTranspose(cx.channelsLast, filter, [1, 64, 64, 64], 2, 'same');
+  for (const df of FORMATS) {
+    const ours = () => convTranspose2d(cx[df], weight, bias, {stride: 2, padding: 1, dataFormat: df});
+    const y = ours();
+    expectClose(`convTranspose2d ${df} vs onnxruntime`, asNCHW(y, df), convWant);
+    y.dispose();
+    const noBias = convTranspose2d(cx.channelsLast, weight, null, {stride: 2, padding: 1});
+    const raw = rawConv();
+    expectClose('tf.conv2dTranspose', raw.dataSync(), noBias.dataSync());
+    tf.dispose([noBias, raw]);
+    rows.push({
+      label: `convTranspose2d [1,32,32,64] -> 64, k4 s2 p1 ${df}`,
+      contenders: [
+        tfContender('tfjs-torch convTranspose2d (bias)', ours),
+        tfContender('tf.conv2dTranspose (NHWC, \'same\', no bias)', rawConv),
+        ortContender(ortName('ConvTranspose (PyTorch export)', df), convSession, {x: cxOrt}),
+      ],
+    });
+  }
+
+  // ---- pixelShuffle(2) on [1,64,64,256] ----
+  const px = {
+    channelsLast: tf.randomUniform([1, 64, 64, 256], -1, 1, 'float32', 1) as tf.Tensor4D,
+  } as Record<DataFormat, tf.Tensor4D>;
+  px.channelsFirst = tf.transpose(px.channelsLast, [0, 3, 1, 2]);
+  const pxOrt = new ort.Tensor('float32', px.channelsFirst.dataSync() as Float32Array, px.channelsFirst.shape);
+  const shuffleSession = await session('pixel_shuffle2x.onnx');
+  sessions.push(shuffleSession);
+  const shuffleWant = (await shuffleSession.run({x: pxOrt})).y.data as Float32Array;
+  const byTranspose = (x: tf.Tensor, df: DataFormat) => tf.tidy(() => df === 'channelsLast' ?
+      tf.reshape(tf.transpose(tf.reshape(x, [1, 64, 64, 64, 2, 2]), [0, 1, 4, 2, 5, 3]), [1, 128, 128, 64]) :
+      tf.reshape(tf.transpose(tf.reshape(x, [1, 64, 2, 2, 64, 64]), [0, 1, 4, 2, 5, 3]), [1, 64, 128, 128]));
+  for (const df of FORMATS) {
+    const x = px[df];
+    const y = pixelShuffle(x, 2, {dataFormat: df});
+    expectClose(`pixelShuffle ${df} vs onnxruntime`, asNCHW(y, df), shuffleWant, true);
+    const t = byTranspose(x, df);
+    expectClose(`pixelShuffle ${df} vs reshape + transpose`, t.dataSync(), y.dataSync(), true);
+    tf.dispose([y, t]);
+    rows.push({
+      label: `pixelShuffle(2) ${JSON.stringify(x.shape)} ${df}`,
+      contenders: [
+        tfContender('tfjs-torch pixelShuffle', () => pixelShuffle(x, 2, {dataFormat: df})),
+        tfContender('tf.depthToSpace (NHWC, TensorFlow\'s channel order)',
+                    () => tf.depthToSpace(px.channelsLast, 2)),
+        tfContender('tf.reshape + tf.transpose (PyTorch\'s order)', () => byTranspose(x, df)),
+        ortContender(ortName('DepthToSpace CRD (PyTorch export)', df), shuffleSession, {x: pxOrt}),
+      ],
+    });
+  }
+
+  // ---- maxPool2d k2 s2 on [1,128,128,64] with indices ----
+  const b = backend.binding;
+  const argmax = () => backend.executeMultipleOutputs('MaxPoolWithArgmax', [
+    {name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT},
+    {name: 'Targmax', type: b.TF_ATTR_TYPE, value: b.TF_INT32},
+    {name: 'ksize', type: b.TF_ATTR_INT, value: [1, 2, 2, 1]},
+    {name: 'strides', type: b.TF_ATTR_INT, value: [1, 2, 2, 1]},
+    {name: 'padding', type: b.TF_ATTR_STRING, value: 'VALID'},
+    {name: 'include_batch_in_index', type: b.TF_ATTR_BOOL, value: false},
+  ], [img.channelsLast], 2);
+  const poolSession = await session('pool_maxpool2d_indices.onnx');
+  sessions.push(poolSession);
+  const poolWant = await poolSession.run({x: imgOrt});
+  for (const df of FORMATS) {
+    const [v, i] = maxPool2dWithIndices(img[df], {kernelSize: 2, stride: 2, dataFormat: df});
+    expectClose(`maxPool2d ${df} values vs onnxruntime`, asNCHW(v, df), poolWant.values.data as Float32Array, true);
+    const iFirst = df === 'channelsLast' ? tf.transpose(i, [0, 3, 1, 2]) : i;
+    expectClose(`maxPool2d ${df} indices vs onnxruntime`, iFirst.dataSync(),
+                Array.from(poolWant.indices.data as BigInt64Array, Number), true);
+    const [rv, ri] = argmax();
+    const vLast = df === 'channelsLast' ? v : tf.transpose(v, [0, 2, 3, 1]);
+    expectClose('MaxPoolWithArgmax values', rv.dataSync(), vLast.dataSync(), true);
+    tf.dispose([v, i, iFirst, rv, ri, vLast]);
+    rows.push({
+      label: `maxPool2dWithIndices k2 s2 ${JSON.stringify(img[df].shape)} ${df}`,
+      contenders: [
+        tfContender('tfjs-torch maxPool2dWithIndices',
+                    () => maxPool2dWithIndices(img[df], {kernelSize: 2, stride: 2, dataFormat: df})),
+        tfContender(`TensorFlow MaxPoolWithArgmax (NHWC)`, argmax),
+        ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: imgOrt}),
+      ],
+    });
+  }
+
+  await runRows(`tensorflow backend (tfjs-node, TensorFlow ${
+      (b as unknown as {TF_Version: string}).TF_Version}, ${threads} intra-op thread${plural})`, rows);
+  tf.dispose([img.channelsLast, cx.channelsLast, weight, bias, filter, px.channelsLast, px.channelsFirst]);
+  tf.dispose([img.channelsFirst, cx.channelsFirst]);
+  for (const s of sessions) await s.release();
+  await tf.setBackend(previous);
+}
