@@ -1,0 +1,322 @@
+// webgl-only checks of the convTranspose and max pooling / unpooling kernels that the fixture
+// suites cannot make: webgl against the cpu kernels on every browser run (the half-float run
+// included, where the fixture suites do not run), shapes and index patterns the fixtures do not
+// reach, and the errors for outputs larger than a texture and for indices a texture cannot hold
+// exactly. Skipped where the webgl backend is not loaded (the Node run).
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's own gradients (Mul, Sum, ...), which the second-order check differentiates through.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import {expect} from 'chai';
+import {convTranspose1d, convTranspose2d, convTranspose3d, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool1d, maxUnpool2d, maxUnpool3d} from '../src/index.js';
+import type {ConvTransposeOptions, MaxPoolOptions, MaxUnpoolOptions} from '../src/index.js';
+import type {DataFormat} from '../src/kernel_names.js';
+
+const hasWebGL = tf.findBackendFactory('webgl') != null;
+const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
+
+/** Runs fn on a backend and returns its outputs' values, shapes and dtypes. */
+async function on(backend: string, fn: () => tf.Tensor[]):
+    Promise<Array<{values: number[], shape: number[], dtype: string}>> {
+  await tf.setBackend(backend);
+  const ys = tf.tidy(fn);
+  const out = [];
+  for (const y of ys) {
+    out.push({values: Array.from(await y.data() as ArrayLike<number>), shape: y.shape,
+              dtype: y.dtype});
+  }
+  tf.dispose(ys);
+  return out;
+}
+
+/** Integers in [-1000, 1000] from a seed: exact in half-float textures too. */
+function ints(n: number, seed: number): number[] {
+  const out: number[] = [];
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push((s % 2001) - 1000);
+  }
+  return out;
+}
+
+/** Values k/64, |k| <= 1000: exact in half floats, so only outputs round there. */
+function floats(shape: number[], seed: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(ints(n, seed).map((v) => v / 64), shape);
+}
+
+/** Few distinct values (many ties), k/4 for k in [0, 4). */
+function ties(shape: number[], seed: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(ints(n, seed).map((v) => Math.abs(v % 4) / 4), shape);
+}
+
+/**
+ * webgl against cpu, output by output: NaN where cpu has NaN, int32 exactly, float32 within
+ * rtol * scale (scale: the largest finite |value| of that output on cpu, since a sum's rounding
+ * follows its terms, not its result). `infAsNaN`: accept NaN where cpu has +-infinity. Half-float
+ * textures need it: on them, tfjs's unpacked textures do not keep infinities (a plain copy
+ * program, setOutput(getXAtOutCoords()), already returns NaN for an uploaded -Infinity, and a
+ * shader that writes -Infinity reads back NaN).
+ */
+async function expectSameOnWebGL(
+    fn: () => tf.Tensor[], what: string, rtol: number, infAsNaN = false): Promise<void> {
+  const cpu = await on('cpu', fn);
+  const gl = await on('webgl', fn);
+  expect(gl.length, `${what}: outputs`).to.equal(cpu.length);
+  for (let k = 0; k < cpu.length; k++) {
+    const label = `${what} output ${k}`;
+    expect(gl[k].shape, `${label}: shape`).to.deep.equal(cpu[k].shape);
+    expect(gl[k].dtype, `${label}: dtype`).to.equal(cpu[k].dtype);
+    const scale = cpu[k].values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+    const tol = cpu[k].dtype === 'int32' ? 0 : rtol * scale + 1e-6;
+    for (let i = 0; i < cpu[k].values.length; i++) {
+      const e = cpu[k].values[i];
+      const a = gl[k].values[i];
+      const same = Number.isNaN(e) ? Number.isNaN(a) :
+          e === a || (Number.isFinite(e) ? Math.abs(a - e) <= tol : infAsNaN && Number.isNaN(a));
+      if (!same) expect.fail(`${label}: webgl gives ${a} at flat index ${i}, cpu ${e}`);
+    }
+  }
+}
+
+/** Runs fn with WEBGL_MAX_TEXTURE_SIZE lowered, restoring it afterwards. */
+function withMaxTextureSize<T>(size: number, fn: () => T): T {
+  const env = tf.env();
+  const saved = env.getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  env.set('WEBGL_MAX_TEXTURE_SIZE', size);
+  try {
+    return fn();
+  } finally {
+    env.set('WEBGL_MAX_TEXTURE_SIZE', saved);
+  }
+}
+
+/** [batch, C, ...spatial] as the dataFormat's shape. */
+function shapeIn(b: number, c: number, spatial: number[], dataFormat: DataFormat): number[] {
+  return dataFormat === 'channelsLast' ? [b, ...spatial, c] : [b, c, ...spatial];
+}
+
+type Conv = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor|null, o: ConvTransposeOptions) => tf.Tensor;
+const CONV: Record<number, Conv> = {
+  1: convTranspose1d as unknown as Conv,
+  2: convTranspose2d as unknown as Conv,
+  3: convTranspose3d as unknown as Conv,
+};
+type Pool = (x: tf.Tensor, o: MaxPoolOptions) => [tf.Tensor, tf.Tensor];
+const POOL: Record<number, Pool> = {
+  1: maxPool1dWithIndices as unknown as Pool,
+  2: maxPool2dWithIndices as unknown as Pool,
+  3: maxPool3dWithIndices as unknown as Pool,
+};
+type Unpool = (x: tf.Tensor, i: tf.Tensor, o: MaxUnpoolOptions) => tf.Tensor;
+const UNPOOL: Record<number, Unpool> = {
+  1: maxUnpool1d as unknown as Unpool,
+  2: maxUnpool2d as unknown as Unpool,
+  3: maxUnpool3d as unknown as Unpool,
+};
+
+(hasWebGL ? describe : describe.skip)('webgl convTranspose and pooling kernels against cpu', () => {
+  let previous: string;
+  let halfFloat = false;
+  // Half floats round every stored value to 11 significant bits (relative error <= 2^-11);
+  // float32 differs from cpu only by the order of a sum's terms.
+  const rtol = () => (halfFloat ? 1e-3 : 1e-5);
+  before(async () => {
+    await tf.ready();
+    previous = tf.getBackend();
+    await tf.setBackend('webgl');
+    halfFloat = !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  });
+  after(async () => {
+    await tf.setBackend(previous);
+  });
+
+  describe('convTranspose forward and both gradients', () => {
+    const cases: Array<{
+      inC: number, outC: number, spatial: number[], kernel: number[], opts: ConvTransposeOptions,
+      bias: boolean
+    }> = [
+      {inC: 3, outC: 2, spatial: [5], kernel: [3], opts: {stride: 2, padding: 1}, bias: true},
+      {inC: 4, outC: 6, spatial: [7], kernel: [4],
+       opts: {stride: 3, padding: 2, dilation: 2, outputPadding: 1, groups: 2}, bias: false},
+      {inC: 8, outC: 4, spatial: [4, 5], kernel: [4, 4], opts: {stride: 2, padding: 1}, bias: true},
+      {inC: 6, outC: 9, spatial: [3, 4], kernel: [3, 2],
+       opts: {stride: [2, 3], padding: [1, 0], dilation: [2, 1], outputPadding: [1, 2], groups: 3},
+       bias: true},
+      {inC: 5, outC: 3, spatial: [3, 3], kernel: [5, 5], opts: {stride: 1, padding: 2}, bias: false},
+      {inC: 2, outC: 4, spatial: [2, 3, 2], kernel: [2, 3, 2],
+       opts: {stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 0], groups: 2},
+       bias: true},
+    ];
+    for (const c of cases) {
+      const n = c.spatial.length;
+      const groups = c.opts.groups ?? 1;
+      for (const dataFormat of FORMATS) {
+        const label = `${n}-D ${dataFormat} in ${c.inC} out ${c.outC} [${c.spatial}] k [${
+            c.kernel}] ${JSON.stringify(c.opts)}${c.bias ? ' bias' : ''}`;
+        const make = () => {
+          const x = floats(shapeIn(2, c.inC, c.spatial, dataFormat), 1);
+          const w = floats([c.inC, c.outC / groups, ...c.kernel], 2);
+          const b = c.bias ? floats([c.outC], 3) : null;
+          return {x, w, b};
+        };
+        const opts = {...c.opts, dataFormat};
+        it(`forward ${label}`, async () => {
+          await expectSameOnWebGL(() => {
+            const {x, w, b} = make();
+            return [CONV[n](x, w, b, opts)];
+          }, `convTranspose${n}d ${label}`, rtol());
+        });
+        it(`gradients for x and weight ${label}`, async () => {
+          await expectSameOnWebGL(() => {
+            const {x, w} = make();
+            const y = CONV[n](x, w, null, opts);
+            const dy = floats(y.shape, 4);
+            return tf.grads((a: tf.Tensor, v: tf.Tensor) => CONV[n](a, v, null, opts))([x, w], dy);
+          }, `convTranspose${n}d gradients ${label}`, rtol());
+        });
+      }
+    }
+  });
+
+  describe('maxPoolWithIndices, its gradient, maxUnpool and its gradient', () => {
+    // unpool: whether maxUnpool with the same kernel, stride and padding accepts the pooled
+    // input's size as outputSize (PyTorch's bounds), so the round trip can be checked too.
+    const cases: Array<{spatial: number[], opts: MaxPoolOptions, what: string, unpool: boolean}> = [
+      {spatial: [11], opts: {kernelSize: 3, stride: 2, padding: 1}, what: 'overlap', unpool: true},
+      {spatial: [10], opts: {kernelSize: 2, dilation: 3, padding: 1, ceilMode: true},
+       what: 'dilation, ceilMode', unpool: false},
+      {spatial: [9, 8], opts: {kernelSize: 2}, what: 'k2 s2', unpool: true},
+      {spatial: [7, 9], opts: {kernelSize: 3, stride: 2, padding: 1, ceilMode: true},
+       what: 'k3 s2 p1 ceilMode', unpool: true},
+      {spatial: [6, 7], opts: {kernelSize: [2, 3], stride: 1, padding: [1, 1], dilation: [2, 1]},
+       what: 'stride 1, dilation', unpool: false},
+      // Along W (size 2, taps -1 and 2) every window is padding: value -inf and the index of
+      // (h, 2), which is (h + 1, 0) of the plane or past its end.
+      {spatial: [3, 2], opts: {kernelSize: 2, stride: 1, padding: 1, dilation: 3},
+       what: 'all-padding windows', unpool: false},
+      {spatial: [4, 5, 6], opts: {kernelSize: [2, 3, 2], stride: [2, 2, 1], padding: [0, 1, 1]},
+       what: '3-D', unpool: true},
+    ];
+    for (const c of cases) {
+      const n = c.spatial.length;
+      for (const dataFormat of FORMATS) {
+        const label = `${n}-D ${dataFormat} [${c.spatial}] ${c.what}`;
+        const opts = {...c.opts, dataFormat};
+        const shape = shapeIn(2, 3, c.spatial, dataFormat);
+        for (const [kind, make] of [['random', floats], ['ties', ties]] as const) {
+          it(`values and indices, ${kind} ${label}`, async () => {
+            await expectSameOnWebGL(
+                () => POOL[n](make(shape, 5), opts), `pool ${label}`, 0, halfFloat);
+          });
+        }
+        it(`gradient ${label}`, async () => {
+          await expectSameOnWebGL(() => {
+            const x = ties(shape, 6);
+            const [v] = POOL[n](x, opts);
+            const dy = floats(v.shape, 7);
+            return tf.grads((t: tf.Tensor) => POOL[n](t, opts)[0])([x], dy);
+          }, `pool gradient ${label}`, rtol());
+        });
+        if (!c.unpool) continue;
+        it(`unpool of the pooling and its gradient ${label}`, async () => {
+          const unpoolOpts: MaxUnpoolOptions = {
+            kernelSize: c.opts.kernelSize,
+            stride: c.opts.stride,
+            padding: c.opts.padding,
+            outputSize: c.spatial,
+            dataFormat,
+          };
+          await expectSameOnWebGL(() => {
+            const [v, i] = POOL[n](floats(shape, 8), opts);
+            const y = UNPOOL[n](v, i, unpoolOpts);
+            const dy = floats(y.shape, 9);
+            const [dv] = tf.grads((t: tf.Tensor) => UNPOOL[n](t, i, unpoolOpts))([v], dy);
+            return [y, dv];
+          }, `unpool ${label}`, rtol());
+        });
+      }
+    }
+    it('that NaN wins and -inf windows keep their first tap, as on cpu', async function() {
+      // Half-float textures read an uploaded -Infinity back as NaN (see expectSameOnWebGL).
+      if (halfFloat) this.skip();
+      const x = [NaN, 1, 2, NaN, -Infinity, -Infinity, 3, 3, -Infinity, 5, NaN, 5];
+      for (const dataFormat of FORMATS) {
+        await expectSameOnWebGL(
+            () => maxPool1dWithIndices(
+                tf.tensor3d(x, dataFormat === 'channelsLast' ? [1, 12, 1] : [1, 1, 12]),
+                {kernelSize: 2, dataFormat}),
+            `NaN and -inf ${dataFormat}`, 0);
+      }
+    });
+    for (const dataFormat of FORMATS) {
+      it(`maxUnpool of arbitrary and duplicate indices (last write wins) ${dataFormat}`,
+         async () => {
+           const inSize = [5, 4];
+           const outSize = [9, 11];
+           const kernelSize = [2, 3];
+           const plane = outSize[0] * outSize[1];
+           const shape = shapeIn(2, 3, inSize, dataFormat);
+           const count = shape.reduce((a, b) => a * b, 1);
+           // Half of them in a narrow band, so duplicates are common.
+           const raw = ints(count, 11).map((v, k) => (k % 2 === 0 ? Math.abs(v) % 7 : Math.abs(v) % plane));
+           await expectSameOnWebGL(() => {
+             const x = floats(shape, 12);
+             const ind = tf.tensor(raw, shape, 'int32');
+             const y = maxUnpool2d(x as tf.Tensor4D, ind, {kernelSize, outputSize: outSize, dataFormat});
+             const dy = floats(y.shape, 13);
+             const [dx] = tf.grads((t: tf.Tensor) => maxUnpool2d(t as tf.Tensor4D, ind, {
+                                     kernelSize, outputSize: outSize, dataFormat}))([x], dy);
+             // The gradient of the unpooling's gradient: a scatter-add at the same indices.
+             const [ddy] = tf.grads((t: tf.Tensor) => tf.grads((u: tf.Tensor) => tf.mul(
+                 maxUnpool2d(u as tf.Tensor4D, ind, {kernelSize, outputSize: outSize, dataFormat}),
+                 t))([x])[0])([dy], floats(shape, 14));
+             return [y, dx, ddy];
+           }, `arbitrary indices ${dataFormat}`, rtol());
+         });
+    }
+  });
+
+  describe('errors', () => {
+    beforeEach(async () => {
+      await tf.setBackend('webgl');
+    });
+    it('convTranspose names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 10, 10, 2]);
+      const w = tf.zeros([2, 3, 4, 4]) as tf.Tensor4D;
+      expect(() => withMaxTextureSize(16, () => convTranspose2d(x as tf.Tensor4D, w, null, {stride: 2, padding: 1})))
+          .to.throw(/^convTranspose2d: output of shape \[1, 20, 20, 3\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      tf.dispose([x, w]);
+    });
+    it('maxPool names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 1, 80, 80]);
+      expect(() => withMaxTextureSize(16, () => maxPool2dWithIndices(x as tf.Tensor4D, {kernelSize: 2, dataFormat: 'channelsFirst'})))
+          .to.throw(/^maxPool2dWithIndices: output of shape \[1, 1, 40, 40\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('maxUnpool names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 12, 12, 1]);
+      const ind = tf.zeros([1, 12, 12, 1], 'int32');
+      expect(() => withMaxTextureSize(16, () => maxUnpool2d(x as tf.Tensor4D, ind, {kernelSize: 2})))
+          .to.throw(/^maxUnpool2d: output of shape \[1, 24, 24, 1\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      tf.dispose([x, ind]);
+    });
+    it('leaves no tensor behind when it throws', () => {
+      const x = tf.zeros([1, 1, 80, 80]);
+      const before = tf.memory().numTensors;
+      expect(() => withMaxTextureSize(16, () => maxPool2dWithIndices(x as tf.Tensor4D, {kernelSize: 2, dataFormat: 'channelsFirst'})))
+          .to.throw();
+      expect(tf.memory().numTensors).to.equal(before);
+      x.dispose();
+    });
+    it('half-float textures: indices into planes above 2048 positions are refused',
+       function() {
+         if (!halfFloat) this.skip();
+         const x = tf.zeros([1, 64, 64, 1]);
+         expect(() => maxPool2dWithIndices(x as tf.Tensor4D, {kernelSize: 2}))
+             .to.throw(/^maxPool2dWithIndices: indices into a plane of 64x64 = 4096 positions are not exact in half-float/);
+         x.dispose();
+       });
+  });
+});
