@@ -43,7 +43,7 @@ export async function writeGrid(file: string, tiles: Tile[], columns = 4): Promi
   const labelH = 5 * scale + 6;
   const pad = 6;
   const imgs = await Promise.all(tiles.map(async (t) => {
-    const img = t.image.rank === 4 ? t.image.squeeze([0]) : t.image;
+    const img = t.image.rank === 4 ? tf.squeeze(t.image, [0]) : t.image;
     const [h, w] = img.shape;
     const data = await img.data();
     if (img !== t.image) img.dispose();
