@@ -48,6 +48,39 @@ function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): 
   }
 }
 
+/**
+ * The same rows as process CPU time (user + system, all threads), min and median of up to 25
+ * runs (at least 5, about 1.5 s each) after 3 warm-ups: on a machine shared with other work,
+ * wall-clock medians include time spent waiting for a core; CPU time does not. (onnxruntime with
+ * 2 threads counts both threads' time.)
+ */
+async function cpuTimeTable(rows: Row[]): Promise<void> {
+  console.log('\n### convTranspose, process CPU time\n');
+  console.log('| case | contender | min ms | median ms | tfjs-torch / contender (min) |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const row of rows) {
+    const stats: Array<[number, number]> = [];
+    for (const c of row.contenders) {
+      for (let i = 0; i < 3; i++) await c.run();
+      const times: number[] = [];
+      const begin = performance.now();
+      while (times.length < 5 || (times.length < 25 && performance.now() - begin < 1500)) {
+        const start = process.cpuUsage();
+        await c.run();
+        const used = process.cpuUsage(start);
+        times.push((used.user + used.system) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      stats.push([times[0], times[times.length >> 1]]);
+    }
+    row.contenders.forEach((c, i) => {
+      const ratio = i === 0 ? '' : (stats[0][0] / stats[i][0]).toFixed(2) + 'x';
+      console.log(`| ${row.label} | ${c.name} | ${stats[i][0].toFixed(3)} | ${
+          stats[i][1].toFixed(3)} | ${ratio} |`);
+    });
+  }
+}
+
 export async function benchConvTranspose(): Promise<void> {
   const [N, C, H, W, OC, K] = [1, 64, 32, 32, 64, 4];
   const stride = 2;
@@ -152,6 +185,7 @@ export async function benchConvTranspose(): Promise<void> {
   });
 
   await runRows('convTranspose', rows);
+  await cpuTimeTable(rows);
   tf.dispose([xFirst, xLast, weight, bias, zeroBias, tfFilter, dy]);
   for (const s of sessions.values()) await s.release();
 }
