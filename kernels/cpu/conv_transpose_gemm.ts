@@ -23,9 +23,9 @@
 // Two implementations of the same contract:
 // - WebAssembly SIMD (f32x4), a 4-row x 8-column register tile: per step of k, 2 vector loads of
 //   B, 4 broadcast loads of A and 8 vector multiply-adds (fused with relaxed SIMD where the
-//   runtime has it), accumulators in registers, C touched once per tile. The module is
-//   assembled below from its opcodes (about 2 KB), so the package ships no binary and needs no
-//   build step.
+//   runtime has it), accumulators in registers, C touched once per tile. The modules are
+//   assembled below from their opcodes (about 2 KB each), so the package ships no binary and
+//   needs no build step.
 // - plain JavaScript on Float32Arrays, a 4 x 4 register tile, for runtimes without WebAssembly
 //   SIMD or when the TORCH_CPU_WASM_SIMD flag is turned off.
 // WebAssembly accumulates in float32 (as PyTorch's cpu kernels do), JavaScript in double (its
@@ -57,18 +57,27 @@ export interface GemmHeap {
 
 // ---- WebAssembly SIMD -------------------------------------------------------------------------
 
-let wasmCompiled: WebAssembly.Module|null|undefined;
+/** The two compiled modules (see assembleModule), or null where WebAssembly SIMD is missing. */
+interface WasmModules {
+  gemm: WebAssembly.Module;
+  gemmGather: WebAssembly.Module;
+}
+let wasmCompiled: WasmModules|null|undefined;
 let wasmFused = false;
 
-function wasmModule(): WebAssembly.Module|null {
+function wasmModule(): WasmModules|null {
   if (wasmCompiled !== undefined) return wasmCompiled;
   wasmCompiled = null;
   try {
     if (typeof WebAssembly === 'object') {
       for (const fused of [true, false]) {
-        const bytes = assembleModule(fused);
-        if (WebAssembly.validate(bytes)) {
-          wasmCompiled = new WebAssembly.Module(bytes);
+        const gemm = assembleModule('gemm', fused);
+        const gemmGather = assembleModule('gemmGather', fused);
+        if (WebAssembly.validate(gemm) && WebAssembly.validate(gemmGather)) {
+          wasmCompiled = {
+            gemm: new WebAssembly.Module(gemm),
+            gemmGather: new WebAssembly.Module(gemmGather),
+          };
           wasmFused = fused;
           break;
         }
@@ -102,15 +111,16 @@ const PAGE = 65536;
  */
 const KEPT_HEAP_BYTES = 64 * 1024 * 1024;
 
-function instantiate(mod: WebAssembly.Module, bytes: number): WasmState {
+function instantiate(mods: WasmModules, bytes: number): WasmState {
   const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / PAGE)});
-  const instance = new WebAssembly.Instance(mod, {env: {mem: memory}});
-  const gemm = instance.exports.gemm as GemmFn;
-  const gemmGather = instance.exports.gemmGather as GemmGatherFn;
+  const imports = {env: {mem: memory}};
+  const gemm = new WebAssembly.Instance(mods.gemm, imports).exports.gemm as GemmFn;
+  const gemmGather =
+      new WebAssembly.Instance(mods.gemmGather, imports).exports.gemmGather as GemmGatherFn;
   return {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
 }
 
-function wasmHeap(mod: WebAssembly.Module, bytes: number): GemmHeap|null {
+function wasmHeap(mod: WasmModules, bytes: number): GemmHeap|null {
   try {
     if (bytes > KEPT_HEAP_BYTES) return instantiate(mod, bytes).heap;
     if (wasm == null) wasm = instantiate(mod, Math.max(bytes, PAGE));
@@ -442,20 +452,22 @@ const mulThenAdd: MulAdd = (acc, x, y) =>
 const fusedMulAdd: MulAdd = (acc, x, y) =>
     [...op.get(x), ...op.get(y), ...op.get(acc), ...op.fx4RelaxedMadd, ...op.set(acc)];
 
-/** The module: memory imported as env.mem, exports gemm (type 0) and gemmGather (type 1). */
-function assembleModule(fused: boolean): Uint8Array<ArrayBuffer> {
-  const i32s = (count: number) => vec(new Array<number[]>(count).fill([I32]));
+/**
+ * One product as a module of its own, importing the memory as env.mem and exporting `which`.
+ * Two modules rather than one with two functions: browsers refuse to compile a module of more than
+ * 4 KB synchronously on the main thread, and each of these stays under that (about 2.2 KB).
+ */
+function assembleModule(which: 'gemm'|'gemmGather', fused: boolean): Uint8Array<ArrayBuffer> {
   const madd = fused ? fusedMulAdd : mulThenAdd;
-  const gemm = gemmBody(madd);
-  const gather = gemmGatherBody(madd);
+  const params = which === 'gemm' ? 6 : 7;
+  const body = which === 'gemm' ? gemmBody(madd) : gemmGatherBody(madd);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...i32s(6), ...vec([])], [0x60, ...i32s(7), ...vec([])]])),
+    ...section(1, vec([[0x60, ...vec(new Array<number[]>(params).fill([I32])), ...vec([])]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)],
-                       [...name('gemmGather'), 0x00, ...uleb(1)]])),
-    ...section(10, vec([[...uleb(gemm.length), ...gemm], [...uleb(gather.length), ...gather]])),
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...name(which), 0x00, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }
 
