@@ -101,6 +101,17 @@ const errorCases = fixture.cases.filter((c) => c.error != null);
 const grad2 = loadFixture('conv_transpose_grad2');
 
 describeBackends('convTranspose', () => {
+  it(`${WASM_SIMD_FLAG} defaults to on wherever WebAssembly SIMD is supported`, () => {
+    // The smallest module using a SIMD opcode: (func (result v128) v128.const 0).
+    const simd = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+    ]);
+    const supported = typeof WebAssembly === 'object' && WebAssembly.validate(simd);
+    // This runs before the suites below, which set the flag (and restore it afterwards).
+    expect(tf.env().getBool(WASM_SIMD_FLAG)).to.equal(supported);
+  });
+
   it('fixtures cover 1-D, 2-D, 3-D and errors', () => {
     for (const dims of [1, 2, 3]) {
       expect(valueCases.filter((c) => c.args.dims === dims).length, `${dims}-D`).to.be.above(5);
