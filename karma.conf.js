@@ -4,7 +4,8 @@
 // test/*.test.ts files as the Node run. One karma start runs one entry of RUNS, picked by the
 // environment variable TFJS_TORCH_BROWSER_RUN (default 'webgl'); scripts/test-browser.mjs runs
 // them all in turn (`npm run test:browser`). Each run is a fresh browser, so flags that the
-// webgl backend reads only when it is created take effect.
+// webgl backend reads only when it is created take effect. TFJS_TORCH_GREP=<regexp> narrows a
+// run to the matching tests.
 //
 // Chromium flags: --disable-gpu turns off the hardware GPU process path only; WebGL2 is then
 // served by ANGLE on SwiftShader (Vulkan). --use-angle=swiftshader picks that path explicitly
@@ -61,7 +62,8 @@ function karmaConfig(config) {
       ChromiumSwiftShader: {base: 'Chrome', flags: CHROMIUM_FLAGS},
     },
     client: {
-      mocha: {timeout: 300000, reporter: 'html'},
+      // TFJS_TORCH_GREP=<regexp> runs only the tests whose full title matches (mocha's grep).
+      mocha: {timeout: 300000, reporter: 'html', grep: process.env.TFJS_TORCH_GREP || undefined},
       captureConsole: true,
       tfjsTorch: {name, ...run},
     },
@@ -79,3 +81,4 @@ function karmaConfig(config) {
 
 module.exports = karmaConfig;
 module.exports.RUNS = RUNS;
+module.exports.CHROMIUM_FLAGS = CHROMIUM_FLAGS;

@@ -16,8 +16,11 @@ import {fileURLToPath} from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT_DIR = join(ROOT, '.cache', 'browser');
 
+// (util and crypto are not listed: tfjs's packages map them to empty modules for browsers
+// through their package.json "browser" fields, which an external entry would bypass.)
 const NODE_ONLY = [
-  'fs', 'path', 'os', 'child_process', 'worker_threads', 'node:*',
+  'fs', 'fs/promises', 'path', 'os', 'url', 'http', 'https', 'stream', 'zlib', 'child_process',
+  'node:*',
   '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node',
 ];
 

@@ -1,12 +1,14 @@
 // webgl kernel of pixelShuffle: one gather pass (pixel_shuffle_gpu.ts). Every dim before the
 // last three is a batch dim (Note [pixel shuffle batch dims and dataFormat]); they are merged
-// into one, without a copy, so the program always sees 4-D.
+// into one, without a copy, so the program always sees 4-D. int32 values beyond what a float
+// texture holds exactly take the cpu loop (Note [int32 beyond float precision] in util.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
+import {pixelShuffleValues} from '../cpu/PixelShuffle.js';
 import {PixelShuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -14,6 +16,13 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
   const webgl = backend as WebGLBackend;
   const outShape = pixelShuffleOutputShape(x.shape, r, dataFormat);
+  const ints = cpuInt32Values(webgl, x);
+  if (ints != null) {
+    // Note [int32 beyond float precision] in util.ts.
+    const out = new Int32Array(ints.length);
+    pixelShuffleValues(ints, out, geometryFromPacked(x.shape, r, dataFormat));
+    return webgl.makeTensorInfo(outShape, 'int32', out);
+  }
   checkFitsTexture('pixelShuffle', 'output', outShape);
   const lead = x.shape.length - 3;
   const program = new PixelShuffleProgram(collapse(outShape, 0, lead), r, dataFormat);

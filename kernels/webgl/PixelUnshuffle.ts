@@ -1,11 +1,12 @@
 // webgl kernel of pixelUnshuffle: one gather pass (pixel_shuffle_gpu.ts), leading dims merged
-// into one batch dim as in PixelShuffle.ts.
+// into one batch dim, large int32 values on the cpu loop, as in PixelShuffle.ts.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {geometryFromSpatial, pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelUnshuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
+import {pixelUnshuffleValues} from '../cpu/PixelUnshuffle.js';
 import {PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -13,6 +14,13 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
   const webgl = backend as WebGLBackend;
   const outShape = pixelUnshuffleOutputShape(x.shape, r, dataFormat);
+  const ints = cpuInt32Values(webgl, x);
+  if (ints != null) {
+    // Note [int32 beyond float precision] in util.ts.
+    const out = new Int32Array(ints.length);
+    pixelUnshuffleValues(ints, out, geometryFromSpatial(x.shape, r, dataFormat));
+    return webgl.makeTensorInfo(outShape, 'int32', out);
+  }
   checkFitsTexture('pixelUnshuffle', 'output', outShape);
   const lead = x.shape.length - 3;
   const program = new PixelUnshuffleProgram(collapse(outShape, 0, lead), r, dataFormat);

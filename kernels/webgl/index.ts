@@ -4,6 +4,8 @@ import {convTransposeConfig} from './ConvTranspose.js';
 import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
 import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {denormalizeConfig} from './Denormalize.js';
+import {interpolateConfig} from './Interpolate.js';
+import {interpolateGradConfig} from './InterpolateGrad.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
 import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
 import {maxUnpoolConfig} from './MaxUnpool.js';
@@ -13,6 +15,8 @@ import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
 
 export const webglKernelConfigs: KernelConfig[] = [
+  interpolateConfig,
+  interpolateGradConfig,
   pixelShuffleConfig,
   pixelUnshuffleConfig,
   normalizeConfig,

@@ -1,8 +1,9 @@
 // The part of the normalize and denormalize webgl kernels they share: run NormalizeProgram with
 // the channel statistics as uniforms or, for many channels, as a table texture.
+import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {NormalizeAttrs} from '../../src/kernel_names.js';
-import {NormalizeProgram, statsTable, statsUniforms, UNIFORM_CHANNELS} from './normalize_gpu.js';
+import {NormalizePackedProgram, NormalizeProgram, statsTable, statsUniforms, UNIFORM_CHANNELS} from './normalize_gpu.js';
 import type {NormalizeDirection} from './normalize_gpu.js';
 import {checkFitsTexture, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -11,11 +12,16 @@ export function runNormalize(
     backend: WebGLBackend, x: TensorInfo, attrs: NormalizeAttrs,
     direction: NormalizeDirection): TensorInfo {
   const {mean, std, dataFormat} = attrs;
-  checkFitsTexture(direction, 'output', x.shape);
-  const program = new NormalizeProgram(x.shape, dataFormat, direction);
-  if (mean.length <= UNIFORM_CHANNELS) {
+  const uniforms = mean.length <= UNIFORM_CHANNELS;
+  // Packed as tfjs's own elementwise kernels are under WEBGL_PACK.
+  const packed = uniforms && tf.env().getBool('WEBGL_PACK');
+  checkFitsTexture(direction, 'output', x.shape, packed);
+  if (uniforms) {
+    const program = packed ? new NormalizePackedProgram(x.shape, dataFormat, direction) :
+                             new NormalizeProgram(x.shape, dataFormat, direction);
     return backend.runWebGLProgram(program, [x], 'float32', statsUniforms(mean, std));
   }
+  const program = new NormalizeProgram(x.shape, dataFormat, direction);
   const stats = floatTable(backend, [4, mean.length], statsTable(mean, std));
   try {
     return backend.runWebGLProgram(program, [x, stats], 'float32');

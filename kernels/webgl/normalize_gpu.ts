@@ -62,7 +62,50 @@ export class NormalizeProgram implements GPGPUProgram {
   }
 }
 
-/** mean and std as the flat vec4 uniform arrays the program declares (zero padded). */
+/**
+ * The packed form (WEBGL_PACK), uniform statistics only: one invocation computes a texel of
+ * 2 x 2 values (rows and columns of the last two dims), four at a time with the same arithmetic.
+ * Each component's channel follows from where the channel axis sits: the last dim (columns),
+ * the one before (rows), or an outer dim (one channel for the whole texel).
+ */
+export class NormalizePackedProgram implements GPGPUProgram {
+  variableNames = ['x'];
+  packedInputs = true;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+  customUniforms: Array<{name: string, arrayIndex: number, type: 'vec4'}>;
+
+  constructor(shape: number[], dataFormat: DataFormat, direction: NormalizeDirection) {
+    this.outputShape = shape;
+    const rank = shape.length;
+    const axis = channelAxis(rank, dataFormat);
+    const channels = shape[axis];
+    const n = Math.ceil(channels / 4);
+    this.customUniforms =
+        [{name: 'mean4', arrayIndex: n, type: 'vec4'}, {name: 'std4', arrayIndex: n, type: 'vec4'}];
+    // Texel components are (row, col), (row, col+1), (row+1, col), (row+1, col+1).
+    const step = axis === rank - 1 ? 'ivec4(0, 1, 0, 1)' :
+        axis === rank - 2           ? 'ivec4(0, 0, 1, 1)' :
+                                      'ivec4(0)';
+    const result = direction === 'normalize' ? '(v - m) / s' : 'v * s + m';
+    const stat = (table: string) =>
+        `vec4(${['x', 'y', 'z', 'w'].map((k) => `${table}[c.${k} / 4][imod(c.${k}, 4)]`).join(', ')})`;
+    this.userCode = `
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        // Components past the end of an odd dim are padding: clamp their channel into range.
+        ivec4 c = min(ivec4(${coord('coords', rank, axis)}) + ${step}, ivec4(${channels - 1}));
+        vec4 m = ${stat('mean4')};
+        vec4 s = ${stat('std4')};
+        vec4 v = getXAtOutCoords();
+        setOutput(${result});
+      }
+    `;
+  }
+}
+
+/** mean and std as the flat vec4 uniform arrays the programs declare (zero padded). */
 export function statsUniforms(mean: number[], std: number[]): number[][] {
   const n = Math.ceil(mean.length / 4) * 4;
   const pad = (v: number[]) => [...v, ...new Array<number>(n - v.length).fill(0)];

@@ -82,3 +82,27 @@ export function collapse(shape: readonly number[], start: number, end: number): 
   const merged = shape.slice(start, end).reduce((a, b) => a * b, 1);
   return [...shape.slice(0, start), merged, ...shape.slice(end)];
 }
+
+/**
+ * Note [int32 beyond float precision]
+ * tfjs's webgl backend stores int32 tensors in float textures: exact up to 2^24 in magnitude
+ * (2^11 with half-float textures); uploading a larger value rounds it. The copying kernels
+ * (pixel shuffle, the nearest modes of interpolate) promise exact int32 results, so when an int32
+ * input still lives on the CPU (created by tf.tensor and not yet uploaded) and holds a value a
+ * texture would round, they run the cpu kernel's own loop on those values instead (no GPU read
+ * is involved, the data is not uploaded, the result stays on the CPU). Data already in a texture
+ * was rounded when tfjs uploaded it and is copied as it is.
+ */
+export function cpuInt32Values(backend: WebGLBackend, x: TensorInfo): Int32Array|null {
+  if (x.dtype !== 'int32') return null;
+  const data = backend.texData.get(x.dataId);
+  if (data == null || data.texture != null || data.values == null || data.slice != null) {
+    return null;
+  }
+  const values = data.values as Int32Array;
+  const exact = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 2 ** 24 : 2 ** 11;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > exact || values[i] < -exact) return values;
+  }
+  return null;
+}

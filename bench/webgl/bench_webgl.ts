@@ -1,0 +1,66 @@
+// `npm run bench:webgl`: tfjs-torch's webgl kernels timed side by side with tfjs's own webgl ops
+// on the same work, in headless Chromium (WebGL2 on SwiftShader; see scripts/bench-webgl.mjs,
+// which serves this bundle, starts the browser and prints what this page reports).
+//
+// Each section returns rows for bench/harness.ts (median ms of await data() per call, ratio
+// tfjs-torch / contender). To add a family (e.g. conv2dTranspose, maxPoolWithArgmax): write
+// bench/webgl/<family>.ts exporting `async function <family>Rows(): Promise<Row[]>` and add one
+// import and one SECTIONS entry below.
+import '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
+import '../../src/webgl.js';
+import {DEFAULT_OPTIONS, runRows} from '../harness.js';
+import type {Row} from '../harness.js';
+import {convTransposeRows} from './conv_transpose.js';
+import {normalizeRows} from './normalize.js';
+import {poolRows} from './pool.js';
+import {pixelShuffleRows} from './pixel_shuffle.js';
+
+const SECTIONS: Record<string, () => Promise<Row[]>> = {
+  pixelShuffle: pixelShuffleRows,
+  normalize: normalizeRows,
+  conv2dTranspose: convTransposeRows,
+  maxPool2dWithIndices: poolRows,
+};
+
+/** Sends each printed line to the runner, in order (it prints them on its stdout). */
+let pending: Promise<unknown> = Promise.resolve();
+function report(path: string, body: string): Promise<unknown> {
+  pending = pending.then(() => fetch(path, {method: 'POST', body}).catch(() => undefined));
+  return pending;
+}
+const log = console.log.bind(console);
+console.log = (...args: unknown[]) => {
+  log(...args);
+  void report('/log', args.map(String).join(' '));
+};
+
+async function main(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const wanted = (params.get('sections') ?? '').split(',').filter((s) => s.length > 0);
+  const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
+  if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend did not initialise');
+  const env = tf.env();
+  const gl = document.createElement('canvas').getContext('webgl2');
+  const info = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = info != null ? gl!.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown';
+  console.log(`# tfjs-torch webgl bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
+              `tfjs ${tf.version_core}, backend ${tf.getBackend()}, WEBGL_PACK ${
+                  env.getBool('WEBGL_PACK')}, renderer ${renderer})`);
+  console.log(`median of await data() per call; warmup ${DEFAULT_OPTIONS.warmup}, >= ${
+      DEFAULT_OPTIONS.minRuns} runs and ${DEFAULT_OPTIONS.budgetMs} ms per contender`);
+  for (const name of names) {
+    const section = SECTIONS[name];
+    if (section == null) {
+      throw new Error(`unknown webgl bench section ${name}; known: ${Object.keys(SECTIONS)}`);
+    }
+    await runRows(`${name} (webgl)`, await section());
+  }
+}
+
+main().then(
+    () => report('/done', 'ok'),
+    (e: Error) => {
+      console.log(`bench failed: ${e.stack ?? e}`);
+      return report('/done', 'failed');
+    });

@@ -1,0 +1,101 @@
+// Runs the resampling shared by the Interpolate and InterpolateGrad webgl kernels: one table per
+// spatial axis (from src/index_math/resize.ts), applied by ResampleProgram in one pass when the
+// taps multiply to a few per output (nearest, (bi|tri)linear, bicubic), else one pass per axis
+// (area and antialias windows, gradient tables), where each pass costs its own taps only.
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {AxisTable} from '../../src/index_math/resize.js';
+import type {DataFormat} from '../../src/kernel_names.js';
+import {spatialAxes} from '../../src/util/layout.js';
+import {resampleSeparable} from '../cpu/Interpolate.js';
+import {isGatherTable, isIdentityTable, ResampleProgram, tableTexture} from './interpolate_gpu.js';
+import type {ProgramAxis} from './interpolate_gpu.js';
+import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
+import type {WebGLBackend} from './util.js';
+
+/** One pass reads at most this many input values per output, else the axes go one by one. */
+export const MAX_SINGLE_PASS_TAPS = 16;
+
+interface Pass {
+  axes: Array<ProgramAxis&{table: AxisTable}>;
+  outShape: number[];
+}
+
+/** Values a pass reads in total: its output size times the taps per output. */
+function passCost(outShape: number[], taps: number): number {
+  return outShape.reduce((a, b) => a * b, 1) * taps;
+}
+
+/** The passes for the non-identity axes: all at once, or one per axis in the cheapest order. */
+function planPasses(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>): Pass[] {
+  const outShape = shape.slice();
+  for (const a of axes) outShape[a.dim] = a.table.outSize;
+  const product = axes.reduce((p, a) => p * (a.gather ? 1 : a.taps), 1);
+  if (axes.length <= 1 || product <= MAX_SINGLE_PASS_TAPS) return [{axes, outShape}];
+  let best: Pass[] = [];
+  let bestCost = Infinity;
+  const permute = (done: typeof axes, rest: typeof axes) => {
+    if (rest.length === 0) {
+      const s = shape.slice();
+      let cost = 0;
+      const passes = done.map((a) => {
+        s[a.dim] = a.table.outSize;
+        cost += passCost(s, a.gather ? 1 : a.taps);
+        return {axes: [a], outShape: s.slice()};
+      });
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = passes;
+      }
+      return;
+    }
+    for (const a of rest) permute([...done, a], rest.filter((b) => b !== a));
+  };
+  permute([], axes);
+  return best;
+}
+
+/**
+ * Applies tables[i] along spatial dim i of x (shape in dataFormat); returns the resampled tensor.
+ * Throws, naming `op` and the result (`what`: 'output', 'gradient'), before any work when a
+ * pass's result cannot be a texture.
+ */
+export function resample(
+    backend: WebGLBackend, x: TensorInfo, dataFormat: DataFormat, tables: AxisTable[],
+    op: string, what: string): TensorInfo {
+  const dims = spatialAxes(x.shape.length, dataFormat);
+  const axes = tables.map((table, i) => ({dim: dims[i], table}))
+                   .filter(({table}) => !isIdentityTable(table))
+                   .map(({dim, table}) => ({dim, table, taps: table.taps,
+                                            gather: isGatherTable(table)}));
+  const ints = cpuInt32Values(backend, x);
+  if (ints != null) {
+    // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.
+    const out = resampleSeparable(ints, x.shape, dataFormat, tables);
+    return backend.makeTensorInfo(out.shape, 'int32', out.values);
+  }
+  const passes = planPasses(x.shape, axes);
+  passes.forEach((p, k) => {
+    checkFitsTexture(op, k === passes.length - 1 ? what : `intermediate ${what}`, p.outShape);
+  });
+  if (axes.length === 0) {
+    // Every axis maps to itself: the output is the input (shared data, as tfjs's Identity).
+    backend.incRef(x.dataId);
+    return {dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype};
+  }
+  let cur = x;
+  for (const p of passes) {
+    const tableInfos = p.axes.map((a) => {
+      const {shape, values} = tableTexture(a.table, a.gather);
+      return floatTable(backend, shape, values);
+    });
+    try {
+      const next = backend.runWebGLProgram(
+          new ResampleProgram(p.outShape, p.axes), [cur, ...tableInfos], x.dtype);
+      if (cur !== x) backend.disposeIntermediateTensorInfo(cur);
+      cur = next;
+    } finally {
+      tableInfos.forEach((t) => backend.disposeIntermediateTensorInfo(t));
+    }
+  }
+  return cur;
+}

@@ -1,0 +1,112 @@
+// Shader programs of interpolate and its gradient. The shader only gathers and weights: every
+// source index and weight comes from a per-axis table built by src/index_math/resize.ts
+// (axisTable, or transposeTable for the gradient), uploaded as a small float texture. No
+// coordinate rule is written in GLSL.
+//
+// A table texture for an axis with `taps` taps is [outSize, 2 * taps]: columns 0..taps-1 hold
+// the source indices (exact as floats below 2^24), columns taps..2*taps-1 their weights. A
+// gather axis (one tap of weight 1 per output: the nearest modes) stores the index column only.
+//
+// One program resamples any subset of the spatial axes at once: nested loops over the taps of
+// each resampled axis, outermost axis outermost, each level weighting the sum of the level
+// inside it (w_h * sum_w(w_w * x), the order of PyTorch's own separable kernels). Axes not
+// resampled pass their output coordinate through. interpolate_common.ts decides whether one
+// program does every axis or one program per axis runs (when the product of the taps is large).
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {AxisTable} from '../../src/index_math/resize.js';
+import {coord, coordsType} from './util.js';
+
+/** One resampled axis of a program: its dim in the tensor shape and its table's form. */
+export interface ProgramAxis {
+  /** Dim of the (input and output) shape this table resamples. */
+  dim: number;
+  taps: number;
+  /** Every output reads one source with weight 1: no weights, no loop. */
+  gather: boolean;
+}
+
+/** True when the table reads, for every output, one source with weight exactly 1. */
+export function isGatherTable(t: AxisTable): boolean {
+  for (let o = 0; o < t.outSize; o++) {
+    if (t.weight[o * t.taps] !== 1) return false;
+    for (let k = 1; k < t.taps; k++) if (t.weight[o * t.taps + k] !== 0) return false;
+  }
+  return true;
+}
+
+/** True when the table maps every position to itself (the axis needs no pass). */
+export function isIdentityTable(t: AxisTable): boolean {
+  if (t.inSize !== t.outSize || !isGatherTable(t)) return false;
+  for (let o = 0; o < t.outSize; o++) if (t.index[o * t.taps] !== o) return false;
+  return true;
+}
+
+/** The texture values of a table: [outSize, taps] indices, or [outSize, 2*taps] with weights. */
+export function tableTexture(t: AxisTable, gather: boolean): {shape: number[], values: Float32Array} {
+  const {outSize, taps} = t;
+  if (gather) {
+    const values = new Float32Array(outSize);
+    for (let o = 0; o < outSize; o++) values[o] = t.index[o * taps];
+    return {shape: [outSize, 1], values};
+  }
+  const values = new Float32Array(outSize * 2 * taps);
+  for (let o = 0; o < outSize; o++) {
+    for (let k = 0; k < taps; k++) {
+      values[o * 2 * taps + k] = t.index[o * taps + k];
+      values[o * 2 * taps + taps + k] = t.weight[o * taps + k];
+    }
+  }
+  return {shape: [outSize, 2 * taps], values};
+}
+
+export class ResampleProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+
+  /**
+   * outShape: the program's output shape (the input's with the resampled dims at their output
+   * sizes). axes: the resampled dims, outermost first; their tables are inputs 1..n.
+   */
+  constructor(outShape: number[], axes: ProgramAxis[]) {
+    this.outputShape = outShape;
+    const rank = outShape.length;
+    const tables = axes.map((_, j) => `table${j}`);
+    this.variableNames = ['x', ...tables];
+    const get = (j: number) => `getTable${j}`;
+    const index: string[] = Array.from({length: rank}, (_, d) => coord('coords', rank, d));
+    axes.forEach((a, j) => (index[a.dim] = `i${j}`));
+    const read = `getX(${index.join(', ')})`;
+
+    // Built from the innermost axis outwards: each level sums its taps of the level inside.
+    let body = '';
+    for (let j = axes.length - 1; j >= 0; j--) {
+      const a = axes[j];
+      const o = coord('coords', rank, a.dim);
+      const inner = j === axes.length - 1 ? read : `acc${j + 1}`;
+      if (a.gather) {
+        body = `
+          int i${j} = int(${get(j)}(${o}, 0) + 0.5);
+          ${j === axes.length - 1 ? `float acc${j} = ${read};` : `${body}
+          float acc${j} = acc${j + 1};`}`;
+        continue;
+      }
+      const innerBlock = j === axes.length - 1 ? '' : body;
+      body = `
+          float acc${j} = 0.0;
+          for (int k${j} = 0; k${j} < ${a.taps}; k${j}++) {
+            int i${j} = int(${get(j)}(${o}, k${j}) + 0.5);
+            float w${j} = ${get(j)}(${o}, ${a.taps} + k${j});
+            ${innerBlock}
+            acc${j} += w${j} * ${inner};
+          }`;
+    }
+    this.userCode = `
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        ${body}
+        setOutput(acc0);
+      }
+    `;
+  }
+}

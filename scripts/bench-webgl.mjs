@@ -1,0 +1,67 @@
+// `npm run bench:webgl [-- section ...]`: bundles bench/webgl (scripts/bundle-browser-tests.mjs
+// --bench), serves it on a local port, opens it in headless Chromium with the same flags as the
+// karma run (karma.conf.js: WebGL2 on SwiftShader) and prints the lines the page reports. No
+// puppeteer: the page POSTs its output lines to this server and says when it is done.
+import {spawn} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {createServer} from 'node:http';
+import {createRequire} from 'node:module';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {bundleBench, OUT_DIR} from './bundle-browser-tests.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const {CHROMIUM_FLAGS} = createRequire(import.meta.url)(join(ROOT, 'karma.conf.js'));
+const CHROME = process.env.CHROME_BIN || '/usr/bin/chromium';
+const TIMEOUT_MS = 15 * 60 * 1000;
+
+await bundleBench();
+const page = '<!doctype html><meta charset="utf-8"><title>tfjs-torch webgl bench</title>' +
+    '<script src="/bench.js"></script>';
+
+let finish;
+const done = new Promise((resolve) => (finish = resolve));
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  if (req.method === 'GET' && url.pathname === '/') {
+    res.writeHead(200, {'content-type': 'text/html'}).end(page);
+  } else if (req.method === 'GET' && url.pathname === '/bench.js') {
+    res.writeHead(200, {'content-type': 'text/javascript'})
+        .end(readFileSync(join(OUT_DIR, 'bench.js')));
+  } else if (req.method === 'POST') {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      res.writeHead(204).end();
+      if (url.pathname === '/log') console.log(body);
+      if (url.pathname === '/done') finish(body === 'ok' ? 0 : 1);
+    });
+  } else {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const {port} = server.address();
+
+const sections = process.argv.slice(2).join(',');
+const userDataDir = mkdtempSync(join(tmpdir(), 'tfjs-torch-bench-'));
+const chrome = spawn(CHROME, [
+  ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`,
+  `http://127.0.0.1:${port}/?sections=${encodeURIComponent(sections)}`,
+], {stdio: ['ignore', 'ignore', 'pipe']});
+let stderr = '';
+chrome.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+chrome.on('exit', (code) => finish(code === 0 ? 1 : 2));
+
+const timer = setTimeout(() => {
+  console.error(`bench:webgl: no result after ${TIMEOUT_MS / 60000} min`);
+  finish(3);
+}, TIMEOUT_MS);
+const code = await done;
+clearTimeout(timer);
+chrome.kill();
+server.close();
+rmSync(userDataDir, {recursive: true, force: true});
+if (code !== 0 && stderr) console.error(stderr);
+process.exit(code);
