@@ -108,11 +108,32 @@ export function toChannelsLastPerm(rank: number): number[] {
  * Tensors that are not activations (weights, 1-D vectors) pass `layout: false`.
  */
 export function fromFixture(t: FixtureTensor, dataFormat: DataFormat, layout = true): tf.Tensor {
-  const x = tf.tensor(fixtureValues(t), t.shape, t.dtype);
-  if (!layout || dataFormat === 'channelsFirst' || t.shape.length < 3) return x;
-  const y = tf.transpose(x, toChannelsLastPerm(t.shape.length));
-  x.dispose();
-  return y;
+  const values = fixtureValues(t);
+  if (!layout || dataFormat === 'channelsFirst' || t.shape.length < 3) {
+    return tf.tensor(values, t.shape, t.dtype);
+  }
+  // Permuted here rather than with tf.transpose: a backend op would store the values on the
+  // device first, and webgl keeps int32 in float textures (inexact beyond 2^24).
+  const perm = toChannelsLastPerm(t.shape.length);
+  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
+}
+
+/** Row-major values of shape `shape` transposed by `perm` (as tf.transpose), in plain JS. */
+function permuteValues<T extends Float32Array|Int32Array>(
+    values: T, shape: number[], perm: number[]): T {
+  const rank = shape.length;
+  const inStrides = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) inStrides[d] = inStrides[d + 1] * shape[d + 1];
+  const outShape = perm.map((a) => shape[a]);
+  const out = values.slice() as T;
+  const idx = new Array<number>(rank).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    let src = 0;
+    for (let d = 0; d < rank; d++) src += idx[d] * inStrides[perm[d]];
+    out[i] = values[src];
+    for (let d = rank - 1; d >= 0 && ++idx[d] === outShape[d]; d--) idx[d] = 0;
+  }
+  return out;
 }
 
 /** Shape of a PyTorch-layout fixture tensor in the given dataFormat. */
