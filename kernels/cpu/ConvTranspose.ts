@@ -110,22 +110,33 @@ export interface TapRows {
   outPos: Int32Array;
 }
 
-/** Recent row lists by geometry: a model calls the same layer shapes again and again. */
+/**
+ * Recent row lists by geometry: a model calls the same layer shapes again and again. Bounded by
+ * the number of rows kept (8 bytes each), oldest dropped first; larger lists are not kept.
+ */
 const tapRowsCache = new Map<string, TapRows>();
-const TAP_ROWS_CACHE_SIZE = 16;
+const CACHED_ROWS_MAX = 1 << 21;
+let cachedRows = 0;
 
 export function tapRows(g: ConvGeometry): TapRows {
   const key = [g.in3, g.out3, g.k3, g.stride3, g.padding3, g.dilation3].join(';');
-  let rows = tapRowsCache.get(key);
-  if (rows == null) {
-    rows = computeTapRows(g);
-    if (tapRowsCache.size >= TAP_ROWS_CACHE_SIZE) {
-      tapRowsCache.delete(tapRowsCache.keys().next().value as string);
-    }
-  } else {
-    tapRowsCache.delete(key);  // re-inserted below as the most recent
+  const hit = tapRowsCache.get(key);
+  if (hit != null) {
+    tapRowsCache.delete(key);  // re-inserted as the most recent
+    tapRowsCache.set(key, hit);
+    return hit;
   }
-  tapRowsCache.set(key, rows);
+  const rows = computeTapRows(g);
+  const size = rows.inPos.length;
+  if (size <= CACHED_ROWS_MAX / 4) {
+    for (const [oldKey, old] of tapRowsCache) {
+      if (cachedRows + size <= CACHED_ROWS_MAX) break;
+      tapRowsCache.delete(oldKey);
+      cachedRows -= old.inPos.length;
+    }
+    tapRowsCache.set(key, rows);
+    cachedRows += size;
+  }
   return rows;
 }
 
