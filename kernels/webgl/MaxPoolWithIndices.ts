@@ -1,12 +1,12 @@
-// webgl kernel of maxPool{1,2,3}dWithIndices: two passes over the same windows, one writing the
-// max values (float32), one their flat plane indices (int32) (max_pool_gpu.ts). The op has
-// checked every argument; output sizes come from the shared rule.
+// webgl kernel of maxPool{1,2,3}dWithIndices: two passes (max_pool_gpu.ts), one scanning the
+// windows for the flat plane indices of the maxima (int32), one reading the values there
+// (float32). The op has checked every argument; output sizes come from the shared rule.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {poolingOutputSize} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {checkExactIndices, MaxPoolProgram} from './max_pool_gpu.js';
+import {checkExactIndices, MaxPoolIndicesProgram, MaxPoolValuesProgram} from './max_pool_gpu.js';
 import type {PoolAxis} from './max_pool_gpu.js';
 import {checkFitsTexture} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -29,10 +29,10 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   const outShape = shapeOf(layout.batch, layout.channels, axes.map((a) => a.outSize), dataFormat);
   checkFitsTexture(op, 'output', outShape);
   checkExactIndices(op, layout.spatial);
-  const values = webgl.runWebGLProgram(
-      new MaxPoolProgram(outShape, axes, dataFormat, 'values'), [x], 'float32');
   const indices = webgl.runWebGLProgram(
-      new MaxPoolProgram(outShape, axes, dataFormat, 'indices'), [x], 'int32');
+      new MaxPoolIndicesProgram(outShape, axes, dataFormat), [x], 'int32');
+  const values = webgl.runWebGLProgram(
+      new MaxPoolValuesProgram(outShape, axes, dataFormat), [x, indices], 'float32');
   return [values, indices] as TensorInfo[];
 };
 

@@ -192,17 +192,15 @@ const IS_NAN = `
       }`;
 
 /**
- * One output of max pooling with indices: the max values (float32) or their flat plane indices
- * (int32), one output position per invocation. Both scan the window the same way, so the two
- * programs agree on which tap won.
+ * The indices output of max pooling: each output position scans its window (row-major, the
+ * replacement rule above) and writes the flat plane index of the winning tap (int32).
  */
-export class MaxPoolProgram implements GPGPUProgram {
+export class MaxPoolIndicesProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
 
-  constructor(
-      outShape: number[], axes: PoolAxis[], dataFormat: DataFormat, output: 'values'|'indices') {
+  constructor(outShape: number[], axes: PoolAxis[], dataFormat: DataFormat) {
     this.outputShape = outShape;
     const n = axes.length;
     const rank = n + 2;
@@ -234,7 +232,48 @@ export class MaxPoolProgram implements GPGPUProgram {
             bestIndex = ${flatIndexExpr(ps, strides)};
           }
         ${names.map(() => '}').join(' ')}
-        setOutput(${output === 'values' ? 'best' : 'float(bestIndex)'});
+        setOutput(float(bestIndex));
+      }
+    `;
+  }
+}
+
+/**
+ * The values output of max pooling, read at the indices output: the value of the tap that won
+ * is the max (a NaN that won is the NaN, an all -inf window's first tap is -inf), so one read
+ * per output position replaces a second scan of the window. A window without a real element
+ * (count 0 along some axis, Note [all-padding windows]) is -infinity; its index is not read.
+ */
+export class MaxPoolValuesProgram implements GPGPUProgram {
+  variableNames = ['x', 'indices'];
+  outputShape: number[];
+  userCode: string;
+
+  constructor(outShape: number[], axes: PoolAxis[], dataFormat: DataFormat) {
+    this.outputShape = outShape;
+    const n = axes.length;
+    const rank = n + 2;
+    const names = axisNames(n);
+    const dims = dimsOf(n, dataFormat);
+    const inSize = axes.map((a) => a.inSize);
+    const strides = planeStrides(inSize);
+    const decls: string[] = [];
+    const windows = names.map(
+        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], decls));
+    const empty = names.map((A) => `count${A} == 0`).join(' || ');
+    this.userCode = `
+      ${decls.join('\n      ')}
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        ${windows.join('\n        ')}
+        if (${empty}) {
+          setOutput(uintBitsToFloat(0xff800000u));
+          return;
+        }
+        int index = round(getIndicesAtOutCoords());
+        ${decodeCode(names, 'index', inSize, strides)}
+        setOutput(${sampleAt('x', dataFormat, coord('coords', rank, dims.b),
+                             coord('coords', rank, dims.c), names.map((A) => `q${A}`))});
       }
     `;
   }
