@@ -389,6 +389,62 @@ function passOrder(shape: number[], axes: number[], tables: AxisTable[]): number
 }
 
 /**
+ * Every axis a gather (the nearest modes): the whole resize is one gather, done in a single
+ * walk without intermediate buffers. Walking the spatial axes outermost first, an output slab
+ * whose source equals the previous slab's is a copy of the slab just written (copyWithin, a
+ * memcpy: a 2x upscale computes half of every axis this way); the others recurse into the next
+ * axis, down to rows of `inner` contiguous values (channels for channelsLast, one value for
+ * channelsFirst).
+ */
+function gatherAll(
+    src: Values, dst: Values, inShape: number[], outShape: number[], axes: number[],
+    tables: AxisTable[]): void {
+  const n = axes.length;
+  const first = axes[0];
+  const prod = (a: number[], from: number, to: number) =>
+      a.slice(from, to).reduce((x, y) => x * y, 1);
+  const outer = prod(inShape, 0, first);
+  const inner = prod(inShape, axes[n - 1] + 1, inShape.length);
+  const srcStride = axes.map((a) => prod(inShape, a + 1, inShape.length));
+  const dstStride = axes.map((a) => prod(outShape, a + 1, outShape.length));
+  const index = tables.map((t) => {
+    const ix = new Int32Array(t.outSize);
+    for (let o = 0; o < t.outSize; o++) ix[o] = t.index[o * t.taps];
+    return ix;
+  });
+  const walk = (k: number, s: number, d: number): void => {
+    const ix = index[k];
+    const len = tables[k].outSize;
+    const ss = srcStride[k];
+    const ds = dstStride[k];
+    if (k < n - 1) {
+      for (let o = 0; o < len; o++, d += ds) {
+        if (o > 0 && ix[o] === ix[o - 1]) {
+          dst.copyWithin(d, d - ds, d);
+        } else {
+          walk(k + 1, s + ix[o] * ss, d);
+        }
+      }
+    } else if (inner === 1) {
+      for (let o = 0; o < len; o++) dst[d + o] = src[s + ix[o]];
+    } else if (inner >= SET_MIN) {
+      for (let o = 0; o < len; o++, d += inner) {
+        const s0 = s + ix[o] * inner;
+        dst.set(src.subarray(s0, s0 + inner), d);
+      }
+    } else {
+      for (let o = 0; o < len; o++, d += inner) {
+        const s0 = s + ix[o] * inner;
+        for (let c = 0; c < inner; c++) dst[d + c] = src[s0 + c];
+      }
+    }
+  };
+  const inBlock = prod(inShape, first, inShape.length);
+  const outBlock = prod(outShape, first, outShape.length);
+  for (let b = 0; b < outer; b++) walk(0, b * inBlock, b * outBlock);
+}
+
+/**
  * Applies one table per spatial axis (tables[i] along spatial dim i, mapping its inSize to its
  * outSize) to a tensor of shape `shape` in dataFormat: the shared core of Interpolate and
  * InterpolateGrad. Returns the new values and shape.
@@ -398,6 +454,14 @@ export function resampleSeparable(
     tables: AxisTable[]): {values: Values, shape: number[]} {
   const axes = spatialAxes(shape.length, dataFormat);
   const int = values instanceof Int32Array;
+  if (tables.every(isGather)) {
+    const outShape = shape.slice();
+    axes.forEach((a, i) => outShape[a] = tables[i].outSize);
+    const size = outShape.reduce((x, y) => x * y, 1);
+    const out = int ? new Int32Array(size) : new Float32Array(size);
+    gatherAll(values, out, shape, outShape, axes, tables);
+    return {values: out, shape: outShape};
+  }
   const order = passOrder(shape, axes, tables);
   let cur: Values = values;
   const s = shape.slice();
