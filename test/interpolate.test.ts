@@ -257,6 +257,40 @@ describeBackends('interpolate', () => {
     }
   });
 
+  describe('tfjs built-ins that give PyTorch\'s numbers (the bench\'s pairs)', () => {
+    const x = () => tf.randomUniform([2, 7, 5, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
+
+    async function expectClose(a: tf.Tensor, b: tf.Tensor): Promise<void> {
+      expect(a.shape).to.deep.equal(b.shape);
+      const [av, bv] = await Promise.all([a.data(), b.data()]);
+      Array.from(av).forEach((v, i) => expect(v).to.be.closeTo(bv[i] as number, 1e-5));
+    }
+
+    it('bilinear 2x, alignCorners false = tf.image.resizeBilinear halfPixelCenters', async () => {
+      const t = x();
+      const ours = interpolate(t, {mode: 'bilinear', scaleFactor: 2});
+      const theirs = tf.image.resizeBilinear(t, [14, 10], false, true);
+      await expectClose(ours, theirs);
+      tf.dispose([t, ours, theirs]);
+    });
+
+    it('bilinear alignCorners true = tf.image.resizeBilinear alignCorners', async () => {
+      const t = x();
+      const ours = interpolate(t, {mode: 'bilinear', size: [11, 9], alignCorners: true});
+      const theirs = tf.image.resizeBilinear(t, [11, 9], true, false);
+      await expectClose(ours, theirs);
+      tf.dispose([t, ours, theirs]);
+    });
+
+    it('nearest 2x = tf.image.resizeNearestNeighbor (no alignCorners, no half-pixel)', async () => {
+      const t = x();
+      const ours = interpolate(t, {mode: 'nearest', scaleFactor: 2});
+      const theirs = tf.image.resizeNearestNeighbor(t, [14, 10], false, false);
+      await expectClose(ours, theirs);
+      tf.dispose([t, ours, theirs]);
+    });
+  });
+
   describe('argument checks', () => {
     const x = () => tf.zeros([1, 4, 4, 2]);
     const bad: Array<[string, InterpolateOptions|undefined, RegExp]> = [
