@@ -23,9 +23,11 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
     const t = asTensor(x);
     const tables = a.inSize.map(
         (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
-    const factors = repeatFactors(tables);
-    if (factors != null) return repeatNearest(t, a.dataFormat, a.inSize, factors);
     const native = nativeResize(a);
+    // channelsLast: TensorFlow's own op; channelsFirst would give it one-channel images, where
+    // the repeat is faster.
+    const factors = native == null || a.dataFormat === 'channelsFirst' ? repeatFactors(tables) : null;
+    if (factors != null) return repeatNearest(t, a.dataFormat, a.inSize, factors);
     if (native != null) return resampleNative(t, a, a.inSize, a.outSize, false, native);
     return resampleComposed(t, a.dataFormat, tables, forwardHasPaddingTaps(a));
   });

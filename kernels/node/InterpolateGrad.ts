@@ -23,9 +23,9 @@ export const interpolateGrad: KernelFunc = ({inputs, attrs}) => {
     const t = asTensor(dy);
     const tables = a.inSize.map(
         (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
-    const factors = repeatFactors(tables);
-    if (factors != null) return sumRepeats(t, a.dataFormat, a.inSize, factors);
     const native = nativeResize(a);
+    const factors = native == null || a.dataFormat === 'channelsFirst' ? repeatFactors(tables) : null;
+    if (factors != null) return sumRepeats(t, a.dataFormat, a.inSize, factors);
     if (native != null) return resampleNative(t, a, a.outSize, a.inSize, true, native);
     // Transposed tables pad their rows with zero-weight taps.
     return resampleComposed(t, a.dataFormat, tables.map(transposeTable), true);

@@ -121,10 +121,11 @@ export function resampleNative(
 // The nearest modes with an integer upscaling factor f on an axis (the table reads input
 // floor(o / f) at output o: `nearest` with ratio 1/f, and `nearest-exact`, whose
 // floor((o + 0.5) / f) is the same index) repeat every input f times. That is a broadcast of
-// [..., L, 1, ...] to [..., L, f, ...] and a free reshape, in any layout and dtype: one copy,
-// where TensorFlow's ResizeNearestNeighbor costs several times more on one-channel images (the
-// channelsFirst view). Its gradient sums each group of f, a reshape and a Sum. The check reads
-// the shared table, so the rule stays the table's.
+// [..., L, 1, ...] to [..., L, f, ...] and a free reshape, in any layout and dtype: one copy.
+// Used for channelsFirst, where TensorFlow's ResizeNearestNeighbor would see one-channel images
+// and cost several times more, and wherever that op's ratio differs from PyTorch's. Its
+// gradient sums each group of f, a reshape and a Sum. The check reads the shared table, so the
+// rule stays the table's.
 /** Per axis the repeat factor (1 for an identity axis), or null unless every axis repeats. */
 export function repeatFactors(tables: AxisTable[]): number[]|null {
   const factors: number[] = [];
