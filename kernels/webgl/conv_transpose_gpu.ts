@@ -148,6 +148,92 @@ export function gatherTable(
   return table;
 }
 
+/**
+ * The gather form for a pair of adjacent output positions (ow, ow + 1), ow even, along the last
+ * axis of the packed program: the inputs that reach either of them, each with the tap reaching
+ * ow (tap0) and the one reaching ow + 1 (tap1), -1 where it reaches only the other. With
+ * r = (ow + padding) mod stride and base = (ow + padding) div stride, entry
+ * e = r * perResidue + j is input base - shift[e] (j ascending; an entry with both taps -1 ends
+ * the list). One x read then serves both positions whenever an input reaches both (stride 2,
+ * dilation 1: every input does).
+ */
+export interface PairGatherTable {
+  perResidue: number;
+  shift: number[];
+  tap0: number[];
+  tap1: number[];
+}
+
+const pairCache = new Map<string, PairGatherTable>();
+
+export function pairGatherTable(
+    inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
+    dilation: number): PairGatherTable {
+  const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
+  const cached = pairCache.get(key);
+  if (cached != null) return cached;
+  const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 2;
+  const lists: Array<Array<[number, number, number]>> = [];
+  for (let r = 0; r < stride; r++) {
+    // An even ow with this residue, far from 0 (none when stride and padding make r impossible
+    // for even ow: that residue never occurs).
+    let ow = r - padding + stride * far;
+    while (ow % 2 !== 0 && ow < r - padding + stride * (far + 2)) ow += stride;
+    const byShift = new Map<number, [number, number]>();
+    if (ow % 2 === 0) {
+      const base = Math.floor((ow + padding) / stride);
+      for (let c = 0; c < 2; c++) {
+        for (let t = 0; t < kernelSize; t++) {
+          const i = convTransposeInputIndex(ow + c, t, stride, padding, dilation, Infinity);
+          if (i < 0) continue;
+          const entry = byShift.get(base - i) ?? [-1, -1];
+          entry[c] = t;
+          byShift.set(base - i, entry);
+        }
+      }
+    }
+    lists.push([...byShift.entries()].sort((a, b) => a[0] - b[0])
+                   .map(([sh, [t0, t1]]) => [sh, t0, t1] as [number, number, number]));
+  }
+  const perResidue = Math.max(1, ...lists.map((l) => l.length));
+  const shift: number[] = [];
+  const tap0: number[] = [];
+  const tap1: number[] = [];
+  for (const list of lists) {
+    for (let j = 0; j < perResidue; j++) {
+      const [sh, t0, t1] = j < list.length ? list[j] : [0, -1, -1];
+      shift.push(sh);
+      tap0.push(t0);
+      tap1.push(t1);
+    }
+  }
+  // Every even ow of the axis, both positions of the pair, against the shared rule.
+  for (let ow = 0; ow < outSize; ow += 2) {
+    const r = (ow + padding) % stride;
+    const base = Math.floor((ow + padding) / stride);
+    const fromTable = [new Array<number>(kernelSize).fill(-1), new Array<number>(kernelSize).fill(-1)];
+    for (let j = 0; j < perResidue; j++) {
+      const e = r * perResidue + j;
+      if (tap0[e] < 0 && tap1[e] < 0) break;
+      const i = base - shift[e];
+      if (i < 0 || i >= inSize) continue;
+      if (tap0[e] >= 0) fromTable[0][tap0[e]] = i;
+      if (tap1[e] >= 0) fromTable[1][tap1[e]] = i;
+    }
+    for (let c = 0; c < 2 && ow + c < outSize; c++) {
+      for (let t = 0; t < kernelSize; t++) {
+        if (fromTable[c][t] !==
+            convTransposeInputIndex(ow + c, t, stride, padding, dilation, inSize)) {
+          mismatch('paired gather', `output ${ow + c}, tap ${t}`);
+        }
+      }
+    }
+  }
+  const table = {perResidue, shift, tap0, tap1};
+  pairCache.set(key, table);
+  return table;
+}
+
 // ---- scatter tables (gradients) ------------------------------------------------------------------
 
 /**
@@ -294,6 +380,176 @@ export class ConvTransposeProgram implements GPGPUProgram {
         ${sum}
         ${close.join(' ')}
         setOutput(acc);
+      }
+    `;
+  }
+}
+
+/**
+ * Whether the packed forward program applies: channelsLast (its texels pair adjacent W positions
+ * and adjacent channels) with channel pairs that never straddle two groups.
+ */
+export function packedForwardApplies(g: ConvTransposeGeometry): boolean {
+  return g.dataFormat === 'channelsLast' &&
+      (g.groups === 1 || (g.inPerGroup % 2 === 0 && g.outPerGroup % 2 === 0));
+}
+
+/**
+ * The weight [inC, outC / groups, ...kernel] as [taps, inC, outC / groups] (taps flattened,
+ * row-major), written packed: one texel holds two input by two output channels of one tap, the
+ * pairs the packed forward program multiplies with one x texel. Lanes past an odd channel count
+ * are 0.
+ */
+export class ConvTransposeWeightPackProgram implements GPGPUProgram {
+  variableNames = ['w'];
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+
+  constructor(g: ConvTransposeGeometry) {
+    const taps = g.kernelSize.reduce((a, b) => a * b, 1);
+    this.outputShape = [taps, g.inChannels, g.outPerGroup];
+    const n = g.kernelSize.length;
+    // The flat tap back to one index per kernel axis, outermost first.
+    const tapIndex: string[] = [];
+    let inner = taps;
+    for (let a = 0; a < n; a++) {
+      inner /= g.kernelSize[a];
+      tapIndex.push(`imod(t / ${inner}, ${g.kernelSize[a]})`);
+    }
+    const read = (ci: string, oc: string) => `getW(${ci}, ${oc}, ${tapIndex.join(', ')})`;
+    this.userCode = `
+      void main() {
+        ivec3 coords = getOutputCoords();
+        int t = coords[0];
+        int ci = coords[1];
+        int oc = coords[2];
+        bool oc1 = oc + 1 < ${g.outPerGroup};
+        vec4 r = vec4(${read('ci', 'oc')}, oc1 ? ${read('ci', 'oc + 1')} : 0.0, 0.0, 0.0);
+        if (ci + 1 < ${g.inChannels}) {
+          r.z = ${read('ci + 1', 'oc')};
+          r.w = oc1 ? ${read('ci + 1', 'oc + 1')} : 0.0;
+        }
+        setOutput(r);
+      }
+    `;
+  }
+}
+
+/**
+ * convTranspose on packed textures (channelsLast): one invocation computes a texel of y, two
+ * adjacent W positions by two adjacent output channels. Each x texel read gives two input
+ * channels at one W position and each weight texel (ConvTransposeWeightPackProgram) the 2 x 2
+ * block of weights they meet, so a read feeds two multiply-adds instead of half of one. Taps come
+ * from the same gather tables as the unpacked program, per W position.
+ */
+export class ConvTransposePackedProgram implements GPGPUProgram {
+  variableNames: string[];
+  packedInputs = true;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+
+  constructor(g: ConvTransposeGeometry, hasBias: boolean) {
+    this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
+    this.outputShape = g.yShape;
+    const n = g.inSize.length;
+    const rank = n + 2;
+    const names = axisNames(n);
+    const last = n - 1;
+    const decls: string[] = [];
+    const tables = names.slice(0, last).map((A, a) => {
+      const t = gatherTable(g.inSize[a], g.outSize[a], g.kernelSize[a], g.stride[a], g.padding[a],
+                            g.dilation[a]);
+      decls.push(glslIntArray(`TAPS_${A}`, t.taps), glslIntArray(`SHIFT_${A}`, t.shift));
+      return t;
+    });
+    // Loops over the taps of every axis but W, as in the unpacked program.
+    const open: string[] = [];
+    const close: string[] = [];
+    for (let a = 0; a < last; a++) {
+      const A = names[a];
+      const s = g.stride[a];
+      open.push(`
+        int num${A} = ${coord('coords', rank, 1 + a)} + ${g.padding[a]};
+        int r${A} = ${s === 1 ? '0' : `imod(num${A}, ${s})`} * ${tables[a].perResidue};
+        int base${A} = num${A} / ${s};
+        for (int j${A} = 0; j${A} < ${tables[a].perResidue}; j${A}++) {
+          int t${A} = TAPS_${A}[r${A} + j${A}];
+          if (t${A} < 0) break;
+          int i${A} = base${A} - SHIFT_${A}[r${A} + j${A}];
+          if (i${A} < 0 || i${A} >= ${g.inSize[a]}) continue;`);
+      close.push('}');
+    }
+    // The flat tap of the axes before W (row-major over the kernel), times the W kernel size.
+    let tapOuter = '0';
+    for (let a = 0; a < last; a++) tapOuter = `(${tapOuter}) * ${g.kernelSize[a]} + t${names[a]}`;
+    const outerIs = names.slice(0, last).map((A) => `i${A}`);
+    const pairs = Math.floor(g.inPerGroup / 2);
+    const oddTail = g.inPerGroup % 2 === 1;
+    const sW = g.stride[last];
+    const pt = pairGatherTable(g.inSize[last], g.outSize[last], g.kernelSize[last], sW,
+                               g.padding[last], g.dilation[last]);
+    decls.push(glslIntArray('PAIR_SHIFT', pt.shift), glslIntArray('PAIR_TAP0', pt.tap0),
+               glslIntArray('PAIR_TAP1', pt.tap1));
+    const xAt = (ci: string) => `getX(b, ${[...outerIs, 'iW', ci].join(', ')})`;
+    // The products of one input position with the weights of the taps given (both columns, or
+    // one), over the group's input channels: two channels per texel, then a lone last one.
+    const products = (cols: number[]) => {
+      const wRead = (c: number, ci: string) => `vec4 w${c} = getW(t${c}, ${ci}, ocl);`;
+      const pair = cols.map((c) => `${wRead(c, 'ci0 + k')}
+                acc${c} += vec2(dot(xv, w${c}.xz), dot(xv, w${c}.yw));`).join('\n                ');
+      const tail = cols.map((c) => `${wRead(c, `ci0 + ${2 * pairs}`)}
+                acc${c} += xs * w${c}.xy;`).join('\n                ');
+      return `
+              for (int k = 0; k < ${2 * pairs}; k += 2) {
+                vec4 xt = ${xAt('ci0 + k')};
+                vec2 xv = odd ? xt.zw : xt.xy;
+                ${pair}
+              }${oddTail ? `
+              {
+                // The last input channel alone: the texel's second lane lies past the channels.
+                vec4 xt = ${xAt(`ci0 + ${2 * pairs}`)};
+                float xs = odd ? xt.z : xt.x;
+                ${tail}
+              }` : ''}`;
+    };
+    const columns = `{
+          int num = ow + ${g.padding[last]};
+          int r = ${sW === 1 ? '0' : `imod(num, ${sW})`} * ${pt.perResidue};
+          int base = num / ${sW};
+          for (int j = 0; j < ${pt.perResidue}; j++) {
+            int tap0 = PAIR_TAP0[r + j];
+            int tap1 = PAIR_TAP1[r + j];
+            if (tap0 < 0 && tap1 < 0) break;
+            int iW = base - PAIR_SHIFT[r + j];
+            if (iW < 0 || iW >= ${g.inSize[last]}) continue;
+            int t0 = tapOuter * ${g.kernelSize[last]} + tap0;
+            int t1 = tapOuter * ${g.kernelSize[last]} + tap1;
+            bool odd = imod(iW, 2) == 1;
+            if (tap0 >= 0 && tap1 >= 0) {${products([0, 1])}
+            } else if (tap0 >= 0) {${products([0])}
+            } else {${products([1])}
+            }
+          }
+        }`;
+    this.userCode = `
+      ${decls.join('\n      ')}
+      void main() {
+        ${coordsType(rank)} coords = getOutputCoords();
+        int b = ${coord('coords', rank, 0)};
+        int ow = ${coord('coords', rank, n)};
+        int oc = ${coord('coords', rank, n + 1)};
+        int grp = oc / ${g.outPerGroup};
+        int ocl = oc - grp * ${g.outPerGroup};
+        int ci0 = grp * ${g.inPerGroup};
+        vec2 acc0 = ${hasBias ? 'getBias(oc).xy' : 'vec2(0.0)'};
+        vec2 acc1 = acc0;
+        ${open.join('')}
+        int tapOuter = ${tapOuter};
+        ${columns}
+        ${close.join(' ')}
+        setOutput(vec4(acc0, acc1));
       }
     `;
   }
