@@ -412,6 +412,8 @@ function gatherAll(
     for (let o = 0; o < t.outSize; o++) ix[o] = t.index[o * t.taps];
     return ix;
   });
+  // Axes that are an exact 2x upscale (output o reads input o >> 1), the commonest nearest use.
+  const doubles = index.map((ix) => ix.length % 2 === 0 && ix.every((i, o) => i === o >> 1));
   const walk = (k: number, s: number, d: number): void => {
     const ix = index[k];
     const len = tables[k].outSize;
@@ -426,16 +428,38 @@ function gatherAll(
         }
       }
     } else if (inner === 1) {
-      for (let o = 0; o < len; o++) dst[d + o] = src[s + ix[o]];
+      if (doubles[k]) {
+        // Output 2i and 2i + 1 both read input i: one read, two writes, no index lookups.
+        for (let o = 0; o < len; o += 2) {
+          const v = src[s + (o >> 1)];
+          dst[d + o] = v;
+          dst[d + o + 1] = v;
+        }
+      } else {
+        for (let o = 0; o < len; o++) dst[d + o] = src[s + ix[o]];
+      }
     } else if (inner >= SET_MIN) {
       for (let o = 0; o < len; o++, d += inner) {
         const s0 = s + ix[o] * inner;
         dst.set(src.subarray(s0, s0 + inner), d);
       }
     } else {
-      for (let o = 0; o < len; o++, d += inner) {
+      for (let o = 0; o < len;) {
         const s0 = s + ix[o] * inner;
-        for (let c = 0; c < inner; c++) dst[d + c] = src[s0 + c];
+        if (o + 1 < len && ix[o + 1] === ix[o]) {
+          const e = d + inner;
+          for (let c = 0; c < inner; c++) {
+            const v = src[s0 + c];
+            dst[d + c] = v;
+            dst[e + c] = v;
+          }
+          o += 2;
+          d += 2 * inner;
+        } else {
+          for (let c = 0; c < inner; c++) dst[d + c] = src[s0 + c];
+          o += 1;
+          d += inner;
+        }
       }
     }
   };
