@@ -52,7 +52,8 @@ const chrome = spawn(CHROME, [
 ], {stdio: ['ignore', 'ignore', 'pipe']});
 let stderr = '';
 chrome.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-chrome.on('exit', (code) => finish(code === 0 ? 1 : 2));
+const exited = new Promise((resolve) => chrome.on('exit', resolve));
+void exited.then((code) => finish(code === 0 ? 1 : 2));
 
 const timer = setTimeout(() => {
   console.error(`bench:webgl: no result after ${TIMEOUT_MS / 60000} min`);
@@ -61,7 +62,10 @@ const timer = setTimeout(() => {
 const code = await done;
 clearTimeout(timer);
 chrome.kill();
+await exited;
 server.close();
-rmSync(userDataDir, {recursive: true, force: true});
-if (code !== 0 && stderr) console.error(stderr);
+rmSync(userDataDir, {recursive: true, force: true, maxRetries: 5, retryDelay: 200});
+// Chromium's own stderr is mostly noise on a headless server (no D-Bus): only what is left.
+const own = stderr.split('\n').filter((l) => l.length > 0 && !/dbus|bus\.cc/i.test(l));
+if (code !== 0 && own.length > 0) console.error(own.join('\n'));
 process.exit(code);

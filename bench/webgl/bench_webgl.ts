@@ -12,11 +12,13 @@ import '../../src/webgl.js';
 import {DEFAULT_OPTIONS, runRows} from '../harness.js';
 import type {Row} from '../harness.js';
 import {convTransposeRows} from './conv_transpose.js';
+import {interpolateRows} from './interpolate.js';
 import {normalizeRows} from './normalize.js';
 import {poolRows} from './pool.js';
 import {pixelShuffleRows} from './pixel_shuffle.js';
 
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
+  interpolate: interpolateRows,
   pixelShuffle: pixelShuffleRows,
   normalize: normalizeRows,
   conv2dTranspose: convTransposeRows,

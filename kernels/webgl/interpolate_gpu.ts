@@ -7,9 +7,10 @@
 // the source indices (exact as floats below 2^24), columns taps..2*taps-1 their weights. A
 // gather axis (one tap of weight 1 per output: the nearest modes) stores the index column only.
 //
-// One program resamples any subset of the spatial axes at once: nested loops over the taps of
-// each resampled axis, outermost axis outermost, each level weighting the sum of the level
-// inside it (w_h * sum_w(w_w * x), the order of PyTorch's own separable kernels). Axes not
+// One program resamples any subset of the spatial axes at once: it reads each resampled axis's
+// taps for its output coordinate and sums over them, outermost axis outermost, each level
+// weighting the sum of the level inside it (w_h * sum_w(w_w * x), the order of PyTorch's own
+// separable kernels). Axes not
 // resampled pass their output coordinate through. interpolate_common.ts decides whether one
 // program does every axis or one program per axis runs (when the product of the taps is large).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
@@ -59,6 +60,15 @@ export function tableTexture(t: AxisTable, gather: boolean): {shape: number[], v
   return {shape: [outSize, 2 * taps], values};
 }
 
+/**
+ * Axes with at most this many taps are unrolled: their taps are loaded once into scalars and the
+ * sum is written out. (Local arrays indexed in a loop cost SwiftShader about twice the time of
+ * a bilinear resize; reading an inner axis's table inside an outer loop repeats its fetches.)
+ * Wider axes (area and antialias windows, gradient tables), which a pass handles alone, loop
+ * and read their table inside the loop.
+ */
+const UNROLL_TAPS = 8;
+
 export class ResampleProgram implements GPGPUProgram {
   variableNames: string[];
   outputShape: number[];
@@ -71,41 +81,61 @@ export class ResampleProgram implements GPGPUProgram {
   constructor(outShape: number[], axes: ProgramAxis[]) {
     this.outputShape = outShape;
     const rank = outShape.length;
-    const tables = axes.map((_, j) => `table${j}`);
-    this.variableNames = ['x', ...tables];
-    const get = (j: number) => `getTable${j}`;
-    const index: string[] = Array.from({length: rank}, (_, d) => coord('coords', rank, d));
-    axes.forEach((a, j) => (index[a.dim] = `i${j}`));
-    const read = `getX(${index.join(', ')})`;
+    this.variableNames = ['x', ...axes.map((_, j) => `table${j}`)];
+    const get = (j: number, k: string) =>
+        `getTable${j}(${coord('coords', rank, axes[j].dim)}, ${k})`;
+    const toIndex = (v: string) => `int(${v} + 0.5)`;
 
-    // Built from the innermost axis outwards: each level sums its taps of the level inside.
-    let body = '';
-    for (let j = axes.length - 1; j >= 0; j--) {
-      const a = axes[j];
-      const o = coord('coords', rank, a.dim);
-      const inner = j === axes.length - 1 ? read : `acc${j + 1}`;
+    const loads: string[] = [];
+    axes.forEach((a, j) => {
       if (a.gather) {
-        body = `
-          int i${j} = int(${get(j)}(${o}, 0) + 0.5);
-          ${j === axes.length - 1 ? `float acc${j} = ${read};` : `${body}
-          float acc${j} = acc${j + 1};`}`;
-        continue;
+        loads.push(`int i${j} = ${toIndex(get(j, '0'))};`);
+      } else if (a.taps <= UNROLL_TAPS) {
+        for (let k = 0; k < a.taps; k++) {
+          loads.push(`int i${j}_${k} = ${toIndex(get(j, `${k}`))};`);
+          loads.push(`float w${j}_${k} = ${get(j, `${a.taps + k}`)};`);
+        }
       }
-      const innerBlock = j === axes.length - 1 ? '' : body;
-      body = `
-          float acc${j} = 0.0;
-          for (int k${j} = 0; k${j} < ${a.taps}; k${j}++) {
-            int i${j} = int(${get(j)}(${o}, k${j}) + 0.5);
-            float w${j} = ${get(j)}(${o}, ${a.taps} + k${j});
-            ${innerBlock}
-            acc${j} += w${j} * ${inner};
-          }`;
-    }
+    });
+
+    // The weighted sum over axes j.. for fixed indices of the axes before j: statements to run
+    // first and the value. Sums run over taps in order, left to right.
+    let counter = 0;
+    const gen = (j: number, index: string[]): {code: string, value: string} => {
+      if (j === axes.length) return {code: '', value: `getX(${index.join(', ')})`};
+      const a = axes[j];
+      const at = (i: string) => index.map((e, d) => (d === a.dim ? i : e));
+      if (a.gather) return gen(j + 1, at(`i${j}`));
+      if (a.taps <= UNROLL_TAPS) {
+        let code = '';
+        const terms: string[] = [];
+        for (let k = 0; k < a.taps; k++) {
+          const sub = gen(j + 1, at(`i${j}_${k}`));
+          code += sub.code;
+          terms.push(`w${j}_${k} * ${sub.value}`);
+        }
+        return {code, value: `(${terms.join(' + ')})`};
+      }
+      const acc = `acc${counter++}`;
+      const sub = gen(j + 1, at(`i${j}`));
+      const code = `
+        float ${acc} = 0.0;
+        for (int k${j} = 0; k${j} < ${a.taps}; k${j}++) {
+          int i${j} = ${toIndex(get(j, `k${j}`))};
+          float w${j} = ${get(j, `${a.taps} + k${j}`)};
+          ${sub.code}
+          ${acc} += w${j} * ${sub.value};
+        }`;
+      return {code, value: acc};
+    };
+    const coords = Array.from({length: rank}, (_, d) => coord('coords', rank, d));
+    const {code, value} = gen(0, coords);
     this.userCode = `
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
-        ${body}
-        setOutput(acc0);
+        ${loads.join('\n        ')}
+        ${code}
+        setOutput(${value});
       }
     `;
   }
