@@ -48,39 +48,50 @@ function ortContender(name: string, s: ort.InferenceSession, feeds: ort.Inferenc
   };
 }
 
+/** Median of a list. */
+function median(xs: number[]): number {
+  const sorted = xs.slice().sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
 /**
  * Like harness.ts's runRows, but the contenders of a row take turns run by run (round-robin,
  * rotating who goes first) instead of one after the other: on a shared machine the load drifts
- * over seconds, and turns spread it evenly over the contenders, so the ratios stay meaningful
- * when the absolute times do not.
+ * over seconds, and turns spread it evenly over the contenders. Next to wall time it reports the
+ * process CPU time of each run (user + system, every thread: TensorFlow's and onnxruntime's
+ * pools included), which other processes' load disturbs much less.
  */
 async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
   console.log(`\n## ${title}\n`);
-  console.log('| case | contender | median ms | tfjs-torch / contender |');
-  console.log('|---|---|---:|---:|');
+  console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
+              'tfjs-torch / contender (CPU) |');
+  console.log('|---|---|---:|---:|---:|---:|');
   for (const row of rows) {
     for (const c of row.contenders) for (let i = 0; i < 2; i++) await c.run();
-    const times: number[][] = row.contenders.map(() => []);
-    const start = performance.now();
     const n = row.contenders.length;
+    const wall: number[][] = row.contenders.map(() => []);
+    const cpu: number[][] = row.contenders.map(() => []);
+    const start = performance.now();
     for (let r = 0; r < rounds || (r < 5 * rounds && performance.now() - start < budgetMs); r++) {
       // The first run of a round pays for what the previous round left (freed buffers come back
       // as page faults): each contender goes first equally often.
       for (let j = 0; j < n; j++) {
         const k = (r + j) % n;
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await row.contenders[k].run();
-        times[k].push(performance.now() - t0);
+        wall[k].push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[k].push((c.user + c.system) / 1000);
       }
     }
-    const ms = times.map((t) => {
-      const sorted = t.slice().sort((a, b) => a - b);
-      const m = sorted.length >> 1;
-      return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-    });
+    const w = wall.map(median);
+    const u = cpu.map(median);
     row.contenders.forEach((c, i) => {
-      const ratio = i === 0 ? '' : (ms[0] / ms[i]).toFixed(2) + 'x';
-      console.log(`| ${row.label} | ${c.name} | ${ms[i].toFixed(3)} | ${ratio} |`);
+      const ratio = (m: number[]) => (i === 0 ? '' : (m[0] / m[i]).toFixed(2) + 'x');
+      console.log(`| ${row.label} | ${c.name} | ${w[i].toFixed(3)} | ${ratio(w)} | ${
+          u[i].toFixed(3)} | ${ratio(u)} |`);
     });
   }
 }
