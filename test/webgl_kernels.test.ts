@@ -4,8 +4,10 @@
 // backend is not loaded (the Node run).
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-import {denormalize, normalize, pixelShuffle, pixelUnshuffle} from '../src/index.js';
-import type {DataFormat} from '../src/kernel_names.js';
+import {denormalize, interpolate, normalize, pixelShuffle, pixelUnshuffle} from '../src/index.js';
+import {interpolateBackward} from '../src/gradients/interpolate_grad.js';
+import type {DataFormat, InterpolateAttrs} from '../src/kernel_names.js';
+import type {InterpolateOptions} from '../src/ops/interpolate.js';
 
 const hasWebGL = tf.findBackendFactory('webgl') != null;
 const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
@@ -108,15 +110,17 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
       }
     }
 
-    it('round trip keeps int32 values above 2^24 / float16 range where textures are float32',
-       async function() {
-         if (halfFloat) this.skip();
-         const x = tf.tensor([16777215, -16777215, 123456, 7], [1, 1, 2, 2], 'int32');
-         const y = pixelShuffle(pixelUnshuffle(x, 2, {dataFormat: 'channelsFirst'}), 2,
-                                {dataFormat: 'channelsFirst'});
-         expect(Array.from(await y.data())).to.deep.equal([16777215, -16777215, 123456, 7]);
-         tf.dispose([x, y]);
-       });
+    it('copies int32 values exactly, beyond what a float texture holds', async () => {
+      const big = [2 ** 30 + 1, -(2 ** 31), 2 ** 31 - 1, 16777217, -16777219, 5, 2047, -2049];
+      await expectSameOnWebGL(
+          () => pixelUnshuffle(tf.tensor(big, [1, 2, 2, 2], 'int32'), 2), 'pixelUnshuffle int32');
+      await expectSameOnWebGL(
+          () => pixelShuffle(tf.tensor(big, [1, 1, 2, 4], 'int32'), 2), 'pixelShuffle int32');
+      const x = tf.tensor(big, [1, 2, 2, 2], 'int32');
+      const y = pixelShuffle(pixelUnshuffle(x, 2), 2);
+      expect(Array.from(await y.data())).to.deep.equal(big);
+      tf.dispose([x, y]);
+    });
   });
 
   describe('normalize / denormalize', () => {
@@ -156,7 +160,82 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
     }
   });
 
+  describe('interpolate and its gradient', () => {
+    // Larger than the fixtures, and shaped to reach both program forms: one pass over every
+    // axis (few taps) and one pass per axis (area and antialias windows, gradient tables of
+    // 3-D and strong downscales).
+    const cases: Array<{shape: number[], options: InterpolateOptions}> = [
+      {shape: [2, 3, 37], options: {size: 80, mode: 'linear'}},
+      {shape: [2, 3, 37, 29], options: {size: [61, 64], mode: 'bilinear'}},
+      {shape: [1, 2, 37, 29], options: {scaleFactor: [1.7, 2.3], mode: 'bilinear', alignCorners: true}},
+      {shape: [1, 2, 37, 29], options: {size: [80, 13], mode: 'bicubic'}},
+      {shape: [1, 2, 37, 29], options: {scaleFactor: 2.2, mode: 'nearest'}},
+      {shape: [1, 2, 37, 29], options: {size: [18, 70], mode: 'nearest-exact'}},
+      {shape: [1, 2, 37, 29], options: {size: [5, 7], mode: 'area'}},
+      {shape: [1, 2, 37, 29], options: {size: [9, 11], mode: 'bilinear', antialias: true}},
+      {shape: [1, 2, 37, 29], options: {size: [7, 40], mode: 'bicubic', antialias: true}},
+      {shape: [1, 2, 9, 11, 7], options: {size: [17, 5, 14], mode: 'trilinear'}},
+      {shape: [1, 2, 9, 11, 7], options: {scaleFactor: 2, mode: 'nearest'}},
+      {shape: [1, 2, 9, 11, 7], options: {size: [4, 3, 2], mode: 'area'}},
+    ];
+    for (const {shape, options} of cases) {
+      for (const dataFormat of FORMATS) {
+        const shapeIn = dataFormat === 'channelsFirst' ? shape :
+                                                         [shape[0], ...shape.slice(2), shape[1]];
+        const label = `${JSON.stringify(options)} ${dataFormat} [${shapeIn}]`;
+        // float32: one rounding per tap in another order; half floats round every stored value
+        // (inputs k/64 are exact there, tables and results are not): relative to the values' size.
+        const tol = () => (halfFloat ? [4e-3, 0.06] : [1e-5, 1e-4]);
+        it(`interpolate ${label}`, async () => {
+          const values = floats(shapeIn, 5);
+          await expectSameOnWebGL(
+              () => interpolate(tf.tensor(values, shapeIn), {...options, dataFormat}),
+              `interpolate ${label}`, ...tol());
+        });
+        it(`gradient of interpolate ${label}`, async () => {
+          const values = floats(shapeIn, 5);
+          const f = (x: tf.Tensor) => interpolate(x, {...options, dataFormat});
+          const outShape = tf.tidy(() => f(tf.zeros(shapeIn)).shape);
+          const dy = floats(outShape, 9);
+          await expectSameOnWebGL(
+              () => tf.grad(f)(tf.tensor(values, shapeIn), tf.tensor(dy, outShape)),
+              `gradient of interpolate ${label}`, ...tol());
+        });
+      }
+    }
+
+    it('nearest modes copy int32 values exactly, beyond what a float texture holds', async () => {
+      const big = [2 ** 30 + 1, -(2 ** 31), 2 ** 31 - 1, 16777217, -16777219, 5, 2047, -2049];
+      const x = tf.tensor(big, [1, 2, 4, 1], 'int32');
+      for (const mode of ['nearest', 'nearest-exact'] as const) {
+        const y = interpolate(x, {scaleFactor: [1, 2], mode});
+        expect(y.dtype).to.equal('int32');
+        const v = Array.from(await y.data());
+        expect(v, mode).to.deep.equal(big.flatMap((e) => [e, e]));
+        y.dispose();
+      }
+      x.dispose();
+    });
+  });
+
   describe('outputs larger than a texture', () => {
+    it('interpolate names the op, the output shape and the limit', () => {
+      const x = tf.zeros([1, 20, 20, 1]);
+      expect(() => withMaxTextureSize(16, () => interpolate(x, {scaleFactor: 2})))
+          .to.throw(/^interpolate: output of shape \[1, 40, 40, 1\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('the gradient of interpolate names the op, the gradient shape and the limit', () => {
+      // The gradient kernel alone (the forward would upload a 40 x 40 input first).
+      const dy = tf.zeros([1, 1, 4, 4]);
+      const attrs: InterpolateAttrs = {
+        mode: 'bilinear', inSize: [40, 40], outSize: [4, 4], alignCorners: false,
+        scales: [null, null], antialias: false, dataFormat: 'channelsFirst',
+      };
+      expect(() => withMaxTextureSize(16, () => interpolateBackward(dy, attrs)))
+          .to.throw(/^interpolate: gradient of shape \[1, 1, 40, 40\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      dy.dispose();
+    });
     it('pixelShuffle names the op, the output shape and the limit', () => {
       const x = tf.zeros([1, 4, 20, 20]);
       expect(() => withMaxTextureSize(16, () => pixelShuffle(x, 2, {dataFormat: 'channelsFirst'})))
