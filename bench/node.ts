@@ -48,6 +48,12 @@ function ortContender(name: string, s: ort.InferenceSession, feeds: ort.Inferenc
   };
 }
 
+/** Every order of 0..n-1. */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) => Array.from({length: n}, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+}
+
 /** Median of a list. */
 function median(xs: number[]): number {
   const sorted = xs.slice().sort((a, b) => a - b);
@@ -56,9 +62,9 @@ function median(xs: number[]): number {
 }
 
 /**
- * Like harness.ts's runRows, but the contenders of a row take turns run by run (round-robin,
- * rotating who goes first) instead of one after the other: on a shared machine the load drifts
- * over seconds, and turns spread it evenly over the contenders. Next to wall time it reports the
+ * Like harness.ts's runRows, but the contenders of a row take turns run by run instead of one
+ * after the other: on a shared machine the load drifts over seconds, and turns spread it evenly
+ * over the contenders. Next to wall time it reports the
  * process CPU time of each run (user + system, every thread: TensorFlow's and onnxruntime's
  * pools included), which other processes' load disturbs much less.
  */
@@ -67,17 +73,23 @@ async function runRowsInterleaved(title: string, rows: Row[], rounds: number, bu
   console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
               'tfjs-torch / contender (CPU) |');
   console.log('|---|---|---:|---:|---:|---:|');
+  // TENSORFLOW_BENCH_ROWS: a regular expression to time only some rows.
+  const only = process.env.TENSORFLOW_BENCH_ROWS;
   for (const row of rows) {
+    if (only != null && !new RegExp(only).test(row.label)) continue;
     for (const c of row.contenders) for (let i = 0; i < 2; i++) await c.run();
-    const n = row.contenders.length;
     const wall: number[][] = row.contenders.map(() => []);
     const cpu: number[][] = row.contenders.map(() => []);
+    // A run pays for what the run before it left behind (freed buffers come back as page
+    // faults, caches hold another's data): the rounds cycle through every order of the
+    // contenders, so each one goes first, and follows each other one, equally often.
+    const orders = permutations(row.contenders.length);
+    const total = Math.ceil(rounds / orders.length) * orders.length;
     const start = performance.now();
-    for (let r = 0; r < rounds || (r < 5 * rounds && performance.now() - start < budgetMs); r++) {
-      // The first run of a round pays for what the previous round left (freed buffers come back
-      // as page faults): each contender goes first equally often.
-      for (let j = 0; j < n; j++) {
-        const k = (r + j) % n;
+    for (let r = 0; r < total || (r < 5 * total && performance.now() - start < budgetMs) ||
+         r % orders.length !== 0;
+         r++) {
+      for (const k of orders[r % orders.length]) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         await row.contenders[k].run();
