@@ -183,7 +183,7 @@ describeBackends('loadTorchWeights', () => {
     });
     const nodeFs = typeof process !== 'undefined' && process.versions?.node != null &&
         typeof window === 'undefined';
-    (nodeFs ? it : it.skip)('a path and a file: URL (Node)', async () => {
+    if (nodeFs) it('a path and a file: URL (Node)', async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const fs = require('fs') as typeof import('fs');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
