@@ -2,7 +2,9 @@
 // suites cannot make: webgl against the cpu kernels on every browser run (the half-float run
 // included, where the fixture suites do not run), shapes and index patterns the fixtures do not
 // reach, and the errors for outputs larger than a texture and for indices a texture cannot hold
-// exactly. Skipped where the webgl backend is not loaded (the Node run).
+// exactly; and, in the half-float run only, the PyTorch fixtures of the three families with the
+// half-float tolerance (end of the file). Skipped where the webgl backend is not loaded (the
+// Node run).
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's own gradients (Mul, Sum, ...), which the second-order check differentiates through.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -10,6 +12,8 @@ import {expect} from 'chai';
 import {convTranspose1d, convTranspose2d, convTranspose3d, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool1d, maxUnpool2d, maxUnpool3d} from '../src/index.js';
 import type {ConvTransposeOptions, MaxPoolOptions, MaxUnpoolOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {DATA_FORMATS, fixtureValues, fromFixture, loadFixture, shapeIn as fixtureShapeIn} from './util.js';
+import type {FixtureTensor} from './util.js';
 
 const hasWebGL = tf.findBackendFactory('webgl') != null;
 const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
@@ -320,3 +324,202 @@ const UNPOOL: Record<number, Unpool> = {
        });
   });
 });
+
+// ---- the PyTorch fixtures with half-float textures ---------------------------------------------
+// The 'webgl-f16' run (WEBGL_FORCE_F16_TEXTURES) does not run the shared suites (their 1e-4
+// tolerance and unchanged-input checks cannot hold when every stored value is rounded to 11
+// significant bits); as test/webgl_f16.test.ts does for the other families, the fixtures of
+// convTranspose, maxPool and maxUnpool run here with the half-float tolerance
+//   |actual - expected| <= F16_TOL * scale,   F16_TOL = 2^-8,
+// scale the largest magnitude among the expected tensor and the tensors the result is computed
+// from; int32 indices exactly. Measured maxima of the error / scale (SwiftShader, Chromium 156),
+// printed at the end of the run: convTranspose 6.1e-4 (gradients 1.4e-3), maxPool 3.3e-4
+// (gradients 6.5e-4), maxUnpool 3.9e-4 (gradients 2.9e-4). Cases whose input holds an infinity
+// are skipped: half-float textures do not keep one (see expectSameOnWebGL).
+const F16_TOL = 2 ** -8;
+const halfFloatRun = hasWebGL && tf.env().getBool('WEBGL_FORCE_F16_TEXTURES');
+
+function maxAbs(...ts: Array<FixtureTensor|undefined>): number {
+  let m = 0;
+  for (const t of ts) {
+    if (t == null) continue;
+    for (const v of fixtureValues(t)) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  }
+  return m;
+}
+
+const worstF16: Record<string, number> = {};
+
+/** actual against a PyTorch fixture tensor (converted to dataFormat) within the f16 tolerance. */
+async function expectF16(
+    family: string, actual: tf.Tensor, expected: FixtureTensor, dataFormat: DataFormat,
+    scale: number, what: string, layout = true): Promise<void> {
+  const exp = fromFixture(expected, dataFormat, layout);
+  expect(actual.shape, `${what}: shape`).to.deep.equal(exp.shape);
+  expect(actual.dtype, `${what}: dtype`).to.equal(exp.dtype);
+  const [a, e] = [await actual.data(), await exp.data()];
+  exp.dispose();
+  if (expected.dtype === 'int32') {
+    expect(Array.from(a), `${what}: int32 values`).to.deep.equal(Array.from(e));
+    return;
+  }
+  let worst = 0;
+  for (let i = 0; i < e.length; i++) {
+    // Infinities (all-padding windows) come back as NaN from half-float textures, see above.
+    if (!Number.isFinite(e[i])) {
+      if (!(a[i] === e[i] || Number.isNaN(a[i]))) expect.fail(`${what}: ${a[i]} at ${i}, PyTorch ${e[i]}`);
+      continue;
+    }
+    const rel = Math.abs(a[i] - e[i]) / (scale > 0 ? scale : 1);
+    if (!(rel <= F16_TOL)) {
+      expect.fail(`${what}: ${a[i]} at flat index ${i}, PyTorch ${e[i]}: error ${
+          rel.toExponential(2)} of the largest |value| read or expected (${scale}), f16 tolerance ${
+          F16_TOL.toExponential(2)}`);
+    }
+    worst = Math.max(worst, rel);
+  }
+  worstF16[family] = Math.max(worstF16[family] ?? 0, worst);
+}
+
+(halfFloatRun ? describe : describe.skip)(
+    'PyTorch fixtures of convTranspose and pooling on webgl with half-float textures', () => {
+      let previous: string;
+      before(async () => {
+        await tf.ready();
+        previous = tf.getBackend();
+        await tf.setBackend('webgl');
+      });
+      after(async () => {
+        console.log(`f16 max error |actual - expected| / scale: ${
+            Object.entries(worstF16).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+        await tf.setBackend(previous);
+      });
+
+      const convCases = halfFloatRun ?
+          [...loadFixture('conv_transpose').cases].filter((c) => c.error == null) : [];
+      for (const c of convCases) {
+        for (const dataFormat of DATA_FORMATS) {
+          it(`conv_transpose: ${c.name} [${dataFormat}]`, async () => {
+            const n = c.args.dims as number;
+            const opts: ConvTransposeOptions = {dataFormat};
+            for (const key of ['stride', 'padding', 'outputPadding', 'groups', 'dilation', 'outputSize']) {
+              if (key in c.args) (opts as Record<string, unknown>)[key] = c.args[key];
+            }
+            // Unbatched cases get the batch dim of 1 PyTorch's unbatched input stands for.
+            const unbatched = c.args.unbatched === true;
+            const batched = (t: FixtureTensor) => (unbatched ? {...t, shape: [1, ...t.shape]} : t);
+            // A full-shape outputSize is PyTorch's layout: the unbatched one (C, ...spatial) gives
+            // its spatial sizes, the batched one goes into dataFormat's order.
+            if (Array.isArray(opts.outputSize) && opts.outputSize.length === n + 1 && unbatched) {
+              opts.outputSize = opts.outputSize.slice(1);
+            } else if (Array.isArray(opts.outputSize) && opts.outputSize.length === n + 2) {
+              opts.outputSize = fixtureShapeIn(opts.outputSize, dataFormat);
+            }
+            const x = fromFixture(batched(c.inputs.x), dataFormat);
+            const w = fromFixture(c.inputs.weight, dataFormat, false);
+            const b = c.inputs.bias == null ? null : fromFixture(c.inputs.bias, dataFormat, false);
+            const y = CONV[n](x, w, b, opts);
+            await expectF16('convTranspose', y, batched(c.outputs[0]), dataFormat,
+                            maxAbs(c.outputs[0], c.inputs.x, c.inputs.weight, c.inputs.bias), 'y');
+            if (c.grad != null) {
+              const dy = fromFixture(batched(c.grad.dy), dataFormat);
+              const inputs = b != null ? [x, w, b] : [x, w];
+              const grads = tf.grads(b != null ?
+                  (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => CONV[n](p, q, r, opts) :
+                  (p: tf.Tensor, q: tf.Tensor) => CONV[n](p, q, null, opts))(inputs, dy);
+              const g = c.grad.grads;
+              await expectF16('convTranspose gradients', grads[0], batched(g.x), dataFormat,
+                              maxAbs(g.x, c.grad.dy, c.inputs.weight), 'dx');
+              await expectF16('convTranspose gradients', grads[1], g.weight, dataFormat,
+                              maxAbs(g.weight, c.grad.dy, c.inputs.x), 'dweight', false);
+              if (b != null) {
+                await expectF16('convTranspose gradients', grads[2], g.bias, dataFormat,
+                                maxAbs(g.bias, c.grad.dy), 'dbias', false);
+              }
+              tf.dispose([dy, ...grads]);
+            }
+            tf.dispose([x, w, y]);
+            if (b != null) b.dispose();
+          });
+        }
+      }
+
+      const poolCases = halfFloatRun ? loadFixture('pool_max').cases.filter((c) => c.error == null) : [];
+      for (const c of poolCases) {
+        for (const dataFormat of DATA_FORMATS) {
+          it(`pool_max: ${c.name} [${dataFormat}]`, async function() {
+            // Half-float textures turn an uploaded +-Infinity into NaN (see expectSameOnWebGL).
+            if (Array.from(fixtureValues(c.inputs.x)).some((v) => v === Infinity || v === -Infinity)) {
+              this.skip();
+            }
+            const a = c.args as Record<string, number|number[]|boolean>;
+            const opts: MaxPoolOptions = {
+              kernelSize: a.kernelSize as number|number[],
+              stride: a.stride as number|number[]|undefined,
+              padding: a.padding as number|number[],
+              dilation: a.dilation as number|number[],
+              ceilMode: a.ceilMode as boolean,
+              dataFormat,
+            };
+            const n = a.dims as number;
+            const x = fromFixture(c.inputs.x, dataFormat);
+            const [v, i] = POOL[n](x, opts);
+            const scale = maxAbs(c.inputs.x);
+            await expectF16('maxPool', v, c.outputs[0], dataFormat, scale, 'values');
+            await expectF16('maxPool', i, c.outputs[1], dataFormat, scale, 'indices');
+            if (c.grad != null) {
+              const dy = fromFixture(c.grad.dy, dataFormat);
+              const [dx] = tf.grads((t: tf.Tensor) => POOL[n](t, opts)[0])([x], dy);
+              await expectF16('maxPool gradients', dx, c.grad.grads.x, dataFormat,
+                              maxAbs(c.grad.grads.x, c.grad.dy), 'dx');
+              tf.dispose([dy, dx]);
+            }
+            tf.dispose([x, v, i]);
+          });
+        }
+      }
+
+      const unpoolCases = halfFloatRun ? loadFixture('pool_unpool').cases.filter((c) => c.error == null) : [];
+      for (const c of unpoolCases) {
+        for (const dataFormat of DATA_FORMATS) {
+          it(`pool_unpool: ${c.name} [${dataFormat}]`, async () => {
+            const a = c.args as Record<string, number|number[]>;
+            const n = a.dims as number;
+            let outputSize = a.outputSize as number[]|undefined;
+            if (outputSize != null && outputSize.length === n + 2) {
+              outputSize = fixtureShapeIn(outputSize, dataFormat);
+            }
+            const opts: MaxUnpoolOptions =
+                {kernelSize: a.kernelSize, stride: a.stride, padding: a.padding, outputSize, dataFormat};
+            if (c.args.roundTrip) {
+              const source = fromFixture(c.inputs.source, dataFormat);
+              const o = {...opts, outputSize: source.shape};
+              const f = (s: tf.Tensor) => {
+                const [v, i] = POOL[n](s, o);
+                return UNPOOL[n](v, i, o);
+              };
+              const y = tf.tidy(() => f(source));
+              await expectF16('maxUnpool', y, c.outputs[0], dataFormat, maxAbs(c.inputs.source), 'y');
+              const dy = fromFixture(c.grad!.dy, dataFormat);
+              const [dx] = tf.grads(f)([source], dy);
+              await expectF16('maxUnpool gradients', dx, c.grad!.grads.source, dataFormat,
+                              maxAbs(c.grad!.grads.source, c.grad!.dy), 'dsource');
+              tf.dispose([source, y, dy, dx]);
+              return;
+            }
+            const x = fromFixture(c.inputs.x, dataFormat);
+            const indices = fromFixture(c.inputs.indices, dataFormat);
+            const y = UNPOOL[n](x, indices, opts);
+            await expectF16('maxUnpool', y, c.outputs[0], dataFormat, maxAbs(c.inputs.x), 'y');
+            if (c.grad != null) {
+              const dy = fromFixture(c.grad.dy, dataFormat);
+              const [dx] = tf.grads((t: tf.Tensor) => UNPOOL[n](t, indices, opts))([x], dy);
+              await expectF16('maxUnpool gradients', dx, c.grad.grads.x, dataFormat,
+                              maxAbs(c.grad.dy), 'dx');
+              tf.dispose([dy, dx]);
+            }
+            tf.dispose([x, indices, y]);
+          });
+        }
+      }
+    });
