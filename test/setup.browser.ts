@@ -33,3 +33,18 @@ console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends
                 env.getBool('WEBGL_PACK')}, WEBGL_RENDER_FLOAT32_ENABLED ${
                 env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')}, WEBGL_MAX_TEXTURE_SIZE ${
                 env.getNumber('WEBGL_MAX_TEXTURE_SIZE')}`);
+
+// Passed tests per backend (the [backend] tag describeBackends puts in suite titles; tests
+// outside such suites count as 'any'), printed at the end of the run.
+const passed: Record<string, number> = {};
+afterEach(function() {
+  const test = this.currentTest;
+  if (test == null || test.state !== 'passed') return;
+  const tag = test.titlePath().map((t) => /\[(\w+)\]$/.exec(t)?.[1])
+                  .find((b) => b != null && config.backends.includes(b)) ?? 'any';
+  passed[tag] = (passed[tag] ?? 0) + 1;
+});
+after(() => {
+  console.log(`tfjs-torch browser run '${config.name}': passed per backend: ${
+      Object.entries(passed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+});
