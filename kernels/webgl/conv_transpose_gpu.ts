@@ -386,12 +386,12 @@ export class ConvTransposeProgram implements GPGPUProgram {
 }
 
 /**
- * Whether the packed forward program applies: channelsLast (its texels pair adjacent W positions
- * and adjacent channels) with channel pairs that never straddle two groups.
+ * Whether the packed forward program applies: channel pairs that never straddle two groups. Its
+ * texels pair adjacent W positions and adjacent channels, i.e. the channelsLast layout; the
+ * kernel gives it channelsFirst tensors through layout copies.
  */
 export function packedForwardApplies(g: ConvTransposeGeometry): boolean {
-  return g.dataFormat === 'channelsLast' &&
-      (g.groups === 1 || (g.inPerGroup % 2 === 0 && g.outPerGroup % 2 === 0));
+  return g.groups === 1 || (g.inPerGroup % 2 === 0 && g.outPerGroup % 2 === 0);
 }
 
 /**
