@@ -1,5 +1,6 @@
 // Shader programs of convTranspose1d/2d/3d and its two gradient kernels on webgl: one gather
-// pass each (one output value per invocation; the packed forward program, one 2 x 2 texel).
+// pass each (one output value per invocation; the packed forward program, one 2 x 2 texel, after
+// a small pass laying the weight out in channel-pair texels).
 //
 // The tap relation is not written in GLSL by hand. It is read off the shared rule
 // (src/index_math/conv.ts, Note [transposed convolution tap relation]) as small per-axis tables
@@ -9,7 +10,8 @@
 //    convTransposeInputIndex(o, t, ...). The taps that can reach o depend only on the residue
 //    r = (o + padding) mod stride, so the table lists them per residue, with
 //    i = (o + padding) div stride - SHIFT. The table is checked against convTransposeInputIndex
-//    for every (o, t) of the axis, in-range test included.
+//    for every (o, t) of the axis, in-range test included. The packed program's W axis uses the
+//    same relation for a pair of outputs (pairGatherTable), checked the same way.
 //  - scatter form (both gradients): input i reaches output convTransposeOutputIndex(i, t, ...)
 //    = i * stride + OFFSET[t], checked for every (i, t) of the axis; the weight gradient walks
 //    each tap's valid input range, convTransposeTapRange, taken as is.

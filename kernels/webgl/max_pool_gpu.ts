@@ -9,7 +9,8 @@
 //    positions, checked to reproduce flatPlaneIndex on the corners of the plane.
 //  - Ties and NaN (Note [max and ties]): the scan is row-major, a tap replaces the running max
 //    when `v > max || isnan(v)` (replacesMax), the running max starts at -infinity with the index
-//    of the window's starts (Note [all-padding windows]).
+//    of the window's starts (Note [all-padding windows]). The values output is then read at the
+//    winning index (one read instead of a second scan).
 //
 // Scatters as gathers. maxUnpool writes x at indices (last write wins) and the pooling gradient
 // adds dy at indices; a fragment shader can only gather. Each output position q therefore looks
@@ -21,7 +22,10 @@
 // came from a pooling with stride s that box is about kernelSize / s per axis, so the gather
 // costs a few reads per output; arbitrary indices make it the whole plane (slower, still exact).
 // Both passes read indices only through range-checked loops, and an index outside the plane
-// never matches, so no read leaves its texture.
+// never matches, so no read leaves its texture. (The windows of the pooling are not used to
+// bound the search: MaxPoolWithIndicesGrad's attributes carry none, it is also the gradient of
+// maxUnpool's gradient, where indices are the user's, and an all-padding window's index may
+// point outside its window.)
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
