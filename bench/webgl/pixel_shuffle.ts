@@ -40,31 +40,37 @@ export async function pixelShuffleRows(): Promise<Row[]> {
   const r = 2;
   for (const dataFormat of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
     const shape = dataFormat === 'channelsLast' ? [1, 128, 128, 64] : [1, 64, 128, 128];
+    // Each contender gets its own copy of the input, so each finds it in the texture layout it
+    // asked for first (packed or not), as it would coming from its own pipeline.
     const x = input(shape);
+    const x2 = input(shape);
     const ours = () => pixelShuffle(x, r, {dataFormat});
-    const byTranspose = () => shuffleByTranspose(x, r, dataFormat);
-    const a = ours();
-    const b = byTranspose();
+    const byTranspose = () => shuffleByTranspose(x2, r, dataFormat);
+    const check = input(shape);
+    const a = pixelShuffle(check, r, {dataFormat});
+    const b = shuffleByTranspose(check, r, dataFormat);
     await expectSame(a, b, `pixelShuffle ${dataFormat} vs reshape+transpose`);
-    tf.dispose([a, b]);
+    tf.dispose([a, b, check]);
     const contenders = [
       contender('tfjs-torch pixelShuffle', ours),
       contender('tfjs reshape+transpose', byTranspose),
     ];
     // tf.depthToSpace takes NHWC only: the same amount of work on the NHWC tensor.
-    const nhwc = dataFormat === 'channelsLast' ? x : input([1, 128, 128, 64]);
-    contenders.push(contender('tfjs depthToSpace (TF order)', () => tf.depthToSpace(nhwc as tf.Tensor4D, r)));
+    const nhwc = input([1, 128, 128, 64]) as tf.Tensor4D;
+    contenders.push(contender('tfjs depthToSpace (TF order)', () => tf.depthToSpace(nhwc, r)));
     rows.push({label: `pixelShuffle r=2 [${shape}] ${dataFormat}`, contenders});
   }
   for (const dataFormat of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
     const shape = dataFormat === 'channelsLast' ? [1, 256, 256, 16] : [1, 16, 256, 256];
     const x = input(shape);
+    const x2 = input(shape);
     const ours = () => pixelUnshuffle(x, r, {dataFormat});
-    const byTranspose = () => unshuffleByTranspose(x, r, dataFormat);
-    const a = ours();
-    const b = byTranspose();
+    const byTranspose = () => unshuffleByTranspose(x2, r, dataFormat);
+    const check = input(shape);
+    const a = pixelUnshuffle(check, r, {dataFormat});
+    const b = unshuffleByTranspose(check, r, dataFormat);
     await expectSame(a, b, `pixelUnshuffle ${dataFormat} vs reshape+transpose`);
-    tf.dispose([a, b]);
+    tf.dispose([a, b, check]);
     rows.push({
       label: `pixelUnshuffle r=2 [${shape}] ${dataFormat}`,
       contenders: [

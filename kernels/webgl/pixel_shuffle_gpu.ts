@@ -3,8 +3,8 @@
 //
 // The channel order is not written in GLSL by hand: it is read off the shared rule
 // (pixelShuffleSource / pixelShuffleTarget in src/index_math/pixel_shuffle.ts) as a small table
-// over one r x r block plus a channel stride, baked into the shader as const arrays. Before a
-// table is used it is checked against the shared functions on every position of two blocks in
+// over one r x r block plus a channel stride, baked into the shader (as arithmetic where the
+// table has that form, else const arrays). Before a table is used it is checked against the shared functions on every position of two blocks in
 // each direction and two channels, so a change of the rule there that the table form cannot
 // express fails loudly instead of giving a silently different order on webgl.
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
@@ -92,6 +92,40 @@ export function unshuffleTables(r: number): UnshuffleTables {
   return t;
 }
 
+// A table is emitted as arithmetic when it has that form (const arrays indexed at run time are
+// local memory to SwiftShader and cost a third of the pass), else as a const array. Both are
+// checked value by value here, so the form never changes what the table says.
+
+/** GLSL for BLOCK_CHANNEL[i * r + j]: i*a + j*b + c when the table is affine in (i, j). */
+function blockChannelExpr(blockChannel: number[], r: number): {decl: string, expr: string} {
+  const c = blockChannel[0];
+  const a = r > 1 ? blockChannel[r] - c : 0;
+  const b = r > 1 ? blockChannel[1] - c : 0;
+  let affine = true;
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < r; j++) affine = affine && blockChannel[i * r + j] === i * a + j * b + c;
+  }
+  if (!affine) {
+    return {decl: glslIntArray('BLOCK_CHANNEL', blockChannel),
+            expr: `BLOCK_CHANNEL[i * ${r} + j]`};
+  }
+  return {decl: '', expr: `(i * ${a} + j * ${b} + ${c})`};
+}
+
+/** GLSL for NAME[q]: (q / d) mod m when the table is that digit of q, else a const array. */
+function digitExpr(name: string, values: number[], q: string): {decl: string, expr: string} {
+  const n = values.length;
+  for (let d = 1; d <= n; d++) {
+    for (let m = 1; m <= n; m++) {
+      if (values.every((v, k) => v === Math.floor(k / d) % m)) {
+        const quotient = d === 1 ? q : `(${q} / ${d})`;
+        return {decl: '', expr: Math.ceil(n / d) <= m ? quotient : `imod(${quotient}, ${m})`};
+      }
+    }
+  }
+  return {decl: glslIntArray(name, values), expr: `${name}[${q}]`};
+}
+
 /** Positions of (channel, H, W) in a 4-D [batch, ...] shape for a dataFormat. */
 function axesOf(dataFormat: DataFormat): [number, number, number] {
   return dataFormat === 'channelsLast' ? [3, 1, 2] : [1, 2, 3];
@@ -113,15 +147,16 @@ export class PixelShuffleProgram implements GPGPUProgram {
     this.outputShape = outShape4d;
     const {channelStride, blockChannel} = shuffleTables(r);
     const [ca, ha, wa] = axesOf(dataFormat);
+    const block = blockChannelExpr(blockChannel, r);
     this.userCode = `
-      ${glslIntArray('BLOCK_CHANNEL', blockChannel)}
+      ${block.decl}
       void main() {
         ivec4 coords = getOutputCoords();
         int oh = coords[${ha}];
         int ow = coords[${wa}];
         int i = imod(oh, ${r});
         int j = imod(ow, ${r});
-        int k = coords[${ca}] * ${channelStride} + BLOCK_CHANNEL[i * ${r} + j];
+        int k = coords[${ca}] * ${channelStride} + ${block.expr};
         setOutput(${read(dataFormat, 'coords[0]', 'k', `oh / ${r}`, `ow / ${r}`)});
       }
     `;
@@ -138,15 +173,17 @@ export class PixelUnshuffleProgram implements GPGPUProgram {
     this.outputShape = outShape4d;
     const {period, blockRow, blockCol} = unshuffleTables(r);
     const [ca, ha, wa] = axesOf(dataFormat);
+    const row = digitExpr('BLOCK_ROW', blockRow, 'q');
+    const col = digitExpr('BLOCK_COL', blockCol, 'q');
     this.userCode = `
-      ${glslIntArray('BLOCK_ROW', blockRow)}
-      ${glslIntArray('BLOCK_COL', blockCol)}
+      ${row.decl}
+      ${col.decl}
       void main() {
         ivec4 coords = getOutputCoords();
         int k = coords[${ca}];
         int q = imod(k, ${period});
-        int h = coords[${ha}] * ${r} + BLOCK_ROW[q];
-        int w = coords[${wa}] * ${r} + BLOCK_COL[q];
+        int h = coords[${ha}] * ${r} + ${row.expr};
+        int w = coords[${wa}] * ${r} + ${col.expr};
         setOutput(${read(dataFormat, 'coords[0]', `k / ${period}`, 'h', 'w')});
       }
     `;
