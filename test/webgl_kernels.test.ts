@@ -80,6 +80,15 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
     await tf.setBackend(previous);
   });
 
+  it('runs on WebGL 2, with float32 render targets unless the run forces half floats', () => {
+    const env = tf.env();
+    expect(tf.getBackend()).to.equal('webgl');
+    expect(env.getNumber('WEBGL_VERSION')).to.equal(2);
+    expect(env.getBool('WEBGL_RENDER_FLOAT32_ENABLED'))
+        .to.equal(!env.getBool('WEBGL_FORCE_F16_TEXTURES'));
+    expect(env.getNumber('WEBGL_MAX_TEXTURE_SIZE')).to.be.at.least(4096);
+  });
+
   describe('pixelShuffle / pixelUnshuffle', () => {
     // Leading batch dims (rank 3 to 6), factors 1 to 3, both dtypes and formats.
     const cases: Array<{lead: number[], c: number, h: number, w: number, r: number}> = [
