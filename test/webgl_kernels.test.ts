@@ -213,6 +213,18 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
       }
     }
 
+    // Past 2048 positions, where half-float tables need their indices split in two.
+    for (const mode of ['nearest', 'linear'] as const) {
+      it(`interpolate ${mode} along an axis longer than 2048`, async () => {
+        const values = floats([1, 1, 3001], 13);
+        await expectSameOnWebGL(
+            () => interpolate(tf.tensor(values, [1, 1, 3001]),
+                              {size: 4500, mode, dataFormat: 'channelsFirst'}),
+            `interpolate ${mode} 3001 -> 4500`, halfFloat && mode === 'linear' ? 4e-3 : 1e-6,
+            halfFloat && mode === 'linear' ? 0.06 : 1e-5);
+      });
+    }
+
     it('nearest modes copy int32 values exactly, beyond what a float texture holds', async () => {
       const big = [2 ** 30 + 1, -(2 ** 31), 2 ** 31 - 1, 16777217, -16777219, 5, 2047, -2049];
       const x = tf.tensor(big, [1, 2, 4, 1], 'int32');

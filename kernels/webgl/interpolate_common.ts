@@ -2,12 +2,13 @@
 // spatial axis (from src/index_math/resize.ts), applied by ResampleProgram in one pass when the
 // taps multiply to a few per output (nearest, (bi|tri)linear, bicubic), else one pass per axis
 // (area and antialias windows, gradient tables), where each pass costs its own taps only.
+import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
 import {resampleSeparable} from '../cpu/Interpolate.js';
-import {isGatherTable, isIdentityTable, ResampleProgram, tableTexture} from './interpolate_gpu.js';
+import {isGatherTable, isIdentityTable, ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
 import type {ProgramAxis} from './interpolate_gpu.js';
 import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -63,10 +64,13 @@ export function resample(
     backend: WebGLBackend, x: TensorInfo, dataFormat: DataFormat, tables: AxisTable[],
     op: string, what: string): TensorInfo {
   const dims = spatialAxes(x.shape.length, dataFormat);
+  // Half-float textures hold integers exactly only below SPLIT (interpolate_gpu.ts).
+  const halfFloat = !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
   const axes = tables.map((table, i) => ({dim: dims[i], table}))
                    .filter(({table}) => !isIdentityTable(table))
                    .map(({dim, table}) => ({dim, table, taps: table.taps,
-                                            gather: isGatherTable(table)}));
+                                            gather: isGatherTable(table),
+                                            split: halfFloat && table.inSize > SPLIT}));
   const ints = cpuInt32Values(backend, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.
@@ -85,7 +89,7 @@ export function resample(
   let cur = x;
   for (const p of passes) {
     const tableInfos = p.axes.map((a) => {
-      const {shape, values} = tableTexture(a.table, a.gather);
+      const {shape, values} = tableTexture(a.table, a.gather, a.split);
       return floatTable(backend, shape, values);
     });
     try {

@@ -6,6 +6,9 @@
 // A table texture for an axis with `taps` taps is [outSize, 2 * taps]: columns 0..taps-1 hold
 // the source indices (exact as floats below 2^24), columns taps..2*taps-1 their weights. A
 // gather axis (one tap of weight 1 per output: the nearest modes) stores the index column only.
+// Half-float textures hold integers exactly only up to 2048: there, a table whose indices reach
+// 2048 stores each index in two columns, index mod 2048 and floor(index / 2048) (`split`), so
+// the layout is [outSize, 3 * taps] (lo, hi, weight) or [outSize, 2] for a gather.
 //
 // One program resamples any subset of the spatial axes at once: it reads each resampled axis's
 // taps for its output coordinate and sums over them, outermost axis outermost, each level
@@ -24,7 +27,12 @@ export interface ProgramAxis {
   taps: number;
   /** Every output reads one source with weight 1: no weights, no loop. */
   gather: boolean;
+  /** Indices stored as (index mod SPLIT, floor(index / SPLIT)) for half-float textures. */
+  split: boolean;
 }
+
+/** The largest integer below which half floats hold every integer: the split of wide indices. */
+export const SPLIT = 2048;
 
 /** True when the table reads, for every output, one source with weight exactly 1. */
 export function isGatherTable(t: AxisTable): boolean {
@@ -42,22 +50,27 @@ export function isIdentityTable(t: AxisTable): boolean {
   return true;
 }
 
-/** The texture values of a table: [outSize, taps] indices, or [outSize, 2*taps] with weights. */
-export function tableTexture(t: AxisTable, gather: boolean): {shape: number[], values: Float32Array} {
+/**
+ * The texture values of a table (layouts in the header): per output row, the index columns
+ * (one set, or lo and hi sets when split), then the weights unless it is a gather.
+ */
+export function tableTexture(t: AxisTable, gather: boolean, split: boolean):
+    {shape: number[], values: Float32Array} {
   const {outSize, taps} = t;
-  if (gather) {
-    const values = new Float32Array(outSize);
-    for (let o = 0; o < outSize; o++) values[o] = t.index[o * taps];
-    return {shape: [outSize, 1], values};
-  }
-  const values = new Float32Array(outSize * 2 * taps);
+  const used = gather ? 1 : taps;
+  const indexSets = split ? 2 : 1;
+  const cols = used * (indexSets + (gather ? 0 : 1));
+  const values = new Float32Array(outSize * cols);
   for (let o = 0; o < outSize; o++) {
-    for (let k = 0; k < taps; k++) {
-      values[o * 2 * taps + k] = t.index[o * taps + k];
-      values[o * 2 * taps + taps + k] = t.weight[o * taps + k];
+    const row = o * cols;
+    for (let k = 0; k < used; k++) {
+      const index = t.index[o * taps + k];
+      values[row + k] = split ? index % SPLIT : index;
+      if (split) values[row + used + k] = Math.floor(index / SPLIT);
+      if (!gather) values[row + indexSets * used + k] = t.weight[o * taps + k];
     }
   }
-  return {shape: [outSize, 2 * taps], values};
+  return {shape: [outSize, cols], values};
 }
 
 /**
@@ -84,16 +97,24 @@ export class ResampleProgram implements GPGPUProgram {
     this.variableNames = ['x', ...axes.map((_, j) => `table${j}`)];
     const get = (j: number, k: string) =>
         `getTable${j}(${coord('coords', rank, axes[j].dim)}, ${k})`;
-    const toIndex = (v: string) => `int(${v} + 0.5)`;
+    // Tap k's index and weight of axis j (k: a GLSL int expression), per the table layout.
+    const indexOf = (j: number, k: string) => {
+      const a = axes[j];
+      const lo = `int(${get(j, k)} + 0.5)`;
+      return a.split ? `(${lo} + ${SPLIT} * int(${get(j, `${a.gather ? 1 : a.taps} + ${k}`)} + 0.5))` :
+                       lo;
+    };
+    const weightOf = (j: number, k: string) =>
+        get(j, `${(axes[j].split ? 2 : 1) * axes[j].taps} + ${k}`);
 
     const loads: string[] = [];
     axes.forEach((a, j) => {
       if (a.gather) {
-        loads.push(`int i${j} = ${toIndex(get(j, '0'))};`);
+        loads.push(`int i${j} = ${indexOf(j, '0')};`);
       } else if (a.taps <= UNROLL_TAPS) {
         for (let k = 0; k < a.taps; k++) {
-          loads.push(`int i${j}_${k} = ${toIndex(get(j, `${k}`))};`);
-          loads.push(`float w${j}_${k} = ${get(j, `${a.taps + k}`)};`);
+          loads.push(`int i${j}_${k} = ${indexOf(j, `${k}`)};`);
+          loads.push(`float w${j}_${k} = ${weightOf(j, `${k}`)};`);
         }
       }
     });
@@ -121,8 +142,8 @@ export class ResampleProgram implements GPGPUProgram {
       const code = `
         float ${acc} = 0.0;
         for (int k${j} = 0; k${j} < ${a.taps}; k${j}++) {
-          int i${j} = ${toIndex(get(j, `k${j}`))};
-          float w${j} = ${get(j, `${a.taps} + k${j}`)};
+          int i${j} = ${indexOf(j, `k${j}`)};
+          float w${j} = ${weightOf(j, `k${j}`)};
           ${sub.code}
           ${acc} += w${j} * ${sub.value};
         }`;
