@@ -239,6 +239,30 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
     });
   });
 
+  describe('inside pipelines of tfjs ops', () => {
+    // Inputs coming from tfjs's packed programs (under WEBGL_PACK) reach our programs as packed
+    // textures: the backend unpacks them, also when a kernel merges leading dims of a rank-5
+    // input without a copy.
+    for (const dataFormat of FORMATS) {
+      it(`add -> pixelShuffle (rank 5) -> normalize -> interpolate -> conv2d [${dataFormat}]`,
+         async () => {
+           const shape = dataFormat === 'channelsLast' ? [2, 1, 3, 5, 8] : [2, 1, 8, 3, 5];
+           const values = floats(shape, 21);
+           const tol: [number, number] = halfFloat ? [4e-3, 0.06] : [1e-5, 1e-4];
+           await expectSameOnWebGL(() => {
+             const x = tf.add(tf.tensor(values, shape), 0.5);
+             const y = pixelShuffle(x, 2, {dataFormat});
+             const [b0, b1, ...rest] = y.shape as number[];
+             const y4 = tf.reshape(y, [b0 * b1, ...rest]);
+             const n = normalize(y4, [0.2, -0.1], [0.5, 2], {dataFormat});
+             const z = interpolate(n, {scaleFactor: 1.5, mode: 'bilinear', dataFormat});
+             const zl = dataFormat === 'channelsLast' ? z : tf.transpose(z, [0, 2, 3, 1]);
+             return tf.conv2d(zl as tf.Tensor4D, tf.ones([3, 3, 2, 3]), 1, 'same');
+           }, `pipeline ${dataFormat}`, ...tol);
+         });
+    }
+  });
+
   describe('outputs larger than a texture', () => {
     it('interpolate names the op, the output shape and the limit', () => {
       const x = tf.zeros([1, 20, 20, 1]);
@@ -275,6 +299,13 @@ function withMaxTextureSize<T>(size: number, fn: () => T): T {
           .to.throw(/^normalize: output of shape \[1, 40, 40, 3\].*WEBGL_MAX_TEXTURE_SIZE 16/);
       expect(() => withMaxTextureSize(16, () => denormalize(x, 0.5, 0.25)))
           .to.throw(/^denormalize: output of shape \[1, 40, 40, 3\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
+    it('an input too large for a texture is named too (downscaling to a small output)', () => {
+      const x = tf.zeros([1, 1, 40, 40]);
+      expect(() => withMaxTextureSize(
+                 16, () => interpolate(x, {size: [2, 2], mode: 'area', dataFormat: 'channelsFirst'})))
+          .to.throw(/^interpolate: input x of shape \[1, 1, 40, 40\].*WEBGL_MAX_TEXTURE_SIZE 16/);
       x.dispose();
     });
     it('leaves no tensor behind when it throws', () => {

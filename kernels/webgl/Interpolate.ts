@@ -13,7 +13,7 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const tables = a.inSize.map(
       (inSize, i) =>
           axisTable(a.mode, inSize, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
-  return resample(backend as WebGLBackend, x, a.dataFormat, tables, 'interpolate', 'output');
+  return resample(backend as WebGLBackend, x, a.dataFormat, tables, 'interpolate', 'output', 'input x');
 };
 
 export const interpolateConfig: KernelConfig = {

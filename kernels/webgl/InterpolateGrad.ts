@@ -15,7 +15,7 @@ export const interpolateGrad: KernelFunc = ({inputs, backend, attrs}) => {
   const tables = a.inSize.map(
       (inSize, i) => transposeTable(
           axisTable(a.mode, inSize, a.outSize[i], a.alignCorners, a.scales[i], a.antialias)));
-  return resample(backend as WebGLBackend, dy, a.dataFormat, tables, 'interpolate', 'gradient');
+  return resample(backend as WebGLBackend, dy, a.dataFormat, tables, 'interpolate', 'gradient', 'dy');
 };
 
 export const interpolateGradConfig: KernelConfig = {

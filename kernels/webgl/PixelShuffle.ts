@@ -24,6 +24,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
     return webgl.makeTensorInfo(outShape, 'int32', out);
   }
   checkFitsTexture('pixelShuffle', 'output', outShape);
+  checkFitsTexture('pixelShuffle', 'input x', x.shape);
   const lead = x.shape.length - 3;
   const program = new PixelShuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
   const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);

@@ -22,6 +22,7 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
     return webgl.makeTensorInfo(outShape, 'int32', out);
   }
   checkFitsTexture('pixelUnshuffle', 'output', outShape);
+  checkFitsTexture('pixelUnshuffle', 'input x', x.shape);
   const lead = x.shape.length - 3;
   const program = new PixelUnshuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
   const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);

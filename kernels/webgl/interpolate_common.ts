@@ -57,12 +57,12 @@ function planPasses(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>
 
 /**
  * Applies tables[i] along spatial dim i of x (shape in dataFormat); returns the resampled tensor.
- * Throws, naming `op` and the result (`what`: 'output', 'gradient'), before any work when a
- * pass's result cannot be a texture.
+ * Throws, naming `op` and the tensor (`inputName`, or the result `what`: 'output', 'gradient'),
+ * before any work when the input or a pass's result cannot be a texture.
  */
 export function resample(
     backend: WebGLBackend, x: TensorInfo, dataFormat: DataFormat, tables: AxisTable[],
-    op: string, what: string): TensorInfo {
+    op: string, what: string, inputName: string): TensorInfo {
   const dims = spatialAxes(x.shape.length, dataFormat);
   // Half-float textures hold integers exactly only below SPLIT (interpolate_gpu.ts).
   const halfFloat = !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
@@ -81,6 +81,7 @@ export function resample(
   passes.forEach((p, k) => {
     checkFitsTexture(op, k === passes.length - 1 ? what : `intermediate ${what}`, p.outShape);
   });
+  checkFitsTexture(op, inputName, x.shape);
   if (axes.length === 0) {
     // Every axis maps to itself: the output is the input (shared data, as tfjs's Identity).
     backend.incRef(x.dataId);

@@ -15,6 +15,7 @@ export function runNormalize(
   const uniforms = mean.length <= UNIFORM_CHANNELS;
   // Packed as tfjs's own elementwise kernels are under WEBGL_PACK.
   const packed = uniforms && tf.env().getBool('WEBGL_PACK');
+  // The output has the input's shape: one check covers both.
   checkFitsTexture(direction, 'output', x.shape, packed);
   if (uniforms) {
     const program = packed ? new NormalizePackedProgram(x.shape, dataFormat, direction) :
