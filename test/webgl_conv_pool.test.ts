@@ -306,6 +306,12 @@ const UNPOOL: Record<number, Unpool> = {
           .to.throw(/^maxUnpool2d: output of shape \[1, 24, 24, 1\].*WEBGL_MAX_TEXTURE_SIZE 16/);
       tf.dispose([x, ind]);
     });
+    it('an input larger than a texture is named too (after the output)', () => {
+      const x = tf.zeros([1, 40, 40, 1]);
+      expect(() => withMaxTextureSize(16, () => maxPool2dWithIndices(x as tf.Tensor4D, {kernelSize: 4})))
+          .to.throw(/^maxPool2dWithIndices: input x of shape \[1, 40, 40, 1\].*WEBGL_MAX_TEXTURE_SIZE 16/);
+      x.dispose();
+    });
     it('leaves no tensor behind when it throws', () => {
       const x = tf.zeros([1, 1, 80, 80]);
       const before = tf.memory().numTensors;

@@ -29,6 +29,8 @@ export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {
   const op = `convTranspose${g.inSize.length}d`;
   const packed = tf.env().getBool('WEBGL_PACK') && packedForwardApplies(g);
   checkFitsTexture(op, 'output', g.yShape, packed);
+  checkFitsTexture(op, 'input x', x.shape, packed);
+  checkFitsTexture(op, 'weight', weight.shape);
   if (!packed) {
     const program = new ConvTransposeProgram(g, bias != null);
     const programInputs = bias != null ? [x, weight, bias] : [x, weight];

@@ -12,8 +12,10 @@ export const convTransposeBackpropFilter: KernelFunc = ({inputs, backend, attrs}
   const {x, dy} = inputs as ConvTransposeBackpropFilterInputs;
   const a = attrs as unknown as ConvTransposeBackpropFilterAttrs;
   const g = convTransposeGeometry(x.shape, a.weightShape, a);
-  checkFitsTexture(
-      `convTranspose${g.inSize.length}d (gradient for weight)`, 'output', g.weightShape);
+  const op = `convTranspose${g.inSize.length}d (gradient for weight)`;
+  checkFitsTexture(op, 'output', g.weightShape);
+  checkFitsTexture(op, 'input x', x.shape);
+  checkFitsTexture(op, 'input dy', dy.shape);
   const program = new ConvTransposeBackpropFilterProgram(g);
   return (backend as WebGLBackend).runWebGLProgram(program, [x, dy], 'float32') as TensorInfo;
 };

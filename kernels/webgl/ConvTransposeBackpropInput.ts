@@ -11,7 +11,10 @@ export const convTransposeBackpropInput: KernelFunc = ({inputs, backend, attrs})
   const {dy, weight} = inputs as ConvTransposeBackpropInputInputs;
   const a = attrs as unknown as ConvTransposeBackpropInputAttrs;
   const g = convTransposeGeometry(a.xShape, weight.shape, a);
-  checkFitsTexture(`convTranspose${g.inSize.length}d (gradient for x)`, 'output', g.xShape);
+  const op = `convTranspose${g.inSize.length}d (gradient for x)`;
+  checkFitsTexture(op, 'output', g.xShape);
+  checkFitsTexture(op, 'input dy', dy.shape);
+  checkFitsTexture(op, 'weight', weight.shape);
   const program = new ConvTransposeBackpropInputProgram(g);
   return (backend as WebGLBackend).runWebGLProgram(program, [dy, weight], 'float32') as
       TensorInfo;

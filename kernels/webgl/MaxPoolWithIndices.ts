@@ -28,6 +28,7 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   }));
   const outShape = shapeOf(layout.batch, layout.channels, axes.map((a) => a.outSize), dataFormat);
   checkFitsTexture(op, 'output', outShape);
+  checkFitsTexture(op, 'input x', x.shape);
   checkExactIndices(op, layout.spatial);
   const indices = webgl.runWebGLProgram(
       new MaxPoolIndicesProgram(outShape, axes, dataFormat), [x], 'int32');

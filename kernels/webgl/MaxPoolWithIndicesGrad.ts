@@ -21,6 +21,8 @@ export const maxPoolWithIndicesGrad: KernelFunc = ({inputs, backend, attrs}) => 
   const reachProgram = new IndexReachProgram(indices.shape, dataFormat, inSize, scale);
   checkFitsTexture(op, 'output', program.outputShape);
   checkFitsTexture(op, 'index reach table', reachProgram.outputShape);
+  checkFitsTexture(op, 'input dy', dy.shape);
+  checkFitsTexture(op, 'indices', indices.shape);
   checkExactIndices(op, inSize);
   const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
   try {

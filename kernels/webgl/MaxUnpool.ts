@@ -21,6 +21,8 @@ export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const reachProgram = new IndexReachProgram(indices.shape, dataFormat, outSize, scale);
   checkFitsTexture(op, 'output', program.outputShape);
   checkFitsTexture(op, 'index reach table', reachProgram.outputShape);
+  checkFitsTexture(op, 'input x', x.shape);
+  checkFitsTexture(op, 'indices', indices.shape);
   checkExactIndices(op, outSize);
   const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
   try {

@@ -14,6 +14,7 @@ export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {
   const op = `maxUnpool${dy.shape.length - 2}d (gradient)`;
   const dySize = layoutOf(dy.shape, dataFormat).spatial;
   checkFitsTexture(op, 'output', indices.shape);
+  checkFitsTexture(op, 'input dy', dy.shape);
   checkExactIndices(op, dySize);
   const program = new GatherAtIndicesProgram(indices.shape, dataFormat, dySize);
   return (backend as WebGLBackend).runWebGLProgram(program, [dy, indices], 'float32') as
