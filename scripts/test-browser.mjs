@@ -3,6 +3,7 @@
 // fresh Chromium, and fails if any run fails.
 //   node scripts/test-browser.mjs                  every run
 //   node scripts/test-browser.mjs webgl-unpacked   only the named runs
+//   TFJS_TORCH_GREP=<regexp>                       only the matching tests (karma.conf.js)
 import {spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
@@ -11,6 +12,13 @@ import {bundleTests} from './bundle-browser-tests.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const {RUNS} = createRequire(import.meta.url)(join(ROOT, 'karma.conf.js'));
+
+// The same switch as scripts/setup.sh's: a machine set up without Chromium skips the browser run
+// (said out loud, never silently).
+if (process.env.TFJS_TORCH_SKIP_BROWSER === '1') {
+  console.log('test:browser: SKIPPED (TFJS_TORCH_SKIP_BROWSER=1)');
+  process.exit(0);
+}
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
