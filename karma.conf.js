@@ -29,8 +29,8 @@ const RUNS = {
   // Half-float textures, as on devices without float32 render targets. Every stored value is
   // rounded to 11 significant bits (inputs included: tfjs uploads them into half floats), so the
   // shared suites, held to 1e-4 and to unchanged inputs, do not run here (no backends);
-  // test/webgl_f16.test.ts runs the same fixtures with its own documented tolerance, and
-  // test/webgl_kernels.test.ts compares with cpu at float16 precision.
+  // test/browser/webgl_f16.test.ts runs the same fixtures with its own documented tolerance, and
+  // test/browser/webgl_kernels.test.ts compares with cpu at float16 precision.
   'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}},
 };
 

@@ -41,10 +41,14 @@ async function bundle(entryContents, outfile) {
   });
 }
 
-/** test/*.test.ts, in a stable order, relative to the repo root. */
+/**
+ * test/*.test.ts (the suites every environment runs) and test/browser/*.test.ts (webgl-only
+ * checks), in a stable order, relative to the repo root.
+ */
 function testFiles() {
-  return readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts')).sort()
-      .map((f) => `./test/${f}`);
+  return ['test', 'test/browser'].flatMap(
+      (dir) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.test.ts')).sort()
+                   .map((f) => `./${dir}/${f}`));
 }
 
 /**
