@@ -17,6 +17,7 @@ import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/conv_transpose_gemm.js';
 import {convTranspose2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 
+import {tfContender} from './contenders.js';
 import {runRows} from './harness.js';
 import type {Contender, Row} from './harness.js';
 
@@ -25,18 +26,6 @@ const MODEL = path.join(__dirname, 'models', 'conv_transpose_dcgan.onnx');
 /** The weight and bias baked into the ONNX model (see scripts/export_onnx_conv_transpose.py). */
 function formula(n: number, f: (v: number) => number, step: number): Float32Array {
   return Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
-}
-
-function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
-  return {
-    name,
-    run: () => {
-      const out = fn();
-      const list = Array.isArray(out) ? out : [out];
-      for (const t of list) t.dataSync();
-      tf.dispose(list);
-    },
-  };
 }
 
 function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {

@@ -10,35 +10,13 @@
 //   that row has no onnxruntime contender.
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import * as path from 'path';
 import {interpolate} from '../src/index.js';
 import type {InterpolateOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {ortSession, tfContender} from './contenders.js';
 import {runRows} from './harness.js';
 import type {Contender, Row} from './harness.js';
 
-const MODELS = path.join(__dirname, 'models');
-
-async function session(file: string, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path.join(MODELS, file), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-}
-
-/** A tfjs contender: the result's values are read (the kernel is complete), then freed. */
-function tfContender(name: string, fn: () => tf.Tensor): Contender {
-  return {
-    name,
-    run: () => {
-      const y = fn();
-      y.dataSync();
-      y.dispose();
-    },
-  };
-}
 
 function ortContender(name: string, s: ort.InferenceSession, x: ort.Tensor): Contender {
   return {
@@ -146,7 +124,7 @@ export async function benchInterpolate(): Promise<void> {
     const ours = yFirst.dataSync();
     const sessions: ort.InferenceSession[] = [];
     if (s.onnx != null) {
-      for (const threads of [1, 2]) sessions.push(await session(s.onnx, threads));
+      for (const threads of [1, 2]) sessions.push(await ortSession(s.onnx, threads));
       const out = await sessions[0].run({x: xOrt});
       const e = excess(out.y.data as Float32Array, ours);
       out.y.dispose();

@@ -20,33 +20,10 @@ import * as path from 'path';
 import {convTranspose2d, interpolate, maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
 import type {InterpolateOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import type {Contender, Row} from './harness.js';
+import type {Row} from './harness.js';
+import {MODELS, ortContender, tfContender} from './contenders.js';
 
-const MODELS = path.join(__dirname, 'models');
 const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
-
-function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
-  return {
-    name,
-    run: () => {
-      const out = fn();
-      const list = Array.isArray(out) ? out : [out];
-      for (const t of list) t.dataSync();
-      tf.dispose(list);
-    },
-  };
-}
-
-function ortContender(name: string, s: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType):
-    Contender {
-  return {
-    name,
-    run: async () => {
-      const out = await s.run(feeds);
-      for (const k of Object.keys(out)) out[k].dispose();
-    },
-  };
-}
 
 /** Every order of 0..n-1. */
 function permutations(n: number): number[][] {

@@ -9,20 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {pixelShuffle, pixelUnshuffle} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {tfContender} from './contenders.js';
 import {runRows} from './harness.js';
-import type {Contender, Row} from './harness.js';
-
-/** One timed call: the result's values are read (the kernel is complete) and it is freed. */
-function contender(name: string, fn: () => tf.Tensor): Contender {
-  return {
-    name,
-    run: () => {
-      const y = fn();
-      y.dataSync();
-      y.dispose();
-    },
-  };
-}
+import type {Row} from './harness.js';
 
 /** pixelShuffle in PyTorch's order with tfjs's reshape and transpose. */
 function shuffleByTranspose(x: tf.Tensor, r: number, dataFormat: DataFormat): tf.Tensor {
@@ -80,35 +69,35 @@ export async function benchPixelShuffle(): Promise<void> {
     {
       label: 'pixelShuffle(2) [1,64,64,256] channelsLast',
       contenders: [
-        contender('tfjs-torch pixelShuffle', () => pixelShuffle(xLast, r)),
-        contender('tf.depthToSpace (NHWC, TF order)',
+        tfContender('tfjs-torch pixelShuffle', () => pixelShuffle(xLast, r)),
+        tfContender('tf.depthToSpace (NHWC, TF order)',
                   () => tf.depthToSpace(xLast as tf.Tensor4D, r)),
-        contender('tfjs reshape+transpose', () => shuffleByTranspose(xLast, r, 'channelsLast')),
+        tfContender('tfjs reshape+transpose', () => shuffleByTranspose(xLast, r, 'channelsLast')),
       ],
     },
     {
       label: 'pixelShuffle(2) [1,256,64,64] channelsFirst',
       contenders: [
-        contender('tfjs-torch pixelShuffle',
+        tfContender('tfjs-torch pixelShuffle',
                   () => pixelShuffle(xFirst, r, {dataFormat: 'channelsFirst'})),
-        contender('tf.depthToSpace (on NHWC: cpu has no NCHW)',
+        tfContender('tf.depthToSpace (on NHWC: cpu has no NCHW)',
                   () => tf.depthToSpace(xLast as tf.Tensor4D, r)),
-        contender('tfjs reshape+transpose', () => shuffleByTranspose(xFirst, r, 'channelsFirst')),
+        tfContender('tfjs reshape+transpose', () => shuffleByTranspose(xFirst, r, 'channelsFirst')),
       ],
     },
     {
       label: 'pixelUnshuffle(2) [1,128,128,64] channelsLast',
       contenders: [
-        contender('tfjs-torch pixelUnshuffle', () => pixelUnshuffle(yLast, r)),
-        contender('tfjs reshape+transpose', () => unshuffleByTranspose(yLast, r, 'channelsLast')),
+        tfContender('tfjs-torch pixelUnshuffle', () => pixelUnshuffle(yLast, r)),
+        tfContender('tfjs reshape+transpose', () => unshuffleByTranspose(yLast, r, 'channelsLast')),
       ],
     },
     {
       label: 'pixelUnshuffle(2) [1,64,128,128] channelsFirst',
       contenders: [
-        contender('tfjs-torch pixelUnshuffle',
+        tfContender('tfjs-torch pixelUnshuffle',
                   () => pixelUnshuffle(yFirst, r, {dataFormat: 'channelsFirst'})),
-        contender('tfjs reshape+transpose', () => unshuffleByTranspose(yFirst, r, 'channelsFirst')),
+        tfContender('tfjs reshape+transpose', () => unshuffleByTranspose(yFirst, r, 'channelsFirst')),
       ],
     },
   ];

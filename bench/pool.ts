@@ -10,46 +10,12 @@
 // Every contender's result is checked against tfjs-torch's before timing.
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import * as path from 'path';
 import {maxPool2dWithIndices, maxUnpool2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {ortContender, ortSession, tfContender} from './contenders.js';
 import {runRows} from './harness.js';
 import type {Contender, Row} from './harness.js';
 
-const MODELS = path.join(__dirname, 'models');
-
-async function session(file: string, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path.join(MODELS, file), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-}
-
-/** A tfjs contender: every output's values are read (the kernel is complete), then freed. */
-function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
-  return {
-    name,
-    run: () => {
-      const out = fn();
-      const list = Array.isArray(out) ? out : [out];
-      for (const t of list) t.dataSync();
-      tf.dispose(list);
-    },
-  };
-}
-
-function ortContender(name: string, s: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType):
-    Contender {
-  return {
-    name,
-    run: async () => {
-      const out = await s.run(feeds);
-      for (const k of Object.keys(out)) out[k].dispose();
-    },
-  };
-}
 
 function expectEqual(
     what: string, a: ArrayLike<number|bigint>, b: ArrayLike<number|bigint>): void {
@@ -87,9 +53,9 @@ export async function benchPool(): Promise<void> {
 
   const sessions: Record<string, ort.InferenceSession> = {};
   for (const threads of [1, 2]) {
-    sessions[`export${threads}`] = await session('pool_maxpool2d_indices.onnx', threads);
-    sessions[`bare${threads}`] = await session('pool_maxpool2d_bare.onnx', threads);
-    sessions[`unpool${threads}`] = await session('pool_maxunpool2d.onnx', threads);
+    sessions[`export${threads}`] = await ortSession('pool_maxpool2d_indices.onnx', threads);
+    sessions[`bare${threads}`] = await ortSession('pool_maxpool2d_bare.onnx', threads);
+    sessions[`unpool${threads}`] = await ortSession('pool_maxunpool2d.onnx', threads);
   }
 
   // Same results before timing: PyTorch's export gives our indices, the bare node and

@@ -18,7 +18,7 @@
 // copies are exact: values a half float would round are kept on the cpu path (Note [int32
 // beyond float precision] in kernels/webgl/util.ts).
 //
-// Skipped everywhere else (the Node run, and browser runs with float32 textures, where the shared
+// Registered in that run only (not in the Node run, nor in browser runs with float32 textures, where the shared
 // suites hold these fixtures to 1e-4).
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';

@@ -1,0 +1,44 @@
+// Contenders shared by the Node bench sections: a tfjs call timed until its values are read, and
+// an onnxruntime-node session over one of the models in bench/models (PyTorch's ONNX exports,
+// written by scripts/export_onnx_*.py).
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import * as path from 'path';
+import type {Contender} from './harness.js';
+
+export const MODELS = path.join(__dirname, 'models');
+
+/** A tfjs contender: every output's values are read (the kernel is complete), then freed. */
+export function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
+  return {
+    name,
+    run: () => {
+      const out = fn();
+      const list = Array.isArray(out) ? out : [out];
+      for (const t of list) t.dataSync();
+      tf.dispose(list);
+    },
+  };
+}
+
+/** An onnxruntime session on bench/models/<file> with `threads` intra-op threads. */
+export function ortSession(file: string, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path.join(MODELS, file), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+}
+
+/** An onnxruntime contender: one run of the session on `feeds`, outputs freed. */
+export function ortContender(
+    name: string, s: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType): Contender {
+  return {
+    name,
+    run: async () => {
+      const out = await s.run(feeds);
+      for (const k of Object.keys(out)) out[k].dispose();
+    },
+  };
+}
