@@ -3,7 +3,12 @@
 // tfjs-node built by scripts/setup-tfjs-node.sh.
 import '@tensorflow/tfjs-backend-cpu';
 import '../src/index.js';
+import * as tf from '@tensorflow/tfjs-core';
 import {setTestBackends} from './util.js';
+
+// IS_TEST makes tfjs's engine check every kernel call for leaked data ids (and quiets tfjs's
+// console banners).
+tf.env().set('IS_TEST', true);
 
 const wanted = (process.env.TFJS_TORCH_BACKENDS ?? 'cpu').split(',').map((s) => s.trim())
                    .filter((s) => s.length > 0);
