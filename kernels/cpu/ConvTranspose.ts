@@ -20,7 +20,8 @@
 // O(size * taps * channels) arithmetic.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTransposeOutputSize, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
 import {shapeOf} from '../../src/util/layout.js';
@@ -29,19 +30,8 @@ import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
 import {CpuBackend, output, valuesOf} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */
-export interface ConvGeometry {
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  groups: number;
-  /** Channels per group on each side. */
-  inPerGroup: number;
-  outPerGroup: number;
-  /** Spatial sizes as the tensors have them (1, 2 or 3 entries). */
-  inSize: number[];
-  outSize: number[];
-  kernelSize: number[];
-  /** The same, padded to 3 axes [D, H, W]. */
+export interface ConvGeometry extends ConvTransposeShapes {
+  /** The spatial sizes, kernel and attributes padded to 3 axes [D, H, W]. */
   in3: number[];
   out3: number[];
   k3: number[];
@@ -66,36 +56,21 @@ function pad3(v: readonly number[], fill: number): number[] {
 export function convGeometry(
     xShape: readonly number[], weightShape: readonly number[],
     attrs: ConvTransposeAttrs): ConvGeometry {
-  const {stride, padding, dilation, outputPadding, groups, dataFormat} = attrs;
-  const channelsLast = dataFormat === 'channelsLast';
-  const n = xShape.length - 2;
-  const inChannels = channelsLast ? xShape[n + 1] : xShape[1];
-  const inSize = channelsLast ? xShape.slice(1, n + 1) : xShape.slice(2);
-  const kernelSize = weightShape.slice(2);
-  const outSize = inSize.map(
-      (s, a) => convTransposeOutputSize(s, kernelSize[a], stride[a], padding[a], dilation[a],
-                                        outputPadding[a]));
+  const shapes = convTransposeShapes(xShape, weightShape, attrs);
+  const {inSize, outSize, kernelSize} = shapes;
   const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
   return {
-    batch: xShape[0],
-    inChannels,
-    outChannels: weightShape[1] * groups,
-    groups,
-    inPerGroup: inChannels / groups,
-    outPerGroup: weightShape[1],
-    inSize,
-    outSize,
-    kernelSize,
+    ...shapes,
     in3: pad3(inSize, 1),
     out3: pad3(outSize, 1),
     k3: pad3(kernelSize, 1),
-    stride3: pad3(stride, 1),
-    padding3: pad3(padding, 0),
-    dilation3: pad3(dilation, 1),
+    stride3: pad3(attrs.stride, 1),
+    padding3: pad3(attrs.padding, 0),
+    dilation3: pad3(attrs.dilation, 1),
     inPlane: prod(inSize),
     outPlane: prod(outSize),
     taps: prod(kernelSize),
-    dataFormat,
+    dataFormat: attrs.dataFormat,
   };
 }
 

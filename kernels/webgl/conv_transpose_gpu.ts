@@ -18,63 +18,32 @@
 // A change of the rule there that these table forms cannot express fails loudly here instead of
 // silently computing something else on webgl.
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeOutputSize, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs, DataFormat} from '../../src/kernel_names.js';
 import {coord, coordsType, glslIntArray} from './util.js';
 
-/** The sizes of one transposed convolution, read off x's and the weight's shapes. */
-export interface ConvTransposeGeometry {
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  groups: number;
-  inPerGroup: number;
-  outPerGroup: number;
-  /** Spatial sizes, outermost first. */
-  inSize: number[];
-  outSize: number[];
-  kernelSize: number[];
+/** The sizes of one transposed convolution, with the attributes and full shapes. */
+export interface ConvTransposeGeometry extends ConvTransposeShapes {
   stride: number[];
   padding: number[];
   dilation: number[];
   dataFormat: DataFormat;
-  /** Full shapes: x and y in dataFormat, the weight in PyTorch's layout. */
+  /** Full shapes: x in dataFormat, the weight in PyTorch's layout. */
   xShape: number[];
-  yShape: number[];
   weightShape: number[];
 }
 
 export function convTransposeGeometry(
     xShape: readonly number[], weightShape: readonly number[],
     attrs: ConvTransposeAttrs): ConvTransposeGeometry {
-  const {stride, padding, dilation, outputPadding, groups, dataFormat} = attrs;
-  const n = xShape.length - 2;
-  const channelsLast = dataFormat === 'channelsLast';
-  const inChannels = channelsLast ? xShape[n + 1] : xShape[1];
-  const inSize = channelsLast ? xShape.slice(1, n + 1) : xShape.slice(2);
-  const kernelSize = weightShape.slice(2);
-  const outPerGroup = weightShape[1];
-  const outChannels = outPerGroup * groups;
-  const outSize = inSize.map((s, a) => convTransposeOutputSize(
-                                 s, kernelSize[a], stride[a], padding[a], dilation[a],
-                                 outputPadding[a]));
-  const batch = xShape[0];
   return {
-    batch,
-    inChannels,
-    outChannels,
-    groups,
-    inPerGroup: inChannels / groups,
-    outPerGroup,
-    inSize,
-    outSize,
-    kernelSize,
-    stride: stride.slice(),
-    padding: padding.slice(),
-    dilation: dilation.slice(),
-    dataFormat,
+    ...convTransposeShapes(xShape, weightShape, attrs),
+    stride: attrs.stride.slice(),
+    padding: attrs.padding.slice(),
+    dilation: attrs.dilation.slice(),
+    dataFormat: attrs.dataFormat,
     xShape: xShape.slice(),
-    yShape: channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize],
     weightShape: weightShape.slice(),
   };
 }

@@ -2,7 +2,7 @@
 // the cpu kernels call these functions, webgl shader generators turn them into GLSL and the
 // tfjs-node kernels use them to set up TensorFlow's own ops. No kernel re-derives a rule.
 // Every function works on ONE spatial axis; the axes of a transposed convolution are independent.
-import type {DataFormat} from '../kernel_names.js';
+import type {ConvTransposeAttrs, DataFormat} from '../kernel_names.js';
 //
 // Note [transposed convolution tap relation]
 // A transposed convolution is the adjoint (the gradient with respect to its input) of the plain
@@ -155,4 +155,54 @@ function floorDiv(a: number, b: number): number {
 
 function ceilDiv(a: number, b: number): number {
   return -Math.floor(-a / b);
+}
+
+/** The sizes of one transposed convolution, read off x's shape and the weight's. */
+export interface ConvTransposeShapes {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  groups: number;
+  /** Channels per group on each side. */
+  inPerGroup: number;
+  outPerGroup: number;
+  /** Spatial sizes, outermost first. */
+  inSize: number[];
+  outSize: number[];
+  kernelSize: number[];
+  /** y's full shape, in the dataFormat. */
+  yShape: number[];
+}
+
+/**
+ * The sizes every backend's kernels need, from x's shape (batched, in the dataFormat), the
+ * weight's shape (PyTorch's [inChannels, outChannels / groups, ...kernel]) and resolved attrs.
+ */
+export function convTransposeShapes(
+    xShape: readonly number[], weightShape: readonly number[],
+    attrs: ConvTransposeAttrs): ConvTransposeShapes {
+  const {stride, padding, dilation, outputPadding, groups, dataFormat} = attrs;
+  const n = xShape.length - 2;
+  const channelsLast = dataFormat === 'channelsLast';
+  const batch = xShape[0];
+  const inChannels = channelsLast ? xShape[n + 1] : xShape[1];
+  const inSize = channelsLast ? xShape.slice(1, n + 1) : xShape.slice(2);
+  const kernelSize = weightShape.slice(2);
+  const outPerGroup = weightShape[1];
+  const outChannels = outPerGroup * groups;
+  const outSize = inSize.map(
+      (s, a) => convTransposeOutputSize(s, kernelSize[a], stride[a], padding[a], dilation[a],
+                                        outputPadding[a]));
+  return {
+    batch,
+    inChannels,
+    outChannels,
+    groups,
+    inPerGroup: inChannels / groups,
+    outPerGroup,
+    inSize,
+    outSize,
+    kernelSize,
+    yShape: channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize],
+  };
 }
