@@ -24,10 +24,10 @@ import {convTransposeShapes, convTransposeTapRange} from '../../src/index_math/c
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
-import {shapeOf} from '../../src/util/layout.js';
 
 import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
-import {CpuBackend, output, valuesOf} from './util.js';
+import {output, sizeOf, valuesOf} from './util.js';
+import type {CpuBackend} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */
 export interface ConvGeometry extends ConvTransposeShapes {
@@ -315,21 +315,27 @@ export function depthwiseBackpropFilter(
   }
 }
 
-export function convTransposeKernel(
-    args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
-    TensorInfo {
-  const {inputs, backend, attrs} = args;
-  const {x, weight, bias} = inputs;
-  const g = convGeometry(x.shape, weight.shape, attrs);
+/**
+ * Compute core of the ConvTranspose kernel (exported through shared.ts).
+ * - x: float32 values of shape `xShape`, [batch, C_in, ...spatial] (channelsFirst) or
+ *   [batch, ...spatial, C_in] (channelsLast) per attrs.dataFormat, 1 to 3 spatial dims.
+ * - weight: float32, PyTorch's layout [C_in, C_out / groups, ...kernel] (`weightShape`).
+ * - bias: float32 [C_out], or null.
+ * - out: the caller's float32 view of convTransposeShapes(xShape, weightShape, attrs).yShape;
+ *   every value is written.
+ * Any views (byteOffset allowed); the operands are copied into the product's own heap
+ * (conv_transpose_gemm.ts), so out may live in another WebAssembly memory.
+ */
+export function convTransposeImplCPU(
+    x: Float32Array, weight: Float32Array, bias: Float32Array|null, xShape: readonly number[],
+    weightShape: readonly number[], attrs: ConvTransposeAttrs, out: Float32Array): void {
+  const g = convGeometry(xShape, weightShape, attrs);
   const channelsLast = g.dataFormat === 'channelsLast';
   const {batch, inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
-  const xv = valuesOf(backend, x) as Float32Array;
-  const wv = valuesOf(backend, weight) as Float32Array;
-  const bv = bias == null ? null : valuesOf(backend, bias) as Float32Array;
-  const out = new Float32Array(batch * outChannels * g.outPlane);
-  if (out.length === 0) {
-    return output(backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);
-  }
+  const xv = x;
+  const wv = weight;
+  const bv = bias;
+  if (out.length === 0) return;
 
   const rows = tapRows(g);
   const layout = new HeapLayout();
@@ -378,8 +384,20 @@ export function convTransposeKernel(
     }
     copyOut(f32, Y, outChannels, g.outPlane, channelsLast, out, b * outChannels * g.outPlane);
   }
-  return output(
-      backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);
+}
+
+export function convTransposeKernel(
+    args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
+    TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const {x, weight, bias} = inputs;
+  const {yShape} = convTransposeShapes(x.shape, weight.shape, attrs);
+  const out = new Float32Array(sizeOf(yShape));
+  convTransposeImplCPU(
+      valuesOf(backend, x) as Float32Array, valuesOf(backend, weight) as Float32Array,
+      bias == null ? null : valuesOf(backend, bias) as Float32Array, x.shape, weight.shape, attrs,
+      out);
+  return output(backend, yShape, 'float32', out);
 }
 
 export const convTransposeConfig: KernelConfig = {

@@ -9,7 +9,7 @@ import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {output, valuesOf} from './util.js';
+import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Pads a per-spatial-dim list to 3 entries (D, H, W) with `fill` in front. */
@@ -200,12 +200,29 @@ function poolLoop(xv: Float32Array, values: Float32Array, indices: Int32Array, g
   }
 }
 
-function maxPoolWithIndices(
-    args: {inputs: MaxPoolWithIndicesInputs, backend: CpuBackend, attrs: MaxPoolWithIndicesAttrs}):
-    TensorInfo[] {
-  const {inputs: {x}, backend, attrs} = args;
+/** The output shape of max pooling x of shape `xShape` with these attributes. */
+export function maxPoolOutputShape(
+    xShape: readonly number[], attrs: MaxPoolWithIndicesAttrs): number[] {
   const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
-  const layout = layoutOf(x.shape, dataFormat);
+  const layout = layoutOf(xShape, dataFormat);
+  const outSpatial = layout.spatial.map(
+      (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
+  return shapeOf(layout.batch, layout.channels, outSpatial, dataFormat);
+}
+
+/**
+ * Compute core of the MaxPoolWithIndices kernel (exported through shared.ts).
+ * - x: float32 values of shape `xShape`, [batch, C, ...spatial] or [batch, ...spatial, C] per
+ *   attrs.dataFormat, 1 to 3 spatial dims.
+ * - values, indices: the caller's float32 and int32 views of maxPoolOutputShape(xShape, attrs)
+ *   values each; every value is written (indices: PyTorch's flat offsets inside one
+ *   (batch, channel) plane, Note [index encoding]). Any views, not overlapping.
+ */
+export function maxPoolWithIndicesImplCPU(
+    x: Float32Array, xShape: readonly number[], attrs: MaxPoolWithIndicesAttrs,
+    values: Float32Array, indices: Int32Array): void {
+  const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
+  const layout = layoutOf(xShape, dataFormat);
   const outSpatial = layout.spatial.map(
       (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
   const [inD, inH, inW] = to3d(layout.spatial, 1);
@@ -257,11 +274,19 @@ function maxPoolWithIndices(
     tapW,
     partial: new Int32Array(fullTaps.length),
   };
-  const size = batch * channels * outD * outH * outW;
+  if (values.length === 0) return;
+  poolLoop(x, values, indices, geometry);
+}
+
+function maxPoolWithIndices(
+    args: {inputs: MaxPoolWithIndicesInputs, backend: CpuBackend, attrs: MaxPoolWithIndicesAttrs}):
+    TensorInfo[] {
+  const {inputs: {x}, backend, attrs} = args;
+  const outShape = maxPoolOutputShape(x.shape, attrs);
+  const size = sizeOf(outShape);
   const values = new Float32Array(size);
   const indices = new Int32Array(size);
-  poolLoop(valuesOf(backend, x) as Float32Array, values, indices, geometry);
-  const outShape = shapeOf(batch, channels, outSpatial, dataFormat);
+  maxPoolWithIndicesImplCPU(valuesOf(backend, x) as Float32Array, x.shape, attrs, values, indices);
   return [
     output(backend, outShape, 'float32', values),
     output(backend, outShape, 'int32', indices),

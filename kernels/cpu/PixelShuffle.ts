@@ -14,8 +14,14 @@ import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names
 import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
-/** Writes pixelShuffle(x) into out; x is the packed side, out the spatial side. */
-export function pixelShuffleValues(
+/**
+ * Compute core of the PixelShuffle kernel (exported through shared.ts): writes pixelShuffle(x)
+ * into out. x: the packed side [batch, C*r*r, H, W] (channelsFirst) or [batch, H, W, C*r*r]
+ * (channelsLast), g from geometryFromPacked (src/index_math/pixel_shuffle.ts); out: the
+ * caller's view of the spatial side [batch, C, H*r, W*r] or [batch, H*r, W*r, C], same dtype;
+ * every value is written. Any typed-array views, not overlapping.
+ */
+export function pixelShuffleImplCPU(
     x: TypedArray, out: TypedArray, g: PixelShuffleGeometry): void {
   const {batch, channels: C, height: H, width: W, factor: r, channelsLast} = g;
   const rr = r * r;
@@ -111,7 +117,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const g = geometryFromPacked(x.shape, r, dataFormat);
   const size = outShape.reduce((a, b) => a * b, 1);
   const out = zeros(x.dtype, size);
-  if (size > 0) pixelShuffleValues(valuesOf(cpu, x), out, g);
+  if (size > 0) pixelShuffleImplCPU(valuesOf(cpu, x), out, g);
   return output(cpu, outShape, x.dtype, out) as TensorInfo;
 };
 

@@ -12,8 +12,15 @@ import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_nam
 import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
-/** Writes pixelUnshuffle(x) into out; x is the spatial side, out the packed side. */
-export function pixelUnshuffleValues(
+/**
+ * Compute core of the PixelUnshuffle kernel (exported through shared.ts): writes
+ * pixelUnshuffle(x) into out. x: the spatial side [batch, C, H*r, W*r] (channelsFirst) or
+ * [batch, H*r, W*r, C] (channelsLast), g from geometryFromSpatial
+ * (src/index_math/pixel_shuffle.ts); out: the caller's view of the packed side
+ * [batch, C*r*r, H, W] or [batch, H, W, C*r*r], same dtype; every value is written. Any
+ * typed-array views, not overlapping.
+ */
+export function pixelUnshuffleImplCPU(
     x: TypedArray, out: TypedArray, g: PixelShuffleGeometry): void {
   const {batch, channels: C, height: H, width: W, factor: r, channelsLast} = g;
   const Wr = W * r;
@@ -89,7 +96,7 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const g = geometryFromSpatial(x.shape, r, dataFormat);
   const size = outShape.reduce((a, b) => a * b, 1);
   const out = zeros(x.dtype, size);
-  if (size > 0) pixelUnshuffleValues(valuesOf(cpu, x), out, g);
+  if (size > 0) pixelUnshuffleImplCPU(valuesOf(cpu, x), out, g);
   return output(cpu, outShape, x.dtype, out) as TensorInfo;
 };
 

@@ -7,8 +7,9 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
-import {resampleSeparable} from '../cpu/Interpolate.js';
-import {isGatherTable, isIdentityTable, ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
+import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
+import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
 import type {ProgramAxis} from './interpolate_gpu.js';
 import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -74,8 +75,10 @@ export function resample(
   const ints = cpuInt32Values(backend, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.
-    const out = resampleSeparable(ints, x.shape, dataFormat, tables);
-    return backend.makeTensorInfo(out.shape, 'int32', out.values);
+    const outShape = resampledShape(x.shape, dataFormat, tables);
+    const out = new Int32Array(outShape.reduce((a, b) => a * b, 1));
+    resampleImplCPU(ints, x.shape, dataFormat, tables, out);
+    return backend.makeTensorInfo(outShape, 'int32', out);
   }
   const passes = planPasses(x.shape, axes);
   passes.forEach((p, k) => {
