@@ -50,7 +50,8 @@ function scatter(
  *   dataFormat); indices: int32 of the same shape, flat offsets inside one output plane.
  * - y: the caller's float32 view of [batch, C, ...outSize] (or channelsLast) values; it is
  *   zeroed here, then x is written at the indices (the last duplicate wins).
- * Throws `maxUnpool<n>d: indices must lie in ...` at the first index outside the output plane;
+ * Throws `maxUnpool<n>d: indices must lie in ...` at the first index outside the output plane
+ * (unless y is empty);
  * y then holds a partial result and must be discarded (Note [unpool index check]).
  * Any views, not overlapping.
  */
@@ -61,6 +62,8 @@ export function maxUnpoolImplCPU(
   const {batch, channels} = layout;
   const channelsLast = dataFormat === 'channelsLast';
   const outPlane = sizeOf(outSize);
+  // An empty output (an output size of 0): nothing is written, no index checked, as PyTorch.
+  if (y.length === 0) return;
   y.fill(0);
   const bad = scatter(
       x, indices, y, channelsLast ? batch : batch * channels, layout.planeSize, outPlane,

@@ -6,9 +6,9 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf} from '../../src/util/layout.js';
+import {layoutOf, shapeOf} from '../../src/util/layout.js';
 import {checkExactIndices, IndexReachProgram, reachScale, ScatterGatherProgram} from './max_pool_gpu.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
@@ -16,7 +16,11 @@ export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const {outSize, dataFormat} = attrs as unknown as MaxUnpoolAttrs;
   const webgl = backend as WebGLBackend;
   const op = `maxUnpool${x.shape.length - 2}d`;
-  const scale = reachScale(layoutOf(x.shape, dataFormat).spatial, outSize);
+  const {batch, channels, spatial} = layoutOf(x.shape, dataFormat);
+  const outShape = shapeOf(batch, channels, outSize, dataFormat);
+  // An empty output (an output size of 0, or an empty batch): nothing to write.
+  if (sizeOf(outShape) === 0) return webgl.makeTensorInfo(outShape, 'float32', new Float32Array(0));
+  const scale = reachScale(spatial, outSize);
   const program = new ScatterGatherProgram(x.shape, dataFormat, outSize, scale, 'last');
   const reachProgram = new IndexReachProgram(indices.shape, dataFormat, outSize, scale);
   checkFitsTexture(op, 'output', program.outputShape);

@@ -69,6 +69,11 @@ export function floatTable(backend: WebGLBackend, shape: number[], values: Float
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
+/** Number of values of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /** The same data seen with another shape of the same size (no copy; see collapse below). */
 export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
   return {dataId: t.dataId, shape, dtype: t.dtype};

@@ -58,8 +58,9 @@ function resolveOutSize(
  */
 function checkUnpoolIndicesRange(
     op: string, indices: tf.Tensor, outSize: readonly number[]): void {
-  if (indices.size === 0) return;
   const plane = outSize.reduce((a, b) => a * b, 1);
+  // An empty output plane: nothing is written, so no index is checked (as PyTorch).
+  if (indices.size === 0 || plane === 0) return;
   const range = tf.tidy(() => tf.stack([tf.min(indices), tf.max(indices)]));
   const [lo, hi] = range.dataSync();
   range.dispose();
@@ -107,8 +108,10 @@ function maxUnpoolNd(
     }
     const outSize = resolveOutSize(
         op, n, layout.spatial, kernelSize, stride, padding, options.outputSize, dataFormat);
-    if (outSize.some((s) => s < 1)) {
-      fail(op, `output size ${show(outSize)} must be positive (kernelSize ${
+    // PyTorch returns an empty tensor for an output size of 0 (nothing is written, no index
+    // checked) and fails on a negative one.
+    if (outSize.some((s) => s < 0)) {
+      fail(op, `output size ${show(outSize)} must not be negative (kernelSize ${
           show(kernelSize)}, stride ${show(stride)}, padding ${show(padding)}, input size ${
           show(layout.spatial)})`);
     }
