@@ -5,6 +5,8 @@
 // and leave the memory around its views untouched.
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
+import {convGeometry, heapRegions} from '../kernels/cpu/ConvTranspose.js';
+import {HeapLayout, MAX_HEAP_BYTES, PANEL} from '../kernels/cpu/conv_transpose_gemm.js';
 import * as cores from '../kernels/cpu/shared.js';
 import {geometryFromPacked, geometryFromSpatial} from '../src/index_math/pixel_shuffle.js';
 import {convTransposeShapes} from '../src/index_math/conv.js';
@@ -247,4 +249,63 @@ describe('cpu compute cores (kernels/cpu/shared.ts) on offset views', () => {
       }
     });
   }
+});
+
+// Note [heap address limit] in kernels/cpu/conv_transpose_gemm.ts: the layout arithmetic itself,
+// on geometries far too large to allocate (nothing is allocated here).
+describe('cpu convTranspose heap layout (2 GiB address limit)', () => {
+  const attrs3 = (stride: number): ConvTransposeAttrs => ({
+    stride: [stride, stride, stride], padding: [0, 0, 0], outputPadding: [0, 0, 0],
+    dilation: [1, 1, 1], groups: 1, dataFormat: 'channelsFirst',
+  });
+
+  /** The expected total, computed independently of HeapLayout: 16-byte aligned regions. */
+  function expectedBytes(floats: number[]): number {
+    return floats.reduce((at, n) => Math.ceil((at + 4 * n) / 16) * 16, 0);
+  }
+
+  it('HeapLayout stays exact past 2^31 bytes (the old `& ~15` wrapped to negative offsets)', () => {
+    const layout = new HeapLayout();
+    expect(layout.take(2 ** 29 + 3)).to.equal(0);
+    const second = layout.take(2 ** 29);
+    expect(second).to.equal(2 ** 31 + 16);
+    expect(layout.bytes).to.equal(2 ** 32 + 16);
+    // What the previous 32-bit arithmetic gave for the same first region's end.
+    expect(((0 + 4 * (2 ** 29 + 3) + 15) & ~15)).to.be.below(0);
+  });
+
+  it('a 3-D call whose batch entry needs more than 2 GiB is refused, naming the op and size', () => {
+    // x [1, 8, 64, 64, 64], weight [8, 64, 4, 4, 4], stride 4: output [1, 64, 256, 256, 256].
+    const g = convGeometry([1, 8, 64, 64, 64], [8, 64, 4, 4, 4], attrs3(4));
+    const inPlane = 64 ** 3;
+    const outPlane = 256 ** 3;
+    const panels = 1 * 64 * Math.ceil(64 / PANEL) * 8 * PANEL;
+    const bytes = expectedBytes([inPlane * 8, outPlane * 64, panels, inPlane, inPlane]);
+    expect(bytes).to.be.above(MAX_HEAP_BYTES);
+    expect(() => heapRegions(g, 'forward')).to.throw(new RegExp(
+        `^convTranspose3d: one batch entry needs 4\\.\\d GiB \\(${bytes} bytes\\) of working ` +
+        `memory on the cpu backend .* more than the 2\\.0 GiB \\(2147483648 bytes\\)`));
+    expect(() => heapRegions(g, 'backpropInput')).to.throw(/^convTranspose3d \(gradient for x\): /);
+    expect(() => heapRegions(g, 'backpropFilter'))
+        .to.throw(/^convTranspose3d \(gradient for the weight\): /);
+  });
+
+  it('a layout just under the limit is accepted, offsets exact and aligned', () => {
+    // x [1, 4, 128, 128, 128], weight [4, 30, 2, 2, 2], stride 2: output
+    // [1, 30, 256, 256, 256], about 1.9 GiB for one entry.
+    const g = convGeometry([1, 4, 128, 128, 128], [4, 30, 2, 2, 2], attrs3(2));
+    const inPlane = 128 ** 3;
+    const outPlane = 256 ** 3;
+    const panels = 1 * 8 * Math.ceil(30 / PANEL) * 4 * PANEL;
+    const r = heapRegions(g, 'forward');
+    expect(r.bytes).to.equal(expectedBytes([inPlane * 4, outPlane * 30, panels, inPlane, inPlane]));
+    expect(r.bytes).to.be.within(1.8 * 2 ** 30, MAX_HEAP_BYTES);
+    const offsets = [r.x, r.y, r.w, r.aRow, r.cRow];
+    expect(offsets).to.deep.equal([...offsets].sort((a, b) => a - b));
+    for (const o of offsets) expect(o % 16).to.equal(0);
+    expect(r.cRow + 4 * inPlane).to.be.at.most(r.bytes);
+    // The weight gradient's dy region carries 8 floats of slack.
+    const f = heapRegions(g, 'backpropFilter');
+    expect(f.w - f.y).to.equal(Math.ceil((4 * (outPlane * 30 + 8)) / 16) * 16);
+  });
 });

@@ -25,7 +25,7 @@ import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
 
-import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
+import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -165,6 +165,68 @@ function computeTapRows(g: ConvGeometry): TapRows {
   }
   rowStart[t] = r;
   return {rowStart, inPos, outPos};
+}
+
+/** Which of the three products a heap layout is for. */
+export type ConvTransposeProduct = 'forward'|'backpropInput'|'backpropFilter';
+
+/**
+ * Byte offsets of one call's operands in the product's heap, per batch entry: x's rows
+ * [inPlane, inC], the output side's rows [outPlane, outC] (y, or dy for the gradients), the
+ * packed weight panels (forward, gradient for x; none for depthwise-like groups) or the weight
+ * gradient's accumulator, and two row-address lists of inPlane entries.
+ */
+export interface HeapRegions {
+  x: number;
+  y: number;
+  w: number;
+  aRow: number;
+  cRow: number;
+  /** Total bytes, at most MAX_HEAP_BYTES. */
+  bytes: number;
+}
+
+/** The op a kernel's errors name: convTranspose{1,2,3}d, and which gradient. */
+function opName(g: ConvGeometry, product: ConvTransposeProduct): string {
+  const op = `convTranspose${g.inSize.length}d`;
+  if (product === 'backpropInput') return `${op} (gradient for x)`;
+  if (product === 'backpropFilter') return `${op} (gradient for the weight)`;
+  return op;
+}
+
+/**
+ * The heap layout of one product call; throws, naming the op and the size, when it would pass
+ * MAX_HEAP_BYTES (Note [heap address limit] in conv_transpose_gemm.ts). Allocates nothing.
+ */
+export function heapRegions(g: ConvGeometry, product: ConvTransposeProduct): HeapRegions {
+  const {inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
+  const layout = new HeapLayout();
+  const x = layout.take(g.inPlane * inChannels);
+  // Gradient for the weight: 8 floats of slack, the product's vector loads may read past the
+  // last dy row's channels.
+  const y = layout.take(g.outPlane * outChannels + (product === 'backpropFilter' ? 8 : 0));
+  let w = 0;
+  if (product === 'backpropFilter') {
+    w = layout.take(taps * inChannels * cog);
+  } else if (cig !== 1) {
+    // Panels of PANEL columns: output channels for the forward product, input channels for
+    // the gradient for x (packWeightPanels).
+    const [depth, cols] = product === 'forward' ? [cig, cog] : [cog, cig];
+    w = layout.take(groups * taps * Math.ceil(cols / PANEL) * depth * PANEL);
+  }
+  const aRow = layout.take(g.inPlane);
+  const cRow = layout.take(g.inPlane);
+  if (layout.bytes > MAX_HEAP_BYTES) {
+    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+    throw new Error(
+        `${opName(g, product)}: one batch entry needs ${gib(layout.bytes)} GiB (${
+            layout.bytes} bytes) of working memory on the cpu backend (input spatial size [${
+            g.inSize.join(', ')}] x ${inChannels} channels, output [${g.outSize.join(', ')}] x ${
+            outChannels}), more than the ${gib(MAX_HEAP_BYTES)} GiB (${
+            MAX_HEAP_BYTES} bytes) its product can address; split the input spatially or use ` +
+        `fewer channels per call`);
+  }
+  return {x, y, w, aRow, cRow, bytes: layout.bytes};
 }
 
 /** Positions per tile of the transposing copies: a tile of all channels stays in L1. */
@@ -337,15 +399,10 @@ export function convTransposeImplCPU(
   const bv = bias;
   if (out.length === 0) return;
 
+  const {x: X, y: Y, w: W, aRow, cRow, bytes} = heapRegions(g, 'forward');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const X = layout.take(g.inPlane * inChannels);
-  const Y = layout.take(g.outPlane * outChannels);
   const depthwise = cig === 1;
-  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cog / PANEL) * cig * PANEL);
-  const aRow = layout.take(g.inPlane);
-  const cRow = layout.take(g.inPlane);
-  const heap = gemmHeap(layout.bytes);
+  const heap = gemmHeap(bytes);
   const {f32, i32, gemm} = heap;
   const wBlock = depthwise ? 0 : packWeightPanels(wv, g, true, f32, W);
   const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
@@ -392,6 +449,8 @@ export function convTransposeKernel(
   const {inputs, backend, attrs} = args;
   const {x, weight, bias} = inputs;
   const {yShape} = convTransposeShapes(x.shape, weight.shape, attrs);
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(x.shape, weight.shape, attrs), 'forward');
   const out = new Float32Array(sizeOf(yShape));
   convTransposeImplCPU(
       valuesOf(backend, x) as Float32Array, valuesOf(backend, weight) as Float32Array,

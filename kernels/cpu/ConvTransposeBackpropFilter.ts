@@ -10,8 +10,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, depthwiseBackpropFilter, tapRows} from './ConvTranspose.js';
-import {gemmHeap, HeapLayout} from './conv_transpose_gemm.js';
+import {convGeometry, copyIn, depthwiseBackpropFilter, heapRegions, tapRows} from './ConvTranspose.js';
+import {gemmHeap} from './conv_transpose_gemm.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -38,15 +38,10 @@ export function convTransposeBackpropFilterImplCPU(
   const dyv = dy;
   if (dw.length === 0) return;
 
+  // DY has 8 floats of slack: the product's vector loads may read past the last dy row.
+  const {x: X, y: DY, w: DW, aRow, cRow: bRow, bytes} = heapRegions(g, 'backpropFilter');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const X = layout.take(g.inPlane * inChannels);
-  // 8 floats of slack: the product's vector loads may read past the last dy row's channels.
-  const DY = layout.take(g.outPlane * outChannels + 8);
-  const DW = layout.take(taps * inChannels * cog);
-  const aRow = layout.take(g.inPlane);
-  const bRow = layout.take(g.inPlane);
-  const {f32, i32, gemmGather} = gemmHeap(layout.bytes);
+  const {f32, i32, gemmGather} = gemmHeap(bytes);
   f32.fill(0, DW >> 2, (DW >> 2) + taps * inChannels * cog);
   f32.fill(0, (DY >> 2) + g.outPlane * outChannels, (DY >> 2) + g.outPlane * outChannels + 8);
 
@@ -91,6 +86,8 @@ export function convTransposeBackpropFilterKernel(args: {
   attrs: ConvTransposeBackpropFilterAttrs
 }): TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(x.shape, attrs.weightShape, attrs), 'backpropFilter');
   const dw = new Float32Array(sizeOf(attrs.weightShape));
   convTransposeBackpropFilterImplCPU(
       valuesOf(backend, x) as Float32Array, valuesOf(backend, dy) as Float32Array, x.shape,

@@ -10,8 +10,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
-import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
+import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, heapRegions, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
+import {gemmHeap} from './conv_transpose_gemm.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -34,16 +34,11 @@ export function convTransposeBackpropInputImplCPU(
   const wv = weight;
   if (dx.length === 0) return;
 
+  const {x: DX, y: DY, w: W, aRow, cRow, bytes} = heapRegions(g, 'backpropInput');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const DY = layout.take(g.outPlane * outChannels);
-  const DX = layout.take(g.inPlane * inChannels);
   // Depthwise-like groups: channel-wise loops instead of one-deep products (see ConvTranspose.ts).
   const depthwise = cig === 1;
-  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cig / PANEL) * cog * PANEL);
-  const aRow = layout.take(g.inPlane);
-  const cRow = layout.take(g.inPlane);
-  const {f32, i32, gemm} = gemmHeap(layout.bytes);
+  const {f32, i32, gemm} = gemmHeap(bytes);
   const wBlock = depthwise ? 0 : packWeightPanels(wv, g, false, f32, W);
   const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
 
@@ -78,6 +73,8 @@ export function convTransposeBackpropInputKernel(args: {
   attrs: ConvTransposeBackpropInputAttrs
 }): TensorInfo {
   const {inputs: {dy, weight}, backend, attrs} = args;
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(attrs.xShape, weight.shape, attrs), 'backpropInput');
   const dx = new Float32Array(sizeOf(attrs.xShape));
   convTransposeBackpropInputImplCPU(
       valuesOf(backend, dy) as Float32Array, valuesOf(backend, weight) as Float32Array,
