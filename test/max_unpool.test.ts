@@ -3,7 +3,7 @@
 // both dataFormats on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-import {BACKENDS_CHECKING_UNPOOL_INDICES} from '../src/index_math/pool.js';
+import {BACKENDS_CHECKING_UNPOOL_INDICES} from '../src/ops/max_unpool.js';
 import {maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool1d, maxUnpool2d, maxUnpool3d} from '../src/index.js';
 import type {MaxPoolOptions, MaxUnpoolOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';

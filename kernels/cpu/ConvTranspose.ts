@@ -20,7 +20,7 @@
 // O(size * taps * channels) arithmetic.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
@@ -148,15 +148,16 @@ function computeTapRows(g: ConvGeometry): TapRows {
         const [d0, d1] = ranges[3 * t];
         const [h0, h1] = ranges[3 * t + 1];
         const [w0, w1] = ranges[3 * t + 2];
+        // The scatter form of Note [transposed convolution tap relation], axis by axis.
         for (let id = d0; id < d1; id++) {
-          const od = id * sD - pD + td * dD;
+          const od = convTransposeOutputIndex(id, td, sD, pD, dD);
           for (let ih = h0; ih < h1; ih++) {
-            const oh = ih * sH - pH + th * dH;
+            const oh = convTransposeOutputIndex(ih, th, sH, pH, dH);
             const inRow = (id * iH + ih) * iW;
-            const outRow = (od * oH + oh) * oW - pW + tw * dW;
+            const outRow = (od * oH + oh) * oW;
             for (let iw = w0; iw < w1; iw++, r++) {
               inPos[r] = inRow + iw;
-              outPos[r] = outRow + iw * sW;
+              outPos[r] = outRow + convTransposeOutputIndex(iw, tw, sW, pW, dW);
             }
           }
         }

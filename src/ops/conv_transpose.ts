@@ -3,7 +3,7 @@
 // layout [inChannels, outChannels / groups, ...kernel].
 import * as tf from '@tensorflow/tfjs-core';
 
-import {convTransposeOutputSize, convTransposeOutputSizeRange, isValidOutputPadding, outputSizeSpatial, resolveOutputPadding} from '../index_math/conv.js';
+import {convTransposeOutputSize, convTransposeOutputSizeRange, outputPaddingLimitError, outputSizeSpatial, resolveOutputPadding} from '../index_math/conv.js';
 import {asAttrs, ConvTranspose} from '../kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../kernel_names.js';
 import {check, checkDataFormat, checkInts, expandTuple, fail, show, toTensor} from '../util/args.js';
@@ -167,11 +167,8 @@ export function convTransposeGeometry(
     }
     outputPadding = resolved;
   }
-  check(
-      outputPadding.every((p, a) => isValidOutputPadding(p, stride[a], dilation[a])), op,
-      () => `argument 'outputPadding' must be smaller than either stride or dilation in every ${
-          ''}dim, got outputPadding ${show(outputPadding)}, stride ${show(stride)}, dilation ${
-          show(dilation)}`);
+  const paddingError = outputPaddingLimitError(outputPadding, stride, dilation);
+  if (paddingError != null) fail(op, paddingError);
   const outSize = inSize.map(
       (s, a) => convTransposeOutputSize(s, kernelSize[a], stride[a], padding[a], dilation[a],
                                         outputPadding[a]));
