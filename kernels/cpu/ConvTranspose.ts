@@ -24,6 +24,7 @@ import {convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} fr
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
+import {BoundedMemo} from '../../src/util/memo.js';
 
 import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
 import {output, sizeOf, valuesOf} from './util.js';
@@ -89,30 +90,11 @@ export interface TapRows {
  * Recent row lists by geometry: a model calls the same layer shapes again and again. Bounded by
  * the number of rows kept (8 bytes each), oldest dropped first; larger lists are not kept.
  */
-const tapRowsCache = new Map<string, TapRows>();
-const CACHED_ROWS_MAX = 1 << 21;
-let cachedRows = 0;
+const tapRowsCache = new BoundedMemo<string, TapRows>(256, 1 << 21, (rows) => rows.inPos.length);
 
 export function tapRows(g: ConvGeometry): TapRows {
   const key = [g.in3, g.out3, g.k3, g.stride3, g.padding3, g.dilation3].join(';');
-  const hit = tapRowsCache.get(key);
-  if (hit != null) {
-    tapRowsCache.delete(key);  // re-inserted as the most recent
-    tapRowsCache.set(key, hit);
-    return hit;
-  }
-  const rows = computeTapRows(g);
-  const size = rows.inPos.length;
-  if (size <= CACHED_ROWS_MAX / 4) {
-    for (const [oldKey, old] of tapRowsCache) {
-      if (cachedRows + size <= CACHED_ROWS_MAX) break;
-      tapRowsCache.delete(oldKey);
-      cachedRows -= old.inPos.length;
-    }
-    tapRowsCache.set(key, rows);
-    cachedRows += size;
-  }
-  return rows;
+  return tapRowsCache.get(key, () => computeTapRows(g));
 }
 
 function computeTapRows(g: ConvGeometry): TapRows {
