@@ -24,6 +24,7 @@ import {convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} fr
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
+import {padFront} from '../../src/util/layout.js';
 import {BoundedMemo} from '../../src/util/memo.js';
 
 import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
@@ -46,10 +47,6 @@ export interface ConvGeometry extends ConvTransposeShapes {
   dataFormat: DataFormat;
 }
 
-function pad3(v: readonly number[], fill: number): number[] {
-  return [...new Array<number>(3 - v.length).fill(fill), ...v];
-}
-
 /**
  * The geometry of a transposed convolution from x's shape (batched, in dataFormat), the weight's
  * shape (PyTorch layout) and the resolved attributes.
@@ -62,12 +59,12 @@ export function convGeometry(
   const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
   return {
     ...shapes,
-    in3: pad3(inSize, 1),
-    out3: pad3(outSize, 1),
-    k3: pad3(kernelSize, 1),
-    stride3: pad3(attrs.stride, 1),
-    padding3: pad3(attrs.padding, 0),
-    dilation3: pad3(attrs.dilation, 1),
+    in3: padFront(inSize, 3, 1),
+    out3: padFront(outSize, 3, 1),
+    k3: padFront(kernelSize, 3, 1),
+    stride3: padFront(attrs.stride, 3, 1),
+    padding3: padFront(attrs.padding, 3, 0),
+    dilation3: padFront(attrs.dilation, 3, 1),
     inPlane: prod(inSize),
     outPlane: prod(outSize),
     taps: prod(kernelSize),
@@ -426,7 +423,7 @@ export function convTransposeImplCPU(
   }
 }
 
-export function convTransposeKernel(
+export function convTranspose(
     args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
     TensorInfo {
   const {inputs, backend, attrs} = args;
@@ -445,5 +442,5 @@ export function convTransposeKernel(
 export const convTransposeConfig: KernelConfig = {
   kernelName: ConvTranspose,
   backendName: 'cpu',
-  kernelFunc: convTransposeKernel as unknown as KernelFunc,
+  kernelFunc: convTranspose as unknown as KernelFunc,
 };

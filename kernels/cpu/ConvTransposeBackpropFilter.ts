@@ -80,7 +80,7 @@ export function convTransposeBackpropFilterImplCPU(
   }
 }
 
-export function convTransposeBackpropFilterKernel(args: {
+export function convTransposeBackpropFilter(args: {
   inputs: ConvTransposeBackpropFilterInputs,
   backend: CpuBackend,
   attrs: ConvTransposeBackpropFilterAttrs
@@ -98,5 +98,5 @@ export function convTransposeBackpropFilterKernel(args: {
 export const convTransposeBackpropFilterConfig: KernelConfig = {
   kernelName: ConvTransposeBackpropFilter,
   backendName: 'cpu',
-  kernelFunc: convTransposeBackpropFilterKernel as unknown as KernelFunc,
+  kernelFunc: convTransposeBackpropFilter as unknown as KernelFunc,
 };

@@ -67,7 +67,7 @@ export function convTransposeBackpropInputImplCPU(
   }
 }
 
-export function convTransposeBackpropInputKernel(args: {
+export function convTransposeBackpropInput(args: {
   inputs: ConvTransposeBackpropInputInputs,
   backend: CpuBackend,
   attrs: ConvTransposeBackpropInputAttrs
@@ -85,5 +85,5 @@ export function convTransposeBackpropInputKernel(args: {
 export const convTransposeBackpropInputConfig: KernelConfig = {
   kernelName: ConvTransposeBackpropInput,
   backendName: 'cpu',
-  kernelFunc: convTransposeBackpropInputKernel as unknown as KernelFunc,
+  kernelFunc: convTransposeBackpropInput as unknown as KernelFunc,
 };

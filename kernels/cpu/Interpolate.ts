@@ -500,7 +500,7 @@ export function interpolateImplCPU(
   resampleImplCPU(x, shape, attrs.dataFormat, interpolateTables(attrs, {transposed: false}), out);
 }
 
-export const interpolateKernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const cpu = backend as CpuBackend;
   const a = attrs as unknown as InterpolateAttrs;
@@ -514,5 +514,5 @@ export const interpolateKernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
 export const interpolateConfig: KernelConfig = {
   kernelName: Interpolate,
   backendName: 'cpu',
-  kernelFunc: interpolateKernelFunc,
+  kernelFunc: interpolate,
 };

@@ -21,7 +21,7 @@ export function interpolateGradImplCPU(
   resampleImplCPU(dy, dyShape, attrs.dataFormat, interpolateTables(attrs, {transposed: true}), dx);
 }
 
-export const interpolateGradKernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+export const interpolateGrad: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy} = inputs as InterpolateGradInputs;
   const cpu = backend as CpuBackend;
   const a = attrs as unknown as InterpolateAttrs;
@@ -35,5 +35,5 @@ export const interpolateGradKernelFunc: KernelFunc = ({inputs, backend, attrs}) 
 export const interpolateGradConfig: KernelConfig = {
   kernelName: InterpolateGrad,
   backendName: 'cpu',
-  kernelFunc: interpolateGradKernelFunc,
+  kernelFunc: interpolateGrad,
 };

@@ -49,7 +49,7 @@ export function maxPoolWithIndicesGradImplCPU(
       channelsLast ? channels : 1);
 }
 
-function maxPoolWithIndicesGrad(args: {
+export function maxPoolWithIndicesGrad(args: {
   inputs: MaxPoolWithIndicesGradInputs,
   backend: CpuBackend,
   attrs: MaxPoolWithIndicesGradAttrs,

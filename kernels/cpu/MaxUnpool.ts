@@ -74,7 +74,7 @@ export function maxUnpoolImplCPU(
   }
 }
 
-function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: MaxUnpoolAttrs}):
+export function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: MaxUnpoolAttrs}):
     TensorInfo {
   const {inputs: {x, indices}, backend, attrs: {outSize, dataFormat}} = args;
   const {batch, channels} = layoutOf(x.shape, dataFormat);

@@ -41,7 +41,7 @@ export function maxUnpoolGradImplCPU(
       layoutOf(dyShape, dataFormat).planeSize, channelsLast ? channels : 1);
 }
 
-function maxUnpoolGrad(
+export function maxUnpoolGrad(
     args: {inputs: MaxUnpoolGradInputs, backend: CpuBackend, attrs: MaxUnpoolGradAttrs}):
     TensorInfo {
   const {inputs: {dy, indices}, backend, attrs: {dataFormat}} = args;

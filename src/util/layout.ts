@@ -41,6 +41,14 @@ export function shapeOf(
                                          [batch, channels, ...spatial];
 }
 
+/**
+ * A per-spatial-dim list padded in front to `length` entries with `fill`: kernels run 1-D and
+ * 2-D as 3-D (or 2-D) with leading unit axes (sizes and strides 1, padding 0).
+ */
+export function padFront(values: readonly number[], length: number, fill: number): number[] {
+  return [...new Array<number>(length - values.length).fill(fill), ...values];
+}
+
 /** The axis holding channels. */
 export function channelAxis(rank: number, dataFormat: DataFormat): number {
   return dataFormat === 'channelsLast' ? rank - 1 : 1;
