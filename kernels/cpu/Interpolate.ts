@@ -14,6 +14,7 @@ import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
+import {cheapestOrder} from '../../src/util/order.js';
 import {output, sizeOf, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -335,30 +336,19 @@ function meanTaps(t: AxisTable): number {
 /** Orders the passes to move the fewest values (tries every order: at most 3! = 6). */
 function passOrder(shape: number[], axes: number[], tables: readonly AxisTable[]): number[] {
   const todo = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]));
-  let best: number[] = todo;
-  let bestCost = Infinity;
-  const permute = (done: number[], rest: number[]) => {
-    if (rest.length === 0) {
-      const s = shape.slice();
-      let cost = 0;
-      for (const i of done) {
-        s[axes[i]] = tables[i].outSize;
-        const volume = s.reduce((a, b) => a * b, 1);
-        const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
-        // Values written times taps read, a gather pass (inner = 1) costing about twice a
-        // streaming one per value, plus a fixed cost per row operation (short rows are slower).
-        cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
-      }
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = done;
-      }
-      return;
+  return cheapestOrder(todo, (order) => {
+    const s = shape.slice();
+    let cost = 0;
+    for (const i of order) {
+      s[axes[i]] = tables[i].outSize;
+      const volume = s.reduce((a, b) => a * b, 1);
+      const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
+      // Values written times taps read, a gather pass (inner = 1) costing about twice a
+      // streaming one per value, plus a fixed cost per row operation (short rows are slower).
+      cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
     }
-    for (const r of rest) permute([...done, r], rest.filter((x) => x !== r));
-  };
-  permute([], todo);
-  return best;
+    return cost;
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
+import {cheapestOrder} from '../../src/util/order.js';
 import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
 import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
@@ -33,27 +34,16 @@ function planPasses(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>
   for (const a of axes) outShape[a.dim] = a.table.outSize;
   const product = axes.reduce((p, a) => p * (a.gather ? 1 : a.taps), 1);
   if (axes.length <= 1 || product <= MAX_SINGLE_PASS_TAPS) return [{axes, outShape}];
-  let best: Pass[] = [];
-  let bestCost = Infinity;
-  const permute = (done: typeof axes, rest: typeof axes) => {
-    if (rest.length === 0) {
-      const s = shape.slice();
-      let cost = 0;
-      const passes = done.map((a) => {
-        s[a.dim] = a.table.outSize;
-        cost += passCost(s, a.gather ? 1 : a.taps);
-        return {axes: [a], outShape: s.slice()};
-      });
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = passes;
-      }
-      return;
-    }
-    for (const a of rest) permute([...done, a], rest.filter((b) => b !== a));
+  const passesOf = (order: typeof axes): Pass[] => {
+    const s = shape.slice();
+    return order.map((a) => {
+      s[a.dim] = a.table.outSize;
+      return {axes: [a], outShape: s.slice()};
+    });
   };
-  permute([], axes);
-  return best;
+  const cost = (order: typeof axes) => passesOf(order).reduce(
+      (sum, p) => sum + passCost(p.outShape, p.axes[0].gather ? 1 : p.axes[0].taps), 0);
+  return passesOf(cheapestOrder(axes, cost));
 }
 
 /**
