@@ -8,7 +8,7 @@ import {poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
 import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
-import {layoutOf, padFront, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, padFront, planeView, shapeOf} from '../../src/util/layout.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -242,11 +242,10 @@ export function maxPoolWithIndicesImplCPU(
   while (wholeLo < outW && tW.count[wholeLo] !== kW) wholeLo++;
   let wholeHi = wholeLo;
   while (wholeHi < outW && tW.count[wholeHi] === kW) wholeHi++;
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
-  const lanes = channelsLast ? channels : 1;
+  // Note [plane view] in src/util/layout.ts: rows of planes, `cols` lanes per position.
+  const {rows, cols: lanes} = planeView(xShape, dataFormat);
   const geometry: Geometry = {
-    planes: channelsLast ? batch : batch * channels,
+    planes: rows,
     lanes,
     step: lanes,
     inPlane: layout.planeSize,

@@ -5,7 +5,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -39,14 +39,10 @@ function scatterAdd(
 export function maxPoolWithIndicesGradImplCPU(
     dy: Float32Array, indices: Int32Array, dyShape: readonly number[], inSize: readonly number[],
     dataFormat: DataFormat, dx: Float32Array): void {
-  const layout = layoutOf(dyShape, dataFormat);
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
-  const inPlane = sizeOf(inSize);
+  // Note [plane view] in src/util/layout.ts.
+  const {rows, plane, cols} = planeView(dyShape, dataFormat);
   dx.fill(0);
-  scatterAdd(
-      dy, indices, dx, channelsLast ? batch : batch * channels, layout.planeSize, inPlane,
-      channelsLast ? channels : 1);
+  scatterAdd(dy, indices, dx, rows, plane, sizeOf(inSize), cols);
 }
 
 export function maxPoolWithIndicesGrad(args: {

@@ -6,7 +6,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage} from '../../src/index_math/pool.js';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -58,16 +58,13 @@ function scatter(
 export function maxUnpoolImplCPU(
     x: Float32Array, indices: Int32Array, xShape: readonly number[], outSize: readonly number[],
     dataFormat: DataFormat, y: Float32Array): void {
-  const layout = layoutOf(xShape, dataFormat);
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
+  // Note [plane view] in src/util/layout.ts.
+  const {rows, plane, cols} = planeView(xShape, dataFormat);
   const outPlane = sizeOf(outSize);
   // An empty output (an output size of 0): nothing is written, no index checked, as PyTorch.
   if (y.length === 0) return;
   y.fill(0);
-  const bad = scatter(
-      x, indices, y, channelsLast ? batch : batch * channels, layout.planeSize, outPlane,
-      channelsLast ? channels : 1);
+  const bad = scatter(x, indices, y, rows, plane, outPlane, cols);
   if (bad >= 0) {
     throw new Error(
         `maxUnpool${xShape.length - 2}d: ${invalidUnpoolIndexMessage(indices[bad], outSize)}`);

@@ -4,7 +4,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxUnpoolGrad} from '../../src/kernel_names.js';
 import type {DataFormat, MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
-import {layoutOf} from '../../src/util/layout.js';
+import {planeView} from '../../src/util/layout.js';
 import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -33,12 +33,9 @@ function gather(
 export function maxUnpoolGradImplCPU(
     dy: Float32Array, indices: Int32Array, dyShape: readonly number[],
     indicesShape: readonly number[], dataFormat: DataFormat, dx: Float32Array): void {
-  const inLayout = layoutOf(indicesShape, dataFormat);
-  const {batch, channels} = inLayout;
-  const channelsLast = dataFormat === 'channelsLast';
-  gather(
-      dy, indices, dx, channelsLast ? batch : batch * channels, inLayout.planeSize,
-      layoutOf(dyShape, dataFormat).planeSize, channelsLast ? channels : 1);
+  // Note [plane view] in src/util/layout.ts.
+  const {rows, plane, cols} = planeView(indicesShape, dataFormat);
+  gather(dy, indices, dx, rows, plane, planeView(dyShape, dataFormat).plane, cols);
 }
 
 export function maxUnpoolGrad(

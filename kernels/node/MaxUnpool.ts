@@ -15,8 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {flatIds, planeView} from './pool_common.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {flatIds} from './pool_common.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
