@@ -9,17 +9,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {expect} from 'chai';
 import * as pt from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import {DATA_FORMATS, describeBackends, expectMatches, type FixtureCase, type FixtureTensor, fromFixture, loadFixture, shapeIn} from './util.js';
+import {DATA_FORMATS, decodeBase64, describeBackends, expectMatches, type FixtureCase, type FixtureTensor, fromFixture, loadFixture, shapeIn} from './util.js';
 
 const fixture = loadFixture('modules');
 const cases = (prefix: string) => fixture.cases.filter((c) => c.name.startsWith(prefix));
-
-function b64Bytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 type Factory = (config: object) => tfl.layers.Layer;
 const factories = pt.layers as unknown as Record<string, Factory>;
@@ -49,7 +42,7 @@ async function loadState(model: tfl.LayersModel, c: FixtureCase): Promise<void> 
   const args = c.args as unknown as Args;
   if (args.safetensors == null) return;
   // The module is the state dict's root (keys 'weight', 'running_mean', ...): module path ''.
-  const result = await pt.loadTorchWeights(model, b64Bytes(args.safetensors), {map: {'': 'm'}});
+  const result = await pt.loadTorchWeights(model, decodeBase64(args.safetensors), {map: {'': 'm'}});
   expect(result.unusedKeys).to.deep.equal([]);
 }
 
@@ -238,7 +231,7 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
         for (const [c, sharedAxes] of [[preluC, shared], [preluC, undefined], [prelu1, undefined],
                                        [prelu1, [1, 2, 3]]] as Array<[FixtureCase, number[]|undefined]>) {
           const model = await tfjsModel(c, dataFormat, tfl.layers.prelu({name: 'm', sharedAxes}));
-          await pt.loadTorchWeights(model, b64Bytes(c.args.safetensors as string), {map: {'': 'm'}});
+          await pt.loadTorchWeights(model, decodeBase64(c.args.safetensors as string), {map: {'': 'm'}});
           await expectPredicts(model, c, dataFormat);
           model.dispose();
         }
@@ -247,7 +240,7 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
 
     it('rejects a PReLU weight that fits no axis of the alpha, naming key and shapes', async () => {
       const model = await tfjsModel(preluC, 'channelsLast', tfl.layers.prelu({name: 'm', sharedAxes: [1, 2]}));
-      const bytes = b64Bytes(named('forward/PReLU({\'num_parameters\': 4}) on [3, 4] eval').args.safetensors as string);
+      const bytes = decodeBase64(named('forward/PReLU({\'num_parameters\': 4}) on [3, 4] eval').args.safetensors as string);
       let error = null as Error|null;
       await pt.loadTorchWeights(model, bytes, {map: {'': 'm'}}).catch((e: Error) => error = e);
       expect(error?.message).to.match(
@@ -259,7 +252,7 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
       const model = await tfjsModel(bn, 'channelsFirst',
                                     tfl.layers.batchNormalization({name: 'm', axis: 1, epsilon: 1e-5}));
       let error = null as Error|null;
-      await pt.loadTorchWeights(model, b64Bytes(bn.args.safetensors as string), {map: {'': 'm'}})
+      await pt.loadTorchWeights(model, decodeBase64(bn.args.safetensors as string), {map: {'': 'm'}})
           .catch((e: Error) => error = e);
       if (tf.getBackend() === 'cpu') expect(error, 'cpu computes it wrongly').to.not.equal(null);
       if (error != null) {
@@ -277,7 +270,7 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
     it('a channelsLast tfjs BatchNormalization loads and matches PyTorch', async () => {
       const model = await tfjsModel(bn, 'channelsLast',
                                     tfl.layers.batchNormalization({name: 'm', epsilon: 1e-5}));
-      await pt.loadTorchWeights(model, b64Bytes(bn.args.safetensors as string), {map: {'': 'm'}});
+      await pt.loadTorchWeights(model, decodeBase64(bn.args.safetensors as string), {map: {'': 'm'}});
       await expectPredicts(model, bn, 'channelsLast');
       model.dispose();
     });
