@@ -5,14 +5,15 @@
 //
 // Note [norm layers as composed ops]
 // Each layer is a few tfjs ops (sums, elementwise ops, matMuls by ones; Note [per-channel ops
-// without slow broadcasting] in channel_math.ts), not tf.batchNorm: tfjs 4.22's cpu (and wasm) batchNorm kernel walks its mean / variance / scale /
-// offset as if they broadcast along the last axis, so statistics of shape [1, C, 1, 1] are cycled
-// along W instead of C (tfjs issue #1106) and a channelsFirst BatchNormalization gives wrong
-// numbers with no error; and instance or group statistics never broadcast along the last axis
-// alone. Plain tfjs ops are right on every backend, their gradients come
-// from tfjs's autodiff (the training-mode gradient through the batch statistics included), and
-// the cost is a few elementwise passes, small next to the convolutions around a norm. So these
-// layers need no kernel of their own.
+// without slow broadcasting] in channel_math.ts). tf.batchNorm serves only where its statistics
+// run along the last axis (eval with running statistics, channels last): tfjs 4.22's cpu (and
+// wasm) batchNorm kernel walks mean / variance / scale / offset as if they broadcast along the
+// last axis, so statistics of shape [1, C, 1, 1] are cycled along W instead of C (tfjs issue
+// #1106) and a channelsFirst BatchNormalization gives wrong numbers with no error; and instance
+// or group statistics never broadcast along the last axis alone. The composed ops are right on
+// every backend, their gradients come from tfjs's autodiff (the training-mode gradient through
+// the batch statistics included), and they cost a few elementwise passes, small next to the
+// convolutions around a norm. So these layers need no kernel of their own.
 //
 // Note [norm statistics]
 // As PyTorch (aten/src/ATen/native/Normalization.cpp, torch/nn/functional.py):
