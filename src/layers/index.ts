@@ -7,6 +7,7 @@ import {type MaxPoolLayerArgs, type MaxUnpoolLayerArgs, TorchMaxPool1d, TorchMax
 import {type NormalizeLayerArgs, TorchDenormalize, TorchNormalize} from './normalize.js';
 import {type PixelShuffleArgs, type PixelUnshuffleArgs, TorchPixelShuffle, TorchPixelUnshuffle} from './pixel_shuffle.js';
 import {TorchUpsample, type UpsampleArgs} from './upsample.js';
+import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
 export {convTransposeInitBound, TorchConvTransposeNd} from './conv_transpose.js';
@@ -16,6 +17,9 @@ export {
   TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d, TorchMaxUnpool1d, TorchMaxUnpool2d,
   TorchMaxUnpool3d, TorchNormalize, TorchPixelShuffle, TorchPixelUnshuffle, TorchUpsample,
 };
+// Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
+export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice};
+export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
 export type {
   ConvTransposeLayerArgs, MaxPoolLayerArgs, MaxUnpoolLayerArgs, NormalizeLayerArgs,
   PixelShuffleArgs, PixelUnshuffleArgs, UpsampleArgs,
@@ -88,3 +92,4 @@ registerLayerClasses([
   TorchPixelShuffle, TorchPixelUnshuffle, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d,
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
+registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice]);

@@ -1,0 +1,305 @@
+"""tfjs_torch.export: trace a module with torch.fx, run it once on the example inputs to make every
+size concrete, map each node to tfjs layers, and write a tf.LayersModel.
+
+Only torch.fx's stable surface is used (Tracer, GraphModule, Interpreter, Node), the same in torch
+1.13 and 2.x.
+"""
+import dis
+import inspect
+import json
+import os
+
+import torch
+import torch.fx
+
+from . import _handlers as H
+from ._builder import Builder, ExportError, Ref, to_tfjs
+from ._safetensors import to_bytes
+
+
+class _Proxy(torch.fx.Proxy):
+    # `values, indices = pool(x)`: torch.fx unpacks a proxy when the calling bytecode is
+    # UNPACK_SEQUENCE, but torch 1.13 looks the instruction up by f_lasti // 2, which fails on
+    # Python 3.11's bytecode (inline caches). Look it up by offset instead.
+    def __iter__(self):
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        if caller is not None:
+            for inst in dis.get_instructions(caller.f_code):
+                if inst.offset == caller.f_lasti:
+                    if inst.opname == "UNPACK_SEQUENCE":
+                        return iter([self[i] for i in range(inst.argval)])
+                    break
+        return self.tracer.iter(self)
+
+
+class _Tracer(torch.fx.Tracer):
+    """torch.nn's own modules (and the user's custom ones) stay whole: one node each."""
+
+    def __init__(self, custom):
+        super().__init__()
+        self.custom = custom
+        self.record_stack_traces = True
+
+    def is_leaf_module(self, m, qualname):
+        if type(m) in self.custom:
+            return True
+        return super().is_leaf_module(m, qualname)
+
+    def proxy(self, node):
+        return _Proxy(node, self)
+
+
+class _Recorder(torch.fx.Interpreter):
+    """Runs the traced graph and keeps every node's value (sizes, tensors, tuples)."""
+
+    def __init__(self, gm):
+        super().__init__(gm)
+        self.values = {}
+
+    def run_node(self, n):
+        out = super().run_node(n)
+        self.values[n] = out
+        return out
+
+
+def _holds_tensor(v):
+    if isinstance(v, torch.Tensor):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_holds_tensor(x) for x in v)
+    if isinstance(v, dict):
+        return any(_holds_tensor(x) for x in v.values())
+    return False
+
+
+def _where(node, gm):
+    """Where a node comes from, for error messages: module path or the user's source line."""
+    if node.op == "call_module":
+        return f"module '{node.target}' ({type(gm.get_submodule(node.target)).__name__})"
+    what = node.target if isinstance(node.target, str) else getattr(
+        node.target, "__qualname__", None) or getattr(node.target, "__name__", str(node.target))
+    kind = {"call_method": "method", "call_function": "function"}.get(node.op, node.op)
+    where = f"{kind} '{what}' (graph node '{node.name}')"
+    trace = getattr(node, "stack_trace", None)
+    if trace:
+        lines = [l.strip() for l in trace.strip().splitlines() if l.strip().startswith("File")]
+        if lines:
+            where += f" at {lines[-1]}"
+    return where
+
+
+class Context:
+    """What a node handler (and a user's custom mapping) sees."""
+
+    def __init__(self, builder, gm, values, custom):
+        self.b = builder
+        self.gm = gm
+        self.values = values
+        self.custom = custom
+        self.refs = {}  # node -> Ref | list of Ref (tfjs tensors); absent for static nodes
+        self.node = None
+
+    @property
+    def data_format(self):
+        return self.b.data_format
+
+    def where(self, node=None):
+        return _where(node or self.node, self.gm)
+
+    def fail(self, message):
+        raise ExportError(f"export: {self.where()}: {message}")
+
+    def arg(self, a):
+        """A node argument: Ref(s) for tfjs tensors, the concrete value for everything else."""
+        def one(x):
+            if isinstance(x, torch.fx.Node):
+                return self.refs[x] if x in self.refs else self.values[x]
+            return x
+        return torch.fx.node.map_aggregate(a, one)
+
+    # For custom mappings: add a layer whose outputs are in the canonical layout.
+    def layer(self, class_name, config, inputs, weights=(), name=None, n_outputs=1):
+        """Adds a tfjs layer applied to `inputs` (Refs, converted to the canonical layout).
+
+        For `export(..., custom={MyModule: fn})`: fn(ctx, module, *args) calls this and returns
+        its Ref (or a tuple of Refs); PyTorch's values for the outputs come from the module's
+        own run. weights: (name, numpy array in the layer's layout), in the layer's order.
+        """
+        node = self.node
+        value = self.values[node]
+        values = list(value) if isinstance(value, (tuple, list)) else [value]
+        if len(values) != n_outputs:
+            self.fail(f"custom mapping says {n_outputs} output(s), the module returned {len(values)}")
+        inputs = [self.b.to_canonical(r) for r in inputs]
+        name = name or (node.target if node.op == "call_module" else node.name)
+        outs = self.b.layer(class_name, config, inputs, name, weights=weights,
+                            outputs=[(self.b.canonical(v.dim()), v) for v in values])
+        return outs[0] if n_outputs == 1 else tuple(outs)
+
+
+def _bind_inputs(module, example_inputs):
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    example_inputs = tuple(example_inputs)
+    for i, x in enumerate(example_inputs):
+        if not isinstance(x, torch.Tensor):
+            raise ExportError(f"export: example_inputs[{i}] is a {type(x).__name__}; the inputs "
+                              f"must be tensors")
+    params = list(inspect.signature(module.forward).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(example_inputs) > len(positional):
+        raise ExportError(f"export: {len(example_inputs)} example inputs given, but "
+                          f"{type(module).__name__}.forward takes {len(positional)}")
+    concrete = {}
+    for p in positional[len(example_inputs):]:
+        if p.default is p.empty:
+            raise ExportError(f"export: {type(module).__name__}.forward's argument {p.name!r} has "
+                              f"no example input and no default")
+        concrete[p.name] = p.default
+    return example_inputs, concrete
+
+
+def _flatten_outputs(out, prefix="output"):
+    """(name, node or value) for every leaf of the output structure, in order."""
+    if isinstance(out, (tuple, list)):
+        items = []
+        for i, o in enumerate(out):
+            items += _flatten_outputs(o, f"{prefix}_{i}" if prefix != "output" else f"output_{i}")
+        return items
+    if isinstance(out, dict):
+        items = []
+        for k, o in out.items():
+            items += _flatten_outputs(o, str(k))
+        return items
+    return [(prefix, out)]
+
+
+def trace(module, example_inputs, custom=None):
+    """(GraphModule, node values, inputs): the traced module run once on the example inputs."""
+    custom = dict(custom or {})
+    example_inputs, concrete = _bind_inputs(module, example_inputs)
+    tracer = _Tracer(custom)
+    try:
+        graph = tracer.trace(module, concrete_args=concrete or None)
+    except Exception as e:  # torch.fx raises many kinds (TraceError, TypeError, ...)
+        raise ExportError(
+            f"export: torch.fx could not trace {type(module).__name__}: {type(e).__name__}: {e}. "
+            f"Python control flow on tensor values cannot be traced; make it depend on "
+            f"constructor arguments only, or map the module with custom={{Class: fn}}") from e
+    gm = torch.fx.GraphModule(tracer.root, graph)
+    rec = _Recorder(gm)
+    with torch.no_grad():
+        rec.run(*example_inputs)
+    return gm, rec.values, example_inputs
+
+
+def convert(module, example_inputs, data_format="channelsLast", custom=None):
+    """Builds the tfjs model in memory. Returns (builder, input refs, output refs, output names,
+    inputs, outputs) or raises ExportError before anything is written."""
+    custom = dict(custom or {})
+    was_training = module.training
+    module.eval()
+    try:
+        gm, values, inputs = trace(module, example_inputs, custom)
+    finally:
+        module.train(was_training)
+    b = Builder(data_format)
+    ctx = Context(b, gm, values, custom)
+    dynamic = set()
+    input_refs = []
+    out_items = None
+    for node in gm.graph.nodes:
+        ctx.node = node
+        if node.op == "placeholder":
+            if node not in values or not isinstance(values[node], torch.Tensor):
+                continue
+            ref = b.add_input(node.target, values[node])
+            input_refs.append(ref)
+            ctx.refs[node] = ref
+            dynamic.add(node)
+            continue
+        if node.op == "output":
+            out_items = _flatten_outputs(node.args[0])
+            continue
+        v = values[node]
+        is_dynamic = _holds_tensor(v) and any(i in dynamic for i in node.all_input_nodes)
+        if not is_dynamic:
+            continue  # a constant or a size: its concrete value is used where it is needed
+        dynamic.add(node)
+        if node.op == "get_attr":
+            continue
+        result = H.handle(ctx, node)
+        if isinstance(result, Ref):
+            if result.value is None:
+                result.value = v
+        ctx.refs[node] = result
+    if out_items is None or not out_items:
+        raise ExportError("export: the module returns nothing")
+    output_refs, names, outputs = [], [], []
+    for name, o in out_items:
+        if not isinstance(o, torch.fx.Node) or o not in ctx.refs or not isinstance(ctx.refs[o], Ref):
+            raise ExportError(f"export: output {name!r} is not a tensor computed from the inputs "
+                              f"(got {type(values.get(o, o)).__name__}); the tfjs model's outputs "
+                              f"must be tensors that depend on its inputs")
+        ref = b.to_canonical(ctx.refs[o])
+        output_refs.append(ref)
+        names.append(name)
+        outputs.append(values[o])
+    return b, input_refs, output_refs, names, inputs, outputs
+
+
+def export(module, example_inputs, out_dir, data_format="channelsLast", check=True,
+           intermediates=False, custom=None):
+    """Exports `module` (run as in eval mode) to a tf.LayersModel in `out_dir`.
+
+    example_inputs: a tensor or a tuple of tensors in PyTorch's layout; they fix every size.
+    Writes model.json and weights.bin, and with check=True check.safetensors (the inputs and
+    PyTorch's outputs, in the tfjs model's layout; with intermediates=True every layer's output
+    too) for `pt.checkExport` in JavaScript. custom: {module class: fn(ctx, module, *args)}.
+    Returns a dict with the paths written and the model's input / output names.
+    """
+    b, input_refs, output_refs, names, inputs, outputs = convert(
+        module, example_inputs, data_format, custom)
+    model_name = type(module).__name__
+    model = b.model_json(input_refs, output_refs, model_name)
+    os.makedirs(out_dir, exist_ok=True)
+    written = {}
+    path = os.path.join(out_dir, "model.json")
+    with open(path, "w") as f:
+        json.dump(model, f, separators=(",", ":"))
+    written["model"] = path
+    path = os.path.join(out_dir, "weights.bin")
+    with open(path, "wb") as f:
+        f.write(b.weights_bytes())
+    written["weights"] = path
+    if check:
+        arrays = {}
+        for i, (r, x) in enumerate(zip(input_refs, inputs)):
+            arrays[f"input_{i}"] = to_tfjs(x, r.perm)
+        for i, (r, y) in enumerate(zip(output_refs, outputs)):
+            arrays[f"output_{i}"] = to_tfjs(y, r.perm)
+        layers = []
+        if intermediates:
+            seen = set()
+            for r in b.records:
+                if r.key() in seen:
+                    continue
+                seen.add(r.key())
+                arrays[f"layer:{r.key()}"] = to_tfjs(r.value, r.perm)
+                layers.append([r.layer, r.node_index, r.tensor_index])
+        metadata = {
+            "format": "tfjs-torch-check",
+            "torch_version": torch.__version__,
+            "data_format": data_format,
+            "inputs": json.dumps([r.layer for r in input_refs]),
+            "outputs": json.dumps(names),
+            "layers": json.dumps(layers),
+        }
+        path = os.path.join(out_dir, "check.safetensors")
+        with open(path, "wb") as f:
+            f.write(to_bytes(arrays, metadata))
+        written["check"] = path
+    written["inputs"] = [r.layer for r in input_refs]
+    written["outputs"] = names
+    return written
