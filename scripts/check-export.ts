@@ -40,12 +40,17 @@ async function main(dirs: string[]): Promise<number> {
   await tf.setBackend(backend);
   let failed = 0;
   for (const dir of dirs) {
-    const model = await tfl.loadLayersModel(exportDirHandler(dir));
-    const r = await pt.checkExport(model, join(dir, 'check.safetensors'));
-    if (!r.ok) failed++;
-    console.log(JSON.stringify({dir, backend, ok: r.ok, outputs: r.outputs,
-                                firstDeparting: r.firstDeparting ?? null}));
-    model.dispose();
+    try {
+      const model = await tfl.loadLayersModel(exportDirHandler(dir));
+      const r = await pt.checkExport(model, join(dir, 'check.safetensors'));
+      if (!r.ok) failed++;
+      console.log(JSON.stringify({dir, backend, ok: r.ok, outputs: r.outputs,
+                                  firstDeparting: r.firstDeparting ?? null}));
+      model.dispose();
+    } catch (e) {
+      failed++;
+      console.log(JSON.stringify({dir, backend, ok: false, error: (e as Error).message}));
+    }
   }
   return failed === 0 ? 0 : 1;
 }

@@ -178,6 +178,22 @@ class Builder:
     def to_torch_order(self, ref):
         return self.to_perm(ref, identity(ref.rank))
 
+    def prune(self, output_refs):
+        """Drops the layers no output depends on (an unused chunk, say): tf.LayersModel would."""
+        keep = set()
+        stack = [r.layer for r in output_refs]
+        while stack:
+            name = stack.pop()
+            if name in keep:
+                continue
+            keep.add(name)
+            for node in self.by_name[name]["inbound_nodes"]:
+                stack.extend(inbound[0] for inbound in node)
+        self.layers = [l for l in self.layers if l["name"] in keep or l["class_name"] == "InputLayer"]
+        self.by_name = {l["name"]: l for l in self.layers}
+        self.weights = [(n, a) for n, a in self.weights if n.split("/")[0] in keep]
+        self.records = [r for r in self.records if r.layer in keep]
+
     # ---- files ---------------------------------------------------------------------------------
     def model_json(self, input_refs, output_refs, model_name):
         topology = {

@@ -147,6 +147,9 @@ def _bind_inputs(module, example_inputs):
             raise ExportError(f"export: example_inputs[{i}] is a {type(x).__name__}; the inputs "
                               f"must be tensors")
     params = list(inspect.signature(module.forward).parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        raise ExportError(f"export: {type(module).__name__}.forward takes *args or **kwargs, which "
+                          f"torch.fx cannot trace; give it named arguments")
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(example_inputs) > len(positional):
         raise ExportError(f"export: {len(example_inputs)} example inputs given, but "
@@ -246,6 +249,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None):
         output_refs.append(ref)
         names.append(name)
         outputs.append(values[o])
+    b.prune(output_refs)
     return b, input_refs, output_refs, names, inputs, outputs
 
 
