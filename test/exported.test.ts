@@ -1,0 +1,124 @@
+// Models written by the Python exporter (python/tfjs_torch, committed by
+// scripts/fixtures/gen_exported.py): the five decoders of examples/decoders and one module per
+// supported node kind, each exported channelsLast and channelsFirst, loaded with
+// tf.loadLayersModel and compared with PyTorch's outputs by pt.checkExport, on every test backend.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {expect} from 'chai';
+import * as pt from '../src/index.js';
+import {describeBackends, loadFixture} from './util.js';
+
+interface ExportedCase {
+  name: string;
+  dataFormat: 'channelsLast'|'channelsFirst';
+  model: tf.io.ModelJSON;
+  weights: string;
+  check: string;
+  outputs: string[];
+}
+
+const fixture = loadFixture('exported') as unknown as {torch_version: string, cases: ExportedCase[]};
+
+function b64Bytes(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** The model as tf.loadLayersModel reads an export folder (model.json + weights.bin). */
+async function load(c: ExportedCase, weights?: Uint8Array): Promise<tfl.LayersModel> {
+  const data = weights ?? b64Bytes(c.weights);
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  return tfl.loadLayersModel(tf.io.fromMemory({
+    modelTopology: c.model.modelTopology,
+    weightSpecs: c.model.weightsManifest.flatMap((g) => g.weights),
+    weightData: buffer,
+  }));
+}
+
+/** The weights with one value of `weight` moved by `delta`. */
+function perturbed(c: ExportedCase, weight: string, delta: number): Uint8Array {
+  const bytes = b64Bytes(c.weights).slice();
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  let offset = 0;
+  for (const spec of c.model.weightsManifest.flatMap((g) => g.weights)) {
+    if (spec.name === weight) {
+      floats[offset] += delta;
+      return bytes;
+    }
+    offset += spec.shape.reduce((a, b) => a * b, 1);
+  }
+  throw new Error(`no weight ${weight}`);
+}
+
+describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
+  it('the fixture holds every decoder and node kind in both data formats', () => {
+    const names = new Set(fixture.cases.map((c) => c.name));
+    for (const d of ['espcn', 'segnet', 'dcgan', 'unet', 'vae']) expect(names.has(`decoder_${d}`), d).to.equal(true);
+    for (const name of names) {
+      const formats = fixture.cases.filter((c) => c.name === name).map((c) => c.dataFormat).sort();
+      expect(formats, name).to.deep.equal(['channelsFirst', 'channelsLast']);
+    }
+    expect(names.size).to.be.greaterThan(90);
+  });
+
+  for (const c of fixture.cases) {
+    it(`${c.name} (${c.dataFormat}) matches PyTorch`, async () => {
+      const model = await load(c);
+      const before = tf.memory().numTensors;
+      const result = await pt.checkExport(model, b64Bytes(c.check));
+      expect(tf.memory().numTensors, 'tensors left by checkExport').to.equal(before);
+      model.dispose();
+      expect(result.outputs.map((o) => o.name)).to.deep.equal(c.outputs);
+      for (const o of result.outputs) {
+        expect(o.ok, `${o.name}: max |ours - torch| = ${o.maxAbsDiff}${
+            result.firstDeparting ? `; first departing layer ${result.firstDeparting.layer}` : ''}`)
+            .to.equal(true);
+        expect(o.maxAbsDiff).to.be.at.most(1e-3);
+      }
+      expect(result.ok).to.equal(true);
+    });
+  }
+
+  it('checkExport names the first layer that departs from PyTorch', async () => {
+    const c = fixture.cases.find((k) => k.name === 'decoder_vae' && k.dataFormat === 'channelsLast')!;
+    const good = await load(c);
+    const clean = await pt.checkExport(good, b64Bytes(c.check));
+    good.dispose();
+    expect(clean.ok).to.equal(true);
+    expect(clean.firstDeparting).to.equal(null);
+    expect(clean.layers!.map((l) => l.layer)).to.include.members(['fc', 'conv1', 'conv2']);
+    const bad = await load(c, perturbed(c, 'conv1/kernel', 0.05));
+    const result = await pt.checkExport(bad, b64Bytes(c.check));
+    bad.dispose();
+    expect(result.ok).to.equal(false);
+    expect(result.firstDeparting!.layer).to.equal('conv1');
+    expect(result.firstDeparting!.maxAbsDiff).to.be.greaterThan(1e-3);
+    expect(result.layers!.find((l) => l.layer === 'fc')!.ok).to.equal(true);
+    expect(result.outputs[0].ok).to.equal(false);
+  });
+
+  it('checkExport passes tolerances and refuses what is not a check file', async () => {
+    const c = fixture.cases.find((k) => k.name === 'act_gelu' && k.dataFormat === 'channelsLast')!;
+    const model = await load(c);
+    const exact = await pt.checkExport(model, b64Bytes(c.check), {atol: 0, rtol: 0});
+    expect(exact.ok).to.equal(exact.outputs[0].maxAbsDiff === 0);
+    const other = fixture.cases.find((k) => k.name === 'two_inputs_rank2')!;
+    let message = '';
+    try {
+      await pt.checkExport(model, b64Bytes(other.check));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).to.match(/^checkExport: the check file has 2 input\(s\), the model 1/);
+    message = '';
+    try {
+      await pt.checkExport(model, b64Bytes(c.weights));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).to.match(/^checkExport: /);
+    model.dispose();
+  });
+});
