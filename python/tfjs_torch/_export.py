@@ -78,14 +78,15 @@ def _where(node, gm):
     if node.op == "call_module":
         return f"module '{node.target}' ({type(gm.get_submodule(node.target)).__name__})"
     what = node.target if isinstance(node.target, str) else getattr(
-        node.target, "__qualname__", None) or getattr(node.target, "__name__", str(node.target))
+        node.target, "__name__", None) or str(node.target)
     kind = {"call_method": "method", "call_function": "function"}.get(node.op, node.op)
     where = f"{kind} '{what}' (graph node '{node.name}')"
     trace = getattr(node, "stack_trace", None)
     if trace:
-        lines = [l.strip() for l in trace.strip().splitlines() if l.strip().startswith("File")]
-        if lines:
-            where += f" at {lines[-1]}"
+        lines = [l.strip() for l in trace.strip().splitlines() if l.strip().startswith("File")
+                 and f"{os.sep}torch{os.sep}" not in l and "<frozen" not in l]
+        if lines:  # the innermost frame of the user's code
+            where += f" at {lines[0]}"
     return where
 
 
@@ -193,7 +194,11 @@ def trace(module, example_inputs, custom=None):
     gm = torch.fx.GraphModule(tracer.root, graph)
     rec = _Recorder(gm)
     with torch.no_grad():
-        rec.run(*example_inputs)
+        try:
+            rec.run(*example_inputs)
+        except Exception as e:
+            raise ExportError(f"export: {type(module).__name__} fails in PyTorch on the example "
+                              f"inputs ({type(e).__name__}: {e})") from e
     return gm, rec.values, example_inputs
 
 
