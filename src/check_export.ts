@@ -2,7 +2,7 @@
 // stored in its check.safetensors and compares every output (and, when the export recorded
 // them, every layer's output) with PyTorch's.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import {readTorchWeightsSource, type TorchWeightsSource} from './weights/load.js';
 import {readSafetensors, type SafetensorsEntry} from './weights/safetensors.js';
 
@@ -67,6 +67,18 @@ function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: b
   return {maxAbsDiff, ok};
 }
 
+/**
+ * tf.model(args) without a static import of tfjs-layers (Note [layers without a static
+ * tfjs-layers import] in src/layers/base.ts): its LayersModel class is registered as 'Model'.
+ */
+function functionalModel(args: {inputs: tfl.SymbolicTensor[], outputs: tfl.SymbolicTensor[]}):
+    tfl.LayersModel {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap['Model'];
+  if (entry == null) fail('@tensorflow/tfjs-layers is not loaded');
+  const LayersModel = entry[0] as unknown as new (a: typeof args) => tfl.LayersModel;
+  return new LayersModel(args);
+}
+
 function listOf<T>(metadata: Record<string, string>, key: string): T[] {
   try {
     const v = JSON.parse(metadata[key] ?? '[]');
@@ -89,7 +101,9 @@ export async function checkExport(
     options: CheckExportOptions = {}): Promise<CheckExportResult> {
   const atol = options.atol ?? 1e-4;
   const rtol = options.rtol ?? 1e-4;
-  if (!(model instanceof tfl.LayersModel)) {
+  const m = model as unknown as Record<string, unknown>|null;
+  if (m == null || typeof m['predict'] !== 'function' || !Array.isArray(m['inputs']) ||
+      !Array.isArray(m['outputs']) || typeof m['getLayer'] !== 'function') {
     fail(`model must be a tf.LayersModel (from tf.loadLayersModel), got ${
         Object.prototype.toString.call(model)}`);
   }
@@ -151,7 +165,7 @@ export async function checkExport(
   ];
   const runner = fetched.length === model.outputs.length ?
       model :
-      tfl.model({inputs: model.inputs, outputs: fetched});
+      functionalModel({inputs: model.inputs, outputs: fetched});
   const inputs = inputNames.map((_, i) => {
     const e = get(`input_${i}`);
     return tf.tensor(e.values, e.shape, e.dtype);

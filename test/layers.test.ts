@@ -327,10 +327,11 @@ describeBackends('pt.layers', () => {
 
   describe('config errors name the layer and the argument', () => {
     const bad: Array<[string, () => unknown, RegExp]> = [
-      ['upsample without size or scaleFactor', () => pt.layers.upsample({}),
-       /layers\.upsample: exactly one of 'size' and 'scaleFactor'/],
+      ['upsample without size or scaleFactor, applied to one input',
+       () => pt.layers.upsample({}).apply(tfl.input({shape: [2, 2, 1]})),
+       /layers\.upsample: give 'size' or 'scaleFactor', or apply the layer to \[x, like\]/],
       ['upsample with both', () => pt.layers.upsample({size: 2, scaleFactor: 2}),
-       /layers\.upsample: exactly one of/],
+       /layers\.upsample: only one of 'size' and 'scaleFactor'/],
       ['upsample with an unknown mode',
        () => pt.layers.upsample({scaleFactor: 2, mode: 'cubic' as 'bicubic'}),
        /layers\.upsample: argument 'mode' must be one of/],

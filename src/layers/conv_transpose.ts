@@ -2,13 +2,13 @@
 // PyTorch's layout [inChannels, outChannels / groups, ...kernel] (so a state dict's tensor is
 // copied as is) and is initialised as PyTorch initialises it (Note [ConvTranspose default init]).
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {convTransposeOutputSize} from '../index_math/conv.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {check, fail, show} from '../util/args.js';
+import {inputSpec, TorchLayer} from './base.js';
 import {baseArgs, bool, channelsOf, checkRank, type InitializerLike, intTuple, layerDataFormat, resolveInitializer, serializeInitializer, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 export interface ConvTransposeLayerArgs extends TorchLayerArgs {
@@ -45,7 +45,7 @@ export function convTransposeInitBound(
 const OPS = [ops.convTranspose1d, ops.convTranspose2d, ops.convTranspose3d] as Array<
     (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor|null, o: ops.ConvTransposeOptions) => tf.Tensor>;
 
-export abstract class TorchConvTransposeNd extends tfl.layers.Layer {
+export abstract class TorchConvTransposeNd extends TorchLayer {
   readonly rank: number;
   readonly inChannels: number;
   readonly outChannels: number;
@@ -97,14 +97,15 @@ export abstract class TorchConvTransposeNd extends tfl.layers.Layer {
     this.useBias = bool(op, 'bias', args.bias, true);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
     const bound = convTransposeInitBound(this.outChannels, this.groups, this.kernelSize);
-    const uniform = () => tfl.initializers.randomUniform({minval: -bound, maxval: bound});
+    const uniform = () => resolveInitializer(
+        op, 'kernelInitializer', {className: 'RandomUniform', config: {minval: -bound, maxval: bound}});
     this.kernelInitializer = args.kernelInitializer == null ?
         uniform() :
         resolveInitializer(op, 'kernelInitializer', args.kernelInitializer);
     this.biasInitializer = args.biasInitializer == null ?
         uniform() :
         resolveInitializer(op, 'biasInitializer', args.biasInitializer);
-    this.inputSpec = [new tfl.InputSpec({ndim: rank + 2})];
+    this.inputSpec = [inputSpec({ndim: rank + 2})];
   }
 
   /** PyTorch's weight shape [inChannels, outChannels / groups, ...kernel]. */
@@ -121,7 +122,7 @@ export abstract class TorchConvTransposeNd extends tfl.layers.Layer {
           this.dataFormat}), but the layer was made for inChannels ${this.inChannels}`);
     }
     const axis = this.dataFormat === 'channelsLast' ? this.rank + 1 : 1;
-    this.inputSpec = [new tfl.InputSpec({ndim: this.rank + 2, axes: {[axis]: this.inChannels}})];
+    this.inputSpec = [inputSpec({ndim: this.rank + 2, axes: {[axis]: this.inChannels}})];
     this.weight = this.addWeight(
         'weight', this.weightShape, 'float32', this.kernelInitializer, undefined, true);
     if (this.useBias) {

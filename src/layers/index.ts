@@ -7,9 +7,15 @@ import {type MaxPoolLayerArgs, type MaxUnpoolLayerArgs, TorchMaxPool1d, TorchMax
 import {type NormalizeLayerArgs, TorchDenormalize, TorchNormalize} from './normalize.js';
 import {type PixelShuffleArgs, type PixelUnshuffleArgs, TorchPixelShuffle, TorchPixelUnshuffle} from './pixel_shuffle.js';
 import {TorchUpsample, type UpsampleArgs} from './upsample.js';
+import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm} from './norm.js';
+import {type PadArgs, TorchPad} from './pad.js';
+import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
+export {TorchLayer, useTfjsLayers} from './base.js';
+export {TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm, TorchPad, TorchPReLU};
+export type {BatchNormArgs, GroupNormArgs, InstanceNormArgs, PadArgs, PReLUArgs};
 export {convTransposeInitBound, TorchConvTransposeNd} from './conv_transpose.js';
 export {TorchMaxPoolNd, TorchMaxUnpoolNd} from './max_pool.js';
 export {
@@ -25,7 +31,7 @@ export type {
   PixelShuffleArgs, PixelUnshuffleArgs, UpsampleArgs,
 };
 
-/** torch.nn.Upsample: interpolate with PyTorch's coordinate rules. */
+/** torch.nn.Upsample: interpolate with PyTorch's coordinate rules; applied to [x, like] it takes like's spatial size. */
 export function upsample(args: UpsampleArgs): TorchUpsample {
   return new TorchUpsample(args);
 }
@@ -87,7 +93,35 @@ export function denormalize(args: NormalizeLayerArgs): TorchDenormalize {
   return new TorchDenormalize(args);
 }
 
+/**
+ * torch.nn.BatchNorm1d / 2d / 3d (one layer for every rank): PyTorch's defaults (eps 1e-5,
+ * momentum 0.1, affine, trackRunningStats), batch statistics in training, running ones in eval.
+ */
+export function batchNorm(args: BatchNormArgs): TorchBatchNorm {
+  return new TorchBatchNorm(args);
+}
+/** torch.nn.InstanceNorm1d / 2d / 3d: affine and trackRunningStats default to false. */
+export function instanceNorm(args: InstanceNormArgs): TorchInstanceNorm {
+  return new TorchInstanceNorm(args);
+}
+/** torch.nn.GroupNorm(numGroups, numChannels, eps, affine). */
+export function groupNorm(args: GroupNormArgs): TorchGroupNorm {
+  return new TorchGroupNorm(args);
+}
+/**
+ * F.pad / nn.*Pad*d: padding in F.pad's order (last dim first), negative entries crop; modes
+ * 'constant' (with value), 'reflect', 'replicate', 'circular'.
+ */
+export function pad(args: PadArgs): TorchPad {
+  return new TorchPad(args);
+}
+/** torch.nn.PReLU(numParameters = 1, init = 0.25); the weight on the channel axis. */
+export function prelu(args: PReLUArgs = {}): TorchPReLU {
+  return new TorchPReLU(args);
+}
+
 registerLayerClasses([
+  TorchBatchNorm, TorchInstanceNorm, TorchGroupNorm, TorchPad, TorchPReLU,
   TorchUpsample, TorchConvTranspose1d, TorchConvTranspose2d, TorchConvTranspose3d,
   TorchPixelShuffle, TorchPixelUnshuffle, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d,
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,

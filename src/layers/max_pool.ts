@@ -2,12 +2,12 @@
 // returnIndices, two outputs [values, indices]) and torch.nn.MaxUnpool{1,2,3}d (applied to
 // [values, indices], optionally a third tensor whose shape names the output size) as tfjs layers.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {poolingOutputSize, unpoolDefaultOutputSize} from '../index_math/pool.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
+import {inputSpec, isSymbolicTensor, TorchLayer} from './base.js';
 import {baseArgs, bool, channelsOf, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 export interface MaxPoolLayerArgs extends TorchLayerArgs {
@@ -39,11 +39,7 @@ const POOL_OPS = [ops.maxPool1dWithIndices, ops.maxPool2dWithIndices, ops.maxPoo
 const UNPOOL_OPS = [ops.maxUnpool1d, ops.maxUnpool2d, ops.maxUnpool3d] as
     Array<(x: tf.Tensor, i: tf.Tensor, o: ops.MaxUnpoolOptions) => tf.Tensor>;
 
-function isSymbolic(x: unknown): x is SymbolicTensor {
-  return x instanceof tfl.SymbolicTensor;
-}
-
-export abstract class TorchMaxPoolNd extends tfl.layers.Layer {
+export abstract class TorchMaxPoolNd extends TorchLayer {
   readonly rank: number;
   readonly kernelSize: number[];
   readonly stride: number[];
@@ -73,7 +69,7 @@ export abstract class TorchMaxPoolNd extends tfl.layers.Layer {
     this.ceilMode = bool(op, 'ceilMode', args.ceilMode, false);
     this.returnIndices = bool(op, 'returnIndices', args.returnIndices, false);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
-    this.inputSpec = [new tfl.InputSpec({ndim: rank + 2})];
+    this.inputSpec = [inputSpec({ndim: rank + 2})];
   }
 
   private options(): ops.MaxPoolOptions {
@@ -107,7 +103,7 @@ export abstract class TorchMaxPoolNd extends tfl.layers.Layer {
       SymbolicTensor[] {
     const out = super.apply(inputs, kwargs);
     // tfjs-layers gives every symbolic output the input's dtype; the indices are int32.
-    if (Array.isArray(out) && isSymbolic(out[1])) (out[1] as {dtype: tf.DataType}).dtype = 'int32';
+    if (Array.isArray(out) && isSymbolicTensor(out[1])) (out[1] as {dtype: tf.DataType}).dtype = 'int32';
     return out;
   }
 
@@ -151,7 +147,7 @@ export class TorchMaxPool3d extends TorchMaxPoolNd {
   }
 }
 
-export abstract class TorchMaxUnpoolNd extends tfl.layers.Layer {
+export abstract class TorchMaxUnpoolNd extends TorchLayer {
   readonly rank: number;
   readonly kernelSize: number[];
   readonly stride: number[];

@@ -1,10 +1,10 @@
 // normalize / denormalize: torchvision's Normalize (and its inverse) as tfjs layers, so that a
 // model can take raw [0, 1] images and return them.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
 import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface NormalizeLayerArgs extends TorchLayerArgs {
@@ -21,7 +21,7 @@ function stat(op: string, name: string, v: unknown): number|number[] {
   fail(op, `argument '${name}' must be a number or an array of numbers, got ${show(v)}`);
 }
 
-abstract class NormalizeBase extends tfl.layers.Layer {
+abstract class NormalizeBase extends TorchLayer {
   readonly mean: number|number[];
   readonly std: number|number[];
   readonly dataFormat: DataFormat;

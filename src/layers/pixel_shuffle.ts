@@ -1,10 +1,10 @@
 // pixelShuffle / pixelUnshuffle: torch.nn.PixelShuffle and PixelUnshuffle as tfjs layers.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import {pixelShuffleAxes} from '../index_math/pixel_shuffle.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
 import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface PixelShuffleArgs extends TorchLayerArgs {
@@ -56,7 +56,7 @@ function shuffledShape(
   return out;
 }
 
-export class TorchPixelShuffle extends tfl.layers.Layer {
+export class TorchPixelShuffle extends TorchLayer {
   static className = 'TorchPixelShuffle';
   readonly upscaleFactor: number;
   readonly dataFormat: DataFormat;
@@ -81,7 +81,7 @@ export class TorchPixelShuffle extends tfl.layers.Layer {
   }
 }
 
-export class TorchPixelUnshuffle extends tfl.layers.Layer {
+export class TorchPixelUnshuffle extends TorchLayer {
   static className = 'TorchPixelUnshuffle';
   readonly downscaleFactor: number;
   readonly dataFormat: DataFormat;

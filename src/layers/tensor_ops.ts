@@ -5,10 +5,10 @@
 // (python/tfjs_torch) writes them into model.json; each composes tfjs-core ops, so gradients and
 // every backend come for free.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
-import {baseArgs, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 // ---- activations --------------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ function num(op: string, name: string, v: unknown, fallback: number|null): numbe
   return v as number;
 }
 
-export class TorchActivation extends tfl.layers.Layer {
+export class TorchActivation extends TorchLayer {
   static className = 'TorchActivation';
   readonly fn: TorchActivationFn;
   readonly alpha: number;
@@ -198,7 +198,7 @@ function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   return out;
 }
 
-export class TorchElementwise extends tfl.layers.Layer {
+export class TorchElementwise extends TorchLayer {
   static className = 'TorchElementwise';
   readonly op: TorchElementwiseOp;
   readonly scalar: number|null;
@@ -232,7 +232,7 @@ export class TorchElementwise extends tfl.layers.Layer {
   override build(inputShape: Shape|Shape[]): void {
     if (this.constantShape != null) {
       this.constant = this.addWeight('constant', this.constantShape, 'float32',
-                                     tfl.initializers.zeros(), undefined, false);
+                                     resolveInitializer('layers.elementwise', 'constant', 'zeros'), undefined, false);
     }
     this.built = true;
   }
@@ -288,7 +288,7 @@ export interface TorchReduceArgs extends TorchLayerArgs {
   keepDims?: boolean;
 }
 
-export class TorchReduce extends tfl.layers.Layer {
+export class TorchReduce extends TorchLayer {
   static className = 'TorchReduce';
   readonly op: TorchReduceOp;
   readonly axis: number[];
@@ -339,7 +339,7 @@ export interface TorchSliceArgs extends TorchLayerArgs {
   size: number[];
 }
 
-export class TorchSlice extends tfl.layers.Layer {
+export class TorchSlice extends TorchLayer {
   static className = 'TorchSlice';
   readonly begin: number[];
   readonly size: number[];

@@ -1,14 +1,23 @@
 // upsample: torch.nn.Upsample as a tfjs layer, running tfjs-torch's interpolate.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
-import {baseArgs, bool, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial, channelsOf} from './common.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, bool, layerDataFormat, type Shape, spatialOf, type TorchLayerArgs, withSpatial, channelsOf} from './common.js';
+
+// Note [upsample to a reference size]
+// `F.interpolate(x, size=skip.shape[-2:])` (torchvision's segmentation heads, U-Net ports) takes
+// its size from another tensor: applied to [x, like], the layer's output has like's spatial size
+// and like contributes nothing else (no gradient flows to it). Then neither size nor scaleFactor
+// is given; applied to x alone exactly one of them is.
 
 export interface UpsampleArgs extends TorchLayerArgs {
-  /** Output spatial size: a number or one per spatial dim. Exactly one of size / scaleFactor. */
+  /**
+   * Output spatial size: a number or one per spatial dim. Exactly one of size / scaleFactor,
+   * unless the layer is applied to [x, like] (then neither: like's spatial size is used).
+   */
   size?: number|number[]|null;
   /** Multiplier of each spatial size: a number or one per spatial dim. */
   scaleFactor?: number|number[]|null;
@@ -22,7 +31,7 @@ export interface UpsampleArgs extends TorchLayerArgs {
 const MODES: InterpolateMode[] =
     ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
 
-export class TorchUpsample extends tfl.layers.Layer {
+export class TorchUpsample extends TorchLayer {
   static className = 'TorchUpsample';
   readonly size: number|number[]|null;
   readonly scaleFactor: number|number[]|null;
@@ -38,8 +47,8 @@ export class TorchUpsample extends tfl.layers.Layer {
     if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
     this.size = args.size ?? null;
     this.scaleFactor = args.scaleFactor ?? null;
-    if ((this.size == null) === (this.scaleFactor == null)) {
-      fail(op, `exactly one of 'size' and 'scaleFactor' must be given, got size ${
+    if (this.size != null && this.scaleFactor != null) {
+      fail(op, `only one of 'size' and 'scaleFactor' may be given, got size ${
           show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
     }
     this.mode = args.mode ?? 'nearest';
@@ -62,8 +71,40 @@ export class TorchUpsample extends tfl.layers.Layer {
     return o;
   }
 
+  /**
+   * [x] or [x, like] (Note [upsample to a reference size]); checks that exactly one of size,
+   * scaleFactor and like names the output size.
+   */
+  private splitInputs<T>(inputs: T|T[], isList: boolean): {x: T, like: T|null} {
+    const list = isList ? inputs as T[] : [inputs as T];
+    if (list.length !== 1 && list.length !== 2) {
+      fail('layers.upsample', `must be applied to x or to [x, like], got ${list.length} inputs`);
+    }
+    const like = list.length === 2 ? list[1] : null;
+    const given = this.size != null || this.scaleFactor != null;
+    if (like != null && given) {
+      fail('layers.upsample', `applied to [x, like] the output takes like's spatial size, so ${
+          ''}'size' and 'scaleFactor' must not be given, got size ${show(this.size)} and ${
+          ''}scaleFactor ${show(this.scaleFactor)}`);
+    }
+    if (like == null && !given) {
+      fail('layers.upsample', `give 'size' or 'scaleFactor', or apply the layer to [x, like] ${
+          ''}to take like's spatial size`);
+    }
+    return {x: list[0], like};
+  }
+
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
+    const {x: shape, like} = this.splitInputs<Shape>(
+        inputShape as Shape|Shape[], Array.isArray(inputShape[0]));
+    if (like != null) {
+      const s = spatialOf(like, this.dataFormat);
+      if (like.length !== shape.length) {
+        fail('layers.upsample', `like (shape ${show(like)}) must have the rank of x (shape ${
+            show(shape)})`);
+      }
+      return withSpatial(shape, channelsOf(shape, this.dataFormat), s, this.dataFormat);
+    }
     const spatial = spatialOf(shape, this.dataFormat);
     const n = spatial.length;
     const per = (v: number|number[], i: number) => typeof v === 'number' ? v : v[i];
@@ -79,7 +120,14 @@ export class TorchUpsample extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    return ops.interpolate(single(inputs), this.options());
+    const {x, like} = this.splitInputs<tf.Tensor>(inputs, Array.isArray(inputs));
+    if (like == null) return ops.interpolate(x, this.options());
+    if (like.rank !== x.rank) {
+      fail('layers.upsample', `like (shape ${show(like.shape)}) must have the rank of x (shape ${
+          show(x.shape)})`);
+    }
+    return ops.interpolate(
+        x, {...this.options(), size: spatialOf(like.shape, this.dataFormat) as number[]});
   }
 
   override getConfig(): tf.serialization.ConfigDict {

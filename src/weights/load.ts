@@ -14,6 +14,7 @@
 //   ConvTranspose{2,3}d  [in, out, ...k]          -> Conv{2,3}DTranspose [...k, out, in]
 //   Conv2d, groups = in  [in * mult, 1, kh, kw]   -> DepthwiseConv2D     [kh, kw, in, mult]
 //   Linear               [out, in]                -> Dense               [in, out]
+//   PReLU                [1] or [C]               -> PReLU alpha         (Note [tfjs PReLU alpha])
 // tfjs-torch's own convTranspose layers keep PyTorch's layout, so their weights are copied.
 // Misshapen tensors are reported in PyTorch's layout (the shape the state dict should have had),
 // which is the one the user can compare with their PyTorch module.
@@ -58,6 +59,11 @@ interface ParamRule {
   torchShape: (tfjsShape: number[]) => number[];
   /** PyTorch layout -> tfjs layout. */
   convert: (t: tf.Tensor, tfjsShape: number[]) => tf.Tensor;
+  /**
+   * Whether a state-dict tensor of shape `torch` fits a tfjs weight of shape `tfjs`, where more
+   * than torchShape's one shape fits (tfjs's PReLU); `expected` then says which in an error.
+   */
+  fits?: {test: (torch: number[], tfjs: number[]) => boolean, expected: (tfjs: number[]) => string};
 }
 
 /** The inverse of a permutation. */
@@ -83,6 +89,46 @@ function transposed(tfjs: string, torch: string, perm: number[]): ParamRule {
 }
 
 const BIAS = copied('bias', 'bias');
+
+// Note [tfjs PReLU alpha]
+// tfjs's PReLU keeps one alpha per input element (shape: the input's without the batch dim), or
+// 1 along its sharedAxes; PyTorch's PReLU has num_parameters weights: 1, or one per channel on
+// the channel axis. A weight of shape [1] fills every alpha. One of shape [C] fills alpha along
+// the axis of size C that is alone in not being shared (channelsFirst PReLU with sharedAxes
+// [2, 3]: alpha [C, 1, 1]), else along the last axis (channels last, tfjs's default), else the
+// first; the other axes repeat it, which is what PyTorch computes.
+function preluChannelAxis(a: number[], c: number): number {
+  const alone = a.findIndex((s, i) => s === c && a.every((t, j) => j === i || t === 1));
+  if (alone >= 0) return alone;
+  if (a[a.length - 1] === c) return a.length - 1;
+  return a[0] === c ? 0 : -1;
+}
+
+const PRELU_ALPHA: ParamRule = {
+  tfjs: 'alpha',
+  torch: 'weight',
+  torchShape: (a) => {
+    const big = a.filter((s) => s !== 1);
+    return [big.length === 1 ? big[0] : a[a.length - 1]];
+  },
+  convert: (t, a) => {
+    if (t.size === 1) return tf.broadcastTo(tf.reshape(t, a.map(() => 1)), a);
+    const axis = preluChannelAxis(a, t.size);
+    return tf.broadcastTo(tf.reshape(t, a.map((s, i) => i === axis ? s : 1)), a);
+  },
+  fits: {
+    test: (torch, a) => torch.length === 1 && (torch[0] === 1 || preluChannelAxis(a, torch[0]) >= 0),
+    expected: (a) => `[1] or [C] with C an axis of its alpha ${showShape(a)}`,
+  },
+};
+
+// The statistics and weights of tfjs-torch's norm layers carry PyTorch's names and shapes.
+const NORM_RULES = {
+  rules: [copied('weight', 'weight'), BIAS, copied('running_mean', 'running_mean'),
+          copied('running_var', 'running_var')],
+  // A counter PyTorch uses only when momentum is None; tfjs-torch's layers need a momentum.
+  ignored: ['num_batches_tracked'],
+};
 
 /** For tfjs-layers class name or tfjs-torch layer class name: how its weights are filled. */
 const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]}> = {
@@ -115,6 +161,11 @@ const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]}> = {
   },
   LayerNormalization: {rules: [copied('gamma', 'weight'), copied('beta', 'bias')]},
   Embedding: {rules: [copied('embeddings', 'weight')]},
+  PReLU: {rules: [PRELU_ALPHA]},
+  TorchBatchNorm: NORM_RULES,
+  TorchInstanceNorm: NORM_RULES,
+  TorchGroupNorm: {rules: [copied('weight', 'weight'), BIAS]},
+  TorchPReLU: {rules: [copied('weight', 'weight')]},
   TorchConvTranspose1d: {rules: [copied('weight', 'weight'), BIAS]},
   TorchConvTranspose2d: {rules: [copied('weight', 'weight'), BIAS]},
   TorchConvTranspose3d: {rules: [copied('weight', 'weight'), BIAS]},
@@ -173,6 +224,44 @@ export async function readTorchWeightsSource(source: TorchWeightsSource): Promis
   const response = await fetch(where);
   if (!response.ok) fail(`fetching '${where}' failed: HTTP ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+// Note [tfjs BatchNormalization off the last axis]
+// tfjs-layers' BatchNormalization with its feature axis anywhere but last (axis: 1 on a
+// channelsFirst rank-3 or rank-4 input) reshapes its statistics to [1, C, 1, 1] and calls
+// tf.batchNorm, whose cpu kernel in tfjs 4.22 (and wasm's) reads them as if they broadcast along
+// the last axis (tfjs issue #1106): the result is wrong with no error. loadTorchWeights refuses
+// such a layer on a backend where a one-off probe of tf.batchNorm gives that wrong result, and
+// points to pt.layers.batchNorm, which is right on every backend.
+const batchNormProbe = new Map<string, boolean>();
+
+/** Whether tf.batchNorm with [1, C, 1, 1] statistics is right on the active backend. */
+function batchNormRightHere(): boolean {
+  const backend = tf.getBackend();
+  let ok = batchNormProbe.get(backend);
+  if (ok === undefined) {
+    const y = tf.tidy(() => tf.batchNorm(
+        tf.zeros([1, 2, 1, 2]) as tf.Tensor4D, tf.tensor4d([0, 1], [1, 2, 1, 1]),
+        tf.tensor4d([1, 1], [1, 2, 1, 1]), undefined, undefined, 0).dataSync());
+    // Channel 0 has mean 0 and channel 1 mean 1: right is [0, 0, -1, -1].
+    ok = Math.abs(y[1]) < 1e-6 && Math.abs(y[2] + 1) < 1e-6;
+    batchNormProbe.set(backend, ok);
+  }
+  return ok;
+}
+
+function refuseWrongBatchNorm(layer: Layer, layerName: string): void {
+  const spec = (layer as unknown as {inputSpec?: Array<{ndim?: number, axes?: Record<string, number>}>})
+                   .inputSpec?.[0];
+  const ndim = spec?.ndim;
+  const axes = Object.keys(spec?.axes ?? {}).map(Number);
+  if (ndim == null || ndim < 3 || axes.length === 0 || axes.every((a) => a === ndim - 1)) return;
+  if (batchNormRightHere()) return;
+  fail(`layer '${layerName}' is a tfjs BatchNormalization normalising axis ${axes.join(', ')} of a ${
+      ndim}-D input (channelsFirst), which tfjs computes wrongly on the '${tf.getBackend()}' ${
+      ''}backend (it broadcasts the statistics along the last axis, tfjs issue #1106): use ${
+      ''}pt.layers.batchNorm({numFeatures, dataFormat: 'channelsFirst'}) instead, which takes the ${
+      ''}same state-dict keys`);
 }
 
 /** Every layer of the model, nested models (a model used as a layer) included. */
@@ -274,12 +363,17 @@ export async function loadTorchWeights(
           layer.built ? '' : ': it is not built yet'})`);
       continue;
     }
-    const expected = rule.torchShape(variable.shape as number[]);
-    if (!tf.util.arraysEqual(entry.shape, expected)) {
+    const tfjsShape = variable.shape as number[];
+    const fits = rule.fits == null ? tf.util.arraysEqual(entry.shape, rule.torchShape(tfjsShape)) :
+                                     rule.fits.test(entry.shape, tfjsShape);
+    if (!fits) {
+      const expected = rule.fits == null ? showShape(rule.torchShape(tfjsShape)) :
+                                           rule.fits.expected(tfjsShape);
       fail(`key '${key}' has shape ${showShape(entry.shape)}, but layer '${layerName}' (${
-          className}) needs ${showShape(expected)} in PyTorch's layout for its weight '${
-          rule.tfjs}' of shape ${showShape(variable.shape as number[])}`);
+          className}) needs ${expected} in PyTorch's layout for its weight '${
+          rule.tfjs}' of shape ${showShape(tfjsShape)}`);
     }
+    if (className === 'BatchNormalization') refuseWrongBatchNorm(layer, layerName);
     if (filled.has(variable)) fail(`key '${key}' fills weight '${variable.name}' a second time`);
     filled.add(variable);
     assignments.push({key, entry, variable, rule});

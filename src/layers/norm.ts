@@ -1,0 +1,360 @@
+// batchNorm / instanceNorm / groupNorm: torch.nn.BatchNorm{1,2,3}d, InstanceNorm{1,2,3}d and
+// GroupNorm as tfjs layers, one class each for every rank (the rank comes from the input).
+// Weights carry PyTorch's state_dict names (weight, bias, running_mean, running_var), so
+// loadTorchWeights copies a state dict's tensors as they are.
+//
+// Note [norm layers as composed ops]
+// Each layer is a few broadcasting tfjs ops (mean, sub, mul, rsqrt, add) with the per-channel
+// vectors reshaped explicitly to [1, C, 1, ...] (channelsFirst) or [C] (channelsLast), not
+// tf.batchNorm: tfjs 4.22's cpu (and wasm) batchNorm kernel walks its mean / variance / scale /
+// offset as if they broadcast along the last axis, so statistics of shape [1, C, 1, 1] are cycled
+// along W instead of C (tfjs issue #1106) and a channelsFirst BatchNormalization gives wrong
+// numbers with no error. Plain broadcasting ops are right on every backend, their gradients come
+// from tfjs's autodiff (the training-mode gradient through the batch statistics included), and
+// the cost is a few elementwise passes, small next to the convolutions around a norm. So these
+// layers need no kernel of their own.
+//
+// Note [norm statistics]
+// As PyTorch (aten/src/ATen/native/Normalization.cpp, torch/nn/functional.py):
+//   - in training (tfjs-layers passes kwargs.training = true inside model.fit), or whenever
+//     trackRunningStats is false, the statistics are the input's: the mean and the biased
+//     variance over the batch and spatial dims (batchNorm), the spatial dims (instanceNorm), or
+//     the channels of a group and the spatial dims (groupNorm);
+//   - in training with trackRunningStats, running_mean and running_var move towards the batch's
+//     by `momentum`: r = (1 - momentum) * r + momentum * s, with the unbiased variance (n / (n - 1)
+//     times the biased one, n the values per statistic); instanceNorm averages the per-instance
+//     statistics over the batch first (PyTorch runs batch_norm on a (1, N * C, ...) view and
+//     averages the N running copies);
+//   - otherwise (eval with trackRunningStats) running_mean and running_var are used;
+//   - y = (x - mean) / sqrt(var + eps) * weight + bias, weight and bias when affine.
+// PyTorch's momentum=None (a cumulative average counted by num_batches_tracked) is not offered:
+// momentum must be a number.
+import * as tf from '@tensorflow/tfjs-core';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+import type {DataFormat} from '../kernel_names.js';
+import {fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, bool, layerDataFormat, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+
+export interface BatchNormArgs extends TorchLayerArgs {
+  /** C, the number of channels (PyTorch's num_features). */
+  numFeatures: number;
+  /** Default 1e-5, as PyTorch (tfjs's batchNormalization defaults to 1e-3). */
+  eps?: number;
+  /** Weight of the new statistics in the running update; default 0.1, as PyTorch. */
+  momentum?: number;
+  /** Learnable per-channel weight and bias; default true. */
+  affine?: boolean;
+  /** Keep running_mean / running_var and use them in eval; default true. */
+  trackRunningStats?: boolean;
+}
+
+/** Same options as BatchNormArgs; PyTorch's defaults differ: affine and trackRunningStats false. */
+export type InstanceNormArgs = BatchNormArgs;
+
+export interface GroupNormArgs extends TorchLayerArgs {
+  /** Number of groups the channels are divided into; must divide numChannels. */
+  numGroups: number;
+  numChannels: number;
+  /** Default 1e-5. */
+  eps?: number;
+  /** Learnable per-channel weight and bias; default true. */
+  affine?: boolean;
+}
+
+function positiveInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    fail(op, `argument '${name}' must be a positive integer, got ${show(v)}`);
+  }
+  return v;
+}
+
+function finiteNumber(op: string, name: string, v: unknown, fallback: number, min: number,
+                      max = Infinity): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    fail(op, `argument '${name}' must be a number in [${min}, ${max}], got ${show(v)}`);
+  }
+  return v;
+}
+
+/** The channel axis: 1 for rank 2 (N, C) in either format, else per dataFormat. */
+export function normChannelAxis(rank: number, dataFormat: DataFormat): number {
+  return rank === 2 || dataFormat === 'channelsFirst' ? 1 : rank - 1;
+}
+
+/** A per-channel vector [C] shaped to broadcast against a rank-`rank` input. */
+export function perChannel(v: tf.Tensor, rank: number, dataFormat: DataFormat): tf.Tensor {
+  const axis = normChannelAxis(rank, dataFormat);
+  if (axis === rank - 1) return v;
+  const shape = new Array<number>(rank).fill(1);
+  shape[axis] = v.size;
+  return tf.reshape(v, shape);
+}
+
+const ONES = {className: 'Ones', config: {}};
+const ZEROS = {className: 'Zeros', config: {}};
+
+/** What batchNorm and instanceNorm share: options, PyTorch-named weights, the running update. */
+abstract class RunningStatsNorm extends TorchLayer {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  readonly dataFormat: DataFormat;
+  weight: LayerVariable|null = null;
+  bias: LayerVariable|null = null;
+  runningMean: LayerVariable|null = null;
+  runningVar: LayerVariable|null = null;
+  protected readonly op: string;
+
+  constructor(op: string, args: BatchNormArgs, defaults: {affine: boolean, track: boolean}) {
+    super(baseArgs(args ?? {}));
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    this.op = op;
+    this.numFeatures = positiveInt(op, 'numFeatures', args.numFeatures);
+    this.eps = finiteNumber(op, 'eps', args.eps, 1e-5, 0);
+    if (args.momentum === null) {
+      fail(op, `argument 'momentum' must be a number: PyTorch's momentum=None (a cumulative ${
+          ''}average) is not supported`);
+    }
+    this.momentum = finiteNumber(op, 'momentum', args.momentum, 0.1, 0, 1);
+    this.affine = bool(op, 'affine', args.affine, defaults.affine);
+    this.trackRunningStats = bool(op, 'trackRunningStats', args.trackRunningStats, defaults.track);
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  /** Allowed input ranks and what they mean, for the error message. */
+  protected abstract readonly ranks: number[];
+  protected abstract readonly rankText: string;
+  /** Axes the statistics reduce over. */
+  protected abstract statAxes(rank: number): number[];
+
+  protected checkShape(shape: Shape): void {
+    if (!this.ranks.includes(shape.length)) {
+      fail(this.op, `input must have rank ${this.ranks.join(', ')} (${this.rankText}), got shape ${
+          show(shape)}`);
+    }
+    const c = shape[normChannelAxis(shape.length, this.dataFormat)];
+    if ((this.affine || this.trackRunningStats) && c != null && c !== this.numFeatures) {
+      fail(this.op, `input has ${c} channels (shape ${show(shape)}, ${this.dataFormat}), but the ${
+          ''}layer was made for numFeatures ${this.numFeatures}`);
+    }
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    this.checkShape(singleShape(inputShape));
+    const c = [this.numFeatures];
+    const init = (i: object) => resolveInitializer(this.op, 'initializer', i as never);
+    if (this.affine) {
+      this.weight = this.addWeight('weight', c, 'float32', init(ONES), undefined, true);
+      this.bias = this.addWeight('bias', c, 'float32', init(ZEROS), undefined, true);
+    }
+    if (this.trackRunningStats) {
+      this.runningMean = this.addWeight('running_mean', c, 'float32', init(ZEROS), undefined, false);
+      this.runningVar = this.addWeight('running_var', c, 'float32', init(ONES), undefined, false);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    this.checkShape(shape);
+    return shape.slice();
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
+    const x = single(inputs);
+    this.checkShape(x.shape);
+    const training = kwargs?.training === true;
+    const useInputStats = training || !this.trackRunningStats;
+    const rank = x.rank;
+    const axes = this.statAxes(rank);
+    const n = axes.reduce((p, a) => p * x.shape[a], 1);
+    if (useInputStats && n <= 1) {
+      fail(this.op, `expected more than 1 value per statistic when computing the input's ${
+          ''}statistics, got input shape ${show(x.shape)}`);
+    }
+    return tf.tidy(() => {
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (useInputStats) {
+        mean = tf.mean(x, axes, true);
+        variance = tf.mean(tf.square(tf.sub(x, mean)), axes, true);
+        if (training && this.trackRunningStats) this.updateRunningStats(mean, variance, n);
+      } else {
+        mean = perChannel(this.runningMean!.read(), rank, this.dataFormat);
+        variance = perChannel(this.runningVar!.read(), rank, this.dataFormat);
+      }
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.affine) {
+        y = tf.add(tf.mul(y, perChannel(this.weight!.read(), rank, this.dataFormat)),
+                   perChannel(this.bias!.read(), rank, this.dataFormat));
+      }
+      return y;
+    });
+  }
+
+  /** Note [norm statistics]: the running update from keepDims statistics over n values each. */
+  private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    tf.tidy(() => {
+      const c = this.numFeatures;
+      const toChannels = (t: tf.Tensor) => {
+        // keepDims statistics hold one value per channel (batchNorm) or per (instance, channel).
+        const axis = normChannelAxis(t.rank, this.dataFormat);
+        const perm = [axis, ...Array.from({length: t.rank}, (_, i) => i).filter((i) => i !== axis)];
+        const rows = tf.reshape(tf.transpose(t, perm), [c, -1]);
+        return tf.mean(rows, 1);
+      };
+      const m = this.momentum;
+      const batchMean = toChannels(mean);
+      const unbiased = toChannels(tf.mul(variance, n / (n - 1)));
+      const blend = (running: LayerVariable, s: tf.Tensor) =>
+          running.write(tf.add(tf.mul(running.read(), 1 - m), tf.mul(s, m)));
+      blend(this.runningMean!, batchMean);
+      blend(this.runningVar!, unbiased);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      numFeatures: this.numFeatures,
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.affine,
+      trackRunningStats: this.trackRunningStats,
+      dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}
+
+/**
+ * torch.nn.BatchNorm1d / 2d / 3d: input (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W) in
+ * PyTorch's layout, or channels last; statistics per channel (Note [norm statistics]).
+ */
+export class TorchBatchNorm extends RunningStatsNorm {
+  static className = 'TorchBatchNorm';
+  protected readonly ranks = [2, 3, 4, 5];
+  protected readonly rankText = 'batch and channels, then 0 to 3 spatial dims';
+  constructor(args: BatchNormArgs) {
+    super('layers.batchNorm', args, {affine: true, track: true});
+  }
+  protected statAxes(rank: number): number[] {
+    const axis = normChannelAxis(rank, this.dataFormat);
+    return Array.from({length: rank}, (_, i) => i).filter((i) => i !== axis);
+  }
+}
+
+/**
+ * torch.nn.InstanceNorm1d / 2d / 3d: statistics per (instance, channel) over the spatial dims
+ * (Note [norm statistics]); affine and trackRunningStats default to false, as PyTorch.
+ */
+export class TorchInstanceNorm extends RunningStatsNorm {
+  static className = 'TorchInstanceNorm';
+  protected readonly ranks = [3, 4, 5];
+  protected readonly rankText = 'batch, channels and 1 to 3 spatial dims';
+  constructor(args: InstanceNormArgs) {
+    super('layers.instanceNorm', args, {affine: false, track: false});
+  }
+  protected statAxes(rank: number): number[] {
+    const axis = normChannelAxis(rank, this.dataFormat);
+    return Array.from({length: rank}, (_, i) => i).filter((i) => i !== 0 && i !== axis);
+  }
+}
+
+/**
+ * torch.nn.GroupNorm: the channels split into numGroups groups of consecutive channels, each
+ * normalised with the mean and biased variance over its channels and the spatial dims, then a
+ * per-channel weight and bias (affine). Training and eval compute the same.
+ */
+export class TorchGroupNorm extends TorchLayer {
+  static className = 'TorchGroupNorm';
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  readonly dataFormat: DataFormat;
+  weight: LayerVariable|null = null;
+  bias: LayerVariable|null = null;
+  private readonly op = 'layers.groupNorm';
+
+  constructor(args: GroupNormArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.groupNorm';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    this.numGroups = positiveInt(op, 'numGroups', args.numGroups);
+    this.numChannels = positiveInt(op, 'numChannels', args.numChannels);
+    if (this.numChannels % this.numGroups !== 0) {
+      fail(op, `numChannels (${this.numChannels}) must be divisible by numGroups (${
+          this.numGroups})`);
+    }
+    this.eps = finiteNumber(op, 'eps', args.eps, 1e-5, 0);
+    this.affine = bool(op, 'affine', args.affine, true);
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  private checkShape(shape: Shape): void {
+    if (shape.length < 2 || shape.length > 5) {
+      fail(this.op, `input must have rank 2 to 5 (batch, channels, then 0 to 3 spatial dims), ${
+          ''}got shape ${show(shape)}`);
+    }
+    const c = shape[normChannelAxis(shape.length, this.dataFormat)];
+    if (c != null && c !== this.numChannels) {
+      fail(this.op, `input has ${c} channels (shape ${show(shape)}, ${this.dataFormat}), but the ${
+          ''}layer was made for numChannels ${this.numChannels}`);
+    }
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    this.checkShape(singleShape(inputShape));
+    if (this.affine) {
+      const init = (i: object) => resolveInitializer(this.op, 'initializer', i as never);
+      this.weight = this.addWeight('weight', [this.numChannels], 'float32', init(ONES), undefined, true);
+      this.bias = this.addWeight('bias', [this.numChannels], 'float32', init(ZEROS), undefined, true);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    this.checkShape(shape);
+    return shape.slice();
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    this.checkShape(x.shape);
+    const g = this.numGroups;
+    const rank = x.rank;
+    const n = x.shape[0];
+    const axis = normChannelAxis(rank, this.dataFormat);
+    const plane = x.size / (n * this.numChannels);
+    return tf.tidy(() => {
+      // channelsFirst: (N, G, C/G * plane); channelsLast: (N, plane, G, C/G).
+      const grouped = axis === 1 ? tf.reshape(x, [n, g, -1]) :
+                                   tf.reshape(x, [n, plane, g, this.numChannels / g]);
+      const axes = axis === 1 ? [2] : [1, 3];
+      const mean = tf.mean(grouped, axes, true);
+      const variance = tf.mean(tf.square(tf.sub(grouped, mean)), axes, true);
+      let y = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.eps))), x.shape);
+      if (this.affine) {
+        y = tf.add(tf.mul(y, perChannel(this.weight!.read(), rank, this.dataFormat)),
+                   perChannel(this.bias!.read(), rank, this.dataFormat));
+      }
+      return y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      numGroups: this.numGroups,
+      numChannels: this.numChannels,
+      eps: this.eps,
+      affine: this.affine,
+      dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}

@@ -1,0 +1,149 @@
+// pad: F.pad and torch.nn.{Constant,Reflection,Replication,Circular}Pad{1,2,3}d / ZeroPad2d as a
+// tfjs layer, with F.pad's padding order (last dim first) and negative pads that crop
+// (Note [pad order], Note [pad source index] in src/index_math/pad.ts).
+//
+// 'constant' is tf.slice (the negative pads) then tf.pad (the positive ones, with `value`); the
+// other modes gather, per padded dim, the source indices of src/index_math/pad.ts (one small
+// int32 table per dim). A rank-5 'constant' pad gathers too, from the tensor with one slab of
+// `value` appended: tfjs 4.22's packed webgl pad program does not compile for rank 5 (and
+// tf.slice's gradient is a pad). tfjs's ops have the gradients (slice <-> pad; gather's is a segment sum,
+// which adds the gradient of every copy of a border element) on every backend, and each padded
+// dim is one copy of the tensor, so no kernel is needed. (tf.mirrorPad would cover 'reflect'
+// only, and without negative pads.)
+import * as tf from '@tensorflow/tfjs-core';
+import {PAD_MODES, padDimError, padOutputSize, padPairs, type PadMode, padSourceTable} from '../index_math/pad.js';
+import type {DataFormat} from '../kernel_names.js';
+import {fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+
+export interface PadArgs extends TorchLayerArgs {
+  /**
+   * F.pad's list: (before, after) pairs from the last PyTorch dim backwards ([left, right, top,
+   * bottom, front, back]); negative entries crop. A single number pads every side of every
+   * spatial dim, as nn.ReflectionPad2d(3).
+   */
+  padding: number|number[];
+  /** 'constant' (default), 'reflect', 'replicate' or 'circular'. */
+  mode?: PadMode;
+  /** Fill value of 'constant'; default 0. */
+  value?: number;
+}
+
+/** The tfjs axis of PyTorch dim d (N, C, ...spatial) of a rank-`rank` tensor. */
+function axisOf(d: number, rank: number, dataFormat: DataFormat): number {
+  if (dataFormat === 'channelsFirst' || rank < 3 || d === 0) return d;
+  return d === 1 ? rank - 1 : d - 1;
+}
+
+export class TorchPad extends TorchLayer {
+  static className = 'TorchPad';
+  readonly padding: number|number[];
+  readonly mode: PadMode;
+  readonly value: number;
+  readonly dataFormat: DataFormat;
+  private readonly op = 'layers.pad';
+
+  constructor(args: PadArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.pad';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    const p = args.padding;
+    const ints = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+    if (!(ints(p) || (Array.isArray(p) && p.length > 0 && p.length % 2 === 0 && p.every(ints)))) {
+      fail(op, `argument 'padding' must be an integer or an even-length array of integers ${
+          ''}(F.pad's order: last dim first), got ${show(p)}`);
+    }
+    this.padding = Array.isArray(p) ? p.slice() : p;
+    this.mode = args.mode ?? 'constant';
+    if (!PAD_MODES.includes(this.mode)) {
+      fail(op, `argument 'mode' must be one of ${PAD_MODES.join(', ')}, got ${show(this.mode)}`);
+    }
+    const value = args.value ?? 0;
+    if (typeof value !== 'number') fail(op, `argument 'value' must be a number, got ${show(value)}`);
+    if (this.mode !== 'constant' && value !== 0) {
+      fail(op, `argument 'value' is only for mode 'constant', got value ${value} with mode '${
+          this.mode}'`);
+    }
+    this.value = value;
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  /** [before, after] per tfjs axis, checked against the shape (null dims are checked at call). */
+  private pairs(shape: Shape): Array<[number, number]> {
+    const rank = shape.length;
+    const spatial = rank - 2;
+    const list = typeof this.padding === 'number' ?
+        new Array<number>(2 * Math.max(spatial, 0)).fill(this.padding) : this.padding;
+    if (this.mode === 'constant') {
+      if (list.length / 2 > rank) {
+        fail(this.op, `padding ${show(list)} names ${list.length / 2} dims, but the input has ${
+            rank} (shape ${show(shape)})`);
+      }
+    } else if (spatial < 1 || list.length !== 2 * spatial) {
+      fail(this.op, `mode '${this.mode}' pads the spatial dims of a batched input: padding needs ${
+          ''}2 entries per spatial dim (${spatial < 1 ? 'none here' : 2 * spatial}), got ${
+          show(list)} for input shape ${show(shape)}`);
+    }
+    const torchPairs = padPairs(list, rank);
+    const out: Array<[number, number]> = Array.from({length: rank}, () => [0, 0]);
+    torchPairs.forEach((pair, d) => {
+      const axis = axisOf(d, rank, this.dataFormat);
+      out[axis] = pair;
+      const n = shape[axis];
+      if (n == null || (pair[0] === 0 && pair[1] === 0)) return;
+      const why = padDimError(this.mode, n, pair[0], pair[1]);
+      if (why != null) {
+        fail(this.op, `padding (${pair[0]}, ${pair[1]}) of dim ${d} (in PyTorch's order; axis ${
+            axis} of input shape ${show(shape)}): ${why}`);
+      }
+    });
+    return out;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    const pairs = this.pairs(shape);
+    return shape.map((s, i) => s == null ? null : padOutputSize(s, pairs[i][0], pairs[i][1]));
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    const pairs = this.pairs(x.shape);
+    return tf.tidy(() => {
+      if (this.mode === 'constant' && x.rank <= 4) {
+        const begin = pairs.map(([b]) => Math.max(-b, 0));
+        const size = x.shape.map((s, i) => s - begin[i] - Math.max(-pairs[i][1], 0));
+        const cropped = begin.some((b, i) => b > 0 || size[i] < x.shape[i]) ?
+            tf.slice(x, begin, size) : x;
+        const padded = pairs.map(([b, a]) => [Math.max(b, 0), Math.max(a, 0)] as [number, number]);
+        return tf.pad(cropped, padded, this.value);
+      }
+      let y = x;
+      pairs.forEach(([b, a], axis) => {
+        if (b === 0 && a === 0) return;
+        const n = y.shape[axis];
+        const table = padSourceTable(this.mode, n, b, a);
+        if (this.mode === 'constant') {
+          // Fill positions read one slab of `value` appended along the axis.
+          const slab = y.shape.slice();
+          slab[axis] = 1;
+          y = tf.concat([y, tf.fill(slab, this.value, y.dtype)], axis);
+          table.forEach((t, i) => table[i] = t < 0 ? n : t);
+        }
+        y = tf.gather(y, tf.tensor1d(table, 'int32'), axis);
+      });
+      return y === x ? tf.clone(x) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      padding: this.padding,
+      mode: this.mode,
+      value: this.value,
+      dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}

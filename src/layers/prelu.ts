@@ -1,0 +1,99 @@
+// prelu: torch.nn.PReLU as a tfjs layer. Its weight has PyTorch's shape [numParameters] and
+// name (`weight`), so a state dict's tensor is copied as is; tfjs's own PReLU keeps one alpha per
+// input element instead (loadTorchWeights fills that one too).
+//
+// y = x where x > 0, weight * x elsewhere (x = 0 included, as PyTorch: the gradient there is
+// weight for x and 0 for weight). numParameters is 1 (one weight for every channel) or the
+// number of channels, on the channel axis (axis 1 for (N, C), else per dataFormat). Three
+// elementwise tfjs ops, so no kernel: right on every backend, with tfjs's gradients (tf.where
+// would not do: tfjs has no gradient for the comparison feeding its condition).
+import * as tf from '@tensorflow/tfjs-core';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+import type {DataFormat} from '../kernel_names.js';
+import {fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, layerDataFormat, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {normChannelAxis, perChannel} from './norm.js';
+
+export interface PReLUArgs extends TorchLayerArgs {
+  /** 1 (default: one weight shared by every channel) or the number of channels. */
+  numParameters?: number;
+  /** The weight's initial value; default 0.25, as PyTorch. */
+  init?: number;
+}
+
+export class TorchPReLU extends TorchLayer {
+  static className = 'TorchPReLU';
+  readonly numParameters: number;
+  readonly init: number;
+  readonly dataFormat: DataFormat;
+  weight: LayerVariable|null = null;
+  private readonly op = 'layers.prelu';
+
+  constructor(args: PReLUArgs = {}) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.prelu';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    const p = args.numParameters ?? 1;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1) {
+      fail(op, `argument 'numParameters' must be a positive integer, got ${show(p)}`);
+    }
+    this.numParameters = p;
+    const init = args.init ?? 0.25;
+    if (typeof init !== 'number' || !Number.isFinite(init)) {
+      fail(op, `argument 'init' must be a finite number, got ${show(init)}`);
+    }
+    this.init = init;
+    this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  private checkShape(shape: Shape): void {
+    if (this.numParameters === 1) {
+      if (shape.length < 1) fail(this.op, `input must have rank >= 1, got shape ${show(shape)}`);
+      return;
+    }
+    if (shape.length < 2) {
+      fail(this.op, `with numParameters ${this.numParameters} the input needs a channel axis ${
+          ''}(rank >= 2), got shape ${show(shape)}`);
+    }
+    const c = shape[normChannelAxis(shape.length, this.dataFormat)];
+    if (c != null && c !== this.numParameters) {
+      fail(this.op, `input has ${c} channels (shape ${show(shape)}, ${this.dataFormat}), but ${
+          ''}numParameters is ${this.numParameters} (it must be 1 or the channel count)`);
+    }
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    this.checkShape(singleShape(inputShape));
+    const init = resolveInitializer(this.op, 'init', {className: 'Constant', config: {value: this.init}});
+    this.weight = this.addWeight('weight', [this.numParameters], 'float32', init, undefined, true);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    this.checkShape(shape);
+    return shape.slice();
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    this.checkShape(x.shape);
+    return tf.tidy(() => {
+      const w = this.numParameters === 1 ? this.weight!.read() :
+                                           perChannel(this.weight!.read(), x.rank, this.dataFormat);
+      // relu(x) + weight * min(x, 0): x where x > 0, weight * x elsewhere, with PyTorch's
+      // gradient at 0 (tf.minimum passes it to its first input on ties; relu passes none).
+      return tf.add(tf.relu(x), tf.mul(w, tf.minimum(x, 0)));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      numParameters: this.numParameters,
+      init: this.init,
+      dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}
