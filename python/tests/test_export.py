@@ -197,6 +197,14 @@ class Refusals(unittest.TestCase):
                 return F.dropout(x, 0.5, training=True)
         self.refuse(M(), X, "dropout with training=True")
 
+    def test_in_place_op_read_afterwards(self):
+        class M(nn.Module):
+            def forward(self, x):
+                y = x * 2
+                z = y.relu_()
+                return y + z
+        self.refuse(M(), X, "method 'relu_'", "works in place on 'mul'")
+
     def test_unsupported_arguments(self):
         self.refuse(nn.AvgPool2d(3, padding=1, count_include_pad=False), X, "count_include_pad=False")
         self.refuse(nn.AvgPool2d(2, ceil_mode=True), X, "ceil_mode=True")

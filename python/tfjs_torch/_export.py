@@ -59,7 +59,9 @@ class _Recorder(torch.fx.Interpreter):
 
     def run_node(self, n):
         out = super().run_node(n)
-        self.values[n] = out
+        # A copy: a later in-place op (nn.ReLU(inplace=True)) would change the tensor we keep.
+        self.values[n] = torch.fx.node.map_aggregate(
+            out, lambda v: v.detach().clone() if isinstance(v, torch.Tensor) else v)
         return out
 
 
@@ -137,6 +139,27 @@ class Context:
         outs = self.b.layer(class_name, config, inputs, name, weights=weights,
                             outputs=[(self.b.canonical(v.dim()), v) for v in values])
         return outs[0] if n_outputs == 1 else tuple(outs)
+
+
+def _is_inplace(ctx, node):
+    if node.op == "call_method" and isinstance(node.target, str):
+        return node.target.endswith("_") and not node.target.startswith("_")
+    if node.op == "call_module":
+        return getattr(ctx.gm.get_submodule(node.target), "inplace", False) is True
+    return node.op == "call_function" and node.kwargs.get("inplace") is True
+
+
+def _check_inplace(ctx, node):
+    """An in-place op changes its input for every later reader in PyTorch; the tfjs graph has no
+    such aliasing, so refuse where a later node reads the changed tensor."""
+    if not _is_inplace(ctx, node) or not node.args or not isinstance(node.args[0], torch.fx.Node):
+        return
+    src = node.args[0]
+    order = {n: i for i, n in enumerate(ctx.gm.graph.nodes)}
+    later = [u for u in src.users if u is not node and order[u] > order[node]]
+    if later:
+        ctx.fail(f"works in place on '{src.name}', which {', '.join(repr(u.name) for u in later)} "
+                 f"read(s) afterwards; use the out-of-place form")
 
 
 def _bind_inputs(module, example_inputs):
@@ -237,6 +260,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None):
         dynamic.add(node)
         if node.op == "get_attr":
             continue
+        _check_inplace(ctx, node)
         result = H.handle(ctx, node)
         if isinstance(result, Ref):
             if result.value is None:
