@@ -122,3 +122,25 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     model.dispose();
   });
 });
+
+describe('the exporter\'s tensor-op layers refuse bad configs', () => {
+  const L = pt.layers;
+  const throws = (make: () => unknown, pattern: RegExp) => expect(make).to.throw(pattern);
+  it('TorchActivation', () => {
+    throws(() => new L.TorchActivation({fn: 'gelu_tanh' as never}), /^layers\.activation: argument 'fn' must be one of gelu, geluTanh/);
+    throws(() => new L.TorchActivation({fn: 'clamp', min: 2, max: 1}), /'min' \(2\) must not exceed 'max' \(1\)/);
+    throws(() => new L.TorchActivation({fn: 'softmax', axis: 1.5}), /argument 'axis' must be an integer/);
+  });
+  it('TorchElementwise', () => {
+    throws(() => new L.TorchElementwise({op: 'mod' as never}), /^layers\.elementwise: argument 'op' must be one of add, sub/);
+    throws(() => new L.TorchElementwise({op: 'add', scalar: 1, constantShape: [1, 2]}), /at most one of 'scalar' and 'constantShape'/);
+    throws(() => new L.TorchElementwise({op: 'add', constantShape: [0]}), /'constantShape' must be an array of positive integers/);
+  });
+  it('TorchReduce and TorchSlice', () => {
+    throws(() => new L.TorchReduce({op: 'mean', axis: [0]}), /^layers\.reduce: argument 'axis' must be a non-empty array of axes >= 1 \(0 is the batch\)/);
+    throws(() => new L.TorchReduce({op: 'prod' as never, axis: [1]}), /argument 'op' must be one of mean, sum, max, min/);
+    throws(() => new L.TorchSlice({begin: [0, 1], size: [2]}), /^layers\.slice: argument 'size' must be an array/);
+    const s = new L.TorchSlice({begin: [0, 3], size: [-1, 4]});
+    throws(() => s.computeOutputShape([null, 5, 6]), /exceeds the input shape \[null, 5, 6\]/);
+  });
+});

@@ -147,6 +147,8 @@ class Outputs(nn.Module):
         y = self.conv(x)
         if self.kind == "dict":
             return {"features": y, "pooled": y.mean(dim=(2, 3)), "sigmoid": torch.sigmoid(y)}
+        if self.kind == "repeated":
+            return y, x, y
         return y, torch.tanh(x)
 
 
@@ -298,6 +300,7 @@ def _kinds():
     case("shared_module", lambda: _seeded(Shared()))
     case("tuple_outputs", lambda: _seeded(Outputs("tuple")))
     case("dict_outputs", lambda: _seeded(Outputs("dict")))
+    case("repeated_and_input_outputs", lambda: _seeded(Outputs("repeated")))
     case("two_inputs_rank2", lambda: TwoInputs(lambda a, b: torch.cat([a, torch.tanh(b)], dim=1)),
          (_rand(3, 4, seed=7), _rand(3, 2, seed=8)))
     return c

@@ -275,6 +275,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None):
                               f"(got {type(values.get(o, o)).__name__}); the tfjs model's outputs "
                               f"must be tensors that depend on its inputs")
         ref = b.to_canonical(ctx.refs[o])
+        if any(r.key() == ref.key() for r in output_refs) or ref.layer in [r.layer for r in input_refs]:
+            # tf.LayersModel wants each output once, and not an input: a copy (linear activation).
+            (ref,) = b.layer("Activation", {"activation": "linear"}, [ref], f"{name}_copy",
+                             outputs=[(ref.perm, ref.value)], record=False)
         output_refs.append(ref)
         names.append(name)
         outputs.append(values[o])
