@@ -149,6 +149,8 @@ class Outputs(nn.Module):
             return {"features": y, "pooled": y.mean(dim=(2, 3)), "sigmoid": torch.sigmoid(y)}
         if self.kind == "repeated":
             return y, x, y
+        if self.kind == "list":
+            return [torch.relu(y), [y * 2, x]]
         return y, torch.tanh(x)
 
 
@@ -181,6 +183,7 @@ def _kinds():
     case("conv1d", seq(nn.Conv1d(4, 5, 3, stride=2, padding=1)), X1)
     case("conv1d_valid_dilation", seq(nn.Conv1d(4, 5, 3, dilation=3)), X1)
     case("conv3d", seq(nn.Conv3d(3, 4, 3, padding=1)), X3)
+    case("conv1d_replicate", seq(nn.Conv1d(4, 2, 5, padding=2, padding_mode="replicate")), X1)
     case("conv_transpose2d", seq(nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)))
     case("conv_transpose2d_dilation", seq(nn.ConvTranspose2d(4, 3, 3, stride=1, padding=2, dilation=2)))
     case("conv_transpose1d", seq(nn.ConvTranspose1d(4, 3, 4, stride=3, padding=1, output_padding=2)), X1)
@@ -210,6 +213,7 @@ def _kinds():
     case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
     case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
     case("group_norm", seq(nn.GroupNorm(2, 4)))
+    case("instance_norm1d", seq(nn.InstanceNorm1d(4, affine=True)), X1)
     case("layer_norm_last_dim", seq(nn.LayerNorm(11)))
     case("layer_norm_chw", seq(nn.LayerNorm([4, 9, 11])))
 
@@ -241,6 +245,7 @@ def _kinds():
     case("avg_pool1d", seq(nn.AvgPool1d(2)), X1)
     case("avg_pool3d", seq(nn.AvgPool3d(2, stride=1)), X3)
     case("adaptive_avg_pool2d", seq(nn.AdaptiveAvgPool2d((4, 3))))
+    case("adaptive_avg_pool1d_3d", lambda: Fn(lambda m, x: F.adaptive_avg_pool3d(x, (2, 3, None))), X3)
     case("adaptive_avg_pool2d_global", seq(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)))
 
     # upsampling
@@ -301,6 +306,7 @@ def _kinds():
     case("tuple_outputs", lambda: _seeded(Outputs("tuple")))
     case("dict_outputs", lambda: _seeded(Outputs("dict")))
     case("repeated_and_input_outputs", lambda: _seeded(Outputs("repeated")))
+    case("nested_list_outputs", lambda: _seeded(Outputs("list")))
     case("two_inputs_rank2", lambda: TwoInputs(lambda a, b: torch.cat([a, torch.tanh(b)], dim=1)),
          (_rand(3, 4, seed=7), _rand(3, 2, seed=8)))
     return c
