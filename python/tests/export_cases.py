@@ -216,6 +216,11 @@ def _kinds():
     case("instance_norm1d", seq(nn.InstanceNorm1d(4, affine=True)), X1)
     case("layer_norm_last_dim", seq(nn.LayerNorm(11)))
     case("layer_norm_chw", seq(nn.LayerNorm([4, 9, 11])))
+    case("functional_norms_convnext_layer_norm2d", lambda: _seeded(Fn(
+        lambda m, x: F.layer_norm(x.permute(0, 2, 3, 1), (4,), m.w, m.b, 1e-6).permute(0, 3, 1, 2)
+        + F.group_norm(x, 2, m.w, None) + F.batch_norm(x, m.rm, m.rv, m.w, m.b, False, 0.1, 1e-3),
+        w=torch.zeros(4, requires_grad=True), b=torch.zeros(4, requires_grad=True),
+        rm=torch.zeros(4) + 0.1, rv=torch.ones(4) * 0.8)))
 
     # activations
     for m in [nn.ReLU(), nn.ReLU6(), nn.LeakyReLU(0.2), nn.PReLU(4), nn.PReLU(), nn.ELU(0.7),

@@ -872,6 +872,41 @@ def handle_function(ctx, node):
             ctx.fail("a convolution with a weight computed from the inputs is not supported")
         return emit_conv_transpose(ctx, _ref(ctx, a["input"]), a["weight"], a["bias"], a["stride"],
                                    a["padding"], a["output_padding"], a["groups"], a["dilation"])
+    if t is F.layer_norm:
+        a = _bind(ctx, ["input", "normalized_shape", "weight", "bias", "eps"],
+                  {"weight": None, "bias": None, "eps": 1e-5})
+        _constants(ctx, a, ["weight", "bias"])
+        return emit_layer_norm(ctx, _ref(ctx, a["input"]), _tuple(a["normalized_shape"], 1),
+                               a["weight"], a["bias"], a["eps"])
+    if t is F.group_norm:
+        a = _bind(ctx, ["input", "num_groups", "weight", "bias", "eps"],
+                  {"weight": None, "bias": None, "eps": 1e-5})
+        _constants(ctx, a, ["weight", "bias"])
+        x = _ref(ctx, a["input"])
+        c = x.torch_shape[1]
+        affine = a["weight"] is not None or a["bias"] is not None
+        ws = []
+        if affine:
+            w = a["weight"] if a["weight"] is not None else torch.ones(c)
+            bb = a["bias"] if a["bias"] is not None else torch.zeros(c)
+            ws = [("weight", _np(w)), ("bias", _np(bb))]
+        cfg = {"numGroups": int(a["num_groups"]), "numChannels": c, "eps": float(a["eps"]), "affine": affine}
+        return emit_norm(ctx, x, "TorchGroupNorm", cfg, ws, c)
+    if t is F.batch_norm:
+        a = _bind(ctx, ["input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"],
+                  {"weight": None, "bias": None, "training": False, "momentum": 0.1, "eps": 1e-5})
+        _constants(ctx, a, ["running_mean", "running_var", "weight", "bias"])
+        if a["training"] or a["running_mean"] is None or a["running_var"] is None:
+            ctx.fail("F.batch_norm is supported in eval form only (training=False, running statistics given)")
+        x = _ref(ctx, a["input"])
+        c = x.torch_shape[1]
+        w = a["weight"] if a["weight"] is not None else torch.ones(c)
+        bb = a["bias"] if a["bias"] is not None else torch.zeros(c)
+        ws = [("weight", _np(w)), ("bias", _np(bb)), ("running_mean", _np(a["running_mean"])),
+              ("running_var", _np(a["running_var"]))]
+        cfg = {"numFeatures": c, "eps": float(a["eps"]), "momentum": a["momentum"], "affine": True,
+               "trackRunningStats": True}
+        return emit_norm(ctx, x, "TorchBatchNorm", cfg, ws, c)
     if t in (torch.cat, getattr(torch, "concat", torch.cat)):
         a = _bind(ctx, ["tensors", "dim"], {"dim": 0})
         return emit_cat(ctx, a["tensors"], a["dim"])
@@ -915,11 +950,18 @@ SUPPORTED_FUNCTIONS = [
     "F.relu/relu6/leaky_relu/elu/celu/selu/gelu/silu/mish/hardswish/hardsigmoid/hardtanh/softplus/"
     "softsign/logsigmoid/softmax/log_softmax", "torch.sigmoid/tanh/relu/clamp/neg/abs/exp/log/sqrt/rsqrt",
     "F.interpolate", "F.pad", "F.max_pool*d", "F.max_unpool*d", "F.avg_pool*d", "F.adaptive_avg_pool*d",
-    "F.pixel_shuffle/pixel_unshuffle", "F.linear", "F.conv*d", "F.conv_transpose*d", "F.dropout*",
+    "F.pixel_shuffle/pixel_unshuffle", "F.linear", "F.conv*d", "F.layer_norm/group_norm/batch_norm (eval)", "F.conv_transpose*d", "F.dropout*",
     "torch.cat", "torch.flatten/reshape/permute/transpose/squeeze/unsqueeze",
     "torch.mean/sum/amax/amin over dims", "torch.chunk/split (channel dims)", "tensor[...] slices",
     ".view/.reshape/.flatten/.permute/.transpose/.contiguous/.size/.shape",
 ]
+
+
+def _constants(ctx, a, names):
+    for n in names:
+        if isinstance(a.get(n), Ref):
+            ctx.fail(f"argument {n!r} computed from the inputs is not supported (parameters and "
+                     f"buffers are)")
 
 
 def _getitem(ctx, node):
