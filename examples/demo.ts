@@ -2,11 +2,12 @@
 // in every interpolate mode with tfjs-torch, writes the results as one labelled PNG grid, and
 // prints, per mode, the largest difference from PyTorch's result for the same image (written by
 // scripts/fixtures/gen_demo.py into examples/assets/demo_reference.json); (2) loads each decoder
-// net ported from PyTorch (examples/decoders: ESPCN, SegNet, DCGAN, U-Net, VAE) with its PyTorch
-// weights (examples/decoders/assets/*.safetensors), runs it on cpu and on every other backend
+// net ported from PyTorch (examples/decoders: ESPCN, SegNet, DCGAN, U-Net, VAE, CycleGAN, the
+// odd-size U-Nets) with its PyTorch weights (examples/decoders/assets/*.safetensors), runs it
+// on cpu and on every other backend
 // present, prints a table of max error against PyTorch and time per run, and writes the ESPCN,
-// DCGAN and VAE outputs as PNGs under out/demo/; (3) loads the U-Net exported from PyTorch by
-// the Python exporter (examples/decoders/exported/unet: model.json, weights.bin,
+// DCGAN, CycleGAN and VAE outputs as PNGs under out/demo/; (3) loads the U-Net exported from
+// PyTorch by the Python exporter (examples/decoders/exported/unet: model.json, weights.bin,
 // check.safetensors, written by `tfjs_torch.export`, see scripts/fixtures/gen_exported.py) with
 // tf.loadLayersModel and checks it with pt.checkExport on every backend. Exits non-zero if any
 // error exceeds 1e-4.
@@ -168,6 +169,13 @@ async function decoders(): Promise<number> {
     const t = tiles(outputs.dcgan, false, -1, 1, 'dcgan');
     const file = path.join(OUT_DIR, 'dcgan_samples.png');
     await writeGrid(file, t, 4);
+    tf.dispose(t.map((k) => k.image));
+    written.push(file);
+  }
+  if (outputs.cyclegan != null) {
+    const t = tiles(outputs.cyclegan, false, -1, 1, 'cyclegan');
+    const file = path.join(OUT_DIR, 'cyclegan_samples.png');
+    await writeGrid(file, t, 2);
     tf.dispose(t.map((k) => k.image));
     written.push(file);
   }

@@ -9,17 +9,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {expect} from 'chai';
 import * as pt from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import {DATA_FORMATS, describeBackends, expectMatches, type FixtureCase, type FixtureTensor, fromFixture, loadFixture, shapeIn} from './util.js';
+import {DATA_FORMATS, decodeBase64, describeBackends, expectMatches, type FixtureCase, type FixtureTensor, fromFixture, loadFixture, shapeIn} from './util.js';
 
 const fixture = loadFixture('modules');
 const cases = (prefix: string) => fixture.cases.filter((c) => c.name.startsWith(prefix));
-
-function b64Bytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 type Factory = (config: object) => tfl.layers.Layer;
 const factories = pt.layers as unknown as Record<string, Factory>;
@@ -49,7 +42,7 @@ async function loadState(model: tfl.LayersModel, c: FixtureCase): Promise<void> 
   const args = c.args as unknown as Args;
   if (args.safetensors == null) return;
   // The module is the state dict's root (keys 'weight', 'running_mean', ...): module path ''.
-  const result = await pt.loadTorchWeights(model, b64Bytes(args.safetensors), {map: {'': 'm'}});
+  const result = await pt.loadTorchWeights(model, decodeBase64(args.safetensors), {map: {'': 'm'}});
   expect(result.unusedKeys).to.deep.equal([]);
 }
 
@@ -206,6 +199,79 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
       const losses = h.history.loss as number[];
       expect(losses[losses.length - 1]).to.be.lessThan(losses[0]);
       tf.dispose([x, yTrue]);
+      model.dispose();
+    });
+  });
+
+  describe('loadTorchWeights into tfjs-layers\' own PReLU and BatchNormalization', () => {
+    const named = (n: string) => {
+      const c = fixture.cases.find((k) => k.name === n);
+      if (c == null) throw new Error(`no fixture case ${n}`);
+      return c;
+    };
+    const preluC = named('forward/PReLU({\'num_parameters\': 3, \'init\': 0.1}) on [2, 3, 4, 5] eval');
+    const prelu1 = named('forward/PReLU({}) on [2, 3, 4, 5] eval');
+    const bn = named('forward/BatchNorm2d({\'num_features\': 4}) on [2, 4, 5, 6] eval');
+
+    async function tfjsModel(c: FixtureCase, dataFormat: DataFormat, layer: tfl.layers.Layer) {
+      const input = tfl.input({shape: shapeIn(c.inputs.x.shape, dataFormat).slice(1)});
+      const model = tfl.model({inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor});
+      return model;
+    }
+    async function expectPredicts(model: tfl.LayersModel, c: FixtureCase, dataFormat: DataFormat) {
+      const x = fromFixture(c.inputs.x, dataFormat);
+      const y = model.predict(x) as tf.Tensor;
+      await expectMatches(y, c.outputs[0], dataFormat, c.name);
+      tf.dispose([x, y]);
+    }
+
+    for (const dataFormat of DATA_FORMATS) {
+      const shared = dataFormat === 'channelsLast' ? [1, 2] : [2, 3];
+      it(`fills tfjs's PReLU from PReLU(3) and PReLU() (${dataFormat}, shared and per-element alpha)`, async () => {
+        for (const [c, sharedAxes] of [[preluC, shared], [preluC, undefined], [prelu1, undefined],
+                                       [prelu1, [1, 2, 3]]] as Array<[FixtureCase, number[]|undefined]>) {
+          const model = await tfjsModel(c, dataFormat, tfl.layers.prelu({name: 'm', sharedAxes}));
+          await pt.loadTorchWeights(model, decodeBase64(c.args.safetensors as string), {map: {'': 'm'}});
+          await expectPredicts(model, c, dataFormat);
+          model.dispose();
+        }
+      });
+    }
+
+    it('rejects a PReLU weight that fits no axis of the alpha, naming key and shapes', async () => {
+      const model = await tfjsModel(preluC, 'channelsLast', tfl.layers.prelu({name: 'm', sharedAxes: [1, 2]}));
+      const bytes = decodeBase64(named('forward/PReLU({\'num_parameters\': 4}) on [3, 4] eval').args.safetensors as string);
+      let error = null as Error|null;
+      await pt.loadTorchWeights(model, bytes, {map: {'': 'm'}}).catch((e: Error) => error = e);
+      expect(error?.message).to.match(
+          /loadTorchWeights: key 'weight' has shape \[4\], but layer 'm' \(PReLU\) needs \[1\] or \[C\] with C an axis of its alpha \[1, 1, 3\]/);
+      model.dispose();
+    });
+
+    it('a channelsFirst tfjs BatchNormalization is refused where tfjs computes it wrongly, right elsewhere', async () => {
+      const model = await tfjsModel(bn, 'channelsFirst',
+                                    tfl.layers.batchNormalization({name: 'm', axis: 1, epsilon: 1e-5}));
+      let error = null as Error|null;
+      await pt.loadTorchWeights(model, decodeBase64(bn.args.safetensors as string), {map: {'': 'm'}})
+          .catch((e: Error) => error = e);
+      if (tf.getBackend() === 'cpu') expect(error, 'cpu computes it wrongly').to.not.equal(null);
+      if (error != null) {
+        expect((error as Error).message).to.match(new RegExp(
+            `layer 'm' is a tfjs BatchNormalization normalising axis 1 of a 4-D input \\(channelsFirst\\), ${
+                ''}which tfjs computes wrongly on the '${tf.getBackend()}' backend .* use pt\\.layers\\.batchNorm`));
+        // The weights were left as they were (the load is checked before anything is written).
+        expect(Array.from(await model.getLayer('m').getWeights()[2].data())).to.deep.equal([0, 0, 0, 0]);
+      } else {
+        await expectPredicts(model, bn, 'channelsFirst');
+      }
+      model.dispose();
+    });
+
+    it('a channelsLast tfjs BatchNormalization loads and matches PyTorch', async () => {
+      const model = await tfjsModel(bn, 'channelsLast',
+                                    tfl.layers.batchNormalization({name: 'm', epsilon: 1e-5}));
+      await pt.loadTorchWeights(model, decodeBase64(bn.args.safetensors as string), {map: {'': 'm'}});
+      await expectPredicts(model, bn, 'channelsLast');
       model.dispose();
     });
   });

@@ -79,7 +79,8 @@ export function loadFixture(name: string): FixtureFile {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as FixtureFile;
 }
 
-function decodeBase64(b64: string): Uint8Array {
+/** Bytes from base64 (a fixture's embedded safetensors file, say). */
+export function decodeBase64(b64: string): Uint8Array {
   if (typeof atob === 'function') {
     const s = atob(b64);
     const out = new Uint8Array(s.length);

@@ -12,6 +12,10 @@
 //   PixelShuffle is pt.layers.pixelShuffle (PyTorch's channel order, not depthToSpace's).
 // - The VAE decoder runs channelsFirst: its Linear output is viewed as (N, 32, 4, 4) in PyTorch,
 //   which a channelsFirst reshape reproduces without permuting the Dense weights.
+// - CycleGAN's ReflectionPad2d and U-Net's F.pad are pt.layers.pad (F.pad's order, last dim
+//   first); InstanceNorm2d is pt.layers.instanceNorm; the odd-size U-Nets run channelsFirst with
+//   pt.layers.batchNorm, which (unlike tfjs's batchNormalization with axis 1 on the cpu backend)
+//   is right in channelsFirst.
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as pt from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
@@ -116,8 +120,96 @@ export function vae(): tfl.LayersModel {
   return tfl.model({name: 'vae', inputs: z, outputs: y});
 }
 
+/**
+ * CycleGAN's ResnetGenerator, channelsLast: [N, H, W, 3] -> [N, H, W, 3], H and W divisible by 4.
+ * ReflectionPad2d is pt.layers.pad({mode: 'reflect'}); the stride-2 convs with padding 1 are an
+ * explicit zero pad and a 'valid' conv (tfjs's 'same' would pad one more at the end than at the
+ * start); InstanceNorm2d is pt.layers.instanceNorm (affine false, no weights, so any name).
+ */
+export function cyclegan(): tfl.LayersModel {
+  const x = tfl.input({shape: [null, null, 3]});
+  const reflect = (p: number) => pt.layers.pad({padding: [p, p, p, p], mode: 'reflect'});
+  const norm = (c: number) => pt.layers.instanceNorm({numFeatures: c});
+  const relu = () => tfl.layers.reLU();
+  const valid = (name: string, filters: number, kernelSize: number, strides = 1) =>
+      tfl.layers.conv2d({name, filters, kernelSize, strides, padding: 'valid'});
+  const ngf = 8;
+  let h = valid('model_1', ngf, 7).apply(reflect(3).apply(x)) as ST;
+  h = relu().apply(norm(ngf).apply(h)) as ST;
+  for (const [i, c] of [[4, ngf * 2], [7, ngf * 4]]) {
+    h = pt.layers.pad({padding: [1, 1, 1, 1]}).apply(h) as ST;
+    h = relu().apply(norm(c).apply(valid(`model_${i}`, c, 3, 2).apply(h))) as ST;
+  }
+  for (const i of [10, 11]) {
+    let r = valid(`model_${i}_conv_block_1`, ngf * 4, 3).apply(reflect(1).apply(h)) as ST;
+    r = relu().apply(norm(ngf * 4).apply(r)) as ST;
+    r = valid(`model_${i}_conv_block_5`, ngf * 4, 3).apply(reflect(1).apply(r)) as ST;
+    h = tfl.layers.add().apply([h, norm(ngf * 4).apply(r) as ST]) as ST;
+  }
+  for (const [i, c] of [[12, ngf * 4], [15, ngf * 2]]) {
+    h = pt.layers.convTranspose2d({name: `model_${i}`, inChannels: c, outChannels: c / 2,
+                                   kernelSize: 3, stride: 2, padding: 1, outputPadding: 1})
+            .apply(h) as ST;
+    h = relu().apply(norm(c / 2).apply(h)) as ST;
+  }
+  h = valid('model_19', 3, 7).apply(reflect(3).apply(h)) as ST;
+  const y = tfl.layers.activation({activation: 'tanh'}).apply(h) as ST;
+  return tfl.model({name: 'cyclegan', inputs: x, outputs: y});
+}
+
+/**
+ * milesial's U-Net on a fixed odd input size, channelsFirst (PyTorch's layout throughout):
+ * [N, 3, H, W] -> [N, 2, H, W]. The pools floor odd sizes, so each decoder stage pads its
+ * upsampled map to the skip's size as the PyTorch code's F.pad does; the amounts are worked out
+ * here from the symbolic shapes, which is why the model is built for one input size.
+ * BatchNorm2d is pt.layers.batchNorm: tfjs's batchNormalization with axis 1 gives wrong
+ * numbers on the cpu backend (loadTorchWeights refuses it there).
+ */
+export function unetOdd(bilinear: boolean, height = 37, width = 45): tfl.LayersModel {
+  const f: DataFormat = 'channelsFirst';
+  const x = tfl.input({shape: [3, height, width]});
+  const doubleConv = (prefix: string, input: ST, out: number, mid = out): ST => {
+    let h = input;
+    for (const [i, c] of [[0, mid], [3, out]]) {
+      h = tfl.layers.conv2d({name: `${prefix}_double_conv_${i}`, filters: c, kernelSize: 3,
+                             padding: 'same', useBias: false, dataFormat: f}).apply(h) as ST;
+      h = pt.layers.batchNorm({name: `${prefix}_double_conv_${i + 1}`, numFeatures: c, dataFormat: f})
+              .apply(h) as ST;
+      h = tfl.layers.reLU().apply(h) as ST;
+    }
+    return h;
+  };
+  const down = (name: string, input: ST, out: number): ST => doubleConv(
+      `${name}_maxpool_conv_1`,
+      tfl.layers.maxPooling2d({poolSize: 2, dataFormat: f}).apply(input) as ST, out);
+  const up = (name: string, input: ST, skip: ST, cin: number, out: number): ST => {
+    const upsampled = (bilinear ?
+        pt.layers.upsample({scaleFactor: 2, mode: 'bilinear', alignCorners: true, dataFormat: f}) :
+        pt.layers.convTranspose2d({name: `${name}_up`, inChannels: cin, outChannels: cin / 2,
+                                   kernelSize: 2, stride: 2, dataFormat: f})).apply(input) as ST;
+    const dy = skip.shape[2]! - upsampled.shape[2]!;
+    const dx = skip.shape[3]! - upsampled.shape[3]!;
+    const d2 = (d: number) => [Math.floor(d / 2), d - Math.floor(d / 2)];
+    const padded = pt.layers.pad({padding: [...d2(dx), ...d2(dy)], dataFormat: f})
+                       .apply(upsampled) as ST;
+    // torch.cat([x2, x1], dim=1): the skip first.
+    const cat = tfl.layers.concatenate({axis: 1}).apply([skip, padded]) as ST;
+    return doubleConv(`${name}_conv`, cat, out, bilinear ? cin / 2 : out);
+  };
+  const factor = bilinear ? 2 : 1;
+  const x1 = doubleConv('inc', x, 8);
+  const x2 = down('down1', x1, 16);
+  const x3 = down('down2', x2, 32);
+  const x4 = down('down3', x3, 64 / factor);
+  let y = up('up1', x4, x3, 64, 32 / factor);
+  y = up('up2', y, x2, 32, 16 / factor);
+  y = up('up3', y, x1, 16, 8);
+  y = tfl.layers.conv2d({name: 'outc', filters: 2, kernelSize: 1, dataFormat: f}).apply(y) as ST;
+  return tfl.model({name: bilinear ? 'unet_odd_bilinear' : 'unet_odd', inputs: x, outputs: y});
+}
+
 export interface Decoder {
-  name: 'espcn'|'segnet'|'dcgan'|'unet'|'vae';
+  name: 'espcn'|'segnet'|'dcgan'|'unet'|'vae'|'cyclegan'|'unet_odd'|'unet_odd_bilinear';
   title: string;
   /** The layout the tfjs model takes and returns ('channelsFirst' is PyTorch's). */
   dataFormat: DataFormat;
@@ -133,6 +225,12 @@ export const DECODERS: Decoder[] = [
   {name: 'unet', title: 'U-Net (bilinear alignCorners + skips)', dataFormat: 'channelsLast',
    build: unet},
   {name: 'vae', title: 'VAE decoder (nearest 2x + conv)', dataFormat: 'channelsFirst', build: vae},
+  {name: 'cyclegan', title: 'CycleGAN generator (reflect pad, instanceNorm, convTranspose op=1)',
+   dataFormat: 'channelsLast', build: cyclegan},
+  {name: 'unet_odd', title: 'U-Net 37x45 (convTranspose, F.pad, batchNorm channelsFirst)',
+   dataFormat: 'channelsFirst', build: () => unetOdd(false)},
+  {name: 'unet_odd_bilinear', title: 'U-Net 37x45 (bilinear, F.pad, batchNorm channelsFirst)',
+   dataFormat: 'channelsFirst', build: () => unetOdd(true)},
 ];
 
 /** Builds a decoder and loads its PyTorch weights (bytes, a path or a URL). */

@@ -95,8 +95,30 @@ export function perChannel(v: tf.Tensor, rank: number, dataFormat: DataFormat): 
 const ONES = {className: 'Ones', config: {}};
 const ZEROS = {className: 'Zeros', config: {}};
 
+/**
+ * A layer whose output has its input's shape (the norms, prelu): one shape check serves build,
+ * computeOutputShape and call.
+ */
+export abstract class SameShapeLayer extends TorchLayer {
+  /** Throws, naming the layer, for an input shape the layer cannot take (null: unknown dim). */
+  protected abstract checkShape(shape: Shape): void;
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    this.checkShape(shape);
+    return shape.slice();
+  }
+
+  /** A float32 weight of shape [n] with PyTorch's name, from a serialized initializer. */
+  protected addTorchWeight(op: string, name: string, n: number, init: object,
+                           trainable: boolean): LayerVariable {
+    return this.addWeight(name, [n], 'float32',
+                          resolveInitializer(op, 'initializer', init as never), undefined, trainable);
+  }
+}
+
 /** What batchNorm and instanceNorm share: options, PyTorch-named weights, the running update. */
-abstract class RunningStatsNorm extends TorchLayer {
+abstract class RunningStatsNorm extends SameShapeLayer {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number;
@@ -145,23 +167,16 @@ abstract class RunningStatsNorm extends TorchLayer {
 
   override build(inputShape: Shape|Shape[]): void {
     this.checkShape(singleShape(inputShape));
-    const c = [this.numFeatures];
-    const init = (i: object) => resolveInitializer(this.op, 'initializer', i as never);
+    const c = this.numFeatures;
     if (this.affine) {
-      this.weight = this.addWeight('weight', c, 'float32', init(ONES), undefined, true);
-      this.bias = this.addWeight('bias', c, 'float32', init(ZEROS), undefined, true);
+      this.weight = this.addTorchWeight(this.op, 'weight', c, ONES, true);
+      this.bias = this.addTorchWeight(this.op, 'bias', c, ZEROS, true);
     }
     if (this.trackRunningStats) {
-      this.runningMean = this.addWeight('running_mean', c, 'float32', init(ZEROS), undefined, false);
-      this.runningVar = this.addWeight('running_var', c, 'float32', init(ONES), undefined, false);
+      this.runningMean = this.addTorchWeight(this.op, 'running_mean', c, ZEROS, false);
+      this.runningVar = this.addTorchWeight(this.op, 'running_var', c, ONES, false);
     }
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
-    this.checkShape(shape);
-    return shape.slice();
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
@@ -269,7 +284,7 @@ export class TorchInstanceNorm extends RunningStatsNorm {
  * normalised with the mean and biased variance over its channels and the spatial dims, then a
  * per-channel weight and bias (affine). Training and eval compute the same.
  */
-export class TorchGroupNorm extends TorchLayer {
+export class TorchGroupNorm extends SameShapeLayer {
   static className = 'TorchGroupNorm';
   readonly numGroups: number;
   readonly numChannels: number;
@@ -295,7 +310,7 @@ export class TorchGroupNorm extends TorchLayer {
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
 
-  private checkShape(shape: Shape): void {
+  protected checkShape(shape: Shape): void {
     if (shape.length < 2 || shape.length > 5) {
       fail(this.op, `input must have rank 2 to 5 (batch, channels, then 0 to 3 spatial dims), ${
           ''}got shape ${show(shape)}`);
@@ -310,17 +325,10 @@ export class TorchGroupNorm extends TorchLayer {
   override build(inputShape: Shape|Shape[]): void {
     this.checkShape(singleShape(inputShape));
     if (this.affine) {
-      const init = (i: object) => resolveInitializer(this.op, 'initializer', i as never);
-      this.weight = this.addWeight('weight', [this.numChannels], 'float32', init(ONES), undefined, true);
-      this.bias = this.addWeight('bias', [this.numChannels], 'float32', init(ZEROS), undefined, true);
+      this.weight = this.addTorchWeight(this.op, 'weight', this.numChannels, ONES, true);
+      this.bias = this.addTorchWeight(this.op, 'bias', this.numChannels, ZEROS, true);
     }
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
-    this.checkShape(shape);
-    return shape.slice();
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

@@ -11,9 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
-import {TorchLayer} from './base.js';
-import {baseArgs, layerDataFormat, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
-import {normChannelAxis, perChannel} from './norm.js';
+import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {normChannelAxis, perChannel, SameShapeLayer} from './norm.js';
 
 export interface PReLUArgs extends TorchLayerArgs {
   /** 1 (default: one weight shared by every channel) or the number of channels. */
@@ -22,7 +21,7 @@ export interface PReLUArgs extends TorchLayerArgs {
   init?: number;
 }
 
-export class TorchPReLU extends TorchLayer {
+export class TorchPReLU extends SameShapeLayer {
   static className = 'TorchPReLU';
   readonly numParameters: number;
   readonly init: number;
@@ -47,7 +46,7 @@ export class TorchPReLU extends TorchLayer {
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
 
-  private checkShape(shape: Shape): void {
+  protected checkShape(shape: Shape): void {
     if (this.numParameters === 1) {
       if (shape.length < 1) fail(this.op, `input must have rank >= 1, got shape ${show(shape)}`);
       return;
@@ -65,15 +64,9 @@ export class TorchPReLU extends TorchLayer {
 
   override build(inputShape: Shape|Shape[]): void {
     this.checkShape(singleShape(inputShape));
-    const init = resolveInitializer(this.op, 'init', {className: 'Constant', config: {value: this.init}});
-    this.weight = this.addWeight('weight', [this.numParameters], 'float32', init, undefined, true);
+    this.weight = this.addTorchWeight(
+        this.op, 'weight', this.numParameters, {className: 'Constant', config: {value: this.init}}, true);
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
-    this.checkShape(shape);
-    return shape.slice();
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
