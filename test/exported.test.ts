@@ -1,5 +1,5 @@
 // Models written by the Python exporter (python/tfjs_torch, committed by
-// scripts/fixtures/gen_exported.py): the five decoders of examples/decoders and one module per
+// scripts/fixtures/gen_exported.py): the decoders of examples/decoders and one module per
 // supported node kind, each exported channelsLast and channelsFirst, loaded with
 // tf.loadLayersModel and compared with PyTorch's outputs by pt.checkExport, on every test backend.
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +12,9 @@ interface ExportedCase {
   name: string;
   dataFormat: 'channelsLast'|'channelsFirst';
   model: tf.io.ModelJSON;
-  weights: string;
+  /** base64 of weights.bin, or null when it is the same as the case's in `weightsOf` format. */
+  weights: string|null;
+  weightsOf?: 'channelsLast'|'channelsFirst';
   check: string;
   outputs: string[];
 }
@@ -26,9 +28,16 @@ function b64Bytes(b64: string): Uint8Array {
   return out;
 }
 
+function weightsOf(c: ExportedCase): Uint8Array {
+  if (c.weights != null) return b64Bytes(c.weights);
+  const same = fixture.cases.find((k) => k.name === c.name && k.dataFormat === c.weightsOf);
+  if (same?.weights == null) throw new Error(`${c.name}: no weights`);
+  return b64Bytes(same.weights);
+}
+
 /** The model as tf.loadLayersModel reads an export folder (model.json + weights.bin). */
 async function load(c: ExportedCase, weights?: Uint8Array): Promise<tfl.LayersModel> {
-  const data = weights ?? b64Bytes(c.weights);
+  const data = weights ?? weightsOf(c);
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   return tfl.loadLayersModel(tf.io.fromMemory({
     modelTopology: c.model.modelTopology,
@@ -39,7 +48,7 @@ async function load(c: ExportedCase, weights?: Uint8Array): Promise<tfl.LayersMo
 
 /** The weights with one value of `weight` moved by `delta`. */
 function perturbed(c: ExportedCase, weight: string, delta: number): Uint8Array {
-  const bytes = b64Bytes(c.weights).slice();
+  const bytes = weightsOf(c).slice();
   const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   let offset = 0;
   for (const spec of c.model.weightsManifest.flatMap((g) => g.weights)) {
@@ -55,7 +64,7 @@ function perturbed(c: ExportedCase, weight: string, delta: number): Uint8Array {
 describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
   it('the fixture holds every decoder and node kind in both data formats', () => {
     const names = new Set(fixture.cases.map((c) => c.name));
-    for (const d of ['espcn', 'segnet', 'dcgan', 'unet', 'vae']) expect(names.has(`decoder_${d}`), d).to.equal(true);
+    for (const d of ['espcn', 'segnet', 'dcgan', 'unet', 'vae', 'cyclegan', 'unet_odd', 'unet_odd_bilinear']) expect(names.has(`decoder_${d}`), d).to.equal(true);
     for (const name of names) {
       const formats = fixture.cases.filter((c) => c.name === name).map((c) => c.dataFormat).sort();
       expect(formats, name).to.deep.equal(['channelsFirst', 'channelsLast']);
@@ -114,7 +123,7 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     expect(message).to.match(/^checkExport: the check file has 2 input\(s\), the model 1/);
     message = '';
     try {
-      await pt.checkExport(model, b64Bytes(c.weights));
+      await pt.checkExport(model, weightsOf(c));
     } catch (e) {
       message = (e as Error).message;
     }

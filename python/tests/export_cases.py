@@ -1,4 +1,4 @@
-"""The modules the exporter's tests export: the repo's five decoders (examples/decoders, defined in
+"""The modules the exporter's tests export: the repo's decoders (examples/decoders, defined in
 scripts/fixtures/gen_decoders.py, with the weights in examples/decoders/assets) and one small
 module per supported node kind. Shared by python/tests/test_export.py (fresh exports, checked end
 to end in Node) and scripts/fixtures/gen_exported.py (the committed fixture test/fixtures/
@@ -83,6 +83,11 @@ def _decoders():
         ("decoder_dcgan", load(g.DCGANGenerator, "dcgan"), (torch.randn(3, 16, 1, 1, generator=_gen(13)),), FORMATS),
         ("decoder_unet", load(g.UNet, "unet"), (torch.rand(2, 3, 24, 24, generator=_gen(14)),), FORMATS),
         ("decoder_vae", load(g.VAEDecoder, "vae"), (torch.randn(4, 16, generator=_gen(15)),), FORMATS),
+        ("decoder_cyclegan", load(g.CycleGANGenerator, "cyclegan"),
+         (torch.rand(2, 3, 28, 36, generator=_gen(16)) * 2 - 1,), FORMATS),
+        ("decoder_unet_odd", load(g.OddUNet, "unet_odd"), (torch.rand(2, 3, 37, 45, generator=_gen(17)),), FORMATS),
+        ("decoder_unet_odd_bilinear", load(lambda: g.OddUNet(bilinear=True), "unet_odd_bilinear"),
+         (torch.rand(2, 3, 37, 45, generator=_gen(18)),), FORMATS),
     ]
 
 

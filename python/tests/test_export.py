@@ -1,6 +1,6 @@
 """The exporter's own tests (Debian's torch 1.13: /usr/bin/python3 -m unittest discover -s python/tests).
 
-- every case of export_cases.py (the five decoders and one module per node kind), in both data
+- every case of export_cases.py (every decoder of examples/decoders and one module per node kind), in both data
   formats, exported fresh and then loaded and run in Node by scripts/check-export.ts
   (pt.checkExport: every output and every layer's output within 1e-4 + 1e-4 |torch| of PyTorch's);
   skipped with a message when Node or the repo's node_modules are missing;

@@ -4,6 +4,7 @@ size concrete, map each node to tfjs layers, and write a tf.LayersModel.
 Only torch.fx's stable surface is used (Tracer, GraphModule, Interpreter, Node), the same in torch
 1.13 and 2.x.
 """
+import contextlib
 import dis
 import inspect
 import json
@@ -11,6 +12,7 @@ import os
 
 import torch
 import torch.fx
+import torch.nn.functional as F
 
 from . import _handlers as H
 from ._builder import Builder, ExportError, Ref, to_tfjs
@@ -63,6 +65,39 @@ class _Recorder(torch.fx.Interpreter):
         self.values[n] = torch.fx.node.map_aggregate(
             out, lambda v: v.detach().clone() if isinstance(v, torch.Tensor) else v)
         return out
+
+
+# Note [builtins that reject proxies]
+# In torch 1.13, F.pad is the C++ builtin torch._C._nn.pad, whose argument parser rejects a list
+# of proxies (`F.pad(x, [dx // 2, dx - dx // 2, ...])` with dx from x.size(), as milesial's U-Net
+# pads) before torch.fx's __torch_function__ hook can record the call. (torch 2.x's F.pad is a
+# Python function that hands proxies to the hook.) While tracing, such builtins are replaced by a
+# wrapper that records one call_function node of the original when any argument is a proxy.
+_WRAPPED = ("pad",)
+
+
+def _record_if_proxy(orig):
+    def wrapper(*args, **kwargs):
+        proxies = []
+        torch.fx.node.map_aggregate((args, kwargs), lambda v: proxies.append(v) if isinstance(
+            v, torch.fx.Proxy) else None)
+        if proxies:
+            return proxies[0].tracer.create_proxy("call_function", orig, args, kwargs)
+        return orig(*args, **kwargs)
+    return wrapper
+
+
+@contextlib.contextmanager
+def _wrapped_builtins():
+    saved = {name: getattr(F, name) for name in _WRAPPED}
+    try:
+        for name, orig in saved.items():
+            if not inspect.isfunction(orig):  # a builtin (torch 1.13)
+                setattr(F, name, _record_if_proxy(orig))
+        yield
+    finally:
+        for name, orig in saved.items():
+            setattr(F, name, orig)
 
 
 def _holds_tensor(v):
@@ -208,7 +243,8 @@ def trace(module, example_inputs, custom=None):
     example_inputs, concrete = _bind_inputs(module, example_inputs)
     tracer = _Tracer(custom)
     try:
-        graph = tracer.trace(module, concrete_args=concrete or None)
+        with _wrapped_builtins():
+            graph = tracer.trace(module, concrete_args=concrete or None)
     except Exception as e:  # torch.fx raises many kinds (TraceError, TypeError, ...)
         raise ExportError(
             f"export: torch.fx could not trace {type(module).__name__}: {type(e).__name__}: {e}. "
