@@ -197,7 +197,7 @@ async function exported(): Promise<boolean> {
   const dir = path.join(ROOT, 'examples', 'decoders', 'exported', 'unet');
   const rel = path.relative(process.cwd(), dir);
   console.log(`\nThe U-Net exported from PyTorch in one call (no hand-written JavaScript):\n`);
-  console.log(`  Python: tfjs_torch.export(unet, torch.rand(2, 3, 24, 24), '${rel}', intermediates=True)`);
+  console.log(`  Python: tfjs_torch.export(unet, torch.rand(1, 3, 24, 24), '${rel}', intermediates=True)`);
   console.log(`          (UNet of scripts/fixtures/gen_decoders.py, weights examples/decoders/assets/unet.safetensors)`);
   console.log(`  JS:     model = await tf.loadLayersModel(...model.json); await pt.checkExport(model, check.safetensors)\n`);
   console.log('| backend | layers | output | max |tfjs-torch - PyTorch| | layers checked | first departing |');
