@@ -5,7 +5,6 @@ result; PyTorch's value for it is the node's recorded value. Layer names follow 
 dots turned into underscores (what pt.loadTorchWeights expects), and graph node names for
 functions. See Note [layouts] in _builder.py for Ref.perm.
 """
-import math
 import operator
 
 import numpy as np
@@ -129,8 +128,7 @@ def _with_value(ref, value):
     return ref
 
 
-def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups, padding_mode="zeros",
-              reversed_padding=None):
+def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups, padding_mode="zeros"):
     b = ctx.b
     n = _spatial_dims(ctx, x, 1, 3, f"Conv{x.rank - 2}d")
     stride, dilation = _tuple(stride, n), _tuple(dilation, n)
@@ -476,7 +474,7 @@ def emit_cat(ctx, tensors, dim):
     return y
 
 
-def emit_binary(ctx, op, a, b_, reverse_ok=True):
+def emit_binary(ctx, op, a, b_):
     """add / sub / mul / div / pow / maximum / minimum with PyTorch's broadcasting."""
     b = ctx.b
     if isinstance(a, Ref) and isinstance(b_, Ref):
@@ -529,8 +527,10 @@ def emit_slice(ctx, x, dim, start, stop):
 
 # ---- modules ------------------------------------------------------------------------------------
 
-_ELEMENTWISE_ALIASES = (nn.Identity, nn.Dropout, nn.Dropout1d if hasattr(nn, "Dropout1d") else nn.Identity,
-                        nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)
+# Modules that are the identity in eval mode.
+_ELEMENTWISE_ALIASES = tuple(getattr(nn, n) for n in (
+    "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+    "FeatureAlphaDropout") if hasattr(nn, n))
 
 
 def _m_conv(ctx, m, x):
