@@ -104,6 +104,28 @@ class EndToEnd(unittest.TestCase):
             dirs[d] = ("custom", fmt)
         return dirs
 
+    def test_committed_fixture_is_current(self):
+        """test/fixtures/exported.json (what the JS suites check) is what the exporter writes
+        today, topology and bytes, when run on the torch that wrote it."""
+        with open(os.path.join(ROOT, "test", "fixtures", "exported.json")) as f:
+            fixture = json.load(f)
+        if fixture["torch_version"] != torch.__version__:
+            self.skipTest(f"fixture from torch {fixture['torch_version']}, this is {torch.__version__}")
+        committed = {(c["name"], c["dataFormat"]): c for c in fixture["cases"]}
+        fresh = [(name, fmt) for name, _, _, formats in export_cases.cases() for fmt in formats]
+        self.assertEqual(sorted(committed), sorted(fresh),
+                         "cases changed: run /usr/bin/python3 scripts/fixtures/make_fixtures.py exported")
+        torch.set_num_threads(1)
+        for name, make, inputs, formats in export_cases.cases():
+            for fmt in formats:
+                with self.subTest(case=name, data_format=fmt):
+                    d = os.path.join(self.tmp, f"fixture_{name}_{fmt}")
+                    written = export(make(), inputs, d, data_format=fmt, check=False)
+                    with open(written["model"]) as f:
+                        model = json.load(f)
+                    self.assertEqual(model, committed[(name, fmt)]["model"],
+                                     "stale: run /usr/bin/python3 scripts/fixtures/make_fixtures.py exported")
+
     def test_every_case_matches_pytorch_in_node(self):
         dirs = self.export_all()
         if not node_available():
