@@ -170,6 +170,41 @@ class Shared(nn.Module):
         return self.conv(torch.relu(self.conv(x)))
 
 
+class SRVGGNetCompact(nn.Module):
+    """Real-ESRGAN's compact net, narrow: conv + PReLU stack, PixelShuffle, plus a nearest
+    upscale of the input added in place."""
+
+    def __init__(self, feat=8, convs=2, scale=2):
+        super().__init__()
+        self.scale = scale
+        self.body = nn.ModuleList([nn.Conv2d(3, feat, 3, 1, 1), nn.PReLU(feat)])
+        for _ in range(convs):
+            self.body.extend([nn.Conv2d(feat, feat, 3, 1, 1), nn.PReLU(feat)])
+        self.body.append(nn.Conv2d(feat, 3 * scale * scale, 3, 1, 1))
+        self.upsampler = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        out = x
+        for layer in self.body:
+            out = layer(out)
+        out = self.upsampler(out)
+        out += F.interpolate(x, scale_factor=self.scale, mode="nearest")
+        return out
+
+
+class SqueezeExcite(nn.Module):
+    """A squeeze-and-excitation block: global pooling, two 1x1 convs, a sigmoid gate."""
+
+    def __init__(self, c=4, r=2):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(c, c // r, 1)
+        self.fc2 = nn.Conv2d(c // r, c, 1)
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.fc2(F.silu(self.fc1(self.pool(x)))))
+
+
 def _kinds():
     c = []
 
@@ -313,6 +348,8 @@ def _kinds():
     case("mean_sum_amax", lambda: Fn(lambda m, x: x.mean(dim=1, keepdim=True) + torch.sum(x, (1, 2)).unsqueeze(1).unsqueeze(2)
                                      + torch.amax(x, dim=-1, keepdim=True)))
     case("shared_module", lambda: _seeded(Shared()))
+    case("net_srvgg_compact", lambda: _seeded(SRVGGNetCompact()), (torch.rand(1, 3, 12, 10, generator=_gen(21)),))
+    case("net_squeeze_excite", lambda: _seeded(SqueezeExcite()))
     case("tuple_outputs", lambda: _seeded(Outputs("tuple")))
     case("dict_outputs", lambda: _seeded(Outputs("dict")))
     case("repeated_and_input_outputs", lambda: _seeded(Outputs("repeated")))

@@ -227,6 +227,14 @@ class Refusals(unittest.TestCase):
                 return y + z
         self.refuse(M(), X, "method 'relu_'", "works in place on 'mul'")
 
+        class N(nn.Module):
+            def forward(self, x):
+                y = torch.relu(x)
+                z = y
+                z += x
+                return z * y
+        self.refuse(N(), X, "output 'output' of the traced graph differs from the module's own output")
+
     def test_unsupported_arguments(self):
         self.refuse(nn.AvgPool2d(3, padding=1, count_include_pad=False), X, "count_include_pad=False")
         self.refuse(nn.AvgPool2d(2, ceil_mode=True), X, "ceil_mode=True")

@@ -8,6 +8,7 @@ import contextlib
 import dis
 import inspect
 import json
+import operator
 import os
 
 import torch
@@ -181,6 +182,9 @@ def _is_inplace(ctx, node):
         return node.target.endswith("_") and not node.target.startswith("_")
     if node.op == "call_module":
         return getattr(ctx.gm.get_submodule(node.target), "inplace", False) is True
+    if node.op == "call_function" and node.target in (
+            operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ipow):
+        return True
     return node.op == "call_function" and node.kwargs.get("inplace") is True
 
 
@@ -254,7 +258,8 @@ def trace(module, example_inputs, custom=None):
     rec = _Recorder(gm)
     with torch.no_grad():
         try:
-            rec.run(*example_inputs)
+            # Clones: a module that changes its input in place must not change the example.
+            rec.run(*[x.clone() for x in example_inputs])
         except Exception as e:
             raise ExportError(f"export: {type(module).__name__} fails in PyTorch on the example "
                               f"inputs ({type(e).__name__}: {e})") from e
@@ -269,6 +274,8 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None):
     module.eval()
     try:
         gm, values, inputs = trace(module, example_inputs, custom)
+        with torch.no_grad():
+            eager = module(*[x.clone() for x in inputs])
     finally:
         module.train(was_training)
     b = Builder(data_format)
@@ -318,6 +325,23 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None):
         output_refs.append(ref)
         names.append(name)
         outputs.append(values[o])
+    # Note [the traced graph against the module]
+    # The outputs stored for the check are the module's own (eager) ones, and the traced graph
+    # must give the same: torch.fx records `a += b` as `a + b`, loses in-place aliasing, and bakes
+    # in whatever branch the tracer took, so a graph can compute something else silently.
+    eager_items = _flatten_outputs(eager)
+    if len(eager_items) != len(outputs):
+        raise ExportError(f"export: the traced graph returns {len(outputs)} output(s), the module "
+                          f"{len(eager_items)}")
+    for name, (_, e), g in zip(names, eager_items, outputs):
+        if not isinstance(e, torch.Tensor) or e.shape != g.shape or not torch.allclose(
+                e.to(g.dtype), g, rtol=1e-5, atol=1e-6, equal_nan=True):
+            raise ExportError(
+                f"export: output {name!r} of the traced graph differs from the module's own "
+                f"output on the example inputs (torch.fx does not keep in-place updates of "
+                f"aliased tensors such as `y = x; y += 1`, nor data-dependent branches); write "
+                f"the forward out of place")
+    outputs = [e for _, e in eager_items]
     b.prune(output_refs)
     return b, input_refs, output_refs, names, inputs, outputs
 
