@@ -87,3 +87,26 @@ export function padSourceTable(
   for (let o = 0; o < out; o++) table[o] = padSourceIndex(mode, o, n, before, after);
   return table;
 }
+
+// Note [pad gradient as gathers]
+// Padding gathers: output o of a dim reads input table[o]. Its gradient adds dy[o] into input
+// table[o], so an input element read k times (a border element that reflect, replicate or
+// circular copies) sums k upstream values. tfjs's own gradient of gather is an
+// UnsortedSegmentSum, which some backends lack (tfjs-backend-wasm 4.22), so the pad layer runs
+// the transpose as gathers too: for each input position, the list of output positions that read
+// it, split into `rows` tables (row k holds each input position's k-th reader, or `m`, an
+// appended zero, where it has fewer). The gradient is the sum over rows of gather(dy ++ [0], row).
+// Rows: 1 for an interior-only table, up to 2 (reflect, circular) or pad + 1 (replicate's edge).
+/**
+ * The gather tables of the transpose of the gather `table` (entries in [0, n), or >= n for
+ * positions that read no input), padding with m = table.length (the zero appended to dy).
+ */
+export function gatherTransposeTables(table: Int32Array, n: number): Int32Array[] {
+  const m = table.length;
+  const readers: number[][] = Array.from({length: n}, () => []);
+  table.forEach((src, o) => {
+    if (src >= 0 && src < n) readers[src].push(o);
+  });
+  const rows = Math.max(1, ...readers.map((r) => r.length));
+  return Array.from({length: rows}, (_, k) => Int32Array.from(readers, (r) => r[k] ?? m));
+}

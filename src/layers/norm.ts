@@ -4,12 +4,12 @@
 // loadTorchWeights copies a state dict's tensors as they are.
 //
 // Note [norm layers as composed ops]
-// Each layer is a few broadcasting tfjs ops (mean, sub, mul, rsqrt, add) with the per-channel
-// vectors reshaped explicitly to [1, C, 1, ...] (channelsFirst) or [C] (channelsLast), not
-// tf.batchNorm: tfjs 4.22's cpu (and wasm) batchNorm kernel walks its mean / variance / scale /
+// Each layer is a few tfjs ops (sums, elementwise ops, matMuls by ones; Note [per-channel ops
+// without slow broadcasting] in channel_math.ts), not tf.batchNorm: tfjs 4.22's cpu (and wasm) batchNorm kernel walks its mean / variance / scale /
 // offset as if they broadcast along the last axis, so statistics of shape [1, C, 1, 1] are cycled
 // along W instead of C (tfjs issue #1106) and a channelsFirst BatchNormalization gives wrong
-// numbers with no error. Plain broadcasting ops are right on every backend, their gradients come
+// numbers with no error; and instance or group statistics never broadcast along the last axis
+// alone. Plain tfjs ops are right on every backend, their gradients come
 // from tfjs's autodiff (the training-mode gradient through the batch statistics included), and
 // the cost is a few elementwise passes, small next to the convolutions around a norm. So these
 // layers need no kernel of their own.
@@ -34,6 +34,7 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
+import {channelAffine, channelView, planeSums} from './channel_math.js';
 import {baseArgs, bool, layerDataFormat, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface BatchNormArgs extends TorchLayerArgs {
@@ -81,15 +82,6 @@ function finiteNumber(op: string, name: string, v: unknown, fallback: number, mi
 /** The channel axis: 1 for rank 2 (N, C) in either format, else per dataFormat. */
 export function normChannelAxis(rank: number, dataFormat: DataFormat): number {
   return rank === 2 || dataFormat === 'channelsFirst' ? 1 : rank - 1;
-}
-
-/** A per-channel vector [C] shaped to broadcast against a rank-`rank` input. */
-export function perChannel(v: tf.Tensor, rank: number, dataFormat: DataFormat): tf.Tensor {
-  const axis = normChannelAxis(rank, dataFormat);
-  if (axis === rank - 1) return v;
-  const shape = new Array<number>(rank).fill(1);
-  shape[axis] = v.size;
-  return tf.reshape(v, shape);
 }
 
 const ONES = {className: 'Ones', config: {}};
@@ -150,8 +142,8 @@ abstract class RunningStatsNorm extends SameShapeLayer {
   /** Allowed input ranks and what they mean, for the error message. */
   protected abstract readonly ranks: number[];
   protected abstract readonly rankText: string;
-  /** Axes the statistics reduce over. */
-  protected abstract statAxes(rank: number): number[];
+  /** Statistics per (instance, channel) (instanceNorm) rather than per channel (batchNorm). */
+  protected abstract readonly perInstance: boolean;
 
   protected checkShape(shape: Shape): void {
     if (!this.ranks.includes(shape.length)) {
@@ -184,51 +176,57 @@ abstract class RunningStatsNorm extends SameShapeLayer {
     this.checkShape(x.shape);
     const training = kwargs?.training === true;
     const useInputStats = training || !this.trackRunningStats;
-    const rank = x.rank;
-    const axes = this.statAxes(rank);
-    const n = axes.reduce((p, a) => p * x.shape[a], 1);
-    if (useInputStats && n <= 1) {
+    const v = channelView(x.shape, this.dataFormat);
+    // Values behind each statistic: per channel (batchNorm) or per instance and channel.
+    const count = this.perInstance ? v.p : v.n * v.p;
+    if (useInputStats && count <= 1) {
       fail(this.op, `expected more than 1 value per statistic when computing the input's ${
           ''}statistics, got input shape ${show(x.shape)}`);
     }
     return tf.tidy(() => {
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (useInputStats) {
-        mean = tf.mean(x, axes, true);
-        variance = tf.mean(tf.square(tf.sub(x, mean)), axes, true);
-        if (training && this.trackRunningStats) this.updateRunningStats(mean, variance, n);
-      } else {
-        mean = perChannel(this.runningMean!.read(), rank, this.dataFormat);
-        variance = perChannel(this.runningVar!.read(), rank, this.dataFormat);
+      const weight = this.affine ? this.weight!.read() : null;
+      const bias = this.affine ? this.bias!.read() : null;
+      if (!useInputStats) {
+        if (v.channelsLast) {
+          // Statistics along the last axis: tfjs's fused batchNorm is right there on every
+          // backend, and the fastest. (Its gradient needs scale and offset tensors.)
+          const mean = this.runningMean!.read();
+          return tf.reshape(tf.batchNorm(
+              tf.reshape(x, [v.n * v.p, v.c]), mean, this.runningVar!.read(),
+              bias ?? tf.zerosLike(mean), weight ?? tf.onesLike(mean), this.eps), x.shape);
+        }
+        // x * a + (bias - running_mean * a), a = weight / sqrt(running_var + eps): PyTorch's
+        // own eval arithmetic.
+        const inv = tf.rsqrt(tf.add(this.runningVar!.read(), this.eps));
+        const a = weight == null ? inv : tf.mul(inv, weight);
+        const shifted = tf.mul(this.runningMean!.read(), a);
+        return channelAffine(x, v, a, bias == null ? tf.neg(shifted) : tf.sub(bias, shifted));
       }
-      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      if (this.affine) {
-        y = tf.add(tf.mul(y, perChannel(this.weight!.read(), rank, this.dataFormat)),
-                   perChannel(this.bias!.read(), rank, this.dataFormat));
-      }
-      return y;
+      // [N, C] plane sums -> the statistics ([C] or [N, C]).
+      const stat = (sums: tf.Tensor) => tf.div(this.perInstance ? sums : tf.sum(sums, 0), count);
+      const mean = stat(planeSums(x, v));
+      const centered = channelAffine(x, v, null, tf.neg(mean));
+      const variance = stat(planeSums(tf.square(centered), v));
+      if (training && this.trackRunningStats) this.updateRunningStats(mean, variance, count);
+      const inv = tf.rsqrt(tf.add(variance, this.eps));
+      const scale = weight == null ? inv : tf.mul(inv, weight);
+      const shift = bias == null ? null : this.perInstance ? tf.broadcastTo(bias, [v.n, v.c]) : bias;
+      return channelAffine(centered, v, scale, shift);
     });
   }
 
-  /** Note [norm statistics]: the running update from keepDims statistics over n values each. */
-  private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+  /**
+   * Note [norm statistics]: the running update from the statistics ([C], or [N, C] per instance)
+   * over `count` values each.
+   */
+  private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
     tf.tidy(() => {
-      const c = this.numFeatures;
-      const toChannels = (t: tf.Tensor) => {
-        // keepDims statistics hold one value per channel (batchNorm) or per (instance, channel).
-        const axis = normChannelAxis(t.rank, this.dataFormat);
-        const perm = [axis, ...Array.from({length: t.rank}, (_, i) => i).filter((i) => i !== axis)];
-        const rows = tf.reshape(tf.transpose(t, perm), [c, -1]);
-        return tf.mean(rows, 1);
-      };
+      const perChannel = (t: tf.Tensor) => this.perInstance ? tf.mean(t, 0) : t;
       const m = this.momentum;
-      const batchMean = toChannels(mean);
-      const unbiased = toChannels(tf.mul(variance, n / (n - 1)));
       const blend = (running: LayerVariable, s: tf.Tensor) =>
           running.write(tf.add(tf.mul(running.read(), 1 - m), tf.mul(s, m)));
-      blend(this.runningMean!, batchMean);
-      blend(this.runningVar!, unbiased);
+      blend(this.runningMean!, perChannel(mean));
+      blend(this.runningVar!, perChannel(tf.mul(variance, count / (count - 1))));
     });
   }
 
@@ -253,12 +251,9 @@ export class TorchBatchNorm extends RunningStatsNorm {
   static className = 'TorchBatchNorm';
   protected readonly ranks = [2, 3, 4, 5];
   protected readonly rankText = 'batch and channels, then 0 to 3 spatial dims';
+  protected readonly perInstance = false;
   constructor(args: BatchNormArgs) {
     super('layers.batchNorm', args, {affine: true, track: true});
-  }
-  protected statAxes(rank: number): number[] {
-    const axis = normChannelAxis(rank, this.dataFormat);
-    return Array.from({length: rank}, (_, i) => i).filter((i) => i !== axis);
   }
 }
 
@@ -270,12 +265,9 @@ export class TorchInstanceNorm extends RunningStatsNorm {
   static className = 'TorchInstanceNorm';
   protected readonly ranks = [3, 4, 5];
   protected readonly rankText = 'batch, channels and 1 to 3 spatial dims';
+  protected readonly perInstance = true;
   constructor(args: InstanceNormArgs) {
     super('layers.instanceNorm', args, {affine: false, track: false});
-  }
-  protected statAxes(rank: number): number[] {
-    const axis = normChannelAxis(rank, this.dataFormat);
-    return Array.from({length: rank}, (_, i) => i).filter((i) => i !== 0 && i !== axis);
   }
 }
 
@@ -334,24 +326,20 @@ export class TorchGroupNorm extends SameShapeLayer {
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const x = single(inputs);
     this.checkShape(x.shape);
+    const v = channelView(x.shape, this.dataFormat);
+    const {n, c} = v;
     const g = this.numGroups;
-    const rank = x.rank;
-    const n = x.shape[0];
-    const axis = normChannelAxis(rank, this.dataFormat);
-    const plane = x.size / (n * this.numChannels);
+    const k = c / g;
     return tf.tidy(() => {
-      // channelsFirst: (N, G, C/G * plane); channelsLast: (N, plane, G, C/G).
-      const grouped = axis === 1 ? tf.reshape(x, [n, g, -1]) :
-                                   tf.reshape(x, [n, plane, g, this.numChannels / g]);
-      const axes = axis === 1 ? [2] : [1, 3];
-      const mean = tf.mean(grouped, axes, true);
-      const variance = tf.mean(tf.square(tf.sub(grouped, mean)), axes, true);
-      let y = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.eps))), x.shape);
-      if (this.affine) {
-        y = tf.add(tf.mul(y, perChannel(this.weight!.read(), rank, this.dataFormat)),
-                   perChannel(this.bias!.read(), rank, this.dataFormat));
-      }
-      return y;
+      // [N, C] plane sums -> per-group means, repeated for each channel of the group: [N, C].
+      const groupMean = (sums: tf.Tensor) => tf.reshape(tf.broadcastTo(
+          tf.reshape(tf.div(tf.sum(tf.reshape(sums, [n, g, k]), 2), v.p * k), [n, g, 1]),
+          [n, g, k]), [n, c]);
+      const centered = channelAffine(x, v, null, tf.neg(groupMean(planeSums(x, v))));
+      const inv = tf.rsqrt(tf.add(groupMean(planeSums(tf.square(centered), v)), this.eps));
+      if (!this.affine) return channelAffine(centered, v, inv, null);
+      return channelAffine(centered, v, tf.mul(inv, this.weight!.read()),
+                           tf.broadcastTo(this.bias!.read(), [n, c]));
     });
   }
 

@@ -4,14 +4,13 @@
 //
 // 'constant' is tf.slice (the negative pads) then tf.pad (the positive ones, with `value`); the
 // other modes gather, per padded dim, the source indices of src/index_math/pad.ts (one small
-// int32 table per dim). A rank-5 'constant' pad gathers too, from the tensor with one slab of
-// `value` appended: tfjs 4.22's packed webgl pad program does not compile for rank 5 (and
-// tf.slice's gradient is a pad). tfjs's ops have the gradients (slice <-> pad; gather's is a segment sum,
-// which adds the gradient of every copy of a border element) on every backend, and each padded
-// dim is one copy of the tensor, so no kernel is needed. (tf.mirrorPad would cover 'reflect'
-// only, and without negative pads.)
+// int32 table per dim), with a gradient made of gathers too (Note [pad gradient as gathers]). A
+// rank-5 'constant' pad gathers as well, from the tensor with one slab of `value` appended:
+// tfjs 4.22's packed webgl pad program does not compile for rank 5 (and tf.slice's gradient is a
+// pad). Each padded dim is one copy of the tensor, so no kernel is needed. (tf.mirrorPad would
+// cover 'reflect' only, and without negative pads.)
 import * as tf from '@tensorflow/tfjs-core';
-import {PAD_MODES, padDimError, padOutputSize, padPairs, type PadMode, padSourceTable} from '../index_math/pad.js';
+import {gatherTransposeTables, PAD_MODES, padDimError, padOutputSize, padPairs, type PadMode, padSourceTable} from '../index_math/pad.js';
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
@@ -34,6 +33,37 @@ export interface PadArgs extends TorchLayerArgs {
 function axisOf(d: number, rank: number, dataFormat: DataFormat): number {
   if (dataFormat === 'channelsFirst' || rank < 3 || d === 0) return d;
   return d === 1 ? rank - 1 : d - 1;
+}
+
+/** A slab of `value`, one element thick along `axis`, the shape of t otherwise. */
+function slab(t: tf.Tensor, axis: number, value: number): tf.Tensor {
+  const shape = t.shape.slice();
+  shape[axis] = 1;
+  return tf.fill(shape, value, t.dtype);
+}
+
+/**
+ * y = x gathered along `axis` by `table` (a negative entry reads `fill`), with its gradient as
+ * gathers (Note [pad gradient as gathers] in src/index_math/pad.ts).
+ */
+function gatherAlong(x: tf.Tensor, axis: number, table: Int32Array, fill: number): tf.Tensor {
+  const n = x.shape[axis];
+  const reads = Int32Array.from(table, (t) => t < 0 ? n : t);
+  const op = tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const source = reads.some((t) => t === n) ? tf.concat([input, slab(input, axis, fill)], axis) :
+                                                input;
+    return {
+      value: tf.gather(source, tf.tensor1d(reads, 'int32'), axis),
+      gradFunc: (dy: tf.Tensor) => {
+        const padded = tf.concat([dy, slab(dy, axis, 0)], axis);
+        const parts = gatherTransposeTables(reads, n).map(
+            (row) => tf.gather(padded, tf.tensor1d(row, 'int32'), axis));
+        return parts.length === 1 ? parts[0] : tf.addN(parts);
+      },
+    };
+  });
+  return op(x);
 }
 
 export class TorchPad extends TorchLayer {
@@ -122,16 +152,7 @@ export class TorchPad extends TorchLayer {
       let y = x;
       pairs.forEach(([b, a], axis) => {
         if (b === 0 && a === 0) return;
-        const n = y.shape[axis];
-        const table = padSourceTable(this.mode, n, b, a);
-        if (this.mode === 'constant') {
-          // Fill positions read one slab of `value` appended along the axis.
-          const slab = y.shape.slice();
-          slab[axis] = 1;
-          y = tf.concat([y, tf.fill(slab, this.value, y.dtype)], axis);
-          table.forEach((t, i) => table[i] = t < 0 ? n : t);
-        }
-        y = tf.gather(y, tf.tensor1d(table, 'int32'), axis);
+        y = gatherAlong(y, axis, padSourceTable(this.mode, y.shape[axis], b, a), this.value);
       });
       return y === x ? tf.clone(x) : y;
     });

@@ -12,7 +12,8 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
 import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
-import {normChannelAxis, perChannel, SameShapeLayer} from './norm.js';
+import {channelAffine, channelView} from './channel_math.js';
+import {normChannelAxis, SameShapeLayer} from './norm.js';
 
 export interface PReLUArgs extends TorchLayerArgs {
   /** 1 (default: one weight shared by every channel) or the number of channels. */
@@ -73,11 +74,13 @@ export class TorchPReLU extends SameShapeLayer {
     const x = single(inputs);
     this.checkShape(x.shape);
     return tf.tidy(() => {
-      const w = this.numParameters === 1 ? this.weight!.read() :
-                                           perChannel(this.weight!.read(), x.rank, this.dataFormat);
       // relu(x) + weight * min(x, 0): x where x > 0, weight * x elsewhere, with PyTorch's
       // gradient at 0 (tf.minimum passes it to its first input on ties; relu passes none).
-      return tf.add(tf.relu(x), tf.mul(w, tf.minimum(x, 0)));
+      const negative = tf.minimum(x, 0);
+      const scaled = this.numParameters === 1 ?
+          tf.mul(negative, tf.reshape(this.weight!.read(), [])) :
+          channelAffine(negative, channelView(x.shape, this.dataFormat), this.weight!.read(), null);
+      return tf.add(tf.relu(x), scaled);
     });
   }
 

@@ -233,21 +233,53 @@ export async function readTorchWeightsSource(source: TorchWeightsSource): Promis
 // the last axis (tfjs issue #1106): the result is wrong with no error. loadTorchWeights refuses
 // such a layer on a backend where a one-off probe of tf.batchNorm gives that wrong result, and
 // points to pt.layers.batchNorm, which is right on every backend.
-const batchNormProbe = new Map<string, boolean>();
+//
+// tfjs's PReLU has the same trouble: with its alpha varying along a non-last axis (channelsFirst,
+// alpha [C, 1, 1]) tfjs-backend-wasm 4.22's prelu kernel reads alpha as if it broadcast along
+// the last axis. loadTorchWeights refuses to fill such a PReLU where a probe shows it.
+const probes = new Map<string, boolean>();
+
+/**
+ * Whether an op with per-channel values on axis 1 of a [1, 2, 1, 2] input is right on the
+ * active backend (probed once per backend): `run` gets the channel values [0, 1] shaped
+ * [1, 2, 1, 1] and must return `right` for the input of zeros.
+ */
+function rightHere(what: string, run: (zeros: tf.Tensor4D, c: tf.Tensor4D) => tf.Tensor,
+                   right: number[]): boolean {
+  const key = `${what} ${tf.getBackend()}`;
+  let ok = probes.get(key);
+  if (ok === undefined) {
+    const y = tf.tidy(() => run(tf.zeros([1, 2, 1, 2]), tf.tensor4d([0, 1], [1, 2, 1, 1])).dataSync());
+    ok = right.every((r, i) => Math.abs(y[i] - r) < 1e-6);
+    probes.set(key, ok);
+  }
+  return ok;
+}
 
 /** Whether tf.batchNorm with [1, C, 1, 1] statistics is right on the active backend. */
 function batchNormRightHere(): boolean {
-  const backend = tf.getBackend();
-  let ok = batchNormProbe.get(backend);
-  if (ok === undefined) {
-    const y = tf.tidy(() => tf.batchNorm(
-        tf.zeros([1, 2, 1, 2]) as tf.Tensor4D, tf.tensor4d([0, 1], [1, 2, 1, 1]),
-        tf.tensor4d([1, 1], [1, 2, 1, 1]), undefined, undefined, 0).dataSync());
-    // Channel 0 has mean 0 and channel 1 mean 1: right is [0, 0, -1, -1].
-    ok = Math.abs(y[1]) < 1e-6 && Math.abs(y[2] + 1) < 1e-6;
-    batchNormProbe.set(backend, ok);
-  }
-  return ok;
+  // Channel 0 has mean 0 and channel 1 mean 1: (0 - mean) / 1.
+  return rightHere('batchNorm', (z, c) => tf.batchNorm(z, c, tf.onesLike(c), undefined, undefined, 0),
+                   [0, 0, -1, -1]);
+}
+
+/** Whether tf.prelu with alpha varying along axis 1 ([C, 1, 1]) is right on the active backend. */
+function preluRightHere(): boolean {
+  // x = -1 everywhere, alpha 0 and 1 by channel: alpha * x.
+  return rightHere('prelu', (z, c) => tf.prelu(tf.sub(z, 1), tf.reshape(c, [2, 1, 1])),
+                   [0, 0, -1, -1]);
+}
+
+function refuseWrongPReLU(layerName: string, weightShape: number[], alphaShape: number[]): void {
+  const c = weightShape[0];
+  const axis = preluChannelAxis(alphaShape, c);
+  // Only an alpha that repeats (1) along some axis after the channel axis is broadcast wrongly.
+  if (c === 1 || !alphaShape.slice(axis + 1).some((s) => s === 1)) return;
+  if (preluRightHere()) return;
+  fail(`layer '${layerName}' is a tfjs PReLU whose alpha ${showShape(alphaShape)} varies along ${
+      ''}a non-last axis (channelsFirst), which tfjs computes wrongly on the '${tf.getBackend()}' ${
+      ''}backend (it broadcasts alpha along the last axis): use pt.layers.prelu({numParameters: ${
+      c}, dataFormat: 'channelsFirst'}) instead, which takes the same state-dict key`);
 }
 
 function refuseWrongBatchNorm(layer: Layer, layerName: string): void {
@@ -374,6 +406,7 @@ export async function loadTorchWeights(
           rule.tfjs}' of shape ${showShape(tfjsShape)}`);
     }
     if (className === 'BatchNormalization') refuseWrongBatchNorm(layer, layerName);
+    if (className === 'PReLU') refuseWrongPReLU(layerName, entry.shape, tfjsShape);
     if (filled.has(variable)) fail(`key '${key}' fills weight '${variable.name}' a second time`);
     filled.add(variable);
     assignments.push({key, entry, variable, rule});
