@@ -6,16 +6,21 @@
 // odd-size U-Nets) with its PyTorch weights (examples/decoders/assets/*.safetensors), runs it
 // on cpu and on every other backend
 // present, prints a table of max error against PyTorch and time per run, and writes the ESPCN,
-// DCGAN, CycleGAN and VAE outputs as PNGs under out/demo/. Exits non-zero if any error exceeds 1e-4.
+// DCGAN, CycleGAN and VAE outputs as PNGs under out/demo/; (3) loads the U-Net exported from
+// PyTorch by the Python exporter (examples/decoders/exported/unet: model.json, weights.bin,
+// check.safetensors, written by `tfjs_torch.export`, see scripts/fixtures/gen_exported.py) with
+// tf.loadLayersModel and checks it with pt.checkExport on every backend. Exits non-zero if any
+// error exceeds 1e-4.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pt from '../src/index.js';
 import {fixtureValues, type FixtureFile, fromFixture} from '../test/util.js';
 import {DECODERS, loadDecoder} from './decoders/models.js';
 import {readImage, type Tile, writeGrid} from './png.js';
+import {exportDirHandler} from '../scripts/check-export.js';
 
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'out', 'demo');
@@ -188,9 +193,48 @@ async function decoders(): Promise<number> {
   return worst;
 }
 
+async function exported(): Promise<boolean> {
+  const dir = path.join(ROOT, 'examples', 'decoders', 'exported', 'unet');
+  const rel = path.relative(process.cwd(), dir);
+  console.log(`\nThe U-Net exported from PyTorch in one call (no hand-written JavaScript):\n`);
+  console.log(`  Python: tfjs_torch.export(unet, torch.rand(1, 3, 24, 24), '${rel}', intermediates=True)`);
+  console.log(`          (UNet of scripts/fixtures/gen_decoders.py, weights examples/decoders/assets/unet.safetensors)`);
+  console.log(`  JS:     model = await tf.loadLayersModel(...model.json); await pt.checkExport(model, check.safetensors)\n`);
+  console.log('| backend | layers | output | max |tfjs-torch - PyTorch| | layers checked | first departing |');
+  console.log('|---|---:|---|---:|---:|---|');
+  let ok = true;
+  for (const backend of backends()) {
+    await tf.setBackend(backend);
+    // In a browser: tf.loadLayersModel('models/unet/model.json'); in Node with tfjs-node:
+    // tf.loadLayersModel('file://.../model.json'). Here a small handler reads the files.
+    const model = await tfl.loadLayersModel(exportDirHandler(dir));
+    try {
+      const check = await pt.checkExport(model, path.join(dir, 'check.safetensors'));
+      ok = ok && check.ok;
+      for (const o of check.outputs) {
+        console.log(`| ${backend} | ${model.layers.length} | ${o.name} ${o.shape.join('x')} | ${
+            o.maxAbsDiff.toExponential(2)} | ${check.layers?.length ?? 0} | ${
+            check.firstDeparting?.layer ?? 'none'} |`);
+      }
+    } catch (e) {
+      ok = false;
+      console.log(`| ${backend} | | | FAILED: ${(e as Error).message} | | |`);
+    } finally {
+      model.dispose();
+    }
+  }
+  await tf.setBackend('cpu');
+  return ok;
+}
+
 async function main(): Promise<void> {
   const interpolateWorst = await interpolateGrid();
   const decoderWorst = await decoders();
+  const exportOk = await exported();
+  if (!exportOk) {
+    console.error('FAIL: the exported U-Net differs from PyTorch by more than the tolerance');
+    process.exitCode = 1;
+  }
   if (!(interpolateWorst <= 1e-4)) {
     console.error('FAIL: an interpolate mode differs from PyTorch by more than 1e-4');
     process.exitCode = 1;

@@ -8,6 +8,8 @@ export * from './ops/index.js';
 export * as kernelNames from './kernel_names.js';
 export * as layers from './layers/index.js';
 export {loadTorchWeights, readSafetensors} from './weights/index.js';
+export {checkExport} from './check_export.js';
+export type {CheckExportLayer, CheckExportOptions, CheckExportOutput, CheckExportResult} from './check_export.js';
 export type {LoadTorchWeightsOptions, LoadTorchWeightsResult, SafetensorsEntry, SafetensorsFile, TorchWeightsSource} from './weights/index.js';
 export type {DataFormat, InterpolateMode} from './kernel_names.js';
 

@@ -10,6 +10,7 @@ import {TorchUpsample, type UpsampleArgs} from './upsample.js';
 import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm} from './norm.js';
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
+import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
 export {TorchLayer, useTfjsLayers} from './base.js';
@@ -22,6 +23,9 @@ export {
   TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d, TorchMaxUnpool1d, TorchMaxUnpool2d,
   TorchMaxUnpool3d, TorchNormalize, TorchPixelShuffle, TorchPixelUnshuffle, TorchUpsample,
 };
+// Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
+export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice};
+export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
 export type {
   ConvTransposeLayerArgs, MaxPoolLayerArgs, MaxUnpoolLayerArgs, NormalizeLayerArgs,
   PixelShuffleArgs, PixelUnshuffleArgs, UpsampleArgs,
@@ -122,3 +126,4 @@ registerLayerClasses([
   TorchPixelShuffle, TorchPixelUnshuffle, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d,
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
+registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice]);

@@ -1,0 +1,363 @@
+"""The modules the exporter's tests export: the repo's decoders (examples/decoders, defined in
+scripts/fixtures/gen_decoders.py, with the weights in examples/decoders/assets) and one small
+module per supported node kind. Shared by python/tests/test_export.py (fresh exports, checked end
+to end in Node) and scripts/fixtures/gen_exported.py (the committed fixture test/fixtures/
+exported.json that the JavaScript suites check on every backend without Python).
+
+Each case: (name, factory returning the module, inputs, data formats). Inputs come from a seeded
+generator, so every run exports the same numbers.
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FORMATS = ("channelsLast", "channelsFirst")
+
+
+def _gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _rand(*shape, seed=0):
+    return torch.rand(*shape, generator=_gen(seed)) * 2 - 1
+
+
+def _seeded(module, seed=1):
+    """Seeded weights, and non-trivial BatchNorm / InstanceNorm statistics."""
+    g = _gen(seed)
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            p.copy_(torch.rand(p.shape, generator=g) - 0.5)
+        for m in module.modules():
+            if getattr(m, "track_running_stats", False) and m.running_mean is not None:
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return module.eval()
+
+
+class Fn(nn.Module):
+    """A module whose forward is a function of its inputs (and its own parameters)."""
+
+    def __init__(self, fn, **params):
+        super().__init__()
+        self.fn = fn
+        for k, v in params.items():
+            if isinstance(v, nn.Module):
+                self.add_module(k, v)
+            else:
+                self.register_parameter(k, nn.Parameter(v)) if v.requires_grad else self.register_buffer(k, v)
+
+    def forward(self, x):
+        return self.fn(self, x)
+
+
+def seq(*mods):
+    return lambda: _seeded(nn.Sequential(*mods))
+
+
+# ---- the decoders -------------------------------------------------------------------------------
+
+
+def _decoders():
+    sys.path.insert(0, os.path.join(ROOT, "scripts", "fixtures"))
+    import gen_decoders as g  # noqa: E402  (the repo's own definitions)
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    from tfjs_torch._safetensors import from_bytes
+
+    def load(cls, name):
+        def make():
+            m = cls()
+            with open(os.path.join(ROOT, "examples", "decoders", "assets", f"{name}.safetensors"), "rb") as f:
+                arrays, _ = from_bytes(f.read())
+            m.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
+            return m.eval()
+        return make
+
+    return [
+        ("decoder_espcn", load(g.ESPCN, "espcn"), (torch.rand(1, 3, 24, 20, generator=_gen(11)),), FORMATS),
+        ("decoder_segnet", load(g.SegNet, "segnet"), (torch.rand(2, 3, 30, 30, generator=_gen(12)),), FORMATS),
+        ("decoder_dcgan", load(g.DCGANGenerator, "dcgan"), (torch.randn(3, 16, 1, 1, generator=_gen(13)),), FORMATS),
+        ("decoder_unet", load(g.UNet, "unet"), (torch.rand(2, 3, 24, 24, generator=_gen(14)),), FORMATS),
+        ("decoder_vae", load(g.VAEDecoder, "vae"), (torch.randn(4, 16, generator=_gen(15)),), FORMATS),
+        ("decoder_cyclegan", load(g.CycleGANGenerator, "cyclegan"),
+         (torch.rand(2, 3, 28, 36, generator=_gen(16)) * 2 - 1,), FORMATS),
+        ("decoder_unet_odd", load(g.OddUNet, "unet_odd"), (torch.rand(2, 3, 37, 45, generator=_gen(17)),), FORMATS),
+        ("decoder_unet_odd_bilinear", load(lambda: g.OddUNet(bilinear=True), "unet_odd_bilinear"),
+         (torch.rand(2, 3, 37, 45, generator=_gen(18)),), FORMATS),
+    ]
+
+
+# ---- one module per node kind ---------------------------------------------------------------------
+
+X2 = (_rand(2, 4, 9, 11),)      # N C H W
+X1 = (_rand(2, 4, 13),)         # N C L
+X3 = (_rand(2, 3, 5, 6, 7),)    # N C D H W
+
+
+class TwoInputs(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, a, b):
+        return self.fn(a, b)
+
+
+class PoolUnpool(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.pool = [nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d][n - 1](2, stride=2, return_indices=True)
+        self.unpool = [nn.MaxUnpool1d, nn.MaxUnpool2d, nn.MaxUnpool3d][n - 1](2, stride=2)
+
+    def forward(self, x):
+        y, i = self.pool(x)
+        return self.unpool(y, i, output_size=x.shape)
+
+
+class InterpolateLike(nn.Module):
+    def __init__(self, mode, align_corners=None):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x):
+        h = self.conv(x)
+        return F.interpolate(h, size=x.shape[-2:], mode=self.mode, align_corners=self.align_corners) + x
+
+
+class FlattenLinear(nn.Module):
+    """Flatten of NCHW features: its channel order must be PyTorch's in channelsLast too."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 3, 3)
+        self.fc = nn.Linear(3 * 7 * 9, 5)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+
+
+class Outputs(nn.Module):
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+        self.conv = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if self.kind == "dict":
+            return {"features": y, "pooled": y.mean(dim=(2, 3)), "sigmoid": torch.sigmoid(y)}
+        if self.kind == "repeated":
+            return y, x, y
+        if self.kind == "list":
+            return [torch.relu(y), [y * 2, x]]
+        return y, torch.tanh(x)
+
+
+class Shared(nn.Module):
+    """One module called twice: one tfjs layer with two inbound nodes (shared weights)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(torch.relu(self.conv(x)))
+
+
+class SRVGGNetCompact(nn.Module):
+    """Real-ESRGAN's compact net, narrow: conv + PReLU stack, PixelShuffle, plus a nearest
+    upscale of the input added in place."""
+
+    def __init__(self, feat=8, convs=2, scale=2):
+        super().__init__()
+        self.scale = scale
+        self.body = nn.ModuleList([nn.Conv2d(3, feat, 3, 1, 1), nn.PReLU(feat)])
+        for _ in range(convs):
+            self.body.extend([nn.Conv2d(feat, feat, 3, 1, 1), nn.PReLU(feat)])
+        self.body.append(nn.Conv2d(feat, 3 * scale * scale, 3, 1, 1))
+        self.upsampler = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        out = x
+        for layer in self.body:
+            out = layer(out)
+        out = self.upsampler(out)
+        out += F.interpolate(x, scale_factor=self.scale, mode="nearest")
+        return out
+
+
+class SqueezeExcite(nn.Module):
+    """A squeeze-and-excitation block: global pooling, two 1x1 convs, a sigmoid gate."""
+
+    def __init__(self, c=4, r=2):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(c, c // r, 1)
+        self.fc2 = nn.Conv2d(c // r, c, 1)
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.fc2(F.silu(self.fc1(self.pool(x)))))
+
+
+def _kinds():
+    c = []
+
+    def case(name, factory, inputs=X2, formats=FORMATS):
+        c.append((name, factory, inputs, formats))
+
+    # convolutions
+    case("conv2d", seq(nn.Conv2d(4, 5, 3, padding=1)))
+    case("conv2d_stride_pad", seq(nn.Conv2d(4, 3, (3, 2), stride=(2, 1), padding=(2, 0))))
+    case("conv2d_dilation", seq(nn.Conv2d(4, 3, 3, dilation=2, padding=1)))
+    case("conv2d_same_even_kernel", seq(nn.Conv2d(4, 3, 4, padding="same")))
+    case("conv2d_groups", seq(nn.Conv2d(4, 6, 3, padding=1, groups=2)))
+    case("conv2d_depthwise", seq(nn.Conv2d(4, 8, 3, padding=1, groups=4, bias=False)))
+    case("conv2d_reflect", seq(nn.Conv2d(4, 3, 3, padding=1, padding_mode="reflect")))
+    case("conv2d_circular", seq(nn.Conv2d(4, 3, 3, padding=2, padding_mode="circular")))
+    case("conv1d", seq(nn.Conv1d(4, 5, 3, stride=2, padding=1)), X1)
+    case("conv1d_valid_dilation", seq(nn.Conv1d(4, 5, 3, dilation=3)), X1)
+    case("conv3d", seq(nn.Conv3d(3, 4, 3, padding=1)), X3)
+    case("conv1d_replicate", seq(nn.Conv1d(4, 2, 5, padding=2, padding_mode="replicate")), X1)
+    case("conv_transpose2d", seq(nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)))
+    case("conv_transpose2d_dilation", seq(nn.ConvTranspose2d(4, 3, 3, stride=1, padding=2, dilation=2)))
+    case("conv_transpose1d", seq(nn.ConvTranspose1d(4, 3, 4, stride=3, padding=1, output_padding=2)), X1)
+    case("conv_transpose3d", seq(nn.ConvTranspose3d(3, 2, 2, stride=2, bias=False)), X3)
+
+    class CTOutputSize(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+            self.up = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1)
+
+        def forward(self, x):
+            return self.up(self.down(x), output_size=x.size())
+    case("conv_transpose2d_output_size", lambda: _seeded(CTOutputSize()))
+    case("functional_conv_linear", lambda: _seeded(Fn(
+        lambda m, x: F.linear(F.conv2d(x, m.w, m.b, padding=1).mean(dim=(2, 3)), m.lw),
+        w=torch.zeros(3, 4, 3, 3, requires_grad=True), b=torch.zeros(3, requires_grad=True),
+        lw=torch.zeros(2, 3, requires_grad=True))))
+
+    # linear and norms
+    case("linear", seq(nn.Linear(4, 6)), (_rand(3, 4),))
+    case("linear_on_last_dim_of_nchw", seq(nn.Linear(11, 2)))
+    case("batch_norm2d", seq(nn.BatchNorm2d(4)))
+    case("batch_norm1d_rank2", seq(nn.BatchNorm1d(4)), (_rand(3, 4),))
+    case("batch_norm1d_rank3", seq(nn.BatchNorm1d(4, affine=False)), X1)
+    case("batch_norm3d", seq(nn.BatchNorm3d(3)), X3)
+    case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
+    case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
+    case("group_norm", seq(nn.GroupNorm(2, 4)))
+    case("instance_norm1d", seq(nn.InstanceNorm1d(4, affine=True)), X1)
+    case("layer_norm_last_dim", seq(nn.LayerNorm(11)))
+    case("layer_norm_chw", seq(nn.LayerNorm([4, 9, 11])))
+    case("functional_norms_convnext_layer_norm2d", lambda: _seeded(Fn(
+        lambda m, x: F.layer_norm(x.permute(0, 2, 3, 1), (4,), m.w, m.b, 1e-6).permute(0, 3, 1, 2)
+        + F.group_norm(x, 2, m.w, None) + F.batch_norm(x, m.rm, m.rv, m.w, m.b, False, 0.1, 1e-3),
+        w=torch.zeros(4, requires_grad=True), b=torch.zeros(4, requires_grad=True),
+        rm=torch.zeros(4) + 0.1, rv=torch.ones(4) * 0.8)))
+
+    # activations
+    for m in [nn.ReLU(), nn.ReLU6(), nn.LeakyReLU(0.2), nn.PReLU(4), nn.PReLU(), nn.ELU(0.7),
+              nn.CELU(1.3), nn.SELU(), nn.GELU(), nn.GELU(approximate="tanh"), nn.SiLU(), nn.Mish(),
+              nn.Sigmoid(), nn.Tanh(), nn.Hardswish(), nn.Hardsigmoid(), nn.Hardtanh(-0.5, 0.3),
+              nn.Softplus(beta=2, threshold=1), nn.Softsign(), nn.LogSigmoid(),
+              nn.Softmax(dim=1), nn.LogSoftmax(dim=-1)]:
+        label = type(m).__name__.lower()
+        if isinstance(m, nn.GELU) and m.approximate == "tanh":
+            label += "_tanh"
+        if isinstance(m, nn.PReLU):
+            label += f"_{m.num_parameters}"
+        case(f"act_{label}", seq(nn.Conv2d(4, 4, 1), m) if not isinstance(m, nn.Softmax) else seq(m))
+    case("functional_activations", lambda: Fn(
+        lambda m, x: F.gelu(F.hardtanh(F.elu(F.leaky_relu(x * 3, 0.1)), -1.5, 2.0))
+        + torch.clamp(x, min=-0.2) + F.relu6(x * 8) + F.softmax(x, dim=2) + torch.exp(-x.abs())))
+
+    # pooling
+    case("max_pool2d", seq(nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True)))
+    case("max_pool2d_dilation", seq(nn.MaxPool2d(2, stride=1, dilation=2)))
+    case("max_pool1d", seq(nn.MaxPool1d(3, stride=2)), X1)
+    case("max_pool3d", seq(nn.MaxPool3d(2)), X3)
+    case("max_unpool1d", lambda: PoolUnpool(1), X1)
+    case("max_unpool2d", lambda: PoolUnpool(2))
+    case("max_unpool3d", lambda: PoolUnpool(3), X3)
+    case("avg_pool2d", seq(nn.AvgPool2d(3, stride=2, padding=1)))
+    case("avg_pool1d", seq(nn.AvgPool1d(2)), X1)
+    case("avg_pool3d", seq(nn.AvgPool3d(2, stride=1)), X3)
+    case("adaptive_avg_pool2d", seq(nn.AdaptiveAvgPool2d((4, 3))))
+    case("adaptive_avg_pool1d_3d", lambda: Fn(lambda m, x: F.adaptive_avg_pool3d(x, (2, 3, None))), X3)
+    case("adaptive_avg_pool2d_global", seq(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)))
+
+    # upsampling
+    for name, m in [
+            ("nearest", nn.Upsample(scale_factor=2)),
+            ("nearest_exact", nn.Upsample(scale_factor=1.5, mode="nearest-exact")),
+            ("bilinear", nn.Upsample(size=(13, 7), mode="bilinear")),
+            ("bilinear_align_corners", nn.UpsamplingBilinear2d(scale_factor=2)),
+            ("bicubic", nn.Upsample(scale_factor=(2, 3), mode="bicubic", align_corners=False)),
+            ("area", nn.Upsample(size=(5, 4), mode="area")),
+            ("nearest2d_module", nn.UpsamplingNearest2d(scale_factor=3))]:
+        case(f"upsample_{name}", seq(m))
+    case("upsample_linear1d", seq(nn.Upsample(scale_factor=2.5, mode="linear")), X1)
+    case("upsample_trilinear", seq(nn.Upsample(scale_factor=2, mode="trilinear", align_corners=True)), X3)
+    case("interpolate_antialias", lambda: Fn(
+        lambda m, x: F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)))
+    case("interpolate_recompute", lambda: Fn(
+        lambda m, x: F.interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True)))
+    case("interpolate_size_from_tensor", lambda: _seeded(InterpolateLike("bilinear")))
+    case("pixel_shuffle", seq(nn.Conv2d(4, 8, 1), nn.PixelShuffle(2)))
+    case("pixel_unshuffle", seq(nn.PixelUnshuffle(2)), (_rand(2, 3, 8, 6),))
+
+    # padding
+    case("pad_modules", seq(nn.ZeroPad2d((1, 2, 0, 3)), nn.ReflectionPad2d(2), nn.ReplicationPad2d((0, 1, 2, 0)),
+                            nn.ConstantPad2d(1, 0.5)))
+    case("pad_1d_3d", lambda: Fn(lambda m, x: F.pad(x, (2, 1), mode="reflect")), X1)
+    case("pad_3d", seq(nn.ReplicationPad3d(1)), X3)
+    case("f_pad_modes", lambda: Fn(
+        lambda m, x: F.pad(F.pad(F.pad(x, (1, 0, 2, 1), mode="circular"), (-1, -2, 1, -1)),
+                           (3, 3), mode="constant", value=-2.0)))
+
+    # shapes and channel order
+    case("flatten_linear", lambda: _seeded(FlattenLinear()))
+    case("view_reshape", lambda: Fn(lambda m, x: torch.relu(x).view(x.size(0), 2, -1).reshape(x.shape[0], 2, 2, 99)
+                                    .sum(dim=2) * 2))
+    case("unsqueeze_squeeze", lambda: Fn(lambda m, x: torch.sigmoid(x).unsqueeze(2).squeeze(2)[:, 1:3]))
+    case("permute_transpose", lambda: _seeded(Fn(
+        lambda m, x: m.conv(x.permute(0, 1, 3, 2)).transpose(1, 3).contiguous().flatten(2),
+        conv=nn.Conv2d(4, 3, 1))))
+    case("cat_channels", lambda: Fn(lambda m, x: torch.cat([x, torch.relu(x), x * 2], dim=1)))
+    case("cat_width", lambda: Fn(lambda m, x: torch.cat((x, x[:, :, :, 2:5]), -1)))
+    case("chunk_split", lambda: Fn(lambda m, x: torch.chunk(x, 2, dim=1)[1] - x.split([1, 3], dim=1)[1][:, :2]))
+    case("identity_dropout", seq(nn.Identity(), nn.Dropout(0.5), nn.Dropout2d(0.3)))
+
+    # arithmetic with broadcasting
+    case("add_sub_mul_div", lambda: TwoInputs(lambda a, b: (a + b) * (a - b) / (b * b + 1)),
+         (_rand(2, 4, 5, 6, seed=1), _rand(2, 4, 5, 6, seed=2)))
+    case("broadcast_tensors", lambda: TwoInputs(lambda a, b: a * b + torch.maximum(a, b)),
+         (_rand(2, 4, 5, 6, seed=3), _rand(2, 4, 1, 6, seed=4)))
+    case("broadcast_channel_vector", lambda: TwoInputs(lambda a, b: a * b.mean(dim=(2, 3), keepdim=True)),
+         (_rand(2, 4, 5, 6, seed=5), _rand(2, 4, 3, 3, seed=6)))
+    case("scalars_and_constants", lambda: _seeded(Fn(
+        lambda m, x: (2 - x) * m.scale + 1 / (x * x + 0.5) - m.offset ** 2 + x ** 2,
+        scale=torch.zeros(4, 1, 1, requires_grad=True), offset=torch.zeros(11, requires_grad=True))))
+    case("mean_sum_amax", lambda: Fn(lambda m, x: x.mean(dim=1, keepdim=True) + torch.sum(x, (1, 2)).unsqueeze(1).unsqueeze(2)
+                                     + torch.amax(x, dim=-1, keepdim=True)))
+    case("shared_module", lambda: _seeded(Shared()))
+    case("net_srvgg_compact", lambda: _seeded(SRVGGNetCompact()), (torch.rand(1, 3, 12, 10, generator=_gen(21)),))
+    case("net_squeeze_excite", lambda: _seeded(SqueezeExcite()))
+    case("tuple_outputs", lambda: _seeded(Outputs("tuple")))
+    case("dict_outputs", lambda: _seeded(Outputs("dict")))
+    case("repeated_and_input_outputs", lambda: _seeded(Outputs("repeated")))
+    case("nested_list_outputs", lambda: _seeded(Outputs("list")))
+    case("two_inputs_rank2", lambda: TwoInputs(lambda a, b: torch.cat([a, torch.tanh(b)], dim=1)),
+         (_rand(3, 4, seed=7), _rand(3, 2, seed=8)))
+    return c
+
+
+def cases():
+    return _decoders() + _kinds()

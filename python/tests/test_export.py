@@ -1,0 +1,350 @@
+"""The exporter's own tests (Debian's torch 1.13: /usr/bin/python3 -m unittest discover -s python/tests).
+
+- every case of export_cases.py (every decoder of examples/decoders and one module per node kind), in both data
+  formats, exported fresh and then loaded and run in Node by scripts/check-export.ts
+  (pt.checkExport: every output and every layer's output within 1e-4 + 1e-4 |torch| of PyTorch's);
+  skipped with a message when Node or the repo's node_modules are missing;
+- the refusals: an unsupported module, function or argument fails before anything is written,
+  naming the module path or source line and what is supported;
+- the CLI, custom mappings, and the files' structure.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import export_cases  # noqa: E402
+from tfjs_torch import ExportError, export  # noqa: E402
+from tfjs_torch._safetensors import from_bytes  # noqa: E402
+
+X = torch.rand(2, 4, 9, 11, generator=torch.Generator().manual_seed(0))
+
+
+def node_available():
+    return shutil.which("node") is not None and os.path.isdir(os.path.join(ROOT, "node_modules", "tsx"))
+
+
+def run_checker(dirs, backend="cpu"):
+    """Runs scripts/check-export.ts on the folders: {folder: result dict}."""
+    env = dict(os.environ, TFJS_TORCH_BACKEND=backend)
+    tsx = os.path.join(ROOT, "node_modules", ".bin", "tsx")
+    proc = subprocess.run([tsx, os.path.join(ROOT, "scripts", "check-export.ts"), *dirs],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    results = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            r = json.loads(line)
+            results[r["dir"]] = r
+    if not results:
+        raise AssertionError(f"check-export.ts printed no result (exit {proc.returncode}):\n"
+                             f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return results
+
+
+class Scale(nn.Module):
+    """A user's own module, mapped with custom= (tfjs-torch's TorchElementwise)."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
+def map_scale(ctx, module, x):
+    return ctx.layer("TorchElementwise", {"op": "mul", "scalar": float(module.factor)}, [x])
+
+
+class CustomNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 3, 3, padding=1)
+        self.scale = Scale(2.5)
+
+    def forward(self, x):
+        return torch.relu(self.scale(self.conv(x)))
+
+
+class EndToEnd(unittest.TestCase):
+    """Fresh exports of every case, checked in Node against PyTorch's outputs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="tfjs_torch_test_")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def export_all(self):
+        dirs = {}
+        torch.set_num_threads(1)
+        for name, make, inputs, formats in export_cases.cases():
+            for fmt in formats:
+                d = os.path.join(self.tmp, f"{name}_{fmt}")
+                export(make(), inputs, d, data_format=fmt, intermediates=True)
+                dirs[d] = (name, fmt)
+        for fmt in export_cases.FORMATS:
+            d = os.path.join(self.tmp, f"custom_{fmt}")
+            export(export_cases._seeded(CustomNet()), (X,), d, data_format=fmt,
+                   intermediates=True, custom={Scale: map_scale})
+            dirs[d] = ("custom", fmt)
+        return dirs
+
+    def test_committed_fixture_is_current(self):
+        """test/fixtures/exported.json (what the JS suites check) is what the exporter writes
+        today, topology and bytes, when run on the torch that wrote it."""
+        with open(os.path.join(ROOT, "test", "fixtures", "exported.json")) as f:
+            fixture = json.load(f)
+        if fixture["torch_version"] != torch.__version__:
+            self.skipTest(f"fixture from torch {fixture['torch_version']}, this is {torch.__version__}")
+        committed = {(c["name"], c["dataFormat"]): c for c in fixture["cases"]}
+        fresh = [(name, fmt) for name, _, _, formats in export_cases.cases() for fmt in formats]
+        self.assertEqual(sorted(committed), sorted(fresh),
+                         "cases changed: run /usr/bin/python3 scripts/fixtures/make_fixtures.py exported")
+        torch.set_num_threads(1)
+        for name, make, inputs, formats in export_cases.cases():
+            for fmt in formats:
+                with self.subTest(case=name, data_format=fmt):
+                    d = os.path.join(self.tmp, f"fixture_{name}_{fmt}")
+                    written = export(make(), inputs, d, data_format=fmt, check=False)
+                    with open(written["model"]) as f:
+                        model = json.load(f)
+                    self.assertEqual(model, committed[(name, fmt)]["model"],
+                                     "stale: run /usr/bin/python3 scripts/fixtures/make_fixtures.py exported")
+
+    def test_every_case_matches_pytorch_in_node(self):
+        dirs = self.export_all()
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        backends = ["cpu"]
+        if os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS"):
+            backends = os.environ["TFJS_TORCH_EXPORTER_BACKENDS"].split(",")
+        for backend in backends:
+            results = run_checker(sorted(dirs), backend)
+            for d, (name, fmt) in sorted(dirs.items()):
+                with self.subTest(case=name, data_format=fmt, backend=backend):
+                    r = results.get(d)
+                    self.assertIsNotNone(r, f"no result for {d}")
+                    self.assertNotIn("error", r, r.get("error"))
+                    self.assertTrue(r["ok"], json.dumps(r))
+
+
+class Refusals(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_refusal_")
+        self.out = os.path.join(self.tmp, "out")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def refuse(self, module, inputs, *fragments, **kw):
+        with self.assertRaises(ExportError) as cm:
+            export(module, inputs, self.out, **kw)
+        msg = str(cm.exception)
+        for f in fragments:
+            self.assertIn(f, msg)
+        self.assertFalse(os.path.exists(self.out), "a refused export wrote files")
+        return msg
+
+    def test_unsupported_module_names_its_path_class_and_the_way_out(self):
+        net = nn.Sequential(nn.Conv2d(4, 4, 1), nn.Sequential(nn.ReLU(), nn.LocalResponseNorm(2)))
+        msg = self.refuse(net, X, "module '1.1' (LocalResponseNorm)",
+                          "torch.nn.modules.normalization.LocalResponseNorm is not supported",
+                          "Supported modules:", "Conv1d/2d/3d", "custom={LocalResponseNorm: fn}")
+        self.assertIn("Upsample", msg)
+
+    def test_unsupported_function_names_the_source_line(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return torch.cumsum(x, 1)
+        msg = self.refuse(M(), X, "function 'cumsum'", "is not supported", "Supported functions")
+        self.assertIn("test_export.py", msg)
+
+    def test_unsupported_method(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return x.cumsum(1)
+        self.refuse(M(), X, "method 'cumsum'", "not supported")
+
+    def test_data_dependent_control_flow(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return x if x.sum() > 0 else -x
+        self.refuse(M(), X, "torch.fx could not trace M", "custom=")
+
+    def test_cat_on_batch(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return torch.cat([x, x], 0)
+        self.refuse(M(), X, "function 'cat'", "batch dim")
+
+    def test_view_that_merges_the_batch(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return x.view(-1, 11)
+        self.refuse(M(), X, "method 'view'", "changes the batch dim (2 -> 72)")
+
+    def test_permute_of_the_batch(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return x.permute(1, 0, 2, 3)
+        self.refuse(M(), X, "permutes the batch dim")
+
+    def test_mean_over_everything(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return x.mean()
+        self.refuse(M(), X, "reduces the batch too")
+
+    def test_integer_input(self):
+        self.refuse(nn.Identity(), torch.zeros(2, 3, dtype=torch.int64), "float32 inputs")
+
+    def test_dropout_in_training_mode(self):
+        class M(nn.Module):
+            def forward(self, x):
+                return F.dropout(x, 0.5, training=True)
+        self.refuse(M(), X, "dropout with training=True")
+
+    def test_in_place_op_read_afterwards(self):
+        class M(nn.Module):
+            def forward(self, x):
+                y = x * 2
+                z = y.relu_()
+                return y + z
+        self.refuse(M(), X, "method 'relu_'", "works in place on 'mul'")
+
+        class N(nn.Module):
+            def forward(self, x):
+                y = torch.relu(x)
+                z = y
+                z += x
+                return z * y
+        self.refuse(N(), X, "output 'output' of the traced graph differs from the module's own output")
+
+    def test_unsupported_arguments(self):
+        self.refuse(nn.AvgPool2d(3, padding=1, count_include_pad=False), X, "count_include_pad=False")
+        self.refuse(nn.AvgPool2d(2, ceil_mode=True), X, "ceil_mode=True")
+        self.refuse(nn.Conv2d(4, 4, 3, stride=2, dilation=2), X, "stride [2, 2] together with dilation [2, 2]")
+        self.refuse(nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Unflatten(1, (2, 1, 1)),
+                                  nn.Upsample(scale_factor=2, mode="linear")),
+                    torch.rand(2, 4, 1, 1), "fails in PyTorch on the example inputs")
+
+    def test_output_not_computed_from_inputs(self):
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.ones(3))
+
+            def forward(self, x):
+                return x, self.w * 2
+        self.refuse(M(), X, "output 'output_1' is not a tensor computed from the inputs")
+
+    def test_bad_arguments_to_export(self):
+        self.refuse(nn.Identity(), X, "data_format must be 'channelsLast' or 'channelsFirst'",
+                    data_format="NHWC")
+        self.refuse(nn.Identity(), (X, X), "2 example inputs given")
+        self.refuse(nn.Identity(), ([1, 2],), "example_inputs[0] is a list")
+
+    def test_custom_mapping_errors_are_clear(self):
+        net = nn.Sequential(Scale(2.0))
+        self.refuse(net, X, "custom mapping returned int", custom={Scale: lambda ctx, m, x: 3})
+
+
+class Files(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_files_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_model_json_weights_and_check_file(self):
+        name, make, (x,), _ = [c for c in export_cases.cases() if c[0] == "decoder_unet"][0]
+        out = os.path.join(self.tmp, "unet")
+        written = export(make(), x, out)
+        self.assertEqual(sorted(os.listdir(out)), ["check.safetensors", "model.json", "weights.bin"])
+        with open(written["model"]) as f:
+            model = json.load(f)
+        self.assertEqual(model["format"], "layers-model")
+        layers = model["modelTopology"]["config"]["layers"]
+        names = [l["name"] for l in layers]
+        # Layers are named after module paths (what pt.loadTorchWeights expects).
+        for n in ("enc1_0", "enc2_0", "bottleneck_0", "up2", "dec2_0", "head"):
+            self.assertIn(n, names)
+        # NHWC input, batch free.
+        self.assertEqual(layers[0]["config"]["batch_input_shape"], [None, 24, 24, 3])
+        specs = model["weightsManifest"][0]["weights"]
+        count = sum(int(torch.tensor(s["shape"]).prod()) for s in specs)
+        self.assertEqual(os.path.getsize(written["weights"]), 4 * count)
+        # The conv kernel is PyTorch's weight in tfjs's [kh, kw, in, out] layout.
+        with open(written["weights"], "rb") as f:
+            data = f.read()
+        offset = 0
+        for s in specs:
+            n = int(torch.tensor(s["shape"]).prod())
+            if s["name"] == "enc1_0/kernel":
+                kernel = torch.frombuffer(bytearray(data[4 * offset:4 * (offset + n)]), dtype=torch.float32)
+                expected = make().enc1[0].weight.detach().permute(2, 3, 1, 0).reshape(-1)
+                self.assertTrue(torch.equal(kernel, expected))
+            offset += n
+        with open(written["check"], "rb") as f:
+            arrays, meta = from_bytes(f.read())
+        self.assertEqual(meta["format"], "tfjs-torch-check")
+        self.assertEqual(arrays["input_0"].shape, (2, 24, 24, 3))
+        self.assertEqual(arrays["output_0"].shape, (2, 24, 24, 2))
+        with torch.no_grad():
+            y = make()(x).permute(0, 2, 3, 1).numpy()
+        self.assertTrue((arrays["output_0"] == y).all())
+        self.assertEqual(json.loads(meta["layers"]), [])
+
+    def test_channels_first_keeps_pytorch_layout(self):
+        _, make, (x,), _ = [c for c in export_cases.cases() if c[0] == "decoder_unet"][0]
+        out = os.path.join(self.tmp, "unet_cf")
+        export(make(), x, out, data_format="channelsFirst", intermediates=True)
+        with open(os.path.join(out, "check.safetensors"), "rb") as f:
+            arrays, meta = from_bytes(f.read())
+        self.assertEqual(arrays["input_0"].shape, (2, 3, 24, 24))
+        self.assertEqual(meta["data_format"], "channelsFirst")
+        self.assertGreater(len(json.loads(meta["layers"])), 10)
+
+    def test_dict_outputs_keep_their_names_and_order(self):
+        _, make, (x,), _ = [c for c in export_cases.cases() if c[0] == "dict_outputs"][0]
+        written = export(make(), x, os.path.join(self.tmp, "dict"))
+        self.assertEqual(written["outputs"], ["features", "pooled", "sigmoid"])
+
+    def test_cli(self):
+        out = os.path.join(self.tmp, "cli")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "python"), HERE]))
+        proc = subprocess.run(
+            [sys.executable, "-m", "tfjs_torch", "export", "cli_factory:make", "--input", "1,3,16,16",
+             "--out", out, "--data-format", "channelsFirst", "--intermediates"],
+            cwd=HERE, env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("wrote", proc.stdout)
+        self.assertTrue(os.path.exists(os.path.join(out, "check.safetensors")))
+        with open(os.path.join(out, "check.safetensors"), "rb") as f:
+            arrays, _ = from_bytes(f.read())
+        self.assertEqual(arrays["input_0"].shape, (1, 3, 16, 16))
+        bad = subprocess.run([sys.executable, "-m", "tfjs_torch", "export", "cli_factory:unsupported",
+                              "--input", "1,3,16,16", "--out", os.path.join(self.tmp, "bad")],
+                             cwd=HERE, env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("is not supported", bad.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "bad")))
+
+
+if __name__ == "__main__":
+    unittest.main()

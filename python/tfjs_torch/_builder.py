@@ -1,0 +1,217 @@
+"""The model being built: layers, weights, and where each PyTorch tensor lives in it.
+
+Note [layouts]
+Every tensor of the tfjs model is a PyTorch tensor with its dims permuted: `Ref.perm` says which
+PyTorch dim each tfjs dim holds (tfjs dim i is PyTorch dim perm[i]). Dim 0 is always the batch
+and never moves. A layer that is layout-aware (a convolution, a pool, a norm over channels) wants
+its input in the export's canonical layout: channels last (perm [0, 2, ..., r-1, 1]) when
+data_format is 'channelsLast' and the tensor has spatial dims (rank >= 3), PyTorch's own
+otherwise. A layer that reads memory order (reshape, view, flatten) wants PyTorch's own layout
+(identity perm), so that its values come out as PyTorch's. Elementwise layers keep whatever layout
+they get; permute and transpose cost nothing (they only relabel perm); cat, mean, softmax and the
+like translate their dim through perm. `Builder.to_perm` inserts a tfjs Permute layer where a
+layer needs another layout than the one its input has, once per (tensor, layout).
+"""
+import re
+
+import numpy as np
+import torch
+
+
+class ExportError(ValueError):
+    """An export that cannot be done (unsupported module, function or argument)."""
+
+
+class Ref:
+    """One tensor of the tfjs model: output `tensor_index` of node `node_index` of `layer`."""
+
+    def __init__(self, layer, node_index, tensor_index, perm, value):
+        self.layer = layer
+        self.node_index = node_index
+        self.tensor_index = tensor_index
+        self.perm = list(perm)
+        # PyTorch's tensor (PyTorch's layout) on the example inputs, or only its shape (a list)
+        # for a tensor inside one node's mapping (a convolution's padding).
+        self.value = value
+
+    @property
+    def rank(self):
+        return len(self.perm)
+
+    @property
+    def torch_shape(self):
+        return list(self.value) if isinstance(self.value, list) else list(self.value.shape)
+
+    @property
+    def shape(self):
+        """The tfjs shape (batch included)."""
+        s = self.torch_shape
+        return [s[p] for p in self.perm]
+
+    def key(self):
+        return f"{self.layer}:{self.node_index}:{self.tensor_index}"
+
+    def inbound(self):
+        return [self.layer, self.node_index, self.tensor_index, {}]
+
+
+def identity(rank):
+    return list(range(rank))
+
+
+def channels_last(rank):
+    return [0] + list(range(2, rank)) + [1] if rank >= 3 else identity(rank)
+
+
+def invert(perm):
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return inv
+
+
+def to_tfjs(value, perm):
+    """PyTorch's tensor as the tfjs model holds it (numpy, float32 or int32)."""
+    t = value.detach().cpu().permute(*perm).contiguous()
+    if t.dtype.is_floating_point:
+        return t.to(torch.float32).numpy()
+    return t.to(torch.int32).numpy()
+
+
+class Builder:
+    def __init__(self, data_format):
+        if data_format not in ("channelsLast", "channelsFirst"):
+            raise ExportError(f"export: data_format must be 'channelsLast' or 'channelsFirst', "
+                              f"got {data_format!r}")
+        self.data_format = data_format
+        self.layers = []        # layer dicts in model.json's order (a topological order)
+        self.by_name = {}       # name -> layer dict
+        self.weights = []       # (full name, numpy float32 array) in weights.bin's order
+        self.names = set()
+        self.records = []       # refs whose PyTorch value the check file records
+        self._permuted = {}     # (ref key, perm) -> ref
+        self._shared = {}       # module path -> layer name (a module called more than once)
+
+    # ---- names ---------------------------------------------------------------------------------
+    def unique(self, base):
+        base = re.sub(r"[^A-Za-z0-9_]", "_", base) or "layer"
+        name, i = base, 1
+        while name in self.names:
+            name = f"{base}_{i}"
+            i += 1
+        self.names.add(name)
+        return name
+
+    # ---- layers --------------------------------------------------------------------------------
+    def canonical(self, rank):
+        return channels_last(rank) if self.data_format == "channelsLast" else identity(rank)
+
+    def add_input(self, name, value):
+        if not value.dtype.is_floating_point:
+            raise ExportError(f"export: input {name!r} has dtype {value.dtype}; the exported model "
+                              f"takes float32 inputs")
+        if value.dim() < 1:
+            raise ExportError(f"export: input {name!r} is a scalar; inputs need a batch dim")
+        name = self.unique(name)
+        perm = self.canonical(value.dim())
+        shape = [value.shape[p] for p in perm]
+        layer = {"class_name": "InputLayer", "name": name, "inbound_nodes": [],
+                 "config": {"batch_input_shape": [None] + shape[1:], "dtype": "float32",
+                            "sparse": False, "name": name}}
+        self._append(layer)
+        return Ref(name, 0, 0, perm, value)
+
+    def _append(self, layer):
+        self.layers.append(layer)
+        self.by_name[layer["name"]] = layer
+
+    def layer(self, class_name, config, inputs, name, weights=(), outputs=None, record=True,
+              share=None):
+        """Adds a layer applied to `inputs` (refs, already in the layouts it needs).
+
+        outputs: list of (perm, PyTorch value) for each output tensor. weights: (name, numpy
+        array already in the layer's layout) in the order the layer creates them. share: a
+        module path; a second call with the same path reuses the layer (shared weights).
+        Returns the output refs (a list).
+        """
+        if share is not None and share in self._shared:
+            layer = self.by_name[self._shared[share]]
+            node_index = len(layer["inbound_nodes"])
+            name = layer["name"]
+        else:
+            name = self.unique(name)
+            cfg = dict(config)
+            cfg.update({"name": name, "trainable": True, "dtype": "float32"})
+            layer = {"class_name": class_name, "name": name, "inbound_nodes": [], "config": cfg}
+            self._append(layer)
+            node_index = 0
+            for wname, array in weights:
+                self.weights.append((f"{name}/{wname}", np.ascontiguousarray(array, dtype=np.float32)))
+            if share is not None:
+                self._shared[share] = name
+        layer["inbound_nodes"].append([r.inbound() for r in inputs])
+        refs = [Ref(name, node_index, i, perm, value) for i, (perm, value) in enumerate(outputs)]
+        if record:
+            self.records.extend(r for r in refs if isinstance(r.value, torch.Tensor))
+        return refs
+
+    def to_perm(self, ref, perm):
+        """`ref` in layout `perm` (a Permute layer when it is in another)."""
+        perm = list(perm)
+        if ref.perm == perm:
+            return ref
+        cache = (ref.key(), tuple(perm))
+        if cache in self._permuted:
+            return self._permuted[cache]
+        inv = invert(ref.perm)
+        dims = [inv[perm[j]] for j in range(1, len(perm))]
+        label = "channels_last" if perm == channels_last(len(perm)) and perm != identity(len(perm)) \
+            else "torch_order" if perm == identity(len(perm)) else "permuted"
+        (out,) = self.layer("Permute", {"dims": dims}, [ref], f"{ref.layer}_to_{label}",
+                            outputs=[(perm, ref.value)])
+        self._permuted[cache] = out
+        return out
+
+    def to_canonical(self, ref):
+        return self.to_perm(ref, self.canonical(ref.rank))
+
+    def to_torch_order(self, ref):
+        return self.to_perm(ref, identity(ref.rank))
+
+    def prune(self, output_refs):
+        """Drops the layers no output depends on (an unused chunk, say): tf.LayersModel would."""
+        keep = set()
+        stack = [r.layer for r in output_refs]
+        while stack:
+            name = stack.pop()
+            if name in keep:
+                continue
+            keep.add(name)
+            for node in self.by_name[name]["inbound_nodes"]:
+                stack.extend(inbound[0] for inbound in node)
+        self.layers = [l for l in self.layers if l["name"] in keep or l["class_name"] == "InputLayer"]
+        self.by_name = {l["name"]: l for l in self.layers}
+        self.weights = [(n, a) for n, a in self.weights if n.split("/")[0] in keep]
+        self.records = [r for r in self.records if r.layer in keep]
+
+    # ---- files ---------------------------------------------------------------------------------
+    def model_json(self, input_refs, output_refs, model_name):
+        topology = {
+            "class_name": "Model",
+            "config": {
+                "name": model_name,
+                "layers": self.layers,
+                "input_layers": [[r.layer, r.node_index, r.tensor_index] for r in input_refs],
+                "output_layers": [[r.layer, r.node_index, r.tensor_index] for r in output_refs],
+            },
+            "keras_version": "tfjs-layers 4.22.0",
+            "backend": "tensor_flow.js",
+        }
+        manifest = [{"paths": ["weights.bin"],
+                     "weights": [{"name": n, "shape": list(a.shape), "dtype": "float32"}
+                                 for n, a in self.weights]}]
+        return {"format": "layers-model", "generatedBy": "tfjs_torch.export",
+                "convertedBy": None, "modelTopology": topology, "weightsManifest": manifest}
+
+    def weights_bytes(self):
+        return b"".join(a.astype("<f4").tobytes() for _, a in self.weights)

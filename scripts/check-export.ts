@@ -1,0 +1,63 @@
+// Loads models written by tfjs_torch.export (python/) and compares them with PyTorch through
+// pt.checkExport, on the Node backend named by TFJS_TORCH_BACKEND (cpu by default, or
+// tensorflow). Used by the exporter's own tests (python/tests) to check fresh exports end to end.
+//
+//   npx tsx scripts/check-export.ts DIR [DIR ...]       prints one JSON line per DIR; exit 1 if any fails
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import * as pt from '../src/index.js';
+
+/** A tf.io handler for an export folder (model.json + its weight files), no tfjs-node needed. */
+export function exportDirHandler(dir: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+      const weightSpecs = model.weightsManifest.flatMap((g) => g.weights);
+      const buffers = model.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
+      const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+      const weightData = new Uint8Array(total);
+      let offset = 0;
+      for (const b of buffers) {
+        weightData.set(b, offset);
+        offset += b.byteLength;
+      }
+      return {modelTopology: model.modelTopology, weightSpecs, weightData: weightData.buffer,
+              format: model.format, generatedBy: model.generatedBy, convertedBy: model.convertedBy};
+    },
+  };
+}
+
+async function main(dirs: string[]): Promise<number> {
+  const backend = process.env['TFJS_TORCH_BACKEND'] ?? 'cpu';
+  if (backend === 'tensorflow') {
+    await import('@tensorflow/tfjs-node');
+    await import('../src/node.js');
+  }
+  await tf.setBackend(backend);
+  let failed = 0;
+  for (const dir of dirs) {
+    try {
+      const model = await tfl.loadLayersModel(exportDirHandler(dir));
+      const r = await pt.checkExport(model, join(dir, 'check.safetensors'));
+      if (!r.ok) failed++;
+      console.log(JSON.stringify({dir, backend, ok: r.ok, outputs: r.outputs,
+                                  firstDeparting: r.firstDeparting ?? null}));
+      model.dispose();
+    } catch (e) {
+      failed++;
+      console.log(JSON.stringify({dir, backend, ok: false, error: (e as Error).message}));
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    console.error(e);
+    process.exit(2);
+  });
+}

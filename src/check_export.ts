@@ -1,0 +1,205 @@
+// pt.checkExport: runs a model exported by the Python exporter (python/tfjs_torch) on the inputs
+// stored in its check.safetensors and compares every output (and, when the export recorded
+// them, every layer's output) with PyTorch's.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {readTorchWeightsSource, type TorchWeightsSource} from './weights/load.js';
+import {readSafetensors, type SafetensorsEntry} from './weights/safetensors.js';
+
+export interface CheckExportOptions {
+  /** Absolute tolerance (default 1e-4): an element matches when |ours - torch| <= atol + rtol * |torch|. */
+  atol?: number;
+  /** Relative tolerance (default 1e-4). Integer tensors (max pooling's indices) must match exactly. */
+  rtol?: number;
+}
+
+export interface CheckExportOutput {
+  /** The output's name in PyTorch's return value (dict key, or output_<i>). */
+  name: string;
+  shape: number[];
+  /** The largest |ours - PyTorch's| (Infinity where one is NaN and the other not). */
+  maxAbsDiff: number;
+  ok: boolean;
+}
+
+export interface CheckExportLayer {
+  layer: string;
+  nodeIndex: number;
+  tensorIndex: number;
+  shape: number[];
+  maxAbsDiff: number;
+  ok: boolean;
+}
+
+export interface CheckExportResult {
+  outputs: CheckExportOutput[];
+  /** Every output (and every recorded layer output) within tolerance. */
+  ok: boolean;
+  /** Each recorded layer output in model order; only when the export had intermediates=True. */
+  layers?: CheckExportLayer[];
+  /** The first recorded layer output out of tolerance, or null; only with intermediates. */
+  firstDeparting?: CheckExportLayer|null;
+}
+
+function fail(message: string): never {
+  throw new Error(`checkExport: ${message}`);
+}
+
+function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: boolean,
+                 atol: number, rtol: number): {maxAbsDiff: number, ok: boolean} {
+  let maxAbsDiff = 0;
+  let ok = true;
+  for (let i = 0; i < torch.length; i++) {
+    const a = ours[i];
+    const b = torch[i];
+    if (Number.isNaN(a) || Number.isNaN(b)) {
+      if (Number.isNaN(a) !== Number.isNaN(b)) {
+        maxAbsDiff = Infinity;
+        ok = false;
+      }
+      continue;
+    }
+    if (a === b) continue;  // equal infinities included
+    const d = Math.abs(a - b);
+    if (!(d <= maxAbsDiff)) maxAbsDiff = d;
+    if (integer ? d !== 0 : !(d <= atol + rtol * Math.abs(b))) ok = false;
+  }
+  return {maxAbsDiff, ok};
+}
+
+/**
+ * tf.model(args) without a static import of tfjs-layers (Note [layers without a static
+ * tfjs-layers import] in src/layers/base.ts): its LayersModel class is registered as 'Model'.
+ */
+function functionalModel(args: {inputs: tfl.SymbolicTensor[], outputs: tfl.SymbolicTensor[]}):
+    tfl.LayersModel {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap['Model'];
+  if (entry == null) fail('@tensorflow/tfjs-layers is not loaded');
+  const LayersModel = entry[0] as unknown as new (a: typeof args) => tfl.LayersModel;
+  return new LayersModel(args);
+}
+
+function listOf<T>(metadata: Record<string, string>, key: string): T[] {
+  try {
+    const v = JSON.parse(metadata[key] ?? '[]');
+    if (Array.isArray(v)) return v as T[];
+  } catch {
+    // reported below
+  }
+  fail(`the check file's metadata '${key}' is not a JSON list`);
+}
+
+/**
+ * Runs `model` (from tf.loadLayersModel on an export of tfjs_torch.export) on the example inputs
+ * stored in `source` (check.safetensors: bytes, a path in Node, or a URL) and compares its outputs
+ * with PyTorch's, in the model's own layout. Resolves to {outputs: [{name, shape, maxAbsDiff,
+ * ok}], ok}, plus, when the export recorded intermediates, every layer's comparison and the first
+ * layer whose output departs from PyTorch's.
+ */
+export async function checkExport(
+    model: tfl.LayersModel, source: TorchWeightsSource,
+    options: CheckExportOptions = {}): Promise<CheckExportResult> {
+  const atol = options.atol ?? 1e-4;
+  const rtol = options.rtol ?? 1e-4;
+  const m = model as unknown as Record<string, unknown>|null;
+  if (m == null || typeof m['predict'] !== 'function' || !Array.isArray(m['inputs']) ||
+      !Array.isArray(m['outputs']) || typeof m['getLayer'] !== 'function') {
+    fail(`model must be a tf.LayersModel (from tf.loadLayersModel), got ${
+        Object.prototype.toString.call(model)}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readTorchWeightsSource(source);
+  } catch (e) {
+    fail((e as Error).message.replace(/^loadTorchWeights: /, ''));
+  }
+  let file;
+  try {
+    file = readSafetensors(bytes);
+  } catch (e) {
+    fail((e as Error).message.replace(/^loadTorchWeights: /, ''));
+  }
+  const {tensors, metadata} = file;
+  if (metadata['format'] !== 'tfjs-torch-check') {
+    fail(`not a check file written by tfjs_torch.export (its metadata 'format' is ${
+        JSON.stringify(metadata['format'])}, not "tfjs-torch-check")`);
+  }
+  const get = (key: string): SafetensorsEntry => {
+    const e = tensors.get(key);
+    if (e == null) fail(`the check file has no tensor '${key}'`);
+    return e;
+  };
+  const inputNames = listOf<string>(metadata, 'inputs');
+  const outputNames = listOf<string>(metadata, 'outputs');
+  const layerKeys = listOf<[string, number, number]>(metadata, 'layers');
+  if (inputNames.length !== model.inputs.length) {
+    fail(`the check file has ${inputNames.length} input(s), the model ${model.inputs.length}`);
+  }
+  if (outputNames.length !== model.outputs.length) {
+    fail(`the check file has ${outputNames.length} output(s), the model ${model.outputs.length}`);
+  }
+  const expected = [
+    ...outputNames.map((_, i) => get(`output_${i}`)),
+    ...layerKeys.map(([l, n, t]) => get(`layer:${l}:${n}:${t}`)),
+  ];
+  // Every tensor to fetch once (a recorded layer output may be a model output too).
+  const fetched: tfl.SymbolicTensor[] = [...model.outputs];
+  const slot = (t: tfl.SymbolicTensor): number => {
+    const i = fetched.indexOf(t);
+    if (i >= 0) return i;
+    fetched.push(t);
+    return fetched.length - 1;
+  };
+  const slots = [
+    ...model.outputs.map((_, i) => i),
+    ...layerKeys.map(([name, nodeIndex, tensorIndex]) => {
+      let layer;
+      try {
+        layer = model.getLayer(name);
+      } catch {
+        fail(`the check file records layer '${name}', which the model does not have`);
+      }
+      const out = layer.getOutputAt(nodeIndex);
+      return slot(Array.isArray(out) ? out[tensorIndex] : out);
+    }),
+  ];
+  const runner = fetched.length === model.outputs.length ?
+      model :
+      functionalModel({inputs: model.inputs, outputs: fetched});
+  const inputs = inputNames.map((_, i) => {
+    const e = get(`input_${i}`);
+    return tf.tensor(e.values, e.shape, e.dtype);
+  });
+  let results: tf.Tensor[];
+  try {
+    const r = runner.predict(inputs.length === 1 ? inputs[0] : inputs);
+    const all = Array.isArray(r) ? r : [r];
+    results = slots.map((i) => all[i]);
+  } finally {
+    tf.dispose(inputs);
+  }
+  try {
+    const compared = await Promise.all(results.map(async (t, i) => {
+      const e = expected[i];
+      const what = i < outputNames.length ? `output '${outputNames[i]}'` :
+                                            `layer '${layerKeys[i - outputNames.length][0]}'`;
+      if (t.shape.length !== e.shape.length || t.shape.some((d, k) => d !== e.shape[k])) {
+        fail(`${what} has shape [${t.shape}], PyTorch's [${e.shape}]`);
+      }
+      return {shape: e.shape, ...compare(await t.data(), e.values, e.dtype === 'int32', atol, rtol)};
+    }));
+    const outputs = outputNames.map((name, i) => ({name, ...compared[i]}));
+    const result: CheckExportResult = {outputs, ok: outputs.every((o) => o.ok)};
+    if (layerKeys.length > 0) {
+      const layers = layerKeys.map(([layer, nodeIndex, tensorIndex], i) => ({
+        layer, nodeIndex, tensorIndex, ...compared[outputNames.length + i],
+      }));
+      result.layers = layers;
+      result.firstDeparting = layers.find((l) => !l.ok) ?? null;
+      result.ok = result.ok && result.firstDeparting == null;
+    }
+    return result;
+  } finally {
+    tf.dispose([...new Set(results)]);
+  }
+}

@@ -1,0 +1,386 @@
+// Small layers for the tensor functions a PyTorch forward uses between its modules, which
+// tfjs-layers has no layer for (or none with PyTorch's numbers): activations (GELU, SiLU,
+// Hardswish, softmax over any axis, ...), elementwise arithmetic with broadcasting against another
+// tensor, a scalar or a stored constant, reductions over dims, and slices. The Python exporter
+// (python/tfjs_torch) writes them into model.json; each composes tfjs-core ops, so gradients and
+// every backend come for free.
+import * as tf from '@tensorflow/tfjs-core';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+import {check, fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+
+// ---- activations --------------------------------------------------------------------------------
+
+export type TorchActivationFn =
+    'gelu'|'geluTanh'|'silu'|'mish'|'hardswish'|'hardsigmoid'|'elu'|'celu'|'selu'|'softplus'|
+    'softsign'|'logsigmoid'|'clamp'|'softmax'|'logSoftmax'|'neg'|'abs'|'exp'|'log'|'sqrt'|'rsqrt';
+
+const ACTIVATIONS: TorchActivationFn[] = [
+  'gelu', 'geluTanh', 'silu', 'mish', 'hardswish', 'hardsigmoid', 'elu', 'celu', 'selu',
+  'softplus', 'softsign', 'logsigmoid', 'clamp', 'softmax', 'logSoftmax', 'neg', 'abs', 'exp',
+  'log', 'sqrt', 'rsqrt',
+];
+
+export interface TorchActivationArgs extends TorchLayerArgs {
+  /** The PyTorch function: 'gelu' (F.gelu), 'geluTanh' (approximate='tanh'), 'silu', ... */
+  fn: TorchActivationFn;
+  /** elu / celu's alpha (default 1). */
+  alpha?: number;
+  /** softplus's beta (default 1) and threshold (default 20). */
+  beta?: number;
+  threshold?: number;
+  /** clamp's bounds (null: unbounded), as torch.clamp / F.hardtanh. */
+  min?: number|null;
+  max?: number|null;
+  /** softmax / logSoftmax's axis in the tfjs tensor (default -1). */
+  axis?: number;
+}
+
+// torch.nn.SELU's constants (Klambauer et al. 2017), as PyTorch writes them.
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+function num(op: string, name: string, v: unknown, fallback: number|null): number|null {
+  if (v === undefined || v === null) return fallback;
+  check(typeof v === 'number' && !Number.isNaN(v), op,
+        () => `argument '${name}' must be a number, got ${show(v)}`);
+  return v as number;
+}
+
+export class TorchActivation extends TorchLayer {
+  static className = 'TorchActivation';
+  readonly fn: TorchActivationFn;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly threshold: number;
+  readonly min: number|null;
+  readonly max: number|null;
+  readonly axis: number;
+
+  constructor(args: TorchActivationArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.activation';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    if (!ACTIVATIONS.includes(args.fn)) {
+      fail(op, `argument 'fn' must be one of ${ACTIVATIONS.join(', ')}, got ${show(args.fn)}`);
+    }
+    this.fn = args.fn;
+    this.alpha = num(op, 'alpha', args.alpha, 1)!;
+    this.beta = num(op, 'beta', args.beta, 1)!;
+    this.threshold = num(op, 'threshold', args.threshold, 20)!;
+    this.min = num(op, 'min', args.min, null);
+    this.max = num(op, 'max', args.max, null);
+    this.axis = num(op, 'axis', args.axis, -1)!;
+    check(Number.isInteger(this.axis), op, () => `argument 'axis' must be an integer, got ${this.axis}`);
+    if (this.min != null && this.max != null && this.min > this.max) {
+      fail(op, `argument 'min' (${this.min}) must not exceed 'max' (${this.max})`);
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    return singleShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    return tf.tidy(() => {
+      switch (this.fn) {
+        case 'gelu':  // x * Phi(x), Phi the standard normal CDF: 0.5 * (1 + erf(x / sqrt 2))
+          return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+        case 'geluTanh': {  // PyTorch's approximate='tanh'
+          const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+          return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+        }
+        case 'silu':
+          return tf.mul(x, tf.sigmoid(x));
+        case 'mish':
+          return tf.mul(x, tf.tanh(tf.softplus(x)));
+        case 'hardswish':
+          return tf.div(tf.mul(x, tf.clipByValue(tf.add(x, 3), 0, 6)), 6);
+        case 'hardsigmoid':
+          return tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6);
+        case 'elu':
+          return tf.where(tf.greater(x, 0), x, tf.mul(this.alpha, tf.expm1(x)));
+        case 'celu':
+          return tf.where(tf.greater(x, 0), x, tf.mul(this.alpha, tf.expm1(tf.div(x, this.alpha))));
+        case 'selu':
+          return tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.expm1(x))));
+        case 'softplus': {
+          // PyTorch: x where beta * x > threshold (linear there), else log(1 + exp(beta x)) / beta.
+          const bx = tf.mul(x, this.beta);
+          return tf.where(tf.greater(bx, this.threshold), x, tf.div(tf.softplus(bx), this.beta));
+        }
+        case 'softsign':
+          return tf.div(x, tf.add(1, tf.abs(x)));
+        case 'logsigmoid':
+          return tf.logSigmoid(x);
+        case 'clamp': {
+          let y = x;
+          if (this.min != null) y = tf.maximum(y, this.min);
+          if (this.max != null) y = tf.minimum(y, this.max);
+          return y === x ? tf.clone(x) : y;
+        }
+        case 'softmax':
+        case 'logSoftmax': {
+          // Over any axis (tf.softmax takes only the last).
+          const shifted = tf.sub(x, tf.max(x, this.axis, true));
+          if (this.fn === 'softmax') {
+            const e = tf.exp(shifted);
+            return tf.div(e, tf.sum(e, this.axis, true));
+          }
+          return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), this.axis, true)));
+        }
+        case 'neg':
+          return tf.neg(x);
+        case 'abs':
+          return tf.abs(x);
+        case 'exp':
+          return tf.exp(x);
+        case 'log':
+          return tf.log(x);
+        case 'sqrt':
+          return tf.sqrt(x);
+        case 'rsqrt':
+          return tf.rsqrt(x);
+        default:
+          return fail('layers.activation', `unknown fn ${show(this.fn)}`);
+      }
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      fn: this.fn, alpha: this.alpha, beta: this.beta, threshold: this.threshold,
+      min: this.min, max: this.max, axis: this.axis, ...super.getConfig(),
+    };
+  }
+}
+
+// ---- elementwise arithmetic ------------------------------------------------------------------
+
+export type TorchElementwiseOp = 'add'|'sub'|'mul'|'div'|'pow'|'maximum'|'minimum';
+const ELEMENTWISE: TorchElementwiseOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+const ELEMENTWISE_FNS: Record<TorchElementwiseOp, (a: tf.Tensor|number, b: tf.Tensor|number) => tf.Tensor> = {
+  add: (a, b) => tf.add(a, b),
+  sub: (a, b) => tf.sub(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  div: (a, b) => tf.div(a, b),
+  pow: (a, b) => tf.pow(a, b),
+  maximum: (a, b) => tf.maximum(a, b),
+  minimum: (a, b) => tf.minimum(a, b),
+};
+
+export interface TorchElementwiseArgs extends TorchLayerArgs {
+  op: TorchElementwiseOp;
+  /**
+   * The second operand when the layer has one input: a number, or (with constantShape) a stored
+   * tensor, the layer's non-trainable weight `constant`, broadcast as PyTorch broadcasts. With
+   * two inputs the layer computes op(inputs[0], inputs[1]) with broadcasting.
+   */
+  scalar?: number|null;
+  constantShape?: number[]|null;
+  /** op(operand, x) instead of op(x, operand) (PyTorch's `2 - x`, `1 / x`). */
+  reversed?: boolean;
+}
+
+function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  const rank = Math.max(a.length, b.length);
+  const out: Shape = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da === 1) out.push(db);
+    else if (db === 1 || db === da) out.push(da);
+    else if (da == null || db == null) out.push(da ?? db);
+    else fail(op, `shapes ${show(a)} and ${show(b)} do not broadcast`);
+  }
+  return out;
+}
+
+export class TorchElementwise extends TorchLayer {
+  static className = 'TorchElementwise';
+  readonly op: TorchElementwiseOp;
+  readonly scalar: number|null;
+  readonly constantShape: number[]|null;
+  readonly reversed: boolean;
+  constant: LayerVariable|null = null;
+
+  constructor(args: TorchElementwiseArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.elementwise';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    if (!ELEMENTWISE.includes(args.op)) {
+      fail(op, `argument 'op' must be one of ${ELEMENTWISE.join(', ')}, got ${show(args.op)}`);
+    }
+    this.op = args.op;
+    this.scalar = num(op, 'scalar', args.scalar, null);
+    const cs = args.constantShape ?? null;
+    if (cs != null) {
+      check(Array.isArray(cs) && cs.every((d) => Number.isInteger(d) && d >= 1), op,
+            () => `argument 'constantShape' must be an array of positive integers, got ${show(cs)}`);
+      check(this.scalar == null, op, () => `give at most one of 'scalar' and 'constantShape'`);
+    }
+    this.constantShape = cs;
+    this.reversed = args.reversed === true;
+  }
+
+  private get unary(): boolean {
+    return this.scalar != null || this.constantShape != null;
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    if (this.constantShape != null) {
+      this.constant = this.addWeight('constant', this.constantShape, 'float32',
+                                     resolveInitializer('layers.elementwise', 'constant', 'zeros'), undefined, false);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const op = 'layers.elementwise';
+    if (this.unary) {
+      const shape = singleShape(inputShape);
+      return this.constantShape == null ? shape : broadcastShapes(op, shape, this.constantShape);
+    }
+    const shapes = inputShape as Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== 2) {
+      fail(op, `without 'scalar' or 'constantShape' the layer takes two inputs, got ${
+          show(inputShape)}`);
+    }
+    return broadcastShapes(op, shapes[0], shapes[1]);
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const fn = ELEMENTWISE_FNS[this.op];
+    return tf.tidy(() => {
+      if (!this.unary) {
+        const xs = inputs as tf.Tensor[];
+        if (!Array.isArray(xs) || xs.length !== 2) {
+          fail('layers.elementwise', 'without a scalar or constant operand the layer takes two inputs');
+        }
+        return fn(xs[0], xs[1]);
+      }
+      const x = single(inputs);
+      const c: tf.Tensor|number = this.scalar != null ? this.scalar : this.constant!.read();
+      return this.reversed ? fn(c, x) : fn(x, c);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      op: this.op, scalar: this.scalar, constantShape: this.constantShape, reversed: this.reversed,
+      ...super.getConfig(),
+    };
+  }
+}
+
+// ---- reductions -------------------------------------------------------------------------------
+
+export type TorchReduceOp = 'mean'|'sum'|'max'|'min';
+const REDUCE: TorchReduceOp[] = ['mean', 'sum', 'max', 'min'];
+
+export interface TorchReduceArgs extends TorchLayerArgs {
+  /** torch.mean / sum / amax / amin. */
+  op: TorchReduceOp;
+  /** Axes of the tfjs tensor (never 0, the batch). */
+  axis: number[];
+  keepDims?: boolean;
+}
+
+export class TorchReduce extends TorchLayer {
+  static className = 'TorchReduce';
+  readonly op: TorchReduceOp;
+  readonly axis: number[];
+  readonly keepDims: boolean;
+
+  constructor(args: TorchReduceArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.reduce';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    if (!REDUCE.includes(args.op)) {
+      fail(op, `argument 'op' must be one of ${REDUCE.join(', ')}, got ${show(args.op)}`);
+    }
+    check(Array.isArray(args.axis) && args.axis.length > 0 &&
+              args.axis.every((a) => Number.isInteger(a) && a >= 1), op,
+          () => `argument 'axis' must be a non-empty array of axes >= 1 (0 is the batch), got ${
+              show(args.axis)}`);
+    this.op = args.op;
+    this.axis = args.axis.slice();
+    this.keepDims = args.keepDims === true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    for (const a of this.axis) {
+      if (a >= shape.length) fail('layers.reduce', `axis ${a} is out of range for shape ${show(shape)}`);
+    }
+    return this.keepDims ? shape.map((d, i) => this.axis.includes(i) ? 1 : d) :
+                           shape.filter((_, i) => !this.axis.includes(i));
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    const fns = {mean: tf.mean, sum: tf.sum, max: tf.max, min: tf.min};
+    return fns[this.op](x, this.axis, this.keepDims);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {op: this.op, axis: this.axis, keepDims: this.keepDims, ...super.getConfig()};
+  }
+}
+
+// ---- slices -----------------------------------------------------------------------------------
+
+export interface TorchSliceArgs extends TorchLayerArgs {
+  /** Start of the slice in every dim after the batch. */
+  begin: number[];
+  /** Its size in every dim after the batch (-1: to the end). */
+  size: number[];
+}
+
+export class TorchSlice extends TorchLayer {
+  static className = 'TorchSlice';
+  readonly begin: number[];
+  readonly size: number[];
+
+  constructor(args: TorchSliceArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.slice';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    const {begin, size} = args;
+    check(Array.isArray(begin) && begin.every((b) => Number.isInteger(b) && b >= 0), op,
+          () => `argument 'begin' must be an array of integers >= 0, got ${show(begin)}`);
+    check(Array.isArray(size) && size.length === begin.length &&
+              size.every((s) => Number.isInteger(s) && (s >= 1 || s === -1)), op,
+          () => `argument 'size' must be an array of integers >= 1 or -1, one per entry of ${
+              ''}'begin', got ${show(size)}`);
+    this.begin = begin.slice();
+    this.size = size.slice();
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = singleShape(inputShape);
+    if (shape.length !== this.begin.length + 1) {
+      fail('layers.slice', `input of shape ${show(shape)} needs ${shape.length - 1} entries in ${
+          ''}'begin' and 'size', got ${this.begin.length}`);
+    }
+    return [shape[0], ...this.size.map((s, i) => {
+      const d = shape[i + 1];
+      if (d != null && this.begin[i] + (s === -1 ? 0 : s) > d) {
+        fail('layers.slice', `slice begin ${show(this.begin)} size ${show(this.size)} exceeds the ${
+            ''}input shape ${show(shape)}`);
+      }
+      return s === -1 ? (d == null ? null : d - this.begin[i]) : s;
+    })];
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    return tf.slice(x, [0, ...this.begin], [-1, ...this.size]);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {begin: this.begin, size: this.size, ...super.getConfig()};
+  }
+}

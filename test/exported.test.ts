@@ -1,0 +1,155 @@
+// Models written by the Python exporter (python/tfjs_torch, committed by
+// scripts/fixtures/gen_exported.py): the decoders of examples/decoders and one module per
+// supported node kind, each exported channelsLast and channelsFirst, loaded with
+// tf.loadLayersModel and compared with PyTorch's outputs by pt.checkExport, on every test backend.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {expect} from 'chai';
+import * as pt from '../src/index.js';
+import {describeBackends, loadFixture} from './util.js';
+
+interface ExportedCase {
+  name: string;
+  dataFormat: 'channelsLast'|'channelsFirst';
+  model: tf.io.ModelJSON;
+  /** base64 of weights.bin, or null when it is the same as the case's in `weightsOf` format. */
+  weights: string|null;
+  weightsOf?: 'channelsLast'|'channelsFirst';
+  check: string;
+  outputs: string[];
+}
+
+const fixture = loadFixture('exported') as unknown as {torch_version: string, cases: ExportedCase[]};
+
+function b64Bytes(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function weightsOf(c: ExportedCase): Uint8Array {
+  if (c.weights != null) return b64Bytes(c.weights);
+  const same = fixture.cases.find((k) => k.name === c.name && k.dataFormat === c.weightsOf);
+  if (same?.weights == null) throw new Error(`${c.name}: no weights`);
+  return b64Bytes(same.weights);
+}
+
+/** The model as tf.loadLayersModel reads an export folder (model.json + weights.bin). */
+async function load(c: ExportedCase, weights?: Uint8Array): Promise<tfl.LayersModel> {
+  const data = weights ?? weightsOf(c);
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  return tfl.loadLayersModel(tf.io.fromMemory({
+    modelTopology: c.model.modelTopology,
+    weightSpecs: c.model.weightsManifest.flatMap((g) => g.weights),
+    weightData: buffer,
+  }));
+}
+
+/** The weights with one value of `weight` moved by `delta`. */
+function perturbed(c: ExportedCase, weight: string, delta: number): Uint8Array {
+  const bytes = weightsOf(c).slice();
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  let offset = 0;
+  for (const spec of c.model.weightsManifest.flatMap((g) => g.weights)) {
+    if (spec.name === weight) {
+      floats[offset] += delta;
+      return bytes;
+    }
+    offset += spec.shape.reduce((a, b) => a * b, 1);
+  }
+  throw new Error(`no weight ${weight}`);
+}
+
+describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
+  it('the fixture holds every decoder and node kind in both data formats', () => {
+    const names = new Set(fixture.cases.map((c) => c.name));
+    for (const d of ['espcn', 'segnet', 'dcgan', 'unet', 'vae', 'cyclegan', 'unet_odd', 'unet_odd_bilinear']) expect(names.has(`decoder_${d}`), d).to.equal(true);
+    for (const name of names) {
+      const formats = fixture.cases.filter((c) => c.name === name).map((c) => c.dataFormat).sort();
+      expect(formats, name).to.deep.equal(['channelsFirst', 'channelsLast']);
+    }
+    expect(names.size).to.be.greaterThan(90);
+  });
+
+  for (const c of fixture.cases) {
+    it(`${c.name} (${c.dataFormat}) matches PyTorch`, async () => {
+      const model = await load(c);
+      const before = tf.memory().numTensors;
+      const result = await pt.checkExport(model, b64Bytes(c.check));
+      expect(tf.memory().numTensors, 'tensors left by checkExport').to.equal(before);
+      model.dispose();
+      expect(result.outputs.map((o) => o.name)).to.deep.equal(c.outputs);
+      for (const o of result.outputs) {
+        expect(o.ok, `${o.name}: max |ours - torch| = ${o.maxAbsDiff}${
+            result.firstDeparting ? `; first departing layer ${result.firstDeparting.layer}` : ''}`)
+            .to.equal(true);
+        expect(o.maxAbsDiff).to.be.at.most(1e-3);
+      }
+      expect(result.ok).to.equal(true);
+    });
+  }
+
+  it('checkExport names the first layer that departs from PyTorch', async () => {
+    const c = fixture.cases.find((k) => k.name === 'decoder_vae' && k.dataFormat === 'channelsLast')!;
+    const good = await load(c);
+    const clean = await pt.checkExport(good, b64Bytes(c.check));
+    good.dispose();
+    expect(clean.ok).to.equal(true);
+    expect(clean.firstDeparting).to.equal(null);
+    expect(clean.layers!.map((l) => l.layer)).to.include.members(['fc', 'conv1', 'conv2']);
+    const bad = await load(c, perturbed(c, 'conv1/kernel', 0.05));
+    const result = await pt.checkExport(bad, b64Bytes(c.check));
+    bad.dispose();
+    expect(result.ok).to.equal(false);
+    expect(result.firstDeparting!.layer).to.equal('conv1');
+    expect(result.firstDeparting!.maxAbsDiff).to.be.greaterThan(1e-3);
+    expect(result.layers!.find((l) => l.layer === 'fc')!.ok).to.equal(true);
+    expect(result.outputs[0].ok).to.equal(false);
+  });
+
+  it('checkExport passes tolerances and refuses what is not a check file', async () => {
+    const c = fixture.cases.find((k) => k.name === 'act_gelu' && k.dataFormat === 'channelsLast')!;
+    const model = await load(c);
+    const exact = await pt.checkExport(model, b64Bytes(c.check), {atol: 0, rtol: 0});
+    expect(exact.ok).to.equal(exact.outputs[0].maxAbsDiff === 0);
+    const other = fixture.cases.find((k) => k.name === 'two_inputs_rank2')!;
+    let message = '';
+    try {
+      await pt.checkExport(model, b64Bytes(other.check));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).to.match(/^checkExport: the check file has 2 input\(s\), the model 1/);
+    message = '';
+    try {
+      await pt.checkExport(model, weightsOf(c));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).to.match(/^checkExport: /);
+    model.dispose();
+  });
+});
+
+describe('the exporter\'s tensor-op layers refuse bad configs', () => {
+  const L = pt.layers;
+  const throws = (make: () => unknown, pattern: RegExp) => expect(make).to.throw(pattern);
+  it('TorchActivation', () => {
+    throws(() => new L.TorchActivation({fn: 'gelu_tanh' as never}), /^layers\.activation: argument 'fn' must be one of gelu, geluTanh/);
+    throws(() => new L.TorchActivation({fn: 'clamp', min: 2, max: 1}), /'min' \(2\) must not exceed 'max' \(1\)/);
+    throws(() => new L.TorchActivation({fn: 'softmax', axis: 1.5}), /argument 'axis' must be an integer/);
+  });
+  it('TorchElementwise', () => {
+    throws(() => new L.TorchElementwise({op: 'mod' as never}), /^layers\.elementwise: argument 'op' must be one of add, sub/);
+    throws(() => new L.TorchElementwise({op: 'add', scalar: 1, constantShape: [1, 2]}), /at most one of 'scalar' and 'constantShape'/);
+    throws(() => new L.TorchElementwise({op: 'add', constantShape: [0]}), /'constantShape' must be an array of positive integers/);
+  });
+  it('TorchReduce and TorchSlice', () => {
+    throws(() => new L.TorchReduce({op: 'mean', axis: [0]}), /^layers\.reduce: argument 'axis' must be a non-empty array of axes >= 1 \(0 is the batch\)/);
+    throws(() => new L.TorchReduce({op: 'prod' as never, axis: [1]}), /argument 'op' must be one of mean, sum, max, min/);
+    throws(() => new L.TorchSlice({begin: [0, 1], size: [2]}), /^layers\.slice: argument 'size' must be an array/);
+    const s = new L.TorchSlice({begin: [0, 3], size: [-1, 4]});
+    throws(() => s.computeOutputShape([null, 5, 6]), /exceeds the input shape \[null, 5, 6\]/);
+  });
+});
