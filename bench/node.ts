@@ -45,7 +45,7 @@ function median(xs: number[]): number {
  * process CPU time of each run (user + system, every thread: TensorFlow's and onnxruntime's
  * pools included), which other processes' load disturbs much less.
  */
-async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
+export async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
   console.log(`\n## ${title}\n`);
   console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
               'tfjs-torch / contender (CPU) |');
@@ -86,7 +86,7 @@ async function runRowsInterleaved(title: string, rows: Row[], rounds: number, bu
 }
 
 /** Throws unless a and b agree within the project's tolerance (exactly for integers). */
-function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, exact = false) {
+export function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, exact = false) {
   if (a.length !== b.length) throw new Error(`bench ${what}: lengths ${a.length} != ${b.length}`);
   for (let i = 0; i < a.length; i++) {
     const limit = exact ? 0 : 1e-4 + 1e-4 * Math.abs(b[i]);
@@ -97,12 +97,12 @@ function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, e
 }
 
 /** x (NCHW data) as a channelsLast tensor too. */
-function bothLayouts(first: tf.Tensor4D): Record<DataFormat, tf.Tensor4D> {
+export function bothLayouts(first: tf.Tensor4D): Record<DataFormat, tf.Tensor4D> {
   return {channelsFirst: first, channelsLast: tf.transpose(first, [0, 2, 3, 1])};
 }
 
 /** Result of f in channelsFirst order, for comparison with onnxruntime's NCHW output. */
-function asNCHW(y: tf.Tensor, df: DataFormat): Float32Array {
+export function asNCHW(y: tf.Tensor, df: DataFormat): Float32Array {
   const t = df === 'channelsLast' ? tf.transpose(y, [0, 3, 1, 2]) : y;
   const v = t.dataSync() as Float32Array;
   if (t !== y) t.dispose();
