@@ -47,6 +47,15 @@ console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends
                 env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')}, WEBGL_MAX_TEXTURE_SIZE ${
                 env.getNumber('WEBGL_MAX_TEXTURE_SIZE')}`);
 
+if (config.backends.includes('wasm')) {
+  before(async () => {
+    const env = tf.env();
+    console.log(`tfjs-torch browser run '${config.name}': wasm SIMD ${
+        await env.getAsync('WASM_HAS_SIMD_SUPPORT')}, threads ${
+        await env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT')}`);
+  });
+}
+
 // Passed tests per backend (the [backend] tag describeBackends puts in suite titles; tests
 // outside such suites count as 'any'), printed at the end of the run.
 const passed: Record<string, number> = {};
