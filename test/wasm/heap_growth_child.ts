@@ -8,6 +8,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as pt from '../../src/wasm.js';
 
+// Quiets tfjs's console banners (as test/setup.node.ts does).
+tf.env().set('IS_TEST', true);
+
 type Inputs = Array<[Float32Array|Int32Array, number[]]>;
 
 /** Deterministic values in [-1, 1). */

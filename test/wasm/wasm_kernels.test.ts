@@ -70,6 +70,7 @@ describe('wasm kernels (Node)', function() {
     const out = execFileSync(process.execPath, ['-e', `
       const tf = require('@tensorflow/tfjs-core');
       const pt = require('tfjs-torch/wasm');
+      tf.env().set('IS_TEST', true);
       tf.setBackend('wasm').then(() => {
         const y = pt.interpolate(tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]), {scaleFactor: 2, mode: 'bilinear'});
         console.log(tf.getBackend(), JSON.stringify(Array.from(y.dataSync()).slice(0, 4)));
