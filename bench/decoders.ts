@@ -10,6 +10,9 @@
 // "tfjs-torch kernels %" is the share of the tfjs model's kernel time (tf.profile) spent in
 // tfjs-torch's kernels (Torch*): the rest is tfjs's own (Conv2D, BatchNorm, activations).
 //
+// Times: median wall time per run, and median process CPU time (every thread), which other
+// processes on a shared machine disturb less.
+//
 // Memory: "tfjs peak MB" is tf.profile's peakBytes for one predict (the most tensor memory alive
 // at once, weights included); "max RSS MB" is process.resourceUsage().maxRSS after the row's
 // runs: the whole process's high-water mark so far, so it only ever grows down the table.
@@ -25,7 +28,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as path from 'path';
 import {type Decoder, DECODERS, loadDecoder} from '../examples/decoders/models.js';
 import {type FixtureFile, fixtureValues} from '../test/util.js';
-import {DEFAULT_OPTIONS, timeMedian} from './harness.js';
+import {DEFAULT_OPTIONS} from './harness.js';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -88,6 +91,33 @@ export const CPU_VS_ORT_NODE: DecoderBench = {
   tensor: (values, shape) => new ortNode.Tensor('float32', values, shape),
 };
 
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Median wall time and median process CPU time (user + system, every thread) of `run`, in ms,
+ * after 3 warm-up runs: at least 10 runs, then until budgetMs. On a shared machine CPU time is
+ * the less disturbed of the two.
+ */
+async function timeWallAndCpu(run: () => Promise<void>, budgetMs: number): Promise<[number, number]> {
+  for (let i = 0; i < 3; i++) await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const start = performance.now();
+  while (wall.length < 10 || (performance.now() - start < budgetMs && wall.length < 1000)) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return [median(wall), median(cpu)];
+}
+
 interface Case {
   decoder: Decoder;
   shape: number[];
@@ -116,9 +146,9 @@ export async function benchDecoders(on: DecoderBench = CPU_VS_ORT_NODE): Promise
   const heap = on.heapBytes != null;
   console.log(`\n## ${on.title}\n`);
   console.log(`| decoder | input (NCHW) | tfjs-torch ms | ${on.ortName} ms | tfjs-torch / ${
-      on.ortName} | max diff vs ORT | tfjs-torch kernels % | tfjs peak MB | ${
-      heap ? 'wasm heap MB | ' : ''}max RSS MB |`);
-  console.log(`|---|---|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}---:|`);
+      on.ortName} | CPU ms, tfjs-torch / ${on.ortName} (ratio) | max diff vs ORT | ${
+      ''}tfjs-torch kernels % | tfjs peak MB | ${heap ? 'wasm heap MB | ' : ''}max RSS MB |`);
+  console.log(`|---|---|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}---:|`);
   const models = new Map<string, tfl.LayersModel>();
   const sessions = new Map<string, OrtSessionLike>();
   const opts = {...DEFAULT_OPTIONS, budgetMs: 1000};
@@ -157,18 +187,19 @@ export async function benchDecoders(on: DecoderBench = CPU_VS_ORT_NODE): Promise
       kernelMs += ms;
       if (k.name.startsWith('Torch')) torchMs += ms;
     }
-    const msOurs = await timeMedian(async () => {
+    const [msOurs, cpuOurs] = await timeWallAndCpu(async () => {
       const r = model.predict(x) as tf.Tensor;
       await r.data();
       r.dispose();
-    }, opts);
-    const msOrt = await timeMedian(async () => {
+    }, opts.budgetMs);
+    const [msOrt, cpuOrt] = await timeWallAndCpu(async () => {
       const out = await session.run(feeds);
       out.y.dispose();
-    }, opts);
+    }, opts.budgetMs);
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(`| ${c.decoder.title} | ${c.shape.join('x')} | ${msOurs.toFixed(2)} | ${
-        msOrt.toFixed(2)} | ${(msOurs / msOrt).toFixed(2)}x | ${diff.toExponential(1)} | ${
+        msOrt.toFixed(2)} | ${(msOurs / msOrt).toFixed(2)}x | ${cpuOurs.toFixed(2)} / ${
+        cpuOrt.toFixed(2)} (${(cpuOurs / cpuOrt).toFixed(2)}x) | ${diff.toExponential(1)} | ${
         (100 * torchMs / kernelMs).toFixed(0)} | ${(profile.peakBytes / 2 ** 20).toFixed(1)} | ${
         heap ? `${(on.heapBytes!() / 2 ** 20).toFixed(0)} | ` : ''}${rss.toFixed(0)} |`);
     x.dispose();
