@@ -19,15 +19,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-web';
 import * as path from 'path';
-import {convTranspose2d, interpolate, maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
-import type {InterpolateOptions} from '../src/index.js';
+import {maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import {MODELS, tfContender} from './contenders.js';
+import {MODELS, ortContender, tfContender} from './contenders.js';
 import {benchDecoders, type OrtSessionLike} from './decoders.js';
-import type {Contender, Row} from './harness.js';
-import {asNCHW, bothLayouts, expectClose, runRowsInterleaved} from './node.js';
+import type {Row} from './harness.js';
+import {runRowsInterleaved} from './node.js';
+import {asNCHW, benchImage, bothLayouts, expectClose, FORMATS, resizeRows, RESIZES, convTransposeRows} from './op_rows.js';
+import type {OrtSide} from './op_rows.js';
 
-const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
 const ORT = 'onnxruntime-web wasm, 1 thread';
 
 /** onnxruntime-web on its wasm engine with one thread (SIMD: its only build in 1.30). */
@@ -37,16 +37,6 @@ function session(file: string): Promise<ort.InferenceSession> {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
   });
-}
-
-function ortContender(name: string, s: ort.InferenceSession, x: ort.Tensor): Contender {
-  return {
-    name,
-    run: async () => {
-      const out = await s.run({x});
-      for (const k of Object.keys(out)) out[k].dispose();
-    },
-  };
 }
 
 /** The size of tfjs-backend-wasm's WebAssembly memory. */
@@ -71,94 +61,19 @@ export async function benchWasm(): Promise<void> {
   const rows: Row[] = [];
   const sessions: ort.InferenceSession[] = [];
 
+  const side: OrtSide = {
+    session: (file) => session(file) as unknown as ReturnType<OrtSide['session']>,
+    tensor: (values, shape) => new ort.Tensor('float32', values, shape),
+    name: ortName,
+  };
+  const {img, feeds} = benchImage(side);
+  const imgOrt = feeds.x as ort.Tensor;
   // ---- interpolate 2x of [1,64,128,128] ----
-  const img = bothLayouts(tf.randomUniform([1, 64, 128, 128], -1, 1, 'float32', 11) as tf.Tensor4D);
-  const imgOrt = new ort.Tensor('float32', img.channelsFirst.dataSync() as Float32Array,
-                                img.channelsFirst.shape);
-  const resizes: Array<{label: string, options: InterpolateOptions, onnx?: string,
-                        raw?: [string, (x: tf.Tensor4D) => tf.Tensor]}> = [
-    {
-      label: 'nearest 2x', options: {mode: 'nearest', scaleFactor: 2},
-      onnx: 'interpolate_nearest2x.onnx',
-      raw: ['tf.image.resizeNearestNeighbor', (x) => tf.image.resizeNearestNeighbor(x, [256, 256])],
-    },
-    {
-      label: 'bilinear 2x', options: {mode: 'bilinear', scaleFactor: 2},
-      onnx: 'interpolate_bilinear2x.onnx',
-      raw: ['tf.image.resizeBilinear halfPixelCenters',
-            (x) => tf.image.resizeBilinear(x, [256, 256], false, true)],
-    },
-    {
-      label: 'bilinear alignCorners 2x', options: {mode: 'bilinear', scaleFactor: 2, alignCorners: true},
-      raw: ['tf.image.resizeBilinear alignCorners',
-            (x) => tf.image.resizeBilinear(x, [256, 256], true, false)],
-    },
-    {label: 'bicubic 2x', options: {mode: 'bicubic', scaleFactor: 2}, onnx: 'interpolate_bicubic2x.onnx'},
-  ];
-  for (const r of resizes) {
-    let s: ort.InferenceSession|undefined;
-    let want: Float32Array|undefined;
-    if (r.onnx != null) {
-      s = await session(r.onnx);
-      sessions.push(s);
-      want = (await s.run({x: imgOrt})).y.data as Float32Array;
-    }
-    for (const df of FORMATS) {
-      const x = img[df];
-      const y = interpolate(x, {...r.options, dataFormat: df});
-      if (want != null) expectClose(`${r.label} ${df} vs onnxruntime-web`, asNCHW(y, df), want);
-      const contenders = [tfContender('tfjs-torch interpolate', () => interpolate(x, {...r.options, dataFormat: df}))];
-      if (r.raw != null) {
-        const [name, fn] = r.raw;
-        const raw = fn(img.channelsLast);
-        const yLast = df === 'channelsLast' ? y : tf.transpose(y, [0, 2, 3, 1]);
-        expectClose(`${r.label} ${name}`, raw.dataSync(), yLast.dataSync());
-        tf.dispose(yLast === y ? [raw] : [raw, yLast]);
-        contenders.push(tfContender(`tfjs wasm ${name}${nhwcNote(df)}`, () => fn(img.channelsLast)));
-      }
-      y.dispose();
-      if (s != null) contenders.push(ortContender(ortName('Resize (PyTorch export)', df), s, imgOrt));
-      rows.push({label: `interpolate ${r.label} ${JSON.stringify(x.shape)} ${df}`, contenders});
-    }
-  }
-
-  // ---- convTranspose2d [1,64,32,32] -> 64, k4 s2 p1 (weights as scripts/export_onnx_conv_transpose.py) ----
-  const formula = (n: number, f: (v: number) => number, step: number) =>
-      Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
-  const cx = bothLayouts(tf.randomUniform([1, 64, 32, 32], -1, 1, 'float32', 11) as tf.Tensor4D);
-  const weight = tf.tensor4d(formula(64 * 64 * 16, Math.sin, 0.37), [64, 64, 4, 4]);
-  const bias = tf.tensor1d(formula(64, Math.cos, 0.91));
-  const filter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
-  const convSession = await session('conv_transpose_dcgan.onnx');
-  sessions.push(convSession);
-  const cxOrt = new ort.Tensor('float32', cx.channelsFirst.dataSync() as Float32Array, cx.channelsFirst.shape);
-  const convWant = (await convSession.run({x: cxOrt})).y.data as Float32Array;
-  const rawConv = () => tf.conv2dTranspose(cx.channelsLast, filter, [1, 64, 64, 64], 2, 'same');
-  for (const df of FORMATS) {
-    const ours = () => convTranspose2d(cx[df], weight, bias, {stride: 2, padding: 1, dataFormat: df});
-    const y = ours();
-    expectClose(`convTranspose2d ${df} vs onnxruntime-web`, asNCHW(y, df), convWant);
-    y.dispose();
-    const noBias = convTranspose2d(cx.channelsLast, weight, null, {stride: 2, padding: 1});
-    const raw = rawConv();
-    expectClose('tf.conv2dTranspose', raw.dataSync(), noBias.dataSync());
-    tf.dispose([noBias, raw]);
-    rows.push({
-      label: `convTranspose2d [1,64,32,32] -> 64, k4 s2 p1, no bias, ${df}`,
-      contenders: [
-        tfContender('tfjs-torch convTranspose2d',
-                    () => convTranspose2d(cx[df], weight, null, {stride: 2, padding: 1, dataFormat: df})),
-        tfContender(`tfjs wasm tf.conv2dTranspose ('same')${nhwcNote(df)}`, rawConv),
-      ],
-    });
-    rows.push({
-      label: `convTranspose2d [1,64,32,32] -> 64, k4 s2 p1, bias, ${df}`,
-      contenders: [
-        tfContender('tfjs-torch convTranspose2d', ours),
-        ortContender(ortName('ConvTranspose (PyTorch export)', df), convSession, cxOrt),
-      ],
-    });
-  }
+  const resizes = [RESIZES.nearest, RESIZES.bilinear, RESIZES.bilinearAlignCorners, RESIZES.bicubic];
+  // ---- convTranspose2d [1,64,32,32] -> 64, k4 s2 p1 ----
+  const built = [await resizeRows(resizes, img, feeds, side, 'tfjs wasm '),
+                 await convTransposeRows(side, 'tfjs wasm ')];
+  for (const b of built) rows.push(...b.rows);
 
   // ---- pixelShuffle(2) of [1,256,64,64] ----
   const px = bothLayouts(tf.randomUniform([1, 256, 64, 64], -1, 1, 'float32', 1) as tf.Tensor4D);
@@ -177,7 +92,7 @@ export async function benchWasm(): Promise<void> {
         tfContender('tfjs-torch pixelShuffle', () => pixelShuffle(x, 2, {dataFormat: df})),
         tfContender(`tfjs wasm tf.depthToSpace (TensorFlow's channel order)${nhwcNote(df)}`,
                     () => tf.depthToSpace(px.channelsLast, 2)),
-        ortContender(ortName('DepthToSpace CRD (PyTorch export)', df), shuffleSession, pxOrt),
+        ortContender(ortName('DepthToSpace CRD (PyTorch export)', df), shuffleSession, {x: pxOrt}),
       ],
     });
   }
@@ -204,7 +119,7 @@ export async function benchWasm(): Promise<void> {
         tfContender('tfjs-torch maxPool2dWithIndices',
                     () => maxPool2dWithIndices(img[df], {kernelSize: 2, stride: 2, dataFormat: df})),
         tfContender(`tfjs wasm tf.maxPool (values only)${nhwcNote(df)}`, rawPool),
-        ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, imgOrt),
+        ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: imgOrt}),
       ],
     });
   }
@@ -212,9 +127,9 @@ export async function benchWasm(): Promise<void> {
   await runRowsInterleaved(`wasm backend (tfjs-backend-wasm ${wasmBackend.version_wasm}, SIMD ${
       simd}, ${threads} thread${threads > 1 ? 's' : ''}) vs tfjs's wasm kernels and ${ORT}`, rows,
       20, 6000);
-  tf.dispose([img.channelsLast, img.channelsFirst, cx.channelsLast, cx.channelsFirst, weight, bias,
-              filter, px.channelsLast, px.channelsFirst]);
+  tf.dispose([img.channelsLast, img.channelsFirst, px.channelsLast, px.channelsFirst]);
   for (const s of sessions) await s.release();
+  for (const b of built) await b.dispose();
 
   await benchDecoders({
     backend: 'wasm',
