@@ -32,7 +32,16 @@ const RUNS = {
   // test/browser/webgl_f16.test.ts runs the same fixtures with its own documented tolerance, and
   // test/browser/webgl_kernels.test.ts compares with cpu at float16 precision.
   'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+  // tfjs-backend-wasm (SIMD, one thread: the page is not cross-origin isolated, so no
+  // SharedArrayBuffer) with tfjs-torch's wasm kernels. Its .wasm binaries are served from
+  // node_modules under WASM_URL (see files and proxies below) and test/setup.browser.ts points
+  // setWasmPaths there.
+  'wasm': {backends: ['wasm'], flags: {}},
 };
+
+/** Where the page finds tfjs-backend-wasm's .wasm files (a karma proxy into node_modules). */
+const WASM_URL = '/tfjs-backend-wasm/';
+const WASM_DIR = 'node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 
 const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader',
@@ -53,8 +62,14 @@ function karmaConfig(config) {
   config.set({
     basePath: __dirname,
     frameworks: ['mocha'],
-    files: bench ? [path.join(dir, 'bench.js')] :
-                   [path.join(dir, 'fixtures.js'), path.join(dir, 'tests.js')],
+    files: [
+      ...(bench ? [path.join(dir, 'bench.js')] :
+                  [path.join(dir, 'fixtures.js'), path.join(dir, 'tests.js')]),
+      // Served, not loaded as scripts: tfjs-backend-wasm fetches them when the backend starts.
+      {pattern: `${WASM_DIR}*.wasm`, included: false, served: true, watched: false, nocache: true},
+    ],
+    proxies: {[WASM_URL]: `/base/${WASM_DIR}`},
+    mime: {'application/wasm': ['wasm']},
     reporters: ['mocha'],
     mochaReporter: {output: 'minimal'},
     browsers: ['ChromiumSwiftShader'],
@@ -65,7 +80,7 @@ function karmaConfig(config) {
       // TFJS_TORCH_GREP=<regexp> runs only the tests whose full title matches (mocha's grep).
       mocha: {timeout: 300000, reporter: 'html', grep: process.env.TFJS_TORCH_GREP || undefined},
       captureConsole: true,
-      tfjsTorch: {name, ...run},
+      tfjsTorch: {name, wasmUrl: WASM_URL, ...run},
     },
     browserConsoleLogOptions: {level: 'log', terminal: true},
     // SwiftShader compiles every new shader on a shared 2-core machine: generous timeouts.

@@ -10,13 +10,16 @@ import {benchPool} from './pool.js';
 import {benchDecoders} from './decoders.js';
 import {benchInterpolate} from './interpolate.js';
 import {benchTensorflow} from './node.js';
+import {benchWasm} from './wasm.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   interpolate: benchInterpolate,
   pixelShuffle: benchPixelShuffle,
   convTranspose: benchConvTranspose,
   pool: benchPool,
-  decoders: benchDecoders,
+  decoders: () => benchDecoders(),
+  // Loads tfjs-backend-wasm and tfjs-torch's wasm kernels; against onnxruntime-web's wasm engine.
+  wasm: benchWasm,
   // Last: it loads tfjs-node (scripts/setup-tfjs-node.sh) and times the `tensorflow` backend.
   tensorflow: benchTensorflow,
 };

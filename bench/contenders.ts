@@ -31,9 +31,13 @@ export function ortSession(file: string, threads: number): Promise<ort.Inference
   });
 }
 
+/** The part of an onnxruntime session (onnxruntime-node or onnxruntime-web) a contender runs. */
+export interface OrtRunner<Feeds> {
+  run(feeds: Feeds): Promise<Record<string, {dispose(): void}>>;
+}
+
 /** An onnxruntime contender: one run of the session on `feeds`, outputs freed. */
-export function ortContender(
-    name: string, s: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType): Contender {
+export function ortContender<Feeds>(name: string, s: OrtRunner<Feeds>, feeds: Feeds): Contender {
   return {
     name,
     run: async () => {

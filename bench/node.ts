@@ -17,13 +17,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import * as path from 'path';
-import {convTranspose2d, interpolate, maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
-import type {InterpolateOptions} from '../src/index.js';
+import {maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import type {Row} from './harness.js';
 import {MODELS, ortContender, tfContender} from './contenders.js';
-
-const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
+import {asNCHW, benchImage, convTransposeRows, expectClose, FORMATS, resizeRows, RESIZES} from './op_rows.js';
+import type {OrtSide} from './op_rows.js';
 
 /** Every order of 0..n-1. */
 function permutations(n: number): number[][] {
@@ -45,7 +44,7 @@ function median(xs: number[]): number {
  * process CPU time of each run (user + system, every thread: TensorFlow's and onnxruntime's
  * pools included), which other processes' load disturbs much less.
  */
-async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
+export async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
   console.log(`\n## ${title}\n`);
   console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
               'tfjs-torch / contender (CPU) |');
@@ -85,30 +84,6 @@ async function runRowsInterleaved(title: string, rows: Row[], rounds: number, bu
   }
 }
 
-/** Throws unless a and b agree within the project's tolerance (exactly for integers). */
-function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, exact = false) {
-  if (a.length !== b.length) throw new Error(`bench ${what}: lengths ${a.length} != ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    const limit = exact ? 0 : 1e-4 + 1e-4 * Math.abs(b[i]);
-    if (!(Math.abs(a[i] - b[i]) <= limit)) {
-      throw new Error(`bench ${what}: element ${i} is ${a[i]} here and ${b[i]} there`);
-    }
-  }
-}
-
-/** x (NCHW data) as a channelsLast tensor too. */
-function bothLayouts(first: tf.Tensor4D): Record<DataFormat, tf.Tensor4D> {
-  return {channelsFirst: first, channelsLast: tf.transpose(first, [0, 2, 3, 1])};
-}
-
-/** Result of f in channelsFirst order, for comparison with onnxruntime's NCHW output. */
-function asNCHW(y: tf.Tensor, df: DataFormat): Float32Array {
-  const t = df === 'channelsLast' ? tf.transpose(y, [0, 3, 1, 2]) : y;
-  const v = t.dataSync() as Float32Array;
-  if (t !== y) t.dispose();
-  return v;
-}
-
 export async function benchTensorflow(): Promise<void> {
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS ?? '1');
   process.env.TF_NUM_INTRAOP_THREADS = String(threads);
@@ -134,88 +109,17 @@ export async function benchTensorflow(): Promise<void> {
   const rows: Row[] = [];
   const sessions: ort.InferenceSession[] = [];
 
+  const side: OrtSide = {
+    session: (file) => session(file) as unknown as ReturnType<OrtSide['session']>,
+    tensor: (values, shape) => new ort.Tensor('float32', values, shape),
+    name: ortName,
+  };
+  const {img, feeds} = benchImage(side);
+  const imgOrt = feeds.x as ort.Tensor;
   // ---- interpolate ----
-  const img = bothLayouts(tf.randomUniform([1, 64, 128, 128], -1, 1, 'float32', 11) as tf.Tensor4D);
-  const imgOrt = new ort.Tensor('float32', img.channelsFirst.dataSync() as Float32Array,
-                                img.channelsFirst.shape);
-  const resizes: Array<{label: string, options: InterpolateOptions, onnx: string,
-                        raw?: [string, (x: tf.Tensor4D) => tf.Tensor]}> = [
-    {
-      label: 'nearest 2x', options: {mode: 'nearest', scaleFactor: 2},
-      onnx: 'interpolate_nearest2x.onnx',
-      raw: ['tf.image.resizeNearestNeighbor', (x) => tf.image.resizeNearestNeighbor(x, [256, 256])],
-    },
-    {
-      label: 'bilinear 2x', options: {mode: 'bilinear', scaleFactor: 2},
-      onnx: 'interpolate_bilinear2x.onnx',
-      raw: ['tf.image.resizeBilinear halfPixelCenters',
-            (x) => tf.image.resizeBilinear(x, [256, 256], false, true)],
-    },
-    {label: 'bicubic 2x', options: {mode: 'bicubic', scaleFactor: 2}, onnx: 'interpolate_bicubic2x.onnx'},
-  ];
-  for (const r of resizes) {
-    const s = await session(r.onnx);
-    sessions.push(s);
-    const want = (await s.run({x: imgOrt})).y.data as Float32Array;
-    for (const df of FORMATS) {
-      const x = img[df];
-      const y = interpolate(x, {...r.options, dataFormat: df});
-      expectClose(`${r.label} ${df} vs onnxruntime`, asNCHW(y, df), want);
-      const contenders = [tfContender('tfjs-torch interpolate', () => interpolate(x, {...r.options, dataFormat: df}))];
-      if (r.raw != null) {
-        const [name, fn] = r.raw;
-        const raw = fn(img.channelsLast);
-        const yLast = df === 'channelsLast' ? y : tf.transpose(y, [0, 2, 3, 1]);
-        expectClose(`${r.label} ${name}`, raw.dataSync(), yLast.dataSync());
-        tf.dispose(yLast === y ? [raw] : [raw, yLast]);
-        contenders.push(tfContender(`${name}${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
-                                    () => fn(img.channelsLast)));
-      }
-      y.dispose();
-      contenders.push(ortContender(ortName('Resize (PyTorch export)', df), s, {x: imgOrt}));
-      rows.push({label: `interpolate ${r.label} ${JSON.stringify(x.shape)} ${df}`, contenders});
-    }
-  }
-
-  // ---- convTranspose2d [1,32,32,64] -> 64, k4 s2 p1 (the weights baked into the model) ----
-  const formula = (n: number, f: (v: number) => number, step: number) =>
-      Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
-  const cx = bothLayouts(tf.randomUniform([1, 64, 32, 32], -1, 1, 'float32', 11) as tf.Tensor4D);
-  const weight = tf.tensor4d(formula(64 * 64 * 16, Math.sin, 0.37), [64, 64, 4, 4]);
-  const bias = tf.tensor1d(formula(64, Math.cos, 0.91));
-  const filter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
-  const convSession = await session('conv_transpose_dcgan.onnx');
-  sessions.push(convSession);
-  const cxOrt = new ort.Tensor('float32', cx.channelsFirst.dataSync() as Float32Array, cx.channelsFirst.shape);
-  const convWant = (await convSession.run({x: cxOrt})).y.data as Float32Array;
-  // tfjs-node's conv2dTranspose takes only 'same' / 'valid'; 'same' is padding 1 here.
-  const rawConv = () => tf.conv2dTranspose(cx.channelsLast, filter, [1, 64, 64, 64], 2, 'same');
-  for (const df of FORMATS) {
-    const ours = () => convTranspose2d(cx[df], weight, bias, {stride: 2, padding: 1, dataFormat: df});
-    const y = ours();
-    expectClose(`convTranspose2d ${df} vs onnxruntime`, asNCHW(y, df), convWant);
-    y.dispose();
-    const noBias = convTranspose2d(cx.channelsLast, weight, null, {stride: 2, padding: 1});
-    const raw = rawConv();
-    expectClose('tf.conv2dTranspose', raw.dataSync(), noBias.dataSync());
-    tf.dispose([noBias, raw]);
-    // The same work as each contender: without bias as tfjs's op, with bias as the model.
-    rows.push({
-      label: `convTranspose2d [1,32,32,64] -> 64, k4 s2 p1, no bias, ${df}`,
-      contenders: [
-        tfContender('tfjs-torch convTranspose2d',
-                    () => convTranspose2d(cx[df], weight, null, {stride: 2, padding: 1, dataFormat: df})),
-        tfContender('tf.conv2dTranspose (NHWC, \'same\')', rawConv),
-      ],
-    });
-    rows.push({
-      label: `convTranspose2d [1,32,32,64] -> 64, k4 s2 p1, bias, ${df}`,
-      contenders: [
-        tfContender('tfjs-torch convTranspose2d', ours),
-        ortContender(ortName('ConvTranspose (PyTorch export)', df), convSession, {x: cxOrt}),
-      ],
-    });
-  }
+  const resizes = [RESIZES.nearest, RESIZES.bilinear, RESIZES.bicubic];
+  const built = [await resizeRows(resizes, img, feeds, side, ''), await convTransposeRows(side, '')];
+  for (const b of built) rows.push(...b.rows);
 
   // ---- pixelShuffle(2) on [1,64,64,256] ----
   const px = {
@@ -285,8 +189,8 @@ export async function benchTensorflow(): Promise<void> {
   await runRowsInterleaved(`tensorflow backend (tfjs-node, TensorFlow ${
       (b as unknown as {TF_Version: string}).TF_Version}, ${threads} intra-op thread${plural})`, rows,
       30, 8000);
-  tf.dispose([img.channelsLast, cx.channelsLast, weight, bias, filter, px.channelsLast, px.channelsFirst]);
-  tf.dispose([img.channelsFirst, cx.channelsFirst]);
+  tf.dispose([img.channelsLast, img.channelsFirst, px.channelsLast, px.channelsFirst]);
   for (const s of sessions) await s.release();
+  for (const b of built) await b.dispose();
   await tf.setBackend(previous);
 }

@@ -3,9 +3,10 @@
 // prints, per mode, the largest difference from PyTorch's result for the same image (written by
 // scripts/fixtures/gen_demo.py into examples/assets/demo_reference.json); (2) loads each decoder
 // net ported from PyTorch (examples/decoders: ESPCN, SegNet, DCGAN, U-Net, VAE, CycleGAN, the
-// odd-size U-Nets) with its PyTorch weights (examples/decoders/assets/*.safetensors), runs it
-// on cpu and on every other backend
-// present, prints a table of max error against PyTorch and time per run, and writes the ESPCN,
+// odd-size U-Nets) with its PyTorch weights (examples/decoders/assets/*.safetensors), runs it on
+// every backend it can load in Node (cpu; wasm from @tensorflow/tfjs-backend-wasm; tensorflow
+// from tfjs-node when it is built), prints one table with each backend's max error against
+// PyTorch and time per run, so which backend to pick shows at a glance, and writes the ESPCN,
 // DCGAN, CycleGAN and VAE outputs as PNGs under out/demo/; (3) loads the U-Net exported from
 // PyTorch by the Python exporter (examples/decoders/exported/unet: model.json, weights.bin,
 // check.safetensors, written by `tfjs_torch.export`, see scripts/fixtures/gen_exported.py) with
@@ -61,9 +62,21 @@ async function interpolateGrid(): Promise<number> {
   return worst;
 }
 
-/** cpu, plus tfjs-node's tensorflow backend when it is built (scripts/setup-tfjs-node.sh). */
+/**
+ * cpu, wasm (tfjs-backend-wasm, an optional peer) when it is installed, and tfjs-node's
+ * tensorflow backend when it is built (scripts/setup-tfjs-node.sh).
+ */
 function backends(): string[] {
   const names = ['cpu'];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/wasm.js');
+    names.push('wasm');
+  } catch (e) {
+    console.log(`(tfjs-backend-wasm not available: ${(e as Error).message.split('\n')[0]})`);
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
@@ -71,7 +84,7 @@ function backends(): string[] {
     require('../src/node.js');
     names.push('tensorflow');
   } catch (e) {
-    console.log(`(tfjs-node not available: ${(e as Error).message.split('\n')[0]}; cpu only)`);
+    console.log(`(tfjs-node not available: ${(e as Error).message.split('\n')[0]})`);
   }
   return names;
 }
@@ -104,14 +117,19 @@ async function decoders(): Promise<number> {
   console.log(`\nDecoders ported from PyTorch (examples/decoders), weights loaded with ${
       ''}pt.loadTorchWeights from examples/decoders/assets/*.safetensors, PyTorch reference ${
       reference.torch_version}\n`);
-  console.log('| decoder | backend | input | output | max |tfjs-torch - PyTorch| | ms / run |');
-  console.log('|---|---|---|---|---:|---:|');
+  // One row per decoder; per backend, the largest difference from PyTorch and ms per run.
+  const rows = new Map<string, string[]>();
   let worst = 0;
   const outputs: Record<string, tf.Tensor> = {};
   for (const decoder of DECODERS) {
     const c = reference.cases.find((k) => k.name === decoder.name)!;
+    const cells: string[] = [];
     for (const backend of names) {
-      await tf.setBackend(backend);
+      if (!(await tf.setBackend(backend))) {
+        worst = Infinity;
+        cells.push('backend failed to start', '');
+        continue;
+      }
       let model: tfl.LayersModel|undefined;
       let x: tf.Tensor|undefined;
       try {
@@ -134,8 +152,8 @@ async function decoders(): Promise<number> {
           await r.data();
           r.dispose();
         });
-        console.log(`| ${decoder.title} | ${backend} | ${x.shape.join('x')} | ${
-            y.shape.join('x')} | ${maxDiff.toExponential(2)} | ${ms.toFixed(2)} |`);
+        if (cells.length === 0) rows.set(decoder.title, [x.shape.join('x'), y.shape.join('x')]);
+        cells.push(maxDiff.toExponential(1), ms.toFixed(1));
         if (backend === 'cpu') {
           outputs[decoder.name] = y;
         } else {
@@ -143,13 +161,17 @@ async function decoders(): Promise<number> {
         }
       } catch (e) {
         worst = Infinity;
-        console.log(`| ${decoder.title} | ${backend} | | | FAILED: ${(e as Error).message} | |`);
+        cells.push(`FAILED: ${(e as Error).message}`, '');
       } finally {
         x?.dispose();
         model?.dispose();
       }
     }
+    rows.set(decoder.title, [...(rows.get(decoder.title) ?? ['', '']), ...cells]);
   }
+  console.log(`| decoder | input | output | ${names.map((b) => `${b} max err | ${b} ms`).join(' | ')} |`);
+  console.log(`|---|---|---|${names.map(() => '---:|---:|').join('')}`);
+  for (const [title, cells] of rows) console.log(`| ${title} | ${cells.join(' | ')} |`);
   await tf.setBackend('cpu');
 
   const written: string[] = [];

@@ -8,6 +8,7 @@ import type {DataFormat} from '../src/kernel_names.js';
 import {pixelShuffle, pixelUnshuffle} from '../src/index.js';
 import {
   DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, loadFixture,
+  permuteValues,
 } from './util.js';
 import type {FixtureCase, FixtureTensor} from './util.js';
 
@@ -16,18 +17,25 @@ const fixture = loadFixture('pixel_shuffle');
 // Pixel shuffle's layouts differ from the other ops' (Note [pixel shuffle batch dims and
 // dataFormat]): every dim before the last three is a batch dim, so channelsLast moves the
 // channel dim (third from last) to the end, whatever the rank.
+// Both permute in plain JavaScript rather than with tf.transpose: tfjs-backend-wasm 4.22's
+// Transpose kernel divides by zero on an empty tensor (the empty-batch cases).
+function permuted(t: tf.Tensor, perm: number[]): tf.Tensor {
+  const values = t.dataSync() as Float32Array|Int32Array;
+  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
+}
+
 function toFormat(t: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
   if (dataFormat === 'channelsFirst' || t.rank < 3) return t;
   const r = t.rank;
   const lead = Array.from({length: r - 3}, (_, i) => i);
-  return tf.transpose(t, [...lead, r - 2, r - 1, r - 3]);
+  return permuted(t, [...lead, r - 2, r - 1, r - 3]);
 }
 
 function toTorchLayout(t: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
   if (dataFormat === 'channelsFirst' || t.rank < 3) return t;
   const r = t.rank;
   const lead = Array.from({length: r - 3}, (_, i) => i);
-  return tf.transpose(t, [...lead, r - 1, r - 3, r - 2]);
+  return permuted(t, [...lead, r - 1, r - 3, r - 2]);
 }
 
 function fixtureTensor(t: FixtureTensor, dataFormat: DataFormat): tf.Tensor {

@@ -120,7 +120,7 @@ export function fromFixture(t: FixtureTensor, dataFormat: DataFormat, layout = t
 }
 
 /** Row-major values of shape `shape` transposed by `perm` (as tf.transpose), in plain JS. */
-function permuteValues<T extends Float32Array|Int32Array>(
+export function permuteValues<T extends Float32Array|Int32Array>(
     values: T, shape: number[], perm: number[]): T {
   const rank = shape.length;
   const inStrides = new Array<number>(rank).fill(1);

@@ -120,7 +120,19 @@ describe('safetensors reader', () => {
   });
 });
 
-describeBackends('loadTorchWeights', () => {
+// tfjs-backend-wasm 4.22's own Conv3DBackpropInputV2 kernel, which tf.layers.conv3dTranspose
+// runs, gives other values than tfjs's cpu kernel (even with one channel and stride 1; pinned by
+// the last test below). On those backends the conv3dTranspose module case checks what the loader
+// controls: the weights it loads equal, value for value, those it loads on cpu, where the same
+// case matches PyTorch's output. Remove the entry once the pinned test fails (tfjs fixed it).
+const TFJS_LAYER_KERNEL_BUGS: Record<string, string[]> = {conv3dTranspose: ['wasm']};
+
+/** Every weight of a model, as plain numbers. */
+function weightValues(model: tfl.LayersModel): number[][] {
+  return model.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+describeBackends('loadTorchWeights', (backend) => {
   const modules = fixture.cases.filter((c) => c.name.startsWith('module/'));
   for (const c of modules) {
     const layer = c.args.layer as string;
@@ -137,6 +149,18 @@ describeBackends('loadTorchWeights', () => {
         expect(result.loadedKeys).to.deep.equal(keys.filter((k) => !k.endsWith('num_batches_tracked')));
         expect(result.unusedKeys).to.deep.equal([]);
         expect(result.missingWeights).to.deep.equal([]);
+        if (TFJS_LAYER_KERNEL_BUGS[layer]?.includes(backend)) {
+          const loaded = weightValues(model);
+          model.dispose();
+          await tf.setBackend('cpu');
+          const reference = modelFor(c, dataFormat);
+          await pt.loadTorchWeights(reference, stBytes(c));
+          const want = weightValues(reference);
+          reference.dispose();
+          await tf.setBackend(backend);
+          expect(loaded).to.deep.equal(want);
+          return;
+        }
         const layout = !NOT_ACTIVATIONS.has(layer);
         const x = fromFixture(c.inputs.x, dataFormat, layout);
         const y = model.predict(x) as tf.Tensor;
@@ -321,4 +345,22 @@ describeBackends('loadTorchWeights', () => {
                          /model must be a tf.LayersModel/);
     });
   });
+
+  if (Object.values(TFJS_LAYER_KERNEL_BUGS).some((b) => b.includes(backend))) {
+    it(`tfjs's own tf.conv3dTranspose on ${backend} still differs from tfjs's cpu kernel (why the ${
+           ''}conv3dTranspose case compares weights here)`, async () => {
+      const run = async (on: string) => {
+        await tf.setBackend(on);
+        return tf.tidy(() => {
+          const x = tf.tensor5d(Float32Array.from({length: 27}, (_, i) => Math.sin(i)), [1, 3, 3, 3, 1]);
+          const f = tf.tensor5d(Float32Array.from({length: 8}, (_, i) => Math.cos(i)), [2, 2, 2, 1, 1]);
+          return Array.from(tf.conv3dTranspose(x, f, [1, 4, 4, 4, 1], 1, 'valid').dataSync());
+        });
+      };
+      const want = await run('cpu');
+      const got = await run(backend);
+      const worst = Math.max(...want.map((v, i) => Math.abs(v - got[i])));
+      expect(worst, 'tfjs fixed its kernel: drop the TFJS_LAYER_KERNEL_BUGS entry').to.be.greaterThan(0.1);
+    });
+  }
 });

@@ -493,3 +493,57 @@ export function backwardScales(
   }
   return scales.slice();
 }
+
+// Note [native resize on TensorFlow]
+// TensorFlow's ResizeBilinear / ResizeNearestNeighbor (and their gradients) sample with the
+// ratio in/out (float32; (in-1)/(out-1) with align_corners) and these coordinates:
+// - ResizeBilinear, half_pixel_centers: (o + 0.5) * ratio - 0.5, taps floor and ceil clamped to
+//   [0, in-1]. That is PyTorch's bilinear without alignCorners (Note
+//   [area_pixel_compute_source_index]): a negative coordinate reads input 0 either way, and a
+//   tap past the end is clamped in both. With align_corners: o * ratio, PyTorch's alignCorners
+//   rule (a 1-pixel output reads input 0 in both).
+// - ResizeNearestNeighbor, neither flag: min(floor(o * ratio), in-1) with a float32 product:
+//   PyTorch's `nearest` (Note [nearest source index]), rounding step for rounding step. With
+//   half_pixel_centers: min(floor((o + 0.5) * ratio), in-1), the float32 product of the exact
+//   o + 0.5: PyTorch's `nearest-exact` (Note [nearest-exact source index]).
+// So they are used exactly when PyTorch's ratio equals TensorFlow's on every axis: always
+// without a user scale factor, and with one only where float32(1/scale) == float32(in/out) (or,
+// for the linear modes, where out == in: both copy; Note [linear copy when sizes match]).
+// TensorFlow computes the bilinear coordinate in float32 where PyTorch uses double; the
+// interpolation is continuous in it, so the difference stays far inside the tolerance. Not
+// native: bicubic (TensorFlow's ResizeBicubic quantizes the cubic weights to a 1024-entry table
+// and uses A = -0.5 with half-pixel centres), area, antialias, and any axis whose ratio differs.
+// tfjs-backend-wasm's ResizeBilinear is XNNPACK's bilinear resize with these coordinates and
+// clamps (half-pixel, or align corners): the wasm Interpolate kernel runs it where nativeResize
+// allows (2-D, channelsLast, float32), and the fixture suite checks it there. (Its
+// ResizeNearestNeighbor multiplies in double, not float32, so it is not used.)
+/** TensorFlow's CalculateResizeScale. */
+function tfRatio(inSize: number, outSize: number, alignCorners: boolean): number {
+  return alignCorners && outSize > 1 ? Math.fround((inSize - 1) / (outSize - 1)) :
+                                       Math.fround(inSize / outSize);
+}
+
+/** TensorFlow's op and flags for these attributes, or null where its sampling differs. */
+export function nativeResize(a: InterpolateAttrs):
+    {op: 'Bilinear'|'NearestNeighbor', alignCorners: boolean, halfPixelCenters: boolean}|null {
+  if (a.antialias) return null;
+  const kind = axisKind(a.mode);
+  const same = a.inSize.every((inSize, i) => {
+    const out = a.outSize[i];
+    const scale = a.scales[i];
+    if (kind === 'linear') {
+      // With alignCorners PyTorch ignores the user's scale.
+      return a.alignCorners || out === inSize ||
+          areaPixelComputeScale(inSize, out, false, scale) === tfRatio(inSize, out, false);
+    }
+    if (kind === 'nearest' || kind === 'nearest-exact') {
+      return computeScalesValue(scale, inSize, out) === tfRatio(inSize, out, false);
+    }
+    return false;
+  });
+  if (!same) return null;
+  if (kind === 'linear') {
+    return {op: 'Bilinear', alignCorners: a.alignCorners, halfPixelCenters: !a.alignCorners};
+  }
+  return {op: 'NearestNeighbor', alignCorners: false, halfPixelCenters: kind === 'nearest-exact'};
+}

@@ -1,0 +1,28 @@
+// wasm kernel of convTranspose (1-D to 3-D, groups, dilation, output padding): the cpu compute
+// core, whose product runs in the project's own WebAssembly module (kernels/cpu/
+// conv_transpose_gemm.ts, SIMD where available) on copies of the operands, reading from and
+// writing to views into tfjs-backend-wasm's heap.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {convTransposeShapes} from '../../src/index_math/conv.js';
+import {ConvTranspose} from '../../src/kernel_names.js';
+import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
+import {convTransposeImplCPU} from '../cpu/shared.js';
+import {runOnHeap} from './util.js';
+import type {WasmBackend} from './util.js';
+
+export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, weight, bias} = inputs as ConvTransposeInputs;
+  const a = attrs as unknown as ConvTransposeAttrs;
+  const {yShape} = convTransposeShapes(x.shape, weight.shape, a);
+  const operands: TensorInfo[] = bias == null ? [x, weight] : [x, weight, bias];
+  return runOnHeap(backend as WasmBackend, operands, [{shape: yShape, dtype: 'float32'}],
+                   ([xv, wv, bv], [yv]) => convTransposeImplCPU(
+                       xv as Float32Array, wv as Float32Array, (bv ?? null) as Float32Array|null,
+                       x.shape, weight.shape, a, yv as Float32Array))[0];
+};
+
+export const convTransposeConfig: KernelConfig = {
+  kernelName: ConvTranspose,
+  backendName: 'wasm',
+  kernelFunc: convTranspose,
+};

@@ -1,0 +1,32 @@
+// Every wasm-backend kernel of tfjs-torch, registered by src/wasm.ts.
+import type {KernelConfig} from '@tensorflow/tfjs-core';
+
+import {interpolateConfig} from './Interpolate.js';
+import {interpolateGradConfig} from './InterpolateGrad.js';
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
+import {pixelShuffleConfig} from './PixelShuffle.js';
+import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
+import {normalizeConfig} from './Normalize.js';
+import {denormalizeConfig} from './Denormalize.js';
+
+export const wasmKernelConfigs: KernelConfig[] = [
+  interpolateConfig,
+  interpolateGradConfig,
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
+  pixelShuffleConfig,
+  pixelUnshuffleConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
+  normalizeConfig,
+  denormalizeConfig,
+];
