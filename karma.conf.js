@@ -17,21 +17,30 @@
 // fresh temporary --user-data-dir and removes it afterwards.
 const path = require('path');
 
+// WebGPU: --enable-unsafe-webgpu exposes Dawn's adapters on a machine Chromium does not trust
+// for WebGPU (no GPU here: Dawn's SwiftShader Vulkan adapter, on the CPU).
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
+
 /**
  * The browser runs. `backends`: what describeBackends runs the shared suites on. `flags`: tf.env()
- * flags set before the webgl backend is created.
+ * flags set before the webgl backend is created. `gpu`: the GPU backend of the run (the page
+ * removes the other one from tfjs's registry, so a run exercises, and waits for, one GPU
+ * backend). `chromiumFlags`: added to CHROMIUM_FLAGS for this run.
  */
 const RUNS = {
   // Defaults on SwiftShader: packed programs, float32 render targets; cpu in the browser too.
-  'webgl': {backends: ['webgl', 'cpu'], flags: {}},
+  'webgl': {backends: ['webgl', 'cpu'], flags: {}, gpu: 'webgl'},
   // The unpacked code paths of tfjs's own kernels and of ours that have both forms.
-  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}},
+  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}, gpu: 'webgl'},
   // Half-float textures, as on devices without float32 render targets. Every stored value is
   // rounded to 11 significant bits (inputs included: tfjs uploads them into half floats), so the
   // shared suites, held to 1e-4 and to unchanged inputs, do not run here (no backends);
   // test/browser/webgl_f16.test.ts runs the same fixtures with its own documented tolerance, and
   // test/browser/webgl_kernels.test.ts compares with cpu at float16 precision.
-  'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+  'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}, gpu: 'webgl'},
+  // tfjs-backend-webgpu on Dawn's SwiftShader (Vulkan on the CPU) adapter, which Chromium hands out
+  // only with --enable-unsafe-webgpu (without it navigator.gpu.requestAdapter() gives null).
+  'webgpu': {backends: ['webgpu'], flags: {}, gpu: 'webgpu', chromiumFlags: WEBGPU_FLAGS},
 };
 
 const CHROMIUM_FLAGS = [
@@ -59,7 +68,7 @@ function karmaConfig(config) {
     mochaReporter: {output: 'minimal'},
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
-      ChromiumSwiftShader: {base: 'Chrome', flags: CHROMIUM_FLAGS},
+      ChromiumSwiftShader: {base: 'Chrome', flags: [...CHROMIUM_FLAGS, ...(run.chromiumFlags ?? [])]},
     },
     client: {
       // TFJS_TORCH_GREP=<regexp> runs only the tests whose full title matches (mocha's grep).
@@ -82,3 +91,4 @@ function karmaConfig(config) {
 module.exports = karmaConfig;
 module.exports.RUNS = RUNS;
 module.exports.CHROMIUM_FLAGS = CHROMIUM_FLAGS;
+module.exports.WEBGPU_FLAGS = WEBGPU_FLAGS;

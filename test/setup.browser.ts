@@ -1,14 +1,17 @@
 // Browser (karma) setup, bundled ahead of the same test/*.test.ts files the Node run uses: loads
-// the cpu and webgl backends and tfjs-torch's kernels for both, applies the webgl flags of this
-// run (karma.conf.js passes them as client.tfjsTorch) and picks the backends the suites run on.
+// the cpu, webgl and webgpu backends and tfjs-torch's kernels for them, keeps only the run's GPU
+// backend registered, applies the flags of this run (karma.conf.js passes them as
+// client.tfjsTorch) and picks the backends the suites run on.
 //
 // Flags are set here, before any suite runs, because some are read only when the webgl backend is
 // created (WEBGL_FORCE_F16_TEXTURES / WEBGL_RENDER_FLOAT32_ENABLED fix the texture formats then);
 // the backend is created lazily by the first tf.setBackend('webgl') in describeBackends.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/webgl.js';
+import '../src/webgpu.js';
 import {setTestBackends} from './util.js';
 
 /** What karma.conf.js hands the page for one browser run (see RUNS there). */
@@ -16,23 +19,37 @@ export interface BrowserRunConfig {
   name: string;
   backends: string[];
   flags: Record<string, boolean|number>;
+  /** The GPU backend of the run; the other one is removed from tfjs's registry. */
+  gpu: 'webgl'|'webgpu';
 }
 
 declare const __karma__: {config?: {tfjsTorch?: BrowserRunConfig}}|undefined;
 
 const config: BrowserRunConfig =
     (typeof __karma__ !== 'undefined' ? __karma__.config?.tfjsTorch : undefined) ??
-    {name: 'webgl', backends: ['webgl', 'cpu'], flags: {}};
+    {name: 'webgl', backends: ['webgl', 'cpu'], flags: {}, gpu: 'webgl'};
+
+// One GPU backend per run: the GPU-only suites (test/browser) declare themselves where their
+// backend is registered, and tf.ready() does not try to start a backend the run does not test
+// (webgpu has the higher priority, and in a webgl run's browser it has no adapter).
+const other = config.gpu === 'webgpu' ? 'webgl' : 'webgpu';
+if (tf.findBackendFactory(other) != null) tf.removeBackend(other);
 
 for (const [flag, value] of Object.entries(config.flags)) tf.env().set(flag, value);
 setTestBackends(config.backends);
 
 const env = tf.env();
-console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends.join(', ')}; ` +
-            `WEBGL_VERSION ${env.getNumber('WEBGL_VERSION')}, WEBGL_PACK ${
-                env.getBool('WEBGL_PACK')}, WEBGL_RENDER_FLOAT32_ENABLED ${
-                env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')}, WEBGL_MAX_TEXTURE_SIZE ${
-                env.getNumber('WEBGL_MAX_TEXTURE_SIZE')}`);
+if (config.gpu === 'webgl') {
+  console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends.join(', ')}; ` +
+              `WEBGL_VERSION ${env.getNumber('WEBGL_VERSION')}, WEBGL_PACK ${
+                  env.getBool('WEBGL_PACK')}, WEBGL_RENDER_FLOAT32_ENABLED ${
+                  env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')}, WEBGL_MAX_TEXTURE_SIZE ${
+                  env.getNumber('WEBGL_MAX_TEXTURE_SIZE')}`);
+} else {
+  console.log(`tfjs-torch browser run '${config.name}': backends ${config.backends.join(', ')}; ` +
+              `webgpu backend ${tf.findBackendFactory('webgpu') != null ?
+                                    'registered' : 'NOT registered (no navigator.gpu)'}`);
+}
 
 // Passed tests per backend (the [backend] tag describeBackends puts in suite titles; tests
 // outside such suites count as 'any'), printed at the end of the run.

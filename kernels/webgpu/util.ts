@@ -1,0 +1,158 @@
+// Helpers shared by the webgpu kernels: the backend type, the program object tfjs-backend-webgpu
+// runs (TorchProgram), index tables handed to shaders as storage buffers, the buffer-size check
+// every kernel runs before its program, and WGSL snippets for flat offsets.
+//
+// Note [webgpu programs]
+// tfjs-backend-webgpu compiles a program's WGSL once per shader key: the program's `shaderKey`
+// plus the ranks and dtypes of its inputs and output (webgpu_program.makeShaderKey), NOT their
+// shapes, which reach the shader as uniforms. Our shaders bake sizes, strides and loop bounds in
+// as constants (that lets the compiler unroll and fold them), so two programs that differ in any
+// baked constant must have different keys. TorchProgram makes that true by construction: the
+// key is the namespace `tfjsTorch`, the program's name and the whole generated WGSL. Index data
+// that depends on more than a few numbers (interpolate's tables, convTranspose's tap tables,
+// pooling windows) travels as int32 / float32 storage buffers made from src/index_math's typed
+// arrays, so it never needs to be written in WGSL.
+//
+// Note [int32 on webgpu]
+// tfjs-backend-webgpu keeps an int32 tensor in an array<i32> storage buffer, exact. Its own
+// accessors (getX, setOutputAtIndex) convert through f32, which rounds integers beyond 2^24, so
+// our shaders index the buffers directly (`x[offset]`, `result[index] = ...`): a copying kernel
+// (pixel shuffle, the nearest modes of interpolate, the gathers of the pooling kernels) moves
+// int32 values bit for bit, and pooling indices are i32 end to end.
+import {webgpu_util} from '@tensorflow/tfjs-backend-webgpu';
+import type {WebGPUBackend as Backend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
+import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import {fail, show} from '../../src/util/args.js';
+
+export type WebGPUBackend = Backend;
+
+/** Workgroup size of every program here: one output value per invocation, 64 per group. */
+const WORKGROUP: [number, number, number] = [64, 1, 1];
+
+/**
+ * A program for backend.runWebGPUProgram that computes one output value per invocation. `body`
+ * is WGSL run for every flat output index `index` below the output size (`coords` holds its
+ * coordinates); it writes `result[index]`. `helpers` is WGSL placed before main (functions,
+ * constants). The shader key is the name and the whole WGSL (Note [webgpu programs]).
+ */
+export class TorchProgram implements WebGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: {x: number[]};
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP;
+  size = true;
+  private readonly code: string;
+
+  constructor(
+      name: string, outputShape: number[], variableNames: string[], body: string,
+      helpers = '') {
+    this.variableNames = variableNames;
+    this.outputShape = outputShape;
+    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, WORKGROUP);
+    this.code = `
+      ${helpers}
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${outputShape.length > 0 ? 'let coords = getCoordsFromIndex(index);' : ''}
+          ${body}
+        }
+      }
+    `;
+    this.shaderKey = `tfjsTorch${name}:${this.code}`;
+  }
+
+  getUserCode(): string {
+    return this.code;
+  }
+}
+
+/** Runs a program and returns its output (tfjs's runWebGPUProgram, no uniforms of ours). */
+export function run(
+    backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[],
+    dtype: DataType): TensorInfo {
+  return backend.runWebGPUProgram(program, inputs, dtype);
+}
+
+/** A storage buffer (an int32 or float32 tensor on the backend) holding `values`. */
+export function table(backend: WebGPUBackend, values: Int32Array|Float32Array): TensorInfo {
+  const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+  return backend.makeTensorInfo([Math.max(values.length, 1)], dtype,
+                                values.length > 0 ? values : new (values.constructor as
+                                    Int32ArrayConstructor)(1));
+}
+
+/**
+ * Runs `fn` with temporary tables and disposes them afterwards (tfjs keeps a buffer alive until
+ * the commands that read it have run).
+ */
+export function withTables<T>(
+    backend: WebGPUBackend, tables: Array<Int32Array|Float32Array>,
+    fn: (infos: TensorInfo[]) => T): T {
+  const infos = tables.map((t) => table(backend, t));
+  try {
+    return fn(infos);
+  } finally {
+    for (const t of infos) backend.disposeData(t.dataId);
+  }
+}
+
+/** The same data seen with another shape of the same size (no copy). */
+export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
+  return {dataId: t.dataId, shape, dtype: t.dtype};
+}
+
+/**
+ * Throws, before any work, when a tensor of `shape` (4-byte values) is larger than one storage
+ * buffer binding may be on this device (maxStorageBufferBindingSize), or when its flat offsets
+ * do not fit the shaders' i32 arithmetic.
+ */
+export function checkFitsBuffer(
+    backend: WebGPUBackend, op: string, what: string, shape: readonly number[]): void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const limit = Math.min(backend.device.limits.maxStorageBufferBindingSize, 2 ** 31 - 1);
+  if (size * 4 > limit) {
+    fail(op, `${what} of shape ${show(shape.slice())} (${size} values, ${size * 4} bytes) does ` +
+             `not fit in one WebGPU storage buffer: this device's maxStorageBufferBindingSize ` +
+             `is ${backend.device.limits.maxStorageBufferBindingSize} bytes (webgpu backend)`);
+  }
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/** WGSL i32 expression of the flat offset of coordinate expressions in a row-major shape. */
+export function offsetExpr(coords: string[], shape: readonly number[]): string {
+  const strides = stridesOf(shape);
+  const terms = coords.map((c, d) => (strides[d] === 1 ? `${c}` : `(${c}) * ${strides[d]}`));
+  return terms.length > 0 ? terms.join(' + ') : '0';
+}
+
+/** WGSL expression for component d of the `coords` of an output of the given rank. */
+export function coord(rank: number, d: number): string {
+  if (rank <= 1) return 'coords';
+  return `coords.${'xyzwuv'[d]}`;
+}
+
+/** A WGSL f32 literal that reads back as exactly the float32 value of `v`. */
+export function wgslFloat(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`wgslFloat: ${v} is not finite`);
+  const s = f.toPrecision(9);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+/** PyTorch's NaN test on the bits (a compiler may fold `v != v` away), and -infinity. */
+export const FLOAT_BITS = `
+      fn torchIsNaN(v : f32) -> bool {
+        return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+      }
+      fn negInf() -> f32 {
+        return bitcast<f32>(0xff800000u);
+      }`;
