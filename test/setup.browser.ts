@@ -51,6 +51,37 @@ if (config.gpu === 'webgl') {
                                     'registered' : 'NOT registered (no navigator.gpu)'}`);
 }
 
+// WebGPU reports a shader that does not compile, or any other validation error, on the device
+// instead of throwing, and the command buffer it was in does not run: the outputs then hold
+// whatever the buffers held before. Every such error fails the test during which it arrived.
+const gpuErrors: string[] = [];
+if (config.gpu === 'webgpu') {
+  before(async () => {
+    await tf.ready();
+    const previous = tf.getBackend();
+    if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend could not be initialised');
+    const backend = tf.backend() as unknown as {device: GPUDevice, adapterInfo?: unknown};
+    backend.device.addEventListener('uncapturederror', (e) => {
+      gpuErrors.push((e as GPUUncapturedErrorEvent).error.message);
+    });
+    const info = (backend as {adapterInfo?: {vendor?: string, architecture?: string}}).adapterInfo;
+    console.log(`tfjs-torch browser run '${config.name}': WebGPU adapter ${
+        info != null ? `${info.vendor ?? '?'} / ${info.architecture ?? '?'}` : '(no info)'}`);
+    await tf.setBackend(previous);
+  });
+  afterEach(async function() {
+    // Errors arrive asynchronously: wait for the device's queue first.
+    if (tf.findBackend('webgpu') != null) {
+      await (tf.findBackend('webgpu') as unknown as {device: GPUDevice}).device.queue
+          .onSubmittedWorkDone();
+    }
+    if (gpuErrors.length > 0) {
+      const errors = gpuErrors.splice(0);
+      throw new Error(`WebGPU errors during '${this.currentTest?.fullTitle()}':\n${errors.join('\n')}`);
+    }
+  });
+}
+
 // Passed tests per backend (the [backend] tag describeBackends puts in suite titles; tests
 // outside such suites count as 'any'), printed at the end of the run.
 const passed: Record<string, number> = {};

@@ -119,7 +119,7 @@ export function fromFixture(t: FixtureTensor, dataFormat: DataFormat, layout = t
 }
 
 /** Row-major values of shape `shape` transposed by `perm` (as tf.transpose), in plain JS. */
-function permuteValues<T extends Float32Array|Int32Array>(
+export function permuteValues<T extends Float32Array|Int32Array>(
     values: T, shape: number[], perm: number[]): T {
   const rank = shape.length;
   const inStrides = new Array<number>(rank).fill(1);
@@ -134,6 +134,19 @@ function permuteValues<T extends Float32Array|Int32Array>(
     for (let d = rank - 1; d >= 0 && ++idx[d] === outShape[d]; d--) idx[d] = 0;
   }
   return out;
+}
+
+/**
+ * tf.transpose done on the host: the values are read back, permuted in plain JS and returned as
+ * a new tensor (same dtype). The suites rearrange results this way because tfjs's own Transpose
+ * kernels are not exact everywhere: webgl keeps int32 in float textures (inexact beyond 2^24),
+ * and tfjs-backend-webgpu 4.22's Transpose program does not compile for an int32 tensor in a
+ * GPU buffer (its WGSL passes an i32 where setOutputAtIndex takes an f32), which invalidates the
+ * whole command buffer it is in.
+ */
+export async function transposeOnHost(t: tf.Tensor, perm: number[]): Promise<tf.Tensor> {
+  const values = await t.data() as Float32Array|Int32Array;
+  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
 }
 
 /** Shape of a PyTorch-layout fixture tensor in the given dataFormat. */

@@ -1,0 +1,23 @@
+// webgpu kernel of interpolate: per-axis tables from src/index_math/resize.ts (axisTable), read
+// by the resampling program (interpolate_common.ts).
+import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
+import {axisTable} from '../../src/index_math/resize.js';
+import {Interpolate} from '../../src/kernel_names.js';
+import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
+import {resample} from './interpolate_common.js';
+import type {WebGPUBackend} from './util.js';
+
+export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as InterpolateInputs;
+  const a = attrs as unknown as InterpolateAttrs;
+  const tables = a.inSize.map(
+      (inSize, i) =>
+          axisTable(a.mode, inSize, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+  return resample(backend as WebGPUBackend, x, a.dataFormat, tables, 'interpolate', 'output');
+};
+
+export const interpolateConfig: KernelConfig = {
+  kernelName: Interpolate,
+  backendName: 'webgpu',
+  kernelFunc: interpolate,
+};
