@@ -1,5 +1,8 @@
 // Every webgpu kernel of tfjs-torch, registered by src/webgpu.ts.
 import type {KernelConfig} from '@tensorflow/tfjs-core';
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {denormalizeConfig} from './Denormalize.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
@@ -14,4 +17,7 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   pixelUnshuffleConfig,
   normalizeConfig,
   denormalizeConfig,
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
 ];

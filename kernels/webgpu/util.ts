@@ -69,11 +69,30 @@ export class TorchProgram implements WebGPUProgram {
   }
 }
 
-/** Runs a program and returns its output (tfjs's runWebGPUProgram, no uniforms of ours). */
+/**
+ * Runs a program and returns its output (tfjs's runWebGPUProgram, no uniforms of ours). WebGPU
+ * cannot bind an empty buffer: an input without values (the x of a weight gradient over an
+ * empty batch, say), which the program's loops then never read, is bound as one zero of its
+ * dtype instead, with the same rank.
+ */
 export function run(
     backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[],
     dtype: DataType): TensorInfo {
-  return backend.runWebGPUProgram(program, inputs, dtype);
+  const empty = inputs.map((t) => t.shape.some((d) => d === 0));
+  if (!empty.some((e) => e) || program.outputShape.some((d) => d === 0)) {
+    return backend.runWebGPUProgram(program, inputs, dtype);
+  }
+  const stand = inputs.map((t, i) => empty[i] ?
+      backend.makeTensorInfo(t.shape.map(() => 1), t.dtype,
+                             t.dtype === 'int32' ? new Int32Array(1) : new Float32Array(1)) :
+      t);
+  try {
+    return backend.runWebGPUProgram(program, stand, dtype);
+  } finally {
+    stand.forEach((t, i) => {
+      if (empty[i]) backend.disposeData(t.dataId);
+    });
+  }
 }
 
 /** A storage buffer (an int32 or float32 tensor on the backend) holding `values`. */
