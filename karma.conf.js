@@ -17,15 +17,22 @@
 // fresh temporary --user-data-dir and removes it afterwards.
 const path = require('path');
 
-// WebGPU: --enable-unsafe-webgpu exposes Dawn's adapters on a machine Chromium does not trust
-// for WebGPU (no GPU here: Dawn's SwiftShader Vulkan adapter, on the CPU).
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
+// WebGPU (checked with Debian's Chromium 156): --enable-unsafe-webgpu exposes Dawn's adapters on
+// a machine Chromium does not trust for WebGPU; without it navigator.gpu.requestAdapter() gives
+// null. The adapter is then Dawn's SwiftShader (Vulkan on the CPU). That is enough for compute,
+// but tfjs-backend-webgpu's synchronous read (dataSync, which maxUnpool's index check needs)
+// draws a WebGPU canvas into a 2D canvas, and that needs a GPU process whose compositor runs on
+// Vulkan too: with --disable-gpu, or without Vulkan, the read returns zeros and the device is
+// lost. So the webgpu run drops --disable-gpu and runs the GPU process on SwiftShader's Vulkan.
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
+const WEBGPU_DROPPED_FLAGS = ['--disable-gpu'];
 
 /**
  * The browser runs. `backends`: what describeBackends runs the shared suites on. `flags`: tf.env()
  * flags set before the webgl backend is created. `gpu`: the GPU backend of the run (the page
  * removes the other one from tfjs's registry, so a run exercises, and waits for, one GPU
- * backend). `chromiumFlags`: added to CHROMIUM_FLAGS for this run.
+ * backend). `chromiumFlags`: added to CHROMIUM_FLAGS for this run, `droppedChromiumFlags`: left
+ * out of them.
  */
 const RUNS = {
   // Defaults on SwiftShader: packed programs, float32 render targets; cpu in the browser too.
@@ -40,7 +47,8 @@ const RUNS = {
   'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}, gpu: 'webgl'},
   // tfjs-backend-webgpu on Dawn's SwiftShader (Vulkan on the CPU) adapter, which Chromium hands out
   // only with --enable-unsafe-webgpu (without it navigator.gpu.requestAdapter() gives null).
-  'webgpu': {backends: ['webgpu'], flags: {}, gpu: 'webgpu', chromiumFlags: WEBGPU_FLAGS},
+  'webgpu': {backends: ['webgpu'], flags: {}, gpu: 'webgpu', chromiumFlags: WEBGPU_FLAGS,
+             droppedChromiumFlags: WEBGPU_DROPPED_FLAGS},
 };
 
 const CHROMIUM_FLAGS = [
@@ -48,6 +56,12 @@ const CHROMIUM_FLAGS = [
   '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio',
 ];
+
+/** The Chromium flags of one entry of RUNS. */
+function chromiumFlagsOf(run) {
+  const dropped = new Set(run.droppedChromiumFlags ?? []);
+  return [...CHROMIUM_FLAGS.filter((f) => !dropped.has(f)), ...(run.chromiumFlags ?? [])];
+}
 
 function karmaConfig(config) {
   const name = process.env.TFJS_TORCH_BROWSER_RUN || 'webgl';
@@ -68,7 +82,7 @@ function karmaConfig(config) {
     mochaReporter: {output: 'minimal'},
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
-      ChromiumSwiftShader: {base: 'Chrome', flags: [...CHROMIUM_FLAGS, ...(run.chromiumFlags ?? [])]},
+      ChromiumSwiftShader: {base: 'Chrome', flags: chromiumFlagsOf(run)},
     },
     client: {
       // TFJS_TORCH_GREP=<regexp> runs only the tests whose full title matches (mocha's grep).
@@ -91,4 +105,4 @@ function karmaConfig(config) {
 module.exports = karmaConfig;
 module.exports.RUNS = RUNS;
 module.exports.CHROMIUM_FLAGS = CHROMIUM_FLAGS;
-module.exports.WEBGPU_FLAGS = WEBGPU_FLAGS;
+module.exports.chromiumFlagsOf = chromiumFlagsOf;

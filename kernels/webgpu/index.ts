@@ -6,6 +6,10 @@ import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js'
 import {denormalizeConfig} from './Denormalize.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
@@ -20,4 +24,8 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   convTransposeConfig,
   convTransposeBackpropInputConfig,
   convTransposeBackpropFilterConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
 ];

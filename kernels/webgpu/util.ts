@@ -43,12 +43,19 @@ export class TorchProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   workgroupSize = WORKGROUP;
   size = true;
+  atomic?: boolean;
   private readonly code: string;
 
+  /**
+   * With `atomic`, the program runs once per element of `outputShape` but writes into a given
+   * int32 output of another shape (run's `output`), declared array<atomic<i32>> by tfjs; `coords`
+   * is then not defined (tfjs derives it from the output's shape).
+   */
   constructor(
       name: string, outputShape: number[], variableNames: string[], body: string,
-      helpers = '') {
+      helpers = '', {atomic = false}: {atomic?: boolean} = {}) {
     this.variableNames = variableNames;
+    if (atomic) this.atomic = true;
     this.outputShape = outputShape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, WORKGROUP);
@@ -56,7 +63,7 @@ export class TorchProgram implements WebGPUProgram {
       ${helpers}
       fn main(index : i32) {
         if (index < uniforms.size) {
-          ${outputShape.length > 0 ? 'let coords = getCoordsFromIndex(index);' : ''}
+          ${outputShape.length > 0 && !atomic ? 'let coords = getCoordsFromIndex(index);' : ''}
           ${body}
         }
       }
@@ -76,18 +83,18 @@ export class TorchProgram implements WebGPUProgram {
  * dtype instead, with the same rank.
  */
 export function run(
-    backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[],
-    dtype: DataType): TensorInfo {
+    backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[], dtype: DataType,
+    output?: TensorInfo): TensorInfo {
   const empty = inputs.map((t) => t.shape.some((d) => d === 0));
   if (!empty.some((e) => e) || program.outputShape.some((d) => d === 0)) {
-    return backend.runWebGPUProgram(program, inputs, dtype);
+    return backend.runWebGPUProgram(program, inputs, dtype, undefined, output);
   }
   const stand = inputs.map((t, i) => empty[i] ?
       backend.makeTensorInfo(t.shape.map(() => 1), t.dtype,
                              t.dtype === 'int32' ? new Int32Array(1) : new Float32Array(1)) :
       t);
   try {
-    return backend.runWebGPUProgram(program, stand, dtype);
+    return backend.runWebGPUProgram(program, stand, dtype, undefined, output);
   } finally {
     stand.forEach((t, i) => {
       if (empty[i]) backend.disposeData(t.dataId);
@@ -167,11 +174,14 @@ export function wgslFloat(v: number): string {
   return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
 }
 
-/** PyTorch's NaN test on the bits (a compiler may fold `v != v` away), and -infinity. */
+/**
+ * PyTorch's NaN test on the bits (a compiler may fold `v != v` away), and -infinity (from the
+ * INFINITY uniform tfjs gives every program: WGSL rejects an infinite constant expression).
+ */
 export const FLOAT_BITS = `
       fn torchIsNaN(v : f32) -> bool {
         return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
       }
       fn negInf() -> f32 {
-        return bitcast<f32>(0xff800000u);
+        return -uniforms.INFINITY;
       }`;
