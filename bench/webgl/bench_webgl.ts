@@ -9,6 +9,7 @@
 import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/webgl.js';
+import {report} from '../browser_report.js';
 import {DEFAULT_OPTIONS, runRows} from '../harness.js';
 import type {Row} from '../harness.js';
 import {convTransposeRows} from './conv_transpose.js';
@@ -23,18 +24,6 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   normalize: normalizeRows,
   conv2dTranspose: convTransposeRows,
   maxPool2dWithIndices: poolRows,
-};
-
-/** Sends each printed line to the runner, in order (it prints them on its stdout). */
-let pending: Promise<unknown> = Promise.resolve();
-function report(path: string, body: string): Promise<unknown> {
-  pending = pending.then(() => fetch(path, {method: 'POST', body}).catch(() => undefined));
-  return pending;
-}
-const log = console.log.bind(console);
-console.log = (...args: unknown[]) => {
-  log(...args);
-  void report('/log', args.map(String).join(' '));
 };
 
 async function main(): Promise<void> {
