@@ -145,42 +145,86 @@ function dot(terms: string[], strides: number[]): string {
 
 // ---- forward -------------------------------------------------------------------------------------
 
+/** Output channels one invocation of the forward program computes: 4, 2 or 1 (what divides). */
+function channelBlock(outPerGroup: number): number {
+  return outPerGroup % 4 === 0 ? 4 : outPerGroup % 2 === 0 ? 2 : 1;
+}
+
+/**
+ * y = convTranspose(x, weight) (+ bias). The weight is first laid out tap-major,
+ * [taps, inC, outC / groups] (a small pass), so that the output channels of one block sit next
+ * to each other; then each invocation computes a block of `channelBlock` adjacent output
+ * channels at one output position: for each (tap, input position) pair of the position's gather
+ * tables and each input channel of the group, one x read feeds the whole block.
+ */
 export function runConvTranspose(
     backend: WebGPUBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
     g: ConvTransposeGeometry, op: string): TensorInfo {
   checkFitsBuffer(backend, op, 'output', g.yShape);
   const n = g.inSize.length;
   const names = axisNames(n);
-  const yRank = n + 2;
   const yDims = dimsOf(n, g.dataFormat);
   const xs = stridesByRole(g.xShape, g.dataFormat);
+  const ys = stridesByRole(g.yShape, g.dataFormat);
+  const taps = g.kernelSize.reduce((a, b) => a * b, 1);
   const kStrides = stridesOf(g.kernelSize);
-  const wIn = g.outPerGroup * g.kernelSize.reduce((a, b) => a * b, 1);
+  const block = channelBlock(g.outPerGroup);
+  const vec = block === 1 ? 'f32' : `vec${block}<f32>`;
+  // The invocations: the output's shape with the channel dim counted in blocks.
+  const domain = g.yShape.slice();
+  domain[yDims.c] = g.outChannels / block;
+  const ds = stridesOf(domain);
+  // Weight [inC, outC / groups, ...kernel] -> [taps, inC, outC / groups].
+  const pack = new TorchProgram('ConvTransposeWeightByTap', [taps, g.inChannels, g.outPerGroup],
+                                ['w'], `
+          let t = index / ${g.inChannels * g.outPerGroup};
+          let ci = (index / ${g.outPerGroup}) % ${g.inChannels};
+          let ocl = index % ${g.outPerGroup};
+          result[index] = w[(ci * ${g.outPerGroup} + ocl) * ${taps} + t];`);
   const tables = names.map((_, a) => pairTable(
       g.outSize[a], g.kernelSize[a],
       (o, t) => convTransposeInputIndex(o, t, g.stride[a], g.padding[a], g.dilation[a],
                                         g.inSize[a])));
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
-  const pos = names.map((_, a) => coord(yRank, yDims.spatial[a]));
+  const decode = [
+    `let b = index / ${ds[yDims.b]};`,
+    `let oc = ((index / ${ds[yDims.c]}) % ${domain[yDims.c]}) * ${block};`,
+    ...names.map((A, a) => `let o${A} = (index / ${ds[yDims.spatial[a]]}) % ${
+        domain[yDims.spatial[a]]};`),
+  ];
+  const wRead = (at: string) => (block === 1 ? `wt[${at}]` :
+      `${vec}(${Array.from({length: block}, (_, j) => `wt[${at} + ${j}]`).join(', ')})`);
   const inner = `
           let xo = xb + ${dot(names.map((A) => `q${A}`), xs.spatial)};
-          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides)};
-          ${channelLoop(g.inPerGroup, (k) => `x[xo + (${k}) * ${xs.c}]`,
-                        (k) => `w[wo + (${k}) * ${wIn}]`)}`;
-  const program = new TorchProgram('ConvTranspose', g.yShape,
-                                   bias != null ? ['x', 'w', 'tab', 'bias'] : ['x', 'w', 'tab'], `
-          let b = ${coord(yRank, yDims.b)};
-          let oc = ${coord(yRank, yDims.c)};
+          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides)}) * ${g.inChannels * g.outPerGroup} + ci0 * ${g.outPerGroup};
+          for (var k = 0; k < ${g.inPerGroup}; k++) {
+            acc += x[xo + k * ${xs.c}] * ${wRead(`wo + k * ${g.outPerGroup}`)};
+          }`;
+  const yo = `b * ${ys.b} + oc * ${ys.c} + ${dot(names.map((A) => `o${A}`), ys.spatial)}`;
+  const writes = block === 1 ? ['result[yo] = acc;'] :
+      Array.from({length: block}, (_, j) => `result[yo + ${j * ys.c}] = acc[${j}];`);
+  const program = new TorchProgram('ConvTranspose', domain,
+                                   bias != null ? ['x', 'wt', 'tab', 'bias'] : ['x', 'wt', 'tab'], `
+          ${decode.join('\n          ')}
           let grp = oc / ${g.outPerGroup};
           let ocl = oc - grp * ${g.outPerGroup};
           let ci0 = grp * ${g.inPerGroup};
           let xb = b * ${xs.b} + ci0 * ${xs.c};
-          let wb = ci0 * ${wIn} + ocl * ${wIn / g.outPerGroup};
-          var acc = ${bias != null ? 'bias[oc]' : '0.0f'};
-          ${pairLoops(names, tables, offsets, pos, inner)}
-          result[index] = acc;`);
-  return withTables(backend, [buffer], ([tab]) => run(
-      backend, program, bias != null ? [x, weight, tab, bias] : [x, weight, tab], 'float32'));
+          var acc = ${bias != null ? (block === 1 ? 'bias[oc]' :
+              `${vec}(${Array.from({length: block}, (_, j) => `bias[oc + ${j}]`).join(', ')})`) :
+              `${vec}(0.0f)`};
+          ${pairLoops(names, tables, offsets, names.map((A) => `o${A}`), inner)}
+          let yo = ${yo};
+          ${writes.join('\n          ')}`, '', {domain: true});
+  const wt = run(backend, pack, [weight], 'float32');
+  try {
+    return withTables(backend, [buffer], ([tab]) => {
+      const y = backend.makeTensorInfo(g.yShape, 'float32');
+      return run(backend, program, bias != null ? [x, wt, tab, bias] : [x, wt, tab], 'float32', y);
+    });
+  } finally {
+    backend.disposeData(wt.dataId);
+  }
 }
 
 // ---- gradient with respect to x ------------------------------------------------------------------

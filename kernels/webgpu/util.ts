@@ -47,15 +47,17 @@ export class TorchProgram implements WebGPUProgram {
   private readonly code: string;
 
   /**
-   * With `atomic`, the program runs once per element of `outputShape` but writes into a given
-   * int32 output of another shape (run's `output`), declared array<atomic<i32>> by tfjs; `coords`
-   * is then not defined (tfjs derives it from the output's shape).
+   * With `domain`, the program runs once per element of `outputShape` (its domain) but writes
+   * into a given output of another shape (run's `output`); `coords` is then not defined (tfjs
+   * would derive it from the output's shape) and the body decodes `index` itself. `atomic`
+   * implies `domain` and has tfjs declare that output array<atomic<i32>>.
    */
   constructor(
       name: string, outputShape: number[], variableNames: string[], body: string,
-      helpers = '', {atomic = false}: {atomic?: boolean} = {}) {
+      helpers = '', {atomic = false, domain = false}: {atomic?: boolean, domain?: boolean} = {}) {
     this.variableNames = variableNames;
     if (atomic) this.atomic = true;
+    const ownCoords = !atomic && !domain;
     this.outputShape = outputShape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, WORKGROUP);
@@ -63,7 +65,7 @@ export class TorchProgram implements WebGPUProgram {
       ${helpers}
       fn main(index : i32) {
         if (index < uniforms.size) {
-          ${outputShape.length > 0 && !atomic ? 'let coords = getCoordsFromIndex(index);' : ''}
+          ${outputShape.length > 0 && ownCoords ? 'let coords = getCoordsFromIndex(index);' : ''}
           ${body}
         }
       }
