@@ -1,7 +1,7 @@
 // The resampling shared by the Interpolate and InterpolateGrad webgpu kernels. The shader only
 // gathers and weights: every source index and weight comes from a per-axis table built by
-// src/index_math/resize.ts (axisTable, or transposeTable for the gradient), uploaded as int32
-// (indices) and float32 (weights) storage buffers. No coordinate rule is written in WGSL.
+// src/index_math/resize.ts (axisTable, or transposeTable for the gradient), uploaded as one
+// storage buffer (packTables). No coordinate rule is written in WGSL.
 //
 // One program resamples a subset of the spatial axes at once: for its output coordinate along
 // each resampled axis it reads that axis's taps and sums over them, outermost axis outermost,
@@ -80,46 +80,67 @@ function planPasses(shape: number[], axes: Axis[]): Axis[][] {
 }
 
 /**
- * One pass: x of shape inShape to outShape along the pass's axes. Index tables are inputs `idx`
- * (all axes, concatenated) and `wts` (the weighted axes, concatenated).
+ * The tables of a pass's axes in one int32 buffer that the shader reads as vec4<i32>: per axis,
+ * one row per output position, [index of tap 0 .. taps-1, weight bits of tap 0 .. taps-1] (a
+ * gather axis: its index only), padded to a multiple of 4, so a bilinear row is one 16-byte
+ * load. Weights travel as their float32 bits (bitcast back in WGSL, exact). Returns each axis's
+ * offset (in vec4s) and row width (in vec4s).
  */
+function packTables(axes: Axis[]): {table: Int32Array, at: number[], width: number[]} {
+  const at: number[] = [];
+  const width: number[] = [];
+  let size = 0;
+  for (const a of axes) {
+    const used = a.gather ? 1 : 2 * a.table.taps;
+    const w = Math.ceil(used / 4);
+    at.push(size / 4);
+    width.push(w);
+    size += a.table.outSize * w * 4;
+  }
+  const table = new Int32Array(Math.max(size, 4));
+  const bits = new Int32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
+  axes.forEach((a, j) => {
+    const {taps, outSize, index, weight} = a.table;
+    for (let o = 0; o < outSize; o++) {
+      const row = (at[j] + o * width[j]) * 4;
+      if (a.gather) {
+        table[row] = index[o * taps];
+        continue;
+      }
+      for (let k = 0; k < taps; k++) {
+        table[row + k] = index[o * taps + k];
+        asFloat[0] = weight[o * taps + k];
+        table[row + taps + k] = bits[0];
+      }
+    }
+  });
+  return {table, at, width};
+}
+
+/** One pass: x of shape inShape to outShape along the pass's axes (tables: input `tab`). */
 function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: boolean):
-    {program: TorchProgram, index: Int32Array, weight: Float32Array} {
+    {program: TorchProgram, table: Int32Array} {
   const rank = inShape.length;
   const strides = stridesOf(inShape);
-  const indexParts: Int32Array[] = [];
-  const weightParts: Float32Array[] = [];
-  let indexAt = 0;
-  let weightAt = 0;
-  const lines: string[] = [];
+  const {table, at, width} = packTables(axes);
   const resampled = new Set(axes.map((a) => a.dim));
   const base = Array.from({length: rank}, (_, d) => d)
                    .filter((d) => !resampled.has(d) && inShape[d] > 1)
                    .map((d) => (strides[d] === 1 ? coord(rank, d) : `${coord(rank, d)} * ${strides[d]}`));
-  const meta = axes.map((a, j) => {
-    const {taps} = a.table;
-    const used = a.gather ? 1 : taps;
-    // A gather table keeps its first tap only.
-    const index = used === taps ? a.table.index :
-                                  Int32Array.from({length: a.table.outSize}, (_, o) => a.table.index[o * taps]);
-    const m = {taps: used, indexAt, weightAt};
-    indexParts.push(index);
-    indexAt += index.length;
-    if (!a.gather) {
-      weightParts.push(a.table.weight);
-      weightAt += a.table.weight.length;
-    }
-    lines.push(`let row${j} = ${coord(rank, a.dim)} * ${used};`);
-    return m;
-  });
-  const idx = (j: number, k: string) => `idx[${meta[j].indexAt} + row${j} + ${k}]`;
-  const wt = (j: number, k: string) => `wts[${meta[j].weightAt} + row${j} + ${k}]`;
+  const lines: string[] = [];
+  const comp = (e: number) => 'xyzw'[e % 4];
   axes.forEach((a, j) => {
+    const row = `${at[j]} + ${coord(rank, a.dim)}${width[j] === 1 ? '' : ` * ${width[j]}`}`;
+    lines.push(`let row${j} = ${row};`);
+    const taps = a.table.taps;
     if (a.gather) {
-      lines.push(`let i${j} = ${idx(j, '0')};`);
-    } else if (meta[j].taps <= UNROLL_TAPS) {
-      for (let k = 0; k < meta[j].taps; k++) {
-        lines.push(`let i${j}_${k} = ${idx(j, `${k}`)};`, `let w${j}_${k} = ${wt(j, `${k}`)};`);
+      lines.push(`let i${j} = tab[row${j}].x;`);
+    } else if (taps <= UNROLL_TAPS) {
+      for (let m = 0; m < width[j]; m++) lines.push(`let r${j}_${m} = tab[row${j} + ${m}];`);
+      for (let k = 0; k < taps; k++) {
+        lines.push(`let i${j}_${k} = r${j}_${Math.floor(k / 4)}.${comp(k)};`,
+                   `let w${j}_${k} = bitcast<f32>(r${j}_${Math.floor((taps + k) / 4)}.${comp(taps + k)});`);
       }
     }
   });
@@ -130,11 +151,12 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
   const gen = (j: number, offset: string): {code: string, value: string} => {
     if (j === axes.length) return {code: '', value: copy ? `x[${offset}]` : `f32(x[${offset}])`};
     const a = axes[j];
+    const taps = a.table.taps;
     if (a.gather) return gen(j + 1, plus(offset, `i${j}`, a.dim));
-    if (meta[j].taps <= UNROLL_TAPS) {
+    if (taps <= UNROLL_TAPS) {
       let code = '';
       const terms: string[] = [];
-      for (let k = 0; k < meta[j].taps; k++) {
+      for (let k = 0; k < taps; k++) {
         const sub = gen(j + 1, plus(offset, `i${j}_${k}`, a.dim));
         code += sub.code;
         terms.push(`w${j}_${k} * ${sub.value}`);
@@ -146,9 +168,9 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
     return {
       code: `
           var ${acc} = 0.0f;
-          for (var k${j} = 0; k${j} < ${meta[j].taps}; k${j}++) {
-            let i${j} = ${idx(j, `k${j}`)};
-            let w${j} = ${wt(j, `k${j}`)};
+          for (var k${j} = 0; k${j} < ${taps}; k${j}++) {
+            let i${j} = tab[row${j} + (k${j} >> 2u)][k${j} & 3];
+            let w${j} = bitcast<f32>(tab[row${j} + ((k${j} + ${taps}) >> 2u)][(k${j} + ${taps}) & 3]);
             ${sub.code}
             ${acc} += w${j} * ${sub.value};
           }`,
@@ -156,26 +178,12 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
     };
   };
   const {code, value} = gen(0, base.length > 0 ? `(${base.join(' + ')})` : '0');
-  const concat = <T extends Int32Array|Float32Array>(parts: T[], make: (n: number) => T) => {
-    const out = make(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
   const program = new TorchProgram(
-      copy ? 'InterpolateGather' : 'InterpolateResample', outShape,
-      weightParts.length > 0 ? ['x', 'idx', 'wts'] : ['x', 'idx'], `
+      copy ? 'InterpolateGather' : 'InterpolateResample', outShape, ['x', 'tab'], `
           ${lines.join('\n          ')}
           ${code}
-          result[index] = ${value};`);
-  return {
-    program,
-    index: concat(indexParts, (n) => new Int32Array(n)),
-    weight: concat(weightParts, (n) => new Float32Array(n)),
-  };
+          result[index] = ${value};`, '', {variableComponents: [1, 4]});
+  return {program, table};
 }
 
 /**
@@ -210,9 +218,8 @@ export function resample(
   let inShape = x.shape;
   passes.forEach((p, k) => {
     const copy = p.every((a) => a.gather);
-    const {program, index, weight} = passProgram(inShape, shapes[k], p, copy);
-    const tablesOf = weight.length > 0 ? [index, weight] : [index];
-    const next = withTables(backend, tablesOf,
+    const {program, table} = passProgram(inShape, shapes[k], p, copy);
+    const next = withTables(backend, [table],
                             (infos) => run(backend, program, [cur, ...infos], x.dtype));
     if (cur !== x) backend.disposeData(cur.dataId);
     cur = next;

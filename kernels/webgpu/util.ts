@@ -44,19 +44,24 @@ export class TorchProgram implements WebGPUProgram {
   workgroupSize = WORKGROUP;
   size = true;
   atomic?: boolean;
+  variableComponents?: number[];
   private readonly code: string;
 
   /**
    * With `domain`, the program runs once per element of `outputShape` (its domain) but writes
    * into a given output of another shape (run's `output`); `coords` is then not defined (tfjs
    * would derive it from the output's shape) and the body decodes `index` itself. `atomic`
-   * implies `domain` and has tfjs declare that output array<atomic<i32>>.
+   * implies `domain` and has tfjs declare that output array<atomic<i32>>. `variableComponents`:
+   * per input, 1 (an array of scalars) or 4 (an array of vec4s of its dtype).
    */
   constructor(
       name: string, outputShape: number[], variableNames: string[], body: string,
-      helpers = '', {atomic = false, domain = false}: {atomic?: boolean, domain?: boolean} = {}) {
+      helpers = '',
+      {atomic = false, domain = false, variableComponents}:
+          {atomic?: boolean, domain?: boolean, variableComponents?: number[]} = {}) {
     this.variableNames = variableNames;
     if (atomic) this.atomic = true;
+    if (variableComponents != null) this.variableComponents = variableComponents;
     const ownCoords = !atomic && !domain;
     this.outputShape = outputShape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
