@@ -15,8 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {flatIds, planeView} from './pool_common.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {flatIds} from './pool_common.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
@@ -24,7 +24,8 @@ export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const {outSize, dataFormat} = attrs as unknown as MaxUnpoolAttrs;
   const {batch, channels} = layoutOf(x.shape, dataFormat);
   const outShape = shapeOf(batch, channels, outSize, dataFormat);
-  if (sizeOf(x.shape) === 0) return tf.zeros(outShape);
+  // Nothing to write (an empty x, or an output size of 0: no index is then read).
+  if (sizeOf(x.shape) === 0 || sizeOf(outShape) === 0) return tf.zeros(outShape);
   const {node, attr} = nodeOf(backend);
   const view = planeView(x.shape, dataFormat);
   const {rows, plane, cols} = view;

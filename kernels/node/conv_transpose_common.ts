@@ -31,6 +31,7 @@
 // use hi = 0.
 import * as tf from '@tensorflow/tfjs-core';
 import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
+import {padFront} from '../../src/util/layout.js';
 import {nodeOf, runOp} from './util.js';
 
 export interface ConvPlan {
@@ -66,7 +67,7 @@ export function convPlan(
   const n = xSize.length;
   const explicit = n <= 2 && attrs.dilation.every((d) => d === 1);
   const m = explicit ? 2 : 3;
-  const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
+  const lift = (v: number[], fill: number) => padFront(v, m, fill);
   const {padding: p, outputPadding: op, stride: s, dilation: d} = attrs;
   const lo = p;
   const hi = p.map((pa, a) => Math.max(pa - op[a], 0));

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {outputSizeFromScale} from '../index_math/resize.js';
+import {INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
@@ -18,9 +19,6 @@ export interface UpsampleArgs extends TorchLayerArgs {
   recomputeScaleFactor?: boolean|null;
   antialias?: boolean;
 }
-
-const MODES: InterpolateMode[] =
-    ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
 
 export class TorchUpsample extends tfl.layers.Layer {
   static className = 'TorchUpsample';
@@ -43,8 +41,8 @@ export class TorchUpsample extends tfl.layers.Layer {
           show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
     }
     this.mode = args.mode ?? 'nearest';
-    if (!MODES.includes(this.mode)) {
-      fail(op, `argument 'mode' must be one of ${MODES.join(', ')}, got ${show(this.mode)}`);
+    if (!isInterpolateMode(this.mode)) {
+      fail(op, `argument 'mode' must be one of ${INTERPOLATE_MODES.join(', ')}, got ${show(this.mode)}`);
     }
     this.alignCorners = args.alignCorners ?? null;
     this.recomputeScaleFactor = args.recomputeScaleFactor ?? null;

@@ -2,7 +2,7 @@
 // max_poolNd(..., return_indices=True). Output sizes, windows, tie and NaN rules and the index
 // encoding are in src/index_math/pool.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import {poolingOutputSize} from '../index_math/pool.js';
+import {poolingOutputSize, poolPaddingLimitError} from '../index_math/pool.js';
 import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesAttrs} from '../kernel_names.js';
 import {check, checkDataFormat, checkInts, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
@@ -42,14 +42,9 @@ function resolveAttrs(
   const ceilMode = options.ceilMode ?? false;
   check(typeof ceilMode === 'boolean', op,
         () => `argument 'ceilMode' must be a boolean, got ${show(ceilMode)}`);
-  // PyTorch: "pad should be at most half of kernel size". Without that rule a window could be
-  // all padding even without dilation (Note [pooling window]).
-  for (let i = 0; i < n; i++) {
-    if (padding[i] > Math.floor(kernelSize[i] / 2)) {
-      fail(op, `argument 'padding' must be at most half of kernelSize, got padding ${
-          show(padding)} and kernelSize ${show(kernelSize)}`);
-    }
-  }
+  // Note [pooling padding limit].
+  const paddingError = poolPaddingLimitError(padding, kernelSize);
+  if (paddingError != null) fail(op, paddingError);
   const layout = layoutOf(x.shape, dataFormat);
   // PyTorch rejects empty channel and spatial dims; an empty batch gives an empty result.
   if (layout.channels === 0 || layout.spatial.some((s) => s === 0)) {
