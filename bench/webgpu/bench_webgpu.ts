@@ -7,9 +7,8 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/webgpu.js';
-import {DEFAULT_OPTIONS, runRows} from '../harness.js';
+import {runBenchPage} from '../browser_report.js';
 import type {Row} from '../harness.js';
-import {report} from '../browser_report.js';
 import {convTransposeRows, interpolateRows, pixelShuffleRows, poolRows} from './sections.js';
 
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
@@ -19,30 +18,11 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   maxPool2dWithIndices: poolRows,
 };
 
-async function main(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const wanted = (params.get('sections') ?? '').split(',').filter((s) => s.length > 0);
-  const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
+runBenchPage('webgpu', async () => {
   if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
   const info = (tf.backend() as unknown as {adapterInfo?: {vendor?: string, architecture?: string}})
                    .adapterInfo;
-  console.log(`# tfjs-torch webgpu bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
-              `tfjs ${tf.version_core}, backend ${tf.getBackend()}, adapter ${
-                  info?.vendor ?? '?'} / ${info?.architecture ?? '?'})`);
-  console.log(`median of await data() per call; warmup ${DEFAULT_OPTIONS.warmup}, >= ${
-      DEFAULT_OPTIONS.minRuns} runs and ${DEFAULT_OPTIONS.budgetMs} ms per contender`);
-  for (const name of names) {
-    const section = SECTIONS[name];
-    if (section == null) {
-      throw new Error(`unknown webgpu bench section ${name}; known: ${Object.keys(SECTIONS)}`);
-    }
-    await runRows(`${name} (webgpu)`, await section());
-  }
-}
-
-main().then(
-    () => report('/done', 'ok'),
-    (e: Error) => {
-      console.log(`bench failed: ${e.stack ?? e}`);
-      return report('/done', 'failed');
-    });
+  return `# tfjs-torch webgpu bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
+         `tfjs ${tf.version_core}, backend ${tf.getBackend()}, adapter ${
+             info?.vendor ?? '?'} / ${info?.architecture ?? '?'})`;
+}, SECTIONS);

@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {interpolate, maxPool2dWithIndices} from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import type {InterpolateOptions} from '../../src/ops/interpolate.js';
-import type {Contender, Row} from '../harness.js';
+import type {Row} from '../harness.js';
 import {contender, expectSame, input} from '../webgl/common.js';
-import {freshTranspose} from '../webgl/pool.js';
+import {contender2, freshTranspose} from '../webgl/pool.js';
 
 export {convTransposeRows} from '../webgl/conv_transpose.js';
 export {pixelShuffleRows} from '../webgl/pixel_shuffle.js';
@@ -51,18 +51,6 @@ export async function interpolateRows(): Promise<Row[]> {
     }
   }
   return rows;
-}
-
-/** One timed call producing two tensors: both downloaded and freed. */
-function contender2(name: string, fn: () => tf.Tensor[]): Contender {
-  return {
-    name,
-    run: async () => {
-      const ys = fn();
-      await Promise.all(ys.map((y) => y.data()));
-      tf.dispose(ys);
-    },
-  };
 }
 
 /**

@@ -3,7 +3,8 @@
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, runConvTranspose} from './conv_transpose_common.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import {runConvTranspose} from './conv_transpose_common.js';
 import type {WebGPUBackend} from './util.js';
 
 export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {

@@ -4,7 +4,8 @@
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, runConvTransposeBackpropFilter} from './conv_transpose_common.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import {runConvTransposeBackpropFilter} from './conv_transpose_common.js';
 import type {WebGPUBackend} from './util.js';
 
 export const convTransposeBackpropFilter: KernelFunc = ({inputs, backend, attrs}) => {

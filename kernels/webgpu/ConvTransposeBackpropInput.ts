@@ -3,7 +3,8 @@
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, runConvTransposeBackpropInput} from './conv_transpose_common.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import {runConvTransposeBackpropInput} from './conv_transpose_common.js';
 import type {WebGPUBackend} from './util.js';
 
 export const convTransposeBackpropInput: KernelFunc = ({inputs, backend, attrs}) => {

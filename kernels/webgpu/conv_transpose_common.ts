@@ -12,36 +12,11 @@
 //    output position convTransposeOutputIndex(i, tap, ...) of every input position.
 // Shapes, strides and loop bounds are baked into the WGSL (Note [webgpu programs] in util.ts).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
-import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
-import type {ConvTransposeAttrs, DataFormat} from '../../src/kernel_names.js';
+import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
+import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import type {DataFormat} from '../../src/kernel_names.js';
 import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
-
-/** The sizes of one transposed convolution, with the attributes and full shapes. */
-export interface ConvTransposeGeometry extends ConvTransposeShapes {
-  stride: number[];
-  padding: number[];
-  dilation: number[];
-  dataFormat: DataFormat;
-  /** Full shapes: x in dataFormat, the weight in PyTorch's layout. */
-  xShape: number[];
-  weightShape: number[];
-}
-
-export function convTransposeGeometry(
-    xShape: readonly number[], weightShape: readonly number[],
-    attrs: ConvTransposeAttrs): ConvTransposeGeometry {
-  return {
-    ...convTransposeShapes(xShape, weightShape, attrs),
-    stride: attrs.stride.slice(),
-    padding: attrs.padding.slice(),
-    dilation: attrs.dilation.slice(),
-    dataFormat: attrs.dataFormat,
-    xShape: xShape.slice(),
-    weightShape: weightShape.slice(),
-  };
-}
 
 const AXIS_NAMES = ['D', 'H', 'W'];
 

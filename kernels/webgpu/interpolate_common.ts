@@ -1,7 +1,7 @@
 // The resampling shared by the Interpolate and InterpolateGrad webgpu kernels. The shader only
 // gathers and weights: every source index and weight comes from a per-axis table built by
-// src/index_math/resize.ts (axisTable, or transposeTable for the gradient), uploaded as one
-// storage buffer (packTables). No coordinate rule is written in WGSL.
+// src/index_math/resize.ts (interpolateTables: the forward maps, or their transposes for the
+// gradient), uploaded as one storage buffer (packTables). No coordinate rule is written in WGSL.
 //
 // One program resamples a subset of the spatial axes at once: for its output coordinate along
 // each resampled axis it reads that axis's taps and sums over them, outermost axis outermost,
@@ -13,9 +13,11 @@
 // (one tap of weight 1: the nearest modes) reads no weight; when every axis is a gather the
 // pass copies values as they are, so int32 stays exact (Note [int32 on webgpu] in util.ts).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
+import {cheapestOrder} from '../../src/util/order.js';
 import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
@@ -24,22 +26,6 @@ const MAX_SINGLE_PASS_TAPS = 16;
 
 /** Axes with at most this many taps are unrolled; wider ones loop over their table. */
 const UNROLL_TAPS = 8;
-
-/** True when every output reads one source with weight exactly 1 (tap 0 weight 1, others 0). */
-export function isGatherTable(t: AxisTable): boolean {
-  for (let o = 0; o < t.outSize; o++) {
-    if (t.weight[o * t.taps] !== 1) return false;
-    for (let k = 1; k < t.taps; k++) if (t.weight[o * t.taps + k] !== 0) return false;
-  }
-  return true;
-}
-
-/** True when a gather table maps every position to itself (the axis needs no pass). */
-export function isIdentityTable(t: AxisTable): boolean {
-  if (t.inSize !== t.outSize || !isGatherTable(t)) return false;
-  for (let o = 0; o < t.outSize; o++) if (t.index[o * t.taps] !== o) return false;
-  return true;
-}
 
 interface Axis {
   dim: number;
@@ -54,29 +40,21 @@ function tapsOf(axes: Axis[]): number {
 
 /**
  * The passes for the non-identity axes: all at once when their taps multiply to few, else one
- * per axis, each time the axis whose pass reads the fewest values next.
+ * per axis, in the order that reads the fewest values in total (each pass reads its output size
+ * times its taps).
  */
 function planPasses(shape: number[], axes: Axis[]): Axis[][] {
   if (axes.length <= 1 || tapsOf(axes) <= MAX_SINGLE_PASS_TAPS) return [axes];
-  const passes: Axis[][] = [];
-  const s = shape.slice();
-  const rest = axes.slice();
-  while (rest.length > 0) {
-    let best = 0;
-    let bestCost = Infinity;
-    rest.forEach((a, k) => {
-      const volume = s.reduce((p, d, i) => p * (i === a.dim ? a.table.outSize : d), 1);
-      const cost = volume * tapsOf([a]);
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = k;
-      }
-    });
-    const [a] = rest.splice(best, 1);
-    s[a.dim] = a.table.outSize;
-    passes.push([a]);
-  }
-  return passes;
+  const cost = (order: Axis[]) => {
+    const s = shape.slice();
+    let total = 0;
+    for (const a of order) {
+      s[a.dim] = a.table.outSize;
+      total += s.reduce((p, d) => p * d, 1) * tapsOf([a]);
+    }
+    return total;
+  };
+  return cheapestOrder(axes, cost).map((a) => [a]);
 }
 
 /**
