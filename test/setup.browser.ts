@@ -53,7 +53,8 @@ if (config.gpu === 'webgl') {
 
 // WebGPU reports a shader that does not compile, or any other validation error, on the device
 // instead of throwing, and the command buffer it was in does not run: the outputs then hold
-// whatever the buffers held before. Every such error fails the test during which it arrived.
+// whatever the buffers held before. Such an error fails the root afterEach hook of the test
+// during which it arrived, which stops the run there (loudly, naming the test).
 const gpuErrors: string[] = [];
 if (config.gpu === 'webgpu') {
   before(async () => {

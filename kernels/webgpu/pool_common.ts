@@ -239,7 +239,10 @@ export function runGatherAtIndices(
   const plane = dySize.reduce((a, b) => a * b, 1);
   const il = tensorLayout(indices.shape, dataFormat, names);
   const dl = tensorLayout(dy.shape, dataFormat, names);
-  const program = new TorchProgram('GatherAtIndices', indices.shape, ['dy', 'indices'], `
+  // An empty dy plane (maxUnpool to an output size of 0): no index is inside it.
+  const program = plane === 0 ?
+      new TorchProgram('GatherAtIndicesNone', indices.shape, [], 'result[index] = 0.0f;') :
+      new TorchProgram('GatherAtIndices', indices.shape, ['dy', 'indices'], `
           ${il.decode}
           let q = indices[index];
           if (q < 0 || q >= ${plane}) {
@@ -249,5 +252,5 @@ export function runGatherAtIndices(
           ${decodePlane(names, 'q', dySize, strides)}
           result[index] = f32(dy[b * ${dl.b} + c * ${dl.c} + ${
               sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a])))}]);`);
-  return run(backend, program, [dy, indices], 'float32');
+  return run(backend, program, plane === 0 ? [] : [dy, indices], 'float32');
 }
