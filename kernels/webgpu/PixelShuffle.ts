@@ -1,6 +1,6 @@
 // webgpu kernel of pixelShuffle: one gather pass (pixel_shuffle_common.ts); int32 copied exactly.
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {pixelShuffleOutputShape, pixelShuffleSource} from '../../src/index_math/pixel_shuffle.js';
+import {pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
 import {runShuffle} from './pixel_shuffle_common.js';
@@ -11,7 +11,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
   return runShuffle(
       backend as WebGPUBackend, x, pixelShuffleOutputShape(x.shape, r, dataFormat), dataFormat,
-      (c, h, w) => pixelShuffleSource(c, h, w, r), r, 'pixelShuffle');
+      r, true);
 };
 
 export const pixelShuffleConfig: KernelConfig = {

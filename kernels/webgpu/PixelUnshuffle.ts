@@ -1,7 +1,7 @@
 // webgpu kernel of pixelUnshuffle: one gather pass (pixel_shuffle_common.ts); int32 copied
 // exactly.
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {pixelShuffleTarget, pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelUnshuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
 import {runShuffle} from './pixel_shuffle_common.js';
@@ -12,7 +12,7 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
   return runShuffle(
       backend as WebGPUBackend, x, pixelUnshuffleOutputShape(x.shape, r, dataFormat), dataFormat,
-      (k, h, w) => pixelShuffleTarget(k, h, w, r), r, 'pixelUnshuffle');
+      r, false);
 };
 
 export const pixelUnshuffleConfig: KernelConfig = {

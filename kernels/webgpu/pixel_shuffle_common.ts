@@ -1,87 +1,102 @@
 // The gather program of the pixelShuffle / pixelUnshuffle webgpu kernels: each output value
-// copies one input value, at a flat input offset read off the shared rule.
+// copies one input value.
 //
-// The channel order is not written in WGSL: pixelShuffleSource / pixelShuffleTarget
-// (src/index_math/pixel_shuffle.ts) give, for an output position (c, h, w) of one image, the
-// input position it copies. Its flat offset in the input image is a sum of three parts, one per
-// output axis: offset(c, h, w) = offset(c, 0, 0) + [offset(0, h, 0) - offset(0, 0, 0)] +
-// [offset(0, 0, w) - offset(0, 0, 0)]. The three per-axis tables are built from the shared
-// function at every position of their axis and uploaded as one int32 storage buffer; the sum
-// form is checked against the function on every position of two blocks in each direction and
-// two channels, so a rule the form cannot express fails loudly instead of giving a different
-// order on webgpu. Leading batch dims are merged into one (Note [pixel shuffle batch dims and
-// dataFormat]), so the program always sees 4-D.
+// The channel order is not written in WGSL by hand: the shader's arithmetic is built from the
+// shared strides of Note [pixel shuffle channel order] (pixelShuffleChannelStrides in
+// src/index_math/pixel_shuffle.ts, k = c*channel + i*row + j*column), and before a program is
+// made its arithmetic (the same expression evaluated here) is checked against the shared
+// pixelShuffleSource / pixelShuffleTarget on every position of two blocks in each direction and
+// two output channels, so a rule the form cannot express fails loudly instead of giving a
+// different order on webgpu. Leading batch dims are merged into one (Note [pixel shuffle batch
+// dims and dataFormat]), so the program always sees 4-D.
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {pixelShuffleAxes} from '../../src/index_math/pixel_shuffle.js';
+import {pixelShuffleAxes, pixelShuffleChannelStrides, pixelShuffleSource, pixelShuffleTarget} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelIndex} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withShape, withTables} from './util.js';
+import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withShape} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
-/** For an output position (channel, h, w) of one image, the input position it copies. */
-export type ShuffleRule = (c: number, h: number, w: number) => PixelIndex;
-
 /**
- * The three offset tables, concatenated: [channels | rows | columns] of the output, each entry
- * the part of the flat input offset (inside one image) that output coordinate contributes.
+ * One direction of the shuffle as arithmetic on an output position (c, h, w) of one image:
+ * `at` evaluates it, `wgsl` writes the same expressions over WGSL i32 names.
  */
-export function shuffleOffsetTable(
-    op: string, outImage: [number, number, number], inImage: [number, number, number],
-    dataFormat: DataFormat, rule: ShuffleRule, factor: number): Int32Array {
-  // Input strides of channel, row and column inside one image of the input.
-  const [ca, ha, wa] = pixelShuffleAxes(3, dataFormat);
-  const dims = new Array<number>(3);
-  dims[ca] = inImage[0];
-  dims[ha] = inImage[1];
-  dims[wa] = inImage[2];
-  const s = stridesOf(dims);
-  const offsetOf = (p: PixelIndex) => p.channel * s[ca] + p.h * s[ha] + p.w * s[wa];
-  const [C, H, W] = outImage;
-  const base = offsetOf(rule(0, 0, 0));
-  const out = new Int32Array(C + H + W);
-  for (let c = 0; c < C; c++) out[c] = offsetOf(rule(c, 0, 0));
-  for (let h = 0; h < H; h++) out[C + h] = offsetOf(rule(0, h, 0)) - base;
-  for (let w = 0; w < W; w++) out[C + H + w] = offsetOf(rule(0, 0, w)) - base;
-  for (let c = 0; c < Math.min(C, 2); c++) {
-    for (let h = 0; h < Math.min(H, 2 * factor); h++) {
-      for (let w = 0; w < Math.min(W, 2 * factor); w++) {
-        if (offsetOf(rule(c, h, w)) !== out[c] + out[C + h] + out[C + H + w]) {
-          throw new Error(`${op}: the webgpu kernel's offset tables do not reproduce ` +
-                          `src/index_math/pixel_shuffle.ts for factor ${factor} at output ` +
-                          `(c ${c}, h ${h}, w ${w})`);
+interface ShuffleForm {
+  at: (c: number, h: number, w: number) => PixelIndex;
+  wgsl: (c: string, h: string, w: string) => {channel: string, h: string, w: string};
+}
+
+const div = (a: number, b: number) => Math.floor(a / b);
+
+/** pixelShuffle: output (c, h, w) reads channel c*S.channel + (h%r)*S.row + (w%r)*S.column. */
+function shuffleForm(r: number): ShuffleForm {
+  const s = pixelShuffleChannelStrides(r);
+  return {
+    at: (c, h, w) => ({channel: c * s.channel + (h % r) * s.row + (w % r) * s.column,
+                       h: div(h, r), w: div(w, r)}),
+    wgsl: (c, h, w) => ({channel: `${c} * ${s.channel} + (${h} % ${r}) * ${s.row} + (${w} % ${r}) * ${s.column}`,
+                         h: `${h} / ${r}`, w: `${w} / ${r}`}),
+  };
+}
+
+/** pixelUnshuffle: output channel k at (h, w) reads channel k / S.channel at the block offset. */
+function unshuffleForm(r: number): ShuffleForm {
+  const s = pixelShuffleChannelStrides(r);
+  return {
+    at: (k, h, w) => ({channel: div(k, s.channel), h: h * r + div(k % s.channel, s.row),
+                       w: w * r + div(k % s.row, s.column)}),
+    wgsl: (k, h, w) => ({channel: `${k} / ${s.channel}`,
+                         h: `${h} * ${r} + (${k} % ${s.channel}) / ${s.row}`,
+                         w: `${w} * ${r} + (${k} % ${s.row}) / ${s.column}`}),
+  };
+}
+
+/** The (op, factor) pairs whose form was checked already. */
+const checked = new Set<string>();
+
+/** Throws unless the form reproduces the shared rule on two blocks and two output channels. */
+function checkForm(op: string, form: ShuffleForm, rule: (c: number, h: number, w: number) =>
+                       PixelIndex, channels: number, r: number): void {
+  if (checked.has(`${op} ${r}`)) return;
+  for (let c = 0; c < channels; c++) {
+    for (let h = 0; h < 2 * r; h++) {
+      for (let w = 0; w < 2 * r; w++) {
+        const a = form.at(c, h, w);
+        const b = rule(c, h, w);
+        if (a.channel !== b.channel || a.h !== b.h || a.w !== b.w) {
+          throw new Error(`${op}: the webgpu kernel's arithmetic does not reproduce ` +
+                          `src/index_math/pixel_shuffle.ts for factor ${r} at output (c ${c}, ` +
+                          `h ${h}, w ${w})`);
         }
       }
     }
   }
-  return out;
+  checked.add(`${op} ${r}`);
 }
 
-/**
- * Runs the gather: x (any rank >= 3, shape in dataFormat) to outShape, with the rule of the op.
- */
+/** Runs the gather: x (any rank >= 3, shape in dataFormat) to outShape. */
 export function runShuffle(
     backend: WebGPUBackend, x: TensorInfo, outShape: number[], dataFormat: DataFormat,
-    rule: ShuffleRule, factor: number, op: string): TensorInfo {
+    factor: number, shuffle: boolean): TensorInfo {
+  const op = shuffle ? 'pixelShuffle' : 'pixelUnshuffle';
   checkFitsBuffer(backend, op, 'output', outShape);
+  const r = factor;
+  const form = shuffle ? shuffleForm(r) : unshuffleForm(r);
+  checkForm(op, form, shuffle ? (c, h, w) => pixelShuffleSource(c, h, w, r) :
+                                (k, h, w) => pixelShuffleTarget(k, h, w, r),
+            shuffle ? 2 : 2 * r * r, r);
   const rank = x.shape.length;
-  const [ca, ha, wa] = pixelShuffleAxes(rank, dataFormat);
-  const image = (shape: number[]): [number, number, number] => [shape[ca], shape[ha], shape[wa]];
-  const outImage = image(outShape);
-  const inImage = image(x.shape);
-  const offsets = shuffleOffsetTable(op, outImage, inImage, dataFormat, rule, factor);
   const batch = x.shape.slice(0, rank - 3).reduce((a, b) => a * b, 1);
+  const in4 = [batch, ...x.shape.slice(rank - 3)];
   const out4 = [batch, ...outShape.slice(rank - 3)];
-  const [c4, h4, w4] = pixelShuffleAxes(4, dataFormat);
-  const [C, H] = outImage;
-  const imageSize = inImage[0] * inImage[1] * inImage[2];
-  const program = new TorchProgram(op === 'pixelShuffle' ? 'PixelShuffle' : 'PixelUnshuffle',
-                                   out4, ['x', 'offsets'], `
-          let src = ${coord(4, 0)} * ${imageSize} + offsets[${coord(4, c4)}] +
-                    offsets[${C} + ${coord(4, h4)}] + offsets[${C + H} + ${coord(4, w4)}];
-          result[index] = x[src];`);
-  const out = withTables(
-      backend, [offsets],
-      ([t]) => run(backend, program, [withShape(x, [batch, ...x.shape.slice(rank - 3)]), t],
-                   x.dtype));
+  const [ca, ha, wa] = pixelShuffleAxes(4, dataFormat);
+  const s = stridesOf(in4);
+  const src = form.wgsl('c', 'h', 'w');
+  const program = new TorchProgram(shuffle ? 'PixelShuffle' : 'PixelUnshuffle', out4, ['x'], `
+          let c = ${coord(4, ca)};
+          let h = ${coord(4, ha)};
+          let w = ${coord(4, wa)};
+          result[index] = x[${coord(4, 0)} * ${s[0]} + (${src.channel}) * ${s[ca]} +
+                            (${src.h}) * ${s[ha]} + (${src.w}) * ${s[wa]}];`);
+  const out = run(backend, program, [withShape(x, in4)], x.dtype);
   return withShape(out, outShape);
 }

@@ -96,27 +96,31 @@ export function runMaxPool(
   const names = axisNames(n);
   const windows = axes.map((a) =>
       poolWindowTable(a.outSize, a.inSize, a.kernelSize, a.padding, a.stride, a.dilation));
-  const parts: Int32Array[] = [];
+  // (start, count) pairs, one vec2<i32> per output position and axis.
   const at: number[] = [];
   let len = 0;
-  for (const w of windows) {
+  for (const a of axes) {
     at.push(len);
-    parts.push(w.start, w.count);
-    len += w.start.length + w.count.length;
+    len += a.outSize;
   }
-  const tab = new Int32Array(Math.max(len, 1));
-  let k = 0;
-  for (const p of parts) {
-    tab.set(p, k);
-    k += p.length;
-  }
+  const tab = new Int32Array(Math.max(2 * len, 2));
+  windows.forEach((w, a) => {
+    for (let o = 0; o < w.start.length; o++) {
+      tab[2 * (at[a] + o)] = w.start[o];
+      tab[2 * (at[a] + o) + 1] = w.count[o];
+    }
+  });
+  // Whether some window has no tap inside the input (Note [all-padding windows]): only then
+  // does the values pass need the windows.
+  const someEmpty = windows.some((w) => w.count.some((c) => c === 0));
   const inSize = axes.map((a) => a.inSize);
   const strides = planeStrides(inSize);
   const out = tensorLayout(outShape, dataFormat, names);
   const xl = tensorLayout(x.shape, dataFormat, names);
   const windowsCode = names.map((A, a) => `
-          let s${A} = tab[${at[a]} + p${A}];
-          let n${A} = tab[${at[a] + axes[a].outSize} + p${A}];`).join('');
+          let win${A} = tab[${at[a]} + p${A}];
+          let s${A} = win${A}.x;
+          let n${A} = win${A}.y;`).join('');
   let scan = `
               let v = x[xb + ${sum(names.map((A, a) => scaled(`i${A}`, xl.spatial[a])))}];
               if (v > best || torchIsNaN(v)) {
@@ -138,20 +142,27 @@ export function runMaxPool(
           var best = negInf();
           var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, strides[a])))};
           ${scan}
-          result[index] = bestIndex;`, FLOAT_BITS);
-  const valuesProgram = new TorchProgram('MaxPoolValues', outShape, ['x', 'indices', 'tab'], `
+          result[index] = bestIndex;`, FLOAT_BITS, {variableComponents: [1, 2]});
+  const read = `
+          ${decodePlane(names, 'indices[index]', inSize, strides)}
+          result[index] = x[b * ${xl.b} + c * ${xl.c} + ${
+              sum(names.map((A, a) => scaled(`q${A}`, xl.spatial[a])))}];`;
+  const valuesProgram = someEmpty ?
+      new TorchProgram('MaxPoolValues', outShape, ['x', 'indices', 'tab'], `
           ${out.decode}
           ${windowsCode}
           if (${names.map((A) => `n${A} == 0`).join(' || ')}) {
             result[index] = negInf();
             return;
           }
-          ${decodePlane(names, 'indices[index]', inSize, strides)}
-          result[index] = x[b * ${xl.b} + c * ${xl.c} + ${
-              sum(names.map((A, a) => scaled(`q${A}`, xl.spatial[a])))}];`, FLOAT_BITS);
+          ${read}`, FLOAT_BITS, {variableComponents: [1, 1, 2]}) :
+      new TorchProgram('MaxPoolValuesAtIndices', outShape, ['x', 'indices'], `
+          ${out.decode}
+          ${read}`);
   return withTables(backend, [tab], ([t]) => {
     const indices = run(backend, indicesProgram, [x, t], 'int32');
-    const values = run(backend, valuesProgram, [x, indices, t], 'float32');
+    const values = run(backend, valuesProgram, someEmpty ? [x, indices, t] : [x, indices],
+                       'float32');
     return [values, indices];
   });
 }
