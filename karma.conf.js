@@ -1,4 +1,5 @@
-// Karma config for the browser run: mocha + chai in headless Chromium, WebGL2 from SwiftShader.
+// Karma config for the browser runs: mocha + chai in headless Chromium, WebGL2 and WebGPU from
+// SwiftShader.
 //
 // The bundle (.cache/browser/tests.js, made by scripts/bundle-browser-tests.mjs) holds the same
 // test/*.test.ts files as the Node run. One karma start runs one entry of RUNS, picked by the

@@ -9,11 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../src/webgpu.js';
 import {runBenchPage} from '../browser_report.js';
 import type {Row} from '../harness.js';
-import {convTransposeRows, interpolateRows, pixelShuffleRows, poolRows} from './sections.js';
+import {convTransposeRows, interpolateRows, normalizeRows, pixelShuffleRows, poolRows} from './sections.js';
 
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   interpolate: interpolateRows,
   pixelShuffle: pixelShuffleRows,
+  normalize: normalizeRows,
   conv2dTranspose: convTransposeRows,
   maxPool2dWithIndices: poolRows,
 };

@@ -1,8 +1,9 @@
-// The webgpu bench rows. convTranspose2d and pixel shuffle reuse the webgl bench's sections,
-// which only call ops (tfjs-torch's against tf.conv2dTranspose, tf.depthToSpace and reshape +
-// transpose) and so time whichever backend is active. interpolate and max pooling have rows of
-// their own here: the tfjs kernels named by the speed target (resizeBilinear with half-pixel
-// centres, resizeNearestNeighbor, maxPool), each checked to compute the same values first.
+// The webgpu bench rows. convTranspose2d, pixel shuffle and normalize reuse the webgl bench's
+// sections, which only call ops (tfjs-torch's against tf.conv2dTranspose, tf.depthToSpace,
+// reshape + transpose, sub + div) and so time whichever backend is active. interpolate and max
+// pooling have rows of their own here: the tfjs kernels named by the speed target
+// (resizeBilinear with half-pixel centres, resizeNearestNeighbor, maxPool), each checked to
+// compute the same values first.
 import * as tf from '@tensorflow/tfjs-core';
 import {interpolate, maxPool2dWithIndices} from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
@@ -12,6 +13,7 @@ import {contender, expectSame, input} from '../webgl/common.js';
 import {contender2, freshTranspose} from '../webgl/pool.js';
 
 export {convTransposeRows} from '../webgl/conv_transpose.js';
+export {normalizeRows} from '../webgl/normalize.js';
 export {pixelShuffleRows} from '../webgl/pixel_shuffle.js';
 
 const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
