@@ -15,21 +15,8 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, checkFitsBuffer, coord, dimsOf, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
-
-const AXIS_NAMES = ['D', 'H', 'W'];
-
-function axisNames(n: number): string[] {
-  return AXIS_NAMES.slice(3 - n);
-}
-
-/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
-function dimsOf(n: number, dataFormat: DataFormat): {b: number, c: number, spatial: number[]} {
-  return dataFormat === 'channelsLast' ?
-      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
-      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
-}
 
 /** Strides of batch, channel and spatial dims of a tensor of this shape in a dataFormat. */
 function stridesByRole(shape: number[], dataFormat: DataFormat):

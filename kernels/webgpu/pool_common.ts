@@ -23,14 +23,8 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, FLOAT_BITS, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, checkFitsBuffer, FLOAT_BITS, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
-
-const AXIS_NAMES = ['D', 'H', 'W'];
-
-function axisNames(n: number): string[] {
-  return AXIS_NAMES.slice(3 - n);
-}
 
 /** One axis of a pooling. */
 export interface PoolAxis {

@@ -22,6 +22,7 @@
 import {webgpu_util} from '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend as Backend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
 export type WebGPUBackend = Backend;
@@ -139,18 +140,35 @@ export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
 
 /**
  * Throws, before any work, when a tensor of `shape` (4-byte values) is larger than one storage
- * buffer binding may be on this device (maxStorageBufferBindingSize), or when its flat offsets
- * do not fit the shaders' i32 arithmetic.
+ * buffer binding may be on this device (maxStorageBufferBindingSize), or larger than the shaders'
+ * i32 offset arithmetic addresses.
  */
 export function checkFitsBuffer(
     backend: WebGPUBackend, op: string, what: string, shape: readonly number[]): void {
   const size = shape.reduce((a, b) => a * b, 1);
-  const limit = Math.min(backend.device.limits.maxStorageBufferBindingSize, 2 ** 31 - 1);
-  if (size * 4 > limit) {
-    fail(op, `${what} of shape ${show(shape.slice())} (${size} values, ${size * 4} bytes) does ` +
-             `not fit in one WebGPU storage buffer: this device's maxStorageBufferBindingSize ` +
-             `is ${backend.device.limits.maxStorageBufferBindingSize} bytes (webgpu backend)`);
+  const device = backend.device.limits.maxStorageBufferBindingSize;
+  const head = `${what} of shape ${show(shape.slice())} (${size} values, ${size * 4} bytes)`;
+  if (size * 4 > device) {
+    fail(op, `${head} does not fit in one WebGPU storage buffer: this device's ` +
+             `maxStorageBufferBindingSize is ${device} bytes (webgpu backend)`);
   }
+  if (size * 4 > 2 ** 31 - 1) {
+    fail(op, `${head} is more than the 2^31 - 1 bytes the webgpu kernels' i32 offsets address ` +
+             `(webgpu backend)`);
+  }
+}
+
+/** Suffixes naming the spatial axes of an n-D op in WGSL (W for 1-D, H W for 2-D, D H W). */
+export function axisNames(n: number): string[] {
+  return ['D', 'H', 'W'].slice(3 - n);
+}
+
+/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
+export function dimsOf(n: number, dataFormat: DataFormat):
+    {b: number, c: number, spatial: number[]} {
+  return dataFormat === 'channelsLast' ?
+      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
+      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
 }
 
 /** Row-major strides of a shape. */
