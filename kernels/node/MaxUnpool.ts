@@ -7,7 +7,7 @@
 // TensorScatterMax writes, at each output element, the largest (plane position + 1) of the
 // inputs aimed at it, i.e. the last writer; a gather of x at those positions gives the output
 // (0 where nobody wrote). The scatter coordinates are (row, index, column) in the plane view
-// (Note [plane view] in pool_common.ts), and TensorFlow checks every component against the
+// (Note [plane view] in src/util/layout.ts), and TensorFlow checks every component against the
 // output's shape, so an index outside its plane raises an error and is never written to
 // another plane or out of bounds. (maxUnpoolNd already rejects such indices with PyTorch's
 // message before the kernel runs: 'tensorflow' is not in BACKENDS_CHECKING_UNPOOL_INDICES.)

@@ -8,8 +8,8 @@
 //  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
 //    positions, checked to reproduce flatPlaneIndex on the corners of the plane.
 //  - Ties and NaN (Note [max and ties]): the scan is row-major, a tap replaces the running max
-//    when `v > max || isnan(v)` (replacesMax), the running max starts at -infinity with the index
-//    of the window's starts (Note [all-padding windows]). The values output is then read at the
+//    when `v > max || isnan(v)`, the running max starts at -infinity with the index of the
+//    window's starts (Note [all-padding windows]). The values output is then read at the
 //    winning index (one read instead of a second scan).
 //
 // Scatters as gathers. maxUnpool writes x at indices (last write wins) and the pooling gradient

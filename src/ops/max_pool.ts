@@ -22,6 +22,26 @@ export interface MaxPoolOptions {
   dataFormat?: DataFormat;
 }
 
+/** The window options max pooling and max unpooling share. */
+type PoolWindowOptions = Pick<MaxPoolOptions, 'kernelSize'|'stride'|'padding'>;
+
+/**
+ * kernelSize, stride and padding of a pooling window, as max_poolNd and max_unpoolNd read them:
+ * a number or one per spatial dim; kernelSize >= 1 ("kernel size should be greater than zero"),
+ * stride >= 1 defaulting (undefined or null) to kernelSize, padding >= 0 defaulting to 0.
+ */
+export function resolvePoolWindow(
+    op: string, n: number, options: PoolWindowOptions):
+    {kernelSize: number[], stride: number[], padding: number[]} {
+  const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
+  checkInts(op, 'kernelSize', kernelSize, 1);
+  const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
+  checkInts(op, 'stride', stride, 1);
+  const padding = expandTuple(op, 'padding', options.padding, n, 0);
+  checkInts(op, 'padding', padding, 0);
+  return {kernelSize, stride, padding};
+}
+
 /** Checks the arguments and returns the kernel's fully resolved attributes. */
 function resolveAttrs(
     op: string, n: number, x: tf.Tensor, options: MaxPoolOptions): MaxPoolWithIndicesAttrs {
@@ -30,13 +50,7 @@ function resolveAttrs(
   }
   const dataFormat = checkDataFormat(op, options.dataFormat);
   spatialDims(op, x, [n]);
-  const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
-  // PyTorch: "kernel size should be greater than zero".
-  checkInts(op, 'kernelSize', kernelSize, 1);
-  const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
-  checkInts(op, 'stride', stride, 1);
-  const padding = expandTuple(op, 'padding', options.padding, n, 0);
-  checkInts(op, 'padding', padding, 0);
+  const {kernelSize, stride, padding} = resolvePoolWindow(op, n, options);
   const dilation = expandTuple(op, 'dilation', options.dilation, n, 1);
   checkInts(op, 'dilation', dilation, 1);
   const ceilMode = options.ceilMode ?? false;

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
 import {asAttrs, MaxUnpool} from '../kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs} from '../kernel_names.js';
-import {checkDataFormat, checkInts, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {checkDataFormat, fail, show, spatialDims, toTensor} from '../util/args.js';
 import {layoutOf} from '../util/layout.js';
+import {resolvePoolWindow} from './max_pool.js';
 
 export interface MaxUnpoolOptions {
   /** The kernel size of the max pooling being inverted. */
@@ -106,12 +107,7 @@ function maxUnpoolNd(
       fail(op, `argument 'indices' must have the shape of x, got ${show(ind.shape)} and x ${
           show(t.shape)}`);
     }
-    const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
-    checkInts(op, 'kernelSize', kernelSize, 1);
-    const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
-    checkInts(op, 'stride', stride, 1);
-    const padding = expandTuple(op, 'padding', options.padding, n, 0);
-    checkInts(op, 'padding', padding, 0);
+    const {kernelSize, stride, padding} = resolvePoolWindow(op, n, options);
     const layout = layoutOf(t.shape, dataFormat);
     if (layout.channels === 0 || layout.spatial.some((s) => s === 0)) {
       fail(op, `input x must have non-zero channel and spatial dims, got shape ${
