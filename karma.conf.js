@@ -1,4 +1,5 @@
-// Karma config for the browser run: mocha + chai in headless Chromium, WebGL2 from SwiftShader.
+// Karma config for the browser runs: mocha + chai in headless Chromium, WebGL2 and WebGPU from
+// SwiftShader.
 //
 // The bundle (.cache/browser/tests.js, made by scripts/bundle-browser-tests.mjs) holds the same
 // test/*.test.ts files as the Node run. One karma start runs one entry of RUNS, picked by the
@@ -17,25 +18,42 @@
 // fresh temporary --user-data-dir and removes it afterwards.
 const path = require('path');
 
+// WebGPU (checked with Debian's Chromium 156): --enable-unsafe-webgpu exposes Dawn's adapters on
+// a machine Chromium does not trust for WebGPU; without it navigator.gpu.requestAdapter() gives
+// null. The adapter is then Dawn's SwiftShader (Vulkan on the CPU). That is enough for compute,
+// but tfjs-backend-webgpu's synchronous read (dataSync, which maxUnpool's index check needs)
+// draws a WebGPU canvas into a 2D canvas, and that needs a GPU process whose compositor runs on
+// Vulkan too: with --disable-gpu, or without Vulkan, the read returns zeros and the device is
+// lost. So the webgpu run drops --disable-gpu and runs the GPU process on SwiftShader's Vulkan.
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
+const WEBGPU_DROPPED_FLAGS = ['--disable-gpu'];
+
 /**
  * The browser runs. `backends`: what describeBackends runs the shared suites on. `flags`: tf.env()
- * flags set before the webgl backend is created.
+ * flags set before the webgl backend is created. `gpu`: the GPU backend of the run (the page
+ * removes the other one from tfjs's registry, so a run exercises, and waits for, one GPU
+ * backend; a run without `gpu`, the wasm run, keeps neither). `chromiumFlags`: added to CHROMIUM_FLAGS for this run, `droppedChromiumFlags`: left
+ * out of them.
  */
 const RUNS = {
   // Defaults on SwiftShader: packed programs, float32 render targets; cpu in the browser too.
-  'webgl': {backends: ['webgl', 'cpu'], flags: {}},
+  'webgl': {backends: ['webgl', 'cpu'], flags: {}, gpu: 'webgl'},
   // The unpacked code paths of tfjs's own kernels and of ours that have both forms.
-  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}},
+  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}, gpu: 'webgl'},
   // Half-float textures, as on devices without float32 render targets. Every stored value is
   // rounded to 11 significant bits (inputs included: tfjs uploads them into half floats), so the
   // shared suites, held to 1e-4 and to unchanged inputs, do not run here (no backends);
   // test/browser/webgl_f16.test.ts runs the same fixtures with its own documented tolerance, and
   // test/browser/webgl_kernels.test.ts compares with cpu at float16 precision.
-  'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+  'webgl-f16': {backends: [], flags: {WEBGL_FORCE_F16_TEXTURES: true}, gpu: 'webgl'},
+  // tfjs-backend-webgpu on Dawn's SwiftShader (Vulkan on the CPU) adapter, which Chromium hands out
+  // only with --enable-unsafe-webgpu (without it navigator.gpu.requestAdapter() gives null).
+  'webgpu': {backends: ['webgpu'], flags: {}, gpu: 'webgpu', chromiumFlags: WEBGPU_FLAGS,
+             droppedChromiumFlags: WEBGPU_DROPPED_FLAGS},
   // tfjs-backend-wasm (SIMD, one thread: the page is not cross-origin isolated, so no
-  // SharedArrayBuffer) with tfjs-torch's wasm kernels. Its .wasm binaries are served from
-  // node_modules under WASM_URL (see files and proxies below) and test/setup.browser.ts points
-  // setWasmPaths there.
+  // SharedArrayBuffer) with tfjs-torch's wasm kernels; no GPU backend stays registered. Its .wasm
+  // binaries are served from node_modules under WASM_URL (see files and proxies below) and
+  // test/setup.browser.ts points setWasmPaths there.
   'wasm': {backends: ['wasm'], flags: {}},
 };
 
@@ -48,6 +66,12 @@ const CHROMIUM_FLAGS = [
   '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio',
 ];
+
+/** The Chromium flags of one entry of RUNS. */
+function chromiumFlagsOf(run) {
+  const dropped = new Set(run.droppedChromiumFlags ?? []);
+  return [...CHROMIUM_FLAGS.filter((f) => !dropped.has(f)), ...(run.chromiumFlags ?? [])];
+}
 
 function karmaConfig(config) {
   const name = process.env.TFJS_TORCH_BROWSER_RUN || 'webgl';
@@ -74,7 +98,7 @@ function karmaConfig(config) {
     mochaReporter: {output: 'minimal'},
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
-      ChromiumSwiftShader: {base: 'Chrome', flags: CHROMIUM_FLAGS},
+      ChromiumSwiftShader: {base: 'Chrome', flags: chromiumFlagsOf(run)},
     },
     client: {
       // TFJS_TORCH_GREP=<regexp> runs only the tests whose full title matches (mocha's grep).
@@ -97,3 +121,4 @@ function karmaConfig(config) {
 module.exports = karmaConfig;
 module.exports.RUNS = RUNS;
 module.exports.CHROMIUM_FLAGS = CHROMIUM_FLAGS;
+module.exports.chromiumFlagsOf = chromiumFlagsOf;

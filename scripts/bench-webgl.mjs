@@ -2,6 +2,8 @@
 // --bench), serves it on a local port, opens it in headless Chromium with the same flags as the
 // karma run (karma.conf.js: WebGL2 on SwiftShader) and prints the lines the page reports. No
 // puppeteer: the page POSTs its output lines to this server and says when it is done.
+// `npm run bench:webgpu [-- section ...]` (this script with --webgpu) does the same for
+// bench/webgpu, with the flags of karma.conf.js's 'webgpu' run.
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer} from 'node:http';
@@ -12,12 +14,14 @@ import {fileURLToPath} from 'node:url';
 import {bundleBench, OUT_DIR} from './bundle-browser-tests.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const {CHROMIUM_FLAGS} = createRequire(import.meta.url)(join(ROOT, 'karma.conf.js'));
+const {RUNS, chromiumFlagsOf} = createRequire(import.meta.url)(join(ROOT, 'karma.conf.js'));
+const args = process.argv.slice(2);
+const gpu = args.includes('--webgpu') ? 'webgpu' : 'webgl';
 const CHROME = process.env.CHROME_BIN || '/usr/bin/chromium';
 const TIMEOUT_MS = 15 * 60 * 1000;
 
-await bundleBench();
-const page = '<!doctype html><meta charset="utf-8"><title>tfjs-torch webgl bench</title>' +
+await bundleBench(gpu);
+const page = `<!doctype html><meta charset="utf-8"><title>tfjs-torch ${gpu} bench</title>` +
     '<script src="/bench.js"></script>';
 
 let finish;
@@ -44,10 +48,10 @@ const server = createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const {port} = server.address();
 
-const sections = process.argv.slice(2).join(',');
+const sections = args.filter((a) => a !== '--webgpu').join(',');
 const userDataDir = mkdtempSync(join(tmpdir(), 'tfjs-torch-bench-'));
 const chrome = spawn(CHROME, [
-  ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`,
+  ...chromiumFlagsOf(RUNS[gpu]), `--user-data-dir=${userDataDir}`,
   `http://127.0.0.1:${port}/?sections=${encodeURIComponent(sections)}`,
 ], {stdio: ['ignore', 'ignore', 'pipe']});
 let stderr = '';
@@ -56,7 +60,7 @@ const exited = new Promise((resolve) => chrome.on('exit', resolve));
 void exited.then((code) => finish(code === 0 ? 1 : 2));
 
 const timer = setTimeout(() => {
-  console.error(`bench:webgl: no result after ${TIMEOUT_MS / 60000} min`);
+  console.error(`bench:${gpu}: no result after ${TIMEOUT_MS / 60000} min`);
   finish(3);
 }, TIMEOUT_MS);
 const code = await done;

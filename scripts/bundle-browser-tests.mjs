@@ -4,6 +4,7 @@
 //
 //   node scripts/bundle-browser-tests.mjs            -> .cache/browser/{tests,fixtures}.js
 //   node scripts/bundle-browser-tests.mjs --bench    -> .cache/browser/bench.js (bench/webgl)
+//   node scripts/bundle-browser-tests.mjs --bench --webgpu  -> the same from bench/webgpu
 //
 // Node-only modules that a shared file may reach (fs and path in loadFixture's Node branch,
 // tfjs-node, onnxruntime-node) are left external: their require() calls sit behind runtime
@@ -77,14 +78,16 @@ export async function bundleTests() {
       relative(ROOT, OUT_DIR)}/`);
 }
 
-export async function bundleBench() {
+/** The browser bench of one GPU backend ('webgl' or 'webgpu') into .cache/browser/bench.js. */
+export async function bundleBench(gpu = 'webgl') {
   mkdirSync(OUT_DIR, {recursive: true});
-  await bundle("import './bench/webgl/bench_webgl.ts';", join(OUT_DIR, 'bench.js'));
-  console.log(`bundled the webgl bench into ${relative(ROOT, OUT_DIR)}/bench.js`);
+  await bundle(`import './bench/${gpu}/bench_${gpu}.ts';`, join(OUT_DIR, 'bench.js'));
+  console.log(`bundled the ${gpu} bench into ${relative(ROOT, OUT_DIR)}/bench.js`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const run = process.argv.includes('--bench') ? bundleBench : bundleTests;
+  const gpu = process.argv.includes('--webgpu') ? 'webgpu' : 'webgl';
+  const run = process.argv.includes('--bench') ? () => bundleBench(gpu) : bundleTests;
   run().catch((e) => {
     console.error(e);
     process.exit(1);

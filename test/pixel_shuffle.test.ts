@@ -8,7 +8,7 @@ import type {DataFormat} from '../src/kernel_names.js';
 import {pixelShuffle, pixelUnshuffle} from '../src/index.js';
 import {
   DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, loadFixture,
-  permuteValues,
+  permuteValues, transposeOnHost,
 } from './util.js';
 import type {FixtureCase, FixtureTensor} from './util.js';
 
@@ -16,36 +16,33 @@ const fixture = loadFixture('pixel_shuffle');
 
 // Pixel shuffle's layouts differ from the other ops' (Note [pixel shuffle batch dims and
 // dataFormat]): every dim before the last three is a batch dim, so channelsLast moves the
-// channel dim (third from last) to the end, whatever the rank.
-// Both permute in plain JavaScript rather than with tf.transpose: tfjs-backend-wasm 4.22's
-// Transpose kernel divides by zero on an empty tensor (the empty-batch cases).
-function permuted(t: tf.Tensor, perm: number[]): tf.Tensor {
-  const values = t.dataSync() as Float32Array|Int32Array;
-  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
+// channel dim (third from last) to the end, whatever the rank. Values are permuted on the host
+// (transposeOnHost in util.ts says why).
+function toFormatPerm(rank: number): number[] {
+  const lead = Array.from({length: rank - 3}, (_, i) => i);
+  return [...lead, rank - 2, rank - 1, rank - 3];
 }
 
-function toFormat(t: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
-  if (dataFormat === 'channelsFirst' || t.rank < 3) return t;
-  const r = t.rank;
-  const lead = Array.from({length: r - 3}, (_, i) => i);
-  return permuted(t, [...lead, r - 2, r - 1, r - 3]);
-}
-
-function toTorchLayout(t: tf.Tensor, dataFormat: DataFormat): tf.Tensor {
-  if (dataFormat === 'channelsFirst' || t.rank < 3) return t;
-  const r = t.rank;
-  const lead = Array.from({length: r - 3}, (_, i) => i);
-  return permuted(t, [...lead, r - 1, r - 3, r - 2]);
+function toTorchLayoutPerm(rank: number): number[] {
+  const lead = Array.from({length: rank - 3}, (_, i) => i);
+  return [...lead, rank - 1, rank - 3, rank - 2];
 }
 
 function fixtureTensor(t: FixtureTensor, dataFormat: DataFormat): tf.Tensor {
-  return tf.tidy(() => toFormat(tf.tensor(fixtureValues(t), t.shape, t.dtype), dataFormat));
+  const values = fixtureValues(t);
+  if (dataFormat === 'channelsFirst' || t.shape.length < 3) {
+    return tf.tensor(values, t.shape, t.dtype);
+  }
+  const perm = toFormatPerm(t.shape.length);
+  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
 }
 
 /** Compares a result in dataFormat with a PyTorch-layout fixture tensor. */
 async function expectTorch(
     actual: tf.Tensor, expected: FixtureTensor, dataFormat: DataFormat, what: string) {
-  const a = toTorchLayout(actual, dataFormat);
+  const a = dataFormat === 'channelsFirst' || actual.rank < 3 ?
+      actual :
+      await transposeOnHost(actual, toTorchLayoutPerm(actual.rank));
   try {
     await expectMatches(a, expected, 'channelsFirst', what);
   } finally {

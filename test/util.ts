@@ -137,6 +137,20 @@ export function permuteValues<T extends Float32Array|Int32Array>(
   return out;
 }
 
+/**
+ * tf.transpose done on the host: the values are read back, permuted in plain JS and returned as
+ * a new tensor (same dtype). The suites rearrange results this way because tfjs's own Transpose
+ * kernels are not exact everywhere: webgl keeps int32 in float textures (inexact beyond 2^24),
+ * and tfjs-backend-webgpu 4.22's Transpose program does not compile for an int32 tensor in a
+ * GPU buffer (its WGSL passes an i32 where setOutputAtIndex takes an f32), which invalidates the
+ * whole command buffer it is in; tfjs-backend-wasm 4.22's Transpose divides by zero on an empty
+ * tensor.
+ */
+export async function transposeOnHost(t: tf.Tensor, perm: number[]): Promise<tf.Tensor> {
+  const values = await t.data() as Float32Array|Int32Array;
+  return tf.tensor(permuteValues(values, t.shape, perm), perm.map((a) => t.shape[a]), t.dtype);
+}
+
 /** Shape of a PyTorch-layout fixture tensor in the given dataFormat. */
 export function shapeIn(shape: number[], dataFormat: DataFormat): number[] {
   if (dataFormat === 'channelsFirst' || shape.length < 3) return shape.slice();

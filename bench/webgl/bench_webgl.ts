@@ -9,7 +9,7 @@
 import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/webgl.js';
-import {DEFAULT_OPTIONS, runRows} from '../harness.js';
+import {runBenchPage} from '../browser_report.js';
 import type {Row} from '../harness.js';
 import {convTransposeRows} from './conv_transpose.js';
 import {interpolateRows} from './interpolate.js';
@@ -25,44 +25,13 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   maxPool2dWithIndices: poolRows,
 };
 
-/** Sends each printed line to the runner, in order (it prints them on its stdout). */
-let pending: Promise<unknown> = Promise.resolve();
-function report(path: string, body: string): Promise<unknown> {
-  pending = pending.then(() => fetch(path, {method: 'POST', body}).catch(() => undefined));
-  return pending;
-}
-const log = console.log.bind(console);
-console.log = (...args: unknown[]) => {
-  log(...args);
-  void report('/log', args.map(String).join(' '));
-};
-
-async function main(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const wanted = (params.get('sections') ?? '').split(',').filter((s) => s.length > 0);
-  const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
+runBenchPage('webgl', async () => {
   if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend did not initialise');
   const env = tf.env();
   const gl = document.createElement('canvas').getContext('webgl2');
   const info = gl?.getExtension('WEBGL_debug_renderer_info');
   const renderer = info != null ? gl!.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown';
-  console.log(`# tfjs-torch webgl bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
-              `tfjs ${tf.version_core}, backend ${tf.getBackend()}, WEBGL_PACK ${
-                  env.getBool('WEBGL_PACK')}, renderer ${renderer})`);
-  console.log(`median of await data() per call; warmup ${DEFAULT_OPTIONS.warmup}, >= ${
-      DEFAULT_OPTIONS.minRuns} runs and ${DEFAULT_OPTIONS.budgetMs} ms per contender`);
-  for (const name of names) {
-    const section = SECTIONS[name];
-    if (section == null) {
-      throw new Error(`unknown webgl bench section ${name}; known: ${Object.keys(SECTIONS)}`);
-    }
-    await runRows(`${name} (webgl)`, await section());
-  }
-}
-
-main().then(
-    () => report('/done', 'ok'),
-    (e: Error) => {
-      console.log(`bench failed: ${e.stack ?? e}`);
-      return report('/done', 'failed');
-    });
+  return `# tfjs-torch webgl bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
+         `tfjs ${tf.version_core}, backend ${tf.getBackend()}, WEBGL_PACK ${
+             env.getBool('WEBGL_PACK')}, renderer ${renderer})`;
+}, SECTIONS);

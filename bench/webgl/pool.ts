@@ -11,7 +11,7 @@ import type {Contender, Row} from '../harness.js';
 import {expectSame, input} from './common.js';
 
 /** One timed call producing two tensors: both downloaded and freed. */
-function contender2(name: string, fn: () => tf.Tensor[]): Contender {
+export function contender2(name: string, fn: () => tf.Tensor[]): Contender {
   return {
     name,
     run: async () => {

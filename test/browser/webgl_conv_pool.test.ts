@@ -14,6 +14,7 @@ import type {ConvTransposeOptions, MaxPoolOptions, MaxUnpoolOptions} from '../..
 import type {DataFormat} from '../../src/kernel_names.js';
 import {DATA_FORMATS, fixtureValues, fromFixture, loadFixture, shapeIn as fixtureShapeIn} from '../util.js';
 import type {FixtureTensor} from '../util.js';
+import {CONV_TRANSPOSE_CASES, POOL_CASES} from './gpu_cases.js';
 
 const hasWebGL = tf.findBackendFactory('webgl') != null;
 // The webgl-f16 run (karma.conf.js) forces half-float textures before any suite is declared.
@@ -139,22 +140,7 @@ if (hasWebGL) describe('webgl convTranspose and pooling kernels against cpu', ()
   });
 
   describe('convTranspose forward and both gradients', () => {
-    const cases: Array<{
-      inC: number, outC: number, spatial: number[], kernel: number[], opts: ConvTransposeOptions,
-      bias: boolean
-    }> = [
-      {inC: 3, outC: 2, spatial: [5], kernel: [3], opts: {stride: 2, padding: 1}, bias: true},
-      {inC: 4, outC: 6, spatial: [7], kernel: [4],
-       opts: {stride: 3, padding: 2, dilation: 2, outputPadding: 1, groups: 2}, bias: false},
-      {inC: 8, outC: 4, spatial: [4, 5], kernel: [4, 4], opts: {stride: 2, padding: 1}, bias: true},
-      {inC: 6, outC: 9, spatial: [3, 4], kernel: [3, 2],
-       opts: {stride: [2, 3], padding: [1, 0], dilation: [2, 1], outputPadding: [1, 2], groups: 3},
-       bias: true},
-      {inC: 5, outC: 3, spatial: [3, 3], kernel: [5, 5], opts: {stride: 1, padding: 2}, bias: false},
-      {inC: 2, outC: 4, spatial: [2, 3, 2], kernel: [2, 3, 2],
-       opts: {stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 0], groups: 2},
-       bias: true},
-    ];
+    const cases = CONV_TRANSPOSE_CASES;
     for (const c of cases) {
       const n = c.spatial.length;
       const groups = c.opts.groups ?? 1;
@@ -187,24 +173,7 @@ if (hasWebGL) describe('webgl convTranspose and pooling kernels against cpu', ()
   });
 
   describe('maxPoolWithIndices, its gradient, maxUnpool and its gradient', () => {
-    // unpool: whether maxUnpool with the same kernel, stride and padding accepts the pooled
-    // input's size as outputSize (PyTorch's bounds), so the round trip can be checked too.
-    const cases: Array<{spatial: number[], opts: MaxPoolOptions, what: string, unpool: boolean}> = [
-      {spatial: [11], opts: {kernelSize: 3, stride: 2, padding: 1}, what: 'overlap', unpool: true},
-      {spatial: [10], opts: {kernelSize: 2, dilation: 3, padding: 1, ceilMode: true},
-       what: 'dilation, ceilMode', unpool: false},
-      {spatial: [9, 8], opts: {kernelSize: 2}, what: 'k2 s2', unpool: true},
-      {spatial: [7, 9], opts: {kernelSize: 3, stride: 2, padding: 1, ceilMode: true},
-       what: 'k3 s2 p1 ceilMode', unpool: true},
-      {spatial: [6, 7], opts: {kernelSize: [2, 3], stride: 1, padding: [1, 1], dilation: [2, 1]},
-       what: 'stride 1, dilation', unpool: false},
-      // Along W (size 2, taps -1 and 2) every window is padding: value -inf and the index of
-      // (h, 2), which is (h + 1, 0) of the plane or past its end.
-      {spatial: [3, 2], opts: {kernelSize: 2, stride: 1, padding: 1, dilation: 3},
-       what: 'all-padding windows', unpool: false},
-      {spatial: [4, 5, 6], opts: {kernelSize: [2, 3, 2], stride: [2, 2, 1], padding: [0, 1, 1]},
-       what: '3-D', unpool: true},
-    ];
+    const cases = POOL_CASES;
     for (const c of cases) {
       const n = c.spatial.length;
       for (const dataFormat of FORMATS) {

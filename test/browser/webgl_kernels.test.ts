@@ -7,7 +7,7 @@ import {expect} from 'chai';
 import {denormalize, interpolate, normalize, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
 import {interpolateBackward} from '../../src/gradients/interpolate_grad.js';
 import type {DataFormat, InterpolateAttrs} from '../../src/kernel_names.js';
-import type {InterpolateOptions} from '../../src/ops/interpolate.js';
+import {INTERPOLATE_CASES} from './gpu_cases.js';
 
 const hasWebGL = tf.findBackendFactory('webgl') != null;
 const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
@@ -170,23 +170,8 @@ if (hasWebGL) describe('webgl kernels against cpu kernels', () => {
   });
 
   describe('interpolate and its gradient', () => {
-    // Larger than the fixtures, and shaped to reach both program forms: one pass over every
-    // axis (few taps) and one pass per axis (area and antialias windows, gradient tables of
-    // 3-D and strong downscales).
-    const cases: Array<{shape: number[], options: InterpolateOptions}> = [
-      {shape: [2, 3, 37], options: {size: 80, mode: 'linear'}},
-      {shape: [2, 3, 37, 29], options: {size: [61, 64], mode: 'bilinear'}},
-      {shape: [1, 2, 37, 29], options: {scaleFactor: [1.7, 2.3], mode: 'bilinear', alignCorners: true}},
-      {shape: [1, 2, 37, 29], options: {size: [80, 13], mode: 'bicubic'}},
-      {shape: [1, 2, 37, 29], options: {scaleFactor: 2.2, mode: 'nearest'}},
-      {shape: [1, 2, 37, 29], options: {size: [18, 70], mode: 'nearest-exact'}},
-      {shape: [1, 2, 37, 29], options: {size: [5, 7], mode: 'area'}},
-      {shape: [1, 2, 37, 29], options: {size: [9, 11], mode: 'bilinear', antialias: true}},
-      {shape: [1, 2, 37, 29], options: {size: [7, 40], mode: 'bicubic', antialias: true}},
-      {shape: [1, 2, 9, 11, 7], options: {size: [17, 5, 14], mode: 'trilinear'}},
-      {shape: [1, 2, 9, 11, 7], options: {scaleFactor: 2, mode: 'nearest'}},
-      {shape: [1, 2, 9, 11, 7], options: {size: [4, 3, 2], mode: 'area'}},
-    ];
+    // Larger than the fixtures, and shaped to reach both program forms (gpu_cases.ts).
+    const cases = INTERPOLATE_CASES;
     for (const {shape, options} of cases) {
       for (const dataFormat of FORMATS) {
         const shapeIn = dataFormat === 'channelsFirst' ? shape :

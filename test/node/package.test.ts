@@ -52,6 +52,21 @@ describe('package (built dist, through the exports map)', () => {
     expect(out.trim().split('\n').pop()).to.equal('[1,1.25,1.75,2] function function');
   });
 
+  it('loads tfjs-torch/webgpu in Node (kernels registered; the backend itself needs navigator.gpu)',
+     () => {
+       const out = node(['-e', `
+         const tf = require('@tensorflow/tfjs-core');
+         require('tfjs-torch/webgpu');
+         const names = ['TorchInterpolate', 'TorchInterpolateGrad', 'TorchConvTranspose',
+                        'TorchConvTransposeBackpropInput', 'TorchConvTransposeBackpropFilter',
+                        'TorchPixelShuffle', 'TorchPixelUnshuffle', 'TorchMaxPoolWithIndices',
+                        'TorchMaxPoolWithIndicesGrad', 'TorchMaxUnpool', 'TorchMaxUnpoolGrad',
+                        'TorchNormalize', 'TorchDenormalize'];
+         console.log(names.filter((k) => tf.getKernel(k, 'webgpu') == null).length,
+                     tf.findBackendFactory('webgpu') == null);`]);
+       expect(out.trim().split('\n').pop()).to.equal('0 true');
+     });
+
   it('ships type declarations for every entry point', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     for (const [entry, target] of Object.entries(pkg.exports as Record<string, unknown>)) {

@@ -1,0 +1,29 @@
+// `npm run bench:webgpu`: tfjs-torch's webgpu kernels timed side by side with tfjs's own webgpu
+// kernels on the same work, in headless Chromium (WebGPU on Dawn's SwiftShader adapter, on the
+// CPU: only the ratios mean anything; see scripts/bench-webgl.mjs --webgpu, which serves this
+// bundle, starts the browser and prints what this page reports). Rows come from bench/harness.ts
+// (median ms of await data() per call, ratio tfjs-torch / contender); the inputs and checks are
+// bench/webgl/common.ts's.
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
+import '../../src/webgpu.js';
+import {runBenchPage} from '../browser_report.js';
+import type {Row} from '../harness.js';
+import {convTransposeRows, interpolateRows, normalizeRows, pixelShuffleRows, poolRows} from './sections.js';
+
+const SECTIONS: Record<string, () => Promise<Row[]>> = {
+  interpolate: interpolateRows,
+  pixelShuffle: pixelShuffleRows,
+  normalize: normalizeRows,
+  conv2dTranspose: convTransposeRows,
+  maxPool2dWithIndices: poolRows,
+};
+
+runBenchPage('webgpu', async () => {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
+  const info = (tf.backend() as unknown as {adapterInfo?: {vendor?: string, architecture?: string}})
+                   .adapterInfo;
+  return `# tfjs-torch webgpu bench (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ` +
+         `tfjs ${tf.version_core}, backend ${tf.getBackend()}, adapter ${
+             info?.vendor ?? '?'} / ${info?.architecture ?? '?'})`;
+}, SECTIONS);

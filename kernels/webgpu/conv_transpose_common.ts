@@ -1,0 +1,278 @@
+// Programs of convTranspose1d/2d/3d and its two gradient kernels on webgpu: one pass each, one
+// output value per invocation.
+//
+// The tap relation is not written in WGSL. It comes from src/index_math/conv.ts (Note
+// [transposed convolution tap relation]) as small per-axis int32 tables in one storage buffer:
+//  - forward (gather form): for output position o of an axis, the (tap, input position) pairs
+//    with convTransposeInputIndex(o, tap, ...) >= 0, in increasing tap order, padded with tap
+//    -1 to the axis's largest count (about kernelSize / stride);
+//  - gradient for x (scatter form read as a gather): for input position i, the (tap, output
+//    position) pairs whose convTransposeOutputIndex(i, tap, ...) lies inside the output;
+//  - gradient for the weight: for each tap, its valid input range convTransposeTapRange and the
+//    output position convTransposeOutputIndex(i, tap, ...) of every input position.
+// Shapes, strides and loop bounds are baked into the WGSL (Note [webgpu programs] in util.ts).
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
+import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import type {DataFormat} from '../../src/kernel_names.js';
+import {axisNames, checkFitsBuffer, coord, dimsOf, run, stridesOf, TorchProgram, withTables} from './util.js';
+import type {WebGPUBackend} from './util.js';
+
+/** Strides of batch, channel and spatial dims of a tensor of this shape in a dataFormat. */
+function stridesByRole(shape: number[], dataFormat: DataFormat):
+    {b: number, c: number, spatial: number[]} {
+  const s = stridesOf(shape);
+  const d = dimsOf(shape.length - 2, dataFormat);
+  return {b: s[d.b], c: s[d.c], spatial: d.spatial.map((k) => s[k])};
+}
+
+/** Pair lists per position: rows of `width` (tap, position) pairs, tap -1 after the last. */
+interface PairTable {
+  width: number;
+  values: number[];
+}
+
+function pairTable(positions: number, taps: number, pair: (p: number, t: number) => number):
+    PairTable {
+  const rows: number[][] = [];
+  let width = 1;
+  for (let p = 0; p < positions; p++) {
+    const row: number[] = [];
+    for (let t = 0; t < taps; t++) {
+      const q = pair(p, t);
+      if (q >= 0) row.push(t, q);
+    }
+    rows.push(row);
+    width = Math.max(width, row.length / 2);
+  }
+  const values: number[] = [];
+  for (const row of rows) {
+    for (let j = 0; j < width; j++) values.push(...(j * 2 < row.length ? row.slice(2 * j, 2 * j + 2) : [-1, 0]));
+  }
+  return {width, values};
+}
+
+/** Concatenates per-axis tables into one int32 buffer; returns each table's offset. */
+function concatTables(tables: number[][]): {buffer: Int32Array, offsets: number[]} {
+  const offsets: number[] = [];
+  let n = 0;
+  for (const t of tables) {
+    offsets.push(n);
+    n += t.length;
+  }
+  const buffer = new Int32Array(Math.max(n, 1));
+  tables.forEach((t, k) => buffer.set(t, offsets[k]));
+  return {buffer, offsets};
+}
+
+/**
+ * WGSL: nested loops over the pair tables of each axis (position expression `pos[a]`), binding
+ * t<A> (the tap) and q<A> (the paired position); `inner` runs for every combination.
+ */
+function pairLoops(
+    names: string[], tables: PairTable[], offsets: number[], pos: string[], inner: string):
+    string {
+  let code = inner;
+  for (let a = names.length - 1; a >= 0; a--) {
+    const A = names[a];
+    const w = tables[a].width;
+    code = `
+        for (var j${A} = 0; j${A} < ${w}; j${A}++) {
+          let e${A} = ${offsets[a]} + ((${pos[a]}) * ${w} + j${A}) * 2;
+          let t${A} = tab[e${A}];
+          if (t${A} < 0) { break; }
+          let q${A} = tab[e${A} + 1];
+          ${code}
+        }`;
+  }
+  return code;
+}
+
+/** WGSL sum of terms over `count` channels: acc += a(k) * b(k), k an i32 expression. */
+function channelLoop(count: number, a: (k: string) => string, b: (k: string) => string): string {
+  if (count <= 4) {
+    return Array.from({length: count}, (_, k) => `acc += ${a(`${k}`)} * ${b(`${k}`)};`).join('\n');
+  }
+  return `
+          for (var k = 0; k < ${count}; k++) {
+            acc += ${a('k')} * ${b('k')};
+          }`;
+}
+
+/** Sum of `index * stride` terms (skipping zero strides' dims is not needed: sizes are > 0). */
+function dot(terms: string[], strides: number[]): string {
+  const parts = terms.map((t, i) => (strides[i] === 1 ? t : `${t} * ${strides[i]}`));
+  return parts.length > 0 ? parts.join(' + ') : '0';
+}
+
+// ---- forward -------------------------------------------------------------------------------------
+
+/** Output channels one invocation of the forward program computes: 4, 2 or 1 (what divides). */
+function channelBlock(outPerGroup: number): number {
+  return outPerGroup % 4 === 0 ? 4 : outPerGroup % 2 === 0 ? 2 : 1;
+}
+
+/**
+ * y = convTranspose(x, weight) (+ bias). The weight is first laid out tap-major,
+ * [taps, inC, outC / groups] (a small pass), so that the output channels of one block sit next
+ * to each other; then each invocation computes a block of `channelBlock` adjacent output
+ * channels at one output position: for each (tap, input position) pair of the position's gather
+ * tables and each input channel of the group, one x read feeds the whole block.
+ */
+export function runConvTranspose(
+    backend: WebGPUBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
+    g: ConvTransposeGeometry, op: string): TensorInfo {
+  checkFitsBuffer(backend, op, 'output', g.yShape);
+  const n = g.inSize.length;
+  const names = axisNames(n);
+  const yDims = dimsOf(n, g.dataFormat);
+  const xs = stridesByRole(g.xShape, g.dataFormat);
+  const ys = stridesByRole(g.yShape, g.dataFormat);
+  const taps = g.kernelSize.reduce((a, b) => a * b, 1);
+  const kStrides = stridesOf(g.kernelSize);
+  const block = channelBlock(g.outPerGroup);
+  const vec = block === 1 ? 'f32' : `vec${block}<f32>`;
+  // The invocations: the output's shape with the channel dim counted in blocks.
+  const domain = g.yShape.slice();
+  domain[yDims.c] = g.outChannels / block;
+  const ds = stridesOf(domain);
+  // Weight [inC, outC / groups, ...kernel] -> [taps, inC, outC / groups].
+  const pack = new TorchProgram('ConvTransposeWeightByTap', [taps, g.inChannels, g.outPerGroup],
+                                ['w'], `
+          let t = index / ${g.inChannels * g.outPerGroup};
+          let ci = (index / ${g.outPerGroup}) % ${g.inChannels};
+          let ocl = index % ${g.outPerGroup};
+          result[index] = w[(ci * ${g.outPerGroup} + ocl) * ${taps} + t];`);
+  const tables = names.map((_, a) => pairTable(
+      g.outSize[a], g.kernelSize[a],
+      (o, t) => convTransposeInputIndex(o, t, g.stride[a], g.padding[a], g.dilation[a],
+                                        g.inSize[a])));
+  const {buffer, offsets} = concatTables(tables.map((t) => t.values));
+  const decode = [
+    `let b = index / ${ds[yDims.b]};`,
+    `let oc = ((index / ${ds[yDims.c]}) % ${domain[yDims.c]}) * ${block};`,
+    ...names.map((A, a) => `let o${A} = (index / ${ds[yDims.spatial[a]]}) % ${
+        domain[yDims.spatial[a]]};`),
+  ];
+  const wRead = (at: string) => (block === 1 ? `wt[${at}]` :
+      `${vec}(${Array.from({length: block}, (_, j) => `wt[${at} + ${j}]`).join(', ')})`);
+  const inner = `
+          let xo = xb + ${dot(names.map((A) => `q${A}`), xs.spatial)};
+          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides)}) * ${g.inChannels * g.outPerGroup} + ci0 * ${g.outPerGroup};
+          for (var k = 0; k < ${g.inPerGroup}; k++) {
+            acc += x[xo + k * ${xs.c}] * ${wRead(`wo + k * ${g.outPerGroup}`)};
+          }`;
+  const yo = `b * ${ys.b} + oc * ${ys.c} + ${dot(names.map((A) => `o${A}`), ys.spatial)}`;
+  const writes = block === 1 ? ['result[yo] = acc;'] :
+      Array.from({length: block}, (_, j) => `result[yo + ${j * ys.c}] = acc[${j}];`);
+  const program = new TorchProgram('ConvTranspose', domain,
+                                   bias != null ? ['x', 'wt', 'tab', 'bias'] : ['x', 'wt', 'tab'], `
+          ${decode.join('\n          ')}
+          let grp = oc / ${g.outPerGroup};
+          let ocl = oc - grp * ${g.outPerGroup};
+          let ci0 = grp * ${g.inPerGroup};
+          let xb = b * ${xs.b} + ci0 * ${xs.c};
+          var acc = ${bias != null ? (block === 1 ? 'bias[oc]' :
+              `${vec}(${Array.from({length: block}, (_, j) => `bias[oc + ${j}]`).join(', ')})`) :
+              `${vec}(0.0f)`};
+          ${pairLoops(names, tables, offsets, names.map((A) => `o${A}`), inner)}
+          let yo = ${yo};
+          ${writes.join('\n          ')}`, '', {domain: true});
+  const wt = run(backend, pack, [weight], 'float32');
+  try {
+    return withTables(backend, [buffer], ([tab]) => {
+      const y = backend.makeTensorInfo(g.yShape, 'float32');
+      return run(backend, program, bias != null ? [x, wt, tab, bias] : [x, wt, tab], 'float32', y);
+    });
+  } finally {
+    backend.disposeData(wt.dataId);
+  }
+}
+
+// ---- gradient with respect to x ------------------------------------------------------------------
+
+export function runConvTransposeBackpropInput(
+    backend: WebGPUBackend, dy: TensorInfo, weight: TensorInfo, g: ConvTransposeGeometry,
+    op: string): TensorInfo {
+  checkFitsBuffer(backend, op, 'output', g.xShape);
+  const n = g.inSize.length;
+  const names = axisNames(n);
+  const xRank = n + 2;
+  const xDims = dimsOf(n, g.dataFormat);
+  const ys = stridesByRole(g.yShape, g.dataFormat);
+  const kStrides = stridesOf(g.kernelSize);
+  const taps = g.kernelSize.reduce((a, b) => a * b, 1);
+  const tables = names.map((_, a) => pairTable(g.inSize[a], g.kernelSize[a], (i, t) => {
+    const o = convTransposeOutputIndex(i, t, g.stride[a], g.padding[a], g.dilation[a]);
+    return o >= 0 && o < g.outSize[a] ? o : -1;
+  }));
+  const {buffer, offsets} = concatTables(tables.map((t) => t.values));
+  const pos = names.map((_, a) => coord(xRank, xDims.spatial[a]));
+  const inner = `
+          let yo = yb + ${dot(names.map((A) => `q${A}`), ys.spatial)};
+          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides)};
+          ${channelLoop(g.outPerGroup, (k) => `dy[yo + (${k}) * ${ys.c}]`,
+                        (k) => `w[wo + (${k}) * ${taps}]`)}`;
+  const program = new TorchProgram('ConvTransposeBackpropInput', g.xShape, ['dy', 'w', 'tab'], `
+          let b = ${coord(xRank, xDims.b)};
+          let ci = ${coord(xRank, xDims.c)};
+          let oc0 = (ci / ${g.inPerGroup}) * ${g.outPerGroup};
+          let yb = b * ${ys.b} + oc0 * ${ys.c};
+          let wb = ci * ${g.outPerGroup * taps};
+          var acc = 0.0f;
+          ${pairLoops(names, tables, offsets, pos, inner)}
+          result[index] = acc;`);
+  return withTables(backend, [buffer], ([tab]) => run(backend, program, [dy, weight, tab], 'float32'));
+}
+
+// ---- gradient with respect to the weight -----------------------------------------------------------
+
+export function runConvTransposeBackpropFilter(
+    backend: WebGPUBackend, x: TensorInfo, dy: TensorInfo, g: ConvTransposeGeometry,
+    op: string): TensorInfo {
+  checkFitsBuffer(backend, op, 'output', g.weightShape);
+  const n = g.inSize.length;
+  const names = axisNames(n);
+  const xs = stridesByRole(g.xShape, g.dataFormat);
+  const ys = stridesByRole(g.yShape, g.dataFormat);
+  // Per axis: [start, end] per tap, then the output position of every (tap, input position).
+  const tables = names.map((_, a) => {
+    const values: number[] = [];
+    for (let t = 0; t < g.kernelSize[a]; t++) {
+      values.push(...convTransposeTapRange(t, g.inSize[a], g.outSize[a], g.stride[a],
+                                           g.padding[a], g.dilation[a]));
+    }
+    for (let t = 0; t < g.kernelSize[a]; t++) {
+      for (let i = 0; i < g.inSize[a]; i++) {
+        values.push(convTransposeOutputIndex(i, t, g.stride[a], g.padding[a], g.dilation[a]));
+      }
+    }
+    return values;
+  });
+  const {buffer, offsets} = concatTables(tables);
+  let body = `
+            acc += x[xb + ${dot(names.map((A) => `i${A}`), xs.spatial)}] *
+                   dy[yb + ${dot(names.map((A) => `o${A}`), ys.spatial)}];`;
+  for (let a = n - 1; a >= 0; a--) {
+    const A = names[a];
+    const k = g.kernelSize[a];
+    body = `
+          for (var i${A} = tab[${offsets[a]} + t${A} * 2]; i${A} < tab[${offsets[a]} + t${A} * 2 + 1]; i${A}++) {
+            let o${A} = tab[${offsets[a] + 2 * k} + t${A} * ${g.inSize[a]} + i${A}];
+            ${body}
+          }`;
+  }
+  // Weight dims: [inC, outC / groups, ...kernel]; tap a sits at dim 2 + a.
+  const program = new TorchProgram('ConvTransposeBackpropFilter', g.weightShape, ['x', 'dy', 'tab'], `
+          let ci = ${coord(n + 2, 0)};
+          let oc = (ci / ${g.inPerGroup}) * ${g.outPerGroup} + ${coord(n + 2, 1)};
+          ${names.map((A, a) => `let t${A} = ${coord(n + 2, 2 + a)};`).join('\n          ')}
+          var acc = 0.0f;
+          for (var b = 0; b < ${g.batch}; b++) {
+            let xb = b * ${xs.b} + ci * ${xs.c};
+            let yb = b * ${ys.b} + oc * ${ys.c};
+            ${body}
+          }
+          result[index] = acc;`);
+  return withTables(backend, [buffer], ([tab]) => run(backend, program, [x, dy, tab], 'float32'));
+}

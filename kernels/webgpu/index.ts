@@ -1,0 +1,31 @@
+// Every webgpu kernel of tfjs-torch, registered by src/webgpu.ts.
+import type {KernelConfig} from '@tensorflow/tfjs-core';
+import {convTransposeConfig} from './ConvTranspose.js';
+import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
+import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
+import {denormalizeConfig} from './Denormalize.js';
+import {interpolateConfig} from './Interpolate.js';
+import {interpolateGradConfig} from './InterpolateGrad.js';
+import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
+import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {maxUnpoolConfig} from './MaxUnpool.js';
+import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
+import {normalizeConfig} from './Normalize.js';
+import {pixelShuffleConfig} from './PixelShuffle.js';
+import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
+
+export const webgpuKernelConfigs: KernelConfig[] = [
+  interpolateConfig,
+  interpolateGradConfig,
+  pixelShuffleConfig,
+  pixelUnshuffleConfig,
+  normalizeConfig,
+  denormalizeConfig,
+  convTransposeConfig,
+  convTransposeBackpropInputConfig,
+  convTransposeBackpropFilterConfig,
+  maxPoolWithIndicesConfig,
+  maxPoolWithIndicesGradConfig,
+  maxUnpoolConfig,
+  maxUnpoolGradConfig,
+];

@@ -1,0 +1,261 @@
+// Programs of max pooling with indices, max unpooling and their gradients on webgpu.
+//
+// Nothing of the index math is written in WGSL; it comes from src/index_math/pool.ts:
+//  - Windows (Note [pooling window]): poolWindowTable gives every output position's first tap
+//    and tap count per axis, uploaded as an int32 storage buffer; taps step by the dilation.
+//  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
+//    positions (checked against flatPlaneIndex at the plane's far corner).
+//  - Ties and NaN (Note [max and ties]): the scan is row-major and a tap replaces the running
+//    max when `v > max || isNaN(v)` (replacesMax); the running max starts at -infinity with the
+//    index of the window's starts (Note [all-padding windows]). A second pass reads the values
+//    at the winning indices (one read per output instead of a second scan).
+//
+// Scatters. maxUnpool writes x at indices (the last write in row-major order wins, Note [unpool
+// writes]) and the pooling gradient adds dy at indices (in row-major order, as on cpu). Indices
+// may be anything inside the plane, so both are done as a gather over the sources that hit each
+// destination, found with atomics: a first pass fills a "box" buffer (per destination position
+// and axis, the smallest and largest source coordinate whose index is that position) with
+// atomicMin / atomicMax, then each destination scans its box in row-major order and takes the
+// sources whose index is its own position: 'last' keeps the last one's value, 'sum' adds them
+// in order. The result is deterministic and matches the cpu kernels' order exactly. For indices
+// from a pooling with stride s the box is about kernelSize / s per axis; an index outside the
+// plane is never written into the box, so it matches nothing.
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import type {DataFormat} from '../../src/kernel_names.js';
+import {axisNames, checkFitsBuffer, FLOAT_BITS, run, stridesOf, TorchProgram, withTables} from './util.js';
+import type {WebGPUBackend} from './util.js';
+
+/** One axis of a pooling. */
+export interface PoolAxis {
+  inSize: number;
+  outSize: number;
+  kernelSize: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+}
+
+/** The plane strides of flatPlaneIndex: index = sum(position[a] * strides[a]). */
+export function planeStrides(spatial: readonly number[]): number[] {
+  const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
+                                                       spatial));
+  const corner = spatial.map((s) => s - 1);
+  if (flatPlaneIndex(corner, spatial) !== corner.reduce((acc, v, a) => acc + v * strides[a], 0)) {
+    throw new Error(`webgpu pooling kernels: plane strides [${strides}] do not reproduce ` +
+                    `flatPlaneIndex of src/index_math/pool.ts in [${spatial}]`);
+  }
+  return strides;
+}
+
+/**
+ * Where a (batch, channel, spatial...) tensor of this shape keeps its values: strides of batch,
+ * channel and spatial dims, and WGSL that decodes a flat index into b, c and p<A>.
+ */
+function tensorLayout(shape: number[], dataFormat: DataFormat, names: string[]):
+    {b: number, c: number, spatial: number[], decode: string} {
+  const n = shape.length - 2;
+  const s = stridesOf(shape);
+  const last = dataFormat === 'channelsLast';
+  const cDim = last ? n + 1 : 1;
+  const sDims = Array.from({length: n}, (_, a) => (last ? 1 + a : 2 + a));
+  const lines = [`let b = index / ${s[0]};`];
+  lines.push(`let c = (index / ${s[cDim]}) % ${shape[cDim]};`);
+  names.forEach((A, a) => lines.push(`let p${A} = (index / ${s[sDims[a]]}) % ${shape[sDims[a]]};`));
+  return {b: s[0], c: s[cDim], spatial: sDims.map((d) => s[d]), decode: lines.join('\n          ')};
+}
+
+function sum(terms: string[]): string {
+  return terms.length > 0 ? terms.join(' + ') : '0';
+}
+
+function scaled(v: string, k: number): string {
+  return k === 1 ? v : `${v} * ${k}`;
+}
+
+/** WGSL: q<A> decoded from the flat plane index `index` of a plane of `size` (strides given). */
+function decodePlane(names: string[], index: string, size: number[], strides: number[]): string {
+  return names.map((A, a) => `let q${A} = (${index} / ${strides[a]}) % ${size[a]};`)
+      .join('\n          ');
+}
+
+// ---- max pooling -------------------------------------------------------------------------------
+
+/** Runs max pooling: [values (float32), indices (int32)]. */
+export function runMaxPool(
+    backend: WebGPUBackend, x: TensorInfo, axes: PoolAxis[], outShape: number[],
+    dataFormat: DataFormat, op: string): TensorInfo[] {
+  checkFitsBuffer(backend, op, 'output', outShape);
+  const n = axes.length;
+  const names = axisNames(n);
+  const windows = axes.map((a) =>
+      poolWindowTable(a.outSize, a.inSize, a.kernelSize, a.padding, a.stride, a.dilation));
+  // (start, count) pairs, one vec2<i32> per output position and axis.
+  const at: number[] = [];
+  let len = 0;
+  for (const a of axes) {
+    at.push(len);
+    len += a.outSize;
+  }
+  const tab = new Int32Array(Math.max(2 * len, 2));
+  windows.forEach((w, a) => {
+    for (let o = 0; o < w.start.length; o++) {
+      tab[2 * (at[a] + o)] = w.start[o];
+      tab[2 * (at[a] + o) + 1] = w.count[o];
+    }
+  });
+  // Whether some window has no tap inside the input (Note [all-padding windows]): only then
+  // does the values pass need the windows.
+  const someEmpty = windows.some((w) => w.count.some((c) => c === 0));
+  const inSize = axes.map((a) => a.inSize);
+  const strides = planeStrides(inSize);
+  const out = tensorLayout(outShape, dataFormat, names);
+  const xl = tensorLayout(x.shape, dataFormat, names);
+  const windowsCode = names.map((A, a) => `
+          let win${A} = tab[${at[a]} + p${A}];
+          let s${A} = win${A}.x;
+          let n${A} = win${A}.y;`).join('');
+  let scan = `
+              let v = x[xb + ${sum(names.map((A, a) => scaled(`i${A}`, xl.spatial[a])))}];
+              if (v > best || torchIsNaN(v)) {
+                best = v;
+                bestIndex = ${sum(names.map((A, a) => scaled(`i${A}`, strides[a])))};
+              }`;
+  for (let a = n - 1; a >= 0; a--) {
+    const A = names[a];
+    scan = `
+            for (var t${A} = 0; t${A} < n${A}; t${A}++) {
+              let i${A} = s${A} + t${A} * ${axes[a].dilation};
+              ${scan}
+            }`;
+  }
+  const indicesProgram = new TorchProgram('MaxPoolIndices', outShape, ['x', 'tab'], `
+          ${out.decode}
+          ${windowsCode}
+          let xb = b * ${xl.b} + c * ${xl.c};
+          var best = negInf();
+          var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, strides[a])))};
+          ${scan}
+          result[index] = bestIndex;`, FLOAT_BITS, {variableComponents: [1, 2]});
+  const read = `
+          ${decodePlane(names, 'indices[index]', inSize, strides)}
+          result[index] = x[b * ${xl.b} + c * ${xl.c} + ${
+              sum(names.map((A, a) => scaled(`q${A}`, xl.spatial[a])))}];`;
+  const valuesProgram = someEmpty ?
+      new TorchProgram('MaxPoolValues', outShape, ['x', 'indices', 'tab'], `
+          ${out.decode}
+          ${windowsCode}
+          if (${names.map((A) => `n${A} == 0`).join(' || ')}) {
+            result[index] = negInf();
+            return;
+          }
+          ${read}`, FLOAT_BITS, {variableComponents: [1, 1, 2]}) :
+      new TorchProgram('MaxPoolValuesAtIndices', outShape, ['x', 'indices'], `
+          ${out.decode}
+          ${read}`);
+  return withTables(backend, [tab], ([t]) => {
+    const indices = run(backend, indicesProgram, [x, t], 'int32');
+    const values = run(backend, valuesProgram, someEmpty ? [x, indices, t] : [x, indices],
+                       'float32');
+    return [values, indices];
+  });
+}
+
+// ---- scatters as gathers ---------------------------------------------------------------------------
+
+/** Sentinel lower bound of an empty box (larger than any coordinate). */
+const EMPTY = 2 ** 30;
+
+/**
+ * src (shape [batch, ...srcSize, channels] or channelsFirst) written at indices into planes of
+ * dstSize: 'last' keeps the last source's value (maxUnpool), 'sum' adds them (the pooling
+ * gradient). An index outside the plane is dropped.
+ */
+export function runScatter(
+    backend: WebGPUBackend, src: TensorInfo, indices: TensorInfo, dstSize: number[],
+    dataFormat: DataFormat, mode: 'last'|'sum', op: string, what: string): TensorInfo {
+  const n = dstSize.length;
+  const names = axisNames(n);
+  const last = dataFormat === 'channelsLast';
+  const channels = last ? src.shape[n + 1] : src.shape[1];
+  const batch = src.shape[0];
+  const outShape = last ? [batch, ...dstSize, channels] : [batch, channels, ...dstSize];
+  const plane = dstSize.reduce((a, b) => a * b, 1);
+  const boxShape = [batch * channels * plane * 2 * n];
+  checkFitsBuffer(backend, op, what, outShape);
+  checkFitsBuffer(backend, op, 'box of the sources of each output', boxShape);
+  const strides = planeStrides(dstSize);
+  const sl = tensorLayout(src.shape, dataFormat, names);
+  const fill = new TorchProgram('ScatterBoxFill', boxShape, [], `
+          result[index] = select(-1, ${EMPTY}, index % 2 == 0);`);
+  // One invocation per source: its index's box entries grow to hold its coordinates.
+  const grow = new TorchProgram('ScatterBoxGrow', indices.shape, ['indices'], `
+          ${sl.decode}
+          let q = indices[index];
+          if (q < 0 || q >= ${plane}) {
+            return;
+          }
+          let box = ((b * ${channels} + c) * ${plane} + q) * ${2 * n};
+          ${names.map((A, a) => `atomicMin(&result[box + ${2 * a}], p${A});
+          atomicMax(&result[box + ${2 * a + 1}], p${A});`).join('\n          ')}`, '',
+                                {atomic: true});
+  const out = tensorLayout(outShape, dataFormat, names);
+  let take = `
+            let at = sb + ${sum(names.map((A, a) => scaled(`i${A}`, sl.spatial[a])))};
+            if (indices[at] == want) {
+              acc ${mode === 'last' ? '=' : '+='} f32(src[at]);
+            }`;
+  for (let a = n - 1; a >= 0; a--) {
+    const A = names[a];
+    take = `
+          for (var i${A} = box[base + ${2 * a}]; i${A} <= box[base + ${2 * a + 1}]; i${A}++) {
+            ${take}
+          }`;
+  }
+  const gather = new TorchProgram(mode === 'last' ? 'ScatterLast' : 'ScatterSum', outShape,
+                                  ['src', 'indices', 'box'], `
+          ${out.decode}
+          let want = ${sum(names.map((A, a) => scaled(`p${A}`, strides[a])))};
+          let base = ((b * ${channels} + c) * ${plane} + want) * ${2 * n};
+          let sb = b * ${sl.b} + c * ${sl.c};
+          var acc = 0.0f;
+          ${take}
+          result[index] = acc;`);
+  const box = run(backend, fill, [], 'int32');
+  try {
+    run(backend, grow, [indices], 'int32', box);
+    return run(backend, gather, [src, indices, box], 'float32');
+  } finally {
+    backend.disposeData(box.dataId);
+  }
+}
+
+/**
+ * dy read at indices (the gradient of maxUnpool): one value per index; an index outside dy's
+ * plane reads 0 (the op rejects those before the forward pass; a direct call gets no stray read).
+ */
+export function runGatherAtIndices(
+    backend: WebGPUBackend, dy: TensorInfo, indices: TensorInfo, dySize: number[],
+    dataFormat: DataFormat, op: string): TensorInfo {
+  checkFitsBuffer(backend, op, 'output', indices.shape);
+  const n = dySize.length;
+  const names = axisNames(n);
+  const strides = planeStrides(dySize);
+  const plane = dySize.reduce((a, b) => a * b, 1);
+  const il = tensorLayout(indices.shape, dataFormat, names);
+  const dl = tensorLayout(dy.shape, dataFormat, names);
+  // An empty dy plane (maxUnpool to an output size of 0): no index is inside it.
+  const program = plane === 0 ?
+      new TorchProgram('GatherAtIndicesNone', indices.shape, [], 'result[index] = 0.0f;') :
+      new TorchProgram('GatherAtIndices', indices.shape, ['dy', 'indices'], `
+          ${il.decode}
+          let q = indices[index];
+          if (q < 0 || q >= ${plane}) {
+            result[index] = 0.0f;
+            return;
+          }
+          ${decodePlane(names, 'q', dySize, strides)}
+          result[index] = f32(dy[b * ${dl.b} + c * ${dl.c} + ${
+              sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a])))}]);`);
+  return run(backend, program, plane === 0 ? [] : [dy, indices], 'float32');
+}

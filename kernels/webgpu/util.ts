@@ -1,0 +1,212 @@
+// Helpers shared by the webgpu kernels: the backend type, the program object tfjs-backend-webgpu
+// runs (TorchProgram), index tables handed to shaders as storage buffers, the buffer-size check
+// every kernel runs before its program, and WGSL snippets for flat offsets.
+//
+// Note [webgpu programs]
+// tfjs-backend-webgpu compiles a program's WGSL once per shader key: the program's `shaderKey`
+// plus the ranks and dtypes of its inputs and output (webgpu_program.makeShaderKey), NOT their
+// shapes, which reach the shader as uniforms. Our shaders bake sizes, strides and loop bounds in
+// as constants (that lets the compiler unroll and fold them), so two programs that differ in any
+// baked constant must have different keys. TorchProgram makes that true by construction: the
+// key is the namespace `tfjsTorch`, the program's name and the whole generated WGSL. Index data
+// that depends on more than a few numbers (interpolate's tables, convTranspose's tap tables,
+// pooling windows) travels as int32 / float32 storage buffers made from src/index_math's typed
+// arrays, so it never needs to be written in WGSL.
+//
+// Note [int32 on webgpu]
+// tfjs-backend-webgpu keeps an int32 tensor in an array<i32> storage buffer, exact. Its own
+// accessors (getX, setOutputAtIndex) convert through f32, which rounds integers beyond 2^24, so
+// our shaders index the buffers directly (`x[offset]`, `result[index] = ...`): a copying kernel
+// (pixel shuffle, the nearest modes of interpolate, the gathers of the pooling kernels) moves
+// int32 values bit for bit, and pooling indices are i32 end to end.
+import {webgpu_util} from '@tensorflow/tfjs-backend-webgpu';
+import type {WebGPUBackend as Backend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
+import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataFormat} from '../../src/kernel_names.js';
+import {fail, show} from '../../src/util/args.js';
+
+export type WebGPUBackend = Backend;
+
+/** Workgroup size of every program here: one output value per invocation, 64 per group. */
+const WORKGROUP: [number, number, number] = [64, 1, 1];
+
+/**
+ * A program for backend.runWebGPUProgram that computes one output value per invocation. `body`
+ * is WGSL run for every flat output index `index` below the output size (`coords` holds its
+ * coordinates); it writes `result[index]`. `helpers` is WGSL placed before main (functions,
+ * constants). The shader key is the name and the whole WGSL (Note [webgpu programs]).
+ */
+export class TorchProgram implements WebGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: {x: number[]};
+  dispatch: [number, number, number];
+  workgroupSize = WORKGROUP;
+  size = true;
+  atomic?: boolean;
+  variableComponents?: number[];
+  private readonly code: string;
+
+  /**
+   * With `domain`, the program runs once per element of `outputShape` (its domain) but writes
+   * into a given output of another shape (run's `output`); `coords` is then not defined (tfjs
+   * would derive it from the output's shape) and the body decodes `index` itself. `atomic`
+   * implies `domain` and has tfjs declare that output array<atomic<i32>>. `variableComponents`:
+   * per input, 1 (an array of scalars) or 4 (an array of vec4s of its dtype).
+   */
+  constructor(
+      name: string, outputShape: number[], variableNames: string[], body: string,
+      helpers = '',
+      {atomic = false, domain = false, variableComponents}:
+          {atomic?: boolean, domain?: boolean, variableComponents?: number[]} = {}) {
+    this.variableNames = variableNames;
+    if (atomic) this.atomic = true;
+    if (variableComponents != null) this.variableComponents = variableComponents;
+    const ownCoords = !atomic && !domain;
+    this.outputShape = outputShape;
+    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, WORKGROUP);
+    this.code = `
+      ${helpers}
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${outputShape.length > 0 && ownCoords ? 'let coords = getCoordsFromIndex(index);' : ''}
+          ${body}
+        }
+      }
+    `;
+    this.shaderKey = `tfjsTorch${name}:${this.code}`;
+  }
+
+  getUserCode(): string {
+    return this.code;
+  }
+}
+
+/**
+ * Runs a program and returns its output (tfjs's runWebGPUProgram, no uniforms of ours). WebGPU
+ * cannot bind an empty buffer: an input without values (the x of a weight gradient over an
+ * empty batch, say), which the program's loops then never read, is bound as one zero of its
+ * dtype instead, with the same rank.
+ */
+export function run(
+    backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[], dtype: DataType,
+    output?: TensorInfo): TensorInfo {
+  const empty = inputs.map((t) => t.shape.some((d) => d === 0));
+  if (!empty.some((e) => e) || program.outputShape.some((d) => d === 0)) {
+    return backend.runWebGPUProgram(program, inputs, dtype, undefined, output);
+  }
+  const stand = inputs.map((t, i) => empty[i] ?
+      backend.makeTensorInfo(t.shape.map(() => 1), t.dtype,
+                             t.dtype === 'int32' ? new Int32Array(1) : new Float32Array(1)) :
+      t);
+  try {
+    return backend.runWebGPUProgram(program, stand, dtype, undefined, output);
+  } finally {
+    stand.forEach((t, i) => {
+      if (empty[i]) backend.disposeData(t.dataId);
+    });
+  }
+}
+
+/** A storage buffer (an int32 or float32 tensor on the backend) holding `values`. */
+export function table(backend: WebGPUBackend, values: Int32Array|Float32Array): TensorInfo {
+  const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+  return backend.makeTensorInfo([Math.max(values.length, 1)], dtype,
+                                values.length > 0 ? values : new (values.constructor as
+                                    Int32ArrayConstructor)(1));
+}
+
+/**
+ * Runs `fn` with temporary tables and disposes them afterwards (tfjs keeps a buffer alive until
+ * the commands that read it have run).
+ */
+export function withTables<T>(
+    backend: WebGPUBackend, tables: Array<Int32Array|Float32Array>,
+    fn: (infos: TensorInfo[]) => T): T {
+  const infos = tables.map((t) => table(backend, t));
+  try {
+    return fn(infos);
+  } finally {
+    for (const t of infos) backend.disposeData(t.dataId);
+  }
+}
+
+/** The same data seen with another shape of the same size (no copy). */
+export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
+  return {dataId: t.dataId, shape, dtype: t.dtype};
+}
+
+/**
+ * Throws, before any work, when a tensor of `shape` (4-byte values) is larger than one storage
+ * buffer binding may be on this device (maxStorageBufferBindingSize), or larger than the shaders'
+ * i32 offset arithmetic addresses.
+ */
+export function checkFitsBuffer(
+    backend: WebGPUBackend, op: string, what: string, shape: readonly number[]): void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const device = backend.device.limits.maxStorageBufferBindingSize;
+  const head = `${what} of shape ${show(shape.slice())} (${size} values, ${size * 4} bytes)`;
+  if (size * 4 > device) {
+    fail(op, `${head} does not fit in one WebGPU storage buffer: this device's ` +
+             `maxStorageBufferBindingSize is ${device} bytes (webgpu backend)`);
+  }
+  if (size * 4 > 2 ** 31 - 1) {
+    fail(op, `${head} is more than the 2^31 - 1 bytes the webgpu kernels' i32 offsets address ` +
+             `(webgpu backend)`);
+  }
+}
+
+/** Suffixes naming the spatial axes of an n-D op in WGSL (W for 1-D, H W for 2-D, D H W). */
+export function axisNames(n: number): string[] {
+  return ['D', 'H', 'W'].slice(3 - n);
+}
+
+/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
+export function dimsOf(n: number, dataFormat: DataFormat):
+    {b: number, c: number, spatial: number[]} {
+  return dataFormat === 'channelsLast' ?
+      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
+      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/** WGSL i32 expression of the flat offset of coordinate expressions in a row-major shape. */
+export function offsetExpr(coords: string[], shape: readonly number[]): string {
+  const strides = stridesOf(shape);
+  const terms = coords.map((c, d) => (strides[d] === 1 ? `${c}` : `(${c}) * ${strides[d]}`));
+  return terms.length > 0 ? terms.join(' + ') : '0';
+}
+
+/** WGSL expression for component d of the `coords` of an output of the given rank. */
+export function coord(rank: number, d: number): string {
+  if (rank <= 1) return 'coords';
+  return `coords.${'xyzwuv'[d]}`;
+}
+
+/** A WGSL f32 literal that reads back as exactly the float32 value of `v`. */
+export function wgslFloat(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`wgslFloat: ${v} is not finite`);
+  const s = f.toPrecision(9);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+/**
+ * PyTorch's NaN test on the bits (a compiler may fold `v != v` away), and -infinity (from the
+ * INFINITY uniform tfjs gives every program: WGSL rejects an infinite constant expression).
+ */
+export const FLOAT_BITS = `
+      fn torchIsNaN(v : f32) -> bool {
+        return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+      }
+      fn negInf() -> f32 {
+        return -uniforms.INFINITY;
+      }`;
