@@ -1,6 +1,6 @@
 // Loads models written by tfjs_torch.export (python/) and compares them with PyTorch through
-// pt.checkExport, on the Node backend named by TFJS_TORCH_BACKEND (cpu by default, or
-// tensorflow). Used by the exporter's own tests (python/tests) to check fresh exports end to end.
+// pt.checkExport, on the Node backend named by TFJS_TORCH_BACKEND (cpu by default, tensorflow or
+// wasm). Used by the exporter's own tests (python/tests) to check fresh exports end to end.
 //
 //   npx tsx scripts/check-export.ts DIR [DIR ...]       prints one JSON line per DIR; exit 1 if any fails
 import {readFileSync} from 'node:fs';
@@ -36,6 +36,9 @@ async function main(dirs: string[]): Promise<number> {
   if (backend === 'tensorflow') {
     await import('@tensorflow/tfjs-node');
     await import('../src/node.js');
+  } else if (backend === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await import('../src/wasm.js');
   }
   await tf.setBackend(backend);
   let failed = 0;
