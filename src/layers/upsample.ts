@@ -5,7 +5,7 @@ import {outputSizeFromScale} from '../index_math/resize.js';
 import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
-import {baseArgs, bool, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial, channelsOf} from './common.js';
+import {baseArgs, bool, boolOrNull, channelsOf, checkLayerArgs, checkOutputShape, layerDataFormat, numberOrTuple, oneOf, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 export interface UpsampleArgs extends TorchLayerArgs {
   /** Output spatial size: a number or one per spatial dim. Exactly one of size / scaleFactor. */
@@ -22,6 +22,9 @@ export interface UpsampleArgs extends TorchLayerArgs {
 const MODES: InterpolateMode[] =
     ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
 
+const UPSAMPLE_KEYS =
+    ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias'];
+
 export class TorchUpsample extends tfl.layers.Layer {
   static className = 'TorchUpsample';
   readonly size: number|number[]|null;
@@ -35,19 +38,18 @@ export class TorchUpsample extends tfl.layers.Layer {
   constructor(args: UpsampleArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.upsample';
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
-    this.size = args.size ?? null;
-    this.scaleFactor = args.scaleFactor ?? null;
+    checkLayerArgs(op, args, UPSAMPLE_KEYS);
+    this.size = args.size == null ? null : numberOrTuple(op, 'size', args.size, {integer: true});
+    this.scaleFactor = args.scaleFactor == null ?
+        null :
+        numberOrTuple(op, 'scaleFactor', args.scaleFactor, {positive: true});
     if ((this.size == null) === (this.scaleFactor == null)) {
       fail(op, `exactly one of 'size' and 'scaleFactor' must be given, got size ${
           show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
     }
-    this.mode = args.mode ?? 'nearest';
-    if (!MODES.includes(this.mode)) {
-      fail(op, `argument 'mode' must be one of ${MODES.join(', ')}, got ${show(this.mode)}`);
-    }
-    this.alignCorners = args.alignCorners ?? null;
-    this.recomputeScaleFactor = args.recomputeScaleFactor ?? null;
+    this.mode = oneOf(op, 'mode', args.mode, MODES, 'nearest');
+    this.alignCorners = boolOrNull(op, 'alignCorners', args.alignCorners);
+    this.recomputeScaleFactor = boolOrNull(op, 'recomputeScaleFactor', args.recomputeScaleFactor);
     this.antialias = bool(op, 'antialias', args.antialias, false);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
@@ -75,7 +77,9 @@ export class TorchUpsample extends tfl.layers.Layer {
       fail('layers.upsample', `size / scaleFactor ${show(this.size ?? this.scaleFactor)} must ${
           ''}have one entry per spatial dim of the input shape ${show(shape)}`);
     }
-    return withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+    const outShape = withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+    checkOutputShape('layers.upsample', this.name, outShape);
+    return outShape;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
-import {checkDataFormat, expandTuple, fail, show, toTensor} from '../util/args.js';
-import {layoutOf} from '../util/layout.js';
+import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
+import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface InterpolateOptions {
   /** Output spatial size: a number (every spatial dim) or one entry per spatial dim. */
@@ -29,6 +29,10 @@ export interface InterpolateOptions {
   antialias?: boolean;
   dataFormat?: DataFormat;
 }
+
+/** The keys InterpolateOptions takes (anything else is an error naming the key). */
+export const INTERPOLATE_OPTION_KEYS: readonly string[] =
+    ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias', 'dataFormat'];
 
 const MODES: InterpolateMode[] =
     ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
@@ -57,6 +61,7 @@ export function resolveInterpolateAttrs(
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' with size or scaleFactor is required, got ${show(options)}`);
   }
+  checkOptionKeys(op, options, INTERPOLATE_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const mode = options.mode ?? 'nearest';
   if (!MODES.includes(mode)) {
@@ -127,6 +132,8 @@ export function resolveInterpolateAttrs(
     const recomputed = recompute === true || mode === 'area';
     scales = recomputed ? outSize.map(() => null) : factors;
   }
+  // Note [size guard]: before any table or output is made.
+  checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
   return {
     mode,
     inSize,

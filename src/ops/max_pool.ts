@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {poolingOutputSize} from '../index_math/pool.js';
 import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesAttrs} from '../kernel_names.js';
-import {check, checkDataFormat, checkInts, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
-import {layoutOf} from '../util/layout.js';
+import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface MaxPoolOptions {
   /** Window size: a number or one entry per spatial dim. */
@@ -22,12 +22,17 @@ export interface MaxPoolOptions {
   dataFormat?: DataFormat;
 }
 
+/** The keys MaxPoolOptions takes (anything else is an error naming the key). */
+export const MAX_POOL_OPTION_KEYS: readonly string[] =
+    ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'dataFormat'];
+
 /** Checks the arguments and returns the kernel's fully resolved attributes. */
 function resolveAttrs(
     op: string, n: number, x: tf.Tensor, options: MaxPoolOptions): MaxPoolWithIndicesAttrs {
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' with at least kernelSize is required, got ${show(options)}`);
   }
+  checkOptionKeys(op, options, MAX_POOL_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   spatialDims(op, x, [n]);
   const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
@@ -63,6 +68,8 @@ function resolveAttrs(
         show(outSize)} with kernelSize ${show(kernelSize)}, stride ${show(stride)}, padding ${
         show(padding)}, dilation ${show(dilation)}, ceilMode ${ceilMode}`);
   }
+  // Note [size guard]: with padding and dilation the output can outgrow the input.
+  checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
   return {kernelSize, stride, padding, dilation, ceilMode, dataFormat};
 }
 
