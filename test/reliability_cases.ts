@@ -35,6 +35,11 @@ export interface HostileCase {
   nodeOnly?: boolean;
   /** The case makes tensors on purpose that outlive it (none do so far). */
   noLeakCheck?: boolean;
+  /**
+   * The outcome is decided outside tfjs-torch (named here): `error` then records what that code
+   * does today, so a change there shows up.
+   */
+  outside?: string;
 }
 
 /** Tensors the cases make as inputs; the runner disposes them after each case. */
@@ -55,7 +60,7 @@ const ones = (shape: number[]): any => track(tf.ones(shape));
 
 /** `<op>: output of shape [...] (N elements) is larger than ...` (src/index_math/size.ts). */
 function tooLarge(op: string, what = 'output'): RegExp {
-  return new RegExp(`^${op.replace(/\./g, '\\.')}: ${what} of shape \\[[^\\]]*\\] \\([0-9.e+]+ elements\\) is larger than`);
+  return new RegExp(`^${op.replace(/\./g, '\\.')}: ${what} of shape \\[[^\\]]*\\] \\((?:[0-9.e]+|Infinity) elements\\) is larger than`);
 }
 
 /** A Sequential model.json with one layer of ours, loaded by tf.loadLayersModel from memory. */
@@ -86,6 +91,13 @@ function convTransposeWeights(): {specs: Array<{name: string, shape: number[], d
     ],
     data: new Float32Array(4 * 8 * 3 * 3 + 8),
   };
+}
+
+/** `value` inside `depth` nested arrays. */
+function nested(depth: number, value: unknown): unknown {
+  let v = value;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
 }
 
 /** A minimal safetensors file from a header object (or text) and data bytes. */
@@ -172,7 +184,7 @@ export const CASES: HostileCase[] = [
    }},
 
   // ---- interpolate: long axes, in memory proportional to the output ---------------------------
-  {id: 'interpolate size 5e7 nearest (valid, 200 MB)', heavy: true, backends: ['cpu', 'tensorflow'],
+  {id: 'interpolate size 5e7 nearest (valid, 200 MB)', heavy: true, nodeOnly: true, backends: ['cpu', 'tensorflow'],
    run: ({pt}) => pt.interpolate(ones([1, 1, 1]), {size: 5e7}),
    check: async (y) => {
      const t = y as tf.Tensor;
@@ -180,7 +192,7 @@ export const CASES: HostileCase[] = [
      const m = await track(tf.min(t)).data();
      if (m[0] !== 1) throw new Error(`min ${m[0]}`);
    }},
-  {id: 'interpolate size 2e7 linear (valid, 80 MB)', heavy: true, backends: ['cpu', 'tensorflow'],
+  {id: 'interpolate size 2e7 linear (valid, 80 MB)', heavy: true, nodeOnly: true, backends: ['cpu', 'tensorflow'],
    run: ({pt}) => pt.interpolate(ones([1, 1, 1]), {size: 2e7, mode: 'linear'}),
    check: async (y) => {
      const t = y as tf.Tensor;
@@ -206,18 +218,19 @@ export const CASES: HostileCase[] = [
    run: (env) => loadOneLayer(env, 'TorchUpsample', {scaleFactor: 2, mode: {toString: null}, batch_input_shape: [null, 4, 4, 1]})},
   {id: 'model.json upsample mode an object', error: /^layers\.upsample: argument 'mode' must be one of/,
    run: (env) => loadOneLayer(env, 'TorchUpsample', {scaleFactor: 2, mode: {a: 1}, batch_input_shape: [null, 4, 4, 1]})},
-  {id: 'model.json upsample junk nested 1e4 deep', error: /^layers\.upsample: unknown (option|argument) 'junk'/,
-   run: (env) => {
-     let deep: unknown = 1;
-     for (let i = 0; i < 1e4; i++) deep = [deep];
-     return loadOneLayer(env, 'TorchUpsample', {scaleFactor: 2, junk: deep, batch_input_shape: [null, 4, 4, 1]});
-   }},
-  {id: 'model.json upsample scaleFactor nested 1e4 deep', error: /^layers\.upsample: argument 'scaleFactor' must be/,
-   run: (env) => {
-     let deep: unknown = 2;
-     for (let i = 0; i < 1e4; i++) deep = [deep];
-     return loadOneLayer(env, 'TorchUpsample', {scaleFactor: deep, batch_input_shape: [null, 4, 4, 1]});
-   }},
+  // tfjs-layers' own convertPythonicToTs recurses over the whole config before any layer code
+  // runs, so a model.json nested 1e4 deep overflows the stack there (the process survives: a
+  // RangeError). The same configs given to the layer directly get our checks.
+  {id: 'model.json upsample junk nested 1e4 deep (tfjs-layers recursion)',
+   outside: 'tfjs-layers convertPythonicToTs recurses over the config before tfjs-torch runs',
+   error: /^RangeError: Maximum call stack size exceeded/,
+   run: (env) => loadOneLayer(env, 'TorchUpsample', {scaleFactor: 2, junk: nested(1e4, 1), batch_input_shape: [null, 4, 4, 1]})},
+  {id: 'layers.upsample junk nested 1e5 deep', error: /^layers\.upsample: unknown argument 'junk'/,
+   run: ({pt}) => pt.layers.upsample({scaleFactor: 2, junk: nested(1e5, 1)} as never)},
+  {id: 'layers.upsample scaleFactor nested 1e5 deep', error: /^layers\.upsample: argument 'scaleFactor' must be/,
+   run: ({pt}) => pt.layers.upsample({scaleFactor: nested(1e5, 2)} as never)},
+  {id: 'model.json upsample scaleFactor nested 1e3 deep', error: /^layers\.upsample: argument 'scaleFactor' must be/,
+   run: (env) => loadOneLayer(env, 'TorchUpsample', {scaleFactor: nested(1e3, 2), batch_input_shape: [null, 4, 4, 1]})},
   {id: 'layers.upsample with align_corners', error: /^layers\.upsample: unknown (option|argument) 'align_corners' \(did you mean 'alignCorners'\?\)/,
    run: ({pt}) => pt.layers.upsample({scaleFactor: 2, mode: 'bilinear', align_corners: true} as never)},
 
@@ -236,13 +249,13 @@ export const CASES: HostileCase[] = [
    run: ({pt}) => pt.convTranspose1d(ones([1, 3, 2]), ones([2, 3, 2]), null, {stride: 1e9})},
   {id: 'convTranspose3d stride 1e9', heavy: true, error: tooLarge('convTranspose3d'),
    run: ({pt}) => pt.convTranspose3d(ones([1, 2, 2, 2, 2]), ones([2, 3, 2, 2, 2]), null, {stride: 1e9})},
-  {id: 'convTranspose2d stride 10000 (valid, 1.2e9 elements?)', heavy: true, error: tooLarge('convTranspose2d'),
+  {id: 'convTranspose2d stride 10000 (1.2e9 elements)', heavy: true, error: tooLarge('convTranspose2d'),
    run: ({pt}) => pt.convTranspose2d(ones([1, 3, 3, 2]), ones([2, 3, 2, 2]), null, {stride: 10000})},
-  {id: 'convTranspose2d stride 3000 (valid, 27 M elements)', heavy: true, backends: ['cpu', 'tensorflow'],
-   run: ({pt}) => pt.convTranspose2d(ones([1, 3, 3, 2]), ones([2, 3, 2, 2]), null, {stride: 3000}),
+  {id: 'convTranspose2d stride 1000 (valid, 12 M elements)', heavy: true, backends: ['cpu', 'tensorflow'],
+   run: ({pt}) => pt.convTranspose2d(ones([1, 3, 3, 2]), ones([2, 3, 2, 2]), null, {stride: 1000}),
    check: async (y) => {
      const t = y as tf.Tensor;
-     if (t.shape.join() !== '1,6002,6002,3') throw new Error(`shape ${t.shape}`);
+     if (t.shape.join() !== '1,2002,2002,3') throw new Error(`shape ${t.shape}`);
      const s = await track(tf.sum(t)).data();
      // 9 input pixels x 4 taps x 3 output channels, each 2 (two input channels of ones).
      if (s[0] !== 9 * 4 * 3 * 2) throw new Error(`sum ${s[0]}`);
@@ -287,7 +300,7 @@ export const CASES: HostileCase[] = [
    run: ({pt}) => pt.maxUnpool2d(ones([1, 1, 2, 1]), [[[[0.5], [2.7]]]] as never, {kernelSize: 2})},
   {id: 'maxUnpool2d indices ragged', error: /^maxUnpool2d: argument 'indices' .*(ragged|regular)/,
    run: ({pt}) => pt.maxUnpool2d(ones([1, 1, 2, 1]), [[[[0], [2, 3]]]] as never, {kernelSize: 2})},
-  {id: 'maxUnpool2d index check inside tf.grad', error: /^maxUnpool2d: .*index/,
+  {id: 'maxUnpool2d index check inside tf.grad', error: /^maxUnpool2d: indices must lie in \[0, 16\)/,
    run: ({pt}) => {
      const idx = track(tf.tensor4d([0, 1, 2, 99], [1, 2, 2, 1], 'int32'));
      return tf.grad((x: tf.Tensor) => pt.maxUnpool2d(x, idx, {kernelSize: 2}))(ones([1, 2, 2, 1]));

@@ -242,7 +242,7 @@ async function childMain(): Promise<void> {
   process.exit(0);
 }
 
-if (process.env.RELIABILITY_CHILD === '1') {
+if (typeof process !== 'undefined' && process.env?.RELIABILITY_CHILD === '1') {
   childMain().catch((e) => {
     process.stderr.write(`${messageOf(e)}\n`);
     process.exit(3);

@@ -121,6 +121,8 @@ export abstract class TorchConvTransposeNd extends tfl.layers.Layer {
       fail(this.op, `input has ${channels} channels (shape ${show(shape)}, ${
           this.dataFormat}), but the layer was made for inChannels ${this.inChannels}`);
     }
+    // The output's size guard before the weights exist: a refused model leaves nothing behind.
+    this.computeOutputShape(shape);
     const axis = this.dataFormat === 'channelsLast' ? this.rank + 1 : 1;
     this.inputSpec = [new tfl.InputSpec({ndim: this.rank + 2, axes: {[axis]: this.inChannels}})];
     this.weight = this.addWeight(
