@@ -4,7 +4,7 @@
 // neighbouring positions of a plane (1 channelsFirst, C channelsLast); for channelsLast the
 // channel loop is innermost, so consecutive iterations read consecutive memory.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
+import {poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
@@ -210,9 +210,12 @@ function maxPoolWithIndices(
       (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
   const [inD, inH, inW] = to3d(layout.spatial, 1);
   const [outD, outH, outW] = to3d(outSpatial, 1);
-  const [kD, kH, kW] = to3d(kernelSize, 1);
+  // Note [taps that can be real]: the tap tables are sized by what they index.
+  const real = layout.spatial.map((s, i) => realTapWindow(
+      s, outSpatial[i], kernelSize[i], padding[i], stride[i], dilation[i]));
+  const [kD, kH, kW] = to3d(real.map((r) => r.kernelSize), 1);
   const s = to3d(stride, 1);
-  const p = to3d(padding, 0);
+  const p = to3d(real.map((r) => r.padding), 0);
   const [dD, dH, dW] = to3d(dilation, 1);
   const inHW = inH * inW;
   const tapD = dD * inHW;

@@ -29,7 +29,7 @@
 // flatPlaneIndex, which is linear), built from shapes and attributes only.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {flatPlaneIndex, poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
+import {flatPlaneIndex, poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
@@ -68,12 +68,18 @@ function indexTables(inSize: number[], outSize: number[], a: MaxPoolWithIndicesA
 
 export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as MaxPoolWithIndicesInputs;
-  const a = attrs as unknown as MaxPoolWithIndicesAttrs;
-  const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = a;
+  const given = attrs as unknown as MaxPoolWithIndicesAttrs;
+  const {stride, dilation, ceilMode, dataFormat} = given;
   const {batch, channels, spatial: inSize} = layoutOf(x.shape, dataFormat);
   const n = inSize.length;
-  const outSize = inSize.map(
-      (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
+  const outSize = inSize.map((s, i) => poolingOutputSize(
+      s, given.kernelSize[i], given.padding[i], stride[i], dilation[i], ceilMode));
+  // Note [taps that can be real]: one tensor per tap that can be real, not per tap of the kernel.
+  const real = inSize.map((s, i) => realTapWindow(
+      s, outSize[i], given.kernelSize[i], given.padding[i], stride[i], dilation[i]));
+  const kernelSize = real.map((r) => r.kernelSize);
+  const padding = real.map((r) => r.padding);
+  const a: MaxPoolWithIndicesAttrs = {...given, kernelSize, padding};
   const outShape = shapeOf(batch, channels, outSize, dataFormat);
   if (batch === 0) return [tf.zeros(outShape), tf.zeros(outShape, 'int32')];
   const {node, attr} = nodeOf(backend);

@@ -86,7 +86,15 @@ function checkUnpoolIndicesRange(
     op: string, indices: tf.Tensor, outSize: readonly number[]): void {
   if (indices.size === 0) return;
   const plane = outSize.reduce((a, b) => a * b, 1);
-  const range = tf.tidy(() => tf.stack([tf.min(indices), tf.max(indices)]));
+  // Inside tf.grad every op is taped and keeps the tensors its gradient needs until backprop
+  // disposes them; when the check then throws there is no backprop, so they would leak. The
+  // forward function of a customGrad runs untaped (and saves nothing here), so the check leaves
+  // nothing behind on either path.
+  const rangeOf = tf.customGrad(((t: tf.Tensor) => ({
+    value: tf.stack([tf.min(t), tf.max(t)]),
+    gradFunc: () => tf.zerosLike(t),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const range = rangeOf(indices);
   const [lo, hi] = range.dataSync();
   range.dispose();
   if (lo < 0) fail(op, invalidUnpoolIndexMessage(lo, outSize));
