@@ -260,6 +260,28 @@ export const CASES: HostileCase[] = [
      // 9 input pixels x 4 taps x 3 output channels, each 2 (two input channels of ones).
      if (s[0] !== 9 * 4 * 3 * 2) throw new Error(`sum ${s[0]}`);
    }},
+  // TensorFlow holds strides as int32: where the stride cannot reach the output (one input
+  // position) 2**31 is legal and must not wrap there. Same output as stride 2.
+  {id: 'convTranspose2d stride 2**31 on a 1-pixel input (valid)', heavy: true,
+   run: ({pt}) => [
+     pt.convTranspose2d(ones([1, 1, 1, 2]), ones([2, 3, 2, 2]), null, {stride: 2 ** 31, outputPadding: 1}),
+     pt.convTranspose2d(ones([1, 1, 1, 2]), ones([2, 3, 2, 2]), null, {stride: 2, outputPadding: 1}),
+   ],
+   check: async (r) => {
+     const [a, b] = r as tf.Tensor[];
+     if (a.shape.join() !== b.shape.join()) throw new Error(`shape ${a.shape} vs ${b.shape}`);
+     expectValues(await a.data(), await b.data(), 'stride 2**31 vs stride 2');
+   }},
+  {id: 'convTranspose1d dilation 2**31 with a 1-tap kernel (valid)', heavy: true,
+   run: ({pt}) => [
+     pt.convTranspose1d(ones([1, 3, 2]), ones([2, 3, 1]), null, {dilation: 2 ** 31, stride: 2}),
+     pt.convTranspose1d(ones([1, 3, 2]), ones([2, 3, 1]), null, {stride: 2}),
+   ],
+   check: async (r) => {
+     const [a, b] = r as tf.Tensor[];
+     if (a.shape.join() !== b.shape.join()) throw new Error(`shape ${a.shape} vs ${b.shape}`);
+     expectValues(await a.data(), await b.data(), 'dilation 2**31 vs dilation 1');
+   }},
   {id: 'convTranspose2d option output_padding', error: /^convTranspose2d: unknown option 'output_padding' \(did you mean 'outputPadding'\?\)/,
    run: ({pt}) => pt.convTranspose2d(ones([1, 3, 3, 2]), ones([2, 3, 2, 2]), null, {stride: 2, output_padding: 1} as never)},
 

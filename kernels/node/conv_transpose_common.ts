@@ -64,10 +64,18 @@ export interface ConvPlan {
 export function convPlan(
     attrs: ConvTransposeAttrs, xSize: number[], kernel: number[], ySize: number[]): ConvPlan {
   const n = xSize.length;
-  const explicit = n <= 2 && attrs.dilation.every((d) => d === 1);
+  const {padding: p, outputPadding: op} = attrs;
+  // TensorFlow holds strides and dilations as int32 and multiplies them unchecked: 2**31 wraps to
+  // "Stride must be > 0, but got -2147483648", and larger products crash the process. The size
+  // guard (Note [size guard]) bounds every stride and dilation that reaches the output, except
+  // where one cannot: the stride of an axis with one input position (no second tap to place) and
+  // the dilation of an axis with a one-tap kernel. There 1 is the same geometry (the output size
+  // and every tap are unchanged), so TensorFlow only ever sees values the guard bounded.
+  const s = attrs.stride.map((v, a) => xSize[a] === 1 ? 1 : v);
+  const d = attrs.dilation.map((v, a) => kernel[a] === 1 ? 1 : v);
+  const explicit = n <= 2 && d.every((v) => v === 1);
   const m = explicit ? 2 : 3;
   const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
-  const {padding: p, outputPadding: op, stride: s, dilation: d} = attrs;
   const lo = p;
   const hi = p.map((pa, a) => Math.max(pa - op[a], 0));
   const trim = p.map((pa, a) => Math.max(op[a] - pa, 0));
