@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as ort from 'onnxruntime-node';
 import * as path from 'path';
 
-import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/conv_transpose_gemm.js';
+import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/shared.js';
 import {convTranspose2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 

@@ -11,8 +11,16 @@ export type DataFormat = 'channelsLast'|'channelsFirst';
 export const Interpolate = 'TorchInterpolate';
 export const InterpolateGrad = 'TorchInterpolateGrad';
 
-export type InterpolateMode =
-    'nearest'|'nearest-exact'|'linear'|'bilinear'|'bicubic'|'trilinear'|'area';
+/** Every mode of interpolate, PyTorch's names (F.interpolate's `mode`), in PyTorch's order. */
+export const INTERPOLATE_MODES =
+    ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'] as const;
+
+export type InterpolateMode = typeof INTERPOLATE_MODES[number];
+
+/** True when `mode` is one of INTERPOLATE_MODES. */
+export function isInterpolateMode(mode: unknown): mode is InterpolateMode {
+  return (INTERPOLATE_MODES as readonly unknown[]).includes(mode);
+}
 
 export interface InterpolateInputs extends NamedTensorInfoMap {
   x: TensorInfo;

@@ -46,7 +46,8 @@ describeBackends('reliability', (backend) => {
            (async () => {
              await import('@tensorflow/tfjs-backend-cpu');
              const tf = await import('@tensorflow/tfjs-core');
-             const pt = await import(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.ts'))});
+             const m = await import(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.ts'))});
+             const pt = m.convTranspose2d != null ? m : m.default;
              await tf.setBackend('cpu');
              const x = tf.ones([1, 8, 8, 16]);
              const w = tf.ones([16, 8, 4, 4]);

@@ -20,14 +20,16 @@
 // O(size * taps * channels) arithmetic.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
-import {shapeOf} from '../../src/util/layout.js';
+import {padFront} from '../../src/util/layout.js';
+import {BoundedMemo} from '../../src/util/memo.js';
 
-import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
-import {CpuBackend, output, valuesOf} from './util.js';
+import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
+import {output, sizeOf, valuesOf} from './util.js';
+import type {CpuBackend} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */
 export interface ConvGeometry extends ConvTransposeShapes {
@@ -45,10 +47,6 @@ export interface ConvGeometry extends ConvTransposeShapes {
   dataFormat: DataFormat;
 }
 
-function pad3(v: readonly number[], fill: number): number[] {
-  return [...new Array<number>(3 - v.length).fill(fill), ...v];
-}
-
 /**
  * The geometry of a transposed convolution from x's shape (batched, in dataFormat), the weight's
  * shape (PyTorch layout) and the resolved attributes.
@@ -61,12 +59,12 @@ export function convGeometry(
   const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
   return {
     ...shapes,
-    in3: pad3(inSize, 1),
-    out3: pad3(outSize, 1),
-    k3: pad3(kernelSize, 1),
-    stride3: pad3(attrs.stride, 1),
-    padding3: pad3(attrs.padding, 0),
-    dilation3: pad3(attrs.dilation, 1),
+    in3: padFront(inSize, 3, 1),
+    out3: padFront(outSize, 3, 1),
+    k3: padFront(kernelSize, 3, 1),
+    stride3: padFront(attrs.stride, 3, 1),
+    padding3: padFront(attrs.padding, 3, 0),
+    dilation3: padFront(attrs.dilation, 3, 1),
     inPlane: prod(inSize),
     outPlane: prod(outSize),
     taps: prod(kernelSize),
@@ -89,30 +87,11 @@ export interface TapRows {
  * Recent row lists by geometry: a model calls the same layer shapes again and again. Bounded by
  * the number of rows kept (8 bytes each), oldest dropped first; larger lists are not kept.
  */
-const tapRowsCache = new Map<string, TapRows>();
-const CACHED_ROWS_MAX = 1 << 21;
-let cachedRows = 0;
+const tapRowsCache = new BoundedMemo<string, TapRows>(256, 1 << 21, (rows) => rows.inPos.length);
 
 export function tapRows(g: ConvGeometry): TapRows {
   const key = [g.in3, g.out3, g.k3, g.stride3, g.padding3, g.dilation3].join(';');
-  const hit = tapRowsCache.get(key);
-  if (hit != null) {
-    tapRowsCache.delete(key);  // re-inserted as the most recent
-    tapRowsCache.set(key, hit);
-    return hit;
-  }
-  const rows = computeTapRows(g);
-  const size = rows.inPos.length;
-  if (size <= CACHED_ROWS_MAX / 4) {
-    for (const [oldKey, old] of tapRowsCache) {
-      if (cachedRows + size <= CACHED_ROWS_MAX) break;
-      tapRowsCache.delete(oldKey);
-      cachedRows -= old.inPos.length;
-    }
-    tapRowsCache.set(key, rows);
-    cachedRows += size;
-  }
-  return rows;
+  return tapRowsCache.get(key, () => computeTapRows(g));
 }
 
 function computeTapRows(g: ConvGeometry): TapRows {
@@ -148,15 +127,16 @@ function computeTapRows(g: ConvGeometry): TapRows {
         const [d0, d1] = ranges[3 * t];
         const [h0, h1] = ranges[3 * t + 1];
         const [w0, w1] = ranges[3 * t + 2];
+        // The scatter form of Note [transposed convolution tap relation], axis by axis.
         for (let id = d0; id < d1; id++) {
-          const od = id * sD - pD + td * dD;
+          const od = convTransposeOutputIndex(id, td, sD, pD, dD);
           for (let ih = h0; ih < h1; ih++) {
-            const oh = ih * sH - pH + th * dH;
+            const oh = convTransposeOutputIndex(ih, th, sH, pH, dH);
             const inRow = (id * iH + ih) * iW;
-            const outRow = (od * oH + oh) * oW - pW + tw * dW;
+            const outRow = (od * oH + oh) * oW;
             for (let iw = w0; iw < w1; iw++, r++) {
               inPos[r] = inRow + iw;
-              outPos[r] = outRow + iw * sW;
+              outPos[r] = outRow + convTransposeOutputIndex(iw, tw, sW, pW, dW);
             }
           }
         }
@@ -165,6 +145,68 @@ function computeTapRows(g: ConvGeometry): TapRows {
   }
   rowStart[t] = r;
   return {rowStart, inPos, outPos};
+}
+
+/** Which of the three products a heap layout is for. */
+export type ConvTransposeProduct = 'forward'|'backpropInput'|'backpropFilter';
+
+/**
+ * Byte offsets of one call's operands in the product's heap, per batch entry: x's rows
+ * [inPlane, inC], the output side's rows [outPlane, outC] (y, or dy for the gradients), the
+ * packed weight panels (forward, gradient for x; none for depthwise-like groups) or the weight
+ * gradient's accumulator, and two row-address lists of inPlane entries.
+ */
+export interface HeapRegions {
+  x: number;
+  y: number;
+  w: number;
+  aRow: number;
+  cRow: number;
+  /** Total bytes, at most MAX_HEAP_BYTES. */
+  bytes: number;
+}
+
+/** The op a kernel's errors name: convTranspose{1,2,3}d, and which gradient. */
+function opName(g: ConvGeometry, product: ConvTransposeProduct): string {
+  const op = `convTranspose${g.inSize.length}d`;
+  if (product === 'backpropInput') return `${op} (gradient for x)`;
+  if (product === 'backpropFilter') return `${op} (gradient for the weight)`;
+  return op;
+}
+
+/**
+ * The heap layout of one product call; throws, naming the op and the size, when it would pass
+ * MAX_HEAP_BYTES (Note [heap address limit] in conv_transpose_gemm.ts). Allocates nothing.
+ */
+export function heapRegions(g: ConvGeometry, product: ConvTransposeProduct): HeapRegions {
+  const {inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
+  const layout = new HeapLayout();
+  const x = layout.take(g.inPlane * inChannels);
+  // Gradient for the weight: 8 floats of slack, the product's vector loads may read past the
+  // last dy row's channels.
+  const y = layout.take(g.outPlane * outChannels + (product === 'backpropFilter' ? 8 : 0));
+  let w = 0;
+  if (product === 'backpropFilter') {
+    w = layout.take(taps * inChannels * cog);
+  } else if (cig !== 1) {
+    // Panels of PANEL columns: output channels for the forward product, input channels for
+    // the gradient for x (packWeightPanels).
+    const [depth, cols] = product === 'forward' ? [cig, cog] : [cog, cig];
+    w = layout.take(groups * taps * Math.ceil(cols / PANEL) * depth * PANEL);
+  }
+  const aRow = layout.take(g.inPlane);
+  const cRow = layout.take(g.inPlane);
+  if (layout.bytes > MAX_HEAP_BYTES) {
+    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+    throw new Error(
+        `${opName(g, product)}: one batch entry needs ${gib(layout.bytes)} GiB (${
+            layout.bytes} bytes) of working memory on the cpu backend (input spatial size [${
+            g.inSize.join(', ')}] x ${inChannels} channels, output [${g.outSize.join(', ')}] x ${
+            outChannels}), more than the ${gib(MAX_HEAP_BYTES)} GiB (${
+            MAX_HEAP_BYTES} bytes) its product can address; split the input spatially or use ` +
+        `fewer channels per call`);
+  }
+  return {x, y, w, aRow, cRow, bytes: layout.bytes};
 }
 
 /** Positions per tile of the transposing copies: a tile of all channels stays in L1. */
@@ -315,31 +357,32 @@ export function depthwiseBackpropFilter(
   }
 }
 
-export function convTransposeKernel(
-    args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
-    TensorInfo {
-  const {inputs, backend, attrs} = args;
-  const {x, weight, bias} = inputs;
-  const g = convGeometry(x.shape, weight.shape, attrs);
+/**
+ * Compute core of the ConvTranspose kernel (exported through shared.ts).
+ * - x: float32 values of shape `xShape`, [batch, C_in, ...spatial] (channelsFirst) or
+ *   [batch, ...spatial, C_in] (channelsLast) per attrs.dataFormat, 1 to 3 spatial dims.
+ * - weight: float32, PyTorch's layout [C_in, C_out / groups, ...kernel] (`weightShape`).
+ * - bias: float32 [C_out], or null.
+ * - out: the caller's float32 view of convTransposeShapes(xShape, weightShape, attrs).yShape;
+ *   every value is written.
+ * Any views (byteOffset allowed); the operands are copied into the product's own heap
+ * (conv_transpose_gemm.ts), so out may live in another WebAssembly memory.
+ */
+export function convTransposeImplCPU(
+    x: Float32Array, weight: Float32Array, bias: Float32Array|null, xShape: readonly number[],
+    weightShape: readonly number[], attrs: ConvTransposeAttrs, out: Float32Array): void {
+  const g = convGeometry(xShape, weightShape, attrs);
   const channelsLast = g.dataFormat === 'channelsLast';
   const {batch, inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
-  const xv = valuesOf(backend, x) as Float32Array;
-  const wv = valuesOf(backend, weight) as Float32Array;
-  const bv = bias == null ? null : valuesOf(backend, bias) as Float32Array;
-  const out = new Float32Array(batch * outChannels * g.outPlane);
-  if (out.length === 0) {
-    return output(backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);
-  }
+  const xv = x;
+  const wv = weight;
+  const bv = bias;
+  if (out.length === 0) return;
 
+  const {x: X, y: Y, w: W, aRow, cRow, bytes} = heapRegions(g, 'forward');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const X = layout.take(g.inPlane * inChannels);
-  const Y = layout.take(g.outPlane * outChannels);
   const depthwise = cig === 1;
-  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cog / PANEL) * cig * PANEL);
-  const aRow = layout.take(g.inPlane);
-  const cRow = layout.take(g.inPlane);
-  const heap = gemmHeap(layout.bytes);
+  const heap = gemmHeap(bytes);
   const {f32, i32, gemm} = heap;
   const wBlock = depthwise ? 0 : packWeightPanels(wv, g, true, f32, W);
   const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
@@ -378,12 +421,26 @@ export function convTransposeKernel(
     }
     copyOut(f32, Y, outChannels, g.outPlane, channelsLast, out, b * outChannels * g.outPlane);
   }
-  return output(
-      backend, shapeOf(batch, outChannels, g.outSize, g.dataFormat), 'float32', out);
+}
+
+export function convTranspose(
+    args: {inputs: ConvTransposeInputs, backend: CpuBackend, attrs: ConvTransposeAttrs}):
+    TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const {x, weight, bias} = inputs;
+  const {yShape} = convTransposeShapes(x.shape, weight.shape, attrs);
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(x.shape, weight.shape, attrs), 'forward');
+  const out = new Float32Array(sizeOf(yShape));
+  convTransposeImplCPU(
+      valuesOf(backend, x) as Float32Array, valuesOf(backend, weight) as Float32Array,
+      bias == null ? null : valuesOf(backend, bias) as Float32Array, x.shape, weight.shape, attrs,
+      out);
+  return output(backend, yShape, 'float32', out);
 }
 
 export const convTransposeConfig: KernelConfig = {
   kernelName: ConvTranspose,
   backendName: 'cpu',
-  kernelFunc: convTransposeKernel as unknown as KernelFunc,
+  kernelFunc: convTranspose as unknown as KernelFunc,
 };

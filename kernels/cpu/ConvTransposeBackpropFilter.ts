@@ -8,38 +8,40 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
-import type {ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
+import type {ConvTransposeAttrs, ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, depthwiseBackpropFilter, tapRows} from './ConvTranspose.js';
-import {gemmHeap, HeapLayout} from './conv_transpose_gemm.js';
-import {CpuBackend, output, valuesOf} from './util.js';
+import {convGeometry, copyIn, depthwiseBackpropFilter, heapRegions, tapRows} from './ConvTranspose.js';
+import {gemmHeap} from './conv_transpose_gemm.js';
+import {output, sizeOf, valuesOf} from './util.js';
+import type {CpuBackend} from './util.js';
 
 /** Row pairs per product call: their x and dy rows stay in cache while every tile sweeps them. */
 const CHUNK = 64;
 
-export function convTransposeBackpropFilterKernel(args: {
-  inputs: ConvTransposeBackpropFilterInputs,
-  backend: CpuBackend,
-  attrs: ConvTransposeBackpropFilterAttrs
-}): TensorInfo {
-  const {inputs, backend, attrs} = args;
-  const {x, dy} = inputs;
-  const g = convGeometry(x.shape, attrs.weightShape, attrs);
+/**
+ * Compute core of the ConvTransposeBackpropFilter kernel (exported through shared.ts): dw, the
+ * gradient of convTranspose with respect to the weight.
+ * - x: float32 values of shape `xShape` (convTranspose's input, in attrs.dataFormat).
+ * - dy: float32 values of convTranspose's output shape
+ *   (convTransposeShapes(xShape, weightShape, attrs).yShape).
+ * - dw: the caller's float32 view of `weightShape` values, PyTorch's layout
+ *   [C_in, C_out / groups, ...kernel]; every value is written.
+ * Any views (byteOffset allowed); the operands are copied into the product's own heap.
+ */
+export function convTransposeBackpropFilterImplCPU(
+    x: Float32Array, dy: Float32Array, xShape: readonly number[],
+    weightShape: readonly number[], attrs: ConvTransposeAttrs, dw: Float32Array): void {
+  const g = convGeometry(xShape, weightShape, attrs);
   const channelsLast = g.dataFormat === 'channelsLast';
   const {batch, inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
-  const xv = valuesOf(backend, x) as Float32Array;
-  const dyv = valuesOf(backend, dy) as Float32Array;
-  const dw = new Float32Array(inChannels * cog * taps);
+  const xv = x;
+  const dyv = dy;
+  if (dw.length === 0) return;
 
+  // DY has 8 floats of slack: the product's vector loads may read past the last dy row.
+  const {x: X, y: DY, w: DW, aRow, cRow: bRow, bytes} = heapRegions(g, 'backpropFilter');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const X = layout.take(g.inPlane * inChannels);
-  // 8 floats of slack: the product's vector loads may read past the last dy row's channels.
-  const DY = layout.take(g.outPlane * outChannels + 8);
-  const DW = layout.take(taps * inChannels * cog);
-  const aRow = layout.take(g.inPlane);
-  const bRow = layout.take(g.inPlane);
-  const {f32, i32, gemmGather} = gemmHeap(layout.bytes);
+  const {f32, i32, gemmGather} = gemmHeap(bytes);
   f32.fill(0, DW >> 2, (DW >> 2) + taps * inChannels * cog);
   f32.fill(0, (DY >> 2) + g.outPlane * outChannels, (DY >> 2) + g.outPlane * outChannels + 8);
 
@@ -76,11 +78,25 @@ export function convTransposeBackpropFilterKernel(args: {
       for (let t = 0; t < taps; t++) dw[d + t] = f32[s + (t * inChannels + ic) * cog + oc];
     }
   }
+}
+
+export function convTransposeBackpropFilter(args: {
+  inputs: ConvTransposeBackpropFilterInputs,
+  backend: CpuBackend,
+  attrs: ConvTransposeBackpropFilterAttrs
+}): TensorInfo {
+  const {inputs: {x, dy}, backend, attrs} = args;
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(x.shape, attrs.weightShape, attrs), 'backpropFilter');
+  const dw = new Float32Array(sizeOf(attrs.weightShape));
+  convTransposeBackpropFilterImplCPU(
+      valuesOf(backend, x) as Float32Array, valuesOf(backend, dy) as Float32Array, x.shape,
+      attrs.weightShape, attrs, dw);
   return output(backend, attrs.weightShape.slice(), 'float32', dw);
 }
 
 export const convTransposeBackpropFilterConfig: KernelConfig = {
   kernelName: ConvTransposeBackpropFilter,
   backendName: 'cpu',
-  kernelFunc: convTransposeBackpropFilterKernel as unknown as KernelFunc,
+  kernelFunc: convTransposeBackpropFilter as unknown as KernelFunc,
 };

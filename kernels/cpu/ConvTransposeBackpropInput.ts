@@ -8,37 +8,37 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
-import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
+import type {ConvTransposeAttrs, ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
 
-import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
-import {gemmHeap, HeapLayout, PANEL} from './conv_transpose_gemm.js';
-import {CpuBackend, output, valuesOf} from './util.js';
+import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, heapRegions, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
+import {gemmHeap} from './conv_transpose_gemm.js';
+import {output, sizeOf, valuesOf} from './util.js';
+import type {CpuBackend} from './util.js';
 
-export function convTransposeBackpropInputKernel(args: {
-  inputs: ConvTransposeBackpropInputInputs,
-  backend: CpuBackend,
-  attrs: ConvTransposeBackpropInputAttrs
-}): TensorInfo {
-  const {inputs, backend, attrs} = args;
-  const {dy, weight} = inputs;
-  const g = convGeometry(attrs.xShape, weight.shape, attrs);
+/**
+ * Compute core of the ConvTransposeBackpropInput kernel (exported through shared.ts): dx, the
+ * gradient of convTranspose with respect to x.
+ * - dy: float32 values of convTranspose's output shape for x of shape `xShape` and the weight
+ *   (convTransposeShapes(xShape, weightShape, attrs).yShape), in attrs.dataFormat.
+ * - weight: float32, PyTorch's layout [C_in, C_out / groups, ...kernel] (`weightShape`).
+ * - dx: the caller's float32 view of `xShape` values; every value is written.
+ * Any views (byteOffset allowed); the operands are copied into the product's own heap.
+ */
+export function convTransposeBackpropInputImplCPU(
+    dy: Float32Array, weight: Float32Array, xShape: readonly number[],
+    weightShape: readonly number[], attrs: ConvTransposeAttrs, dx: Float32Array): void {
+  const g = convGeometry(xShape, weightShape, attrs);
   const channelsLast = g.dataFormat === 'channelsLast';
   const {batch, inChannels, outChannels, groups, inPerGroup: cig, outPerGroup: cog, taps} = g;
-  const dyv = valuesOf(backend, dy) as Float32Array;
-  const wv = valuesOf(backend, weight) as Float32Array;
-  const dx = new Float32Array(batch * inChannels * g.inPlane);
-  if (dx.length === 0) return output(backend, attrs.xShape.slice(), 'float32', dx);
+  const dyv = dy;
+  const wv = weight;
+  if (dx.length === 0) return;
 
+  const {x: DX, y: DY, w: W, aRow, cRow, bytes} = heapRegions(g, 'backpropInput');
   const rows = tapRows(g);
-  const layout = new HeapLayout();
-  const DY = layout.take(g.outPlane * outChannels);
-  const DX = layout.take(g.inPlane * inChannels);
   // Depthwise-like groups: channel-wise loops instead of one-deep products (see ConvTranspose.ts).
   const depthwise = cig === 1;
-  const W = depthwise ? 0 : layout.take(groups * taps * Math.ceil(cig / PANEL) * cog * PANEL);
-  const aRow = layout.take(g.inPlane);
-  const cRow = layout.take(g.inPlane);
-  const {f32, i32, gemm} = gemmHeap(layout.bytes);
+  const {f32, i32, gemm} = gemmHeap(bytes);
   const wBlock = depthwise ? 0 : packWeightPanels(wv, g, false, f32, W);
   const wt = depthwise ? weightByTap(wv, outChannels, taps) : null;
 
@@ -65,11 +65,25 @@ export function convTransposeBackpropInputKernel(args: {
     }
     copyOut(f32, DX, inChannels, g.inPlane, channelsLast, dx, b * inChannels * g.inPlane);
   }
+}
+
+export function convTransposeBackpropInput(args: {
+  inputs: ConvTransposeBackpropInputInputs,
+  backend: CpuBackend,
+  attrs: ConvTransposeBackpropInputAttrs
+}): TensorInfo {
+  const {inputs: {dy, weight}, backend, attrs} = args;
+  // The size check comes before the output is allocated.
+  heapRegions(convGeometry(attrs.xShape, weight.shape, attrs), 'backpropInput');
+  const dx = new Float32Array(sizeOf(attrs.xShape));
+  convTransposeBackpropInputImplCPU(
+      valuesOf(backend, dy) as Float32Array, valuesOf(backend, weight) as Float32Array,
+      attrs.xShape, weight.shape, attrs, dx);
   return output(backend, attrs.xShape.slice(), 'float32', dx);
 }
 
 export const convTransposeBackpropInputConfig: KernelConfig = {
   kernelName: ConvTransposeBackpropInput,
   backendName: 'cpu',
-  kernelFunc: convTransposeBackpropInputKernel as unknown as KernelFunc,
+  kernelFunc: convTransposeBackpropInput as unknown as KernelFunc,
 };

@@ -9,42 +9,16 @@
 // inner = 1) is a plain gather. The passes run in the order that moves the fewest values
 // (downscaling axes first), through intermediate buffers.
 import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
-import {axisTable} from '../../src/index_math/resize.js';
+import {interpolateTables, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
-import {shapeOf, spatialAxes} from '../../src/util/layout.js';
-import {output, valuesOf} from './util.js';
+import {spatialAxes} from '../../src/util/layout.js';
+import {cheapestOrder} from '../../src/util/order.js';
+import {output, sizeOf, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
 type Values = Float32Array|Int32Array;
-
-/** True when the table is the identity map (the pass can be skipped). */
-function isIdentity(t: AxisTable): boolean {
-  if (t.inSize !== t.outSize) return false;
-  for (let o = 0; o < t.outSize; o++) {
-    let self = 0;
-    for (let k = 0; k < t.taps; k++) {
-      const w = t.weight[o * t.taps + k];
-      if (t.index[o * t.taps + k] === o) {
-        self += w;
-      } else if (w !== 0) {
-        return false;
-      }
-    }
-    if (self !== 1) return false;
-  }
-  return true;
-}
-
-/** True when every output row copies one input row (weights 1 in tap 0, 0 elsewhere). */
-function isGather(t: AxisTable): boolean {
-  for (let o = 0; o < t.outSize; o++) {
-    if (t.weight[o * t.taps] !== 1) return false;
-    for (let k = 1; k < t.taps; k++) if (t.weight[o * t.taps + k] !== 0) return false;
-  }
-  return true;
-}
 
 /**
  * Marks output rows whose sources equal the next row's: pair[o] = 1 means rows o and o + 1 read
@@ -316,7 +290,7 @@ function resampleAxis(
     outer, inner, inL: t.inSize, outL: t.outSize, taps: t.taps, off, weight: t.weight,
     pair: pairRows(t),
   };
-  const gather = isGather(t);
+  const gather = isGatherTable(t);
   if (inner === 1) {
     passScalar(src, dst, plan, gather);
   } else if (gather) {
@@ -360,32 +334,21 @@ function meanTaps(t: AxisTable): number {
 }
 
 /** Orders the passes to move the fewest values (tries every order: at most 3! = 6). */
-function passOrder(shape: number[], axes: number[], tables: AxisTable[]): number[] {
-  const todo = tables.map((_, i) => i).filter((i) => !isIdentity(tables[i]));
-  let best: number[] = todo;
-  let bestCost = Infinity;
-  const permute = (done: number[], rest: number[]) => {
-    if (rest.length === 0) {
-      const s = shape.slice();
-      let cost = 0;
-      for (const i of done) {
-        s[axes[i]] = tables[i].outSize;
-        const volume = s.reduce((a, b) => a * b, 1);
-        const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
-        // Values written times taps read, a gather pass (inner = 1) costing about twice a
-        // streaming one per value, plus a fixed cost per row operation (short rows are slower).
-        cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
-      }
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = done;
-      }
-      return;
+function passOrder(shape: number[], axes: number[], tables: readonly AxisTable[]): number[] {
+  const todo = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]));
+  return cheapestOrder(todo, (order) => {
+    const s = shape.slice();
+    let cost = 0;
+    for (const i of order) {
+      s[axes[i]] = tables[i].outSize;
+      const volume = s.reduce((a, b) => a * b, 1);
+      const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
+      // Values written times taps read, a gather pass (inner = 1) costing about twice a
+      // streaming one per value, plus a fixed cost per row operation (short rows are slower).
+      cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
     }
-    for (const r of rest) permute([...done, r], rest.filter((x) => x !== r));
-  };
-  permute([], todo);
-  return best;
+    return cost;
+  });
 }
 
 /**
@@ -398,7 +361,7 @@ function passOrder(shape: number[], axes: number[], tables: AxisTable[]): number
  */
 function gatherAll(
     src: Values, dst: Values, inShape: number[], outShape: number[], axes: number[],
-    tables: AxisTable[]): void {
+    tables: readonly AxisTable[]): void {
   const n = axes.length;
   const first = axes[0];
   const prod = (a: number[], from: number, to: number) =>
@@ -468,60 +431,78 @@ function gatherAll(
   for (let b = 0; b < outer; b++) walk(0, b * inBlock, b * outBlock);
 }
 
+/** The shape `tables` resample `shape` to: spatial dim i gets tables[i].outSize. */
+export function resampledShape(
+    shape: readonly number[], dataFormat: DataFormat, tables: readonly AxisTable[]): number[] {
+  const out = shape.slice();
+  spatialAxes(shape.length, dataFormat).forEach((a, i) => out[a] = tables[i].outSize);
+  return out;
+}
+
 /**
- * Applies one table per spatial axis (tables[i] along spatial dim i, mapping its inSize to its
- * outSize) to a tensor of shape `shape` in dataFormat: the shared core of Interpolate and
- * InterpolateGrad. Returns the new values and shape.
+ * Compute core of Interpolate and InterpolateGrad (exported through shared.ts): applies
+ * tables[i] along spatial dim i (each mapping its inSize to its outSize) to `x`.
+ * - x: the values of a tensor of shape `shape` (rank 3-5, in dataFormat), row-major; any view
+ *   (byteOffset allowed), float32, or int32 for gather tables (the nearest modes).
+ * - tables: one per spatial dim, outermost first (interpolateTables in src/index_math/resize.ts).
+ * - out: the caller's view of resampledShape(shape, dataFormat, tables) values, same dtype as x,
+ *   not overlapping x; every value is written. Intermediate passes use scratch of their own.
  */
-export function resampleSeparable(
-    values: Values, shape: number[], dataFormat: DataFormat,
-    tables: AxisTable[]): {values: Values, shape: number[]} {
+export function resampleImplCPU(
+    x: Values, shape: readonly number[], dataFormat: DataFormat, tables: readonly AxisTable[],
+    out: Values): void {
   const axes = spatialAxes(shape.length, dataFormat);
-  const int = values instanceof Int32Array;
-  if (tables.every(isGather)) {
-    const outShape = shape.slice();
-    axes.forEach((a, i) => outShape[a] = tables[i].outSize);
-    const size = outShape.reduce((x, y) => x * y, 1);
-    const out = int ? new Int32Array(size) : new Float32Array(size);
-    gatherAll(values, out, shape, outShape, axes, tables);
-    return {values: out, shape: outShape};
+  const int = x instanceof Int32Array;
+  if (out.length === 0) return;
+  if (tables.every(isGatherTable)) {
+    gatherAll(x, out, shape.slice(), resampledShape(shape, dataFormat, tables), axes, tables);
+    return;
   }
-  const order = passOrder(shape, axes, tables);
-  let cur: Values = values;
+  const order = passOrder(shape.slice(), axes, tables);
+  if (order.length === 0) {
+    // Every axis is an identity.
+    out.set(x);
+    return;
+  }
+  let cur: Values = x;
   const s = shape.slice();
   order.forEach((i, k) => {
     const a = axes[i];
-    const outer = s.slice(0, a).reduce((x, y) => x * y, 1);
-    const inner = s.slice(a + 1).reduce((x, y) => x * y, 1);
+    const outer = s.slice(0, a).reduce((p, q) => p * q, 1);
+    const inner = s.slice(a + 1).reduce((p, q) => p * q, 1);
     const size = outer * tables[i].outSize * inner;
     // Intermediate results go to reused scratch buffers (alternating, so a pass never writes
-    // what it reads); only the last pass gets a fresh array, which becomes the output.
-    const last = k === order.length - 1;
-    const next = last ? (int ? new Int32Array(size) : new Float32Array(size)) :
-                        scratch(int, k % 2, size);
+    // what it reads); the last pass writes the caller's output.
+    const next = k === order.length - 1 ? out : scratch(int, k % 2, size);
     resampleAxis(cur, next, outer, inner, tables[i]);
     s[a] = tables[i].outSize;
     cur = next;
   });
-  // Every axis was an identity: the output still needs storage of its own.
-  if (cur === values) cur = values.slice();
-  return {values: cur, shape: s};
 }
 
-export const interpolateKernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+/**
+ * Compute core of the Interpolate kernel: `resampleImplCPU` with interpolateTables(attrs,
+ * {transposed: false}). x: [batch, ...attrs.inSize, C] or [batch, C, ...attrs.inSize] per
+ * attrs.dataFormat; out: the same with attrs.outSize.
+ */
+export function interpolateImplCPU(
+    x: Values, shape: readonly number[], attrs: InterpolateAttrs, out: Values): void {
+  resampleImplCPU(x, shape, attrs.dataFormat, interpolateTables(attrs, {transposed: false}), out);
+}
+
+export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const cpu = backend as CpuBackend;
   const a = attrs as unknown as InterpolateAttrs;
-  const tables = a.inSize.map(
-      (inSize, i) => axisTable(a.mode, inSize, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
-  const values = valuesOf(cpu, x) as TypedArray as Values;
-  const {values: out} = resampleSeparable(values, x.shape, a.dataFormat, tables);
-  const channels = a.dataFormat === 'channelsLast' ? x.shape[x.shape.length - 1] : x.shape[1];
-  return output(cpu, shapeOf(x.shape[0], channels, a.outSize, a.dataFormat), x.dtype, out);
+  const tables = interpolateTables(a, {transposed: false});
+  const outShape = resampledShape(x.shape, a.dataFormat, tables);
+  const out = zeros(x.dtype, sizeOf(outShape));
+  resampleImplCPU(valuesOf(cpu, x) as TypedArray as Values, x.shape, a.dataFormat, tables, out);
+  return output(cpu, outShape, x.dtype, out);
 };
 
 export const interpolateConfig: KernelConfig = {
   kernelName: Interpolate,
   backendName: 'cpu',
-  kernelFunc: interpolateKernelFunc,
+  kernelFunc: interpolate,
 };

@@ -8,14 +8,10 @@ import {poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index
 import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {output, valuesOf} from './util.js';
+import {layoutOf, padFront, planeView, shapeOf} from '../../src/util/layout.js';
+import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
-/** Pads a per-spatial-dim list to 3 entries (D, H, W) with `fill` in front. */
-function to3d(values: readonly number[], fill: number): number[] {
-  return [...new Array<number>(3 - values.length).fill(fill), ...values];
-}
 
 /** Everything the loops need, resolved once per call. */
 interface Geometry {
@@ -62,12 +58,12 @@ interface Geometry {
 //
 // Whole 2x2 windows (k = 2 on the two innermost axes, 1 outside), by far the most common, run
 // in tight loops over the interior of each output row with the taps unrolled; every other
-// window goes through poolWindow. The loops are functions of their own: V8 then optimises each
+// window goes through maxOverWindow. The loops are functions of their own: V8 then optimises each
 // once and keeps it, instead of on-stack-replacing a loop inside a function whose setup code
 // keeps deoptimising it.
 
 /** Pools output position `o` (all lanes) of the window starting at plane offset `first`. */
-function poolWindow(
+function maxOverWindow(
     xv: Float32Array, values: Float32Array, indices: Int32Array, g: Geometry, xBase: number,
     o: number, first: number, cd: number, ch: number, cw: number): void {
   const {lanes, step, kD, kH, kW} = g;
@@ -186,37 +182,54 @@ function poolLoop(xv: Float32Array, values: Float32Array, indices: Int32Array, g
         let ow = 0;
         if (twoByTwo && cd === kD && ch === kH && wholeLo < wholeHi) {
           for (; ow < wholeLo; ow++, o += lanes) {
-            poolWindow(xv, values, indices, g, xBase, o, rowFirst + wStart[ow], cd, ch, wCount[ow]);
+            maxOverWindow(xv, values, indices, g, xBase, o, rowFirst + wStart[ow], cd, ch, wCount[ow]);
           }
           rowFast(xv, values, indices, g, xBase, o, rowFirst + wStart[wholeLo]);
           o += (wholeHi - wholeLo) * lanes;
           ow = wholeHi;
         }
         for (; ow < outW; ow++, o += lanes) {
-          poolWindow(xv, values, indices, g, xBase, o, rowFirst + wStart[ow], cd, ch, wCount[ow]);
+          maxOverWindow(xv, values, indices, g, xBase, o, rowFirst + wStart[ow], cd, ch, wCount[ow]);
         }
       }
     }
   }
 }
 
-function maxPoolWithIndices(
-    args: {inputs: MaxPoolWithIndicesInputs, backend: CpuBackend, attrs: MaxPoolWithIndicesAttrs}):
-    TensorInfo[] {
-  const {inputs: {x}, backend, attrs} = args;
+/** The output shape of max pooling x of shape `xShape` with these attributes. */
+export function maxPoolOutputShape(
+    xShape: readonly number[], attrs: MaxPoolWithIndicesAttrs): number[] {
   const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
-  const layout = layoutOf(x.shape, dataFormat);
+  const layout = layoutOf(xShape, dataFormat);
   const outSpatial = layout.spatial.map(
       (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
-  const [inD, inH, inW] = to3d(layout.spatial, 1);
-  const [outD, outH, outW] = to3d(outSpatial, 1);
+  return shapeOf(layout.batch, layout.channels, outSpatial, dataFormat);
+}
+
+/**
+ * Compute core of the MaxPoolWithIndices kernel (exported through shared.ts).
+ * - x: float32 values of shape `xShape`, [batch, C, ...spatial] or [batch, ...spatial, C] per
+ *   attrs.dataFormat, 1 to 3 spatial dims.
+ * - values, indices: the caller's float32 and int32 views of maxPoolOutputShape(xShape, attrs)
+ *   values each; every value is written (indices: PyTorch's flat offsets inside one
+ *   (batch, channel) plane, Note [index encoding]). Any views, not overlapping.
+ */
+export function maxPoolWithIndicesImplCPU(
+    x: Float32Array, xShape: readonly number[], attrs: MaxPoolWithIndicesAttrs,
+    values: Float32Array, indices: Int32Array): void {
+  const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
+  const layout = layoutOf(xShape, dataFormat);
+  const outSpatial = layout.spatial.map(
+      (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
+  const [inD, inH, inW] = padFront(layout.spatial, 3, 1);
+  const [outD, outH, outW] = padFront(outSpatial, 3, 1);
   // Note [taps that can be real]: the tap tables are sized by what they index.
   const real = layout.spatial.map((s, i) => realTapWindow(
       s, outSpatial[i], kernelSize[i], padding[i], stride[i], dilation[i]));
-  const [kD, kH, kW] = to3d(real.map((r) => r.kernelSize), 1);
-  const s = to3d(stride, 1);
-  const p = to3d(real.map((r) => r.padding), 0);
-  const [dD, dH, dW] = to3d(dilation, 1);
+  const [kD, kH, kW] = padFront(real.map((r) => r.kernelSize), 3, 1);
+  const s = padFront(stride, 3, 1);
+  const p = padFront(real.map((r) => r.padding), 3, 0);
+  const [dD, dH, dW] = padFront(dilation, 3, 1);
   const inHW = inH * inW;
   const tapD = dD * inHW;
   const tapH = dH * inW;
@@ -232,11 +245,10 @@ function maxPoolWithIndices(
   while (wholeLo < outW && tW.count[wholeLo] !== kW) wholeLo++;
   let wholeHi = wholeLo;
   while (wholeHi < outW && tW.count[wholeHi] === kW) wholeHi++;
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
-  const lanes = channelsLast ? channels : 1;
+  // Note [plane view] in src/util/layout.ts: rows of planes, `cols` lanes per position.
+  const {rows, cols: lanes} = planeView(xShape, dataFormat);
   const geometry: Geometry = {
-    planes: channelsLast ? batch : batch * channels,
+    planes: rows,
     lanes,
     step: lanes,
     inPlane: layout.planeSize,
@@ -260,11 +272,19 @@ function maxPoolWithIndices(
     tapW,
     partial: new Int32Array(fullTaps.length),
   };
-  const size = batch * channels * outD * outH * outW;
+  if (values.length === 0) return;
+  poolLoop(x, values, indices, geometry);
+}
+
+export function maxPoolWithIndices(
+    args: {inputs: MaxPoolWithIndicesInputs, backend: CpuBackend, attrs: MaxPoolWithIndicesAttrs}):
+    TensorInfo[] {
+  const {inputs: {x}, backend, attrs} = args;
+  const outShape = maxPoolOutputShape(x.shape, attrs);
+  const size = sizeOf(outShape);
   const values = new Float32Array(size);
   const indices = new Int32Array(size);
-  poolLoop(valuesOf(backend, x) as Float32Array, values, indices, geometry);
-  const outShape = shapeOf(batch, channels, outSpatial, dataFormat);
+  maxPoolWithIndicesImplCPU(valuesOf(backend, x) as Float32Array, x.shape, attrs, values, indices);
   return [
     output(backend, outShape, 'float32', values),
     output(backend, outShape, 'int32', indices),

@@ -4,9 +4,9 @@
 // src/index_math/pool.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
-import type {MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {output, valuesOf} from './util.js';
+import type {DataFormat, MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**
@@ -28,22 +28,36 @@ function scatterAdd(
   }
 }
 
-function maxPoolWithIndicesGrad(args: {
+/**
+ * Compute core of the MaxPoolWithIndicesGrad kernel (exported through shared.ts).
+ * - dy: float32 values of shape `dyShape` (the pooled shape, [batch, C, ...out] or
+ *   [batch, ...out, C] per dataFormat); indices: int32 of the same shape (MaxPoolWithIndices's).
+ * - dx: the caller's float32 view of [batch, C, ...inSize] (or channelsLast) values; it is
+ *   zeroed here, then dy is added in at the indices (an index outside the plane is dropped).
+ * Any views, not overlapping.
+ */
+export function maxPoolWithIndicesGradImplCPU(
+    dy: Float32Array, indices: Int32Array, dyShape: readonly number[], inSize: readonly number[],
+    dataFormat: DataFormat, dx: Float32Array): void {
+  // Note [plane view] in src/util/layout.ts.
+  const {rows, plane, cols} = planeView(dyShape, dataFormat);
+  dx.fill(0);
+  scatterAdd(dy, indices, dx, rows, plane, sizeOf(inSize), cols);
+}
+
+export function maxPoolWithIndicesGrad(args: {
   inputs: MaxPoolWithIndicesGradInputs,
   backend: CpuBackend,
   attrs: MaxPoolWithIndicesGradAttrs,
 }): TensorInfo {
   const {inputs: {dy, indices}, backend, attrs: {inSize, dataFormat}} = args;
-  const layout = layoutOf(dy.shape, dataFormat);
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
-  const inPlane = inSize.reduce((a, b) => a * b, 1);
-  const dx = new Float32Array(batch * channels * inPlane);
-  scatterAdd(
-      valuesOf(backend, dy) as Float32Array, valuesOf(backend, indices) as Int32Array, dx,
-      channelsLast ? batch : batch * channels, layout.planeSize, inPlane,
-      channelsLast ? channels : 1);
-  return output(backend, shapeOf(batch, channels, inSize, dataFormat), 'float32', dx);
+  const {batch, channels} = layoutOf(dy.shape, dataFormat);
+  const dxShape = shapeOf(batch, channels, inSize, dataFormat);
+  const dx = new Float32Array(sizeOf(dxShape));
+  maxPoolWithIndicesGradImplCPU(
+      valuesOf(backend, dy) as Float32Array, valuesOf(backend, indices) as Int32Array, dy.shape,
+      inSize, dataFormat, dx);
+  return output(backend, dxShape, 'float32', dx);
 }
 
 export const maxPoolWithIndicesGradConfig: KernelConfig = {

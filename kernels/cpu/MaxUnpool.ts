@@ -5,9 +5,9 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage} from '../../src/index_math/pool.js';
 import {MaxUnpool} from '../../src/kernel_names.js';
-import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {output, valuesOf} from './util.js';
+import type {DataFormat, MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {output, sizeOf, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**
@@ -44,23 +44,43 @@ function scatter(
   return -1;
 }
 
-function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: MaxUnpoolAttrs}):
-    TensorInfo {
-  const {inputs: {x, indices}, backend, attrs: {outSize, dataFormat}} = args;
-  const layout = layoutOf(x.shape, dataFormat);
-  const {batch, channels} = layout;
-  const channelsLast = dataFormat === 'channelsLast';
-  const ind = valuesOf(backend, indices) as Int32Array;
-  const outPlane = outSize.reduce((a, b) => a * b, 1);
-  const y = new Float32Array(batch * channels * outPlane);
-  const bad = scatter(
-      valuesOf(backend, x) as Float32Array, ind, y, channelsLast ? batch : batch * channels,
-      layout.planeSize, outPlane, channelsLast ? channels : 1);
+/**
+ * Compute core of the MaxUnpool kernel (exported through shared.ts).
+ * - x: float32 values of shape `xShape` ([batch, C, ...in] or [batch, ...in, C] per
+ *   dataFormat); indices: int32 of the same shape, flat offsets inside one output plane.
+ * - y: the caller's float32 view of [batch, C, ...outSize] (or channelsLast) values; it is
+ *   zeroed here, then x is written at the indices (the last duplicate wins).
+ * Throws `maxUnpool<n>d: indices must lie in ...` at the first index outside the output plane
+ * (unless y is empty);
+ * y then holds a partial result and must be discarded (Note [unpool index check]).
+ * Any views, not overlapping.
+ */
+export function maxUnpoolImplCPU(
+    x: Float32Array, indices: Int32Array, xShape: readonly number[], outSize: readonly number[],
+    dataFormat: DataFormat, y: Float32Array): void {
+  // Note [plane view] in src/util/layout.ts.
+  const {rows, plane, cols} = planeView(xShape, dataFormat);
+  const outPlane = sizeOf(outSize);
+  // An empty output (an output size of 0): nothing is written, no index checked, as PyTorch.
+  if (y.length === 0) return;
+  y.fill(0);
+  const bad = scatter(x, indices, y, rows, plane, outPlane, cols);
   if (bad >= 0) {
     throw new Error(
-        `maxUnpool${x.shape.length - 2}d: ${invalidUnpoolIndexMessage(ind[bad], outSize)}`);
+        `maxUnpool${xShape.length - 2}d: ${invalidUnpoolIndexMessage(indices[bad], outSize)}`);
   }
-  return output(backend, shapeOf(batch, channels, outSize, dataFormat), 'float32', y);
+}
+
+export function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, attrs: MaxUnpoolAttrs}):
+    TensorInfo {
+  const {inputs: {x, indices}, backend, attrs: {outSize, dataFormat}} = args;
+  const {batch, channels} = layoutOf(x.shape, dataFormat);
+  const yShape = shapeOf(batch, channels, outSize, dataFormat);
+  const y = new Float32Array(sizeOf(yShape));
+  maxUnpoolImplCPU(
+      valuesOf(backend, x) as Float32Array, valuesOf(backend, indices) as Int32Array, x.shape,
+      outSize, dataFormat, y);
+  return output(backend, yShape, 'float32', y);
 }
 
 export const maxUnpoolConfig: KernelConfig = {

@@ -7,25 +7,33 @@
 // the common one, has unrolled loops (channelsLast: one pass over the input in order, writing
 // four output streams).
 import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
-import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import {geometryFromPacked, pixelShuffleChannelStrides, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
 import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
-/** Writes pixelShuffle(x) into out; x is the packed side, out the spatial side. */
-export function pixelShuffleValues(
+/**
+ * Compute core of the PixelShuffle kernel (exported through shared.ts): writes pixelShuffle(x)
+ * into out. x: the packed side [batch, C*r*r, H, W] (channelsFirst) or [batch, H, W, C*r*r]
+ * (channelsLast), g from geometryFromPacked (src/index_math/pixel_shuffle.ts); out: the
+ * caller's view of the spatial side [batch, C, H*r, W*r] or [batch, H*r, W*r, C], same dtype;
+ * every value is written. Any typed-array views, not overlapping.
+ */
+export function pixelShuffleImplCPU(
     x: TypedArray, out: TypedArray, g: PixelShuffleGeometry): void {
   const {batch, channels: C, height: H, width: W, factor: r, channelsLast} = g;
-  const rr = r * r;
-  const K = C * rr;
+  // The channel order, from src/index_math (packed channel c*sc + i*si + j*sj).
+  const {channel: sc, row: si, column: sj} = pixelShuffleChannelStrides(r);
+  const K = C * sc;
   if (channelsLast) {
     if (r === 2) {
       // The common factor: one sequential pass over the input, each input pixel's channels
       // 4c..4c+3 going to channel c of its 2x2 output pixels (four sequential write streams);
       // faster in V8 than gathering with stride 4.
       const outRow = W * 2 * C;
+      const k01 = sj, k10 = si, k11 = si + sj;
       let q = 0;
       for (let b = 0; b < batch; b++) {
         for (let h = 0; h < H; h++) {
@@ -34,11 +42,11 @@ export function pixelShuffleValues(
             const p01 = p + C;
             const p10 = p + outRow;
             const p11 = p10 + C;
-            for (let c = 0; c < C; c++, q += 4) {
+            for (let c = 0; c < C; c++, q += sc) {
               out[p + c] = x[q];
-              out[p01 + c] = x[q + 1];
-              out[p10 + c] = x[q + 2];
-              out[p11 + c] = x[q + 3];
+              out[p01 + c] = x[q + k01];
+              out[p10 + c] = x[q + k10];
+              out[p11 + c] = x[q + k11];
             }
             p += C;
           }
@@ -46,9 +54,9 @@ export function pixelShuffleValues(
       }
       return;
     }
-    // Output pixel (oh, ow) = (h*r + i, w*r + j) takes channels i*r + j, i*r + j + r*r, ... of
-    // input pixel (h, w). For each (h, i, w) the r output pixels (j = 0..r-1) are written
-    // together, so each group of r adjacent input channels is read at once.
+    // Output pixel (oh, ow) = (h*r + i, w*r + j) takes channels c*sc + i*si + j*sj of input
+    // pixel (h, w). For each (h, i, w) the r output pixels (j = 0..r-1) are written together,
+    // so each group of r adjacent input channels is read at once.
     const block = r * C;
     let o = 0;
     for (let b = 0; b < batch; b++) {
@@ -56,9 +64,9 @@ export function pixelShuffleValues(
         const rowBase = (b * H + h) * W * K;
         for (let i = 0; i < r; i++) {
           for (let w = 0; w < W; w++, o += block) {
-            let q = rowBase + w * K + i * r;
-            for (let c = 0; c < C; c++, q += rr) {
-              for (let j = 0, p = o + c; j < r; j++, p += C) out[p] = x[q + j];
+            let q = rowBase + w * K + i * si;
+            for (let c = 0; c < C; c++, q += sc) {
+              for (let j = 0, p = o + c, s = q; j < r; j++, p += C, s += sj) out[p] = x[s];
             }
           }
         }
@@ -67,8 +75,9 @@ export function pixelShuffleValues(
     return;
   }
   // channelsFirst: output row (c, h*r + i) interleaves the r input rows of channels
-  // (c*r + i)*r + j, j = 0..r-1, at input row h; they lie H*W apart.
+  // c*sc + i*si + j*sj, j = 0..r-1, at input row h; they lie sj*H*W apart.
   const plane = H * W;
+  const jPlane = sj * plane;
   let o = 0;
   if (r === 2) {
     // The common factor, unrolled: two input rows zipped into one output row.
@@ -76,11 +85,11 @@ export function pixelShuffleValues(
       for (let c = 0; c < C; c++) {
         for (let h = 0; h < H; h++) {
           for (let i = 0; i < 2; i++) {
-            let q = (b * K + (c * 2 + i) * 2) * plane + h * W;
+            let q = (b * K + c * sc + i * si) * plane + h * W;
             const end = q + W;
             for (; q < end; q++) {
               out[o++] = x[q];
-              out[o++] = x[q + plane];
+              out[o++] = x[q + jPlane];
             }
           }
         }
@@ -92,10 +101,10 @@ export function pixelShuffleValues(
     for (let c = 0; c < C; c++) {
       for (let h = 0; h < H; h++) {
         for (let i = 0; i < r; i++) {
-          let q = (b * K + (c * r + i) * r) * plane + h * W;
+          let q = (b * K + c * sc + i * si) * plane + h * W;
           const end = q + W;
           for (; q < end; q++) {
-            for (let j = 0, p = q; j < r; j++, p += plane) out[o++] = x[p];
+            for (let j = 0, p = q; j < r; j++, p += jPlane) out[o++] = x[p];
           }
         }
       }
@@ -111,7 +120,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const g = geometryFromPacked(x.shape, r, dataFormat);
   const size = outShape.reduce((a, b) => a * b, 1);
   const out = zeros(x.dtype, size);
-  if (size > 0) pixelShuffleValues(valuesOf(cpu, x), out, g);
+  if (size > 0) pixelShuffleImplCPU(valuesOf(cpu, x), out, g);
   return output(cpu, outShape, x.dtype, out) as TensorInfo;
 };
 

@@ -177,13 +177,28 @@ function viewHeap(buffer: ArrayBuffer, gemm: GemmFn, gemmGather: GemmGatherFn): 
   return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), gemm, gemmGather};
 }
 
+// Note [heap address limit]
+// The products address their operands with byte offsets held in int32: WebAssembly's i32
+// addresses, the row lists of addresses stored in an Int32Array, and the `>> 2` that turns a
+// byte offset into a Float32Array index. So every offset must stay below 2^31 (2 GiB): past it
+// an offset turns negative, typed-array writes at negative indices are dropped and the result
+// is silently wrong. The layout is therefore computed in plain (exact, double) arithmetic and a
+// call whose operands need more than MAX_HEAP_BYTES is refused, naming the op and the size,
+// before anything is allocated (heapRegions in ConvTranspose.ts). The layout covers one batch
+// entry (the kernels loop over the batch), so only a single huge entry can reach the limit.
+/** The most bytes one call's heap layout may span (Note [heap address limit]). */
+export const MAX_HEAP_BYTES = 2 ** 31;
+
 /** Bump allocation of 16-byte aligned regions while laying out one kernel call. */
 export class HeapLayout {
   bytes = 0;
-  /** Reserves `floats` 4-byte slots; returns the region's byte offset. */
+  /**
+   * Reserves `floats` 4-byte slots; returns the region's byte offset. Exact for any size (no
+   * 32-bit arithmetic): the caller checks the total against MAX_HEAP_BYTES.
+   */
   take(floats: number): number {
     const at = this.bytes;
-    this.bytes = (at + 4 * floats + 15) & ~15;
+    this.bytes = Math.ceil((at + 4 * floats) / 16) * 16;
     return at;
   }
 }

@@ -3,10 +3,9 @@
 // (Note [transposed convolution on TensorFlow] in conv_transpose_common.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {convTransposeOutputSize} from '../../src/index_math/conv.js';
+import {convTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
 import {convPlan, fromOpLayout, padSpatial, runBackpropInput, toFilter, toOpLayout} from './conv_transpose_common.js';
 import {asTensor} from './util.js';
 
@@ -14,13 +13,8 @@ export const convTranspose: KernelFunc = ({inputs, attrs}) => {
   const {x, weight, bias} = inputs as ConvTransposeInputs;
   const a = attrs as unknown as ConvTransposeAttrs;
   const n = x.shape.length - 2;
-  const {batch, spatial} = layoutOf(x.shape, a.dataFormat);
-  const kernel = weight.shape.slice(2);
-  const outSize = spatial.map(
-      (s, i) => convTransposeOutputSize(s, kernel[i], a.stride[i], a.padding[i], a.dilation[i],
-                                        a.outputPadding[i]));
-  const outChannels = weight.shape[1] * a.groups;
-  const outShape = shapeOf(batch, outChannels, outSize, a.dataFormat);
+  const {batch, inSize: spatial, kernelSize: kernel, outSize, outChannels, yShape: outShape} =
+      convTransposeShapes(x.shape, weight.shape, a);
   // TensorFlow's CPU convolutions reject an empty batch; the result is empty anyway.
   if (batch === 0) return tf.zeros(outShape);
   const plan = convPlan(a, spatial, kernel, outSize);

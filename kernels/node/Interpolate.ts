@@ -2,11 +2,11 @@
 // [nearest by an integer factor] in interpolate_common.ts), TensorFlow's ResizeBilinear /
 // ResizeNearestNeighbor where their sampling is PyTorch's (Note [native resize on TensorFlow]),
 // otherwise gather passes over the shared per-axis tables
-// (axisTable in src/index_math/resize.ts): bicubic, area, antialias, and scale factors whose
+// (interpolateTables in src/index_math/resize.ts): bicubic, area, antialias, and scale factors whose
 // ratio TensorFlow would not reproduce.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {axisTable} from '../../src/index_math/resize.js';
+import {interpolateTables} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
 import {forwardHasPaddingTaps, nativeResize, repeatFactors, repeatNearest, resampleComposed, resampleNative} from './interpolate_common.js';
@@ -21,8 +21,7 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
   if (sizeOf(outShape) === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {
     const t = asTensor(x);
-    const tables = a.inSize.map(
-        (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+    const tables = interpolateTables(a, {transposed: false});
     const native = nativeResize(a);
     // channelsLast: TensorFlow's own op; channelsFirst would give it one-channel images, where
     // the repeat is faster.

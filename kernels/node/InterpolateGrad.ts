@@ -2,11 +2,12 @@
 // backward uses, Note [backward scales] in src/index_math/resize.ts): sums over the repeats of
 // an integer-factor nearest (Note [nearest by an integer factor] in interpolate_common.ts),
 // TensorFlow's ResizeBilinearGrad / ResizeNearestNeighborGrad where the forward sampling is
-// native (Note [native resize on TensorFlow]), else the forward's gather passes over
-// transposeTable() of each axis's table, so the adjoint is a gather, never a scatter.
+// native (Note [native resize on TensorFlow]), else the forward's gather passes over the
+// transposed tables (transposeTable of interpolateTables' forward tables), so the adjoint is a
+// gather, never a scatter.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {axisTable, transposeTable} from '../../src/index_math/resize.js';
+import {interpolateTables, transposeTable} from '../../src/index_math/resize.js';
 import {InterpolateGrad} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateGradInputs} from '../../src/kernel_names.js';
 import {nativeResize, repeatFactors, resampleComposed, resampleNative, sumRepeats} from './interpolate_common.js';
@@ -21,8 +22,7 @@ export const interpolateGrad: KernelFunc = ({inputs, attrs}) => {
   if (sizeOf(dxShape) === 0 || sizeOf(dy.shape) === 0) return tf.zeros(dxShape);
   return tf.tidy(() => {
     const t = asTensor(dy);
-    const tables = a.inSize.map(
-        (s, i) => axisTable(a.mode, s, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+    const tables = interpolateTables(a, {transposed: false});
     const native = nativeResize(a);
     const factors = native == null || a.dataFormat === 'channelsFirst' ? repeatFactors(tables) : null;
     if (factors != null) return sumRepeats(t, a.dataFormat, a.inSize, factors);

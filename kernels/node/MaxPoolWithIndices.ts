@@ -32,7 +32,7 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, padFront, shapeOf} from '../../src/util/layout.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 /** Every position of a grid of the given sizes, row-major, as a callback. */
@@ -92,7 +92,7 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   return tf.tidy(() => {
     // Images [B, ...in, Cv] of rank m + 2; 1-D as 2-D with a unit first axis.
     const m = n === 1 ? 2 : n;
-    const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
+    const lift = (v: number[], fill: number) => padFront(v, m, fill);
     const B = dataFormat === 'channelsLast' ? batch : batch * channels;
     const cv = dataFormat === 'channelsLast' ? channels : 1;
     const k = lift(kernelSize, 1);

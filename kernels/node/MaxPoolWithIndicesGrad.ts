@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {flatIds, planeView} from './pool_common.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {flatIds} from './pool_common.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 export const maxPoolWithIndicesGrad: KernelFunc = ({inputs, backend, attrs}) => {

@@ -7,7 +7,7 @@
 // TensorScatterMax writes, at each output element, the largest (plane position + 1) of the
 // inputs aimed at it, i.e. the last writer; a gather of x at those positions gives the output
 // (0 where nobody wrote). The scatter coordinates are (row, index, column) in the plane view
-// (Note [plane view] in pool_common.ts), and TensorFlow checks every component against the
+// (Note [plane view] in src/util/layout.ts), and TensorFlow checks every component against the
 // output's shape, so an index outside its plane raises an error and is never written to
 // another plane or out of bounds. (maxUnpoolNd already rejects such indices with PyTorch's
 // message before the kernel runs: 'tensorflow' is not in BACKENDS_CHECKING_UNPOOL_INDICES.)
@@ -15,8 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
-import {flatIds, planeView} from './pool_common.js';
+import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {flatIds} from './pool_common.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
@@ -24,7 +24,8 @@ export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const {outSize, dataFormat} = attrs as unknown as MaxUnpoolAttrs;
   const {batch, channels} = layoutOf(x.shape, dataFormat);
   const outShape = shapeOf(batch, channels, outSize, dataFormat);
-  if (sizeOf(x.shape) === 0) return tf.zeros(outShape);
+  // Nothing to write (an empty x, or an output size of 0: no index is then read).
+  if (sizeOf(x.shape) === 0 || sizeOf(outShape) === 0) return tf.zeros(outShape);
   const {node, attr} = nodeOf(backend);
   const view = planeView(x.shape, dataFormat);
   const {rows, plane, cols} = view;

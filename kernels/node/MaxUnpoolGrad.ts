@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpoolGrad} from '../../src/kernel_names.js';
 import type {MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
-import {flatIds, planeView} from './pool_common.js';
+import {planeView} from '../../src/util/layout.js';
+import {flatIds} from './pool_common.js';
 import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
 
 export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {

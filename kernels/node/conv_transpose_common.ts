@@ -31,6 +31,7 @@
 // use hi = 0.
 import * as tf from '@tensorflow/tfjs-core';
 import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
+import {padFront} from '../../src/util/layout.js';
 import {nodeOf, runOp} from './util.js';
 
 export interface ConvPlan {
@@ -75,7 +76,7 @@ export function convPlan(
   const d = attrs.dilation.map((v, a) => kernel[a] === 1 ? 1 : v);
   const explicit = n <= 2 && d.every((v) => v === 1);
   const m = explicit ? 2 : 3;
-  const lift = (v: number[], fill: number) => [...new Array<number>(m - n).fill(fill), ...v];
+  const lift = (v: number[], fill: number) => padFront(v, m, fill);
   const lo = p;
   const hi = p.map((pa, a) => Math.max(pa - op[a], 0));
   const trim = p.map((pa, a) => Math.max(op[a] - pa, 0));

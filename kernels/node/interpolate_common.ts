@@ -26,7 +26,7 @@
 // and one of (H, W) (with depth folded into the batch): a resize whose size does not change
 // copies on both libraries.
 import * as tf from '@tensorflow/tfjs-core';
-import {areaPixelComputeScale, axisKind, computeScalesValue} from '../../src/index_math/resize.js';
+import {areaPixelComputeScale, axisKind, computeScalesValue, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {InterpolateAttrs} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
@@ -174,28 +174,6 @@ export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
   return tf.reshape(summed, dxShape);
 }
 
-/** True when the table maps every position to itself (the pass is skipped). */
-function isIdentity(t: AxisTable): boolean {
-  if (t.inSize !== t.outSize) return false;
-  for (let o = 0; o < t.outSize; o++) {
-    for (let k = 0; k < t.taps; k++) {
-      const w = t.weight[o * t.taps + k];
-      if (w !== (k === 0 ? 1 : 0) || (k === 0 && t.index[o * t.taps] !== o)) return false;
-    }
-  }
-  return true;
-}
-
-/** True when every output copies one input (weight 1 in tap 0, 0 in the others). */
-function isGather(t: AxisTable): boolean {
-  for (let o = 0; o < t.outSize; o++) {
-    for (let k = 0; k < t.taps; k++) {
-      if (t.weight[o * t.taps + k] !== (k === 0 ? 1 : 0)) return false;
-    }
-  }
-  return true;
-}
-
 /**
  * Applies tables[i] along spatial dim i of x (in dataFormat), axis after axis: per axis one
  * GatherV2 of the table's source indices, then, unless the table is a pure copy, a multiply by
@@ -207,14 +185,14 @@ export function resampleComposed(
     x: tf.Tensor, dataFormat: string, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
   const axes = spatialAxes(x.rank, dataFormat === 'channelsLast' ? 'channelsLast' : 'channelsFirst');
   // Shrinking axes first keeps the intermediates small.
-  const order = tables.map((_, i) => i).filter((i) => !isIdentity(tables[i]))
+  const order = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]))
                     .sort((i, j) => tables[i].outSize / tables[i].inSize -
                               tables[j].outSize / tables[j].inSize);
   let t = x;
   for (const i of order) {
     const table = tables[i];
     const axis = axes[i];
-    if (isGather(table)) {
+    if (isGatherTable(table)) {
       const first = Int32Array.from({length: table.outSize}, (_, o) => table.index[o * table.taps]);
       t = tf.gather(t, tf.tensor1d(first, 'int32'), axis);
       continue;

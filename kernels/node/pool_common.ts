@@ -1,31 +1,8 @@
-// What the max-pooling and unpooling kernels of the tensorflow backend share: a view of an
-// activation as (batch-like, plane, channel-like) that needs no transpose, and flat element ids
-// built from plane indices (Note [index encoding] in src/index_math/pool.ts).
-//
-// Note [plane view]
-// A plane index addresses one (batch, channel) plane whatever the dataFormat. channelsFirst
-// (N, C, ...spatial) is, without moving data, (N*C, P, 1); channelsLast (N, ...spatial, C) is
-// (N, P, C). In both views the element at plane index q of row b and column c has the flat
-// offset (b*P + q)*Cv + c (Cv: the view's channel count), so one formula serves both layouts,
-// and TensorFlow's gather/scatter ops can work on the flat tensor or on the 3-D view.
+// What the max-pooling and unpooling kernels of the tensorflow backend share: flat element ids
+// built from plane indices (Note [index encoding] in src/index_math/pool.ts) in the plane view
+// of an activation (Note [plane view] in src/util/layout.ts), which needs no transpose.
 import * as tf from '@tensorflow/tfjs-core';
-import type {DataFormat} from '../../src/kernel_names.js';
-import {layoutOf} from '../../src/util/layout.js';
-
-export interface PlaneView {
-  /** Rows: N*C (channelsFirst) or N (channelsLast). */
-  rows: number;
-  /** P: the spatial plane size. */
-  plane: number;
-  /** Columns: 1 (channelsFirst) or C (channelsLast). */
-  cols: number;
-}
-
-export function planeView(shape: readonly number[], dataFormat: DataFormat): PlaneView {
-  const {batch, channels, planeSize} = layoutOf(shape, dataFormat);
-  return dataFormat === 'channelsFirst' ? {rows: batch * channels, plane: planeSize, cols: 1} :
-                                          {rows: batch, plane: planeSize, cols: channels};
-}
+import type {PlaneView} from '../../src/util/layout.js';
 
 /**
  * For plane indices `q` (int32, any shape that reshapes to [rows, L, cols]) into planes of size

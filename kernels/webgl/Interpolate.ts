@@ -1,7 +1,7 @@
-// webgl kernel of interpolate: per-axis tables from src/index_math/resize.ts (axisTable), read
+// webgl kernel of interpolate: per-axis tables from src/index_math/resize.ts (interpolateTables), read
 // by the resampling shader (interpolate_gpu.ts, interpolate_common.ts).
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {axisTable} from '../../src/index_math/resize.js';
+import {interpolateTables} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
 import {resample} from './interpolate_common.js';
@@ -10,9 +10,7 @@ import type {WebGLBackend} from './util.js';
 export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
-  const tables = a.inSize.map(
-      (inSize, i) =>
-          axisTable(a.mode, inSize, a.outSize[i], a.alignCorners, a.scales[i], a.antialias));
+  const tables = interpolateTables(a, {transposed: false});
   return resample(backend as WebGLBackend, x, a.dataFormat, tables, 'interpolate', 'output', 'input x');
 };
 

@@ -3,12 +3,12 @@
 // and the gather itself (max_pool_gpu.ts, "Scatters as gathers"). A shader cannot throw: the op
 // has rejected out-of-plane indices before this runs (Note [unpool index check]), and one that
 // reaches here anyway is never written (it matches no output position).
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf} from '../../src/util/layout.js';
-import {checkExactIndices, IndexReachProgram, reachScale, ScatterGatherProgram} from './max_pool_gpu.js';
-import {checkFitsTexture} from './util.js';
+import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {runScatterAsGather} from './max_pool_gpu.js';
+import {sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
@@ -16,20 +16,11 @@ export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const {outSize, dataFormat} = attrs as unknown as MaxUnpoolAttrs;
   const webgl = backend as WebGLBackend;
   const op = `maxUnpool${x.shape.length - 2}d`;
-  const scale = reachScale(layoutOf(x.shape, dataFormat).spatial, outSize);
-  const program = new ScatterGatherProgram(x.shape, dataFormat, outSize, scale, 'last');
-  const reachProgram = new IndexReachProgram(indices.shape, dataFormat, outSize, scale);
-  checkFitsTexture(op, 'output', program.outputShape);
-  checkFitsTexture(op, 'index reach table', reachProgram.outputShape);
-  checkFitsTexture(op, 'input x', x.shape);
-  checkFitsTexture(op, 'indices', indices.shape);
-  checkExactIndices(op, outSize);
-  const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
-  try {
-    return webgl.runWebGLProgram(program, [x, indices, reach], 'float32') as TensorInfo;
-  } finally {
-    webgl.disposeIntermediateTensorInfo(reach);
-  }
+  const {batch, channels} = layoutOf(x.shape, dataFormat);
+  const outShape = shapeOf(batch, channels, outSize, dataFormat);
+  // An empty output (an output size of 0, or an empty batch): nothing to write.
+  if (sizeOf(outShape) === 0) return webgl.makeTensorInfo(outShape, 'float32', new Float32Array(0));
+  return runScatterAsGather(webgl, op, x, 'input x', indices, dataFormat, outSize, 'last');
 };
 
 export const maxUnpoolConfig: KernelConfig = {

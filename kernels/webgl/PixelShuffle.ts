@@ -6,7 +6,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
-import {pixelShuffleValues} from '../cpu/PixelShuffle.js';
+import {pixelShuffleImplCPU} from '../cpu/shared.js';
 import {PixelShuffleProgram} from './pixel_shuffle_gpu.js';
 import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -20,7 +20,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts.
     const out = new Int32Array(ints.length);
-    pixelShuffleValues(ints, out, geometryFromPacked(x.shape, r, dataFormat));
+    pixelShuffleImplCPU(ints, out, geometryFromPacked(x.shape, r, dataFormat));
     return webgl.makeTensorInfo(outShape, 'int32', out);
   }
   checkFitsTexture('pixelShuffle', 'output', outShape);

@@ -4,7 +4,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {geometryFromSpatial, pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelUnshuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
-import {pixelUnshuffleValues} from '../cpu/PixelUnshuffle.js';
+import {pixelUnshuffleImplCPU} from '../cpu/shared.js';
 import {PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
 import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -18,7 +18,7 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts.
     const out = new Int32Array(ints.length);
-    pixelUnshuffleValues(ints, out, geometryFromSpatial(x.shape, r, dataFormat));
+    pixelUnshuffleImplCPU(ints, out, geometryFromSpatial(x.shape, r, dataFormat));
     return webgl.makeTensorInfo(outShape, 'int32', out);
   }
   checkFitsTexture('pixelUnshuffle', 'output', outShape);

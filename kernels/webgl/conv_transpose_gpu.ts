@@ -21,7 +21,8 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs, DataFormat} from '../../src/kernel_names.js';
-import {coord, coordsType, glslIntArray} from './util.js';
+import {BoundedMemo} from '../../src/util/memo.js';
+import {axisNames, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
 
 /** The sizes of one transposed convolution, with the attributes and full shapes. */
 export interface ConvTransposeGeometry extends ConvTransposeShapes {
@@ -66,57 +67,57 @@ export interface GatherTable {
   shift: number[];
 }
 
-const gatherCache = new Map<string, GatherTable>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const gatherCache = new BoundedMemo<string, GatherTable>(64);
 
 export function gatherTable(
     inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
     dilation: number): GatherTable {
   const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  const cached = gatherCache.get(key);
-  if (cached != null) return cached;
-  // One output position per residue, far enough from 0 that no tap's source is negative: the
-  // taps found there (with an unbounded input) are the ones the residue admits.
-  const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 1;
-  const lists: Array<Array<[number, number]>> = [];
-  for (let r = 0; r < stride; r++) {
-    const o = r - padding + stride * far;
-    const base = Math.floor((o + padding) / stride);
-    const list: Array<[number, number]> = [];
-    for (let t = 0; t < kernelSize; t++) {
-      const i = convTransposeInputIndex(o, t, stride, padding, dilation, Infinity);
-      if (i >= 0) list.push([t, base - i]);
+  return gatherCache.get(key, () => {
+    // One output position per residue, far enough from 0 that no tap's source is negative: the
+    // taps found there (with an unbounded input) are the ones the residue admits.
+    const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 1;
+    const lists: Array<Array<[number, number]>> = [];
+    for (let r = 0; r < stride; r++) {
+      const o = r - padding + stride * far;
+      const base = Math.floor((o + padding) / stride);
+      const list: Array<[number, number]> = [];
+      for (let t = 0; t < kernelSize; t++) {
+        const i = convTransposeInputIndex(o, t, stride, padding, dilation, Infinity);
+        if (i >= 0) list.push([t, base - i]);
+      }
+      lists.push(list);
     }
-    lists.push(list);
-  }
-  const perResidue = Math.max(1, ...lists.map((l) => l.length));
-  const taps: number[] = [];
-  const shift: number[] = [];
-  for (const list of lists) {
-    for (let j = 0; j < perResidue; j++) {
-      taps.push(j < list.length ? list[j][0] : -1);
-      shift.push(j < list.length ? list[j][1] : 0);
-    }
-  }
-  // Every (o, t) of the axis, against the shared rule.
-  for (let o = 0; o < outSize; o++) {
-    const r = (o + padding) % stride;
-    const base = Math.floor((o + padding) / stride);
-    const fromTable = new Array<number>(kernelSize).fill(-1);
-    for (let j = 0; j < perResidue; j++) {
-      const t = taps[r * perResidue + j];
-      if (t < 0) break;
-      const i = base - shift[r * perResidue + j];
-      if (i >= 0 && i < inSize) fromTable[t] = i;
-    }
-    for (let t = 0; t < kernelSize; t++) {
-      if (fromTable[t] !== convTransposeInputIndex(o, t, stride, padding, dilation, inSize)) {
-        mismatch('gather', `output ${o}, tap ${t}`);
+    const perResidue = Math.max(1, ...lists.map((l) => l.length));
+    const taps: number[] = [];
+    const shift: number[] = [];
+    for (const list of lists) {
+      for (let j = 0; j < perResidue; j++) {
+        taps.push(j < list.length ? list[j][0] : -1);
+        shift.push(j < list.length ? list[j][1] : 0);
       }
     }
-  }
-  const table = {perResidue, taps, shift};
-  gatherCache.set(key, table);
-  return table;
+    // Every (o, t) of the axis, against the shared rule.
+    for (let o = 0; o < outSize; o++) {
+      const r = (o + padding) % stride;
+      const base = Math.floor((o + padding) / stride);
+      const fromTable = new Array<number>(kernelSize).fill(-1);
+      for (let j = 0; j < perResidue; j++) {
+        const t = taps[r * perResidue + j];
+        if (t < 0) break;
+        const i = base - shift[r * perResidue + j];
+        if (i >= 0 && i < inSize) fromTable[t] = i;
+      }
+      for (let t = 0; t < kernelSize; t++) {
+        if (fromTable[t] !== convTransposeInputIndex(o, t, stride, padding, dilation, inSize)) {
+          mismatch('gather', `output ${o}, tap ${t}`);
+        }
+      }
+    }
+    const table = {perResidue, taps, shift};
+    return table;
+  });
 }
 
 /**
@@ -135,74 +136,74 @@ export interface PairGatherTable {
   tap1: number[];
 }
 
-const pairCache = new Map<string, PairGatherTable>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const pairCache = new BoundedMemo<string, PairGatherTable>(64);
 
 export function pairGatherTable(
     inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
     dilation: number): PairGatherTable {
   const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  const cached = pairCache.get(key);
-  if (cached != null) return cached;
-  const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 2;
-  const lists: Array<Array<[number, number, number]>> = [];
-  for (let r = 0; r < stride; r++) {
-    // An even ow with this residue, far from 0 (none when stride and padding make r impossible
-    // for even ow: that residue never occurs).
-    let ow = r - padding + stride * far;
-    while (ow % 2 !== 0 && ow < r - padding + stride * (far + 2)) ow += stride;
-    const byShift = new Map<number, [number, number]>();
-    if (ow % 2 === 0) {
+  return pairCache.get(key, () => {
+    const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 2;
+    const lists: Array<Array<[number, number, number]>> = [];
+    for (let r = 0; r < stride; r++) {
+      // An even ow with this residue, far from 0 (none when stride and padding make r impossible
+      // for even ow: that residue never occurs).
+      let ow = r - padding + stride * far;
+      while (ow % 2 !== 0 && ow < r - padding + stride * (far + 2)) ow += stride;
+      const byShift = new Map<number, [number, number]>();
+      if (ow % 2 === 0) {
+        const base = Math.floor((ow + padding) / stride);
+        for (let c = 0; c < 2; c++) {
+          for (let t = 0; t < kernelSize; t++) {
+            const i = convTransposeInputIndex(ow + c, t, stride, padding, dilation, Infinity);
+            if (i < 0) continue;
+            const entry = byShift.get(base - i) ?? [-1, -1];
+            entry[c] = t;
+            byShift.set(base - i, entry);
+          }
+        }
+      }
+      lists.push([...byShift.entries()].sort((a, b) => a[0] - b[0])
+                     .map(([sh, [t0, t1]]) => [sh, t0, t1] as [number, number, number]));
+    }
+    const perResidue = Math.max(1, ...lists.map((l) => l.length));
+    const shift: number[] = [];
+    const tap0: number[] = [];
+    const tap1: number[] = [];
+    for (const list of lists) {
+      for (let j = 0; j < perResidue; j++) {
+        const [sh, t0, t1] = j < list.length ? list[j] : [0, -1, -1];
+        shift.push(sh);
+        tap0.push(t0);
+        tap1.push(t1);
+      }
+    }
+    // Every even ow of the axis, both positions of the pair, against the shared rule.
+    for (let ow = 0; ow < outSize; ow += 2) {
+      const r = (ow + padding) % stride;
       const base = Math.floor((ow + padding) / stride);
-      for (let c = 0; c < 2; c++) {
+      const fromTable = [new Array<number>(kernelSize).fill(-1), new Array<number>(kernelSize).fill(-1)];
+      for (let j = 0; j < perResidue; j++) {
+        const e = r * perResidue + j;
+        if (tap0[e] < 0 && tap1[e] < 0) break;
+        const i = base - shift[e];
+        if (i < 0 || i >= inSize) continue;
+        if (tap0[e] >= 0) fromTable[0][tap0[e]] = i;
+        if (tap1[e] >= 0) fromTable[1][tap1[e]] = i;
+      }
+      for (let c = 0; c < 2 && ow + c < outSize; c++) {
         for (let t = 0; t < kernelSize; t++) {
-          const i = convTransposeInputIndex(ow + c, t, stride, padding, dilation, Infinity);
-          if (i < 0) continue;
-          const entry = byShift.get(base - i) ?? [-1, -1];
-          entry[c] = t;
-          byShift.set(base - i, entry);
+          if (fromTable[c][t] !==
+              convTransposeInputIndex(ow + c, t, stride, padding, dilation, inSize)) {
+            mismatch('paired gather', `output ${ow + c}, tap ${t}`);
+          }
         }
       }
     }
-    lists.push([...byShift.entries()].sort((a, b) => a[0] - b[0])
-                   .map(([sh, [t0, t1]]) => [sh, t0, t1] as [number, number, number]));
-  }
-  const perResidue = Math.max(1, ...lists.map((l) => l.length));
-  const shift: number[] = [];
-  const tap0: number[] = [];
-  const tap1: number[] = [];
-  for (const list of lists) {
-    for (let j = 0; j < perResidue; j++) {
-      const [sh, t0, t1] = j < list.length ? list[j] : [0, -1, -1];
-      shift.push(sh);
-      tap0.push(t0);
-      tap1.push(t1);
-    }
-  }
-  // Every even ow of the axis, both positions of the pair, against the shared rule.
-  for (let ow = 0; ow < outSize; ow += 2) {
-    const r = (ow + padding) % stride;
-    const base = Math.floor((ow + padding) / stride);
-    const fromTable = [new Array<number>(kernelSize).fill(-1), new Array<number>(kernelSize).fill(-1)];
-    for (let j = 0; j < perResidue; j++) {
-      const e = r * perResidue + j;
-      if (tap0[e] < 0 && tap1[e] < 0) break;
-      const i = base - shift[e];
-      if (i < 0 || i >= inSize) continue;
-      if (tap0[e] >= 0) fromTable[0][tap0[e]] = i;
-      if (tap1[e] >= 0) fromTable[1][tap1[e]] = i;
-    }
-    for (let c = 0; c < 2 && ow + c < outSize; c++) {
-      for (let t = 0; t < kernelSize; t++) {
-        if (fromTable[c][t] !==
-            convTransposeInputIndex(ow + c, t, stride, padding, dilation, inSize)) {
-          mismatch('paired gather', `output ${ow + c}, tap ${t}`);
-        }
-      }
-    }
-  }
-  const table = {perResidue, shift, tap0, tap1};
-  pairCache.set(key, table);
-  return table;
+    const table = {perResidue, shift, tap0, tap1};
+    return table;
+  });
 }
 
 // ---- scatter tables (gradients) ------------------------------------------------------------------
@@ -217,57 +218,55 @@ export interface ScatterTable {
   end: number[];
 }
 
-const scatterCache = new Map<string, ScatterTable>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const scatterCache = new BoundedMemo<string, ScatterTable>(64);
 
 export function scatterTable(
     inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
     dilation: number): ScatterTable {
   const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  const cached = scatterCache.get(key);
-  if (cached != null) return cached;
-  const offset: number[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
-  for (let t = 0; t < kernelSize; t++) {
-    offset.push(convTransposeOutputIndex(0, t, stride, padding, dilation));
-    const [s, e] = convTransposeTapRange(t, inSize, outSize, stride, padding, dilation);
-    start.push(s);
-    end.push(e);
-    for (let i = 0; i < inSize; i++) {
-      const o = convTransposeOutputIndex(i, t, stride, padding, dilation);
-      if (o !== i * stride + offset[t]) mismatch('scatter', `input ${i}, tap ${t}`);
-      // The range must hold exactly the inputs whose target is inside the output.
-      if ((o >= 0 && o < outSize) !== (i >= s && i < e)) {
-        mismatch('tap range', `input ${i}, tap ${t}`);
+  return scatterCache.get(key, () => {
+    const offset: number[] = [];
+    const start: number[] = [];
+    const end: number[] = [];
+    for (let t = 0; t < kernelSize; t++) {
+      offset.push(convTransposeOutputIndex(0, t, stride, padding, dilation));
+      const [s, e] = convTransposeTapRange(t, inSize, outSize, stride, padding, dilation);
+      start.push(s);
+      end.push(e);
+      for (let i = 0; i < inSize; i++) {
+        const o = convTransposeOutputIndex(i, t, stride, padding, dilation);
+        if (o !== i * stride + offset[t]) mismatch('scatter', `input ${i}, tap ${t}`);
+        // The range must hold exactly the inputs whose target is inside the output.
+        if ((o >= 0 && o < outSize) !== (i >= s && i < e)) {
+          mismatch('tap range', `input ${i}, tap ${t}`);
+        }
       }
     }
-  }
-  const table = {offset, start, end};
-  scatterCache.set(key, table);
-  return table;
+    const table = {offset, start, end};
+    return table;
+  });
 }
 
 // ---- GLSL helpers --------------------------------------------------------------------------------
 
-const AXIS_NAMES = ['D', 'H', 'W'];
-
-/** Suffixes naming the spatial axes of an n-D op (W for 1-D, H W for 2-D, D H W for 3-D). */
-function axisNames(n: number): string[] {
-  return AXIS_NAMES.slice(3 - n);
-}
-
-/** getName(...) in a tensor's dim order from batch, channel and spatial expressions. */
-function sampleAt(
-    variable: string, dataFormat: DataFormat, b: string, c: string, spatial: string[]): string {
-  const args = dataFormat === 'channelsLast' ? [b, ...spatial, c] : [b, c, ...spatial];
-  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${args.join(', ')})`;
-}
-
-/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
-function dimsOf(n: number, dataFormat: DataFormat): {b: number, c: number, spatial: number[]} {
-  return dataFormat === 'channelsLast' ?
-      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
-      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
+/**
+ * GLSL that opens the loop over the taps reaching output coordinate `o` (an int expression)
+ * along axis A through its gather table: inside it, t{A} is the tap and i{A} the input position
+ * (taps whose input lies outside [0, inSize) are skipped). The caller closes it with '}'.
+ */
+function gatherLoop(
+    A: string, o: string, t: GatherTable, stride: number, padding: number, inSize: number):
+    string {
+  return `
+      int num${A} = ${o} + ${padding};
+      int r${A} = ${stride === 1 ? '0' : `imod(num${A}, ${stride})`} * ${t.perResidue};
+      int base${A} = num${A} / ${stride};
+      for (int j${A} = 0; j${A} < ${t.perResidue}; j${A}++) {
+        int t${A} = TAPS_${A}[r${A} + j${A}];
+        if (t${A} < 0) break;
+        int i${A} = base${A} - SHIFT_${A}[r${A} + j${A}];
+        if (i${A} < 0 || i${A} >= ${inSize}) continue;`;
 }
 
 /**
@@ -319,16 +318,8 @@ export class ConvTransposeProgram implements GPGPUProgram {
       const t = gatherTable(g.inSize[a], g.outSize[a], g.kernelSize[a], g.stride[a], g.padding[a],
                             g.dilation[a]);
       decls.push(glslIntArray(`TAPS_${A}`, t.taps), glslIntArray(`SHIFT_${A}`, t.shift));
-      const s = g.stride[a];
-      open.push(`
-      int num${A} = ${coord('coords', rank, dims.spatial[a])} + ${g.padding[a]};
-      int r${A} = ${s === 1 ? '0' : `imod(num${A}, ${s})`} * ${t.perResidue};
-      int base${A} = num${A} / ${s};
-      for (int j${A} = 0; j${A} < ${t.perResidue}; j${A}++) {
-        int t${A} = TAPS_${A}[r${A} + j${A}];
-        if (t${A} < 0) break;
-        int i${A} = base${A} - SHIFT_${A}[r${A} + j${A}];
-        if (i${A} < 0 || i${A} >= ${g.inSize[a]}) continue;`);
+      open.push(gatherLoop(A, coord('coords', rank, dims.spatial[a]), t, g.stride[a],
+                           g.padding[a], g.inSize[a]));
       close.push('}');
     }
     const is = names.map((A) => `i${A}`);
@@ -439,17 +430,8 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
     const open: string[] = [];
     const close: string[] = [];
     for (let a = 0; a < last; a++) {
-      const A = names[a];
-      const s = g.stride[a];
-      open.push(`
-        int num${A} = ${coord('coords', rank, 1 + a)} + ${g.padding[a]};
-        int r${A} = ${s === 1 ? '0' : `imod(num${A}, ${s})`} * ${tables[a].perResidue};
-        int base${A} = num${A} / ${s};
-        for (int j${A} = 0; j${A} < ${tables[a].perResidue}; j${A}++) {
-          int t${A} = TAPS_${A}[r${A} + j${A}];
-          if (t${A} < 0) break;
-          int i${A} = base${A} - SHIFT_${A}[r${A} + j${A}];
-          if (i${A} < 0 || i${A} >= ${g.inSize[a]}) continue;`);
+      open.push(gatherLoop(names[a], coord('coords', rank, 1 + a), tables[a], g.stride[a],
+                           g.padding[a], g.inSize[a]));
       close.push('}');
     }
     // The flat tap of the axes before W (row-major over the kernel), times the W kernel size.

@@ -7,8 +7,10 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
-import {resampleSeparable} from '../cpu/Interpolate.js';
-import {isGatherTable, isIdentityTable, ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
+import {cheapestOrder} from '../../src/util/order.js';
+import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
+import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
 import type {ProgramAxis} from './interpolate_gpu.js';
 import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
@@ -32,27 +34,16 @@ function planPasses(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>
   for (const a of axes) outShape[a.dim] = a.table.outSize;
   const product = axes.reduce((p, a) => p * (a.gather ? 1 : a.taps), 1);
   if (axes.length <= 1 || product <= MAX_SINGLE_PASS_TAPS) return [{axes, outShape}];
-  let best: Pass[] = [];
-  let bestCost = Infinity;
-  const permute = (done: typeof axes, rest: typeof axes) => {
-    if (rest.length === 0) {
-      const s = shape.slice();
-      let cost = 0;
-      const passes = done.map((a) => {
-        s[a.dim] = a.table.outSize;
-        cost += passCost(s, a.gather ? 1 : a.taps);
-        return {axes: [a], outShape: s.slice()};
-      });
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = passes;
-      }
-      return;
-    }
-    for (const a of rest) permute([...done, a], rest.filter((b) => b !== a));
+  const passesOf = (order: typeof axes): Pass[] => {
+    const s = shape.slice();
+    return order.map((a) => {
+      s[a.dim] = a.table.outSize;
+      return {axes: [a], outShape: s.slice()};
+    });
   };
-  permute([], axes);
-  return best;
+  const cost = (order: typeof axes) => passesOf(order).reduce(
+      (sum, p) => sum + passCost(p.outShape, p.axes[0].gather ? 1 : p.axes[0].taps), 0);
+  return passesOf(cheapestOrder(axes, cost));
 }
 
 /**
@@ -74,8 +65,10 @@ export function resample(
   const ints = cpuInt32Values(backend, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.
-    const out = resampleSeparable(ints, x.shape, dataFormat, tables);
-    return backend.makeTensorInfo(out.shape, 'int32', out.values);
+    const outShape = resampledShape(x.shape, dataFormat, tables);
+    const out = new Int32Array(outShape.reduce((a, b) => a * b, 1));
+    resampleImplCPU(ints, x.shape, dataFormat, tables, out);
+    return backend.makeTensorInfo(outShape, 'int32', out);
   }
   const passes = planPasses(x.shape, axes);
   passes.forEach((p, k) => {

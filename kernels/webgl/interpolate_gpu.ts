@@ -34,22 +34,6 @@ export interface ProgramAxis {
 /** The largest integer below which half floats hold every integer: the split of wide indices. */
 export const SPLIT = 2048;
 
-/** True when the table reads, for every output, one source with weight exactly 1. */
-export function isGatherTable(t: AxisTable): boolean {
-  for (let o = 0; o < t.outSize; o++) {
-    if (t.weight[o * t.taps] !== 1) return false;
-    for (let k = 1; k < t.taps; k++) if (t.weight[o * t.taps + k] !== 0) return false;
-  }
-  return true;
-}
-
-/** True when the table maps every position to itself (the axis needs no pass). */
-export function isIdentityTable(t: AxisTable): boolean {
-  if (t.inSize !== t.outSize || !isGatherTable(t)) return false;
-  for (let o = 0; o < t.outSize; o++) if (t.index[o * t.taps] !== o) return false;
-  return true;
-}
-
 /**
  * The texture values of a table (layouts in the header): per output row, the index columns
  * (one set, or lo and hi sets when split), then the weights unless it is a gather.

@@ -8,8 +8,8 @@
 //  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
 //    positions, checked to reproduce flatPlaneIndex on the corners of the plane.
 //  - Ties and NaN (Note [max and ties]): the scan is row-major, a tap replaces the running max
-//    when `v > max || isnan(v)` (replacesMax), the running max starts at -infinity with the index
-//    of the window's starts (Note [all-padding windows]). The values output is then read at the
+//    when `v > max || isnan(v)`, the running max starts at -infinity with the index of the
+//    window's starts (Note [all-padding windows]). The values output is then read at the
 //    winning index (one read instead of a second scan).
 //
 // Scatters as gathers. maxUnpool writes x at indices (last write wins) and the pooling gradient
@@ -27,31 +27,15 @@
 // maxUnpool's gradient, where indices are the user's, and an all-padding window's index may
 // point outside its window.)
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail} from '../../src/util/args.js';
-import {coord, coordsType, glslIntArray} from './util.js';
-
-const AXIS_NAMES = ['D', 'H', 'W'];
-
-function axisNames(n: number): string[] {
-  return AXIS_NAMES.slice(3 - n);
-}
-
-/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
-function dimsOf(n: number, dataFormat: DataFormat): {b: number, c: number, spatial: number[]} {
-  return dataFormat === 'channelsLast' ?
-      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
-      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
-}
-
-/** getName(...) in a tensor's dim order from batch, channel and spatial expressions. */
-function sampleAt(
-    variable: string, dataFormat: DataFormat, b: string, c: string, spatial: string[]): string {
-  const args = dataFormat === 'channelsLast' ? [b, ...spatial, c] : [b, c, ...spatial];
-  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${args.join(', ')})`;
-}
+import {layoutOf} from '../../src/util/layout.js';
+import {BoundedMemo} from '../../src/util/memo.js';
+import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
+import type {WebGLBackend} from './util.js';
 
 /** A const int array that may be empty (GLSL has no zero-length arrays). */
 function intArray(name: string, values: number[]): string {
@@ -60,7 +44,8 @@ function intArray(name: string, values: number[]): string {
 
 // ---- index encoding ----------------------------------------------------------------------------
 
-const strideCache = new Map<string, number[]>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const strideCache = new BoundedMemo<string, number[]>(64);
 
 /**
  * The plane strides of flatPlaneIndex for a spatial size: index = sum(position[a] * strides[a]).
@@ -68,24 +53,23 @@ const strideCache = new Map<string, number[]>();
  */
 export function planeStrides(spatial: readonly number[]): number[] {
   const key = spatial.join(',');
-  const cached = strideCache.get(key);
-  if (cached != null) return cached;
-  const n = spatial.length;
-  const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
-                                                       spatial));
-  const points: number[][] = [];
-  for (let corner = 0; corner < 1 << n; corner++) {
-    points.push(spatial.map((s, a) => ((corner >> a) & 1) * (s - 1)));
-  }
-  points.push(spatial.map((s) => Math.floor(s / 2)));
-  for (const p of points) {
-    if (flatPlaneIndex(p, spatial) !== p.reduce((acc, v, a) => acc + v * strides[a], 0)) {
-      throw new Error(`webgl pooling kernels: plane strides [${strides}] do not reproduce ` +
-                      `flatPlaneIndex of src/index_math/pool.ts at [${p}] in [${spatial}]`);
+  return strideCache.get(key, () => {
+    const n = spatial.length;
+    const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
+                                                         spatial));
+    const points: number[][] = [];
+    for (let corner = 0; corner < 1 << n; corner++) {
+      points.push(spatial.map((s, a) => ((corner >> a) & 1) * (s - 1)));
     }
-  }
-  strideCache.set(key, strides);
-  return strides;
+    points.push(spatial.map((s) => Math.floor(s / 2)));
+    for (const p of points) {
+      if (flatPlaneIndex(p, spatial) !== p.reduce((acc, v, a) => acc + v * strides[a], 0)) {
+        throw new Error(`webgl pooling kernels: plane strides [${strides}] do not reproduce ` +
+                        `flatPlaneIndex of src/index_math/pool.ts at [${p}] in [${spatial}]`);
+      }
+    }
+    return strides;
+  });
 }
 
 /** GLSL int expression of the flat plane index of spatial position expressions. */
@@ -132,42 +116,42 @@ interface WindowTable {
   edgeCount: number[];
 }
 
-const windowCache = new Map<string, WindowTable>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const windowCache = new BoundedMemo<string, WindowTable>(64);
 
 function windowTable(ax: PoolAxis): WindowTable {
   const key = [ax.inSize, ax.outSize, ax.kernelSize, ax.stride, ax.padding, ax.dilation].join(',');
-  const cached = windowCache.get(key);
-  if (cached != null) return cached;
-  const {start, count} = poolWindowTable(
-      ax.outSize, ax.inSize, ax.kernelSize, ax.padding, ax.stride, ax.dilation);
-  const linear = (o: number) =>
-      start[o] === o * ax.stride - ax.padding && count[o] === ax.kernelSize;
-  // The longest run of entries the expression reproduces.
-  let lo = ax.outSize;
-  let hi = ax.outSize;
-  for (let o = 0; o < ax.outSize;) {
-    if (!linear(o)) {
-      o++;
-      continue;
+  return windowCache.get(key, () => {
+    const {start, count} = poolWindowTable(
+        ax.outSize, ax.inSize, ax.kernelSize, ax.padding, ax.stride, ax.dilation);
+    const linear = (o: number) =>
+        start[o] === o * ax.stride - ax.padding && count[o] === ax.kernelSize;
+    // The longest run of entries the expression reproduces.
+    let lo = ax.outSize;
+    let hi = ax.outSize;
+    for (let o = 0; o < ax.outSize;) {
+      if (!linear(o)) {
+        o++;
+        continue;
+      }
+      let e = o;
+      while (e < ax.outSize && linear(e)) e++;
+      if (e - o > hi - lo) {
+        lo = o;
+        hi = e;
+      }
+      o = e;
     }
-    let e = o;
-    while (e < ax.outSize && linear(e)) e++;
-    if (e - o > hi - lo) {
-      lo = o;
-      hi = e;
-    }
-    o = e;
-  }
-  const edges = [...Array.from({length: lo}, (_, o) => o),
-                 ...Array.from({length: ax.outSize - hi}, (_, k) => hi + k)];
-  const table = {
-    lo,
-    hi,
-    edgeStart: edges.map((o) => start[o]),
-    edgeCount: edges.map((o) => count[o]),
-  };
-  windowCache.set(key, table);
-  return table;
+    const edges = [...Array.from({length: lo}, (_, o) => o),
+                   ...Array.from({length: ax.outSize - hi}, (_, k) => hi + k)];
+    const table = {
+      lo,
+      hi,
+      edgeStart: edges.map((o) => start[o]),
+      edgeCount: edges.map((o) => count[o]),
+    };
+    return table;
+  });
 }
 
 /** GLSL declaring `start<A>` and `count<A>` for output position expression `o`. */
@@ -362,6 +346,31 @@ export class IndexReachProgram implements GPGPUProgram {
         setOutput(float(coords[1] - axis * 2 == 0 ? lo : hi));
       }
     `;
+  }
+}
+
+/**
+ * Runs the scatter of `src` (shape of `indices`) at `indices` into zero planes of size dstSize
+ * as its two gathers: the reach of the indices (IndexReachProgram), then ScatterGatherProgram
+ * with `mode` ('last': maxUnpool, 'sum': the pooling gradient). Throws, naming `op` and the
+ * tensors (`srcName` for src), before any work when a texture or an index would not fit.
+ */
+export function runScatterAsGather(
+    webgl: WebGLBackend, op: string, src: TensorInfo, srcName: string, indices: TensorInfo,
+    dataFormat: DataFormat, dstSize: number[], mode: 'last'|'sum'): TensorInfo {
+  const scale = reachScale(layoutOf(src.shape, dataFormat).spatial, dstSize);
+  const program = new ScatterGatherProgram(src.shape, dataFormat, dstSize, scale, mode);
+  const reachProgram = new IndexReachProgram(indices.shape, dataFormat, dstSize, scale);
+  checkFitsTexture(op, 'output', program.outputShape);
+  checkFitsTexture(op, 'index reach table', reachProgram.outputShape);
+  checkFitsTexture(op, srcName, src.shape);
+  checkFitsTexture(op, 'indices', indices.shape);
+  checkExactIndices(op, dstSize);
+  const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
+  try {
+    return webgl.runWebGLProgram(program, [src, indices, reach], 'float32');
+  } finally {
+    webgl.disposeIntermediateTensorInfo(reach);
   }
 }
 

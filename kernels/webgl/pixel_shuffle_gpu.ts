@@ -10,6 +10,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import {pixelShuffleSource, pixelShuffleTarget} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
+import {BoundedMemo} from '../../src/util/memo.js';
 import {glslIntArray} from './util.js';
 
 /**
@@ -31,8 +32,10 @@ interface UnshuffleTables {
   blockCol: number[];
 }
 
-const shuffleCache = new Map<number, ShuffleTables>();
-const unshuffleCache = new Map<number, UnshuffleTables>();
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const shuffleCache = new BoundedMemo<number, ShuffleTables>(64);
+/** Recent tables by geometry (bounded: src/util/memo.ts). */
+const unshuffleCache = new BoundedMemo<number, UnshuffleTables>(64);
 
 function mismatch(op: string, r: number, where: string): never {
   throw new Error(`${op}: the webgl kernel's table form does not reproduce ` +
@@ -40,56 +43,52 @@ function mismatch(op: string, r: number, where: string): never {
 }
 
 export function shuffleTables(r: number): ShuffleTables {
-  let t = shuffleCache.get(r);
-  if (t != null) return t;
-  const blockChannel: number[] = [];
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < r; j++) blockChannel.push(pixelShuffleSource(0, i, j, r).channel);
-  }
-  const channelStride = pixelShuffleSource(1, 0, 0, r).channel - blockChannel[0];
-  for (let c = 0; c < 2; c++) {
-    for (let oh = 0; oh < 2 * r; oh++) {
-      for (let ow = 0; ow < 2 * r; ow++) {
-        const s = pixelShuffleSource(c, oh, ow, r);
-        const k = c * channelStride + blockChannel[(oh % r) * r + (ow % r)];
-        if (s.channel !== k || s.h !== Math.floor(oh / r) || s.w !== Math.floor(ow / r)) {
-          mismatch('pixelShuffle', r, `output (c ${c}, h ${oh}, w ${ow})`);
+  return shuffleCache.get(r, () => {
+    const blockChannel: number[] = [];
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < r; j++) blockChannel.push(pixelShuffleSource(0, i, j, r).channel);
+    }
+    const channelStride = pixelShuffleSource(1, 0, 0, r).channel - blockChannel[0];
+    for (let c = 0; c < 2; c++) {
+      for (let oh = 0; oh < 2 * r; oh++) {
+        for (let ow = 0; ow < 2 * r; ow++) {
+          const s = pixelShuffleSource(c, oh, ow, r);
+          const k = c * channelStride + blockChannel[(oh % r) * r + (ow % r)];
+          if (s.channel !== k || s.h !== Math.floor(oh / r) || s.w !== Math.floor(ow / r)) {
+            mismatch('pixelShuffle', r, `output (c ${c}, h ${oh}, w ${ow})`);
+          }
         }
       }
     }
-  }
-  t = {channelStride, blockChannel};
-  shuffleCache.set(r, t);
-  return t;
+    return {channelStride, blockChannel};
+  });
 }
 
 export function unshuffleTables(r: number): UnshuffleTables {
-  let t = unshuffleCache.get(r);
-  if (t != null) return t;
-  let period = 1;
-  while (pixelShuffleTarget(period, 0, 0, r).channel === 0) period++;
-  const blockRow: number[] = [];
-  const blockCol: number[] = [];
-  for (let q = 0; q < period; q++) {
-    const s = pixelShuffleTarget(q, 0, 0, r);
-    blockRow.push(s.h);
-    blockCol.push(s.w);
-  }
-  for (let k = 0; k < 2 * period; k++) {
-    for (let h = 0; h < 2; h++) {
-      for (let w = 0; w < 2; w++) {
-        const s = pixelShuffleTarget(k, h, w, r);
-        const q = k % period;
-        if (s.channel !== Math.floor(k / period) || s.h !== h * r + blockRow[q] ||
-            s.w !== w * r + blockCol[q]) {
-          mismatch('pixelUnshuffle', r, `output (c ${k}, h ${h}, w ${w})`);
+  return unshuffleCache.get(r, () => {
+    let period = 1;
+    while (pixelShuffleTarget(period, 0, 0, r).channel === 0) period++;
+    const blockRow: number[] = [];
+    const blockCol: number[] = [];
+    for (let q = 0; q < period; q++) {
+      const s = pixelShuffleTarget(q, 0, 0, r);
+      blockRow.push(s.h);
+      blockCol.push(s.w);
+    }
+    for (let k = 0; k < 2 * period; k++) {
+      for (let h = 0; h < 2; h++) {
+        for (let w = 0; w < 2; w++) {
+          const s = pixelShuffleTarget(k, h, w, r);
+          const q = k % period;
+          if (s.channel !== Math.floor(k / period) || s.h !== h * r + blockRow[q] ||
+              s.w !== w * r + blockCol[q]) {
+            mismatch('pixelUnshuffle', r, `output (c ${k}, h ${h}, w ${w})`);
+          }
         }
       }
     }
-  }
-  t = {period, blockRow, blockCol};
-  unshuffleCache.set(r, t);
-  return t;
+    return {period, blockRow, blockCol};
+  });
 }
 
 // A table is emitted as arithmetic when it has that form (const arrays indexed at run time are

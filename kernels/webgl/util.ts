@@ -5,6 +5,7 @@ import {webgl_util} from '@tensorflow/tfjs-backend-webgl';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
 export type WebGLBackend = MathBackendWebGL;
@@ -24,17 +25,26 @@ export function coord(name: string, rank: number, i: number): string {
   return `${name}.${'xyzwuv'[i]}`;
 }
 
-/** `getX(a, b, ...)` for a variable and a list of GLSL int expressions (one per dim). */
-export function sample(variable: string, indices: string[]): string {
-  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${indices.join(', ')})`;
+const AXIS_NAMES = ['D', 'H', 'W'];
+
+/** Suffixes naming the spatial axes of an n-D op (W for 1-D, H W for 2-D, D H W for 3-D). */
+export function axisNames(n: number): string[] {
+  return AXIS_NAMES.slice(3 - n);
 }
 
-/** A GLSL float literal that reads back as exactly the float32 value of `v`. */
-export function glslFloat(v: number): string {
-  const f = Math.fround(v);
-  if (!Number.isFinite(f)) throw new Error(`glslFloat: ${v} is not finite`);
-  const s = f.toPrecision(9);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
+export function dimsOf(n: number, dataFormat: DataFormat):
+    {b: number, c: number, spatial: number[]} {
+  return dataFormat === 'channelsLast' ?
+      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
+      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
+}
+
+/** getName(...) in a tensor's dim order from batch, channel and spatial expressions. */
+export function sampleAt(
+    variable: string, dataFormat: DataFormat, b: string, c: string, spatial: string[]): string {
+  const args = dataFormat === 'channelsLast' ? [b, ...spatial, c] : [b, c, ...spatial];
+  return `get${variable[0].toUpperCase()}${variable.slice(1)}(${args.join(', ')})`;
 }
 
 /** A GLSL `const int NAME[n] = int[n](...)` declaration. */
@@ -67,6 +77,11 @@ export function checkFitsTexture(op: string, what: string, shape: number[], pack
 export function floatTable(backend: WebGLBackend, shape: number[], values: Float32Array):
     TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** Number of values of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** The same data seen with another shape of the same size (no copy; see collapse below). */

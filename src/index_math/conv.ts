@@ -78,6 +78,19 @@ export function isValidOutputPadding(outputPadding: number, stride: number, dila
 }
 
 /**
+ * The limit of Note [transposed convolution outputPadding limit] over every axis, for the op and
+ * the layer: null when it holds, else the text of the error after "<op>: ".
+ */
+export function outputPaddingLimitError(
+    outputPadding: readonly number[], stride: readonly number[],
+    dilation: readonly number[]): string|null {
+  if (outputPadding.every((p, a) => isValidOutputPadding(p, stride[a], dilation[a]))) return null;
+  return `argument 'outputPadding' must be smaller than either stride or dilation in every dim, ${
+      ''}got outputPadding [${outputPadding.join(', ')}], stride [${stride.join(', ')}], ${
+      ''}dilation [${dilation.join(', ')}]`;
+}
+
+/**
  * The spatial part of an outputSize request, as PyTorch's _output_padding reads it: either one
  * size per spatial dim, or a full shape of the input's rank `inputRank` (PyTorch also accepts
  * unbatched input, one non-spatial dim fewer). A full shape is read in the op's dataFormat, the

@@ -20,6 +20,22 @@
 // 1-D signals; every leading dim is a batch dim and is flattened into one count by kernels.
 import type {DataFormat} from '../kernel_names.js';
 
+/**
+ * Note [pixel shuffle channel order] as strides: the packed channel of (c, i, j) is
+ * k = c*channel + i*row + j*column (PyTorch: channel = r*r, row = r, column = 1). Kernels that
+ * walk memory take these strides instead of writing the order out; pixelShuffleSource and
+ * pixelShuffleTarget are the same map, one position at a time.
+ */
+export interface PixelShuffleChannelStrides {
+  channel: number;
+  row: number;
+  column: number;
+}
+
+export function pixelShuffleChannelStrides(r: number): PixelShuffleChannelStrides {
+  return {channel: r * r, row: r, column: 1};
+}
+
 /** A position (channel, row, column) in one image of the shuffled or unshuffled tensor. */
 export interface PixelIndex {
   channel: number;
@@ -35,7 +51,8 @@ export interface PixelIndex {
 export function pixelShuffleSource(c: number, oh: number, ow: number, r: number): PixelIndex {
   const i = oh % r;
   const j = ow % r;
-  return {channel: (c * r + i) * r + j, h: (oh - i) / r, w: (ow - j) / r};
+  const s = pixelShuffleChannelStrides(r);
+  return {channel: c * s.channel + i * s.row + j * s.column, h: (oh - i) / r, w: (ow - j) / r};
 }
 
 /**
@@ -44,11 +61,11 @@ export function pixelShuffleSource(c: number, oh: number, ow: number, r: number)
  * Equally, for pixelUnshuffle's output position (k, h, w), the input position it copies.
  */
 export function pixelShuffleTarget(k: number, h: number, w: number, r: number): PixelIndex {
-  const rr = r * r;
-  const ij = k % rr;
-  const j = ij % r;
-  const i = (ij - j) / r;
-  return {channel: (k - ij) / rr, h: h * r + i, w: w * r + j};
+  const s = pixelShuffleChannelStrides(r);
+  const ij = k % s.channel;
+  const j = (ij % s.row) / s.column;
+  const i = (ij - j * s.column) / s.row;
+  return {channel: (k - ij) / s.channel, h: h * r + i, w: w * r + j};
 }
 
 /**

@@ -24,6 +24,18 @@ export function poolingOutputSize(
   return out;
 }
 
+// Note [pooling padding limit]
+// PyTorch: "pad should be at most half of kernel size", per axis padding <= floor(k / 2).
+// Without that rule a window could be all padding even without dilation (Note [pooling
+// window]).
+/** The limit above over every axis: null when it holds, else the error text after "<op>: ". */
+export function poolPaddingLimitError(
+    padding: readonly number[], kernelSize: readonly number[]): string|null {
+  if (padding.every((p, a) => p <= Math.floor(kernelSize[a] / 2))) return null;
+  return `argument 'padding' must be at most half of kernelSize, got padding [${
+      padding.join(', ')}] and kernelSize [${kernelSize.join(', ')}]`;
+}
+
 // Note [pooling window]
 // Output position o of one spatial dim looks at the taps o*s - p + t*d, t = 0..k-1, that lie in
 // [0, in). PyTorch walks them as: start = o*s - p, end = min(start + (k-1)*d + 1, in), then
@@ -108,10 +120,9 @@ export function poolWindowTable(
 // a tap replaces the running max when `value > max || isNaN(value)`. So among equal values the
 // FIRST in scan order wins, and a NaN always wins over numbers and over an earlier NaN: the
 // LAST NaN in scan order gives the index. A window of only -inf keeps the first tap.
-/** PyTorch's replacement rule for the running max (see the note). */
-export function replacesMax(value: number, max: number): boolean {
-  return value > max || value !== value;
-}
+// This note is the rule's one statement: each kernel writes the comparison in its own terms
+// (integer masks on cpu, GLSL on webgl, TensorFlow ops on tensorflow) and cites it; the pool
+// fixtures (ties, NaN, all -inf windows) check every backend against PyTorch.
 
 // Note [index encoding]
 // An index is the flat offset of the element inside its own (batch, channel) plane, row-major
@@ -151,17 +162,8 @@ export function unpoolOutputSizeBounds(
 
 // Note [unpool index check]
 // PyTorch raises on an index outside the output plane, and so must maxUnpoolNd on every
-// backend, before anything is written. A kernel that reads the indices on the host anyway (the
-// cpu kernel) checks each index as it writes into its fresh output buffer: on error the buffer
-// is dropped, so nothing observable was written and no second pass over the indices is needed.
-// A webgl shader cannot throw, and downloading every index would cost more than the unpooling,
-// so for every backend not listed below the op itself takes a min and a max reduction of the
-// indices and downloads those two numbers: a synchronous wait for the device, the price of
-// PyTorch's error. A backend whose MaxUnpool kernel checks (a tfjs-node kernel that reads the
-// indices on the host, say) adds its name here from its entry point.
-/** Backends whose MaxUnpool kernel itself rejects out-of-plane indices (see the note). */
-export const BACKENDS_CHECKING_UNPOOL_INDICES = new Set<string>(['cpu']);
-
+// backend, before anything is written. Which backend checks where is backend policy, kept with
+// the op (src/ops/max_unpool.ts, BACKENDS_CHECKING_UNPOOL_INDICES); the message is this one.
 /** The text after "<op>: " of the error for an index outside the output plane. */
 export function invalidUnpoolIndexMessage(index: number, outSize: readonly number[]): string {
   const plane = outSize.reduce((a, b) => a * b, 1);

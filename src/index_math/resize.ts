@@ -13,7 +13,7 @@
 // the result feeds a discrete choice (the nearest modes' floor), we round to float32 at the same
 // steps (Math.fround); elsewhere the weights are continuous in the coordinate and double
 // precision stays well inside the 1e-4 tolerance.
-import type {InterpolateMode} from '../kernel_names.js';
+import type {InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
 
 export type {InterpolateMode};
 
@@ -165,25 +165,54 @@ export function aaFilterCubic(x: number): number {
   return 0;
 }
 
-/** The taps of one antialiased output position: first input index and normalised weights. */
-export function antialiasWeights(
-    o: number, inSize: number, scale: number, cubic: boolean): {xmin: number, weights: number[]} {
-  const interpSize = cubic ? 4 : 2;
-  const filter = cubic ? aaFilterCubic : aaFilterLinear;
-  const support = scale >= 1 ? (interpSize / 2) * scale : interpSize / 2;
-  const invscale = scale >= 1 ? 1 / scale : 1;
+/** Filter half-width times two: 2 taps for antialiased bilinear, 4 for bicubic, unstretched. */
+function aaInterpSize(cubic: boolean): number {
+  return cubic ? 4 : 2;
+}
+
+/** Pillow's support of the stretched filter (Note [antialias]). */
+function aaSupport(scale: number, cubic: boolean): number {
+  const half = aaInterpSize(cubic) / 2;
+  return scale >= 1 ? half * scale : half;
+}
+
+/** The first input index and the tap count of one antialiased output position. */
+function aaWindow(o: number, inSize: number, scale: number, cubic: boolean):
+    {xmin: number, xsize: number} {
+  const support = aaSupport(scale, cubic);
   const center = scale * (o + 0.5);
   const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
   const xsize = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
-  const weights: number[] = [];
+  return {xmin, xsize};
+}
+
+/**
+ * The taps of one antialiased output position, written into `weights` (length >= the tap
+ * count): returns the first input index and the count; the weights are normalised to sum 1.
+ */
+export function antialiasTaps(
+    o: number, inSize: number, scale: number, cubic: boolean,
+    weights: Float64Array): {xmin: number, xsize: number} {
+  const filter = cubic ? aaFilterCubic : aaFilterLinear;
+  const invscale = scale >= 1 ? 1 / scale : 1;
+  const center = scale * (o + 0.5);
+  const {xmin, xsize} = aaWindow(o, inSize, scale, cubic);
   let total = 0;
   for (let j = 0; j < xsize; j++) {
     const w = filter((j + xmin - center + 0.5) * invscale);
-    weights.push(w);
+    weights[j] = w;
     total += w;
   }
   if (total !== 0) for (let j = 0; j < xsize; j++) weights[j] /= total;
-  return {xmin, weights};
+  return {xmin, xsize};
+}
+
+/** The taps of one antialiased output position: first input index and normalised weights. */
+export function antialiasWeights(
+    o: number, inSize: number, scale: number, cubic: boolean): {xmin: number, weights: number[]} {
+  const buf = new Float64Array(Math.max(0, aaWindow(o, inSize, scale, cubic).xsize));
+  const {xmin, xsize} = antialiasTaps(o, inSize, scale, cubic, buf);
+  return {xmin, weights: Array.from(buf.subarray(0, Math.max(0, xsize)))};
 }
 
 // Note [linear copy when sizes match]
@@ -192,7 +221,17 @@ export function antialiasWeights(
 // copied, not resampled with ratio 1/1.05 (PyTorch's compute_source_index_and_lambda). The
 // other modes have no such shortcut in their forward pass (but see Note [backward scales]).
 
-/** Per-axis resampling table: every interpolate mode is a separable linear map. */
+// Note [axis tables]
+// A table is two flat typed arrays with a fixed number of taps per output position: for output
+// o, taps o*taps .. o*taps + taps - 1 hold a source index (Int32Array) and its weight
+// (Float32Array: the weights are rounded to float32 once, here, and every backend reads the
+// same rounded numbers). A row with fewer taps than the table's (area and antialias windows
+// vary, transposed rows vary) is padded with weight 0 at the row's first index (index 0 for an
+// empty row), so a padding tap reads a valid position and adds nothing (for finite values).
+// A long axis costs taps * 8 bytes per output position and nothing else: no JS object per
+// position is made, while building either, so a table's memory stays proportional to its size.
+
+/** Per-axis resampling table (Note [axis tables]): every interpolate mode is a separable map. */
 export interface AxisTable {
   inSize: number;
   outSize: number;
@@ -220,22 +259,11 @@ export function axisKind(mode: InterpolateMode): AxisKind {
   }
 }
 
-/** Builds a table from per-output tap lists (unused taps: weight 0 at the first tap's index). */
-function packTable(
-    inSize: number, outSize: number, rows: Array<{index: number[], weight: number[]}>): AxisTable {
-  let taps = 1;
-  for (const r of rows) taps = Math.max(taps, r.index.length);
-  const index = new Int32Array(outSize * taps);
-  const weight = new Float32Array(outSize * taps);
-  for (let o = 0; o < outSize; o++) {
-    const r = rows[o];
-    const fill = r.index.length > 0 ? r.index[0] : 0;
-    for (let k = 0; k < taps; k++) {
-      index[o * taps + k] = k < r.index.length ? r.index[k] : fill;
-      weight[o * taps + k] = k < r.weight.length ? r.weight[k] : 0;
-    }
-  }
-  return {inSize, outSize, taps, index, weight};
+function emptyTable(inSize: number, outSize: number, taps: number): AxisTable {
+  return {
+    inSize, outSize, taps, index: new Int32Array(outSize * taps),
+    weight: new Float32Array(outSize * taps),
+  };
 }
 
 /**
@@ -247,76 +275,195 @@ export function axisTable(
     mode: InterpolateMode, inSize: number, outSize: number, alignCorners: boolean,
     scale: number|null, antialias: boolean): AxisTable {
   const kind = axisKind(mode);
-  const rows: Array<{index: number[], weight: number[]}> = [];
   const clamp = (i: number) => Math.max(0, Math.min(i, inSize - 1));
   if (kind === 'nearest' || kind === 'nearest-exact') {
+    const t = emptyTable(inSize, outSize, 1);
     const ratio = computeScalesValue(scale, inSize, outSize);
     const pick = kind === 'nearest' ? nearestSourceIndex : nearestExactSourceIndex;
-    for (let o = 0; o < outSize; o++) rows.push({index: [pick(ratio, o, inSize)], weight: [1]});
-  } else if (kind === 'area') {
+    for (let o = 0; o < outSize; o++) {
+      t.index[o] = pick(ratio, o, inSize);
+      t.weight[o] = 1;
+    }
+    return t;
+  }
+  if (kind === 'area') {
+    let taps = 1;
+    for (let o = 0; o < outSize; o++) {
+      taps = Math.max(
+          taps, adaptiveEndIndex(o, outSize, inSize) - adaptiveStartIndex(o, outSize, inSize));
+    }
+    const t = emptyTable(inSize, outSize, taps);
     for (let o = 0; o < outSize; o++) {
       const start = adaptiveStartIndex(o, outSize, inSize);
       const end = adaptiveEndIndex(o, outSize, inSize);
-      const index: number[] = [];
-      const weight: number[] = [];
-      for (let i = start; i < end; i++) {
-        index.push(i);
-        weight.push(1 / (end - start));
+      const row = o * taps;
+      for (let k = 0; k < taps; k++) {
+        const inside = start + k < end;
+        t.index[row + k] = inside ? start + k : start;
+        t.weight[row + k] = inside ? 1 / (end - start) : 0;
       }
-      rows.push({index, weight});
     }
-  } else if (antialias) {
-    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+    return t;
+  }
+  const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+  if (antialias) {
+    const cubic = kind === 'cubic';
+    let taps = 1;
     for (let o = 0; o < outSize; o++) {
-      const {xmin, weights} = antialiasWeights(o, inSize, ratio, kind === 'cubic');
-      rows.push({index: weights.map((_, j) => xmin + j), weight: weights});
+      taps = Math.max(taps, aaWindow(o, inSize, ratio, cubic).xsize);
     }
-  } else if (kind === 'linear') {
-    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
+    const t = emptyTable(inSize, outSize, taps);
+    const w = new Float64Array(taps);
+    for (let o = 0; o < outSize; o++) {
+      const {xmin, xsize} = antialiasTaps(o, inSize, ratio, cubic, w);
+      const row = o * taps;
+      for (let k = 0; k < taps; k++) {
+        const inside = k < xsize;
+        t.index[row + k] = inside ? xmin + k : (xsize > 0 ? xmin : 0);
+        t.weight[row + k] = inside ? w[k] : 0;
+      }
+    }
+    return t;
+  }
+  if (kind === 'linear') {
+    const t = emptyTable(inSize, outSize, 2);
     for (let o = 0; o < outSize; o++) {
       if (outSize === inSize) {
-        rows.push({index: [o, o], weight: [1, 0]});
+        t.index[2 * o] = o;
+        t.index[2 * o + 1] = o;
+        t.weight[2 * o] = 1;
         continue;
       }
       const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, false);
       const i0 = Math.trunc(src);
-      const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
       const lambda1 = Math.fround(src - i0);
-      rows.push({index: [i0, i1], weight: [Math.fround(1 - lambda1), lambda1]});
+      t.index[2 * o] = i0;
+      t.index[2 * o + 1] = i0 < inSize - 1 ? i0 + 1 : i0;
+      t.weight[2 * o] = 1 - lambda1;
+      t.weight[2 * o + 1] = lambda1;
     }
-  } else {
-    const ratio = areaPixelComputeScale(inSize, outSize, alignCorners, scale);
-    for (let o = 0; o < outSize; o++) {
-      const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
-      const i = Math.floor(src);
-      const w = cubicCoefficients(src - i);
-      rows.push({index: [clamp(i - 1), clamp(i), clamp(i + 1), clamp(i + 2)], weight: w});
-    }
+    return t;
   }
-  return packTable(inSize, outSize, rows);
+  const t = emptyTable(inSize, outSize, 4);
+  for (let o = 0; o < outSize; o++) {
+    const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
+    const i = Math.floor(src);
+    const [w0, w1, w2, w3] = cubicCoefficients(src - i);
+    const row = 4 * o;
+    t.index[row] = clamp(i - 1);
+    t.index[row + 1] = clamp(i);
+    t.index[row + 2] = clamp(i + 1);
+    t.index[row + 3] = clamp(i + 2);
+    t.weight[row] = w0;
+    t.weight[row + 1] = w1;
+    t.weight[row + 2] = w2;
+    t.weight[row + 3] = w3;
+  }
+  return t;
 }
 
 /**
  * The transposed map (for each input position, the output positions and weights that read it):
  * the gradient as a gather, for backends that cannot scatter. The result maps outSize -> inSize
- * (its `inSize` is the forward's outSize). Taps reading the same source are merged and
- * zero-weight taps dropped; an input position no output reads gets one zero-weight tap.
+ * (its `inSize` is the forward's outSize). Taps reading the same source are merged (their
+ * weights summed in double precision, in output order) and zero-weight taps dropped; an input
+ * position no output reads gets one zero-weight tap. Built in typed arrays only (a counting
+ * sort by source position), so its memory is a few bytes per tap.
  */
 export function transposeTable(t: AxisTable): AxisTable {
-  const per: Array<Map<number, number>> = Array.from({length: t.inSize}, () => new Map());
-  for (let o = 0; o < t.outSize; o++) {
-    for (let k = 0; k < t.taps; k++) {
-      const w = t.weight[o * t.taps + k];
+  const {inSize, outSize, taps} = t;
+  // Nonzero taps per source position, then their offsets (CSR by source).
+  const start = new Int32Array(inSize + 1);
+  for (let r = 0; r < outSize * taps; r++) if (t.weight[r] !== 0) start[t.index[r] + 1]++;
+  for (let i = 0; i < inSize; i++) start[i + 1] += start[i];
+  const nnz = start[inSize];
+  const outs = new Int32Array(nnz);
+  const weights = new Float64Array(nnz);
+  const fill = start.slice(0, inSize);
+  // Walking outputs in order lists each source's readers in increasing output position.
+  for (let o = 0; o < outSize; o++) {
+    for (let k = 0; k < taps; k++) {
+      const w = t.weight[o * taps + k];
       if (w === 0) continue;
-      const m = per[t.index[o * t.taps + k]];
-      m.set(o, (m.get(o) ?? 0) + w);
+      const at = fill[t.index[o * taps + k]]++;
+      outs[at] = o;
+      weights[at] = w;
     }
   }
-  const rows = per.map((m) => {
-    const index = Array.from(m.keys()).sort((a, b) => a - b);
-    return {index, weight: index.map((o) => m.get(o) as number)};
+  // Merge the readers that are the same output (several taps of one row on one source),
+  // in place; `count[i]` is then the merged length of row i.
+  const count = new Int32Array(inSize);
+  let width = 1;
+  for (let i = 0; i < inSize; i++) {
+    let n = 0;
+    for (let at = start[i]; at < start[i + 1]; at++) {
+      const dst = start[i] + n;
+      if (n > 0 && outs[dst - 1] === outs[at]) {
+        weights[dst - 1] += weights[at];
+      } else {
+        outs[dst] = outs[at];
+        weights[dst] = weights[at];
+        n++;
+      }
+    }
+    count[i] = n;
+    width = Math.max(width, n);
+  }
+  const tt = emptyTable(outSize, inSize, width);
+  for (let i = 0; i < inSize; i++) {
+    const row = i * width;
+    const first = count[i] > 0 ? outs[start[i]] : 0;
+    for (let k = 0; k < width; k++) {
+      const inside = k < count[i];
+      tt.index[row + k] = inside ? outs[start[i] + k] : first;
+      tt.weight[row + k] = inside ? weights[start[i] + k] : 0;
+    }
+  }
+  return tt;
+}
+
+/** What interpolateTables reads of the kernel attributes. */
+export type InterpolateTableAttrs =
+    Pick<InterpolateAttrs, 'mode'|'inSize'|'outSize'|'alignCorners'|'scales'|'antialias'>;
+
+/**
+ * The tables of an interpolate kernel call, one per spatial axis (outermost first): the forward
+ * map inSize -> outSize, or with `transposed` its transpose outSize -> inSize (the gradient as a
+ * gather). Every backend's Interpolate and InterpolateGrad kernels get their tables here.
+ */
+export function interpolateTables(
+    attrs: InterpolateTableAttrs, {transposed}: {transposed: boolean}): AxisTable[] {
+  return attrs.inSize.map((inSize, i) => {
+    const t = axisTable(
+        attrs.mode, inSize, attrs.outSize[i], attrs.alignCorners, attrs.scales[i],
+        attrs.antialias);
+    return transposed ? transposeTable(t) : t;
   });
-  return packTable(t.outSize, t.inSize, rows);
+}
+
+/**
+ * True when every output reads one source with weight exactly 1: tap 0 has weight 1 and every
+ * other tap weight 0 (the nearest modes; the linear copy of Note [linear copy when sizes
+ * match]). Backends then copy instead of weighting.
+ */
+export function isGatherTable(t: AxisTable): boolean {
+  const {outSize, taps, weight} = t;
+  for (let o = 0; o < outSize; o++) {
+    if (weight[o * taps] !== 1) return false;
+    for (let k = 1; k < taps; k++) if (weight[o * taps + k] !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * True when the table maps every position to itself: a gather (isGatherTable) whose output o
+ * reads input o. Backends skip the axis. (A cubic table of an unscaled same-size axis, weights
+ * [0, 1, 0, 0], is not counted: its weight-1 tap is not tap 0, and every backend resamples it.)
+ */
+export function isIdentityTable(t: AxisTable): boolean {
+  if (t.inSize !== t.outSize || !isGatherTable(t)) return false;
+  for (let o = 0; o < t.outSize; o++) if (t.index[o * t.taps] !== o) return false;
+  return true;
 }
 
 // Note [backward scales]

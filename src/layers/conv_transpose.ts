@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
-import {convTransposeOutputSize} from '../index_math/conv.js';
+import {convTransposeOutputSize, outputPaddingLimitError} from '../index_math/conv.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {check, fail, show} from '../util/args.js';
@@ -88,10 +88,8 @@ export abstract class TorchConvTransposeNd extends tfl.layers.Layer {
     check(this.outChannels % groups === 0, op,
           () => `outChannels (${this.outChannels}) must be divisible by groups (${groups})`);
     this.groups = groups;
-    check(this.outputPadding.every((p, i) => p < this.stride[i] || p < this.dilation[i]), op,
-          () => `argument 'outputPadding' must be smaller than either stride or dilation in ${
-              ''}every dim, got outputPadding ${show(this.outputPadding)}, stride ${
-              show(this.stride)}, dilation ${show(this.dilation)}`);
+    const paddingError = outputPaddingLimitError(this.outputPadding, this.stride, this.dilation);
+    if (paddingError != null) fail(op, paddingError);
     this.useBias = bool(op, 'bias', args.bias, true);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
     // Note [size guard]: before build creates the weight (a model.json's kernelSize 1e9 must not

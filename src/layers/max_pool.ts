@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {poolingOutputSize, unpoolDefaultOutputSize} from '../index_math/pool.js';
+import {poolingOutputSize, poolPaddingLimitError, unpoolDefaultOutputSize} from '../index_math/pool.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
@@ -64,12 +64,9 @@ export abstract class TorchMaxPoolNd extends tfl.layers.Layer {
     this.stride = intTuple(op, 'stride', args.stride ?? undefined, rank, 1, this.kernelSize);
     this.padding = intTuple(op, 'padding', args.padding, rank, 0, 0);
     this.dilation = intTuple(op, 'dilation', args.dilation, rank, 1, 1);
-    this.padding.forEach((p, i) => {
-      if (p > Math.floor(this.kernelSize[i] / 2)) {
-        fail(op, `argument 'padding' must be at most half of kernelSize, got padding ${
-            show(this.padding)} and kernelSize ${show(this.kernelSize)}`);
-      }
-    });
+    // Note [pooling padding limit].
+    const paddingError = poolPaddingLimitError(this.padding, this.kernelSize);
+    if (paddingError != null) fail(op, paddingError);
     this.ceilMode = bool(op, 'ceilMode', args.ceilMode, false);
     this.returnIndices = bool(op, 'returnIndices', args.returnIndices, false);
     this.dataFormat = layerDataFormat(op, args.dataFormat);

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {outputSizeFromScale} from '../index_math/resize.js';
+import {INTERPOLATE_MODES} from '../kernel_names.js';
 import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
@@ -18,9 +19,6 @@ export interface UpsampleArgs extends TorchLayerArgs {
   recomputeScaleFactor?: boolean|null;
   antialias?: boolean;
 }
-
-const MODES: InterpolateMode[] =
-    ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
 
 const UPSAMPLE_KEYS =
     ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias'];
@@ -47,7 +45,7 @@ export class TorchUpsample extends tfl.layers.Layer {
       fail(op, `exactly one of 'size' and 'scaleFactor' must be given, got size ${
           show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
     }
-    this.mode = oneOf(op, 'mode', args.mode, MODES, 'nearest');
+    this.mode = oneOf(op, 'mode', args.mode, INTERPOLATE_MODES, 'nearest');
     this.alignCorners = boolOrNull(op, 'alignCorners', args.alignCorners);
     this.recomputeScaleFactor = boolOrNull(op, 'recomputeScaleFactor', args.recomputeScaleFactor);
     this.antialias = bool(op, 'antialias', args.antialias, false);

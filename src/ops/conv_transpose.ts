@@ -3,7 +3,7 @@
 // layout [inChannels, outChannels / groups, ...kernel].
 import * as tf from '@tensorflow/tfjs-core';
 
-import {convTransposeOutputSize, convTransposeOutputSizeRange, isValidOutputPadding, outputSizeSpatial, resolveOutputPadding} from '../index_math/conv.js';
+import {convTransposeOutputSize, convTransposeOutputSizeRange, outputPaddingLimitError, outputSizeSpatial, resolveOutputPadding} from '../index_math/conv.js';
 import {asAttrs, ConvTranspose} from '../kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../kernel_names.js';
 import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
@@ -73,7 +73,7 @@ export function convTranspose3d<T extends tf.Tensor4D|tf.Tensor5D>(
 }
 
 /** Resolved, checked arguments (exported for the layers, which share the checks). */
-export interface ConvTransposeGeometry extends ConvTransposeAttrs {
+export interface ResolvedConvTransposeArgs extends ConvTransposeAttrs {
   /** Whether x came without a batch dim (PyTorch's unbatched input). */
   unbatched: boolean;
   inChannels: number;
@@ -87,9 +87,9 @@ export interface ConvTransposeGeometry extends ConvTransposeAttrs {
  * Checks and resolves every argument of convTranspose{n}d for tensors of these shapes, throwing
  * `<op>: <argument> ...` for anything PyTorch rejects.
  */
-export function convTransposeGeometry(
+export function resolveConvTransposeArgs(
     op: string, n: number, xShape: readonly number[], weightShape: readonly number[],
-    biasShape: readonly number[]|null, options: ConvTransposeOptions): ConvTransposeGeometry {
+    biasShape: readonly number[]|null, options: ConvTransposeOptions): ResolvedConvTransposeArgs {
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' must be an object, got ${show(options)}`);
   }
@@ -175,11 +175,8 @@ export function convTransposeGeometry(
     }
     outputPadding = resolved;
   }
-  check(
-      outputPadding.every((p, a) => isValidOutputPadding(p, stride[a], dilation[a])), op,
-      () => `argument 'outputPadding' must be smaller than either stride or dilation in every ${
-          ''}dim, got outputPadding ${show(outputPadding)}, stride ${show(stride)}, dilation ${
-          show(dilation)}`);
+  const paddingError = outputPaddingLimitError(outputPadding, stride, dilation);
+  if (paddingError != null) fail(op, paddingError);
   const outSize = inSize.map(
       (s, a) => convTransposeOutputSize(s, kernelSize[a], stride[a], padding[a], dilation[a],
                                         outputPadding[a]));
@@ -204,7 +201,7 @@ function convTransposeNd(
     const x = floatArg(xIn, 'x', op);
     const weight = floatArg(weightIn, 'weight', op);
     const bias = biasIn == null ? null : floatArg(biasIn, 'bias', op);
-    const g = convTransposeGeometry(
+    const g = resolveConvTransposeArgs(
         op, n, x.shape, weight.shape, bias == null ? null : bias.shape, options ?? {});
     const attrs: ConvTransposeAttrs = {
       stride: g.stride,

@@ -2,7 +2,7 @@
 // functional.py (1.13); the sampling rules are in src/index_math/resize.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import {outputSizeFromScale} from '../index_math/resize.js';
-import {asAttrs, Interpolate} from '../kernel_names.js';
+import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
 import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
@@ -34,9 +34,6 @@ export interface InterpolateOptions {
 export const INTERPOLATE_OPTION_KEYS: readonly string[] =
     ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias', 'dataFormat'];
 
-const MODES: InterpolateMode[] =
-    ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
-
 /** The only spatial-dim count of the modes that need one (PyTorch's NotImplementedError). */
 const MODE_DIMS: Partial<Record<InterpolateMode, number>> = {
   linear: 1,
@@ -64,8 +61,8 @@ export function resolveInterpolateAttrs(
   checkOptionKeys(op, options, INTERPOLATE_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const mode = options.mode ?? 'nearest';
-  if (!MODES.includes(mode)) {
-    fail(op, `argument 'mode' must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${
+  if (!isInterpolateMode(mode)) {
+    fail(op, `argument 'mode' must be one of ${INTERPOLATE_MODES.map((m) => `'${m}'`).join(', ')}, got ${
         show(mode)}`);
   }
   const alignCornersArg = checkBool(op, 'alignCorners', options.alignCorners);

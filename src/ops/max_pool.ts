@@ -2,7 +2,7 @@
 // max_poolNd(..., return_indices=True). Output sizes, windows, tie and NaN rules and the index
 // encoding are in src/index_math/pool.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import {poolingOutputSize} from '../index_math/pool.js';
+import {poolingOutputSize, poolPaddingLimitError} from '../index_math/pool.js';
 import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesAttrs} from '../kernel_names.js';
 import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
@@ -26,6 +26,26 @@ export interface MaxPoolOptions {
 export const MAX_POOL_OPTION_KEYS: readonly string[] =
     ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'dataFormat'];
 
+/** The window options max pooling and max unpooling share. */
+type PoolWindowOptions = Pick<MaxPoolOptions, 'kernelSize'|'stride'|'padding'>;
+
+/**
+ * kernelSize, stride and padding of a pooling window, as max_poolNd and max_unpoolNd read them:
+ * a number or one per spatial dim; kernelSize >= 1 ("kernel size should be greater than zero"),
+ * stride >= 1 defaulting (undefined or null) to kernelSize, padding >= 0 defaulting to 0.
+ */
+export function resolvePoolWindow(
+    op: string, n: number, options: PoolWindowOptions):
+    {kernelSize: number[], stride: number[], padding: number[]} {
+  const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
+  checkInts(op, 'kernelSize', kernelSize, 1);
+  const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
+  checkInts(op, 'stride', stride, 1);
+  const padding = expandTuple(op, 'padding', options.padding, n, 0);
+  checkInts(op, 'padding', padding, 0);
+  return {kernelSize, stride, padding};
+}
+
 /** Checks the arguments and returns the kernel's fully resolved attributes. */
 function resolveAttrs(
     op: string, n: number, x: tf.Tensor, options: MaxPoolOptions): MaxPoolWithIndicesAttrs {
@@ -35,26 +55,15 @@ function resolveAttrs(
   checkOptionKeys(op, options, MAX_POOL_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   spatialDims(op, x, [n]);
-  const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
-  // PyTorch: "kernel size should be greater than zero".
-  checkInts(op, 'kernelSize', kernelSize, 1);
-  const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
-  checkInts(op, 'stride', stride, 1);
-  const padding = expandTuple(op, 'padding', options.padding, n, 0);
-  checkInts(op, 'padding', padding, 0);
+  const {kernelSize, stride, padding} = resolvePoolWindow(op, n, options);
   const dilation = expandTuple(op, 'dilation', options.dilation, n, 1);
   checkInts(op, 'dilation', dilation, 1);
   const ceilMode = options.ceilMode ?? false;
   check(typeof ceilMode === 'boolean', op,
         () => `argument 'ceilMode' must be a boolean, got ${show(ceilMode)}`);
-  // PyTorch: "pad should be at most half of kernel size". Without that rule a window could be
-  // all padding even without dilation (Note [pooling window]).
-  for (let i = 0; i < n; i++) {
-    if (padding[i] > Math.floor(kernelSize[i] / 2)) {
-      fail(op, `argument 'padding' must be at most half of kernelSize, got padding ${
-          show(padding)} and kernelSize ${show(kernelSize)}`);
-    }
-  }
+  // Note [pooling padding limit].
+  const paddingError = poolPaddingLimitError(padding, kernelSize);
+  if (paddingError != null) fail(op, paddingError);
   const layout = layoutOf(x.shape, dataFormat);
   // PyTorch rejects empty channel and spatial dims; an empty batch gives an empty result.
   if (layout.channels === 0 || layout.spatial.some((s) => s === 0)) {

@@ -2,11 +2,12 @@
 // max pooling with indices. Output size rule and write order: src/index_math/pool.ts
 // (Note [unpool output size], Note [unpool writes]).
 import * as tf from '@tensorflow/tfjs-core';
-import {BACKENDS_CHECKING_UNPOOL_INDICES, invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
+import {invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
 import {asAttrs, MaxUnpool} from '../kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs} from '../kernel_names.js';
-import {checkDataFormat, checkInts, checkOptionKeys, checkRegular, checkSize, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, checkRegular, checkSize, fail, show, spatialDims, toTensor} from '../util/args.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
+import {resolvePoolWindow} from './max_pool.js';
 
 export interface MaxUnpoolOptions {
   /** The kernel size of the max pooling being inverted. */
@@ -78,14 +79,26 @@ function resolveOutSize(
   return spatial;
 }
 
+// Note [unpool index check] (src/index_math/pool.ts), who checks: a kernel that reads the
+// indices on the host anyway (the cpu kernel) checks each index as it writes into its fresh
+// output buffer: on error the buffer is dropped, so nothing observable was written and no second
+// pass over the indices is needed. A webgl shader cannot throw, and downloading every index
+// would cost more than the unpooling, so for every backend not listed below the op itself takes
+// a min and a max reduction of the indices and downloads those two numbers: a synchronous wait
+// for the device, the price of PyTorch's error. A backend whose MaxUnpool kernel checks (one
+// that runs the cpu core maxUnpoolImplCPU, say) adds its name here from its entry point.
+/** Backends whose MaxUnpool kernel itself rejects out-of-plane indices (see the note). */
+export const BACKENDS_CHECKING_UNPOOL_INDICES = new Set<string>(['cpu']);
+
 /**
  * Checks on the device that every index lies in [0, plane), for backends whose kernel does not
  * (Note [unpool index check]): a min and a max reduction and one download of two numbers.
  */
 function checkUnpoolIndicesRange(
     op: string, indices: tf.Tensor, outSize: readonly number[]): void {
-  if (indices.size === 0) return;
   const plane = outSize.reduce((a, b) => a * b, 1);
+  // An empty output plane: nothing is written, so no index is checked (as PyTorch).
+  if (indices.size === 0 || plane === 0) return;
   // Inside tf.grad every op is taped and keeps the tensors its gradient needs until backprop
   // disposes them; when the check then throws there is no backprop, so they would leak. The
   // forward function of a customGrad runs untaped (and saves nothing here), so the check leaves
@@ -127,12 +140,7 @@ function maxUnpoolNd(
       fail(op, `argument 'indices' must have the shape of x, got ${show(ind.shape)} and x ${
           show(t.shape)}`);
     }
-    const kernelSize = expandTuple(op, 'kernelSize', options.kernelSize, n);
-    checkInts(op, 'kernelSize', kernelSize, 1);
-    const stride = expandTuple(op, 'stride', options.stride ?? undefined, n, kernelSize);
-    checkInts(op, 'stride', stride, 1);
-    const padding = expandTuple(op, 'padding', options.padding, n, 0);
-    checkInts(op, 'padding', padding, 0);
+    const {kernelSize, stride, padding} = resolvePoolWindow(op, n, options);
     const layout = layoutOf(t.shape, dataFormat);
     if (layout.channels === 0 || layout.spatial.some((s) => s === 0)) {
       fail(op, `input x must have non-zero channel and spatial dims, got shape ${
@@ -140,8 +148,10 @@ function maxUnpoolNd(
     }
     const outSize = resolveOutSize(
         op, n, layout.spatial, kernelSize, stride, padding, options.outputSize, dataFormat);
-    if (outSize.some((s) => s < 1)) {
-      fail(op, `output size ${show(outSize)} must be positive (kernelSize ${
+    // PyTorch returns an empty tensor for an output size of 0 (nothing is written, no index
+    // checked) and fails on a negative one.
+    if (outSize.some((s) => s < 0)) {
+      fail(op, `output size ${show(outSize)} must not be negative (kernelSize ${
           show(kernelSize)}, stride ${show(stride)}, padding ${show(padding)}, input size ${
           show(layout.spatial)})`);
     }

@@ -34,11 +34,41 @@ export function layoutOf(shape: readonly number[], dataFormat: DataFormat): Layo
   };
 }
 
+// Note [plane view]
+// A plane index addresses one (batch, channel) plane whatever the dataFormat. channelsFirst
+// (N, C, ...spatial) is, without moving data, (N*C, P, 1); channelsLast (N, ...spatial, C) is
+// (N, P, C). In both views the element at plane index q of row b and column c has the flat
+// offset (b*P + q)*Cv + c (Cv: the view's channel count), so one formula serves both layouts:
+// the cpu pooling loops walk rows, plane positions and columns, the tensorflow kernels gather
+// and scatter on the flat tensor or on the 3-D view.
+export interface PlaneView {
+  /** Rows: N*C (channelsFirst) or N (channelsLast). */
+  rows: number;
+  /** P: the spatial plane size. */
+  plane: number;
+  /** Columns: 1 (channelsFirst) or C (channelsLast). */
+  cols: number;
+}
+
+export function planeView(shape: readonly number[], dataFormat: DataFormat): PlaneView {
+  const {batch, channels, planeSize} = layoutOf(shape, dataFormat);
+  return dataFormat === 'channelsFirst' ? {rows: batch * channels, plane: planeSize, cols: 1} :
+                                          {rows: batch, plane: planeSize, cols: channels};
+}
+
 /** Full tensor shape from batch, channels and spatial sizes. */
 export function shapeOf(
     batch: number, channels: number, spatial: readonly number[], dataFormat: DataFormat): number[] {
   return dataFormat === 'channelsLast' ? [batch, ...spatial, channels] :
                                          [batch, channels, ...spatial];
+}
+
+/**
+ * A per-spatial-dim list padded in front to `length` entries with `fill`: kernels run 1-D and
+ * 2-D as 3-D (or 2-D) with leading unit axes (sizes and strides 1, padding 0).
+ */
+export function padFront(values: readonly number[], length: number, fill: number): number[] {
+  return [...new Array<number>(length - values.length).fill(fill), ...values];
 }
 
 /** The axis holding channels. */
