@@ -185,6 +185,35 @@ function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
 }
 
 /**
+ * A table with padding taps of weight 0 (area, antialias and transposed tables whose rows vary in
+ * length): only the taps of weight != 0 are read, so a padding tap adds nothing even where the
+ * value it names is Inf or NaN (Note [taps PyTorch evaluates]); a row with none is 0.
+ */
+function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan): void {
+  const {outer, inner, inL, outL, taps, off, weight: w} = p;
+  for (let b = 0; b < outer; b++) {
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL; o++, d += inner) {
+      const r = o * taps;
+      let first = true;
+      for (let k = 0; k < taps; k++) {
+        const wk = w[r + k];
+        if (wk === 0) continue;
+        const sk = s + off[r + k];
+        if (first) {
+          for (let c = 0; c < inner; c++) dst[d + c] = wk * src[sk + c];
+          first = false;
+        } else {
+          for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
+        }
+      }
+      if (first) dst.fill(0, d, d + inner);
+    }
+  }
+}
+
+/**
  * Rows per tile of the inner === 1 passes: each output column is computed for a tile of rows
  * with its offsets and weights held in registers, the tile (input and output rows) small
  * enough to stay in cache.
@@ -291,7 +320,9 @@ function resampleAxis(
     pair: pairRows(t),
   };
   const gather = isGatherTable(t);
-  if (inner === 1) {
+  if (!gather && t.zeroTapsArePadding && t.weight.some((w) => w === 0)) {
+    passPadded(src as Float32Array, dst as Float32Array, plan);
+  } else if (inner === 1) {
     passScalar(src, dst, plan, gather);
   } else if (gather) {
     passGather(src, dst, plan);

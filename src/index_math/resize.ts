@@ -230,6 +230,17 @@ export function antialiasWeights(
 // empty row), so a padding tap reads a valid position and adds nothing (for finite values).
 // A long axis costs taps * 8 bytes per output position and nothing else: no JS object per
 // position is made, while building either, so a table's memory stays proportional to its size.
+//
+// Note [taps PyTorch evaluates]
+// PyTorch's kernels evaluate every tap of their formula, so a zero weight still multiplies its
+// value: a linear coordinate that lands on an input (lambda 0, as in every position of the copy
+// of Note [linear copy when sizes match] and every downscale by an integer with alignCorners)
+// computes 1 * x[i0] + 0 * x[i1], NaN when x[i1] is infinite, and the cubic taps of an exact
+// coordinate (weights 0, 1, 0, 0) do the same. So in a linear or cubic table every tap is one
+// PyTorch evaluates, zero weights included, and no backend may drop one or take a copy shortcut
+// there. The padding taps of area, antialias and transposed tables are not PyTorch's (its
+// windows have the row's own length): they must add nothing even when the value they read is
+// Inf or NaN. `zeroTapsArePadding` says which of the two a table's zero weights are.
 
 /** Per-axis resampling table (Note [axis tables]): every interpolate mode is a separable map. */
 export interface AxisTable {
@@ -241,6 +252,12 @@ export interface AxisTable {
   index: Int32Array;
   /** [outSize * taps], weight of that source (0 in unused taps). */
   weight: Float32Array;
+  /**
+   * Whether a zero weight marks a padding tap, which must add nothing whatever its value (area,
+   * antialias, transposed tables), or is a weight PyTorch multiplies (linear, cubic: 0 * Inf is
+   * NaN). Note [taps PyTorch evaluates].
+   */
+  zeroTapsArePadding: boolean;
 }
 
 /** The kind of 1-D filter a mode applies along each axis. */
@@ -259,10 +276,11 @@ export function axisKind(mode: InterpolateMode): AxisKind {
   }
 }
 
-function emptyTable(inSize: number, outSize: number, taps: number): AxisTable {
+function emptyTable(
+    inSize: number, outSize: number, taps: number, zeroTapsArePadding: boolean): AxisTable {
   return {
     inSize, outSize, taps, index: new Int32Array(outSize * taps),
-    weight: new Float32Array(outSize * taps),
+    weight: new Float32Array(outSize * taps), zeroTapsArePadding,
   };
 }
 
@@ -277,7 +295,7 @@ export function axisTable(
   const kind = axisKind(mode);
   const clamp = (i: number) => Math.max(0, Math.min(i, inSize - 1));
   if (kind === 'nearest' || kind === 'nearest-exact') {
-    const t = emptyTable(inSize, outSize, 1);
+    const t = emptyTable(inSize, outSize, 1, false);
     const ratio = computeScalesValue(scale, inSize, outSize);
     const pick = kind === 'nearest' ? nearestSourceIndex : nearestExactSourceIndex;
     for (let o = 0; o < outSize; o++) {
@@ -292,7 +310,7 @@ export function axisTable(
       taps = Math.max(
           taps, adaptiveEndIndex(o, outSize, inSize) - adaptiveStartIndex(o, outSize, inSize));
     }
-    const t = emptyTable(inSize, outSize, taps);
+    const t = emptyTable(inSize, outSize, taps, true);
     for (let o = 0; o < outSize; o++) {
       const start = adaptiveStartIndex(o, outSize, inSize);
       const end = adaptiveEndIndex(o, outSize, inSize);
@@ -312,7 +330,7 @@ export function axisTable(
     for (let o = 0; o < outSize; o++) {
       taps = Math.max(taps, aaWindow(o, inSize, ratio, cubic).xsize);
     }
-    const t = emptyTable(inSize, outSize, taps);
+    const t = emptyTable(inSize, outSize, taps, true);
     const w = new Float64Array(taps);
     for (let o = 0; o < outSize; o++) {
       const {xmin, xsize} = antialiasTaps(o, inSize, ratio, cubic, w);
@@ -326,7 +344,7 @@ export function axisTable(
     return t;
   }
   if (kind === 'linear') {
-    const t = emptyTable(inSize, outSize, 2);
+    const t = emptyTable(inSize, outSize, 2, false);
     for (let o = 0; o < outSize; o++) {
       if (outSize === inSize) {
         t.index[2 * o] = o;
@@ -344,7 +362,7 @@ export function axisTable(
     }
     return t;
   }
-  const t = emptyTable(inSize, outSize, 4);
+  const t = emptyTable(inSize, outSize, 4, false);
   for (let o = 0; o < outSize; o++) {
     const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
     const i = Math.floor(src);
@@ -409,7 +427,7 @@ export function transposeTable(t: AxisTable): AxisTable {
     count[i] = n;
     width = Math.max(width, n);
   }
-  const tt = emptyTable(outSize, inSize, width);
+  const tt = emptyTable(outSize, inSize, width, true);
   for (let i = 0; i < inSize; i++) {
     const row = i * width;
     const first = count[i] > 0 ? outs[start[i]] : 0;
@@ -443,11 +461,14 @@ export function interpolateTables(
 
 /**
  * True when every output reads one source with weight exactly 1: tap 0 has weight 1 and every
- * other tap weight 0 (the nearest modes; the linear copy of Note [linear copy when sizes
- * match]). Backends then copy instead of weighting.
+ * other tap is a padding tap (the nearest modes, area windows of one pixel). Backends then copy
+ * instead of weighting. A linear table is never one, not even the copy of Note [linear copy
+ * when sizes match]: PyTorch multiplies its zero weights (Note [taps PyTorch evaluates]).
  */
 export function isGatherTable(t: AxisTable): boolean {
   const {outSize, taps, weight} = t;
+  // A zero-weight tap PyTorch evaluates is not nothing (Note [taps PyTorch evaluates]).
+  if (taps > 1 && !t.zeroTapsArePadding) return false;
   for (let o = 0; o < outSize; o++) {
     if (weight[o * taps] !== 1) return false;
     for (let k = 1; k < taps; k++) if (weight[o * taps + k] !== 0) return false;
