@@ -73,11 +73,11 @@ describeBackends('reliability', (backend) => {
   }
   if (IN_NODE) {
     const heavy = cases.filter((c) => c.heavy);
-    it(`${heavy.length} heavy cases in a child process (512 MB heap, 1 GB resident, 30 s each)`,
+    it(`${heavy.length} heavy cases in a child process (512 MB heap, 1.5 GB resident, 30 s each)`,
        async function() {
          this.timeout(20 * 60 * 1000);
          const results = await runInChild(backend, heavy.map((c) => c.id),
-                                          {heapMB: 512, rssLimitMB: 1024, timeoutMs: 30000});
+                                          {heapMB: 512, rssLimitMB: 1536, timeoutMs: 30000});
          const wrong = results.filter((r) => r.outcome !== expected(CASES.find((c) => c.id === r.id)!));
          expect(wrong.map(verdict), 'cases without the expected outcome').to.deep.equal([]);
          expect(results.length).to.equal(heavy.length);

@@ -61,7 +61,9 @@ export function resample(
                    .filter(({table}) => !isIdentityTable(table))
                    .map(({dim, table}) => ({dim, table, taps: table.taps,
                                             gather: isGatherTable(table),
-                                            split: halfFloat && table.inSize > SPLIT}));
+                                            split: halfFloat && table.inSize > SPLIT,
+                                            padded: table.zeroTapsArePadding &&
+                                                table.weight.some((w) => w === 0)}));
   const ints = cpuInt32Values(backend, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.

@@ -29,6 +29,11 @@ export interface ProgramAxis {
   gather: boolean;
   /** Indices stored as (index mod SPLIT, floor(index / SPLIT)) for half-float textures. */
   split: boolean;
+  /**
+   * The table's zero weights are padding taps, which must add nothing even where the value is
+   * Inf or NaN (Note [taps PyTorch evaluates]): their products are skipped, not multiplied.
+   */
+  padded: boolean;
 }
 
 /** The largest integer below which half floats hold every integer: the split of wide indices. */
@@ -117,7 +122,8 @@ export class ResampleProgram implements GPGPUProgram {
         for (let k = 0; k < a.taps; k++) {
           const sub = gen(j + 1, at(`i${j}_${k}`));
           code += sub.code;
-          terms.push(`w${j}_${k} * ${sub.value}`);
+          terms.push(a.padded ? `(w${j}_${k} == 0.0 ? 0.0 : w${j}_${k} * ${sub.value})` :
+                                `w${j}_${k} * ${sub.value}`);
         }
         return {code, value: `(${terms.join(' + ')})`};
       }
@@ -129,7 +135,7 @@ export class ResampleProgram implements GPGPUProgram {
           int i${j} = ${indexOf(j, `k${j}`)};
           float w${j} = ${weightOf(j, `k${j}`)};
           ${sub.code}
-          ${acc} += w${j} * ${sub.value};
+          ${a.padded ? `if (w${j} != 0.0) ` : ''}${acc} += w${j} * ${sub.value};
         }`;
       return {code, value: acc};
     };
