@@ -30,6 +30,7 @@
 // (plus bias) and dy there meets no weight: the kernels leave those positions out (`trim`) and
 // use hi = 0.
 import * as tf from '@tensorflow/tfjs-core';
+import {unitWhereInert} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
 import {padFront} from '../../src/util/layout.js';
 import {nodeOf, runOp} from './util.js';
@@ -67,13 +68,10 @@ export function convPlan(
   const n = xSize.length;
   const {padding: p, outputPadding: op} = attrs;
   // TensorFlow holds strides and dilations as int32 and multiplies them unchecked: 2**31 wraps to
-  // "Stride must be > 0, but got -2147483648", and larger products crash the process. The size
-  // guard (Note [size guard]) bounds every stride and dilation that reaches the output, except
-  // where one cannot: the stride of an axis with one input position (no second tap to place) and
-  // the dilation of an axis with a one-tap kernel. There 1 is the same geometry (the output size
-  // and every tap are unchanged), so TensorFlow only ever sees values the guard bounded.
-  const s = attrs.stride.map((v, a) => xSize[a] === 1 ? 1 : v);
-  const d = attrs.dilation.map((v, a) => kernel[a] === 1 ? 1 : v);
+  // "Stride must be > 0, but got -2147483648", larger products crash the process. The size guard
+  // bounds every stride and dilation that reaches the output; the others become 1 (Note
+  // [strides and dilations that cannot matter] in src/index_math/conv.ts).
+  const {stride: s, dilation: d} = unitWhereInert(xSize, kernel, attrs.stride, attrs.dilation);
   const explicit = n <= 2 && d.every((v) => v === 1);
   const m = explicit ? 2 : 3;
   const lift = (v: number[], fill: number) => padFront(v, m, fill);
