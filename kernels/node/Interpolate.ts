@@ -18,19 +18,10 @@ import {asTensor, sizeOf} from './util.js';
 // evaluates]). For finite values the two agree within rounding; for Inf and NaN they do not:
 // where t = 0 TensorFlow never reads the second tap (PyTorch: 0 * Inf = NaN), and two infinite
 // taps give Inf - Inf = NaN in TensorFlow's form (PyTorch: Inf). So the native op is taken only
-// for input known to be finite, and the table path (PyTorch's formula, every tap) otherwise.
-// Knowing costs one Sum over the input and a one-number read: a sum is finite only if every
-// value is (an Inf or NaN anywhere makes it Inf or NaN); a finite input whose sum overflows
-// float32 takes the table path too, which is always correct, only slower. On tfjs-node every op
-// runs synchronously on the host, so the read waits for nothing but the Sum. (Selecting between
-// both results on the device would avoid the read but compute the resize twice.)
-function allFinite(t: tf.Tensor): boolean {
-  const sum = tf.sum(t);
-  const finite = Number.isFinite(sum.dataSync()[0]);
-  sum.dispose();
-  return finite;
-}
-
+// when the op has checked that the input is finite (attrs.finite: one Sum and a one-number read
+// in src/ops/interpolate.ts, as kernels here read nothing back), and the table path (PyTorch's
+// formula, every tap) otherwise. Selecting between both results on the device would avoid the
+// read but compute the resize twice.
 export const interpolate: KernelFunc = ({inputs, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
@@ -46,7 +37,7 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
     // the repeat is faster.
     const factors = native == null || a.dataFormat === 'channelsFirst' ? repeatFactors(tables) : null;
     if (factors != null) return repeatNearest(t, a.dataFormat, a.inSize, factors);
-    if (native != null && (native.op !== 'Bilinear' || allFinite(t))) {
+    if (native != null && (native.op !== 'Bilinear' || a.finite === true)) {
       return resampleNative(t, a, a.inSize, a.outSize, false, native);
     }
     return resampleComposed(t, a.dataFormat, tables, forwardHasPaddingTaps(a));

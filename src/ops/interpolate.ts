@@ -143,6 +143,31 @@ export function resolveInterpolateAttrs(
 }
 
 /**
+ * Backends whose Interpolate kernel has a shortcut that gives other values than PyTorch for Inf
+ * or NaN input, taken only when the op has checked the input is finite (attrs.finite): tfjs-node's
+ * native ResizeBilinear (Note [native resize and non-finite input]). A backend without such a
+ * shortcut pays nothing.
+ */
+export const BACKENDS_WITH_FINITE_ONLY_SHORTCUTS = new Set<string>(['tensorflow']);
+
+/**
+ * Whether every value of x is finite: one Sum and a read of one number (an Inf or NaN anywhere
+ * makes the sum Inf or NaN; a finite input whose sum overflows float32 counts as not finite,
+ * which only costs the shortcut). Run untaped (the forward of a customGrad), so inside tf.grad it
+ * keeps no copy of x for a gradient nobody asks for.
+ */
+function allFinite(x: tf.Tensor): boolean {
+  const sumOf = tf.customGrad(((t: tf.Tensor) => ({
+    value: tf.sum(t),
+    gradFunc: () => tf.zerosLike(t),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const sum = sumOf(x);
+  const finite = Number.isFinite(sum.dataSync()[0]);
+  sum.dispose();
+  return finite;
+}
+
+/**
  * Resizes the spatial dims of x (rank 3, 4, 5: 1, 2, 3 spatial dims) as
  * torch.nn.functional.interpolate, with PyTorch's coordinate rules and numerics. Exactly one of
  * size and scaleFactor. float32 input for every mode; int32 for nearest and nearest-exact.
@@ -154,6 +179,10 @@ export function interpolate<T extends tf.Tensor>(
   return tf.tidy(op, () => {
     const t = toTensor(x, 'x', op);
     const attrs = resolveInterpolateAttrs(op, t, options);
+    const linear = attrs.mode === 'linear' || attrs.mode === 'bilinear' || attrs.mode === 'trilinear';
+    if (linear && !attrs.antialias && BACKENDS_WITH_FINITE_ONLY_SHORTCUTS.has(tf.getBackend())) {
+      attrs.finite = allFinite(t);
+    }
     return tf.engine().runKernel(Interpolate, {x: t}, asAttrs(attrs)) as T;
   });
 }

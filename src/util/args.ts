@@ -113,7 +113,9 @@ export function checkInts(op: string, name: string, values: number[], min: numbe
 export function checkRegular(op: string, name: string, x: unknown): void {
   if (!Array.isArray(x)) return;
   const shape: number[] = [];
-  for (let level: unknown = x; Array.isArray(level); level = level[0]) {
+  const isLevel = (v: unknown): v is ArrayLike<unknown> =>
+      Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  for (let level: unknown = x; isLevel(level); level = level[0]) {
     shape.push(level.length);
     if (level.length === 0 || shape.length > 8) break;
   }
@@ -124,7 +126,7 @@ export function checkRegular(op: string, name: string, x: unknown): void {
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (depth < shape.length) {
-      if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && depth === shape.length - 1)) {
+      if (!isLevel(v) || (!Array.isArray(v) && depth < shape.length - 1)) {
         fail(op, `argument '${name}' is a ragged nested array: expected an array of ${
             shape[depth]} at depth ${depth}, got ${show(v)} (shape from the first entries: ${
             show(shape)})`);
