@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
-import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor, untaped} from '../util/args.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface InterpolateOptions {
@@ -153,15 +153,10 @@ export const BACKENDS_WITH_FINITE_ONLY_SHORTCUTS = new Set<string>(['tensorflow'
 /**
  * Whether every value of x is finite: one Sum and a read of one number (an Inf or NaN anywhere
  * makes the sum Inf or NaN; a finite input whose sum overflows float32 counts as not finite,
- * which only costs the shortcut). Run untaped (the forward of a customGrad), so inside tf.grad it
- * keeps no copy of x for a gradient nobody asks for.
+ * which only costs the shortcut). Untaped, so inside tf.grad it keeps no copy of x.
  */
 function allFinite(x: tf.Tensor): boolean {
-  const sumOf = tf.customGrad(((t: tf.Tensor) => ({
-    value: tf.sum(t),
-    gradFunc: () => tf.zerosLike(t),
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const sum = sumOf(x);
+  const sum = untaped(x, (t) => tf.sum(t));
   const finite = Number.isFinite(sum.dataSync()[0]);
   sum.dispose();
   return finite;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
 import {asAttrs, MaxUnpool} from '../kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs} from '../kernel_names.js';
-import {checkDataFormat, checkOptionKeys, checkRegular, checkSize, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, checkRegular, checkSize, fail, show, spatialDims, toTensor, untaped} from '../util/args.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
 import {resolvePoolWindow} from './max_pool.js';
 
@@ -99,15 +99,8 @@ function checkUnpoolIndicesRange(
   const plane = outSize.reduce((a, b) => a * b, 1);
   // An empty output plane: nothing is written, so no index is checked (as PyTorch).
   if (indices.size === 0 || plane === 0) return;
-  // Inside tf.grad every op is taped and keeps the tensors its gradient needs until backprop
-  // disposes them; when the check then throws there is no backprop, so they would leak. The
-  // forward function of a customGrad runs untaped (and saves nothing here), so the check leaves
-  // nothing behind on either path.
-  const rangeOf = tf.customGrad(((t: tf.Tensor) => ({
-    value: tf.stack([tf.min(t), tf.max(t)]),
-    gradFunc: () => tf.zerosLike(t),
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const range = rangeOf(indices);
+  // Untaped: the check must leave nothing behind when it throws inside tf.grad.
+  const range = untaped(indices, (t) => tf.stack([tf.min(t), tf.max(t)]));
   const [lo, hi] = range.dataSync();
   range.dispose();
   if (lo < 0) fail(op, invalidUnpoolIndexMessage(lo, outSize));

@@ -174,6 +174,21 @@ export function checkOptionKeys(
   }
 }
 
+/**
+ * fn(x) computed untaped, for checks an op reads back before it runs its kernel. Inside tf.grad
+ * every op is taped and keeps the tensors its gradient needs until backprop disposes them; a
+ * check's ops are never differentiated, and when the check throws there is no backprop at all,
+ * so what they kept would leak. The forward function of a customGrad runs untaped and here saves
+ * nothing, so the check leaves nothing behind on either path.
+ */
+export function untaped(x: tf.Tensor, fn: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const run = tf.customGrad(((t: tf.Tensor) => ({
+    value: fn(t),
+    gradFunc: () => tf.zerosLike(t),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return run(x);
+}
+
 // ---- the size guard (Note [size guard] in src/index_math/size.ts) -----------------------------
 const MAX_ELEMENTS_FLAG = 'TFJS_TORCH_MAX_ELEMENTS';
 // Registered once even when two builds of the package (ESM and CommonJS) share one tfjs.
