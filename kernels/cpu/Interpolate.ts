@@ -9,7 +9,7 @@
 // inner = 1) is a plain gather. The passes run in the order that moves the fewest values
 // (downscaling axes first), through intermediate buffers.
 import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
-import {interpolateTables, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {hasPaddingTaps, interpolateTables, isGatherTable, isIdentityTable, isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
@@ -175,8 +175,6 @@ function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
       for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c];
       for (let k = 1; k < taps; k++) {
         const wk = w[r + k];
-        // The zero-weight padding taps of the shorter rows.
-        if (wk === 0) continue;
         const sk = s + off[r + k];
         for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
       }
@@ -185,9 +183,10 @@ function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
 }
 
 /**
- * A table with padding taps of weight 0 (area, antialias and transposed tables whose rows vary in
- * length): only the taps of weight != 0 are read, so a padding tap adds nothing even where the
- * value it names is Inf or NaN (Note [taps PyTorch evaluates]); a row with none is 0.
+ * A table with padding taps (weight -0: area, antialias and transposed tables whose rows vary in
+ * length): they are skipped, so they add nothing even where the value they name is Inf or NaN,
+ * while a real zero weight still multiplies its value (Note [taps PyTorch evaluates]); a row of
+ * padding only is 0.
  */
 function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan): void {
   const {outer, inner, inL, outL, taps, off, weight: w} = p;
@@ -199,7 +198,7 @@ function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan): void {
       let first = true;
       for (let k = 0; k < taps; k++) {
         const wk = w[r + k];
-        if (wk === 0) continue;
+        if (isPaddingTap(wk)) continue;
         const sk = s + off[r + k];
         if (first) {
           for (let c = 0; c < inner; c++) dst[d + c] = wk * src[sk + c];
@@ -320,7 +319,7 @@ function resampleAxis(
     pair: pairRows(t),
   };
   const gather = isGatherTable(t);
-  if (!gather && t.zeroTapsArePadding && t.weight.some((w) => w === 0)) {
+  if (!gather && hasPaddingTaps(t)) {
     passPadded(src as Float32Array, dst as Float32Array, plan);
   } else if (inner === 1) {
     passScalar(src, dst, plan, gather);
@@ -357,10 +356,10 @@ function scratch(int: boolean, slot: number, size: number): Values {
   return buf;
 }
 
-/** Taps actually read per output row (the zero-weight padding taps are skipped). */
+/** Taps actually read per output row (the padding taps are skipped). */
 function meanTaps(t: AxisTable): number {
   let n = 0;
-  for (let i = 0; i < t.weight.length; i++) if (t.weight[i] !== 0) n++;
+  for (let i = 0; i < t.weight.length; i++) if (!isPaddingTap(t.weight[i])) n++;
   return Math.max(1, n / Math.max(1, t.outSize));
 }
 

@@ -226,8 +226,9 @@ export function antialiasWeights(
 // o, taps o*taps .. o*taps + taps - 1 hold a source index (Int32Array) and its weight
 // (Float32Array: the weights are rounded to float32 once, here, and every backend reads the
 // same rounded numbers). A row with fewer taps than the table's (area and antialias windows
-// vary, transposed rows vary) is padded with weight 0 at the row's first index (index 0 for an
-// empty row), so a padding tap reads a valid position and adds nothing (for finite values).
+// vary, transposed rows vary) is padded with weight -0 at the row's first index (index 0 for an
+// empty row), so a padding tap reads a valid position; kernels skip it (Note [taps PyTorch
+// evaluates]).
 // A long axis costs taps * 8 bytes per output position and nothing else: no JS object per
 // position is made, while building either, so a table's memory stays proportional to its size.
 //
@@ -235,12 +236,19 @@ export function antialiasWeights(
 // PyTorch's kernels evaluate every tap of their formula, so a zero weight still multiplies its
 // value: a linear coordinate that lands on an input (lambda 0, as in every position of the copy
 // of Note [linear copy when sizes match] and every downscale by an integer with alignCorners)
-// computes 1 * x[i0] + 0 * x[i1], NaN when x[i1] is infinite, and the cubic taps of an exact
-// coordinate (weights 0, 1, 0, 0) do the same. So in a linear or cubic table every tap is one
-// PyTorch evaluates, zero weights included, and no backend may drop one or take a copy shortcut
-// there. The padding taps of area, antialias and transposed tables are not PyTorch's (its
-// windows have the row's own length): they must add nothing even when the value they read is
-// Inf or NaN. `zeroTapsArePadding` says which of the two a table's zero weights are.
+// computes 1 * x[i0] + 0 * x[i1], NaN when x[i1] is infinite; the cubic taps of an exact
+// coordinate (weights 0, 1, 0, 0) and the antialias taps whose filter value is 0 (a same-size
+// antialiased resize has weights 1, 0) do the same. So every tap PyTorch evaluates is in the
+// table with its weight, +0 included, and no backend may drop one or take a copy shortcut over
+// it. The padding taps of the shorter rows (area and antialias windows, transposed tables) are
+// not PyTorch's and must add nothing even when the value they name is Inf or NaN: they carry the
+// weight -0, which no real tap has (a weight PyTorch computes as zero is +0 here), and
+// isPaddingTap tells them apart.
+
+/** Whether a table weight marks a padding tap (-0; Note [taps PyTorch evaluates]). */
+export function isPaddingTap(weight: number): boolean {
+  return weight === 0 && 1 / weight < 0;
+}
 
 /** Per-axis resampling table (Note [axis tables]): every interpolate mode is a separable map. */
 export interface AxisTable {
@@ -252,12 +260,6 @@ export interface AxisTable {
   index: Int32Array;
   /** [outSize * taps], weight of that source (0 in unused taps). */
   weight: Float32Array;
-  /**
-   * Whether a zero weight marks a padding tap, which must add nothing whatever its value (area,
-   * antialias, transposed tables), or is a weight PyTorch multiplies (linear, cubic: 0 * Inf is
-   * NaN). Note [taps PyTorch evaluates].
-   */
-  zeroTapsArePadding: boolean;
 }
 
 /** The kind of 1-D filter a mode applies along each axis. */
@@ -276,12 +278,17 @@ export function axisKind(mode: InterpolateMode): AxisKind {
   }
 }
 
-function emptyTable(
-    inSize: number, outSize: number, taps: number, zeroTapsArePadding: boolean): AxisTable {
+function emptyTable(inSize: number, outSize: number, taps: number): AxisTable {
   return {
     inSize, outSize, taps, index: new Int32Array(outSize * taps),
-    weight: new Float32Array(outSize * taps), zeroTapsArePadding,
+    weight: new Float32Array(outSize * taps),
   };
+}
+
+/** Whether a table has padding taps (rows shorter than its `taps`). */
+export function hasPaddingTaps(t: AxisTable): boolean {
+  for (let i = 0; i < t.weight.length; i++) if (isPaddingTap(t.weight[i])) return true;
+  return false;
 }
 
 /**
@@ -295,7 +302,7 @@ export function axisTable(
   const kind = axisKind(mode);
   const clamp = (i: number) => Math.max(0, Math.min(i, inSize - 1));
   if (kind === 'nearest' || kind === 'nearest-exact') {
-    const t = emptyTable(inSize, outSize, 1, false);
+    const t = emptyTable(inSize, outSize, 1);
     const ratio = computeScalesValue(scale, inSize, outSize);
     const pick = kind === 'nearest' ? nearestSourceIndex : nearestExactSourceIndex;
     for (let o = 0; o < outSize; o++) {
@@ -310,7 +317,7 @@ export function axisTable(
       taps = Math.max(
           taps, adaptiveEndIndex(o, outSize, inSize) - adaptiveStartIndex(o, outSize, inSize));
     }
-    const t = emptyTable(inSize, outSize, taps, true);
+    const t = emptyTable(inSize, outSize, taps);
     for (let o = 0; o < outSize; o++) {
       const start = adaptiveStartIndex(o, outSize, inSize);
       const end = adaptiveEndIndex(o, outSize, inSize);
@@ -318,7 +325,7 @@ export function axisTable(
       for (let k = 0; k < taps; k++) {
         const inside = start + k < end;
         t.index[row + k] = inside ? start + k : start;
-        t.weight[row + k] = inside ? 1 / (end - start) : 0;
+        t.weight[row + k] = inside ? 1 / (end - start) : -0;
       }
     }
     return t;
@@ -330,7 +337,7 @@ export function axisTable(
     for (let o = 0; o < outSize; o++) {
       taps = Math.max(taps, aaWindow(o, inSize, ratio, cubic).xsize);
     }
-    const t = emptyTable(inSize, outSize, taps, true);
+    const t = emptyTable(inSize, outSize, taps);
     const w = new Float64Array(taps);
     for (let o = 0; o < outSize; o++) {
       const {xmin, xsize} = antialiasTaps(o, inSize, ratio, cubic, w);
@@ -338,13 +345,14 @@ export function axisTable(
       for (let k = 0; k < taps; k++) {
         const inside = k < xsize;
         t.index[row + k] = inside ? xmin + k : (xsize > 0 ? xmin : 0);
-        t.weight[row + k] = inside ? w[k] : 0;
+        // + 0: a filter value of -0 (the cubic's last product) is a real zero weight, +0.
+        t.weight[row + k] = inside ? w[k] + 0 : -0;
       }
     }
     return t;
   }
   if (kind === 'linear') {
-    const t = emptyTable(inSize, outSize, 2, false);
+    const t = emptyTable(inSize, outSize, 2);
     for (let o = 0; o < outSize; o++) {
       if (outSize === inSize) {
         t.index[2 * o] = o;
@@ -362,7 +370,7 @@ export function axisTable(
     }
     return t;
   }
-  const t = emptyTable(inSize, outSize, 4, false);
+  const t = emptyTable(inSize, outSize, 4);
   for (let o = 0; o < outSize; o++) {
     const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
     const i = Math.floor(src);
@@ -427,14 +435,14 @@ export function transposeTable(t: AxisTable): AxisTable {
     count[i] = n;
     width = Math.max(width, n);
   }
-  const tt = emptyTable(outSize, inSize, width, true);
+  const tt = emptyTable(outSize, inSize, width);
   for (let i = 0; i < inSize; i++) {
     const row = i * width;
     const first = count[i] > 0 ? outs[start[i]] : 0;
     for (let k = 0; k < width; k++) {
       const inside = k < count[i];
       tt.index[row + k] = inside ? outs[start[i] + k] : first;
-      tt.weight[row + k] = inside ? weights[start[i] + k] : 0;
+      tt.weight[row + k] = inside ? weights[start[i] + k] + 0 : -0;
     }
   }
   return tt;
@@ -467,11 +475,10 @@ export function interpolateTables(
  */
 export function isGatherTable(t: AxisTable): boolean {
   const {outSize, taps, weight} = t;
-  // A zero-weight tap PyTorch evaluates is not nothing (Note [taps PyTorch evaluates]).
-  if (taps > 1 && !t.zeroTapsArePadding) return false;
   for (let o = 0; o < outSize; o++) {
     if (weight[o * taps] !== 1) return false;
-    for (let k = 1; k < taps; k++) if (weight[o * taps + k] !== 0) return false;
+    // A zero weight PyTorch evaluates is not nothing (Note [taps PyTorch evaluates]).
+    for (let k = 1; k < taps; k++) if (!isPaddingTap(weight[o * taps + k])) return false;
   }
   return true;
 }
