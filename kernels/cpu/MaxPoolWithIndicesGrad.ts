@@ -33,15 +33,16 @@ function scatterAdd(
  * - dy: float32 values of shape `dyShape` (the pooled shape, [batch, C, ...out] or
  *   [batch, ...out, C] per dataFormat); indices: int32 of the same shape (MaxPoolWithIndices's).
  * - dx: the caller's float32 view of [batch, C, ...inSize] (or channelsLast) values; it is
- *   zeroed here, then dy is added in at the indices (an index outside the plane is dropped).
+ *   zeroed here (unless `dxIsZero`: the caller passes a fresh, zero-filled array), then dy is
+ *   added in at the indices (an index outside the plane is dropped).
  * Any views, not overlapping.
  */
 export function maxPoolWithIndicesGradImplCPU(
     dy: Float32Array, indices: Int32Array, dyShape: readonly number[], inSize: readonly number[],
-    dataFormat: DataFormat, dx: Float32Array): void {
+    dataFormat: DataFormat, dx: Float32Array, dxIsZero = false): void {
   // Note [plane view] in src/util/layout.ts.
   const {rows, plane, cols} = planeView(dyShape, dataFormat);
-  dx.fill(0);
+  if (!dxIsZero) dx.fill(0);
   scatterAdd(dy, indices, dx, rows, plane, sizeOf(inSize), cols);
 }
 
@@ -56,7 +57,7 @@ export function maxPoolWithIndicesGrad(args: {
   const dx = new Float32Array(sizeOf(dxShape));
   maxPoolWithIndicesGradImplCPU(
       valuesOf(backend, dy) as Float32Array, valuesOf(backend, indices) as Int32Array, dy.shape,
-      inSize, dataFormat, dx);
+      inSize, dataFormat, dx, true);
   return output(backend, dxShape, 'float32', dx);
 }
 

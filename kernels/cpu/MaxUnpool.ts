@@ -49,7 +49,8 @@ function scatter(
  * - x: float32 values of shape `xShape` ([batch, C, ...in] or [batch, ...in, C] per
  *   dataFormat); indices: int32 of the same shape, flat offsets inside one output plane.
  * - y: the caller's float32 view of [batch, C, ...outSize] (or channelsLast) values; it is
- *   zeroed here, then x is written at the indices (the last duplicate wins).
+ *   zeroed here (unless `yIsZero`: the caller passes a fresh, zero-filled array), then x is
+ *   written at the indices (the last duplicate wins).
  * Throws `maxUnpool<n>d: indices must lie in ...` at the first index outside the output plane
  * (unless y is empty);
  * y then holds a partial result and must be discarded (Note [unpool index check]).
@@ -57,13 +58,13 @@ function scatter(
  */
 export function maxUnpoolImplCPU(
     x: Float32Array, indices: Int32Array, xShape: readonly number[], outSize: readonly number[],
-    dataFormat: DataFormat, y: Float32Array): void {
+    dataFormat: DataFormat, y: Float32Array, yIsZero = false): void {
   // Note [plane view] in src/util/layout.ts.
   const {rows, plane, cols} = planeView(xShape, dataFormat);
   const outPlane = sizeOf(outSize);
   // An empty output (an output size of 0): nothing is written, no index checked, as PyTorch.
   if (y.length === 0) return;
-  y.fill(0);
+  if (!yIsZero) y.fill(0);
   const bad = scatter(x, indices, y, rows, plane, outPlane, cols);
   if (bad >= 0) {
     throw new Error(
@@ -79,7 +80,7 @@ export function maxUnpool(args: {inputs: MaxUnpoolInputs, backend: CpuBackend, a
   const y = new Float32Array(sizeOf(yShape));
   maxUnpoolImplCPU(
       valuesOf(backend, x) as Float32Array, valuesOf(backend, indices) as Int32Array, x.shape,
-      outSize, dataFormat, y);
+      outSize, dataFormat, y, true);
   return output(backend, yShape, 'float32', y);
 }
 
