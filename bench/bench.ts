@@ -9,6 +9,7 @@ import {benchConvTranspose} from './conv_transpose.js';
 import {benchPool} from './pool.js';
 import {benchDecoders} from './decoders.js';
 import {benchInterpolate} from './interpolate.js';
+import {benchMemory} from './memory.js';
 import {benchTensorflow} from './node.js';
 import {benchWasm} from './wasm.js';
 
@@ -20,6 +21,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   decoders: () => benchDecoders(),
   // Loads tfjs-backend-wasm and tfjs-torch's wasm kernels; against onnxruntime-web's wasm engine.
   wasm: benchWasm,
+  // Peak memory, each row in a fresh child process (cpu, tensorflow, PyTorch).
+  memory: benchMemory,
   // Last: it loads tfjs-node (scripts/setup-tfjs-node.sh) and times the `tensorflow` backend.
   tensorflow: benchTensorflow,
 };

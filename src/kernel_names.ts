@@ -42,6 +42,13 @@ export interface InterpolateAttrs {
   scales: Array<number|null>;
   antialias: boolean;
   dataFormat: DataFormat;
+  /**
+   * True only when the op checked that x holds no Inf or NaN: a kernel may then take a shortcut
+   * whose result differs from PyTorch's for such values (tensorflow's native ResizeBilinear, Note
+   * [native resize and non-finite input] in kernels/node/Interpolate.ts). Absent or false:
+   * unknown.
+   */
+  finite?: boolean;
 }
 
 // ---- transposed convolution --------------------------------------------------------------------

@@ -20,7 +20,7 @@ import type {FixtureCase} from './util.js';
 
 const FILES = [
   'interpolate_1d', 'interpolate_2d', 'interpolate_3d', 'interpolate_antialias',
-  'interpolate_edge',
+  'interpolate_edge', 'interpolate_nonfinite',
 ];
 
 /** What our message must say for one of PyTorch's errors: the op and the argument at fault. */

@@ -9,7 +9,7 @@
 // inner = 1) is a plain gather. The passes run in the order that moves the fewest values
 // (downscaling axes first), through intermediate buffers.
 import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
-import {interpolateTables, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {hasPaddingTaps, interpolateTables, isGatherTable, isIdentityTable, isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
@@ -175,11 +175,39 @@ function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
       for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c];
       for (let k = 1; k < taps; k++) {
         const wk = w[r + k];
-        // The zero-weight padding taps of the shorter rows.
-        if (wk === 0) continue;
         const sk = s + off[r + k];
         for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
       }
+    }
+  }
+}
+
+/**
+ * A table with padding taps (weight -0: area, antialias and transposed tables whose rows vary in
+ * length): they are skipped, so they add nothing even where the value they name is Inf or NaN,
+ * while a real zero weight still multiplies its value (Note [taps PyTorch evaluates]); a row of
+ * padding only is 0.
+ */
+function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan): void {
+  const {outer, inner, inL, outL, taps, off, weight: w} = p;
+  for (let b = 0; b < outer; b++) {
+    const s = b * inL * inner;
+    let d = b * outL * inner;
+    for (let o = 0; o < outL; o++, d += inner) {
+      const r = o * taps;
+      let first = true;
+      for (let k = 0; k < taps; k++) {
+        const wk = w[r + k];
+        if (isPaddingTap(wk)) continue;
+        const sk = s + off[r + k];
+        if (first) {
+          for (let c = 0; c < inner; c++) dst[d + c] = wk * src[sk + c];
+          first = false;
+        } else {
+          for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
+        }
+      }
+      if (first) dst.fill(0, d, d + inner);
     }
   }
 }
@@ -291,7 +319,9 @@ function resampleAxis(
     pair: pairRows(t),
   };
   const gather = isGatherTable(t);
-  if (inner === 1) {
+  if (!gather && hasPaddingTaps(t)) {
+    passPadded(src as Float32Array, dst as Float32Array, plan);
+  } else if (inner === 1) {
     passScalar(src, dst, plan, gather);
   } else if (gather) {
     passGather(src, dst, plan);
@@ -326,10 +356,10 @@ function scratch(int: boolean, slot: number, size: number): Values {
   return buf;
 }
 
-/** Taps actually read per output row (the zero-weight padding taps are skipped). */
+/** Taps actually read per output row (the padding taps are skipped). */
 function meanTaps(t: AxisTable): number {
   let n = 0;
-  for (let i = 0; i < t.weight.length; i++) if (t.weight[i] !== 0) n++;
+  for (let i = 0; i < t.weight.length; i++) if (!isPaddingTap(t.weight[i])) n++;
   return Math.max(1, n / Math.max(1, t.outSize));
 }
 

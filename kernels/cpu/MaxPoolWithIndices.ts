@@ -4,7 +4,7 @@
 // neighbouring positions of a plane (1 channelsFirst, C channelsLast); for channelsLast the
 // channel loop is innermost, so consecutive iterations read consecutive memory.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
+import {poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
@@ -223,9 +223,12 @@ export function maxPoolWithIndicesImplCPU(
       (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
   const [inD, inH, inW] = padFront(layout.spatial, 3, 1);
   const [outD, outH, outW] = padFront(outSpatial, 3, 1);
-  const [kD, kH, kW] = padFront(kernelSize, 3, 1);
+  // Note [taps that can be real]: the tap tables are sized by what they index.
+  const real = layout.spatial.map((s, i) => realTapWindow(
+      s, outSpatial[i], kernelSize[i], padding[i], stride[i], dilation[i]));
+  const [kD, kH, kW] = padFront(real.map((r) => r.kernelSize), 3, 1);
   const s = padFront(stride, 3, 1);
-  const p = padFront(padding, 3, 0);
+  const p = padFront(real.map((r) => r.padding), 3, 0);
   const [dD, dH, dW] = padFront(dilation, 3, 1);
   const inHW = inH * inW;
   const tapD = dD * inHW;

@@ -120,7 +120,16 @@ function instantiate(mods: WasmModules, bytes: number): WasmState {
   return {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
 }
 
+/**
+ * The smallest heap WebAssembly could not provide (new WebAssembly.Memory or grow threw, as
+ * under an address-space limit): a call needing at least that much goes to the JavaScript heap
+ * at once instead of failing the same allocation again (about 40 ms each time). 0 when not even
+ * the first memory could be made: WebAssembly is then off for the process.
+ */
+let wasmFailedBytes = Infinity;
+
 function wasmHeap(mod: WasmModules, bytes: number): GemmHeap|null {
+  if (bytes >= wasmFailedBytes) return null;
   try {
     if (bytes > KEPT_HEAP_BYTES) return instantiate(mod, bytes).heap;
     if (wasm == null) wasm = instantiate(mod, Math.max(bytes, PAGE));
@@ -133,7 +142,9 @@ function wasmHeap(mod: WasmModules, bytes: number): GemmHeap|null {
     }
     return wasm.heap;
   } catch {
-    return null;  // out of memory for WebAssembly: the JavaScript heap may still fit
+    // Out of memory for WebAssembly: the JavaScript heap may still fit. Remembered.
+    wasmFailedBytes = wasm == null ? 0 : Math.min(wasmFailedBytes, bytes);
+    return null;
   }
 }
 

@@ -29,7 +29,7 @@
 // flatPlaneIndex, which is linear), built from shapes and attributes only.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {flatPlaneIndex, poolingOutputSize, poolWindowTable} from '../../src/index_math/pool.js';
+import {flatPlaneIndex, poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
 import {layoutOf, padFront, shapeOf} from '../../src/util/layout.js';
@@ -66,14 +66,23 @@ function indexTables(inSize: number[], outSize: number[], a: MaxPoolWithIndicesA
   return {origin, first, tapOffset};
 }
 
+/** Up to this many taps the patch ops make every tap at once; past it, one slice per tap. */
+const PATCH_TAPS = 16;
+
 export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as MaxPoolWithIndicesInputs;
-  const a = attrs as unknown as MaxPoolWithIndicesAttrs;
-  const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = a;
+  const given = attrs as unknown as MaxPoolWithIndicesAttrs;
+  const {stride, dilation, ceilMode, dataFormat} = given;
   const {batch, channels, spatial: inSize} = layoutOf(x.shape, dataFormat);
   const n = inSize.length;
-  const outSize = inSize.map(
-      (s, i) => poolingOutputSize(s, kernelSize[i], padding[i], stride[i], dilation[i], ceilMode));
+  const outSize = inSize.map((s, i) => poolingOutputSize(
+      s, given.kernelSize[i], given.padding[i], stride[i], dilation[i], ceilMode));
+  // Note [taps that can be real]: one tensor per tap that can be real, not per tap of the kernel.
+  const real = inSize.map((s, i) => realTapWindow(
+      s, outSize[i], given.kernelSize[i], given.padding[i], stride[i], dilation[i]));
+  const kernelSize = real.map((r) => r.kernelSize);
+  const padding = real.map((r) => r.padding);
+  const a: MaxPoolWithIndicesAttrs = {...given, kernelSize, padding};
   const outShape = shapeOf(batch, channels, outSize, dataFormat);
   if (batch === 0) return [tf.zeros(outShape), tf.zeros(outShape, 'int32')];
   const {node, attr} = nodeOf(backend);
@@ -109,14 +118,20 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
 
     const unit = (v: number[]) => [1, ...v, 1];
     const tapsFirst = (t: tf.Tensor) => tf.unstack(tf.reshape(t, [taps, B, ...outM, cv]));
-    let tapValues: tf.Tensor[];
+    // Every tap as a tensor [B, ...out, Cv], in row-major window order. The tiling split and
+    // the patch ops make all of them at once (T times the output: the input's size for tiling
+    // windows, and few taps for the patch path); past PATCH_TAPS taps each tap is one strided
+    // slice, made when the scan reaches it and disposed after, so memory stays a few outputs
+    // whatever the kernel (Note [taps that can be real] already left out the taps that are
+    // padding everywhere).
+    let tapValues: tf.Tensor[]|null = null;
     if (k.every((ki, i) => ki === s[i] && d[i] === 1)) {
       // Tiling windows: [B, o1, k1, o2, k2, (o3, k3,) Cv] -> [k1, k2, (k3,) B, o1, o2, (o3,) Cv].
       const split = tf.reshape(images, [B, ...outM.flatMap((o, i) => [o, k[i]]), cv]);
       tapValues = tapsFirst(tf.transpose(split, [
         ...outM.map((_, i) => 2 + 2 * i), 0, ...outM.map((_, i) => 1 + 2 * i), 2 * m + 1,
       ]));
-    } else if (m === 2 || d.every((v) => v === 1)) {
+    } else if (taps <= PATCH_TAPS && (m === 2 || d.every((v) => v === 1))) {
       // [B, ...out, T*Cv] with taps (row-major) outside channels -> [T, B, ...out, Cv].
       const patches = m === 2 ?
           runOp(node, 'ExtractImagePatches', [
@@ -130,32 +145,34 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
       tapValues = tapsFirst(tf.transpose(
           tf.reshape(patches, [B, ...outM, taps, cv]),
           [m + 1, ...Array.from({length: m + 1}, (_, i) => i), m + 2]));
-    } else {
-      // ExtractVolumePatches has no dilation: one strided slice per tap.
-      tapValues = [];
-      const t = [0, 0, 0];
-      for (t[0] = 0; t[0] < k[0]; t[0]++) {
-        for (t[1] = 0; t[1] < k[1]; t[1]++) {
-          for (t[2] = 0; t[2] < k[2]; t[2]++) {
-            const begin = [0, ...t.map((ti, i) => ti * d[i]), 0];
-            const end = [B, ...outM.map((o, i) => begin[i + 1] + (o - 1) * s[i] + 1), cv];
-            tapValues.push(tf.stridedSlice(images, begin, end, unit(s)));
-          }
-        }
-      }
     }
+    const k3 = [...new Array<number>(3 - m).fill(1), ...k];
+    /** Tap t (row-major over the window) as one strided slice of the padded images. */
+    const slice = (t: number) => {
+      const pos = [Math.floor(t / (k3[1] * k3[2])), Math.floor(t / k3[2]) % k3[1], t % k3[2]]
+                      .slice(3 - m);
+      const begin = [0, ...pos.map((ti, i) => ti * d[i]), 0];
+      const end = [B, ...outM.map((o, i) => begin[i + 1] + (o - 1) * s[i] + 1), cv];
+      return tf.stridedSlice(images, begin, end, unit(s));
+    };
+    const tapAt = (t: number) => tapValues != null ? tapValues[t] : slice(t);
 
     // Grids [...out, 1] broadcast over the image batch and channels.
     const grid = (v: Int32Array) => tf.tensor(v, [...outM, 1], 'int32');
-    let max = tapValues[0];
+    let max = tapAt(0);
     // [...out, 1] until the first Maximum broadcasts it to the full shape.
     let offset = grid(tables.first);
     for (let t = 1; t < taps; t++) {
-      const v = tapValues[t];
-      const take = tf.logicalOr(tf.greater(v, max), tf.isNaN(v));
-      max = tf.maximum(max, v);
-      const taken = tf.mul(tf.cast(take, 'int32'), tf.scalar(tables.tapOffset[t], 'int32'));
-      offset = tf.maximum(offset, taken);
+      const previous = [max, offset];
+      [max, offset] = tf.tidy(() => {
+        const v = tapAt(t);
+        const take = tf.logicalOr(tf.greater(v, max), tf.isNaN(v));
+        const taken = tf.mul(tf.cast(take, 'int32'), tf.scalar(tables.tapOffset[t], 'int32'));
+        const next = [tf.maximum(max, v), tf.maximum(offset, taken)];
+        if (tapValues != null) v.dispose();
+        return next;
+      });
+      tf.dispose(previous);
     }
     let indices = tf.add(offset, grid(tables.origin));
     if (taps === 1) indices = tf.broadcastTo(indices, max.shape);

@@ -30,6 +30,7 @@
 // (plus bias) and dy there meets no weight: the kernels leave those positions out (`trim`) and
 // use hi = 0.
 import * as tf from '@tensorflow/tfjs-core';
+import {unitWhereInert} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
 import {padFront} from '../../src/util/layout.js';
 import {nodeOf, runOp} from './util.js';
@@ -65,10 +66,15 @@ export interface ConvPlan {
 export function convPlan(
     attrs: ConvTransposeAttrs, xSize: number[], kernel: number[], ySize: number[]): ConvPlan {
   const n = xSize.length;
-  const explicit = n <= 2 && attrs.dilation.every((d) => d === 1);
+  const {padding: p, outputPadding: op} = attrs;
+  // TensorFlow holds strides and dilations as int32 and multiplies them unchecked: 2**31 wraps to
+  // "Stride must be > 0, but got -2147483648", larger products crash the process. The size guard
+  // bounds every stride and dilation that reaches the output; the others become 1 (Note
+  // [strides and dilations that cannot matter] in src/index_math/conv.ts).
+  const {stride: s, dilation: d} = unitWhereInert(xSize, kernel, attrs.stride, attrs.dilation);
+  const explicit = n <= 2 && d.every((v) => v === 1);
   const m = explicit ? 2 : 3;
   const lift = (v: number[], fill: number) => padFront(v, m, fill);
-  const {padding: p, outputPadding: op, stride: s, dilation: d} = attrs;
   const lo = p;
   const hi = p.map((pa, a) => Math.max(pa - op[a], 0));
   const trim = p.map((pa, a) => Math.max(op[a] - pa, 0));

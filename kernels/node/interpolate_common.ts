@@ -9,7 +9,7 @@
 // and one of (H, W) (with depth folded into the batch): a resize whose size does not change
 // copies on both libraries.
 import * as tf from '@tensorflow/tfjs-core';
-import {isGatherTable, isIdentityTable, nativeResize} from '../../src/index_math/resize.js';
+import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap, nativeResize} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {InterpolateAttrs} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
@@ -131,9 +131,9 @@ export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
 /**
  * Applies tables[i] along spatial dim i of x (in dataFormat), axis after axis: per axis one
  * GatherV2 of the table's source indices, then, unless the table is a pure copy, a multiply by
- * its weights and a sum over the taps. `maskZeroTaps`: zero-weight taps are padding of rows with
- * fewer taps (area, antialias, transposed tables) and must add nothing even where the value
- * they read is Inf or NaN. Call inside tidy.
+ * its weights and a sum over the taps. `maskZeroTaps`: the tables may hold padding taps (weight
+ * -0: area, antialias, transposed tables), which must add nothing even where the value they read
+ * is Inf or NaN (Note [taps PyTorch evaluates]). Call inside tidy.
  */
 export function resampleComposed(
     x: tf.Tensor, dataFormat: string, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
@@ -156,9 +156,9 @@ export function resampleComposed(
                                 [...s.slice(0, axis), table.outSize, table.taps, ...s.slice(axis + 1)]);
     const wShape = [table.outSize, table.taps, ...new Array<number>(s.length - axis - 1).fill(1)];
     let terms = tf.mul(gathered, tf.tensor(table.weight, wShape, 'float32'));
-    if (maskZeroTaps && table.weight.some((w) => w === 0)) {
+    if (maskZeroTaps && hasPaddingTaps(table)) {
       const {node, attr} = nodeOf(tf.backend());
-      const pad = tf.tensor(Uint8Array.from(table.weight, (w) => (w === 0 ? 1 : 0)), wShape, 'bool');
+      const pad = tf.tensor(Uint8Array.from(table.weight, (w) => (isPaddingTap(w) ? 1 : 0)), wShape, 'bool');
       terms = runOp(node, 'SelectV2', [attr.type('T', 'float32')], [pad, tf.scalar(0), terms]);
     }
     t = tf.sum(terms, axis + 1);

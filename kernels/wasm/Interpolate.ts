@@ -19,7 +19,11 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as InterpolateAttrs;
   const native = x.dtype === 'float32' && a.dataFormat === 'channelsLast' && x.shape.length === 4 ?
       nativeResize(a) : null;
-  if (native != null && native.op === 'Bilinear') {
+  // Only for finite input: on Inf / NaN a native bilinear's arithmetic need not be PyTorch's
+  // (Note [native resize and non-finite input] in kernels/node/Interpolate.ts). The input sits in
+  // CPU memory here, so the kernel looks itself: no read back, no op-level check.
+  if (native != null && native.op === 'Bilinear' &&
+      allFinite((backend as WasmBackend).typedArrayFromHeap(x) as Float32Array)) {
     const resize = getKernel('ResizeBilinear', 'wasm')!.kernelFunc;
     const resizeAttrs = {alignCorners: native.alignCorners, halfPixelCenters: native.halfPixelCenters,
                          size: a.outSize} as unknown as NamedAttrMap;
@@ -36,3 +40,11 @@ export const interpolateConfig: KernelConfig = {
   backendName: 'wasm',
   kernelFunc: interpolate,
 };
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    // x - x is 0 for a finite x and NaN for Inf or NaN.
+    if (values[i] - values[i] !== 0) return false;
+  }
+  return true;
+}

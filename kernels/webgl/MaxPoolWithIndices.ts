@@ -2,7 +2,7 @@
 // windows for the flat plane indices of the maxima (int32), one reading the values there
 // (float32). The op has checked every argument; output sizes come from the shared rule.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {poolingOutputSize} from '../../src/index_math/pool.js';
+import {poolingOutputSize, realTapWindow} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
@@ -18,14 +18,20 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   const webgl = backend as WebGLBackend;
   const op = `maxPool${x.shape.length - 2}dWithIndices`;
   const layout = layoutOf(x.shape, dataFormat);
-  const axes: PoolAxis[] = layout.spatial.map((inSize, a) => ({
-    inSize,
-    outSize: poolingOutputSize(inSize, kernelSize[a], padding[a], stride[a], dilation[a], ceilMode),
-    kernelSize: kernelSize[a],
-    stride: stride[a],
-    padding: padding[a],
-    dilation: dilation[a],
-  }));
+  const axes: PoolAxis[] = layout.spatial.map((inSize, a) => {
+    const outSize =
+        poolingOutputSize(inSize, kernelSize[a], padding[a], stride[a], dilation[a], ceilMode);
+    // Note [taps that can be real]: the shader's tap loops run over the taps that can be real.
+    const real = realTapWindow(inSize, outSize, kernelSize[a], padding[a], stride[a], dilation[a]);
+    return {
+      inSize,
+      outSize,
+      kernelSize: real.kernelSize,
+      stride: stride[a],
+      padding: real.padding,
+      dilation: dilation[a],
+    };
+  });
   const outShape = shapeOf(layout.batch, layout.channels, axes.map((a) => a.outSize), dataFormat);
   checkFitsTexture(op, 'output', outShape);
   checkFitsTexture(op, 'input x', x.shape);

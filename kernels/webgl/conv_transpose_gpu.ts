@@ -18,7 +18,7 @@
 // A change of the rule there that these table forms cannot express fails loudly here instead of
 // silently computing something else on webgl.
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange, unitWhereInert} from '../../src/index_math/conv.js';
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs, DataFormat} from '../../src/kernel_names.js';
 import {BoundedMemo} from '../../src/util/memo.js';
@@ -38,11 +38,16 @@ export interface ConvTransposeGeometry extends ConvTransposeShapes {
 export function convTransposeGeometry(
     xShape: readonly number[], weightShape: readonly number[],
     attrs: ConvTransposeAttrs): ConvTransposeGeometry {
+  const shapes = convTransposeShapes(xShape, weightShape, attrs);
+  // Note [strides and dilations that cannot matter]: the gather tables hold one list per residue
+  // of the stride.
+  const {stride, dilation} =
+      unitWhereInert(shapes.inSize, shapes.kernelSize, attrs.stride, attrs.dilation);
   return {
-    ...convTransposeShapes(xShape, weightShape, attrs),
-    stride: attrs.stride.slice(),
+    ...shapes,
+    stride,
     padding: attrs.padding.slice(),
-    dilation: attrs.dilation.slice(),
+    dilation,
     dataFormat: attrs.dataFormat,
     xShape: xShape.slice(),
     weightShape: weightShape.slice(),

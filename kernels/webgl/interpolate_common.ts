@@ -8,7 +8,7 @@ import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
 import {cheapestOrder} from '../../src/util/order.js';
-import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {hasPaddingTaps, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
 import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
 import type {ProgramAxis} from './interpolate_gpu.js';
@@ -61,7 +61,8 @@ export function resample(
                    .filter(({table}) => !isIdentityTable(table))
                    .map(({dim, table}) => ({dim, table, taps: table.taps,
                                             gather: isGatherTable(table),
-                                            split: halfFloat && table.inSize > SPLIT}));
+                                            split: halfFloat && table.inSize > SPLIT,
+                                            padded: hasPaddingTaps(table)}));
   const ints = cpuInt32Values(backend, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts: the cpu kernel's passes, same tables.

@@ -17,6 +17,7 @@
 // resampled pass their output coordinate through. interpolate_common.ts decides whether one
 // program does every axis or one program per axis runs (when the product of the taps is large).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import {isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {coord, coordsType} from './util.js';
 
@@ -29,6 +30,11 @@ export interface ProgramAxis {
   gather: boolean;
   /** Indices stored as (index mod SPLIT, floor(index / SPLIT)) for half-float textures. */
   split: boolean;
+  /**
+   * The table has padding taps, which must add nothing even where the value is Inf or NaN (Note
+   * [taps PyTorch evaluates]): stored with a negative index, their products are skipped.
+   */
+  padded: boolean;
 }
 
 /** The largest integer below which half floats hold every integer: the split of wide indices. */
@@ -48,7 +54,9 @@ export function tableTexture(t: AxisTable, gather: boolean, split: boolean):
   for (let o = 0; o < outSize; o++) {
     const row = o * cols;
     for (let k = 0; k < used; k++) {
-      const index = t.index[o * taps + k];
+      // A padding tap (weight -0) is stored with index -2, which the shader's rounding
+      // (int(v + 0.5), truncating) reads as -1 in both index forms: it skips negative indices.
+      const index = !gather && isPaddingTap(t.weight[o * taps + k]) ? -2 : t.index[o * taps + k];
       values[row + k] = split ? index % SPLIT : index;
       if (split) values[row + used + k] = Math.floor(index / SPLIT);
       if (!gather) values[row + indexSets * used + k] = t.weight[o * taps + k];
@@ -117,7 +125,8 @@ export class ResampleProgram implements GPGPUProgram {
         for (let k = 0; k < a.taps; k++) {
           const sub = gen(j + 1, at(`i${j}_${k}`));
           code += sub.code;
-          terms.push(`w${j}_${k} * ${sub.value}`);
+          terms.push(a.padded ? `(i${j}_${k} < 0 ? 0.0 : w${j}_${k} * ${sub.value})` :
+                                `w${j}_${k} * ${sub.value}`);
         }
         return {code, value: `(${terms.join(' + ')})`};
       }
@@ -129,7 +138,7 @@ export class ResampleProgram implements GPGPUProgram {
           int i${j} = ${indexOf(j, `k${j}`)};
           float w${j} = ${weightOf(j, `k${j}`)};
           ${sub.code}
-          ${acc} += w${j} * ${sub.value};
+          ${a.padded ? `if (i${j} >= 0) ` : ''}${acc} += w${j} * ${sub.value};
         }`;
       return {code, value: acc};
     };

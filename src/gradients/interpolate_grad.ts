@@ -37,6 +37,7 @@ export const interpolateGradGradConfig: GradConfig = {
     const d = Array.isArray(ddx) ? ddx[0] : ddx;
     // The attributes already hold the backward scales: the forward resampling with them is the
     // exact adjoint of this kernel.
-    return {dy: () => tf.engine().runKernel(Interpolate, {x: d}, attrs) as tf.Tensor};
+    // ddx was never checked for Inf / NaN (InterpolateAttrs.finite).
+    return {dy: () => tf.engine().runKernel(Interpolate, {x: d}, {...attrs, finite: false}) as tf.Tensor};
   },
 };

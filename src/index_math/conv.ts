@@ -219,3 +219,22 @@ export function convTransposeShapes(
     yShape: channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize],
   };
 }
+
+// Note [strides and dilations that cannot matter]
+// The stride of an axis with one input position places no second tap, and the dilation of an
+// axis with a one-tap kernel spaces nothing: there any value gives the same output size and the
+// same taps as 1 (with in = 1 the output size (in - 1) * stride - 2p + d(k - 1) + op + 1 does not
+// hold the stride; with k = 1 it does not hold the dilation). PyTorch accepts any such value,
+// 2**31 included, and the size guard (Note [size guard]) cannot bound it (the output stays
+// small). Kernels whose tables are sized by the stride (webgl's per-residue gather tables) or
+// whose library holds it in 32 bits (TensorFlow's int32 strides: 2**31 wraps to -2147483648)
+// use 1 there instead; every other stride or dilation reaches the output and is bounded by it.
+/** Stride and dilation with 1 where they cannot matter (see the note). */
+export function unitWhereInert(
+    inSize: readonly number[], kernelSize: readonly number[], stride: readonly number[],
+    dilation: readonly number[]): {stride: number[], dilation: number[]} {
+  return {
+    stride: stride.map((v, a) => inSize[a] === 1 ? 1 : v),
+    dilation: dilation.map((v, a) => kernelSize[a] === 1 ? 1 : v),
+  };
+}

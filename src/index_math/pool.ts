@@ -70,6 +70,32 @@ export function poolWindow(
   return {start, count};
 }
 
+// Note [taps that can be real]
+// A window of kernelSize taps whose tap t reads o * stride - padding + t * dilation can be far
+// larger than the input: PyTorch accepts kernelSize 2e5 + 1 with padding 1e5 over an input 6
+// wide (output 6 wide: every window covers the whole row). A kernel that made a table, a loop or
+// a tensor per tap would then cost 2e5 of them for 6 real elements. Only the taps that lie inside
+// the input for at least one output position matter: tap t is real for some o in [0, out) iff
+//   t * dilation >= padding - (out - 1) * stride    (real for the last window)  and
+//   t * dilation <= padding + in - 1                (real for the first window),
+// so the taps tMin..tMax of that range (clamped to [0, kernelSize)) form the same windows as the
+// full kernel, with kernelSize' = tMax - tMin + 1 and padding' = padding - tMin * dilation: each
+// window's real taps, their order, its first real element and its max are unchanged; only taps
+// that are padding for every window are left out. tMin is lowered to at most floor(padding /
+// dilation) so that padding' stays >= 0 (kernels pad, they do not crop, before the window). The
+// output size is the one of the full kernel: compute it first, then take these.
+/** The kernel size and padding of one axis without the taps that are never real (see the note). */
+export function realTapWindow(
+    inSize: number, outSize: number, kernelSize: number, padding: number, stride: number,
+    dilation: number): {kernelSize: number, padding: number} {
+  const tMin = Math.max(0, Math.min(Math.ceil((padding - (outSize - 1) * stride) / dilation),
+                                    Math.floor(padding / dilation)));
+  const tMax = Math.min(kernelSize - 1, Math.floor((padding + inSize - 1) / dilation));
+  // No tap is ever real (not reachable with a non-empty output): keep the kernel as it is.
+  if (tMax < tMin) return {kernelSize, padding};
+  return {kernelSize: tMax - tMin + 1, padding: padding - tMin * dilation};
+}
+
 /** poolWindow for every output position of one axis, as two typed arrays (for kernels). */
 export interface PoolWindowTable {
   start: Int32Array;

@@ -226,10 +226,29 @@ export function antialiasWeights(
 // o, taps o*taps .. o*taps + taps - 1 hold a source index (Int32Array) and its weight
 // (Float32Array: the weights are rounded to float32 once, here, and every backend reads the
 // same rounded numbers). A row with fewer taps than the table's (area and antialias windows
-// vary, transposed rows vary) is padded with weight 0 at the row's first index (index 0 for an
-// empty row), so a padding tap reads a valid position and adds nothing (for finite values).
+// vary, transposed rows vary) is padded with weight -0 at the row's first index (index 0 for an
+// empty row), so a padding tap reads a valid position; kernels skip it (Note [taps PyTorch
+// evaluates]).
 // A long axis costs taps * 8 bytes per output position and nothing else: no JS object per
 // position is made, while building either, so a table's memory stays proportional to its size.
+//
+// Note [taps PyTorch evaluates]
+// PyTorch's kernels evaluate every tap of their formula, so a zero weight still multiplies its
+// value: a linear coordinate that lands on an input (lambda 0, as in every position of the copy
+// of Note [linear copy when sizes match] and every downscale by an integer with alignCorners)
+// computes 1 * x[i0] + 0 * x[i1], NaN when x[i1] is infinite; the cubic taps of an exact
+// coordinate (weights 0, 1, 0, 0) and the antialias taps whose filter value is 0 (a same-size
+// antialiased resize has weights 1, 0) do the same. So every tap PyTorch evaluates is in the
+// table with its weight, +0 included, and no backend may drop one or take a copy shortcut over
+// it. The padding taps of the shorter rows (area and antialias windows, transposed tables) are
+// not PyTorch's and must add nothing even when the value they name is Inf or NaN: they carry the
+// weight -0, which no real tap has (a weight PyTorch computes as zero is +0 here), and
+// isPaddingTap tells them apart.
+
+/** Whether a table weight marks a padding tap (-0; Note [taps PyTorch evaluates]). */
+export function isPaddingTap(weight: number): boolean {
+  return weight === 0 && 1 / weight < 0;
+}
 
 /** Per-axis resampling table (Note [axis tables]): every interpolate mode is a separable map. */
 export interface AxisTable {
@@ -266,6 +285,12 @@ function emptyTable(inSize: number, outSize: number, taps: number): AxisTable {
   };
 }
 
+/** Whether a table has padding taps (rows shorter than its `taps`). */
+export function hasPaddingTaps(t: AxisTable): boolean {
+  for (let i = 0; i < t.weight.length; i++) if (isPaddingTap(t.weight[i])) return true;
+  return false;
+}
+
 /**
  * The resampling table of one axis for a mode (bilinear etc. are 'linear' per axis).
  * `scale` is the user's scale factor for this axis when it drives the sampling (given and not
@@ -300,7 +325,7 @@ export function axisTable(
       for (let k = 0; k < taps; k++) {
         const inside = start + k < end;
         t.index[row + k] = inside ? start + k : start;
-        t.weight[row + k] = inside ? 1 / (end - start) : 0;
+        t.weight[row + k] = inside ? 1 / (end - start) : -0;
       }
     }
     return t;
@@ -320,7 +345,8 @@ export function axisTable(
       for (let k = 0; k < taps; k++) {
         const inside = k < xsize;
         t.index[row + k] = inside ? xmin + k : (xsize > 0 ? xmin : 0);
-        t.weight[row + k] = inside ? w[k] : 0;
+        // + 0: a filter value of -0 (the cubic's last product) is a real zero weight, +0.
+        t.weight[row + k] = inside ? w[k] + 0 : -0;
       }
     }
     return t;
@@ -416,7 +442,7 @@ export function transposeTable(t: AxisTable): AxisTable {
     for (let k = 0; k < width; k++) {
       const inside = k < count[i];
       tt.index[row + k] = inside ? outs[start[i] + k] : first;
-      tt.weight[row + k] = inside ? weights[start[i] + k] : 0;
+      tt.weight[row + k] = inside ? weights[start[i] + k] + 0 : -0;
     }
   }
   return tt;
@@ -443,14 +469,16 @@ export function interpolateTables(
 
 /**
  * True when every output reads one source with weight exactly 1: tap 0 has weight 1 and every
- * other tap weight 0 (the nearest modes; the linear copy of Note [linear copy when sizes
- * match]). Backends then copy instead of weighting.
+ * other tap is a padding tap (the nearest modes, area windows of one pixel). Backends then copy
+ * instead of weighting. A linear table is never one, not even the copy of Note [linear copy
+ * when sizes match]: PyTorch multiplies its zero weights (Note [taps PyTorch evaluates]).
  */
 export function isGatherTable(t: AxisTable): boolean {
   const {outSize, taps, weight} = t;
   for (let o = 0; o < outSize; o++) {
     if (weight[o * taps] !== 1) return false;
-    for (let k = 1; k < taps; k++) if (weight[o * taps + k] !== 0) return false;
+    // A zero weight PyTorch evaluates is not nothing (Note [taps PyTorch evaluates]).
+    for (let k = 1; k < taps; k++) if (!isPaddingTap(weight[o * taps + k])) return false;
   }
   return true;
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {DataFormat} from '../kernel_names.js';
-import {checkInts, expandTuple, fail, show} from '../util/args.js';
+import {checkInts, checkOptionKeys, checkSize, expandTuple, fail, show} from '../util/args.js';
 
 /** Options every tfjs-torch layer takes besides its own (tfjs's usual layer arguments). */
 export interface TorchLayerArgs {
@@ -28,6 +28,117 @@ export function layerDataFormat(layer: string, value: unknown): DataFormat {
     fail(layer, `dataFormat must be 'channelsLast' or 'channelsFirst', got ${show(value)}`);
   }
   return value;
+}
+
+// ---- config validation ------------------------------------------------------------------------
+// A layer's config may come from an untrusted model.json, so every layer checks it in its
+// constructor, before tfjs-layers builds it or creates a weight: the keys (an unknown key is an
+// error naming it, with the camelCase hint for PyTorch's spelling), the types (a number is a
+// finite number, a string a string, an array has the expected length), and the sizes of the
+// weights it will create and the outputs it will compute (Note [size guard]). Every check
+// throws `layers.<name>: ...` with a message built by show(), which never throws or recurses
+// without bound. A new layer calls, in its constructor:
+//   checkLayerArgs(op, args, OWN_KEYS)       the config is an object with only known keys
+//   intTuple / intArg / numberTuple / oneOf / bool for each argument
+//   checkWeightShape(op, this.name, shape)    for each weight, before addWeight
+// and in computeOutputShape:
+//   checkOutputShape(op, this.name, shape)
+
+/** The keys tfjs-layers itself puts in a layer's config (or passes to its constructor). */
+export const BASE_LAYER_KEYS: readonly string[] = [
+  'name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'weights',
+  'inputDType', 'dataFormat', 'customObjects',
+];
+
+/**
+ * Checks that a layer's config is an object whose keys are `own` or tfjs-layers' own
+ * (BASE_LAYER_KEYS): `layers.upsample: unknown argument 'align_corners' (did you mean
+ * 'alignCorners'?)`.
+ */
+export function checkLayerArgs(layer: string, args: unknown, own: readonly string[]): void {
+  if (args == null || typeof args !== 'object' || Array.isArray(args)) {
+    fail(layer, `a config object is required, got ${show(args)}`);
+  }
+  checkOptionKeys(layer, args, [...own, ...BASE_LAYER_KEYS], 'argument');
+}
+
+/** An integer argument >= min (a finite number; `fallback` when absent). */
+export function intArg(
+    layer: string, name: string, value: unknown, min: number, fallback?: number): number {
+  const v = value === undefined || value === null ? fallback : value;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    fail(layer, `argument '${name}' must be an integer >= ${min}, got ${show(value)}`);
+  }
+  return v;
+}
+
+/** A finite number argument (`fallback` when absent), optionally > 0. */
+export function numberArg(
+    layer: string, name: string, value: unknown, fallback?: number, positive = false): number {
+  const v = value === undefined || value === null ? fallback : value;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && !(v > 0))) {
+    fail(layer, `argument '${name}' must be a finite number${positive ? ' > 0' : ''}, got ${
+        show(value)}`);
+  }
+  return v;
+}
+
+/**
+ * A number-or-tuple argument whose length is not known until the input is (1 to `maxLength`
+ * entries): each entry a finite number, > 0 when `positive`, an integer >= 1 when `integer`.
+ * Returned as given (a number or a copy of the array).
+ */
+export function numberOrTuple(
+    layer: string, name: string, value: unknown,
+    rule: {integer?: boolean, positive?: boolean, maxLength?: number}): number|number[] {
+  const maxLength = rule.maxLength ?? 3;
+  const ok = (e: unknown) => typeof e === 'number' && Number.isFinite(e) &&
+      (!rule.integer || (Number.isInteger(e) && e >= 1)) && (!rule.positive || e > 0);
+  const what = rule.integer ? 'an integer >= 1' : rule.positive ? 'a finite number > 0' :
+                                                  'a finite number';
+  if (typeof value === 'number' && ok(value)) return value;
+  if (Array.isArray(value) && value.length >= 1 && value.length <= maxLength && value.every(ok)) {
+    return value.slice() as number[];
+  }
+  fail(layer, `argument '${name}' must be ${what} or an array of 1 to ${maxLength} of them, got ${
+      show(value)}`);
+}
+
+/** A string argument among `choices` (`fallback` when absent). */
+export function oneOf<T extends string>(
+    layer: string, name: string, value: unknown, choices: readonly T[], fallback: T): T {
+  const v = value === undefined || value === null ? fallback : value;
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
+    fail(layer, `argument '${name}' must be one of ${choices.join(', ')}, got ${show(value)}`);
+  }
+  return v as T;
+}
+
+/** A boolean argument that may also be null (PyTorch's None: the op decides). */
+export function boolOrNull(layer: string, name: string, value: unknown): boolean|null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'boolean') {
+    fail(layer, `argument '${name}' must be a boolean, got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Refuses a weight whose element count is past the size guard (Note [size guard]) before it is
+ * created: `layers.convTranspose2d: weight of shape [...] (N elements) is larger than ... (layer
+ * 'up1')`. A model.json cannot make the loader allocate gigabytes for a small weights file.
+ */
+export function checkWeightShape(layer: string, layerName: string, shape: readonly number[]): void {
+  checkSize(layer, 'weight', shape, ` (layer '${layerName}')`);
+}
+
+/**
+ * Refuses an output shape past the size guard (Note [size guard]); an unknown (null) dim counts
+ * as 1, so tf.loadLayersModel refuses a model that would make an absurd tensor for one example.
+ */
+export function checkOutputShape(
+    layer: string, layerName: string, shape: ReadonlyArray<number|null>): void {
+  checkSize(layer, 'output', shape, ` (layer '${layerName}')`);
 }
 
 /** An int-or-tuple layer argument, checked and expanded to one entry per spatial dim. */

@@ -9,7 +9,7 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {check, fail, show} from '../util/args.js';
 import {inputSpec, TorchLayer} from './base.js';
-import {baseArgs, bool, channelsOf, checkRank, type InitializerLike, intTuple, layerDataFormat, resolveInitializer, serializeInitializer, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {baseArgs, bool, channelsOf, checkLayerArgs, checkOutputShape, checkRank, checkWeightShape, type InitializerLike, intArg, intTuple, layerDataFormat, resolveInitializer, serializeInitializer, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 export interface ConvTransposeLayerArgs extends TorchLayerArgs {
   inChannels: number;
@@ -42,6 +42,11 @@ export function convTransposeInitBound(
   return 1 / Math.sqrt(fanIn);
 }
 
+const CONV_TRANSPOSE_KEYS = [
+  'inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding', 'groups',
+  'dilation', 'bias', 'kernelInitializer', 'biasInitializer',
+];
+
 const OPS = [ops.convTranspose1d, ops.convTranspose2d, ops.convTranspose3d] as Array<
     (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor|null, o: ops.ConvTransposeOptions) => tf.Tensor>;
 
@@ -68,22 +73,15 @@ export abstract class TorchConvTransposeNd extends TorchLayer {
     const op = `layers.convTranspose${rank}d`;
     this.op = op;
     this.rank = rank;
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
-    for (const name of ['inChannels', 'outChannels'] as const) {
-      const v = args[name];
-      check(typeof v === 'number' && Number.isInteger(v) && v >= 1, op,
-            () => `argument '${name}' must be an integer >= 1, got ${show(v)}`);
-    }
-    this.inChannels = args.inChannels;
-    this.outChannels = args.outChannels;
+    checkLayerArgs(op, args, CONV_TRANSPOSE_KEYS);
+    this.inChannels = intArg(op, 'inChannels', args.inChannels, 1);
+    this.outChannels = intArg(op, 'outChannels', args.outChannels, 1);
     this.kernelSize = intTuple(op, 'kernelSize', args.kernelSize, rank, 1);
     this.stride = intTuple(op, 'stride', args.stride, rank, 1, 1);
     this.padding = intTuple(op, 'padding', args.padding, rank, 0, 0);
     this.outputPadding = intTuple(op, 'outputPadding', args.outputPadding, rank, 0, 0);
     this.dilation = intTuple(op, 'dilation', args.dilation, rank, 1, 1);
-    const groups = args.groups ?? 1;
-    check(typeof groups === 'number' && Number.isInteger(groups) && groups >= 1, op,
-          () => `argument 'groups' must be an integer >= 1, got ${show(groups)}`);
+    const groups = intArg(op, 'groups', args.groups, 1, 1);
     // torch.nn.ConvTranspose*d's constructor checks.
     check(this.inChannels % groups === 0, op,
           () => `inChannels (${this.inChannels}) must be divisible by groups (${groups})`);
@@ -94,6 +92,9 @@ export abstract class TorchConvTransposeNd extends TorchLayer {
     if (paddingError != null) fail(op, paddingError);
     this.useBias = bool(op, 'bias', args.bias, true);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
+    // Note [size guard]: before build creates the weight (a model.json's kernelSize 1e9 must not
+    // allocate gigabytes when the weights file holds a 4x8x3x3 kernel).
+    checkWeightShape(op, this.name, this.weightShape);
     const bound = convTransposeInitBound(this.outChannels, this.groups, this.kernelSize);
     const uniform = () => resolveInitializer(
         op, 'kernelInitializer', {className: 'RandomUniform', config: {minval: -bound, maxval: bound}});
@@ -119,6 +120,8 @@ export abstract class TorchConvTransposeNd extends TorchLayer {
       fail(this.op, `input has ${channels} channels (shape ${show(shape)}, ${
           this.dataFormat}), but the layer was made for inChannels ${this.inChannels}`);
     }
+    // The output's size guard before the weights exist: a refused model leaves nothing behind.
+    this.computeOutputShape(shape);
     const axis = this.dataFormat === 'channelsLast' ? this.rank + 1 : 1;
     this.inputSpec = [inputSpec({ndim: this.rank + 2, axes: {[axis]: this.inChannels}})];
     this.weight = this.addWeight(
@@ -142,7 +145,9 @@ export abstract class TorchConvTransposeNd extends TorchLayer {
       fail(this.op, `argument 'padding' ${show(this.padding)} is too large for input shape ${
           show(shape)}: the output size would be ${show(spatial)}`);
     }
-    return withSpatial(shape, this.outChannels, spatial, this.dataFormat);
+    const out = withSpatial(shape, this.outChannels, spatial, this.dataFormat);
+    checkOutputShape(this.op, this.name, out);
+    return out;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

@@ -8,7 +8,7 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {inputSpec, isSymbolicTensor, TorchLayer} from './base.js';
-import {baseArgs, bool, channelsOf, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {baseArgs, bool, channelsOf, checkLayerArgs, checkOutputShape, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 export interface MaxPoolLayerArgs extends TorchLayerArgs {
   kernelSize: number|number[];
@@ -55,7 +55,7 @@ export abstract class TorchMaxPoolNd extends TorchLayer {
     const op = `layers.maxPool${rank}d`;
     this.op = op;
     this.rank = rank;
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    checkLayerArgs(op, args, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
     this.kernelSize = intTuple(op, 'kernelSize', args.kernelSize, rank, 1);
     this.stride = intTuple(op, 'stride', args.stride ?? undefined, rank, 1, this.kernelSize);
     this.padding = intTuple(op, 'padding', args.padding, rank, 0, 0);
@@ -91,6 +91,7 @@ export abstract class TorchMaxPoolNd extends TorchLayer {
       fail(this.op, `output size is too small: input shape ${show(shape)} gives ${show(spatial)}`);
     }
     const out = withSpatial(shape, channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
+    checkOutputShape(this.op, this.name, out);
     return this.returnIndices ? [out, out.slice()] : out;
   }
 
@@ -158,7 +159,7 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
     const op = `layers.maxUnpool${rank}d`;
     this.op = op;
     this.rank = rank;
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    checkLayerArgs(op, args, ['kernelSize', 'stride', 'padding', 'outputSize']);
     this.kernelSize = intTuple(op, 'kernelSize', args.kernelSize, rank, 1);
     this.stride = intTuple(op, 'stride', args.stride ?? undefined, rank, 1, this.kernelSize);
     this.padding = intTuple(op, 'padding', args.padding, rank, 0, 0);
@@ -193,7 +194,9 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
                                 unpoolDefaultOutputSize(s, this.kernelSize[i], this.stride[i],
                                                         this.padding[i]));
     }
-    return withSpatial(shape, channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
+    const out = withSpatial(shape, channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
+    checkOutputShape(this.op, this.name, out);
+    return out;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

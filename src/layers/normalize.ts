@@ -5,7 +5,7 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {baseArgs, checkLayerArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface NormalizeLayerArgs extends TorchLayerArgs {
   /** One number for every channel, or one per channel. */
@@ -15,10 +15,15 @@ export interface NormalizeLayerArgs extends TorchLayerArgs {
 }
 
 function stat(op: string, name: string, v: unknown): number|number[] {
-  if (typeof v === 'number') return v;
-  if (Array.isArray(v) && v.every((e) => typeof e === 'number')) return v.slice();
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as Float32Array);
-  fail(op, `argument '${name}' must be a number or an array of numbers, got ${show(v)}`);
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  const finite = (e: unknown) => typeof e === 'number' && Number.isFinite(e);
+  if (Array.isArray(v) && v.length >= 1 && v.every(finite)) return v.slice();
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && (v as Float32Array).length >= 1 &&
+      Array.from(v as Float32Array).every(finite)) {
+    return Array.from(v as Float32Array);
+  }
+  fail(op, `argument '${name}' must be a number or an array of numbers (finite), got ${
+      show(v)}`);
 }
 
 abstract class NormalizeBase extends TorchLayer {
@@ -28,7 +33,7 @@ abstract class NormalizeBase extends TorchLayer {
 
   constructor(op: string, args: NormalizeLayerArgs) {
     super(baseArgs(args ?? {}));
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    checkLayerArgs(op, args, ['mean', 'std']);
     this.mean = stat(op, 'mean', args.mean);
     this.std = stat(op, 'std', args.std);
     this.dataFormat = layerDataFormat(op, args.dataFormat);

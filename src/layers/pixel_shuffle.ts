@@ -5,7 +5,7 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {baseArgs, checkLayerArgs, checkOutputShape, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface PixelShuffleArgs extends TorchLayerArgs {
   upscaleFactor: number;
@@ -63,13 +63,16 @@ export class TorchPixelShuffle extends TorchLayer {
 
   constructor(args: PixelShuffleArgs) {
     super(baseArgs(args ?? {}));
+    checkLayerArgs('layers.pixelShuffle', args, ['upscaleFactor']);
     this.upscaleFactor = factorOf('layers.pixelShuffle', 'upscaleFactor', args);
     this.dataFormat = layerDataFormat('layers.pixelShuffle', args.dataFormat);
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    return shuffledShape(
+    const out = shuffledShape(
         'layers.pixelShuffle', singleShape(inputShape), this.upscaleFactor, true, this.dataFormat);
+    checkOutputShape('layers.pixelShuffle', this.name, out);
+    return out;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
@@ -88,14 +91,17 @@ export class TorchPixelUnshuffle extends TorchLayer {
 
   constructor(args: PixelUnshuffleArgs) {
     super(baseArgs(args ?? {}));
+    checkLayerArgs('layers.pixelUnshuffle', args, ['downscaleFactor']);
     this.downscaleFactor = factorOf('layers.pixelUnshuffle', 'downscaleFactor', args);
     this.dataFormat = layerDataFormat('layers.pixelUnshuffle', args.dataFormat);
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    return shuffledShape(
+    const out = shuffledShape(
         'layers.pixelUnshuffle', singleShape(inputShape), this.downscaleFactor, false,
         this.dataFormat);
+    checkOutputShape('layers.pixelUnshuffle', this.name, out);
+    return out;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

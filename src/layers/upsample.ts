@@ -1,12 +1,12 @@
 // upsample: torch.nn.Upsample as a tfjs layer, running tfjs-torch's interpolate.
 import * as tf from '@tensorflow/tfjs-core';
 import {outputSizeFromScale} from '../index_math/resize.js';
-import {INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
+import {INTERPOLATE_MODES} from '../kernel_names.js';
 import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, bool, layerDataFormat, type Shape, spatialOf, type TorchLayerArgs, withSpatial, channelsOf} from './common.js';
+import {baseArgs, bool, boolOrNull, channelsOf, checkLayerArgs, checkOutputShape, layerDataFormat, numberOrTuple, oneOf, type Shape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 // Note [upsample to a reference size]
 // `F.interpolate(x, size=skip.shape[-2:])` (torchvision's segmentation heads, U-Net ports) takes
@@ -29,6 +29,9 @@ export interface UpsampleArgs extends TorchLayerArgs {
   antialias?: boolean;
 }
 
+const UPSAMPLE_KEYS =
+    ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias'];
+
 export class TorchUpsample extends TorchLayer {
   static className = 'TorchUpsample';
   readonly size: number|number[]|null;
@@ -42,19 +45,20 @@ export class TorchUpsample extends TorchLayer {
   constructor(args: UpsampleArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.upsample';
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
-    this.size = args.size ?? null;
-    this.scaleFactor = args.scaleFactor ?? null;
+    checkLayerArgs(op, args, UPSAMPLE_KEYS);
+    this.size = args.size == null ? null : numberOrTuple(op, 'size', args.size, {integer: true});
+    this.scaleFactor = args.scaleFactor == null ?
+        null :
+        numberOrTuple(op, 'scaleFactor', args.scaleFactor, {positive: true});
+    // Neither is allowed here: applied to [x, like] the layer takes like's size (Note [upsample
+    // to a reference size]); splitInputs checks the pairing when the layer is applied.
     if (this.size != null && this.scaleFactor != null) {
       fail(op, `only one of 'size' and 'scaleFactor' may be given, got size ${
           show(this.size)} and scaleFactor ${show(this.scaleFactor)}`);
     }
-    this.mode = args.mode ?? 'nearest';
-    if (!isInterpolateMode(this.mode)) {
-      fail(op, `argument 'mode' must be one of ${INTERPOLATE_MODES.join(', ')}, got ${show(this.mode)}`);
-    }
-    this.alignCorners = args.alignCorners ?? null;
-    this.recomputeScaleFactor = args.recomputeScaleFactor ?? null;
+    this.mode = oneOf(op, 'mode', args.mode, INTERPOLATE_MODES, 'nearest');
+    this.alignCorners = boolOrNull(op, 'alignCorners', args.alignCorners);
+    this.recomputeScaleFactor = boolOrNull(op, 'recomputeScaleFactor', args.recomputeScaleFactor);
     this.antialias = bool(op, 'antialias', args.antialias, false);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
@@ -114,7 +118,9 @@ export class TorchUpsample extends TorchLayer {
       fail('layers.upsample', `size / scaleFactor ${show(this.size ?? this.scaleFactor)} must ${
           ''}have one entry per spatial dim of the input shape ${show(shape)}`);
     }
-    return withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+    const outShape = withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+    checkOutputShape('layers.upsample', this.name, outShape);
+    return outShape;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {convTransposeOutputSize, convTransposeOutputSizeRange, outputPaddingLimitError, outputSizeSpatial, resolveOutputPadding} from '../index_math/conv.js';
 import {asAttrs, ConvTranspose} from '../kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../kernel_names.js';
-import {check, checkDataFormat, checkInts, expandTuple, fail, show, toTensor} from '../util/args.js';
+import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
 
 export interface ConvTransposeOptions {
   /** Int or one per spatial dim, >= 1. Default 1. */
@@ -34,6 +34,10 @@ export interface ConvTransposeOptions {
 }
 
 type WeightLike = tf.Tensor|tf.TensorLike;
+
+/** The keys ConvTransposeOptions takes (anything else is an error naming the key). */
+export const CONV_TRANSPOSE_OPTION_KEYS: readonly string[] =
+    ['stride', 'padding', 'outputPadding', 'groups', 'dilation', 'outputSize', 'dataFormat'];
 
 /**
  * 1-D transposed convolution. x: [batch, length, inC] (channelsLast) or [batch, inC, length]
@@ -86,6 +90,10 @@ export interface ResolvedConvTransposeArgs extends ConvTransposeAttrs {
 export function resolveConvTransposeArgs(
     op: string, n: number, xShape: readonly number[], weightShape: readonly number[],
     biasShape: readonly number[]|null, options: ConvTransposeOptions): ResolvedConvTransposeArgs {
+  if (options == null || typeof options !== 'object') {
+    fail(op, `argument 'options' must be an object, got ${show(options)}`);
+  }
+  checkOptionKeys(op, options, CONV_TRANSPOSE_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const rank = xShape.length;
   if (rank !== n + 2 && rank !== n + 1) {
@@ -176,6 +184,9 @@ export function resolveConvTransposeArgs(
       outSize.every((s) => s >= 1), op,
       () => `argument 'padding' ${show(padding)} is too large: for an input of ${
           show(inSize)} and kernel ${show(kernelSize)} the output size would be ${show(outSize)}`);
+  // Note [size guard]: a stride or dilation of 1e9 is a legal integer and an absurd output.
+  checkSize(op, 'output', channelsLast ? [full[0], ...outSize, outChannels] :
+                                         [full[0], outChannels, ...outSize]);
   return {
     stride, padding, outputPadding, dilation, groups, dataFormat, unbatched, inChannels,
     outChannels, kernelSize, inSize, outSize,

@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
-import {checkDataFormat, expandTuple, fail, show, toTensor} from '../util/args.js';
-import {layoutOf} from '../util/layout.js';
+import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor, untaped} from '../util/args.js';
+import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface InterpolateOptions {
   /** Output spatial size: a number (every spatial dim) or one entry per spatial dim. */
@@ -29,6 +29,10 @@ export interface InterpolateOptions {
   antialias?: boolean;
   dataFormat?: DataFormat;
 }
+
+/** The keys InterpolateOptions takes (anything else is an error naming the key). */
+export const INTERPOLATE_OPTION_KEYS: readonly string[] =
+    ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor', 'antialias', 'dataFormat'];
 
 /** The only spatial-dim count of the modes that need one (PyTorch's NotImplementedError). */
 const MODE_DIMS: Partial<Record<InterpolateMode, number>> = {
@@ -54,6 +58,7 @@ export function resolveInterpolateAttrs(
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' with size or scaleFactor is required, got ${show(options)}`);
   }
+  checkOptionKeys(op, options, INTERPOLATE_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const mode = options.mode ?? 'nearest';
   if (!isInterpolateMode(mode)) {
@@ -124,6 +129,8 @@ export function resolveInterpolateAttrs(
     const recomputed = recompute === true || mode === 'area';
     scales = recomputed ? outSize.map(() => null) : factors;
   }
+  // Note [size guard]: before any table or output is made.
+  checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
   return {
     mode,
     inSize,
@@ -133,6 +140,26 @@ export function resolveInterpolateAttrs(
     antialias,
     dataFormat,
   };
+}
+
+/**
+ * Backends whose Interpolate kernel has a shortcut that gives other values than PyTorch for Inf
+ * or NaN input, taken only when the op has checked the input is finite (attrs.finite): tfjs-node's
+ * native ResizeBilinear (Note [native resize and non-finite input]). A backend without such a
+ * shortcut pays nothing.
+ */
+export const BACKENDS_WITH_FINITE_ONLY_SHORTCUTS = new Set<string>(['tensorflow']);
+
+/**
+ * Whether every value of x is finite: one Sum and a read of one number (an Inf or NaN anywhere
+ * makes the sum Inf or NaN; a finite input whose sum overflows float32 counts as not finite,
+ * which only costs the shortcut). Untaped, so inside tf.grad it keeps no copy of x.
+ */
+function allFinite(x: tf.Tensor): boolean {
+  const sum = untaped(x, (t) => tf.sum(t));
+  const finite = Number.isFinite(sum.dataSync()[0]);
+  sum.dispose();
+  return finite;
 }
 
 /**
@@ -147,6 +174,10 @@ export function interpolate<T extends tf.Tensor>(
   return tf.tidy(op, () => {
     const t = toTensor(x, 'x', op);
     const attrs = resolveInterpolateAttrs(op, t, options);
+    const linear = attrs.mode === 'linear' || attrs.mode === 'bilinear' || attrs.mode === 'trilinear';
+    if (linear && !attrs.antialias && BACKENDS_WITH_FINITE_ONLY_SHORTCUTS.has(tf.getBackend())) {
+      attrs.finite = allFinite(t);
+    }
     return tf.engine().runKernel(Interpolate, {x: t}, asAttrs(attrs)) as T;
   });
 }

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {poolingOutputSize, poolPaddingLimitError} from '../index_math/pool.js';
 import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesAttrs} from '../kernel_names.js';
-import {check, checkDataFormat, checkInts, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
-import {layoutOf} from '../util/layout.js';
+import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, spatialDims, toTensor} from '../util/args.js';
+import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface MaxPoolOptions {
   /** Window size: a number or one entry per spatial dim. */
@@ -21,6 +21,10 @@ export interface MaxPoolOptions {
   ceilMode?: boolean;
   dataFormat?: DataFormat;
 }
+
+/** The keys MaxPoolOptions takes (anything else is an error naming the key). */
+export const MAX_POOL_OPTION_KEYS: readonly string[] =
+    ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'dataFormat'];
 
 /** The window options max pooling and max unpooling share. */
 type PoolWindowOptions = Pick<MaxPoolOptions, 'kernelSize'|'stride'|'padding'>;
@@ -48,6 +52,7 @@ function resolveAttrs(
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' with at least kernelSize is required, got ${show(options)}`);
   }
+  checkOptionKeys(op, options, MAX_POOL_OPTION_KEYS);
   const dataFormat = checkDataFormat(op, options.dataFormat);
   spatialDims(op, x, [n]);
   const {kernelSize, stride, padding} = resolvePoolWindow(op, n, options);
@@ -72,6 +77,8 @@ function resolveAttrs(
         show(outSize)} with kernelSize ${show(kernelSize)}, stride ${show(stride)}, padding ${
         show(padding)}, dilation ${show(dilation)}, ceilMode ${ceilMode}`);
   }
+  // Note [size guard]: with padding and dilation the output can outgrow the input.
+  checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
   return {kernelSize, stride, padding, dilation, ceilMode, dataFormat};
 }
 

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
 import {asAttrs, MaxUnpool} from '../kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs} from '../kernel_names.js';
-import {checkDataFormat, fail, show, spatialDims, toTensor} from '../util/args.js';
-import {layoutOf} from '../util/layout.js';
+import {checkDataFormat, checkOptionKeys, checkRegular, checkSize, fail, show, spatialDims, toTensor, untaped} from '../util/args.js';
+import {layoutOf, shapeOf} from '../util/layout.js';
 import {resolvePoolWindow} from './max_pool.js';
 
 export interface MaxUnpoolOptions {
@@ -24,6 +24,32 @@ export interface MaxUnpoolOptions {
    */
   outputSize?: number[]|null;
   dataFormat?: DataFormat;
+}
+
+/** The keys MaxUnpoolOptions takes (anything else is an error naming the key). */
+export const MAX_UNPOOL_OPTION_KEYS: readonly string[] =
+    ['kernelSize', 'stride', 'padding', 'outputSize', 'dataFormat'];
+
+/**
+ * Index arrays are int32 by nature, but tf.tensor(..., 'int32') would truncate a fraction
+ * without a word: an array (or typed array) of indices must hold integers.
+ */
+function indicesTensor(op: string, indices: tf.Tensor|tf.TensorLike): tf.Tensor {
+  if (indices instanceof tf.Tensor || indices == null) {
+    return toTensor(indices as tf.Tensor, 'indices', op);
+  }
+  checkRegular(op, 'indices', indices);
+  const flat = ArrayBuffer.isView(indices) ? indices as unknown as ArrayLike<number> :
+      Array.isArray(indices) ? tf.util.flatten(indices as unknown as number[]) as number[] :
+                               [indices as unknown as number];
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2147483647) {
+      fail(op, `argument 'indices' must hold integers (int32 flat offsets), got ${show(v)} at ${
+          ''}flat position ${i}`);
+    }
+  }
+  return tf.tensor(indices as tf.TensorLike, undefined, 'int32');
 }
 
 function resolveOutSize(
@@ -73,7 +99,8 @@ function checkUnpoolIndicesRange(
   const plane = outSize.reduce((a, b) => a * b, 1);
   // An empty output plane: nothing is written, so no index is checked (as PyTorch).
   if (indices.size === 0 || plane === 0) return;
-  const range = tf.tidy(() => tf.stack([tf.min(indices), tf.max(indices)]));
+  // Untaped: the check must leave nothing behind when it throws inside tf.grad.
+  const range = untaped(indices, (t) => tf.stack([tf.min(t), tf.max(t)]));
   const [lo, hi] = range.dataSync();
   range.dispose();
   if (lo < 0) fail(op, invalidUnpoolIndexMessage(lo, outSize));
@@ -86,9 +113,7 @@ function maxUnpoolNd(
   return tf.tidy(op, () => {
     const t = toTensor(x, 'x', op);
     // Index arrays are int32 by nature; tf.tensor would make a float32 tensor of them.
-    const ind = indices instanceof tf.Tensor || indices == null ?
-        toTensor(indices as tf.Tensor, 'indices', op) :
-        tf.tensor(indices as tf.TensorLike, undefined, 'int32');
+    const ind = indicesTensor(op, indices);
     // PyTorch: "max_unpool2d" not implemented for 'Int'.
     if (t.dtype !== 'float32') {
       fail(op, `argument 'x' must be float32 (PyTorch's max unpooling rejects integer tensors), ` +
@@ -101,6 +126,7 @@ function maxUnpoolNd(
     if (options == null || typeof options !== 'object') {
       fail(op, `argument 'options' with at least kernelSize is required, got ${show(options)}`);
     }
+    checkOptionKeys(op, options, MAX_UNPOOL_OPTION_KEYS);
     const dataFormat = checkDataFormat(op, options.dataFormat);
     spatialDims(op, t, [n]);
     if (!tf.util.arraysEqual(t.shape, ind.shape)) {
@@ -122,6 +148,8 @@ function maxUnpoolNd(
           show(kernelSize)}, stride ${show(stride)}, padding ${show(padding)}, input size ${
           show(layout.spatial)})`);
     }
+    // Note [size guard]: a kernelSize or stride of 1e9 is a legal integer and an absurd output.
+    checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
     if (!BACKENDS_CHECKING_UNPOOL_INDICES.has(tf.getBackend())) {
       checkUnpoolIndicesRange(op, ind, outSize);
     }

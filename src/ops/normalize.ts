@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, Denormalize, Normalize} from '../kernel_names.js';
 import type {DataFormat, NormalizeAttrs} from '../kernel_names.js';
 import {channelAxis} from '../util/layout.js';
-import {checkDataFormat, fail, show, toTensor} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, fail, show, toTensor} from '../util/args.js';
 
 export interface NormalizeOptions {
   /** 'channelsLast' (default): channels on the last axis; 'channelsFirst': on axis 1. */
@@ -39,6 +39,12 @@ function perChannel(op: string, name: string, value: unknown, channels: number):
     values = [value];
   } else if (value != null && typeof value === 'object' && 'length' in value &&
              !(value instanceof tf.Tensor)) {
+    // The length first: an array-like {length: 1e9} must not be copied to find out.
+    const length = (value as ArrayLike<unknown>).length;
+    if (length !== 1 && length !== channels) {
+      fail(op, `argument '${name}' must have 1 or ${channels} (the channel count) entries, got ${
+          typeof length === 'number' ? length : show(length)}`);
+    }
     values = Array.from(value as ArrayLike<unknown>) as number[];
   } else {
     fail(op, `argument '${name}' must be a number or an array of numbers, got ${
@@ -64,6 +70,7 @@ function run(
   // tidy disposes the tensor made when x is an array, as tfjs's own ops do.
   return tf.tidy(op, () => {
     const t = toTensor(x, 'x', op);
+    checkOptionKeys(op, options, ['dataFormat']);
     const dataFormat = checkDataFormat(op, options?.dataFormat);
     if (t.rank < 2 || t.rank > 5) {
       fail(op, `input x must have rank 2 to 5 (batch, channels and 0 to 3 spatial dims), got rank ${

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {pixelShuffleAxes} from '../index_math/pixel_shuffle.js';
 import {asAttrs, PixelShuffle, PixelUnshuffle} from '../kernel_names.js';
 import type {DataFormat, PixelShuffleAttrs, PixelUnshuffleAttrs} from '../kernel_names.js';
-import {checkDataFormat, fail, show, toTensor} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, fail, show, toTensor} from '../util/args.js';
 
 export interface PixelShuffleOptions {
   /** 'channelsLast' (default): (*, H, W, C); 'channelsFirst': PyTorch's (*, C, H, W). */
@@ -20,6 +20,7 @@ function checkArgs(
     op: string, x: tf.Tensor|tf.TensorLike, factorName: string, factor: unknown,
     options: PixelShuffleOptions|undefined): {t: tf.Tensor, axes: number[], dataFormat: DataFormat} {
   const t = toTensor(x, 'x', op);
+  checkOptionKeys(op, options, ['dataFormat']);
   const dataFormat = checkDataFormat(op, options?.dataFormat);
   if (typeof factor !== 'number' || !Number.isInteger(factor) || factor < 1) {
     fail(op, `argument '${factorName}' must be a positive integer, got ${show(factor)}`);

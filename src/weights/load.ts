@@ -36,7 +36,20 @@ export interface LoadTorchWeightsOptions {
    * Default true.
    */
   strict?: boolean;
+  /** Aborts reading a URL (fetch's AbortSignal): the load rejects, naming the URL. */
+  signal?: AbortSignal;
+  /**
+   * How long reading a URL may take, response and body together, in ms (default 60000; 0 or
+   * Infinity: no limit). A server that never answers then rejects instead of hanging.
+   */
+  timeoutMs?: number;
 }
+
+/** The keys LoadTorchWeightsOptions takes (anything else is an error naming the key). */
+const OPTION_KEYS: readonly string[] = ['map', 'strict', 'signal', 'timeoutMs'];
+
+/** The default of LoadTorchWeightsOptions.timeoutMs. */
+const DEFAULT_TIMEOUT_MS = 60000;
 
 export interface LoadTorchWeightsResult {
   /** State-dict keys that filled a weight. */
@@ -184,8 +197,105 @@ function isNode(): boolean {
   return p?.versions?.node != null;
 }
 
+interface NodeFileHandle {
+  stat(): Promise<{isFile(): boolean, size: number}>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number):
+      Promise<{bytesRead: number}>;
+  close(): Promise<void>;
+}
+
 interface NodeFs {
-  promises: {readFile(path: string|URL): Promise<Uint8Array>};
+  promises: {open(path: string|URL, flags: string): Promise<NodeFileHandle>};
+}
+
+/**
+ * The largest file the reader takes: what one Uint8Array can hold (a safetensors file is read
+ * whole; tfjs keeps every weight in memory anyway).
+ */
+const MAX_FILE_BYTES = 2 ** 32 - 1;
+
+/** What an error from fs or fetch says, with its cause (fetch's "fetch failed" hides it there). */
+function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as {cause?: unknown}).cause;
+  const why = cause instanceof Error ? `: ${cause.message}` : '';
+  return `${e.message}${why}`;
+}
+
+/**
+ * A file's bytes, the path checked first: a regular file (not /dev/zero, a FIFO or a directory,
+ * which have no size or an endless one) no larger than MAX_FILE_BYTES, read in full into a buffer
+ * of the size stat gave.
+ */
+async function readFileChecked(fs: NodeFs, where: string): Promise<Uint8Array> {
+  const file = where.startsWith('file:') ? new URL(where) : where;
+  let handle: NodeFileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (e) {
+    fail(`cannot read '${where}': ${describe(e)}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      fail(`cannot read '${where}': not a regular file (a safetensors source must be a file, ${
+          ''}not a directory or a device)`);
+    }
+    if (info.size > MAX_FILE_BYTES) {
+      fail(`cannot read '${where}': ${info.size} bytes, more than the ${MAX_FILE_BYTES} one ${
+          ''}buffer holds`);
+    }
+    const out = new Uint8Array(info.size);
+    let at = 0;
+    while (at < out.length) {
+      const {bytesRead} = await handle.read(out, at, out.length - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    if (at !== out.length) {
+      fail(`cannot read '${where}': the file shrank while it was read (${at} of ${
+          out.length} bytes)`);
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('loadTorchWeights:')) throw e;
+    return fail(`cannot read '${where}': ${describe(e)}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A URL's bytes by fetch, under a timeout and the caller's AbortSignal (both cover the body
+ * too); every failure names the URL, with HTTP's status or the network error's cause.
+ */
+async function fetchChecked(
+    where: string, signal: AbortSignal|undefined, timeoutMs: number): Promise<Uint8Array> {
+  if (typeof fetch !== 'function') fail(`cannot fetch '${where}': no fetch in this environment`);
+  if (signal?.aborted) fail(`fetching '${where}' was aborted before it started`);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = timeoutMs > 0 && Number.isFinite(timeoutMs) ? setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs) : null;
+  const onAbort = () => controller.abort();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    const response = await fetch(where, {signal: controller.signal});
+    if (!response.ok) {
+      fail(`fetching '${where}' failed: HTTP ${response.status} ${response.statusText}`);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('loadTorchWeights:')) throw e;
+    if (timedOut) fail(`fetching '${where}' timed out after ${timeoutMs} ms (options.timeoutMs)`);
+    if (signal?.aborted) fail(`fetching '${where}' was aborted (options.signal)`);
+    return fail(`fetching '${where}' failed: ${describe(e)}`);
+  } finally {
+    if (timer != null) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -202,7 +312,9 @@ async function nodeFs(): Promise<NodeFs> {
 }
 
 /** The bytes of a source: as given, from the file system (Node) or by fetch. */
-export async function readTorchWeightsSource(source: TorchWeightsSource): Promise<Uint8Array> {
+export async function readTorchWeightsSource(
+    source: TorchWeightsSource,
+    options: Pick<LoadTorchWeightsOptions, 'signal'|'timeoutMs'> = {}): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   const where = source instanceof URL ? source.href : source;
@@ -210,20 +322,13 @@ export async function readTorchWeightsSource(source: TorchWeightsSource): Promis
     fail(`source must be an ArrayBuffer, a Uint8Array, a path or a URL, got ${
         Object.prototype.toString.call(source)}`);
   }
-  const isHttp = /^(https?|blob|data):/i.test(where);
-  if (isNode() && !isHttp) {
-    const fs = await nodeFs();
-    try {
-      const file = where.startsWith('file:') ? new URL(where) : where;
-      return new Uint8Array(await fs.promises.readFile(file));
-    } catch (e) {
-      fail(`cannot read '${where}': ${(e as Error).message}`);
-    }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+    fail(`options.timeoutMs must be a number of milliseconds >= 0, got ${String(timeoutMs)}`);
   }
-  if (typeof fetch !== 'function') fail(`cannot fetch '${where}': no fetch in this environment`);
-  const response = await fetch(where);
-  if (!response.ok) fail(`fetching '${where}' failed: HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const isHttp = /^(https?|blob|data):/i.test(where);
+  if (isNode() && !isHttp) return readFileChecked(await nodeFs(), where);
+  return fetchChecked(where, options.signal, timeoutMs);
 }
 
 // Note [tfjs BatchNormalization off the last axis]
@@ -344,8 +449,16 @@ export async function loadTorchWeights(
   if (model == null || !Array.isArray((model as {layers?: unknown}).layers)) {
     fail(`model must be a tf.LayersModel (an object with layers), got ${String(model)}`);
   }
+  if (options == null || typeof options !== 'object') {
+    fail(`options must be an object, got ${Object.prototype.toString.call(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      fail(`unknown option '${key}'; the options are ${OPTION_KEYS.join(', ')}`);
+    }
+  }
   const strict = options.strict ?? true;
-  const file = readSafetensors(await readTorchWeightsSource(source));
+  const file = readSafetensors(await readTorchWeightsSource(source, options));
 
   const layers = allLayers(model);
   const byName = new Map<string, Layer[]>();

@@ -110,6 +110,212 @@ function decode(name: string, dtype: string, bytes: Uint8Array, count: number): 
   }
 }
 
+// Note [safetensors strictness]
+// The reader follows the format's rules as the reference implementation (the Rust crate) states
+// them, because a file is often untrusted (downloaded with a model):
+// - the header length is at most MAX_HEADER_BYTES (the crate's 100 MB) and inside the file;
+// - the header is a JSON object of entries {dtype, shape, data_offsets} plus an optional
+//   `__metadata__` mapping strings to strings; keys are unique;
+// - dtypes are looked up in a Map, never as properties (`__proto__` or `toString` are unknown
+//   dtypes, not something found on Object.prototype);
+// - each entry's byte length (product of the shape, times the dtype's width) equals end - begin,
+//   and the entries, taken in order of their offsets, are contiguous from 0 and end exactly at
+//   the end of the file: no overlap (two tensors sharing bytes), no gap (bytes no tensor owns,
+//   which would shift what a reader that trusts offsets decodes), no trailing bytes.
+// The header is parsed by parseHeader below, not JSON.parse: the grammar is three levels deep,
+// so the parser accepts exactly that shape and stops at the first thing that is not (a header of
+// a million nested arrays is refused at its second character, without recursion), holds no more
+// than the entries themselves, and names the entry it refuses. Nothing is decoded until the whole
+// header is checked.
+
+/** The largest header the reader parses (the safetensors crate's MAX_HEADER_SIZE). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+const WIDTHS = new Map<string, number>(Object.entries(BYTES));
+
+interface HeaderEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A strict, iterative parser of a safetensors header (Note [safetensors strictness]). */
+class HeaderParser {
+  private i = 0;
+  constructor(private readonly text: string) {}
+
+  private fail(what: string): never {
+    bad(`not a valid safetensors header: ${what} (at character ${this.i} of ${
+        this.text.length})`);
+  }
+
+  private ws(): void {
+    const t = this.text;
+    while (this.i < t.length) {
+      const c = t.charCodeAt(this.i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      this.i++;
+    }
+  }
+
+  private expect(ch: string, what: string): void {
+    this.ws();
+    if (this.text[this.i] !== ch) {
+      this.fail(`expected ${what}, found ${this.i < this.text.length ? `'${this.text[this.i]}'` : 'the end'}`);
+    }
+    this.i++;
+  }
+
+  /** Whether the next non-space character is `ch` (consumed if so). */
+  private take(ch: string): boolean {
+    this.ws();
+    if (this.text[this.i] === ch) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  string(): string {
+    this.ws();
+    if (this.text[this.i] !== '"') this.fail('expected a string');
+    const start = this.i;
+    this.i++;
+    let escaped = false;
+    const t = this.text;
+    for (; this.i < t.length; this.i++) {
+      const c = t[this.i];
+      if (c === '\\') {
+        escaped = true;
+        this.i++;
+      } else if (c === '"') {
+        break;
+      }
+    }
+    if (this.i >= t.length) this.fail('unterminated string');
+    this.i++;
+    const raw = t.slice(start, this.i);
+    if (!escaped) return raw.slice(1, -1);
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      this.fail('a string with an invalid escape');
+    }
+  }
+
+  /** A non-negative integer that is exact in a double. */
+  integer(what: string): number {
+    this.ws();
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 40));
+    if (m == null) this.fail(`expected a number in ${what}`);
+    this.i += m[0].length;
+    const v = Number(m[0]);
+    if (!Number.isSafeInteger(v) || v < 0) {
+      this.fail(`${what} must hold non-negative integers below 2^53, got ${m[0]}`);
+    }
+    return v;
+  }
+
+  private intArray(what: string): number[] {
+    this.expect('[', `an array for ${what}`);
+    const out: number[] = [];
+    if (this.take(']')) return out;
+    do {
+      out.push(this.integer(what));
+      if (out.length > 64) this.fail(`${what} has more than 64 entries`);
+    } while (this.take(','));
+    this.expect(']', `',' or ']' in ${what}`);
+    return out;
+  }
+
+  private metadata(): Record<string, string> {
+    this.ws();
+    if (this.text[this.i] !== '{') {
+      this.fail(`'__metadata__' must be an object mapping strings to strings`);
+    }
+    this.i++;
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    if (this.take('}')) return out;
+    do {
+      const key = this.string();
+      this.expect(':', `':' after '__metadata__' key '${key}'`);
+      this.ws();
+      if (this.text[this.i] !== '"') {
+        this.fail(`'__metadata__' must map strings to strings; key '${key}' holds something else`);
+      }
+      if (Object.prototype.hasOwnProperty.call(out, key)) {
+        this.fail(`duplicate key '${key}' in '__metadata__'`);
+      }
+      out[key] = this.string();
+    } while (this.take(','));
+    this.expect('}', `',' or '}' in '__metadata__'`);
+    return out;
+  }
+
+  private entry(name: string): HeaderEntry {
+    this.ws();
+    if (this.text[this.i] !== '{') this.fail(`tensor '${name}': expected {dtype, shape, data_offsets}`);
+    this.i++;
+    let dtype: string|undefined;
+    let shape: number[]|undefined;
+    let offsets: number[]|undefined;
+    if (!this.take('}')) {
+      do {
+        const key = this.string();
+        this.expect(':', `':' after key '${key}' of tensor '${name}'`);
+        if (key === 'dtype' && dtype === undefined) {
+          dtype = this.string();
+        } else if (key === 'shape' && shape === undefined) {
+          shape = this.intArray(`the shape of tensor '${name}'`);
+        } else if (key === 'data_offsets' && offsets === undefined) {
+          offsets = this.intArray(`the data_offsets of tensor '${name}'`);
+        } else if (key === 'dtype' || key === 'shape' || key === 'data_offsets') {
+          this.fail(`tensor '${name}': duplicate key '${key}'`);
+        } else {
+          this.fail(`tensor '${name}': unknown key '${key}' (an entry holds dtype, shape, data_offsets)`);
+        }
+      } while (this.take(','));
+      this.expect('}', `',' or '}' in tensor '${name}'`);
+    }
+    if (dtype === undefined || shape === undefined || offsets === undefined) {
+      bad(`tensor '${name}': header entry must be {dtype, shape, data_offsets}, missing ${
+          [dtype === undefined ? 'dtype' : '', shape === undefined ? 'shape' : '',
+           offsets === undefined ? 'data_offsets' : ''].filter((m) => m !== '').join(', ')}`);
+    }
+    if (offsets.length !== 2) {
+      bad(`tensor '${name}': data_offsets must be [begin, end], got [${offsets.join(', ')}]`);
+    }
+    return {name, dtype, shape, begin: offsets[0], end: offsets[1]};
+  }
+
+  parse(): {entries: HeaderEntry[], metadata: Record<string, string>} {
+    const entries: HeaderEntry[] = [];
+    const seen = new Set<string>();
+    let metadata: Record<string, string> = {};
+    this.expect('{', `'{' (the header is a JSON object)`);
+    if (!this.take('}')) {
+      do {
+        const key = this.string();
+        if (seen.has(key)) bad(`duplicate key '${key}' in the header (keys must be unique)`);
+        seen.add(key);
+        this.expect(':', `':' after key '${key}'`);
+        if (key === '__metadata__') {
+          metadata = {...this.metadata()};
+        } else {
+          entries.push(this.entry(key));
+        }
+      } while (this.take(','));
+      this.expect('}', `',' or '}' between entries`);
+    }
+    // The format pads the header with spaces; anything else after the object is an error.
+    this.ws();
+    if (this.i !== this.text.length) this.fail('text after the header object');
+    return {entries, metadata};
+  }
+}
+
 /** Parses a whole safetensors file. Every structural problem throws, naming the tensor. */
 export function readSafetensors(data: ArrayBuffer|Uint8Array): SafetensorsFile {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
@@ -118,47 +324,69 @@ export function readSafetensors(data: ArrayBuffer|Uint8Array): SafetensorsFile {
   }
   const lengthView = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const headerLength = Number(lengthView.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES) {
+    bad(`not a safetensors file: the header length ${headerLength} is more than the ${
+        MAX_HEADER_BYTES} bytes the format allows`);
+  }
   if (headerLength > bytes.byteLength - 8) {
     bad(`not a safetensors file: the header length ${headerLength} exceeds the ${
         bytes.byteLength - 8} bytes that follow it`);
   }
-  let header: Record<string, unknown>;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch (e) {
-    bad(`not a safetensors file: its header is not JSON (${(e as Error).message})`);
+    text = new TextDecoder('utf-8', {fatal: true}).decode(bytes.subarray(8, 8 + headerLength));
+  } catch {
+    bad('not a safetensors file: its header is not UTF-8 text');
   }
-  if (header == null || typeof header !== 'object' || Array.isArray(header)) {
-    bad('not a safetensors file: its header is not a JSON object');
-  }
+  const {entries, metadata} = new HeaderParser(text).parse();
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
-  const metadata = (header['__metadata__'] ?? {}) as Record<string, string>;
-  const entries: Array<[string, number, SafetensorsEntry]> = [];
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const {dtype, shape, data_offsets: offsets} =
-        (info ?? {}) as {dtype?: unknown, shape?: unknown, data_offsets?: unknown};
-    if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(offsets) ||
-        offsets.length !== 2 || !shape.every((s) => Number.isInteger(s) && s >= 0) ||
-        !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      bad(`tensor '${name}': header entry must be {dtype, shape, data_offsets}, got ${
-          JSON.stringify(info)}`);
+
+  // Note [safetensors strictness]: every entry checked, then the offsets as a whole.
+  for (const e of entries) {
+    const width = WIDTHS.get(e.dtype);
+    if (width === undefined) {
+      bad(`tensor '${e.name}' has dtype ${JSON.stringify(e.dtype).slice(1, -1)}: unknown dtype (loadTorchWeights reads ${
+          [...WIDTHS.keys()].join(', ')})`);
     }
-    const width = BYTES[dtype];
-    if (width === undefined) decode(name, dtype, bytes, 0);  // throws: unknown dtype
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    const [begin, end] = offsets as number[];
-    if (end - begin !== count * width || end > dataLength) {
-      bad(`tensor '${name}': data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values${
-          end > dataLength ? ` inside the ${dataLength} data bytes` : ''}`);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count * width) || e.end < e.begin || e.end - e.begin !== count * width) {
+      bad(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] do not hold ${
+          Number.isSafeInteger(count) ? count : count.toPrecision(3)} ${e.dtype} values (shape [${
+          e.shape.join(', ')}], ${width} bytes each)`);
     }
-    const raw = bytes.subarray(dataStart + begin, dataStart + end);
-    const {dtype: tfDtype, values} = decode(name, dtype, raw, count);
-    entries.push([name, begin, {storedDtype: dtype, shape: shape as number[], dtype: tfDtype, values}]);
   }
-  entries.sort((a, b) => a[1] - b[1]);
-  return {tensors: new Map(entries.map(([n, , e]) => [n, e])), metadata};
+  const ordered = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const e of ordered) {
+    if (e.end > dataLength) {
+      bad(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] reach past the end: not inside ${
+          ''}the ${dataLength} data bytes`);
+    }
+    if (e.begin < at) {
+      bad(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, ${
+          ''}which ends at ${at} (tensors must be contiguous, not overlapping)`);
+    }
+    if (e.begin > at) {
+      bad(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] leave a gap of ${
+          e.begin - at} bytes after offset ${at} (tensors must be contiguous)`);
+    }
+    at = e.end;
+  }
+  if (at !== dataLength) {
+    bad(at > dataLength ?
+            `the tensors need ${at} data bytes, but the file has ${dataLength} after its header` :
+            `${dataLength - at} trailing bytes after the last tensor (the tensors must cover the ${
+                ''}data exactly: ${at} of ${dataLength} bytes)`);
+  }
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const e of ordered) {
+    const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    const {dtype: tfDtype, values} = decode(e.name, e.dtype, raw, count);
+    tensors.set(e.name, {storedDtype: e.dtype, shape: e.shape, dtype: tfDtype, values});
+  }
+  return {tensors, metadata};
 }
 
 /** A decoded entry as a tf.Tensor (the caller owns it). */
