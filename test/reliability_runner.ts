@@ -225,6 +225,9 @@ async function childMain(): Promise<void> {
   if (backend === 'tensorflow') {
     await import('@tensorflow/tfjs-node');
     await import('../src/node.js');
+  } else if (backend === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await import('../src/wasm.js');
   }
   tf.env().set('IS_TEST', true);
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
