@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, ConvTransposePackedProgram, ConvTransposeProgram, ConvTransposeWeightPackProgram, packedForwardApplies} from './conv_transpose_gpu.js';
+import {ConvTransposePackedProgram, ConvTransposeProgram, ConvTransposeWeightPackProgram, packedForwardApplies} from './conv_transpose_gpu.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {checkFitsTexture} from './util.js';
 import type {WebGLBackend} from './util.js';
 

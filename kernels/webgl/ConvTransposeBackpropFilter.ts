@@ -4,7 +4,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, ConvTransposeBackpropFilterProgram} from './conv_transpose_gpu.js';
+import {ConvTransposeBackpropFilterProgram} from './conv_transpose_gpu.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {checkFitsTexture} from './util.js';
 import type {WebGLBackend} from './util.js';
 

@@ -3,7 +3,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
-import {convTransposeGeometry, ConvTransposeBackpropInputProgram} from './conv_transpose_gpu.js';
+import {ConvTransposeBackpropInputProgram} from './conv_transpose_gpu.js';
+import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {checkFitsTexture} from './util.js';
 import type {WebGLBackend} from './util.js';
 

@@ -18,41 +18,10 @@
 // A change of the rule there that these table forms cannot express fails loudly here instead of
 // silently computing something else on webgl.
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange, unitWhereInert} from '../../src/index_math/conv.js';
-import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
-import type {ConvTransposeAttrs, DataFormat} from '../../src/kernel_names.js';
+import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
+import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {BoundedMemo} from '../../src/util/memo.js';
 import {axisNames, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
-
-/** The sizes of one transposed convolution, with the attributes and full shapes. */
-export interface ConvTransposeGeometry extends ConvTransposeShapes {
-  stride: number[];
-  padding: number[];
-  dilation: number[];
-  dataFormat: DataFormat;
-  /** Full shapes: x in dataFormat, the weight in PyTorch's layout. */
-  xShape: number[];
-  weightShape: number[];
-}
-
-export function convTransposeGeometry(
-    xShape: readonly number[], weightShape: readonly number[],
-    attrs: ConvTransposeAttrs): ConvTransposeGeometry {
-  const shapes = convTransposeShapes(xShape, weightShape, attrs);
-  // Note [strides and dilations that cannot matter]: the gather tables hold one list per residue
-  // of the stride.
-  const {stride, dilation} =
-      unitWhereInert(shapes.inSize, shapes.kernelSize, attrs.stride, attrs.dilation);
-  return {
-    ...shapes,
-    stride,
-    padding: attrs.padding.slice(),
-    dilation,
-    dataFormat: attrs.dataFormat,
-    xShape: xShape.slice(),
-    weightShape: weightShape.slice(),
-  };
-}
 
 function mismatch(what: string, where: string): never {
   throw new Error(`convTranspose: the webgl kernel's ${what} table does not reproduce ` +

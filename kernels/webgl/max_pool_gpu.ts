@@ -30,6 +30,7 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail} from '../../src/util/args.js';
 import {layoutOf} from '../../src/util/layout.js';
@@ -95,15 +96,7 @@ export function checkExactIndices(op: string, spatial: readonly number[]): void 
 
 // ---- windows -------------------------------------------------------------------------------------
 
-/** One axis of a pooling as the shader sees it. */
-export interface PoolAxis {
-  inSize: number;
-  outSize: number;
-  kernelSize: number;
-  stride: number;
-  padding: number;
-  dilation: number;
-}
+export type {PoolAxis} from '../../src/index_math/pool.js';
 
 /**
  * poolWindowTable of one axis, compressed: for lo <= o < hi, start = o * stride - padding and

@@ -22,19 +22,12 @@
 // plane is never written into the box, so it matches nothing.
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {axisNames, checkFitsBuffer, FLOAT_BITS, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
-/** One axis of a pooling. */
-export interface PoolAxis {
-  inSize: number;
-  outSize: number;
-  kernelSize: number;
-  stride: number;
-  padding: number;
-  dilation: number;
-}
+export type {PoolAxis} from '../../src/index_math/pool.js';
 
 /** The plane strides of flatPlaneIndex: index = sum(position[a] * strides[a]). */
 export function planeStrides(spatial: readonly number[]): number[] {

@@ -1,9 +1,8 @@
 // Everything a GPU kernel of the transposed convolution needs about one call, in one object: the
-// sizes of convTransposeShapes (conv.ts) with the attributes and the full shapes. (The webgpu
-// kernels take it from here; kernels/webgl/conv_transpose_gpu.ts still declares the same object
-// for itself and can switch to this one.)
+// sizes of convTransposeShapes (conv.ts) with the attributes and the full shapes; the webgl and
+// webgpu kernels build their tap tables from it.
 import type {ConvTransposeAttrs, DataFormat} from '../kernel_names.js';
-import {convTransposeShapes} from './conv.js';
+import {convTransposeShapes, unitWhereInert} from './conv.js';
 import type {ConvTransposeShapes} from './conv.js';
 
 /** The sizes of one transposed convolution, with the attributes and full shapes. */
@@ -20,11 +19,16 @@ export interface ConvTransposeGeometry extends ConvTransposeShapes {
 export function convTransposeGeometry(
     xShape: readonly number[], weightShape: readonly number[],
     attrs: ConvTransposeAttrs): ConvTransposeGeometry {
+  const shapes = convTransposeShapes(xShape, weightShape, attrs);
+  // Note [strides and dilations that cannot matter]: the gather tables hold one list per residue
+  // of the stride.
+  const {stride, dilation} =
+      unitWhereInert(shapes.inSize, shapes.kernelSize, attrs.stride, attrs.dilation);
   return {
-    ...convTransposeShapes(xShape, weightShape, attrs),
-    stride: attrs.stride.slice(),
+    ...shapes,
+    stride,
     padding: attrs.padding.slice(),
-    dilation: attrs.dilation.slice(),
+    dilation,
     dataFormat: attrs.dataFormat,
     xShape: xShape.slice(),
     weightShape: weightShape.slice(),

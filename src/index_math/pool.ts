@@ -96,6 +96,16 @@ export function realTapWindow(
   return {kernelSize: tMax - tMin + 1, padding: padding - tMin * dilation};
 }
 
+/** One spatial axis of a pooling, as the GPU kernels build their window tables from it. */
+export interface PoolAxis {
+  inSize: number;
+  outSize: number;
+  kernelSize: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+}
+
 /** poolWindow for every output position of one axis, as two typed arrays (for kernels). */
 export interface PoolWindowTable {
   start: Int32Array;
