@@ -13,7 +13,7 @@
 // (one tap of weight 1: the nearest modes) reads no weight; when every axis is a gather the
 // pass copies values as they are, so int32 stays exact (Note [int32 on webgpu] in util.ts).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
+import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
@@ -87,8 +87,11 @@ function packTables(axes: Axis[]): {table: Int32Array, at: number[], width: numb
         continue;
       }
       for (let k = 0; k < taps; k++) {
-        table[row + k] = index[o * taps + k];
-        asFloat[0] = weight[o * taps + k];
+        // A padding tap (Note [taps PyTorch evaluates]) is stored with index -1: the shader reads
+        // input 0 there and adds nothing, whatever that value is (0 * Inf would be NaN).
+        const w = weight[o * taps + k];
+        table[row + k] = isPaddingTap(w) ? -1 : index[o * taps + k];
+        asFloat[0] = w;
         table[row + taps + k] = bits[0];
       }
     }
@@ -102,6 +105,7 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
   const rank = inShape.length;
   const strides = stridesOf(inShape);
   const {table, at, width} = packTables(axes);
+  const padded = axes.map((a) => !a.gather && hasPaddingTaps(a.table));
   const resampled = new Set(axes.map((a) => a.dim));
   const base = Array.from({length: rank}, (_, d) => d)
                    .filter((d) => !resampled.has(d) && inShape[d] > 1)
@@ -117,7 +121,8 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
     } else if (taps <= UNROLL_TAPS) {
       for (let m = 0; m < width[j]; m++) lines.push(`let r${j}_${m} = tab[row${j} + ${m}];`);
       for (let k = 0; k < taps; k++) {
-        lines.push(`let i${j}_${k} = r${j}_${Math.floor(k / 4)}.${comp(k)};`,
+        lines.push(`let q${j}_${k} = r${j}_${Math.floor(k / 4)}.${comp(k)};`,
+                   `let i${j}_${k} = max(q${j}_${k}, 0);`,
                    `let w${j}_${k} = bitcast<f32>(r${j}_${Math.floor((taps + k) / 4)}.${comp(taps + k)});`);
       }
     }
@@ -137,7 +142,8 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
       for (let k = 0; k < taps; k++) {
         const sub = gen(j + 1, plus(offset, `i${j}_${k}`, a.dim));
         code += sub.code;
-        terms.push(`w${j}_${k} * ${sub.value}`);
+        terms.push(padded[j] ? `select(0.0f, w${j}_${k} * ${sub.value}, q${j}_${k} >= 0)` :
+                               `w${j}_${k} * ${sub.value}`);
       }
       return {code, value: `(${terms.join(' + ')})`};
     }
@@ -147,10 +153,12 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
       code: `
           var ${acc} = 0.0f;
           for (var k${j} = 0; k${j} < ${taps}; k${j}++) {
-            let i${j} = tab[row${j} + (k${j} >> 2u)][k${j} & 3];
+            let q${j} = tab[row${j} + (k${j} >> 2u)][k${j} & 3];
+            let i${j} = max(q${j}, 0);
             let w${j} = bitcast<f32>(tab[row${j} + ((k${j} + ${taps}) >> 2u)][(k${j} + ${taps}) & 3]);
             ${sub.code}
-            ${acc} += w${j} * ${sub.value};
+            ${padded[j] ? `if (q${j} >= 0) { ${acc} += w${j} * ${sub.value}; }` :
+                          `${acc} += w${j} * ${sub.value};`}
           }`,
       value: acc,
     };

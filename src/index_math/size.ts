@@ -20,7 +20,7 @@
 // model in a browser or a Node server makes per tensor, and far below what a single typed array
 // can hold (2^32 - 1 elements in V8) or what TensorFlow's 32-bit index arithmetic in some kernels
 // survives (2^31). A user with more memory raises it with the tf.env() flag
-// TFJS_TORCH_MAX_ELEMENTS (src/util/size_guard.ts); it never goes past ABSOLUTE_MAX_ELEMENTS.
+// TFJS_TORCH_MAX_ELEMENTS (registered in src/util/args.ts); it never goes past ABSOLUTE_MAX_ELEMENTS.
 
 /** The default largest element count of one tensor an op allocates (Note [size guard]). */
 export const DEFAULT_MAX_ELEMENTS = 2 ** 28;
