@@ -8,6 +8,9 @@
 // import and one SECTIONS entry below.
 import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs's own gradients (the contender rows take ResizeBilinearGrad through tf.grad): tfjs-core
+// registers none by itself, and tfjs-torch no longer pulls in tfjs-layers, which did.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '../../src/webgl.js';
 import {runBenchPage} from '../browser_report.js';
 import type {Row} from '../harness.js';
