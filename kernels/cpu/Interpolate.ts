@@ -183,31 +183,84 @@ function passN(src: Float32Array, dst: Float32Array, p: PassPlan): void {
 }
 
 /**
- * A table with padding taps (weight -0: area, antialias and transposed tables whose rows vary in
- * length): they are skipped, so they add nothing even where the value they name is Inf or NaN,
- * while a real zero weight still multiplies its value (Note [taps PyTorch evaluates]); a row of
- * padding only is 0.
+ * The real taps of a table with padding taps (weight -0: area, antialias and transposed tables
+ * whose rows vary in length), row by row: row o's taps are start[o] .. start[o + 1] - 1 of off
+ * and weight. Padding taps are left out, so they add nothing even where the value they name is
+ * Inf or NaN, while a real zero weight still multiplies its value (Note [taps PyTorch
+ * evaluates]); a row of padding only is 0.
  */
-function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan): void {
-  const {outer, inner, inL, outL, taps, off, weight: w} = p;
+interface RealTaps {
+  start: Int32Array;
+  off: Int32Array;
+  weight: Float32Array;
+}
+
+function realTaps(p: PassPlan): RealTaps {
+  const {outL, taps, off, weight} = p;
+  const skip = isPaddingTap;
+  const start = new Int32Array(outL + 1);
+  let n = 0;
+  for (let o = 0; o < outL; o++) {
+    start[o] = n;
+    for (let k = 0; k < taps; k++) if (!skip(weight[o * taps + k])) n++;
+  }
+  start[outL] = n;
+  const realOff = new Int32Array(n);
+  const realWeight = new Float32Array(n);
+  n = 0;
+  for (let i = 0; i < outL * taps; i++) {
+    if (skip(weight[i])) continue;
+    realOff[n] = off[i];
+    realWeight[n++] = weight[i];
+  }
+  return {start, off: realOff, weight: realWeight};
+}
+
+/** A table with padding taps, inner > 1: accumulate the real taps of each row. */
+function passPadded(src: Float32Array, dst: Float32Array, p: PassPlan, t: RealTaps): void {
+  const {outer, inner, inL, outL} = p;
+  const {start, off, weight: w} = t;
   for (let b = 0; b < outer; b++) {
     const s = b * inL * inner;
     let d = b * outL * inner;
     for (let o = 0; o < outL; o++, d += inner) {
-      const r = o * taps;
-      let first = true;
-      for (let k = 0; k < taps; k++) {
-        const wk = w[r + k];
-        if (isPaddingTap(wk)) continue;
-        const sk = s + off[r + k];
-        if (first) {
-          for (let c = 0; c < inner; c++) dst[d + c] = wk * src[sk + c];
-          first = false;
-        } else {
-          for (let c = 0; c < inner; c++) dst[d + c] += wk * src[sk + c];
-        }
+      const j0 = start[o];
+      const j1 = start[o + 1];
+      if (j0 === j1) {
+        dst.fill(0, d, d + inner);
+        continue;
       }
-      if (first) dst.fill(0, d, d + inner);
+      const w0 = w[j0];
+      const s0 = s + off[j0];
+      for (let c = 0; c < inner; c++) dst[d + c] = w0 * src[s0 + c];
+      for (let j = j0 + 1; j < j1; j++) {
+        const wj = w[j];
+        const sj = s + off[j];
+        for (let c = 0; c < inner; c++) dst[d + c] += wj * src[sj + c];
+      }
+    }
+  }
+}
+
+/** A table with padding taps, inner === 1: passScalar's tiled walk over the real taps. */
+function passPaddedScalar(src: Float32Array, dst: Float32Array, p: PassPlan, t: RealTaps): void {
+  const {outer, inL, outL} = p;
+  const {start, off, weight: w} = t;
+  const tile = tileRows(inL, outL);
+  for (let b0 = 0; b0 < outer; b0 += tile) {
+    const rows = Math.min(tile, outer - b0);
+    const sBase = b0 * inL;
+    const dBase = b0 * outL;
+    for (let o = 0; o < outL; o++) {
+      const j0 = start[o];
+      const j1 = start[o + 1];
+      let s = sBase;
+      let d = dBase + o;
+      for (let k = 0; k < rows; k++, s += inL, d += outL) {
+        let acc = 0;
+        for (let j = j0; j < j1; j++) acc += w[j] * src[s + off[j]];
+        dst[d] = acc;
+      }
     }
   }
 }
@@ -320,7 +373,12 @@ function resampleAxis(
   };
   const gather = isGatherTable(t);
   if (!gather && hasPaddingTaps(t)) {
-    passPadded(src as Float32Array, dst as Float32Array, plan);
+    const real = realTaps(plan);
+    if (inner === 1) {
+      passPaddedScalar(src as Float32Array, dst as Float32Array, plan, real);
+    } else {
+      passPadded(src as Float32Array, dst as Float32Array, plan, real);
+    }
   } else if (inner === 1) {
     passScalar(src, dst, plan, gather);
   } else if (gather) {
