@@ -3,6 +3,7 @@
 import {cpuKernelConfigs} from '../kernels/cpu/index.js';
 import {gradConfigs} from './gradients/index.js';
 import {registerGradientsOnce, registerKernelsOnce} from './util/register.js';
+import {registerFileRouterOnce} from './weights/router.js';
 
 export * from './ops/index.js';
 export * as kernelNames from './kernel_names.js';
@@ -15,3 +16,5 @@ export type {DataFormat, InterpolateMode} from './kernel_names.js';
 
 registerKernelsOnce(cpuKernelConfigs);
 registerGradientsOnce(gradConfigs);
+// In Node, tf.loadLayersModel('file://...') without tfjs-node (Note [file:// without tfjs-node]).
+registerFileRouterOnce();
