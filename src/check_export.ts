@@ -7,6 +7,17 @@ import {fail as failAs} from './weights/errors.js';
 import {readSafetensorsAs, type SafetensorsEntry} from './weights/safetensors.js';
 import {readSource, type TorchWeightsSource} from './weights/sources.js';
 
+/**
+ * The model checkExport takes: a tf.LayersModel (from tf.loadLayersModel), typed without
+ * tfjs-layers so that the main entry's types compile with tfjs-core alone.
+ */
+export interface CheckExportModel {
+  readonly inputs: readonly unknown[];
+  readonly outputs: readonly unknown[];
+  predict(...args: never[]): unknown;
+  getLayer(...args: never[]): unknown;
+}
+
 export interface CheckExportOptions {
   /** Absolute tolerance (default 1e-4): an element matches when |ours - torch| <= atol + rtol * |torch|. */
   atol?: number;
@@ -98,11 +109,12 @@ function listOf<T>(metadata: Record<string, string>, key: string): T[] {
  * layer whose output departs from PyTorch's.
  */
 export async function checkExport(
-    model: tfl.LayersModel, source: TorchWeightsSource,
+    modelLike: CheckExportModel, source: TorchWeightsSource,
     options: CheckExportOptions = {}): Promise<CheckExportResult> {
+  const model = modelLike as unknown as tfl.LayersModel;
   const atol = options.atol ?? 1e-4;
   const rtol = options.rtol ?? 1e-4;
-  const m = model as unknown as Record<string, unknown>|null;
+  const m = modelLike as unknown as Record<string, unknown>|null;
   if (m == null || typeof m['predict'] !== 'function' || !Array.isArray(m['inputs']) ||
       !Array.isArray(m['outputs']) || typeof m['getLayer'] !== 'function') {
     fail(`model must be a tf.LayersModel (from tf.loadLayersModel), got ${

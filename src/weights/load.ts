@@ -19,6 +19,14 @@ function fail(message: string): never {
 }
 
 
+/**
+ * A tf.LayersModel (or anything with its `layers`), typed without tfjs-layers so that the main
+ * entry's types compile with tfjs-core alone (the layers' own types are in 'tfjs-torch/layers').
+ */
+export interface LayersModelLike {
+  readonly layers: readonly unknown[];
+}
+
 export interface LoadTorchWeightsOptions {
   /**
    * Overrides Note [state dict naming]: module path -> layer name, or a function of the module
@@ -53,7 +61,6 @@ export interface LoadTorchWeightsResult {
   missingWeights: string[];
 }
 
-/** What a safetensors source may be: the bytes, or where to read them from. */
 
 /**
  * Loads a PyTorch state_dict saved as safetensors into `model`'s layers (Note [state dict
@@ -61,7 +68,7 @@ export interface LoadTorchWeightsResult {
  * failed load leaves the model as it was.
  */
 export async function loadTorchWeights(
-    model: {layers: Layer[]}, source: TorchWeightsSource,
+    model: LayersModelLike, source: TorchWeightsSource,
     options: LoadTorchWeightsOptions = {}): Promise<LoadTorchWeightsResult> {
   if (model == null || !Array.isArray((model as {layers?: unknown}).layers)) {
     fail(`model must be a tf.LayersModel (an object with layers), got ${String(model)}`);
@@ -77,7 +84,7 @@ export async function loadTorchWeights(
   const strict = options.strict ?? true;
   const file = readSafetensors(await readSource('loadTorchWeights', source, options));
 
-  const layers = allLayers(model);
+  const layers = allLayers(model as {layers: Layer[]});
   const byName = new Map<string, Layer[]>();
   for (const layer of layers) byName.set(layer.name, [...(byName.get(layer.name) ?? []), layer]);
 
