@@ -33,4 +33,45 @@ for (const [dir, type] of [['dist/esm', 'module'], ['dist/cjs', 'commonjs']]) {
     'export declare const layers: {readonly [name: string]: any};',
   ].join('\n')));
 }
-console.log('built dist/esm, dist/cjs (each with its .d.ts)');
+
+// Note [script-tag bundle]
+// dist/tfjs-torch.min.js follows tfjs's convention for script tags: load it after tfjs's own
+// tf.min.js (and after tf-backend-wasm.min.js / tf-backend-webgpu.min.js for those backends); it
+// takes tfjs from the global `tf` (never a second copy of tfjs-core) and defines one global,
+// `tfjsTorch`, holding what `import * as pt from 'tfjs-torch'` gives, with the kernels of every
+// backend (cpu, webgl, wasm, webgpu) registered. An immediately invoked function assigned to a
+// global (esbuild's iife), as tfjs's own bundles do for script tags.
+const esbuild = await import('esbuild');
+const GLOBALS = {
+  '@tensorflow/tfjs-core': 'globalThis.tf',
+  '@tensorflow/tfjs-layers': 'globalThis.tf',
+  '@tensorflow/tfjs-backend-cpu': 'globalThis.tf',
+  '@tensorflow/tfjs-backend-webgl': 'globalThis.tf',
+  '@tensorflow/tfjs-backend-wasm': '(globalThis.tf && globalThis.tf.wasm)',
+  '@tensorflow/tfjs-backend-webgpu': '(globalThis.tf && globalThis.tf.webgpu)',
+};
+const fromGlobal = {
+  name: 'tfjs-from-global',
+  setup(build) {
+    build.onResolve({filter: /^@tensorflow\/tfjs-/}, (args) => {
+      const base = args.path.split('/').slice(0, 2).join('/');
+      if (!(base in GLOBALS)) throw new Error(`script-tag bundle: no global for ${args.path}`);
+      return {path: base, namespace: 'tfjs-global'};
+    });
+    build.onLoad({filter: /.*/, namespace: 'tfjs-global'}, (args) => ({
+      contents: `module.exports = ${GLOBALS[args.path]} || {};`, loader: 'js',
+    }));
+  },
+};
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+await esbuild.build({
+  stdin: {
+    contents: `export * from './src/index.ts';\nimport './src/webgl.ts';\nimport './src/wasm.ts';\nimport './src/webgpu.ts';\n`,
+    resolveDir: '.', sourcefile: 'tfjs-torch-script-tag.ts', loader: 'ts',
+  },
+  bundle: true, format: 'iife', globalName: 'tfjsTorch', platform: 'browser', target: 'es2020',
+  minify: true, legalComments: 'none', outfile: 'dist/tfjs-torch.min.js', plugins: [fromGlobal],
+  banner: {js: `/** tfjs-torch ${pkg.version} (script-tag bundle; needs tfjs's tf.min.js first). Apache-2.0. */`},
+  logLevel: 'warning',
+});
+console.log('built dist/esm, dist/cjs (each with its .d.ts), dist/tfjs-torch.min.js');
