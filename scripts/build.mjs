@@ -47,8 +47,8 @@ const GLOBALS = {
   '@tensorflow/tfjs-layers': 'globalThis.tf',
   '@tensorflow/tfjs-backend-cpu': 'globalThis.tf',
   '@tensorflow/tfjs-backend-webgl': 'globalThis.tf',
-  '@tensorflow/tfjs-backend-wasm': '(globalThis.tf && globalThis.tf.wasm)',
-  '@tensorflow/tfjs-backend-webgpu': '(globalThis.tf && globalThis.tf.webgpu)',
+  '@tensorflow/tfjs-backend-wasm': '(globalThis.tf && globalThis.tf.wasm)',  // its min.js: tf.wasm
+  '@tensorflow/tfjs-backend-webgpu': 'globalThis.tf',  // tf-backend-webgpu.min.js adds webgpu_util to tf
 };
 const fromGlobal = {
   name: 'tfjs-from-global',
