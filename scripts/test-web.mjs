@@ -13,7 +13,7 @@
 // Needs `npm run build` first (npm test builds).
 //   node scripts/test-web.mjs [umd|esm|app ...]
 import * as esbuild from 'esbuild';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -104,6 +104,55 @@ const DROP = (url) => `(async () => {
   return before;
 })()`;
 
+/**
+ * An export whose height and width are null (as the exporter v2 writes with dynamic sizes): the
+ * ESPCN export with its input shape made [null, null, null, 3] (its layers take any size). The
+ * app must run it at the image's own size (64 x 64 gives PyTorch's stored output) and cap a
+ * larger image to 256 pixels on its longer side.
+ */
+async function testDynamic(browser) {
+  const dir = join(ROOT, '.cache', 'web-dynamic', 'espcn');
+  rmSync(dir, {recursive: true, force: true});
+  mkdirSync(dir, {recursive: true});
+  const src = join(ROOT, 'examples', 'web', 'models', 'espcn');
+  for (const f of ['weights.bin', 'check.safetensors', 'input.png', 'meta.json']) {
+    writeFileSync(join(dir, f), readFileSync(join(src, f)));
+  }
+  const model = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8'));
+  const input = model.modelTopology.config.layers.find((l) => l.class_name === 'InputLayer');
+  input.config.batch_input_shape = [null, null, null, 3];
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(model));
+  const page = await browser.open(`${server.url}/examples/web/?export=/.cache/web-dynamic/espcn/&model=yours&backend=wasm`);
+  await page.waitFor('window.tfjsTorchApp.runs > 0 || window.tfjsTorchApp.error');
+  const first = await page.evaluate('({out: window.tfjsTorchApp.lastOutput, error: window.tfjsTorchApp.error})');
+  const torch = pytorchOf('espcn');
+  let maxDiff = Infinity;
+  if (first.out != null && JSON.stringify(first.out.shape) === JSON.stringify(torch.y.shape)) {
+    maxDiff = 0;
+    for (let i = 0; i < torch.y.values.length; i++) maxDiff = Math.max(maxDiff, Math.abs(first.out.values[i] - torch.y.values[i]));
+  }
+  // A 300 x 200 image, dropped: runs at 256 x 171 (the longer side capped at 256).
+  const before = await page.evaluate(`(async () => {
+    const c = document.createElement('canvas'); c.width = 300; c.height = 200;
+    const g = c.getContext('2d'); g.fillStyle = '#3a7'; g.fillRect(0, 0, 300, 200);
+    g.fillStyle = '#e33'; g.beginPath(); g.arc(150, 100, 60, 0, 7); g.fill();
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    const dt = new DataTransfer(); dt.items.add(new File([blob], 'big.png', {type: 'image/png'}));
+    const runs = window.tfjsTorchApp.runs;
+    document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    return runs; })()`);
+  await page.waitFor(`window.tfjsTorchApp.runs > ${before} || window.tfjsTorchApp.error`);
+  const second = await page.evaluate('({size: window.tfjsTorchApp.lastOutput.inputSize, shape: window.tfjsTorchApp.lastOutput.shape, error: window.tfjsTorchApp.error})');
+  mkdirSync(join(ROOT, 'out'), {recursive: true});
+  await page.screenshot(join(ROOT, 'out', 'web-app-dynamic.png'));
+  const ok = first.error == null && maxDiff < 1e-4 && second.error == null &&
+      JSON.stringify(second.size) === '[171,256]' && JSON.stringify(second.shape) === '[1,513,768,3]';
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} app dynamic sizes (wasm): 64 x 64 image -> ${JSON.stringify(first.out?.shape)}, ` +
+              `max |app - PyTorch| ${maxDiff.toExponential(2)}; 300 x 200 image -> input ${JSON.stringify(second.size)}, ` +
+              `output ${JSON.stringify(second.shape)}${first.error || second.error ? `, error ${first.error || second.error}` : ''}`);
+}
+
 async function testApp(browser, backend) {
   mkdirSync(join(ROOT, 'out'), {recursive: true});
   const page = await browser.open(`${server.url}/examples/web/?model=espcn&backend=${backend}`);
@@ -181,6 +230,7 @@ try {
   }
   if (wanted.includes('app')) {
     for (const backend of ['webgl', 'wasm', 'cpu']) await testApp(browser, backend);
+    await testDynamic(browser);
   }
 } finally {
   await browser.close();

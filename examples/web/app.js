@@ -65,7 +65,10 @@ async function loadModel(name) {
   app.model = null;
   const base = MODELS[name];
   status(`loading ${name}`, 0);
-  app.meta = await (await fetch(`${base}meta.json`)).json();
+  const metaResponse = await fetch(`${base}meta.json`);
+  // An export of your own (?export=URL of its folder) may have no meta.json: an image model.
+  app.meta = metaResponse.ok ? await metaResponse.json() :
+      {title: base, kind: 'image', source: base, torch: '?', input: null};
   app.model = await tf.loadLayersModel(`${base}model.json`, {
     onProgress: (f) => status(`loading ${name}: ${Math.round(f * 100)}%`, f),
   });
@@ -175,6 +178,8 @@ function useImage(image) {
 async function start() {
   tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
   const params = new URLSearchParams(location.search);
+  // ?export=<folder URL>: any export of tfjs_torch.export (model.json, check.safetensors).
+  if (params.get('export')) MODELS.yours = params.get('export').replace(/\/?$/, '/');
   for (const name of Object.keys(MODELS)) $('model').add(new Option(name, name));
   $('model').value = params.get('model') ?? 'espcn';
   const wantedBackend = params.get('backend') ?? (navigator.gpu ? 'webgpu' : 'webgl');
@@ -183,7 +188,8 @@ async function start() {
     await setBackend(wantedBackend);
     await loadModel($('model').value);
     await checkAgainstPyTorch();
-    app.image = await loadImage(`${MODELS[app.name]}${app.meta.input}`);
+    app.image = await loadImage(app.meta.input ? `${MODELS[app.name]}${app.meta.input}` :
+                                                 `${MODELS.espcn}input.png`);
     await run();
   });
   $('model').onchange = () => queue(async () => {
