@@ -3,8 +3,20 @@
 // them, every layer's output) with PyTorch's.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import {readTorchWeightsSource, type TorchWeightsSource} from './weights/load.js';
-import {readSafetensors, type SafetensorsEntry} from './weights/safetensors.js';
+import {fail as failAs} from './weights/errors.js';
+import {readSafetensorsAs, type SafetensorsEntry} from './weights/safetensors.js';
+import {readSource, type TorchWeightsSource} from './weights/sources.js';
+
+/**
+ * The model checkExport takes: a tf.LayersModel (from tf.loadLayersModel), typed without
+ * tfjs-layers so that the main entry's types compile with tfjs-core alone.
+ */
+export interface CheckExportModel {
+  readonly inputs: readonly unknown[];
+  readonly outputs: readonly unknown[];
+  predict(...args: never[]): unknown;
+  getLayer(...args: never[]): unknown;
+}
 
 export interface CheckExportOptions {
   /** Absolute tolerance (default 1e-4): an element matches when |ours - torch| <= atol + rtol * |torch|. */
@@ -42,7 +54,7 @@ export interface CheckExportResult {
 }
 
 function fail(message: string): never {
-  throw new Error(`checkExport: ${message}`);
+  failAs('checkExport', message);
 }
 
 function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: boolean,
@@ -97,29 +109,18 @@ function listOf<T>(metadata: Record<string, string>, key: string): T[] {
  * layer whose output departs from PyTorch's.
  */
 export async function checkExport(
-    model: tfl.LayersModel, source: TorchWeightsSource,
+    modelLike: CheckExportModel, source: TorchWeightsSource,
     options: CheckExportOptions = {}): Promise<CheckExportResult> {
+  const model = modelLike as unknown as tfl.LayersModel;
   const atol = options.atol ?? 1e-4;
   const rtol = options.rtol ?? 1e-4;
-  const m = model as unknown as Record<string, unknown>|null;
+  const m = modelLike as unknown as Record<string, unknown>|null;
   if (m == null || typeof m['predict'] !== 'function' || !Array.isArray(m['inputs']) ||
       !Array.isArray(m['outputs']) || typeof m['getLayer'] !== 'function') {
     fail(`model must be a tf.LayersModel (from tf.loadLayersModel), got ${
         Object.prototype.toString.call(model)}`);
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await readTorchWeightsSource(source);
-  } catch (e) {
-    fail((e as Error).message.replace(/^loadTorchWeights: /, ''));
-  }
-  let file;
-  try {
-    file = readSafetensors(bytes);
-  } catch (e) {
-    fail((e as Error).message.replace(/^loadTorchWeights: /, ''));
-  }
-  const {tensors, metadata} = file;
+  const {tensors, metadata} = readSafetensorsAs('checkExport', await readSource('checkExport', source));
   if (metadata['format'] !== 'tfjs-torch-check') {
     fail(`not a check file written by tfjs_torch.export (its metadata 'format' is ${
         JSON.stringify(metadata['format'])}, not "tfjs-torch-check")`);

@@ -31,22 +31,25 @@ function buildUNet(): tfl.LayersModel {
   return tfl.model({inputs: x, outputs: y});
 }
 
+// The files beside this example: examples/decoders/assets/ in the package or the repository.
+const asset = (name: string) => new URL(`assets/${name}`, import.meta.url);
+
 async function main(): Promise<void> {
   const model = buildUNet();
   // enc1.0.weight [8, 3, 3, 3] -> layer enc1_0's kernel [3, 3, 3, 8], and so on for every key.
-  const report = await pt.loadTorchWeights(model, 'examples/decoders/assets/unet.safetensors');
+  const report = await pt.loadTorchWeights(model, asset('unet.safetensors'));
   console.log(`loaded ${report.loadedKeys.length} tensors: ${report.loadedKeys.join(', ')}`);
 
-  // PyTorch's input and output for this net (written by scripts/fixtures/gen_decoders.py).
-  const reference = JSON.parse(fs.readFileSync('test/fixtures/decoders.json', 'utf8'));
-  const {inputs, outputs} = reference.cases.find((c: {name: string}) => c.name === 'unet');
-  const tensorOf = (t: {shape: number[], data: string}) =>
-      tf.tensor(new Float32Array(Uint8Array.from(Buffer.from(t.data, 'base64')).buffer), t.shape);
-  const xNCHW = tensorOf(inputs.x);
-  const x = tf.transpose(xNCHW, [0, 2, 3, 1]);           // PyTorch's NCHW -> NHWC
+  // PyTorch's input x and output y for this net (written by scripts/fixtures/gen_decoders.py).
+  const io = pt.readSafetensors(fs.readFileSync(asset('unet_io.safetensors')));
+  const tensorOf = (key: string) => {
+    const e = io.tensors.get(key)!;
+    return tf.tensor(e.values, e.shape, e.dtype);
+  };
+  const x = tf.transpose(tensorOf('x'), [0, 2, 3, 1]);   // PyTorch's NCHW -> NHWC
   const y = model.predict(x) as tf.Tensor;
   const yNCHW = tf.transpose(y, [0, 3, 1, 2]);
-  const diff = tf.max(tf.abs(tf.sub(yNCHW, tensorOf(outputs[0])))).dataSync()[0];
+  const diff = tf.max(tf.abs(tf.sub(yNCHW, tensorOf('y')))).dataSync()[0];
   console.log(`output ${y.shape.join('x')}, max |tfjs - PyTorch| = ${diff.toExponential(2)}`);
   if (!(diff <= 1e-4)) process.exitCode = 1;
 }

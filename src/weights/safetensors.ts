@@ -8,6 +8,7 @@
 // Floating tensors become float32 (what tfjs computes in), integer tensors int32 (tfjs's only
 // integer dtype; an int64 value outside int32's range is an error, never a silent wrap).
 import * as tf from '@tensorflow/tfjs-core';
+import {fail, isOwnError, type Who} from './errors.js';
 
 /** One tensor of a safetensors file, decoded. */
 export interface SafetensorsEntry {
@@ -29,8 +30,11 @@ const BYTES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
+/** The parser's errors are loadTorchWeights' (readSafetensors is its reader); see parseAs. */
+const PARSER: Who = 'loadTorchWeights';
+
 function bad(message: string): never {
-  throw new Error(`loadTorchWeights: ${message}`);
+  fail(PARSER, message);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -387,6 +391,16 @@ export function readSafetensors(data: ArrayBuffer|Uint8Array): SafetensorsFile {
     tensors.set(e.name, {storedDtype: e.dtype, shape: e.shape, dtype: tfDtype, values});
   }
   return {tensors, metadata};
+}
+
+/** readSafetensors for another caller: its errors name `who` (pt.checkExport) instead. */
+export function readSafetensorsAs(who: Who, data: ArrayBuffer|Uint8Array): SafetensorsFile {
+  try {
+    return readSafetensors(data);
+  } catch (e) {
+    if (who !== PARSER && isOwnError(e, PARSER)) fail(who, e.message.slice(PARSER.length + 2));
+    throw e;
+  }
 }
 
 /** A decoded entry as a tf.Tensor (the caller owns it). */

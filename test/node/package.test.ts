@@ -67,13 +67,25 @@ describe('package (built dist, through the exports map)', () => {
        expect(out.trim().split('\n').pop()).to.equal('0 true');
      });
 
-  it('ships type declarations for every entry point', () => {
+  it('ships type declarations for every entry point, for import and for require', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    for (const [entry, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
-      if (typeof target !== 'object' || target == null) continue;
-      for (const file of Object.values(target as Record<string, string>)) {
-        expect(fs.existsSync(path.join(ROOT, file)), `${entry}: ${file}`).to.equal(true);
+    const targets: string[] = [];
+    const walk = (entry: string, target: unknown) => {
+      if (typeof target === 'string') {
+        targets.push(target);
+        expect(fs.existsSync(path.join(ROOT, target)), `${entry}: ${target}`).to.equal(true);
+      } else if (target != null && typeof target === 'object') {
+        for (const v of Object.values(target)) walk(entry, v);
       }
+    };
+    for (const [entry, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      walk(entry, target);
+      if (entry === './package.json') continue;
+      const t = target as Record<string, {types: string, default: string}>;
+      // Types beside their code: ESM types under dist/esm (type: module), CJS under dist/cjs.
+      expect(t.import.types.replace(/\.d\.ts$/, '.js')).to.equal(t.import.default);
+      expect(t.require.types.replace(/\.d\.ts$/, '.js')).to.equal(t.require.default);
     }
+    expect(targets.length).to.be.greaterThan(20);
   });
 });

@@ -5,7 +5,13 @@
 // layers must say clearly that they need tfjs-layers, the files the README and the porting
 // guide link to must be in the package, and after `npm install @tensorflow/tfjs-layers` the
 // same package must build, run and reload a model with its layers (CommonJS and ES modules).
-// Needs the npm registry (or npm's cache) and about half a minute.
+// A second empty project installs the tarball beside @tensorflow/tfjs alone (and
+// @tensorflow/tfjs-backend-wasm): a plain Node script loads the committed U-Net export with
+// tf.loadLayersModel('file://...') on cpu and on wasm, no tfjs-node, and gets PyTorch's numbers
+// (its check.safetensors, written by PyTorch). A third compiles the package's types under strict
+// TypeScript without skipLibCheck with tfjs-core alone (Note [types without tfjs-layers]).
+// Needs the npm registry (or npm's cache) and about a minute; packs with --ignore-scripts (the
+// build is npm test's; prepack builds for a real `npm pack`).
 import {expect} from 'chai';
 import {execFileSync} from 'child_process';
 import * as fs from 'fs';
@@ -27,6 +33,19 @@ function nodeIn(dir: string, args: string[]): string {
   return run(process.execPath, args, dir).trim().split('\n').pop()!;
 }
 
+/** `npm pack` of the built tree into dir; the tarball's file name. */
+function pack(dir: string): string {
+  return run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], ROOT).trim()
+      .split('\n').pop()!;
+}
+
+function emptyProject(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.writeFileSync(path.join(dir, 'package.json'),
+                   JSON.stringify({name: 'empty-app', version: '1.0.0', private: true}) + '\n');
+  return dir;
+}
+
 /** Relative link targets of a markdown file (no URLs, no in-page anchors). */
 function links(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
@@ -44,8 +63,7 @@ describe('packed tarball in an empty project (npm pack, npm install)', function(
       throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-torch-tarball-'));
-    const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], ROOT).trim()
-                        .split('\n').pop()!;
+    const tarball = pack(dir);
     fs.writeFileSync(path.join(dir, 'package.json'),
                      JSON.stringify({name: 'empty-app', version: '1.0.0', private: true}) + '\n');
     run('npm', ['install', '--prefer-offline', '--no-package-lock', path.join(dir, tarball),
@@ -173,4 +191,96 @@ describe('packed tarball in an empty project (npm pack, npm install)', function(
         ${layersCheck}`]));
     });
   });
+});
+
+describe('packed tarball beside @tensorflow/tfjs alone: file:// export on cpu and wasm', function() {
+  this.timeout(600000);
+  let dir = '';
+  const UNET = path.join(ROOT, 'examples', 'decoders', 'exported', 'unet');
+
+  before(function() {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cjs', 'src', 'index.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    }
+    dir = emptyProject('tfjs-torch-tfjs-');
+    const tarball = pack(dir);
+    run('npm', ['install', '--prefer-offline', '--no-package-lock', path.join(dir, tarball),
+                `@tensorflow/tfjs@${TFJS}`, `@tensorflow/tfjs-backend-wasm@${TFJS}`], dir);
+    // The export as a user has it: a folder of their own, beside the script.
+    fs.cpSync(UNET, path.join(dir, 'web', 'unet'), {recursive: true});
+    fs.writeFileSync(path.join(dir, 'check.mjs'), `
+      import * as tf from '@tensorflow/tfjs';
+      import '@tensorflow/tfjs-backend-wasm';
+      import * as pt from 'tfjs-torch';
+      import 'tfjs-torch/wasm';
+      const backend = process.argv[2];
+      if (!(await tf.setBackend(backend))) throw new Error('no backend ' + backend);
+      const model = await tf.loadLayersModel('file://web/unet/model.json');
+      const check = await pt.checkExport(model, 'web/unet/check.safetensors');
+      const abs = await tf.loadLayersModel(new URL('web/unet/model.json', import.meta.url).href);
+      console.log(JSON.stringify({backend: tf.getBackend(), ok: check.ok, outputs: check.outputs,
+                                  same: abs.layers.length === model.layers.length}));
+    `);
+  });
+
+  after(() => {
+    if (dir !== '') fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('installs no tfjs-node', () => {
+    expect(fs.existsSync(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node'))).to.equal(false);
+  });
+
+  for (const backend of ['cpu', 'wasm']) {
+    it(`loads file://web/unet/model.json on ${backend} and matches PyTorch`, () => {
+      const r = JSON.parse(nodeIn(dir, ['check.mjs', backend]));
+      expect(r.backend).to.equal(backend);
+      expect(r.outputs.map((o: {shape: number[]}) => o.shape)).to.deep.equal([[1, 24, 24, 2]]);
+      expect(r.outputs[0].maxAbsDiff).to.be.below(1e-4);
+      expect(r.ok).to.equal(true);
+      expect(r.same).to.equal(true);
+    });
+  }
+});
+
+describe('packed types under strict TypeScript with tfjs-core alone (no skipLibCheck)', function() {
+  this.timeout(600000);
+  let dir = '';
+
+  before(function() {
+    dir = emptyProject('tfjs-torch-types-');
+    const tarball = pack(dir);
+    run('npm', ['install', '--prefer-offline', '--no-package-lock', path.join(dir, tarball),
+                `@tensorflow/tfjs-core@${TFJS}`], dir);
+  });
+
+  after(() => {
+    if (dir !== '') fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  for (const [resolution, module] of [['bundler', 'ES2022'], ['node16', 'node16'], ['node10', 'commonjs']]) {
+    it(`compiles the ops' types (moduleResolution ${resolution})`, () => {
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({compilerOptions: {
+        strict: true, skipLibCheck: false, noEmit: true, target: 'ES2020', lib: ['ES2020', 'DOM'],
+        module, moduleResolution: resolution,
+      }, files: ['main.ts']}));
+      fs.writeFileSync(path.join(dir, 'main.ts'), `
+        import * as tf from '@tensorflow/tfjs-core';
+        import * as pt from 'tfjs-torch';
+        import 'tfjs-torch/webgl';
+        const y: tf.Tensor4D = pt.interpolate(tf.ones([1, 4, 4, 3]) as tf.Tensor4D, {scaleFactor: 2, mode: 'bicubic'});
+        const [v, i] = pt.maxPool2dWithIndices(y, {kernelSize: 2});
+        const opts: pt.LoadTorchWeightsOptions = {strict: false};
+        export const all = [v, i, opts, pt.checkExport, pt.loadTorchWeights, pt.layers.upsample];
+      `);
+      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      let out = '';
+      try {
+        run(process.execPath, [tsc, '-p', '.'], dir);
+      } catch (e) {
+        out = String((e as {stdout?: string}).stdout ?? e);
+      }
+      expect(out).to.equal('');
+    });
+  }
 });
