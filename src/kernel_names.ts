@@ -4,6 +4,7 @@
 // these names. Attributes are always fully resolved: per-spatial-axis arrays have one entry per
 // spatial dim, sizes are final, so a kernel never re-derives a user-facing default.
 import type {NamedAttrMap, NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
+import type {PadMode} from './index_math/pad.js';
 
 export type DataFormat = 'channelsLast'|'channelsFirst';
 
@@ -169,11 +170,31 @@ export interface NormalizeAttrs {
   dataFormat: DataFormat;
 }
 
+// ---- pad ---------------------------------------------------------------------------------------
+/** F.pad in one pass: every output value read from its source position (or the fill value). */
+export const Pad = 'TorchPad';
+
+export type {PadMode};
+
+export interface PadInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface PadAttrs {
+  /**
+   * [before, after] for every axis of x as given (tfjs order, dataFormat already applied);
+   * negative entries crop. Checked by the op against PyTorch's rules (padDimError).
+   */
+  pairs: Array<[number, number]>;
+  mode: PadMode;
+  /** Fill value of 'constant' (0 for the other modes). */
+  value: number;
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
-  MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize,
+  MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -25,3 +25,4 @@ export {maxUnpoolImplCPU} from './MaxUnpool.js';
 export {maxUnpoolGradImplCPU} from './MaxUnpoolGrad.js';
 export {denormalizeImplCPU, normalizeImplCPU} from './Normalize.js';
 export {gemmKind, WASM_SIMD_FLAG} from './conv_transpose_gemm.js';
+export {padImplCPU, padOutputShape} from './Pad.js';

@@ -14,6 +14,7 @@ import {maxUnpoolConfig} from './MaxUnpool.js';
 import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
+import {padConfig} from './Pad.js';
 
 export const wasmKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -29,4 +30,5 @@ export const wasmKernelConfigs: KernelConfig[] = [
   maxUnpoolGradConfig,
   normalizeConfig,
   denormalizeConfig,
+  padConfig,
 ];

@@ -6,3 +6,4 @@ export * from './max_pool.js';
 export * from './max_unpool.js';
 export * from './conv_transpose.js';
 export * from './interpolate.js';
+export * from './pad.js';

@@ -1,0 +1,99 @@
+// cpu kernel of pad (F.pad, every mode) in one pass over the output: per row of the last padded
+// axis, runs of consecutive source positions are copied as blocks and runs of the fill value
+// filled (Note [pad plan], Note [pad source index] in src/index_math/pad.ts).
+import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
+import {padPlan, padRuns, padSourceTable} from '../../src/index_math/pad.js';
+import {Pad} from '../../src/kernel_names.js';
+import type {PadAttrs, PadInputs} from '../../src/kernel_names.js';
+import {output, sizeOf, valuesOf, zeros} from './util.js';
+import type {CpuBackend} from './util.js';
+
+/** Output shape of Pad on an input of `shape`. */
+export function padOutputShape(shape: readonly number[], attrs: PadAttrs): number[] {
+  return shape.map((n, a) => n + attrs.pairs[a][0] + attrs.pairs[a][1]);
+}
+
+/** Blocks shorter than this are copied by a loop (a subarray costs more). */
+const SHORT = 16;
+
+/**
+ * Compute core of the Pad kernel (exported through shared.ts): x of `shape` (any dtype's typed
+ * array), out: the caller's array of padOutputShape(shape, attrs) values, every one written.
+ */
+export function padImplCPU(
+    x: TypedArray, shape: readonly number[], attrs: PadAttrs, out: TypedArray): void {
+  const plan = padPlan(shape, attrs.pairs);
+  const rank = plan.inShape.length;
+  const outSize = sizeOf(plan.outShape);
+  if (outSize === 0) return;
+  const {value} = attrs;
+  // The last padded axis L; everything after it is one contiguous block of `inner` values.
+  let last = -1;
+  plan.pairs.forEach(([b, e], a) => {
+    if (b !== 0 || e !== 0) last = a;
+  });
+  if (last < 0) {
+    out.set(x.subarray(0, outSize));
+    return;
+  }
+  const inner = sizeOf(plan.inShape.slice(last + 1));
+  const tables = plan.inShape.slice(0, last + 1).map(
+      (n, a) => padSourceTable(attrs.mode, n, plan.pairs[a][0], plan.pairs[a][1]));
+  const runs = padRuns(tables[last]).map(
+      (r) => ({out: r.out * inner, src: r.src < 0 ? -1 : r.src * inner, length: r.length * inner}));
+  const inStrides = new Array<number>(rank).fill(1);
+  const outStrides = new Array<number>(rank).fill(1);
+  for (let a = rank - 2; a >= 0; a--) {
+    inStrides[a] = inStrides[a + 1] * plan.inShape[a + 1];
+    outStrides[a] = outStrides[a + 1] * plan.outShape[a + 1];
+  }
+  const rowLength = plan.outShape[last] * inner;
+
+  const row = (src: number, dst: number) => {
+    if (src < 0) {
+      out.fill(value, dst, dst + rowLength);
+      return;
+    }
+    for (const r of runs) {
+      const o = dst + r.out;
+      if (r.src < 0) {
+        out.fill(value, o, o + r.length);
+      } else if (r.length < SHORT) {
+        const s = src + r.src;
+        for (let k = 0; k < r.length; k++) out[o + k] = x[s + k];
+      } else {
+        const s = src + r.src;
+        out.set(x.subarray(s, s + r.length), o);
+      }
+    }
+  };
+  const walk = (axis: number, src: number, dst: number) => {
+    if (axis === last) {
+      row(src, dst);
+      return;
+    }
+    const table = tables[axis];
+    const n = plan.outShape[axis];
+    for (let o = 0; o < n; o++) {
+      const t = table[o];
+      walk(axis + 1, src < 0 || t < 0 ? -1 : src + t * inStrides[axis], dst + o * outStrides[axis]);
+    }
+  };
+  walk(0, 0, 0);
+}
+
+export const pad: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as PadInputs;
+  const cpu = backend as CpuBackend;
+  const a = attrs as unknown as PadAttrs;
+  const shape = padOutputShape(x.shape, a);
+  const out = zeros(x.dtype, sizeOf(shape));
+  padImplCPU(valuesOf(cpu, x), x.shape, a, out);
+  return output(cpu, shape, x.dtype, out);
+};
+
+export const padConfig: KernelConfig = {
+  kernelName: Pad,
+  backendName: 'cpu',
+  kernelFunc: pad,
+};
