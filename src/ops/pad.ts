@@ -116,6 +116,7 @@ export function pad<T extends tf.Tensor>(
     const mode = checkPadMode(op, options?.mode);
     const value = checkPadValue(op, options?.value, mode);
     const dataFormat = checkDataFormat(op, options?.dataFormat);
+    if (t.rank < 1) fail(op, `input x must have rank 1 or more, got a scalar`);
     const pairs = padAxisPairs(op, list, mode, t.shape, dataFormat);
     checkSize(op, 'output', t.shape.map((n, a) => padOutputSize(n, pairs[a][0], pairs[a][1])));
     const attrs: PadAttrs = {pairs, mode, value: t.dtype === 'int32' ? Math.trunc(value) : value};
