@@ -14,7 +14,7 @@ export function padOutputShape(shape: readonly number[], attrs: PadAttrs): numbe
 }
 
 /** Blocks shorter than this are copied by a loop (a subarray costs more). */
-const SHORT = 16;
+const SHORT = 8;
 
 /**
  * Compute core of the Pad kernel (exported through shared.ts): x of `shape` (any dtype's typed
@@ -39,8 +39,14 @@ export function padImplCPU(
   const inner = sizeOf(plan.inShape.slice(last + 1));
   const tables = plan.inShape.slice(0, last + 1).map(
       (n, a) => padSourceTable(attrs.mode, n, plan.pairs[a][0], plan.pairs[a][1]));
-  const runs = padRuns(tables[last]).map(
-      (r) => ({out: r.out * inner, src: r.src < 0 ? -1 : r.src * inner, length: r.length * inner}));
+  // Runs as flat triples (output start, source start or -1, length), in values.
+  const runList = padRuns(tables[last]);
+  const runs = new Int32Array(3 * runList.length);
+  runList.forEach((r, k) => {
+    runs[3 * k] = r.out * inner;
+    runs[3 * k + 1] = r.src < 0 ? -1 : r.src * inner;
+    runs[3 * k + 2] = r.length * inner;
+  });
   const inStrides = new Array<number>(rank).fill(1);
   const outStrides = new Array<number>(rank).fill(1);
   for (let a = rank - 2; a >= 0; a--) {
@@ -48,38 +54,42 @@ export function padImplCPU(
     outStrides[a] = outStrides[a + 1] * plan.outShape[a + 1];
   }
   const rowLength = plan.outShape[last] * inner;
-
-  const row = (src: number, dst: number) => {
+  // An odometer over the output positions of the axes before `last`: one row per step.
+  const idx = new Array<number>(last).fill(0);
+  const rows = sizeOf(plan.outShape.slice(0, last));
+  for (let r = 0; r < rows; r++) {
+    let src = 0;
+    let dst = 0;
+    for (let a = 0; a < last; a++) {
+      const t = tables[a][idx[a]];
+      src = src < 0 || t < 0 ? -1 : src + t * inStrides[a];
+      dst += idx[a] * outStrides[a];
+    }
     if (src < 0) {
       out.fill(value, dst, dst + rowLength);
-      return;
+    } else {
+      padRow(x, src, out, dst, runs, value);
     }
-    for (const r of runs) {
-      const o = dst + r.out;
-      if (r.src < 0) {
-        out.fill(value, o, o + r.length);
-      } else if (r.length < SHORT) {
-        const s = src + r.src;
-        for (let k = 0; k < r.length; k++) out[o + k] = x[s + k];
-      } else {
-        const s = src + r.src;
-        out.set(x.subarray(s, s + r.length), o);
-      }
+    for (let a = last - 1; a >= 0 && ++idx[a] === plan.outShape[a]; a--) idx[a] = 0;
+  }
+}
+
+/** One row of the last padded axis: each run copied from x at src + its start, or filled. */
+function padRow(
+    x: TypedArray, src: number, out: TypedArray, dst: number, runs: Int32Array, value: number): void {
+  for (let k = 0; k < runs.length; k += 3) {
+    const o = dst + runs[k];
+    const s = runs[k + 1];
+    const length = runs[k + 2];
+    if (s < 0) {
+      out.fill(value, o, o + length);
+    } else if (length < SHORT) {
+      const from = src + s;
+      for (let j = 0; j < length; j++) out[o + j] = x[from + j];
+    } else {
+      out.set(x.subarray(src + s, src + s + length), o);
     }
-  };
-  const walk = (axis: number, src: number, dst: number) => {
-    if (axis === last) {
-      row(src, dst);
-      return;
-    }
-    const table = tables[axis];
-    const n = plan.outShape[axis];
-    for (let o = 0; o < n; o++) {
-      const t = table[o];
-      walk(axis + 1, src < 0 || t < 0 ? -1 : src + t * inStrides[axis], dst + o * outStrides[axis]);
-    }
-  };
-  walk(0, 0, 0);
+  }
 }
 
 export const pad: KernelFunc = ({inputs, backend, attrs}) => {

@@ -1,0 +1,107 @@
+// `npm run bench -- decoderOps`: the one-pass kernels of the decoder vocabulary (pad, and the
+// norms / activations as they land) against the composed tfjs ops they replace, side by side in
+// one process on cpu, wasm and tensorflow (each backend in turn, every contender of a row on the
+// same backend and the same input; results checked equal before timing). Real sizes: CycleGAN's
+// ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
+//   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
+import * as tf from '@tensorflow/tfjs-core';
+import {pad} from '../src/index.js';
+import {padPairs, padSourceTable} from '../src/index_math/pad.js';
+import type {PadMode} from '../src/index_math/pad.js';
+import type {DataFormat} from '../src/kernel_names.js';
+import {tfContender} from './contenders.js';
+import type {Row} from './harness.js';
+import {runRowsInterleaved} from './node.js';
+import {expectClose} from './op_rows.js';
+
+/** The tfjs axis of PyTorch dim d of a rank-4 tensor. */
+function axisOf(d: number, df: DataFormat): number {
+  if (df === 'channelsFirst' || d === 0) return d;
+  return d === 1 ? 3 : d - 1;
+}
+
+/**
+ * F.pad as tfjs-torch composed it before the Pad kernel (and as a user would): one tf.gather of
+ * the source table per padded axis (a fill slab appended for 'constant').
+ */
+export function padByGathers(x: tf.Tensor, padding: number[], mode: PadMode, df: DataFormat): tf.Tensor {
+  return tf.tidy(() => {
+    let y = x;
+    padPairs(padding, 4).forEach(([b, e], d) => {
+      if (b === 0 && e === 0) return;
+      const axis = axisOf(d, df);
+      const n = y.shape[axis];
+      const table = Int32Array.from(padSourceTable(mode, n, b, e), (t) => t < 0 ? n : t);
+      const slabShape = y.shape.slice();
+      slabShape[axis] = 1;
+      const source = mode === 'constant' ? tf.concat([y, tf.zeros(slabShape)], axis) : y;
+      y = tf.gather(source, tf.tensor1d(table, 'int32'), axis);
+    });
+    return y;
+  });
+}
+
+function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  const cases: Array<{shape: number[], padding: number[], mode: PadMode}> = [
+    {shape: [1, 3, 256, 256], padding: [3, 3, 3, 3], mode: 'reflect'},
+    {shape: [1, 256, 64, 64], padding: [1, 1, 1, 1], mode: 'reflect'},
+    {shape: [1, 256, 64, 64], padding: [1, 1, 1, 1], mode: 'replicate'},
+    {shape: [1, 64, 128, 128], padding: [1, 1, 1, 1], mode: 'circular'},
+  ];
+  for (const {shape, padding, mode} of cases) {
+    const first = tf.randomUniform(shape, -1, 1, 'float32', 3);
+    const last = tf.transpose(first, [0, 2, 3, 1]);
+    tensors.push(first, last);
+    for (const df of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
+      const x = df === 'channelsLast' ? last : first;
+      const ours = () => pad(x, padding, {mode, dataFormat: df});
+      const composed = () => padByGathers(x, padding, mode, df);
+      const a = ours();
+      const b = composed();
+      expectClose(`pad ${mode} ${df} on ${backend}`, a.dataSync(), b.dataSync(), true);
+      const contenders = [tfContender('tfjs-torch pad (one kernel)', ours),
+                          tfContender('tf.gather per padded axis', composed)];
+      if (mode === 'reflect' && df === 'channelsLast') {
+        const pairs: Array<[number, number]> = [[0, 0], [padding[2], padding[3]], [padding[0], padding[1]], [0, 0]];
+        const m = tf.mirrorPad(x as tf.Tensor4D, pairs, 'reflect');
+        expectClose(`tf.mirrorPad on ${backend}`, a.dataSync(), m.dataSync(), true);
+        m.dispose();
+        contenders.push(tfContender('tf.mirrorPad', () => tf.mirrorPad(x as tf.Tensor4D, pairs, 'reflect')));
+      }
+      tf.dispose([a, b]);
+      const shown = df === 'channelsLast' ? [shape[0], shape[2], shape[3], shape[1]] : shape;
+      rows.push({label: `pad ${mode} ${padding[0]} [${shown.join(',')}] ${df}`, contenders});
+    }
+  }
+  return {rows, tensors};
+}
+
+async function useBackend(name: string): Promise<boolean> {
+  if (name === 'wasm') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/wasm.js');
+  } else if (name === 'tensorflow') {
+    process.env.TF_NUM_INTRAOP_THREADS = process.env.TF_NUM_INTRAOP_THREADS ?? '1';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-node');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/node.js');
+  }
+  return tf.setBackend(name);
+}
+
+export async function benchDecoderOps(): Promise<void> {
+  const previous = tf.getBackend();
+  const names = (process.env.DECODER_OPS_BACKENDS ?? 'cpu,wasm,tensorflow').split(',');
+  for (const name of names) {
+    if (!(await useBackend(name))) throw new Error(`bench decoderOps: backend ${name} did not start`);
+    const {rows, tensors} = padRows(name);
+    await runRowsInterleaved(`decoder ops on ${name} (1 thread)`, rows, 6, 1500);
+    tf.dispose(tensors);
+  }
+  await tf.setBackend(previous);
+}
