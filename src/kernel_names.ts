@@ -190,11 +190,40 @@ export interface PadAttrs {
   value: number;
 }
 
+// ---- group norm (instance norm, layer norm) ----------------------------------------------------
+/**
+ * F.group_norm in one kernel: per (batch, group) the mean and biased variance over the group's
+ * channels and every position, then y = x * a[n, c] + s[n, c] with the affine folded in
+ * (a = rstd * weight[c], s = bias[c] - mean * a), as PyTorch's own kernel. Instance norm is
+ * numGroups = C; layer norm is attrs.trailing = normalizedShape.length with numGroups = 1.
+ */
+export const GroupNorm = 'TorchGroupNorm';
+
+export interface GroupNormInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  /** [C] (the op passes ones without an affine). */
+  weight: TensorInfo;
+  /** [C] (the op passes zeros without an affine). */
+  bias: TensorInfo;
+}
+export interface GroupNormAttrs {
+  numGroups: number;
+  eps: number;
+  /** The channel axis: 1 for rank 2 in either format, else per dataFormat. */
+  dataFormat: DataFormat;
+  /**
+   * Layer norm: > 0 means the last `trailing` dims are the channels (weight and bias shaped as
+   * them) and all leading dims the batch (normView); dataFormat is then ignored.
+   */
+  trailing?: number;
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
+  GroupNorm,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -15,6 +15,7 @@ import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
+import {groupNormConfig} from './GroupNorm.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -31,4 +32,5 @@ export const nodeKernelConfigs: KernelConfig[] = [
   normalizeConfig,
   denormalizeConfig,
   padConfig,
+  groupNormConfig,
 ];

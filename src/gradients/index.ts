@@ -8,6 +8,7 @@ import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js
 import {convTransposeGradConfigs} from './conv_transpose_grad.js';
 import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_grad.js';
 import {padGradConfig} from './pad_grad.js';
+import {groupNormGradConfig} from './group_norm_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -22,4 +23,5 @@ export const gradConfigs: GradConfig[] = [
   interpolateGradConfig,
   interpolateGradGradConfig,
   padGradConfig,
+  groupNormGradConfig,
 ];

@@ -7,3 +7,4 @@ export * from './max_unpool.js';
 export * from './conv_transpose.js';
 export * from './interpolate.js';
 export * from './pad.js';
+export * from './group_norm.js';
