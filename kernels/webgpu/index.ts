@@ -5,6 +5,7 @@ import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.j
 import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
+import {groupNormConfig} from './GroupNorm.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
@@ -30,4 +31,5 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   maxUnpoolConfig,
   maxUnpoolGradConfig,
   padConfig,
+  groupNormConfig,
 ];
