@@ -4,8 +4,10 @@
 // same backend and the same input; results checked equal before timing). Real sizes: CycleGAN's
 // ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
 //   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
+//   DECODER_OPS=norm                only some row groups (default pad,norm)
 import * as tf from '@tensorflow/tfjs-core';
-import {pad} from '../src/index.js';
+import {groupNorm, layerNorm, pad} from '../src/index.js';
+import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
 import {padPairs, padSourceTable} from '../src/index_math/pad.js';
 import type {PadMode} from '../src/index_math/pad.js';
 import type {DataFormat} from '../src/kernel_names.js';
@@ -78,6 +80,80 @@ function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
+/**
+ * GroupNorm as pt.layers.groupNorm composed it before the GroupNorm kernel: plane sums and
+ * per-channel affines through matMuls by ones (src/layers/channel_math.ts), ~12 tfjs ops.
+ */
+export function groupNormComposedOld(
+    x: tf.Tensor, g: number, weight: tf.Tensor, bias: tf.Tensor, eps: number, df: DataFormat): tf.Tensor {
+  return tf.tidy(() => {
+    const v = channelView(x.shape, df);
+    const {n, c} = v;
+    const k = c / g;
+    const groupMean = (sums: tf.Tensor) => tf.reshape(tf.broadcastTo(
+        tf.reshape(tf.div(tf.sum(tf.reshape(sums, [n, g, k]), 2), v.p * k), [n, g, 1]),
+        [n, g, k]), [n, c]);
+    const centered = channelAffine(x, v, null, tf.neg(groupMean(planeSums(x, v))));
+    const inv = tf.rsqrt(tf.add(groupMean(planeSums(tf.square(centered), v)), eps));
+    return channelAffine(centered, v, tf.mul(inv, weight), tf.broadcastTo(bias, [n, c]));
+  });
+}
+
+/** F.layer_norm over the last axis with tfjs ops (tf.moments), as a user would compose it. */
+export function layerNormComposed(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const {mean, variance} = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+  });
+}
+
+function normRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  // SD VAE decoder GroupNorm(32, 512) at a 64x64 latent's 2x stage; CycleGAN's InstanceNorm on
+  // [1,256,64,64]; SAM's LayerNorm2d over 256 channels of [1,64,64,256] (channels last).
+  const cases: Array<{label: string, shape: number[], groups: number}> = [
+    {label: 'groupNorm(32)', shape: [1, 512, 64, 64], groups: 32},
+    {label: 'instanceNorm', shape: [1, 256, 64, 64], groups: 256},
+  ];
+  for (const {label, shape, groups} of cases) {
+    const first = tf.randomUniform(shape, -2, 3, 'float32', 5);
+    const last = tf.transpose(first, [0, 2, 3, 1]);
+    const w = tf.randomUniform([shape[1]], 0.5, 1.5, 'float32', 6);
+    const b = tf.randomUniform([shape[1]], -0.5, 0.5, 'float32', 7);
+    tensors.push(first, last, w, b);
+    for (const df of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
+      const x = df === 'channelsLast' ? last : first;
+      const ours = () => groupNorm(x, groups, {weight: w, bias: b, eps: 1e-5, dataFormat: df});
+      const old = () => groupNormComposedOld(x, groups, w, b, 1e-5, df);
+      const ya = ours();
+      const yb = old();
+      expectClose(`${label} ${df} on ${backend}`, ya.dataSync(), yb.dataSync());
+      tf.dispose([ya, yb]);
+      const shown = df === 'channelsLast' ? [shape[0], shape[2], shape[3], shape[1]] : shape;
+      rows.push({label: `${label} [${shown.join(',')}] ${df}`, contenders: [
+        tfContender('tfjs-torch GroupNorm kernel', ours),
+        tfContender('composed (previous layer: sums + matMuls by ones)', old),
+      ]});
+    }
+  }
+  const x = tf.randomUniform([1, 64, 64, 256], -2, 3, 'float32', 8);
+  const w = tf.randomUniform([256], 0.5, 1.5, 'float32', 9);
+  const b = tf.randomUniform([256], -0.5, 0.5, 'float32', 10);
+  tensors.push(x, w, b);
+  const ours = () => layerNorm(x, [256], {weight: w, bias: b, eps: 1e-6});
+  const composed = () => layerNormComposed(x, w, b, 1e-6);
+  const ya = ours();
+  const yb = composed();
+  expectClose(`layerNorm on ${backend}`, ya.dataSync(), yb.dataSync());
+  tf.dispose([ya, yb]);
+  rows.push({label: 'layerNorm(256) [1,64,64,256]', contenders: [
+    tfContender('tfjs-torch GroupNorm kernel (trailing)', ours),
+    tfContender('tf.moments + 4 elementwise ops', composed),
+  ]});
+  return {rows, tensors};
+}
+
 async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -99,9 +175,12 @@ export async function benchDecoderOps(): Promise<void> {
   const names = (process.env.DECODER_OPS_BACKENDS ?? 'cpu,wasm,tensorflow').split(',');
   for (const name of names) {
     if (!(await useBackend(name))) throw new Error(`bench decoderOps: backend ${name} did not start`);
-    const {rows, tensors} = padRows(name);
-    await runRowsInterleaved(`decoder ops on ${name} (1 thread)`, rows, 6, 1500);
-    tf.dispose(tensors);
+    const sections = (process.env.DECODER_OPS ?? 'pad,norm').split(',');
+    for (const section of sections) {
+      const {rows, tensors} = section === 'pad' ? padRows(name) : normRows(name);
+      await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
+      tf.dispose(tensors);
+    }
   }
   await tf.setBackend(previous);
 }

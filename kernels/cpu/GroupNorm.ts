@@ -20,9 +20,15 @@ export function groupNormImplCPU(
   const g = attrs.numGroups;
   const k = c / g;
   const count = k * p;
+  if (p === 1 && g === 1) {
+    layerRows(x, n, c, weight, bias, attrs.eps, out);
+    return;
+  }
   const sums = new Float64Array(c);
   const a = new Float64Array(c);
   const s = new Float64Array(c);
+  const mean = new Float64Array(g);
+  const groupOf = Int32Array.from({length: c}, (_, ch) => Math.floor(ch / k));
   for (let b = 0; b < n; b++) {
     const base = b * c * p;
     // Per-channel sums, then per-group means.
@@ -38,7 +44,6 @@ export function groupNormImplCPU(
         sums[ch] = acc;
       }
     }
-    const mean = new Float64Array(g);
     for (let gr = 0; gr < g; gr++) {
       let acc = 0;
       for (let j = 0; j < k; j++) acc += sums[gr * k + j];
@@ -49,13 +54,13 @@ export function groupNormImplCPU(
     if (channelsLast) {
       for (let q = 0, o = base; q < p; q++) {
         for (let ch = 0; ch < c; ch++, o++) {
-          const d = x[o] - mean[(ch / k) | 0];
+          const d = x[o] - mean[groupOf[ch]];
           sums[ch] += d * d;
         }
       }
     } else {
       for (let ch = 0, o = base; ch < c; ch++) {
-        const m = mean[(ch / k) | 0];
+        const m = mean[groupOf[ch]];
         let acc = 0;
         for (let q = 0; q < p; q++, o++) {
           const d = x[o] - m;
@@ -85,6 +90,36 @@ export function groupNormImplCPU(
         const sh = s[ch];
         for (let q = 0; q < p; q++, o++) out[o] = x[o] * sc + sh;
       }
+    }
+  }
+}
+
+/**
+ * One group over contiguous rows of c values (layer norm, or group norm of (N, C) with one
+ * group): per row the mean, the squared deviations, then the folded affine, in one tight loop.
+ */
+function layerRows(
+    x: TypedArray, rows: number, c: number, weight: TypedArray|null, bias: TypedArray|null,
+    eps: number, out: TypedArray): void {
+  for (let r = 0, base = 0; r < rows; r++, base += c) {
+    let sum = 0;
+    for (let j = 0; j < c; j++) sum += x[base + j];
+    const mean = sum / c;
+    let squares = 0;
+    for (let j = 0; j < c; j++) {
+      const d = x[base + j] - mean;
+      squares += d * d;
+    }
+    const rstd = 1 / Math.sqrt(squares / c + eps);
+    const shift = -mean * rstd;
+    // As PyTorch's layer_norm kernel: (x * rstd - mean * rstd) * weight + bias.
+    if (weight == null || bias == null) {
+      for (let j = 0; j < c; j++) {
+        const h = x[base + j] * rstd + shift;
+        out[base + j] = (weight == null ? h : h * weight[j]) + (bias == null ? 0 : bias[j]);
+      }
+    } else {
+      for (let j = 0; j < c; j++) out[base + j] = (x[base + j] * rstd + shift) * weight[j] + bias[j];
     }
   }
 }
