@@ -45,7 +45,11 @@ export class PadProgram implements GPGPUProgram {
   userCode: string;
   customUniforms: Array<{name: string, arrayIndex: number, type: 'int'}|{name: string, type: 'float'}>;
 
-  constructor(outShape: number[], mode: PadMode) {
+  /**
+   * `padded[a]`: whether axis a has a nonzero pad. That is structure, not a size: an unpadded
+   * axis reads its coordinate as is, and the shader is one per (rank, mode, padded axes).
+   */
+  constructor(outShape: number[], mode: PadMode, padded: boolean[]) {
     this.outputShape = outShape;
     const rank = outShape.length;
     this.customUniforms = [
@@ -59,9 +63,10 @@ export class PadProgram implements GPGPUProgram {
       ${sourceFunction(mode)}
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
-        ${axes.map((a) => `int s${a} = padSource(${coord('coords', rank, a)}, padIn[${a}], padBefore[${
-            a}], padAfter[${a}]);`).join('\n        ')}
-        if (${axes.map((a) => `s${a} < 0`).join(' || ')}) {
+        ${axes.map((a) => padded[a] ?
+            `int s${a} = padSource(${coord('coords', rank, a)}, padIn[${a}], padBefore[${a}], padAfter[${a}]);` :
+            `int s${a} = ${coord('coords', rank, a)};`).join('\n        ')}
+        if (${axes.filter((a) => padded[a]).map((a) => `s${a} < 0`).join(' || ') || 'false'}) {
           setOutput(padValue);
         } else {
           setOutput(getX(${axes.map((a) => `s${a}`).join(', ')}));
@@ -85,7 +90,7 @@ export const pad: KernelFunc = ({inputs, backend, attrs}) => {
     padImplCPU(exact ?? out.subarray(0, 0), x.shape, a, out);
     return webgl.makeTensorInfo(shape, x.dtype, out);
   }
-  const program = new PadProgram(shape, a.mode);
+  const program = new PadProgram(shape, a.mode, a.pairs.map(([b, e]) => b !== 0 || e !== 0));
   return webgl.runWebGLProgram(program, [x], x.dtype, [
     a.pairs.map(([b]) => b), a.pairs.map(([, e]) => e), x.shape.slice(), [a.value],
   ]) as TensorInfo;

@@ -55,7 +55,8 @@ export class PadProgram implements WebGPUProgram {
   private readonly mode: PadMode;
   private readonly int: boolean;
 
-  constructor(outShape: number[], mode: PadMode, int: boolean) {
+  /** `padded[a]`: axis a has a nonzero pad (structure, not a size; part of the shader key). */
+  constructor(outShape: number[], mode: PadMode, int: boolean, private readonly padded: boolean[]) {
     this.outputShape = outShape;
     this.rank = outShape.length;
     this.mode = mode;
@@ -65,7 +66,8 @@ export class PadProgram implements WebGPUProgram {
     const axes = Array.from({length: this.rank}, (_, a) => a);
     this.uniforms = axes.map((a) => `padB${a} : i32, padE${a} : i32, padN${a} : i32,`).join(' ') +
         ' padValue : f32,';
-    this.shaderKey = `tfjsTorchPad_${mode}_${this.rank}_${int ? 'i32' : 'f32'}`;
+    this.shaderKey = `tfjsTorchPad_${mode}_${this.rank}_${int ? 'i32' : 'f32'}_${
+        padded.map((p) => (p ? 1 : 0)).join('')}`;
   }
 
   getUserCode(): string {
@@ -80,8 +82,8 @@ export class PadProgram implements WebGPUProgram {
       fn main(index : i32) {
         if (index < uniforms.size) {
           let coords = getCoordsFromIndex(index);
-          ${axes.map((a) => `let s${a} = ${src(a)};`).join('\n          ')}
-          if (${axes.map((a) => `s${a} < 0`).join(' || ')}) {
+          ${axes.map((a) => `let s${a} = ${this.padded[a] ? src(a) : coord(this.rank, a)};`).join('\n          ')}
+          if (${axes.filter((a) => this.padded[a]).map((a) => `s${a} < 0`).join(' || ') || 'false'}) {
             result[index] = ${fill};
           } else {
             result[index] = x[${offset}];
@@ -98,7 +100,8 @@ export const pad: KernelFunc = ({inputs, backend, attrs}) => {
   const webgpu = backend as WebGPUBackend;
   const shape = padOutputShape(x.shape, a);
   checkFitsBuffer(webgpu, 'pad', 'output', shape);
-  const program = new PadProgram(shape, a.mode, x.dtype === 'int32');
+  const program = new PadProgram(shape, a.mode, x.dtype === 'int32',
+                                 a.pairs.map(([b, e]) => b !== 0 || e !== 0));
   const uniforms = a.pairs.flatMap(([b, e], axis) => [
     {type: 'int32', data: [b]}, {type: 'int32', data: [e]}, {type: 'int32', data: [x.shape[axis]]},
   ]);
