@@ -218,12 +218,24 @@ export interface GroupNormAttrs {
   trailing?: number;
 }
 
+// ---- GELU ----------------------------------------------------------------------------------------
+/** F.gelu in one elementwise pass, both of PyTorch's forms (Note [gelu numerics] in src/ops/gelu.ts). */
+export const Gelu = 'TorchGelu';
+
+export interface GeluInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface GeluAttrs {
+  /** 'none': x * Phi(x) with the exact erf; 'tanh': PyTorch's tanh approximation. */
+  approximate: 'none'|'tanh';
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm,
+  GroupNorm, Gelu,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

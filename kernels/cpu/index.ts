@@ -16,6 +16,7 @@ import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
+import {geluConfig} from './Gelu.js';
 
 export const cpuKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -33,4 +34,5 @@ export const cpuKernelConfigs: KernelConfig[] = [
   denormalizeConfig,
   padConfig,
   groupNormConfig,
+  geluConfig,
 ];

@@ -27,3 +27,4 @@ export {denormalizeImplCPU, normalizeImplCPU} from './Normalize.js';
 export {gemmKind, WASM_SIMD_FLAG} from './conv_transpose_gemm.js';
 export {padImplCPU, padOutputShape} from './Pad.js';
 export {groupNormImplCPU} from './GroupNorm.js';
+export {geluImplCPU} from './Gelu.js';

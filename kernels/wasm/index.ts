@@ -16,6 +16,7 @@ import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
+import {geluConfig} from './Gelu.js';
 
 export const wasmKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -33,4 +34,5 @@ export const wasmKernelConfigs: KernelConfig[] = [
   denormalizeConfig,
   padConfig,
   groupNormConfig,
+  geluConfig,
 ];

@@ -6,6 +6,7 @@ import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js'
 import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
+import {geluConfig} from './Gelu.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
@@ -32,4 +33,5 @@ export const webglKernelConfigs: KernelConfig[] = [
   maxUnpoolGradConfig,
   padConfig,
   groupNormConfig,
+  geluConfig,
 ];

@@ -9,6 +9,7 @@ import {convTransposeGradConfigs} from './conv_transpose_grad.js';
 import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_grad.js';
 import {padGradConfig} from './pad_grad.js';
 import {groupNormGradConfig} from './group_norm_grad.js';
+import {geluGradConfig} from './gelu_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -24,4 +25,5 @@ export const gradConfigs: GradConfig[] = [
   interpolateGradGradConfig,
   padGradConfig,
   groupNormGradConfig,
+  geluGradConfig,
 ];

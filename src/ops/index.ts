@@ -8,3 +8,4 @@ export * from './conv_transpose.js';
 export * from './interpolate.js';
 export * from './pad.js';
 export * from './group_norm.js';
+export * from './gelu.js';
