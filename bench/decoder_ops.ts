@@ -6,7 +6,7 @@
 //   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
 //   DECODER_OPS=norm                only some row groups (default pad,norm)
 import * as tf from '@tensorflow/tfjs-core';
-import {groupNorm, layerNorm, pad} from '../src/index.js';
+import {gelu, groupNorm, layerNorm, pad} from '../src/index.js';
 import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
 import {padByGathers} from './decoder_ops_common.js';
 import type {PadMode} from '../src/index_math/pad.js';
@@ -124,6 +124,26 @@ function normRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
     tfContender('tfjs-torch GroupNorm kernel (trailing)', ours),
     tfContender('tf.moments + 4 elementwise ops', composed),
   ]});
+  // SAM's mask upscaling: exact GELU on [1,64,64,256] (and the tanh form), against the
+  // composition the activation layer used before (4 and 7 tfjs ops).
+  const gx = tf.randomUniform([1, 64, 64, 256], -4, 4, 'float32', 11);
+  tensors.push(gx);
+  const composedExact = () => tf.tidy(() => tf.mul(tf.mul(gx, 0.5), tf.add(1, tf.erf(tf.mul(gx, Math.SQRT1_2)))));
+  const composedTanh = () => tf.tidy(() => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(gx, tf.mul(0.044715, tf.pow(gx, 3))));
+    return tf.mul(tf.mul(gx, 0.5), tf.add(1, tf.tanh(inner)));
+  });
+  for (const [form, composed] of [['none', composedExact], ['tanh', composedTanh]] as const) {
+    const ours = () => gelu(gx, {approximate: form});
+    const ga = ours();
+    const gb = composed();
+    expectClose(`gelu ${form} on ${backend}`, ga.dataSync(), gb.dataSync());
+    tf.dispose([ga, gb]);
+    rows.push({label: `gelu(approximate=${form}) [1,64,64,256]`, contenders: [
+      tfContender('tfjs-torch Gelu kernel', ours),
+      tfContender('composed tfjs ops (previous activation layer)', composed),
+    ]});
+  }
   return {rows, tensors};
 }
 
