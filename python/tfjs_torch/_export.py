@@ -31,7 +31,8 @@ _OURS = ("model.json", "check.safetensors")
 
 
 def _is_ours(name):
-    return name in _OURS or (name.startswith("weights") and name.endswith(".bin"))
+    return name in _OURS or (name.startswith("weights") and name.endswith(".bin")) or (
+        name.startswith("check") and name.endswith(".safetensors"))
 
 
 def check_out_dir(out_dir):
@@ -523,3 +524,43 @@ def _write_whole(out_dir, files):
             shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def write_check(module, example_inputs, model_dir, path=None):
+    """Writes a check file for an exported model at other input sizes: runs a copy of `module`
+    (eval, float32; the module itself is untouched) on `example_inputs` (PyTorch's layout) and
+    stores inputs and outputs with the permutations model.json records. path defaults to
+    model_dir/check.safetensors. Returns the path. For `pt.checkExport` at sizes other than the
+    export's."""
+    target = unwrap(module)
+    if isinstance(target, torch.export.ExportedProgram):
+        run = target.module()
+    else:
+        run = copy_module(target)
+    inputs = check_inputs(example_inputs)
+    with open(os.path.join(model_dir, "model.json")) as f:
+        meta = json.load(f).get("userDefinedMetadata", {}).get("tfjsTorch")
+    if meta is None:
+        raise ExportError(f"write_check: {model_dir}/model.json was not written by tfjs_torch 0.2+")
+    with torch.no_grad():
+        out = run(*inputs)
+    flat = [v for _, v in _flatten_names(out)]
+    if len(flat) != len(meta["outputs"]) or len(inputs) != len(meta["inputs"]):
+        raise ExportError(f"write_check: the module gives {len(flat)} output(s) for "
+                          f"{len(inputs)} input(s), the model has {len(meta['outputs'])} and "
+                          f"{len(meta['inputs'])}")
+    arrays = {f"input_{i}": _to_numpy(x) for i, x in enumerate(inputs)}
+    arrays.update({f"output_{i}": _to_numpy(y) for i, y in enumerate(flat)})
+    metadata = {
+        "format": "tfjs-torch-check", "layout": "torch", "torch_version": torch.__version__,
+        "data_format": meta["dataFormat"],
+        "inputs": json.dumps([m["name"] for m in meta["inputs"]]),
+        "input_perms": json.dumps([m["perm"] for m in meta["inputs"]]),
+        "outputs": json.dumps([m["name"] for m in meta["outputs"]]),
+        "output_perms": json.dumps([m["perm"] for m in meta["outputs"]]),
+        "layers": "[]",
+    }
+    path = path or os.path.join(model_dir, "check.safetensors")
+    with open(path, "wb") as f:
+        f.write(to_bytes(arrays, metadata))
+    return path
