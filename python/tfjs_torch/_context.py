@@ -89,19 +89,25 @@ class Context:
     def name(self):
         """The layer name: the module path of the node's weights ('enc1.0.weight' -> 'enc1_0'),
         else the graph node's name."""
-        key = self.share_key()
-        if key is not None:
-            return key.replace(".", "_")
-        return self.node.name
+        path = self._param_path()
+        if path is not None:
+            return path.replace(".", "_").lstrip("_") or "layer"
+        return self.node.name.lstrip("_") or "layer"
 
-    def share_key(self):
-        """The module path owning this node's first parameter input, or None: a module called
-        twice gives one layer applied twice (shared weights)."""
+    def _param_path(self):
         for a in self.node.all_input_nodes:
             n = self.param_names.get(a)
             if n is not None:
                 return n.rsplit(".", 1)[0] if "." in n else n
         return None
+
+    def share_key(self):
+        """A key for weight sharing: the same op on the same parameters (a module called twice)
+        gives one layer applied twice; None when the node reads no parameter."""
+        params = [self.param_names[a] for a in self.node.all_input_nodes if a in self.param_names]
+        if not params:
+            return None
+        return f"{self.node.target}|{'|'.join(params)}"
 
     # ---- arguments -----------------------------------------------------------------------------
     def arg(self, a):

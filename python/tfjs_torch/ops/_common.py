@@ -102,7 +102,8 @@ def emit_reshape(ctx, x, shape, out_value):
         return alias(x, out_value, out_sym)
     x = b.to_torch_order(x)
     target = out_sym[1:]
-    if all(is_static(s) for s in target):
+    integer = isinstance(out_value, torch.Tensor) and not out_value.dtype.is_floating_point
+    if all(is_static(s) for s in target) and not integer:  # (tfjs's Reshape casts to float)
         y = ctx.emit("Reshape", {"target_shape": target}, [x], perm=identity(len(out_sym)))
     else:
         entries, extra = size_list(ctx, x, target, 1)
