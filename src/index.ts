@@ -2,6 +2,7 @@
 // Importing this module registers the cpu kernels and every gradient.
 import {cpuKernelConfigs} from '../kernels/cpu/index.js';
 import {gradConfigs} from './gradients/index.js';
+import {declareCapabilities} from './util/capabilities.js';
 import {registerGradientsOnce, registerKernelsOnce} from './util/register.js';
 
 export * from './ops/index.js';
@@ -15,3 +16,5 @@ export type {DataFormat, InterpolateMode} from './kernel_names.js';
 
 registerKernelsOnce(cpuKernelConfigs);
 registerGradientsOnce(gradConfigs);
+// The cpu MaxUnpool kernel rejects an out-of-plane index as it writes (kernels/cpu/MaxUnpool.ts).
+declareCapabilities('cpu', {unpoolIndices: 'kernel', finiteOnlyShortcuts: false});
