@@ -74,5 +74,41 @@ for (const gpu of ['webgl', 'webgpu']) {
       }
       tf.dispose(ys);
     });
+
+    if (gpu === 'webgpu') {
+      it('needs at most 2 more tfjs-torch pipelines for 10 new image sizes than for the first 2',
+         async () => {
+           // The shader keys (tfjs's pipeline cache keys) of the tfjs-torch programs each size
+           // runs: what a cold pipeline cache would compile, whatever earlier tests compiled.
+           type Run = (program: {shaderKey: string}, ...rest: unknown[]) => unknown;
+           const backend = tf.backend() as unknown as
+               {runWebGPUProgram: Run, pipelineCache: Record<string, unknown>};
+           const original = backend.runWebGPUProgram;
+           const keys = new Set<string>();
+           backend.runWebGPUProgram = function(this: unknown, program, ...rest) {
+             const out = original.call(this, program, ...rest);
+             if (program.shaderKey.startsWith('tfjsTorch')) keys.add(program.shaderKey);
+             return out;
+           };
+           const counts: number[] = [];
+           try {
+             for (const [h, w] of CHAIN_SIZES) {
+               const y = decoderChain(h, w);
+               await y.data();
+               y.dispose();
+               counts.push(keys.size);
+             }
+           } finally {
+             backend.runWebGPUProgram = original;
+           }
+           // The keys are the pipeline cache's own.
+           for (const k of keys) expect(k in backend.pipelineCache, 'a cached pipeline key').to.equal(true);
+           console.log(`webgpu: tfjs-torch pipelines the chain needs after each of 12 image sizes: ${
+               counts.join(' ')}`);
+           expect(counts[1], 'the chain runs tfjs-torch programs').to.be.greaterThan(5);
+           expect(counts[11] - counts[1], `new pipelines for sizes 3..12 (after each size: ${
+               counts.join(', ')})`).to.be.at.most(2);
+         });
+    }
   });
 }
