@@ -145,19 +145,18 @@ export function runConvTranspose(
   domain[yDims.c] = g.outChannels / block;
   const ds = stridesOf(domain);
   // Weight [inC, outC / groups, ...kernel] -> [taps, inC, outC / groups].
-  const packInts = new Ints();
-  const p = packInts.of;
+  // (No image size in it: channel counts and taps are compiled in.)
   const pack = new TorchProgram('ConvTransposeWeightByTap', [taps, g.inChannels, g.outPerGroup],
                                 ['w'], `
-          let t = index / ${p(g.inChannels * g.outPerGroup)};
-          let ci = (index / ${p(g.outPerGroup)}) % ${p(g.inChannels)};
-          let ocl = index % ${p(g.outPerGroup)};
-          result[index] = w[(ci * ${p(g.outPerGroup)} + ocl) * ${p(taps)} + t];`, '',
-                                {ints: packInts});
-  // Sizes, strides, channel counts and table offsets are uniforms; the rank, the channel block
-  // and the pair-table widths are compiled in (Note [webgpu programs]).
+          let t = index / ${g.inChannels * g.outPerGroup};
+          let ci = (index / ${g.outPerGroup}) % ${g.inChannels};
+          let ocl = index % ${g.outPerGroup};
+          result[index] = w[(ci * ${g.outPerGroup} + ocl) * ${taps} + t];`);
+  // Sizes, spatial strides and table offsets are uniforms; the rank, channel counts, the channel
+  // block and the pair-table widths are compiled in (Note [webgpu programs]).
   const ints = new Ints();
   const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   const tables = names.map((_, a) => pairTable(
       g.outSize[a], g.kernelSize[a],
       (o, t) => convTransposeInputIndex(o, t, g.stride[a], g.padding[a], g.dilation[a],
@@ -165,7 +164,7 @@ export function runConvTranspose(
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
   const decode = [
     `let b = index / ${u(ds[yDims.b])};`,
-    `let oc = ((index / ${u(ds[yDims.c])}) % ${u(domain[yDims.c])}) * ${block};`,
+    `let oc = ((index / ${ints.or(ds[yDims.c], last)}) % ${domain[yDims.c]}) * ${block};`,
     ...names.map((A, a) => `let o${A} = (index / ${u(ds[yDims.spatial[a]])}) % ${
         u(domain[yDims.spatial[a]])};`),
   ];
@@ -173,9 +172,9 @@ export function runConvTranspose(
       `${vec}(${Array.from({length: block}, (_, j) => `wt[${at} + ${j}]`).join(', ')})`);
   const inner = `
           let xo = xb + ${dot(names.map((A) => `q${A}`), xs.spatial, u)};
-          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides, u)}) * ${u(g.inChannels * g.outPerGroup)} + ci0 * outPerGroup;
-          for (var k = 0; k < ${u(g.inPerGroup)}; k++) {
-            acc += x[xo + k * ${u(xs.c)}] * ${wRead('wo + k * outPerGroup')};
+          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides, (v) => `${v}`)}) * ${g.inChannels * g.outPerGroup} + ci0 * ${g.outPerGroup};
+          for (var k = 0; k < ${g.inPerGroup}; k++) {
+            acc += x[xo + k * ${ints.or(xs.c, last)}] * ${wRead(`wo + k * ${g.outPerGroup}`)};
           }`;
   const yo = `b * ${u(ys.b)} + oc * ycStride + ${dot(names.map((A) => `o${A}`), ys.spatial, u)}`;
   const writes = block === 1 ? ['result[yo] = acc;'] :
@@ -183,12 +182,11 @@ export function runConvTranspose(
   const program = new TorchProgram('ConvTranspose', domain,
                                    bias != null ? ['x', 'wt', 'tab', 'bias'] : ['x', 'wt', 'tab'], `
           ${decode.join('\n          ')}
-          let outPerGroup = ${u(g.outPerGroup)};
-          let ycStride = ${u(ys.c)};
-          let grp = oc / outPerGroup;
-          let ocl = oc - grp * outPerGroup;
-          let ci0 = grp * ${u(g.inPerGroup)};
-          let xb = b * ${u(xs.b)} + ci0 * ${u(xs.c)};
+          let ycStride = ${ints.or(ys.c, last)};
+          let grp = oc / ${g.outPerGroup};
+          let ocl = oc - grp * ${g.outPerGroup};
+          let ci0 = grp * ${g.inPerGroup};
+          let xb = b * ${u(xs.b)} + ci0 * ${ints.or(xs.c, last)};
           var acc = ${bias != null ? (block === 1 ? 'bias[oc]' :
               `${vec}(${Array.from({length: block}, (_, j) => `bias[oc + ${j}]`).join(', ')})`) :
               `${vec}(0.0f)`};
@@ -229,16 +227,17 @@ export function runConvTransposeBackpropInput(
   // channels per group (unrolled up to 4) are compiled in (Note [webgpu programs]).
   const ints = new Ints();
   const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   const inner = `
           let yo = yb + ${dot(names.map((A) => `q${A}`), ys.spatial, u)};
-          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides, u)};
+          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides, (v) => `${v}`)};
           ${channelLoop(g.outPerGroup, (k) => `dy[yo + (${k}) * ycStride]`,
                         (k) => `w[wo + (${k}) * ${taps}]`)}`;
   const program = new TorchProgram('ConvTransposeBackpropInput', g.xShape, ['dy', 'w', 'tab'], `
           let b = ${coord(xRank, xDims.b)};
           let ci = ${coord(xRank, xDims.c)};
-          let oc0 = (ci / ${u(g.inPerGroup)}) * ${g.outPerGroup};
-          let ycStride = ${u(ys.c)};
+          let oc0 = (ci / ${g.inPerGroup}) * ${g.outPerGroup};
+          let ycStride = ${ints.or(ys.c, last)};
           let yb = b * ${u(ys.b)} + oc0 * ycStride;
           let wb = ci * ${g.outPerGroup * taps};
           var acc = 0.0f;
@@ -272,10 +271,11 @@ export function runConvTransposeBackpropFilter(
     return values;
   });
   const {buffer, offsets} = concatTables(tables);
-  // Sizes, strides, the batch and the table offsets are uniforms; the rank and the output
-  // channels per group are compiled in (Note [webgpu programs]).
+  // Sizes, spatial strides, the batch and the table offsets are uniforms; the rank and the
+  // channel counts are compiled in (Note [webgpu programs]).
   const ints = new Ints();
   const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   let body = `
             acc += x[xb + ${dot(names.map((A) => `i${A}`), xs.spatial, u)}] *
                    dy[yb + ${dot(names.map((A) => `o${A}`), ys.spatial, u)}];`;
@@ -292,12 +292,12 @@ export function runConvTransposeBackpropFilter(
   // Weight dims: [inC, outC / groups, ...kernel]; tap a sits at dim 2 + a.
   const program = new TorchProgram('ConvTransposeBackpropFilter', g.weightShape, ['x', 'dy', 'tab'], `
           let ci = ${coord(n + 2, 0)};
-          let oc = (ci / ${u(g.inPerGroup)}) * ${g.outPerGroup} + ${coord(n + 2, 1)};
+          let oc = (ci / ${g.inPerGroup}) * ${g.outPerGroup} + ${coord(n + 2, 1)};
           ${names.map((A, a) => `let t${A} = ${coord(n + 2, 2 + a)};`).join('\n          ')}
           var acc = 0.0f;
           for (var b = 0; b < ${u(g.batch)}; b++) {
-            let xb = b * ${u(xs.b)} + ci * ${u(xs.c)};
-            let yb = b * ${u(ys.b)} + oc * ${u(ys.c)};
+            let xb = b * ${u(xs.b)} + ci * ${ints.or(xs.c, last)};
+            let yb = b * ${u(ys.b)} + oc * ${ints.or(ys.c, last)};
             ${body}
           }
           result[index] = acc;`, '', {ints});

@@ -21,16 +21,16 @@ export function runNormalize(
   const axis = channelAxis(rank, dataFormat);
   const channels = x.shape[axis];
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  // The channel count and the inner size are uniforms (Note [webgpu programs]).
+  // The inner (spatial) size is a uniform, the channel count compiled in (Note [webgpu programs]).
   const ints = new Ints();
   const u = ints.of;
-  const c = inner === 1 ? `index % ${u(channels)}` : `(index / ${u(inner)}) % ${u(channels)}`;
+  const c = inner === 1 ? `index % ${channels}` : `(index / ${u(inner)}) % ${channels}`;
   const result = direction === 'normalize' ? '(v - m) / s' : 'v * s + m';
   const program = new TorchProgram(direction === 'normalize' ? 'Normalize' : 'Denormalize',
                                    x.shape, ['x', 'stats'], `
           let c = ${c};
           let m = stats[c];
-          let s = stats[${u(channels)} + c];
+          let s = stats[${channels} + c];
           let v = f32(x[index]);
           result[index] = ${result};`, '', {ints});
   const stats = new Float32Array(2 * channels);

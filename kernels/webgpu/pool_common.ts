@@ -24,7 +24,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
 import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, FLOAT_BITS, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
@@ -50,16 +50,19 @@ type U = (v: number) => string;
  * decodes a flat index into b, c and p<A>.
  */
 function tensorLayout(shape: number[], dataFormat: DataFormat, names: string[], u: U):
-    {b: string, c: string, spatial: number[], decode: string} {
+    {b: string, c: string, spatial: Stride[], decode: string} {
   const n = shape.length - 2;
   const s = stridesOf(shape);
   const last = dataFormat === 'channelsLast';
   const cDim = last ? n + 1 : 1;
   const sDims = Array.from({length: n}, (_, a) => (last ? 1 + a : 2 + a));
+  // The channel count and the strides it alone fixes are compiled in (Note [webgpu programs]).
+  const st = (d: number) => (strideIsFixed(d, sDims) ? `${s[d]}` : u(s[d]));
   const lines = [`let b = index / ${u(s[0])};`];
-  lines.push(`let c = (index / ${u(s[cDim])}) % ${u(shape[cDim])};`);
-  names.forEach((A, a) => lines.push(`let p${A} = (index / ${u(s[sDims[a]])}) % ${u(shape[sDims[a]])};`));
-  return {b: u(s[0]), c: u(s[cDim]), spatial: sDims.map((d) => s[d]),
+  lines.push(`let c = (index / ${st(cDim)}) % ${shape[cDim]};`);
+  names.forEach((A, a) => lines.push(`let p${A} = (index / ${st(sDims[a])}) % ${u(shape[sDims[a]])};`));
+  return {b: u(s[0]), c: st(cDim),
+          spatial: sDims.map((d) => (s[d] === 1 ? null : st(d))),
           decode: lines.join('\n          ')};
 }
 
@@ -67,9 +70,17 @@ function sum(terms: string[]): string {
   return terms.length > 0 ? terms.join(' + ') : '0';
 }
 
-/** v * k, k a uniform unless it is 1 (whether a stride is 1 is compiled in). */
-function scaled(v: string, k: number, u: U): string {
-  return k === 1 ? v : `${v} * ${u(k)}`;
+/** A stride as WGSL, null for 1 (whether a stride is 1 is compiled in). */
+type Stride = string|null;
+
+/** v * k. */
+function scaled(v: string, k: Stride): string {
+  return k == null ? v : `${v} * ${k}`;
+}
+
+/** Plane strides as WGSL: uniforms, but 1 (the innermost) compiled in. */
+function planeStrideExprs(strides: number[], u: U): Stride[] {
+  return strides.map((k) => (k === 1 ? null : u(k)));
 }
 
 /** WGSL: q<A> decoded from the flat plane index `index` of a plane of `size` (strides given). */
@@ -109,26 +120,28 @@ export function runMaxPool(
   const someEmpty = windows.some((w) => w.count.some((c) => c === 0));
   const inSize = axes.map((a) => a.inSize);
   const strides = planeStrides(inSize);
-  // Sizes, strides, dilations and table offsets are uniforms (Note [webgpu programs]).
+  // Sizes, strides and table offsets are uniforms; the rank, the dilations and the channel count
+  // are compiled in (Note [webgpu programs]).
   const ints = new Ints();
   const u = ints.of;
   const out = tensorLayout(outShape, dataFormat, names, u);
   const xl = tensorLayout(x.shape, dataFormat, names, u);
+  const ps = planeStrideExprs(strides, u);
   const windowsCode = names.map((A, a) => `
           let win${A} = tab[${u(at[a])} + p${A}];
           let s${A} = win${A}.x;
           let n${A} = win${A}.y;`).join('');
   let scan = `
-              let v = x[xb + ${sum(names.map((A, a) => scaled(`i${A}`, xl.spatial[a], u)))}];
+              let v = x[xb + ${sum(names.map((A, a) => scaled(`i${A}`, xl.spatial[a])))}];
               if (v > best || torchIsNaN(v)) {
                 best = v;
-                bestIndex = ${sum(names.map((A, a) => scaled(`i${A}`, strides[a], u)))};
+                bestIndex = ${sum(names.map((A, a) => scaled(`i${A}`, ps[a])))};
               }`;
   for (let a = n - 1; a >= 0; a--) {
     const A = names[a];
     scan = `
             for (var t${A} = 0; t${A} < n${A}; t${A}++) {
-              let i${A} = s${A} + t${A} * ${u(axes[a].dilation)};
+              let i${A} = s${A} + t${A} * ${axes[a].dilation};
               ${scan}
             }`;
   }
@@ -137,7 +150,7 @@ export function runMaxPool(
           ${windowsCode}
           let xb = b * ${xl.b} + c * ${xl.c};
           var best = negInf();
-          var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, strides[a], u)))};
+          var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, ps[a])))};
           ${scan}
           result[index] = bestIndex;`, FLOAT_BITS, {variableComponents: [1, 2], ints});
   // The values pass: uniforms of its own.
@@ -148,7 +161,7 @@ export function runMaxPool(
   const read = `
           ${decodePlane(names, 'indices[index]', inSize, strides, v)}
           result[index] = x[b * ${vx.b} + c * ${vx.c} + ${
-              sum(names.map((A, a) => scaled(`q${A}`, vx.spatial[a], v)))}];`;
+              sum(names.map((A, a) => scaled(`q${A}`, vx.spatial[a])))}];`;
   const valuesProgram = someEmpty ?
       new TorchProgram('MaxPoolValues', outShape, ['x', 'indices', 'tab'], `
           ${vOut.decode}
@@ -208,7 +221,7 @@ export function runScatter(
           if (q < 0 || q >= plane) {
             return;
           }
-          let box = ((b * ${g(channels)} + c) * plane + q) * ${2 * n};
+          let box = ((b * ${channels} + c) * plane + q) * ${2 * n};
           ${names.map((A, a) => `atomicMin(&result[box + ${2 * a}], p${A});
           atomicMax(&result[box + ${2 * a + 1}], p${A});`).join('\n          ')}`, '',
                                 {atomic: true, ints: growInts});
@@ -216,8 +229,9 @@ export function runScatter(
   const u = gatherInts.of;
   const out = tensorLayout(outShape, dataFormat, names, u);
   const sg = tensorLayout(src.shape, dataFormat, names, u);
+  const dstStrides = planeStrideExprs(strides, u);
   let take = `
-            let at = sb + ${sum(names.map((A, a) => scaled(`i${A}`, sg.spatial[a], u)))};
+            let at = sb + ${sum(names.map((A, a) => scaled(`i${A}`, sg.spatial[a])))};
             if (indices[at] == want) {
               acc ${mode === 'last' ? '=' : '+='} f32(src[at]);
             }`;
@@ -231,8 +245,8 @@ export function runScatter(
   const gather = new TorchProgram(mode === 'last' ? 'ScatterLast' : 'ScatterSum', outShape,
                                   ['src', 'indices', 'box'], `
           ${out.decode}
-          let want = ${sum(names.map((A, a) => scaled(`p${A}`, strides[a], u)))};
-          let base = ((b * ${u(channels)} + c) * ${u(plane)} + want) * ${2 * n};
+          let want = ${sum(names.map((A, a) => scaled(`p${A}`, dstStrides[a])))};
+          let base = ((b * ${channels} + c) * ${u(plane)} + want) * ${2 * n};
           let sb = b * ${sg.b} + c * ${sg.c};
           var acc = 0.0f;
           ${take}
@@ -274,6 +288,6 @@ export function runGatherAtIndices(
           }
           ${decodePlane(names, 'q', dySize, strides, u)}
           result[index] = f32(dy[b * ${dl.b} + c * ${dl.c} + ${
-              sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a], u)))}]);`, '', {ints});
+              sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a])))}]);`, '', {ints});
   return run(backend, program, plane === 0 ? [] : [dy, indices], 'float32');
 }

@@ -7,10 +7,11 @@
 // plus the ranks and dtypes of its inputs and output (webgpu_program.makeShaderKey), NOT their
 // shapes, which reach the shader as uniforms. Our programs follow the same rule: every number
 // that changes with the tensors' sizes (sizes, strides, table offsets and lengths, channel
-// counts) is read from a uniform of the program (`Ints`: `ints.of(v)` writes `uniforms.k<j>`
+// offsets) is read from a uniform of the program (`Ints`: `ints.of(v)` writes `uniforms.k<j>`
 // into the WGSL and hands v to the dispatch), and only what shapes the code is compiled in: the
 // rank, tap counts and table row widths (loop bounds that are unrolled), the dtype, the layout,
-// and whether a stride is 1. TorchProgram's key is the namespace `tfjsTorch`, the program's name
+// channel counts and the strides that depend on them only (the model's, not the image's: they
+// let the compiler fold and unroll channel loops), and whether a stride is 1. TorchProgram's key is the namespace `tfjsTorch`, the program's name
 // and the whole generated WGSL, which therefore names only those; a new image size reuses the
 // pipelines of the last one (test/browser/gpu_chain.test.ts counts them). Index data that
 // depends on more than a few numbers (interpolate's tables, convTranspose's tap tables, pooling
@@ -49,6 +50,19 @@ export class Ints {
     this.values.push(v);
     return `uniforms.k${this.values.length - 1}`;
   };
+  /**
+   * `v` compiled in when `fixed` (a number that does not change with the image's size: a channel
+   * count, the stride of a dim after every spatial dim), else a uniform.
+   */
+  readonly or = (v: number, fixed: boolean): string => (fixed ? `${v}` : this.of(v));
+}
+
+/**
+ * Whether the row-major stride of dim d of a tensor does not depend on its spatial sizes: no
+ * spatial dim comes after d (the channel dim of channelsLast, the last spatial dim's stride C).
+ */
+export function strideIsFixed(d: number, spatialDims: readonly number[]): boolean {
+  return !spatialDims.some((s) => s > d);
 }
 
 /**
