@@ -21,7 +21,7 @@ const path = require('path');
 // WebGPU (checked with Debian's Chromium 156): --enable-unsafe-webgpu exposes Dawn's adapters on
 // a machine Chromium does not trust for WebGPU; without it navigator.gpu.requestAdapter() gives
 // null. The adapter is then Dawn's SwiftShader (Vulkan on the CPU). That is enough for compute,
-// but tfjs-backend-webgpu's synchronous read (dataSync, which maxUnpool's index check needs)
+// but tfjs-backend-webgpu's synchronous read (dataSync, which no op makes but some tests do)
 // draws a WebGPU canvas into a 2D canvas, and that needs a GPU process whose compositor runs on
 // Vulkan too: with --disable-gpu, or without Vulkan, the read returns zeros and the device is
 // lost. So the webgpu run drops --disable-gpu and runs the GPU process on SwiftShader's Vulkan.

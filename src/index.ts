@@ -2,6 +2,7 @@
 // Importing this module registers the cpu kernels and every gradient.
 import {cpuKernelConfigs} from '../kernels/cpu/index.js';
 import {gradConfigs} from './gradients/index.js';
+import {declareCapabilities} from './util/capabilities.js';
 import {registerGradientsOnce, registerKernelsOnce} from './util/register.js';
 import {registerFileRouterOnce} from './weights/router.js';
 
@@ -20,3 +21,5 @@ registerKernelsOnce(cpuKernelConfigs);
 registerGradientsOnce(gradConfigs);
 // In Node, tf.loadLayersModel('file://...') without tfjs-node (Note [file:// without tfjs-node]).
 registerFileRouterOnce();
+// The cpu MaxUnpool kernel rejects an out-of-plane index as it writes (kernels/cpu/MaxUnpool.ts).
+declareCapabilities('cpu', {unpoolIndices: 'kernel', finiteOnlyShortcuts: false});

@@ -1,7 +1,13 @@
 // `import 'tfjs-torch/node'` registers tfjs-torch's kernels for tfjs-node's `tensorflow` backend.
 import {nodeKernelConfigs} from '../kernels/node/index.js';
+import {declareCapabilities} from './util/capabilities.js';
 import {registerKernelsOnce} from './util/register.js';
 
 export * from './index.js';
 
 registerKernelsOnce(nodeKernelConfigs);
+// tfjs-node's native ResizeBilinear is PyTorch's only on finite input (Note [native resize and
+// non-finite input] in kernels/node/Interpolate.ts): the op checks finiteness for it. TensorFlow's
+// scatter raises its own error on an out-of-plane unpool index: the op checks the indices first
+// (a read of two numbers from host memory) to raise PyTorch's.
+declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteOnlyShortcuts: true});

@@ -2,12 +2,13 @@
 // `wasm` backend (an optional peer, needed only by this entry point).
 import '@tensorflow/tfjs-backend-wasm';
 import {wasmKernelConfigs} from '../kernels/wasm/index.js';
-import {BACKENDS_CHECKING_UNPOOL_INDICES} from './ops/max_unpool.js';
+import {declareCapabilities} from './util/capabilities.js';
 import {registerKernelsOnce} from './util/register.js';
 
 export * from './index.js';
 
 registerKernelsOnce(wasmKernelConfigs);
 // The wasm MaxUnpool kernel runs the cpu core, which rejects an out-of-plane index as it writes
-// (kernels/wasm/MaxUnpool.ts), so the op skips its own min / max pass on wasm.
-BACKENDS_CHECKING_UNPOOL_INDICES.add('wasm');
+// (kernels/wasm/MaxUnpool.ts); its Interpolate kernel checks finiteness itself before its native
+// shortcut (kernels/wasm/Interpolate.ts), so the op has nothing to check for it.
+declareCapabilities('wasm', {unpoolIndices: 'kernel', finiteOnlyShortcuts: false});

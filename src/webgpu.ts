@@ -2,8 +2,12 @@
 // (@tensorflow/tfjs-backend-webgpu, which registers the backend itself where navigator.gpu exists).
 import '@tensorflow/tfjs-backend-webgpu';
 import {webgpuKernelConfigs} from '../kernels/webgpu/index.js';
+import {declareCapabilities} from './util/capabilities.js';
 import {registerKernelsOnce} from './util/register.js';
 
 export * from './index.js';
 
 registerKernelsOnce(webgpuKernelConfigs);
+// A shader cannot throw: an out-of-plane unpool index is never written, and nothing reads the
+// GPU back synchronously to check it (Note [unpool index check] in src/index_math/pool.ts).
+declareCapabilities('webgpu', {unpoolIndices: 'dropped', finiteOnlyShortcuts: false});

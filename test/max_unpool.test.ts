@@ -3,7 +3,8 @@
 // both dataFormats on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-import {BACKENDS_CHECKING_UNPOOL_INDICES} from '../src/ops/max_unpool.js';
+import {checkUnpoolIndicesRange} from '../src/ops/max_unpool.js';
+import {capabilitiesOf} from '../src/util/capabilities.js';
 import {maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool1d, maxUnpool2d, maxUnpool3d} from '../src/index.js';
 import type {MaxPoolOptions, MaxUnpoolOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
@@ -36,19 +37,68 @@ function optionsOf(c: FixtureCase, dataFormat: DataFormat): MaxUnpoolOptions {
 
 function expectedErrorText(name: string): RegExp {
   if (/output_size/.test(name)) return /'outputSize'/;
-  if (/index|past the default/.test(name)) return /indices must lie in/;
+  if (isIndexError(name)) return /indices must lie in/;
   if (/shape differs/.test(name)) return /'indices' must have the shape of x/;
   if (/int32 x/.test(name)) return /'x' must be float32/;
   if (/negative output size/.test(name)) return /output size \[-2\] must not be negative/;
   throw new Error(`no expected message for fixture error case ${name}`);
 }
 
-describeBackends('maxUnpoolNd', () => {
+function isIndexError(name: string): boolean {
+  return /index|past the default/.test(name);
+}
+
+/** Whether the active backend drops out-of-plane indices instead of raising (webgl, webgpu). */
+function dropsIndices(backend: string): boolean {
+  return capabilitiesOf(backend).unpoolIndices === 'dropped';
+}
+
+/**
+ * Note [unpool writes] with Note [unpool index check]'s GPU rule, as a scalar loop over x's
+ * planes in row-major order: x[i] goes to indices[i] when that lies in the output plane (the
+ * last such write winning), every other output element is 0.
+ */
+async function unpoolDroppingOutOfPlane(
+    x: tf.Tensor, indices: tf.Tensor, outShape: number[], dataFormat: DataFormat): Promise<Float32Array> {
+  const [xs, qs] = await Promise.all([x.data(), indices.data()]);
+  const last = dataFormat === 'channelsLast';
+  const channels = (last ? x.shape[x.rank - 1] : x.shape[1]) as number;
+  const planes = x.shape[0] * channels;
+  const inPlane = x.size / planes;
+  const outPlane = outShape.reduce((a, b) => a * b, 1) / planes;
+  // Flat offset of element s of plane p (p = batch * channels + channel) in dataFormat's order.
+  const at = (p: number, s: number, plane: number) => last ?
+      (Math.floor(p / channels) * plane + s) * channels + p % channels : p * plane + s;
+  const out = new Float32Array(planes * outPlane);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < inPlane; i++) {
+      const q = qs[at(p, i, inPlane)];
+      if (q >= 0 && q < outPlane) out[at(p, q, outPlane)] = xs[at(p, i, inPlane)];
+    }
+  }
+  return out;
+}
+
+describeBackends('maxUnpoolNd', (backend) => {
   const fixture = loadFixture('pool_unpool');
 
   for (const c of fixture.cases) {
     const [opName, op, pool] = OPS[c.args.dims as number];
     for (const dataFormat of DATA_FORMATS) {
+      if (c.error != null && isIndexError(c.name) && dropsIndices(backend)) {
+        it(`${opName}: ${c.name} (${dataFormat}): PyTorch raises (${c.error}); this backend ${
+               ''}writes every in-plane index and drops the others (Note [unpool index check])`,
+           async () => {
+             const x = fromFixture(c.inputs.x, dataFormat);
+             const indices = fromFixture(c.inputs.indices, dataFormat);
+             const options = optionsOf(c, dataFormat);
+             const y = await expectNoLeak([x, indices], () => op(x, indices, options));
+             const expected = await unpoolDroppingOutOfPlane(x, indices, y.shape, dataFormat);
+             expect(Array.from(await y.data())).to.deep.equal(Array.from(expected));
+             tf.dispose([x, indices, y]);
+           });
+        continue;
+      }
       if (c.error != null) {
         it(`${opName}: ${c.name} (${dataFormat}) throws as PyTorch (${c.error})`, () => {
           const x = fromFixture(c.inputs.x, dataFormat);
@@ -161,33 +211,38 @@ describeBackends('maxUnpoolNd', () => {
     expect(tf.memory().numTensors).to.equal(before);
   });
 
-  it('indices outside the plane throw before anything is written, also where the op (not the ' +
-         'kernel) checks them',
-     () => {
-       const x = tf.ones([1, 2, 2, 1]);
+  it('indices outside the plane: PyTorch\'s error before anything is written where the backend ' +
+         'checks (kernel or op), written nowhere where it drops them (webgl, webgpu)',
+     async () => {
+       const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
        const bad = tf.tensor4d([0, 1, 2, 16], [1, 2, 2, 1], 'int32');
        const negative = tf.tensor4d([0, -3, 2, 3], [1, 2, 2, 1], 'int32');
        const x3 = tf.reshape(x, [1, 1, 2, 2, 1]);
        const bad3 = tf.reshape(bad, [1, 1, 2, 2, 1]);
-       const backend = tf.getBackend();
-       const kernelChecks = BACKENDS_CHECKING_UNPOOL_INDICES.has(backend);
-       // Run both paths on this backend: the kernel's own check (if it has one) and the op's.
-       for (const opChecks of [false, true]) {
-         if (opChecks) BACKENDS_CHECKING_UNPOOL_INDICES.delete(backend);
-         else if (!kernelChecks) continue;
-         try {
-           const before = tf.memory().numTensors;
-           expect(() => maxUnpool2d(x, bad, {kernelSize: 2}))
-               .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\) .* 4x4 .*found 16/);
-           expect(() => maxUnpool2d(x, negative, {kernelSize: 2}))
-               .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\).*found -3/);
-           expect(() => maxUnpool3d(x3, bad3, {kernelSize: [1, 2, 2]}))
-               .to.throw(/^maxUnpool3d: indices must lie in \[0, 16\) .* 1x4x4 /);
-           expect(tf.memory().numTensors).to.equal(before);
-         } finally {
-           if (kernelChecks) BACKENDS_CHECKING_UNPOOL_INDICES.add(backend);
-         }
+       const before = tf.memory().numTensors;
+       if (dropsIndices(backend)) {
+         const y = maxUnpool2d(x, bad, {kernelSize: 2});
+         expect(Array.from(await y.data())).to.deep.equal([1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+         const yn = maxUnpool2d(x, negative, {kernelSize: 2});
+         expect(Array.from(await yn.data())).to.deep.equal([1, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+         const dy = tf.tidy(() => tf.reshape(tf.range(1, 17), [1, 4, 4, 1]));
+         const [dx] = tf.grads((a: tf.Tensor) => maxUnpool2d(a, bad, {kernelSize: 2}))([x], dy);
+         expect(Array.from(await dx.data()), 'gradient: 0 for the dropped index').to.deep.equal([1, 2, 3, 0]);
+         tf.dispose([y, yn, dy, dx]);
+       } else {
+         expect(() => maxUnpool2d(x, bad, {kernelSize: 2}))
+             .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\) .* 4x4 .*found 16/);
+         expect(() => maxUnpool2d(x, negative, {kernelSize: 2}))
+             .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\).*found -3/);
+         expect(() => maxUnpool3d(x3, bad3, {kernelSize: [1, 2, 2]}))
+             .to.throw(/^maxUnpool3d: indices must lie in \[0, 16\) .* 1x4x4 /);
+         // The op's own check (what a backend declaring unpoolIndices 'op' runs), here too.
+         expect(() => checkUnpoolIndicesRange('maxUnpool2d', bad, [4, 4]))
+             .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\) .* 4x4 .*found 16/);
+         expect(() => checkUnpoolIndicesRange('maxUnpool2d', negative, [4, 4]))
+             .to.throw(/^maxUnpool2d: indices must lie in \[0, 16\).*found -3/);
        }
+       expect(tf.memory().numTensors).to.equal(before);
        tf.dispose([x, bad, negative, x3, bad3]);
      });
 

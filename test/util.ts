@@ -13,7 +13,8 @@ export function setTestBackends(names: string[]): void {
 
 /**
  * Runs `body` once per test backend, inside a describe block named after the backend, with that
- * backend active. Every suite is written once and runs on cpu, webgl and tensorflow alike.
+ * backend active. Every suite is written once and runs alike on every backend: cpu, tensorflow
+ * and wasm in Node, webgl, webgpu and wasm in the browser runs.
  */
 export function describeBackends(title: string, body: (backend: string) => void): void {
   for (const backend of testBackends) {

@@ -10,7 +10,7 @@
 // (Note [plane view] in src/util/layout.ts), and TensorFlow checks every component against the
 // output's shape, so an index outside its plane raises an error and is never written to
 // another plane or out of bounds. (maxUnpoolNd already rejects such indices with PyTorch's
-// message before the kernel runs: 'tensorflow' is not in BACKENDS_CHECKING_UNPOOL_INDICES.)
+// message before the kernel runs: 'tensorflow' declares unpoolIndices 'op' in src/node.ts.)
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';

@@ -1,8 +1,8 @@
 // webgl kernel of maxUnpool{1,2,3}d: x written into zero planes of size outSize at indices, the
 // last write winning (Note [unpool writes]), as a gather in two passes: the reach of the indices
-// and the gather itself (max_pool_gpu.ts, "Scatters as gathers"). A shader cannot throw: the op
-// has rejected out-of-plane indices before this runs (Note [unpool index check]), and one that
-// reaches here anyway is never written (it matches no output position).
+// and the gather itself (max_pool_gpu.ts, "Scatters as gathers"). A shader cannot throw, and the
+// op reads nothing back: an out-of-plane index is never written (it matches no output position;
+// Note [unpool index check]).
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';

@@ -10,12 +10,13 @@
 //    position) pairs whose convTransposeOutputIndex(i, tap, ...) lies inside the output;
 //  - gradient for the weight: for each tap, its valid input range convTransposeTapRange and the
 //    output position convTransposeOutputIndex(i, tap, ...) of every input position.
-// Shapes, strides and loop bounds are baked into the WGSL (Note [webgpu programs] in util.ts).
+// Shapes, strides and table offsets are uniforms; only the rank, table widths and channel
+// blocks are compiled in (Note [webgpu programs] in util.ts).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, coord, dimsOf, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, checkFitsBuffer, coord, dimsOf, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /** Strides of batch, channel and spatial dims of a tensor of this shape in a dataFormat. */
@@ -65,12 +66,16 @@ function concatTables(tables: number[][]): {buffer: Int32Array, offsets: number[
   return {buffer, offsets};
 }
 
+/** Writes a size-dependent integer into WGSL as a uniform (Ints.of). */
+type U = (v: number) => string;
+
 /**
  * WGSL: nested loops over the pair tables of each axis (position expression `pos[a]`), binding
- * t<A> (the tap) and q<A> (the paired position); `inner` runs for every combination.
+ * t<A> (the tap) and q<A> (the paired position); `inner` runs for every combination. The row
+ * width (pairs per position, about kernelSize / stride) is compiled in, the offsets are uniforms.
  */
 function pairLoops(
-    names: string[], tables: PairTable[], offsets: number[], pos: string[], inner: string):
+    names: string[], tables: PairTable[], offsets: number[], pos: string[], inner: string, u: U):
     string {
   let code = inner;
   for (let a = names.length - 1; a >= 0; a--) {
@@ -78,7 +83,7 @@ function pairLoops(
     const w = tables[a].width;
     code = `
         for (var j${A} = 0; j${A} < ${w}; j${A}++) {
-          let e${A} = ${offsets[a]} + ((${pos[a]}) * ${w} + j${A}) * 2;
+          let e${A} = ${u(offsets[a])} + ((${pos[a]}) * ${w} + j${A}) * 2;
           let t${A} = tab[e${A}];
           if (t${A} < 0) { break; }
           let q${A} = tab[e${A} + 1];
@@ -99,9 +104,12 @@ function channelLoop(count: number, a: (k: string) => string, b: (k: string) => 
           }`;
 }
 
-/** Sum of `index * stride` terms (skipping zero strides' dims is not needed: sizes are > 0). */
-function dot(terms: string[], strides: number[]): string {
-  const parts = terms.map((t, i) => (strides[i] === 1 ? t : `${t} * ${strides[i]}`));
+/**
+ * Sum of `index * stride` terms (skipping zero strides' dims is not needed: sizes are > 0); a
+ * stride is a uniform unless it is 1.
+ */
+function dot(terms: string[], strides: number[], u: U): string {
+  const parts = terms.map((t, i) => (strides[i] === 1 ? t : `${t} * ${u(strides[i])}`));
   return parts.length > 0 ? parts.join(' + ') : '0';
 }
 
@@ -137,47 +145,54 @@ export function runConvTranspose(
   domain[yDims.c] = g.outChannels / block;
   const ds = stridesOf(domain);
   // Weight [inC, outC / groups, ...kernel] -> [taps, inC, outC / groups].
+  // (No image size in it: channel counts and taps are compiled in.)
   const pack = new TorchProgram('ConvTransposeWeightByTap', [taps, g.inChannels, g.outPerGroup],
                                 ['w'], `
           let t = index / ${g.inChannels * g.outPerGroup};
           let ci = (index / ${g.outPerGroup}) % ${g.inChannels};
           let ocl = index % ${g.outPerGroup};
           result[index] = w[(ci * ${g.outPerGroup} + ocl) * ${taps} + t];`);
+  // Sizes, spatial strides and table offsets are uniforms; the rank, channel counts, the channel
+  // block and the pair-table widths are compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   const tables = names.map((_, a) => pairTable(
       g.outSize[a], g.kernelSize[a],
       (o, t) => convTransposeInputIndex(o, t, g.stride[a], g.padding[a], g.dilation[a],
                                         g.inSize[a])));
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
   const decode = [
-    `let b = index / ${ds[yDims.b]};`,
-    `let oc = ((index / ${ds[yDims.c]}) % ${domain[yDims.c]}) * ${block};`,
-    ...names.map((A, a) => `let o${A} = (index / ${ds[yDims.spatial[a]]}) % ${
-        domain[yDims.spatial[a]]};`),
+    `let b = index / ${u(ds[yDims.b])};`,
+    `let oc = ((index / ${ints.or(ds[yDims.c], last)}) % ${domain[yDims.c]}) * ${block};`,
+    ...names.map((A, a) => `let o${A} = (index / ${u(ds[yDims.spatial[a]])}) % ${
+        u(domain[yDims.spatial[a]])};`),
   ];
   const wRead = (at: string) => (block === 1 ? `wt[${at}]` :
       `${vec}(${Array.from({length: block}, (_, j) => `wt[${at} + ${j}]`).join(', ')})`);
   const inner = `
-          let xo = xb + ${dot(names.map((A) => `q${A}`), xs.spatial)};
-          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides)}) * ${g.inChannels * g.outPerGroup} + ci0 * ${g.outPerGroup};
+          let xo = xb + ${dot(names.map((A) => `q${A}`), xs.spatial, u)};
+          let wo = ocl + (${dot(names.map((A) => `t${A}`), kStrides, (v) => `${v}`)}) * ${g.inChannels * g.outPerGroup} + ci0 * ${g.outPerGroup};
           for (var k = 0; k < ${g.inPerGroup}; k++) {
-            acc += x[xo + k * ${xs.c}] * ${wRead(`wo + k * ${g.outPerGroup}`)};
+            acc += x[xo + k * ${ints.or(xs.c, last)}] * ${wRead(`wo + k * ${g.outPerGroup}`)};
           }`;
-  const yo = `b * ${ys.b} + oc * ${ys.c} + ${dot(names.map((A) => `o${A}`), ys.spatial)}`;
+  const yo = `b * ${u(ys.b)} + oc * ycStride + ${dot(names.map((A) => `o${A}`), ys.spatial, u)}`;
   const writes = block === 1 ? ['result[yo] = acc;'] :
-      Array.from({length: block}, (_, j) => `result[yo + ${j * ys.c}] = acc[${j}];`);
+      Array.from({length: block}, (_, j) => `result[yo + ${j} * ycStride] = acc[${j}];`);
   const program = new TorchProgram('ConvTranspose', domain,
                                    bias != null ? ['x', 'wt', 'tab', 'bias'] : ['x', 'wt', 'tab'], `
           ${decode.join('\n          ')}
+          let ycStride = ${ints.or(ys.c, last)};
           let grp = oc / ${g.outPerGroup};
           let ocl = oc - grp * ${g.outPerGroup};
           let ci0 = grp * ${g.inPerGroup};
-          let xb = b * ${xs.b} + ci0 * ${xs.c};
+          let xb = b * ${u(xs.b)} + ci0 * ${ints.or(xs.c, last)};
           var acc = ${bias != null ? (block === 1 ? 'bias[oc]' :
               `${vec}(${Array.from({length: block}, (_, j) => `bias[oc + ${j}]`).join(', ')})`) :
               `${vec}(0.0f)`};
-          ${pairLoops(names, tables, offsets, names.map((A) => `o${A}`), inner)}
+          ${pairLoops(names, tables, offsets, names.map((A) => `o${A}`), inner, u)}
           let yo = ${yo};
-          ${writes.join('\n          ')}`, '', {domain: true});
+          ${writes.join('\n          ')}`, '', {domain: true, ints});
   const wt = run(backend, pack, [weight], 'float32');
   try {
     return withTables(backend, [buffer], ([tab]) => {
@@ -208,20 +223,26 @@ export function runConvTransposeBackpropInput(
   }));
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
   const pos = names.map((_, a) => coord(xRank, xDims.spatial[a]));
+  // Sizes and strides are uniforms; the rank, the pair-table widths and the number of output
+  // channels per group (unrolled up to 4) are compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   const inner = `
-          let yo = yb + ${dot(names.map((A) => `q${A}`), ys.spatial)};
-          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides)};
-          ${channelLoop(g.outPerGroup, (k) => `dy[yo + (${k}) * ${ys.c}]`,
+          let yo = yb + ${dot(names.map((A) => `q${A}`), ys.spatial, u)};
+          let wo = wb + ${dot(names.map((A) => `t${A}`), kStrides, (v) => `${v}`)};
+          ${channelLoop(g.outPerGroup, (k) => `dy[yo + (${k}) * ycStride]`,
                         (k) => `w[wo + (${k}) * ${taps}]`)}`;
   const program = new TorchProgram('ConvTransposeBackpropInput', g.xShape, ['dy', 'w', 'tab'], `
           let b = ${coord(xRank, xDims.b)};
           let ci = ${coord(xRank, xDims.c)};
           let oc0 = (ci / ${g.inPerGroup}) * ${g.outPerGroup};
-          let yb = b * ${ys.b} + oc0 * ${ys.c};
+          let ycStride = ${ints.or(ys.c, last)};
+          let yb = b * ${u(ys.b)} + oc0 * ycStride;
           let wb = ci * ${g.outPerGroup * taps};
           var acc = 0.0f;
-          ${pairLoops(names, tables, offsets, pos, inner)}
-          result[index] = acc;`);
+          ${pairLoops(names, tables, offsets, pos, inner, u)}
+          result[index] = acc;`, '', {ints});
   return withTables(backend, [buffer], ([tab]) => run(backend, program, [dy, weight, tab], 'float32'));
 }
 
@@ -250,15 +271,21 @@ export function runConvTransposeBackpropFilter(
     return values;
   });
   const {buffer, offsets} = concatTables(tables);
+  // Sizes, spatial strides, the batch and the table offsets are uniforms; the rank and the
+  // channel counts are compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const u = ints.of;
+  const last = g.dataFormat === 'channelsLast';
   let body = `
-            acc += x[xb + ${dot(names.map((A) => `i${A}`), xs.spatial)}] *
-                   dy[yb + ${dot(names.map((A) => `o${A}`), ys.spatial)}];`;
+            acc += x[xb + ${dot(names.map((A) => `i${A}`), xs.spatial, u)}] *
+                   dy[yb + ${dot(names.map((A) => `o${A}`), ys.spatial, u)}];`;
   for (let a = n - 1; a >= 0; a--) {
     const A = names[a];
     const k = g.kernelSize[a];
     body = `
-          for (var i${A} = tab[${offsets[a]} + t${A} * 2]; i${A} < tab[${offsets[a]} + t${A} * 2 + 1]; i${A}++) {
-            let o${A} = tab[${offsets[a] + 2 * k} + t${A} * ${g.inSize[a]} + i${A}];
+          let r${A} = ${u(offsets[a])} + t${A} * 2;
+          for (var i${A} = tab[r${A}]; i${A} < tab[r${A} + 1]; i${A}++) {
+            let o${A} = tab[${u(offsets[a] + 2 * k)} + t${A} * ${u(g.inSize[a])} + i${A}];
             ${body}
           }`;
   }
@@ -268,11 +295,11 @@ export function runConvTransposeBackpropFilter(
           let oc = (ci / ${g.inPerGroup}) * ${g.outPerGroup} + ${coord(n + 2, 1)};
           ${names.map((A, a) => `let t${A} = ${coord(n + 2, 2 + a)};`).join('\n          ')}
           var acc = 0.0f;
-          for (var b = 0; b < ${g.batch}; b++) {
-            let xb = b * ${xs.b} + ci * ${xs.c};
-            let yb = b * ${ys.b} + oc * ${ys.c};
+          for (var b = 0; b < ${u(g.batch)}; b++) {
+            let xb = b * ${u(xs.b)} + ci * ${ints.or(xs.c, last)};
+            let yb = b * ${u(ys.b)} + oc * ${ints.or(ys.c, last)};
             ${body}
           }
-          result[index] = acc;`);
+          result[index] = acc;`, '', {ints});
   return withTables(backend, [buffer], ([tab]) => run(backend, program, [x, dy, tab], 'float32'));
 }

@@ -18,7 +18,7 @@ import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
 import {cheapestOrder} from '../../src/util/order.js';
-import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /** One pass reads at most this many input values per output, else the axes go one by one. */
@@ -100,20 +100,26 @@ function packTables(axes: Axis[]): {table: Int32Array, at: number[], width: numb
 }
 
 /** One pass: x of shape inShape to outShape along the pass's axes (tables: input `tab`). */
-function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: boolean):
+function passProgram(
+    inShape: number[], outShape: number[], axes: Axis[], copy: boolean, spatial: number[]):
     {program: TorchProgram, table: Int32Array} {
   const rank = inShape.length;
   const strides = stridesOf(inShape);
   const {table, at, width} = packTables(axes);
+  // Strides that change with the image and table offsets are uniforms; tap counts, row widths
+  // and the strides fixed by the channel count are compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const st = (d: number) => ints.or(strides[d], strideIsFixed(d, spatial));
+  const u = ints.of;
   const padded = axes.map((a) => !a.gather && hasPaddingTaps(a.table));
   const resampled = new Set(axes.map((a) => a.dim));
   const base = Array.from({length: rank}, (_, d) => d)
                    .filter((d) => !resampled.has(d) && inShape[d] > 1)
-                   .map((d) => (strides[d] === 1 ? coord(rank, d) : `${coord(rank, d)} * ${strides[d]}`));
+                   .map((d) => (strides[d] === 1 ? coord(rank, d) : `${coord(rank, d)} * ${st(d)}`));
   const lines: string[] = [];
   const comp = (e: number) => 'xyzw'[e % 4];
   axes.forEach((a, j) => {
-    const row = `${at[j]} + ${coord(rank, a.dim)}${width[j] === 1 ? '' : ` * ${width[j]}`}`;
+    const row = `${u(at[j])} + ${coord(rank, a.dim)}${width[j] === 1 ? '' : ` * ${width[j]}`}`;
     lines.push(`let row${j} = ${row};`);
     const taps = a.table.taps;
     if (a.gather) {
@@ -128,7 +134,7 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
     }
   });
   const plus = (offset: string, i: string, dim: number) =>
-      `${offset} + ${strides[dim] === 1 ? i : `${i} * ${strides[dim]}`}`;
+      `${offset} + ${strides[dim] === 1 ? i : `${i} * ${st(dim)}`}`;
   let counter = 0;
   // The weighted sum over axes j.. at a partial input offset: statements first, then the value.
   const gen = (j: number, offset: string): {code: string, value: string} => {
@@ -168,7 +174,7 @@ function passProgram(inShape: number[], outShape: number[], axes: Axis[], copy: 
       copy ? 'InterpolateGather' : 'InterpolateResample', outShape, ['x', 'tab'], `
           ${lines.join('\n          ')}
           ${code}
-          result[index] = ${value};`, '', {variableComponents: [1, 4]});
+          result[index] = ${value};`, '', {variableComponents: [1, 4], ints});
   return {program, table};
 }
 
@@ -204,7 +210,7 @@ export function resample(
   let inShape = x.shape;
   passes.forEach((p, k) => {
     const copy = p.every((a) => a.gather);
-    const {program, table} = passProgram(inShape, shapes[k], p, copy);
+    const {program, table} = passProgram(inShape, shapes[k], p, copy, dims);
     const next = withTables(backend, [table],
                             (infos) => run(backend, program, [cur, ...infos], x.dtype));
     if (cur !== x) backend.disposeData(cur.dataId);

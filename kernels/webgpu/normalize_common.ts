@@ -7,7 +7,7 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {NormalizeAttrs} from '../../src/kernel_names.js';
 import {channelAxis} from '../../src/util/layout.js';
-import {checkFitsBuffer, run, TorchProgram, withTables} from './util.js';
+import {checkFitsBuffer, Ints, run, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 export type NormalizeDirection = 'normalize'|'denormalize';
@@ -21,7 +21,10 @@ export function runNormalize(
   const axis = channelAxis(rank, dataFormat);
   const channels = x.shape[axis];
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const c = inner === 1 ? `index % ${channels}` : `(index / ${inner}) % ${channels}`;
+  // The inner (spatial) size is a uniform, the channel count compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const u = ints.of;
+  const c = inner === 1 ? `index % ${channels}` : `(index / ${u(inner)}) % ${channels}`;
   const result = direction === 'normalize' ? '(v - m) / s' : 'v * s + m';
   const program = new TorchProgram(direction === 'normalize' ? 'Normalize' : 'Denormalize',
                                    x.shape, ['x', 'stats'], `
@@ -29,7 +32,7 @@ export function runNormalize(
           let m = stats[c];
           let s = stats[${channels} + c];
           let v = f32(x[index]);
-          result[index] = ${result};`);
+          result[index] = ${result};`, '', {ints});
   const stats = new Float32Array(2 * channels);
   stats.set(mean, 0);
   stats.set(std, channels);

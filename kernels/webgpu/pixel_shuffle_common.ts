@@ -13,7 +13,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {pixelShuffleAxes, pixelShuffleChannelStrides, pixelShuffleSource, pixelShuffleTarget} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelIndex} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, coord, run, stridesOf, TorchProgram, withShape} from './util.js';
+import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram, withShape} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /**
@@ -91,12 +91,16 @@ export function runShuffle(
   const [ca, ha, wa] = pixelShuffleAxes(4, dataFormat);
   const s = stridesOf(in4);
   const src = form.wgsl('c', 'h', 'w');
+  // The factor is compiled in (it shapes the arithmetic, as a tap count), and so are the strides
+  // the channel count alone fixes; the others are uniforms (Note [webgpu programs]).
+  const ints = new Ints();
+  const st = (d: number) => ints.or(s[d], strideIsFixed(d, [ha, wa]));
   const program = new TorchProgram(shuffle ? 'PixelShuffle' : 'PixelUnshuffle', out4, ['x'], `
           let c = ${coord(4, ca)};
           let h = ${coord(4, ha)};
           let w = ${coord(4, wa)};
-          result[index] = x[${coord(4, 0)} * ${s[0]} + (${src.channel}) * ${s[ca]} +
-                            (${src.h}) * ${s[ha]} + (${src.w}) * ${s[wa]}];`);
+          result[index] = x[${coord(4, 0)} * ${st(0)} + (${src.channel}) * ${st(ca)} +
+                            (${src.h}) * ${st(ha)} + (${src.w}) * ${st(wa)}];`, '', {ints});
   const out = run(backend, program, [withShape(x, in4)], x.dtype);
   return withShape(out, outShape);
 }

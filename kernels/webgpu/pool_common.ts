@@ -24,7 +24,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
 import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, FLOAT_BITS, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
@@ -41,34 +41,52 @@ export function planeStrides(spatial: readonly number[]): number[] {
   return strides;
 }
 
+/** Writes a size-dependent integer into WGSL as a uniform (Ints.of). */
+type U = (v: number) => string;
+
 /**
  * Where a (batch, channel, spatial...) tensor of this shape keeps its values: strides of batch,
- * channel and spatial dims, and WGSL that decodes a flat index into b, c and p<A>.
+ * channel and spatial dims (as uniforms; spatial as numbers, for `scaled`), and WGSL that
+ * decodes a flat index into b, c and p<A>.
  */
-function tensorLayout(shape: number[], dataFormat: DataFormat, names: string[]):
-    {b: number, c: number, spatial: number[], decode: string} {
+function tensorLayout(shape: number[], dataFormat: DataFormat, names: string[], u: U):
+    {b: string, c: string, spatial: Stride[], decode: string} {
   const n = shape.length - 2;
   const s = stridesOf(shape);
   const last = dataFormat === 'channelsLast';
   const cDim = last ? n + 1 : 1;
   const sDims = Array.from({length: n}, (_, a) => (last ? 1 + a : 2 + a));
-  const lines = [`let b = index / ${s[0]};`];
-  lines.push(`let c = (index / ${s[cDim]}) % ${shape[cDim]};`);
-  names.forEach((A, a) => lines.push(`let p${A} = (index / ${s[sDims[a]]}) % ${shape[sDims[a]]};`));
-  return {b: s[0], c: s[cDim], spatial: sDims.map((d) => s[d]), decode: lines.join('\n          ')};
+  // The channel count and the strides it alone fixes are compiled in (Note [webgpu programs]).
+  const st = (d: number) => (strideIsFixed(d, sDims) ? `${s[d]}` : u(s[d]));
+  const lines = [`let b = index / ${u(s[0])};`];
+  lines.push(`let c = (index / ${st(cDim)}) % ${shape[cDim]};`);
+  names.forEach((A, a) => lines.push(`let p${A} = (index / ${st(sDims[a])}) % ${u(shape[sDims[a]])};`));
+  return {b: u(s[0]), c: st(cDim),
+          spatial: sDims.map((d) => (s[d] === 1 ? null : st(d))),
+          decode: lines.join('\n          ')};
 }
 
 function sum(terms: string[]): string {
   return terms.length > 0 ? terms.join(' + ') : '0';
 }
 
-function scaled(v: string, k: number): string {
-  return k === 1 ? v : `${v} * ${k}`;
+/** A stride as WGSL, null for 1 (whether a stride is 1 is compiled in). */
+type Stride = string|null;
+
+/** v * k. */
+function scaled(v: string, k: Stride): string {
+  return k == null ? v : `${v} * ${k}`;
+}
+
+/** Plane strides as WGSL: uniforms, but 1 (the innermost) compiled in. */
+function planeStrideExprs(strides: number[], u: U): Stride[] {
+  return strides.map((k) => (k === 1 ? null : u(k)));
 }
 
 /** WGSL: q<A> decoded from the flat plane index `index` of a plane of `size` (strides given). */
-function decodePlane(names: string[], index: string, size: number[], strides: number[]): string {
-  return names.map((A, a) => `let q${A} = (${index} / ${strides[a]}) % ${size[a]};`)
+function decodePlane(names: string[], index: string, size: number[], strides: number[], u: U):
+    string {
+  return names.map((A, a) => `let q${A} = (${index} / ${u(strides[a])}) % ${u(size[a])};`)
       .join('\n          ');
 }
 
@@ -102,17 +120,22 @@ export function runMaxPool(
   const someEmpty = windows.some((w) => w.count.some((c) => c === 0));
   const inSize = axes.map((a) => a.inSize);
   const strides = planeStrides(inSize);
-  const out = tensorLayout(outShape, dataFormat, names);
-  const xl = tensorLayout(x.shape, dataFormat, names);
+  // Sizes, strides and table offsets are uniforms; the rank, the dilations and the channel count
+  // are compiled in (Note [webgpu programs]).
+  const ints = new Ints();
+  const u = ints.of;
+  const out = tensorLayout(outShape, dataFormat, names, u);
+  const xl = tensorLayout(x.shape, dataFormat, names, u);
+  const ps = planeStrideExprs(strides, u);
   const windowsCode = names.map((A, a) => `
-          let win${A} = tab[${at[a]} + p${A}];
+          let win${A} = tab[${u(at[a])} + p${A}];
           let s${A} = win${A}.x;
           let n${A} = win${A}.y;`).join('');
   let scan = `
               let v = x[xb + ${sum(names.map((A, a) => scaled(`i${A}`, xl.spatial[a])))}];
               if (v > best || torchIsNaN(v)) {
                 best = v;
-                bestIndex = ${sum(names.map((A, a) => scaled(`i${A}`, strides[a])))};
+                bestIndex = ${sum(names.map((A, a) => scaled(`i${A}`, ps[a])))};
               }`;
   for (let a = n - 1; a >= 0; a--) {
     const A = names[a];
@@ -127,25 +150,31 @@ export function runMaxPool(
           ${windowsCode}
           let xb = b * ${xl.b} + c * ${xl.c};
           var best = negInf();
-          var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, strides[a])))};
+          var bestIndex = ${sum(names.map((A, a) => scaled(`s${A}`, ps[a])))};
           ${scan}
-          result[index] = bestIndex;`, FLOAT_BITS, {variableComponents: [1, 2]});
+          result[index] = bestIndex;`, FLOAT_BITS, {variableComponents: [1, 2], ints});
+  // The values pass: uniforms of its own.
+  const vInts = new Ints();
+  const v = vInts.of;
+  const vOut = tensorLayout(outShape, dataFormat, names, v);
+  const vx = tensorLayout(x.shape, dataFormat, names, v);
   const read = `
-          ${decodePlane(names, 'indices[index]', inSize, strides)}
-          result[index] = x[b * ${xl.b} + c * ${xl.c} + ${
-              sum(names.map((A, a) => scaled(`q${A}`, xl.spatial[a])))}];`;
+          ${decodePlane(names, 'indices[index]', inSize, strides, v)}
+          result[index] = x[b * ${vx.b} + c * ${vx.c} + ${
+              sum(names.map((A, a) => scaled(`q${A}`, vx.spatial[a])))}];`;
   const valuesProgram = someEmpty ?
       new TorchProgram('MaxPoolValues', outShape, ['x', 'indices', 'tab'], `
-          ${out.decode}
-          ${windowsCode}
+          ${vOut.decode}
+          ${names.map((A, a) => `
+          let n${A} = tab[${v(at[a])} + p${A}].y;`).join('')}
           if (${names.map((A) => `n${A} == 0`).join(' || ')}) {
             result[index] = negInf();
             return;
           }
-          ${read}`, FLOAT_BITS, {variableComponents: [1, 1, 2]}) :
+          ${read}`, FLOAT_BITS, {variableComponents: [1, 1, 2], ints: vInts}) :
       new TorchProgram('MaxPoolValuesAtIndices', outShape, ['x', 'indices'], `
-          ${out.decode}
-          ${read}`);
+          ${vOut.decode}
+          ${read}`, '', {ints: vInts});
   return withTables(backend, [tab], ([t]) => {
     const indices = run(backend, indicesProgram, [x, t], 'int32');
     const values = run(backend, valuesProgram, someEmpty ? [x, indices, t] : [x, indices],
@@ -178,23 +207,31 @@ export function runScatter(
   checkFitsBuffer(backend, op, what, outShape);
   checkFitsBuffer(backend, op, 'box of the sources of each output', boxShape);
   const strides = planeStrides(dstSize);
-  const sl = tensorLayout(src.shape, dataFormat, names);
+  // Sizes, strides and counts are uniforms, one set per program (Note [webgpu programs]).
+  const growInts = new Ints();
+  const g = growInts.of;
+  const sl = tensorLayout(src.shape, dataFormat, names, g);
   const fill = new TorchProgram('ScatterBoxFill', boxShape, [], `
           result[index] = select(-1, ${EMPTY}, index % 2 == 0);`);
   // One invocation per source: its index's box entries grow to hold its coordinates.
   const grow = new TorchProgram('ScatterBoxGrow', indices.shape, ['indices'], `
           ${sl.decode}
           let q = indices[index];
-          if (q < 0 || q >= ${plane}) {
+          let plane = ${g(plane)};
+          if (q < 0 || q >= plane) {
             return;
           }
-          let box = ((b * ${channels} + c) * ${plane} + q) * ${2 * n};
+          let box = ((b * ${channels} + c) * plane + q) * ${2 * n};
           ${names.map((A, a) => `atomicMin(&result[box + ${2 * a}], p${A});
           atomicMax(&result[box + ${2 * a + 1}], p${A});`).join('\n          ')}`, '',
-                                {atomic: true});
-  const out = tensorLayout(outShape, dataFormat, names);
+                                {atomic: true, ints: growInts});
+  const gatherInts = new Ints();
+  const u = gatherInts.of;
+  const out = tensorLayout(outShape, dataFormat, names, u);
+  const sg = tensorLayout(src.shape, dataFormat, names, u);
+  const dstStrides = planeStrideExprs(strides, u);
   let take = `
-            let at = sb + ${sum(names.map((A, a) => scaled(`i${A}`, sl.spatial[a])))};
+            let at = sb + ${sum(names.map((A, a) => scaled(`i${A}`, sg.spatial[a])))};
             if (indices[at] == want) {
               acc ${mode === 'last' ? '=' : '+='} f32(src[at]);
             }`;
@@ -208,12 +245,12 @@ export function runScatter(
   const gather = new TorchProgram(mode === 'last' ? 'ScatterLast' : 'ScatterSum', outShape,
                                   ['src', 'indices', 'box'], `
           ${out.decode}
-          let want = ${sum(names.map((A, a) => scaled(`p${A}`, strides[a])))};
-          let base = ((b * ${channels} + c) * ${plane} + want) * ${2 * n};
-          let sb = b * ${sl.b} + c * ${sl.c};
+          let want = ${sum(names.map((A, a) => scaled(`p${A}`, dstStrides[a])))};
+          let base = ((b * ${channels} + c) * ${u(plane)} + want) * ${2 * n};
+          let sb = b * ${sg.b} + c * ${sg.c};
           var acc = 0.0f;
           ${take}
-          result[index] = acc;`);
+          result[index] = acc;`, '', {ints: gatherInts});
   const box = run(backend, fill, [], 'int32');
   try {
     run(backend, grow, [indices], 'int32', box);
@@ -235,20 +272,22 @@ export function runGatherAtIndices(
   const names = axisNames(n);
   const strides = planeStrides(dySize);
   const plane = dySize.reduce((a, b) => a * b, 1);
-  const il = tensorLayout(indices.shape, dataFormat, names);
-  const dl = tensorLayout(dy.shape, dataFormat, names);
+  const ints = new Ints();
+  const u = ints.of;
+  const il = tensorLayout(indices.shape, dataFormat, names, u);
+  const dl = tensorLayout(dy.shape, dataFormat, names, u);
   // An empty dy plane (maxUnpool to an output size of 0): no index is inside it.
   const program = plane === 0 ?
       new TorchProgram('GatherAtIndicesNone', indices.shape, [], 'result[index] = 0.0f;') :
       new TorchProgram('GatherAtIndices', indices.shape, ['dy', 'indices'], `
           ${il.decode}
           let q = indices[index];
-          if (q < 0 || q >= ${plane}) {
+          if (q < 0 || q >= ${u(plane)}) {
             result[index] = 0.0f;
             return;
           }
-          ${decodePlane(names, 'q', dySize, strides)}
+          ${decodePlane(names, 'q', dySize, strides, u)}
           result[index] = f32(dy[b * ${dl.b} + c * ${dl.c} + ${
-              sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a])))}]);`);
+              sum(names.map((A, a) => scaled(`q${A}`, dl.spatial[a])))}]);`, '', {ints});
   return run(backend, program, plane === 0 ? [] : [dy, indices], 'float32');
 }

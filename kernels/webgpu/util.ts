@@ -5,13 +5,18 @@
 // Note [webgpu programs]
 // tfjs-backend-webgpu compiles a program's WGSL once per shader key: the program's `shaderKey`
 // plus the ranks and dtypes of its inputs and output (webgpu_program.makeShaderKey), NOT their
-// shapes, which reach the shader as uniforms. Our shaders bake sizes, strides and loop bounds in
-// as constants (that lets the compiler unroll and fold them), so two programs that differ in any
-// baked constant must have different keys. TorchProgram makes that true by construction: the
-// key is the namespace `tfjsTorch`, the program's name and the whole generated WGSL. Index data
-// that depends on more than a few numbers (interpolate's tables, convTranspose's tap tables,
-// pooling windows) travels as int32 / float32 storage buffers made from src/index_math's typed
-// arrays, so it never needs to be written in WGSL.
+// shapes, which reach the shader as uniforms. Our programs follow the same rule: every number
+// that changes with the tensors' sizes (sizes, strides, table offsets and lengths, channel
+// offsets) is read from a uniform of the program (`Ints`: `ints.of(v)` writes `uniforms.k<j>`
+// into the WGSL and hands v to the dispatch), and only what shapes the code is compiled in: the
+// rank, tap counts and table row widths (loop bounds that are unrolled), the dtype, the layout,
+// channel counts and the strides that depend on them only (the model's, not the image's: they
+// let the compiler fold and unroll channel loops), and whether a stride is 1. TorchProgram's key is the namespace `tfjsTorch`, the program's name
+// and the whole generated WGSL, which therefore names only those; a new image size reuses the
+// pipelines of the last one (test/browser/gpu_chain.test.ts counts them). Index data that
+// depends on more than a few numbers (interpolate's tables, convTranspose's tap tables, pooling
+// windows) travels as int32 / float32 storage buffers made from src/index_math's typed arrays,
+// so it never needs to be written in WGSL.
 //
 // Note [int32 on webgpu]
 // tfjs-backend-webgpu keeps an int32 tensor in an array<i32> storage buffer, exact. Its own
@@ -31,6 +36,36 @@ export type WebGPUBackend = Backend;
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
+ * The size-dependent integers of one program, read from its uniforms (Note [webgpu programs]).
+ * Every call of `of` gets a slot of its own, in call order, so the WGSL (and the shader key)
+ * does not depend on which of the values happen to be equal.
+ */
+export class Ints {
+  readonly values: number[] = [];
+  /** WGSL i32 expression reading `v` from the program's uniforms. */
+  readonly of = (v: number): string => {
+    if (!Number.isInteger(v) || Math.abs(v) > 2147483647) {
+      throw new Error(`webgpu program: uniform ${v} is not an int32`);
+    }
+    this.values.push(v);
+    return `uniforms.k${this.values.length - 1}`;
+  };
+  /**
+   * `v` compiled in when `fixed` (a number that does not change with the image's size: a channel
+   * count, the stride of a dim after every spatial dim), else a uniform.
+   */
+  readonly or = (v: number, fixed: boolean): string => (fixed ? `${v}` : this.of(v));
+}
+
+/**
+ * Whether the row-major stride of dim d of a tensor does not depend on its spatial sizes: no
+ * spatial dim comes after d (the channel dim of channelsLast, the last spatial dim's stride C).
+ */
+export function strideIsFixed(d: number, spatialDims: readonly number[]): boolean {
+  return !spatialDims.some((s) => s > d);
+}
+
+/**
  * A program for backend.runWebGPUProgram that computes one output value per invocation. `body`
  * is WGSL run for every flat output index `index` below the output size (`coords` holds its
  * coordinates); it writes `result[index]`. `helpers` is WGSL placed before main (functions,
@@ -46,6 +81,10 @@ export class TorchProgram implements WebGPUProgram {
   size = true;
   atomic?: boolean;
   variableComponents?: number[];
+  /** WGSL declarations of the program's own uniforms (one i32 per value of `ints`). */
+  uniforms?: string;
+  /** Their values, handed to runWebGPUProgram by `run`. */
+  readonly intValues: number[];
   private readonly code: string;
 
   /**
@@ -53,14 +92,19 @@ export class TorchProgram implements WebGPUProgram {
    * into a given output of another shape (run's `output`); `coords` is then not defined (tfjs
    * would derive it from the output's shape) and the body decodes `index` itself. `atomic`
    * implies `domain` and has tfjs declare that output array<atomic<i32>>. `variableComponents`:
-   * per input, 1 (an array of scalars) or 4 (an array of vec4s of its dtype).
+   * per input, 1 (an array of scalars) or 4 (an array of vec4s of its dtype). `ints`: the
+   * uniforms the WGSL reads (made with `ints.of` while writing it).
    */
   constructor(
       name: string, outputShape: number[], variableNames: string[], body: string,
       helpers = '',
-      {atomic = false, domain = false, variableComponents}:
-          {atomic?: boolean, domain?: boolean, variableComponents?: number[]} = {}) {
+      {atomic = false, domain = false, variableComponents, ints}:
+          {atomic?: boolean, domain?: boolean, variableComponents?: number[], ints?: Ints} = {}) {
     this.variableNames = variableNames;
+    this.intValues = ints != null ? ints.values.slice() : [];
+    if (this.intValues.length > 0) {
+      this.uniforms = this.intValues.map((_, j) => `k${j} : i32, `).join('');
+    }
     if (atomic) this.atomic = true;
     if (variableComponents != null) this.variableComponents = variableComponents;
     const ownCoords = !atomic && !domain;
@@ -85,7 +129,8 @@ export class TorchProgram implements WebGPUProgram {
 }
 
 /**
- * Runs a program and returns its output (tfjs's runWebGPUProgram, no uniforms of ours). WebGPU
+ * Runs a program and returns its output (tfjs's runWebGPUProgram, with the program's own
+ * uniforms). WebGPU
  * cannot bind an empty buffer: an input without values (the x of a weight gradient over an
  * empty batch, say), which the program's loops then never read, is bound as one zero of its
  * dtype instead, with the same rank.
@@ -94,15 +139,17 @@ export function run(
     backend: WebGPUBackend, program: TorchProgram, inputs: TensorInfo[], dtype: DataType,
     output?: TensorInfo): TensorInfo {
   const empty = inputs.map((t) => t.shape.some((d) => d === 0));
+  const uniforms = program.intValues.length > 0 ?
+      program.intValues.map((v) => ({type: 'int32', data: [v]})) : undefined;
   if (!empty.some((e) => e) || program.outputShape.some((d) => d === 0)) {
-    return backend.runWebGPUProgram(program, inputs, dtype, undefined, output);
+    return backend.runWebGPUProgram(program, inputs, dtype, uniforms, output);
   }
   const stand = inputs.map((t, i) => empty[i] ?
       backend.makeTensorInfo(t.shape.map(() => 1), t.dtype,
                              t.dtype === 'int32' ? new Int32Array(1) : new Float32Array(1)) :
       t);
   try {
-    return backend.runWebGPUProgram(program, stand, dtype, undefined, output);
+    return backend.runWebGPUProgram(program, stand, dtype, uniforms, output);
   } finally {
     stand.forEach((t, i) => {
       if (empty[i]) backend.disposeData(t.dataId);
@@ -178,25 +225,10 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** WGSL i32 expression of the flat offset of coordinate expressions in a row-major shape. */
-export function offsetExpr(coords: string[], shape: readonly number[]): string {
-  const strides = stridesOf(shape);
-  const terms = coords.map((c, d) => (strides[d] === 1 ? `${c}` : `(${c}) * ${strides[d]}`));
-  return terms.length > 0 ? terms.join(' + ') : '0';
-}
-
 /** WGSL expression for component d of the `coords` of an output of the given rank. */
 export function coord(rank: number, d: number): string {
   if (rank <= 1) return 'coords';
   return `coords.${'xyzwuv'[d]}`;
-}
-
-/** A WGSL f32 literal that reads back as exactly the float32 value of `v`. */
-export function wgslFloat(v: number): string {
-  const f = Math.fround(v);
-  if (!Number.isFinite(f)) throw new Error(`wgslFloat: ${v} is not finite`);
-  const s = f.toPrecision(9);
-  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
 }
 
 /**

@@ -171,9 +171,18 @@ export function unpoolOutputSizeBounds(
 // gets the gradient of the element that won.
 
 // Note [unpool index check]
-// PyTorch raises on an index outside the output plane, and so must maxUnpoolNd on every
-// backend, before anything is written. Which backend checks where is backend policy, kept with
-// the op (src/ops/max_unpool.ts, BACKENDS_CHECKING_UNPOOL_INDICES); the message is this one.
+// PyTorch raises on an index outside the output plane. maxUnpoolNd does too, before anything is
+// written, wherever that costs no synchronous read of a GPU: the cpu and wasm kernels check each
+// index as they write into their fresh output (dropped on error, so nothing observable was
+// written); on tensorflow the op takes a min and a max of the indices and reads those two numbers
+// from host memory. A webgl or webgpu shader cannot throw, and the op's check there would be a
+// synchronous read that stalls the GPU queue (and, on WebGPU without a GPU process, loses the
+// device), so on those backends an out-of-plane index is never written: the unpool is a gather
+// over the output positions, and no output position matches such an index (its value is lost,
+// the other values are written as on cpu); the gradient gives it 0. Indices that come from
+// maxPool*WithIndices with the same geometry are in range by construction, so only hand-made
+// indices see the difference. Who checks is declared per backend (src/util/capabilities.ts,
+// unpoolIndices); the message is this one.
 /** The text after "<op>: " of the error for an index outside the output plane. */
 export function invalidUnpoolIndexMessage(index: number, outSize: readonly number[]): string {
   const plane = outSize.reduce((a, b) => a * b, 1);

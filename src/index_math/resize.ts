@@ -207,14 +207,6 @@ export function antialiasTaps(
   return {xmin, xsize};
 }
 
-/** The taps of one antialiased output position: first input index and normalised weights. */
-export function antialiasWeights(
-    o: number, inSize: number, scale: number, cubic: boolean): {xmin: number, weights: number[]} {
-  const buf = new Float64Array(Math.max(0, aaWindow(o, inSize, scale, cubic).xsize));
-  const {xmin, xsize} = antialiasTaps(o, inSize, scale, cubic, buf);
-  return {xmin, weights: Array.from(buf.subarray(0, Math.max(0, xsize)))};
-}
-
 // Note [linear copy when sizes match]
 // The linear modes copy an axis whose output size equals its input size (weights 1 and 0),
 // whatever scale factor the user gave: a scaleFactor of 1.05 on 10 pixels gives 10 pixels,

@@ -5,6 +5,7 @@ import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
 import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor, untaped} from '../util/args.js';
+import {capabilitiesOf} from '../util/capabilities.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface InterpolateOptions {
@@ -143,14 +144,6 @@ export function resolveInterpolateAttrs(
 }
 
 /**
- * Backends whose Interpolate kernel has a shortcut that gives other values than PyTorch for Inf
- * or NaN input, taken only when the op has checked the input is finite (attrs.finite): tfjs-node's
- * native ResizeBilinear (Note [native resize and non-finite input]). A backend without such a
- * shortcut pays nothing.
- */
-export const BACKENDS_WITH_FINITE_ONLY_SHORTCUTS = new Set<string>(['tensorflow']);
-
-/**
  * Whether every value of x is finite: one Sum and a read of one number (an Inf or NaN anywhere
  * makes the sum Inf or NaN; a finite input whose sum overflows float32 counts as not finite,
  * which only costs the shortcut). Untaped, so inside tf.grad it keeps no copy of x.
@@ -175,7 +168,7 @@ export function interpolate<T extends tf.Tensor>(
     const t = toTensor(x, 'x', op);
     const attrs = resolveInterpolateAttrs(op, t, options);
     const linear = attrs.mode === 'linear' || attrs.mode === 'bilinear' || attrs.mode === 'trilinear';
-    if (linear && !attrs.antialias && BACKENDS_WITH_FINITE_ONLY_SHORTCUTS.has(tf.getBackend())) {
+    if (linear && !attrs.antialias && capabilitiesOf(tf.getBackend()).finiteOnlyShortcuts) {
       attrs.finite = allFinite(t);
     }
     return tf.engine().runKernel(Interpolate, {x: t}, asAttrs(attrs)) as T;

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage, unpoolDefaultOutputSize, unpoolOutputSizeBounds} from '../index_math/pool.js';
 import {asAttrs, MaxUnpool} from '../kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs} from '../kernel_names.js';
+import {capabilitiesOf} from '../util/capabilities.js';
 import {checkDataFormat, checkOptionKeys, checkRegular, checkSize, fail, show, spatialDims, toTensor, untaped} from '../util/args.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
 import {resolvePoolWindow} from './max_pool.js';
@@ -79,22 +80,13 @@ function resolveOutSize(
   return spatial;
 }
 
-// Note [unpool index check] (src/index_math/pool.ts), who checks: a kernel that reads the
-// indices on the host anyway (the cpu kernel) checks each index as it writes into its fresh
-// output buffer: on error the buffer is dropped, so nothing observable was written and no second
-// pass over the indices is needed. A webgl shader cannot throw, and downloading every index
-// would cost more than the unpooling, so for every backend not listed below the op itself takes
-// a min and a max reduction of the indices and downloads those two numbers: a synchronous wait
-// for the device, the price of PyTorch's error. A backend whose MaxUnpool kernel checks (one
-// that runs the cpu core maxUnpoolImplCPU, say) adds its name here from its entry point.
-/** Backends whose MaxUnpool kernel itself rejects out-of-plane indices (see the note). */
-export const BACKENDS_CHECKING_UNPOOL_INDICES = new Set<string>(['cpu']);
-
 /**
- * Checks on the device that every index lies in [0, plane), for backends whose kernel does not
- * (Note [unpool index check]): a min and a max reduction and one download of two numbers.
+ * The op's own check that every index lies in [0, plane), for a backend whose capabilities say
+ * unpoolIndices 'op' (src/util/capabilities.ts, Note [unpool index check]): a min and a max
+ * reduction and a read of those two numbers. Never run on a GPU backend (they declare 'dropped').
+ * Exported for the tests.
  */
-function checkUnpoolIndicesRange(
+export function checkUnpoolIndicesRange(
     op: string, indices: tf.Tensor, outSize: readonly number[]): void {
   const plane = outSize.reduce((a, b) => a * b, 1);
   // An empty output plane: nothing is written, so no index is checked (as PyTorch).
@@ -150,7 +142,7 @@ function maxUnpoolNd(
     }
     // Note [size guard]: a kernelSize or stride of 1e9 is a legal integer and an absurd output.
     checkSize(op, 'output', shapeOf(layout.batch, layout.channels, outSize, dataFormat));
-    if (!BACKENDS_CHECKING_UNPOOL_INDICES.has(tf.getBackend())) {
+    if (capabilitiesOf(tf.getBackend()).unpoolIndices === 'op') {
       checkUnpoolIndicesRange(op, ind, outSize);
     }
     const attrs: MaxUnpoolAttrs = {outSize, dataFormat};
@@ -172,7 +164,8 @@ export function maxUnpool1d<T extends tf.Tensor = tf.Tensor3D>(
  * PyTorch's max_unpool2d: each value of x goes to index h * W + w of its (batch, channel) output
  * plane (indices as maxPool2dWithIndices gives them), every other output element is 0. With
  * duplicate indices the last one in row-major order wins. An index outside the output plane
- * throws.
+ * throws on cpu, wasm and tensorflow; on webgl and webgpu it is never written (no error: the
+ * check would be a synchronous read of the GPU), and its gradient is 0.
  */
 export function maxUnpool2d<T extends tf.Tensor = tf.Tensor4D>(
     x: T|tf.TensorLike, indices: tf.Tensor|tf.TensorLike, options: MaxUnpoolOptions): T {

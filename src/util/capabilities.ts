@@ -1,0 +1,47 @@
+// What the ops need to know about a backend's kernels, declared once by each entry point
+// (src/index.ts for cpu, src/node.ts, src/wasm.ts, src/webgl.ts, src/webgpu.ts) and read by the
+// ops. A backend nobody declared (a third-party one running tfjs-torch's kernels of another
+// name, say) gets DEFAULT_CAPABILITIES: the op does every check itself.
+
+/**
+ * Where an unpool index outside the output plane is caught (Note [unpool index check] in
+ * src/index_math/pool.ts):
+ * - 'kernel': the MaxUnpool kernel raises PyTorch's error itself as it writes (cpu, wasm);
+ * - 'op': the op takes a min and a max of the indices and reads those two numbers before the
+ *   kernel runs (tensorflow, whose tensors live in host memory; any undeclared backend);
+ * - 'dropped': the kernel never writes such an index (its value is lost, its gradient is 0) and
+ *   nothing raises: a GPU backend, where the check would be a synchronous read stalling the queue.
+ */
+export type UnpoolIndexCheck = 'kernel'|'op'|'dropped';
+
+export interface BackendCapabilities {
+  readonly unpoolIndices: UnpoolIndexCheck;
+  /**
+   * The Interpolate kernel has a linear shortcut that is PyTorch's only on finite input, taken when
+   * the op has checked the input (attrs.finite; Note [native resize and non-finite input] in
+   * kernels/node/Interpolate.ts).
+   */
+  readonly finiteOnlyShortcuts: boolean;
+}
+
+export const DEFAULT_CAPABILITIES: BackendCapabilities = {
+  unpoolIndices: 'op',
+  finiteOnlyShortcuts: false,
+};
+
+const declared = new Map<string, BackendCapabilities>();
+
+/** Called once by a backend's entry point; a second declaration for the same name must agree. */
+export function declareCapabilities(backendName: string, capabilities: BackendCapabilities): void {
+  const before = declared.get(backendName);
+  if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
+                         before.finiteOnlyShortcuts !== capabilities.finiteOnlyShortcuts)) {
+    throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
+  }
+  declared.set(backendName, Object.freeze({...capabilities}));
+}
+
+/** The declared capabilities of a backend, or DEFAULT_CAPABILITIES. */
+export function capabilitiesOf(backendName: string): BackendCapabilities {
+  return declared.get(backendName) ?? DEFAULT_CAPABILITIES;
+}
