@@ -242,3 +242,11 @@ export const FLOAT_BITS = `
       fn negInf() -> f32 {
         return -uniforms.INFINITY;
       }`;
+
+/** A WGSL f32 literal of v (constants of a formula, never sizes). */
+export function wgslFloat(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`wgslFloat: ${v} is not finite`);
+  const s = f.toPrecision(9);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
