@@ -148,7 +148,7 @@ describeBackends('attention and transformer layers against PyTorch', () => {
         const layer = layerFor(c, xs);
         const names = Object.keys(c.inputs);
         const vars = xs.map((x, i) => x.dtype === 'float32' && c.grad!.grads[names[i]] != null ?
-                                 tf.variable(x, true, `${c.name}/${names[i]}`.replace(/[^\w/]/g, '_')) :
+                                 tf.variable(x, true) :
                                  null);
         const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
         const dy = fromFixture(c.grad!.dy, 'channelsFirst');

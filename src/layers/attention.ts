@@ -381,17 +381,22 @@ export class TorchEinsum extends TorchLayer {
 // repeats each key/value head for q's heads / k's heads query heads (repeat_interleave on dim -3).
 // Dropout is for training only and is not supported (dropout_p must be 0).
 
+const LOWEST_FLOAT32 = -3.4028234663852886e38;
+
 /** Softmax over the last axis where a row of only -inf gives zeros (PyTorch's _safe_softmax). */
 export function safeSoftmax(x: tf.Tensor): tf.Tensor {
+  // tf.softmax of the scores raised to the lowest float32 (an exp of -inf and of the lowest float
+  // minus the row maximum are both 0, so a row with a finite maximum is unchanged), times 1 for
+  // such a row and 0 for a row of only -inf (which the raise turned uniform): clip(max + |lowest|,
+  // 0, 1) is 1 for any finite maximum and 0 for -inf. Every op here has a tfjs gradient that
+  // never multiplies by -inf (the chain through exp(x - max) gives NaN for a dead row on webgl)
+  // and none is a comparison (tfjs has no Equal gradient, and one on the tape stops tf.grad).
+  // tfjs's own customGrad with save() is not an option: its clone of a saved tensor counts as a
+  // leaked data id in wasm's and tensorflow's IS_TEST kernel check.
   return tf.tidy(() => {
-    // The shift is the row maximum, raised to the lowest float32 for a row of only -inf: then
-    // every exp in that row is 0 and the sum, at least 1 in any other row (its maximum gives
-    // exp(0)), is raised to 1, so the row comes out as zeros with finite gradients. Both clamps
-    // change nothing in a row with a finite maximum, and need no comparison op (tfjs has no
-    // gradient for Equal, which would sit on the tape).
-    const m = tf.maximum(tf.max(x, -1, true), -3.4028234663852886e38);
-    const e = tf.exp(tf.sub(x, m));
-    return tf.div(e, tf.maximum(tf.sum(e, -1, true), 1));
+    const p = tf.softmax(tf.maximum(x, LOWEST_FLOAT32));
+    const alive = tf.clipByValue(tf.sub(tf.max(x, -1, true), LOWEST_FLOAT32), 0, 1);
+    return tf.mul(p, alive);
   });
 }
 
