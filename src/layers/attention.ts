@@ -379,25 +379,22 @@ export class TorchEinsum extends TorchLayer {
 // row whose every score is -inf (a query with every key masked) gives zeros, not NaN (torch 2.0
 // to 2.4 gave NaN there). enable_gqa
 // repeats each key/value head for q's heads / k's heads query heads (repeat_interleave on dim -3).
+// A score that is -inf in PyTorch is MASKED (-1e30) here (Note [masks without infinities]).
 // Dropout is for training only and is not supported (dropout_p must be 0).
 
-const LOWEST_FLOAT32 = -3.4028234663852886e38;
+// A masked score: exp(MASKED - max) is 0 as exp(-inf) is for any score above -1e30 + 88, so a
+// row that sees some key is what PyTorch computes. Not -inf, nor the lowest float32: tfjs 4.22's
+// webgpu Softmax gives NaN for a row of only -3.4e38 (and 1/n for a row of only -1e30).
+const MASKED = -1e30;
 
-/** Softmax over the last axis where a row of only -inf gives zeros (PyTorch's _safe_softmax). */
-export function safeSoftmax(x: tf.Tensor): tf.Tensor {
-  // tf.softmax of the scores raised to the lowest float32 (an exp of -inf and of the lowest float
-  // minus the row maximum are both 0, so a row with a finite maximum is unchanged), times 1 for
-  // such a row and 0 for a row of only -inf (which the raise turned uniform): clip(max + |lowest|,
-  // 0, 1) is 1 for any finite maximum and 0 for -inf. Every op here has a tfjs gradient that
-  // never multiplies by -inf (the chain through exp(x - max) gives NaN for a dead row on webgl)
-  // and none is a comparison (tfjs has no Equal gradient, and one on the tape stops tf.grad).
-  // tfjs's own customGrad with save() is not an option: its clone of a saved tensor counts as a
-  // leaked data id in wasm's and tensorflow's IS_TEST kernel check.
-  return tf.tidy(() => {
-    const p = tf.softmax(tf.maximum(x, LOWEST_FLOAT32));
-    const alive = tf.clipByValue(tf.sub(tf.max(x, -1, true), LOWEST_FLOAT32), 0, 1);
-    return tf.mul(p, alive);
-  });
+/**
+ * Softmax over the last axis of scores in which the keys a query may not see hold MASKED, times
+ * `alive`: 1 for a query that sees some key, 0 for one that sees none (PyTorch's _safe_softmax
+ * gives zeros there; a dead row comes out uniform here and `alive` zeroes it).
+ */
+function maskedSoftmax(scores: tf.Tensor, alive: tf.Tensor|null): tf.Tensor {
+  const p = tf.softmax(scores);
+  return alive == null ? p : tf.mul(p, alive);
 }
 
 export type AttentionMaskType = 'boolean'|'additive';
@@ -469,22 +466,32 @@ export function scaledDotProductAttention(
     const kt = tf.transpose(kk, [...kk.shape.slice(0, -2).map((_, i) => i), kk.rank - 1, kk.rank - 2]);
     let scores = tf.mul(matmul(op, q, kt), scale);
     const [l, s] = scores.shape.slice(-2);
+    // Note [masks without infinities]: tfjs's GPU backends do not carry -inf through every op
+    // (webgl's max reduction starts from -1e20; webgpu's Softmax of a row of -inf is NaN), so a
+    // masked score is MASKED and whether a query sees any key is read from the mask itself.
     let keep: tf.Tensor|null = null;
+    let alive: tf.Tensor|null = null;
     if (isCausal) {
       keep = tf.cast(tf.linalg.bandPart(tf.ones([l, s]), -1, 0), 'bool');
+      // Query i sees key 0 (any S >= 1), so every row lives.
     } else if (mask != null) {
       if (options.maskType === 'additive') {
-        scores = tf.add(scores, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32'));
+        const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+        scores = tf.maximum(tf.add(scores, m), MASKED);
+        // A row lives where its mask has a finite entry (a row of torch.finfo.min lives in
+        // PyTorch, and comes out uniform).
+        alive = tf.max(tf.cast(tf.logicalNot(tf.isInf(m)), 'float32'), -1, true);
       } else {
         keep = mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0);
+        alive = tf.max(tf.cast(keep, 'float32'), -1, true);
       }
     }
     if (keep != null) {
       const shape = broadcastShape(op, scores.shape, keep.shape) as number[];
       scores = tf.where(tf.broadcastTo(keep, shape), broadcastTo(scores, shape),
-                        tf.fill(shape, -Infinity));
+                        tf.fill(shape, MASKED));
     }
-    return matmul(op, safeSoftmax(scores), vv);
+    return matmul(op, maskedSoftmax(scores, alive), vv);
   });
 }
 
