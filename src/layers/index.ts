@@ -10,6 +10,7 @@ import {TorchUpsample, type UpsampleArgs} from './upsample.js';
 import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm} from './norm.js';
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
+import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
 import {type EinsumArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
 import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type RepeatInterleaveArgs, type RollArgs, type StackArgs, TorchExpand, TorchFlip, TorchIndex, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchStack} from './indexing.js';
@@ -27,6 +28,9 @@ export {
 };
 // Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
 export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice};
+export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
+export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
+export type {ShapeExpr} from './shape_expr.js';
 export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
 // Attention and transformer vocabulary (PyTorch's dim order, no dataFormat).
 export {TorchEinsum, TorchExpand, TorchFlip, TorchIndex, TorchMatMul, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchScaledDotProductAttention, TorchStack};
@@ -183,3 +187,4 @@ registerLayerClasses([
   TorchMatMul, TorchEinsum, TorchScaledDotProductAttention, TorchExpand, TorchRepeat,
   TorchRepeatInterleave, TorchStack, TorchRoll, TorchFlip, TorchIndex,
 ]);
+registerLayerClasses([TorchReshape, TorchFill, TorchShapeCheck, TorchPermute]);
