@@ -507,9 +507,14 @@ export interface ScaledDotProductAttentionArgs extends TorchLayerArgs {
   maskType?: AttentionMaskType;
   /** dropout_p: only 0 (inference) is supported; present so an exporter can say so. */
   dropout?: number;
+  /**
+   * Shape of a stored mask (the layer's weight 'mask', read as maskType says; a boolean one as
+   * 0 / 1): the layer then takes [query, key, value] only.
+   */
+  maskShape?: number[]|null;
 }
 
-const SDPA_KEYS = ['scale', 'isCausal', 'enableGqa', 'maskType', 'dropout'];
+const SDPA_KEYS = ['scale', 'isCausal', 'enableGqa', 'maskType', 'dropout', 'maskShape'];
 
 /**
  * F.scaled_dot_product_attention applied to [query, key, value] or [query, key, value, mask]
@@ -521,6 +526,8 @@ export class TorchScaledDotProductAttention extends TorchLayer {
   readonly isCausal: boolean;
   readonly enableGqa: boolean;
   readonly maskType: AttentionMaskType;
+  readonly maskShape: number[]|null;
+  mask: LayerVariable|null = null;
 
   constructor(args: ScaledDotProductAttentionArgs) {
     const op = 'layers.scaledDotProductAttention';
@@ -534,6 +541,15 @@ export class TorchScaledDotProductAttention extends TorchLayer {
       fail(op, `argument 'maskType' must be one of boolean, additive, got ${show(mt)}`);
     }
     this.maskType = mt;
+    const ms = args.maskShape ?? null;
+    if (ms != null) {
+      check(Array.isArray(ms) && ms.length >= 1 && ms.length <= 8 &&
+                ms.every((d) => Number.isInteger(d) && d >= 1),
+            op, () => `argument 'maskShape' must be an array of 1 to 8 integers >= 1, got ${show(ms)}`);
+      if (this.isCausal) fail(op, 'an attention mask cannot be given with isCausal');
+      checkWeightShape(op, this.name, ms);
+    }
+    this.maskShape = ms == null ? null : ms.slice();
     const dropout = args.dropout ?? 0;
     if (dropout !== 0) {
       fail(op, `argument 'dropout' must be 0 (attention dropout is for training and is not ${
@@ -541,8 +557,24 @@ export class TorchScaledDotProductAttention extends TorchLayer {
     }
   }
 
+  override build(): void {
+    if (this.maskShape != null && this.mask == null) {
+      this.mask = this.addWeight('mask', this.maskShape, 'float32',
+                                 resolveInitializer('layers.scaledDotProductAttention', 'mask', 'zeros'),
+                                 undefined, false);
+    }
+    this.built = true;
+  }
+
   private split<T>(inputs: T[]): [T, T, T, T|null] {
     const op = 'layers.scaledDotProductAttention';
+    if (this.maskShape != null) {
+      if (!Array.isArray(inputs) || inputs.length !== 3) {
+        fail(op, `with a stored mask (maskShape) takes [query, key, value], got ${
+            Array.isArray(inputs) ? `${inputs.length} inputs` : 'one input'}`);
+      }
+      return [inputs[0], inputs[1], inputs[2], null];
+    }
     if (!Array.isArray(inputs) || (inputs.length !== 3 && inputs.length !== 4)) {
       fail(op, `takes [query, key, value] or [query, key, value, mask], got ${
           Array.isArray(inputs) ? `${inputs.length} inputs` : 'one input'}`);
@@ -557,14 +589,15 @@ export class TorchScaledDotProductAttention extends TorchLayer {
     const op = 'layers.scaledDotProductAttention';
     const [q, k, v, m] = this.split(
         (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[]);
-    const shape = sdpaShape(op, q, k, v, m, this.enableGqa);
+    const shape = sdpaShape(op, q, k, v, m ?? this.maskShape, this.enableGqa);
     checkOutputShape(op, this.name, shape);
     return shape;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const [q, k, v, m] = this.split(Array.isArray(inputs) ? inputs : [inputs]);
-    return scaledDotProductAttention('layers.scaledDotProductAttention', q, k, v, m, {
+    const mask = m ?? (this.mask == null ? null : this.mask.read());
+    return scaledDotProductAttention('layers.scaledDotProductAttention', q, k, v, mask, {
       scale: this.scale, isCausal: this.isCausal, enableGqa: this.enableGqa,
       maskType: this.maskType,
     });
@@ -573,7 +606,7 @@ export class TorchScaledDotProductAttention extends TorchLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       scale: this.scale, isCausal: this.isCausal, enableGqa: this.enableGqa,
-      maskType: this.maskType, ...super.getConfig(),
+      maskType: this.maskType, maskShape: this.maskShape, ...super.getConfig(),
     };
   }
 }

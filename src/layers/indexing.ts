@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, checkLayerArgs, checkOutputShape, type Shape, type TorchLayerArgs} from './common.js';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+import {baseArgs, checkLayerArgs, checkOutputShape, checkWeightShape, resolveInitializer, type Shape, type TorchLayerArgs} from './common.js';
+import {evalSizes, parseSize, type ShapeExpr} from './shape_expr.js';
 
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
@@ -57,32 +59,63 @@ export function broadcastTo(x: tf.Tensor, shape: number[]): tf.Tensor {
   return f(x);
 }
 
-// ---- expand ---------------------------------------------------------------------------------
+// ---- expand ----------------------------------------------------------------------------------
 
 export interface ExpandArgs extends TorchLayerArgs {
-  /** Tensor.expand's sizes: one per output dim, -1 keeps the input's dim (new leading dims too). */
-  shape: number[];
+  /**
+   * Tensor.expand's sizes: one per output dim, -1 keeps the input's dim (new leading dims too).
+   * A size known only at run time is a shape expression over the layer's inputs' dims
+   * (src/layers/shape_expr.ts): after the tensor come the inputs the expressions read.
+   */
+  shape: Array<number|ShapeExpr>;
+  /**
+   * Shape of a stored tensor to expand (the layer's weight 'constant', a parameter or constant of
+   * the model, say SAM's output tokens expanded to the batch size): the layer's inputs are then
+   * only the ones its expressions read. Absent: input 0 is the tensor.
+   */
+  constantShape?: number[]|null;
 }
 
 /** Tensor.expand(*sizes): broadcast dims of size 1 (and new leading dims) to the given sizes. */
 export class TorchExpand extends TorchLayer {
   static className = 'TorchExpand';
-  readonly shape: number[];
+  readonly shape: Array<number|ShapeExpr>;
+  readonly constantShape: number[]|null;
+  constant: LayerVariable|null = null;
 
   constructor(args: ExpandArgs) {
     const op = 'layers.expand';
-    checkLayerArgs(op, args, ['shape']);
+    checkLayerArgs(op, args, ['shape', 'constantShape']);
     super(baseArgs(args));
-    this.shape = intList(op, 'shape', args.shape, (d) => d >= 0 || d === -1, 'integers >= 0 or -1');
+    const shape = args.shape;
+    if (!Array.isArray(shape) || shape.length < 1 || shape.length > 64) {
+      fail(op, `argument 'shape' must be an array of 1 to 64 sizes, got ${show(shape)}`);
+    }
+    this.shape = shape.map((d, i) => d === -1 ? -1 : parseSize(op, `shape[${i}]`, d, 0));
+    const cs = args.constantShape ?? null;
+    this.constantShape = cs == null ? null :
+        intList(op, 'constantShape', cs, (d) => d >= 1, 'integers >= 1');
+    if (this.constantShape != null) checkWeightShape(op, this.name, this.constantShape);
   }
 
-  private outShape(x: Shape): Shape {
+  override build(): void {
+    if (this.constantShape != null && this.constant == null) {
+      this.constant = this.addWeight('constant', this.constantShape, 'float32',
+                                     resolveInitializer('layers.expand', 'constant', 'zeros'),
+                                     undefined, false);
+    }
+    this.built = true;
+  }
+
+  /** The output shape for this source shape and these layer input shapes (null: unknown). */
+  private outShape(x: Shape, inputs: Shape[]): Shape {
     const op = 'layers.expand';
     const n = this.shape.length;
     if (x.length > n) {
       fail(op, `${n} sizes cannot expand an input of rank ${x.length} (shape ${show(x)})`);
     }
-    return this.shape.map((s, i) => {
+    const sizes = evalSizes(op, this.shape, inputs);
+    return sizes.map((s, i) => {
       const j = i - (n - x.length);
       if (j < 0) {
         if (s === -1) fail(op, `size -1 is not allowed for the new leading dim ${i}`);
@@ -90,29 +123,39 @@ export class TorchExpand extends TorchLayer {
       }
       const d = x[j];
       if (s === -1) return d;
-      if (d != null && d !== 1 && d !== s) {
+      if (d != null && s != null && d !== 1 && d !== s) {
         fail(op, `dim ${j} of size ${d} cannot expand to ${s} (only size-1 dims expand; input ${
-            ''}shape ${show(x)}, sizes ${show(this.shape)})`);
+            ''}shape ${show(x)}, sizes ${show(sizes)})`);
       }
-      return s;
+      return s ?? (d != null && d !== 1 ? d : null);
     });
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = this.outShape(shapesOf(inputShape)[0]);
+    const shapes = shapesOf(inputShape);
+    const source = this.constantShape ?? shapes[0];
+    const shape = this.outShape(source, shapes);
     checkOutputShape('layers.expand', this.name, shape);
     return shape;
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    const x = inputsOf(inputs)[0];
-    const shape = this.outShape(x.shape) as number[];
-    checkOutputShape('layers.expand', this.name, shape);
-    return broadcastTo(x, shape);
+    const xs = inputsOf(inputs);
+    return tf.tidy(() => {
+      const x = this.constantShape != null ? this.constant!.read() : xs[0];
+      const shape = this.outShape(x.shape, xs.map((t) => t.shape));
+      if (shape.some((d) => d == null || d < 0)) {
+        fail('layers.expand', `sizes ${show(this.shape)} evaluate to ${show(shape)} for input ${
+            ''}shapes ${show(xs.map((t) => t.shape))}`);
+      }
+      checkOutputShape('layers.expand', this.name, shape);
+      return broadcastTo(x, shape as number[]);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {shape: this.shape, ...super.getConfig()};
+    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue,
+            constantShape: this.constantShape, ...super.getConfig()};
   }
 }
 
