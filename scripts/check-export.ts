@@ -3,6 +3,9 @@
 // wasm). Used by the exporter's own tests (python/tests) to check fresh exports end to end.
 //
 //   npx tsx scripts/check-export.ts DIR [DIR ...]       prints one JSON line per DIR; exit 1 if any fails
+//   TFJS_TORCH_PREDICT_SHAPES='[[1,18,12,3]]' npx tsx scripts/check-export.ts DIR
+//       runs the model on zeros of those (model-layout) shapes instead and prints the output shapes
+//       or the error (the input size rules checked at predict time)
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -45,6 +48,22 @@ async function main(dirs: string[]): Promise<number> {
   for (const dir of dirs) {
     try {
       const model = await tfl.loadLayersModel(exportDirHandler(dir));
+      const predictShapes = process.env['TFJS_TORCH_PREDICT_SHAPES'];
+      if (predictShapes != null) {
+        const xs = (JSON.parse(predictShapes) as number[][]).map((s) => tf.zeros(s));
+        try {
+          const ys = model.predict(xs.length === 1 ? xs[0] : xs);
+          const list = Array.isArray(ys) ? ys : [ys];
+          console.log(JSON.stringify({dir, backend, ok: true, shapes: list.map((y) => y.shape)}));
+          tf.dispose(list);
+        } catch (e) {
+          console.log(JSON.stringify({dir, backend, ok: false, error: (e as Error).message}));
+        } finally {
+          tf.dispose(xs);
+          model.dispose();
+        }
+        continue;
+      }
       const r = await pt.checkExport(model, join(dir, 'check.safetensors'));
       if (!r.ok) failed++;
       console.log(JSON.stringify({dir, backend, ok: r.ok, outputs: r.outputs,

@@ -90,6 +90,15 @@ class Context:
         """The layer name: the module path of the node's weights ('enc1.0.weight' -> 'enc1_0'),
         else the graph node's name."""
         path = self._param_path()
+        if path is None:
+            # A torch.nn module without parameters (nn.Upsample, nn.ReLU): its path too.
+            stack = self.node.meta.get("nn_module_stack") or {}
+            if stack:
+                p, cls = list(stack.values())[-1]
+                cname = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+                p = _module_of(self.node)[0]
+                if p and cname.startswith("torch.nn."):
+                    path = p
         if path is not None:
             return path.replace(".", "_").lstrip("_") or "layer"
         return self.node.name.lstrip("_") or "layer"
