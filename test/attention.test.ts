@@ -237,6 +237,50 @@ describe('attention and transformer layers: configs and errors', () => {
     loaded.dispose();
   });
 
+  it('expand takes shape expressions over its extra inputs, and a stored tensor', async () => {
+    // x [B, 1, 3] expanded to [B, like.shape[2] * 2, 3]; a stored [1, 2] expanded to [B, 2]
+    // (SAM's output tokens to the batch size of another input).
+    const x = tf.tensor3d([1, 2, 3, 4, 5, 6], [2, 1, 3]);
+    const like = tf.zeros([2, 7, 4]);
+    const e = pt.layers.expand({shape: [-1, ['mul', ['dim', 1, 2], 2], -1]});
+    expect(e.computeOutputShape([[null, 1, 3], [null, 7, null]])).to.deep.equal([null, null, 3]);
+    const y = e.apply([x, like]) as tf.Tensor;
+    expect(y.shape).to.deep.equal([2, 8, 3]);
+    expect(Array.from(await y.data()).slice(0, 6)).to.deep.equal([1, 2, 3, 1, 2, 3]);
+    const c = pt.layers.expand({shape: [['dim', 0, 0], -1], constantShape: [1, 2]});
+    c.build([[null, 7, 4]]);
+    c.weights[0].write(tf.tensor2d([[5, -1]]));
+    const z = c.apply(like) as tf.Tensor;
+    expect(z.shape).to.deep.equal([2, 2]);
+    expect(Array.from(await z.data())).to.deep.equal([5, -1, 5, -1]);
+    expect(c.getConfig().constantShape).to.deep.equal([1, 2]);
+    expect(() => pt.layers.expand({shape: [['dim', 0, 0], ['pow', 2, 3]]}))
+        .to.throw(/layers\.expand: /);
+    tf.dispose([x, like, y, z]);
+    c.weights.forEach((w) => w.dispose());
+  });
+
+  it('scaledDotProductAttention with a stored mask (maskShape) reads it as the 4th input', async () => {
+    const q = tf.randomUniform([2, 3, 4], -1, 1, 'float32', 1);
+    const k = tf.randomUniform([2, 5, 4], -1, 1, 'float32', 2);
+    const v = tf.randomUniform([2, 5, 2], -1, 1, 'float32', 3);
+    const maskValues = [1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+    const mask = tf.tensor2d(maskValues, [3, 5]);
+    const stored = pt.layers.scaledDotProductAttention({maskShape: [3, 5]});
+    stored.build([q.shape, k.shape, v.shape]);
+    stored.weights[0].write(mask);
+    const a = stored.apply([q, k, v]) as tf.Tensor;
+    const b = pt.layers.scaledDotProductAttention().apply([q, k, v, mask]) as tf.Tensor;
+    expect(Array.from(await a.data())).to.deep.equal(Array.from(await b.data()));
+    // The query that sees no key (row 1) gives zeros, as PyTorch's safe softmax.
+    expect(Array.from((await a.data()).slice(2, 4))).to.deep.equal([0, 0]);
+    expect(() => stored.apply([q, k, v, mask])).to.throw(/takes \[query, key, value\]/);
+    expect(() => pt.layers.scaledDotProductAttention({maskShape: [3, 5], isCausal: true}))
+        .to.throw(/cannot be given with isCausal/);
+    tf.dispose([q, k, v, mask, a, b]);
+    stored.weights.forEach((w) => w.dispose());
+  });
+
   const bad: Array<[string, object, RegExp]> = [
     ['matmul', {constantShape: [0, 2]}, /layers\.matmul: argument 'constantShape'/],
     ['matmul', {transposeB: true}, /layers\.matmul: unknown argument 'transposeB'/],
@@ -246,7 +290,7 @@ describe('attention and transformer layers: configs and errors', () => {
     ['scaledDotProductAttention', {dropout: 0.1}, /argument 'dropout' must be 0/],
     ['scaledDotProductAttention', {maskType: 'float'}, /argument 'maskType'/],
     ['scaledDotProductAttention', {scale: 'big'}, /argument 'scale'/],
-    ['expand', {shape: [2, -2]}, /layers\.expand: argument 'shape'/],
+    ['expand', {shape: [2, -2]}, /layers\.expand: shape\[1\]/],
     ['repeat', {repeats: []}, /layers\.repeat: argument 'repeats'/],
     ['repeatInterleave', {repeats: -1}, /layers\.repeatInterleave: argument 'repeats'/],
     ['stack', {axis: 0.5}, /layers\.stack: argument 'axis'/],

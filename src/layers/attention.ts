@@ -126,7 +126,7 @@ export class TorchMatMul extends TorchLayer {
     this.constantFirst = bool(op, 'constantFirst', args.constantFirst, false);
   }
 
-  override build(): void {
+  override build(_inputShape: Shape|Shape[]): void {
     if (this.constantShape != null && this.constant == null) {
       this.constant = this.addWeight('constant', this.constantShape, 'float32',
                                      resolveInitializer('layers.matmul', 'constant', 'zeros'));
@@ -557,7 +557,7 @@ export class TorchScaledDotProductAttention extends TorchLayer {
     }
   }
 
-  override build(): void {
+  override build(_inputShape: Shape|Shape[]): void {
     if (this.maskShape != null && this.mask == null) {
       this.mask = this.addWeight('mask', this.maskShape, 'float32',
                                  resolveInitializer('layers.scaledDotProductAttention', 'mask', 'zeros'),

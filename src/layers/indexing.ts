@@ -98,7 +98,7 @@ export class TorchExpand extends TorchLayer {
     if (this.constantShape != null) checkWeightShape(op, this.name, this.constantShape);
   }
 
-  override build(): void {
+  override build(_inputShape: Shape|Shape[]): void {
     if (this.constantShape != null && this.constant == null) {
       this.constant = this.addWeight('constant', this.constantShape, 'float32',
                                      resolveInitializer('layers.expand', 'constant', 'zeros'),
