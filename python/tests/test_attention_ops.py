@@ -171,6 +171,7 @@ class Indexing(nn.Module):
         s = torch.stack([c, c * 2], dim=2)                   # [B, 5, 2, H, W]
         r = s.mean((3, 4)).repeat(1, 1, 2)                   # [B, 5, 4]
         r = torch.repeat_interleave(r, 2, dim=2)             # [B, 5, 8]
+        r = torch.repeat_interleave(r, 1, dim=0)             # once each (SAM, one prompt): as is
         m = r.transpose(1, 2)[:, :4] @ self.w                # [B, 4, 6]: x @ W
         mt = m.transpose(1, 2)                               # [B, 6, 4]
         return torch.baddbmm(self.bias.unsqueeze(0)[:, :, :4], m, mt[:, :, :4] * 0 + mt[:, :, :4],

@@ -83,11 +83,14 @@ def repeat_interleave(ctx, a):
     if a.get("dim") is None:
         ctx.fail("repeat_interleave without dim flattens the batch dim into the others; give a dim")
     d = dim_index(ctx, a.dim, x.rank)
+    r = a.repeats
+    if is_static(r) and r == 1 or isinstance(r, torch.Tensor) and r.numel() == 1 and int(r) == 1:
+        from ._common import alias
+        return alias(x, ctx.value, ctx.out_sym())   # once each: nothing to do (any dim)
     if d == 0:
         ctx.fail("repeat_interleave on the batch dim (dim 0); the tfjs model keeps dim 0 as its "
                  "batch (SAM repeats its image embedding per prompt: export with one prompt "
                  "per image, or repeat before the model)")
-    r = a.repeats
     if isinstance(r, Ref):
         ctx.fail("repeat counts computed from the inputs are not supported")
     if isinstance(r, torch.Tensor):
