@@ -48,6 +48,14 @@ def where(node, model_name="the model"):
     return ", ".join(parts)
 
 
+class Constant:
+    """What a handler returns for a node whose value does not depend on the inputs' values
+    (x.type_as(y) of a constant x): the node becomes a constant of the model."""
+
+
+CONSTANT = Constant()
+
+
 class Context:
     def __init__(self, builder, gm, values, consts, param_names, sources, model_name):
         self.b = builder
@@ -156,6 +164,10 @@ class Context:
             if p.name not in out:
                 out[p.name] = p.default_value if p.has_default_value() else None
         return out
+
+    def constant(self):
+        """The result of a node that is a constant of the model after all (see Constant)."""
+        return CONSTANT
 
     def ref(self, v, what="input"):
         if not isinstance(v, Ref):
