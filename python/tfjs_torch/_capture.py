@@ -151,6 +151,10 @@ def capture(module, inputs, dynamic_shapes):
         cap_inputs = enlarge(inputs, spec) if spec is not None and dynamic_shapes is None else inputs
         if spec is not None and isinstance(spec, (tuple, list)) and names is not None:
             spec = tuple(spec)
+        import logging
+        quiet = logging.getLogger("torch._export.non_strict_utils")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)   # its notes on 0/1 specialization: see Note [a dim of 1]
         try:
             with torch.no_grad():
                 ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
@@ -158,6 +162,8 @@ def capture(module, inputs, dynamic_shapes):
             raise
         except Exception as e:  # noqa: BLE001 (torch.export raises many kinds)
             raise _capture_error(module, e) from e
+        finally:
+            quiet.setLevel(level)
     try:
         ep = ep.run_decompositions(decomposition_table())
     except Exception as e:  # noqa: BLE001

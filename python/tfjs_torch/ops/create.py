@@ -29,19 +29,19 @@ def emit_fill(ctx, value):
 
 @register(aten.zeros.default, aten.new_zeros.default, aten.zeros_like.default)
 def zeros(ctx, a):
-    """zeros / new_zeros / zeros_like of any size."""
+    """zeros / new_zeros / zeros_like: of any size, sizes known only at run time included."""
     return emit_fill(ctx, 0.0)
 
 
 @register(aten.ones.default, aten.new_ones.default, aten.ones_like.default)
 def ones(ctx, a):
-    """ones / new_ones / ones_like of any size."""
+    """ones / new_ones / ones_like: of any size."""
     return emit_fill(ctx, 1.0)
 
 
 @register(aten.full.default, aten.new_full.default, aten.full_like.default)
 def full(ctx, a):
-    """full / new_full / full_like of any size, a number fill value."""
+    """full / new_full / full_like: of any size, a number fill value."""
     fv = a.fill_value
     if isinstance(fv, torch.Tensor):
         fv = fv.item()

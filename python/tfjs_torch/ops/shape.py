@@ -23,7 +23,7 @@ def view(ctx, a):
 @register(aten.flatten.using_ints, aten.unflatten.int, aten.squeeze.dim, aten.squeeze.dims,
           aten.squeeze.default, aten.unsqueeze.default)
 def reshape_like(ctx, a):
-    """flatten / unflatten / squeeze / unsqueeze (as a reshape in PyTorch's memory order)."""
+    """flatten / unflatten / squeeze / unsqueeze: as a reshape in PyTorch's memory order."""
     return emit_reshape(ctx, ctx.ref(a.self), None, ctx.value)
 
 
@@ -37,7 +37,7 @@ def identity_op(ctx, a):
 
 @register(aten._to_copy.default, aten.to.dtype, aten.type_as.default)
 def to_copy(ctx, a):
-    """_to_copy / to / type_as between float types (the model computes in float32)."""
+    """_to_copy / to / type_as: casts between float types (the model computes in float32)."""
     if not isinstance(a.self, Ref):   # a constant cast to an input's dtype: still a constant
         return ctx.constant()
     x = ctx.ref(a.self)
@@ -52,7 +52,7 @@ def to_copy(ctx, a):
 
 @register(aten.dropout.default)
 def dropout(ctx, a):
-    """dropout in eval (identity)."""
+    """dropout: in eval, the identity."""
     if a.train:
         ctx.fail("dropout with training=True; pass training=self.training (export runs in eval "
                  "mode)")
@@ -166,7 +166,7 @@ def slice_(ctx, a):
 
 @register(aten.split.Tensor, aten.split_with_sizes.default)
 def split(ctx, a):
-    """split / chunk / split_with_sizes along any dim but the batch."""
+    """split / chunk / split_with_sizes: along any dim but the batch."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     if d == 0:
