@@ -78,7 +78,7 @@ def repeat(ctx, a):
 
 @register(aten.repeat_interleave.self_int, aten.repeat_interleave.self_Tensor)
 def repeat_interleave(ctx, a):
-    """repeat_interleave with a count or constant counts, on any dim but the batch."""
+    """repeat_interleave: a count or constant counts, on any dim but the batch."""
     x = ctx.ref(a.self)
     if a.get("dim") is None:
         ctx.fail("repeat_interleave without dim flattens the batch dim into the others; give a dim")
@@ -106,7 +106,7 @@ def repeat_interleave(ctx, a):
 
 @register(aten.stack.default)
 def stack(ctx, a):
-    """torch.stack along any dim but 0 (the batch)."""
+    """stack: torch.stack along any dim but 0 (the batch)."""
     tensors = list(a.tensors)
     for t in tensors:
         ctx.ref(t, "every tensor in the list")
@@ -126,7 +126,7 @@ def stack(ctx, a):
 
 @register(aten.roll.default)
 def roll(ctx, a):
-    """torch.roll on any dims but the batch (shifts fixed; any dim size)."""
+    """roll: torch.roll on any dims but the batch (shifts fixed; any dim size)."""
     x = ctx.ref(a.self)
     shifts = [ctx.static_int(s, "shifts") for s in a.shifts]
     dims = [dim_index(ctx, d, x.rank) for d in a.dims]
@@ -143,7 +143,7 @@ def roll(ctx, a):
 
 @register(aten.flip.default)
 def flip(ctx, a):
-    """torch.flip on any dims but the batch."""
+    """flip: torch.flip on any dims but the batch."""
     x = ctx.ref(a.self)
     dims = [dim_index(ctx, d, x.rank) for d in a.dims]
     if 0 in dims:

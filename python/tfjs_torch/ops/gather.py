@@ -89,7 +89,7 @@ def index(ctx, a):
 
 @register(aten.index_select.default)
 def index_select(ctx, a):
-    """index_select(x, dim, index) with a constant index, on any dim but the batch."""
+    """index_select: a constant index, on any dim but the batch."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     idx = _index_tensor(ctx, a.index, "index")

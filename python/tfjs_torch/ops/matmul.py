@@ -130,7 +130,7 @@ _TERM = re.compile(r"^(?:[a-zA-Z]|\.\.\.)*$")
 
 @register(aten.einsum.default)
 def einsum(ctx, a):
-    """einsum with one or two operands from the inputs, each keeping its batch dim first (as one
+    """einsum: one or two operands from the inputs, each keeping its batch dim first (as one
     batched matmul; no letter repeated inside an operand)."""
     eq = a.equation
     ops = list(a.tensors)
