@@ -139,6 +139,20 @@ class Builder:
         module path; a second call with the same path reuses the layer (shared weights).
         Returns the output refs (a list).
         """
+        # Note [one tensor twice in a layer's inputs]: tfjs-layers' executor counts a tensor's
+        # consumers as a set of layers but decrements the count once per input slot, so a layer
+        # that takes one tensor twice (a view whose size expression reads the dims of the very
+        # input it reshapes) frees that tensor while a later layer still needs it (on wasm:
+        # "Cannot read properties of undefined (reading 'backend')"). The second slot gets a
+        # copy (TorchShapeCheck without rules: tf.clone, which shares the data).
+        seen, fixed = set(), []
+        for r in inputs:
+            if r.key() in seen:
+                (r,) = self.layer("TorchShapeCheck", {"rules": [], "inputNames": [r.layer]}, [r],
+                                  f"{r.layer}_copy", outputs=[(r.perm, r.value)], record=False)
+            seen.add(r.key())
+            fixed.append(r)
+        inputs = fixed
         if share is not None and share in self._shared:
             layer = self.by_name[self._shared[share]]
             node_index = len(layer["inbound_nodes"])
