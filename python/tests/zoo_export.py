@@ -112,7 +112,15 @@ def write_other_checks(out_dir, inputs_by_size, outputs_by_size):
 
 
 def state_of(m):
-    return {k: v.detach().clone() for k, v in m.state_dict().items()}
+    """Parameters, buffers and plain tensor attributes (EDSR's self.mean is one) of every submodule."""
+    state = {k: v.detach().clone() for k, v in m.state_dict().items()}
+    for name, sub in m.named_modules():
+        for k, v in vars(sub).items():
+            if isinstance(v, torch.Tensor):
+                state[f"{name}.{k} (attribute)"] = v.detach().clone()
+            elif k[:1] != "_" and v is not None and type(v).__module__.startswith("torch.fx"):
+                state[f"{name}.{k} (attribute)"] = f"a {type(v).__name__}"
+    return state
 
 
 def run_entry(e, root):
@@ -144,7 +152,8 @@ def run_entry(e, root):
     if set(after) != set(before):
         changed.append("state_dict keys")
     else:
-        changed += [k for k in before if not torch.equal(before[k], after[k])]
+        changed += [k for k in before if type(before[k]) is not type(after[k]) or (
+            isinstance(before[k], torch.Tensor) and not torch.equal(before[k], after[k]))]
     changed += [f"training flag of {n or '<root>'}" for n, s in m.named_modules() if flags_before.get(n) != s.training]
     try:
         with torch.no_grad():

@@ -203,6 +203,34 @@ def _srvgg(published):
                            upscale=4, act_type='prelu')
 
 
+@entry(name="ecbsr", task="super-resolution x4 (mobile)", source="XPixelGroup/BasicSR ecbsr_arch.py",
+       sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
+       published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
+       size_rule="any H, W >= 1", covers=[PY_SIZES],
+       notes="in eval mode each ECB block builds its 3x3 weight from its five branches inside forward "
+             "(rep_params: weight arithmetic, F.conv2d with a computed weight); repeat_interleave "
+             "shortcut, pixel_shuffle. published: ECBSR-M16C64 x4 (num_block=16, num_channel=64, "
+             "PReLU, no identity); test: num_block=2, num_channel=8")
+def _ecbsr(published):
+    from .basicsr_ecbsr_arch import ECBSR
+    if published:
+        return ECBSR(3, 3, num_block=16, num_channel=64, with_idt=False, act_type='prelu', scale=4)
+    return ECBSR(3, 3, num_block=2, num_channel=8, with_idt=False, act_type='prelu', scale=4)
+
+
+@entry(name="ridnet", task="denoising", source="XPixelGroup/BasicSR ridnet_arch.py",
+       sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
+       published_sizes=[_img(1, 256, 256), _img(1, 192, 320), _img(2, 128, 160)],
+       size_rule="any H, W >= 1", covers=[INPLACE],
+       notes="MeanShift 1x1 convs, dilated merge-and-run units, channel attention, ReLU(inplace=True). "
+             "published: mid_channels=64, num_block=4; test: mid_channels=16, num_block=1")
+def _ridnet(published):
+    from .basicsr_ridnet_arch import RIDNet
+    if published:
+        return RIDNet(3, 64, 3, num_block=4)
+    return RIDNet(3, 16, 3, num_block=1)
+
+
 # ---------------------------------------------------------------- segmentation
 
 @entry(name="deeplabv3", task="segmentation", source="pytorch/vision deeplabv3.py + resnet.py",
