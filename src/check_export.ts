@@ -131,7 +131,29 @@ export async function checkExport(
   };
   const inputNames = listOf<string>(metadata, 'inputs');
   const outputNames = listOf<string>(metadata, 'outputs');
-  const layerKeys = listOf<[string, number, number]>(metadata, 'layers');
+  const layerKeys = listOf<[string, number, number, number[]?]>(metadata, 'layers');
+  // Note [check file layout]: a check file of exporter v2 ('layout': 'torch') holds PyTorch's
+  // tensors in PyTorch's layout and, per tensor, the permutation into the model's layout (model
+  // dim i is PyTorch dim perm[i]). The comparison applies it, so a model whose output has another
+  // layout than the one the exporter meant (a depth map [N, H, W] come back [N, W, H]) fails by
+  // shape or by value instead of agreeing with a check file that made the same mistake. An older
+  // file holds the tensors in the model's layout (no permutations).
+  const torchLayout = metadata['layout'] === 'torch';
+  const inputPerms = torchLayout ? listOf<number[]>(metadata, 'input_perms') : [];
+  const outputPerms = torchLayout ? listOf<number[]>(metadata, 'output_perms') : [];
+  if (torchLayout && (inputPerms.length !== inputNames.length ||
+                      outputPerms.length !== outputNames.length)) {
+    fail(`the check file's permutations do not match its inputs and outputs`);
+  }
+  const checkPerm = (perm: unknown, rank: number, what: string): number[]|null => {
+    if (perm == null) return null;
+    if (!Array.isArray(perm) || perm.length !== rank ||
+        [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
+      fail(`the check file's permutation for ${what} (${JSON.stringify(perm)}) is not a ${
+          ''}permutation of ${rank} dims`);
+    }
+    return perm as number[];
+  };
   if (inputNames.length !== model.inputs.length) {
     fail(`the check file has ${inputNames.length} input(s), the model ${model.inputs.length}`);
   }
@@ -141,6 +163,13 @@ export async function checkExport(
   const expected = [
     ...outputNames.map((_, i) => get(`output_${i}`)),
     ...layerKeys.map(([l, n, t]) => get(`layer:${l}:${n}:${t}`)),
+  ];
+  const perms = [
+    ...outputNames.map((_, i) => torchLayout ?
+                           checkPerm(outputPerms[i], expected[i].shape.length, `output_${i}`) : null),
+    ...layerKeys.map((k, i) => torchLayout ?
+                         checkPerm(k[3], expected[outputNames.length + i].shape.length, `layer ${k[0]}`) :
+                         null),
   ];
   // Every tensor to fetch once (a recorded layer output may be a model output too).
   const fetched: tfl.SymbolicTensor[] = [...model.outputs];
@@ -168,7 +197,11 @@ export async function checkExport(
       functionalModel({inputs: model.inputs, outputs: fetched});
   const inputs = inputNames.map((_, i) => {
     const e = get(`input_${i}`);
-    return tf.tensor(e.values, e.shape, e.dtype);
+    const perm = torchLayout ? checkPerm(inputPerms[i], e.shape.length, `input_${i}`) : null;
+    return tf.tidy(() => {
+      const t = tf.tensor(e.values, e.shape, e.dtype);
+      return perm == null ? t : tf.transpose(t, perm);
+    });
   });
   let results: tf.Tensor[];
   try {
@@ -181,12 +214,22 @@ export async function checkExport(
   try {
     const compared = await Promise.all(results.map(async (t, i) => {
       const e = expected[i];
+      const perm = perms[i];
       const what = i < outputNames.length ? `output '${outputNames[i]}'` :
                                             `layer '${layerKeys[i - outputNames.length][0]}'`;
-      if (t.shape.length !== e.shape.length || t.shape.some((d, k) => d !== e.shape[k])) {
-        fail(`${what} has shape [${t.shape}], PyTorch's [${e.shape}]`);
+      // PyTorch's tensor in the model's layout (Note [check file layout]).
+      const shape = perm == null ? e.shape : perm.map((p) => e.shape[p]);
+      if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
+        fail(`${what} has shape [${t.shape}], PyTorch's [${e.shape}]${
+            perm == null ? '' : ` in the model's layout [${shape}] (permutation [${perm}])`}`);
       }
-      return {shape: e.shape, ...compare(await t.data(), e.values, e.dtype === 'int32', atol, rtol)};
+      let values = e.values;
+      if (perm != null && perm.some((p, k) => p !== k)) {
+        const moved = tf.tidy(() => tf.transpose(tf.tensor(e.values, e.shape, e.dtype), perm));
+        values = await moved.data() as Float32Array|Int32Array;
+        moved.dispose();
+      }
+      return {shape, ...compare(await t.data(), values, e.dtype === 'int32', atol, rtol)};
     }));
     const outputs = outputNames.map((name, i) => ({name, ...compared[i]}));
     const result: CheckExportResult = {outputs, ok: outputs.every((o) => o.ok)};

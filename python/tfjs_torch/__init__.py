@@ -2,16 +2,19 @@
 
     from tfjs_torch import export
     export(module, example_inputs, out_dir, data_format='channelsLast', check=True,
-           intermediates=False, custom=None)
+           intermediates=False, custom=None, dynamic_shapes=None)
 
-The model uses tfjs-layers' own layers where their numbers are PyTorch's and tfjs-torch's layers
-(the npm package `tfjs-torch`) elsewhere; load it with `tf.loadLayersModel` after importing
-tfjs-torch, and compare it with PyTorch with `pt.checkExport(model, 'check.safetensors')`.
+Needs PyTorch >= 2.6 (torch.export). The model uses tfjs-layers' own layers where their numbers
+are PyTorch's and tfjs-torch's layers (the npm package `tfjs-torch`) elsewhere; load it with
+`tf.loadLayersModel` after importing tfjs-torch, and compare it with PyTorch with
+`pt.checkExport(model, 'check.safetensors')`.
 """
-from ._builder import ExportError, Ref
-from ._export import Context, convert, export
-from ._handlers import SUPPORTED_FUNCTIONS, SUPPORTED_MODULES
+from ._builder import Ref
+from ._capture import MIN_TORCH
+from ._context import Context
+from ._errors import ExportError
+from ._export import convert, export, write_check
+from .ops import register
 
-__all__ = ["export", "convert", "ExportError", "Context", "Ref", "SUPPORTED_MODULES",
-           "SUPPORTED_FUNCTIONS"]
+__all__ = ["export", "convert", "write_check", "ExportError", "Context", "Ref", "register", "MIN_TORCH"]
 __version__ = "0.1.0"

@@ -18,8 +18,7 @@ import numpy as np
 import torch
 
 
-class ExportError(ValueError):
-    """An export that cannot be done (unsupported module, function or argument)."""
+from ._errors import ExportError  # noqa: F401  (re-exported)
 
 
 class Ref:
@@ -33,6 +32,9 @@ class Ref:
         # PyTorch's tensor (PyTorch's layout) on the example inputs, or only its shape (a list)
         # for a tensor inside one node's mapping (a convolution's padding).
         self.value = value
+        # The shape in PyTorch's order with SymDims where a size is known only at run time
+        # (_shape.py), or None when every size is the example's.
+        self.sym = None
 
     @property
     def rank(self):
@@ -106,7 +108,7 @@ class Builder:
     def canonical(self, rank):
         return channels_last(rank) if self.data_format == "channelsLast" else identity(rank)
 
-    def add_input(self, name, value):
+    def add_input(self, name, value, sym=None):
         if not value.dtype.is_floating_point:
             raise ExportError(f"export: input {name!r} has dtype {value.dtype}; the exported model "
                               f"takes float32 inputs")
@@ -114,12 +116,15 @@ class Builder:
             raise ExportError(f"export: input {name!r} is a scalar; inputs need a batch dim")
         name = self.unique(name)
         perm = self.canonical(value.dim())
-        shape = [value.shape[p] for p in perm]
+        full = sym if sym is not None else list(value.shape)
+        shape = [full[p] if isinstance(full[p], int) else None for p in perm]
         layer = {"class_name": "InputLayer", "name": name, "inbound_nodes": [],
                  "config": {"batch_input_shape": [None] + shape[1:], "dtype": "float32",
                             "sparse": False, "name": name}}
         self._append(layer)
-        return Ref(name, 0, 0, perm, value)
+        ref = Ref(name, 0, 0, perm, value)
+        ref.sym = sym
+        return ref
 
     def _append(self, layer):
         self.layers.append(layer)

@@ -1,402 +1,566 @@
-"""tfjs_torch.export: trace a module with torch.fx, run it once on the example inputs to make every
-size concrete, map each node to tfjs layers, and write a tf.LayersModel.
+"""tfjs_torch.export: capture a module with torch.export, map each ATen node through the op
+registry (ops/), and write a tf.LayersModel whose sizes are free where PyTorch's are.
 
-Only torch.fx's stable surface is used (Tracer, GraphModule, Interpreter, Node), the same in torch
-1.13 and 2.x.
+Steps: check the arguments (before any work) -> copy the module and capture the copy
+(_capture.py) -> run the captured graph once on the example inputs (every node's value: the check
+file's outputs, the layout bookkeeping's shapes) -> build the layers node by node (one pass,
+linear in the node count) -> write everything into a temporary folder beside out_dir and move it
+into place whole.
 """
-import contextlib
-import dis
-import inspect
 import json
 import operator
 import os
+import shutil
+import tempfile
 
 import torch
 import torch.fx
-import torch.nn.functional as F
+from torch.export.graph_signature import InputKind, OutputKind
 
-from . import _handlers as H
-from ._builder import Builder, ExportError, Ref, to_tfjs
+from . import ops
+from ._builder import Builder, Ref, identity
+from ._capture import capture, check_inputs, check_torch, copy_module, enlarge, \
+    default_dynamic_shapes, unwrap
+from ._context import Context, sym_shape_of, where
+from ._errors import ExportError
+from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
+from ._shape import SymDim
+
+_OURS = ("model.json", "check.safetensors")
 
 
-class _Proxy(torch.fx.Proxy):
-    # `values, indices = pool(x)`: torch.fx unpacks a proxy when the calling bytecode is
-    # UNPACK_SEQUENCE, but torch 1.13 looks the instruction up by f_lasti // 2, which fails on
-    # Python 3.11's bytecode (inline caches). Look it up by offset instead.
-    def __iter__(self):
-        frame = inspect.currentframe()
-        caller = frame.f_back if frame is not None else None
-        if caller is not None:
-            for inst in dis.get_instructions(caller.f_code):
-                if inst.offset == caller.f_lasti:
-                    if inst.opname == "UNPACK_SEQUENCE":
-                        return iter([self[i] for i in range(inst.argval)])
-                    break
-        return self.tracer.iter(self)
+def _is_ours(name):
+    return name in _OURS or (name.startswith("weights") and name.endswith(".bin")) or (
+        name.startswith("check") and name.endswith(".safetensors"))
 
 
-class _Tracer(torch.fx.Tracer):
-    """torch.nn's own modules (and the user's custom ones) stay whole: one node each."""
+def check_out_dir(out_dir):
+    if out_dir is None or not isinstance(out_dir, (str, os.PathLike)) or str(out_dir) == "":
+        raise ExportError(f"export: out_dir must be a folder path, got {out_dir!r}")
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ExportError(f"export: out_dir {out_dir!r} is a file; give a folder (new or one an "
+                          f"earlier export wrote)")
+    parent = os.path.dirname(out_dir)
+    p = parent
+    while p and not os.path.exists(p):
+        p = os.path.dirname(p)
+    if p and not os.path.isdir(p):
+        raise ExportError(f"export: out_dir {out_dir!r} is under {p!r}, which is a file")
+    if os.path.isdir(out_dir):
+        others = [n for n in os.listdir(out_dir) if not _is_ours(n)]
+        if others:
+            raise ExportError(f"export: out_dir {out_dir!r} holds other files ({', '.join(sorted(others)[:5])}"
+                              f"); the export replaces the whole folder: give a new or empty one")
+    return out_dir
 
-    def __init__(self, custom):
-        super().__init__()
-        self.custom = custom
-        self.record_stack_traces = True
 
-    def is_leaf_module(self, m, qualname):
-        if type(m) in self.custom:
-            return True
-        return super().is_leaf_module(m, qualname)
+def _check_custom(custom):
+    if custom is None:
+        return {}
+    if not isinstance(custom, dict):
+        raise ExportError(f"export: custom must be a dict {{ATen op: handler(ctx, args)}}, got "
+                          f"{type(custom).__name__}")
+    for k, fn in custom.items():
+        if isinstance(k, type):
+            raise ExportError(f"export: custom maps ATen ops (torch.ops.aten.<op>.<overload>) to "
+                              f"handlers since tfjs_torch 0.2 (torch.export sees no module "
+                              f"boundaries); got the class {k.__name__}. See ops/__init__.py")
+        if not isinstance(k, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)):
+            raise ExportError(f"export: custom's key {k!r} is not an ATen op")
+        if not callable(fn):
+            raise ExportError(f"export: custom's handler for {k} is not callable")
+    return dict(custom)
 
-    def proxy(self, node):
-        return _Proxy(node, self)
+
+def _flatten_names(structure, prefix="output"):
+    if isinstance(structure, (tuple, list)):
+        items = []
+        for i, o in enumerate(structure):
+            items += _flatten_names(o, f"{prefix}_{i}")
+        return items
+    if isinstance(structure, dict):
+        items = []
+        for k, o in structure.items():
+            items += _flatten_names(o, str(k))
+        return items
+    return [(prefix, structure)]
+
+
+def _output_names(ep, n):
+    try:
+        import torch.utils._pytree as pytree
+        structure = pytree.tree_unflatten(list(range(n)), ep.call_spec.out_spec)
+    except Exception:  # noqa: BLE001
+        return [f"output_{i}" for i in range(n)] if n > 1 else ["output"]
+    names = [name for name, _ in sorted(_flatten_names(structure), key=lambda t: t[1])]
+    if n == 1 and names == ["output"]:
+        return names
+    return names
 
 
 class _Recorder(torch.fx.Interpreter):
-    """Runs the traced graph and keeps every node's value (sizes, tensors, tuples)."""
-
     def __init__(self, gm):
         super().__init__(gm)
         self.values = {}
 
     def run_node(self, n):
         out = super().run_node(n)
-        # A copy: a later in-place op (nn.ReLU(inplace=True)) would change the tensor we keep.
         self.values[n] = torch.fx.node.map_aggregate(
             out, lambda v: v.detach().clone() if isinstance(v, torch.Tensor) else v)
         return out
 
 
-# Note [builtins that reject proxies]
-# In torch 1.13, F.pad is the C++ builtin torch._C._nn.pad, whose argument parser rejects a list
-# of proxies (`F.pad(x, [dx // 2, dx - dx // 2, ...])` with dx from x.size(), as milesial's U-Net
-# pads) before torch.fx's __torch_function__ hook can record the call. (torch 2.x's F.pad is a
-# Python function that hands proxies to the hook.) While tracing, such builtins are replaced by a
-# wrapper that records one call_function node of the original when any argument is a proxy.
-_WRAPPED = ("pad",)
+def _run_graph(ep, user_inputs):
+    """Every node's value with these inputs, and the placeholders' constants."""
+    gm = ep.graph_module
+    state = ep.state_dict
+    consts = getattr(ep, "constants", {}) or {}
+    args = []
+    user = list(user_inputs)
+    for spec in ep.graph_signature.input_specs:
+        if spec.kind == InputKind.USER_INPUT:
+            if not user:
+                raise ExportError("export: the captured program takes more inputs than were given")
+            args.append(user.pop(0))
+        elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
+            t = state.get(spec.target)
+            if t is None:
+                t = consts.get(spec.target)
+            args.append(t)
+        elif spec.kind in (InputKind.CONSTANT_TENSOR, getattr(InputKind, "CUSTOM_OBJ", None)):
+            args.append(consts.get(spec.target))
+        else:
+            args.append(None)
+    rec = _Recorder(gm)
+    with torch.no_grad():
+        rec.run(*args)
+    return rec.values
 
 
-def _record_if_proxy(orig):
-    def wrapper(*args, **kwargs):
-        proxies = []
-        torch.fx.node.map_aggregate((args, kwargs), lambda v: proxies.append(v) if isinstance(
-            v, torch.fx.Proxy) else None)
-        if proxies:
-            return proxies[0].tracer.create_proxy("call_function", orig, args, kwargs)
-        return orig(*args, **kwargs)
-    return wrapper
-
-
-@contextlib.contextmanager
-def _wrapped_builtins():
-    saved = {name: getattr(F, name) for name in _WRAPPED}
-    try:
-        for name, orig in saved.items():
-            if not inspect.isfunction(orig):  # a builtin (torch 1.13)
-                setattr(F, name, _record_if_proxy(orig))
-        yield
-    finally:
-        for name, orig in saved.items():
-            setattr(F, name, orig)
-
-
-def _holds_tensor(v):
-    if isinstance(v, torch.Tensor):
+def _is_tensorish(val):
+    if isinstance(val, torch.Tensor):
         return True
-    if isinstance(v, (tuple, list)):
-        return any(_holds_tensor(x) for x in v)
-    if isinstance(v, dict):
-        return any(_holds_tensor(x) for x in v.values())
+    if isinstance(val, (tuple, list)):
+        return any(_is_tensorish(v) for v in val)
     return False
 
 
-def _where(node, gm):
-    """Where a node comes from, for error messages: module path or the user's source line."""
-    if node.op == "call_module":
-        return f"module '{node.target}' ({type(gm.get_submodule(node.target)).__name__})"
-    what = node.target if isinstance(node.target, str) else getattr(
-        node.target, "__name__", None) or str(node.target)
-    kind = {"call_method": "method", "call_function": "function"}.get(node.op, node.op)
-    where = f"{kind} '{what}' (graph node '{node.name}')"
-    trace = getattr(node, "stack_trace", None)
-    if trace:
-        lines = [l.strip() for l in trace.strip().splitlines() if l.strip().startswith("File")
-                 and f"{os.sep}torch{os.sep}" not in l and "<frozen" not in l]
-        if lines:  # the innermost frame of the user's code
-            where += f" at {lines[0]}"
-    return where
+def _has_sym(val):
+    if isinstance(val, torch.Tensor):
+        return any(isinstance(s, torch.SymInt) and not s.node.expr.is_Integer for s in val.shape)
+    if isinstance(val, (tuple, list)):
+        return any(_has_sym(v) for v in val)
+    return False
 
 
-class Context:
-    """What a node handler (and a user's custom mapping) sees."""
-
-    def __init__(self, builder, gm, values, custom):
-        self.b = builder
-        self.gm = gm
-        self.values = values
-        self.custom = custom
-        self.refs = {}  # node -> Ref | list of Ref (tfjs tensors); absent for static nodes
-        self.node = None
-
-    @property
-    def data_format(self):
-        return self.b.data_format
-
-    def where(self, node=None):
-        return _where(node or self.node, self.gm)
-
-    def fail(self, message):
-        raise ExportError(f"export: {self.where()}: {message}")
-
-    def arg(self, a):
-        """A node argument: Ref(s) for tfjs tensors, the concrete value for everything else."""
-        def one(x):
-            if isinstance(x, torch.fx.Node):
-                return self.refs[x] if x in self.refs else self.values[x]
-            return x
-        return torch.fx.node.map_aggregate(a, one)
-
-    # For custom mappings: add a layer whose outputs are in the canonical layout.
-    def layer(self, class_name, config, inputs, weights=(), name=None, n_outputs=1):
-        """Adds a tfjs layer applied to `inputs` (Refs, converted to the canonical layout).
-
-        For `export(..., custom={MyModule: fn})`: fn(ctx, module, *args) calls this and returns
-        its Ref (or a tuple of Refs); PyTorch's values for the outputs come from the module's
-        own run. weights: (name, numpy array in the layer's layout), in the layer's order.
-        """
-        node = self.node
-        value = self.values[node]
-        values = list(value) if isinstance(value, (tuple, list)) else [value]
-        if len(values) != n_outputs:
-            self.fail(f"custom mapping says {n_outputs} output(s), the module returned {len(values)}")
-        inputs = [self.b.to_canonical(r) for r in inputs]
-        name = name or (node.target if node.op == "call_module" else node.name)
-        outs = self.b.layer(class_name, config, inputs, name, weights=weights,
-                            outputs=[(self.b.canonical(v.dim()), v) for v in values])
-        return outs[0] if n_outputs == 1 else tuple(outs)
+def _user_outputs(ep, out_node):
+    outs = list(out_node.args[0])
+    specs = ep.graph_signature.output_specs
+    return [o for o, s in zip(outs, specs) if s.kind == OutputKind.USER_OUTPUT]
 
 
-def _is_inplace(ctx, node):
-    if node.op == "call_method" and isinstance(node.target, str):
-        return node.target.endswith("_") and not node.target.startswith("_")
-    if node.op == "call_module":
-        return getattr(ctx.gm.get_submodule(node.target), "inplace", False) is True
-    if node.op == "call_function" and node.target in (
-            operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ipow):
-        return True
-    return node.op == "call_function" and node.kwargs.get("inplace") is True
+def _constraints(ep, names, input_refs, example_shapes, relax_batch):
+    """[(input index, rule config list)] for the TorchShapeCheck layers (Note [input
+    constraints] in _guards.py)."""
+    rules = []   # (parsed rule, text)
+    # Ranges of the symbols that are input dims.
+    sym_dims = {}
+    for i, ref in enumerate(input_refs):
+        for d, s in enumerate(ref.sym or []):
+            if isinstance(s, SymDim) and s.expr.is_Symbol and s.expr not in sym_dims:
+                sym_dims[s.expr] = (i, d)
+    for sym, vr in (ep.range_constraints or {}).items():
+        if sym not in sym_dims:
+            continue
+        i, d = sym_dims[sym]
+        lo = int(vr.lower) if getattr(vr.lower, "is_Integer", False) else None
+        hi = int(vr.upper) if getattr(vr.upper, "is_Integer", False) else None
+        if d == 0 and relax_batch.get(i):
+            lo = 1
+        if lo is not None and lo > 1:
+            rules.append((["ge", ["tdim", i, d], lo], f"{names[i]}.shape[{d}] >= {lo}"))
+        if hi is not None:
+            rules.append((["le", ["tdim", i, d], hi], f"{names[i]}.shape[{d}] <= {hi}"))
+    for text in getattr(ep, "_guards_code", None) or []:
+        parsed = parse_guard(text, names)
+        if parsed is None:
+            continue
+        rule, used = parsed
+        # A guard that the user's own example breaks only says what the capture's example had
+        # (a batch of 2 for a batch of 1 checked to give the same numbers): not a rule.
+        if not holds(rule, example_shapes):
+            continue
+        rules.append((rule, pretty(text, names)))
+    seen = set()
+    uniq = []
+    for rule, text in sorted(rules, key=lambda r: complexity(r[0])):
+        key = json.dumps(rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        uniq.append((rule, text))
+    return uniq[:MAX_RULES]
 
 
-def _check_inplace(ctx, node):
-    """An in-place op changes its input for every later reader in PyTorch; the tfjs graph has no
-    such aliasing, so refuse where a later node reads the changed tensor."""
-    if not _is_inplace(ctx, node) or not node.args or not isinstance(node.args[0], torch.fx.Node):
-        return
-    src = node.args[0]
-    order = {n: i for i, n in enumerate(ctx.gm.graph.nodes)}
-    later = [u for u in src.users if u is not node and order[u] > order[node]]
-    if later:
-        ctx.fail(f"works in place on '{src.name}', which {', '.join(repr(u.name) for u in later)} "
-                 f"read(s) afterwards; use the out-of-place form")
+def _used_inputs(rule, acc):
+    if isinstance(rule, list):
+        if rule[0] == "tdim":
+            if (rule[1], rule[2]) not in acc:
+                acc.append((rule[1], rule[2]))
+            return acc
+        for r in rule[1:]:
+            _used_inputs(r, acc)
+    return acc
 
 
-def _bind_inputs(module, example_inputs):
-    if isinstance(example_inputs, torch.Tensor):
-        example_inputs = (example_inputs,)
-    example_inputs = tuple(example_inputs)
-    for i, x in enumerate(example_inputs):
-        if not isinstance(x, torch.Tensor):
-            raise ExportError(f"export: example_inputs[{i}] is a {type(x).__name__}; the inputs "
-                              f"must be tensors")
-    params = list(inspect.signature(module.forward).parameters.values())
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-        raise ExportError(f"export: {type(module).__name__}.forward takes *args or **kwargs, which "
-                          f"torch.fx cannot trace; give it named arguments")
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(example_inputs) > len(positional):
-        raise ExportError(f"export: {len(example_inputs)} example inputs given, but "
-                          f"{type(module).__name__}.forward takes {len(positional)}")
-    concrete = {}
-    for p in positional[len(example_inputs):]:
-        if p.default is p.empty:
-            raise ExportError(f"export: {type(module).__name__}.forward's argument {p.name!r} has "
-                              f"no example input and no default")
-        concrete[p.name] = p.default
-    return example_inputs, concrete
+def convert(module, example_inputs, data_format="channelsLast", custom=None, dynamic_shapes=None):
+    """Builds the tfjs model in memory: a dict with builder, input_refs, output_refs, names,
+    inputs, outputs (PyTorch's, in PyTorch's layout). Raises ExportError before anything is
+    written."""
+    check_torch()
+    if data_format not in ("channelsLast", "channelsFirst"):
+        raise ExportError(f"export: data_format must be 'channelsLast' or 'channelsFirst', got "
+                          f"{data_format!r}")
+    custom = _check_custom(custom)
+    if dynamic_shapes not in (None, False) and not isinstance(dynamic_shapes, (dict, tuple, list)):
+        raise ExportError(f"export: dynamic_shapes must be None (free sizes), False (fixed) or a "
+                          f"torch.export spec (dict / tuple), got {type(dynamic_shapes).__name__}")
+    target = unwrap(module)
+    inputs = check_inputs(example_inputs)
+    model_name = type(target).__name__ if not isinstance(target, torch.export.ExportedProgram) \
+        else "ExportedProgram"
+    if isinstance(target, torch.export.ExportedProgram):
+        copy = target
+    else:
+        copy = copy_module(target)
+    ep = capture(copy, inputs, dynamic_shapes)
+    spec = default_dynamic_shapes(inputs) if dynamic_shapes is None else None
+    cap_inputs = enlarge(inputs, spec) if spec is not None else inputs
 
-
-def _flatten_outputs(out, prefix="output"):
-    """(name, node or value) for every leaf of the output structure, in order."""
-    if isinstance(out, (tuple, list)):
-        items = []
-        for i, o in enumerate(out):
-            items += _flatten_outputs(o, f"{prefix}_{i}" if prefix != "output" else f"output_{i}")
-        return items
-    if isinstance(out, dict):
-        items = []
-        for k, o in out.items():
-            items += _flatten_outputs(o, str(k))
-        return items
-    return [(prefix, out)]
-
-
-def trace(module, example_inputs, custom=None):
-    """(GraphModule, node values, inputs): the traced module run once on the example inputs."""
-    custom = dict(custom or {})
-    example_inputs, concrete = _bind_inputs(module, example_inputs)
-    tracer = _Tracer(custom)
+    # Note [a dim of 1]: the user's own example runs through the graph; where the capture used a
+    # batch of 2 instead of 1, the two must agree (per-sample), or the model keeps a batch >= 2.
+    relax = {}
     try:
-        with _wrapped_builtins():
-            graph = tracer.trace(module, concrete_args=concrete or None)
-    except Exception as e:  # torch.fx raises many kinds (TraceError, TypeError, ...)
-        raise ExportError(
-            f"export: torch.fx could not trace {type(module).__name__}: {type(e).__name__}: {e}. "
-            f"Python control flow on tensor values cannot be traced; make it depend on "
-            f"constructor arguments only, or map the module with custom={{Class: fn}}") from e
-    gm = torch.fx.GraphModule(tracer.root, graph)
-    rec = _Recorder(gm)
-    with torch.no_grad():
-        try:
-            # Clones: a module that changes its input in place must not change the example.
-            rec.run(*[x.clone() for x in example_inputs])
-        except Exception as e:
-            raise ExportError(f"export: {type(module).__name__} fails in PyTorch on the example "
-                              f"inputs ({type(e).__name__}: {e})") from e
-    return gm, rec.values, example_inputs
+        values = _run_graph(ep, inputs)
+        run_inputs = inputs
+        if cap_inputs is not inputs and any(c.shape != x.shape for c, x in zip(cap_inputs, inputs)):
+            big = _run_graph(ep, cap_inputs)
+            out_node = [n for n in ep.graph.nodes if n.op == "output"][0]
+            ok = True
+            for o in _user_outputs(ep, out_node):
+                if isinstance(o, torch.fx.Node) and isinstance(values.get(o), torch.Tensor):
+                    a, b = values[o], big[o]
+                    if a.dim() == 0 or b.shape[0] != 2 * a.shape[0] or not torch.allclose(
+                            b[:a.shape[0]], a, rtol=1e-4, atol=1e-5, equal_nan=True):
+                        ok = False
+            for i, (c, x) in enumerate(zip(cap_inputs, inputs)):
+                if c.shape != x.shape:
+                    relax[i] = ok
+            if not ok:
+                values, run_inputs = big, cap_inputs
+    except ExportError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        from ._capture import _capture_error
+        raise _capture_error(target, e, "running the captured graph on the example inputs") from e
 
-
-def convert(module, example_inputs, data_format="channelsLast", custom=None):
-    """Builds the tfjs model in memory. Returns (builder, input refs, output refs, output names,
-    inputs, outputs) or raises ExportError before anything is written."""
-    custom = dict(custom or {})
-    was_training = module.training
-    module.eval()
-    try:
-        gm, values, inputs = trace(module, example_inputs, custom)
-        with torch.no_grad():
-            eager = module(*[x.clone() for x in inputs])
-    finally:
-        module.train(was_training)
     b = Builder(data_format)
-    ctx = Context(b, gm, values, custom)
-    dynamic = set()
+    gm = ep.graph_module
+    sig = ep.graph_signature
+    consts, param_names = {}, {}
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    user_nodes = []
+    for n, s in zip(placeholders, sig.input_specs):
+        if s.kind == InputKind.USER_INPUT:
+            user_nodes.append(n)
+        else:
+            consts[n] = values.get(n)
+            if s.kind == InputKind.PARAMETER or s.kind == InputKind.BUFFER:
+                param_names[n] = s.target
+    ctx = Context(b, gm, values, consts, param_names, {}, model_name)
+    names = [n.name for n in user_nodes]
     input_refs = []
-    out_items = None
+    for i, n in enumerate(user_nodes):
+        ctx.node = n
+        v = values[n]
+        sym = sym_shape_of(n.meta.get("val"), v)
+        ref = b.add_input(n.name, v, sym)
+        input_refs.append(ref)
+        for d, s in enumerate(sym):
+            if isinstance(s, SymDim) and s.expr.is_Symbol and s.expr not in ctx.sources:
+                ctx.sources[s.expr] = (ref, ref.perm.index(d))
+    ctx.input_refs = input_refs
+    # Input checks (TorchShapeCheck after each input that has rules).
+    example_shapes = [list(x.shape) for x in run_inputs]
+    rules = _constraints(ep, names, input_refs, example_shapes, relax)
+    checked = list(input_refs)
+    per_input = {}
+    for rule, text in rules:
+        used = _used_inputs(rule, [])
+        per_input.setdefault(min(i for i, _ in used), []).append((rule, text, used))
+    for i, items in sorted(per_input.items()):
+        ins = [i] + sorted({j for _, _, used in items for j, _ in used} - {i})
+        slot_of = {j: k for k, j in enumerate(ins)}
+        cfg_rules = []
+        for rule, text, used in items:
+            slots = {(j, d): (slot_of[j], input_refs[j].perm.index(d)) for j, d in used}
+            cfg_rules.append({"rule": bind_rule(rule, slots), "text": text,
+                              "dims": [[slots[(j, d)][0], slots[(j, d)][1], f"{names[j]}.shape[{d}]"]
+                                       for j, d in used]})
+        cfg = {"rules": cfg_rules, "inputNames": [names[j] for j in ins]}
+        (r,) = b.layer("TorchShapeCheck", cfg, [input_refs[j] for j in ins], f"{names[i]}_check",
+                       outputs=[(input_refs[i].perm, input_refs[i].value)], record=False)
+        r.sym = input_refs[i].sym
+        checked[i] = r
+    for n, r in zip(user_nodes, checked):
+        ctx.refs[n] = r
+    by_layer = {ref.layer: c for ref, c in zip(input_refs, checked)}
+    ctx.sources = {s: (by_layer[ref.layer], axis) for s, (ref, axis) in ctx.sources.items()}
+
+    out_node = None
     for node in gm.graph.nodes:
         ctx.node = node
         if node.op == "placeholder":
-            if node not in values or not isinstance(values[node], torch.Tensor):
-                continue
-            ref = b.add_input(node.target, values[node])
-            input_refs.append(ref)
-            ctx.refs[node] = ref
-            dynamic.add(node)
             continue
         if node.op == "output":
-            out_items = _flatten_outputs(node.args[0])
+            out_node = node
             continue
-        v = values[node]
-        is_dynamic = _holds_tensor(v) and any(i in dynamic for i in node.all_input_nodes)
-        if not is_dynamic:
-            continue  # a constant or a size: its concrete value is used where it is needed
-        dynamic.add(node)
         if node.op == "get_attr":
+            consts[node] = values.get(node)
             continue
-        _check_inplace(ctx, node)
-        result = H.handle(ctx, node)
-        if isinstance(result, Ref):
-            if result.value is None:
-                result.value = v
+        if node.op != "call_function":
+            ctx.fail(f"graph node kind {node.op!r} is not supported")
+        val = node.meta.get("val")
+        if node.target is operator.getitem:
+            base = node.args[0]
+            if base in ctx.refs and isinstance(ctx.refs[base], (list, tuple)):
+                item = ctx.refs[base][node.args[1]]
+                if item is not None:
+                    ctx.refs[node] = item
+                continue
+            if base in ctx.refs:
+                ctx.fail("indexes a tensor result as a tuple")
+            consts[node] = values.get(node)
+            continue
+        if not _is_tensorish(val if val is not None else values.get(node)):
+            continue  # size arithmetic, asserts: their values are read where they are used
+        dynamic = any(a in ctx.refs for a in node.all_input_nodes)
+        if not dynamic and not _has_sym(val):
+            consts[node] = values.get(node)   # a constant of the model (folded)
+            continue
+        handler = custom.get(node.target) or (custom.get(node.target.overloadpacket) if hasattr(
+            node.target, "overloadpacket") else None) or ops.handler_for(node.target)
+        if handler is None:
+            ctx.fail(f"ATen op {node.target} has no tfjs-torch mapping. The supported ops are "
+                     f"listed in docs/exporter-ops.md; map it yourself with export(..., "
+                     f"custom={{torch.ops.aten.{getattr(node.target, '_opname', node.target)}: "
+                     f"fn}}) (see tfjs_torch/ops/__init__.py), or rewrite that line with "
+                     f"supported ops")
+        try:
+            result = handler(ctx, ctx.bind())
+        except ExportError:
+            raise
+        except Exception as e:  # noqa: BLE001 (a handler's or a custom mapping's own bug)
+            raise ExportError(f"export: {where(node, model_name)}: the mapping failed with "
+                              f"{type(e).__name__}: {e}") from e
+        _annotate(ctx, node, result)
         ctx.refs[node] = result
-    if out_items is None or not out_items:
-        raise ExportError("export: the module returns nothing")
-    output_refs, names, outputs = [], [], []
-    for name, o in out_items:
+    outs = _user_outputs(ep, out_node)
+    out_names = _output_names(ep, len(outs))
+    output_refs, outputs = [], []
+    for name, o in zip(out_names, outs):
         if not isinstance(o, torch.fx.Node) or o not in ctx.refs or not isinstance(ctx.refs[o], Ref):
             raise ExportError(f"export: output {name!r} is not a tensor computed from the inputs "
-                              f"(got {type(values.get(o, o)).__name__}); the tfjs model's outputs "
-                              f"must be tensors that depend on its inputs")
-        ref = b.to_canonical(ctx.refs[o])
-        if any(r.key() == ref.key() for r in output_refs) or ref.layer in [r.layer for r in input_refs]:
-            # tf.LayersModel wants each output once, and not an input: a copy (linear activation).
+                              f"(got {type(values.get(o, o) if isinstance(o, torch.fx.Node) else o).__name__}); "
+                              f"the tfjs model's outputs must be tensors that depend on its inputs")
+        ref = ctx.refs[o]
+        if ref.rank >= 3 and _is_feature_map(ref):
+            ref = b.to_canonical(ref)
+        else:
+            ref = b.to_torch_order(ref)
+        if any(r.key() == ref.key() for r in output_refs) or ref.layer in [
+                r.layer for r in input_refs] or ref.layer in [r.layer for r in checked]:
             (ref,) = b.layer("Activation", {"activation": "linear"}, [ref], f"{name}_copy",
                              outputs=[(ref.perm, ref.value)], record=False)
         output_refs.append(ref)
-        names.append(name)
         outputs.append(values[o])
-    # Note [the traced graph against the module]
-    # The outputs stored for the check are the module's own (eager) ones, and the traced graph
-    # must give the same: torch.fx records `a += b` as `a + b`, loses in-place aliasing, and bakes
-    # in whatever branch the tracer took, so a graph can compute something else silently.
-    eager_items = _flatten_outputs(eager)
-    if len(eager_items) != len(outputs):
-        raise ExportError(f"export: the traced graph returns {len(outputs)} output(s), the module "
-                          f"{len(eager_items)}")
-    for name, (_, e), g in zip(names, eager_items, outputs):
-        if not isinstance(e, torch.Tensor) or e.shape != g.shape or not torch.allclose(
-                e.to(g.dtype), g, rtol=1e-5, atol=1e-6, equal_nan=True):
-            raise ExportError(
-                f"export: output {name!r} of the traced graph differs from the module's own "
-                f"output on the example inputs (torch.fx does not keep in-place updates of "
-                f"aliased tensors such as `y = x; y += 1`, nor data-dependent branches); write "
-                f"the forward out of place")
-    outputs = [e for _, e in eager_items]
     b.prune(output_refs)
-    return b, input_refs, output_refs, names, inputs, outputs
+    return {"builder": b, "input_refs": input_refs, "output_refs": output_refs,
+            "names": out_names, "inputs": list(run_inputs), "outputs": outputs,
+            "model_name": model_name, "rules": rules, "input_names": names}
+
+
+def _is_feature_map(ref):
+    """Note [layouts by what a dim is]: an output is a feature map (channels moved last with
+    channelsLast) when the model holds it in the canonical layout already, i.e. a layer that
+    knows channels (a convolution, a norm, a resize, ...) made it or it kept that layout through
+    elementwise ops; a tensor that went through a reshape / squeeze / permute is in PyTorch's
+    order and stays so ([N, H, W] from [N, 1, H, W] stays [N, H, W])."""
+    from ._builder import channels_last
+    return ref.perm == channels_last(ref.rank) and ref.perm != identity(ref.rank)
+
+
+def _annotate(ctx, node, result):
+    val = node.meta.get("val")
+    value = ctx.values.get(node)
+    if isinstance(result, Ref):
+        if result.value is None or not isinstance(result.value, torch.Tensor):
+            result.value = value
+        if result.sym is None and isinstance(val, torch.Tensor):
+            result.sym = sym_shape_of(val, value)
+    elif isinstance(result, (list, tuple)):
+        for i, r in enumerate(result):
+            if isinstance(r, Ref) and r.sym is None and isinstance(val, (list, tuple)) and \
+                    isinstance(val[i], torch.Tensor):
+                r.sym = sym_shape_of(val[i], value[i])
+    else:
+        ctx.fail(f"the mapping returned {type(result).__name__}, not a Ref or a list of Refs")
+
+
+def _to_numpy(t):
+    t = t.detach().cpu().contiguous()
+    if t.dtype.is_floating_point:
+        return t.to(torch.float32).numpy()
+    return t.to(torch.int32).numpy()
 
 
 def export(module, example_inputs, out_dir, data_format="channelsLast", check=True,
-           intermediates=False, custom=None):
-    """Exports `module` (run as in eval mode) to a tf.LayersModel in `out_dir`.
+           intermediates=False, custom=None, dynamic_shapes=None):
+    """Exports `module` (as in eval mode; never modified) to a tf.LayersModel in `out_dir`.
 
-    example_inputs: a tensor or a tuple of tensors in PyTorch's layout; they fix every size.
-    Writes model.json and weights.bin, and with check=True check.safetensors (the inputs and
-    PyTorch's outputs, in the tfjs model's layout; with intermediates=True every layer's output
-    too) for `pt.checkExport` in JavaScript. custom: {module class: fn(ctx, module, *args)}.
+    example_inputs: a tensor or a tuple of tensors in PyTorch's layout. dynamic_shapes: None
+    (default): batch and every spatial dim of every input free, within the constraints PyTorch
+    infers (written into model.json and checked at predict time); False: the example's sizes;
+    or a spec in torch.export's form. Writes model.json, weights.bin and with check=True
+    check.safetensors (inputs and PyTorch's outputs in PyTorch's layout, each with its
+    permutation into the model's layout; with intermediates=True every layer's output too).
+    custom: {ATen op: handler(ctx, args)} (see tfjs_torch/ops/__init__.py).
     Returns a dict with the paths written and the model's input / output names.
     """
-    b, input_refs, output_refs, names, inputs, outputs = convert(
-        module, example_inputs, data_format, custom)
-    model_name = type(module).__name__
-    model = b.model_json(input_refs, output_refs, model_name)
-    os.makedirs(out_dir, exist_ok=True)
-    written = {}
-    path = os.path.join(out_dir, "model.json")
-    with open(path, "w") as f:
-        json.dump(model, f, separators=(",", ":"))
-    written["model"] = path
-    path = os.path.join(out_dir, "weights.bin")
-    with open(path, "wb") as f:
-        f.write(b.weights_bytes())
-    written["weights"] = path
+    if not isinstance(check, bool) or not isinstance(intermediates, bool):
+        raise ExportError("export: check and intermediates must be True or False")
+    out_dir = check_out_dir(out_dir)
+    r = convert(module, example_inputs, data_format, custom, dynamic_shapes)
+    b = r["builder"]
+    input_refs, output_refs = r["input_refs"], r["output_refs"]
+    model = b.model_json(input_refs, output_refs, r["model_name"])
+    from . import __version__
+    model["userDefinedMetadata"] = {"tfjsTorch": {
+        "exporter": __version__, "torchVersion": torch.__version__, "dataFormat": data_format,
+        "inputs": [{"name": ref.layer, "torchShape": [s if isinstance(s, int) else None for s in (
+            ref.sym or ref.torch_shape)], "perm": ref.perm} for ref in input_refs],
+        "outputs": [{"name": n, "perm": ref.perm} for n, ref in zip(r["names"], output_refs)],
+        "constraints": [text for _, text in r["rules"]],
+    }}
+    files = {"model.json": json.dumps(model, separators=(",", ":")).encode(),
+             "weights.bin": b.weights_bytes()}
     if check:
         arrays = {}
-        for i, (r, x) in enumerate(zip(input_refs, inputs)):
-            arrays[f"input_{i}"] = to_tfjs(x, r.perm)
-        for i, (r, y) in enumerate(zip(output_refs, outputs)):
-            arrays[f"output_{i}"] = to_tfjs(y, r.perm)
+        for i, x in enumerate(r["inputs"]):
+            arrays[f"input_{i}"] = _to_numpy(x)
+        for i, y in enumerate(r["outputs"]):
+            arrays[f"output_{i}"] = _to_numpy(y)
         layers = []
         if intermediates:
             seen = set()
-            for r in b.records:
-                if r.key() in seen:
+            for ref in b.records:
+                if ref.key() in seen or not isinstance(ref.value, torch.Tensor):
                     continue
-                seen.add(r.key())
-                arrays[f"layer:{r.key()}"] = to_tfjs(r.value, r.perm)
-                layers.append([r.layer, r.node_index, r.tensor_index])
+                seen.add(ref.key())
+                arrays[f"layer:{ref.key()}"] = _to_numpy(ref.value)
+                layers.append([ref.layer, ref.node_index, ref.tensor_index, ref.perm])
         metadata = {
             "format": "tfjs-torch-check",
+            "layout": "torch",
             "torch_version": torch.__version__,
             "data_format": data_format,
-            "inputs": json.dumps([r.layer for r in input_refs]),
-            "outputs": json.dumps(names),
+            "inputs": json.dumps([ref.layer for ref in input_refs]),
+            "input_perms": json.dumps([ref.perm for ref in input_refs]),
+            "outputs": json.dumps(r["names"]),
+            "output_perms": json.dumps([ref.perm for ref in output_refs]),
             "layers": json.dumps(layers),
         }
-        path = os.path.join(out_dir, "check.safetensors")
-        with open(path, "wb") as f:
-            f.write(to_bytes(arrays, metadata))
-        written["check"] = path
-    written["inputs"] = [r.layer for r in input_refs]
-    written["outputs"] = names
+        files["check.safetensors"] = to_bytes(arrays, metadata)
+    _write_whole(out_dir, files)
+    written = {"model": os.path.join(out_dir, "model.json"),
+               "weights": os.path.join(out_dir, "weights.bin"),
+               "inputs": [ref.layer for ref in input_refs], "outputs": r["names"]}
+    if check:
+        written["check"] = os.path.join(out_dir, "check.safetensors")
     return written
+
+
+def _write_whole(out_dir, files):
+    """Writes the files into a fresh temporary folder beside out_dir, then swaps it into place:
+    out_dir ends up holding exactly these files, or (on any failure) is as it was."""
+    parent = os.path.dirname(out_dir)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
+    except OSError as e:
+        raise ExportError(f"export: cannot write beside {out_dir!r}: {e}") from e
+    old = None
+    try:
+        for name, data in files.items():
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        if os.path.isdir(out_dir):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=parent)
+            os.rmdir(old)
+            os.rename(out_dir, old)
+        os.rename(tmp, out_dir)
+        tmp = None
+    except OSError as e:
+        if old is not None and not os.path.exists(out_dir):
+            os.rename(old, out_dir)
+            old = None
+        raise ExportError(f"export: writing {out_dir!r} failed ({e}); nothing was changed") from e
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_check(module, example_inputs, model_dir, path=None):
+    """Writes a check file for an exported model at other input sizes: runs a copy of `module`
+    (eval, float32; the module itself is untouched) on `example_inputs` (PyTorch's layout) and
+    stores inputs and outputs with the permutations model.json records. path defaults to
+    model_dir/check.safetensors. Returns the path. For `pt.checkExport` at sizes other than the
+    export's."""
+    target = unwrap(module)
+    if isinstance(target, torch.export.ExportedProgram):
+        run = target.module()
+    else:
+        run = copy_module(target)
+    inputs = check_inputs(example_inputs)
+    with open(os.path.join(model_dir, "model.json")) as f:
+        meta = json.load(f).get("userDefinedMetadata", {}).get("tfjsTorch")
+    if meta is None:
+        raise ExportError(f"write_check: {model_dir}/model.json was not written by tfjs_torch 0.2+")
+    with torch.no_grad():
+        out = run(*inputs)
+    flat = [v for _, v in _flatten_names(out)]
+    if len(flat) != len(meta["outputs"]) or len(inputs) != len(meta["inputs"]):
+        raise ExportError(f"write_check: the module gives {len(flat)} output(s) for "
+                          f"{len(inputs)} input(s), the model has {len(meta['outputs'])} and "
+                          f"{len(meta['inputs'])}")
+    arrays = {f"input_{i}": _to_numpy(x) for i, x in enumerate(inputs)}
+    arrays.update({f"output_{i}": _to_numpy(y) for i, y in enumerate(flat)})
+    metadata = {
+        "format": "tfjs-torch-check", "layout": "torch", "torch_version": torch.__version__,
+        "data_format": meta["dataFormat"],
+        "inputs": json.dumps([m["name"] for m in meta["inputs"]]),
+        "input_perms": json.dumps([m["perm"] for m in meta["inputs"]]),
+        "outputs": json.dumps([m["name"] for m in meta["outputs"]]),
+        "output_perms": json.dumps([m["perm"] for m in meta["outputs"]]),
+        "layers": "[]",
+    }
+    path = path or os.path.join(model_dir, "check.safetensors")
+    with open(path, "wb") as f:
+        f.write(to_bytes(arrays, metadata))
+    return path

@@ -9,6 +9,7 @@ import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {inputSpec, isSymbolicTensor, TorchLayer} from './base.js';
 import {baseArgs, bool, channelsOf, checkLayerArgs, checkOutputShape, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {evalSizes, evalSizesNow, hasExpr, parseSize, type ShapeExpr} from './shape_expr.js';
 
 export interface MaxPoolLayerArgs extends TorchLayerArgs {
   kernelSize: number|number[];
@@ -150,7 +151,7 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[];
-  readonly outputSize: number[]|null;
+  readonly outputSize: Array<number|ShapeExpr>|null;
   readonly dataFormat: DataFormat;
   private readonly op: string;
 
@@ -163,13 +164,29 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
     this.kernelSize = intTuple(op, 'kernelSize', args.kernelSize, rank, 1);
     this.stride = intTuple(op, 'stride', args.stride ?? undefined, rank, 1, this.kernelSize);
     this.padding = intTuple(op, 'padding', args.padding, rank, 0, 0);
+    // Entries may be shape expressions over the inputs' shapes (the inputs after [values,
+    // indices] then only lend their shapes): an output size known only at run time.
     this.outputSize = args.outputSize == null ? null :
-                                                intTuple(op, 'outputSize', args.outputSize, rank, 1);
+        hasExpr(args.outputSize as unknown[]) ?
+        (args.outputSize.length === rank ?
+             (args.outputSize as unknown[]).map((e, i) => parseSize(op, `outputSize[${i}]`, e, 1)) :
+             fail(op, `argument 'outputSize' needs ${rank} entries, got ${show(args.outputSize)}`)) :
+        intTuple(op, 'outputSize', args.outputSize, rank, 1);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
+  }
+
+  private get computed(): boolean {
+    return hasExpr(this.outputSize);
   }
 
   private shapes(inputShape: Shape|Shape[]): Shape[] {
     const shapes = Array.isArray(inputShape[0]) ? inputShape as Shape[] : [inputShape as Shape];
+    if (this.computed && shapes.length >= 2) {
+      for (const s of shapes.slice(0, 2)) {
+        checkRank(this.op, s, this.rank + 2, `batch, channels and ${this.rank} spatial dims`);
+      }
+      return shapes;
+    }
     if (shapes.length !== 2 && shapes.length !== 3) {
       fail(this.op, `must be applied to [values, indices] or [values, indices, like], got ${
           shapes.length} input(s)`);
@@ -184,10 +201,12 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
     const shapes = this.shapes(inputShape);
     const shape = shapes[0];
     let spatial: Shape;
-    if (shapes.length === 3) {
+    if (this.computed) {
+      spatial = evalSizes(this.op, this.outputSize!, shapes);
+    } else if (shapes.length === 3) {
       spatial = spatialOf(shapes[2], this.dataFormat);
     } else if (this.outputSize != null) {
-      spatial = this.outputSize.slice();
+      spatial = this.outputSize.slice() as number[];
     } else {
       spatial = spatialOf(shape, this.dataFormat).map(
           (s, i) => s == null ? null :
@@ -200,13 +219,15 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    if (!Array.isArray(inputs) || (inputs.length !== 2 && inputs.length !== 3)) {
+    if (!Array.isArray(inputs) || inputs.length < 2 || (!this.computed && inputs.length > 3)) {
       fail(this.op, `must be applied to [values, indices] or [values, indices, like], got ${
           Array.isArray(inputs) ? `${inputs.length} tensor(s)` : 'one tensor'}`);
     }
     const [values, indices, like] = inputs;
-    const outputSize = like != null ? spatialOf(like.shape, this.dataFormat) as number[] :
-                                      this.outputSize;
+    const outputSize = this.computed ?
+        evalSizesNow(this.op, 'outputSize', this.outputSize!, inputs.map((t) => t.shape), 1) :
+        like != null ? spatialOf(like.shape, this.dataFormat) as number[] :
+                       this.outputSize as number[]|null;
     return UNPOOL_OPS[this.rank - 1](values, indices, {
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -221,7 +242,7 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
       kernelSize: this.kernelSize,
       stride: this.stride,
       padding: this.padding,
-      outputSize: this.outputSize,
+      outputSize: this.outputSize as unknown as tf.serialization.ConfigDictValue,
       dataFormat: this.dataFormat,
       ...super.getConfig(),
     };

@@ -14,7 +14,8 @@ import {gatherTransposeTables, PAD_MODES, padDimError, padOutputSize, padPairs, 
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {baseArgs, layerDataFormat, type Shape, type TorchLayerArgs} from './common.js';
+import {evalSizes, hasExpr, isExpr, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 export interface PadArgs extends TorchLayerArgs {
   /**
@@ -22,7 +23,7 @@ export interface PadArgs extends TorchLayerArgs {
    * bottom, front, back]); negative entries crop. A single number pads every side of every
    * spatial dim, as nn.ReflectionPad2d(3).
    */
-  padding: number|number[];
+  padding: number|Array<number|ShapeExpr>;
   /** 'constant' (default), 'reflect', 'replicate' or 'circular'. */
   mode?: PadMode;
   /** Fill value of 'constant'; default 0. */
@@ -68,7 +69,7 @@ function gatherAlong(x: tf.Tensor, axis: number, table: Int32Array, fill: number
 
 export class TorchPad extends TorchLayer {
   static className = 'TorchPad';
-  readonly padding: number|number[];
+  readonly padding: number|Array<number|ShapeExpr>;
   readonly mode: PadMode;
   readonly value: number;
   readonly dataFormat: DataFormat;
@@ -80,11 +81,15 @@ export class TorchPad extends TorchLayer {
     if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
     const p = args.padding;
     const ints = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
-    if (!(ints(p) || (Array.isArray(p) && p.length > 0 && p.length % 2 === 0 && p.every(ints)))) {
-      fail(op, `argument 'padding' must be an integer or an even-length array of integers ${
-          ''}(F.pad's order: last dim first), got ${show(p)}`);
+    // An entry may be a shape expression over the shapes of the layer's inputs (the inputs
+    // after the first only lend their shapes): a pad by a size difference.
+    if (!(ints(p) || (Array.isArray(p) && p.length > 0 && p.length <= 16 && p.length % 2 === 0 &&
+                      p.every((e) => ints(e) || isExpr(e))))) {
+      fail(op, `argument 'padding' must be an integer or an even-length array of integers or ${
+          ''}shape expressions (F.pad's order: last dim first), got ${show(p)}`);
     }
-    this.padding = Array.isArray(p) ? p.slice() : p;
+    this.padding = Array.isArray(p) ?
+        p.map((e, i) => isExpr(e) ? parseExpr(op, `padding[${i}]`, e) : e) : p;
     this.mode = args.mode ?? 'constant';
     if (!PAD_MODES.includes(this.mode)) {
       fail(op, `argument 'mode' must be one of ${PAD_MODES.join(', ')}, got ${show(this.mode)}`);
@@ -100,11 +105,11 @@ export class TorchPad extends TorchLayer {
   }
 
   /** [before, after] per tfjs axis, checked against the shape (null dims are checked at call). */
-  private pairs(shape: Shape): Array<[number, number]> {
+  private pairs(shape: Shape, resolved?: number[]): Array<[number, number]> {
     const rank = shape.length;
     const spatial = rank - 2;
-    const list = typeof this.padding === 'number' ?
-        new Array<number>(2 * Math.max(spatial, 0)).fill(this.padding) : this.padding;
+    const list = resolved ?? (typeof this.padding === 'number' ?
+        new Array<number>(2 * Math.max(spatial, 0)).fill(this.padding) : this.padding as number[]);
     if (this.mode === 'constant') {
       if (list.length / 2 > rank) {
         fail(this.op, `padding ${show(list)} names ${list.length / 2} dims, but the input has ${
@@ -131,15 +136,35 @@ export class TorchPad extends TorchLayer {
     return out;
   }
 
+  /** The padding list with its expressions evaluated (null: not known yet). */
+  private resolve(shapes: Shape[]): Array<number|null>|undefined {
+    if (typeof this.padding === 'number' || !hasExpr(this.padding)) return undefined;
+    return evalSizes(this.op, this.padding, shapes);
+  }
+
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
-    const pairs = this.pairs(shape);
+    const shapes = shapesOf(inputShape);
+    const shape = shapes[0];
+    const resolved = this.resolve(shapes);
+    if (resolved != null && resolved.some((v) => v == null)) {
+      // A pad not known until run time: the dims it pads are unknown too.
+      const unknown = this.pairs(shape.map(() => null), resolved.map((v) => v ?? 0));
+      const flags = this.pairs(shape.map(() => null), resolved.map((v) => v == null ? 1 : 0));
+      return shape.map((s, i) => s == null || flags[i][0] !== 0 || flags[i][1] !== 0 ?
+                           null : padOutputSize(s, unknown[i][0], unknown[i][1]));
+    }
+    const pairs = this.pairs(shape, resolved as number[]|undefined);
     return shape.map((s, i) => s == null ? null : padOutputSize(s, pairs[i][0], pairs[i][1]));
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    const x = single(inputs);
-    const pairs = this.pairs(x.shape);
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const x = xs[0];
+    const resolved = this.resolve(xs.map((t) => t.shape));
+    if (resolved != null && resolved.some((v) => v == null)) {
+      fail(this.op, `padding ${show(this.padding)} could not be evaluated`);
+    }
+    const pairs = this.pairs(x.shape, resolved as number[]|undefined);
     return tf.tidy(() => {
       if (this.mode === 'constant' && x.rank <= 4) {
         const begin = pairs.map(([b]) => Math.max(-b, 0));
@@ -160,7 +185,7 @@ export class TorchPad extends TorchLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
-      padding: this.padding,
+      padding: this.padding as unknown as tf.serialization.ConfigDictValue,
       mode: this.mode,
       value: this.value,
       dataFormat: this.dataFormat,

@@ -9,6 +9,7 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
 import {baseArgs, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {evalSizes, evalSizesNow, isExpr, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 // ---- activations --------------------------------------------------------------------------------
 
@@ -333,54 +334,79 @@ export class TorchReduce extends TorchLayer {
 // ---- slices -----------------------------------------------------------------------------------
 
 export interface TorchSliceArgs extends TorchLayerArgs {
-  /** Start of the slice in every dim after the batch. */
-  begin: number[];
-  /** Its size in every dim after the batch (-1: to the end). */
-  size: number[];
+  /**
+   * Start of the slice in every dim after the batch: integers, or shape expressions over the
+   * shapes of the layer's inputs (Note [shape expressions are data]); the inputs after the first
+   * only lend their shapes to the expressions.
+   */
+  begin: Array<number|ShapeExpr>;
+  /** Its size in every dim after the batch (-1: to the end), integers or shape expressions. */
+  size: Array<number|ShapeExpr>;
 }
 
 export class TorchSlice extends TorchLayer {
   static className = 'TorchSlice';
-  readonly begin: number[];
-  readonly size: number[];
+  readonly begin: Array<number|ShapeExpr>;
+  readonly size: Array<number|ShapeExpr>;
 
   constructor(args: TorchSliceArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.slice';
     if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
     const {begin, size} = args;
-    check(Array.isArray(begin) && begin.every((b) => Number.isInteger(b) && b >= 0), op,
-          () => `argument 'begin' must be an array of integers >= 0, got ${show(begin)}`);
+    const ok = (v: unknown, min: number) => isExpr(v) || (Number.isInteger(v) && (v as number) >= min);
+    check(Array.isArray(begin) && begin.length <= 8 && begin.every((b) => ok(b, 0)), op,
+          () => `argument 'begin' must be an array of integers >= 0 or shape expressions, got ${show(begin)}`);
     check(Array.isArray(size) && size.length === begin.length &&
-              size.every((s) => Number.isInteger(s) && (s >= 1 || s === -1)), op,
-          () => `argument 'size' must be an array of integers >= 1 or -1, one per entry of ${
-              ''}'begin', got ${show(size)}`);
-    this.begin = begin.slice();
-    this.size = size.slice();
+              size.every((s) => isExpr(s) || ok(s, 0) || s === -1), op,
+          () => `argument 'size' must be an array of integers >= 0 or -1 or shape expressions, ${
+              ''}one per entry of 'begin', got ${show(size)}`);
+    this.begin = begin.map((b, i) => isExpr(b) ? parseExpr(op, `begin[${i}]`, b) : b);
+    this.size = size.map((b, i) => isExpr(b) ? parseExpr(op, `size[${i}]`, b) : b);
+  }
+
+  private resolve(shapes: Shape[]): {begin: Array<number|null>, size: Array<number|null>} {
+    return {begin: evalSizes('layers.slice', this.begin, shapes),
+            size: evalSizes('layers.slice', this.size, shapes)};
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(inputShape);
+    const shapes = shapesOf(inputShape);
+    const shape = shapes[0];
     if (shape.length !== this.begin.length + 1) {
       fail('layers.slice', `input of shape ${show(shape)} needs ${shape.length - 1} entries in ${
           ''}'begin' and 'size', got ${this.begin.length}`);
     }
-    return [shape[0], ...this.size.map((s, i) => {
+    const {begin, size} = this.resolve(shapes);
+    return [shape[0], ...size.map((s, i) => {
       const d = shape[i + 1];
-      if (d != null && this.begin[i] + (s === -1 ? 0 : s) > d) {
-        fail('layers.slice', `slice begin ${show(this.begin)} size ${show(this.size)} exceeds the ${
+      const b = begin[i];
+      if (d != null && b != null && s != null && b + (s === -1 ? 0 : s) > d) {
+        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)} exceeds the ${
             ''}input shape ${show(shape)}`);
       }
-      return s === -1 ? (d == null ? null : d - this.begin[i]) : s;
+      if (s == null) return null;
+      return s === -1 ? (d == null || b == null ? null : d - b) : s;
     })];
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    const x = single(inputs);
-    return tf.slice(x, [0, ...this.begin], [-1, ...this.size]);
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const x = xs[0];
+    const shapes = xs.map((t) => t.shape);
+    const begin = evalSizesNow('layers.slice', 'begin', this.begin, shapes, 0);
+    const size = evalSizesNow('layers.slice', 'size', this.size, shapes, -1);
+    size.forEach((s, i) => {
+      if (begin[i] + (s === -1 ? 0 : s) > x.shape[i + 1]) {
+        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)} exceeds the input ${
+            ''}shape ${show(x.shape)} (layer '${this.name}')`);
+      }
+    });
+    return tf.slice(x, [0, ...begin], [-1, ...size]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {begin: this.begin, size: this.size, ...super.getConfig()};
+    return {begin: this.begin as unknown as tf.serialization.ConfigDictValue,
+            size: this.size as unknown as tf.serialization.ConfigDictValue, ...super.getConfig()};
   }
 }

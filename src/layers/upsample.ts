@@ -6,6 +6,7 @@ import type {DataFormat, InterpolateMode} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
+import {evalSizes, evalSizesNow, hasExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
 import {baseArgs, bool, boolOrNull, channelsOf, checkLayerArgs, checkOutputShape, layerDataFormat, numberOrTuple, oneOf, type Shape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
 
 // Note [upsample to a reference size]
@@ -19,7 +20,7 @@ export interface UpsampleArgs extends TorchLayerArgs {
    * Output spatial size: a number or one per spatial dim. Exactly one of size / scaleFactor,
    * unless the layer is applied to [x, like] (then neither: like's spatial size is used).
    */
-  size?: number|number[]|null;
+  size?: number|Array<number|ShapeExpr>|null;
   /** Multiplier of each spatial size: a number or one per spatial dim. */
   scaleFactor?: number|number[]|null;
   /** Default 'nearest', as torch.nn.Upsample. */
@@ -34,7 +35,7 @@ const UPSAMPLE_KEYS =
 
 export class TorchUpsample extends TorchLayer {
   static className = 'TorchUpsample';
-  readonly size: number|number[]|null;
+  readonly size: number|Array<number|ShapeExpr>|null;
   readonly scaleFactor: number|number[]|null;
   readonly mode: InterpolateMode;
   readonly alignCorners: boolean|null;
@@ -46,7 +47,14 @@ export class TorchUpsample extends TorchLayer {
     super(baseArgs(args ?? {}));
     const op = 'layers.upsample';
     checkLayerArgs(op, args, UPSAMPLE_KEYS);
-    this.size = args.size == null ? null : numberOrTuple(op, 'size', args.size, {integer: true});
+    // Note [upsample to a computed size]: size entries may be shape expressions over the shapes
+    // of the layer's inputs (F.interpolate(x, size=(h * 2, skip.shape[3]))); the inputs after x
+    // then only lend their shapes.
+    this.size = args.size == null ? null :
+        Array.isArray(args.size) && hasExpr(args.size) ?
+        (args.size.length > 3 ? fail(op, `argument 'size' has more than 3 entries: ${show(args.size)}`) :
+                                args.size.map((e, i) => parseSize(op, `size[${i}]`, e, 1))) :
+        numberOrTuple(op, 'size', args.size, {integer: true});
     this.scaleFactor = args.scaleFactor == null ?
         null :
         numberOrTuple(op, 'scaleFactor', args.scaleFactor, {positive: true});
@@ -65,7 +73,7 @@ export class TorchUpsample extends TorchLayer {
 
   private options(): ops.InterpolateOptions {
     const o: ops.InterpolateOptions = {mode: this.mode, dataFormat: this.dataFormat};
-    if (this.size != null) o.size = this.size;
+    if (this.size != null && !this.computed) o.size = this.size as number|number[];
     if (this.scaleFactor != null) o.scaleFactor = this.scaleFactor;
     if (this.alignCorners != null) o.alignCorners = this.alignCorners;
     if (this.recomputeScaleFactor != null) o.recomputeScaleFactor = this.recomputeScaleFactor;
@@ -77,8 +85,13 @@ export class TorchUpsample extends TorchLayer {
    * [x] or [x, like] (Note [upsample to a reference size]); checks that exactly one of size,
    * scaleFactor and like names the output size.
    */
+  private get computed(): boolean {
+    return Array.isArray(this.size) && hasExpr(this.size);
+  }
+
   private splitInputs<T>(inputs: T|T[], isList: boolean): {x: T, like: T|null} {
     const list = isList ? inputs as T[] : [inputs as T];
+    if (this.computed) return {x: list[0], like: null};
     if (list.length !== 1 && list.length !== 2) {
       fail('layers.upsample', `must be applied to x or to [x, like], got ${list.length} inputs`);
     }
@@ -99,6 +112,17 @@ export class TorchUpsample extends TorchLayer {
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const {x: shape, like} = this.splitInputs<Shape>(
         inputShape as Shape|Shape[], Array.isArray(inputShape[0]));
+    if (this.computed) {
+      const sizes = evalSizes('layers.upsample', this.size as Array<number|ShapeExpr>,
+                              shapesOf(inputShape as Shape|Shape[]));
+      if (sizes.length !== spatialOf(shape, this.dataFormat).length) {
+        fail('layers.upsample', `size ${show(this.size)} must have one entry per spatial dim of ${
+            ''}the input shape ${show(shape)}`);
+      }
+      const outShape = withSpatial(shape, channelsOf(shape, this.dataFormat), sizes, this.dataFormat);
+      checkOutputShape('layers.upsample', this.name, outShape);
+      return outShape;
+    }
     if (like != null) {
       const s = spatialOf(like, this.dataFormat);
       if (like.length !== shape.length) {
@@ -111,7 +135,7 @@ export class TorchUpsample extends TorchLayer {
     const n = spatial.length;
     const per = (v: number|number[], i: number) => typeof v === 'number' ? v : v[i];
     const out = spatial.map((s, i) => {
-      if (this.size != null) return per(this.size, i);
+      if (this.size != null) return per(this.size as number|number[], i);
       return s == null ? null : outputSizeFromScale(s, per(this.scaleFactor!, i));
     });
     if (out.length !== n || out.some((v) => v === undefined)) {
@@ -125,6 +149,12 @@ export class TorchUpsample extends TorchLayer {
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const {x, like} = this.splitInputs<tf.Tensor>(inputs, Array.isArray(inputs));
+    if (this.computed) {
+      const xs = Array.isArray(inputs) ? inputs : [inputs];
+      const size = evalSizesNow('layers.upsample', 'size', this.size as Array<number|ShapeExpr>,
+                                xs.map((t) => t.shape), 1);
+      return ops.interpolate(x, {...this.options(), size});
+    }
     if (like == null) return ops.interpolate(x, this.options());
     if (like.rank !== x.rank) {
       fail('layers.upsample', `like (shape ${show(like.shape)}) must have the rank of x (shape ${
@@ -136,7 +166,7 @@ export class TorchUpsample extends TorchLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
-      size: this.size,
+      size: this.size as unknown as tf.serialization.ConfigDictValue,
       scaleFactor: this.scaleFactor,
       mode: this.mode,
       alignCorners: this.alignCorners,

@@ -1,0 +1,196 @@
+"""Capture: the user's module as an ATen graph (torch.export, non-strict) on a copy of it.
+
+Note [never touch the user's module]
+The module is deep-copied, the copy is put in eval mode and converted to float32, and only the
+copy is exported: the user's parameters, buffers, attributes and every submodule's training flag
+are never written, and the forward runs once (torch.export runs it once on fake tensors; the
+outputs stored for the check come from running the captured graph, which has no Python side
+effects). A half / bfloat16 module is exported as float32 (every half or bfloat16 value is exactly
+a float32, so the weights are kept exactly; the model computes in float32 as tfjs does).
+"""
+import copy
+import inspect
+
+import torch
+from torch.export import Dim
+
+from . import ops
+from ._errors import ExportError, user_frame_of_exception
+
+MIN_TORCH = (2, 6)
+
+
+def torch_version():
+    v = torch.__version__.split("+")[0].split(".")
+    try:
+        return int(v[0]), int(v[1])
+    except (ValueError, IndexError):
+        return (0, 0)
+
+
+def check_torch():
+    if torch_version() < MIN_TORCH:
+        raise ExportError(f"export: tfjs_torch needs PyTorch >= {MIN_TORCH[0]}.{MIN_TORCH[1]} "
+                          f"(torch.export with Dim.AUTO and run_decompositions), this is "
+                          f"{torch.__version__}; pip install -U torch")
+
+
+def unwrap(module):
+    """The nn.Module (or ExportedProgram) to export, from what the user passed."""
+    if isinstance(module, torch.export.ExportedProgram):
+        return module
+    if isinstance(module, torch.jit.ScriptModule) or isinstance(module, torch.jit.ScriptFunction):
+        raise ExportError("export: a TorchScript module (torch.jit.script / trace) cannot be "
+                          "exported: torch.export needs the Python module; pass the nn.Module "
+                          "you scripted")
+    seen = 0
+    while seen < 8:
+        seen += 1
+        orig = getattr(module, "_orig_mod", None)   # torch.compile's OptimizedModule
+        if isinstance(module, torch.nn.Module) and type(module).__name__ == "OptimizedModule" \
+                and isinstance(orig, torch.nn.Module):
+            module = orig
+            continue
+        if isinstance(module, (torch.nn.DataParallel,
+                               torch.nn.parallel.DistributedDataParallel)):
+            module = module.module
+            continue
+        break
+    if not isinstance(module, torch.nn.Module):
+        what = "a function" if callable(module) else f"a {type(module).__name__}"
+        raise ExportError(f"export: module must be a torch.nn.Module (or a torch.compile'd one, "
+                          f"DataParallel / DistributedDataParallel, or a torch.export."
+                          f"ExportedProgram), got {what}; wrap a function in an nn.Module "
+                          f"whose forward calls it")
+    return module
+
+
+def check_inputs(example_inputs):
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    if not isinstance(example_inputs, (tuple, list)):
+        raise ExportError(f"export: example_inputs must be a tensor or a tuple of tensors, got "
+                          f"{type(example_inputs).__name__}")
+    example_inputs = tuple(example_inputs)
+    if not example_inputs:
+        raise ExportError("export: example_inputs is empty; give at least one input tensor")
+    for i, x in enumerate(example_inputs):
+        if not isinstance(x, torch.Tensor):
+            raise ExportError(f"export: example_inputs[{i}] is a {type(x).__name__}; the inputs "
+                              f"must be tensors")
+        if not (x.dtype.is_floating_point):
+            raise ExportError(f"export: example_inputs[{i}] has dtype {x.dtype}; the exported "
+                              f"model takes float32 inputs")
+        if x.dim() < 1:
+            raise ExportError(f"export: example_inputs[{i}] is a scalar; inputs need a batch dim")
+        if x.numel() == 0:
+            raise ExportError(f"export: example_inputs[{i}] is empty (shape {list(x.shape)})")
+    return tuple(x.detach().to(torch.float32).clone() for x in example_inputs)
+
+
+def copy_module(module):
+    try:
+        m = copy.deepcopy(module)
+    except Exception as e:  # noqa: BLE001 (anything a __deepcopy__ raises)
+        raise ExportError(f"export: cannot copy {type(module).__name__} ({type(e).__name__}: "
+                          f"{e}); tfjs_torch exports a copy so that your module is never changed: "
+                          f"make it deep-copyable (copy.deepcopy)") from e
+    m.eval()
+    if any(p.dtype in (torch.float16, torch.bfloat16) for p in list(m.parameters()) + list(
+            m.buffers())):
+        m.float()  # exact: every half / bfloat16 value is a float32
+    return m
+
+
+def default_dynamic_shapes(inputs):
+    """Batch and every dim after the first two (spatial) free, for each input (Dim.AUTO)."""
+    spec = []
+    for x in inputs:
+        dims = {0: Dim.AUTO}
+        for d in range(2, x.dim()):
+            dims[d] = Dim.AUTO
+        spec.append(dims)
+    return tuple(spec)
+
+
+def enlarge(inputs, spec):
+    """Note [a dim of 1]: torch.export fixes a free dim whose example is 1 (0/1 specialization);
+    the batch is captured on a copy of the example repeated to 2 (the model is then checked at
+    the user's batch of 1)."""
+    out = []
+    for x, dims in zip(inputs, spec):
+        if isinstance(dims, dict) and 0 in dims and x.shape[0] == 1:
+            x = torch.cat([x, x], 0)
+        out.append(x)
+    return tuple(out)
+
+
+def decomposition_table():
+    """torch.export's core-ATen table without the ops the registry handles whole (upsample_*,
+    convolutions, pools with indices, max_unpool, pixel_shuffle, the norms, gelu, softmax,
+    scaled_dot_product_attention, ...: each has an exact tfjs-torch kernel or layer)."""
+    table = torch.export.default_decompositions()
+    for op in list(table.keys()):
+        if ops.is_kept(op):
+            del table[op]
+    return table
+
+
+def capture(module, inputs, dynamic_shapes):
+    """(ExportedProgram lowered to the registry's ops, the inputs it was captured on)."""
+    if isinstance(module, torch.export.ExportedProgram):
+        ep = module
+    else:
+        names = _arg_names(module, len(inputs))
+        if dynamic_shapes is None:
+            spec = default_dynamic_shapes(inputs)
+        elif dynamic_shapes is False:
+            spec = None
+        else:
+            spec = dynamic_shapes
+        cap_inputs = enlarge(inputs, spec) if spec is not None and dynamic_shapes is None else inputs
+        if spec is not None and isinstance(spec, (tuple, list)) and names is not None:
+            spec = tuple(spec)
+        try:
+            with torch.no_grad():
+                ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
+        except ExportError:
+            raise
+        except Exception as e:  # noqa: BLE001 (torch.export raises many kinds)
+            raise _capture_error(module, e) from e
+    try:
+        ep = ep.run_decompositions(decomposition_table())
+    except Exception as e:  # noqa: BLE001
+        raise _capture_error(module, e, "lowering to ATen (run_decompositions)") from e
+    return ep
+
+
+def _arg_names(module, n):
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in params[:n]]
+
+
+def _capture_error(module, e, stage="capturing it with torch.export"):
+    name = type(module).__name__ if not isinstance(module, torch.export.ExportedProgram) \
+        else "the ExportedProgram"
+    frame = user_frame_of_exception(e)
+    msg = str(e).strip().splitlines()
+    first = msg[0] if msg else ""
+    detail = "\n".join(msg[:12])
+    text = f"export: {name} failed while {stage}"
+    if frame:
+        text += f", at {frame}"
+    text += f": {type(e).__name__}: {first}"
+    low = detail.lower()
+    if "data-dependent" in low or "guardonDataDependent".lower() in low or "could not guard" in low:
+        text += ("\nPython control flow on tensor *values* (if x.sum() > 0, int(x.max())) cannot be "
+                 "captured; compute it with tensor ops (torch.where) or from sizes only")
+    elif "constraint" in low or "specializ" in low or "dynamic_shapes" in low:
+        text += ("\nThe model fixes a size that dynamic_shapes leaves free: export with "
+                 "dynamic_shapes=False (fixed sizes) or a spec that fixes that dim")
+    else:
+        text += "\n(details: " + detail[:1500] + ")"
+    return ExportError(text)

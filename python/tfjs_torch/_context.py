@@ -1,0 +1,209 @@
+"""What an op handler sees (ctx): the node, its arguments, the model being built, and how to fail.
+
+See ops/__init__.py for how a handler is written and registered.
+"""
+import torch
+
+from ._builder import Ref
+from ._errors import ExportError, user_frame_of_trace
+from ._shape import ExprWriter, SymDim, is_static
+
+
+class Args(dict):
+    """An op's arguments by schema name (attribute access: a.input, a.output_size)."""
+
+    def __getattr__(self, k):
+        try:
+            return self[k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+
+def _module_of(node):
+    stack = node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return None, None
+    path, cls = list(stack.values())[-1]
+    path = path.replace("L['self'].", "").replace("L__self__.", "")
+    if path.startswith("L['self']") or path.startswith("L__self__"):
+        path = ""
+    name = cls if isinstance(cls, str) else getattr(cls, "__name__", str(cls))
+    return path, name.rsplit(".", 1)[-1]
+
+
+def where(node, model_name="the model"):
+    """'module 'dec.1' (Conv2d), op aten.conv2d.default, at file.py:12 (in forward): code'."""
+    path, cls = _module_of(node)
+    parts = []
+    if path:
+        parts.append(f"module '{path}' ({cls})")
+    elif cls:
+        parts.append(f"module {cls} (the top level)")
+    else:
+        parts.append(model_name)
+    parts.append(f"op {node.target}" if not isinstance(node.target, str) else f"node {node.name}")
+    frame = user_frame_of_trace(node.meta.get("stack_trace"))
+    if frame:
+        parts.append(f"at {frame}")
+    return ", ".join(parts)
+
+
+class Context:
+    def __init__(self, builder, gm, values, consts, param_names, sources, model_name):
+        self.b = builder
+        self.gm = gm
+        self.values = values            # node -> PyTorch's value on the example inputs
+        self.consts = consts            # placeholder node -> parameter / buffer / constant tensor
+        self.param_names = param_names  # placeholder node -> its name in the module ('enc.0.weight')
+        self.sources = sources          # sympy symbol -> (input Ref, tfjs axis)
+        self.refs = {}                  # node -> Ref | list of Ref
+        self.model_name = model_name
+        self.node = None
+        self.input_refs = []            # the model inputs' Refs (InputLayers)
+
+    # ---- where, and failing ---------------------------------------------------------------------
+    @property
+    def data_format(self):
+        return self.b.data_format
+
+    def where(self, node=None):
+        return where(node or self.node, self.model_name)
+
+    def fail(self, message):
+        raise ExportError(f"export: {self.where()}: {message}")
+
+    # ---- the node -------------------------------------------------------------------------------
+    @property
+    def value(self):
+        """PyTorch's result of this node on the example inputs."""
+        return self.values[self.node]
+
+    def out_sym(self, i=None):
+        """The symbolic shape (ints and SymDims) of this node's output (output i of several)."""
+        val = self.node.meta.get("val")
+        conc = self.value
+        if i is not None:
+            val, conc = val[i], conc[i]
+        return sym_shape_of(val, conc)
+
+    def name(self):
+        """The layer name: the module path of the node's weights ('enc1.0.weight' -> 'enc1_0'),
+        else the graph node's name."""
+        key = self.share_key()
+        if key is not None:
+            return key.replace(".", "_")
+        return self.node.name
+
+    def share_key(self):
+        """The module path owning this node's first parameter input, or None: a module called
+        twice gives one layer applied twice (shared weights)."""
+        for a in self.node.all_input_nodes:
+            n = self.param_names.get(a)
+            if n is not None:
+                return n.rsplit(".", 1)[0] if "." in n else n
+        return None
+
+    # ---- arguments -----------------------------------------------------------------------------
+    def arg(self, a):
+        def one(x):
+            if isinstance(x, torch.fx.Node):
+                if x in self.refs:
+                    return self.refs[x]
+                if x in self.consts:
+                    return self.consts[x]
+                v = self.values.get(x)
+                val = x.meta.get("val")
+                if isinstance(val, torch.SymInt):
+                    from ._shape import sym_of
+                    return sym_of(val.node.expr, v)
+                if isinstance(val, (torch.SymFloat, torch.SymBool)):
+                    self.fail(f"uses a {type(val).__name__} ({val}) computed from sizes; only "
+                              f"integer sizes are supported")
+                return v
+            return x
+        return torch.fx.node.map_aggregate(a, one)
+
+    def bind(self):
+        """This node's arguments by schema name (Args), defaults filled in."""
+        node = self.node
+        op = node.target
+        schema = getattr(op, "_schema", None)
+        if schema is None:  # operator.getitem and friends
+            return Args({"args": [self.arg(a) for a in node.args],
+                         **{k: self.arg(v) for k, v in node.kwargs.items()}})
+        out = Args()
+        params = schema.arguments
+        for p, v in zip(params, node.args):
+            out[p.name] = self.arg(v)
+        for k, v in node.kwargs.items():
+            out[k] = self.arg(v)
+        for p in params:
+            if p.name not in out:
+                out[p.name] = p.default_value if p.has_default_value() else None
+        return out
+
+    def ref(self, v, what="input"):
+        if not isinstance(v, Ref):
+            self.fail(f"{what} must be a tensor computed from the model's inputs, got "
+                      f"{type(v).__name__}")
+        return v
+
+    def const(self, v, what):
+        if isinstance(v, Ref):
+            self.fail(f"argument {what!r} computed from the inputs is not supported (parameters, "
+                      f"buffers and constants are)")
+        return v
+
+    def static_int(self, v, what):
+        if isinstance(v, SymDim):
+            self.fail(f"{what} is {v.expr}, a size known only at run time; this argument must be "
+                      f"fixed (export with dynamic_shapes=False or a spec that fixes it)")
+        if isinstance(v, torch.Tensor) and v.dim() == 0:
+            v = v.item()
+        if not is_static(v) and not isinstance(v, float):
+            self.fail(f"{what} must be an integer, got {v!r}")
+        return int(v)
+
+    def ints(self, v, n, what):
+        """An int-or-list argument as n static ints."""
+        if isinstance(v, (tuple, list)):
+            if len(v) == 1 and n > 1:
+                v = list(v) * n
+            return [self.static_int(x, what) for x in v]
+        return [self.static_int(v, what)] * n
+
+    def sym_value(self, v):
+        """A size's value on the example inputs."""
+        return v.value if isinstance(v, SymDim) else int(v)
+
+    def sym_shape(self, ref):
+        """A Ref's PyTorch-order shape: ints and SymDims."""
+        if ref.sym is not None:
+            return list(ref.sym)
+        return list(ref.torch_shape)
+
+    def writer(self, base):
+        """An ExprWriter for a layer that has `base` inputs of its own (Note [shape
+        expressions])."""
+        return ExprWriter(self.sources, base, self.fail)
+
+    def emit(self, class_name, config, inputs, perm=None, weights=(), name=None, outputs=None,
+             share=None, record=True):
+        """Adds a layer on `inputs` whose (single) output is this node's value in layout `perm`."""
+        if outputs is None:
+            outputs = [(perm if perm is not None else inputs[0].perm, self.value)]
+        refs = self.b.layer(class_name, config, inputs, name or self.name(), weights=weights,
+                            outputs=outputs, share=share, record=record)
+        return refs[0] if len(refs) == 1 else refs
+
+
+def sym_shape_of(val, concrete=None):
+    """Shape (ints, SymDims) of a FakeTensor `val`, with concrete sizes from `concrete`."""
+    from ._shape import sym_of
+    if val is None:
+        return list(concrete.shape) if isinstance(concrete, torch.Tensor) else None
+    shape = []
+    for i, s in enumerate(val.shape):
+        c = int(concrete.shape[i]) if isinstance(concrete, torch.Tensor) else None
+        shape.append(sym_of(s, c) if isinstance(s, torch.SymInt) else int(s))
+    return shape

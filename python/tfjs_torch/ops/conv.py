@@ -1,0 +1,158 @@
+"""Convolutions: conv1d/2d/3d (numeric or 'same'/'valid' padding), grouped and depthwise, and the
+transposed ones (tfjs-layers' ConvND / DepthwiseConv2D, tfjs-torch's TorchConvTransposeNd)."""
+import numpy as np
+import torch
+
+from . import register
+from ._common import emit_pad, np32, spatial_count
+
+aten = torch.ops.aten
+
+
+def _pads_for(ctx, padding, n, kernel, dilation):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [0] * (2 * n)
+        if padding == "same":
+            pads = []
+            for i in reversed(range(n)):  # PyTorch puts an odd total's extra pixel last
+                total = dilation[i] * (kernel[i] - 1)
+                pads += [total // 2, total - total // 2]
+            return pads
+        ctx.fail(f"padding {padding!r} is not supported ('same', 'valid' or numbers)")
+    p = ctx.ints(padding, n, "padding")
+    pads = []
+    for i in reversed(range(n)):
+        pads += [p[i], p[i]]
+    return pads
+
+
+def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
+    b = ctx.b
+    n = spatial_count(ctx, x, 1, 3, f"conv{x.rank - 2}d")
+    weight = ctx.const(weight, "weight")
+    bias = ctx.const(bias, "bias")
+    stride, dilation = ctx.ints(stride, n, "stride"), ctx.ints(dilation, n, "dilation")
+    groups = ctx.static_int(groups, "groups")
+    kernel = list(weight.shape[2:])
+    pads = _pads_for(ctx, padding, n, kernel, dilation)
+    if any(s > 1 for s in stride) and any(d > 1 for d in dilation):
+        ctx.fail(f"stride {stride} together with dilation {dilation}: tfjs's convolutions take "
+                 f"one or the other, not both")
+    x = b.to_canonical(x)
+    name = ctx.name()
+    cin = x.torch_shape[1]
+    cout = weight.shape[0]
+    share = ctx.share_key()
+    if groups != 1 and not (n == 2 and groups == cin and cout % cin == 0):
+        return _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name)
+    xp = emit_pad(ctx, x, pads, "constant", name=f"{name}_pad")
+    fmt = b.data_format
+    w = np32(weight)
+    if groups == 1:
+        cls = f"Conv{n}D"
+        kernel_t = np.transpose(w, list(range(2, 2 + n)) + [1, 0])  # [out, in, *k] -> [*k, in, out]
+        cfg = {"filters": int(cout), "kernel_size": kernel, "strides": stride,
+               "padding": "valid", "dilation_rate": dilation, "activation": "linear",
+               "use_bias": bias is not None}
+        if n != 1:
+            cfg["data_format"] = fmt
+        wnames = [("kernel", kernel_t)]
+    else:
+        cls = "DepthwiseConv2D"
+        m = cout // cin   # [in * m, 1, kh, kw] (out channel i * m + j) -> [kh, kw, in, m]
+        kernel_t = np.transpose(w.reshape(cin, m, *kernel), (2, 3, 0, 1))
+        cfg = {"kernel_size": kernel, "strides": stride, "padding": "valid",
+               "depth_multiplier": int(m), "dilation_rate": dilation, "activation": "linear",
+               "use_bias": bias is not None, "data_format": fmt}
+        wnames = [("depthwise_kernel", kernel_t)]
+    if bias is not None:
+        wnames.append(("bias", np32(bias)))
+    if n == 1:
+        xp = b.to_perm(xp, [0, 2, 1])  # tfjs's Conv1D is channels-last only
+    return ctx.emit(cls, cfg, [xp], perm=xp.perm, weights=wnames, name=name, share=share)
+
+
+def _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name):
+    """One convolution per group on a channel slice, then concatenated."""
+    b = ctx.b
+    n = x.rank - 2
+    cin, cout = x.torch_shape[1], weight.shape[0]
+    xp = emit_pad(ctx, x, pads, "constant", name=f"{name}_pad")
+    if n == 1:
+        xp = b.to_perm(xp, [0, 2, 1])
+    ig, og = cin // groups, cout // groups
+    axis = xp.perm.index(1)
+    parts = []
+    for g in range(groups):
+        begin = [0] * xp.rank
+        size = [-1] * xp.rank
+        begin[axis], size[axis] = g * ig, ig
+        in_shape = list(xp.torch_shape)
+        in_shape[1] = ig
+        (s,) = b.layer("TorchSlice", {"begin": begin[1:], "size": size[1:]}, [xp],
+                       f"{name}_group{g}_in", outputs=[(xp.perm, in_shape)], record=False)
+        w = np32(weight[g * og:(g + 1) * og])
+        cfg = {"filters": int(og), "kernel_size": list(weight.shape[2:]), "strides": stride,
+               "padding": "valid", "dilation_rate": dilation, "activation": "linear",
+               "use_bias": bias is not None}
+        if n != 1:
+            cfg["data_format"] = b.data_format
+        ws = [("kernel", np.transpose(w, list(range(2, 2 + n)) + [1, 0]))]
+        if bias is not None:
+            ws.append(("bias", np32(bias[g * og:(g + 1) * og])))
+        out_shape = list(ctx.value.shape)
+        out_shape[1] = og
+        (c,) = b.layer(f"Conv{n}D", cfg, [s], f"{name}_group{g}", weights=ws,
+                       outputs=[(xp.perm, out_shape)], record=False)
+        parts.append(c)
+    return ctx.emit("Concatenate", {"axis": axis}, parts, perm=xp.perm, name=name)
+
+
+def emit_conv_transpose(ctx, x, weight, bias, stride, padding, output_padding, groups, dilation):
+    b = ctx.b
+    n = spatial_count(ctx, x, 1, 3, f"conv_transpose{x.rank - 2}d")
+    weight = ctx.const(weight, "weight")
+    bias = ctx.const(bias, "bias")
+    stride, padding = ctx.ints(stride, n, "stride"), ctx.ints(padding, n, "padding")
+    dilation = ctx.ints(dilation, n, "dilation")
+    opad = ctx.ints(output_padding, n, "output_padding")
+    groups = ctx.static_int(groups, "groups")
+    x = b.to_canonical(x)
+    cfg = {"inChannels": int(weight.shape[0]), "outChannels": int(weight.shape[1] * groups),
+           "kernelSize": list(weight.shape[2:]), "stride": stride, "padding": padding,
+           "outputPadding": opad, "groups": groups, "dilation": dilation,
+           "bias": bias is not None, "dataFormat": b.data_format}
+    ws = [("weight", np32(weight))]
+    if bias is not None:
+        ws.append(("bias", np32(bias)))
+    return ctx.emit(f"TorchConvTranspose{n}d", cfg, [x], perm=x.perm, weights=ws,
+                    share=ctx.share_key())
+
+
+@register(aten.conv1d.default, aten.conv2d.default, aten.conv3d.default,
+          aten.conv1d.padding, aten.conv2d.padding, aten.conv3d.padding)
+def conv(ctx, a):
+    """conv1d / conv2d / conv3d: nn.Conv*d, F.conv*d (numbers, 'same', 'valid'; groups)."""
+    return emit_conv(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding, a.dilation,
+                     a.groups)
+
+
+@register(aten.conv_transpose1d.default, aten.conv_transpose2d.input,
+          aten.conv_transpose3d.input)
+def conv_transpose(ctx, a):
+    """conv_transpose1d / 2d / 3d: nn.ConvTranspose*d (output_size= included), F.conv_transpose*d."""
+    return emit_conv_transpose(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding,
+                               a.output_padding, a.groups, a.dilation)
+
+
+@register(aten.convolution.default)
+def convolution(ctx, a):
+    """convolution: the generic form (transposed or not)."""
+    if a.transposed:
+        return emit_conv_transpose(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding,
+                                   a.output_padding, a.groups, a.dilation)
+    if any(ctx.ints(a.output_padding, 1, "output_padding")):
+        ctx.fail("output_padding on a convolution that is not transposed")
+    return emit_conv(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding, a.dilation,
+                     a.groups)

@@ -1,0 +1,107 @@
+"""Arithmetic of two operands with PyTorch's broadcasting: add, sub, mul, div, pow, maximum,
+minimum (tensor and tensor, tensor and a stored constant, tensor and a number)."""
+import torch
+
+from . import register
+from .._builder import Ref
+from .._shape import SymDim
+from ._common import np32
+
+aten = torch.ops.aten
+
+
+def emit_binary(ctx, op, a, c):
+    """op(a, c), one of them at least a Ref."""
+    b = ctx.b
+    if isinstance(a, SymDim) or isinstance(c, SymDim):
+        ctx.fail(f"{op} with a size known only at run time ({a if isinstance(a, SymDim) else c}) "
+                 f"as an operand is not supported; fix the sizes (dynamic_shapes=False)")
+    if isinstance(a, Ref) and isinstance(c, Ref):
+        if a.rank != c.rank:
+            ctx.fail(f"{op} of tensors of ranks {a.rank} and {c.rank} (both from the inputs): "
+                     f"broadcasting across ranks moves the batch dim; unsqueeze one first")
+        canon = b.canonical(a.rank)
+        perm = a.perm if a.perm == c.perm or c.perm != canon else canon
+        a2, c2 = b.to_perm(a, perm), b.to_perm(c, perm)
+        return ctx.emit("TorchElementwise", {"op": op}, [a2, c2], perm=perm)
+    reversed_ = not isinstance(a, Ref)
+    x, k = (c, a) if reversed_ else (a, c)
+    cfg = {"op": op, "reversed": reversed_}
+    ws = []
+    if isinstance(k, torch.Tensor) and k.dim() == 0:
+        k = k.item()
+    if isinstance(k, bool) or not isinstance(k, (int, float, torch.Tensor)):
+        ctx.fail(f"{op} with a {type(k).__name__} operand is not supported")
+    if isinstance(k, torch.Tensor):
+        if k.dim() > x.rank:
+            ctx.fail(f"a constant of shape {list(k.shape)} broadcast against {x.torch_shape}")
+        full = k.reshape([1] * (x.rank - k.dim()) + list(k.shape))
+        if full.shape[0] != 1:
+            ctx.fail(f"the constant operand of shape {list(k.shape)} has a batch dim; the "
+                     f"exported model takes any batch size")
+        arr = np32(full.permute(*x.perm).contiguous())
+        cfg["constantShape"] = list(arr.shape)
+        ws.append(("constant", arr))
+    else:
+        cfg["scalar"] = float(k)
+    return ctx.emit("TorchElementwise", cfg, [x], perm=x.perm, weights=ws)
+
+
+def _scaled(ctx, other, alpha):
+    if alpha in (None, 1):
+        return other
+    if isinstance(other, Ref):
+        ctx.fail("add / sub with alpha != 1 on a tensor from the inputs is not supported")
+    return other * alpha
+
+
+@register(aten.add.Tensor, aten.add.Scalar)
+def add(ctx, a):
+    """add: +, torch.add (alpha on constants), in place too."""
+    return emit_binary(ctx, "add", a.self, _scaled(ctx, a.other, a.get("alpha")))
+
+
+@register(aten.sub.Tensor, aten.sub.Scalar)
+def sub(ctx, a):
+    """sub: -, torch.sub."""
+    return emit_binary(ctx, "sub", a.self, _scaled(ctx, a.other, a.get("alpha")))
+
+
+@register(aten.rsub.Scalar, aten.rsub.Tensor)
+def rsub(ctx, a):
+    """rsub: number - tensor."""
+    if a.get("alpha") not in (None, 1):
+        ctx.fail("rsub with alpha != 1 is not supported")
+    return emit_binary(ctx, "sub", a.other, a.self)
+
+
+@register(aten.mul.Tensor, aten.mul.Scalar)
+def mul(ctx, a):
+    """mul: *, torch.mul."""
+    return emit_binary(ctx, "mul", a.self, a.other)
+
+
+@register(aten.div.Tensor, aten.div.Scalar, aten.div.Tensor_mode)
+def div(ctx, a):
+    """div: /, torch.div (true division only)."""
+    if a.get("rounding_mode") is not None:
+        ctx.fail(f"div with rounding_mode={a.rounding_mode!r} is not supported")
+    return emit_binary(ctx, "div", a.self, a.other)
+
+
+@register(aten.pow.Tensor_Scalar, aten.pow.Tensor_Tensor, aten.pow.Scalar)
+def pow_(ctx, a):
+    """pow: **, torch.pow."""
+    return emit_binary(ctx, "pow", a.self, a.exponent)
+
+
+@register(aten.maximum.default)
+def maximum(ctx, a):
+    """maximum: torch.maximum."""
+    return emit_binary(ctx, "maximum", a.self, a.other)
+
+
+@register(aten.minimum.default)
+def minimum(ctx, a):
+    """minimum: torch.minimum."""
+    return emit_binary(ctx, "minimum", a.self, a.other)

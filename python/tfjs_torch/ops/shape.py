@@ -1,0 +1,202 @@
+"""Views and shape changes: view / reshape / flatten / unflatten / squeeze / unsqueeze (sizes
+known only at run time included), permute / transpose (free: only the layout bookkeeping
+changes), cat, slices, split / chunk, select, and the ops that change nothing in the model
+(clone, alias, detach, contiguous, dtype casts between float types, dropout in eval)."""
+import sympy
+import torch
+
+from . import register
+from .._builder import Ref, identity, invert
+from .._shape import SymDim, is_static
+from ._common import alias, dim_index, emit_reshape, size_list
+
+aten = torch.ops.aten
+BIG = 2 ** 62
+
+
+@register(aten.view.default, aten._unsafe_view.default, aten.reshape.default)
+def view(ctx, a):
+    """view / reshape: any target shape that keeps the batch dim (sizes from x.shape too)."""
+    return emit_reshape(ctx, ctx.ref(a.self), a.get("size", a.get("shape")), ctx.value)
+
+
+@register(aten.flatten.using_ints, aten.unflatten.int, aten.squeeze.dim, aten.squeeze.dims,
+          aten.squeeze.default, aten.unsqueeze.default)
+def reshape_like(ctx, a):
+    """flatten / unflatten / squeeze / unsqueeze (as a reshape in PyTorch's memory order)."""
+    return emit_reshape(ctx, ctx.ref(a.self), None, ctx.value)
+
+
+@register(aten.clone.default, aten.alias.default, aten.detach.default,
+          aten.lift_fresh_copy.default, aten.contiguous.default)
+def identity_op(ctx, a):
+    """clone / alias / detach / contiguous: nothing to do in the model."""
+    x = ctx.ref(a.self)
+    return alias(x, ctx.value, ctx.out_sym())
+
+
+@register(aten._to_copy.default, aten.to.dtype, aten.type_as.default)
+def to_copy(ctx, a):
+    """_to_copy / to / type_as between float types (the model computes in float32)."""
+    x = ctx.ref(a.self)
+    dt = a.get("dtype")
+    v = ctx.value
+    if isinstance(v, torch.Tensor) and not v.dtype.is_floating_point:
+        ctx.fail(f"casts to {v.dtype}; the exported model computes in float32 (integer tensors "
+                 f"are not supported)")
+    del dt
+    return alias(x, v, ctx.out_sym())
+
+
+@register(aten.dropout.default)
+def dropout(ctx, a):
+    """dropout in eval (identity)."""
+    if a.train:
+        ctx.fail("dropout with training=True; pass training=self.training (export runs in eval "
+                 "mode)")
+    return alias(ctx.ref(a.input), ctx.value, ctx.out_sym())
+
+
+def _permuted(ctx, x, dims):
+    dims = [dim_index(ctx, d, x.rank) for d in dims]
+    if sorted(dims) != identity(x.rank):
+        ctx.fail(f"dims {dims} are not a permutation of the input's {x.rank} dims")
+    if dims[0] != 0:
+        ctx.fail(f"permutes the batch dim (dims {dims}); the tfjs model keeps dim 0 as its batch")
+    inv = invert(dims)
+    r = Ref(x.layer, x.node_index, x.tensor_index, [inv[p] for p in x.perm], ctx.value)
+    r.sym = ctx.out_sym()
+    return r
+
+
+@register(aten.permute.default)
+def permute(ctx, a):
+    """permute: free (only the layout bookkeeping changes); never the batch dim."""
+    return _permuted(ctx, ctx.ref(a.self), list(a.dims))
+
+
+@register(aten.transpose.int)
+def transpose(ctx, a):
+    """transpose: free, as permute."""
+    x = ctx.ref(a.self)
+    d0, d1 = dim_index(ctx, a.dim0, x.rank), dim_index(ctx, a.dim1, x.rank)
+    dims = identity(x.rank)
+    dims[d0], dims[d1] = d1, d0
+    return _permuted(ctx, x, dims)
+
+
+@register(aten.cat.default)
+def cat(ctx, a):
+    """cat: torch.cat along any dim but the batch."""
+    tensors = a.tensors
+    if not isinstance(tensors, (tuple, list)) or not tensors:
+        ctx.fail("needs a list of tensors")
+    tensors = [t for t in tensors if not (isinstance(t, torch.Tensor) and t.numel() == 0)]
+    for t in tensors:
+        ctx.ref(t, "every tensor in the list")
+    rank = tensors[0].rank
+    d = dim_index(ctx, a.dim, rank)
+    if d == 0:
+        ctx.fail("cat along the batch dim is not supported")
+    perm = tensors[0].perm
+    parts = [ctx.b.to_perm(t, perm) for t in tensors]
+    if len(parts) == 1:
+        return alias(parts[0], ctx.value, ctx.out_sym())
+    return ctx.emit("Concatenate", {"axis": perm.index(d)}, parts, perm=perm)
+
+
+def _expr(v):
+    return v.expr if isinstance(v, SymDim) else sympy.Integer(v)
+
+
+def _as_size(e, value):
+    e = sympy.simplify(e)
+    if e.is_Integer:
+        return int(e)
+    return SymDim(e, value)
+
+
+def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
+    """x sliced along PyTorch dim d from `begin` for `size` (ints or SymDims)."""
+    if d == 0:
+        ctx.fail("slicing the batch dim is not supported")
+    axis = x.perm.index(d)
+    begins = [0] * (x.rank - 1)
+    sizes = [-1] * (x.rank - 1)
+    begins[axis - 1], sizes[axis - 1] = begin, size
+    if all(is_static(v) for v in begins + sizes):
+        cfg = {"begin": begins, "size": sizes}
+        extra = []
+    else:
+        w = ctx.writer(1)
+        cfg = {"begin": [w.write(v) for v in begins], "size": [w.write(v) for v in sizes]}
+        extra = w.extra
+    (y,) = ctx.b.layer("TorchSlice", cfg, [x] + extra, name or ctx.name(),
+                       outputs=[(x.perm, out_value)])
+    y.sym = out_sym
+    return y
+
+
+@register(aten.slice.Tensor)
+def slice_(ctx, a):
+    """slice: x[a:b] on any dim but the batch (bounds may be sizes known only at run time; no
+    step)."""
+    x = ctx.ref(a.self)
+    d = dim_index(ctx, a.dim, x.rank)
+    in_sym, out_sym = ctx.sym_shape(x), ctx.out_sym()
+    step = ctx.static_int(a.step if a.step is not None else 1, "step")
+    from ._common import same_size
+    if all(same_size(p, q) for p, q in zip(in_sym, out_sym)):
+        return alias(x, ctx.value, out_sym)
+    if step != 1:
+        ctx.fail("slices with a step are not supported")
+    start = a.start if a.start is not None else 0
+    n = in_sym[d]
+    if is_static(start):
+        if start < 0:
+            begin = _as_size(sympy.Max(0, _expr(n) + start), max(0, ctx.sym_value(n) + start))
+        else:
+            begin = start
+    else:
+        begin = start
+    return emit_slice(ctx, x, d, begin, out_sym[d], ctx.value, out_sym)
+
+
+@register(aten.split.Tensor, aten.split_with_sizes.default)
+def split(ctx, a):
+    """split / chunk / split_with_sizes along any dim but the batch."""
+    x = ctx.ref(a.self)
+    d = dim_index(ctx, a.dim, x.rank)
+    if d == 0:
+        ctx.fail("splitting the batch dim is not supported")
+    vals = ctx.value
+    meta = ctx.node.meta.get("val")
+    refs = []
+    begin = sympy.Integer(0)
+    bval = 0
+    from .._context import sym_shape_of
+    for i, part in enumerate(vals):
+        sym = sym_shape_of(meta[i], part) if meta is not None else list(part.shape)
+        size = sym[d]
+        refs.append(emit_slice(ctx, x, d, _as_size(begin, bval), size, part, sym,
+                               name=f"{ctx.name()}_{i}"))
+        begin = begin + _expr(size)
+        bval += int(part.shape[d])
+    return refs
+
+
+@register(aten.select.int)
+def select(ctx, a):
+    """select: x[:, i] (a slice, then the dim dropped)."""
+    x = ctx.ref(a.self)
+    d = dim_index(ctx, a.dim, x.rank)
+    in_sym = ctx.sym_shape(x)
+    i = a.index
+    if is_static(i) and i < 0:
+        i = _as_size(_expr(in_sym[d]) + i, ctx.sym_value(in_sym[d]) + i)
+    mid_sym = list(in_sym)
+    mid_sym[d] = 1
+    mid_val = ctx.value.unsqueeze(d)
+    s = emit_slice(ctx, x, d, i, 1, mid_val, mid_sym, name=f"{ctx.name()}_slice")
+    s.record = False
+    return emit_reshape(ctx, s, None, ctx.value)

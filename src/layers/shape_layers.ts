@@ -1,0 +1,198 @@
+// Layers whose sizes are shape expressions (Note [shape expressions are data] in
+// shape_expr.ts), written by the Python exporter for sizes known only at run time:
+//   TorchReshape     view / reshape / flatten / unflatten / squeeze to sizes computed from shapes
+//   TorchFill        zeros / ones / full of such sizes (inputs only lend their shapes)
+//   TorchShapeCheck  the identity on its first input, after checking the rules PyTorch inferred
+//                    for the input sizes (H a multiple of 8, ranges) with an error naming the
+//                    input, the dim and the rule
+// Each takes, after its own input, the tensors its expressions read sizes from.
+import * as tf from '@tensorflow/tfjs-core';
+import {checkSize, fail, show} from '../util/args.js';
+import {TorchLayer} from './base.js';
+import {baseArgs, checkLayerArgs, checkOutputShape, type Shape, type TorchLayerArgs} from './common.js';
+import {evalExpr, evalSizes, evalSizesNow, parseExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
+
+const MAX_RANK = 8;
+
+function sizeList(layer: string, name: string, v: unknown, min: number): Array<number|ShapeExpr> {
+  if (!Array.isArray(v) || v.length > MAX_RANK) {
+    fail(layer, `argument '${name}' must be an array of at most ${MAX_RANK} sizes, got ${show(v)}`);
+  }
+  return v.map((e, i) => parseSize(layer, `${name}[${i}]`, e, min));
+}
+
+function tensorsOf(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor[] {
+  return Array.isArray(inputs) ? inputs : [inputs];
+}
+
+export interface TorchReshapeArgs extends TorchLayerArgs {
+  /** The sizes of every dim after the batch: integers or shape expressions. */
+  shape: Array<number|ShapeExpr>;
+}
+
+/** A reshape (PyTorch's memory order) to sizes computed from the inputs' shapes. */
+export class TorchReshape extends TorchLayer {
+  static className = 'TorchReshape';
+  readonly shape: Array<number|ShapeExpr>;
+
+  constructor(args: TorchReshapeArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.reshape';
+    checkLayerArgs(op, args, ['shape']);
+    this.shape = sizeList(op, 'shape', args.shape, 0);
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shapes = shapesOf(inputShape);
+    const out = [shapes[0][0], ...evalSizes('layers.reshape', this.shape, shapes)];
+    checkOutputShape('layers.reshape', this.name, out);
+    return out;
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const xs = tensorsOf(inputs);
+    const x = xs[0];
+    const sizes = evalSizesNow('layers.reshape', 'shape', this.shape, xs.map((t) => t.shape), 0);
+    const target = [x.shape[0], ...sizes];
+    if (target.reduce((p, q) => p * q, 1) !== x.size) {
+      fail('layers.reshape', `cannot view input of shape ${show(x.shape)} as ${show(target)} ${
+          ''}(layer '${this.name}')`);
+    }
+    return tf.reshape(x, target);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, ...super.getConfig()};
+  }
+}
+
+export interface TorchFillArgs extends TorchLayerArgs {
+  /** The full shape (batch included): integers or shape expressions over the inputs' shapes. */
+  shape: Array<number|ShapeExpr>;
+  /** The fill value (default 0). */
+  value?: number;
+}
+
+/** zeros / ones / full of a size computed from the inputs' shapes (their values are unused). */
+export class TorchFill extends TorchLayer {
+  static className = 'TorchFill';
+  readonly shape: Array<number|ShapeExpr>;
+  readonly value: number;
+
+  constructor(args: TorchFillArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.fill';
+    checkLayerArgs(op, args, ['shape', 'value']);
+    this.shape = sizeList(op, 'shape', args.shape, 0);
+    const v = args.value ?? 0;
+    if (typeof v !== 'number') fail(op, `argument 'value' must be a number, got ${show(v)}`);
+    this.value = v;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const out = evalSizes('layers.fill', this.shape, shapesOf(inputShape));
+    checkOutputShape('layers.fill', this.name, out);
+    return out;
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const xs = tensorsOf(inputs);
+    const shape = evalSizesNow('layers.fill', 'shape', this.shape, xs.map((t) => t.shape), 0);
+    checkSize('layers.fill', 'output', shape, ` (layer '${this.name}')`);
+    return tf.fill(shape, this.value, 'float32');
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, value: this.value,
+            ...super.getConfig()};
+  }
+}
+
+export interface ShapeRule {
+  /** Nonzero when the sizes are allowed (a rule of the grammar). */
+  rule: ShapeExpr;
+  /** The rule as PyTorch states it, in PyTorch's dim order: 'x.shape[2] % 8 == 0'. */
+  text: string;
+  /** The dims it reads: [input, tfjs axis, PyTorch's name of the dim ('x.shape[2]')]. */
+  dims: Array<[number, number, string]>;
+}
+
+export interface TorchShapeCheckArgs extends TorchLayerArgs {
+  rules: ShapeRule[];
+  /** The model inputs' names, in the layer's input order. */
+  inputNames: string[];
+}
+
+const MAX_RULES = 512;
+const MAX_TEXT = 400;
+
+/**
+ * The identity on its first input, after checking the sizes of all its inputs against rules
+ * PyTorch inferred when the model was exported; a broken rule throws an error naming the input,
+ * the dim, its size and the rule.
+ */
+export class TorchShapeCheck extends TorchLayer {
+  static className = 'TorchShapeCheck';
+  readonly rules: ShapeRule[];
+  readonly inputNames: string[];
+
+  constructor(args: TorchShapeCheckArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.shapeCheck';
+    checkLayerArgs(op, args, ['rules', 'inputNames']);
+    const {rules, inputNames} = args;
+    if (!Array.isArray(inputNames) || inputNames.length < 1 || inputNames.length > 64 ||
+        !inputNames.every((n) => typeof n === 'string' && n.length <= MAX_TEXT)) {
+      fail(op, `argument 'inputNames' must be an array of 1 to 64 names, got ${show(inputNames)}`);
+    }
+    if (!Array.isArray(rules) || rules.length > MAX_RULES) {
+      fail(op, `argument 'rules' must be an array of at most ${MAX_RULES} rules, got ${show(rules)}`);
+    }
+    this.rules = rules.map((r, i) => {
+      if (r == null || typeof r !== 'object' || typeof r.text !== 'string' ||
+          r.text.length > MAX_TEXT || !Array.isArray(r.dims) || r.dims.length > 16) {
+        fail(op, `rules[${i}] must be {rule, text, dims}, got ${show(r)}`);
+      }
+      const dims = r.dims.map((d) => {
+        if (!Array.isArray(d) || d.length !== 3 || !Number.isInteger(d[0]) || d[0] < 0 ||
+            d[0] >= inputNames.length || !Number.isInteger(d[1]) || d[1] < 0 || d[1] > MAX_RANK ||
+            typeof d[2] !== 'string' || d[2].length > MAX_TEXT) {
+          fail(op, `rules[${i}].dims entry ${show(d)} must be [input, axis, name]`);
+        }
+        return [d[0], d[1], d[2]] as [number, number, string];
+      });
+      return {rule: parseExpr(op, `rules[${i}].rule`, r.rule), text: r.text, dims};
+    });
+    this.inputNames = inputNames.slice();
+  }
+
+  private check(shapes: Shape[]): void {
+    for (const r of this.rules) {
+      const v = evalExpr('layers.shapeCheck', r.rule, shapes);
+      if (v == null || v !== 0) continue;
+      const dims = r.dims.map(([k, axis, name]) => `${name} = ${shapes[k][axis]}`);
+      const first = r.dims.length > 0 ? this.inputNames[r.dims[0][0]] : this.inputNames[0];
+      const shown = r.dims.length > 0 ? shapes[r.dims[0][0]] : shapes[0];
+      fail('layers.shapeCheck', `input '${first}' of shape ${show(shown)} (${dims.join(', ')}, ${
+          ''}in PyTorch's dim order) breaks the model's size rule ${r.text} (inferred by ${
+          ''}PyTorch when the model was exported)`);
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shapes = shapesOf(inputShape);
+    this.check(shapes);
+    return shapes[0];
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const xs = tensorsOf(inputs);
+    this.check(xs.map((t) => t.shape));
+    return tf.clone(xs[0]);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {rules: this.rules as unknown as tf.serialization.ConfigDictValue,
+            inputNames: this.inputNames, ...super.getConfig()};
+  }
+}
