@@ -131,17 +131,22 @@ if (browser.length && exported.length) {
                   [join(ROOT, 'node_modules', 'karma', 'bin', 'karma'), 'start', join(ROOT, 'karma.conf.js'),
                    '--single-run'],
                   {TFJS_TORCH_BROWSER_RUN: backend, TFJS_TORCH_BROWSER_BUNDLE: 'zoo'});
+    const log = r.stdout + '\n' + r.stderr;
+    writeFileSync(join(ZOO, `karma-${backend}${shard ? '-' + shard.replace('/', 'of') : ''}.log`), log);
+    // karma prints each console.log as a quoted string and may break a long one into
+    // 'part' +\n 'part' lines: join those back before reading the ZOO lines.
+    const joined = log.replace(/'\s*\+\s*\n\s*'/g, '');
     let rows = 0;
-    for (const line of (r.stdout + '\n' + r.stderr).split('\n')) {
+    for (const line of joined.split('\n')) {
       const at = line.indexOf('ZOO {');
       if (at < 0) continue;
       let text = line.slice(at + 4).trim();
-      if (text.endsWith("'")) text = text.slice(0, -1);  // karma's console capture may quote the line
+      if (text.endsWith("'")) text = text.slice(0, -1);  // karma's quotes around the logged string
       try {
-        record(JSON.parse(text));
+        record(JSON.parse(text.replace(/\\'/g, "'")));
         rows++;
       } catch {
-        // a truncated line: the check shows as missing below
+        console.error(`test:zoo: unreadable browser result line: ${text.slice(0, 200)}`);
       }
     }
     if (!rows) console.error(`karma printed no zoo results on ${backend} (exit ${r.status}):\n${
@@ -152,7 +157,7 @@ if (browser.length && exported.length) {
 // 4. the table
 function cell(row) {
   if (row == null) return 'missing';
-  if (row.error != null) return `FAIL: ${String(row.error).replace(/\s+/g, ' ').slice(0, 90)}`;
+  if (row.error != null) return `FAIL: ${String(row.error).replace(/\s+/g, ' ').slice(0, 70)}`;
   const d = Math.max(...row.outputs.map((o) => o.maxAbsDiff));
   return `${row.ok ? '' : 'FAIL '}${d.toExponential(1)}`;
 }

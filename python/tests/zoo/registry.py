@@ -100,6 +100,11 @@ def _img(n, h, w, c=3):
     return ((n, c, h, w),)
 
 
+# SIZES_AVOID_ONE: torch.export specializes a dim whose example size is 1 (its 0/1 rule), so an
+# export example whose deepest feature map is 1x1 fixes the input size through the size rules PyTorch
+# infers (pix2pix at 32x32 gave "(H // 32) == 1"). The zoo's sizes keep every internal map at least
+# 2x2, as an export at a real image size does. DCGAN is the exception on purpose: its real input is a
+# 1x1 latent, and its export at 1x1 is what users do.
 ENTRIES: List[Entry] = []
 
 
@@ -307,7 +312,7 @@ def _segnet(published):
 
 
 @entry(name="unet", task="segmentation", source="milesial/Pytorch-UNet unet_model.py + unet_parts.py",
-       sizes=[_img(1, 32, 32), _img(1, 36, 52), _img(2, 40, 24)],
+       sizes=[_img(1, 32, 32), _img(1, 36, 52), _img(2, 48, 40)],
        published_sizes=[_img(1, 256, 256), _img(1, 200, 312), _img(2, 160, 224)],
        size_rule="any H, W >= 16 (F.pad by the size difference to each skip)",
        covers=[FIXED],
@@ -321,9 +326,10 @@ def _unet(published):
 # ---------------------------------------------------------------- image-to-image
 
 @entry(name="pix2pix_unet", task="image-to-image", source="junyanz/pytorch-CycleGAN-and-pix2pix networks.py",
-       sizes=[_img(1, 32, 32), _img(1, 64, 32), _img(2, 32, 96)],
-       published_sizes=[_img(1, 256, 256), _img(1, 512, 256), _img(2, 256, 768)],
-       size_rule="H, W multiples of 2 ** num_downs (32 in the test configuration, 256 published)",
+       sizes=[_img(1, 64, 64), _img(1, 96, 64), _img(2, 64, 128)],
+       published_sizes=[_img(1, 512, 512), _img(1, 768, 512), _img(2, 512, 1024)],
+       size_rule="H, W multiples of 2 ** num_downs (32 in the test configuration, 256 published); the "
+                 "zoo's sizes keep the innermost map at least 2x2 (see SIZES_AVOID_ONE)",
        covers=[INPLACE],
        notes="LeakyReLU(0.2, True) in place on the tensor that the skip's torch.cat reads. "
              "published: unet_256 (num_downs=8, ngf=64, batch norm, dropout); test: num_downs=5, ngf=8")
@@ -404,9 +410,9 @@ def _dcgan(published):
 # ---------------------------------------------------------------- depth
 
 @entry(name="midas", task="depth", source="isl-org/MiDaS midas_net.py + blocks.py",
-       sizes=[_img(1, 64, 64), _img(1, 32, 96), _img(2, 96, 64)],
+       sizes=[_img(1, 64, 64), _img(1, 96, 64), _img(2, 64, 128)],
        published_sizes=[_img(1, 384, 384), _img(1, 256, 384), _img(2, 256, 256)],
-       size_rule="H, W multiples of 32",
+       size_rule="H, W multiples of 32 (the zoo's sizes keep the deepest map at least 2x2)",
        covers=[RANK3, FIXED],
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
