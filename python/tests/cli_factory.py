@@ -1,4 +1,5 @@
-"""Factories for the CLI test: `python3 -m tfjs_torch export 'cli_factory:make' ...`."""
+"""Factories for the CLI test: `tfjs-torch export 'cli_factory:make' ...` (or the file's path)."""
+import torch
 import torch.nn as nn
 
 
@@ -7,5 +8,10 @@ def make():
                          nn.PixelShuffle(2))
 
 
+class _Cumsum(nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, 1)
+
+
 def unsupported():
-    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.LocalResponseNorm(2))
+    return nn.Sequential(nn.Conv2d(3, 8, 3), _Cumsum())

@@ -17,6 +17,16 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FORMATS = ("channelsLast", "channelsFirst")
 
+# Cases exported with fixed sizes (dynamic_shapes=False): a size their forward computes is one
+# shape expressions do not have (a float scale's floor with recompute_scale_factor=True), or
+# an argument that would depend on the size (ConvTranspose2d's output_padding from output_size=).
+FIXED = {"conv_transpose2d_output_size", "interpolate_recompute"}
+
+
+def export_kwargs(name):
+    """The export options of a case (exporter v2)."""
+    return {"dynamic_shapes": False} if name in FIXED else {}
+
 
 def _gen(seed):
     return torch.Generator().manual_seed(seed)

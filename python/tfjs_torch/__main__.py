@@ -1,32 +1,53 @@
-"""python3 -m tfjs_torch export 'package.module:factory' --input 1,3,64,64 --out DIR
+"""tfjs-torch export path/to/file.py:factory --input 1,3,64,64 --out DIR
+   (also package.module:factory; `python -m tfjs_torch` is the same)
 
 factory: a callable that returns the module (a class works too). Each --input is the shape of one
-example input (filled with seeded uniform random values in [0, 1)), in PyTorch's layout.
+example input (seeded uniform random values in [0, 1)), in PyTorch's layout. Sizes are free
+(batch and spatial dims) unless --fixed-sizes.
 """
 import argparse
 import importlib
+import importlib.util
+import os
 import sys
 
-import torch
-
-from . import ExportError, export
+from . import ExportError, __version__, export
 
 
 def _load(spec):
     if ":" not in spec:
-        raise SystemExit(f"tfjs_torch export: expected 'package.module:factory', got {spec!r}")
-    mod_name, attr = spec.split(":", 1)
-    sys.path.insert(0, ".")
-    try:
-        obj = importlib.import_module(mod_name)
-    except ImportError as e:
-        raise SystemExit(f"tfjs_torch export: cannot import {mod_name!r}: {e}")
+        raise SystemExit(f"tfjs-torch export: expected 'path/to/file.py:factory' or "
+                         f"'package.module:factory', got {spec!r}")
+    where, attr = spec.rsplit(":", 1)
+    if where.endswith(".py") or os.sep in where or "/" in where:
+        path = os.path.abspath(where)
+        if not os.path.isfile(path):
+            raise SystemExit(f"tfjs-torch export: no file {where!r} (from {os.getcwd()})")
+        folder = os.path.dirname(path)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)   # its own imports of neighbouring files
+        name = os.path.splitext(os.path.basename(path))[0]
+        mod_spec = importlib.util.spec_from_file_location(name, path)
+        obj = importlib.util.module_from_spec(mod_spec)
+        sys.modules[name] = obj
+        try:
+            mod_spec.loader.exec_module(obj)
+        except Exception as e:  # noqa: BLE001 (the user's file)
+            raise SystemExit(f"tfjs-torch export: importing {where!r} failed: "
+                             f"{type(e).__name__}: {e}")
+    else:
+        if "" not in sys.path and "." not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            obj = importlib.import_module(where)
+        except ImportError as e:
+            raise SystemExit(f"tfjs-torch export: cannot import {where!r}: {e}")
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise SystemExit(f"tfjs_torch export: {mod_name!r} has no attribute {attr!r}")
+            raise SystemExit(f"tfjs-torch export: {where!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     if not callable(obj):
-        raise SystemExit(f"tfjs_torch export: {spec!r} is not callable")
+        raise SystemExit(f"tfjs-torch export: {spec!r} is not callable")
     return obj
 
 
@@ -41,28 +62,31 @@ def _shape(text):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m tfjs_torch")
+    parser = argparse.ArgumentParser(prog="tfjs-torch")
+    parser.add_argument("--version", action="version", version=f"tfjs-torch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("export", help="export a module to a tf.LayersModel")
-    p.add_argument("factory", help="'package.module:factory', a callable returning the module")
+    p.add_argument("factory", help="'path/to/file.py:factory' or 'package.module:factory', a "
+                                   "callable returning the module")
     p.add_argument("--input", action="append", type=_shape, required=True,
                    help="shape of an example input, e.g. 1,3,64,64 (repeat for several inputs)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--data-format", default="channelsLast", choices=["channelsLast", "channelsFirst"])
+    p.add_argument("--fixed-sizes", action="store_true",
+                   help="fix every size to the example's (default: batch and spatial dims free)")
     p.add_argument("--no-check", action="store_true", help="do not write check.safetensors")
     p.add_argument("--intermediates", action="store_true",
                    help="record every layer's output in check.safetensors")
     p.add_argument("--seed", type=int, default=0, help="seed of the example inputs")
     args = parser.parse_args(argv)
+    import torch
     module = _load(args.factory)()
-    if not isinstance(module, torch.nn.Module):
-        raise SystemExit(f"tfjs_torch export: {args.factory} returned a {type(module).__name__}, "
-                         f"not a torch.nn.Module")
     gen = torch.Generator().manual_seed(args.seed)
     inputs = tuple(torch.rand(s, generator=gen) for s in args.input)
     try:
         written = export(module, inputs, args.out, data_format=args.data_format,
-                         check=not args.no_check, intermediates=args.intermediates)
+                         check=not args.no_check, intermediates=args.intermediates,
+                         dynamic_shapes=False if args.fixed_sizes else None)
     except ExportError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -172,8 +172,10 @@ class Builder:
         dims = [inv[perm[j]] for j in range(1, len(perm))]
         label = "channels_last" if perm == channels_last(len(perm)) and perm != identity(len(perm)) \
             else "torch_order" if perm == identity(len(perm)) else "permuted"
-        (out,) = self.layer("Permute", {"dims": dims}, [ref], f"{ref.layer}_to_{label}",
-                            outputs=[(perm, ref.value)])
+        integer = isinstance(ref.value, torch.Tensor) and not ref.value.dtype.is_floating_point
+        # tfjs-layers' Permute would make int32 indices float32 (tfjs-torch's keeps the dtype).
+        (out,) = self.layer("TorchPermute" if integer else "Permute", {"dims": dims}, [ref],
+                            f"{ref.layer}_to_{label}", outputs=[(perm, ref.value)])
         self._permuted[cache] = out
         return out
 

@@ -48,6 +48,14 @@ def where(node, model_name="the model"):
     return ", ".join(parts)
 
 
+class Constant:
+    """What a handler returns for a node whose value does not depend on the inputs' values
+    (x.type_as(y) of a constant x): the node becomes a constant of the model."""
+
+
+CONSTANT = Constant()
+
+
 class Context:
     def __init__(self, builder, gm, values, consts, param_names, sources, model_name):
         self.b = builder
@@ -89,19 +97,34 @@ class Context:
     def name(self):
         """The layer name: the module path of the node's weights ('enc1.0.weight' -> 'enc1_0'),
         else the graph node's name."""
-        key = self.share_key()
-        if key is not None:
-            return key.replace(".", "_")
-        return self.node.name
+        path = self._param_path()
+        if path is None:
+            # A torch.nn module without parameters (nn.Upsample, nn.ReLU): its path too.
+            stack = self.node.meta.get("nn_module_stack") or {}
+            if stack:
+                p, cls = list(stack.values())[-1]
+                cname = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+                p = _module_of(self.node)[0]
+                if p and cname.startswith("torch.nn."):
+                    path = p
+        if path is not None:
+            return path.replace(".", "_").lstrip("_") or "layer"
+        return self.node.name.lstrip("_") or "layer"
 
-    def share_key(self):
-        """The module path owning this node's first parameter input, or None: a module called
-        twice gives one layer applied twice (shared weights)."""
+    def _param_path(self):
         for a in self.node.all_input_nodes:
             n = self.param_names.get(a)
             if n is not None:
                 return n.rsplit(".", 1)[0] if "." in n else n
         return None
+
+    def share_key(self):
+        """A key for weight sharing: the same op on the same parameters (a module called twice)
+        gives one layer applied twice; None when the node reads no parameter."""
+        params = [self.param_names[a] for a in self.node.all_input_nodes if a in self.param_names]
+        if not params:
+            return None
+        return f"{self.node.target}|{'|'.join(params)}"
 
     # ---- arguments -----------------------------------------------------------------------------
     def arg(self, a):
@@ -141,6 +164,10 @@ class Context:
             if p.name not in out:
                 out[p.name] = p.default_value if p.has_default_value() else None
         return out
+
+    def constant(self):
+        """The result of a node that is a constant of the model after all (see Constant)."""
+        return CONSTANT
 
     def ref(self, v, what="input"):
         if not isinstance(v, Ref):

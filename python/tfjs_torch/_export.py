@@ -21,7 +21,7 @@ from . import ops
 from ._builder import Builder, Ref, identity
 from ._capture import capture, check_inputs, check_torch, copy_module, enlarge, \
     default_dynamic_shapes, unwrap
-from ._context import Context, sym_shape_of, where
+from ._context import CONSTANT, Context, sym_shape_of, where
 from ._errors import ExportError
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
@@ -190,9 +190,15 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch):
         rule, used = parsed
         # A guard that the user's own example breaks only says what the capture's example had
         # (a batch of 2 for a batch of 1 checked to give the same numbers): not a rule.
-        if not holds(rule, example_shapes):
+        if not holds(rule, example_shapes) or (relax_batch and not holds(
+                rule, [[1] + s[1:] for s in example_shapes])):
             continue
-        rules.append((rule, pretty(text, names)))
+        text = pretty(text, names)
+        if len(text) > 300:
+            text = text[:297] + "..."
+        if len(used) > 16:
+            continue
+        rules.append((rule, text))
     seen = set()
     uniq = []
     for rule, text in sorted(rules, key=lambda r: complexity(r[0])):
@@ -239,27 +245,33 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     spec = default_dynamic_shapes(inputs) if dynamic_shapes is None else None
     cap_inputs = enlarge(inputs, spec) if spec is not None else inputs
 
-    # Note [a dim of 1]: the user's own example runs through the graph; where the capture used a
-    # batch of 2 instead of 1, the two must agree (per-sample), or the model keeps a batch >= 2.
+    # Note [a dim of 1]: torch.export never lets a free dim be 1 (its example is 2 or more, and an
+    # example of 1 fixes the dim), so the batch's range starts at 2. A batch of 1 is the common
+    # case: the graph is run at batch 1 and at the captured batch, and where each sample's outputs
+    # agree the batch's lower bound becomes 1.
     relax = {}
     try:
-        values = _run_graph(ep, inputs)
+        values = _run_graph(ep, [x.clone() for x in inputs])
         run_inputs = inputs
-        if cap_inputs is not inputs and any(c.shape != x.shape for c, x in zip(cap_inputs, inputs)):
-            big = _run_graph(ep, cap_inputs)
+        batch_free = spec is not None or dynamic_shapes not in (None, False)
+        if batch_free:
+            big_in = [torch.cat([x, x], 0) if x.shape[0] == 1 else x for x in inputs]
+            one_in = [x[:1] for x in big_in]
+            big = values if all(b is x for b, x in zip(big_in, inputs)) else _run_graph(
+                ep, [x.clone() for x in big_in])
+            one = _run_graph(ep, [x.clone() for x in one_in])
             out_node = [n for n in ep.graph.nodes if n.op == "output"][0]
             ok = True
             for o in _user_outputs(ep, out_node):
-                if isinstance(o, torch.fx.Node) and isinstance(values.get(o), torch.Tensor):
-                    a, b = values[o], big[o]
-                    if a.dim() == 0 or b.shape[0] != 2 * a.shape[0] or not torch.allclose(
-                            b[:a.shape[0]], a, rtol=1e-4, atol=1e-5, equal_nan=True):
+                if isinstance(o, torch.fx.Node) and isinstance(big.get(o), torch.Tensor):
+                    a, b = one[o], big[o]
+                    if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != big_in[0].shape[0] or \
+                            not torch.allclose(b[:1], a, rtol=1e-4, atol=1e-5, equal_nan=True):
                         ok = False
-            for i, (c, x) in enumerate(zip(cap_inputs, inputs)):
-                if c.shape != x.shape:
-                    relax[i] = ok
-            if not ok:
-                values, run_inputs = big, cap_inputs
+            for i in range(len(inputs)):
+                relax[i] = ok
+            if not ok and any(x.shape[0] == 1 for x in inputs):
+                values, run_inputs = big, big_in
     except ExportError:
         raise
     except Exception as e:  # noqa: BLE001
@@ -294,6 +306,8 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     ctx.input_refs = input_refs
     # Input checks (TorchShapeCheck after each input that has rules).
     example_shapes = [list(x.shape) for x in run_inputs]
+    if not any(relax.values()):
+        relax = {}
     rules = _constraints(ep, names, input_refs, example_shapes, relax)
     checked = list(input_refs)
     per_input = {}
@@ -365,6 +379,9 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         except Exception as e:  # noqa: BLE001 (a handler's or a custom mapping's own bug)
             raise ExportError(f"export: {where(node, model_name)}: the mapping failed with "
                               f"{type(e).__name__}: {e}") from e
+        if result is CONSTANT:
+            consts[node] = values.get(node)
+            continue
         _annotate(ctx, node, result)
         ctx.refs[node] = result
     outs = _user_outputs(ep, out_node)
@@ -538,6 +555,7 @@ def write_check(module, example_inputs, model_dir, path=None):
     else:
         run = copy_module(target)
     inputs = check_inputs(example_inputs)
+    stored = [x.clone() for x in inputs]   # a forward that changes its input in place
     with open(os.path.join(model_dir, "model.json")) as f:
         meta = json.load(f).get("userDefinedMetadata", {}).get("tfjsTorch")
     if meta is None:
@@ -549,7 +567,7 @@ def write_check(module, example_inputs, model_dir, path=None):
         raise ExportError(f"write_check: the module gives {len(flat)} output(s) for "
                           f"{len(inputs)} input(s), the model has {len(meta['outputs'])} and "
                           f"{len(meta['inputs'])}")
-    arrays = {f"input_{i}": _to_numpy(x) for i, x in enumerate(inputs)}
+    arrays = {f"input_{i}": _to_numpy(x) for i, x in enumerate(stored)}
     arrays.update({f"output_{i}": _to_numpy(y) for i, y in enumerate(flat)})
     metadata = {
         "format": "tfjs-torch-check", "layout": "torch", "torch_version": torch.__version__,

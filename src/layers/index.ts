@@ -10,7 +10,7 @@ import {TorchUpsample, type UpsampleArgs} from './upsample.js';
 import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm} from './norm.js';
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
-import {TorchFill, TorchReshape, TorchShapeCheck} from './shape_layers.js';
+import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
@@ -26,8 +26,8 @@ export {
 };
 // Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
 export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice};
-export {TorchFill, TorchReshape, TorchShapeCheck};
-export type {ShapeRule, TorchFillArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
+export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
+export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
 export type {ShapeExpr} from './shape_expr.js';
 export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
 export type {
@@ -131,4 +131,4 @@ registerLayerClasses([
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
 registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice]);
-registerLayerClasses([TorchReshape, TorchFill, TorchShapeCheck]);
+registerLayerClasses([TorchReshape, TorchFill, TorchShapeCheck, TorchPermute]);

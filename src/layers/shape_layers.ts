@@ -7,8 +7,9 @@
 //                    input, the dim and the rule
 // Each takes, after its own input, the tensors its expressions read sizes from.
 import * as tf from '@tensorflow/tfjs-core';
+import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {checkSize, fail, show} from '../util/args.js';
-import {TorchLayer} from './base.js';
+import {isSymbolicTensor, TorchLayer} from './base.js';
 import {baseArgs, checkLayerArgs, checkOutputShape, type Shape, type TorchLayerArgs} from './common.js';
 import {evalExpr, evalSizes, evalSizesNow, parseExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
 
@@ -23,6 +24,65 @@ function sizeList(layer: string, name: string, v: unknown, min: number): Array<n
 
 function tensorsOf(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(inputs) ? inputs : [inputs];
+}
+
+type ApplyIn = tf.Tensor|tf.Tensor[]|SymbolicTensor|SymbolicTensor[];
+type ApplyOut = tf.Tensor|tf.Tensor[]|SymbolicTensor|SymbolicTensor[];
+
+/**
+ * tfjs-layers makes every symbolic output float32 and casts the values to it when a model runs;
+ * a layer that only moves data (reshape, permute) keeps its first input's dtype (max pooling's
+ * int32 indices on their way to max unpooling).
+ */
+function keepDtype(inputs: ApplyIn, out: ApplyOut): ApplyOut {
+  const first = Array.isArray(inputs) ? inputs[0] : inputs;
+  if (isSymbolicTensor(out) && isSymbolicTensor(first)) {
+    (out as {dtype: tf.DataType}).dtype = (first as {dtype: tf.DataType}).dtype;
+  }
+  return out;
+}
+
+export interface TorchPermuteArgs extends TorchLayerArgs {
+  /** As tfjs-layers' Permute: the order of the dims after the batch, 1-based. */
+  dims: number[];
+}
+
+/** tfjs-layers' Permute that keeps its input's dtype (int32 indices stay int32). */
+export class TorchPermute extends TorchLayer {
+  static className = 'TorchPermute';
+  readonly dims: number[];
+
+  constructor(args: TorchPermuteArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.permute';
+    checkLayerArgs(op, args, ['dims']);
+    const d = args.dims;
+    if (!Array.isArray(d) || d.length > MAX_RANK ||
+        [...d].sort((a, b) => a - b).some((v, i) => v !== i + 1)) {
+      fail(op, `argument 'dims' must be a permutation of 1..n, got ${show(d)}`);
+    }
+    this.dims = d.slice();
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = shapesOf(inputShape)[0];
+    if (shape.length !== this.dims.length + 1) {
+      fail('layers.permute', `input of shape ${show(shape)} needs ${shape.length - 1} dims`);
+    }
+    return [shape[0], ...this.dims.map((d) => shape[d])];
+  }
+
+  override apply(inputs: ApplyIn, kwargs?: Record<string, unknown>): ApplyOut {
+    return keepDtype(inputs, super.apply(inputs, kwargs));
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    return tf.transpose(tensorsOf(inputs)[0], [0, ...this.dims]);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {dims: this.dims, ...super.getConfig()};
+  }
 }
 
 export interface TorchReshapeArgs extends TorchLayerArgs {
@@ -47,6 +107,10 @@ export class TorchReshape extends TorchLayer {
     const out = [shapes[0][0], ...evalSizes('layers.reshape', this.shape, shapes)];
     checkOutputShape('layers.reshape', this.name, out);
     return out;
+  }
+
+  override apply(inputs: ApplyIn, kwargs?: Record<string, unknown>): ApplyOut {
+    return keepDtype(inputs, super.apply(inputs, kwargs));
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {

@@ -189,8 +189,11 @@ function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);
   const out: Shape = [];
   for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
+    // A missing leading dim broadcasts as 1; a null dim (not known until run time) stays null.
+    const ia = a.length - rank + i;
+    const ib = b.length - rank + i;
+    const da = ia >= 0 ? a[ia] : 1;
+    const db = ib >= 0 ? b[ib] : 1;
     if (da === 1) out.push(db);
     else if (db === 1 || db === da) out.push(da);
     else if (da == null || db == null) out.push(da ?? db);

@@ -36,8 +36,8 @@ _REGISTRY = {}   # OpOverload or OpOverloadPacket -> handler
 _ORDER = []      # (family, ops, handler) in registration order, for the docs
 
 # One module per op family. H20-attn's families (matmul, attention, ...) go here too.
-FAMILIES = ["conv", "pool", "norm", "activation", "elementwise", "shape", "resize", "pad",
-            "reduce", "create"]
+FAMILIES = ["conv", "linear", "pool", "norm", "activation", "elementwise", "shape", "resize",
+            "pad", "reduce", "create"]
 
 
 def register(*ops):

@@ -101,8 +101,16 @@ def emit_reshape(ctx, x, shape, out_value):
             same_size(p, q) for p, q in zip(in_sym, out_sym)):
         return alias(x, out_value, out_sym)
     x = b.to_torch_order(x)
-    target = out_sym[1:]
-    if all(is_static(s) for s in target):
+    target = list(out_sym[1:])
+    if shape is not None and len(shape) == len(out_sym):
+        # A size the call states as a number is that number, whatever expression torch derived
+        # for it (x.view(b, 12, h // 2, w // 2) after a pixel_unshuffle): tfjs-layers needs
+        # channel dims known.
+        for i, s in enumerate(list(shape)[1:]):
+            if is_static(s) and s >= 0:
+                target[i] = int(s)
+    integer = isinstance(out_value, torch.Tensor) and not out_value.dtype.is_floating_point
+    if all(is_static(s) for s in target) and not integer:  # (tfjs's Reshape casts to float)
         y = ctx.emit("Reshape", {"target_shape": target}, [x], perm=identity(len(out_sym)))
     else:
         entries, extra = size_list(ctx, x, target, 1)

@@ -105,3 +105,9 @@ def maximum(ctx, a):
 def minimum(ctx, a):
     """minimum: torch.minimum."""
     return emit_binary(ctx, "minimum", a.self, a.other)
+
+
+@register(aten.reciprocal.default)
+def reciprocal(ctx, a):
+    """reciprocal: 1 / x."""
+    return emit_binary(ctx, "div", 1.0, ctx.ref(a.self))

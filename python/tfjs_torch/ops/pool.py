@@ -113,7 +113,12 @@ def adaptive_avg_pool(ctx, a):
     b = ctx.b
     x = ctx.ref(a.self)
     n = spatial_count(ctx, x, 1, 3, "adaptive average pooling")
-    size = ctx.ints(a.output_size, n, "output_size")
+    size = list(a.output_size) if isinstance(a.output_size, (list, tuple)) else [a.output_size] * n
     x = b.to_canonical(x)
+    extra = []
+    if all(is_static(s) for s in size):
+        size = [int(s) for s in size]
+    else:  # a size known only at run time (an output size that is the input's own)
+        size, extra = size_list(ctx, x, size, 1)
     cfg = {"mode": "area", "antialias": False, "dataFormat": b.data_format, "size": size}
-    return ctx.emit("TorchUpsample", cfg, [x], perm=x.perm)
+    return ctx.emit("TorchUpsample", cfg, [x] + extra, perm=x.perm)

@@ -38,6 +38,8 @@ def identity_op(ctx, a):
 @register(aten._to_copy.default, aten.to.dtype, aten.type_as.default)
 def to_copy(ctx, a):
     """_to_copy / to / type_as between float types (the model computes in float32)."""
+    if not isinstance(a.self, Ref):   # a constant cast to an input's dtype: still a constant
+        return ctx.constant()
     x = ctx.ref(a.self)
     dt = a.get("dtype")
     v = ctx.value

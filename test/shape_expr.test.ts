@@ -1,0 +1,181 @@
+// Shape expressions (src/layers/shape_expr.ts, Note [shape expressions are data]): the grammar's
+// validation (hostile configs refused with the layer and argument named, before any work), its
+// exact integer evaluation with Python's floor semantics, and the layers that take expressions
+// (TorchReshape, TorchFill, TorchShapeCheck, TorchSlice, TorchPad, TorchUpsample) in a model
+// whose sizes are free, run at two sizes. Exported models checked against PyTorch are in
+// python/tests (npm run test:exporter).
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {expect} from 'chai';
+import * as pt from '../src/index.js';
+import {evalExpr, MAX_DEPTH, MAX_NODES, parseExpr, type ShapeExpr} from '../src/layers/shape_expr.js';
+
+const L = 'layers.test';
+const ev = (e: unknown, shapes: Array<Array<number|null>> = [[2, 7, 9, 3]]) =>
+    evalExpr(L, parseExpr(L, 'e', e), shapes);
+
+describe('shape expressions: grammar', () => {
+  it('evaluates with Python\'s integer semantics (floor division and modulo)', () => {
+    expect(ev(['floordiv', -7, 2])).to.equal(-4);     // Python: -7 // 2 == -4
+    expect(ev(['mod', -7, 2])).to.equal(1);           // Python: -7 % 2 == 1
+    expect(ev(['mod', 7, -2])).to.equal(-1);          // Python: 7 % -2 == -1
+    expect(ev(['ceildiv', 7, 2])).to.equal(4);
+    expect(ev(['ceildiv', -7, 2])).to.equal(-3);
+    expect(ev(['sub', ['dim', 0, 2], ['dim', 0, 1]])).to.equal(2);
+    expect(ev(['mul', ['dim', 0, 1], ['dim', 0, 2], 2])).to.equal(126);
+    expect(ev(['add', 1, 2, 3, 4])).to.equal(10);
+    expect(ev(['max', 1, ['dim', 0, 1], 3])).to.equal(7);
+    expect(ev(['min', ['neg', 5], 3])).to.equal(-5);
+    expect(ev(['eq', ['mod', ['dim', 0, 2], 3], 0])).to.equal(1);
+    expect(ev(['and', ['gt', 2, 1], ['le', 3, 2]])).to.equal(0);
+    expect(ev(['or', ['ne', 2, 2], ['not', 0]])).to.equal(1);
+  });
+
+  it('gives null for a dim not known yet (a free size while the model is built)', () => {
+    expect(ev(['add', ['dim', 0, 1], 1], [[null, null, 4]])).to.equal(null);
+    expect(ev(['add', ['dim', 0, 2], 1], [[null, null, 4]])).to.equal(5);
+  });
+
+  it('refuses what is not the grammar, naming the layer and the argument', () => {
+    const bad: unknown[] = [
+      'x', null, {}, [], [1, 2], ['pow', 2, 3], ['eval', 'process.exit()'], ['add', 1],
+      ['sub', 1, 2, 3], ['neg'], ['dim', 0], ['dim', -1, 0], ['dim', 0, 1.5], ['dim', 1000, 0],
+      1.5, NaN, Infinity, 2 ** 60, ['add', 1, '2'], ['add', 1, [1, 2]],
+      ['add', 1, 2, 3, 4, 5, 6, 7, 8, 9], ['__proto__', 1, 2], ['constructor', 1],
+    ];
+    for (const e of bad) {
+      expect(() => parseExpr('layers.slice', 'begin[1]', e), JSON.stringify(e))
+          .to.throw(/^layers\.slice: begin\[1\]/);
+    }
+  });
+
+  it('refuses expressions past the depth and size bounds without recursing further', () => {
+    let deep: ShapeExpr = 1;
+    for (let i = 0; i < MAX_DEPTH + 5; i++) deep = ['neg', deep];
+    expect(() => parseExpr(L, 'e', deep)).to.throw(/nested deeper/);
+    let veryDeep: unknown = 1;
+    for (let i = 0; i < 100000; i++) veryDeep = ['neg', veryDeep];
+    expect(() => parseExpr(L, 'e', veryDeep)).to.throw(/nested deeper|more than/);
+    const wide: unknown[] = ['add'];
+    let e: unknown = ['add', 1, 1];
+    for (let i = 0; i < MAX_NODES; i++) e = ['add', e, 1];
+    wide.push(e, 1);
+    expect(() => parseExpr(L, 'e', wide)).to.throw(/nodes|nested/);
+  });
+
+  it('fails on division by zero, unsafe integers and dims the inputs do not have', () => {
+    expect(() => ev(['floordiv', 4, ['sub', 2, 2]])).to.throw(/divides by zero/);
+    expect(() => ev(['mod', 4, 0])).to.throw(/divides by zero/);
+    expect(() => ev(['mul', 2 ** 40, 2 ** 40])).to.throw(/not a safe integer/);
+    expect(() => ev(['dim', 1, 0])).to.throw(/reads dim 0 of input 1/);
+    expect(() => ev(['dim', 0, 9])).to.throw(/reads dim 9 of input 0/);
+  });
+});
+
+describe('shape expressions: layers with sizes known only at run time', () => {
+  /** x: [N, H, W, C] free; y = layers applied; run at two sizes. */
+  function model(build: (x: tfl.SymbolicTensor) => tfl.SymbolicTensor): tfl.LayersModel {
+    const x = tfl.input({shape: [null, null, 3]});
+    return tfl.model({inputs: x, outputs: build(x)});
+  }
+
+  it('TorchReshape: [N, H, W, C] -> [N, H * W, C] at any size', () => {
+    const m = model((x) => new pt.layers.TorchReshape(
+        {shape: [['mul', ['dim', 0, 1], ['dim', 0, 2]], 3]}).apply([x, x]) as tfl.SymbolicTensor);
+    for (const [h, w] of [[4, 5], [7, 3]]) {
+      const xs = tf.randomUniform([2, h, w, 3]);
+      const y = m.predict(xs) as tf.Tensor;
+      expect(y.shape).to.deep.equal([2, h * w, 3]);
+      expect(Array.from(y.dataSync())).to.deep.equal(Array.from(xs.dataSync()));
+      tf.dispose([xs, y]);
+    }
+  });
+
+  it('TorchSlice: x[:, :h // 2] with the size an expression', () => {
+    const m = model((x) => new pt.layers.TorchSlice({
+      begin: [0, 0, 0], size: [['floordiv', ['dim', 0, 1], 2], -1, -1],
+    }).apply(x) as tfl.SymbolicTensor);
+    const xs = tf.randomUniform([1, 7, 2, 3]);
+    const y = m.predict(xs) as tf.Tensor;
+    const want = tf.slice(xs, [0, 0, 0, 0], [-1, 3, -1, -1]);
+    expect(y.shape).to.deep.equal([1, 3, 2, 3]);
+    expect(Array.from(y.dataSync())).to.deep.equal(Array.from(want.dataSync()));
+    tf.dispose([xs, y, want]);
+  });
+
+  it('TorchPad: a pad by a size difference to another input\'s size', () => {
+    const x = tfl.input({shape: [null, null, 3]});
+    const like = tfl.input({shape: [null, null, 3]});
+    const d = (axis: number): ShapeExpr => ['sub', ['dim', 1, axis], ['dim', 0, axis]];
+    const y = new pt.layers.TorchPad({
+      padding: [['floordiv', d(2), 2], ['sub', d(2), ['floordiv', d(2), 2]],
+                ['floordiv', d(1), 2], ['sub', d(1), ['floordiv', d(1), 2]]],
+    }).apply([x, like]) as tfl.SymbolicTensor;
+    const m = tfl.model({inputs: [x, like], outputs: y});
+    const xs = tf.ones([1, 3, 4, 3]);
+    const ls = tf.zeros([1, 6, 5, 3]);
+    const out = m.predict([xs, ls]) as tf.Tensor;
+    expect(out.shape).to.deep.equal([1, 6, 5, 3]);
+    // rows 1..3 (pad 1 before, 2 after), cols 0..3 (pad 0 before, 1 after) are ones
+    const want = tf.pad(tf.ones([1, 3, 4, 3]), [[0, 0], [1, 2], [0, 1], [0, 0]]);
+    expect(Array.from(out.dataSync())).to.deep.equal(Array.from(want.dataSync()));
+    tf.dispose([xs, ls, out, want]);
+  });
+
+  it('TorchFill: zeros(n, 2, h, w) from an input\'s shape', () => {
+    const m = model((x) => new pt.layers.TorchFill(
+        {shape: [['dim', 0, 0], ['dim', 0, 1], ['dim', 0, 2], 2], value: 1.5}).apply(x) as tfl.SymbolicTensor);
+    const xs = tf.zeros([3, 2, 5, 3]);
+    const y = m.predict(xs) as tf.Tensor;
+    expect(y.shape).to.deep.equal([3, 2, 5, 2]);
+    expect(Array.from(new Set(y.dataSync()))).to.deep.equal([1.5]);
+    tf.dispose([xs, y]);
+  });
+
+  it('TorchFill refuses a size past the size guard before allocating', () => {
+    const m = model((x) => new pt.layers.TorchFill(
+        {shape: [['dim', 0, 0], ['mul', ['dim', 0, 1], 1000000], 1000, 1]}).apply(x) as tfl.SymbolicTensor);
+    const xs = tf.zeros([1, 4, 1, 3]);
+    expect(() => m.predict(xs)).to.throw(/layers\.fill: output of shape .* is larger than/);
+    xs.dispose();
+  });
+
+  it('TorchShapeCheck: a broken rule names the input, the dim, its size and the rule', () => {
+    const m = model((x) => new pt.layers.TorchShapeCheck({
+      inputNames: ['x'],
+      rules: [{rule: ['eq', ['mod', ['dim', 0, 1], 8], 0], text: 'x.shape[2] % 8 == 0',
+               dims: [[0, 1, 'x.shape[2]']]}],
+    }).apply(x) as tfl.SymbolicTensor);
+    const ok = tf.zeros([1, 16, 5, 3]);
+    const y = m.predict(ok) as tf.Tensor;
+    expect(y.shape).to.deep.equal([1, 16, 5, 3]);
+    const bad = tf.zeros([1, 33, 47, 3]);
+    expect(() => m.predict(bad)).to.throw(
+        /input 'x' of shape \[1, ?33, ?47, ?3\] \(x\.shape\[2\] = 33, in PyTorch's dim order\) breaks the model's size rule x\.shape\[2\] % 8 == 0/);
+    tf.dispose([ok, y, bad]);
+  });
+
+  it('refuses hostile configs of the expression layers', () => {
+    expect(() => new pt.layers.TorchReshape({shape: [['eval', 1]]} as never)).to.throw(/layers\.reshape: shape\[0\]/);
+    expect(() => new pt.layers.TorchReshape({shape: 'x'} as never)).to.throw(/layers\.reshape/);
+    expect(() => new pt.layers.TorchFill({shape: [1, -3]})).to.throw(/layers\.fill: shape\[1\]/);
+    expect(() => new pt.layers.TorchShapeCheck({inputNames: ['x'], rules: [
+      {rule: ['dim', 5, 0], text: 't', dims: [[3, 0, 'x']]}]} as never)).to.throw(/layers\.shapeCheck: rules\[0\]\.dims/);
+    expect(() => new pt.layers.TorchShapeCheck({inputNames: ['x'], rules: new Array(10000).fill(
+        {rule: 1, text: 't', dims: []})})).to.throw(/at most 512 rules/);
+    expect(() => new pt.layers.TorchSlice({begin: [['floordiv', 1]], size: [1]} as never)).to.throw(/layers\.slice: begin\[0\]/);
+    expect(() => new pt.layers.TorchPad({padding: [['add', 1, 'a'], 0]} as never)).to.throw(/layers\.pad: padding\[0\]/);
+    expect(() => pt.layers.upsample({size: [['mul', 2], 4]} as never)).to.throw(/layers\.upsample: size\[0\]/);
+  });
+
+  it('survive model.json: toJSON and tf.models.modelFromJSON keep the expressions', async () => {
+    const m = model((x) => new pt.layers.TorchReshape(
+        {shape: [['mul', ['dim', 0, 1], ['dim', 0, 2]], 3]}).apply([x, x]) as tfl.SymbolicTensor);
+    const json = m.toJSON(null, false) as object;
+    const m2 = await tfl.models.modelFromJSON({modelTopology: json} as never);
+    const xs = tf.randomUniform([1, 3, 4, 3]);
+    const y = m2.predict(xs) as tf.Tensor;
+    expect(y.shape).to.deep.equal([1, 12, 3]);
+    tf.dispose([xs, y]);
+  });
+});
