@@ -12,6 +12,8 @@ import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
+import {type EinsumArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
+import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type RepeatInterleaveArgs, type RollArgs, type StackArgs, TorchExpand, TorchFlip, TorchIndex, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchStack} from './indexing.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
 export {TorchLayer, useTfjsLayers} from './base.js';
@@ -30,6 +32,11 @@ export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
 export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
 export type {ShapeExpr} from './shape_expr.js';
 export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
+// Attention and transformer vocabulary (PyTorch's dim order, no dataFormat).
+export {TorchEinsum, TorchExpand, TorchFlip, TorchIndex, TorchMatMul, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchScaledDotProductAttention, TorchStack};
+export type {AttentionMaskType} from './attention.js';
+export type {IndexTensor} from './indexing.js';
+export type {EinsumArgs, ExpandArgs, FlipArgs, IndexArgs, MatMulArgs, RepeatArgs, RepeatInterleaveArgs, RollArgs, ScaledDotProductAttentionArgs, StackArgs};
 export type {
   ConvTransposeLayerArgs, MaxPoolLayerArgs, MaxUnpoolLayerArgs, NormalizeLayerArgs,
   PixelShuffleArgs, PixelUnshuffleArgs, UpsampleArgs,
@@ -131,4 +138,53 @@ registerLayerClasses([
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
 registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice]);
+
+/** torch.matmul / mm / bmm with PyTorch's broadcasting; [a, b], or one input and a stored operand. */
+export function matmul(args: MatMulArgs = {}): TorchMatMul {
+  return new TorchMatMul(args);
+}
+/** torch.einsum over one or two inputs (two operands as one batched matmul). */
+export function einsum(args: EinsumArgs): TorchEinsum {
+  return new TorchEinsum(args);
+}
+/**
+ * F.scaled_dot_product_attention on [query, key, value] or [query, key, value, mask]: scale,
+ * isCausal, enableGqa, a boolean or additive mask; rows with every key masked give zeros.
+ */
+export function scaledDotProductAttention(args: ScaledDotProductAttentionArgs = {}): TorchScaledDotProductAttention {
+  return new TorchScaledDotProductAttention(args);
+}
+/** Tensor.expand(*sizes) (-1 keeps a dim). */
+export function expand(args: ExpandArgs): TorchExpand {
+  return new TorchExpand(args);
+}
+/** Tensor.repeat(*repeats). */
+export function repeat(args: RepeatArgs): TorchRepeat {
+  return new TorchRepeat(args);
+}
+/** torch.repeat_interleave(x, repeats, dim). */
+export function repeatInterleave(args: RepeatInterleaveArgs): TorchRepeatInterleave {
+  return new TorchRepeatInterleave(args);
+}
+/** torch.stack(inputs, dim). */
+export function stack(args: StackArgs): TorchStack {
+  return new TorchStack(args);
+}
+/** torch.roll(x, shifts, dims). */
+export function roll(args: RollArgs): TorchRoll {
+  return new TorchRoll(args);
+}
+/** torch.flip(x, dims). */
+export function flip(args: FlipArgs): TorchFlip {
+  return new TorchFlip(args);
+}
+/** x[i0, i1, ...] with constant index tensors (select, index_select, relative position tables). */
+export function index(args: IndexArgs): TorchIndex {
+  return new TorchIndex(args);
+}
+
+registerLayerClasses([
+  TorchMatMul, TorchEinsum, TorchScaledDotProductAttention, TorchExpand, TorchRepeat,
+  TorchRepeatInterleave, TorchStack, TorchRoll, TorchFlip, TorchIndex,
+]);
 registerLayerClasses([TorchReshape, TorchFill, TorchShapeCheck, TorchPermute]);

@@ -1,0 +1,294 @@
+"""The attention vocabulary's exporter handlers (python/tfjs_torch/ops: matmul.py, attention.py,
+gather.py, expand.py), under the torch 2.x venv:
+
+  /root/.cache/tfjs-torch/torch2/bin/python -m unittest python/tests/test_attention_ops.py
+
+Each case is a small module using the op the way a decoder does (the SD VAE's AttnBlock with
+bmm, a diffusers-style block with scaled_dot_product_attention, SAM's attention and its
+output-token expand, a relative position bias, shifted windows' roll), exported with default
+options (free batch and spatial sizes) in both data formats and checked in Node by
+scripts/check-export.ts (pt.checkExport: every output and every layer's output within 1e-4 +
+1e-4 |torch| of PyTorch's) at the export size and, with tfjs_torch.write_check, at another size.
+TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default). The
+refusals (batch-dim products, dropout, indices from the inputs) name the op and what to do.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), ""))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from tfjs_torch import ExportError, export  # noqa: E402
+from tfjs_torch._export import write_check  # noqa: E402
+from test_export import node_available, run_checker  # noqa: E402
+
+FORMATS = ("channelsLast", "channelsFirst")
+
+
+def seeded(m, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.rand(p.shape, generator=g) - 0.5)
+    return m.eval()
+
+
+def rand(*shape, seed=1):
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+class VaeAttnBlock(nn.Module):
+    """The Stable Diffusion / VQGAN VAE's AttnBlock (bmm, int(c) ** -0.5, softmax over dim 2)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.q = nn.Conv2d(c, c, 1)
+        self.k = nn.Conv2d(c, c, 1)
+        self.v = nn.Conv2d(c, c, 1)
+        self.proj_out = nn.Conv2d(c, c, 1)
+
+    def forward(self, x):
+        q, k, v = self.q(x), self.k(x), self.v(x)
+        b, c, h, w = q.shape
+        q = q.reshape(b, c, h * w).permute(0, 2, 1)
+        k = k.reshape(b, c, h * w)
+        w_ = torch.bmm(q, k) * (int(c) ** (-0.5))
+        w_ = F.softmax(w_, dim=2)
+        v = v.reshape(b, c, h * w)
+        h_ = torch.bmm(v, w_.permute(0, 2, 1)).reshape(b, c, h, w)
+        return x + self.proj_out(h_)
+
+
+class SdpaBlock(nn.Module):
+    """diffusers-style attention over the pixels: linear q / k / v, heads, F.sdpa."""
+
+    def __init__(self, c, heads=2, causal=False, mask=False):
+        super().__init__()
+        self.heads, self.causal = heads, causal
+        self.to_q, self.to_k, self.to_v = nn.Linear(c, c), nn.Linear(c, c), nn.Linear(c, c)
+        self.out = nn.Linear(c, c)
+        self.use_mask = mask
+        if mask:
+            self.register_buffer("mask", torch.rand(9, 9, generator=torch.Generator().manual_seed(5)) > 0.4)
+            self.mask[4] = False  # a query that sees no key: zeros, as PyTorch's safe softmax
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        t = x.reshape(b, c, h * w).transpose(1, 2)
+        def heads(y):
+            return y.reshape(b, -1, self.heads, c // self.heads).transpose(1, 2)
+        q, k, v = heads(self.to_q(t)), heads(self.to_k(t)), heads(self.to_v(t))
+        mask = None
+        if self.use_mask:
+            mask = self.mask  # a stored boolean mask (the export fixes the sizes)
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=self.causal,
+                                           scale=0.3 if self.causal else None)
+        o = self.out(o.transpose(1, 2).reshape(b, h * w, c))
+        return o.transpose(1, 2).reshape(b, c, h, w) + x
+
+
+class SamAttention(nn.Module):
+    """SAM's TwoWayTransformer Attention (segment_anything/modeling/transformer.py): matmul with
+    k.permute, / math.sqrt, softmax; and MaskDecoder's tokens expanded to the batch size."""
+
+    def __init__(self, c, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.q_proj, self.k_proj, self.v_proj = nn.Linear(c, c), nn.Linear(c, c), nn.Linear(c, c)
+        self.out_proj = nn.Linear(c, c)
+        self.tokens = nn.Embedding(3, c)
+
+    def forward(self, src, pe):
+        b = src.shape[0]
+        tokens = self.tokens.weight.unsqueeze(0).expand(b, -1, -1)
+        keys = src.flatten(2).permute(0, 2, 1) + pe.flatten(2).permute(0, 2, 1)
+        q, k, v = self.q_proj(tokens), self.k_proj(keys), self.v_proj(keys)
+        def sep(x):
+            n, t, c = x.shape
+            return x.reshape(n, t, self.heads, c // self.heads).transpose(1, 2)
+        q, k, v = sep(q), sep(k), sep(v)
+        attn = q @ k.permute(0, 1, 3, 2) / (q.shape[-1] ** 0.5)
+        out = torch.softmax(attn, dim=-1) @ v
+        n, h, t, c = out.shape
+        return self.out_proj(out.transpose(1, 2).reshape(n, t, h * c))
+
+
+class RelPosBias(nn.Module):
+    """Swin / SwinIR's relative position bias (a table indexed by a buffer: folded), on windows
+    that keep the batch dim, with torch.roll for the shifted windows and einsum for the scores."""
+
+    def __init__(self, c, ws=3, heads=2):
+        super().__init__()
+        self.ws, self.heads = ws, heads
+        self.table = nn.Parameter(torch.zeros((2 * ws - 1) ** 2, heads))
+        coords = torch.stack(torch.meshgrid([torch.arange(ws), torch.arange(ws)], indexing="ij"))
+        flat = coords.flatten(1)
+        rel = (flat[:, :, None] - flat[:, None, :]).permute(1, 2, 0).contiguous()
+        rel[:, :, 0] += ws - 1
+        rel[:, :, 1] += ws - 1
+        rel[:, :, 0] *= 2 * ws - 1
+        self.register_buffer("index", rel.sum(-1))
+        self.qkv = nn.Linear(c, 3 * c)
+
+    def forward(self, x):  # x: [B, C, ws, ws]
+        b, c, h, w = x.shape
+        x = torch.roll(x, shifts=(-1, 1), dims=(2, 3))
+        t = x.flatten(2).transpose(1, 2)
+        q, k, v = self.qkv(t).chunk(3, dim=-1)
+        def sep(y):
+            return y.reshape(b, h * w, self.heads, c // self.heads).transpose(1, 2)
+        q, k, v = sep(q), sep(k), sep(v)
+        attn = torch.einsum("bhqd,bhkd->bhqk", q, k) * 0.5
+        n = self.ws * self.ws
+        bias = self.table[self.index.view(-1)].view(n, n, -1).permute(2, 0, 1).contiguous()
+        attn = (attn + bias.unsqueeze(0)).softmax(-1)
+        out = (attn @ v).transpose(1, 2).reshape(b, h * w, c)
+        return out.transpose(1, 2).reshape(b, c, h, w)
+
+
+class Indexing(nn.Module):
+    """Constant indices on the channel dim (index_select, x[:, idx]), repeat,
+    repeat_interleave, stack, flip, and a stored operand in a matmul and a baddbmm."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.register_buffer("idx", torch.tensor([2, 0, 1, 1]))
+        self.w = nn.Parameter(torch.zeros(5, 6))
+        self.bias = nn.Parameter(torch.zeros(4, 6))  # a stored baddbmm input
+
+    def forward(self, x):  # [B, 4, H, W]
+        a = torch.index_select(x, 1, self.idx)              # [B, 4, H, W]
+        b = x[:, self.idx[:3]]                               # [B, 3, H, W]
+        c = torch.cat([a, b[:, :1]], 1).flip(2)              # [B, 5, H, W]
+        s = torch.stack([c, c * 2], dim=2)                   # [B, 5, 2, H, W]
+        r = s.mean((3, 4)).repeat(1, 1, 2)                   # [B, 5, 4]
+        r = torch.repeat_interleave(r, 2, dim=2)             # [B, 5, 8]
+        m = r.transpose(1, 2)[:, :4] @ self.w                # [B, 4, 6]: x @ W
+        mt = m.transpose(1, 2)                               # [B, 6, 4]
+        return torch.baddbmm(self.bias.unsqueeze(0)[:, :, :4], m, mt[:, :, :4] * 0 + mt[:, :, :4],
+                             beta=0.5, alpha=2.0)           # [B, 4, 4]
+
+
+class BoolIndex(nn.Module):
+    """x[:, mask] with a stored boolean mask (its nonzero positions), as the last op (the size it
+    gives is data-dependent for torch.export, so nothing may read it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("keep", torch.tensor([[True, False, True], [False, False, True],
+                                                   [True, True, False], [False, True, False]]))
+
+    def forward(self, x):  # [B, 4, 3]
+        return x[:, self.keep] * 2
+
+
+def cases():
+    c = 8
+    return [
+        ("vae_attn_block", lambda: seeded(VaeAttnBlock(c)), (rand(2, c, 4, 5),), (rand(2, c, 3, 6, seed=2),)),
+        ("sdpa_block", lambda: seeded(SdpaBlock(c)), (rand(2, c, 4, 4),), (rand(2, c, 3, 5, seed=2),)),
+        ("sdpa_causal_scale", lambda: seeded(SdpaBlock(c, causal=True)), (rand(2, c, 3, 4),),
+         (rand(2, c, 2, 5, seed=2),)),
+        ("sdpa_stored_mask", lambda: seeded(SdpaBlock(c, mask=True)), (rand(2, c, 3, 3),), None,
+         {"dynamic_shapes": False}),
+        ("boolean_mask_index", lambda: BoolIndex(), (rand(2, 4, 3),), None),
+        ("sam_attention", lambda: seeded(SamAttention(c)), (rand(2, c, 4, 4), rand(2, c, 4, 4, seed=3)),
+         (rand(3, c, 5, 3, seed=2), rand(3, c, 5, 3, seed=4))),
+        ("relative_position_bias", lambda: seeded(RelPosBias(c)), (rand(2, c, 3, 3),), None,
+         {"dynamic_shapes": False}),
+        ("indexing", lambda: seeded(Indexing(4)), (rand(2, 4, 3, 5),), (rand(3, 4, 4, 2, seed=2),)),
+    ]
+
+
+class AttentionExports(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="tfjs_torch_attn_")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_exports_match_pytorch_in_node(self):
+        torch.set_num_threads(1)
+        checks = {}
+        for name, make, inputs, other, *kw in cases():
+            for fmt in FORMATS:
+                d = os.path.join(self.tmp, f"{name}_{fmt}")
+                with self.subTest(case=name, data_format=fmt):
+                    export(make(), inputs, d, data_format=fmt, intermediates=True,
+                           **(kw[0] if kw else {}))
+                    checks[d] = (name, fmt, "export size")
+                    if other is not None:
+                        d2 = d + "_other_size"
+                        shutil.copytree(d, d2)
+                        write_check(make(), other, d2)
+                        checks[d2] = (name, fmt, "other size")
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        backends = os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu").split(",")
+        for backend in backends:
+            results = run_checker(sorted(checks), backend)
+            for d, (name, fmt, size) in sorted(checks.items()):
+                with self.subTest(case=name, data_format=fmt, size=size, backend=backend):
+                    r = results.get(d)
+                    self.assertIsNotNone(r, f"no result for {d}")
+                    self.assertNotIn("error", r, r.get("error"))
+                    self.assertTrue(r["ok"], r)
+
+
+class AttentionRefusals(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_attn_refusal_")
+        self.out = os.path.join(self.tmp, "out")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def refuse(self, forward, inputs, *fragments):
+        class M(nn.Module):
+            def forward(self, x):
+                return forward(x)
+        with self.assertRaises(ExportError) as cm:
+            export(M(), inputs, self.out)
+        msg = str(cm.exception)
+        for f in fragments:
+            self.assertIn(f, msg)
+        self.assertIn("test_attention_ops.py", msg)
+        self.assertFalse(os.path.exists(self.out), "a refused export wrote files")
+
+    def test_sdpa_dropout(self):
+        q = rand(2, 2, 3, 4)
+        self.refuse(lambda q: F.scaled_dot_product_attention(q, q, q, dropout_p=0.5), (q,),
+                    "scaled_dot_product_attention", "dropout_p=0.5")
+
+    def test_index_on_the_batch_dim(self):
+        x = rand(2, 5, 3)
+        idx = torch.tensor([1, 0, 1])
+        self.refuse(lambda x: x[idx], (x,), "aten.index", "batch")
+
+    def test_repeat_interleave_on_the_batch(self):
+        x = rand(2, 3, 4)
+        self.refuse(lambda x: torch.repeat_interleave(x, 2, dim=0), (x,), "repeat_interleave",
+                    "batch")
+
+    def test_stack_on_dim_0(self):
+        x = rand(2, 3)
+        self.refuse(lambda x: torch.stack([x, x], 0), (x,), "stack", "dim 0")
+
+    def test_einsum_moving_the_batch(self):
+        x = rand(2, 3, 4)
+        self.refuse(lambda x: torch.einsum("bij,bjk->ibk", x, x.transpose(1, 2)), (x,),
+                    "einsum", "batch")
+
+
+if __name__ == "__main__":
+    unittest.main()
