@@ -257,9 +257,11 @@ def _deeplabv3(published):
 
 
 @entry(name="u2net", task="salient object segmentation", source="xuebinqin/U-2-Net model/u2net.py",
-       sizes=[_img(1, 32, 32), _img(1, 24, 40), _img(2, 40, 20)],
+       sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 80, 48)],
        published_sizes=[_img(1, 320, 320), _img(1, 256, 192), _img(2, 160, 224)],
-       size_rule="any H, W (max pools with ceil_mode, _upsample_like back to each skip's size)",
+       size_rule="any H, W (max pools with ceil_mode, _upsample_like back to each skip's size); the "
+                 "zoo's sizes keep the deepest maps at least 2x2 (at 32x32 they are 1x1 and the export "
+                 "inferred W <= 32)",
        covers=[FIXED],
        notes="7 outputs (d0..d6). published: U2NET(3, 1); test: U2NETP(3, 1), upstream's own "
              "small variant of the same blocks (the U2NET constructor has no width argument)")
