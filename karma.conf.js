@@ -82,12 +82,17 @@ function karmaConfig(config) {
   }
   if (!process.env.CHROME_BIN) process.env.CHROME_BIN = '/usr/bin/chromium';
   const bench = process.env.TFJS_TORCH_BROWSER_BUNDLE === 'bench';
+  // TFJS_TORCH_BROWSER_BUNDLE=zoo: the zoo's check (scripts/test-zoo.mjs), with the exports in
+  // out/zoo served to the page.
+  const zoo = process.env.TFJS_TORCH_BROWSER_BUNDLE === 'zoo';
   const dir = path.join(__dirname, '.cache', 'browser');
   config.set({
     basePath: __dirname,
     frameworks: ['mocha'],
     files: [
       ...(bench ? [path.join(dir, 'bench.js')] :
+          zoo ? [path.join(dir, 'zoo-index.js'), path.join(dir, 'zoo.js'),
+                 {pattern: 'out/zoo/**/*', included: false, served: true, watched: false, nocache: true}] :
                   [path.join(dir, 'fixtures.js'), path.join(dir, 'tests.js')]),
       // Served, not loaded as scripts: tfjs-backend-wasm fetches them when the backend starts.
       {pattern: `${WASM_DIR}*.wasm`, included: false, served: true, watched: false, nocache: true},

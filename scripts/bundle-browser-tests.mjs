@@ -85,6 +85,27 @@ export async function bundleBench(gpu = 'webgl') {
   console.log(`bundled the ${gpu} bench into ${relative(ROOT, OUT_DIR)}/bench.js`);
 }
 
+/**
+ * The zoo's browser check (test/zoo/zoo.browser.ts) into .cache/browser/zoo.js, with
+ * .cache/browser/zoo-index.js setting globalThis.__ZOO__ listing the exported models under zooDir (out/zoo: folders holding a
+ * model.json; only `names` when given) and their check files; scripts/test-zoo.mjs runs it.
+ */
+export async function bundleZoo(zooDir = join(ROOT, 'out', 'zoo'), names = null) {
+  mkdirSync(OUT_DIR, {recursive: true});
+  const rank = (f) => (f === 'check.safetensors' ? 0 : Number(/^check_(\d+)/.exec(f)[1]));
+  const zoo = (names ?? readdirSync(zooDir, {withFileTypes: true}).filter((d) => d.isDirectory())
+                            .map((d) => d.name).sort())
+      .filter((name) => readdirSync(join(zooDir, name)).includes('model.json'))
+      .map((name) => ({name, checks: readdirSync(join(zooDir, name))
+                                     .filter((f) => /^check(_\d+)?\.safetensors$/.test(f))
+                                     .sort((a, b) => rank(a) - rank(b))}));
+  // A script of its own, loaded first: an ES module's imports run before its own statements.
+  writeFileSync(join(OUT_DIR, 'zoo-index.js'), `globalThis.__ZOO__ = ${JSON.stringify(zoo)};\n`);
+  await bundle("import './test/setup.browser.ts';\nimport './test/zoo/zoo.browser.ts';", join(OUT_DIR, 'zoo.js'));
+  console.log(`bundled the zoo check (${zoo.length} models) into ${relative(ROOT, OUT_DIR)}/zoo.js`);
+  return zoo;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const gpu = process.argv.includes('--webgpu') ? 'webgpu' : 'webgl';
   const run = process.argv.includes('--bench') ? () => bundleBench(gpu) : bundleTests;

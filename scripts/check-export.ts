@@ -3,10 +3,13 @@
 // wasm). Used by the exporter's own tests (python/tests) to check fresh exports end to end.
 //
 //   npx tsx scripts/check-export.ts DIR [DIR ...]       prints one JSON line per DIR; exit 1 if any fails
+//   npx tsx scripts/check-export.ts --all-checks DIR ... every check*.safetensors of each DIR (the zoo's
+//                                                        other sizes: check_1, check_2, ...), one JSON
+//                                                        line per file, the model loaded once per DIR
 //   TFJS_TORCH_PREDICT_SHAPES='[[1,18,12,3]]' npx tsx scripts/check-export.ts DIR
 //       runs the model on zeros of those (model-layout) shapes instead and prints the output shapes
 //       or the error (the input size rules checked at predict time)
-import {readFileSync} from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,7 +37,16 @@ export function exportDirHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-async function main(dirs: string[]): Promise<number> {
+/** The check files of an export folder: check.safetensors first, then check_<i>.safetensors by i. */
+export function checkFiles(dir: string): string[] {
+  const rank = (f: string) => (f === 'check.safetensors' ? 0 : Number(/^check_(\d+)\.safetensors$/.exec(f)![1]));
+  return readdirSync(dir).filter((f) => /^check(_\d+)?\.safetensors$/.test(f))
+      .sort((a, b) => rank(a) - rank(b));
+}
+
+async function main(args: string[]): Promise<number> {
+  const all = args.includes('--all-checks');
+  const dirs = args.filter((a) => a !== '--all-checks');
   const backend = process.env['TFJS_TORCH_BACKEND'] ?? 'cpu';
   if (backend === 'tensorflow') {
     await import('@tensorflow/tfjs-node');
@@ -64,10 +76,17 @@ async function main(dirs: string[]): Promise<number> {
         }
         continue;
       }
-      const r = await pt.checkExport(model, join(dir, 'check.safetensors'));
-      if (!r.ok) failed++;
-      console.log(JSON.stringify({dir, backend, ok: r.ok, outputs: r.outputs,
-                                  firstDeparting: r.firstDeparting ?? null}));
+      for (const check of all ? checkFiles(dir) : ['check.safetensors']) {
+        try {
+          const r = await pt.checkExport(model, join(dir, check));
+          if (!r.ok) failed++;
+          console.log(JSON.stringify({dir, ...(all ? {check} : {}), backend, ok: r.ok, outputs: r.outputs,
+                                      firstDeparting: r.firstDeparting ?? null}));
+        } catch (e) {
+          failed++;
+          console.log(JSON.stringify({dir, check, backend, ok: false, error: (e as Error).message}));
+        }
+      }
       model.dispose();
     } catch (e) {
       failed++;
