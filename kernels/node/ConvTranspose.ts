@@ -1,12 +1,13 @@
 // tensorflow-backend kernel of convTranspose1d/2d/3d: TensorFlow's convolution backprop-input op
 // (Conv2DBackpropInput with explicit padding, or Conv3DBackpropInputV2), then the bias
-// (Note [transposed convolution on TensorFlow] in conv_transpose_common.ts).
+// (Note [transposed convolution on TensorFlow] in conv_transpose_common.ts); with dilation > 1,
+// taps (Note [dilated transposed convolution on TensorFlow]).
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {convTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
-import {convPlan, fromOpLayout, padSpatial, runBackpropInput, toFilter, toOpLayout} from './conv_transpose_common.js';
+import {convPlan, fromOpLayout, padSpatial, runBackpropInput, tapsForward, toFilter, toOpLayout} from './conv_transpose_common.js';
 import {asTensor} from './util.js';
 
 export const convTranspose: KernelFunc = ({inputs, attrs}) => {
@@ -23,7 +24,10 @@ export const convTranspose: KernelFunc = ({inputs, attrs}) => {
     const filter = toFilter(asTensor(weight), plan);
     const ySpatial = [...new Array<number>(plan.m - n).fill(1), ...outSize];
     let y: tf.Tensor;
-    if (plan.explicit) {
+    if (plan.taps) {
+      // Dilation > 1 (Note [dilated transposed convolution on TensorFlow]).
+      y = tapsForward(xl, filter, outSize, plan);
+    } else if (plan.explicit) {
       // Explicit paddings (lo, hi) with the untouched tail left out, then appended as zeros.
       const size = [batch, ...ySpatial.map((o, i) => o - plan.trim[i]), outChannels];
       y = padSpatial(runBackpropInput(xl, filter, size, plan), plan.lo.map(() => 0), plan.trim);

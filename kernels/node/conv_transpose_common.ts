@@ -14,9 +14,9 @@
 // - 1-D runs as 2-D with a unit leading spatial axis.
 // - 2-D without dilation uses the Conv2D* ops: they take EXPLICIT padding. Their CPU kernels
 //   reject dilation > 1 in the two gradient ops.
-// - 3-D, and 2-D with dilation (as 3-D with a unit depth axis), use the Conv3D* ops: they take
-//   dilation on CPU but only VALID padding, so the padding becomes a Pad of dy or a crop of the
-//   result.
+// - 3-D without dilation uses the Conv3D* ops: they take only VALID padding, so the padding
+//   becomes a Pad of dy or a crop of the result.
+// - Any dilation > 1 runs as taps (Note [dilated transposed convolution on TensorFlow]).
 // - groups: only Conv2D itself takes them on CPU ("Gradients for grouped convolutions are not
 //   supported on CPU"); everywhere else each group runs on its own channel slices.
 // - TensorFlow's CPU convolutions are NHWC only: channelsFirst is transposed in and out.
@@ -29,6 +29,26 @@
 // form's last target is (in-1)s - p + d(k-1) = O - 1 - (outputPadding - p)), so y there is 0
 // (plus bias) and dy there meets no weight: the kernels leave those positions out (`trim`) and
 // use hi = 0.
+//
+// Note [dilated transposed convolution on TensorFlow]
+// TensorFlow's CPU convolution kernels take dilation > 1 only where oneDNN runs them, and oneDNN
+// is on by default only on some CPUs (AVX-512 ones; TF_ENABLE_ONEDNN_OPTS=1 elsewhere). Without
+// it (TensorFlow 2.9's Eigen kernels) Conv2DBackpropInput, Conv2DBackpropFilter, Conv3D,
+// Conv3DBackpropInputV2 and Conv3DBackpropFilterV2 all refuse dilation > 1; only Conv2D takes it.
+// So the rule: a dilation > 1 on any axis (after unitWhereInert) never reaches a TensorFlow
+// convolution op. The three kernels run as taps instead, with the tap relation spelled out: tap
+// t (one per kernel position, row-major) joins input position i to y position i*s - p + t*d.
+// In dy padded by p before (and padded or cropped after to (in-1)s + d(k-1) + 1, padForValid),
+// tap t's positions are a strided slice starting at t*d with step s and `in` entries, so
+// - ConvTransposeBackpropInput: the slices of all taps side by side along channels (im2col,
+//   [N*in, K*outC/g]) times the weight as a [K*outC/g, inC/g] matrix;
+// - ConvTransposeBackpropFilter: x as [N*in, inC/g] transposed times those columns;
+// - ConvTranspose: x times the weight gives one column block per tap (col2im), each block
+//   spread by s (zeros inserted between entries) and shifted by t*d - p into y, summed.
+// Every product is one PyTorch forms too (an x or dy value times a weight; padding zeros of dy
+// as PyTorch's im2col has them): no zero stands in for a skipped tap, so a non-finite weight or
+// input spreads only where PyTorch's does. Grouped convolutions run per group (perGroup).
+// The undilated paths above stay as they are (faster: one TensorFlow op each).
 import * as tf from '@tensorflow/tfjs-core';
 import {unitWhereInert} from '../../src/index_math/conv.js';
 import type {ConvTransposeAttrs} from '../../src/kernel_names.js';
@@ -42,6 +62,11 @@ export interface ConvPlan {
   m: number;
   /** Whether the Conv2D* ops run it (explicit padding, native groups). */
   explicit: boolean;
+  /**
+   * Whether it runs as taps: strided slices and matrix products, no convolution op (dilation > 1
+   * on some axis, Note [dilated transposed convolution on TensorFlow]). Then m = n.
+   */
+  taps: boolean;
   groups: number;
   /** Per spatial axis of the TensorFlow op (unit axes first). */
   stride: number[];
@@ -72,8 +97,9 @@ export function convPlan(
   // bounds every stride and dilation that reaches the output; the others become 1 (Note
   // [strides and dilations that cannot matter] in src/index_math/conv.ts).
   const {stride: s, dilation: d} = unitWhereInert(xSize, kernel, attrs.stride, attrs.dilation);
-  const explicit = n <= 2 && d.every((v) => v === 1);
-  const m = explicit ? 2 : 3;
+  const taps = d.some((v) => v !== 1);
+  const explicit = n <= 2 && !taps;
+  const m = explicit ? 2 : taps ? n : 3;
   const lift = (v: number[], fill: number) => padFront(v, m, fill);
   const lo = p;
   const hi = p.map((pa, a) => Math.max(pa - op[a], 0));
@@ -90,6 +116,7 @@ export function convPlan(
     n,
     m,
     explicit,
+    taps,
     groups: attrs.groups,
     stride: lift(s, 1),
     dilation: lift(d, 1),
@@ -249,4 +276,115 @@ export function runBackpropFilter(
   const name = plan.explicit ? 'Conv2DBackpropFilter' : 'Conv3DBackpropFilterV2';
   const size = groupShape(filterShape, plan.groups);
   return perGroup(plan.groups, [dy, x], ([d, xg]) => runOp(node, name, attrs, [d, size, xg]));
+}
+
+/** The number of kernel taps and each tap's per-axis index, row-major. */
+function tapIndices(kernel: number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const k of kernel) out = out.flatMap((t) => Array.from({length: k}, (_, j) => [...t, j]));
+  return out;
+}
+
+/**
+ * im2col of the padded y-space tensor dp (padForValid, channels-last [N, ...L, C]): for each tap
+ * the strided slice of the positions it meets, joined along channels: [N, ...xSize, K*C].
+ */
+function im2col(dp: tf.Tensor, xSize: number[], kernel: number[], plan: ConvPlan): tf.Tensor {
+  const [batch, c] = [dp.shape[0], dp.shape[dp.rank - 1]];
+  const slices = tapIndices(kernel).map((t) => {
+    const start = t.map((ta, a) => ta * plan.dilation[a]);
+    return tf.stridedSlice(dp, [0, ...start, 0],
+                           [batch, ...start.map((b, a) => b + (xSize[a] - 1) * plan.stride[a] + 1), c],
+                           [1, ...plan.stride, 1]);
+  });
+  return slices.length === 1 ? slices[0] : tf.concat(slices, dp.rank - 1);
+}
+
+/** [N, ...spatial, C] as [N*prod(spatial), C]. */
+function rows(t: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(t, [-1, t.shape[t.rank - 1]]);
+}
+
+/**
+ * ConvTransposeBackpropInput as taps: dx [N, ...xSize, inC] from the padded dp (padForValid) and
+ * TensorFlow's filter [...k, outC/g, inC] (toFilter). Call inside tidy.
+ */
+export function tapsBackpropInput(
+    dp: tf.Tensor, filter: tf.Tensor, xSize: number[], plan: ConvPlan): tf.Tensor {
+  const kernel = filter.shape.slice(0, plan.n);
+  return perGroup(plan.groups, [dp, filter], ([d, f]) => {
+    const cols = rows(im2col(d, xSize, kernel, plan));
+    const inC = f.shape[f.rank - 1];
+    return tf.reshape(tf.matMul(cols, tf.reshape(f, [-1, inC])), [d.shape[0], ...xSize, inC]);
+  });
+}
+
+/**
+ * ConvTransposeBackpropFilter as taps: TensorFlow's filter gradient [...k, outC/g, inC] from the
+ * padded dp (padForValid) and x [N, ...xSize, inC]. Call inside tidy.
+ */
+export function tapsBackpropFilter(
+    dp: tf.Tensor, x: tf.Tensor, filterShape: number[], plan: ConvPlan): tf.Tensor {
+  const kernel = filterShape.slice(0, plan.n);
+  const xSize = x.shape.slice(1, -1);
+  const n = plan.n;
+  return perGroup(plan.groups, [dp, x], ([d, xg]) => {
+    const cols = rows(im2col(d, xSize, kernel, plan));
+    const inC = xg.shape[xg.rank - 1];
+    // [inC/g, K*outC/g] -> [inC/g, ...k, outC/g] -> [...k, outC/g, inC/g].
+    const g = tf.reshape(tf.matMul(rows(xg), cols, true, false),
+                         [inC, ...kernel, d.shape[d.rank - 1]]);
+    return tf.transpose(g, [...Array.from({length: n}, (_, i) => i + 1), n + 1, 0]);
+  });
+}
+
+/**
+ * ConvTranspose as taps: y [N, ...ySize, outC] (PyTorch's full size, no bias) from x
+ * [N, ...xSize, inC] and TensorFlow's filter [...k, outC/g, inC] (toFilter). Call inside tidy.
+ */
+export function tapsForward(
+    x: tf.Tensor, filter: tf.Tensor, ySize: number[], plan: ConvPlan): tf.Tensor {
+  const n = plan.n;
+  const kernel = filter.shape.slice(0, n);
+  const taps = tapIndices(kernel);
+  const [batch, xSize] = [x.shape[0], x.shape.slice(1, -1)];
+  return perGroup(plan.groups, [x, filter], ([xg, f]) => {
+    const outC = f.shape[n];
+    const w = tf.reshape(f, [-1, f.shape[f.rank - 1]]);
+    // col2im: one block of outC/g columns per tap, [N, ...xSize, K*outC/g].
+    let cols: tf.Tensor = tf.reshape(tf.matMul(rows(xg), w, false, true),
+                                     [batch, ...xSize, taps.length * outC]);
+    // Spread by the stride: s - 1 zeros after each entry, then the trailing ones dropped, so
+    // entry i sits at i*s of an axis of (in-1)s + 1.
+    for (let a = 0; a < n; a++) {
+      const s = plan.stride[a];
+      if (s === 1) continue;
+      const shape = cols.shape;
+      const split = [...shape.slice(0, a + 2), 1, ...shape.slice(a + 2)];
+      const pads = split.map((_, i): [number, number] => i === a + 2 ? [0, s - 1] : [0, 0]);
+      const spread = tf.reshape(tf.pad(tf.reshape(cols, split), pads),
+                                [...shape.slice(0, a + 1), shape[a + 1] * s, ...shape.slice(a + 2)]);
+      const size = spread.shape.map((v, i) => i === a + 1 ? (xSize[a] - 1) * s + 1 : v);
+      cols = tf.slice(spread, spread.shape.map(() => 0), size);
+    }
+    const span = xSize.map((v, a) => (v - 1) * plan.stride[a] + 1);
+    // Tap j's block lands at t*d - p on each axis; only its part inside [0, ySize) is kept (a
+    // block can lie wholly outside y when p is large: it adds nothing).
+    const parts: tf.Tensor[] = [];
+    taps.forEach((t, j) => {
+      const at = t.map((ta, a) => ta * plan.dilation[a] - plan.lo[a]);
+      const from = at.map((b) => Math.max(-b, 0));
+      const to = at.map((b, a) => Math.min(span[a], ySize[a] - b));
+      if (from.some((v, a) => to[a] <= v)) return;
+      const block = tf.slice(cols, [0, ...from, j * outC], [-1, ...to.map((v, a) => v - from[a]), outC]);
+      parts.push(tf.pad(block, [
+        [0, 0],
+        ...at.map((b, a): [number, number] =>
+                      [Math.max(b, 0), ySize[a] - Math.max(b, 0) - (to[a] - from[a])]),
+        [0, 0],
+      ]));
+    });
+    if (parts.length === 0) return tf.zeros([batch, ...ySize, outC]);
+    return parts.length === 1 ? parts[0] : tf.addN(parts);
+  });
 }
