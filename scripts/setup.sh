@@ -31,9 +31,10 @@ fi
 # from PyPI (about 5.5 GB, a few minutes), reused when it already imports torch. The op fixtures
 # stay on Debian's torch 1.13 (/usr/bin/python3, scripts/fixtures).
 TORCH_VENV="${TFJS_TORCH_VENV:-$HOME/.cache/tfjs-torch/torch2}"
-if [ "${TFJS_TORCH_SKIP_EXPORTER:-}" != "1" ] && ! "$TORCH_VENV/bin/python" -c 'import torch, numpy' >/dev/null 2>&1; then
-  echo "setup: creating the exporter's venv $TORCH_VENV (pip install torch numpy)"
+if [ "${TFJS_TORCH_SKIP_EXPORTER:-}" != "1" ] && ! "$TORCH_VENV/bin/python" -c 'import torch, numpy, einops' >/dev/null 2>&1; then
+  echo "setup: creating the exporter's venv $TORCH_VENV (pip install torch numpy einops)"
   python3 -m venv "$TORCH_VENV"
   "$TORCH_VENV/bin/pip" install --quiet --upgrade pip
-  "$TORCH_VENV/bin/pip" install --quiet torch numpy
+  # einops: the zoo's SegFormer (lucidrains/segformer-pytorch) imports it.
+  "$TORCH_VENV/bin/pip" install --quiet torch numpy einops
 fi
