@@ -57,7 +57,8 @@ function run(cmd, argv, env = {}) {
 
 // 1. export
 if (doExport) {
-  const python = process.env.TFJS_TORCH_PYTHON2 || '/root/.cache/tfjs-torch/torch2/bin/python';
+  const python = process.env.TFJS_TORCH_PYTHON2 ||
+      join(process.env.TFJS_TORCH_VENV || join(process.env.HOME || '/root', '.cache/tfjs-torch/torch2'), 'bin', 'python');
   const pyArgs = [join(ROOT, 'python', 'tests', 'zoo_export.py'), ZOO, ...(shard ? ['--shard', shard] : []),
                   ...names];
   console.log(`=== zoo export (${python})`);
