@@ -11,9 +11,10 @@ as the 8-bit image it is) and meta.json (title, kind, scale, the exporter's vers
 
 The example input is a 64x64 test card drawn here with numpy (no PIL, so the script runs under
 any torch with numpy), quantised to 8 bits, so the PNG and the tensor hold the same pixels.
-Rerunnable: python3 scripts/export_web_models.py [python/ of another exporter version]. With the
-exporter v1 (torch.fx) sizes are fixed by the example input; an exporter that writes null dims
-(v2, dynamic sizes) gives models the app runs at the image's own size.
+Rerunnable: `npm run web:export` (the torch 2.x venv of scripts/setup.sh; the exporter needs
+torch >= 2.6), or any python with torch: python scripts/export_web_models.py [another python/].
+The exporter v2 leaves height and width free (null dims), so the app runs the models at the
+image's own size.
 """
 import json
 import os
@@ -96,7 +97,11 @@ def main():
         net.load_state_dict(read_safetensors(os.path.join(assets, f"{name}.safetensors")))
         net.eval()
         out_dir = os.path.join(OUT, name)
-        os.makedirs(out_dir, exist_ok=True)
+        # The exporter replaces its folder whole and refuses one holding other files: the app's
+        # own files (input.png, meta.json) from an earlier run go first.
+        for extra in ("input.png", "meta.json"):
+            if os.path.exists(os.path.join(out_dir, extra)):
+                os.remove(os.path.join(out_dir, extra))
         export(net, x, out_dir)
         write_png(os.path.join(out_dir, "input.png"), card)
         meta = dict(meta, source=f"scripts/fixtures/gen_decoders.py {type(net).__name__}",

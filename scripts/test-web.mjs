@@ -105,10 +105,10 @@ const DROP = (url) => `(async () => {
 })()`;
 
 /**
- * An export whose height and width are null (as the exporter v2 writes with dynamic sizes): the
- * ESPCN export with its input shape made [null, null, null, 3] (its layers take any size). The
- * app must run it at the image's own size (64 x 64 gives PyTorch's stored output) and cap a
- * larger image to 256 pixels on its longer side.
+ * An export whose height and width are null (the exporter v2's default, dynamic sizes): the
+ * committed ESPCN export, loaded as a folder of the user's own (?export=). The app must run it
+ * at the image's own size (64 x 64 gives PyTorch's stored output) and cap a larger image to 256
+ * pixels on its longer side.
  */
 async function testDynamic(browser) {
   const dir = join(ROOT, '.cache', 'web-dynamic', 'espcn');
@@ -120,7 +120,10 @@ async function testDynamic(browser) {
   }
   const model = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8'));
   const input = model.modelTopology.config.layers.find((l) => l.class_name === 'InputLayer');
-  input.config.batch_input_shape = [null, null, null, 3];
+  if (JSON.stringify(input.config.batch_input_shape) !== JSON.stringify([null, null, null, 3])) {
+    throw new Error(`examples/web/models/espcn was exported with fixed sizes (${
+        JSON.stringify(input.config.batch_input_shape)}): rerun npm run web:export`);
+  }
   writeFileSync(join(dir, 'model.json'), JSON.stringify(model));
   const page = await browser.open(`${server.url}/examples/web/?export=/.cache/web-dynamic/espcn/&model=yours&backend=wasm`);
   await page.waitFor('window.tfjsTorchApp.runs > 0 || window.tfjsTorchApp.error');
