@@ -3,6 +3,7 @@
 // them, every layer's output) with PyTorch's.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import {transposeExact} from './util/layout.js';
 import {fail as failAs} from './weights/errors.js';
 import {readSafetensorsAs, type SafetensorsEntry} from './weights/safetensors.js';
 import {readSource, type TorchWeightsSource} from './weights/sources.js';
@@ -201,7 +202,7 @@ export async function checkExport(
     const perm = torchLayout ? checkPerm(inputPerms[i], e.shape.length, `input_${i}`) : null;
     return tf.tidy(() => {
       const t = tf.tensor(e.values, e.shape, e.dtype);
-      return perm == null ? t : tf.transpose(t, perm);
+      return perm == null ? t : transposeExact(t, perm);
     });
   });
   let results: tf.Tensor[];
@@ -226,7 +227,7 @@ export async function checkExport(
       }
       let values = e.values;
       if (perm != null && perm.some((p, k) => p !== k)) {
-        const moved = tf.tidy(() => tf.transpose(tf.tensor(e.values, e.shape, e.dtype), perm));
+        const moved = tf.tidy(() => transposeExact(tf.tensor(e.values, e.shape, e.dtype), perm));
         values = await moved.data() as Float32Array|Int32Array;
         moved.dispose();
       }

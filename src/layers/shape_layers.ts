@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {checkSize, fail, show} from '../util/args.js';
+import {transposeExact} from '../util/layout.js';
 import {isSymbolicTensor, TorchLayer} from './base.js';
 import {baseArgs, checkLayerArgs, checkOutputShape, type Shape, type TorchLayerArgs} from './common.js';
 import {evalExpr, evalSizes, evalSizesNow, parseExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
@@ -77,7 +78,7 @@ export class TorchPermute extends TorchLayer {
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    return tf.transpose(tensorsOf(inputs)[0], [0, ...this.dims]);
+    return transposeExact(tensorsOf(inputs)[0], [0, ...this.dims]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

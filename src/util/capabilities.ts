@@ -22,6 +22,12 @@ export interface BackendCapabilities {
    * kernels/node/Interpolate.ts).
    */
   readonly finiteOnlyShortcuts: boolean;
+  /**
+   * tf.transpose of an int32 tensor compiles (false on webgpu: tfjs-backend-webgpu 4.22's
+   * Transpose program writes an i32 into its f32 output and its shader fails to build); where it
+   * does not, int32 transposes take the exact route of transposeInt32 in src/util/layout.ts.
+   */
+  readonly int32Transpose?: boolean;
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -35,7 +41,8 @@ const declared = new Map<string, BackendCapabilities>();
 export function declareCapabilities(backendName: string, capabilities: BackendCapabilities): void {
   const before = declared.get(backendName);
   if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
-                         before.finiteOnlyShortcuts !== capabilities.finiteOnlyShortcuts)) {
+                         before.finiteOnlyShortcuts !== capabilities.finiteOnlyShortcuts ||
+                         before.int32Transpose !== capabilities.int32Transpose)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   declared.set(backendName, Object.freeze({...capabilities}));

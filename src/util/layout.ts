@@ -1,6 +1,8 @@
 // Where batch, channel and spatial dims sit for each dataFormat. Kernels address memory through
 // these strides, so one loop body serves both layouts.
+import * as tf from '@tensorflow/tfjs-core';
 import type {DataFormat} from '../kernel_names.js';
+import {capabilitiesOf} from './capabilities.js';
 
 export interface Layout {
   batch: number;
@@ -80,4 +82,26 @@ export function channelAxis(rank: number, dataFormat: DataFormat): number {
 export function spatialAxes(rank: number, dataFormat: DataFormat): number[] {
   const first = dataFormat === 'channelsLast' ? 1 : 2;
   return Array.from({length: rank - 2}, (_, i) => first + i);
+}
+
+/**
+ * tf.transpose(x, perm), exact for int32 on every backend: where the backend's int32 Transpose
+ * does not compile (capabilities' int32Transpose), the value is split into two 16-bit halves with
+ * int32 arithmetic, each half (exact in float32) is transposed as float32 data, and the halves
+ * are joined again in int32.
+ */
+export function transposeExact(x: tf.Tensor, perm: number[]): tf.Tensor {
+  if (x.dtype !== 'int32' || capabilitiesOf(tf.getBackend()).int32Transpose !== false) {
+    return tf.transpose(x, perm);
+  }
+  return tf.tidy(() => {
+    const hi = tf.floorDiv(x, tf.scalar(65536, 'int32'));
+    const lo = tf.sub(x, tf.mul(hi, tf.scalar(65536, 'int32')));
+    // tf.cast(int32 -> float32) only relabels the data (tfjs casts without encoding loss that
+    // way), so the Transpose would still see int32: an add makes real float32 data first, and
+    // floor undoes it (every half is below 2^16, exact in float32).
+    const moved = (v: tf.Tensor) => tf.cast(
+        tf.floor(tf.transpose(tf.add(tf.cast(v, 'float32'), tf.scalar(0.5)), perm)), 'int32');
+    return tf.add(tf.mul(moved(hi), tf.scalar(65536, 'int32')), moved(lo));
+  });
 }
