@@ -113,15 +113,33 @@ def default_dynamic_shapes(inputs):
     return tuple(spec)
 
 
-def enlarge(inputs, spec):
-    """Note [a dim of 1]: torch.export fixes a free dim whose example is 1 (0/1 specialization);
-    the batch is captured on a copy of the example repeated to 2 (the model is then checked at
-    the user's batch of 1)."""
+def enlarge(inputs, spec, spatial=True):
+    """Note [a dim of 1]: torch.export fixes a free dim whose example is 1 (0/1 specialization).
+    With the default dynamic_shapes the capture runs on an enlarged copy of the example: a batch
+    of 1 is repeated to 2, and every free spatial dim whose example is 1 is repeated to 2 as well
+    (a DCGAN latent of 1x1). The graph is then run at the user's own sizes too and checked
+    (convert), so those dims stay free, down to 1."""
     out = []
     for x, dims in zip(inputs, spec):
-        if isinstance(dims, dict) and 0 in dims and x.shape[0] == 1:
-            x = torch.cat([x, x], 0)
+        if isinstance(dims, dict):
+            for d in sorted(dims):
+                if x.shape[d] == 1 and (d == 0 or spatial):
+                    x = torch.cat([x, x], d)
         out.append(x)
+    return tuple(out)
+
+
+def enlarged_dims(inputs, spec):
+    """[(input index, dim)] of the spatial dims (not the batch) that enlarge() grows."""
+    return [(i, d) for i, (x, dims) in enumerate(zip(inputs, spec)) if isinstance(dims, dict)
+            for d in sorted(dims) if d != 0 and x.shape[d] == 1]
+
+
+def fix_dims(spec, dims):
+    """spec with these (input, dim) fixed (left out of the spec: torch.export keeps the example)."""
+    out = []
+    for i, s in enumerate(spec):
+        out.append({d: v for d, v in s.items() if (i, d) not in dims})
     return tuple(out)
 
 
@@ -136,8 +154,9 @@ def decomposition_table():
     return table
 
 
-def capture(module, inputs, dynamic_shapes):
-    """(ExportedProgram lowered to the registry's ops, the inputs it was captured on)."""
+def capture(module, inputs, dynamic_shapes, fixed=()):
+    """ExportedProgram lowered to the registry's ops. fixed: (input, dim) pairs of the default
+    spec to keep at their example size (Note [a dim of 1])."""
     if isinstance(module, torch.export.ExportedProgram):
         ep = module
     else:
@@ -148,6 +167,8 @@ def capture(module, inputs, dynamic_shapes):
             spec = None
         else:
             spec = dynamic_shapes
+        if fixed and spec is not None:
+            spec = fix_dims(spec, fixed)
         cap_inputs = enlarge(inputs, spec) if spec is not None and dynamic_shapes is None else inputs
         if spec is not None and isinstance(spec, (tuple, list)) and names is not None:
             spec = tuple(spec)

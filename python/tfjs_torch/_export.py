@@ -19,8 +19,8 @@ from torch.export.graph_signature import InputKind, OutputKind
 
 from . import ops
 from ._builder import Builder, Ref, identity
-from ._capture import capture, check_inputs, check_torch, copy_module, enlarge, \
-    default_dynamic_shapes, unwrap
+from ._capture import capture, check_inputs, check_torch, copy_module, default_dynamic_shapes, \
+    enlarged_dims, fix_dims, unwrap
 from ._context import CONSTANT, Context, sym_shape_of, where
 from ._errors import ExportError
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
@@ -139,6 +139,24 @@ def _run_graph(ep, user_inputs):
     return rec.values
 
 
+def _same_as_module(ep, target, inputs):
+    """The captured graph's outputs at these inputs equal the module's own (run on a fresh copy)."""
+    import torch.utils._pytree as pytree
+    try:
+        values = _run_graph(ep, [x.clone() for x in inputs])
+        with torch.no_grad():
+            want = pytree.tree_flatten(copy_module(target)(*[x.clone() for x in inputs]))[0]
+    except Exception:  # noqa: BLE001 (the graph or the module fails at these sizes)
+        return False
+    out_node = [n for n in ep.graph.nodes if n.op == "output"][0]
+    got = [values.get(o) if isinstance(o, torch.fx.Node) else o for o in _user_outputs(ep, out_node)]
+    want = [w for w in want if isinstance(w, torch.Tensor)]
+    got = [g for g in got if isinstance(g, torch.Tensor)]
+    return len(got) == len(want) and all(
+        g.shape == w.shape and torch.allclose(g, w.float(), rtol=1e-4, atol=1e-5, equal_nan=True)
+        for g, w in zip(got, want))
+
+
 def _is_tensorish(val):
     if isinstance(val, torch.Tensor):
         return True
@@ -161,7 +179,7 @@ def _user_outputs(ep, out_node):
     return [o for o, s in zip(outs, specs) if s.kind == OutputKind.USER_OUTPUT]
 
 
-def _constraints(ep, names, input_refs, example_shapes, relax_batch):
+def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=None):
     """[(input index, rule config list)] for the TorchShapeCheck layers (Note [input
     constraints] in _guards.py)."""
     rules = []   # (parsed rule, text)
@@ -177,7 +195,7 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch):
         i, d = sym_dims[sym]
         lo = int(vr.lower) if getattr(vr.lower, "is_Integer", False) else None
         hi = int(vr.upper) if getattr(vr.upper, "is_Integer", False) else None
-        if d == 0 and relax_batch.get(i):
+        if d == 0 and relax_batch.get(i) or (relax_dims or {}).get((i, d)):
             lo = 1
         if lo is not None and lo > 1:
             rules.append((["ge", ["tdim", i, d], lo], f"{names[i]}.shape[{d}] >= {lo}"))
@@ -241,9 +259,28 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         copy = target
     else:
         copy = copy_module(target)
-    ep = capture(copy, inputs, dynamic_shapes)
     spec = default_dynamic_shapes(inputs) if dynamic_shapes is None else None
-    cap_inputs = enlarge(inputs, spec) if spec is not None else inputs
+    # Note [a dim of 1]: a free spatial dim whose example is 1 is captured at 2 and the graph is
+    # checked at the user's own sizes against the module (a second copy, run once); where the
+    # capture fails or the numbers differ, those dims are fixed at 1 and the module captured again.
+    grown = enlarged_dims(inputs, spec) if spec is not None else []
+    fixed = ()
+    ep = None
+    if grown:
+        try:
+            ep = capture(copy, inputs, dynamic_shapes)
+            if not _same_as_module(ep, target, inputs):
+                ep = None
+        except ExportError:
+            ep = None
+        if ep is None:
+            fixed = tuple(grown)
+            copy = copy_module(target)
+    if ep is None:
+        ep = capture(copy, inputs, dynamic_shapes, fixed)
+    if spec is not None:
+        spec = fix_dims(spec, fixed)
+    relax_dims = {} if fixed else {g: True for g in grown}
 
     # Note [a dim of 1]: torch.export never lets a free dim be 1 (its example is 2 or more, and an
     # example of 1 fixes the dim), so the batch's range starts at 2. A batch of 1 is the common
@@ -308,7 +345,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     example_shapes = [list(x.shape) for x in run_inputs]
     if not any(relax.values()):
         relax = {}
-    rules = _constraints(ep, names, input_refs, example_shapes, relax)
+    rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
     checked = list(input_refs)
     per_input = {}
     for rule, text in rules:

@@ -1,0 +1,79 @@
+"""Small tests of the exporter fixes that the zoo (python/tests/zoo) asked for (issue 20): each
+exports a small module with the defaults, then checks it in Node (scripts/check-export.ts, cpu) at
+the export size and at other sizes against PyTorch's own outputs (write_check runs the module).
+
+  <venv python> -m unittest python/tests/test_zoo_fixes.py
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from tfjs_torch import export, write_check  # noqa: E402
+from test_export import node_available, run_checker  # noqa: E402
+
+
+def seeded(m, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    return m.eval()
+
+
+def rand(*shape, seed=1):
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+class ZooFixes(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_zoofix_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def export_and_check(self, module, inputs, others, **kw):
+        """Exports at `inputs`, checks there and at each tuple of `others` in Node (cpu)."""
+        d = os.path.join(self.tmp, "m")
+        export(module, inputs, d, **kw)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        if not node_available():
+            self.skipTest("node / node_modules missing: exported only")
+        dirs = [d]
+        for k, xs in enumerate(others):
+            d2 = os.path.join(self.tmp, f"other{k}")
+            os.makedirs(d2)
+            for f in os.listdir(d):
+                if f != "check.safetensors":
+                    shutil.copy(os.path.join(d, f), d2)
+            write_check(module, xs, d2)
+            dirs.append(d2)
+        results = run_checker(dirs)
+        for dd in dirs:
+            self.assertTrue(results[dd].get("ok"), f"{dd}: {results[dd]}")
+        return model
+
+    def test_spatial_dims_of_one_stay_free(self):
+        """A DCGAN-like generator exported at its real 1x1 latent takes other latent sizes (Note
+        [a dim of 1]: captured at 2x2, checked at 1x1)."""
+        m = seeded(nn.Sequential(nn.ConvTranspose2d(6, 4, 4, 1, 0), nn.BatchNorm2d(4), nn.ReLU(),
+                                 nn.ConvTranspose2d(4, 3, 4, 2, 1), nn.Tanh()))
+        model = self.export_and_check(m, (rand(1, 6, 1, 1),),
+                                      [(rand(1, 6, 2, 3, seed=2),), (rand(2, 6, 3, 1, seed=3),)])
+        shape = model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"]
+        self.assertEqual(shape, [None, None, None, 6])
+
+
+if __name__ == "__main__":
+    unittest.main()
