@@ -74,6 +74,31 @@ class ZooFixes(unittest.TestCase):
         shape = model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"]
         self.assertEqual(shape, [None, None, None, 6])
 
+    def test_unfold_and_var(self):
+        """SegFormer's overlapping patch embedding (nn.Unfold, then the patches viewed back as an
+        image) and its LayerNorm written with torch.var, at free sizes."""
+        class PatchEmbed(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.unfold = nn.Unfold(3, stride=2, padding=1)
+                self.proj = nn.Conv2d(3 * 9, 5, 1)
+                self.g = nn.Parameter(torch.ones(1, 5, 1, 1))
+
+            def forward(self, x):
+                h, w = x.shape[-2:]
+                p = self.unfold(x)
+                p = p.view(p.shape[0], p.shape[1], (h + 1) // 2, -1)
+                y = self.proj(p)
+                std = torch.var(y, dim=1, unbiased=False, keepdim=True).sqrt()
+                mean = torch.mean(y, dim=1, keepdim=True)
+                y = (y - mean) / (std + 1e-5) * self.g
+                return y + torch.var(y, dim=1, keepdim=True) + y.var(dim=(2, 3), unbiased=False,
+                                                                      keepdim=True)
+
+        m = seeded(PatchEmbed())
+        self.export_and_check(m, (rand(1, 3, 8, 12),),
+                              [(rand(1, 3, 10, 6, seed=2),), (rand(2, 3, 7, 9, seed=3),)])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -151,7 +151,35 @@ def decomposition_table():
     for op in list(table.keys()):
         if ops.is_kept(op):
             del table[op]
+    # Core ATen ops without a handler, decomposed into ops with one.
+    for op, fn in ((torch.ops.aten.var.correction, _var_correction),
+                   (torch.ops.aten.var.dim, _var_dim)):
+        if not ops.is_kept(op):
+            table[op] = fn
     return table
+
+
+def _var(x, dim, correction, keepdim):
+    """var as PyTorch defines it (two passes): sum((x - mean)^2) / max(n - correction, 0)."""
+    aten = torch.ops.aten
+    dims = list(range(x.dim())) if dim is None else [d % x.dim() for d in (
+        [dim] if isinstance(dim, int) else dim)]
+    n = 1
+    for d in dims:
+        n = n * x.shape[d]
+    d = aten.sub.Tensor(x, aten.mean.dim(x, dims, True))
+    if correction == 0:   # (no division by a size, which may be known only at run time)
+        return aten.mean.dim(aten.mul.Tensor(d, d), dims, keepdim)
+    s = aten.sum.dim_IntList(aten.mul.Tensor(d, d), dims, keepdim)
+    return aten.div.Tensor(s, max(n - correction, 0))
+
+
+def _var_correction(x, dim=None, *, correction=None, keepdim=False):
+    return _var(x, dim, 1 if correction is None else correction, keepdim)
+
+
+def _var_dim(x, dim, unbiased=True, keepdim=False):
+    return _var(x, dim, 1 if unbiased else 0, keepdim)
 
 
 def capture(module, inputs, dynamic_shapes, fixed=()):

@@ -139,6 +139,36 @@ def _run_graph(ep, user_inputs):
     return rec.values
 
 
+def _about_sizes(e):
+    """Whether a capture failure is about sizes (worth another try with some fixed)."""
+    low = str(e).lower()
+    if "data-dependent" in low or "control flow" in low:
+        return False
+    return any(k in low for k in ("size of tensor", "must match", "shape", "constraint",
+                                  "specializ", "guard", "dim"))
+
+
+def _batch_attempts(inputs, spec):
+    """Note [inputs shared across the batch]: the sets of inputs whose batch the default capture
+    fixes at its example size, tried in turn until torch.export captures the model: none (every
+    batch free); where the examples' batches differ, the inputs with a smaller batch; then the
+    first input, the first two, ... (a model whose leading inputs are shared by every sample of
+    the others: SAM's image embeddings, batch 1, repeated for N prompts)."""
+    yield []
+    if spec is None or len(inputs) < 2:
+        return
+    tried = set()
+    batches = [x.shape[0] for x in inputs]
+    if len(set(batches)) > 1:
+        small = [(i, 0) for i, n in enumerate(batches) if n < max(batches)]
+        tried.add(tuple(small))
+        yield small
+    for k in range(1, len(inputs)):
+        prefix = tuple((i, 0) for i in range(k))
+        if prefix not in tried:
+            yield list(prefix)
+
+
 def _same_as_module(ep, target, inputs):
     """The captured graph's outputs at these inputs equal the module's own (run on a fresh copy)."""
     import torch.utils._pytree as pytree
@@ -264,23 +294,32 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     # checked at the user's own sizes against the module (a second copy, run once); where the
     # capture fails or the numbers differ, those dims are fixed at 1 and the module captured again.
     grown = enlarged_dims(inputs, spec) if spec is not None else []
-    fixed = ()
-    ep = None
-    if grown:
-        try:
-            ep = capture(copy, inputs, dynamic_shapes)
-            if not _same_as_module(ep, target, inputs):
+    ep, fixed, first_error = None, (), None
+    for fixed_batch in _batch_attempts(inputs, spec):
+        for fix_grown in ([False, True] if grown else [False]):
+            fixed = tuple(fixed_batch) + (tuple(grown) if fix_grown else ())
+            try:
+                ep = capture(copy, inputs, dynamic_shapes, fixed)
+                if grown and not fix_grown and not _same_as_module(ep, target, inputs):
+                    ep = None
+            except ExportError as e:
                 ep = None
-        except ExportError:
-            ep = None
-        if ep is None:
-            fixed = tuple(grown)
-            copy = copy_module(target)
+                first_error = first_error or e
+                if not _about_sizes(e):
+                    raise first_error
+            if ep is None and copy is not target and not isinstance(
+                    copy, torch.export.ExportedProgram):
+                copy = copy_module(target)   # a fresh copy for the next try
+            if ep is not None:
+                break
+        if ep is not None:
+            break
     if ep is None:
-        ep = capture(copy, inputs, dynamic_shapes, fixed)
+        raise first_error
     if spec is not None:
         spec = fix_dims(spec, fixed)
-    relax_dims = {} if fixed else {g: True for g in grown}
+    relax_dims = {g: True for g in grown if g not in fixed}
+    free_batch = [i for i in range(len(inputs)) if (i, 0) not in fixed]
 
     # Note [a dim of 1]: torch.export never lets a free dim be 1 (its example is 2 or more, and an
     # example of 1 fixes the dim), so the batch's range starts at 2. A batch of 1 is the common
@@ -292,8 +331,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         run_inputs = inputs
         batch_free = spec is not None or dynamic_shapes not in (None, False)
         if batch_free:
-            big_in = [torch.cat([x, x], 0) if x.shape[0] == 1 else x for x in inputs]
-            one_in = [x[:1] for x in big_in]
+            big_in = [torch.cat([x, x], 0) if x.shape[0] == 1 and i in free_batch else x
+                      for i, x in enumerate(inputs)]
+            one_in = [x[:1] if i in free_batch else x for i, x in enumerate(big_in)]
+            nb = big_in[free_batch[0] if free_batch else 0].shape[0]
             big = values if all(b is x for b, x in zip(big_in, inputs)) else _run_graph(
                 ep, [x.clone() for x in big_in])
             one = _run_graph(ep, [x.clone() for x in one_in])
@@ -302,10 +343,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             for o in _user_outputs(ep, out_node):
                 if isinstance(o, torch.fx.Node) and isinstance(big.get(o), torch.Tensor):
                     a, b = one[o], big[o]
-                    if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != big_in[0].shape[0] or \
+                    if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != nb or \
                             not torch.allclose(b[:1], a, rtol=1e-4, atol=1e-5, equal_nan=True):
                         ok = False
-            for i in range(len(inputs)):
+            for i in free_batch:
                 relax[i] = ok
             if not ok and any(x.shape[0] == 1 for x in inputs):
                 values, run_inputs = big, big_in

@@ -156,3 +156,43 @@ def convolution(ctx, a):
         ctx.fail("output_padding on a convolution that is not transposed")
     return emit_conv(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding, a.dilation,
                      a.groups)
+
+
+@register(aten.im2col.default)
+def im2col(ctx, a):
+    """im2col: nn.Unfold / F.unfold on [N, C, H, W] (sliding patches [N, C*kh*kw, L]), as a
+    convolution with one-hot kernels (each output channel copies one input pixel: exact) and a
+    reshape of its spatial dims into L."""
+    b = ctx.b
+    x = ctx.ref(a.self)
+    if x.rank != 4:
+        ctx.fail(f"F.unfold / nn.Unfold on a rank-{x.rank} input: only [N, C, H, W] is supported")
+    k = ctx.ints(a.kernel_size, 2, "kernel_size")
+    dil = ctx.ints(a.dilation, 2, "dilation")
+    pad = ctx.ints(a.padding, 2, "padding")
+    stride = ctx.ints(a.stride, 2, "stride")
+    if any(s > 1 for s in stride) and any(d > 1 for d in dil):
+        ctx.fail(f"stride {stride} together with dilation {dil}: tfjs's convolutions take one or "
+                 f"the other, not both")
+    x = b.to_canonical(x)
+    cin = x.torch_shape[1]
+    kk = k[0] * k[1]
+    w = np.zeros((k[0], k[1], cin, cin * kk), np.float32)   # tfjs's [kh, kw, in, out]
+    for c in range(cin):
+        for i in range(k[0]):
+            for j in range(k[1]):
+                w[i, j, c, c * kk + i * k[1] + j] = 1.0
+    name = ctx.name()
+    xp = emit_pad(ctx, x, [pad[1], pad[1], pad[0], pad[0]], "constant", name=f"{name}_pad")
+    n, _, h, wd = xp.torch_shape
+    ho = (h - dil[0] * (k[0] - 1) - 1) // stride[0] + 1
+    wo = (wd - dil[1] * (k[1] - 1) - 1) // stride[1] + 1
+    cfg = {"filters": int(cin * kk), "kernel_size": k, "strides": stride, "padding": "valid",
+           "dilation_rate": dil, "activation": "linear", "use_bias": False,
+           "data_format": b.data_format}
+    (c,) = b.layer("Conv2D", cfg, [xp], f"{name}_patches", weights=[("kernel", w)],
+                   outputs=[(xp.perm, [n, cin * kk, ho, wo])], record=False)
+    c = b.to_torch_order(c)
+    y = ctx.emit("Reshape", {"target_shape": [int(cin * kk), -1]}, [c], perm=[0, 1, 2], name=name)
+    y.sym = ctx.out_sym()
+    return y
