@@ -99,6 +99,28 @@ class ZooFixes(unittest.TestCase):
         self.export_and_check(m, (rand(1, 3, 8, 12),),
                               [(rand(1, 3, 10, 6, seed=2),), (rand(2, 3, 7, 9, seed=3),)])
 
+    def test_inputs_shared_across_the_batch(self):
+        """SAM's mask decoder calling convention: an image embedding of batch 1 repeated for N
+        prompts of T tokens each (repeat_interleave by another input's batch). Every batch free
+        fails to capture; the default then fixes the embedding's batch and keeps N and T free."""
+        class Decoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(4, 4)
+                self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+            def forward(self, image, prompts, dense):
+                src = torch.repeat_interleave(image, prompts.shape[0], dim=0) + dense
+                src = self.conv(src)
+                tok = self.proj(prompts)                                  # [N, T, C]
+                attn = (tok @ src.flatten(2)).softmax(-1)                 # [N, T, HW]
+                return (attn @ src.flatten(2).transpose(1, 2)).sum(1)     # [N, C]
+
+        m = seeded(Decoder())
+        self.export_and_check(m, (rand(1, 4, 6, 5), rand(1, 2, 4, seed=2), rand(1, 4, 6, 5, seed=3)),
+                              [(rand(1, 4, 3, 7, seed=4), rand(1, 3, 4, seed=5), rand(1, 4, 3, 7, seed=6)),
+                               (rand(1, 4, 5, 4, seed=7), rand(3, 5, 4, seed=8), rand(3, 4, 5, 4, seed=9))])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -103,11 +103,13 @@ def copy_module(module):
 
 
 def default_dynamic_shapes(inputs):
-    """Batch and every dim after the first two (spatial) free, for each input (Dim.AUTO)."""
+    """Batch and every dim after the first two (spatial) free, for each input (Dim.AUTO); a
+    rank-3 input's dims 1 and 2 both ([N, T, C] token sequences as well as [N, C, L]: the dim
+    that meets a weight (C) is fixed by torch.export itself, the other stays free)."""
     spec = []
     for x in inputs:
         dims = {0: Dim.AUTO}
-        for d in range(2, x.dim()):
+        for d in range(1 if x.dim() == 3 else 2, x.dim()):
             dims[d] = Dim.AUTO
         spec.append(dims)
     return tuple(spec)
