@@ -121,6 +121,25 @@ class ZooFixes(unittest.TestCase):
                               [(rand(1, 4, 3, 7, seed=4), rand(1, 3, 4, seed=5), rand(1, 4, 3, 7, seed=6)),
                                (rand(1, 4, 5, 4, seed=7), rand(3, 5, 4, seed=8), rand(3, 4, 5, 4, seed=9))])
 
+    def test_conv_transpose_output_size_at_free_sizes(self):
+        """ENet's decoder: ConvTranspose2d(x, output_size=skip.size()) at odd and even sizes (the
+        output padding 0 or 1 known only at run time), with padding 1 (k3 s2) and 0 (k2 s2)."""
+        class Up(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.down = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+                self.up1 = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1)
+                self.down2 = nn.Conv2d(3, 4, 1)
+                self.up2 = nn.ConvTranspose2d(4, 3, 2, stride=2)
+
+            def forward(self, x):
+                d, d2 = self.down(x), nn.functional.max_pool2d(self.down2(x), 2)
+                return self.up1(d, output_size=x.size()) + self.up2(d2, output_size=x.size()) + x
+
+        m = seeded(Up())
+        self.export_and_check(m, (rand(1, 3, 8, 9),),
+                              [(rand(1, 3, 7, 10, seed=2),), (rand(2, 3, 12, 5, seed=3),)])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from . import register
+from .._shape import is_static
 from ._common import emit_pad, np32, spatial_count
 
 aten = torch.ops.aten
@@ -116,6 +117,9 @@ def emit_conv_transpose(ctx, x, weight, bias, stride, padding, output_padding, g
     bias = ctx.const(bias, "bias")
     stride, padding = ctx.ints(stride, n, "stride"), ctx.ints(padding, n, "padding")
     dilation = ctx.ints(dilation, n, "dilation")
+    opads = list(output_padding) if isinstance(output_padding, (tuple, list)) else [output_padding] * n
+    if len(opads) == n and not all(is_static(o) for o in opads):
+        return _conv_transpose_cropped(ctx, x, weight, bias, stride, padding, groups, dilation)
     opad = ctx.ints(output_padding, n, "output_padding")
     groups = ctx.static_int(groups, "groups")
     x = b.to_canonical(x)
@@ -128,6 +132,63 @@ def emit_conv_transpose(ctx, x, weight, bias, stride, padding, output_padding, g
         ws.append(("bias", np32(bias)))
     return ctx.emit(f"TorchConvTranspose{n}d", cfg, [x], perm=x.perm, weights=ws,
                     share=ctx.share_key())
+
+
+def _conv_transpose_cropped(ctx, x, weight, bias, stride, padding, groups, dilation):
+    """Note [output_size at free sizes]: ConvTranspose2d(x, output_size=skip.shape) makes its
+    output padding a size known only at run time. The full transposed convolution (padding 0, no
+    output padding) holds every output of any padding p and output padding op <= p as the crop
+    [p, p + out): the same taps summed, the bias added once. So: that convolution, then a slice
+    whose size is the output's size expression."""
+    b = ctx.b
+    n = x.rank - 2
+    groups = ctx.static_int(groups, "groups")
+    x = b.to_canonical(x)
+    out_sym = ctx.out_sym()
+    in_shape = x.torch_shape
+    full = [in_shape[0], int(weight.shape[1] * groups)] + [
+        (in_shape[2 + i] - 1) * stride[i] + dilation[i] * (weight.shape[2 + i] - 1) + 1
+        for i in range(n)]
+    # An output padding op > p reaches past the full output, where no tap lands (the bias only):
+    # the full output (no bias) is padded with zeros at the end to cover the largest op,
+    # max(stride, dilation) - 1, and the bias added after the crop.
+    extra = [max(0, max(stride[i], dilation[i]) - 1 - padding[i]) for i in range(n)]
+    late_bias = bias is not None and any(extra)
+    cfg = {"inChannels": int(weight.shape[0]), "outChannels": int(weight.shape[1] * groups),
+           "kernelSize": list(weight.shape[2:]), "stride": stride, "padding": [0] * n,
+           "outputPadding": [0] * n, "groups": groups, "dilation": dilation,
+           "bias": bias is not None and not late_bias, "dataFormat": b.data_format}
+    ws = [("weight", np32(weight))]
+    if bias is not None and not late_bias:
+        ws.append(("bias", np32(bias)))
+    name = ctx.name()
+    (c,) = b.layer(f"TorchConvTranspose{n}d", cfg, [x], f"{name}_full", weights=ws,
+                   outputs=[(x.perm, full)], record=False)
+    if any(extra):
+        pads = []
+        for i in reversed(range(n)):
+            pads += [0, extra[i]]
+        c = emit_pad(ctx, c, pads, "constant", name=f"{name}_room")
+    begins = [0] * (x.rank - 1)
+    sizes = [-1] * (x.rank - 1)
+    for i in range(n):
+        axis = x.perm.index(2 + i)
+        begins[axis - 1], sizes[axis - 1] = padding[i], out_sym[2 + i]
+    w = ctx.writer(1)
+    cfg = {"begin": begins, "size": [w.write(v) for v in sizes]}
+    if not late_bias:
+        y = ctx.emit("TorchSlice", cfg, [c] + w.extra, perm=x.perm, name=name)
+        y.sym = out_sym
+        return y
+    (y,) = b.layer("TorchSlice", cfg, [c] + w.extra, f"{name}_crop",
+                   outputs=[(x.perm, list(ctx.value.shape))], record=False)
+    y.sym = out_sym
+    k = np32(bias).reshape([1, -1] + [1] * n).transpose(x.perm)
+    y = ctx.emit("TorchElementwise", {"op": "add", "reversed": False,
+                                      "constantShape": list(k.shape)}, [y], perm=x.perm,
+                 weights=[("constant", k)])
+    y.sym = out_sym
+    return y
 
 
 @register(aten.conv1d.default, aten.conv2d.default, aten.conv3d.default,
