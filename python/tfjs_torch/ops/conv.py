@@ -222,7 +222,8 @@ def convolution(ctx, a):
 @register(aten.im2col.default)
 def im2col(ctx, a):
     """im2col: nn.Unfold / F.unfold on [N, C, H, W] (sliding patches [N, C*kh*kw, L]), as a
-    convolution with one-hot kernels (each output channel copies one input pixel: exact) and a
+    convolution with one-hot kernels (each output channel copies one input pixel: exact for finite
+    inputs; an inf or NaN in a patch spreads to its other channels as NaN) and a
     reshape of its spatial dims into L."""
     b = ctx.b
     x = ctx.ref(a.self)
