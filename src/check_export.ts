@@ -207,7 +207,13 @@ export async function checkExport(
   });
   let results: tf.Tensor[];
   try {
-    const r = runner.predict(inputs.length === 1 ? inputs[0] : inputs);
+    // Note [inputs shared across the batch]: tf.LayersModel.predict slices every input to the
+    // first input's batch, so a model whose inputs have different batches (SAM's decoder: image
+    // embedding batch 1, N prompts) runs whole through apply (tfjs-layers' execute), as its users
+    // must call it.
+    const batches = new Set(inputs.map((t) => t.shape[0]));
+    const r = batches.size > 1 ? tf.tidy(() => runner.apply(inputs, {training: false}) as tf.Tensor|tf.Tensor[]) :
+                                 runner.predict(inputs.length === 1 ? inputs[0] : inputs);
     const all = Array.isArray(r) ? r : [r];
     results = slots.map((i) => all[i]);
   } finally {

@@ -103,25 +103,45 @@ def copy_module(module):
 
 
 def default_dynamic_shapes(inputs):
-    """Batch and every dim after the first two (spatial) free, for each input (Dim.AUTO)."""
+    """Batch and every dim after the first two (spatial) free, for each input (Dim.AUTO); a
+    rank-3 input's dims 1 and 2 both ([N, T, C] token sequences as well as [N, C, L]: the dim
+    that meets a weight (C) is fixed by torch.export itself, the other stays free)."""
     spec = []
     for x in inputs:
         dims = {0: Dim.AUTO}
-        for d in range(2, x.dim()):
+        for d in range(1 if x.dim() == 3 else 2, x.dim()):
             dims[d] = Dim.AUTO
         spec.append(dims)
     return tuple(spec)
 
 
-def enlarge(inputs, spec):
-    """Note [a dim of 1]: torch.export fixes a free dim whose example is 1 (0/1 specialization);
-    the batch is captured on a copy of the example repeated to 2 (the model is then checked at
-    the user's batch of 1)."""
+def enlarge(inputs, spec, spatial=True):
+    """Note [a dim of 1]: torch.export fixes a free dim whose example is 1 (0/1 specialization).
+    With the default dynamic_shapes the capture runs on an enlarged copy of the example: a batch
+    of 1 is repeated to 2, and every free spatial dim whose example is 1 is repeated to 2 as well
+    (a DCGAN latent of 1x1). The graph is then run at the user's own sizes too and checked
+    (convert), so those dims stay free, down to 1."""
     out = []
     for x, dims in zip(inputs, spec):
-        if isinstance(dims, dict) and 0 in dims and x.shape[0] == 1:
-            x = torch.cat([x, x], 0)
+        if isinstance(dims, dict):
+            for d in sorted(dims):
+                if x.shape[d] == 1 and (d == 0 or spatial):
+                    x = torch.cat([x, x], d)
         out.append(x)
+    return tuple(out)
+
+
+def enlarged_dims(inputs, spec):
+    """[(input index, dim)] of the spatial dims (not the batch) that enlarge() grows."""
+    return [(i, d) for i, (x, dims) in enumerate(zip(inputs, spec)) if isinstance(dims, dict)
+            for d in sorted(dims) if d != 0 and x.shape[d] == 1]
+
+
+def fix_dims(spec, dims):
+    """spec with these (input, dim) fixed (left out of the spec: torch.export keeps the example)."""
+    out = []
+    for i, s in enumerate(spec):
+        out.append({d: v for d, v in s.items() if (i, d) not in dims})
     return tuple(out)
 
 
@@ -133,11 +153,40 @@ def decomposition_table():
     for op in list(table.keys()):
         if ops.is_kept(op):
             del table[op]
+    # Core ATen ops without a handler, decomposed into ops with one.
+    for op, fn in ((torch.ops.aten.var.correction, _var_correction),
+                   (torch.ops.aten.var.dim, _var_dim)):
+        if not ops.is_kept(op):
+            table[op] = fn
     return table
 
 
-def capture(module, inputs, dynamic_shapes):
-    """(ExportedProgram lowered to the registry's ops, the inputs it was captured on)."""
+def _var(x, dim, correction, keepdim):
+    """var as PyTorch defines it (two passes): sum((x - mean)^2) / max(n - correction, 0)."""
+    aten = torch.ops.aten
+    dims = list(range(x.dim())) if dim is None else [d % x.dim() for d in (
+        [dim] if isinstance(dim, int) else dim)]
+    n = 1
+    for d in dims:
+        n = n * x.shape[d]
+    d = aten.sub.Tensor(x, aten.mean.dim(x, dims, True))
+    if correction == 0:   # (no division by a size, which may be known only at run time)
+        return aten.mean.dim(aten.mul.Tensor(d, d), dims, keepdim)
+    s = aten.sum.dim_IntList(aten.mul.Tensor(d, d), dims, keepdim)
+    return aten.div.Tensor(s, max(n - correction, 0))
+
+
+def _var_correction(x, dim=None, *, correction=None, keepdim=False):
+    return _var(x, dim, 1 if correction is None else correction, keepdim)
+
+
+def _var_dim(x, dim, unbiased=True, keepdim=False):
+    return _var(x, dim, 1 if unbiased else 0, keepdim)
+
+
+def capture(module, inputs, dynamic_shapes, fixed=()):
+    """ExportedProgram lowered to the registry's ops. fixed: (input, dim) pairs of the default
+    spec to keep at their example size (Note [a dim of 1])."""
     if isinstance(module, torch.export.ExportedProgram):
         ep = module
     else:
@@ -148,6 +197,8 @@ def capture(module, inputs, dynamic_shapes):
             spec = None
         else:
             spec = dynamic_shapes
+        if fixed and spec is not None:
+            spec = fix_dims(spec, fixed)
         cap_inputs = enlarge(inputs, spec) if spec is not None and dynamic_shapes is None else inputs
         if spec is not None and isinstance(spec, (tuple, list)) and names is not None:
             spec = tuple(spec)

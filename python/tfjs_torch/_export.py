@@ -19,8 +19,8 @@ from torch.export.graph_signature import InputKind, OutputKind
 
 from . import ops
 from ._builder import Builder, Ref, identity
-from ._capture import capture, check_inputs, check_torch, copy_module, enlarge, \
-    default_dynamic_shapes, unwrap
+from ._capture import capture, check_inputs, check_torch, copy_module, default_dynamic_shapes, \
+    enlarged_dims, fix_dims, unwrap
 from ._context import CONSTANT, Context, sym_shape_of, where
 from ._errors import ExportError
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
@@ -139,6 +139,54 @@ def _run_graph(ep, user_inputs):
     return rec.values
 
 
+def _about_sizes(e):
+    """Whether a capture failure is about sizes (worth another try with some fixed)."""
+    low = str(e).lower()
+    if "data-dependent" in low or "control flow" in low:
+        return False
+    return any(k in low for k in ("size of tensor", "must match", "shape", "constraint",
+                                  "specializ", "guard", "dim"))
+
+
+def _batch_attempts(inputs, spec):
+    """Note [inputs shared across the batch]: the sets of inputs whose batch the default capture
+    fixes at its example size, tried in turn until torch.export captures the model: none (every
+    batch free); where the examples' batches differ, the inputs with a smaller batch; then the
+    first input, the first two, ... (a model whose leading inputs are shared by every sample of
+    the others: SAM's image embeddings, batch 1, repeated for N prompts)."""
+    yield []
+    if spec is None or len(inputs) < 2:
+        return
+    tried = set()
+    batches = [x.shape[0] for x in inputs]
+    if len(set(batches)) > 1:
+        small = [(i, 0) for i, n in enumerate(batches) if n < max(batches)]
+        tried.add(tuple(small))
+        yield small
+    for k in range(1, len(inputs)):
+        prefix = tuple((i, 0) for i in range(k))
+        if prefix not in tried:
+            yield list(prefix)
+
+
+def _same_as_module(ep, target, inputs):
+    """The captured graph's outputs at these inputs equal the module's own (run on a fresh copy)."""
+    import torch.utils._pytree as pytree
+    try:
+        values = _run_graph(ep, [x.clone() for x in inputs])
+        with torch.no_grad():
+            want = pytree.tree_flatten(copy_module(target)(*[x.clone() for x in inputs]))[0]
+    except Exception:  # noqa: BLE001 (the graph or the module fails at these sizes)
+        return False
+    out_node = [n for n in ep.graph.nodes if n.op == "output"][0]
+    got = [values.get(o) if isinstance(o, torch.fx.Node) else o for o in _user_outputs(ep, out_node)]
+    want = [w for w in want if isinstance(w, torch.Tensor)]
+    got = [g for g in got if isinstance(g, torch.Tensor)]
+    return len(got) == len(want) and all(
+        g.shape == w.shape and torch.allclose(g, w.float(), rtol=1e-4, atol=1e-5, equal_nan=True)
+        for g, w in zip(got, want))
+
+
 def _is_tensorish(val):
     if isinstance(val, torch.Tensor):
         return True
@@ -161,7 +209,7 @@ def _user_outputs(ep, out_node):
     return [o for o, s in zip(outs, specs) if s.kind == OutputKind.USER_OUTPUT]
 
 
-def _constraints(ep, names, input_refs, example_shapes, relax_batch):
+def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=None):
     """[(input index, rule config list)] for the TorchShapeCheck layers (Note [input
     constraints] in _guards.py)."""
     rules = []   # (parsed rule, text)
@@ -177,7 +225,7 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch):
         i, d = sym_dims[sym]
         lo = int(vr.lower) if getattr(vr.lower, "is_Integer", False) else None
         hi = int(vr.upper) if getattr(vr.upper, "is_Integer", False) else None
-        if d == 0 and relax_batch.get(i):
+        if d == 0 and relax_batch.get(i) or (relax_dims or {}).get((i, d)):
             lo = 1
         if lo is not None and lo > 1:
             rules.append((["ge", ["tdim", i, d], lo], f"{names[i]}.shape[{d}] >= {lo}"))
@@ -241,9 +289,37 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         copy = target
     else:
         copy = copy_module(target)
-    ep = capture(copy, inputs, dynamic_shapes)
     spec = default_dynamic_shapes(inputs) if dynamic_shapes is None else None
-    cap_inputs = enlarge(inputs, spec) if spec is not None else inputs
+    # Note [a dim of 1]: a free spatial dim whose example is 1 is captured at 2 and the graph is
+    # checked at the user's own sizes against the module (a second copy, run once); where the
+    # capture fails or the numbers differ, those dims are fixed at 1 and the module captured again.
+    grown = enlarged_dims(inputs, spec) if spec is not None else []
+    ep, fixed, first_error = None, (), None
+    for fixed_batch in _batch_attempts(inputs, spec):
+        for fix_grown in ([False, True] if grown else [False]):
+            fixed = tuple(fixed_batch) + (tuple(grown) if fix_grown else ())
+            try:
+                ep = capture(copy, inputs, dynamic_shapes, fixed)
+                if grown and not fix_grown and not _same_as_module(ep, target, inputs):
+                    ep = None
+            except ExportError as e:
+                ep = None
+                first_error = first_error or e
+                if not _about_sizes(e):
+                    raise first_error
+            if ep is None and copy is not target and not isinstance(
+                    copy, torch.export.ExportedProgram):
+                copy = copy_module(target)   # a fresh copy for the next try
+            if ep is not None:
+                break
+        if ep is not None:
+            break
+    if ep is None:
+        raise first_error
+    if spec is not None:
+        spec = fix_dims(spec, fixed)
+    relax_dims = {g: True for g in grown if g not in fixed}
+    free_batch = [i for i in range(len(inputs)) if (i, 0) not in fixed]
 
     # Note [a dim of 1]: torch.export never lets a free dim be 1 (its example is 2 or more, and an
     # example of 1 fixes the dim), so the batch's range starts at 2. A batch of 1 is the common
@@ -255,8 +331,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         run_inputs = inputs
         batch_free = spec is not None or dynamic_shapes not in (None, False)
         if batch_free:
-            big_in = [torch.cat([x, x], 0) if x.shape[0] == 1 else x for x in inputs]
-            one_in = [x[:1] for x in big_in]
+            big_in = [torch.cat([x, x], 0) if x.shape[0] == 1 and i in free_batch else x
+                      for i, x in enumerate(inputs)]
+            one_in = [x[:1] if i in free_batch else x for i, x in enumerate(big_in)]
+            nb = big_in[free_batch[0] if free_batch else 0].shape[0]
             big = values if all(b is x for b, x in zip(big_in, inputs)) else _run_graph(
                 ep, [x.clone() for x in big_in])
             one = _run_graph(ep, [x.clone() for x in one_in])
@@ -265,10 +343,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             for o in _user_outputs(ep, out_node):
                 if isinstance(o, torch.fx.Node) and isinstance(big.get(o), torch.Tensor):
                     a, b = one[o], big[o]
-                    if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != big_in[0].shape[0] or \
+                    if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != nb or \
                             not torch.allclose(b[:1], a, rtol=1e-4, atol=1e-5, equal_nan=True):
                         ok = False
-            for i in range(len(inputs)):
+            for i in free_batch:
                 relax[i] = ok
             if not ok and any(x.shape[0] == 1 for x in inputs):
                 values, run_inputs = big, big_in
@@ -308,7 +386,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     example_shapes = [list(x.shape) for x in run_inputs]
     if not any(relax.values()):
         relax = {}
-    rules = _constraints(ep, names, input_refs, example_shapes, relax)
+    rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
     checked = list(input_refs)
     per_input = {}
     for rule, text in rules:

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from . import register
+from .._shape import is_static
 from ._common import emit_pad, np32, spatial_count
 
 aten = torch.ops.aten
@@ -116,6 +117,9 @@ def emit_conv_transpose(ctx, x, weight, bias, stride, padding, output_padding, g
     bias = ctx.const(bias, "bias")
     stride, padding = ctx.ints(stride, n, "stride"), ctx.ints(padding, n, "padding")
     dilation = ctx.ints(dilation, n, "dilation")
+    opads = list(output_padding) if isinstance(output_padding, (tuple, list)) else [output_padding] * n
+    if len(opads) == n and not all(is_static(o) for o in opads):
+        return _conv_transpose_cropped(ctx, x, weight, bias, stride, padding, groups, dilation)
     opad = ctx.ints(output_padding, n, "output_padding")
     groups = ctx.static_int(groups, "groups")
     x = b.to_canonical(x)
@@ -128,6 +132,63 @@ def emit_conv_transpose(ctx, x, weight, bias, stride, padding, output_padding, g
         ws.append(("bias", np32(bias)))
     return ctx.emit(f"TorchConvTranspose{n}d", cfg, [x], perm=x.perm, weights=ws,
                     share=ctx.share_key())
+
+
+def _conv_transpose_cropped(ctx, x, weight, bias, stride, padding, groups, dilation):
+    """Note [output_size at free sizes]: ConvTranspose2d(x, output_size=skip.shape) makes its
+    output padding a size known only at run time. The full transposed convolution (padding 0, no
+    output padding) holds every output of any padding p and output padding op <= p as the crop
+    [p, p + out): the same taps summed, the bias added once. So: that convolution, then a slice
+    whose size is the output's size expression."""
+    b = ctx.b
+    n = x.rank - 2
+    groups = ctx.static_int(groups, "groups")
+    x = b.to_canonical(x)
+    out_sym = ctx.out_sym()
+    in_shape = x.torch_shape
+    full = [in_shape[0], int(weight.shape[1] * groups)] + [
+        (in_shape[2 + i] - 1) * stride[i] + dilation[i] * (weight.shape[2 + i] - 1) + 1
+        for i in range(n)]
+    # An output padding op > p reaches past the full output, where no tap lands (the bias only):
+    # the full output (no bias) is padded with zeros at the end to cover the largest op,
+    # max(stride, dilation) - 1, and the bias added after the crop.
+    extra = [max(0, max(stride[i], dilation[i]) - 1 - padding[i]) for i in range(n)]
+    late_bias = bias is not None and any(extra)
+    cfg = {"inChannels": int(weight.shape[0]), "outChannels": int(weight.shape[1] * groups),
+           "kernelSize": list(weight.shape[2:]), "stride": stride, "padding": [0] * n,
+           "outputPadding": [0] * n, "groups": groups, "dilation": dilation,
+           "bias": bias is not None and not late_bias, "dataFormat": b.data_format}
+    ws = [("weight", np32(weight))]
+    if bias is not None and not late_bias:
+        ws.append(("bias", np32(bias)))
+    name = ctx.name()
+    (c,) = b.layer(f"TorchConvTranspose{n}d", cfg, [x], f"{name}_full", weights=ws,
+                   outputs=[(x.perm, full)], record=False)
+    if any(extra):
+        pads = []
+        for i in reversed(range(n)):
+            pads += [0, extra[i]]
+        c = emit_pad(ctx, c, pads, "constant", name=f"{name}_room")
+    begins = [0] * (x.rank - 1)
+    sizes = [-1] * (x.rank - 1)
+    for i in range(n):
+        axis = x.perm.index(2 + i)
+        begins[axis - 1], sizes[axis - 1] = padding[i], out_sym[2 + i]
+    w = ctx.writer(1)
+    cfg = {"begin": begins, "size": [w.write(v) for v in sizes]}
+    if not late_bias:
+        y = ctx.emit("TorchSlice", cfg, [c] + w.extra, perm=x.perm, name=name)
+        y.sym = out_sym
+        return y
+    (y,) = b.layer("TorchSlice", cfg, [c] + w.extra, f"{name}_crop",
+                   outputs=[(x.perm, list(ctx.value.shape))], record=False)
+    y.sym = out_sym
+    k = np32(bias).reshape([1, -1] + [1] * n).transpose(x.perm)
+    y = ctx.emit("TorchElementwise", {"op": "add", "reversed": False,
+                                      "constantShape": list(k.shape)}, [y], perm=x.perm,
+                 weights=[("constant", k)])
+    y.sym = out_sym
+    return y
 
 
 @register(aten.conv1d.default, aten.conv2d.default, aten.conv3d.default,
@@ -156,3 +217,44 @@ def convolution(ctx, a):
         ctx.fail("output_padding on a convolution that is not transposed")
     return emit_conv(ctx, ctx.ref(a.input), a.weight, a.bias, a.stride, a.padding, a.dilation,
                      a.groups)
+
+
+@register(aten.im2col.default)
+def im2col(ctx, a):
+    """im2col: nn.Unfold / F.unfold on [N, C, H, W] (sliding patches [N, C*kh*kw, L]), as a
+    convolution with one-hot kernels (each output channel copies one input pixel: exact for finite
+    inputs; an inf or NaN in a patch spreads to its other channels as NaN) and a
+    reshape of its spatial dims into L."""
+    b = ctx.b
+    x = ctx.ref(a.self)
+    if x.rank != 4:
+        ctx.fail(f"F.unfold / nn.Unfold on a rank-{x.rank} input: only [N, C, H, W] is supported")
+    k = ctx.ints(a.kernel_size, 2, "kernel_size")
+    dil = ctx.ints(a.dilation, 2, "dilation")
+    pad = ctx.ints(a.padding, 2, "padding")
+    stride = ctx.ints(a.stride, 2, "stride")
+    if any(s > 1 for s in stride) and any(d > 1 for d in dil):
+        ctx.fail(f"stride {stride} together with dilation {dil}: tfjs's convolutions take one or "
+                 f"the other, not both")
+    x = b.to_canonical(x)
+    cin = x.torch_shape[1]
+    kk = k[0] * k[1]
+    w = np.zeros((k[0], k[1], cin, cin * kk), np.float32)   # tfjs's [kh, kw, in, out]
+    for c in range(cin):
+        for i in range(k[0]):
+            for j in range(k[1]):
+                w[i, j, c, c * kk + i * k[1] + j] = 1.0
+    name = ctx.name()
+    xp = emit_pad(ctx, x, [pad[1], pad[1], pad[0], pad[0]], "constant", name=f"{name}_pad")
+    n, _, h, wd = xp.torch_shape
+    ho = (h - dil[0] * (k[0] - 1) - 1) // stride[0] + 1
+    wo = (wd - dil[1] * (k[1] - 1) - 1) // stride[1] + 1
+    cfg = {"filters": int(cin * kk), "kernel_size": k, "strides": stride, "padding": "valid",
+           "dilation_rate": dil, "activation": "linear", "use_bias": False,
+           "data_format": b.data_format}
+    (c,) = b.layer("Conv2D", cfg, [xp], f"{name}_patches", weights=[("kernel", w)],
+                   outputs=[(xp.perm, [n, cin * kk, ho, wo])], record=False)
+    c = b.to_torch_order(c)
+    y = ctx.emit("Reshape", {"target_shape": [int(cin * kk), -1]}, [c], perm=[0, 1, 2], name=name)
+    y.sym = ctx.out_sym()
+    return y

@@ -78,7 +78,8 @@ def repeat(ctx, a):
 
 @register(aten.repeat_interleave.self_int, aten.repeat_interleave.self_Tensor)
 def repeat_interleave(ctx, a):
-    """repeat_interleave: a count or constant counts, on any dim but the batch."""
+    """repeat_interleave: a count or constant counts, on any dim but the batch; a dim of 1 (the
+    batch too) repeated by any count, sizes known only at run time included."""
     x = ctx.ref(a.self)
     if a.get("dim") is None:
         ctx.fail("repeat_interleave without dim flattens the batch dim into the others; give a dim")
@@ -87,6 +88,18 @@ def repeat_interleave(ctx, a):
     if is_static(r) and r == 1 or isinstance(r, torch.Tensor) and r.numel() == 1 and int(r) == 1:
         from ._common import alias
         return alias(x, ctx.value, ctx.out_sym())   # once each: nothing to do (any dim)
+    in_sym = ctx.sym_shape(x)
+    if is_static(in_sym[d]) and in_sym[d] == 1 and not isinstance(r, (Ref, torch.Tensor)):
+        # A dim of 1 repeated r times is that dim expanded to r (a count known only at run time
+        # too): SAM's image embedding (batch 1, an input fixed at its example's batch by Note
+        # [inputs shared across the batch]) repeated for the N prompts.
+        out_sym = ctx.out_sym()
+        w = ctx.writer(1)
+        shape = [w.write(out_sym[i] if i == d else -1) for i in range(x.rank)]
+        y = ctx.emit("TorchExpand", {"shape": shape}, [ctx.b.to_torch_order(x)] + w.extra,
+                     perm=identity(x.rank))
+        y.sym = out_sym
+        return y
     if d == 0:
         ctx.fail("repeat_interleave on the batch dim (dim 0); the tfjs model keeps dim 0 as its "
                  "batch (SAM repeats its image embedding per prompt: export with one prompt "

@@ -1,0 +1,145 @@
+"""Small tests of the exporter fixes that the zoo (python/tests/zoo) asked for (issue 20): each
+exports a small module with the defaults, then checks it in Node (scripts/check-export.ts, cpu) at
+the export size and at other sizes against PyTorch's own outputs (write_check runs the module).
+
+  <venv python> -m unittest python/tests/test_zoo_fixes.py
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from tfjs_torch import export, write_check  # noqa: E402
+from test_export import node_available, run_checker  # noqa: E402
+
+
+def seeded(m, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    return m.eval()
+
+
+def rand(*shape, seed=1):
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+class ZooFixes(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_zoofix_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def export_and_check(self, module, inputs, others, **kw):
+        """Exports at `inputs`, checks there and at each tuple of `others` in Node (cpu)."""
+        d = os.path.join(self.tmp, "m")
+        export(module, inputs, d, **kw)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        if not node_available():
+            self.skipTest("node / node_modules missing: exported only")
+        dirs = [d]
+        for k, xs in enumerate(others):
+            d2 = os.path.join(self.tmp, f"other{k}")
+            os.makedirs(d2)
+            for f in os.listdir(d):
+                if f != "check.safetensors":
+                    shutil.copy(os.path.join(d, f), d2)
+            write_check(module, xs, d2)
+            dirs.append(d2)
+        results = run_checker(dirs)
+        for dd in dirs:
+            self.assertTrue(results[dd].get("ok"), f"{dd}: {results[dd]}")
+        return model
+
+    def test_spatial_dims_of_one_stay_free(self):
+        """A DCGAN-like generator exported at its real 1x1 latent takes other latent sizes (Note
+        [a dim of 1]: captured at 2x2, checked at 1x1)."""
+        m = seeded(nn.Sequential(nn.ConvTranspose2d(6, 4, 4, 1, 0), nn.BatchNorm2d(4), nn.ReLU(),
+                                 nn.ConvTranspose2d(4, 3, 4, 2, 1), nn.Tanh()))
+        model = self.export_and_check(m, (rand(1, 6, 1, 1),),
+                                      [(rand(1, 6, 2, 3, seed=2),), (rand(2, 6, 3, 1, seed=3),)])
+        shape = model["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"]
+        self.assertEqual(shape, [None, None, None, 6])
+
+    def test_unfold_and_var(self):
+        """SegFormer's overlapping patch embedding (nn.Unfold, then the patches viewed back as an
+        image) and its LayerNorm written with torch.var, at free sizes."""
+        class PatchEmbed(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.unfold = nn.Unfold(3, stride=2, padding=1)
+                self.proj = nn.Conv2d(3 * 9, 5, 1)
+                self.g = nn.Parameter(torch.ones(1, 5, 1, 1))
+
+            def forward(self, x):
+                h, w = x.shape[-2:]
+                p = self.unfold(x)
+                p = p.view(p.shape[0], p.shape[1], (h + 1) // 2, -1)
+                y = self.proj(p)
+                std = torch.var(y, dim=1, unbiased=False, keepdim=True).sqrt()
+                mean = torch.mean(y, dim=1, keepdim=True)
+                y = (y - mean) / (std + 1e-5) * self.g
+                return y + torch.var(y, dim=1, keepdim=True) + y.var(dim=(2, 3), unbiased=False,
+                                                                      keepdim=True)
+
+        m = seeded(PatchEmbed())
+        self.export_and_check(m, (rand(1, 3, 8, 12),),
+                              [(rand(1, 3, 10, 6, seed=2),), (rand(2, 3, 7, 9, seed=3),)])
+
+    def test_inputs_shared_across_the_batch(self):
+        """SAM's mask decoder calling convention: an image embedding of batch 1 repeated for N
+        prompts of T tokens each (repeat_interleave by another input's batch). Every batch free
+        fails to capture; the default then fixes the embedding's batch and keeps N and T free."""
+        class Decoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(4, 4)
+                self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+            def forward(self, image, prompts, dense):
+                src = torch.repeat_interleave(image, prompts.shape[0], dim=0) + dense
+                src = self.conv(src)
+                tok = self.proj(prompts)                                  # [N, T, C]
+                attn = (tok @ src.flatten(2)).softmax(-1)                 # [N, T, HW]
+                return (attn @ src.flatten(2).transpose(1, 2)).sum(1)     # [N, C]
+
+        m = seeded(Decoder())
+        self.export_and_check(m, (rand(1, 4, 6, 5), rand(1, 2, 4, seed=2), rand(1, 4, 6, 5, seed=3)),
+                              [(rand(1, 4, 3, 7, seed=4), rand(1, 3, 4, seed=5), rand(1, 4, 3, 7, seed=6)),
+                               (rand(1, 4, 5, 4, seed=7), rand(3, 5, 4, seed=8), rand(3, 4, 5, 4, seed=9))])
+
+    def test_conv_transpose_output_size_at_free_sizes(self):
+        """ENet's decoder: ConvTranspose2d(x, output_size=skip.size()) at odd and even sizes (the
+        output padding 0 or 1 known only at run time), with padding 1 (k3 s2) and 0 (k2 s2)."""
+        class Up(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.down = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+                self.up1 = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1)
+                self.down2 = nn.Conv2d(3, 4, 1)
+                self.up2 = nn.ConvTranspose2d(4, 3, 2, stride=2)
+
+            def forward(self, x):
+                d, d2 = self.down(x), nn.functional.max_pool2d(self.down2(x), 2)
+                return self.up1(d, output_size=x.size()) + self.up2(d2, output_size=x.size()) + x
+
+        m = seeded(Up())
+        self.export_and_check(m, (rand(1, 3, 8, 9),),
+                              [(rand(1, 3, 7, 10, seed=2),), (rand(2, 3, 12, 5, seed=3),)])
+
+
+if __name__ == "__main__":
+    unittest.main()
