@@ -12,6 +12,7 @@ import {benchInterpolate} from './interpolate.js';
 import {benchMemory} from './memory.js';
 import {benchTensorflow} from './node.js';
 import {benchWasm} from './wasm.js';
+import {benchDecoderOps} from './decoder_ops.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   interpolate: benchInterpolate,
@@ -21,6 +22,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   decoders: () => benchDecoders(),
   // Loads tfjs-backend-wasm and tfjs-torch's wasm kernels; against onnxruntime-web's wasm engine.
   wasm: benchWasm,
+  // pad / norms / activations against the composed tfjs ops, on cpu, wasm and tensorflow.
+  decoderOps: benchDecoderOps,
   // Peak memory, each row in a fresh child process (cpu, tensorflow, PyTorch).
   memory: benchMemory,
   // Last: it loads tfjs-node (scripts/setup-tfjs-node.sh) and times the `tensorflow` backend.

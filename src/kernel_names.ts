@@ -4,6 +4,7 @@
 // these names. Attributes are always fully resolved: per-spatial-axis arrays have one entry per
 // spatial dim, sizes are final, so a kernel never re-derives a user-facing default.
 import type {NamedAttrMap, NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
+import type {PadMode} from './index_math/pad.js';
 
 export type DataFormat = 'channelsLast'|'channelsFirst';
 
@@ -169,11 +170,72 @@ export interface NormalizeAttrs {
   dataFormat: DataFormat;
 }
 
+// ---- pad ---------------------------------------------------------------------------------------
+/** F.pad in one pass: every output value read from its source position (or the fill value). */
+export const Pad = 'TorchPad';
+
+export type {PadMode};
+
+export interface PadInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface PadAttrs {
+  /**
+   * [before, after] for every axis of x as given (tfjs order, dataFormat already applied);
+   * negative entries crop. Checked by the op against PyTorch's rules (padDimError).
+   */
+  pairs: Array<[number, number]>;
+  mode: PadMode;
+  /** Fill value of 'constant' (0 for the other modes). */
+  value: number;
+}
+
+// ---- group norm (instance norm, layer norm) ----------------------------------------------------
+/**
+ * F.group_norm in one kernel: per (batch, group) the mean and biased variance over the group's
+ * channels and every position, then y = x * a[n, c] + s[n, c] with the affine folded in
+ * (a = rstd * weight[c], s = bias[c] - mean * a), as PyTorch's own kernel. Instance norm is
+ * numGroups = C; layer norm is attrs.trailing = normalizedShape.length with numGroups = 1.
+ */
+export const GroupNorm = 'TorchGroupNorm';
+
+export interface GroupNormInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  /** [C] (the op passes ones without an affine). */
+  weight: TensorInfo;
+  /** [C] (the op passes zeros without an affine). */
+  bias: TensorInfo;
+}
+export interface GroupNormAttrs {
+  numGroups: number;
+  eps: number;
+  /** The channel axis: 1 for rank 2 in either format, else per dataFormat. */
+  dataFormat: DataFormat;
+  /**
+   * Layer norm: > 0 means the last `trailing` dims are the channels (weight and bias shaped as
+   * them) and all leading dims the batch (normView); dataFormat is then ignored.
+   */
+  trailing?: number;
+}
+
+// ---- GELU ----------------------------------------------------------------------------------------
+/** F.gelu in one elementwise pass, both of PyTorch's forms (Note [gelu numerics] in src/ops/gelu.ts). */
+export const Gelu = 'TorchGelu';
+
+export interface GeluInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface GeluAttrs {
+  /** 'none': x * Phi(x) with the exact erf; 'tanh': PyTorch's tanh approximation. */
+  approximate: 'none'|'tanh';
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
-  MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize,
+  MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
+  GroupNorm, Gelu,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -56,7 +56,9 @@ function weightNamed(layer: tfl.layers.Layer, name: string): tf.Variable {
 describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsample to like)', () => {
   for (const c of cases('forward/')) {
     const args = c.args as unknown as Args;
-    for (const dataFormat of DATA_FORMATS) {
+    // layerNorm normalises the trailing dims of the tensor as given: one layout (PyTorch's).
+    const formats: DataFormat[] = args.layer === 'layerNorm' ? ['channelsFirst'] : DATA_FORMATS;
+    for (const dataFormat of formats) {
       it(`${c.name} (${dataFormat})`, async () => {
         if (c.error != null) {
           expect(() => modelFor(c, dataFormat)).to.throw(new RegExp(`^layers\\.${args.layer}: `));
@@ -124,7 +126,8 @@ describeBackends('PyTorch modules for decoders (pt.layers norm, pad, prelu, upsa
         const layer = factories[name](config);
         const channels = (config as {numFeatures?: number, numChannels?: number, numParameters?: number});
         const cin = channels.numFeatures ?? channels.numChannels ?? channels.numParameters ?? 1;
-        layer.build([2, 3, 3, cin]);
+        const ns = (config as {normalizedShape?: number[]}).normalizedShape;
+        layer.build(ns != null ? [2, ...ns] : [2, 3, 3, cin]);
         expect(layer.weights.map((w) => w.originalName.split('/').pop())).to.deep.equal(keys);
         for (let i = 0; i < keys.length; i++) {
           const w = layer.weights[i];

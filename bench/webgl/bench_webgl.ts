@@ -20,12 +20,15 @@ import {normalizeRows} from './normalize.js';
 import {poolRows} from './pool.js';
 import {pixelShuffleRows} from './pixel_shuffle.js';
 
+import {decoderOpsRows} from './decoder_ops.js';
+
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   interpolate: interpolateRows,
   pixelShuffle: pixelShuffleRows,
   normalize: normalizeRows,
   conv2dTranspose: convTransposeRows,
   maxPool2dWithIndices: poolRows,
+  decoderOps: decoderOpsRows,
 };
 
 runBenchPage('webgl', async () => {

@@ -14,12 +14,15 @@ import {runBenchPage} from '../browser_report.js';
 import type {Row} from '../harness.js';
 import {convTransposeRows, interpolateRows, normalizeRows, pixelShuffleRows, poolRows} from './sections.js';
 
+import {decoderOpsRows} from '../webgl/decoder_ops.js';
+
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   interpolate: interpolateRows,
   pixelShuffle: pixelShuffleRows,
   normalize: normalizeRows,
   conv2dTranspose: convTransposeRows,
   maxPool2dWithIndices: poolRows,
+  decoderOps: decoderOpsRows,
 };
 
 runBenchPage('webgpu', async () => {

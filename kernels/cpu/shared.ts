@@ -25,3 +25,6 @@ export {maxUnpoolImplCPU} from './MaxUnpool.js';
 export {maxUnpoolGradImplCPU} from './MaxUnpoolGrad.js';
 export {denormalizeImplCPU, normalizeImplCPU} from './Normalize.js';
 export {gemmKind, WASM_SIMD_FLAG} from './conv_transpose_gemm.js';
+export {padImplCPU, padOutputShape} from './Pad.js';
+export {groupNormImplCPU} from './GroupNorm.js';
+export {geluImplCPU} from './Gelu.js';

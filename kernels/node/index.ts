@@ -14,6 +14,9 @@ import {maxUnpoolConfig} from './MaxUnpool.js';
 import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
 import {denormalizeConfig} from './Denormalize.js';
+import {padConfig} from './Pad.js';
+import {groupNormConfig} from './GroupNorm.js';
+import {geluConfig} from './Gelu.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -29,4 +32,7 @@ export const nodeKernelConfigs: KernelConfig[] = [
   maxUnpoolGradConfig,
   normalizeConfig,
   denormalizeConfig,
+  padConfig,
+  groupNormConfig,
+  geluConfig,
 ];

@@ -4,6 +4,9 @@ import {convTransposeConfig} from './ConvTranspose.js';
 import {convTransposeBackpropFilterConfig} from './ConvTransposeBackpropFilter.js';
 import {convTransposeBackpropInputConfig} from './ConvTransposeBackpropInput.js';
 import {denormalizeConfig} from './Denormalize.js';
+import {padConfig} from './Pad.js';
+import {groupNormConfig} from './GroupNorm.js';
+import {geluConfig} from './Gelu.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
@@ -28,4 +31,7 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   maxPoolWithIndicesGradConfig,
   maxUnpoolConfig,
   maxUnpoolGradConfig,
+  padConfig,
+  groupNormConfig,
+  geluConfig,
 ];

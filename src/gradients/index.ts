@@ -7,6 +7,9 @@ import {maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './
 import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js';
 import {convTransposeGradConfigs} from './conv_transpose_grad.js';
 import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_grad.js';
+import {padGradConfig} from './pad_grad.js';
+import {groupNormGradConfig} from './group_norm_grad.js';
+import {geluGradConfig} from './gelu_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -20,4 +23,7 @@ export const gradConfigs: GradConfig[] = [
   ...convTransposeGradConfigs,
   interpolateGradConfig,
   interpolateGradGradConfig,
+  padGradConfig,
+  groupNormGradConfig,
+  geluGradConfig,
 ];

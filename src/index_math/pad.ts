@@ -110,3 +110,69 @@ export function gatherTransposeTables(table: Int32Array, n: number): Int32Array[
   const rows = Math.max(1, ...readers.map((r) => r.length));
   return Array.from({length: rows}, (_, k) => Int32Array.from(readers, (r) => r[k] ?? m));
 }
+
+// Note [pad plan]
+// The Pad kernel pads each axis of the tensor as given (pairs already in tfjs axis order). Every
+// backend first merges runs of adjacent unpadded axes into one (their elements stay contiguous),
+// so NHWC with padded H and W is [N, H, W, C] and NCHW is [N*C, H, W]: fewer axes for the
+// shaders' index arithmetic and longer contiguous copies for the cpu / wasm loop. The plan is
+// shapes and pairs only; the source index of each output position is padSourceIndex above.
+export interface PadPlan {
+  /** The input's shape with adjacent unpadded axes merged. */
+  inShape: number[];
+  /** [before, after] per merged axis (0, 0 for a merged unpadded run). */
+  pairs: Array<[number, number]>;
+  /** The output's shape, merged as inShape. */
+  outShape: number[];
+}
+
+/** Merges adjacent unpadded axes of `shape` padded by `pairs` (Note [pad plan]). */
+export function padPlan(shape: readonly number[], pairs: ReadonlyArray<readonly number[]>): PadPlan {
+  const inShape: number[] = [];
+  const merged: Array<[number, number]> = [];
+  let run = false;
+  shape.forEach((n, a) => {
+    const [b, e] = pairs[a];
+    const padded = b !== 0 || e !== 0;
+    if (!padded && run) {
+      inShape[inShape.length - 1] *= n;
+      return;
+    }
+    inShape.push(n);
+    merged.push([b, e]);
+    run = !padded;
+  });
+  if (inShape.length === 0) {
+    inShape.push(1);
+    merged.push([0, 0]);
+  }
+  const outShape = inShape.map((n, a) => padOutputSize(n, merged[a][0], merged[a][1]));
+  return {inShape, pairs: merged, outShape};
+}
+
+/**
+ * Runs of one padded axis's output positions: `src` >= 0 starts `length` consecutive source
+ * positions (copied as one block), src = -1 is `length` positions of the fill value. The cpu
+ * and wasm kernels copy a run per row instead of one element at a time.
+ */
+export interface PadRun {
+  out: number;
+  src: number;
+  length: number;
+}
+
+/** The runs of a source table (padSourceTable). */
+export function padRuns(table: Int32Array): PadRun[] {
+  const runs: PadRun[] = [];
+  for (let o = 0; o < table.length; o++) {
+    const t = table[o];
+    const last = runs[runs.length - 1];
+    if (last != null &&
+        ((t < 0 && last.src < 0) || (t >= 0 && last.src >= 0 && last.src + last.length === t))) {
+      last.length++;
+    } else {
+      runs.push({out: o, src: t < 0 ? -1 : t, length: 1});
+    }
+  }
+  return runs;
+}

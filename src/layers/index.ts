@@ -7,7 +7,7 @@ import {type MaxPoolLayerArgs, type MaxUnpoolLayerArgs, TorchMaxPool1d, TorchMax
 import {type NormalizeLayerArgs, TorchDenormalize, TorchNormalize} from './normalize.js';
 import {type PixelShuffleArgs, type PixelUnshuffleArgs, TorchPixelShuffle, TorchPixelUnshuffle} from './pixel_shuffle.js';
 import {TorchUpsample, type UpsampleArgs} from './upsample.js';
-import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm} from './norm.js';
+import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, type LayerNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm, TorchLayerNorm} from './norm.js';
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
@@ -17,7 +17,7 @@ import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type Re
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
 export {TorchLayer, useTfjsLayers} from './base.js';
-export {TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm, TorchPad, TorchPReLU};
+export {TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm, TorchLayerNorm, TorchPad, TorchPReLU};
 export type {BatchNormArgs, GroupNormArgs, InstanceNormArgs, PadArgs, PReLUArgs};
 export {convTransposeInitBound, TorchConvTransposeNd} from './conv_transpose.js';
 export {TorchMaxPoolNd, TorchMaxUnpoolNd} from './max_pool.js';
@@ -120,6 +120,13 @@ export function groupNorm(args: GroupNormArgs): TorchGroupNorm {
   return new TorchGroupNorm(args);
 }
 /**
+ * torch.nn.LayerNorm(normalizedShape, eps = 1e-5, elementwiseAffine = true): normalises over the
+ * last normalizedShape.length axes of the tensor as given; weight / bias shaped normalizedShape.
+ */
+export function layerNorm(args: LayerNormArgs): TorchLayerNorm {
+  return new TorchLayerNorm(args);
+}
+/**
  * F.pad / nn.*Pad*d: padding in F.pad's order (last dim first), negative entries crop; modes
  * 'constant' (with value), 'reflect', 'replicate', 'circular'.
  */
@@ -132,7 +139,7 @@ export function prelu(args: PReLUArgs = {}): TorchPReLU {
 }
 
 registerLayerClasses([
-  TorchBatchNorm, TorchInstanceNorm, TorchGroupNorm, TorchPad, TorchPReLU,
+  TorchBatchNorm, TorchInstanceNorm, TorchGroupNorm, TorchLayerNorm, TorchPad, TorchPReLU,
   TorchUpsample, TorchConvTranspose1d, TorchConvTranspose2d, TorchConvTranspose3d,
   TorchPixelShuffle, TorchPixelUnshuffle, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d,
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,

@@ -36,6 +36,7 @@ import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
 import {channelAffine, channelView, planeSums} from './channel_math.js';
+import {groupNorm as groupNormOp, layerNorm as layerNormOp} from '../ops/group_norm.js';
 import {baseArgs, bool, layerDataFormat, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 
 export interface BatchNormArgs extends TorchLayerArgs {
@@ -203,6 +204,11 @@ abstract class RunningStatsNorm extends SameShapeLayer {
         const shifted = tf.mul(this.runningMean!.read(), a);
         return channelAffine(x, v, a, bias == null ? tf.neg(shifted) : tf.sub(bias, shifted));
       }
+      if (this.perInstance && !(training && this.trackRunningStats)) {
+        // The input's own statistics and nothing to update: one GroupNorm kernel with a group
+        // per channel, the affine folded in (src/ops/group_norm.ts).
+        return groupNormOp(x, v.c, {weight, bias, eps: this.eps, dataFormat: this.dataFormat});
+      }
       // [N, C] plane sums -> the statistics ([C] or [N, C]).
       const stat = (sums: tf.Tensor) => tf.div(this.perInstance ? sums : tf.sum(sums, 0), count);
       const mean = stat(planeSums(x, v));
@@ -327,21 +333,13 @@ export class TorchGroupNorm extends SameShapeLayer {
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const x = single(inputs);
     this.checkShape(x.shape);
-    const v = channelView(x.shape, this.dataFormat);
-    const {n, c} = v;
-    const g = this.numGroups;
-    const k = c / g;
-    return tf.tidy(() => {
-      // [N, C] plane sums -> per-group means, repeated for each channel of the group: [N, C].
-      const groupMean = (sums: tf.Tensor) => tf.reshape(tf.broadcastTo(
-          tf.reshape(tf.div(tf.sum(tf.reshape(sums, [n, g, k]), 2), v.p * k), [n, g, 1]),
-          [n, g, k]), [n, c]);
-      const centered = channelAffine(x, v, null, tf.neg(groupMean(planeSums(x, v))));
-      const inv = tf.rsqrt(tf.add(groupMean(planeSums(tf.square(centered), v)), this.eps));
-      if (!this.affine) return channelAffine(centered, v, inv, null);
-      return channelAffine(centered, v, tf.mul(inv, this.weight!.read()),
-                           tf.broadcastTo(this.bias!.read(), [n, c]));
-    });
+    // One GroupNorm kernel: statistics and the folded affine in one op (src/ops/group_norm.ts).
+    return tf.tidy(() => groupNormOp(x, this.numGroups, {
+      weight: this.affine ? this.weight!.read() : null,
+      bias: this.affine ? this.bias!.read() : null,
+      eps: this.eps,
+      dataFormat: this.dataFormat,
+    }));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -351,6 +349,86 @@ export class TorchGroupNorm extends SameShapeLayer {
       eps: this.eps,
       affine: this.affine,
       dataFormat: this.dataFormat,
+      ...super.getConfig(),
+    };
+  }
+}
+
+export interface LayerNormArgs extends TorchLayerArgs {
+  /** The trailing dims normalised over (PyTorch's normalized_shape): a size or a list. */
+  normalizedShape: number|number[];
+  /** Default 1e-5. */
+  eps?: number;
+  /** Learnable elementwise weight and bias shaped normalizedShape; default true. */
+  elementwiseAffine?: boolean;
+}
+
+/**
+ * torch.nn.LayerNorm(normalizedShape, eps, elementwiseAffine): each leading index normalised by
+ * the mean and biased variance over the last normalizedShape.length axes of the tensor as given
+ * (whatever the dataFormat: the exporter places them), then weight * . + bias elementwise. One
+ * GroupNorm kernel (src/ops/group_norm.ts layerNorm). Training and eval compute the same.
+ */
+export class TorchLayerNorm extends SameShapeLayer {
+  static className = 'TorchLayerNorm';
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  weight: LayerVariable|null = null;
+  bias: LayerVariable|null = null;
+  private readonly op = 'layers.layerNorm';
+
+  constructor(args: LayerNormArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.layerNorm';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    const ns = typeof args.normalizedShape === 'number' ? [args.normalizedShape] : args.normalizedShape;
+    if (!Array.isArray(ns) || ns.length < 1 ||
+        ns.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
+      fail(op, `argument 'normalizedShape' must be a positive integer or a non-empty array of them, ${
+          ''}got ${show(args.normalizedShape)}`);
+    }
+    this.normalizedShape = ns.slice();
+    this.eps = finiteNumber(op, 'eps', args.eps, 1e-5, 0);
+    this.elementwiseAffine = bool(op, 'elementwiseAffine', args.elementwiseAffine, true);
+  }
+
+  protected checkShape(shape: Shape): void {
+    const k = this.normalizedShape.length;
+    const tail = shape.slice(shape.length - k);
+    if (shape.length < k || tail.some((d, i) => d != null && d !== this.normalizedShape[i])) {
+      fail(this.op, `input of shape ${show(shape)} does not end in normalizedShape ${
+          show(this.normalizedShape)}`);
+    }
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    this.checkShape(singleShape(inputShape));
+    if (this.elementwiseAffine) {
+      const shape = this.normalizedShape;
+      this.weight = this.addWeight('weight', shape, 'float32',
+                                   resolveInitializer(this.op, 'initializer', ONES as never), undefined, true);
+      this.bias = this.addWeight('bias', shape, 'float32',
+                                 resolveInitializer(this.op, 'initializer', ZEROS as never), undefined, true);
+    }
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    this.checkShape(x.shape);
+    return tf.tidy(() => layerNormOp(x, this.normalizedShape, {
+      weight: this.elementwiseAffine ? this.weight!.read() : null,
+      bias: this.elementwiseAffine ? this.bias!.read() : null,
+      eps: this.eps,
+    }));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      normalizedShape: this.normalizedShape,
+      eps: this.eps,
+      elementwiseAffine: this.elementwiseAffine,
       ...super.getConfig(),
     };
   }

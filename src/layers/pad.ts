@@ -1,17 +1,11 @@
 // pad: F.pad and torch.nn.{Constant,Reflection,Replication,Circular}Pad{1,2,3}d / ZeroPad2d as a
 // tfjs layer, with F.pad's padding order (last dim first) and negative pads that crop
-// (Note [pad order], Note [pad source index] in src/index_math/pad.ts).
-//
-// 'constant' is tf.slice (the negative pads) then tf.pad (the positive ones, with `value`); the
-// other modes gather, per padded dim, the source indices of src/index_math/pad.ts (one small
-// int32 table per dim), with a gradient made of gathers too (Note [pad gradient as gathers]). A
-// rank-5 'constant' pad gathers as well, from the tensor with one slab of `value` appended:
-// tfjs 4.22's packed webgl pad program does not compile for rank 5 (and tf.slice's gradient is a
-// pad). Each padded dim is one copy of the tensor, so no kernel is needed. (tf.mirrorPad would
-// cover 'reflect' only, and without negative pads.)
+// (Note [pad order], Note [pad source index] in src/index_math/pad.ts). The layer runs the pad
+// op (src/ops/pad.ts): one TorchPad kernel, one pass, with its registered gradient.
 import * as tf from '@tensorflow/tfjs-core';
-import {gatherTransposeTables, PAD_MODES, padDimError, padOutputSize, padPairs, type PadMode, padSourceTable} from '../index_math/pad.js';
+import {padOutputSize, type PadMode} from '../index_math/pad.js';
 import type {DataFormat} from '../kernel_names.js';
+import {checkPadMode, checkPadValue, pad, padAxisPairs} from '../ops/pad.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
 import {baseArgs, layerDataFormat, type Shape, type TorchLayerArgs} from './common.js';
@@ -28,43 +22,6 @@ export interface PadArgs extends TorchLayerArgs {
   mode?: PadMode;
   /** Fill value of 'constant'; default 0. */
   value?: number;
-}
-
-/** The tfjs axis of PyTorch dim d (N, C, ...spatial) of a rank-`rank` tensor. */
-function axisOf(d: number, rank: number, dataFormat: DataFormat): number {
-  if (dataFormat === 'channelsFirst' || rank < 3 || d === 0) return d;
-  return d === 1 ? rank - 1 : d - 1;
-}
-
-/** A slab of `value`, one element thick along `axis`, the shape of t otherwise. */
-function slab(t: tf.Tensor, axis: number, value: number): tf.Tensor {
-  const shape = t.shape.slice();
-  shape[axis] = 1;
-  return tf.fill(shape, value, t.dtype);
-}
-
-/**
- * y = x gathered along `axis` by `table` (a negative entry reads `fill`), with its gradient as
- * gathers (Note [pad gradient as gathers] in src/index_math/pad.ts).
- */
-function gatherAlong(x: tf.Tensor, axis: number, table: Int32Array, fill: number): tf.Tensor {
-  const n = x.shape[axis];
-  const reads = Int32Array.from(table, (t) => t < 0 ? n : t);
-  const op = tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => {
-    const input = args[0] as tf.Tensor;
-    const source = reads.some((t) => t === n) ? tf.concat([input, slab(input, axis, fill)], axis) :
-                                                input;
-    return {
-      value: tf.gather(source, tf.tensor1d(reads, 'int32'), axis),
-      gradFunc: (dy: tf.Tensor) => {
-        const padded = tf.concat([dy, slab(dy, axis, 0)], axis);
-        const parts = gatherTransposeTables(reads, n).map(
-            (row) => tf.gather(padded, tf.tensor1d(row, 'int32'), axis));
-        return parts.length === 1 ? parts[0] : tf.addN(parts);
-      },
-    };
-  });
-  return op(x);
 }
 
 export class TorchPad extends TorchLayer {
@@ -90,50 +47,15 @@ export class TorchPad extends TorchLayer {
     }
     this.padding = Array.isArray(p) ?
         p.map((e, i) => isExpr(e) ? parseExpr(op, `padding[${i}]`, e) : e) : p;
-    this.mode = args.mode ?? 'constant';
-    if (!PAD_MODES.includes(this.mode)) {
-      fail(op, `argument 'mode' must be one of ${PAD_MODES.join(', ')}, got ${show(this.mode)}`);
-    }
-    const value = args.value ?? 0;
-    if (typeof value !== 'number') fail(op, `argument 'value' must be a number, got ${show(value)}`);
-    if (this.mode !== 'constant' && value !== 0) {
-      fail(op, `argument 'value' is only for mode 'constant', got value ${value} with mode '${
-          this.mode}'`);
-    }
-    this.value = value;
+    this.mode = checkPadMode(op, args.mode);
+    this.value = checkPadValue(op, args.value, this.mode);
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
 
   /** [before, after] per tfjs axis, checked against the shape (null dims are checked at call). */
   private pairs(shape: Shape, resolved?: number[]): Array<[number, number]> {
-    const rank = shape.length;
-    const spatial = rank - 2;
-    const list = resolved ?? (typeof this.padding === 'number' ?
-        new Array<number>(2 * Math.max(spatial, 0)).fill(this.padding) : this.padding as number[]);
-    if (this.mode === 'constant') {
-      if (list.length / 2 > rank) {
-        fail(this.op, `padding ${show(list)} names ${list.length / 2} dims, but the input has ${
-            rank} (shape ${show(shape)})`);
-      }
-    } else if (spatial < 1 || list.length !== 2 * spatial) {
-      fail(this.op, `mode '${this.mode}' pads the spatial dims of a batched input: padding needs ${
-          ''}2 entries per spatial dim (${spatial < 1 ? 'none here' : 2 * spatial}), got ${
-          show(list)} for input shape ${show(shape)}`);
-    }
-    const torchPairs = padPairs(list, rank);
-    const out: Array<[number, number]> = Array.from({length: rank}, () => [0, 0]);
-    torchPairs.forEach((pair, d) => {
-      const axis = axisOf(d, rank, this.dataFormat);
-      out[axis] = pair;
-      const n = shape[axis];
-      if (n == null || (pair[0] === 0 && pair[1] === 0)) return;
-      const why = padDimError(this.mode, n, pair[0], pair[1]);
-      if (why != null) {
-        fail(this.op, `padding (${pair[0]}, ${pair[1]}) of dim ${d} (in PyTorch's order; axis ${
-            axis} of input shape ${show(shape)}): ${why}`);
-      }
-    });
-    return out;
+    const list = resolved ?? (this.padding as number|number[]);
+    return padAxisPairs(this.op, list, this.mode, shape, this.dataFormat);
   }
 
   /** The padding list with its expressions evaluated (null: not known yet). */
@@ -164,23 +86,10 @@ export class TorchPad extends TorchLayer {
     if (resolved != null && resolved.some((v) => v == null)) {
       fail(this.op, `padding ${show(this.padding)} could not be evaluated`);
     }
-    const pairs = this.pairs(x.shape, resolved as number[]|undefined);
-    return tf.tidy(() => {
-      if (this.mode === 'constant' && x.rank <= 4) {
-        const begin = pairs.map(([b]) => Math.max(-b, 0));
-        const size = x.shape.map((s, i) => s - begin[i] - Math.max(-pairs[i][1], 0));
-        const cropped = begin.some((b, i) => b > 0 || size[i] < x.shape[i]) ?
-            tf.slice(x, begin, size) : x;
-        const padded = pairs.map(([b, a]) => [Math.max(b, 0), Math.max(a, 0)] as [number, number]);
-        return tf.pad(cropped, padded, this.value);
-      }
-      let y = x;
-      pairs.forEach(([b, a], axis) => {
-        if (b === 0 && a === 0) return;
-        y = gatherAlong(y, axis, padSourceTable(this.mode, y.shape[axis], b, a), this.value);
-      });
-      return y === x ? tf.clone(x) : y;
-    });
+    // Checked here too, so an error names the layer.
+    this.pairs(x.shape, resolved as number[]|undefined);
+    const list = (resolved as number[]|undefined) ?? (this.padding as number|number[]);
+    return pad(x, list, {mode: this.mode, value: this.value, dataFormat: this.dataFormat});
   }
 
   override getConfig(): tf.serialization.ConfigDict {

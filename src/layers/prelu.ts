@@ -74,12 +74,22 @@ export class TorchPReLU extends SameShapeLayer {
     const x = single(inputs);
     this.checkShape(x.shape);
     return tf.tidy(() => {
-      // relu(x) + weight * min(x, 0): x where x > 0, weight * x elsewhere, with PyTorch's
-      // gradient at 0 (tf.minimum passes it to its first input on ties; relu passes none).
+      const weight = this.weight!.read();
+      const channelsLast = this.dataFormat === 'channelsLast' || x.rank === 2;
+      // tfjs 4.22's Prelu fails above rank 4 on webgl (its Where) and webgpu (WGSL indexing a
+      // vec5): those ranks stay composed.
+      if (x.rank <= 4 && (this.numParameters === 1 || (channelsLast && x.rank >= 2))) {
+        // tfjs's own Prelu kernel (XNNPACK's on wasm): x where x >= 0, alpha * x elsewhere, the
+        // same values as PyTorch's, and its gradient is PyTorch's at x = 0 too (alpha for x, 0
+        // for alpha). Its kernels take alpha along the last axis only (wasm's and the cpu's
+        // walk alpha as the last dim), so this path is for one shared weight or channels last.
+        return tf.prelu(x, this.numParameters === 1 ? tf.reshape(weight, []) : weight);
+      }
+      // Otherwise: relu(x) + weight * min(x, 0), x where x > 0,
+      // weight * x elsewhere, with PyTorch's gradient at 0 (tf.minimum passes it to its first
+      // input on ties; relu passes none).
       const negative = tf.minimum(x, 0);
-      const scaled = this.numParameters === 1 ?
-          tf.mul(negative, tf.reshape(this.weight!.read(), [])) :
-          channelAffine(negative, channelView(x.shape, this.dataFormat), this.weight!.read(), null);
+      const scaled = channelAffine(negative, channelView(x.shape, this.dataFormat), weight, null);
       return tf.add(tf.relu(x), scaled);
     });
   }

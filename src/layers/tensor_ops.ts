@@ -5,6 +5,7 @@
 // (python/tfjs_torch) writes them into model.json; each composes tfjs-core ops, so gradients and
 // every backend come for free.
 import * as tf from '@tensorflow/tfjs-core';
+import {gelu as geluOp} from '../ops/gelu.js';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
@@ -87,12 +88,10 @@ export class TorchActivation extends TorchLayer {
     const x = single(inputs);
     return tf.tidy(() => {
       switch (this.fn) {
-        case 'gelu':  // x * Phi(x), Phi the standard normal CDF: 0.5 * (1 + erf(x / sqrt 2))
-          return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-        case 'geluTanh': {  // PyTorch's approximate='tanh'
-          const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-          return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
-        }
+        case 'gelu':  // x * Phi(x): one TorchGelu kernel (src/ops/gelu.ts)
+          return geluOp(x);
+        case 'geluTanh':  // PyTorch's approximate='tanh', one kernel too
+          return geluOp(x, {approximate: 'tanh'});
         case 'silu':
           return tf.mul(x, tf.sigmoid(x));
         case 'mish':

@@ -6,3 +6,6 @@ export * from './max_pool.js';
 export * from './max_unpool.js';
 export * from './conv_transpose.js';
 export * from './interpolate.js';
+export * from './pad.js';
+export * from './group_norm.js';
+export * from './gelu.js';

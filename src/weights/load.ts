@@ -178,6 +178,7 @@ const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]}> = {
   TorchBatchNorm: NORM_RULES,
   TorchInstanceNorm: NORM_RULES,
   TorchGroupNorm: {rules: [copied('weight', 'weight'), BIAS]},
+  TorchLayerNorm: {rules: [copied('weight', 'weight'), BIAS]},
   TorchPReLU: {rules: [copied('weight', 'weight')]},
   TorchConvTranspose1d: {rules: [copied('weight', 'weight'), BIAS]},
   TorchConvTranspose2d: {rules: [copied('weight', 'weight'), BIAS]},

@@ -1,0 +1,179 @@
+// `npm run bench -- decoderOps`: the one-pass kernels of the decoder vocabulary (pad, and the
+// norms / activations as they land) against the composed tfjs ops they replace, side by side in
+// one process on cpu, wasm and tensorflow (each backend in turn, every contender of a row on the
+// same backend and the same input; results checked equal before timing). Real sizes: CycleGAN's
+// ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
+//   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
+//   DECODER_OPS=norm                only some row groups (default pad,norm)
+import * as tf from '@tensorflow/tfjs-core';
+import {gelu, groupNorm, layerNorm, pad} from '../src/index.js';
+import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
+import {padByGathers} from './decoder_ops_common.js';
+import type {PadMode} from '../src/index_math/pad.js';
+import type {DataFormat} from '../src/kernel_names.js';
+import {tfContender} from './contenders.js';
+import type {Row} from './harness.js';
+import {runRowsInterleaved} from './node.js';
+import {expectClose} from './op_rows.js';
+
+function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  const cases: Array<{shape: number[], padding: number[], mode: PadMode}> = [
+    {shape: [1, 3, 256, 256], padding: [3, 3, 3, 3], mode: 'reflect'},
+    {shape: [1, 256, 64, 64], padding: [1, 1, 1, 1], mode: 'reflect'},
+    {shape: [1, 256, 64, 64], padding: [1, 1, 1, 1], mode: 'replicate'},
+    {shape: [1, 64, 128, 128], padding: [1, 1, 1, 1], mode: 'circular'},
+  ];
+  for (const {shape, padding, mode} of cases) {
+    const first = tf.randomUniform(shape, -1, 1, 'float32', 3);
+    const last = tf.transpose(first, [0, 2, 3, 1]);
+    tensors.push(first, last);
+    for (const df of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
+      const x = df === 'channelsLast' ? last : first;
+      const ours = () => pad(x, padding, {mode, dataFormat: df});
+      const composed = () => padByGathers(x, padding, mode, df);
+      const a = ours();
+      const b = composed();
+      expectClose(`pad ${mode} ${df} on ${backend}`, a.dataSync(), b.dataSync(), true);
+      const contenders = [tfContender('tfjs-torch pad (one kernel)', ours),
+                          tfContender('tf.gather per padded axis', composed)];
+      if (mode === 'reflect' && df === 'channelsLast') {
+        const pairs: Array<[number, number]> = [[0, 0], [padding[2], padding[3]], [padding[0], padding[1]], [0, 0]];
+        const m = tf.mirrorPad(x as tf.Tensor4D, pairs, 'reflect');
+        expectClose(`tf.mirrorPad on ${backend}`, a.dataSync(), m.dataSync(), true);
+        m.dispose();
+        contenders.push(tfContender('tf.mirrorPad', () => tf.mirrorPad(x as tf.Tensor4D, pairs, 'reflect')));
+      }
+      tf.dispose([a, b]);
+      const shown = df === 'channelsLast' ? [shape[0], shape[2], shape[3], shape[1]] : shape;
+      rows.push({label: `pad ${mode} ${padding[0]} [${shown.join(',')}] ${df}`, contenders});
+    }
+  }
+  return {rows, tensors};
+}
+
+/**
+ * GroupNorm as pt.layers.groupNorm composed it before the GroupNorm kernel: plane sums and
+ * per-channel affines through matMuls by ones (src/layers/channel_math.ts), ~12 tfjs ops.
+ */
+export function groupNormComposedOld(
+    x: tf.Tensor, g: number, weight: tf.Tensor, bias: tf.Tensor, eps: number, df: DataFormat): tf.Tensor {
+  return tf.tidy(() => {
+    const v = channelView(x.shape, df);
+    const {n, c} = v;
+    const k = c / g;
+    const groupMean = (sums: tf.Tensor) => tf.reshape(tf.broadcastTo(
+        tf.reshape(tf.div(tf.sum(tf.reshape(sums, [n, g, k]), 2), v.p * k), [n, g, 1]),
+        [n, g, k]), [n, c]);
+    const centered = channelAffine(x, v, null, tf.neg(groupMean(planeSums(x, v))));
+    const inv = tf.rsqrt(tf.add(groupMean(planeSums(tf.square(centered), v)), eps));
+    return channelAffine(centered, v, tf.mul(inv, weight), tf.broadcastTo(bias, [n, c]));
+  });
+}
+
+/** F.layer_norm over the last axis with tfjs ops (tf.moments), as a user would compose it. */
+export function layerNormComposed(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const {mean, variance} = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+  });
+}
+
+function normRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  // SD VAE decoder GroupNorm(32, 512) at a 64x64 latent's 2x stage; CycleGAN's InstanceNorm on
+  // [1,256,64,64]; SAM's LayerNorm2d over 256 channels of [1,64,64,256] (channels last).
+  const cases: Array<{label: string, shape: number[], groups: number}> = [
+    {label: 'groupNorm(32)', shape: [1, 512, 64, 64], groups: 32},
+    {label: 'instanceNorm', shape: [1, 256, 64, 64], groups: 256},
+  ];
+  for (const {label, shape, groups} of cases) {
+    const first = tf.randomUniform(shape, -2, 3, 'float32', 5);
+    const last = tf.transpose(first, [0, 2, 3, 1]);
+    const w = tf.randomUniform([shape[1]], 0.5, 1.5, 'float32', 6);
+    const b = tf.randomUniform([shape[1]], -0.5, 0.5, 'float32', 7);
+    tensors.push(first, last, w, b);
+    for (const df of ['channelsLast', 'channelsFirst'] as DataFormat[]) {
+      const x = df === 'channelsLast' ? last : first;
+      const ours = () => groupNorm(x, groups, {weight: w, bias: b, eps: 1e-5, dataFormat: df});
+      const old = () => groupNormComposedOld(x, groups, w, b, 1e-5, df);
+      const ya = ours();
+      const yb = old();
+      expectClose(`${label} ${df} on ${backend}`, ya.dataSync(), yb.dataSync());
+      tf.dispose([ya, yb]);
+      const shown = df === 'channelsLast' ? [shape[0], shape[2], shape[3], shape[1]] : shape;
+      rows.push({label: `${label} [${shown.join(',')}] ${df}`, contenders: [
+        tfContender('tfjs-torch GroupNorm kernel', ours),
+        tfContender('composed (previous layer: sums + matMuls by ones)', old),
+      ]});
+    }
+  }
+  const x = tf.randomUniform([1, 64, 64, 256], -2, 3, 'float32', 8);
+  const w = tf.randomUniform([256], 0.5, 1.5, 'float32', 9);
+  const b = tf.randomUniform([256], -0.5, 0.5, 'float32', 10);
+  tensors.push(x, w, b);
+  const ours = () => layerNorm(x, [256], {weight: w, bias: b, eps: 1e-6});
+  const composed = () => layerNormComposed(x, w, b, 1e-6);
+  const ya = ours();
+  const yb = composed();
+  expectClose(`layerNorm on ${backend}`, ya.dataSync(), yb.dataSync());
+  tf.dispose([ya, yb]);
+  rows.push({label: 'layerNorm(256) [1,64,64,256]', contenders: [
+    tfContender('tfjs-torch GroupNorm kernel (trailing)', ours),
+    tfContender('tf.moments + 4 elementwise ops', composed),
+  ]});
+  // SAM's mask upscaling: exact GELU on [1,64,64,256] (and the tanh form), against the
+  // composition the activation layer used before (4 and 7 tfjs ops).
+  const gx = tf.randomUniform([1, 64, 64, 256], -4, 4, 'float32', 11);
+  tensors.push(gx);
+  const composedExact = () => tf.tidy(() => tf.mul(tf.mul(gx, 0.5), tf.add(1, tf.erf(tf.mul(gx, Math.SQRT1_2)))));
+  const composedTanh = () => tf.tidy(() => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(gx, tf.mul(0.044715, tf.pow(gx, 3))));
+    return tf.mul(tf.mul(gx, 0.5), tf.add(1, tf.tanh(inner)));
+  });
+  for (const [form, composed] of [['none', composedExact], ['tanh', composedTanh]] as const) {
+    const ours = () => gelu(gx, {approximate: form});
+    const ga = ours();
+    const gb = composed();
+    expectClose(`gelu ${form} on ${backend}`, ga.dataSync(), gb.dataSync());
+    tf.dispose([ga, gb]);
+    rows.push({label: `gelu(approximate=${form}) [1,64,64,256]`, contenders: [
+      tfContender('tfjs-torch Gelu kernel', ours),
+      tfContender('composed tfjs ops (previous activation layer)', composed),
+    ]});
+  }
+  return {rows, tensors};
+}
+
+async function useBackend(name: string): Promise<boolean> {
+  if (name === 'wasm') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/wasm.js');
+  } else if (name === 'tensorflow') {
+    process.env.TF_NUM_INTRAOP_THREADS = process.env.TF_NUM_INTRAOP_THREADS ?? '1';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-node');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../src/node.js');
+  }
+  return tf.setBackend(name);
+}
+
+export async function benchDecoderOps(): Promise<void> {
+  const previous = tf.getBackend();
+  const names = (process.env.DECODER_OPS_BACKENDS ?? 'cpu,wasm,tensorflow').split(',');
+  for (const name of names) {
+    if (!(await useBackend(name))) throw new Error(`bench decoderOps: backend ${name} did not start`);
+    const sections = (process.env.DECODER_OPS ?? 'pad,norm').split(',');
+    for (const section of sections) {
+      const {rows, tensors} = section === 'pad' ? padRows(name) : normRows(name);
+      await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
+      tf.dispose(tensors);
+    }
+  }
+  await tf.setBackend(previous);
+}
