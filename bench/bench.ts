@@ -13,6 +13,7 @@ import {benchMemory} from './memory.js';
 import {benchTensorflow} from './node.js';
 import {benchWasm} from './wasm.js';
 import {benchDecoderOps} from './decoder_ops.js';
+import {benchModels} from './models.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   interpolate: benchInterpolate,
@@ -24,6 +25,9 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   wasm: benchWasm,
   // pad / norms / activations against the composed tfjs ops, on cpu, wasm and tensorflow.
   decoderOps: benchDecoderOps,
+  // Published decoders (zoo) at real sizes, one process each: wasm vs onnxruntime-web, tensorflow
+  // vs onnxruntime-node (needs npm run bench:models:export first).
+  models: benchModels,
   // Peak memory, each row in a fresh child process (cpu, tensorflow, PyTorch).
   memory: benchMemory,
   // Last: it loads tfjs-node (scripts/setup-tfjs-node.sh) and times the `tensorflow` backend.

@@ -1,0 +1,214 @@
+// One model of the `models` bench section (bench/models.ts), in a process of its own:
+//   npx tsx bench/model_one.ts NAME     prints one JSON line (the row's figures) last
+// Reads .cache/bench-models/NAME/ (scripts/export_bench_models.py): tfjs/ (tfjs_torch.export),
+// model.onnx (torch.onnx.export) and tfjs/check.safetensors (the inputs and PyTorch's outputs).
+// For each pair, tfjs-torch on wasm vs onnxruntime-web's wasm engine, then tfjs-torch on
+// tensorflow (tfjs-node) vs onnxruntime-node: both outputs checked against PyTorch's (max abs
+// diff, tfjs-torch's by pt.checkExport's rule), runs of the two taking turns (median wall ms), and tf.profile's kernel times of one
+// tfjs-torch run (top kernels, the share outside the convolutions).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import '../src/index.js';
+import {readSafetensors, type SafetensorsEntry} from '../src/weights/safetensors.js';
+import {exportDirHandler} from '../scripts/check-export.js';
+
+export const MODELS_DIR = join(__dirname, '..', '.cache', 'bench-models');
+
+/** Kernels that are convolutions (tfjs's and tfjs-torch's). */
+export const CONV_KERNELS = new Set([
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D',
+  'Conv3D', 'TorchConvTranspose', 'TorchConvTranspose2D', 'TorchConv2d', 'TorchConvTranspose2d']);
+
+interface Info {
+  name: string; title: string; shapes: number[][]; input_names: string[]; output_names: string[];
+}
+
+interface OrtTensorLike {data: unknown; dispose(): void}
+interface OrtLike {
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+
+interface PairResult {
+  threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number;
+  oursDiff: number; ortDiff: number; oursOk: boolean;
+  top: Array<[string, number]>; outsideConvShare: number; kernelMs: number;
+  error?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function entryValues(e: SafetensorsEntry): Float32Array {
+  const v = (e as unknown as {values?: ArrayLike<number>, data?: ArrayLike<number>});
+  return Float32Array.from((v.values ?? v.data)!);
+}
+
+async function pair(info: Info, dir: string, backend: string, ortName: string,
+                    session: () => Promise<OrtLike>, ortTensor: (v: Float32Array, s: number[]) => unknown,
+                    budgetMs: number): Promise<PairResult> {
+  await tf.setBackend(backend);
+  const check = readSafetensors(readFileSync(join(dir, 'tfjs', 'check.safetensors')));
+  const meta = check.metadata;
+  const perms = JSON.parse(meta['input_perms'] ?? '[]') as Array<number[]|null>;
+  const outPerms = JSON.parse(meta['output_perms'] ?? '[]') as Array<number[]|null>;
+  // The exporter may have checked at another batch (a batch of 1 exported as 2, torch.export's
+  // 0/1 rule): the bench's batch is the first rows of its inputs and PyTorch's outputs.
+  const batch = info.shapes[0][0];
+  const firstRows = (e: SafetensorsEntry): {values: Float32Array, shape: number[]} => {
+    const all = entryValues(e);
+    const shape = [batch, ...e.shape.slice(1)];
+    return {values: all.subarray(0, shape.reduce((a, b) => a * b, 1)), shape};
+  };
+  const get = (k: string) => check.tensors.get(k)!;
+  const torchInputs = info.input_names.map((_, i) => firstRows(get(`input_${i}`)));
+  const torchOutputs = info.output_names.map((_, i) => firstRows(get(`output_${i}`)));
+  const expected = torchOutputs.map((o) => o.values);
+
+  const model = await tfl.loadLayersModel(exportDirHandler(join(dir, 'tfjs')));
+  const inModel = (e: {values: Float32Array, shape: number[]}, p: number[]|null) => tf.tidy(() => {
+    const t = tf.tensor(e.values, e.shape);
+    return p == null ? t : tf.transpose(t, p);
+  });
+  const xs = torchInputs.map((e, i) => inModel(e, perms[i]));
+  const input = xs.length === 1 ? xs[0] : xs;
+  // tfjs-torch's outputs against PyTorch's in the model's layout, pt.checkExport's rule
+  // (|ours - torch| <= 1e-4 + 1e-4 |torch|).
+  let oursDiff = 0;
+  let oursOk = true;
+  {
+    const y = model.predict(input);
+    const ys = Array.isArray(y) ? y : [y];
+    for (let i = 0; i < ys.length; i++) {
+      const want = inModel(torchOutputs[i], outPerms[i] ?? null);
+      const a = await ys[i].data();
+      const b = await want.data();
+      if (a.length !== b.length) throw new Error(`output ${i}: shape ${ys[i].shape} vs ${want.shape}`);
+      for (let j = 0; j < a.length; j++) {
+        const d = Math.abs(a[j] - b[j]);
+        if (!(d <= oursDiff)) oursDiff = d;
+        if (!(d <= 1e-4 + 1e-4 * Math.abs(b[j]))) oursOk = false;
+      }
+      want.dispose();
+    }
+    tf.dispose(ys);
+  }
+
+  const s = await session();
+  const feeds: Record<string, unknown> = {};
+  info.input_names.forEach((n, i) => {
+    feeds[n] = ortTensor(torchInputs[i].values.slice(), torchInputs[i].shape);
+  });
+  const out = await s.run(feeds);
+  let ortDiff = 0;
+  info.output_names.forEach((n, i) => {
+    const got = out[n].data as Float32Array;
+    for (let j = 0; j < got.length; j++) ortDiff = Math.max(ortDiff, Math.abs(got[j] - expected[i][j]));
+    if (got.length !== expected[i].length) ortDiff = Infinity;
+  });
+  for (const k of Object.keys(out)) out[k].dispose();
+
+  const runOurs = async () => {
+    const y = model.predict(input);
+    const ys = Array.isArray(y) ? y : [y];
+    for (const t of ys) await t.data();
+    tf.dispose(ys);
+  };
+  const runOrt = async () => {
+    const o = await s.run(feeds);
+    for (const k of Object.keys(o)) o[k].dispose();
+  };
+  // The checks above were each side's first (warm-up) run.
+  const minRuns = Number(process.env.BENCH_MODELS_MIN_RUNS ?? '3');
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const start = performance.now();
+  while (ours.length < minRuns || (performance.now() - start < budgetMs && ours.length < 30)) {
+    let t0 = performance.now();
+    await runOurs();
+    ours.push(performance.now() - t0);
+    t0 = performance.now();
+    await runOrt();
+    theirs.push(performance.now() - t0);
+  }
+
+  const profile = await tf.profile(() => {
+    const y = model.predict(input);
+    return Array.isArray(y) ? y : [y];
+  });
+  tf.dispose(profile.result as tf.Tensor[]);
+  const byKernel = new Map<string, number>();
+  let kernelMs = 0;
+  for (const k of profile.kernels) {
+    if (k.name.endsWith('__op')) continue;
+    const ms = Number(k.kernelTimeMs) || 0;
+    kernelMs += ms;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+  }
+  let convMs = 0;
+  for (const [k, ms] of byKernel) if (CONV_KERNELS.has(k) || /conv/i.test(k)) convMs += ms;
+  const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 6)
+      .map(([k, ms]) => [k, ms / kernelMs] as [string, number]);
+  tf.dispose(xs);
+  model.dispose();
+  await s.release();
+  // tfjs-backend-wasm's thread count (1 in Node: no worker threads there).
+  const threads = backend === 'wasm' ?
+      (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
+  return {threads, backend, ort: ortName, oursMs: median(ours), ortMs: median(theirs), runs: ours.length,
+          oursDiff, ortDiff, oursOk, top, outsideConvShare: 1 - convMs / kernelMs, kernelMs};
+}
+
+async function main(name: string): Promise<void> {
+  const dir = join(MODELS_DIR, name);
+  const info = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as Info;
+  const budgetMs = Number(process.env.BENCH_MODELS_BUDGET_MS ?? '15000');
+  const which = (process.env.BENCH_MODELS_BACKENDS ?? 'wasm,tensorflow').split(',');
+  const results: PairResult[] = [];
+  const guard = async (backend: string, ort: string, f: () => Promise<PairResult>) => {
+    try {
+      results.push(await f());
+    } catch (e) {
+      results.push({backend, ort, error: (e as Error).message.split('\n')[0].slice(0, 300)} as PairResult);
+    }
+    console.error(JSON.stringify(results[results.length - 1]));
+  };
+  const onnx = join(dir, 'model.onnx');
+  if (which.includes('wasm')) {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await import('../src/wasm.js');
+    const ortWeb = await import('onnxruntime-web');
+    ortWeb.env.wasm.numThreads = 1;
+    await guard('wasm', 'onnxruntime-web wasm, 1 thread', () => pair(info, dir, 'wasm', 'onnxruntime-web wasm, 1 thread',
+        () => ortWeb.InferenceSession.create(onnx, {executionProviders: ['wasm'], graphOptimizationLevel: 'all',
+                                                     executionMode: 'sequential'}) as unknown as Promise<OrtLike>,
+        (v, s) => new ortWeb.Tensor('float32', v, s), budgetMs));
+  }
+  if (which.includes('tensorflow')) {
+    process.env.TF_NUM_INTRAOP_THREADS = process.env.TF_NUM_INTRAOP_THREADS ?? '1';
+    await import('@tensorflow/tfjs-node');
+    await import('../src/node.js');
+    const ortNode = await import('onnxruntime-node');
+    const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+    const ortName = `onnxruntime-node, ${threads} thread${threads > 1 ? 's' : ''}`;
+    await guard('tensorflow', ortName, () => pair(info, dir, 'tensorflow', ortName,
+        () => ortNode.InferenceSession.create(onnx, {intraOpNumThreads: threads, interOpNumThreads: 1,
+                                                      executionMode: 'sequential', graphOptimizationLevel: 'all'}) as
+            unknown as Promise<OrtLike>,
+        (v, s) => new ortNode.Tensor('float32', v, s), budgetMs));
+  }
+  console.log(JSON.stringify({name, results}));
+}
+
+if (require.main === module) {
+  main(process.argv[2]).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

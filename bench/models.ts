@@ -1,0 +1,75 @@
+// `npm run bench -- models`: published decoders from the zoo (python/tests/zoo) at published widths
+// and real sizes, exported by tfjs_torch.export and by torch.onnx.export
+// (scripts/export_bench_models.py, `npm run bench:models:export`, into .cache/bench-models), each
+// timed in a Node process of its own (bench/model_one.ts): tfjs-torch on wasm against
+// onnxruntime-web's wasm engine (both 1 thread: tfjs-backend-wasm has no worker threads in Node),
+// and tfjs-torch on tensorflow (tfjs-node, TF_NUM_INTRAOP_THREADS, default 1) against
+// onnxruntime-node with as many intra-op threads. Runs of the two take turns; medians of wall time.
+// Both outputs are checked against PyTorch's (max abs diff; tfjs-torch's with pt.checkExport's
+// 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run: the
+// top kernels' shares and the share outside the convolutions.
+//   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
+//   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model.
+import {spawnSync} from 'node:child_process';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const DIR = join(ROOT, '.cache', 'bench-models');
+
+interface Pair {
+  threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number; oursDiff: number;
+  ortDiff: number; oursOk: boolean; top: Array<[string, number]>; outsideConvShare: number;
+  error?: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const diff = (x: number) => (x === 0 ? '0' : x.toExponential(1));
+
+export async function benchModels(): Promise<void> {
+  if (!existsSync(DIR)) {
+    throw new Error(`bench models: ${DIR} is missing: run npm run bench:models:export first`);
+  }
+  const wanted = process.env.BENCH_MODELS?.split(',');
+  const names = readdirSync(DIR).filter((n) => existsSync(join(DIR, n, 'bench.json')) &&
+                                               (wanted == null || wanted.includes(n))).sort();
+  const timeout = Number(process.env.BENCH_MODELS_TIMEOUT_S ?? '900') * 1000;
+  console.log('\n## models (published decoders, real sizes; tfjs-torch / onnxruntime, one process per model)\n');
+  console.log('| model | input (PyTorch) | backend | tfjs-torch ms | onnxruntime ms | ratio | runs | ' +
+              'max diff ours / ORT vs PyTorch | outside convs | top kernels |');
+  console.log('|---|---|---|---:|---:|---:|---:|---|---:|---|');
+  const missing: string[] = [];
+  for (const name of names) {
+    const info = JSON.parse(readFileSync(join(DIR, name, 'bench.json'), 'utf8'));
+    const shapes = (info.shapes as number[][]).map((s) => s.join('x')).join(', ');
+    if (info.status !== 'ok') {
+      missing.push(`${name}: ${JSON.stringify(info.exports)}`);
+      continue;
+    }
+    const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(__dirname, 'model_one.ts'), name],
+                        {cwd: ROOT, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024});
+    const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    let results: Pair[];
+    try {
+      results = (JSON.parse(last) as {results: Pair[]}).results;
+    } catch {
+      missing.push(`${name}: the bench process failed (${r.signal ?? `exit ${r.status}`}): ${
+          (r.stderr ?? '').trim().split('\n').slice(-3).join(' / ').slice(0, 400)}`);
+      continue;
+    }
+    for (const p of results) {
+      if (p.error != null) {
+        console.log(`| ${info.title} | ${shapes} | ${p.backend} vs ${p.ort} | failed: ${p.error} |||||||`);
+        continue;
+      }
+      const top = p.top.map(([k, s]) => `${k} ${pct(s)}`).join(', ');
+      console.log(`| ${info.title} | ${shapes} | ${p.backend}${p.threads != null ? ` (${p.threads} thread${p.threads > 1 ? 's' : ''})` : ''} vs ${p.ort} | ${p.oursMs.toFixed(1)} | ${
+          p.ortMs.toFixed(1)} | ${(p.oursMs / p.ortMs).toFixed(2)}x | ${p.runs} | ${diff(p.oursDiff)}${
+          p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${pct(p.outsideConvShare)} | ${top} |`);
+    }
+  }
+  if (missing.length > 0) {
+    console.log('\nNot exported or not run:\n');
+    for (const m of missing) console.log(`- ${m}`);
+  }
+}

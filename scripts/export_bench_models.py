@@ -1,0 +1,151 @@
+"""Exports the `models` bench's decoders (zoo entries at published widths, real sizes) under the
+torch 2.x venv, into .cache/bench-models/<name>/ (gitignored):
+
+  tfjs/            tfjs_torch.export(module, inputs) with its defaults (channelsLast, dynamic sizes);
+                   tfjs/check.safetensors holds the inputs and PyTorch's outputs (PyTorch's layout,
+                   with each tensor's permutation into the model's layout): the bench's reference
+  model.onnx       torch.onnx.export(module, inputs, opset_version=17, dynamo=False): the
+                   TorchScript exporter, the one onnxruntime's docs and most published .onnx use;
+                   where it refuses the module, dynamo=True (opset 18, torch.export-based)
+  bench.json       {name, title, shapes, onnx input / output names, status, error}
+
+  <venv python> scripts/export_bench_models.py [names...]     (npm run bench:models:export)
+
+An entry already exported (bench.json with status "ok") is kept unless --force is given.
+"""
+import json
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
+
+import torch  # noqa: E402
+
+from tfjs_torch import export  # noqa: E402
+from zoo.registry import BY_NAME  # noqa: E402
+
+OUT = os.path.join(ROOT, ".cache", "bench-models")
+
+# (bench name, zoo entry, published widths?, input shapes or None for the entry's published
+# export size, title)
+MODELS = [
+    ("esrgan_rrdbnet", "esrgan_rrdbnet", True, None, "ESRGAN RRDBNet x4 (64, 23 blocks)"),
+    ("unet", "unet", True, None, "milesial U-Net (convT), published widths"),
+    ("cyclegan_resnet", "cyclegan_resnet", True, None, "CycleGAN ResnetGenerator (ngf 64, 9 blocks)"),
+    ("realesr_compact", "realesr_compact", True, ((1, 3, 128, 128),),
+     "Real-ESRGAN SRVGGNetCompact x4 (64, 32 convs)"),
+    # Exported at fixed sizes: with dynamic sizes the export from a batch-1 example carries the
+    # size rule z.shape[0] >= 2 (torch.export's 0/1 rule), which refuses the batch of 1 benched.
+    ("sd_vae_decoder", "sd_vae_decoder", True, None, "SD VAE decoder (real widths, no attention)"),
+    ("sam_mask_decoder", "sam_mask_decoder", True, None, "SAM mask decoder (ViT-B/L/H's, 256)"),
+    # The zoo's test configuration of u2net is U2NETP: upstream's own small model (u2netp.pth),
+    # not a narrowed one.
+    ("u2netp", "u2net", False, ((1, 3, 320, 320),), "U^2-Net small (U2NETP)"),
+    ("midas", "midas", True, ((1, 3, 256, 256),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
+]
+
+
+def flatten(out):
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, dict):
+        return [t for v in out.values() for t in flatten(v)]
+    return [t for v in out for t in flatten(v)]
+
+
+STATIC = {"sd_vae_decoder"}
+
+
+def export_one(name, zoo_name, published, shapes, title, force):
+    d = os.path.join(OUT, name)
+    info_path = os.path.join(d, "bench.json")
+    if not force and os.path.exists(info_path):
+        with open(info_path) as f:
+            if json.load(f).get("status") == "ok":
+                print(f"{name}: kept", flush=True)
+                return
+    os.makedirs(d, exist_ok=True)
+    entry = BY_NAME[zoo_name]
+    module = entry.build(published=published)
+    if shapes is None:
+        inputs = entry.inputs(0, published=published)
+    else:
+        g = torch.Generator().manual_seed(100)
+        inputs = tuple(torch.randn(*s, generator=g) for s in shapes)
+    info = {"name": name, "zoo": zoo_name, "published": published, "title": title,
+            "shapes": [list(t.shape) for t in inputs],
+            "params": sum(p.numel() for p in module.parameters()), "torch": torch.__version__}
+    with torch.no_grad():
+        outs = flatten(module(*inputs))
+    n_out = len(outs)
+    info["input_names"] = [f"input_{i}" for i in range(len(inputs))]
+    info["output_names"] = [f"output_{i}" for i in range(n_out)]
+    info["output_shapes"] = [list(t.shape) for t in outs]
+    status = {}
+    t0 = time.time()
+    try:
+        if name in STATIC:
+            raise RuntimeError("a batch of 1 exported with dynamic sizes gets the rule batch >= 2")
+        export(module, inputs, os.path.join(d, "tfjs"))
+        status["tfjs"] = "ok"
+        info["tfjs_exporter"] = "tfjs_torch.export (defaults: dynamic sizes)"
+    except Exception as e:  # noqa: BLE001 -- reported in bench.json and the table
+        # The bench runs one size: where the dynamic-size export is refused, the example's own
+        # sizes (dynamic_shapes=False) are tried, and the refusal is kept in bench.json.
+        info["tfjs_dynamic_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+        try:
+            export(module, inputs, os.path.join(d, "tfjs"), dynamic_shapes=False)
+            status["tfjs"] = "ok"
+            info["tfjs_exporter"] = "tfjs_torch.export(dynamic_shapes=False)"
+        except Exception as e2:  # noqa: BLE001
+            status["tfjs"] = f"{type(e2).__name__}: {str(e2).splitlines()[0][:300]}"
+            traceback.print_exc()
+    info["tfjs_export_s"] = round(time.time() - t0, 1)
+    t0 = time.time()
+    onnx_path = os.path.join(d, "model.onnx")
+    try:
+        torch.onnx.export(module, inputs, onnx_path, opset_version=17, dynamo=False,
+                          input_names=info["input_names"], output_names=info["output_names"])
+        status["onnx"] = "ok"
+        info["onnx_exporter"] = "torch.onnx.export(dynamo=False, opset_version=17)"
+    except Exception as e:  # noqa: BLE001
+        # The TorchScript exporter refuses some modules (InstanceNorm2d without running stats:
+        # "ONNX export of instance_norm training for unknown batch size"); the torch.export-based
+        # one (PyTorch 2.9's default) is tried next, weights inside the file.
+        info["onnx_legacy_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+        try:
+            torch.onnx.export(module, inputs, onnx_path, opset_version=18, dynamo=True,
+                              external_data=False, input_names=info["input_names"],
+                              output_names=info["output_names"])
+            status["onnx"] = "ok"
+            info["onnx_exporter"] = "torch.onnx.export(dynamo=True, opset_version=18)"
+        except Exception as e2:  # noqa: BLE001
+            status["onnx"] = f"{type(e2).__name__}: {str(e2).splitlines()[0][:300]}"
+            traceback.print_exc()
+    info["onnx_export_s"] = round(time.time() - t0, 1)
+    info["exports"] = status
+    info["status"] = "ok" if all(v == "ok" for v in status.values()) else "failed"
+    with open(info_path, "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"{name}: {status} ({info['params']} params)", flush=True)
+
+
+def main(argv):
+    force = "--force" in argv
+    names = [a for a in argv if a != "--force"]
+    unknown = [n for n in names if n not in [m[0] for m in MODELS]]
+    if unknown:
+        raise SystemExit(f"unknown bench model(s) {unknown}; known: {[m[0] for m in MODELS]}")
+    torch.set_num_threads(1)
+    for m in MODELS:
+        if not names or m[0] in names:
+            export_one(*m, force=force)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
