@@ -127,7 +127,8 @@ export async function launchChromium({webgpu = false} = {}) {
   const close = async () => {
     proc.kill();
     await new Promise((r) => proc.exitCode != null ? r() : proc.once('exit', r));
-    rmSync(dir, {recursive: true, force: true});
+    // Chromium's helper processes may still write their profile for a moment after it exits.
+    rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
   };
   return {
     async open(url) {

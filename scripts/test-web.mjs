@@ -61,9 +61,33 @@ const PALETTE = [[230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25], [1
                  [70, 240, 240], [245, 130, 48], [128, 128, 128]];
 
 /** PyTorch's output and input of an export of examples/web/models (check.safetensors). */
+/** t (values in row-major order) with its dims permuted: out.shape[j] = t.shape[perm[j]]. */
+function permuted(t, perm) {
+  const shape = perm.map((p) => t.shape[p]);
+  const inStrides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const values = new Float32Array(t.values.length);
+  const idx = new Array(shape.length).fill(0);
+  for (let o = 0; o < values.length; o++) {
+    let src = 0;
+    for (let j = 0; j < shape.length; j++) src += idx[j] * inStrides[perm[j]];
+    values[o] = t.values[src];
+    for (let j = shape.length - 1; j >= 0 && ++idx[j] === shape[j]; j--) idx[j] = 0;
+  }
+  return {...t, shape, values};
+}
+
+/**
+ * The stored input and PyTorch's output, in the model's (channels-last) layout: the exporter v2
+ * stores them in PyTorch's layout with each one's permutation into the model's (layout 'torch').
+ */
 function pytorchOf(name) {
   const file = readSafetensors(readFileSync(join(ROOT, 'examples', 'web', 'models', name, 'check.safetensors')));
-  return {x: file.tensors.get('input_0'), y: file.tensors.get('output_0')};
+  const x = file.tensors.get('input_0');
+  const y = file.tensors.get('output_0');
+  if (file.metadata?.layout !== 'torch') return {x, y};
+  const inPerm = JSON.parse(file.metadata.input_perms)[0];
+  const outPerm = JSON.parse(file.metadata.output_perms)[0];
+  return {x: permuted(x, inPerm), y: permuted(y, outPerm)};
 }
 
 /**
