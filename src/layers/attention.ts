@@ -394,7 +394,9 @@ const MASKED = -1e30;
  */
 function maskedSoftmax(scores: tf.Tensor, alive: tf.Tensor|null): tf.Tensor {
   const p = tf.softmax(scores);
-  return alive == null ? p : tf.mul(p, alive);
+  // A choice, not a product: in half-float textures (webgl with WEBGL_RENDER_FLOAT32_ENABLED off)
+  // MASKED becomes -inf, a dead row's softmax NaN, and NaN * 0 is NaN.
+  return alive == null ? p : tf.where(tf.cast(tf.broadcastTo(alive, p.shape), 'bool'), p, tf.zerosLike(p));
 }
 
 export type AttentionMaskType = 'boolean'|'additive';
