@@ -1,6 +1,8 @@
 // `npm run bench`: tfjs-torch's kernels timed side by side with tfjs's built-in ops and with
 // onnxruntime-node running PyTorch's ONNX export of the same work, in one process.
-// Usage: npm run bench [-- family ...]   (families: see SECTIONS)
+// Usage: npm run bench [-- section ... [row ...]]   (sections: see SECTIONS). Any other argument is
+// a pattern (a regular expression) for the row labels to time (BENCH_ROWS): `npm run bench:wasm --
+// maxPool 'nearest 2x'` times only the maxPool and nearest rows of the wasm section.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index.js';
@@ -36,14 +38,15 @@ const SECTIONS: Record<string, () => Promise<void>> = {
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const wanted = args.filter((a) => a in SECTIONS);
+  const patterns = args.filter((a) => !(a in SECTIONS));
+  if (patterns.length > 0) process.env.BENCH_ROWS = patterns.join('|');
   const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
   console.log(`# tfjs-torch bench (node ${process.version}, tfjs ${tf.version_core}, backend ${
       tf.getBackend()})`);
   for (const name of names) {
-    const section = SECTIONS[name];
-    if (section == null) throw new Error(`unknown bench section ${name}`);
-    await section();
+    await SECTIONS[name]();
   }
 }
 

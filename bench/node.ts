@@ -49,8 +49,9 @@ export async function runRowsInterleaved(title: string, rows: Row[], rounds: num
   console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
               'tfjs-torch / contender (CPU) |');
   console.log('|---|---|---:|---:|---:|---:|');
-  // TENSORFLOW_BENCH_ROWS: a regular expression to time only some rows.
-  const only = process.env.TENSORFLOW_BENCH_ROWS;
+  // BENCH_ROWS (bench.ts's row arguments) or TENSORFLOW_BENCH_ROWS: a regular expression to time
+  // only some rows.
+  const only = process.env.BENCH_ROWS ?? process.env.TENSORFLOW_BENCH_ROWS;
   for (const row of rows) {
     if (only != null && !new RegExp(only).test(row.label)) continue;
     for (const c of row.contenders) for (let i = 0; i < 2; i++) await c.run();

@@ -10,7 +10,8 @@
 // - onnxruntime-web's wasm engine (in Node, SIMD, 1 thread) running PyTorch's own ONNX export of
 //   the same NCHW work (bench/models, scripts/export_onnx_*.py): bilinear / nearest / bicubic 2x
 //   of [1,64,128,128], convTranspose2d [1,64,32,32] -> 64 k4 s2 p1 with bias, pixelShuffle(2) of
-//   [1,256,64,64], maxPool2d k2 s2 with PyTorch's indices. onnxruntime only takes NCHW: the
+//   [1,256,64,64], maxPool2d k2 s2 with PyTorch's indices (also at [1,64,256,256] and, without
+//   onnxruntime, whose export has 64 channels, [1,128,128,128]). onnxruntime only takes NCHW: the
 //   channelsLast rows time it on the NCHW copy.
 // Then the five decoders end to end on wasm against onnxruntime-web (bench/decoders.ts), with
 // peak memory. tfjs-backend-wasm runs 1 thread in Node (no SharedArrayBuffer workers there), so
@@ -29,6 +30,12 @@ import {asNCHW, benchImage, bothLayouts, expectClose, FORMATS, resizeRows, RESIZ
 import type {OrtSide} from './op_rows.js';
 
 const ORT = 'onnxruntime-web wasm, 1 thread';
+
+/** Whether a row (or 'decoders') is timed under bench.ts's row arguments (BENCH_ROWS). */
+function wanted(label: string): boolean {
+  const only = process.env.BENCH_ROWS;
+  return only == null || new RegExp(only).test(label);
+}
 
 /** onnxruntime-web on its wasm engine with one thread (SIMD: its only build in 1.30). */
 function session(file: string): Promise<ort.InferenceSession> {
@@ -67,7 +74,6 @@ export async function benchWasm(): Promise<void> {
     name: ortName,
   };
   const {img, feeds} = benchImage(side);
-  const imgOrt = feeds.x as ort.Tensor;
   // ---- interpolate 2x of [1,64,128,128] ----
   const resizes = [RESIZES.nearest, RESIZES.bilinear, RESIZES.bilinearAlignCorners, RESIZES.bicubic];
   // ---- convTranspose2d [1,64,32,32] -> 64, k4 s2 p1 ----
@@ -97,40 +103,59 @@ export async function benchWasm(): Promise<void> {
     });
   }
 
-  // ---- maxPool2d k2 s2 of [1,64,128,128] with indices ----
+  // ---- maxPool2d k2 s2 with indices: [1,64,128,128] and the real sizes [1,64,256,256],
+  // [1,128,128,128] (PyTorch's export has dynamic height and width; the channels are 64, so
+  // onnxruntime runs only on 64-channel inputs) ----
   const poolSession = await session('pool_maxpool2d_indices.onnx');
   sessions.push(poolSession);
-  const poolWant = await poolSession.run({x: imgOrt});
-  const rawPool = () => tf.maxPool(img.channelsLast, 2, 2, 'valid');
-  for (const df of FORMATS) {
-    const [v, i] = maxPool2dWithIndices(img[df], {kernelSize: 2, stride: 2, dataFormat: df});
-    expectClose(`maxPool2d ${df} values vs onnxruntime-web`, asNCHW(v, df),
-                poolWant.values.data as Float32Array, true);
-    const iFirst = df === 'channelsLast' ? tf.transpose(i, [0, 3, 1, 2]) : i;
-    expectClose(`maxPool2d ${df} indices vs onnxruntime-web`, iFirst.dataSync(),
-                Array.from(poolWant.indices.data as BigInt64Array, Number), true);
-    const raw = rawPool();
-    const vLast = df === 'channelsLast' ? v : tf.transpose(v, [0, 2, 3, 1]);
-    expectClose('tf.maxPool values', raw.dataSync(), vLast.dataSync(), true);
-    tf.dispose([v, i, iFirst, raw, vLast]);
-    rows.push({
-      label: `maxPool2dWithIndices k2 s2 ${JSON.stringify(img[df].shape)} ${df}`,
-      contenders: [
+  const poolImages = [img, bothLayouts(tf.randomUniform([1, 64, 256, 256], -1, 1, 'float32', 12) as tf.Tensor4D),
+                      bothLayouts(tf.randomUniform([1, 128, 128, 128], -1, 1, 'float32', 13) as tf.Tensor4D)];
+  for (const pimg of poolImages) {
+    const shape = pimg.channelsFirst.shape;
+    if (!FORMATS.some((df) => wanted(`maxPool2dWithIndices k2 s2 ${JSON.stringify(pimg[df].shape)} ${df}`))) continue;
+    const pOrt = shape[1] !== 64 ? null :
+        new ort.Tensor('float32', pimg.channelsFirst.dataSync() as Float32Array, shape);
+    const poolWant = pOrt == null ? null : await poolSession.run({x: pOrt});
+    const rawPool = () => tf.maxPool(pimg.channelsLast, 2, 2, 'valid');
+    for (const df of FORMATS) {
+      const [v, i] = maxPool2dWithIndices(pimg[df], {kernelSize: 2, stride: 2, dataFormat: df});
+      if (poolWant != null) {
+        expectClose(`maxPool2d ${df} values vs onnxruntime-web`, asNCHW(v, df),
+                    poolWant.values.data as Float32Array, true);
+        const iFirst = df === 'channelsLast' ? tf.transpose(i, [0, 3, 1, 2]) : i;
+        expectClose(`maxPool2d ${df} indices vs onnxruntime-web`, iFirst.dataSync(),
+                    Array.from(poolWant.indices.data as BigInt64Array, Number), true);
+        if (iFirst !== i) iFirst.dispose();
+      }
+      const raw = rawPool();
+      const vLast = df === 'channelsLast' ? v : tf.transpose(v, [0, 2, 3, 1]);
+      expectClose('tf.maxPool values', raw.dataSync(), vLast.dataSync(), true);
+      tf.dispose(vLast === v ? [v, i, raw] : [v, i, raw, vLast]);
+      const contenders = [
         tfContender('tfjs-torch maxPool2dWithIndices',
-                    () => maxPool2dWithIndices(img[df], {kernelSize: 2, stride: 2, dataFormat: df})),
+                    () => maxPool2dWithIndices(pimg[df], {kernelSize: 2, stride: 2, dataFormat: df})),
         tfContender(`tfjs wasm tf.maxPool (values only)${nhwcNote(df)}`, rawPool),
-        ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: imgOrt}),
-      ],
-    });
+      ];
+      if (pOrt != null) {
+        contenders.push(ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: pOrt}));
+      }
+      rows.push({label: `maxPool2dWithIndices k2 s2 ${JSON.stringify(pimg[df].shape)} ${df}`, contenders});
+    }
   }
 
   await runRowsInterleaved(`wasm backend (tfjs-backend-wasm ${wasmBackend.version_wasm}, SIMD ${
       simd}, ${threads} thread${threads > 1 ? 's' : ''}) vs tfjs's wasm kernels and ${ORT}`, rows,
       20, 6000);
-  tf.dispose([img.channelsLast, img.channelsFirst, px.channelsLast, px.channelsFirst]);
+  tf.dispose([img.channelsLast, img.channelsFirst, px.channelsLast, px.channelsFirst,
+              ...poolImages.slice(1).flatMap((p) => [p.channelsLast, p.channelsFirst])]);
   for (const s of sessions) await s.release();
   for (const b of built) await b.dispose();
 
+  // Row arguments (BENCH_ROWS) leave the decoders out unless one of them names them.
+  if (!wanted('decoders')) {
+    await tf.setBackend(previous);
+    return;
+  }
   await benchDecoders({
     backend: 'wasm',
     title: `decoders (wasm backend vs ${ORT}, on PyTorch's ONNX export)`,

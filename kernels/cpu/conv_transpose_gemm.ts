@@ -24,13 +24,14 @@
 // - WebAssembly SIMD (f32x4), a 4-row x 8-column register tile: per step of k, 2 vector loads of
 //   B, 4 broadcast loads of A and 8 vector multiply-adds (fused with relaxed SIMD where the
 //   runtime has it), accumulators in registers, C touched once per tile. The modules are
-//   assembled below from their opcodes (about 2 KB each), so the package ships no binary and
-//   needs no build step.
+//   assembled below from their opcodes (about 2 KB each, kernels/cpu/wasm_assembler.ts), so the
+//   package ships no binary and needs no build step.
 // - plain JavaScript on Float32Arrays, a 4 x 4 register tile, for runtimes without WebAssembly
 //   SIMD or when the TORCH_CPU_WASM_SIMD flag is turned off.
 // WebAssembly accumulates in float32 (as PyTorch's cpu kernels do), JavaScript in double (its
 // numbers); both add each finished tile to C once.
 import * as tf from '@tensorflow/tfjs-core';
+import {assembleFunction, I32, op, uleb, V128, vec} from './wasm_assembler.js';
 
 /** Columns per packed B panel. */
 export const PANEL = 8;
@@ -202,78 +203,6 @@ export class HeapLayout {
     return at;
   }
 }
-
-// A minimal WebAssembly assembler: just the encodings the product needs.
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(s: string): number[] {
-  return vec(Array.from(s, (c) => [c.charCodeAt(0)]));
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-const op = {
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32: (n: number) => [0x41, ...sleb(n)],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  shl: [0x74],
-  geS: [0x4e],
-  gtS: [0x4a],
-  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
-  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
-  f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
-  f32Add: [0x92],
-  block: (body: number[]) => [0x02, 0x40, ...body, 0x0b],
-  loop: (body: number[]) => [0x03, 0x40, ...body, 0x0b],
-  if: (body: number[]) => [0x04, 0x40, ...body, 0x0b],
-  ifElse: (then: number[], otherwise: number[]) =>
-      [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  // SIMD (prefix 0xfd, then the opcode as unsigned LEB128; memarg = align log2, offset)
-  vLoad: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
-  vStore: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
-  vSplat32: (offset: number) => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
-  vZero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
-  fx4Lane: (lane: number) => [0xfd, ...uleb(0x1f), lane],
-  fx4Add: [0xfd, ...uleb(0xe4)],
-  fx4Mul: [0xfd, ...uleb(0xe6)],
-  fx4RelaxedMadd: [0xfd, ...uleb(0x105)],
-};
 
 /**
  * The body of gemm(aRow, rows, b, depth, cRow, cols). Rows are taken 4 at a time, then one at a
@@ -487,14 +416,7 @@ function assembleModule(which: 'gemm'|'gemmGather', fused: boolean): Uint8Array<
   const madd = fused ? fusedMulAdd : mulThenAdd;
   const params = which === 'gemm' ? 6 : 7;
   const body = which === 'gemm' ? gemmBody(madd) : gemmGatherBody(madd);
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array<number[]>(params).fill([I32])), ...vec([])]])),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...name(which), 0x00, ...uleb(0)]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return assembleFunction(which, params, false, body);
 }
 
 // ---- JavaScript --------------------------------------------------------------------------------

@@ -1,0 +1,253 @@
+// WebAssembly SIMD loops that run on tfjs-backend-wasm's own heap: each is a module of its own
+// (kernels/cpu/wasm_assembler.ts) that imports the backend's WebAssembly.Memory, so it reads and
+// writes the tensors where they lie, with no copy in or out and no view to go stale (Note [wasm
+// heap views]: a memory that grows is still the same memory to an instance that imports it).
+// Addresses are byte offsets into that heap (a view's byteOffset).
+//
+// - poolLast(x, v, i, n, cBytes, xStep, taps, nTaps, first, idxStep): max pooling with PyTorch's
+//   indices over one output row of a channelsLast tensor, 4 channels per vector. For each of the
+//   n outputs, the window's taps are the table `taps` of nTaps pairs (byte offset from the
+//   window's first value, plane offset from its first index), in PyTorch's scan order; the
+//   window starts at x (plane index `first`), and the next output's at x + xStep (index first +
+//   idxStep). Values go to v, indices to i (cBytes = 4 C bytes per output).
+// - poolFirst2(x, v, i, n, rows, nRows, first): the same over one output row of a channelsFirst
+//   plane whose windows are two wide with stride 2 along W (kernel 2, stride 2, dilation 1): 4
+//   neighbouring outputs per vector, from 8 neighbouring inputs of each window row split into
+//   even and odd lanes. `rows` is the table of the nRows window rows (byte offset, plane offset).
+// - allFinite(x, n): 1 when the n floats at x are all finite (x - x is 0 for a finite x, NaN for
+//   Inf and NaN; the differences are OR-ed together), else 0.
+//
+// Note [max and ties] (src/index_math/pool.ts) with vector selects: a tap wins where it is
+// greater or NaN; the running max starts at -Infinity with the first tap's index, which the first
+// tap then replaces or keeps (when it is -Infinity itself: the same bits), as in PyTorch's loop.
+// The value stored is the winning tap's bits (bitselect), PyTorch's bit for bit.
+import type {TypedArray} from '@tensorflow/tfjs-core';
+import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
+import type {WasmBackend} from './util.js';
+
+type I = number;
+export interface SimdLoops {
+  poolLast(x: I, v: I, i: I, n: I, cBytes: I, xStep: I, taps: I, nTaps: I, first: I, idxStep: I): void;
+  poolFirst2(x: I, v: I, i: I, n: I, rows: I, nRows: I, first: I): void;
+  allFinite(x: I, n: I): number;
+}
+
+const MINUS_INF = [0, 0, 0x80, 0xff];
+const minusInf = () => op.vConst([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]);
+
+/**
+ * One tap of a window: val = the tap's value(s) (on the stack already stored in local `val`),
+ * idxExpr pushes the tap's index vector. Updates best and idx.
+ */
+function tapStep(val: number, best: number, idx: number, win: number, idxExpr: number[]): number[] {
+  return [
+    ...op.get(val), ...op.get(best), ...op.fx4Gt,
+    ...op.get(val), ...op.get(val), ...op.fx4Ne, ...op.vOr, ...op.set(win),
+    ...op.get(val), ...op.get(best), ...op.get(win), ...op.vBitselect, ...op.set(best),
+    ...idxExpr, ...op.get(idx), ...op.get(win), ...op.vBitselect, ...op.set(idx),
+  ];
+}
+
+function poolLastBody(): number[] {
+  const x = 0, v = 1, i = 2, n = 3, cBytes = 4, xStep = 5, taps = 6, nTaps = 7, first = 8,
+        idxStep = 9;
+  const c = 10, p = 11, pEnd = 12, cFull = 13, at = 14;
+  const numI32 = 5;
+  const best = 15, idx = 16, val = 17, win = 18;
+  const numV128 = 4;
+  /** One window over the channels at x + c, `wide` 4 lanes, else 1. */
+  const window = (wide: boolean): number[] => [
+    ...minusInf(), ...op.set(best),
+    ...op.get(first), ...op.i32x4Splat, ...op.set(idx),
+    ...op.get(x), ...op.get(c), ...op.add, ...op.set(at),
+    ...op.get(taps), ...op.set(p),
+    ...op.block(op.loop([
+      ...op.get(p), ...op.get(pEnd), ...op.geU, ...op.brIf(1),
+      ...op.get(at), ...op.get(p), ...op.i32Load(0), ...op.add,
+      ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.set(val),
+      ...tapStep(val, best, idx, win,
+                 [...op.get(first), ...op.get(p), ...op.i32Load(4), ...op.add, ...op.i32x4Splat]),
+      ...op.get(p), ...op.i32(8), ...op.add, ...op.set(p),
+      ...op.br(0),
+    ])),
+    ...op.get(v), ...op.get(c), ...op.add, ...op.get(best),
+    ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+    ...op.get(i), ...op.get(c), ...op.add, ...op.get(idx),
+    ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+    ...op.get(c), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(c),
+  ];
+  const body = [
+    ...op.get(taps), ...op.get(nTaps), ...op.i32(3), ...op.shl, ...op.add, ...op.set(pEnd),
+    ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.i32(0), ...op.set(c),
+      ...op.block(op.loop([
+        ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
+        ...window(true),
+        ...op.br(0),
+      ])),
+      ...op.block(op.loop([
+        ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
+        ...window(false),
+        ...op.br(0),
+      ])),
+      ...op.get(x), ...op.get(xStep), ...op.add, ...op.set(x),
+      ...op.get(v), ...op.get(cBytes), ...op.add, ...op.set(v),
+      ...op.get(i), ...op.get(cBytes), ...op.add, ...op.set(i),
+      ...op.get(first), ...op.get(idxStep), ...op.add, ...op.set(first),
+      ...op.get(n), ...op.i32(1), ...op.sub, ...op.set(n),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+// Byte indices of i8x16.shuffle taking the even / odd floats of two vectors (a0..a3, b0..b3).
+const lanesOf = (floats: number[]) => floats.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
+const EVEN = lanesOf([0, 2, 4, 6]);
+const ODD = lanesOf([1, 3, 5, 7]);
+
+function poolFirst2Body(): number[] {
+  const x = 0, v = 1, i = 2, n = 3, rows = 4, nRows = 5, first = 6;
+  const p = 7, pEnd = 8, at = 9;
+  const numI32 = 3;
+  const best = 10, idx = 11, val = 12, win = 13, a = 14, b = 15, base = 16, rowIdx = 17;
+  const numV128 = 8;
+  /** 4 outputs (`wide`) or 1 from x. */
+  const group = (wide: boolean): number[] => [
+    ...minusInf(), ...op.set(best),
+    ...op.get(first), ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]), ...op.ix4Add, ...op.set(base),
+    ...op.get(base), ...op.set(idx),
+    ...op.get(rows), ...op.set(p),
+    ...op.block(op.loop([
+      ...op.get(p), ...op.get(pEnd), ...op.geU, ...op.brIf(1),
+      ...op.get(x), ...op.get(p), ...op.i32Load(0), ...op.add, ...op.set(at),
+      ...(wide ? [...op.get(at), ...op.vLoad(0), ...op.set(a), ...op.get(at), ...op.vLoad(16), ...op.set(b)] :
+                 [...op.get(at), ...op.vLoad64Zero(0), ...op.set(a), ...op.vZero, ...op.set(b)]),
+      ...op.get(base), ...op.get(p), ...op.i32Load(4), ...op.i32x4Splat, ...op.ix4Add, ...op.set(rowIdx),
+      ...op.get(a), ...op.get(b), ...op.shuffle(EVEN), ...op.set(val),
+      ...tapStep(val, best, idx, win, op.get(rowIdx)),
+      ...op.get(a), ...op.get(b), ...op.shuffle(ODD), ...op.set(val),
+      ...tapStep(val, best, idx, win,
+                 [...op.get(rowIdx), ...op.vConstI32([1, 1, 1, 1]), ...op.ix4Add]),
+      ...op.get(p), ...op.i32(8), ...op.add, ...op.set(p),
+      ...op.br(0),
+    ])),
+    ...op.get(v), ...op.get(best), ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+    ...op.get(i), ...op.get(idx), ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+    ...op.get(x), ...op.i32(wide ? 32 : 8), ...op.add, ...op.set(x),
+    ...op.get(v), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(v),
+    ...op.get(i), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(i),
+    ...op.get(first), ...op.i32(wide ? 8 : 2), ...op.add, ...op.set(first),
+    ...op.get(n), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(n),
+  ];
+  const body = [
+    ...op.get(rows), ...op.get(nRows), ...op.i32(3), ...op.shl, ...op.add, ...op.set(pEnd),
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(4), ...op.ltS, ...op.brIf(1),
+      ...group(true),
+      ...op.br(0),
+    ])),
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...group(false),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+function allFiniteBody(): number[] {
+  const x = 0, n = 1;
+  const end = 2, fullEnd = 3;
+  const acc = 4;
+  const diff = (load: number[]) =>
+      [...op.get(acc), ...op.get(x), ...load, ...op.get(x), ...load, ...op.fx4Sub, ...op.vOr, ...op.set(acc)];
+  const body = [
+    ...op.get(x), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
+    ...op.get(x), ...op.get(n), ...op.i32(-4), ...op.and, ...op.i32(2), ...op.shl, ...op.add, ...op.set(fullEnd),
+    ...op.vZero, ...op.set(acc),
+    ...op.block(op.loop([
+      ...op.get(x), ...op.get(fullEnd), ...op.geU, ...op.brIf(1),
+      ...diff(op.vLoad(0)),
+      ...op.get(x), ...op.i32(16), ...op.add, ...op.set(x),
+      ...op.br(0),
+    ])),
+    ...op.block(op.loop([
+      ...op.get(x), ...op.get(end), ...op.geU, ...op.brIf(1),
+      ...diff(op.vLoad32Zero(0)),
+      ...op.get(x), ...op.i32(4), ...op.add, ...op.set(x),
+      ...op.br(0),
+    ])),
+    ...op.get(acc), ...op.vAnyTrue, ...op.eqz,
+  ];
+  return [...vec([[...uleb(2), I32], [...uleb(1), V128]]), ...body, 0x0b];
+}
+
+/** The three loops' modules, compiled once per kind of memory; null where SIMD is missing. */
+const compiled = new Map<boolean, Record<keyof SimdLoops, WebAssembly.Module>|null>();
+const instances = new WeakMap<WebAssembly.Memory, SimdLoops|null>();
+
+function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|null {
+  if (compiled.has(shared)) return compiled.get(shared)!;
+  let mods: Record<keyof SimdLoops, WebAssembly.Module>|null = null;
+  try {
+    const bytes = {
+      poolLast: assembleFunction('poolLast', 10, false, poolLastBody(), shared),
+      poolFirst2: assembleFunction('poolFirst2', 7, false, poolFirst2Body(), shared),
+      allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
+    };
+    if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
+      mods = {
+        poolLast: new WebAssembly.Module(bytes.poolLast),
+        poolFirst2: new WebAssembly.Module(bytes.poolFirst2),
+        allFinite: new WebAssembly.Module(bytes.allFinite),
+      };
+    }
+  } catch {
+    mods = null;
+  }
+  compiled.set(shared, mods);
+  return mods;
+}
+
+/** The backend's WebAssembly.Memory (Emscripten's exports), or null where it is not reachable. */
+function memoryOf(backend: WasmBackend): WebAssembly.Memory|null {
+  const m = (backend as unknown as {wasm: {asm?: {memory?: unknown}, wasmExports?: {memory?: unknown}}}).wasm;
+  const memory = m.asm?.memory ?? m.wasmExports?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/**
+ * The SIMD loops over this backend's heap, or null where they cannot run (no WebAssembly SIMD,
+ * the heap's memory not reachable): the kernels then run their JavaScript cores.
+ */
+export function simdLoops(backend: WasmBackend): SimdLoops|null {
+  const memory = memoryOf(backend);
+  if (memory == null) return null;
+  if (instances.has(memory)) return instances.get(memory)!;
+  let loops: SimdLoops|null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const mods = modules(shared);
+    if (mods != null) {
+      const imports = {env: {mem: memory}};
+      const fn = (k: keyof SimdLoops) => new WebAssembly.Instance(mods[k], imports).exports[k];
+      loops = {
+        poolLast: fn('poolLast') as SimdLoops['poolLast'],
+        poolFirst2: fn('poolFirst2') as SimdLoops['poolFirst2'],
+        allFinite: fn('allFinite') as SimdLoops['allFinite'],
+      };
+    }
+  } catch {
+    loops = null;
+  }
+  instances.set(memory, loops);
+  return loops;
+}
+
+/** The heap address of a view from backend.typedArrayFromHeap. */
+export function addressOf(view: TypedArray): number {
+  return view.byteOffset;
+}
