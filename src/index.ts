@@ -22,4 +22,4 @@ registerGradientsOnce(gradConfigs);
 // In Node, tf.loadLayersModel('file://...') without tfjs-node (Note [file:// without tfjs-node]).
 registerFileRouterOnce();
 // The cpu MaxUnpool kernel rejects an out-of-plane index as it writes (kernels/cpu/MaxUnpool.ts).
-declareCapabilities('cpu', {unpoolIndices: 'kernel', finiteOnlyShortcuts: false});
+declareCapabilities('cpu', {unpoolIndices: 'kernel', finiteCheck: 'none'});

@@ -46,7 +46,7 @@ export interface InterpolateAttrs {
   /**
    * True only when the op checked that x holds no Inf or NaN: a kernel may then take a shortcut
    * whose result differs from PyTorch's for such values (tensorflow's native ResizeBilinear, Note
-   * [native resize and non-finite input] in kernels/node/Interpolate.ts). Absent or false:
+   * [native resize and non-finite input] in src/index_math/finite.ts). Absent or false:
    * unknown.
    */
   finite?: boolean;

@@ -7,7 +7,7 @@ export * from './index.js';
 
 registerKernelsOnce(nodeKernelConfigs);
 // tfjs-node's native ResizeBilinear is PyTorch's only on finite input (Note [native resize and
-// non-finite input] in kernels/node/Interpolate.ts): the op checks finiteness for it. TensorFlow's
+// non-finite input] in src/index_math/finite.ts): the op checks finiteness for it. TensorFlow's
 // scatter raises its own error on an out-of-plane unpool index: the op checks the indices first
 // (a read of two numbers from host memory) to raise PyTorch's.
-declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteOnlyShortcuts: true});
+declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteCheck: 'op'});

@@ -9,6 +9,7 @@ export * from './index.js';
 
 registerKernelsOnce(wasmKernelConfigs);
 // The wasm MaxUnpool kernel runs the cpu core, which rejects an out-of-plane index as it writes
-// (kernels/wasm/MaxUnpool.ts); its Interpolate kernel checks finiteness itself before its native
-// shortcut (kernels/wasm/Interpolate.ts), so the op has nothing to check for it.
-declareCapabilities('wasm', {unpoolIndices: 'kernel', finiteOnlyShortcuts: false});
+// (kernels/wasm/MaxUnpool.ts); its Interpolate kernel checks finiteness itself, on the heap,
+// before its native shortcut (Note [native resize and non-finite input] in
+// src/index_math/finite.ts), so the op has nothing to check for it.
+declareCapabilities('wasm', {unpoolIndices: 'kernel', finiteCheck: 'kernel'});

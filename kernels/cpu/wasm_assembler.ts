@@ -61,6 +61,9 @@ export const op = {
   gtS: [0x4a],
   ltS: [0x48],
   i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32Store: (offset: number) => [0x36, 2, ...uleb(offset)],
+  /** memory.copy (bulk memory): dst, src, bytes. */
+  memoryCopy: [0xfc, ...uleb(10), 0, 0],
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
   f32Add: [0x92],

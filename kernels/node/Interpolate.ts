@@ -6,22 +6,17 @@
 // ratio TensorFlow would not reproduce.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
+import {hasFiniteOnlyShortcut} from '../../src/index_math/finite.js';
 import {interpolateTables} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
 import {forwardHasPaddingTaps, nativeResize, repeatFactors, repeatNearest, resampleComposed, resampleNative} from './interpolate_common.js';
 import {asTensor, sizeOf} from './util.js';
 
-// Note [native resize and non-finite input]
-// TensorFlow's ResizeBilinear interpolates as a + (b - a) * t with taps floor and ceil of the
-// coordinate, PyTorch as (1 - t) * a + t * b with taps i0 and i0 + 1 (Note [taps PyTorch
-// evaluates]). For finite values the two agree within rounding; for Inf and NaN they do not:
-// where t = 0 TensorFlow never reads the second tap (PyTorch: 0 * Inf = NaN), and two infinite
-// taps give Inf - Inf = NaN in TensorFlow's form (PyTorch: Inf). So the native op is taken only
-// when the op has checked that the input is finite (attrs.finite: one Sum and a one-number read
-// in src/ops/interpolate.ts, as kernels here read nothing back), and the table path (PyTorch's
-// formula, every tap) otherwise. Selecting between both results on the device would avoid the
-// read but compute the resize twice.
+// TensorFlow's ResizeBilinear is a finite-only shortcut (Note [native resize and non-finite
+// input] in src/index_math/finite.ts): taken when the op has checked the input (attrs.finite;
+// this backend's check is 'op', src/node.ts), the table path (PyTorch's formula, every tap)
+// otherwise.
 export const interpolate: KernelFunc = ({inputs, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
@@ -37,7 +32,7 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
     // the repeat is faster.
     const factors = native == null || a.dataFormat === 'channelsFirst' ? repeatFactors(tables) : null;
     if (factors != null) return repeatNearest(t, a.dataFormat, a.inSize, factors);
-    if (native != null && (native.op !== 'Bilinear' || a.finite === true)) {
+    if (native != null && (!hasFiniteOnlyShortcut(a) || a.finite === true)) {
       return resampleNative(t, a, a.inSize, a.outSize, false, native);
     }
     return resampleComposed(t, a.dataFormat, tables, forwardHasPaddingTaps(a));

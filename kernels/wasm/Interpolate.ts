@@ -1,29 +1,36 @@
-// wasm kernel of interpolate. Where tfjs-backend-wasm's own ResizeBilinear (XNNPACK's SIMD
-// bilinear resize) samples as PyTorch does (Note [native resize on TensorFlow] in
-// src/index_math/resize.ts: 2-D bilinear, channelsLast, float32, PyTorch's ratio equal to
-// TensorFlow's on both axes), that kernel runs on the same heap tensor; everywhere else the cpu
-// compute core (separable per-axis tables from src/index_math/resize.ts) runs on views into the
-// heap.
+// wasm kernel of interpolate.
+// - Bilinear where tfjs-backend-wasm's own ResizeBilinear (XNNPACK's SIMD bilinear resize)
+//   samples as PyTorch does (Note [native resize on TensorFlow] in src/index_math/resize.ts:
+//   2-D, channelsLast, float32, PyTorch's ratio equal to TensorFlow's on both axes): that kernel
+//   on the same heap tensor, when the input is finite (Note [native resize and non-finite input]
+//   in src/index_math/finite.ts; this backend's check is 'kernel': a SIMD scan of the heap).
+// - nearest and nearest-exact (float32 or int32, any rank and layout): copies on the heap by the
+//   shared per-axis tables (kernels/wasm/simd.ts): an output row whose source row is the previous
+//   output row's is a copy of that row; channelsLast rows copy whole pixels, channelsFirst rows
+//   gather values (a 2x row duplicates them with vector shuffles).
+// - everything else: the cpu compute core (separable per-axis tables from
+//   src/index_math/resize.ts) on views into the heap.
 import {getKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
-import {nativeResize} from '../../src/index_math/resize.js';
+import {hasFiniteOnlyShortcut, valuesAreFinite} from '../../src/index_math/finite.js';
+import {axisKind, interpolateTables, nativeResize} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
-import {layoutOf, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, padFront, shapeOf} from '../../src/util/layout.js';
 import {interpolateImplCPU} from '../cpu/shared.js';
+import {simdLoops} from './simd.js';
+import type {SimdLoops} from './simd.js';
 import {runOnHeap} from './util.js';
 import type {WasmBackend} from './util.js';
 
 export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
+  const wasm = backend as WasmBackend;
   const native = x.dtype === 'float32' && a.dataFormat === 'channelsLast' && x.shape.length === 4 ?
       nativeResize(a) : null;
-  // Only for finite input: on Inf / NaN a native bilinear's arithmetic need not be PyTorch's
-  // (Note [native resize and non-finite input] in kernels/node/Interpolate.ts). The input sits in
-  // CPU memory here, so the kernel looks itself: no read back, no op-level check.
   if (native != null && native.op === 'Bilinear' &&
-      allFinite((backend as WasmBackend).typedArrayFromHeap(x) as Float32Array)) {
+      (!hasFiniteOnlyShortcut(a) || a.finite === true || finiteOnHeap(wasm, x))) {
     const resize = getKernel('ResizeBilinear', 'wasm')!.kernelFunc;
     const resizeAttrs = {alignCorners: native.alignCorners, halfPixelCenters: native.halfPixelCenters,
                          size: a.outSize} as unknown as NamedAttrMap;
@@ -31,20 +38,75 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   }
   const {batch, channels} = layoutOf(x.shape, a.dataFormat);
   const yShape = shapeOf(batch, channels, a.outSize, a.dataFormat);
-  return runOnHeap(backend as WasmBackend, [x], [{shape: yShape, dtype: x.dtype}], ([xv], [yv]) =>
+  const loops = simdLoops(wasm);
+  const kind = axisKind(a.mode);
+  if (loops != null && (kind === 'nearest' || kind === 'nearest-exact') && !a.antialias &&
+      yShape.every((d) => d > 0)) {
+    return nearest(wasm, loops, x, a, yShape);
+  }
+  return runOnHeap(wasm, [x], [{shape: yShape, dtype: x.dtype}], ([xv], [yv]) =>
       interpolateImplCPU(xv as Float32Array|Int32Array, x.shape, a, yv as Float32Array|Int32Array))[0];
 };
+
+/** Whether x, on the heap, holds no Inf or NaN: a SIMD scan, or a JavaScript one without SIMD. */
+function finiteOnHeap(backend: WasmBackend, x: TensorInfo): boolean {
+  const values = backend.typedArrayFromHeap(x);
+  const loops = simdLoops(backend);
+  return loops != null ? loops.allFinite(values.byteOffset, values.length) === 1 :
+                         valuesAreFinite(values);
+}
+
+/** nearest / nearest-exact as copies on the heap (every output reads one source). */
+function nearest(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
+                 yShape: number[]): TensorInfo {
+  const layout = layoutOf(x.shape, a.dataFormat);
+  const last = a.dataFormat === 'channelsLast';
+  const tables = interpolateTables(a, {transposed: false});
+  const indices = tables.map((t) => t.index);
+  const [tD, tH, tW] = [...new Array<Int32Array>(3 - indices.length).fill(Int32Array.of(0)), ...indices];
+  const [, inH, inW] = padFront(layout.spatial, 3, 1);
+  const [outD, outH, outW] = padFront(a.outSize, 3, 1);
+  const lanes = last ? layout.channels : 1;
+  const planes = last ? layout.batch : layout.batch * layout.channels;
+  const inPlane = layout.planeSize * lanes;
+  const outPlane = outD * outH * outW * lanes;
+  const rowBytes = outW * lanes * 4;
+  const cols = Array.from(tW, (i) => i * lanes * 4);
+  const doubled = !last && outW === 2 * inW && tW.every((i, o) => i === o >> 1);
+  const made = runOnHeap(backend, [x], [{shape: yShape, dtype: x.dtype}, {shape: [outW], dtype: 'int32'}],
+                         ([xv], [yv, colView]) => {
+    colView.set(cols);
+    const heap = new Uint8Array(yv.buffer);
+    const xAt = xv.byteOffset, yAt = yv.byteOffset, cAt = colView.byteOffset;
+    for (let p = 0; p < planes; p++) {
+      let previous = -1;
+      for (let od = 0; od < outD; od++) {
+        for (let oh = 0; oh < outH; oh++) {
+          const source = tD[od] * inH + tH[oh];
+          const y = yAt + 4 * (p * outPlane + (od * outH + oh) * outW * lanes);
+          if (source === previous) {
+            heap.copyWithin(y, y - rowBytes, y);
+            continue;
+          }
+          previous = source;
+          const xRow = xAt + 4 * (p * inPlane + source * inW * lanes);
+          if (last) {
+            loops.copyPixels(xRow, y, outW, 4 * lanes, cAt);
+          } else if (doubled) {
+            loops.doubleRow(xRow, y, outW);
+          } else {
+            loops.gatherRow(xRow, y, outW, cAt);
+          }
+        }
+      }
+    }
+  });
+  backend.disposeData(made[1].dataId);
+  return made[0];
+}
 
 export const interpolateConfig: KernelConfig = {
   kernelName: Interpolate,
   backendName: 'wasm',
   kernelFunc: interpolate,
 };
-
-function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) {
-    // x - x is 0 for a finite x and NaN for Inf or NaN.
-    if (values[i] - values[i] !== 0) return false;
-  }
-  return true;
-}

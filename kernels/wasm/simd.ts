@@ -14,6 +14,13 @@
 //   plane whose windows are two wide with stride 2 along W (kernel 2, stride 2, dilation 1): 4
 //   neighbouring outputs per vector, from 8 neighbouring inputs of each window row split into
 //   even and odd lanes. `rows` is the table of the nRows window rows (byte offset, plane offset).
+// - copyPixels(x, y, n, cBytes, cols): y's n pixels of cBytes bytes each from x + cols[o] (a
+//   table of byte offsets): a nearest resize's output row, channelsLast.
+// - gatherRow(x, y, n, cols): y[o] = x[cols[o]] (byte offsets), 4-byte values: the same,
+//   channelsFirst.
+// - doubleRow(x, y, n): y[o] = x[o >> 1] for o < n, 4-byte values, 8 per two vector stores (the
+//   2x nearest row, channelsFirst).
+// Both copy bits (float32 or int32), as PyTorch's nearest does.
 // - allFinite(x, n): 1 when the n floats at x are all finite (x - x is 0 for a finite x, NaN for
 //   Inf and NaN; the differences are OR-ed together), else 0.
 //
@@ -29,6 +36,9 @@ type I = number;
 export interface SimdLoops {
   poolLast(x: I, v: I, i: I, n: I, cBytes: I, xStep: I, taps: I, nTaps: I, first: I, idxStep: I): void;
   poolFirst2(x: I, v: I, i: I, n: I, rows: I, nRows: I, first: I): void;
+  copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
+  gatherRow(x: I, y: I, n: I, cols: I): void;
+  doubleRow(x: I, y: I, n: I): void;
   allFinite(x: I, n: I): number;
 }
 
@@ -185,7 +195,73 @@ function allFiniteBody(): number[] {
   return [...vec([[...uleb(2), I32], [...uleb(1), V128]]), ...body, 0x0b];
 }
 
-/** The three loops' modules, compiled once per kind of memory; null where SIMD is missing. */
+function copyPixelsBody(): number[] {
+  const x = 0, y = 1, n = 2, cBytes = 3, cols = 4;
+  const end = 5;
+  const body = [
+    ...op.get(cols), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
+    ...op.block(op.loop([
+      ...op.get(cols), ...op.get(end), ...op.geU, ...op.brIf(1),
+      ...op.get(y), ...op.get(x), ...op.get(cols), ...op.i32Load(0), ...op.add, ...op.get(cBytes),
+      ...op.memoryCopy,
+      ...op.get(y), ...op.get(cBytes), ...op.add, ...op.set(y),
+      ...op.get(cols), ...op.i32(4), ...op.add, ...op.set(cols),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(1), I32]]), ...body, 0x0b];
+}
+
+function gatherRowBody(): number[] {
+  const x = 0, y = 1, n = 2, cols = 3;
+  const end = 4;
+  const body = [
+    ...op.get(cols), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
+    ...op.block(op.loop([
+      ...op.get(cols), ...op.get(end), ...op.geU, ...op.brIf(1),
+      ...op.get(y), ...op.get(x), ...op.get(cols), ...op.i32Load(0), ...op.add, ...op.i32Load(0),
+      ...op.i32Store(0),
+      ...op.get(y), ...op.i32(4), ...op.add, ...op.set(y),
+      ...op.get(cols), ...op.i32(4), ...op.add, ...op.set(cols),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(1), I32]]), ...body, 0x0b];
+}
+
+const PAIRS_LOW = lanesOf([0, 0, 1, 1]);
+const PAIRS_HIGH = lanesOf([2, 2, 3, 3]);
+
+function doubleRowBody(): number[] {
+  const x = 0, y = 1, n = 2;
+  const a = 3;
+  const body = [
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(8), ...op.ltS, ...op.brIf(1),
+      ...op.get(x), ...op.vLoad(0), ...op.set(a),
+      ...op.get(y), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_LOW), ...op.vStore(0),
+      ...op.get(y), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_HIGH), ...op.vStore(16),
+      ...op.get(x), ...op.i32(16), ...op.add, ...op.set(x),
+      ...op.get(y), ...op.i32(32), ...op.add, ...op.set(y),
+      ...op.get(n), ...op.i32(8), ...op.sub, ...op.set(n),
+      ...op.br(0),
+    ])),
+    // The rest one input at a time (an odd n writes the last input once).
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(y), ...op.get(x), ...op.i32Load(0), ...op.i32Store(0),
+      ...op.get(n), ...op.i32(2), ...op.ltS, ...op.brIf(1),
+      ...op.get(y), ...op.get(x), ...op.i32Load(0), ...op.i32Store(4),
+      ...op.get(x), ...op.i32(4), ...op.add, ...op.set(x),
+      ...op.get(y), ...op.i32(8), ...op.add, ...op.set(y),
+      ...op.get(n), ...op.i32(2), ...op.sub, ...op.set(n),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(1), V128]]), ...body, 0x0b];
+}
+
+/** The loops' modules, compiled once per kind of memory; null where SIMD is missing. */
 const compiled = new Map<boolean, Record<keyof SimdLoops, WebAssembly.Module>|null>();
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops|null>();
 
@@ -196,14 +272,14 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
     const bytes = {
       poolLast: assembleFunction('poolLast', 10, false, poolLastBody(), shared),
       poolFirst2: assembleFunction('poolFirst2', 7, false, poolFirst2Body(), shared),
+      copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
+      gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
+      doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
     };
     if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
-      mods = {
-        poolLast: new WebAssembly.Module(bytes.poolLast),
-        poolFirst2: new WebAssembly.Module(bytes.poolFirst2),
-        allFinite: new WebAssembly.Module(bytes.allFinite),
-      };
+      mods = Object.fromEntries(Object.entries(bytes).map(([k, b]) => [k, new WebAssembly.Module(b)])) as
+          Record<keyof SimdLoops, WebAssembly.Module>;
     }
   } catch {
     mods = null;
@@ -234,11 +310,8 @@ export function simdLoops(backend: WasmBackend): SimdLoops|null {
     if (mods != null) {
       const imports = {env: {mem: memory}};
       const fn = (k: keyof SimdLoops) => new WebAssembly.Instance(mods[k], imports).exports[k];
-      loops = {
-        poolLast: fn('poolLast') as SimdLoops['poolLast'],
-        poolFirst2: fn('poolFirst2') as SimdLoops['poolFirst2'],
-        allFinite: fn('allFinite') as SimdLoops['allFinite'],
-      };
+      loops = Object.fromEntries(Object.keys(mods).map((k) => [k, fn(k as keyof SimdLoops)])) as
+          unknown as SimdLoops;
     }
   } catch {
     loops = null;

@@ -1,6 +1,7 @@
 // interpolate: PyTorch's torch.nn.functional.interpolate. The argument rules below are those of
 // functional.py (1.13); the sampling rules are in src/index_math/resize.ts.
 import * as tf from '@tensorflow/tfjs-core';
+import {opChecksFinite, sumIsFinite} from '../index_math/finite.js';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
@@ -144,13 +145,13 @@ export function resolveInterpolateAttrs(
 }
 
 /**
- * Whether every value of x is finite: one Sum and a read of one number (an Inf or NaN anywhere
- * makes the sum Inf or NaN; a finite input whose sum overflows float32 counts as not finite,
- * which only costs the shortcut). Untaped, so inside tf.grad it keeps no copy of x.
+ * Whether every value of x is finite: the op's check of Note [native resize and non-finite
+ * input] (src/index_math/finite.ts), one Sum and a read of one number. Untaped, so inside
+ * tf.grad it keeps no copy of x.
  */
 function allFinite(x: tf.Tensor): boolean {
   const sum = untaped(x, (t) => tf.sum(t));
-  const finite = Number.isFinite(sum.dataSync()[0]);
+  const finite = sumIsFinite(sum.dataSync()[0]);
   sum.dispose();
   return finite;
 }
@@ -167,8 +168,7 @@ export function interpolate<T extends tf.Tensor>(
   return tf.tidy(op, () => {
     const t = toTensor(x, 'x', op);
     const attrs = resolveInterpolateAttrs(op, t, options);
-    const linear = attrs.mode === 'linear' || attrs.mode === 'bilinear' || attrs.mode === 'trilinear';
-    if (linear && !attrs.antialias && capabilitiesOf(tf.getBackend()).finiteOnlyShortcuts) {
+    if (opChecksFinite(capabilitiesOf(tf.getBackend()).finiteCheck, attrs)) {
       attrs.finite = allFinite(t);
     }
     return tf.engine().runKernel(Interpolate, {x: t}, asAttrs(attrs)) as T;

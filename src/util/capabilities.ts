@@ -3,6 +3,8 @@
 // ops. A backend nobody declared (a third-party one running tfjs-torch's kernels of another
 // name, say) gets DEFAULT_CAPABILITIES: the op does every check itself.
 
+import type {FiniteCheck} from '../index_math/finite.js';
+
 /**
  * Where an unpool index outside the output plane is caught (Note [unpool index check] in
  * src/index_math/pool.ts):
@@ -13,15 +15,16 @@
  *   nothing raises: a GPU backend, where the check would be a synchronous read stalling the queue.
  */
 export type UnpoolIndexCheck = 'kernel'|'op'|'dropped';
+export type {FiniteCheck};
 
 export interface BackendCapabilities {
   readonly unpoolIndices: UnpoolIndexCheck;
   /**
-   * The Interpolate kernel has a linear shortcut that is PyTorch's only on finite input, taken when
-   * the op has checked the input (attrs.finite; Note [native resize and non-finite input] in
-   * kernels/node/Interpolate.ts).
+   * Where the input of a finite-only shortcut (the Interpolate kernel's native bilinear) is
+   * checked: by the op, by the kernel, or nowhere (the rule: Note [native resize and non-finite
+   * input] in src/index_math/finite.ts).
    */
-  readonly finiteOnlyShortcuts: boolean;
+  readonly finiteCheck: FiniteCheck;
   /**
    * tf.transpose of an int32 tensor compiles (false on webgpu: tfjs-backend-webgpu 4.22's
    * Transpose program writes an i32 into its f32 output and its shader fails to build); where it
@@ -32,7 +35,7 @@ export interface BackendCapabilities {
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
   unpoolIndices: 'op',
-  finiteOnlyShortcuts: false,
+  finiteCheck: 'none',
 };
 
 const declared = new Map<string, BackendCapabilities>();
@@ -41,7 +44,7 @@ const declared = new Map<string, BackendCapabilities>();
 export function declareCapabilities(backendName: string, capabilities: BackendCapabilities): void {
   const before = declared.get(backendName);
   if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
-                         before.finiteOnlyShortcuts !== capabilities.finiteOnlyShortcuts ||
+                         before.finiteCheck !== capabilities.finiteCheck ||
                          before.int32Transpose !== capabilities.int32Transpose)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
