@@ -77,15 +77,16 @@ function poolSimd(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: MaxP
         const entries = table.length / 2;
         for (let p = 0; p < planes; p++) {
           for (let od = 0; od < outD; od++) {
-            for (let oh = 0; oh < outH; oh++) {
-              const first = od * sD * inHW + oh * sH * inW;
-              const o = (p * outPlane + (od * outH + oh) * outW) * lanes * 4;
-              const xRow = xAt + (p * inPlane + first) * lanes * 4;
-              if (last) {
-                loops.poolLast(xRow, vAt + o, iAt + o, outW, 4 * C, 4 * sW * C, tAt, entries, first, sW);
-              } else {
-                loops.poolFirst2(xRow, vAt + o, iAt + o, outW, tAt, entries, first);
-              }
+            // One call per (plane, depth): its outH rows, each sH input rows below the last.
+            const first = od * sD * inHW;
+            const o = (p * outPlane + od * outH * outW) * lanes * 4;
+            const xRow = xAt + (p * inPlane + first) * lanes * 4;
+            if (last) {
+              loops.poolLast(xRow, vAt + o, iAt + o, outW, 4 * C, 4 * sW * C, tAt, entries, first, sW,
+                             outH, 4 * sH * inW * C, sH * inW);
+            } else {
+              loops.poolFirst2(xRow, vAt + o, iAt + o, outW, tAt, entries, first, outH,
+                               4 * sH * inW, sH * inW);
             }
           }
         }

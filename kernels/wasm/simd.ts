@@ -4,13 +4,16 @@
 // heap views]: a memory that grows is still the same memory to an instance that imports it).
 // Addresses are byte offsets into that heap (a view's byteOffset).
 //
-// - poolLast(x, v, i, n, cBytes, xStep, taps, nTaps, first, idxStep): max pooling with PyTorch's
-//   indices over one output row of a channelsLast tensor, 4 channels per vector. For each of the
+// - poolLast(x, v, i, n, cBytes, xStep, taps, nTaps, first, idxStep, outRows, xRowStep,
+//   firstRowStep): max pooling with PyTorch's indices over outRows output rows of a channelsLast
+//   tensor (row r starts at x + r xRowStep, index first + r firstRowStep; the outputs of the rows
+//   follow each other), 4 channels per vector. For each of the
 //   n outputs, the window's taps are the table `taps` of nTaps pairs (byte offset from the
 //   window's first value, plane offset from its first index), in PyTorch's scan order; the
 //   window starts at x (plane index `first`), and the next output's at x + xStep (index first +
 //   idxStep). Values go to v, indices to i (cBytes = 4 C bytes per output).
-// - poolFirst2(x, v, i, n, rows, nRows, first): the same over one output row of a channelsFirst
+// - poolFirst2(x, v, i, n, rows, nRows, first, outRows, xRowStep, firstRowStep): the same over
+//   outRows output rows of a channelsFirst
 //   plane whose windows are two wide with stride 2 along W (kernel 2, stride 2, dilation 1): 4
 //   neighbouring outputs per vector, from 8 neighbouring inputs of each window row split into
 //   even and odd lanes. `rows` is the table of the nRows window rows (byte offset, plane offset).
@@ -34,8 +37,10 @@ import type {WasmBackend} from './util.js';
 
 type I = number;
 export interface SimdLoops {
-  poolLast(x: I, v: I, i: I, n: I, cBytes: I, xStep: I, taps: I, nTaps: I, first: I, idxStep: I): void;
-  poolFirst2(x: I, v: I, i: I, n: I, rows: I, nRows: I, first: I): void;
+  poolLast(x: I, v: I, i: I, n: I, cBytes: I, xStep: I, taps: I, nTaps: I, first: I, idxStep: I,
+           outRows: I, xRowStep: I, firstRowStep: I): void;
+  poolFirst2(x: I, v: I, i: I, n: I, rows: I, nRows: I, first: I, outRows: I, xRowStep: I,
+             firstRowStep: I): void;
   copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
   gatherRow(x: I, y: I, n: I, cols: I): void;
   doubleRow(x: I, y: I, n: I): void;
@@ -59,11 +64,12 @@ function tapStep(val: number, best: number, idx: number, win: number, idxExpr: n
 }
 
 function poolLastBody(): number[] {
-  const x = 0, v = 1, i = 2, n = 3, cBytes = 4, xStep = 5, taps = 6, nTaps = 7, first = 8,
-        idxStep = 9;
-  const c = 10, p = 11, pEnd = 12, cFull = 13, at = 14;
-  const numI32 = 5;
-  const best = 15, idx = 16, val = 17, win = 18;
+  // Parameters (x and first: the first row's).
+  const xr = 0, v = 1, i = 2, n = 3, cBytes = 4, xStep = 5, taps = 6, nTaps = 7, fr = 8,
+        idxStep = 9, rows = 10, xRowStep = 11, firstRowStep = 12;
+  const c = 13, p = 14, pEnd = 15, cFull = 16, at = 17, x = 18, first = 19, m = 20;
+  const numI32 = 8;
+  const best = 21, idx = 22, val = 23, win = 24;
   const numV128 = 4;
   /** One window over the channels at x + c, `wide` 4 lanes, else 1. */
   const window = (wide: boolean): number[] => [
@@ -90,23 +96,31 @@ function poolLastBody(): number[] {
     ...op.get(taps), ...op.get(nTaps), ...op.i32(3), ...op.shl, ...op.add, ...op.set(pEnd),
     ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
     ...op.block(op.loop([
-      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-      ...op.i32(0), ...op.set(c),
+      ...op.get(rows), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(xr), ...op.set(x), ...op.get(fr), ...op.set(first), ...op.get(n), ...op.set(m),
       ...op.block(op.loop([
-        ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
-        ...window(true),
+        ...op.get(m), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+        ...op.i32(0), ...op.set(c),
+        ...op.block(op.loop([
+          ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
+          ...window(true),
+          ...op.br(0),
+        ])),
+        ...op.block(op.loop([
+          ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
+          ...window(false),
+          ...op.br(0),
+        ])),
+        ...op.get(x), ...op.get(xStep), ...op.add, ...op.set(x),
+        ...op.get(v), ...op.get(cBytes), ...op.add, ...op.set(v),
+        ...op.get(i), ...op.get(cBytes), ...op.add, ...op.set(i),
+        ...op.get(first), ...op.get(idxStep), ...op.add, ...op.set(first),
+        ...op.get(m), ...op.i32(1), ...op.sub, ...op.set(m),
         ...op.br(0),
       ])),
-      ...op.block(op.loop([
-        ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
-        ...window(false),
-        ...op.br(0),
-      ])),
-      ...op.get(x), ...op.get(xStep), ...op.add, ...op.set(x),
-      ...op.get(v), ...op.get(cBytes), ...op.add, ...op.set(v),
-      ...op.get(i), ...op.get(cBytes), ...op.add, ...op.set(i),
-      ...op.get(first), ...op.get(idxStep), ...op.add, ...op.set(first),
-      ...op.get(n), ...op.i32(1), ...op.sub, ...op.set(n),
+      ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
+      ...op.get(fr), ...op.get(firstRowStep), ...op.add, ...op.set(fr),
+      ...op.get(rows), ...op.i32(1), ...op.sub, ...op.set(rows),
       ...op.br(0),
     ])),
   ];
@@ -119,10 +133,11 @@ const EVEN = lanesOf([0, 2, 4, 6]);
 const ODD = lanesOf([1, 3, 5, 7]);
 
 function poolFirst2Body(): number[] {
-  const x = 0, v = 1, i = 2, n = 3, rows = 4, nRows = 5, first = 6;
-  const p = 7, pEnd = 8, at = 9;
-  const numI32 = 3;
-  const best = 10, idx = 11, val = 12, win = 13, a = 14, b = 15, base = 16, rowIdx = 17;
+  const xr = 0, v = 1, i = 2, n = 3, rows = 4, nRows = 5, fr = 6, outRows = 7, xRowStep = 8,
+        firstRowStep = 9;
+  const p = 10, pEnd = 11, at = 12, x = 13, first = 14, m = 15;
+  const numI32 = 6;
+  const best = 16, idx = 17, val = 18, win = 19, a = 20, b = 21, base = 22, rowIdx = 23;
   const numV128 = 8;
   /** 4 outputs (`wide`) or 1 from x. */
   const group = (wide: boolean): number[] => [
@@ -150,18 +165,26 @@ function poolFirst2Body(): number[] {
     ...op.get(v), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(v),
     ...op.get(i), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(i),
     ...op.get(first), ...op.i32(wide ? 8 : 2), ...op.add, ...op.set(first),
-    ...op.get(n), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(n),
+    ...op.get(m), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(m),
   ];
   const body = [
     ...op.get(rows), ...op.get(nRows), ...op.i32(3), ...op.shl, ...op.add, ...op.set(pEnd),
     ...op.block(op.loop([
-      ...op.get(n), ...op.i32(4), ...op.ltS, ...op.brIf(1),
-      ...group(true),
-      ...op.br(0),
-    ])),
-    ...op.block(op.loop([
-      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-      ...group(false),
+      ...op.get(outRows), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(xr), ...op.set(x), ...op.get(fr), ...op.set(first), ...op.get(n), ...op.set(m),
+      ...op.block(op.loop([
+        ...op.get(m), ...op.i32(4), ...op.ltS, ...op.brIf(1),
+        ...group(true),
+        ...op.br(0),
+      ])),
+      ...op.block(op.loop([
+        ...op.get(m), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+        ...group(false),
+        ...op.br(0),
+      ])),
+      ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
+      ...op.get(fr), ...op.get(firstRowStep), ...op.add, ...op.set(fr),
+      ...op.get(outRows), ...op.i32(1), ...op.sub, ...op.set(outRows),
       ...op.br(0),
     ])),
   ];
@@ -171,28 +194,33 @@ function poolFirst2Body(): number[] {
 function allFiniteBody(): number[] {
   const x = 0, n = 1;
   const end = 2, fullEnd = 3;
-  const acc = 4;
-  const diff = (load: number[]) =>
-      [...op.get(acc), ...op.get(x), ...load, ...op.get(x), ...load, ...op.fx4Sub, ...op.vOr, ...op.set(acc)];
+  const acc = 4, acc2 = 5, v = 6, w = 7;
+  /** acc |= (value at x + offset) - itself, through local `into`. */
+  const diff = (load: number[], into: number, to: number) =>
+      [...op.get(x), ...load, ...op.tee(into), ...op.get(into), ...op.fx4Sub, ...op.get(to),
+       ...op.vOr, ...op.set(to)];
   const body = [
     ...op.get(x), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
-    ...op.get(x), ...op.get(n), ...op.i32(-4), ...op.and, ...op.i32(2), ...op.shl, ...op.add, ...op.set(fullEnd),
-    ...op.vZero, ...op.set(acc),
+    ...op.get(x), ...op.get(n), ...op.i32(-8), ...op.and, ...op.i32(2), ...op.shl, ...op.add,
+    ...op.set(fullEnd),
+    ...op.vZero, ...op.set(acc), ...op.vZero, ...op.set(acc2),
+    // 8 floats a step, two independent chains.
     ...op.block(op.loop([
       ...op.get(x), ...op.get(fullEnd), ...op.geU, ...op.brIf(1),
-      ...diff(op.vLoad(0)),
-      ...op.get(x), ...op.i32(16), ...op.add, ...op.set(x),
+      ...diff(op.vLoad(0), v, acc),
+      ...diff(op.vLoad(16), w, acc2),
+      ...op.get(x), ...op.i32(32), ...op.add, ...op.set(x),
       ...op.br(0),
     ])),
     ...op.block(op.loop([
       ...op.get(x), ...op.get(end), ...op.geU, ...op.brIf(1),
-      ...diff(op.vLoad32Zero(0)),
+      ...diff(op.vLoad32Zero(0), v, acc),
       ...op.get(x), ...op.i32(4), ...op.add, ...op.set(x),
       ...op.br(0),
     ])),
-    ...op.get(acc), ...op.vAnyTrue, ...op.eqz,
+    ...op.get(acc), ...op.get(acc2), ...op.vOr, ...op.vAnyTrue, ...op.eqz,
   ];
-  return [...vec([[...uleb(2), I32], [...uleb(1), V128]]), ...body, 0x0b];
+  return [...vec([[...uleb(2), I32], [...uleb(4), V128]]), ...body, 0x0b];
 }
 
 function copyPixelsBody(): number[] {
@@ -270,8 +298,8 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
   let mods: Record<keyof SimdLoops, WebAssembly.Module>|null = null;
   try {
     const bytes = {
-      poolLast: assembleFunction('poolLast', 10, false, poolLastBody(), shared),
-      poolFirst2: assembleFunction('poolFirst2', 7, false, poolFirst2Body(), shared),
+      poolLast: assembleFunction('poolLast', 13, false, poolLastBody(), shared),
+      poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
       copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
       gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
       doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
