@@ -27,6 +27,15 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
   const wasm = backend as WasmBackend;
+  const loops = simdLoops(wasm);
+  const kind = axisKind(a.mode);
+  const {batch, channels} = layoutOf(x.shape, a.dataFormat);
+  const yShape = shapeOf(batch, channels, a.outSize, a.dataFormat);
+  const nonEmpty = yShape.every((d) => d > 0);
+  if (loops != null && kind === 'linear' && !a.antialias && x.dtype === 'float32' &&
+      x.shape.length === 4 && nonEmpty) {
+    return bilinear(wasm, loops, x, a, yShape);
+  }
   const native = x.dtype === 'float32' && a.dataFormat === 'channelsLast' && x.shape.length === 4 ?
       nativeResize(a) : null;
   if (native != null && native.op === 'Bilinear' &&
@@ -36,12 +45,7 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
                          size: a.outSize} as unknown as NamedAttrMap;
     return resize({inputs: {images: x}, backend, attrs: resizeAttrs}) as TensorInfo;
   }
-  const {batch, channels} = layoutOf(x.shape, a.dataFormat);
-  const yShape = shapeOf(batch, channels, a.outSize, a.dataFormat);
-  const loops = simdLoops(wasm);
-  const kind = axisKind(a.mode);
-  if (loops != null && (kind === 'nearest' || kind === 'nearest-exact') && !a.antialias &&
-      yShape.every((d) => d > 0)) {
+  if (loops != null && (kind === 'nearest' || kind === 'nearest-exact') && !a.antialias && nonEmpty) {
     return nearest(wasm, loops, x, a, yShape);
   }
   return runOnHeap(wasm, [x], [{shape: yShape, dtype: x.dtype}], ([xv], [yv]) =>
@@ -54,6 +58,47 @@ function finiteOnHeap(backend: WasmBackend, x: TensorInfo): boolean {
   const loops = simdLoops(backend);
   return loops != null ? loops.allFinite(values.byteOffset, values.length) === 1 :
                          valuesAreFinite(values);
+}
+
+/**
+ * 2-D bilinear with PyTorch's formula over every tap, from the shared tables: one SIMD call per
+ * image (channelsLast: 4 channels per vector) or per plane (channelsFirst: one value at a time).
+ */
+function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
+                  yShape: number[]): TensorInfo {
+  const layout = layoutOf(x.shape, a.dataFormat);
+  const last = a.dataFormat === 'channelsLast';
+  const [tH, tW] = interpolateTables(a, {transposed: false});
+  const [inH, inW] = layout.spatial;
+  const [outH, outW] = a.outSize;
+  const lanes = last ? layout.channels : 1;
+  const images = last ? layout.batch : layout.batch * layout.channels;
+  const made = runOnHeap(backend, [x], [{shape: yShape, dtype: 'float32'},
+                                        {shape: [4 * (outH + outW)], dtype: 'int32'}],
+                         ([xv], [yv, tabView]) => {
+    const ints = tabView as Int32Array;
+    const floats = new Float32Array(ints.buffer, ints.byteOffset, ints.length);
+    // Rows: byte offsets of the two input rows, then their weights; columns the same per pixel.
+    for (let o = 0; o < outH; o++) {
+      ints[4 * o] = tH.index[2 * o] * inW * lanes * 4;
+      ints[4 * o + 1] = tH.index[2 * o + 1] * inW * lanes * 4;
+      floats[4 * o + 2] = tH.weight[2 * o];
+      floats[4 * o + 3] = tH.weight[2 * o + 1];
+    }
+    for (let o = 0, e = 4 * outH; o < outW; o++, e += 4) {
+      ints[e] = tW.index[2 * o] * lanes * 4;
+      ints[e + 1] = tW.index[2 * o + 1] * lanes * 4;
+      floats[e + 2] = tW.weight[2 * o];
+      floats[e + 3] = tW.weight[2 * o + 1];
+    }
+    const inImage = inH * inW * lanes * 4, outImage = outH * outW * lanes * 4;
+    for (let b = 0; b < images; b++) {
+      loops.bilinearLast(xv.byteOffset + b * inImage, yv.byteOffset + b * outImage, outH, outW,
+                         4 * lanes, ints.byteOffset, ints.byteOffset + 16 * outH);
+    }
+  });
+  backend.disposeData(made[1].dataId);
+  return made[0];
 }
 
 /** nearest / nearest-exact as copies on the heap (every output reads one source). */

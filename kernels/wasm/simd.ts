@@ -24,6 +24,12 @@
 // - doubleRow(x, y, n): y[o] = x[o >> 1] for o < n, 4-byte values, 8 per two vector stores (the
 //   2x nearest row, channelsFirst).
 // Both copy bits (float32 or int32), as PyTorch's nearest does.
+// - bilinearLast(x, y, outH, outW, cBytes, rowTab, colTab): a 2-D linear resize of one
+//   channelsLast image at x into y, PyTorch's formula over every tap (Note [taps PyTorch
+//   evaluates]): h0 (w0 x[i00] + w1 x[i01]) + h1 (w0 x[i10] + w1 x[i11]), in float32, 4 channels
+//   per vector. rowTab holds per output row (byte offsets of the two input rows, weights h0, h1
+//   as float32), colTab per output column (byte offsets of the two input pixels in a row,
+//   weights w0, w1), 16 bytes an entry.
 // - allFinite(x, n): 1 when the n floats at x are all finite (x - x is 0 for a finite x, NaN for
 //   Inf and NaN; the differences are OR-ed together), else 0.
 //
@@ -44,6 +50,7 @@ export interface SimdLoops {
   copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
   gatherRow(x: I, y: I, n: I, cols: I): void;
   doubleRow(x: I, y: I, n: I): void;
+  bilinearLast(x: I, y: I, outH: I, outW: I, cBytes: I, rowTab: I, colTab: I): void;
   allFinite(x: I, n: I): number;
 }
 
@@ -289,6 +296,67 @@ function doubleRowBody(): number[] {
   return [...vec([[...uleb(1), V128]]), ...body, 0x0b];
 }
 
+function bilinearLastBody(): number[] {
+  const x = 0, y = 1, outH = 2, outW = 3, cBytes = 4, rowTab = 5, colTab = 6;
+  const xt = 7, xb = 8, col = 9, colEnd = 10, c = 11, cFull = 12, o0 = 13, o1 = 14;
+  const numI32 = 8;
+  const h0 = 15, h1 = 16, w0 = 17, w1 = 18;
+  const numV128 = 4;
+  /** out = h0 (w0 top[o0] + w1 top[o1]) + h1 (w0 bottom[o0] + w1 bottom[o1]) at channel c. */
+  const lanes = (wide: boolean): number[] => {
+    const load = (row: number, off: number) => [...op.get(row), ...op.get(off), ...op.add,
+      ...op.get(c), ...op.add, ...(wide ? op.vLoad(0) : op.vLoad32Zero(0))];
+    const pair = (row: number) => [
+      ...op.get(w0), ...load(row, o0), ...op.fx4Mul,
+      ...op.get(w1), ...load(row, o1), ...op.fx4Mul, ...op.fx4Add,
+    ];
+    return [
+      ...op.get(y),
+      ...op.get(h0), ...pair(xt), ...op.fx4Mul,
+      ...op.get(h1), ...pair(xb), ...op.fx4Mul, ...op.fx4Add,
+      ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+      ...op.get(y), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(y),
+      ...op.get(c), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(c),
+    ];
+  };
+  const body = [
+    ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
+    ...op.get(colTab), ...op.get(outW), ...op.i32(4), ...op.shl, ...op.add, ...op.set(colEnd),
+    ...op.block(op.loop([
+      ...op.get(outH), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(x), ...op.get(rowTab), ...op.i32Load(0), ...op.add, ...op.set(xt),
+      ...op.get(x), ...op.get(rowTab), ...op.i32Load(4), ...op.add, ...op.set(xb),
+      ...op.get(rowTab), ...op.vSplat32(8), ...op.set(h0),
+      ...op.get(rowTab), ...op.vSplat32(12), ...op.set(h1),
+      ...op.get(colTab), ...op.set(col),
+      ...op.block(op.loop([
+        ...op.get(col), ...op.get(colEnd), ...op.geU, ...op.brIf(1),
+        ...op.get(col), ...op.i32Load(0), ...op.set(o0),
+        ...op.get(col), ...op.i32Load(4), ...op.set(o1),
+        ...op.get(col), ...op.vSplat32(8), ...op.set(w0),
+        ...op.get(col), ...op.vSplat32(12), ...op.set(w1),
+        ...op.i32(0), ...op.set(c),
+        ...op.block(op.loop([
+          ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
+          ...lanes(true),
+          ...op.br(0),
+        ])),
+        ...op.block(op.loop([
+          ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
+          ...lanes(false),
+          ...op.br(0),
+        ])),
+        ...op.get(col), ...op.i32(16), ...op.add, ...op.set(col),
+        ...op.br(0),
+      ])),
+      ...op.get(rowTab), ...op.i32(16), ...op.add, ...op.set(rowTab),
+      ...op.get(outH), ...op.i32(1), ...op.sub, ...op.set(outH),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
 /** The loops' modules, compiled once per kind of memory; null where SIMD is missing. */
 const compiled = new Map<boolean, Record<keyof SimdLoops, WebAssembly.Module>|null>();
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops|null>();
@@ -303,6 +371,7 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
       gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
       doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
+      bilinearLast: assembleFunction('bilinearLast', 7, false, bilinearLastBody(), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
     };
     if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
