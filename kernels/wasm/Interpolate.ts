@@ -33,7 +33,7 @@ export const interpolate: KernelFunc = ({inputs, backend, attrs}) => {
   const yShape = shapeOf(batch, channels, a.outSize, a.dataFormat);
   const nonEmpty = yShape.every((d) => d > 0);
   if (loops != null && kind === 'linear' && !a.antialias && x.dtype === 'float32' &&
-      x.shape.length === 4 && nonEmpty) {
+      x.shape.length === 4 && a.dataFormat === 'channelsLast' && nonEmpty) {
     return bilinear(wasm, loops, x, a, yShape);
   }
   const native = x.dtype === 'float32' && a.dataFormat === 'channelsLast' && x.shape.length === 4 ?
@@ -61,44 +61,60 @@ function finiteOnHeap(backend: WasmBackend, x: TensorInfo): boolean {
 }
 
 /**
- * 2-D bilinear with PyTorch's formula over every tap, from the shared tables: one SIMD call per
- * image (channelsLast: 4 channels per vector) or per plane (channelsFirst: one value at a time).
+ * 2-D bilinear of a channelsLast image with PyTorch's formula over every tap, from the shared
+ * tables: each input row that an output row reads is resized along W once (linearRow, into one
+ * of two scratch rows), and each output row blends its two (blendRows).
  */
 function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
                   yShape: number[]): TensorInfo {
   const layout = layoutOf(x.shape, a.dataFormat);
-  const last = a.dataFormat === 'channelsLast';
   const [tH, tW] = interpolateTables(a, {transposed: false});
   const [inH, inW] = layout.spatial;
   const [outH, outW] = a.outSize;
-  const lanes = last ? layout.channels : 1;
-  const images = last ? layout.batch : layout.batch * layout.channels;
-  const made = runOnHeap(backend, [x], [{shape: yShape, dtype: 'float32'},
-                                        {shape: [4 * (outH + outW)], dtype: 'int32'}],
-                         ([xv], [yv, tabView]) => {
+  const C = layout.channels;
+  const rowFloats = outW * C;
+  // Scratch: row weights (2 per output row), column entries (4 per output pixel), two rows.
+  const colsAt = 2 * outH, scratchAt = colsAt + 4 * outW;
+  const made = runOnHeap(backend, [x], [{shape: [scratchAt + 2 * rowFloats], dtype: 'int32'},
+                                        {shape: yShape, dtype: 'float32'}],
+                         ([xv], [tabView, yv]) => {
     const ints = tabView as Int32Array;
     const floats = new Float32Array(ints.buffer, ints.byteOffset, ints.length);
-    // Rows: byte offsets of the two input rows, then their weights; columns the same per pixel.
     for (let o = 0; o < outH; o++) {
-      ints[4 * o] = tH.index[2 * o] * inW * lanes * 4;
-      ints[4 * o + 1] = tH.index[2 * o + 1] * inW * lanes * 4;
-      floats[4 * o + 2] = tH.weight[2 * o];
-      floats[4 * o + 3] = tH.weight[2 * o + 1];
+      floats[2 * o] = tH.weight[2 * o];
+      floats[2 * o + 1] = tH.weight[2 * o + 1];
     }
-    for (let o = 0, e = 4 * outH; o < outW; o++, e += 4) {
-      ints[e] = tW.index[2 * o] * lanes * 4;
-      ints[e + 1] = tW.index[2 * o + 1] * lanes * 4;
+    for (let o = 0, e = colsAt; o < outW; o++, e += 4) {
+      ints[e] = tW.index[2 * o] * C * 4;
+      ints[e + 1] = tW.index[2 * o + 1] * C * 4;
       floats[e + 2] = tW.weight[2 * o];
       floats[e + 3] = tW.weight[2 * o + 1];
     }
-    const inImage = inH * inW * lanes * 4, outImage = outH * outW * lanes * 4;
-    for (let b = 0; b < images; b++) {
-      loops.bilinearLast(xv.byteOffset + b * inImage, yv.byteOffset + b * outImage, outH, outW,
-                         4 * lanes, ints.byteOffset, ints.byteOffset + 16 * outH);
+    const tab = ints.byteOffset;
+    const scratch = [tab + 4 * scratchAt, tab + 4 * (scratchAt + rowFloats)];
+    for (let b = 0; b < layout.batch; b++) {
+      const xImage = xv.byteOffset + 4 * b * inH * inW * C;
+      const yImage = yv.byteOffset + 4 * b * outH * rowFloats;
+      const held = [-1, -1];  // the input row each scratch row holds
+      const rowAt = (h: number, keep: number): number => {
+        let k = held.indexOf(h);
+        if (k < 0) {
+          k = held[0] === keep ? 1 : 0;
+          loops.linearRow(xImage + 4 * h * inW * C, scratch[k], outW, 4 * C, tab + 4 * colsAt);
+          held[k] = h;
+        }
+        return scratch[k];
+      };
+      for (let o = 0; o < outH; o++) {
+        const top = tH.index[2 * o], bottom = tH.index[2 * o + 1];
+        const topAt = rowAt(top, bottom);
+        const bottomAt = rowAt(bottom, top);
+        loops.blendRows(topAt, bottomAt, yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
+      }
     }
   });
-  backend.disposeData(made[1].dataId);
-  return made[0];
+  backend.disposeData(made[0].dataId);
+  return made[1];
 }
 
 /** nearest / nearest-exact as copies on the heap (every output reads one source). */

@@ -24,18 +24,22 @@
 // - doubleRow(x, y, n): y[o] = x[o >> 1] for o < n, 4-byte values, 8 per two vector stores (the
 //   2x nearest row, channelsFirst).
 // Both copy bits (float32 or int32), as PyTorch's nearest does.
-// - bilinearLast(x, y, outH, outW, cBytes, rowTab, colTab): a 2-D linear resize of one
-//   channelsLast image at x into y, PyTorch's formula over every tap (Note [taps PyTorch
-//   evaluates]): h0 (w0 x[i00] + w1 x[i01]) + h1 (w0 x[i10] + w1 x[i11]), in float32, 4 channels
-//   per vector. rowTab holds per output row (byte offsets of the two input rows, weights h0, h1
-//   as float32), colTab per output column (byte offsets of the two input pixels in a row,
-//   weights w0, w1), 16 bytes an entry.
+// - linearRow(x, s, outW, cBytes, colTab): one input row of a channelsLast image at x resized
+//   along W into s: s[o] = w0 x[i0] + w1 x[i1] per output pixel o, 4 channels per vector, where
+//   colTab holds per output pixel the byte offsets of its two input pixels and the weights w0,
+//   w1 (float32), 16 bytes an entry.
+// - blendRows(a, b, y, bytes, hw): y = h0 a + h1 b over `bytes` bytes of float32, with h0, h1 the
+//   two floats at hw.
+//   Together: a 2-D linear resize in PyTorch's formula over every tap (Note [taps PyTorch
+//   evaluates]), h0 (w0 x00 + w1 x01) + h1 (w0 x10 + w1 x11) in float32, each resized input row
+//   computed once and blended into every output row that reads it.
 // - allFinite(x, n): 1 when the n floats at x are all finite (x - x is 0 for a finite x, NaN for
 //   Inf and NaN; the differences are OR-ed together), else 0.
 //
 // Note [max and ties] (src/index_math/pool.ts) with vector selects: a tap wins where it is
-// greater or NaN; the running max starts at -Infinity with the first tap's index, which the first
-// tap then replaces or keeps (when it is -Infinity itself: the same bits), as in PyTorch's loop.
+// greater or NaN. PyTorch's loop starts at -Infinity with the first tap's index, which the first
+// tap then always takes over or keeps (when it is -Infinity itself: the same bits), so the loops
+// start from the first tap itself.
 // The value stored is the winning tap's bits (bitselect), PyTorch's bit for bit.
 import type {TypedArray} from '@tensorflow/tfjs-core';
 import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
@@ -50,12 +54,10 @@ export interface SimdLoops {
   copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
   gatherRow(x: I, y: I, n: I, cols: I): void;
   doubleRow(x: I, y: I, n: I): void;
-  bilinearLast(x: I, y: I, outH: I, outW: I, cBytes: I, rowTab: I, colTab: I): void;
+  linearRow(x: I, s: I, outW: I, cBytes: I, colTab: I): void;
+  blendRows(a: I, b: I, y: I, bytes: I, hw: I): void;
   allFinite(x: I, n: I): number;
 }
-
-const MINUS_INF = [0, 0, 0x80, 0xff];
-const minusInf = () => op.vConst([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]);
 
 /**
  * One tap of a window: val = the tap's value(s) (on the stack already stored in local `val`),
@@ -80,10 +82,11 @@ function poolLastBody(): number[] {
   const numV128 = 4;
   /** One window over the channels at x + c, `wide` 4 lanes, else 1. */
   const window = (wide: boolean): number[] => [
-    ...minusInf(), ...op.set(best),
+    // The first tap (offsets 0, 0) starts the window (Note [max and ties] above).
+    ...op.get(x), ...op.get(c), ...op.add, ...op.tee(at),
+    ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.set(best),
     ...op.get(first), ...op.i32x4Splat, ...op.set(idx),
-    ...op.get(x), ...op.get(c), ...op.add, ...op.set(at),
-    ...op.get(taps), ...op.set(p),
+    ...op.get(taps), ...op.i32(8), ...op.add, ...op.set(p),
     ...op.block(op.loop([
       ...op.get(p), ...op.get(pEnd), ...op.geU, ...op.brIf(1),
       ...op.get(at), ...op.get(p), ...op.i32Load(0), ...op.add,
@@ -147,23 +150,30 @@ function poolFirst2Body(): number[] {
   const best = 16, idx = 17, val = 18, win = 19, a = 20, b = 21, base = 22, rowIdx = 23;
   const numV128 = 8;
   /** 4 outputs (`wide`) or 1 from x. */
-  const group = (wide: boolean): number[] => [
-    ...minusInf(), ...op.set(best),
+  const group = (wide: boolean): number[] => {
+  /** The window row at p: its 8 (or 2) values in a and b, its first taps' indices in rowIdx. */
+  const loadRow = [
+    ...op.get(x), ...op.get(p), ...op.i32Load(0), ...op.add, ...op.set(at),
+    ...(wide ? [...op.get(at), ...op.vLoad(0), ...op.set(a), ...op.get(at), ...op.vLoad(16), ...op.set(b)] :
+               [...op.get(at), ...op.vLoad64Zero(0), ...op.set(a), ...op.vZero, ...op.set(b)]),
+    ...op.get(base), ...op.get(p), ...op.i32Load(4), ...op.i32x4Splat, ...op.ix4Add, ...op.set(rowIdx),
+  ];
+  return [
     ...op.get(first), ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]), ...op.ix4Add, ...op.set(base),
-    ...op.get(base), ...op.set(idx),
     ...op.get(rows), ...op.set(p),
+    ...loadRow,
+    // The first row's even tap starts the window (Note [max and ties] above).
+    ...op.get(a), ...op.get(b), ...op.shuffle(EVEN), ...op.set(best),
+    ...op.get(rowIdx), ...op.set(idx),
     ...op.block(op.loop([
-      ...op.get(p), ...op.get(pEnd), ...op.geU, ...op.brIf(1),
-      ...op.get(x), ...op.get(p), ...op.i32Load(0), ...op.add, ...op.set(at),
-      ...(wide ? [...op.get(at), ...op.vLoad(0), ...op.set(a), ...op.get(at), ...op.vLoad(16), ...op.set(b)] :
-                 [...op.get(at), ...op.vLoad64Zero(0), ...op.set(a), ...op.vZero, ...op.set(b)]),
-      ...op.get(base), ...op.get(p), ...op.i32Load(4), ...op.i32x4Splat, ...op.ix4Add, ...op.set(rowIdx),
-      ...op.get(a), ...op.get(b), ...op.shuffle(EVEN), ...op.set(val),
-      ...tapStep(val, best, idx, win, op.get(rowIdx)),
       ...op.get(a), ...op.get(b), ...op.shuffle(ODD), ...op.set(val),
       ...tapStep(val, best, idx, win,
                  [...op.get(rowIdx), ...op.vConstI32([1, 1, 1, 1]), ...op.ix4Add]),
       ...op.get(p), ...op.i32(8), ...op.add, ...op.set(p),
+      ...op.get(p), ...op.get(pEnd), ...op.geU, ...op.brIf(1),
+      ...loadRow,
+      ...op.get(a), ...op.get(b), ...op.shuffle(EVEN), ...op.set(val),
+      ...tapStep(val, best, idx, win, op.get(rowIdx)),
       ...op.br(0),
     ])),
     ...op.get(v), ...op.get(best), ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
@@ -174,6 +184,7 @@ function poolFirst2Body(): number[] {
     ...op.get(first), ...op.i32(wide ? 8 : 2), ...op.add, ...op.set(first),
     ...op.get(m), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(m),
   ];
+  };
   const body = [
     ...op.get(rows), ...op.get(nRows), ...op.i32(3), ...op.shl, ...op.add, ...op.set(pEnd),
     ...op.block(op.loop([
@@ -296,26 +307,21 @@ function doubleRowBody(): number[] {
   return [...vec([[...uleb(1), V128]]), ...body, 0x0b];
 }
 
-function bilinearLastBody(): number[] {
-  const x = 0, y = 1, outH = 2, outW = 3, cBytes = 4, rowTab = 5, colTab = 6;
-  const xt = 7, xb = 8, col = 9, colEnd = 10, c = 11, cFull = 12, o0 = 13, o1 = 14;
-  const numI32 = 8;
-  const h0 = 15, h1 = 16, w0 = 17, w1 = 18;
-  const numV128 = 4;
-  /** out = h0 (w0 top[o0] + w1 top[o1]) + h1 (w0 bottom[o0] + w1 bottom[o1]) at channel c. */
+function linearRowBody(): number[] {
+  const x = 0, s = 1, outW = 2, cBytes = 3, colTab = 4;
+  const colEnd = 5, c = 6, cFull = 7, o0 = 8, o1 = 9;
+  const numI32 = 5;
+  const w0 = 10, w1 = 11;
+  const numV128 = 2;
+  /** s = w0 x[o0 + c] + w1 x[o1 + c]. */
   const lanes = (wide: boolean): number[] => {
-    const load = (row: number, off: number) => [...op.get(row), ...op.get(off), ...op.add,
-      ...op.get(c), ...op.add, ...(wide ? op.vLoad(0) : op.vLoad32Zero(0))];
-    const pair = (row: number) => [
-      ...op.get(w0), ...load(row, o0), ...op.fx4Mul,
-      ...op.get(w1), ...load(row, o1), ...op.fx4Mul, ...op.fx4Add,
-    ];
+    const load = (off: number) => [...op.get(x), ...op.get(off), ...op.add, ...op.get(c), ...op.add,
+                                   ...(wide ? op.vLoad(0) : op.vLoad32Zero(0))];
     return [
-      ...op.get(y),
-      ...op.get(h0), ...pair(xt), ...op.fx4Mul,
-      ...op.get(h1), ...pair(xb), ...op.fx4Mul, ...op.fx4Add,
+      ...op.get(s),
+      ...op.get(w0), ...load(o0), ...op.fx4Mul, ...op.get(w1), ...load(o1), ...op.fx4Mul, ...op.fx4Add,
       ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
-      ...op.get(y), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(y),
+      ...op.get(s), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(s),
       ...op.get(c), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(c),
     ];
   };
@@ -323,38 +329,57 @@ function bilinearLastBody(): number[] {
     ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
     ...op.get(colTab), ...op.get(outW), ...op.i32(4), ...op.shl, ...op.add, ...op.set(colEnd),
     ...op.block(op.loop([
-      ...op.get(outH), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-      ...op.get(x), ...op.get(rowTab), ...op.i32Load(0), ...op.add, ...op.set(xt),
-      ...op.get(x), ...op.get(rowTab), ...op.i32Load(4), ...op.add, ...op.set(xb),
-      ...op.get(rowTab), ...op.vSplat32(8), ...op.set(h0),
-      ...op.get(rowTab), ...op.vSplat32(12), ...op.set(h1),
-      ...op.get(colTab), ...op.set(col),
+      ...op.get(colTab), ...op.get(colEnd), ...op.geU, ...op.brIf(1),
+      ...op.get(colTab), ...op.i32Load(0), ...op.set(o0),
+      ...op.get(colTab), ...op.i32Load(4), ...op.set(o1),
+      ...op.get(colTab), ...op.vSplat32(8), ...op.set(w0),
+      ...op.get(colTab), ...op.vSplat32(12), ...op.set(w1),
+      ...op.i32(0), ...op.set(c),
       ...op.block(op.loop([
-        ...op.get(col), ...op.get(colEnd), ...op.geU, ...op.brIf(1),
-        ...op.get(col), ...op.i32Load(0), ...op.set(o0),
-        ...op.get(col), ...op.i32Load(4), ...op.set(o1),
-        ...op.get(col), ...op.vSplat32(8), ...op.set(w0),
-        ...op.get(col), ...op.vSplat32(12), ...op.set(w1),
-        ...op.i32(0), ...op.set(c),
-        ...op.block(op.loop([
-          ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
-          ...lanes(true),
-          ...op.br(0),
-        ])),
-        ...op.block(op.loop([
-          ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
-          ...lanes(false),
-          ...op.br(0),
-        ])),
-        ...op.get(col), ...op.i32(16), ...op.add, ...op.set(col),
+        ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
+        ...lanes(true),
         ...op.br(0),
       ])),
-      ...op.get(rowTab), ...op.i32(16), ...op.add, ...op.set(rowTab),
-      ...op.get(outH), ...op.i32(1), ...op.sub, ...op.set(outH),
+      ...op.block(op.loop([
+        ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
+        ...lanes(false),
+        ...op.br(0),
+      ])),
+      ...op.get(colTab), ...op.i32(16), ...op.add, ...op.set(colTab),
       ...op.br(0),
     ])),
   ];
   return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+function blendRowsBody(): number[] {
+  const a = 0, b = 1, y = 2, bytes = 3, hw = 4;
+  const end = 5, fullEnd = 6;
+  const h0 = 7, h1 = 8;
+  const step = (wide: boolean) => [
+    ...op.get(y),
+    ...op.get(h0), ...op.get(a), ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.fx4Mul,
+    ...op.get(h1), ...op.get(b), ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.fx4Mul,
+    ...op.fx4Add, ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
+    ...[a, b, y].flatMap((r) => [...op.get(r), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(r)]),
+  ];
+  const body = [
+    ...op.get(hw), ...op.vSplat32(0), ...op.set(h0),
+    ...op.get(hw), ...op.vSplat32(4), ...op.set(h1),
+    ...op.get(y), ...op.get(bytes), ...op.add, ...op.set(end),
+    ...op.get(y), ...op.get(bytes), ...op.i32(-16), ...op.and, ...op.add, ...op.set(fullEnd),
+    ...op.block(op.loop([
+      ...op.get(y), ...op.get(fullEnd), ...op.geU, ...op.brIf(1),
+      ...step(true),
+      ...op.br(0),
+    ])),
+    ...op.block(op.loop([
+      ...op.get(y), ...op.get(end), ...op.geU, ...op.brIf(1),
+      ...step(false),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(2), I32], [...uleb(2), V128]]), ...body, 0x0b];
 }
 
 /** The loops' modules, compiled once per kind of memory; null where SIMD is missing. */
@@ -371,7 +396,8 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
       gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
       doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
-      bilinearLast: assembleFunction('bilinearLast', 7, false, bilinearLastBody(), shared),
+      linearRow: assembleFunction('linearRow', 5, false, linearRowBody(), shared),
+      blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
     };
     if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
