@@ -41,9 +41,17 @@
 // tap then always takes over or keeps (when it is -Infinity itself: the same bits), so the loops
 // start from the first tap itself.
 // The value stored is the winning tap's bits (bitselect), PyTorch's bit for bit.
-import type {TypedArray} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
 import type {WasmBackend} from './util.js';
+
+/**
+ * tfjs flag: whether the wasm kernels run these loops (default true; where they cannot run, the
+ * kernels fall back by themselves). Tests turn it off to run the fallbacks: the cpu cores on heap
+ * views, and tfjs's ResizeBilinear after a JavaScript finiteness scan.
+ */
+export const WASM_SIMD_LOOPS_FLAG = 'TORCH_WASM_SIMD_LOOPS';
+tf.env().registerFlag(WASM_SIMD_LOOPS_FLAG, () => true);
 
 type I = number;
 export interface SimdLoops {
@@ -423,6 +431,7 @@ function memoryOf(backend: WasmBackend): WebAssembly.Memory|null {
  * the heap's memory not reachable): the kernels then run their JavaScript cores.
  */
 export function simdLoops(backend: WasmBackend): SimdLoops|null {
+  if (!tf.env().getBool(WASM_SIMD_LOOPS_FLAG)) return null;
   const memory = memoryOf(backend);
   if (memory == null) return null;
   if (instances.has(memory)) return instances.get(memory)!;
@@ -441,9 +450,4 @@ export function simdLoops(backend: WasmBackend): SimdLoops|null {
   }
   instances.set(memory, loops);
   return loops;
-}
-
-/** The heap address of a view from backend.typedArrayFromHeap. */
-export function addressOf(view: TypedArray): number {
-  return view.byteOffset;
 }

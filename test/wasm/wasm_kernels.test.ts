@@ -18,7 +18,7 @@ import {execFileSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pt from '../../src/wasm.js';
-import {simdLoops} from '../../kernels/wasm/simd.js';
+import {simdLoops, WASM_SIMD_LOOPS_FLAG} from '../../kernels/wasm/simd.js';
 import type {WasmBackend} from '../../kernels/wasm/util.js';
 import {CASES} from './heap_growth_child.js';
 
@@ -35,9 +35,11 @@ function hostile(n: number, seed: number): Float32Array {
 }
 
 /** f on cpu and on wasm from the same values: the outputs' bits and shapes. */
-async function onBoth(shape: number[], dtype: 'float32'|'int32',
+async function onBoth(shape: number[], dtype: 'float32'|'int32'|'finite',
                       f: (x: tf.Tensor) => tf.Tensor|tf.Tensor[]): Promise<Array<Array<{shape: number[], bits: number[]}>>> {
-  const values = hostile(shape.reduce((a, b) => a * b, 1), shape.length * 31 + shape[shape.length - 1]);
+  const raw = hostile(shape.reduce((a, b) => a * b, 1), shape.length * 31 + shape[shape.length - 1]);
+  // 'finite': float32 without Inf or NaN (wasm's tfjs ResizeBilinear path when SIMD is off).
+  const values = dtype === 'finite' ? raw.map((v) => (Number.isFinite(v) ? v : 0.5)) : raw;
   const results = [];
   for (const backend of ['cpu', 'wasm']) {
     await tf.setBackend(backend);
@@ -104,6 +106,12 @@ describe('wasm kernels (Node)', function() {
     ['maxPool3dWithIndices', [1, 3, 6, 7, 10], {kernelSize: 2, stride: 2, dataFormat: 'channelsFirst'}],
     ['maxPool3dWithIndices', [1, 6, 7, 10, 7], {kernelSize: [2, 3, 2], stride: [2, 1, 2]}],
   ];
+  // With the loops (SIMD) and without (the fallbacks: cpu cores on heap views, tfjs's
+  // ResizeBilinear after a JavaScript finiteness scan).
+  for (const simd of [true, false]) {
+  describe(simd ? 'with the SIMD loops' : 'with the SIMD loops off', () => {
+  before(() => tf.env().set(WASM_SIMD_LOOPS_FLAG, simd));
+  after(() => tf.env().set(WASM_SIMD_LOOPS_FLAG, true));
   for (const [op, shape, options] of POOLS) {
     it(`${op} ${JSON.stringify(shape)} ${JSON.stringify(options)}: the cpu kernel's values and indices`, async () => {
       const fn = (pt as unknown as Record<string, (x: tf.Tensor, o: unknown) => tf.Tensor[]>)[op];
@@ -112,7 +120,9 @@ describe('wasm kernels (Node)', function() {
     });
   }
 
-  const RESIZES: Array<[number[], 'float32'|'int32', Record<string, unknown>]> = [
+  const RESIZES: Array<[number[], 'float32'|'int32'|'finite', Record<string, unknown>]> = [
+    [[1, 8, 9, 6], 'finite', {mode: 'bilinear', scaleFactor: 2}],
+    [[2, 8, 9, 5], 'finite', {mode: 'bilinear', size: [13, 5], alignCorners: true}],
     [[2, 3, 5, 7], 'float32', {mode: 'nearest', scaleFactor: 2, dataFormat: 'channelsFirst'}],
     [[2, 5, 7, 3], 'float32', {mode: 'nearest', scaleFactor: 2}],
     [[1, 6, 5, 7], 'float32', {mode: 'nearest', size: [9, 4], dataFormat: 'channelsFirst'}],
@@ -142,6 +152,8 @@ describe('wasm kernels (Node)', function() {
         expect(wasm).to.deep.equal(cpu);
       }
     });
+  }
+  });
   }
 
   it('a kernel that throws frees its outputs (maxUnpool with an index outside the plane)', async () => {
