@@ -62,7 +62,12 @@ def _check_custom(custom):
     if not isinstance(custom, dict):
         raise ExportError(f"export: custom must be a dict {{ATen op: handler(ctx, args)}}, got "
                           f"{type(custom).__name__}")
-    for k, fn in custom.items():
+    try:
+        items = list(custom.items())
+    except Exception as e:  # noqa: BLE001 (a dict subclass whose items() raises)
+        raise ExportError(f"export: custom could not be read ({type(e).__name__}: {e}); give a "
+                          f"plain dict {{ATen op: handler(ctx, args)}}") from e
+    for k, fn in items:
         if isinstance(k, type):
             raise ExportError(f"export: custom maps ATen ops (torch.ops.aten.<op>.<overload>) to "
                               f"handlers since tfjs_torch 0.2 (torch.export sees no module "
@@ -71,7 +76,7 @@ def _check_custom(custom):
             raise ExportError(f"export: custom's key {k!r} is not an ATen op")
         if not callable(fn):
             raise ExportError(f"export: custom's handler for {k} is not callable")
-    return dict(custom)
+    return dict(items)
 
 
 def _flatten_names(structure, prefix="output"):
