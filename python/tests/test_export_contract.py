@@ -313,5 +313,30 @@ class Calls(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _CountingSet(set):
+    probes = 0
+
+    def __contains__(self, item):
+        _CountingSet.probes += 1
+        return set.__contains__(self, item)
+
+
+class Cost(unittest.TestCase):
+    def test_naming_n_layers_of_one_name_is_linear(self):
+        """Every layer name is made unique (Builder.unique): 10,000 in-place ReLUs share one
+        name, and counting suffixes from 1 for each made the export quadratic. Counted in name
+        lookups, not timed."""
+        from tfjs_torch._builder import Builder
+        b = Builder("channelsLast")
+        b.names = _CountingSet()
+        r = b.add_input("x", torch.zeros(2, 3, 4, 4))
+        n = 3000
+        _CountingSet.probes = 0
+        for _ in range(n):
+            (r,) = b.layer("ReLU", {}, [r], "relu", outputs=[(r.perm, [2, 3, 4, 4])])
+        self.assertEqual(len(b.names), n + 1)
+        self.assertLess(_CountingSet.probes, 4 * n)
+
+
 if __name__ == "__main__":
     unittest.main()
