@@ -63,6 +63,16 @@ class Arguments(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def test_an_older_pytorch_is_refused_by_name(self):
+        from tfjs_torch._capture import MIN_TORCH
+        with mock.patch.object(torch, "__version__", "2.5.1+cpu"), \
+                mock.patch("tfjs_torch._export.capture") as capture:
+            with self.assertRaises(ExportError) as cm:
+                export(self.m, self.x, os.path.join(self.tmp, "old"))
+            capture.assert_not_called()
+        self.assertIn(f"needs PyTorch >= {MIN_TORCH[0]}.{MIN_TORCH[1]}", str(cm.exception))
+        self.assertIn("this is 2.5.1+cpu", str(cm.exception))
+
     def test_refused_before_any_work(self):
         f = os.path.join(self.tmp, "a_file")
         open(f, "w").close()
