@@ -11,6 +11,20 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 PATH = os.path.join(ROOT, "docs", "exporter-ops.md")
 
 
+def _after_label(doc):
+    """A handler's docstring without its leading 'op / op: ' label: the text after the first
+    ': ' outside brackets (a colon inside 'x[:, idx]' or '(filled with zeros: ...)' is not one)."""
+    depth = 0
+    for i, ch in enumerate(doc):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == ":" and depth == 0 and doc[i + 1:i + 2] == " ":
+            return doc[i + 1:].strip()
+    return doc
+
+
 def render():
     from tfjs_torch import ops
     from tfjs_torch._capture import MIN_TORCH
@@ -33,11 +47,29 @@ def render():
     for fam, names, fn in ops.registered():
         para = (fn.__doc__ or "").strip().split("\n\n")[0]
         doc = " ".join(line.strip() for line in para.splitlines())
-        what = doc.split(":", 1)[1].strip() if ":" in doc else doc
+        what = _after_label(doc)
         lines.append(f"| {fam} | {', '.join(f'`{n}`' for n in names)} | {what} |")
     lines += [
         "",
-        "Size rules: see the README's \"Export from PyTorch\" section.",
+        "Size rules (the README's \"Export from PyTorch\" section says more): by default the "
+        "batch and every spatial dim of every input are free (`null` in model.json's input "
+        "shape); sizes computed from them are shape expressions the layers evaluate at run time; "
+        "the rules PyTorch infers (`x.shape[2] % 8 == 0`, a free dim's minimum of 2 where its "
+        "example is 2 or more) are written into model.json and checked at predict time, naming "
+        "the input, the dim, its size and the rule. `dynamic_shapes=False` fixes the example's "
+        "sizes; a `torch.export` spec fixes or bounds the dims you choose.",
+        "",
+        "Refused, and why (each an `ExportError` before anything is written): an op not listed "
+        "above (no tfjs-torch layer with PyTorch's numbers; map it with `custom=`); an op that "
+        "moves or reduces the batch dim (a tfjs model's dim 0 is its batch); integer "
+        "tensors other than max pooling's indices (the model computes in float32); Python "
+        "control flow on tensor values (`torch.export` cannot capture it); a size computed with "
+        "float arithmetic other than `floor(size * scale)` (the shape grammar has integers "
+        "only); a TorchScript module (`torch.export` needs the Python module).",
+        "",
+        "This file is generated from the registry (`python/tfjs_torch/ops`, each handler's "
+        "docstring) by `scripts/gen_exporter_ops.py`; `python/tests/test_packaging.py` fails "
+        "when it is stale.",
         "",
     ]
     return "\n".join(lines)

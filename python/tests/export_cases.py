@@ -17,9 +17,10 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FORMATS = ("channelsLast", "channelsFirst")
 
-# Cases exported with fixed sizes (dynamic_shapes=False): a size their forward computes is one
-# shape expressions do not have (a float scale's floor with recompute_scale_factor=True), or
-# an argument that would depend on the size (ConvTranspose2d's output_padding from output_size=).
+# Cases exported with fixed sizes (dynamic_shapes=False), as the committed fixture
+# (test/fixtures/exported.json) has them: interpolate_recompute (a float scale's floor with
+# recompute_scale_factor=True; at free sizes since: test_known_limits.py), and an argument that
+# would depend on the size (ConvTranspose2d's output_padding from output_size=).
 FIXED = {"conv_transpose2d_output_size", "interpolate_recompute"}
 
 

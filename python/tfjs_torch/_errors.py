@@ -15,6 +15,8 @@ class ExportError(ValueError):
 
 
 def _is_library_file(filename):
+    if filename.startswith("<"):   # <string>, <frozen ...>, <eval_with_key>: generated code
+        return True
     f = os.path.abspath(filename)
     if f.startswith(_PKG_DIR + os.sep):
         return True

@@ -62,7 +62,12 @@ def _check_custom(custom):
     if not isinstance(custom, dict):
         raise ExportError(f"export: custom must be a dict {{ATen op: handler(ctx, args)}}, got "
                           f"{type(custom).__name__}")
-    for k, fn in custom.items():
+    try:
+        items = list(custom.items())
+    except Exception as e:  # noqa: BLE001 (a dict subclass whose items() raises)
+        raise ExportError(f"export: custom could not be read ({type(e).__name__}: {e}); give a "
+                          f"plain dict {{ATen op: handler(ctx, args)}}") from e
+    for k, fn in items:
         if isinstance(k, type):
             raise ExportError(f"export: custom maps ATen ops (torch.ops.aten.<op>.<overload>) to "
                               f"handlers since tfjs_torch 0.2 (torch.export sees no module "
@@ -71,7 +76,7 @@ def _check_custom(custom):
             raise ExportError(f"export: custom's key {k!r} is not an ATen op")
         if not callable(fn):
             raise ExportError(f"export: custom's handler for {k} is not callable")
-    return dict(custom)
+    return dict(items)
 
 
 def _flatten_names(structure, prefix="output"):
@@ -183,8 +188,33 @@ def _same_as_module(ep, target, inputs):
     want = [w for w in want if isinstance(w, torch.Tensor)]
     got = [g for g in got if isinstance(g, torch.Tensor)]
     return len(got) == len(want) and all(
-        g.shape == w.shape and torch.allclose(g, w.float(), rtol=1e-4, atol=1e-5, equal_nan=True)
-        for g, w in zip(got, want))
+        same_numbers(g, w.float()) for g, w in zip(got, want))
+
+
+def same_numbers(got, want):
+    """Note [same numbers up to rounding]: whether two runs of one computation agree, up to the
+    rounding a float32 network accumulates. Which shapes a run sees changes how PyTorch sums (a
+    convolution over a batch of 2 is not a batch of 1 twice: the SD VAE decoder at its released
+    widths differs by 1.5e-5 where its outputs reach 2.4), so an element's error is measured
+    against the whole output's scale (1e-4 of its largest magnitude, plus 1e-5), not its own
+    value; a graph that is wrong at those sizes (broadcasting a dim of 1, a dim read as a
+    constant) is off by the values' own scale."""
+    if got.shape != want.shape:
+        return False
+    g, w = got.double(), want.double()
+    nan = torch.isnan(g) | torch.isnan(w)
+    if not torch.equal(torch.isnan(g), torch.isnan(w)):
+        return False
+    g, w = g[~nan], w[~nan]
+    if g.numel() == 0:
+        return True
+    inf = torch.isinf(g) | torch.isinf(w)
+    if not torch.equal(g[inf], w[inf]):
+        return False
+    g, w = g[~inf], w[~inf]
+    if g.numel() == 0:
+        return True
+    return bool((g - w).abs().max() <= 1e-5 + 1e-4 * w.abs().max())
 
 
 def _is_tensorish(val):
@@ -344,7 +374,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                 if isinstance(o, torch.fx.Node) and isinstance(big.get(o), torch.Tensor):
                     a, b = one[o], big[o]
                     if a.dim() == 0 or a.shape[0] != 1 or b.shape[0] != nb or \
-                            not torch.allclose(b[:1], a, rtol=1e-4, atol=1e-5, equal_nan=True):
+                            not same_numbers(a, b[:1]):
                         ok = False
             for i in free_batch:
                 relax[i] = ok

@@ -48,31 +48,37 @@ def emit_binary(ctx, op, a, c):
 
 
 def _scaled(ctx, other, alpha):
+    """alpha * other (torch.add(x, y, alpha=a) is x + a * y): a number or constant scaled here,
+    a tensor from the inputs by a TorchElementwise mul before the add."""
     if alpha in (None, 1):
         return other
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        ctx.fail(f"alpha must be a number, got {alpha!r}")
     if isinstance(other, Ref):
-        ctx.fail("add / sub with alpha != 1 on a tensor from the inputs is not supported")
+        value = other.value * alpha if isinstance(other.value, torch.Tensor) else other.value
+        (y,) = ctx.b.layer("TorchElementwise", {"op": "mul", "scalar": float(alpha)}, [other],
+                           f"{ctx.name()}_alpha", outputs=[(other.perm, value)], record=False)
+        y.sym = other.sym
+        return y
     return other * alpha
 
 
 @register(aten.add.Tensor, aten.add.Scalar)
 def add(ctx, a):
-    """add: +, torch.add (alpha on constants), in place too."""
+    """add: +, torch.add (alpha included), in place too."""
     return emit_binary(ctx, "add", a.self, _scaled(ctx, a.other, a.get("alpha")))
 
 
 @register(aten.sub.Tensor, aten.sub.Scalar)
 def sub(ctx, a):
-    """sub: -, torch.sub."""
+    """sub: -, torch.sub (alpha included)."""
     return emit_binary(ctx, "sub", a.self, _scaled(ctx, a.other, a.get("alpha")))
 
 
 @register(aten.rsub.Scalar, aten.rsub.Tensor)
 def rsub(ctx, a):
-    """rsub: number - tensor."""
-    if a.get("alpha") not in (None, 1):
-        ctx.fail("rsub with alpha != 1 is not supported")
-    return emit_binary(ctx, "sub", a.other, a.self)
+    """rsub: number - tensor (alpha included: other - alpha * self)."""
+    return emit_binary(ctx, "sub", a.other, _scaled(ctx, a.self, a.get("alpha")))
 
 
 @register(aten.mul.Tensor, aten.mul.Scalar)

@@ -26,6 +26,51 @@ for _name in _MODES:
         _OPS.append(_packet)
 
 
+def scales_of_sizes(ctx, sizes, in_sizes):
+    """Note [scale factors recomputed at run time]: F.interpolate(x, scale_factor=c,
+    recompute_scale_factor=True) (and mode='area', which always recomputes) asks for the output
+    size floor(in * c), computed in float64, and then samples by in / out; at a size known only at
+    run time torch.export writes that size as TruncToInt(c * ToFloat(in)), outside the shape
+    grammar (it has no floats). Such sizes are given back as the scale factors [c, ...], which
+    tfjs-torch's interpolate turns into sizes exactly as PyTorch does (Math.floor(in * c), float64);
+    a dim whose size is an integer multiple m of its input's is the factor m, a fixed dim the
+    factor of the others where it gives that size. None where no size has that form."""
+    import sympy
+    from torch.utils._sympy import functions as SF
+    rounding = tuple(getattr(SF, n) for n in ("TruncToInt", "FloorToInt") if hasattr(SF, n))
+    to_float = getattr(SF, "ToFloat", None)
+    found, factors = False, []
+    for out, inp in zip(sizes, in_sizes):
+        c = None
+        if not is_static(out) and not is_static(inp):
+            e = out.expr
+            if rounding and isinstance(e, rounding) and isinstance(e.args[0], sympy.Mul):
+                consts = [t for t in e.args[0].args if t.is_number]
+                rest = [t for t in e.args[0].args if not t.is_number]
+                if len(consts) == 1 and len(rest) == 1 and to_float is not None and isinstance(
+                        rest[0], to_float) and sympy.simplify(rest[0].args[0] - inp.expr) == 0:
+                    c, found = float(consts[0]), True
+            if c is None:
+                ratio = sympy.simplify(e / inp.expr)
+                if ratio.is_Integer and int(ratio) >= 1:
+                    c = float(int(ratio))
+        factors.append(c)
+    if not found:
+        return None
+    known = sorted({c for c in factors if c is not None})
+    out = []
+    for c, o, i in zip(factors, sizes, in_sizes):
+        if c is None:
+            fits = [k for k in known if is_static(o) and is_static(i) and int(i * k) == o]
+            if not fits:
+                ctx.fail(f"output size {o} of input size {i} is neither a fixed size nor the "
+                         f"input's size times a scale factor; export with dynamic_shapes=False "
+                         f"or free that dim")
+            c = fits[0]
+        out.append(c)
+    return out
+
+
 @register(*_OPS)
 def upsample(ctx, a):
     """upsample_* (every overload): F.interpolate / nn.Upsample in modes nearest, nearest-exact,
@@ -36,6 +81,7 @@ def upsample(ctx, a):
     mode, aa = _MODES[name]
     x = ctx.ref(a.get("input", a.get("self")))
     n = spatial_count(ctx, x, 1, 3, "interpolate")
+    in_sp = ctx.sym_shape(x)[2:]
     x = b.to_canonical(x)
     cfg = {"mode": mode, "antialias": aa, "dataFormat": b.data_format}
     if "align_corners" in a and a.align_corners is not None:
@@ -51,6 +97,11 @@ def upsample(ctx, a):
         cfg["scaleFactor"] = [float(s) for s in scales]
     elif size is not None:
         size = list(size)
+        recomputed = scales_of_sizes(ctx, size, in_sp) if scales is None else None
+        if recomputed is not None:
+            cfg["scaleFactor"] = recomputed
+            cfg["recomputeScaleFactor"] = True
+            return ctx.emit("TorchUpsample", cfg, [x], perm=x.perm)
         if all(is_static(s) for s in size):
             cfg["size"] = [int(s) for s in size]
         else:
