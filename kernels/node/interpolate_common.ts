@@ -8,6 +8,7 @@
 // 2-D with a unit height, 3-D as two 2-D resizes, one of depth (with H*W as an untouched width)
 // and one of (H, W) (with depth folded into the batch): a resize whose size does not change
 // copies on both libraries.
+import {COMPOSED_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
 import * as tf from '@tensorflow/tfjs-core';
 import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap, nativeResize} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
@@ -138,10 +139,10 @@ export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
 export function resampleComposed(
     x: tf.Tensor, dataFormat: string, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
   const axes = spatialAxes(x.rank, dataFormat === 'channelsLast' ? 'channelsLast' : 'channelsFirst');
-  // Shrinking axes first keeps the intermediates small.
-  const order = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]))
-                    .sort((i, j) => tables[i].outSize / tables[i].inSize -
-                              tables[j].outSize / tables[j].inSize);
+  // One op chain per axis, in the order of Note [pass planning] (src/index_math/plan.ts).
+  const order = planPasses(x.shape, tables.map((table, i) => ({dim: axes[i], table, i}))
+                                        .filter(({table}) => !isIdentityTable(table)),
+                           COMPOSED_PASS_LIMITS).flat().map(({i}) => i);
   let t = x;
   for (const i of order) {
     const table = tables[i];
