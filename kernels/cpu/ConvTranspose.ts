@@ -26,10 +26,10 @@ import {convTransposeTapRows} from '../../src/index_math/conv_tables.js';
 import type {TapRows} from '../../src/index_math/conv_tables.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
-import {padFront} from '../../src/util/layout.js';
+import {padFront, sizeOf} from '../../src/util/layout.js';
 
 import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */

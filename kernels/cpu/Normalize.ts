@@ -3,8 +3,8 @@
 import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {Normalize} from '../../src/kernel_names.js';
 import type {DataFormat, NormalizeAttrs, NormalizeInputs} from '../../src/kernel_names.js';
-import {channelAxis} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {channelAxis, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

@@ -9,8 +9,9 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {interpolateTables} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
+import {firstSpatialAxis, sizeOf} from '../../src/util/layout.js';
 import {forwardHasPaddingTaps, nativeResize, repeatFactors, repeatNearest, resampleComposed, resampleNative} from './interpolate_common.js';
-import {asTensor, sizeOf} from './util.js';
+import {asTensor} from './util.js';
 
 // Note [native resize and non-finite input]
 // TensorFlow's ResizeBilinear interpolates as a + (b - a) * t with taps floor and ceil of the
@@ -26,7 +27,7 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
   const outShape = x.shape.slice();
-  const first = a.dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(a.dataFormat);
   a.outSize.forEach((o, i) => outShape[first + i] = o);
   if (sizeOf(outShape) === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {

@@ -17,7 +17,8 @@ import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js'
 import {convTransposeGatherPairs, convTransposeRangeTargets, convTransposeScatterPairs} from '../../src/index_math/conv_tables.js';
 import type {ConvTransposeAxis, PairTable} from '../../src/index_math/conv_tables.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, coord, dimsOf, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, dimsOf} from '../../src/util/layout.js';
+import {checkFitsBuffer, coord, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /** Strides of batch, channel and spatial dims of a tensor of this shape in a dataFormat. */

@@ -9,7 +9,8 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {pixelShuffleAxes, pixelShuffleChannelStrides} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram, withShape} from './util.js';
+import {withShape} from '../../src/util/layout.js';
+import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /**

@@ -23,7 +23,8 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {planeStrides, poolWindowTable} from '../../src/index_math/pool.js';
 import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames} from '../../src/util/layout.js';
+import {checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
