@@ -18,7 +18,7 @@
 // (*, C, H, W) and, for 'channelsLast', puts channels last after the same leading dims:
 // (*, H, W, C). So unlike the other ops here, rank 3 means one unbatched image, not one batch of
 // 1-D signals; every leading dim is a batch dim and is flattened into one count by kernels.
-import type {DataFormat} from '../kernel_names.js';
+import type {DataFormat, PixelShuffleAttrs, PixelUnshuffleAttrs} from '../kernel_names.js';
 import {BoundedMemo} from '../util/memo.js';
 
 /**
@@ -193,4 +193,37 @@ export function geometryFromSpatial(
     factor: r,
     channelsLast: dataFormat === 'channelsLast',
   };
+}
+
+/** pixelShuffle goes packed -> spatial, pixelUnshuffle spatial -> packed. */
+export type PixelShuffleDirection = 'shuffle'|'unshuffle';
+
+/** What a PixelShuffle or PixelUnshuffle kernel call computes, read off x's shape and attrs. */
+export interface PixelShuffleCall {
+  op: 'pixelShuffle'|'pixelUnshuffle';
+  factor: number;
+  dataFormat: DataFormat;
+  outShape: number[];
+  /** The two sides (geometryFromPacked for shuffle, geometryFromSpatial for unshuffle). */
+  geometry: PixelShuffleGeometry;
+}
+
+/**
+ * The one place the two directions differ for kernels: the attribute holding the factor, the
+ * output shape and which side x is. Every backend's two kernels are one function of this.
+ */
+export function pixelShuffleCall(
+    direction: PixelShuffleDirection, xShape: readonly number[],
+    attrs: PixelShuffleAttrs|PixelUnshuffleAttrs): PixelShuffleCall {
+  const {dataFormat} = attrs;
+  if (direction === 'shuffle') {
+    const factor = (attrs as PixelShuffleAttrs).upscaleFactor;
+    return {op: 'pixelShuffle', factor, dataFormat,
+            outShape: pixelShuffleOutputShape(xShape, factor, dataFormat),
+            geometry: geometryFromPacked(xShape, factor, dataFormat)};
+  }
+  const factor = (attrs as PixelUnshuffleAttrs).downscaleFactor;
+  return {op: 'pixelUnshuffle', factor, dataFormat,
+          outShape: pixelUnshuffleOutputShape(xShape, factor, dataFormat),
+          geometry: geometryFromSpatial(xShape, factor, dataFormat)};
 }
