@@ -50,7 +50,7 @@ export interface PassAxis {
 }
 
 /** Taps one output of this table reads: 1 for a gather, else its real taps on average. */
-export function readTaps(t: AxisTable): number {
+function readTaps(t: AxisTable): number {
   if (isGatherTable(t)) return 1;
   let n = 0;
   for (let i = 0; i < t.weight.length; i++) if (!isPaddingTap(t.weight[i])) n++;
