@@ -13,8 +13,8 @@ import {hasPaddingTaps, interpolateTables, isGatherTable, isIdentityTable, isPad
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
-import {sizeOf, spatialAxes} from '../../src/util/layout.js';
 import {CPU_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
+import {sizeOf, spatialAxes} from '../../src/util/layout.js';
 import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 

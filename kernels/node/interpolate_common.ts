@@ -8,8 +8,8 @@
 // 2-D with a unit height, 3-D as two 2-D resizes, one of depth (with H*W as an untouched width)
 // and one of (H, W) (with depth folded into the batch): a resize whose size does not change
 // copies on both libraries.
-import {COMPOSED_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
 import * as tf from '@tensorflow/tfjs-core';
+import {COMPOSED_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
 import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap, nativeResize} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat, InterpolateAttrs} from '../../src/kernel_names.js';

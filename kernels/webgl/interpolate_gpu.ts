@@ -17,10 +17,10 @@
 // resampled pass their output coordinate through. interpolate_common.ts decides whether one
 // program does every axis or one program per axis runs (when the product of the taps is large).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import {UNROLL_TAPS} from '../../src/index_math/plan.js';
 import {isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {coord, coordsType} from './util.js';
-import {UNROLL_TAPS} from '../../src/index_math/plan.js';
 
 /** One resampled axis of a program: its dim in the tensor shape and its table's form. */
 export interface ProgramAxis {
