@@ -307,6 +307,17 @@ describe('index_math plan: planPasses (plan.ts)', () => {
     }
   });
 
+  it('weighs passes by the backend\'s constants (strided gathers, rows, padding taps)', () => {
+    // area 256 x 256 -> 96 x 40, channelsFirst: shrinking W first leaves the smaller
+    // intermediate (what a GPU pass or a TensorFlow gather pays for), but W is the innermost
+    // dim, a strided gather in rows of one value on cpu, which so does H first.
+    const axes = [{dim: 2, table: area(256, 96)}, {dim: 3, table: area(256, 40)}];
+    expect(dims(planPasses([1, 32, 256, 256], axes, CPU_PASS_LIMITS))).to.deep.equal([[2], [3]]);
+    expect(dims(planPasses([1, 32, 256, 256], axes, GPU_PASS_LIMITS))).to.deep.equal([[3], [2]]);
+    expect(dims(planPasses([1, 32, 256, 256], axes, COMPOSED_PASS_LIMITS)))
+        .to.deep.equal([[3], [2]]);
+  });
+
   it('keeps the given order on equal costs', () => {
     const a = {dim: 1, table: area(32, 8)};
     const b = {dim: 2, table: area(32, 8)};
