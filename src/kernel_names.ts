@@ -169,6 +169,8 @@ export interface NormalizeAttrs {
   std: number[];
   dataFormat: DataFormat;
 }
+/** Normalize and Denormalize share their attrs; a backend's one kernel takes the direction. */
+export type NormalizeDirection = 'normalize'|'denormalize';
 
 // ---- pad ---------------------------------------------------------------------------------------
 /** F.pad in one pass: every output value read from its source position (or the fill value). */

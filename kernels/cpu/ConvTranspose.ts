@@ -20,15 +20,16 @@
 // O(size * taps * channels) arithmetic.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTransposeOutputIndex, convTransposeShapes, convTransposeTapRange} from '../../src/index_math/conv.js';
+import {convTransposeShapes} from '../../src/index_math/conv.js';
 import type {ConvTransposeShapes} from '../../src/index_math/conv.js';
+import {convTransposeTapRows} from '../../src/index_math/conv_tables.js';
+import type {TapRows} from '../../src/index_math/conv_tables.js';
 import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs, DataFormat} from '../../src/kernel_names.js';
-import {padFront} from '../../src/util/layout.js';
-import {BoundedMemo} from '../../src/util/memo.js';
+import {padFront, sizeOf} from '../../src/util/layout.js';
 
 import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Everything the three kernels need, with 1-D and 2-D padded to 3-D (leading axes of size 1). */
@@ -72,79 +73,13 @@ export function convGeometry(
   };
 }
 
-/**
- * For every kernel tap (flat index over [kD, kH, kW], the weight's own order), the input
- * positions the tap keeps inside the output and the output position each one reaches, both as
- * flat indices in their planes. rowStart[t]..rowStart[t+1] delimits tap t's rows.
- */
-export interface TapRows {
-  rowStart: Int32Array;
-  inPos: Int32Array;
-  outPos: Int32Array;
-}
+export type {TapRows} from '../../src/index_math/conv_tables.js';
 
-/**
- * Recent row lists by geometry: a model calls the same layer shapes again and again. Bounded by
- * the number of rows kept (8 bytes each), oldest dropped first; larger lists are not kept.
- */
-const tapRowsCache = new BoundedMemo<string, TapRows>(256, 1 << 21, (rows) => rows.inPos.length);
-
+/** The tap rows of the geometry (src/index_math/conv_tables.ts, memoised there). */
 export function tapRows(g: ConvGeometry): TapRows {
-  const key = [g.in3, g.out3, g.k3, g.stride3, g.padding3, g.dilation3].join(';');
-  return tapRowsCache.get(key, () => computeTapRows(g));
-}
-
-function computeTapRows(g: ConvGeometry): TapRows {
-  const [iD, iH, iW] = g.in3;
-  const [oD, oH, oW] = g.out3;
-  const [kD, kH, kW] = g.k3;
-  const [sD, sH, sW] = g.stride3;
-  const [pD, pH, pW] = g.padding3;
-  const [dD, dH, dW] = g.dilation3;
-  const rowStart = new Int32Array(g.taps + 1);
-  // Count first so the lists are allocated once.
-  const ranges: Array<[number, number]> = [];
-  let total = 0;
-  for (let td = 0; td < kD; td++) {
-    const rd = convTransposeTapRange(td, iD, oD, sD, pD, dD);
-    for (let th = 0; th < kH; th++) {
-      const rh = convTransposeTapRange(th, iH, oH, sH, pH, dH);
-      for (let tw = 0; tw < kW; tw++) {
-        const rw = convTransposeTapRange(tw, iW, oW, sW, pW, dW);
-        ranges.push(rd, rh, rw);
-        total += (rd[1] - rd[0]) * (rh[1] - rh[0]) * (rw[1] - rw[0]);
-      }
-    }
-  }
-  const inPos = new Int32Array(total);
-  const outPos = new Int32Array(total);
-  let r = 0;
-  let t = 0;
-  for (let td = 0; td < kD; td++) {
-    for (let th = 0; th < kH; th++) {
-      for (let tw = 0; tw < kW; tw++, t++) {
-        rowStart[t] = r;
-        const [d0, d1] = ranges[3 * t];
-        const [h0, h1] = ranges[3 * t + 1];
-        const [w0, w1] = ranges[3 * t + 2];
-        // The scatter form of Note [transposed convolution tap relation], axis by axis.
-        for (let id = d0; id < d1; id++) {
-          const od = convTransposeOutputIndex(id, td, sD, pD, dD);
-          for (let ih = h0; ih < h1; ih++) {
-            const oh = convTransposeOutputIndex(ih, th, sH, pH, dH);
-            const inRow = (id * iH + ih) * iW;
-            const outRow = (od * oH + oh) * oW;
-            for (let iw = w0; iw < w1; iw++, r++) {
-              inPos[r] = inRow + iw;
-              outPos[r] = outRow + convTransposeOutputIndex(iw, tw, sW, pW, dW);
-            }
-          }
-        }
-      }
-    }
-  }
-  rowStart[t] = r;
-  return {rowStart, inPos, outPos};
+  return convTransposeTapRows(g.in3.map((inSize, a) => ({
+    inSize, outSize: g.out3[a], kernelSize: g.k3[a], stride: g.stride3[a], padding: g.padding3[a],
+    dilation: g.dilation3[a]})));
 }
 
 /** Which of the three products a heap layout is for. */

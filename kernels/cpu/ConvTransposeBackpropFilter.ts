@@ -9,10 +9,11 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
+import {sizeOf} from '../../src/util/layout.js';
 
 import {convGeometry, copyIn, depthwiseBackpropFilter, heapRegions, tapRows} from './ConvTranspose.js';
 import {gemmHeap} from './conv_transpose_gemm.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Row pairs per product call: their x and dy rows stay in cache while every tile sweeps them. */

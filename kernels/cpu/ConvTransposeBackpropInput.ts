@@ -9,10 +9,11 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
+import {sizeOf} from '../../src/util/layout.js';
 
 import {convGeometry, copyIn, copyOut, depthwiseBackpropInput, heapRegions, packWeightPanels, tapRows, weightByTap} from './ConvTranspose.js';
 import {gemmHeap} from './conv_transpose_gemm.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

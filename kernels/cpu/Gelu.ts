@@ -3,7 +3,8 @@ import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {Gelu} from '../../src/kernel_names.js';
 import type {GeluAttrs, GeluInputs} from '../../src/kernel_names.js';
 import {erfApprox, GELU_TANH_K} from '../../src/ops/gelu.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Compute core of Gelu (exported through shared.ts): out[i] = gelu(x[i]). */

@@ -6,7 +6,8 @@ import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {normView} from '../../src/index_math/norm.js';
 import {GroupNorm} from '../../src/kernel_names.js';
 import type {GroupNormAttrs, GroupNormInputs} from '../../src/kernel_names.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

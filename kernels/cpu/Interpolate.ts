@@ -13,9 +13,9 @@ import {hasPaddingTaps, interpolateTables, isGatherTable, isIdentityTable, isPad
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
-import {spatialAxes} from '../../src/util/layout.js';
-import {cheapestOrder} from '../../src/util/order.js';
-import {output, sizeOf, valuesOf, zeros} from './util.js';
+import {CPU_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
+import {sizeOf, spatialAxes} from '../../src/util/layout.js';
+import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
 type Values = Float32Array|Int32Array;
@@ -414,31 +414,6 @@ function scratch(int: boolean, slot: number, size: number): Values {
   return buf;
 }
 
-/** Taps actually read per output row (the padding taps are skipped). */
-function meanTaps(t: AxisTable): number {
-  let n = 0;
-  for (let i = 0; i < t.weight.length; i++) if (!isPaddingTap(t.weight[i])) n++;
-  return Math.max(1, n / Math.max(1, t.outSize));
-}
-
-/** Orders the passes to move the fewest values (tries every order: at most 3! = 6). */
-function passOrder(shape: number[], axes: number[], tables: readonly AxisTable[]): number[] {
-  const todo = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]));
-  return cheapestOrder(todo, (order) => {
-    const s = shape.slice();
-    let cost = 0;
-    for (const i of order) {
-      s[axes[i]] = tables[i].outSize;
-      const volume = s.reduce((a, b) => a * b, 1);
-      const inner = s.slice(axes[i] + 1).reduce((a, b) => a * b, 1);
-      // Values written times taps read, a gather pass (inner = 1) costing about twice a
-      // streaming one per value, plus a fixed cost per row operation (short rows are slower).
-      cost += volume * meanTaps(tables[i]) * (inner === 1 ? 2 : 1) + (volume / inner) * 16;
-    }
-    return cost;
-  });
-}
-
 /**
  * Every axis a gather (the nearest modes): the whole resize is one gather, done in a single
  * walk without intermediate buffers. Walking the spatial axes outermost first, an output slab
@@ -542,16 +517,21 @@ export function resampleImplCPU(
   const axes = spatialAxes(shape.length, dataFormat);
   const int = x instanceof Int32Array;
   if (out.length === 0) return;
-  if (tables.every(isGatherTable)) {
-    gatherAll(x, out, shape.slice(), resampledShape(shape, dataFormat, tables), axes, tables);
-    return;
-  }
-  const order = passOrder(shape.slice(), axes, tables);
-  if (order.length === 0) {
+  // Note [pass planning] (src/index_math/plan.ts): every axis a gather gives one pass over all
+  // of them (gatherAll), else one pass per non-identity axis in the cheapest order.
+  const passes = planPasses(
+      shape, tables.map((table, i) => ({dim: axes[i], table, i}))
+                 .filter(({table}) => !isIdentityTable(table)), CPU_PASS_LIMITS);
+  if (passes.length === 0) {
     // Every axis is an identity.
     out.set(x);
     return;
   }
+  if (passes.length === 1 && passes[0].every(({table}) => isGatherTable(table))) {
+    gatherAll(x, out, shape.slice(), resampledShape(shape, dataFormat, tables), axes, tables);
+    return;
+  }
+  const order = passes.flat().map(({i}) => i);
   let cur: Values = x;
   const s = shape.slice();
   order.forEach((i, k) => {

@@ -6,8 +6,9 @@ import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {interpolateTables} from '../../src/index_math/resize.js';
 import {InterpolateGrad} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateGradInputs} from '../../src/kernel_names.js';
+import {sizeOf} from '../../src/util/layout.js';
 import {resampledShape, resampleImplCPU} from './Interpolate.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

@@ -8,8 +8,8 @@ import {poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index
 import type {PoolWindowTable} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
-import {layoutOf, padFront, planeView, shapeOf} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {layoutOf, padFront, planeView, shapeOf, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 

@@ -5,8 +5,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
 import type {DataFormat, MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
-import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {layoutOf, planeView, shapeOf, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

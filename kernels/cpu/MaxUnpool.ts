@@ -6,8 +6,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {invalidUnpoolIndexMessage} from '../../src/index_math/pool.js';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {DataFormat, MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {layoutOf, planeView, shapeOf, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**

@@ -4,8 +4,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {MaxUnpoolGrad} from '../../src/kernel_names.js';
 import type {DataFormat, MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
-import {planeView} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import {planeView, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** The gather, in its own function (see MaxUnpool.ts); planes and lanes as there. */

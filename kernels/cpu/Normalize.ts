@@ -2,9 +2,9 @@
 // sub_ then div_ (Note [normalize arithmetic] in src/ops/normalize.ts).
 import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {Normalize} from '../../src/kernel_names.js';
-import type {DataFormat, NormalizeAttrs, NormalizeInputs} from '../../src/kernel_names.js';
-import {channelAxis} from '../../src/util/layout.js';
-import {output, sizeOf, valuesOf} from './util.js';
+import type {DataFormat, NormalizeAttrs, NormalizeDirection, NormalizeInputs} from '../../src/kernel_names.js';
+import {channelAxis, sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /**
@@ -22,11 +22,10 @@ function channelLoop(shape: readonly number[], dataFormat: DataFormat):
 }
 
 /** Which of the two per-channel maps: (x - m) / s or x * s + m, each step rounded to float32. */
-type Direction = 'normalize'|'denormalize';
 
 function channelMap(
     x: Float32Array|Int32Array, shape: readonly number[], attrs: NormalizeAttrs,
-    direction: Direction, out: Float32Array): void {
+    direction: NormalizeDirection, out: Float32Array): void {
   // int32 images are converted to float32 first (Note [normalize ranks]).
   const values = x instanceof Float32Array ? x : Float32Array.from(x);
   const {outer, channels, inner} = channelLoop(shape, attrs.dataFormat);
@@ -77,7 +76,7 @@ export function denormalizeImplCPU(
 }
 
 /** The kernel function of Normalize or Denormalize on the cpu backend. */
-export function channelMapKernel(direction: Direction): KernelFunc {
+export function channelMapKernel(direction: NormalizeDirection): KernelFunc {
   return ({inputs, backend, attrs}) => {
     const {x} = inputs as NormalizeInputs;
     const cpu = backend as CpuBackend;

@@ -5,7 +5,8 @@ import type {KernelConfig, KernelFunc, TypedArray} from '@tensorflow/tfjs-core';
 import {padPlan, padRuns, padSourceTable} from '../../src/index_math/pad.js';
 import {Pad} from '../../src/kernel_names.js';
 import type {PadAttrs, PadInputs} from '../../src/kernel_names.js';
-import {output, sizeOf, valuesOf, zeros} from './util.js';
+import {sizeOf} from '../../src/util/layout.js';
+import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
 /** Output shape of Pad on an input of `shape`. */

@@ -7,10 +7,11 @@
 // the common one, has unrolled loops (channelsLast: one pass over the input in order, writing
 // four output streams).
 import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
-import {geometryFromPacked, pixelShuffleChannelStrides, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
-import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
+import {pixelShuffleCall, pixelShuffleChannelStrides} from '../../src/index_math/pixel_shuffle.js';
+import type {PixelShuffleDirection, PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
+import {sizeOf} from '../../src/util/layout.js';
 import {output, valuesOf, zeros} from './util.js';
 import type {CpuBackend} from './util.js';
 
@@ -112,17 +113,23 @@ export function pixelShuffleImplCPU(
   }
 }
 
-export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x} = inputs as PixelShuffleInputs;
-  const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
-  const cpu = backend as CpuBackend;
-  const outShape = pixelShuffleOutputShape(x.shape, r, dataFormat);
-  const g = geometryFromPacked(x.shape, r, dataFormat);
-  const size = outShape.reduce((a, b) => a * b, 1);
-  const out = zeros(x.dtype, size);
-  if (size > 0) pixelShuffleImplCPU(valuesOf(cpu, x), out, g);
-  return output(cpu, outShape, x.dtype, out) as TensorInfo;
-};
+/** The kernel function of PixelShuffle or PixelUnshuffle on the cpu backend, given its core. */
+export function shuffleKernel(
+    direction: PixelShuffleDirection,
+    impl: (x: TypedArray, out: TypedArray, g: PixelShuffleGeometry) => void): KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const {x} = inputs as PixelShuffleInputs;
+    const cpu = backend as CpuBackend;
+    const {outShape, geometry} =
+        pixelShuffleCall(direction, x.shape, attrs as unknown as PixelShuffleAttrs);
+    const size = sizeOf(outShape);
+    const out = zeros(x.dtype, size);
+    if (size > 0) impl(valuesOf(cpu, x), out, geometry);
+    return output(cpu, outShape, x.dtype, out) as TensorInfo;
+  };
+}
+
+export const pixelShuffle = shuffleKernel('shuffle', pixelShuffleImplCPU);
 
 export const pixelShuffleConfig: KernelConfig = {
   kernelName: PixelShuffle,

@@ -4,13 +4,11 @@
 // As in PixelShuffle.ts, the loops go through the output in memory order (channelsFirst: r
 // output rows at a time, from one pass over an input row), with per-row base offsets and no
 // per-element division; factor 2 has unrolled loops.
-import type {KernelConfig, KernelFunc, TensorInfo, TypedArray} from '@tensorflow/tfjs-core';
-import {geometryFromSpatial, pixelShuffleChannelStrides, pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+import type {KernelConfig, TypedArray} from '@tensorflow/tfjs-core';
+import {pixelShuffleChannelStrides} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleGeometry} from '../../src/index_math/pixel_shuffle.js';
 import {PixelUnshuffle} from '../../src/kernel_names.js';
-import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
-import {output, valuesOf, zeros} from './util.js';
-import type {CpuBackend} from './util.js';
+import {shuffleKernel} from './PixelShuffle.js';
 
 /**
  * Compute core of the PixelUnshuffle kernel (exported through shared.ts): writes
@@ -94,17 +92,7 @@ export function pixelUnshuffleImplCPU(
   }
 }
 
-export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x} = inputs as PixelShuffleInputs;
-  const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
-  const cpu = backend as CpuBackend;
-  const outShape = pixelUnshuffleOutputShape(x.shape, r, dataFormat);
-  const g = geometryFromSpatial(x.shape, r, dataFormat);
-  const size = outShape.reduce((a, b) => a * b, 1);
-  const out = zeros(x.dtype, size);
-  if (size > 0) pixelUnshuffleImplCPU(valuesOf(cpu, x), out, g);
-  return output(cpu, outShape, x.dtype, out) as TensorInfo;
-};
+export const pixelUnshuffle = shuffleKernel('unshuffle', pixelUnshuffleImplCPU);
 
 export const pixelUnshuffleConfig: KernelConfig = {
   kernelName: PixelUnshuffle,

@@ -15,11 +15,6 @@ export function zeros(dtype: DataType, size: number): Float32Array|Int32Array {
   return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
 }
 
-/** Number of values of a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** Hands `values` to the backend as a new tensor (the array is taken over, not copied). */
 export function output(
     backend: CpuBackend, shape: number[], dtype: DataType, values: TypedArray): TensorInfo {

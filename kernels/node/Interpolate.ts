@@ -10,8 +10,9 @@ import {hasFiniteOnlyShortcut} from '../../src/index_math/finite.js';
 import {interpolateTables} from '../../src/index_math/resize.js';
 import {Interpolate} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateInputs} from '../../src/kernel_names.js';
+import {firstSpatialAxis, sizeOf} from '../../src/util/layout.js';
 import {forwardHasPaddingTaps, nativeResize, repeatFactors, repeatNearest, resampleComposed, resampleNative} from './interpolate_common.js';
-import {asTensor, sizeOf} from './util.js';
+import {asTensor} from './util.js';
 
 // TensorFlow's ResizeBilinear is a finite-only shortcut (Note [native resize and non-finite
 // input] in src/index_math/finite.ts): taken when the op has checked the input (attrs.finite;
@@ -21,7 +22,7 @@ export const interpolate: KernelFunc = ({inputs, attrs}) => {
   const {x} = inputs as InterpolateInputs;
   const a = attrs as unknown as InterpolateAttrs;
   const outShape = x.shape.slice();
-  const first = a.dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(a.dataFormat);
   a.outSize.forEach((o, i) => outShape[first + i] = o);
   if (sizeOf(outShape) === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {

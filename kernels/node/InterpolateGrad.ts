@@ -10,14 +10,15 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {interpolateTables, transposeTable} from '../../src/index_math/resize.js';
 import {InterpolateGrad} from '../../src/kernel_names.js';
 import type {InterpolateAttrs, InterpolateGradInputs} from '../../src/kernel_names.js';
+import {firstSpatialAxis, sizeOf} from '../../src/util/layout.js';
 import {nativeResize, repeatFactors, resampleComposed, resampleNative, sumRepeats} from './interpolate_common.js';
-import {asTensor, sizeOf} from './util.js';
+import {asTensor} from './util.js';
 
 export const interpolateGrad: KernelFunc = ({inputs, attrs}) => {
   const {dy} = inputs as InterpolateGradInputs;
   const a = attrs as unknown as InterpolateAttrs;
   const dxShape = dy.shape.slice();
-  const first = a.dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(a.dataFormat);
   a.inSize.forEach((s, i) => dxShape[first + i] = s);
   if (sizeOf(dxShape) === 0 || sizeOf(dy.shape) === 0) return tf.zeros(dxShape);
   return tf.tidy(() => {

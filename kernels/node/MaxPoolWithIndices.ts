@@ -32,8 +32,8 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {flatPlaneIndex, poolingOutputSize, poolWindowTable, realTapWindow} from '../../src/index_math/pool.js';
 import {MaxPoolWithIndices} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/kernel_names.js';
-import {layoutOf, padFront, shapeOf} from '../../src/util/layout.js';
-import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
+import {layoutOf, padFront, shapeOf, sizeOf} from '../../src/util/layout.js';
+import {asTensor, nodeOf, runOp} from './util.js';
 
 /** Every position of a grid of the given sizes, row-major, as a callback. */
 function forEachPosition(sizes: readonly number[], f: (position: number[], flat: number) => void) {

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxPoolWithIndicesGrad} from '../../src/kernel_names.js';
 import type {MaxPoolWithIndicesGradAttrs, MaxPoolWithIndicesGradInputs} from '../../src/kernel_names.js';
-import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, planeView, shapeOf, sizeOf} from '../../src/util/layout.js';
 import {flatIds} from './pool_common.js';
-import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
+import {asTensor, nodeOf, runOp} from './util.js';
 
 export const maxPoolWithIndicesGrad: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, indices} = inputs as MaxPoolWithIndicesGradInputs;

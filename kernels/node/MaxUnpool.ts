@@ -15,9 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpool} from '../../src/kernel_names.js';
 import type {MaxUnpoolAttrs, MaxUnpoolInputs} from '../../src/kernel_names.js';
-import {layoutOf, planeView, shapeOf} from '../../src/util/layout.js';
+import {layoutOf, planeView, shapeOf, sizeOf} from '../../src/util/layout.js';
 import {flatIds} from './pool_common.js';
-import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
+import {asTensor, nodeOf, runOp} from './util.js';
 
 export const maxUnpool: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, indices} = inputs as MaxUnpoolInputs;

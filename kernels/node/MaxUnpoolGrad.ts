@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {MaxUnpoolGrad} from '../../src/kernel_names.js';
 import type {MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
-import {planeView} from '../../src/util/layout.js';
+import {planeView, sizeOf} from '../../src/util/layout.js';
 import {flatIds} from './pool_common.js';
-import {asTensor, nodeOf, runOp, sizeOf} from './util.js';
+import {asTensor, nodeOf, runOp} from './util.js';
 
 export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, indices} = inputs as MaxUnpoolGradInputs;

@@ -9,10 +9,11 @@
 // and one of (H, W) (with depth folded into the batch): a resize whose size does not change
 // copies on both libraries.
 import * as tf from '@tensorflow/tfjs-core';
+import {COMPOSED_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
 import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap, nativeResize} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
-import type {InterpolateAttrs} from '../../src/kernel_names.js';
-import {spatialAxes} from '../../src/util/layout.js';
+import type {DataFormat, InterpolateAttrs} from '../../src/kernel_names.js';
+import {firstSpatialAxis, spatialAxes} from '../../src/util/layout.js';
 import {nodeOf, runOp} from './util.js';
 
 export {nativeResize};
@@ -95,9 +96,9 @@ export function repeatFactors(tables: AxisTable[]): number[]|null {
 }
 
 /** Shape with a repeat axis after each spatial axis: [..., L1, f1, L2, f2, ..., (C)]. */
-function withRepeatAxes(shape: number[], dataFormat: string, sizes: number[], factors: number[]):
+function withRepeatAxes(shape: number[], dataFormat: DataFormat, sizes: number[], factors: number[]):
     number[] {
-  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(dataFormat);
   const n = factors.length;
   return [
     ...shape.slice(0, first), ...sizes.flatMap((l, i) => [l, factors[i]]),
@@ -106,9 +107,9 @@ function withRepeatAxes(shape: number[], dataFormat: string, sizes: number[], fa
 }
 
 /** x with every spatial axis i repeated factors[i] times (Note [nearest by an integer factor]). */
-export function repeatNearest(x: tf.Tensor, dataFormat: string, inSize: number[],
+export function repeatNearest(x: tf.Tensor, dataFormat: DataFormat, inSize: number[],
                               factors: number[]): tf.Tensor {
-  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(dataFormat);
   const ones = factors.map(() => 1);
   const from = withRepeatAxes(x.shape, dataFormat, inSize, ones);
   const to = withRepeatAxes(x.shape, dataFormat, inSize, factors);
@@ -118,9 +119,9 @@ export function repeatNearest(x: tf.Tensor, dataFormat: string, inSize: number[]
 }
 
 /** The adjoint of repeatNearest: dy summed over each group of repeats. */
-export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
+export function sumRepeats(dy: tf.Tensor, dataFormat: DataFormat, inSize: number[],
                            factors: number[]): tf.Tensor {
-  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(dataFormat);
   const split = tf.reshape(dy, withRepeatAxes(dy.shape, dataFormat, inSize, factors));
   const summed = tf.sum(split, factors.map((_, i) => first + 2 * i + 1));
   const dxShape = dy.shape.slice();
@@ -136,12 +137,12 @@ export function sumRepeats(dy: tf.Tensor, dataFormat: string, inSize: number[],
  * is Inf or NaN (Note [taps PyTorch evaluates]). Call inside tidy.
  */
 export function resampleComposed(
-    x: tf.Tensor, dataFormat: string, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
-  const axes = spatialAxes(x.rank, dataFormat === 'channelsLast' ? 'channelsLast' : 'channelsFirst');
-  // Shrinking axes first keeps the intermediates small.
-  const order = tables.map((_, i) => i).filter((i) => !isIdentityTable(tables[i]))
-                    .sort((i, j) => tables[i].outSize / tables[i].inSize -
-                              tables[j].outSize / tables[j].inSize);
+    x: tf.Tensor, dataFormat: DataFormat, tables: AxisTable[], maskZeroTaps: boolean): tf.Tensor {
+  const axes = spatialAxes(x.rank, dataFormat);
+  // One op chain per axis, in the order of Note [pass planning] (src/index_math/plan.ts).
+  const order = planPasses(x.shape, tables.map((table, i) => ({dim: axes[i], table, i}))
+                                        .filter(({table}) => !isIdentityTable(table)),
+                           COMPOSED_PASS_LIMITS).flat().map(({i}) => i);
   let t = x;
   for (const i of order) {
     const table = tables[i];

@@ -102,7 +102,3 @@ export function asTensor(t: TensorInfo): Tensor {
   return t instanceof tf.Tensor ? t : tf.engine().makeTensorFromTensorInfo(t);
 }
 
-/** Product of a list of sizes. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

@@ -2,225 +2,30 @@
 // pass each (one output value per invocation; the packed forward program, one 2 x 2 texel, after
 // a small pass laying the weight out in channel-pair texels).
 //
-// The tap relation is not written in GLSL by hand. It is read off the shared rule
-// (src/index_math/conv.ts, Note [transposed convolution tap relation]) as small per-axis tables
-// that the shader indexes, each checked against the shared functions on every position of the
-// axis before it is used:
-//  - gather form (ConvTranspose): output o is reached by tap t from input
-//    convTransposeInputIndex(o, t, ...). The taps that can reach o depend only on the residue
+// The tap relation is not written in GLSL by hand. The shaders index small per-axis tables from
+// src/index_math/conv_tables.ts (built from Note [transposed convolution tap relation], tested
+// there against the scalar rules on every position):
+//  - gather form (ConvTranspose): the taps that can reach output o depend only on the residue
 //    r = (o + padding) mod stride, so the table lists them per residue, with
-//    i = (o + padding) div stride - SHIFT. The table is checked against convTransposeInputIndex
-//    for every (o, t) of the axis, in-range test included. The packed program's W axis uses the
-//    same relation for a pair of outputs (pairGatherTable), checked the same way.
-//  - scatter form (both gradients): input i reaches output convTransposeOutputIndex(i, t, ...)
-//    = i * stride + OFFSET[t], checked for every (i, t) of the axis; the weight gradient walks
-//    each tap's valid input range, convTransposeTapRange, taken as is.
-// A change of the rule there that these table forms cannot express fails loudly here instead of
-// silently computing something else on webgl.
+//    i = (o + padding) div stride - SHIFT (convTransposeGatherTable). The packed program's W
+//    axis uses the same relation for a pair of outputs (convTransposePairGatherTable).
+//  - scatter form (both gradients): input i reaches output i * stride + OFFSET[t]; the weight
+//    gradient walks each tap's valid input range [START[t], END[t]) (convTransposeScatterTable).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
-import {BoundedMemo} from '../../src/util/memo.js';
+import {convTransposeGatherTable, convTransposePairGatherTable, convTransposeScatterTable} from '../../src/index_math/conv_tables.js';
+import type {ConvTransposeAxis, GatherTable} from '../../src/index_math/conv_tables.js';
 import {axisNames, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
 
-function mismatch(what: string, where: string): never {
-  throw new Error(`convTranspose: the webgl kernel's ${what} table does not reproduce ` +
-                  `src/index_math/conv.ts at ${where}`);
+/** One axis of the geometry, as the tables of src/index_math/conv_tables.ts take it. */
+function axisOf(inSize: number, outSize: number, kernelSize: number, stride: number,
+                padding: number, dilation: number): ConvTransposeAxis {
+  return {inSize, outSize, kernelSize, stride, padding, dilation};
 }
-
-// ---- gather tables (forward) ---------------------------------------------------------------------
-
-/**
- * The gather form along one axis: output o, with r = (o + padding) mod stride and
- * base = (o + padding) div stride, is reached by the taps taps[r * perResidue + j] (j ascending,
- * -1 after the last) from input base - shift[r * perResidue + j] (when inside the input).
- */
-export interface GatherTable {
-  perResidue: number;
-  taps: number[];
-  shift: number[];
-}
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const gatherCache = new BoundedMemo<string, GatherTable>(64);
-
-export function gatherTable(
-    inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
-    dilation: number): GatherTable {
-  const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  return gatherCache.get(key, () => {
-    // One output position per residue, far enough from 0 that no tap's source is negative: the
-    // taps found there (with an unbounded input) are the ones the residue admits.
-    const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 1;
-    const lists: Array<Array<[number, number]>> = [];
-    for (let r = 0; r < stride; r++) {
-      const o = r - padding + stride * far;
-      const base = Math.floor((o + padding) / stride);
-      const list: Array<[number, number]> = [];
-      for (let t = 0; t < kernelSize; t++) {
-        const i = convTransposeInputIndex(o, t, stride, padding, dilation, Infinity);
-        if (i >= 0) list.push([t, base - i]);
-      }
-      lists.push(list);
-    }
-    const perResidue = Math.max(1, ...lists.map((l) => l.length));
-    const taps: number[] = [];
-    const shift: number[] = [];
-    for (const list of lists) {
-      for (let j = 0; j < perResidue; j++) {
-        taps.push(j < list.length ? list[j][0] : -1);
-        shift.push(j < list.length ? list[j][1] : 0);
-      }
-    }
-    // Every (o, t) of the axis, against the shared rule.
-    for (let o = 0; o < outSize; o++) {
-      const r = (o + padding) % stride;
-      const base = Math.floor((o + padding) / stride);
-      const fromTable = new Array<number>(kernelSize).fill(-1);
-      for (let j = 0; j < perResidue; j++) {
-        const t = taps[r * perResidue + j];
-        if (t < 0) break;
-        const i = base - shift[r * perResidue + j];
-        if (i >= 0 && i < inSize) fromTable[t] = i;
-      }
-      for (let t = 0; t < kernelSize; t++) {
-        if (fromTable[t] !== convTransposeInputIndex(o, t, stride, padding, dilation, inSize)) {
-          mismatch('gather', `output ${o}, tap ${t}`);
-        }
-      }
-    }
-    const table = {perResidue, taps, shift};
-    return table;
-  });
-}
-
-/**
- * The gather form for a pair of adjacent output positions (ow, ow + 1), ow even, along the last
- * axis of the packed program: the inputs that reach either of them, each with the tap reaching
- * ow (tap0) and the one reaching ow + 1 (tap1), -1 where it reaches only the other. With
- * r = (ow + padding) mod stride and base = (ow + padding) div stride, entry
- * e = r * perResidue + j is input base - shift[e] (j ascending; an entry with both taps -1 ends
- * the list). One x read then serves both positions whenever an input reaches both (stride 2,
- * dilation 1: every input does).
- */
-export interface PairGatherTable {
-  perResidue: number;
-  shift: number[];
-  tap0: number[];
-  tap1: number[];
-}
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const pairCache = new BoundedMemo<string, PairGatherTable>(64);
-
-export function pairGatherTable(
-    inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
-    dilation: number): PairGatherTable {
-  const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  return pairCache.get(key, () => {
-    const far = Math.ceil(((kernelSize - 1) * dilation + padding) / stride) + 2;
-    const lists: Array<Array<[number, number, number]>> = [];
-    for (let r = 0; r < stride; r++) {
-      // An even ow with this residue, far from 0 (none when stride and padding make r impossible
-      // for even ow: that residue never occurs).
-      let ow = r - padding + stride * far;
-      while (ow % 2 !== 0 && ow < r - padding + stride * (far + 2)) ow += stride;
-      const byShift = new Map<number, [number, number]>();
-      if (ow % 2 === 0) {
-        const base = Math.floor((ow + padding) / stride);
-        for (let c = 0; c < 2; c++) {
-          for (let t = 0; t < kernelSize; t++) {
-            const i = convTransposeInputIndex(ow + c, t, stride, padding, dilation, Infinity);
-            if (i < 0) continue;
-            const entry = byShift.get(base - i) ?? [-1, -1];
-            entry[c] = t;
-            byShift.set(base - i, entry);
-          }
-        }
-      }
-      lists.push([...byShift.entries()].sort((a, b) => a[0] - b[0])
-                     .map(([sh, [t0, t1]]) => [sh, t0, t1] as [number, number, number]));
-    }
-    const perResidue = Math.max(1, ...lists.map((l) => l.length));
-    const shift: number[] = [];
-    const tap0: number[] = [];
-    const tap1: number[] = [];
-    for (const list of lists) {
-      for (let j = 0; j < perResidue; j++) {
-        const [sh, t0, t1] = j < list.length ? list[j] : [0, -1, -1];
-        shift.push(sh);
-        tap0.push(t0);
-        tap1.push(t1);
-      }
-    }
-    // Every even ow of the axis, both positions of the pair, against the shared rule.
-    for (let ow = 0; ow < outSize; ow += 2) {
-      const r = (ow + padding) % stride;
-      const base = Math.floor((ow + padding) / stride);
-      const fromTable = [new Array<number>(kernelSize).fill(-1), new Array<number>(kernelSize).fill(-1)];
-      for (let j = 0; j < perResidue; j++) {
-        const e = r * perResidue + j;
-        if (tap0[e] < 0 && tap1[e] < 0) break;
-        const i = base - shift[e];
-        if (i < 0 || i >= inSize) continue;
-        if (tap0[e] >= 0) fromTable[0][tap0[e]] = i;
-        if (tap1[e] >= 0) fromTable[1][tap1[e]] = i;
-      }
-      for (let c = 0; c < 2 && ow + c < outSize; c++) {
-        for (let t = 0; t < kernelSize; t++) {
-          if (fromTable[c][t] !==
-              convTransposeInputIndex(ow + c, t, stride, padding, dilation, inSize)) {
-            mismatch('paired gather', `output ${ow + c}, tap ${t}`);
-          }
-        }
-      }
-    }
-    const table = {perResidue, shift, tap0, tap1};
-    return table;
-  });
-}
-
-// ---- scatter tables (gradients) ------------------------------------------------------------------
-
-/**
- * The scatter form along one axis: input i reaches output i * stride + offset[t] through tap t;
- * [start[t], end[t]) are the inputs whose target lies inside the output (convTransposeTapRange).
- */
-export interface ScatterTable {
-  offset: number[];
-  start: number[];
-  end: number[];
-}
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const scatterCache = new BoundedMemo<string, ScatterTable>(64);
-
-export function scatterTable(
-    inSize: number, outSize: number, kernelSize: number, stride: number, padding: number,
-    dilation: number): ScatterTable {
-  const key = [inSize, outSize, kernelSize, stride, padding, dilation].join(',');
-  return scatterCache.get(key, () => {
-    const offset: number[] = [];
-    const start: number[] = [];
-    const end: number[] = [];
-    for (let t = 0; t < kernelSize; t++) {
-      offset.push(convTransposeOutputIndex(0, t, stride, padding, dilation));
-      const [s, e] = convTransposeTapRange(t, inSize, outSize, stride, padding, dilation);
-      start.push(s);
-      end.push(e);
-      for (let i = 0; i < inSize; i++) {
-        const o = convTransposeOutputIndex(i, t, stride, padding, dilation);
-        if (o !== i * stride + offset[t]) mismatch('scatter', `input ${i}, tap ${t}`);
-        // The range must hold exactly the inputs whose target is inside the output.
-        if ((o >= 0 && o < outSize) !== (i >= s && i < e)) {
-          mismatch('tap range', `input ${i}, tap ${t}`);
-        }
-      }
-    }
-    const table = {offset, start, end};
-    return table;
-  });
-}
+const gatherTable = (...v: Parameters<typeof axisOf>) => convTransposeGatherTable(axisOf(...v));
+const pairGatherTable = (...v: Parameters<typeof axisOf>) =>
+    convTransposePairGatherTable(axisOf(...v));
+const scatterTable = (...v: Parameters<typeof axisOf>) => convTransposeScatterTable(axisOf(...v));
 
 // ---- GLSL helpers --------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
-import {cheapestOrder} from '../../src/util/order.js';
+import {GPU_PASS_LIMITS, planPasses} from '../../src/index_math/plan.js';
 import {hasPaddingTaps, isGatherTable, isIdentityTable} from '../../src/index_math/resize.js';
 import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
 import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
@@ -15,35 +15,18 @@ import type {ProgramAxis} from './interpolate_gpu.js';
 import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
 
-/** One pass reads at most this many input values per output, else the axes go one by one. */
-export const MAX_SINGLE_PASS_TAPS = 16;
-
 interface Pass {
   axes: Array<ProgramAxis&{table: AxisTable}>;
   outShape: number[];
 }
 
-/** Values a pass reads in total: its output size times the taps per output. */
-function passCost(outShape: number[], taps: number): number {
-  return outShape.reduce((a, b) => a * b, 1) * taps;
-}
-
-/** The passes for the non-identity axes: all at once, or one per axis in the cheapest order. */
-function planPasses(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>): Pass[] {
-  const outShape = shape.slice();
-  for (const a of axes) outShape[a.dim] = a.table.outSize;
-  const product = axes.reduce((p, a) => p * (a.gather ? 1 : a.taps), 1);
-  if (axes.length <= 1 || product <= MAX_SINGLE_PASS_TAPS) return [{axes, outShape}];
-  const passesOf = (order: typeof axes): Pass[] => {
-    const s = shape.slice();
-    return order.map((a) => {
-      s[a.dim] = a.table.outSize;
-      return {axes: [a], outShape: s.slice()};
-    });
-  };
-  const cost = (order: typeof axes) => passesOf(order).reduce(
-      (sum, p) => sum + passCost(p.outShape, p.axes[0].gather ? 1 : p.axes[0].taps), 0);
-  return passesOf(cheapestOrder(axes, cost));
+/** The passes for the non-identity axes (Note [pass planning] in src/index_math/plan.ts). */
+function passesOf(shape: number[], axes: Array<ProgramAxis&{table: AxisTable}>): Pass[] {
+  const s = shape.slice();
+  return planPasses(shape, axes, GPU_PASS_LIMITS).map((p) => {
+    for (const a of p) s[a.dim] = a.table.outSize;
+    return {axes: p, outShape: s.slice()};
+  });
 }
 
 /**
@@ -71,7 +54,7 @@ export function resample(
     resampleImplCPU(ints, x.shape, dataFormat, tables, out);
     return backend.makeTensorInfo(outShape, 'int32', out);
   }
-  const passes = planPasses(x.shape, axes);
+  const passes = passesOf(x.shape, axes);
   passes.forEach((p, k) => {
     checkFitsTexture(op, k === passes.length - 1 ? what : `intermediate ${what}`, p.outShape);
   });

@@ -17,6 +17,7 @@
 // resampled pass their output coordinate through. interpolate_common.ts decides whether one
 // program does every axis or one program per axis runs (when the product of the taps is large).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import {UNROLL_TAPS} from '../../src/index_math/plan.js';
 import {isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
 import {coord, coordsType} from './util.js';
@@ -65,14 +66,10 @@ export function tableTexture(t: AxisTable, gather: boolean, split: boolean):
   return {shape: [outSize, cols], values};
 }
 
-/**
- * Axes with at most this many taps are unrolled: their taps are loaded once into scalars and the
- * sum is written out. (Local arrays indexed in a loop cost SwiftShader about twice the time of
- * a bilinear resize; reading an inner axis's table inside an outer loop repeats its fetches.)
- * Wider axes (area and antialias windows, gradient tables), which a pass handles alone, loop
- * and read their table inside the loop.
- */
-const UNROLL_TAPS = 8;
+// Axes with at most UNROLL_TAPS taps (src/index_math/plan.ts) are unrolled: their taps are
+// loaded once into scalars and the sum is written out. (Local arrays indexed in a loop cost
+// SwiftShader about twice the time of a bilinear resize; reading an inner axis's table inside
+// an outer loop repeats its fetches.) Wider axes loop and read their table inside the loop.
 
 export class ResampleProgram implements GPGPUProgram {
   variableNames: string[];

@@ -1,12 +1,10 @@
 // Shader programs of max pooling with indices, max unpooling and their gradients on webgl.
 //
 // Nothing of the index math is written in GLSL by hand; it comes from src/index_math/pool.ts:
-//  - Windows (Note [pooling window]): poolWindowTable gives every output position's first tap
-//    and tap count. The shader holds that table compressed: the run of positions where it equals
-//    start = o * stride - padding, count = kernelSize (checked entry by entry) as that
-//    expression, every other entry (the few at the edges) as a const array.
-//  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
-//    positions, checked to reproduce flatPlaneIndex on the corners of the plane.
+//  - Windows (Note [pooling window]): poolWindowSplit gives every output position's first tap
+//    and tap count, as the run of positions where start = o * stride - padding and
+//    count = kernelSize (written as that expression) and the few edge entries (const arrays).
+//  - Index encoding (Note [index encoding]): planeStrides, index = sum(position * stride).
 //  - Ties and NaN (Note [max and ties]): the scan is row-major, a tap replaces the running max
 //    when `v > max || isnan(v)`, the running max starts at -infinity with the index of the
 //    window's starts (Note [all-padding windows]). The values output is then read at the
@@ -29,12 +27,11 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import {planeStrides, poolWindowSplit} from '../../src/index_math/pool.js';
 import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail} from '../../src/util/args.js';
 import {layoutOf} from '../../src/util/layout.js';
-import {BoundedMemo} from '../../src/util/memo.js';
 import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
 import type {WebGLBackend} from './util.js';
 
@@ -44,34 +41,6 @@ function intArray(name: string, values: number[]): string {
 }
 
 // ---- index encoding ----------------------------------------------------------------------------
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const strideCache = new BoundedMemo<string, number[]>(64);
-
-/**
- * The plane strides of flatPlaneIndex for a spatial size: index = sum(position[a] * strides[a]).
- * Checked on every corner of the plane and one inner point.
- */
-export function planeStrides(spatial: readonly number[]): number[] {
-  const key = spatial.join(',');
-  return strideCache.get(key, () => {
-    const n = spatial.length;
-    const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
-                                                         spatial));
-    const points: number[][] = [];
-    for (let corner = 0; corner < 1 << n; corner++) {
-      points.push(spatial.map((s, a) => ((corner >> a) & 1) * (s - 1)));
-    }
-    points.push(spatial.map((s) => Math.floor(s / 2)));
-    for (const p of points) {
-      if (flatPlaneIndex(p, spatial) !== p.reduce((acc, v, a) => acc + v * strides[a], 0)) {
-        throw new Error(`webgl pooling kernels: plane strides [${strides}] do not reproduce ` +
-                        `flatPlaneIndex of src/index_math/pool.ts at [${p}] in [${spatial}]`);
-      }
-    }
-    return strides;
-  });
-}
 
 /** GLSL int expression of the flat plane index of spatial position expressions. */
 function flatIndexExpr(positions: string[], strides: number[]): string {
@@ -98,58 +67,9 @@ export function checkExactIndices(op: string, spatial: readonly number[]): void 
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
 
-/**
- * poolWindowTable of one axis, compressed: for lo <= o < hi, start = o * stride - padding and
- * count = kernelSize; the other entries (o < lo, then o >= hi) in edgeStart / edgeCount.
- */
-interface WindowTable {
-  lo: number;
-  hi: number;
-  edgeStart: number[];
-  edgeCount: number[];
-}
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const windowCache = new BoundedMemo<string, WindowTable>(64);
-
-function windowTable(ax: PoolAxis): WindowTable {
-  const key = [ax.inSize, ax.outSize, ax.kernelSize, ax.stride, ax.padding, ax.dilation].join(',');
-  return windowCache.get(key, () => {
-    const {start, count} = poolWindowTable(
-        ax.outSize, ax.inSize, ax.kernelSize, ax.padding, ax.stride, ax.dilation);
-    const linear = (o: number) =>
-        start[o] === o * ax.stride - ax.padding && count[o] === ax.kernelSize;
-    // The longest run of entries the expression reproduces.
-    let lo = ax.outSize;
-    let hi = ax.outSize;
-    for (let o = 0; o < ax.outSize;) {
-      if (!linear(o)) {
-        o++;
-        continue;
-      }
-      let e = o;
-      while (e < ax.outSize && linear(e)) e++;
-      if (e - o > hi - lo) {
-        lo = o;
-        hi = e;
-      }
-      o = e;
-    }
-    const edges = [...Array.from({length: lo}, (_, o) => o),
-                   ...Array.from({length: ax.outSize - hi}, (_, k) => hi + k)];
-    const table = {
-      lo,
-      hi,
-      edgeStart: edges.map((o) => start[o]),
-      edgeCount: edges.map((o) => count[o]),
-    };
-    return table;
-  });
-}
-
 /** GLSL declaring `start<A>` and `count<A>` for output position expression `o`. */
 function windowCode(A: string, o: string, ax: PoolAxis, decls: string[]): string {
-  const t = windowTable(ax);
+  const t = poolWindowSplit(ax);
   const linear = `start${A} = ${o} * ${ax.stride} - ${ax.padding}; count${A} = ${ax.kernelSize};`;
   if (t.lo === 0 && t.hi === ax.outSize) return `int start${A}, count${A}; ${linear}`;
   decls.push(intArray(`EDGE_START_${A}`, t.edgeStart), intArray(`EDGE_COUNT_${A}`, t.edgeCount));

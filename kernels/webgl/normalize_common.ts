@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {NormalizeAttrs} from '../../src/kernel_names.js';
 import {NormalizePackedProgram, NormalizeProgram, statsTable, statsUniforms, UNIFORM_CHANNELS} from './normalize_gpu.js';
-import type {NormalizeDirection} from './normalize_gpu.js';
+import type {NormalizeDirection} from '../../src/kernel_names.js';
 import {checkFitsTexture, floatTable} from './util.js';
 import type {WebGLBackend} from './util.js';
 

@@ -12,14 +12,12 @@
 // (statsTable): a texture may be half float, and one half float would round mean and std to
 // 11 bits; the sum of the two parts is the float32 value (exactly so in float32 textures).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import type {DataFormat} from '../../src/kernel_names.js';
+import type {DataFormat, NormalizeDirection} from '../../src/kernel_names.js';
 import {channelAxis} from '../../src/util/layout.js';
 import {coord, coordsType} from './util.js';
 
 /** Channels handled with uniforms: 2 * 256 / 4 = 128 uniform vectors. */
 export const UNIFORM_CHANNELS = 256;
-
-export type NormalizeDirection = 'normalize'|'denormalize';
 
 export class NormalizeProgram implements GPGPUProgram {
   variableNames: string[];

@@ -1,95 +1,14 @@
 // Shader programs of pixelShuffle / pixelUnshuffle: one gather pass, each output value copies
 // one input value.
 //
-// The channel order is not written in GLSL by hand: it is read off the shared rule
-// (pixelShuffleSource / pixelShuffleTarget in src/index_math/pixel_shuffle.ts) as a small table
-// over one r x r block plus a channel stride, baked into the shader (as arithmetic where the
-// table has that form, else const arrays). Before a table is used it is checked against the shared functions on every position of two blocks in
-// each direction and two channels, so a change of the rule there that the table form cannot
-// express fails loudly instead of giving a silently different order on webgl.
+// The channel order is not written in GLSL by hand: it comes from the block tables of
+// src/index_math/pixel_shuffle.ts (pixelShuffleBlockTable / pixelUnshuffleBlockTable: one r x r
+// block plus a channel stride, tested there against the scalar rule), written into the shader
+// as arithmetic where the table has that form, else as const arrays.
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import {pixelShuffleSource, pixelShuffleTarget} from '../../src/index_math/pixel_shuffle.js';
+import {pixelShuffleBlockTable, pixelUnshuffleBlockTable} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {BoundedMemo} from '../../src/util/memo.js';
 import {glslIntArray} from './util.js';
-
-/**
- * pixelShuffle as tables: output channel c at (h*r + i, w*r + j) reads input channel
- * c*channelStride + blockChannel[i*r + j] at (h, w).
- */
-interface ShuffleTables {
-  channelStride: number;
-  blockChannel: number[];
-}
-
-/**
- * pixelUnshuffle as tables: output channel k at (h, w) reads input channel floor(k / period) at
- * (h*r + blockRow[k mod period], w*r + blockCol[k mod period]).
- */
-interface UnshuffleTables {
-  period: number;
-  blockRow: number[];
-  blockCol: number[];
-}
-
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const shuffleCache = new BoundedMemo<number, ShuffleTables>(64);
-/** Recent tables by geometry (bounded: src/util/memo.ts). */
-const unshuffleCache = new BoundedMemo<number, UnshuffleTables>(64);
-
-function mismatch(op: string, r: number, where: string): never {
-  throw new Error(`${op}: the webgl kernel's table form does not reproduce ` +
-                  `src/index_math/pixel_shuffle.ts for factor ${r} at ${where}`);
-}
-
-export function shuffleTables(r: number): ShuffleTables {
-  return shuffleCache.get(r, () => {
-    const blockChannel: number[] = [];
-    for (let i = 0; i < r; i++) {
-      for (let j = 0; j < r; j++) blockChannel.push(pixelShuffleSource(0, i, j, r).channel);
-    }
-    const channelStride = pixelShuffleSource(1, 0, 0, r).channel - blockChannel[0];
-    for (let c = 0; c < 2; c++) {
-      for (let oh = 0; oh < 2 * r; oh++) {
-        for (let ow = 0; ow < 2 * r; ow++) {
-          const s = pixelShuffleSource(c, oh, ow, r);
-          const k = c * channelStride + blockChannel[(oh % r) * r + (ow % r)];
-          if (s.channel !== k || s.h !== Math.floor(oh / r) || s.w !== Math.floor(ow / r)) {
-            mismatch('pixelShuffle', r, `output (c ${c}, h ${oh}, w ${ow})`);
-          }
-        }
-      }
-    }
-    return {channelStride, blockChannel};
-  });
-}
-
-export function unshuffleTables(r: number): UnshuffleTables {
-  return unshuffleCache.get(r, () => {
-    let period = 1;
-    while (pixelShuffleTarget(period, 0, 0, r).channel === 0) period++;
-    const blockRow: number[] = [];
-    const blockCol: number[] = [];
-    for (let q = 0; q < period; q++) {
-      const s = pixelShuffleTarget(q, 0, 0, r);
-      blockRow.push(s.h);
-      blockCol.push(s.w);
-    }
-    for (let k = 0; k < 2 * period; k++) {
-      for (let h = 0; h < 2; h++) {
-        for (let w = 0; w < 2; w++) {
-          const s = pixelShuffleTarget(k, h, w, r);
-          const q = k % period;
-          if (s.channel !== Math.floor(k / period) || s.h !== h * r + blockRow[q] ||
-              s.w !== w * r + blockCol[q]) {
-            mismatch('pixelUnshuffle', r, `output (c ${k}, h ${h}, w ${w})`);
-          }
-        }
-      }
-    }
-    return {period, blockRow, blockCol};
-  });
-}
 
 // A table is emitted as arithmetic when it has that form (const arrays indexed at run time are
 // local memory to SwiftShader and cost a third of the pass), else as a const array. Both are
@@ -144,7 +63,7 @@ export class PixelShuffleProgram implements GPGPUProgram {
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;
-    const {channelStride, blockChannel} = shuffleTables(r);
+    const {channelStride, blockChannel} = pixelShuffleBlockTable(r);
     const [ca, ha, wa] = axesOf(dataFormat);
     const block = blockChannelExpr(blockChannel, r);
     this.userCode = `
@@ -170,7 +89,7 @@ export class PixelUnshuffleProgram implements GPGPUProgram {
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;
-    const {period, blockRow, blockCol} = unshuffleTables(r);
+    const {period, blockRow, blockCol} = pixelUnshuffleBlockTable(r);
     const [ca, ha, wa] = axesOf(dataFormat);
     const row = digitExpr('BLOCK_ROW', blockRow, 'q');
     const col = digitExpr('BLOCK_COL', blockCol, 'q');

@@ -8,6 +8,9 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
+// The layout helpers live in src/util/layout.ts; the webgl kernels take them from here too.
+export {axisNames, dimsOf, sizeOf, withShape} from '../../src/util/layout.js';
+
 export type WebGLBackend = MathBackendWebGL;
 
 /** GLSL type getOutputCoords() returns for an output of this rank. */
@@ -23,21 +26,6 @@ export function coord(name: string, rank: number, i: number): string {
   if (rank === 1) return name;
   if (rank <= 4) return `${name}[${i}]`;
   return `${name}.${'xyzwuv'[i]}`;
-}
-
-const AXIS_NAMES = ['D', 'H', 'W'];
-
-/** Suffixes naming the spatial axes of an n-D op (W for 1-D, H W for 2-D, D H W for 3-D). */
-export function axisNames(n: number): string[] {
-  return AXIS_NAMES.slice(3 - n);
-}
-
-/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
-export function dimsOf(n: number, dataFormat: DataFormat):
-    {b: number, c: number, spatial: number[]} {
-  return dataFormat === 'channelsLast' ?
-      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
-      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
 }
 
 /** getName(...) in a tensor's dim order from batch, channel and spatial expressions. */
@@ -77,16 +65,6 @@ export function checkFitsTexture(op: string, what: string, shape: number[], pack
 export function floatTable(backend: WebGLBackend, shape: number[], values: Float32Array):
     TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
-}
-
-/** Number of values of a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** The same data seen with another shape of the same size (no copy; see collapse below). */
-export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
-  return {dataId: t.dataId, shape, dtype: t.dtype};
 }
 
 /**

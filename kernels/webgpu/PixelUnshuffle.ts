@@ -1,19 +1,9 @@
-// webgpu kernel of pixelUnshuffle: one gather pass (pixel_shuffle_common.ts); int32 copied
-// exactly.
-import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
-import {pixelUnshuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
+// webgpu kernel of pixelUnshuffle: PixelShuffle.ts's kernel in the other direction.
+import type {KernelConfig} from '@tensorflow/tfjs-core';
 import {PixelUnshuffle} from '../../src/kernel_names.js';
-import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
-import {runShuffle} from './pixel_shuffle_common.js';
-import type {WebGPUBackend} from './util.js';
+import {shuffleKernel} from './PixelShuffle.js';
 
-export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x} = inputs as PixelShuffleInputs;
-  const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
-  return runShuffle(
-      backend as WebGPUBackend, x, pixelUnshuffleOutputShape(x.shape, r, dataFormat), dataFormat,
-      r, false);
-};
+export const pixelUnshuffle = shuffleKernel('unshuffle');
 
 export const pixelUnshuffleConfig: KernelConfig = {
   kernelName: PixelUnshuffle,

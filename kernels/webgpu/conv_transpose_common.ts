@@ -1,22 +1,24 @@
 // Programs of convTranspose1d/2d/3d and its two gradient kernels on webgpu: one pass each, one
 // output value per invocation.
 //
-// The tap relation is not written in WGSL. It comes from src/index_math/conv.ts (Note
+// The tap relation is not written in WGSL. It comes from src/index_math/conv_tables.ts (Note
 // [transposed convolution tap relation]) as small per-axis int32 tables in one storage buffer:
 //  - forward (gather form): for output position o of an axis, the (tap, input position) pairs
-//    with convTransposeInputIndex(o, tap, ...) >= 0, in increasing tap order, padded with tap
-//    -1 to the axis's largest count (about kernelSize / stride);
+//    that reach it, in increasing tap order, padded with tap -1 to the axis's largest count
+//    (about kernelSize / stride): convTransposeGatherPairs;
 //  - gradient for x (scatter form read as a gather): for input position i, the (tap, output
-//    position) pairs whose convTransposeOutputIndex(i, tap, ...) lies inside the output;
-//  - gradient for the weight: for each tap, its valid input range convTransposeTapRange and the
-//    output position convTransposeOutputIndex(i, tap, ...) of every input position.
+//    position) pairs inside the output: convTransposeScatterPairs;
+//  - gradient for the weight: for each tap, its valid input range and the output position of
+//    every input position: convTransposeRangeTargets.
 // Shapes, strides and table offsets are uniforms; only the rank, table widths and channel
 // blocks are compiled in (Note [webgpu programs] in util.ts).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
+import {convTransposeGatherPairs, convTransposeRangeTargets, convTransposeScatterPairs} from '../../src/index_math/conv_tables.js';
+import type {ConvTransposeAxis, PairTable} from '../../src/index_math/conv_tables.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, coord, dimsOf, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames, dimsOf} from '../../src/util/layout.js';
+import {checkFitsBuffer, coord, Ints, run, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /** Strides of batch, channel and spatial dims of a tensor of this shape in a dataFormat. */
@@ -27,34 +29,14 @@ function stridesByRole(shape: number[], dataFormat: DataFormat):
   return {b: s[d.b], c: s[d.c], spatial: d.spatial.map((k) => s[k])};
 }
 
-/** Pair lists per position: rows of `width` (tap, position) pairs, tap -1 after the last. */
-interface PairTable {
-  width: number;
-  values: number[];
-}
-
-function pairTable(positions: number, taps: number, pair: (p: number, t: number) => number):
-    PairTable {
-  const rows: number[][] = [];
-  let width = 1;
-  for (let p = 0; p < positions; p++) {
-    const row: number[] = [];
-    for (let t = 0; t < taps; t++) {
-      const q = pair(p, t);
-      if (q >= 0) row.push(t, q);
-    }
-    rows.push(row);
-    width = Math.max(width, row.length / 2);
-  }
-  const values: number[] = [];
-  for (const row of rows) {
-    for (let j = 0; j < width; j++) values.push(...(j * 2 < row.length ? row.slice(2 * j, 2 * j + 2) : [-1, 0]));
-  }
-  return {width, values};
+/** Axis a of the geometry, as the tables of src/index_math/conv_tables.ts take it. */
+function axisOf(g: ConvTransposeGeometry, a: number): ConvTransposeAxis {
+  return {inSize: g.inSize[a], outSize: g.outSize[a], kernelSize: g.kernelSize[a],
+          stride: g.stride[a], padding: g.padding[a], dilation: g.dilation[a]};
 }
 
 /** Concatenates per-axis tables into one int32 buffer; returns each table's offset. */
-function concatTables(tables: number[][]): {buffer: Int32Array, offsets: number[]} {
+function concatTables(tables: ArrayLike<number>[]): {buffer: Int32Array, offsets: number[]} {
   const offsets: number[] = [];
   let n = 0;
   for (const t of tables) {
@@ -157,10 +139,7 @@ export function runConvTranspose(
   const ints = new Ints();
   const u = ints.of;
   const last = g.dataFormat === 'channelsLast';
-  const tables = names.map((_, a) => pairTable(
-      g.outSize[a], g.kernelSize[a],
-      (o, t) => convTransposeInputIndex(o, t, g.stride[a], g.padding[a], g.dilation[a],
-                                        g.inSize[a])));
+  const tables = names.map((_, a) => convTransposeGatherPairs(axisOf(g, a)));
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
   const decode = [
     `let b = index / ${u(ds[yDims.b])};`,
@@ -217,10 +196,7 @@ export function runConvTransposeBackpropInput(
   const ys = stridesByRole(g.yShape, g.dataFormat);
   const kStrides = stridesOf(g.kernelSize);
   const taps = g.kernelSize.reduce((a, b) => a * b, 1);
-  const tables = names.map((_, a) => pairTable(g.inSize[a], g.kernelSize[a], (i, t) => {
-    const o = convTransposeOutputIndex(i, t, g.stride[a], g.padding[a], g.dilation[a]);
-    return o >= 0 && o < g.outSize[a] ? o : -1;
-  }));
+  const tables = names.map((_, a) => convTransposeScatterPairs(axisOf(g, a)));
   const {buffer, offsets} = concatTables(tables.map((t) => t.values));
   const pos = names.map((_, a) => coord(xRank, xDims.spatial[a]));
   // Sizes and strides are uniforms; the rank, the pair-table widths and the number of output
@@ -257,19 +233,7 @@ export function runConvTransposeBackpropFilter(
   const xs = stridesByRole(g.xShape, g.dataFormat);
   const ys = stridesByRole(g.yShape, g.dataFormat);
   // Per axis: [start, end] per tap, then the output position of every (tap, input position).
-  const tables = names.map((_, a) => {
-    const values: number[] = [];
-    for (let t = 0; t < g.kernelSize[a]; t++) {
-      values.push(...convTransposeTapRange(t, g.inSize[a], g.outSize[a], g.stride[a],
-                                           g.padding[a], g.dilation[a]));
-    }
-    for (let t = 0; t < g.kernelSize[a]; t++) {
-      for (let i = 0; i < g.inSize[a]; i++) {
-        values.push(convTransposeOutputIndex(i, t, g.stride[a], g.padding[a], g.dilation[a]));
-      }
-    }
-    return values;
-  });
+  const tables = names.map((_, a) => convTransposeRangeTargets(axisOf(g, a)));
   const {buffer, offsets} = concatTables(tables);
   // Sizes, spatial strides, the batch and the table offsets are uniforms; the rank and the
   // channel counts are compiled in (Note [webgpu programs]).

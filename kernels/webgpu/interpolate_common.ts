@@ -17,44 +17,14 @@ import {hasPaddingTaps, isGatherTable, isIdentityTable, isPaddingTap} from '../.
 import type {AxisTable} from '../../src/index_math/resize.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {spatialAxes} from '../../src/util/layout.js';
-import {cheapestOrder} from '../../src/util/order.js';
+import {GPU_PASS_LIMITS, planPasses, UNROLL_TAPS} from '../../src/index_math/plan.js';
 import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
-
-/** One pass reads at most this many input values per output, else the axes go one by one. */
-const MAX_SINGLE_PASS_TAPS = 16;
-
-/** Axes with at most this many taps are unrolled; wider ones loop over their table. */
-const UNROLL_TAPS = 8;
 
 interface Axis {
   dim: number;
   table: AxisTable;
   gather: boolean;
-}
-
-/** Taps a pass reads per output for these axes. */
-function tapsOf(axes: Axis[]): number {
-  return axes.reduce((p, a) => p * (a.gather ? 1 : a.table.taps), 1);
-}
-
-/**
- * The passes for the non-identity axes: all at once when their taps multiply to few, else one
- * per axis, in the order that reads the fewest values in total (each pass reads its output size
- * times its taps).
- */
-function planPasses(shape: number[], axes: Axis[]): Axis[][] {
-  if (axes.length <= 1 || tapsOf(axes) <= MAX_SINGLE_PASS_TAPS) return [axes];
-  const cost = (order: Axis[]) => {
-    const s = shape.slice();
-    let total = 0;
-    for (const a of order) {
-      s[a.dim] = a.table.outSize;
-      total += s.reduce((p, d) => p * d, 1) * tapsOf([a]);
-    }
-    return total;
-  };
-  return cheapestOrder(axes, cost).map((a) => [a]);
 }
 
 /**
@@ -190,7 +160,7 @@ export function resample(
   const axes: Axis[] = tables.map((table, i) => ({dim: dims[i], table, gather: false}))
                            .filter(({table}) => !isIdentityTable(table))
                            .map((a) => ({...a, gather: isGatherTable(a.table)}));
-  const passes = planPasses(x.shape, axes);
+  const passes = planPasses(x.shape, axes, GPU_PASS_LIMITS);
   const shapes: number[][] = [];
   let s = x.shape.slice();
   for (const p of passes) {

@@ -5,12 +5,10 @@
 // normalize (x - mean) / std, denormalize x * std + mean, in that order, never a precomputed
 // 1 / std or a folded mean / std. An int32 x is read as its f32 value (Note [normalize ranks]).
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import type {NormalizeAttrs} from '../../src/kernel_names.js';
+import type {NormalizeAttrs, NormalizeDirection} from '../../src/kernel_names.js';
 import {channelAxis} from '../../src/util/layout.js';
 import {checkFitsBuffer, Ints, run, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
-
-export type NormalizeDirection = 'normalize'|'denormalize';
 
 export function runNormalize(
     backend: WebGPUBackend, x: TensorInfo, attrs: NormalizeAttrs,

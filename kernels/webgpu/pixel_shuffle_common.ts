@@ -3,36 +3,28 @@
 //
 // The channel order is not written in WGSL by hand: the shader's arithmetic is built from the
 // shared strides of Note [pixel shuffle channel order] (pixelShuffleChannelStrides in
-// src/index_math/pixel_shuffle.ts, k = c*channel + i*row + j*column), and before a program is
-// made its arithmetic (the same expression evaluated here) is checked against the shared
-// pixelShuffleSource / pixelShuffleTarget on every position of two blocks in each direction and
-// two output channels, so a rule the form cannot express fails loudly instead of giving a
-// different order on webgpu. Leading batch dims are merged into one (Note [pixel shuffle batch
+// src/index_math/pixel_shuffle.ts, k = c*channel + i*row + j*column; that this stride form
+// reproduces pixelShuffleSource / pixelShuffleTarget is tested in test/index_tables.test.ts). Leading batch dims are merged into one (Note [pixel shuffle batch
 // dims and dataFormat]), so the program always sees 4-D.
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {pixelShuffleAxes, pixelShuffleChannelStrides, pixelShuffleSource, pixelShuffleTarget} from '../../src/index_math/pixel_shuffle.js';
-import type {PixelIndex} from '../../src/index_math/pixel_shuffle.js';
+import {pixelShuffleAxes, pixelShuffleChannelStrides} from '../../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram, withShape} from './util.js';
+import {withShape} from '../../src/util/layout.js';
+import {checkFitsBuffer, coord, Ints, run, strideIsFixed, stridesOf, TorchProgram} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 /**
  * One direction of the shuffle as arithmetic on an output position (c, h, w) of one image:
- * `at` evaluates it, `wgsl` writes the same expressions over WGSL i32 names.
+ * WGSL expressions over i32 names for the input position it reads.
  */
 interface ShuffleForm {
-  at: (c: number, h: number, w: number) => PixelIndex;
   wgsl: (c: string, h: string, w: string) => {channel: string, h: string, w: string};
 }
-
-const div = (a: number, b: number) => Math.floor(a / b);
 
 /** pixelShuffle: output (c, h, w) reads channel c*S.channel + (h%r)*S.row + (w%r)*S.column. */
 function shuffleForm(r: number): ShuffleForm {
   const s = pixelShuffleChannelStrides(r);
   return {
-    at: (c, h, w) => ({channel: c * s.channel + (h % r) * s.row + (w % r) * s.column,
-                       h: div(h, r), w: div(w, r)}),
     wgsl: (c, h, w) => ({channel: `${c} * ${s.channel} + (${h} % ${r}) * ${s.row} + (${w} % ${r}) * ${s.column}`,
                          h: `${h} / ${r}`, w: `${w} / ${r}`}),
   };
@@ -42,35 +34,10 @@ function shuffleForm(r: number): ShuffleForm {
 function unshuffleForm(r: number): ShuffleForm {
   const s = pixelShuffleChannelStrides(r);
   return {
-    at: (k, h, w) => ({channel: div(k, s.channel), h: h * r + div(k % s.channel, s.row),
-                       w: w * r + div(k % s.row, s.column)}),
     wgsl: (k, h, w) => ({channel: `${k} / ${s.channel}`,
                          h: `${h} * ${r} + (${k} % ${s.channel}) / ${s.row}`,
                          w: `${w} * ${r} + (${k} % ${s.row}) / ${s.column}`}),
   };
-}
-
-/** The (op, factor) pairs whose form was checked already. */
-const checked = new Set<string>();
-
-/** Throws unless the form reproduces the shared rule on two blocks and two output channels. */
-function checkForm(op: string, form: ShuffleForm, rule: (c: number, h: number, w: number) =>
-                       PixelIndex, channels: number, r: number): void {
-  if (checked.has(`${op} ${r}`)) return;
-  for (let c = 0; c < channels; c++) {
-    for (let h = 0; h < 2 * r; h++) {
-      for (let w = 0; w < 2 * r; w++) {
-        const a = form.at(c, h, w);
-        const b = rule(c, h, w);
-        if (a.channel !== b.channel || a.h !== b.h || a.w !== b.w) {
-          throw new Error(`${op}: the webgpu kernel's arithmetic does not reproduce ` +
-                          `src/index_math/pixel_shuffle.ts for factor ${r} at output (c ${c}, ` +
-                          `h ${h}, w ${w})`);
-        }
-      }
-    }
-  }
-  checked.add(`${op} ${r}`);
 }
 
 /** Runs the gather: x (any rank >= 3, shape in dataFormat) to outShape. */
@@ -81,9 +48,6 @@ export function runShuffle(
   checkFitsBuffer(backend, op, 'output', outShape);
   const r = factor;
   const form = shuffle ? shuffleForm(r) : unshuffleForm(r);
-  checkForm(op, form, shuffle ? (c, h, w) => pixelShuffleSource(c, h, w, r) :
-                                (k, h, w) => pixelShuffleTarget(k, h, w, r),
-            shuffle ? 2 : 2 * r * r, r);
   const rank = x.shape.length;
   const batch = x.shape.slice(0, rank - 3).reduce((a, b) => a * b, 1);
   const in4 = [batch, ...x.shape.slice(rank - 3)];

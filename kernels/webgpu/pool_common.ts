@@ -3,8 +3,7 @@
 // Nothing of the index math is written in WGSL; it comes from src/index_math/pool.ts:
 //  - Windows (Note [pooling window]): poolWindowTable gives every output position's first tap
 //    and tap count per axis, uploaded as an int32 storage buffer; taps step by the dilation.
-//  - Index encoding (Note [index encoding]): the plane strides are flatPlaneIndex of the unit
-//    positions (checked against flatPlaneIndex at the plane's far corner).
+//  - Index encoding (Note [index encoding]): planeStrides, index = sum(position * stride).
 //  - Ties and NaN (Note [max and ties]): the scan is row-major and a tap replaces the running
 //    max when `v > max || isNaN(v)` (replacesMax); the running max starts at -infinity with the
 //    index of the window's starts (Note [all-padding windows]). A second pass reads the values
@@ -21,25 +20,14 @@
 // from a pooling with stride s the box is about kernelSize / s per axis; an index outside the
 // plane is never written into the box, so it matches nothing.
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {flatPlaneIndex, poolWindowTable} from '../../src/index_math/pool.js';
+import {planeStrides, poolWindowTable} from '../../src/index_math/pool.js';
 import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
-import {axisNames, checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
+import {axisNames} from '../../src/util/layout.js';
+import {checkFitsBuffer, FLOAT_BITS, Ints, run, strideIsFixed, stridesOf, TorchProgram, withTables} from './util.js';
 import type {WebGPUBackend} from './util.js';
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
-
-/** The plane strides of flatPlaneIndex: index = sum(position[a] * strides[a]). */
-export function planeStrides(spatial: readonly number[]): number[] {
-  const strides = spatial.map((_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)),
-                                                       spatial));
-  const corner = spatial.map((s) => s - 1);
-  if (flatPlaneIndex(corner, spatial) !== corner.reduce((acc, v, a) => acc + v * strides[a], 0)) {
-    throw new Error(`webgpu pooling kernels: plane strides [${strides}] do not reproduce ` +
-                    `flatPlaneIndex of src/index_math/pool.ts in [${spatial}]`);
-  }
-  return strides;
-}
 
 /** Writes a size-dependent integer into WGSL as a uniform (Ints.of). */
 type U = (v: number) => string;

@@ -27,7 +27,6 @@
 import {webgpu_util} from '@tensorflow/tfjs-backend-webgpu';
 import type {WebGPUBackend as Backend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
-import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
 export type WebGPUBackend = Backend;
@@ -180,11 +179,6 @@ export function withTables<T>(
   }
 }
 
-/** The same data seen with another shape of the same size (no copy). */
-export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
-  return {dataId: t.dataId, shape, dtype: t.dtype};
-}
-
 /**
  * Throws, before any work, when a tensor of `shape` (4-byte values) is larger than one storage
  * buffer binding may be on this device (maxStorageBufferBindingSize), or larger than the shaders'
@@ -203,19 +197,6 @@ export function checkFitsBuffer(
     fail(op, `${head} is more than the 2^31 - 1 bytes the webgpu kernels' i32 offsets address ` +
              `(webgpu backend)`);
   }
-}
-
-/** Suffixes naming the spatial axes of an n-D op in WGSL (W for 1-D, H W for 2-D, D H W). */
-export function axisNames(n: number): string[] {
-  return ['D', 'H', 'W'].slice(3 - n);
-}
-
-/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
-export function dimsOf(n: number, dataFormat: DataFormat):
-    {b: number, c: number, spatial: number[]} {
-  return dataFormat === 'channelsLast' ?
-      {b: 0, c: n + 1, spatial: Array.from({length: n}, (_, a) => a + 1)} :
-      {b: 0, c: 1, spatial: Array.from({length: n}, (_, a) => a + 2)};
 }
 
 /** Row-major strides of a shape. */

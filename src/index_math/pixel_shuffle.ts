@@ -18,7 +18,8 @@
 // (*, C, H, W) and, for 'channelsLast', puts channels last after the same leading dims:
 // (*, H, W, C). So unlike the other ops here, rank 3 means one unbatched image, not one batch of
 // 1-D signals; every leading dim is a batch dim and is flattened into one count by kernels.
-import type {DataFormat} from '../kernel_names.js';
+import type {DataFormat, PixelShuffleAttrs, PixelUnshuffleAttrs} from '../kernel_names.js';
+import {BoundedMemo} from '../util/memo.js';
 
 /**
  * Note [pixel shuffle channel order] as strides: the packed channel of (c, i, j) is
@@ -66,6 +67,60 @@ export function pixelShuffleTarget(k: number, h: number, w: number, r: number): 
   const j = (ij % s.row) / s.column;
   const i = (ij - j * s.column) / s.row;
   return {channel: (k - ij) / s.channel, h: h * r + i, w: w * r + j};
+}
+
+// The block form of Note [pixel shuffle channel order], for shaders that index small tables
+// instead of computing the order: both tables cover one r x r block and repeat with a channel
+// period. test/index_tables.test.ts checks them against pixelShuffleSource / pixelShuffleTarget.
+
+/**
+ * pixelShuffle as a block table: output channel c at (h*r + i, w*r + j) reads input channel
+ * c*channelStride + blockChannel[i*r + j] at (h, w).
+ */
+export interface PixelShuffleBlockTable {
+  channelStride: number;
+  blockChannel: number[];
+}
+
+/**
+ * pixelUnshuffle as a block table: output channel k at (h, w) reads input channel
+ * floor(k / period) at (h*r + blockRow[k mod period], w*r + blockCol[k mod period]).
+ */
+export interface PixelUnshuffleBlockTable {
+  period: number;
+  blockRow: number[];
+  blockCol: number[];
+}
+
+/** Recent tables by factor (bounded: src/util/memo.ts; r*r values each). */
+const shuffleMemo = new BoundedMemo<number, PixelShuffleBlockTable>(
+    64, 1 << 20, (t) => t.blockChannel.length);
+const unshuffleMemo = new BoundedMemo<number, PixelUnshuffleBlockTable>(
+    64, 1 << 20, (t) => 2 * t.blockRow.length);
+
+export function pixelShuffleBlockTable(r: number): PixelShuffleBlockTable {
+  return shuffleMemo.get(r, () => {
+    const blockChannel: number[] = [];
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < r; j++) blockChannel.push(pixelShuffleSource(0, i, j, r).channel);
+    }
+    return {channelStride: pixelShuffleSource(1, 0, 0, r).channel - blockChannel[0], blockChannel};
+  });
+}
+
+export function pixelUnshuffleBlockTable(r: number): PixelUnshuffleBlockTable {
+  return unshuffleMemo.get(r, () => {
+    let period = 1;
+    while (pixelShuffleTarget(period, 0, 0, r).channel === 0) period++;
+    const blockRow: number[] = [];
+    const blockCol: number[] = [];
+    for (let q = 0; q < period; q++) {
+      const s = pixelShuffleTarget(q, 0, 0, r);
+      blockRow.push(s.h);
+      blockCol.push(s.w);
+    }
+    return {period, blockRow, blockCol};
+  });
 }
 
 /**
@@ -138,4 +193,37 @@ export function geometryFromSpatial(
     factor: r,
     channelsLast: dataFormat === 'channelsLast',
   };
+}
+
+/** pixelShuffle goes packed -> spatial, pixelUnshuffle spatial -> packed. */
+export type PixelShuffleDirection = 'shuffle'|'unshuffle';
+
+/** What a PixelShuffle or PixelUnshuffle kernel call computes, read off x's shape and attrs. */
+export interface PixelShuffleCall {
+  op: 'pixelShuffle'|'pixelUnshuffle';
+  factor: number;
+  dataFormat: DataFormat;
+  outShape: number[];
+  /** The two sides (geometryFromPacked for shuffle, geometryFromSpatial for unshuffle). */
+  geometry: PixelShuffleGeometry;
+}
+
+/**
+ * The one place the two directions differ for kernels: the attribute holding the factor, the
+ * output shape and which side x is. Every backend's two kernels are one function of this.
+ */
+export function pixelShuffleCall(
+    direction: PixelShuffleDirection, xShape: readonly number[],
+    attrs: PixelShuffleAttrs|PixelUnshuffleAttrs): PixelShuffleCall {
+  const {dataFormat} = attrs;
+  if (direction === 'shuffle') {
+    const factor = (attrs as PixelShuffleAttrs).upscaleFactor;
+    return {op: 'pixelShuffle', factor, dataFormat,
+            outShape: pixelShuffleOutputShape(xShape, factor, dataFormat),
+            geometry: geometryFromPacked(xShape, factor, dataFormat)};
+  }
+  const factor = (attrs as PixelUnshuffleAttrs).downscaleFactor;
+  return {op: 'pixelUnshuffle', factor, dataFormat,
+          outShape: pixelUnshuffleOutputShape(xShape, factor, dataFormat),
+          geometry: geometryFromSpatial(xShape, factor, dataFormat)};
 }

@@ -6,6 +6,8 @@
 // MaxPoolKernel.cpp, DilatedMaxPool3d.cpp, MaxUnpooling.cpp, torch/nn/functional.py), checked
 // against PyTorch by scripts/fixtures/gen_pool.py.
 
+import {BoundedMemo} from '../util/memo.js';
+
 // Note [pooling output size]
 // PyTorch's pooling_output_shape:
 //   out = floor((in + 2p - d(k-1) - 1 + (ceilMode ? s-1 : 0)) / s) + 1
@@ -144,6 +146,70 @@ export function flatPlaneIndex(position: readonly number[], spatial: readonly nu
   let index = 0;
   for (let i = 0; i < spatial.length; i++) index = index * spatial[i] + position[i];
   return index;
+}
+
+/** Recent strides by plane size (bounded: src/util/memo.ts). */
+const planeStrideMemo = new BoundedMemo<string, number[]>(128);
+
+/**
+ * Note [index encoding] as strides, for kernels that compute an index as a dot product:
+ * flatPlaneIndex(p, spatial) = sum(p[a] * strides[a]) (tested against flatPlaneIndex).
+ */
+export function planeStrides(spatial: readonly number[]): number[] {
+  return planeStrideMemo.get(spatial.join(','), () => spatial.map(
+      (_, a) => flatPlaneIndex(spatial.map((__, b) => (b === a ? 1 : 0)), spatial)));
+}
+
+/**
+ * poolWindowTable of one axis, split into its regular middle and its edges: for lo <= o < hi,
+ * start = o * stride - padding and count = kernelSize; the other entries (o < lo, then o >= hi)
+ * are listed in edgeStart / edgeCount. A shader computes the middle and looks up the edges (a few
+ * positions), so its table stays small whatever the image size. lo = hi = outSize when no entry
+ * is regular.
+ */
+export interface PoolWindowSplit {
+  lo: number;
+  hi: number;
+  edgeStart: number[];
+  edgeCount: number[];
+}
+
+/** Recent splits by geometry (bounded: src/util/memo.ts). */
+const windowSplitMemo = new BoundedMemo<string, PoolWindowSplit>(
+    128, 1 << 20, (t) => t.edgeStart.length + t.edgeCount.length);
+
+export function poolWindowSplit(ax: PoolAxis): PoolWindowSplit {
+  const key = [ax.inSize, ax.outSize, ax.kernelSize, ax.stride, ax.padding, ax.dilation].join(',');
+  return windowSplitMemo.get(key, () => {
+    const {start, count} = poolWindowTable(
+        ax.outSize, ax.inSize, ax.kernelSize, ax.padding, ax.stride, ax.dilation);
+    const linear = (o: number) =>
+        start[o] === o * ax.stride - ax.padding && count[o] === ax.kernelSize;
+    // The longest run of entries the expression reproduces.
+    let lo = ax.outSize;
+    let hi = ax.outSize;
+    for (let o = 0; o < ax.outSize;) {
+      if (!linear(o)) {
+        o++;
+        continue;
+      }
+      let e = o;
+      while (e < ax.outSize && linear(e)) e++;
+      if (e - o > hi - lo) {
+        lo = o;
+        hi = e;
+      }
+      o = e;
+    }
+    const edges = [...Array.from({length: lo}, (_, o) => o),
+                   ...Array.from({length: ax.outSize - hi}, (_, k) => hi + k)];
+    return {
+      lo,
+      hi,
+      edgeStart: edges.map((o) => start[o]),
+      edgeCount: edges.map((o) => count[o]),
+    };
+  });
 }
 
 // Note [unpool output size]

@@ -173,22 +173,6 @@ export function singleShape(shape: Shape|Shape[]): Shape {
   return Array.isArray(shape[0]) ? (shape as Shape[])[0] : shape as Shape;
 }
 
-/** The spatial dims of a full shape, outermost first. */
-export function spatialOf(shape: Shape, dataFormat: DataFormat): Shape {
-  return dataFormat === 'channelsLast' ? shape.slice(1, -1) : shape.slice(2);
-}
-
-export function channelsOf(shape: Shape, dataFormat: DataFormat): number|null {
-  return dataFormat === 'channelsLast' ? shape[shape.length - 1] : shape[1];
-}
-
-/** A full shape from batch, channels and spatial sizes. */
-export function withSpatial(
-    shape: Shape, channels: number|null, spatial: Shape, dataFormat: DataFormat): Shape {
-  return dataFormat === 'channelsLast' ? [shape[0], ...spatial, channels] :
-                                         [shape[0], channels, ...spatial];
-}
-
 /** Checks a layer input's rank (tfjs-layers' InputSpec checks it too, with a generic message). */
 export function checkRank(layer: string, shape: Shape, rank: number, what: string): void {
   if (shape.length !== rank) {

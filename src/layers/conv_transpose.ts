@@ -9,7 +9,8 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {check, fail, show} from '../util/args.js';
 import {inputSpec, TorchLayer} from './base.js';
-import {baseArgs, bool, channelsOf, checkLayerArgs, checkOutputShape, checkRank, checkWeightShape, type InitializerLike, intArg, intTuple, layerDataFormat, resolveInitializer, serializeInitializer, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {baseArgs, bool, checkLayerArgs, checkOutputShape, checkRank, checkWeightShape, type InitializerLike, intArg, intTuple, layerDataFormat, resolveInitializer, serializeInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {channelsOf, shapeOf, spatialOf} from '../util/layout.js';
 
 export interface ConvTransposeLayerArgs extends TorchLayerArgs {
   inChannels: number;
@@ -145,7 +146,7 @@ export abstract class TorchConvTransposeNd extends TorchLayer {
       fail(this.op, `argument 'padding' ${show(this.padding)} is too large for input shape ${
           show(shape)}: the output size would be ${show(spatial)}`);
     }
-    const out = withSpatial(shape, this.outChannels, spatial, this.dataFormat);
+    const out = shapeOf(shape[0], this.outChannels, spatial, this.dataFormat);
     checkOutputShape(this.op, this.name, out);
     return out;
   }

@@ -8,7 +8,8 @@ import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {inputSpec, isSymbolicTensor, TorchLayer} from './base.js';
-import {baseArgs, bool, channelsOf, checkLayerArgs, checkOutputShape, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {baseArgs, bool, checkLayerArgs, checkOutputShape, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {channelsOf, shapeOf, spatialOf} from '../util/layout.js';
 import {evalSizes, evalSizesNow, hasExpr, parseSize, type ShapeExpr} from './shape_expr.js';
 
 export interface MaxPoolLayerArgs extends TorchLayerArgs {
@@ -91,7 +92,7 @@ export abstract class TorchMaxPoolNd extends TorchLayer {
     if (spatial.some((s) => s != null && s < 1)) {
       fail(this.op, `output size is too small: input shape ${show(shape)} gives ${show(spatial)}`);
     }
-    const out = withSpatial(shape, channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
+    const out = shapeOf(shape[0], channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
     checkOutputShape(this.op, this.name, out);
     return this.returnIndices ? [out, out.slice()] : out;
   }
@@ -213,7 +214,7 @@ export abstract class TorchMaxUnpoolNd extends TorchLayer {
                                 unpoolDefaultOutputSize(s, this.kernelSize[i], this.stride[i],
                                                         this.padding[i]));
     }
-    const out = withSpatial(shape, channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
+    const out = shapeOf(shape[0], channelsOf(shape, this.dataFormat), spatial, this.dataFormat);
     checkOutputShape(this.op, this.name, out);
     return out;
   }

@@ -7,7 +7,8 @@ import * as ops from '../ops/index.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
 import {evalSizes, evalSizesNow, hasExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
-import {baseArgs, bool, boolOrNull, channelsOf, checkLayerArgs, checkOutputShape, layerDataFormat, numberOrTuple, oneOf, type Shape, spatialOf, type TorchLayerArgs, withSpatial} from './common.js';
+import {baseArgs, bool, boolOrNull, checkLayerArgs, checkOutputShape, layerDataFormat, numberOrTuple, oneOf, type Shape, type TorchLayerArgs} from './common.js';
+import {channelsOf, shapeOf, spatialOf} from '../util/layout.js';
 
 // Note [upsample to a reference size]
 // `F.interpolate(x, size=skip.shape[-2:])` (torchvision's segmentation heads, U-Net ports) takes
@@ -119,7 +120,7 @@ export class TorchUpsample extends TorchLayer {
         fail('layers.upsample', `size ${show(this.size)} must have one entry per spatial dim of ${
             ''}the input shape ${show(shape)}`);
       }
-      const outShape = withSpatial(shape, channelsOf(shape, this.dataFormat), sizes, this.dataFormat);
+      const outShape = shapeOf(shape[0], channelsOf(shape, this.dataFormat), sizes, this.dataFormat);
       checkOutputShape('layers.upsample', this.name, outShape);
       return outShape;
     }
@@ -129,7 +130,7 @@ export class TorchUpsample extends TorchLayer {
         fail('layers.upsample', `like (shape ${show(like)}) must have the rank of x (shape ${
             show(shape)})`);
       }
-      return withSpatial(shape, channelsOf(shape, this.dataFormat), s, this.dataFormat);
+      return shapeOf(shape[0], channelsOf(shape, this.dataFormat), s, this.dataFormat);
     }
     const spatial = spatialOf(shape, this.dataFormat);
     const n = spatial.length;
@@ -142,7 +143,7 @@ export class TorchUpsample extends TorchLayer {
       fail('layers.upsample', `size / scaleFactor ${show(this.size ?? this.scaleFactor)} must ${
           ''}have one entry per spatial dim of the input shape ${show(shape)}`);
     }
-    const outShape = withSpatial(shape, channelsOf(shape, this.dataFormat), out, this.dataFormat);
+    const outShape = shapeOf(shape[0], channelsOf(shape, this.dataFormat), out, this.dataFormat);
     checkOutputShape('layers.upsample', this.name, outShape);
     return outShape;
   }

@@ -1,6 +1,7 @@
 // Where batch, channel and spatial dims sit for each dataFormat. Kernels address memory through
 // these strides, so one loop body serves both layouts.
 import * as tf from '@tensorflow/tfjs-core';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {DataFormat} from '../kernel_names.js';
 import {capabilitiesOf} from './capabilities.js';
 
@@ -22,8 +23,8 @@ export interface Layout {
 export function layoutOf(shape: readonly number[], dataFormat: DataFormat): Layout {
   const batch = shape[0];
   const channelsLast = dataFormat === 'channelsLast';
-  const channels = channelsLast ? shape[shape.length - 1] : shape[1];
-  const spatial = channelsLast ? shape.slice(1, -1) : shape.slice(2);
+  const channels = channelsOf(shape, dataFormat);
+  const spatial = spatialOf(shape, dataFormat);
   const planeSize = spatial.reduce((a, b) => a * b, 1);
   return {
     batch,
@@ -58,11 +59,45 @@ export function planeView(shape: readonly number[], dataFormat: DataFormat): Pla
                                           {rows: batch, plane: planeSize, cols: channels};
 }
 
-/** Full tensor shape from batch, channels and spatial sizes. */
-export function shapeOf(
-    batch: number, channels: number, spatial: readonly number[], dataFormat: DataFormat): number[] {
+/**
+ * Full shape from batch, channels and spatial sizes (numbers, or tfjs-layers' shapes with null
+ * for a size not known until run time).
+ */
+export function shapeOf<T>(batch: T, channels: T, spatial: readonly T[], dataFormat: DataFormat):
+    T[] {
   return dataFormat === 'channelsLast' ? [batch, ...spatial, channels] :
                                          [batch, channels, ...spatial];
+}
+
+/** The spatial sizes of a full shape, outermost first. */
+export function spatialOf<T>(shape: readonly T[], dataFormat: DataFormat): T[] {
+  return dataFormat === 'channelsLast' ? shape.slice(1, -1) : shape.slice(2);
+}
+
+/** The channel count of a full shape. */
+export function channelsOf<T>(shape: readonly T[], dataFormat: DataFormat): T {
+  return shape[channelAxis(shape.length, dataFormat)];
+}
+
+/** Number of values of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The same data seen with another shape of the same size (no copy). */
+export function withShape(t: TensorInfo, shape: number[]): TensorInfo {
+  return {dataId: t.dataId, shape, dtype: t.dtype};
+}
+
+/** Positions of batch, channel and spatial dims in a dataFormat's shape of rank n + 2. */
+export function dimsOf(n: number, dataFormat: DataFormat):
+    {b: number, c: number, spatial: number[]} {
+  return {b: 0, c: channelAxis(n + 2, dataFormat), spatial: spatialAxes(n + 2, dataFormat)};
+}
+
+/** Names of the last n of the spatial axes D, H, W (for generated shader code). */
+export function axisNames(n: number): string[] {
+  return ['D', 'H', 'W'].slice(3 - n);
 }
 
 /**
@@ -78,9 +113,14 @@ export function channelAxis(rank: number, dataFormat: DataFormat): number {
   return dataFormat === 'channelsLast' ? rank - 1 : 1;
 }
 
+/** The axis of the first (outermost) spatial dim. */
+export function firstSpatialAxis(dataFormat: DataFormat): number {
+  return dataFormat === 'channelsLast' ? 1 : 2;
+}
+
 /** Axes of the spatial dims, outermost first. */
 export function spatialAxes(rank: number, dataFormat: DataFormat): number[] {
-  const first = dataFormat === 'channelsLast' ? 1 : 2;
+  const first = firstSpatialAxis(dataFormat);
   return Array.from({length: rank - 2}, (_, i) => first + i);
 }
 
