@@ -36,6 +36,8 @@ interface PairResult {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number;
   oursDiff: number; ortDiff: number; oursOk: boolean;
   top: Array<[string, number]>; outsideConvShare: number; kernelMs: number;
+  /** Every kernel of the profiled run: [name, ms, calls], slowest first. */
+  kernels: Array<[string, number, number]>;
   error?: string;
 }
 
@@ -144,12 +146,14 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   });
   tf.dispose(profile.result as tf.Tensor[]);
   const byKernel = new Map<string, number>();
+  const calls = new Map<string, number>();
   let kernelMs = 0;
   for (const k of profile.kernels) {
     if (k.name.endsWith('__op')) continue;
     const ms = Number(k.kernelTimeMs) || 0;
     kernelMs += ms;
     byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+    calls.set(k.name, (calls.get(k.name) ?? 0) + 1);
   }
   let convMs = 0;
   for (const [k, ms] of byKernel) if (CONV_KERNELS.has(k) || /conv/i.test(k)) convMs += ms;
@@ -162,7 +166,8 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   const threads = backend === 'wasm' ?
       (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   return {threads, backend, ort: ortName, oursMs: median(ours), ortMs: median(theirs), runs: ours.length,
-          oursDiff, ortDiff, oursOk, top, outsideConvShare: 1 - convMs / kernelMs, kernelMs};
+          oursDiff, ortDiff, oursOk, top, outsideConvShare: 1 - convMs / kernelMs, kernelMs,
+          kernels: [...byKernel].sort((a, b) => b[1] - a[1]).map(([k, ms]) => [k, ms, calls.get(k)!])};
 }
 
 async function main(name: string): Promise<void> {

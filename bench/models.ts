@@ -9,7 +9,8 @@
 // 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run: the
 // top kernels' shares and the share outside the convolutions.
 //   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
-//   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model.
+//   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model;
+//   BENCH_MODELS_PROFILE=1 also prints each row's whole per-kernel profile (ms, share, calls).
 import {spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -20,7 +21,7 @@ const DIR = join(ROOT, '.cache', 'bench-models');
 interface Pair {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number; oursDiff: number;
   ortDiff: number; oursOk: boolean; top: Array<[string, number]>; outsideConvShare: number;
-  error?: string;
+  kernelMs: number; kernels?: Array<[string, number, number]>; error?: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -39,6 +40,7 @@ export async function benchModels(): Promise<void> {
               'max diff ours / ORT vs PyTorch | outside convs | top kernels |');
   console.log('|---|---|---|---:|---:|---:|---:|---|---:|---|');
   const missing: string[] = [];
+  const profiles: string[] = [];
   for (const name of names) {
     const info = JSON.parse(readFileSync(join(DIR, name, 'bench.json'), 'utf8'));
     const shapes = (info.shapes as number[][]).map((s) => s.join('x')).join(', ');
@@ -66,7 +68,16 @@ export async function benchModels(): Promise<void> {
       console.log(`| ${info.title} | ${shapes} | ${p.backend}${p.threads != null ? ` (${p.threads} thread${p.threads > 1 ? 's' : ''})` : ''} vs ${p.ort} | ${p.oursMs.toFixed(1)} | ${
           p.ortMs.toFixed(1)} | ${(p.oursMs / p.ortMs).toFixed(2)}x | ${p.runs} | ${diff(p.oursDiff)}${
           p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${pct(p.outsideConvShare)} | ${top} |`);
+      if (p.kernels != null) {
+        profiles.push(`\n### ${info.title}, ${p.backend}: tf.profile, ${p.kernelMs.toFixed(0)} ms of kernels\n`,
+                      '| kernel | ms | share | calls |', '|---|---:|---:|---:|',
+                      ...p.kernels.map(([k, ms, n]) => `| ${k} | ${ms.toFixed(1)} | ${
+                          (100 * ms / p.kernelMs).toFixed(1)}% | ${n} |`));
+      }
     }
+  }
+  if (process.env.BENCH_MODELS_PROFILE === '1') {
+    for (const line of profiles) console.log(line);
   }
   if (missing.length > 0) {
     console.log('\nNot exported or not run:\n');

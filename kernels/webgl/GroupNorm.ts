@@ -1,6 +1,6 @@
 // webgl kernel of group norm (instance norm, layer norm): two programs, no read-back. The first
 // computes, per (batch, group), the mean and rstd (two passes over the group: the mean, then the
-// squared deviations) into an [N * G, 2] texture; the second writes y = x * a + s with
+// squared deviations, each summed in runs of 256 positions) into an [N * G, 2] texture; the second writes y = x * a + s with
 // a = rstd * weight[c], s = bias[c] - mean * a (Note [group norm numerics] in
 // src/ops/group_norm.ts). x is seen as [N, C, P] or [N, P, C] (src/index_math/norm.ts). Sizes and
 // eps are uniforms: the shaders depend only on the layout.
@@ -33,10 +33,19 @@ class GroupStatsProgram implements GPGPUProgram {
         int n = rc.x / gnG;
         int first = (rc.x - n * gnG) * gnK;
         float count = float(gnK * gnP);
+        // Sums in three levels (runs of 256 positions, a channel, the group): Note [group norm
+        // float32 statistics] in src/gradients/group_norm_grad.ts.
         float sum = 0.0;
         for (int j = 0; j < gnK; j++) {
           int c = first + j;
-          for (int q = 0; q < gnP; q++) sum += ${read};
+          float channel = 0.0;
+          for (int q0 = 0; q0 < gnP; q0 += 256) {
+            float run = 0.0;
+            int end = min(q0 + 256, gnP);
+            for (int q = q0; q < end; q++) run += ${read};
+            channel += run;
+          }
+          sum += channel;
         }
         float mean = sum / count;
         if (rc.y == 0) {
@@ -46,10 +55,17 @@ class GroupStatsProgram implements GPGPUProgram {
         float squares = 0.0;
         for (int j = 0; j < gnK; j++) {
           int c = first + j;
-          for (int q = 0; q < gnP; q++) {
-            float d = ${read} - mean;
-            squares += d * d;
+          float channel = 0.0;
+          for (int q0 = 0; q0 < gnP; q0 += 256) {
+            float run = 0.0;
+            int end = min(q0 + 256, gnP);
+            for (int q = q0; q < end; q++) {
+              float d = ${read} - mean;
+              run += d * d;
+            }
+            channel += run;
           }
+          squares += channel;
         }
         setOutput(inversesqrt(squares / count + gnEps));
       }

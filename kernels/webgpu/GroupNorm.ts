@@ -54,10 +54,19 @@ class GroupStatsProgram extends FlatProgram {
           let n = row / uniforms.gnG;
           let first = (row - n * uniforms.gnG) * uniforms.gnK;
           let count = f32(uniforms.gnK * uniforms.gnP);
+          // Sums in three levels (runs of 256 positions, a channel, the group): Note [group
+          // norm float32 statistics] in src/gradients/group_norm_grad.ts.
           var sum = 0.0;
           for (var j = 0; j < uniforms.gnK; j++) {
             let c = first + j;
-            for (var q = 0; q < uniforms.gnP; q++) { sum += ${read}; }
+            var channel = 0.0;
+            for (var q0 = 0; q0 < uniforms.gnP; q0 += 256) {
+              var run = 0.0;
+              let end = min(q0 + 256, uniforms.gnP);
+              for (var q = q0; q < end; q++) { run += ${read}; }
+              channel += run;
+            }
+            sum += channel;
           }
           let mean = sum / count;
           if (index % 2 == 0) {
@@ -67,10 +76,17 @@ class GroupStatsProgram extends FlatProgram {
           var squares = 0.0;
           for (var j = 0; j < uniforms.gnK; j++) {
             let c = first + j;
-            for (var q = 0; q < uniforms.gnP; q++) {
-              let d = ${read} - mean;
-              squares += d * d;
+            var channel = 0.0;
+            for (var q0 = 0; q0 < uniforms.gnP; q0 += 256) {
+              var run = 0.0;
+              let end = min(q0 + 256, uniforms.gnP);
+              for (var q = q0; q < end; q++) {
+                let d = ${read} - mean;
+                run += d * d;
+              }
+              channel += run;
             }
+            squares += channel;
           }
           result[index] = inverseSqrt(squares / count + uniforms.gnEps);
         }

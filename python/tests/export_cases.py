@@ -228,6 +228,11 @@ def _kinds():
     case("conv2d_dilation", seq(nn.Conv2d(4, 3, 3, dilation=2, padding=1)))
     case("conv2d_same_even_kernel", seq(nn.Conv2d(4, 3, 4, padding="same")))
     case("conv2d_groups", seq(nn.Conv2d(4, 6, 3, padding=1, groups=2)))
+    # ResNeXt's grouped 3x3 (stride 2 in a stage's first block), and groups without padding
+    case("conv2d_groups_stride", seq(nn.Conv2d(4, 8, 3, stride=2, padding=(1, 2), groups=2)))
+    case("conv2d_groups_dilation_valid", seq(nn.Conv2d(4, 6, 3, dilation=2, groups=2)))
+    case("conv1d_groups", seq(nn.Conv1d(4, 6, 3, padding=1, groups=2)), X1)
+    case("conv3d_groups", seq(nn.Conv3d(3, 6, 3, padding=1, groups=3)), X3)
     case("conv2d_depthwise", seq(nn.Conv2d(4, 8, 3, padding=1, groups=4, bias=False)))
     case("conv2d_reflect", seq(nn.Conv2d(4, 3, 3, padding=1, padding_mode="reflect")))
     case("conv2d_circular", seq(nn.Conv2d(4, 3, 3, padding=2, padding_mode="circular")))
@@ -261,6 +266,21 @@ def _kinds():
     case("batch_norm1d_rank2", seq(nn.BatchNorm1d(4)), (_rand(3, 4),))
     case("batch_norm1d_rank3", seq(nn.BatchNorm1d(4, affine=False)), X1)
     case("batch_norm3d", seq(nn.BatchNorm3d(3)), X3)
+    # batch norm folded into the convolution before it (Note [batch norm folded into its
+    # convolution]): with and without the conv's bias, depthwise, 1d, affine=False; not folded
+    # where the convolution's output is read twice, or the convolution is called twice
+    case("conv_batch_norm_folded", seq(nn.Conv2d(4, 5, 3, padding=1), nn.BatchNorm2d(5), nn.ReLU()))
+    case("conv_no_bias_batch_norm_folded", seq(nn.Conv2d(4, 5, 3, bias=False), nn.BatchNorm2d(5)))
+    case("depthwise_batch_norm_folded", seq(nn.Conv2d(4, 8, 3, groups=4), nn.BatchNorm2d(8)))
+    case("grouped_conv_batch_norm_folded", seq(nn.Conv2d(4, 6, 3, padding=1, groups=2, bias=False),
+                                               nn.BatchNorm2d(6), nn.ReLU()))
+    case("conv1d_batch_norm_folded", seq(nn.Conv1d(4, 5, 3), nn.BatchNorm1d(5, affine=False)), X1)
+    case("conv_batch_norm_not_folded_two_users", lambda: _seeded(Fn(
+        lambda m, x: (lambda c: m.bn(c) - c)(m.conv(x)),
+        conv=nn.Conv2d(4, 5, 3, padding=1), bn=nn.BatchNorm2d(5))))
+    case("conv_called_twice_batch_norm_once", lambda: _seeded(Fn(
+        lambda m, x: m.bn(m.conv(x)) + m.conv(x),
+        conv=nn.Conv2d(4, 4, 3, padding=1), bn=nn.BatchNorm2d(4))))
     case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
     case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
     case("group_norm", seq(nn.GroupNorm(2, 4)))

@@ -8,7 +8,9 @@
 // the mean and the biased variance over the group's C / G channels and every spatial position,
 // rstd = 1 / sqrt(var + eps), then y = x * a + s with a = rstd * weight[c] and
 // s = bias[c] - mean * a. The kernels accumulate in float64 (cpu, wasm) or float32 (GPUs,
-// TensorFlow), within the project's 1e-4 of PyTorch's float32 results.
+// TensorFlow), within the project's 1e-4 of PyTorch's float32 results; the float32 ones sum in
+// levels, never one running sum over a whole group (Note [group norm float32 statistics] in
+// src/gradients/group_norm_grad.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, GroupNorm} from '../kernel_names.js';
 import type {DataFormat, GroupNormAttrs} from '../kernel_names.js';

@@ -1,9 +1,10 @@
 """Normalizations: batch norm (eval), instance norm, group norm, layer norm over trailing dims."""
+import numpy as np
 import torch
 
 from . import register
 from .._builder import identity
-from ._common import np32
+from ._common import alias, np32
 
 aten = torch.ops.aten
 
@@ -28,7 +29,99 @@ def _zeros(c):
     return torch.zeros(c)
 
 
-def _batch_norm(ctx, x, weight, bias, mean, var, training, momentum, eps):
+_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D")
+
+
+def _foldable_conv(b, layer):
+    """Whether the conv layer's weights may take a folded norm: a convolution without
+    activation, called once, its kernel in b.weights."""
+    if layer is None or layer["class_name"] not in _CONVS or len(layer["inbound_nodes"]) != 1:
+        return False
+    if layer["config"].get("activation", "linear") != "linear":
+        return False
+    kname = "depthwise_kernel" if layer["class_name"] == "DepthwiseConv2D" else "kernel"
+    return any(n == f"{layer['name']}/{kname}" for n, _ in b.weights)
+
+
+def _fold_conv(b, layer, a, shift):
+    """kernel * a over the output channels, bias * a + shift (float64, stored float32)."""
+    name = layer["name"]
+    cfg = layer["config"]
+    kname = "depthwise_kernel" if layer["class_name"] == "DepthwiseConv2D" else "kernel"
+    index = {n: i for i, (n, _) in enumerate(b.weights)}
+    ki = index[f"{name}/{kname}"]
+    kernel = b.weights[ki][1].astype(np.float64)
+    # Output channels are the kernel's last axis ([*k, in, out]); a depthwise kernel's
+    # [kh, kw, in, m] holds output channel i * m + j at [..., i, j].
+    kernel = kernel * a.reshape(kernel.shape[-2:] if kname == "depthwise_kernel" else (-1,))
+    b.weights[ki] = (b.weights[ki][0], kernel.astype(np.float32))
+    if cfg.get("use_bias"):
+        bi = index[f"{name}/bias"]
+        b.weights[bi] = (b.weights[bi][0],
+                         (b.weights[bi][1].astype(np.float64) * a + shift).astype(np.float32))
+    else:
+        cfg["use_bias"] = True
+        b.weights.insert(ki + 1, (f"{name}/bias", shift.astype(np.float32)))
+    for k, v in list(b._shared.items()):
+        if v == name:
+            del b._shared[k]
+
+
+def _fold_into_conv(ctx, x, w, bb, mean, var, eps, value):
+    """Note [batch norm folded into its convolution]
+    An eval batch norm is y = x * a + s per channel, a = weight / sqrt(var + eps),
+    s = bias - mean * a (PyTorch's cpu inference kernel computes it in this form). When its input
+    is the output of a convolution layer that nothing else reads (the graph node has this norm as
+    its only user, the layer has one call and no activation), a and s go into that layer's
+    weights (kernel * a over the output channels, bias * a + s) and the norm emits no layer: one
+    pass over the tensor fewer (onnxruntime folds Conv + BatchNormalization the same way). A
+    grouped convolution (ops/conv.py: one convolution per group, concatenated over the channels)
+    takes it in each group's convolution, the slice of a and s for its channels. a and s are
+    formed in float64. The convolution's layer now stands for the norm's value (the check file
+    records it as that). The layer is taken out of weight sharing, so a later call of the same
+    convolution module gets a layer of its own with the unfolded weights. Returns the norm's
+    Ref, or None where the pattern does not hold."""
+    b = ctx.b
+    src = ctx.node.args[0] if ctx.node.args else None
+    if not isinstance(src, torch.fx.Node) or len(src.users) != 1:
+        return None
+    layer = b.by_name.get(x.layer)
+    if layer is None or x.node_index != 0 or x.tensor_index != 0:
+        return None
+    if layer["class_name"] == "Concatenate":
+        # A grouped convolution's concatenation: each input a convolution that only it reads.
+        if len(layer["inbound_nodes"]) != 1 or layer["config"].get("axis") != x.perm.index(1):
+            return None
+        convs = [b.by_name.get(i[0]) for i in layer["inbound_nodes"][0]]
+        if not all(_foldable_conv(b, c) for c in convs):
+            return None
+        names = {c["name"] for c in convs}
+        for other in b.layers:
+            if other is not layer and any(i[0] in names for node in other["inbound_nodes"] for i in node):
+                return None
+    elif _foldable_conv(b, layer):
+        convs = [layer]
+    else:
+        return None
+    a = torch.as_tensor(np32(w), dtype=torch.float64) / torch.sqrt(
+        torch.as_tensor(np32(var), dtype=torch.float64) + float(eps))
+    shift = torch.as_tensor(np32(bb), dtype=torch.float64) - \
+        torch.as_tensor(np32(mean), dtype=torch.float64) * a
+    a, shift = a.numpy(), shift.numpy()
+    widths = [int(c["config"]["filters"]) if "filters" in c["config"] else None for c in convs]
+    if len(convs) > 1 and (None in widths or sum(widths) != len(a)):
+        return None
+    offset = 0
+    for c, width in zip(convs, widths):
+        n = len(a) if width is None else width
+        _fold_conv(b, c, a[offset:offset + n], shift[offset:offset + n])
+        offset += n
+    y = alias(x, value, x.sym)
+    b.records = [y if r.key() == x.key() else r for r in b.records]
+    return y
+
+
+def _batch_norm(ctx, x, weight, bias, mean, var, training, momentum, eps, value):
     for n, v in (("weight", weight), ("bias", bias), ("running_mean", mean), ("running_var", var)):
         ctx.const(v, n)
     if training or mean is None or var is None:
@@ -39,6 +132,10 @@ def _batch_norm(ctx, x, weight, bias, mean, var, training, momentum, eps):
     c = x.torch_shape[1]
     w = weight if weight is not None else _ones(c)
     bb = bias if bias is not None else _zeros(c)
+    if x.rank >= 3 and x.torch_shape[1] == c:
+        folded = _fold_into_conv(ctx, x, w, bb, mean, var, eps, value)
+        if folded is not None:
+            return folded
     ws = [("weight", np32(w)), ("bias", np32(bb)), ("running_mean", np32(mean)),
           ("running_var", np32(var))]
     cfg = {"numFeatures": c, "eps": float(eps), "momentum": float(momentum or 0.1),
@@ -50,14 +147,14 @@ def _batch_norm(ctx, x, weight, bias, mean, var, training, momentum, eps):
 def batch_norm(ctx, a):
     """batch_norm: nn.BatchNorm1d/2d/3d and F.batch_norm in eval form (running statistics)."""
     return _batch_norm(ctx, ctx.ref(a.input), a.weight, a.bias, a.running_mean, a.running_var,
-                       a.training, a.momentum, a.eps)
+                       a.training, a.momentum, a.eps, ctx.value)
 
 
 @register(aten._native_batch_norm_legit_no_training.default)
 def native_batch_norm_no_training(ctx, a):
     """_native_batch_norm_legit_no_training: batch norm's core form (eval)."""
     y = _batch_norm(ctx, ctx.ref(a.input), a.weight, a.bias, a.running_mean, a.running_var,
-                    False, a.momentum, a.eps)
+                    False, a.momentum, a.eps, ctx.value[0])
     y.value = ctx.value[0]
     return [y, None, None]
 
