@@ -26,6 +26,7 @@ from ._errors import ExportError
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
 from ._shape import SymDim
+from .ops._common import is_batch
 
 _OURS = ("model.json", "check.safetensors")
 
@@ -471,6 +472,11 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                               f"(got {type(values.get(o, o) if isinstance(o, torch.fx.Node) else o).__name__}); "
                               f"the tfjs model's outputs must be tensors that depend on its inputs")
         ref = ctx.refs[o]
+        if ref.rank >= 1 and not _batch_free_fixed(ctx) and not is_batch(ctx, ctx.sym_shape(ref)[0]):
+            ctx.node = o
+            ctx.fail(f"output {name!r} has {ctx.sym_shape(ref)[0]} at dim 0, not the batch of "
+                     f"an input; a tfjs model's outputs keep the batch at dim 0 (Note [dim 0 "
+                     f"inside a model]): permute or view it back")
         if ref.rank >= 3 and _is_feature_map(ref):
             ref = b.to_canonical(ref)
         else:
@@ -485,6 +491,12 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     return {"builder": b, "input_refs": input_refs, "output_refs": output_refs,
             "names": out_names, "inputs": list(run_inputs), "outputs": outputs,
             "model_name": model_name, "rules": rules, "input_names": names}
+
+
+def _batch_free_fixed(ctx):
+    """Whether every input's batch is a fixed size (dynamic_shapes=False and the like): an
+    output's dim 0 is then checked by nothing (the model takes those sizes only)."""
+    return all(isinstance(ctx.sym_shape(r)[0], int) for r in ctx.input_refs)
 
 
 def _is_feature_map(ref):
