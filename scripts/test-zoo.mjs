@@ -166,8 +166,6 @@ function cell(row) {
 // `says` (a clear refusal naming the op and the user's line). The run fails if one of them exports
 // (take it off this list then) or fails any other way, and the table prints every one of them.
 const KNOWN_REFUSALS = {
-  segformer: {says: 'batch', why: 'a view that merges the batch dim with the heads (einops rearrange ' +
-    "'b (h c) x y -> (b h) (x y) c'); tfjs-layers models keep dim 0 as the batch (issue 20)"},
   swinir_light: {says: 'failed while running the captured graph', why: 'captured at batch 2 for its ' +
     'batch-1 example, a view keeps a literal batch of 2 (x.flatten(2).transpose(1, 2)); past that, ' +
     'window partition folds windows into dim 0, which tfjs-layers models keep as the batch (issue 20)'},
