@@ -217,5 +217,31 @@ class ZooFixes(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
 
 
+    def test_a_batch_torch_export_fixes_is_never_the_capture_s(self):
+        """SwinIR's window_reverse computes the batch with a float division of sizes
+        (`int(windows.shape[0] / (h * w / ws / ws))`), which makes torch.export fix the batch at
+        the size it captured at (2, for an example of 1). That 2 must not be baked in (the model
+        failed at the user's own batch of 1): the model takes the user's batch, other image
+        sizes, and refuses another batch with a rule naming it (Note [a batch torch.export
+        fixed])."""
+        class Baked(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 3, 3, padding=1)
+
+            def forward(self, x):
+                y = self.conv(x)
+                b = int(y.shape[0] * y.shape[1] / 3.0)
+                return y.reshape(b, 3, -1).softmax(-1).reshape(y.shape) + x
+
+        m = seeded(Baked())
+        model = self.export_and_check(m, (rand(1, 3, 5, 6),), [(rand(1, 3, 7, 4, seed=2),)])
+        rules = [r["text"] for l in model["modelTopology"]["config"]["layers"]
+                 if l["class_name"] == "TorchShapeCheck" for r in l["config"]["rules"]]
+        self.assertTrue(any(t.startswith("x.shape[0] == 1") for t in rules), rules)
+        self.assertNotIn("2", json.dumps([l["config"].get("target_shape") for l in
+                                          model["modelTopology"]["config"]["layers"]]))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -149,6 +149,22 @@ def _about_sizes(e):
                                   "specializ", "guard", "dim"))
 
 
+def _baked_batches(ep, inputs, fixed):
+    """The inputs whose batch the default spec left free but torch.export fixed (Note [a batch
+    torch.export fixed])."""
+    ph = [n for n, sp in zip([n for n in ep.graph.nodes if n.op == "placeholder"],
+                             ep.graph_signature.input_specs) if sp.kind == InputKind.USER_INPUT]
+    out = []
+    for i, n in enumerate(ph[:len(inputs)]):
+        val = n.meta.get("val")
+        if (i, 0) in fixed or val is None or val.dim() == 0:
+            continue
+        b = val.shape[0]
+        if not isinstance(b, torch.SymInt) or not b.node.expr.free_symbols:
+            out.append(i)
+    return out
+
+
 def _batch_attempts(inputs, spec):
     """Note [inputs shared across the batch]: the sets of inputs whose batch the default capture
     fixes at its example size, tried in turn until torch.export captures the model: none (every
@@ -317,6 +333,18 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             break
     if ep is None:
         raise first_error
+    # Note [a batch torch.export fixed]: Python in the model that computes with the batch size
+    # (SwinIR's `int(windows.shape[0] / (h * w / ws / ws))`, a float division) makes torch.export
+    # fix the batch at the size the capture ran at, silently. The capture's batch (2 for an
+    # example of 1) must never be baked into the model: the module is captured again at the
+    # user's own batch with that batch fixed, and model.json gets a rule that says so (the tfjs
+    # model's batch dim is null, so nothing else would check it).
+    baked = _baked_batches(ep, inputs, fixed) if spec is not None else []
+    if baked:
+        fixed = tuple(fixed) + tuple((i, 0) for i in baked)
+        if copy is not target and not isinstance(copy, torch.export.ExportedProgram):
+            copy = copy_module(target)
+        ep = capture(copy, inputs, dynamic_shapes, fixed)
     if spec is not None:
         spec = fix_dims(spec, fixed)
     relax_dims = {g: True for g in grown if g not in fixed}
@@ -388,6 +416,11 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     if not any(relax.values()):
         relax = {}
     rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
+    for i in baked:   # Note [a batch torch.export fixed]
+        n0 = int(inputs[i].shape[0])
+        rules.append((["eq", ["tdim", i, 0], n0],
+                      f"{names[i]}.shape[0] == {n0} (torch.export fixed the batch: the model's "
+                      f"Python computes with it)"))
     checked = list(input_refs)
     per_input = {}
     for rule, text in rules:
