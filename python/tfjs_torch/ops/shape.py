@@ -16,7 +16,8 @@ BIG = 2 ** 62
 
 @register(aten.view.default, aten._unsafe_view.default, aten.reshape.default)
 def view(ctx, a):
-    """view / reshape: any target shape that keeps the batch dim (sizes from x.shape too)."""
+    """view / reshape: any target shape (sizes from x.shape too), dim 0 included: the batch
+    merged with other dims and split back ((b h) n c)."""
     return emit_reshape(ctx, ctx.ref(a.self), a.get("size", a.get("shape")), ctx.value)
 
 
@@ -149,8 +150,8 @@ def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
 
 @register(aten.slice.Tensor)
 def slice_(ctx, a):
-    """slice: x[a:b] on any dim but the batch (bounds may be sizes known only at run time; no
-    step)."""
+    """slice: x[a:b] on any dim but the batch, dim 0 too where it is not a batch (bounds may be
+    sizes known only at run time; no step)."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym, out_sym = ctx.sym_shape(x), ctx.out_sym()
@@ -174,7 +175,8 @@ def slice_(ctx, a):
 
 @register(aten.split.Tensor, aten.split_with_sizes.default)
 def split(ctx, a):
-    """split / chunk / split_with_sizes: along any dim but the batch."""
+    """split / chunk / split_with_sizes: along any dim but the batch (dim 0 too where it is not
+    a batch)."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     if d == 0 and is_batch(ctx, ctx.sym_shape(x)[0]):
@@ -197,7 +199,7 @@ def split(ctx, a):
 
 @register(aten.select.int)
 def select(ctx, a):
-    """select: x[:, i] (a slice, then the dim dropped)."""
+    """select: x[:, i] (a slice, then the dim dropped); x[i] where dim 0 is not a batch."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym = ctx.sym_shape(x)
