@@ -275,6 +275,72 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=
     return uniq[:MAX_RULES]
 
 
+def _is_hard(rule):
+    """A rule probes never drop: a dim's range from torch.export's range constraints, or an
+    equality (a divisibility the graph's views need)."""
+    if rule[0] in ("ge", "le") and isinstance(rule[1], list) and rule[1][0] == "tdim" and \
+            isinstance(rule[2], int):
+        return True
+    return rule[0] == "eq"
+
+
+MAX_PROBE_STEPS = 256
+
+
+def _relax_by_probes(ep, target, inputs, input_refs, rules):
+    """Note [guards that a probe drops]: torch.export records a guard wherever PyTorch's own code
+    asked a question about a size while capturing: is this view contiguous, may these dims be
+    merged, is this dim 1 (broadcasting), ... A graph traced where a size derived from H is 2
+    holds guards such as `(H // 32) != 1` that break at H = 32 although the captured ops compute
+    the same thing there (SegFormer's last stage). For each free spatial dim, the nearest size
+    that keeps every range and equality rule but breaks some other rule is a probe: the captured
+    graph and a fresh copy of the module are run there (as for a batch of 1, Note [a dim of 1]),
+    and where they agree the rules the probe breaks are dropped. Where they differ (or either
+    fails) the rules stay and the model refuses those sizes with the rule's text."""
+    hard = [r for r, _ in rules if _is_hard(r)]
+    soft = [(r, t) for r, t in rules if not _is_hard(r)]
+    if not soft:
+        return rules
+    shapes = [list(x.shape) for x in inputs]
+    free = [(i, d) for i, ref in enumerate(input_refs) for d, s in enumerate(ref.sym or [])
+            if d >= 1 and isinstance(s, SymDim)]
+
+    def broken(sh):
+        if not all(holds(r, sh) for r in hard):
+            return None
+        return [k for k, (r, _) in enumerate(soft) if not holds(r, sh)]
+
+    probes = []
+    for i, d in free:
+        e = shapes[i][d]
+        order = list(range(e - 1, 0, -1)) + list(range(e + 1, 2 * e + 2))
+        for v in order[:MAX_PROBE_STEPS]:
+            sh = [list(s) for s in shapes]
+            sh[i][d] = v
+            b = broken(sh)
+            if b:
+                probes.append(sh)
+                break
+    if len(probes) > 1:   # every probed dim at its probe size at once
+        both = [list(s) for s in shapes]
+        for sh in probes:
+            for i, d in free:
+                if sh[i][d] != shapes[i][d]:
+                    both[i][d] = sh[i][d]
+        if broken(both):
+            probes.append(both)
+    dropped = set()
+    g = torch.Generator().manual_seed(0)
+    for sh in probes:
+        b = set(broken(sh)) - dropped
+        if not b:
+            continue
+        xs = [torch.randn(*s, generator=g) for s in sh]
+        if _same_as_module(ep, target, xs):
+            dropped |= b
+    return [rt for rt in rules if not (not _is_hard(rt[0]) and soft.index(rt) in dropped)]
+
+
 def _used_inputs(rule, acc):
     if isinstance(rule, list):
         if rule[0] == "tdim":
@@ -416,6 +482,8 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     if not any(relax.values()):
         relax = {}
     rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
+    if spec is not None and not isinstance(target, torch.export.ExportedProgram):
+        rules = _relax_by_probes(ep, target, run_inputs, input_refs, rules)
     for i in baked:   # Note [a batch torch.export fixed]
         n0 = int(inputs[i].shape[0])
         rules.append((["eq", ["tdim", i, 0], n0],
