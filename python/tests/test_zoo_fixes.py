@@ -243,5 +243,33 @@ class ZooFixes(unittest.TestCase):
                                           model["modelTopology"]["config"]["layers"]]))
 
 
+    def test_guards_that_a_probe_drops(self):
+        """SegFormer's failure class: captured where the deepest feature map is 4x3, torch.export
+        guards that it is not 1 (`(1 + (H - 1) // 8) != 1`, from PyTorch's own view and
+        broadcast code); the captured ops compute the same at 1x2, so probes drop those guards
+        and the model runs at 8x16 and 16x8 (Note [guards that a probe drops])."""
+        class Deep(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.down = nn.Sequential(nn.Conv2d(3, 4, 3, 2, 1), nn.Conv2d(4, 4, 3, 2, 1),
+                                          nn.Conv2d(4, 4, 3, 2, 1))
+                self.up = nn.Upsample(scale_factor=8, mode="nearest")
+
+            def forward(self, x):
+                y = self.down(x)
+                b, c, h, w = y.shape
+                t = y.flatten(2).transpose(1, 2)
+                a = (t @ t.transpose(1, 2)).softmax(-1)
+                o = (a @ t).transpose(1, 2).reshape(b, c, h, w)
+                return self.up(o).mean(1, keepdim=True) + x
+
+        m = seeded(Deep())
+        model = self.export_and_check(m, (rand(1, 3, 32, 24),),
+                                      [(rand(1, 3, 8, 16, seed=2),), (rand(2, 3, 16, 8, seed=3),)])
+        rules = [r["text"] for l in model["modelTopology"]["config"]["layers"]
+                 if l["class_name"] == "TorchShapeCheck" for r in l["config"]["rules"]]
+        self.assertTrue(any("% 8" in t or "// 8" in t for t in rules), rules)  # H, W multiples of 8 stay
+
+
 if __name__ == "__main__":
     unittest.main()

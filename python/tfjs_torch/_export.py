@@ -285,6 +285,7 @@ def _is_hard(rule):
 
 
 MAX_PROBE_STEPS = 256
+MAX_PROBES = 4    # per free dim and direction
 
 
 def _relax_by_probes(ep, target, inputs, input_refs, rules):
@@ -310,34 +311,43 @@ def _relax_by_probes(ep, target, inputs, input_refs, rules):
             return None
         return [k for k, (r, _) in enumerate(soft) if not holds(r, sh)]
 
-    probes = []
-    for i, d in free:
-        e = shapes[i][d]
-        order = list(range(e - 1, 0, -1)) + list(range(e + 1, 2 * e + 2))
-        for v in order[:MAX_PROBE_STEPS]:
-            sh = [list(s) for s in shapes]
-            sh[i][d] = v
-            b = broken(sh)
-            if b:
-                probes.append(sh)
-                break
-    if len(probes) > 1:   # every probed dim at its probe size at once
-        both = [list(s) for s in shapes]
-        for sh in probes:
-            for i, d in free:
-                if sh[i][d] != shapes[i][d]:
-                    both[i][d] = sh[i][d]
-        if broken(both):
-            probes.append(both)
     dropped = set()
     g = torch.Generator().manual_seed(0)
-    for sh in probes:
-        b = set(broken(sh)) - dropped
+
+    def probe(sh):
+        """Drops the rules sh breaks where graph and module agree there; False where not."""
+        b = set(broken(sh) or []) - dropped
         if not b:
-            continue
-        xs = [torch.randn(*s, generator=g) for s in sh]
+            return True
+        xs = [torch.randn(*s_, generator=g) for s_ in sh]
         if _same_as_module(ep, target, xs):
-            dropped |= b
+            dropped.update(b)
+            return True
+        return False
+
+    for i, d in free:
+        e = shapes[i][d]
+        for order in (range(e - 1, 0, -1), range(e + 1, 2 * e + 2)):
+            tried = 0
+            for v in list(order)[:MAX_PROBE_STEPS]:
+                sh = [list(s_) for s_ in shapes]
+                sh[i][d] = v
+                if not set(broken(sh) or []) - dropped:
+                    continue
+                tried += 1
+                if not probe(sh) or tried >= MAX_PROBES:
+                    break
+    # Every free dim at the smallest size each was probed to, at once.
+    small = [list(s_) for s_ in shapes]
+    for i, d in free:
+        for v in range(1, shapes[i][d]):
+            sh = [list(s_) for s_ in shapes]
+            sh[i][d] = v
+            if broken(sh) is not None:
+                small[i][d] = v
+                break
+    if small != shapes:
+        probe(small)
     return [rt for rt in rules if not (not _is_hard(rt[0]) and soft.index(rt) in dropped)]
 
 
