@@ -162,31 +162,12 @@ function cell(row) {
   const d = Math.max(...row.outputs.map((o) => o.maxAbsDiff));
   return `${row.ok ? '' : 'FAIL '}${d.toExponential(1)}`;
 }
-// Entries the exporter cannot export yet: each must be refused with an ExportError whose text holds
-// `says` (a clear refusal naming the op and the user's line). The run fails if one of them exports
-// (take it off this list then) or fails any other way, and the table prints every one of them.
-const KNOWN_REFUSALS = {
-  segformer: {says: 'batch', why: 'a view that merges the batch dim with the heads (einops rearrange ' +
-    "'b (h c) x y -> (b h) (x y) c'); tfjs-layers models keep dim 0 as the batch (issue 20)"},
-  swinir_light: {says: 'failed while running the captured graph', why: 'captured at batch 2 for its ' +
-    'batch-1 example, a view keeps a literal batch of 2 (x.flatten(2).transpose(1, 2)); past that, ' +
-    'window partition folds windows into dim 0, which tfjs-layers models keep as the batch (issue 20)'},
-};
 const checks = ['check.safetensors', 'check_1.safetensors', 'check_2.safetensors'];
 const lines = ['| model | export | size | ' + backends.join(' | ') + ' |',
                '|---|---|---|' + backends.map(() => '---').join('|') + '|'];
 let failed = 0;
 for (const n of selected) {
   const i = info[n];
-  const known = KNOWN_REFUSALS[n];
-  if (known != null) {
-    const clear = i.export === 'refused' && String(i.error_type).endsWith('ExportError') &&
-        String(i.error).includes(known.says);
-    if (!clear) failed++;
-    lines.push(`| ${n} | ${clear ? 'refused as known' : 'FAIL: expected the known refusal, got ' + i.export}: ${
-        known.why.replace(/\|/g, '\\|')} | | ${backends.map(() => '').join(' | ')} |`);
-    continue;
-  }
   if (i.export !== 'ok') {
     failed++;
     const err = `${i.error_type.split('.').pop()}: ${String(i.error).split('\n')[0].slice(0, 200)}`;
@@ -214,8 +195,6 @@ writeFileSync(join(ZOO, shard ? `table-${shard.replace('/', 'of')}.md` : 'table.
 writeFileSync(join(ZOO, shard ? `results-${shard.replace('/', 'of')}.json` : 'results.json'),
               JSON.stringify({info, results}, null, 1));
 const refused = selected.filter((n) => info[n].export !== 'ok').length;
-const knownRefused = selected.filter((n) => KNOWN_REFUSALS[n] != null).length;
-console.log(`test:zoo: ${selected.length} models, ${refused} refused (${knownRefused} of them known: ${
-    Object.keys(KNOWN_REFUSALS).join(', ')}), ${failed} failures ` +
+console.log(`test:zoo: ${selected.length} models, ${refused} refused, ${failed} failures ` +
             `(of ${exported.length * checks.length * backends.length}) on ${backends.join(', ')}`);
 process.exit(failed ? 1 : 0);

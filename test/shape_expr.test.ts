@@ -155,6 +155,39 @@ describe('shape expressions: layers with sizes known only at run time', () => {
     tf.dispose([ok, y, bad]);
   });
 
+  it('dim 0 inside a model: the batch merged with heads, transposed, sliced, and back', () => {
+    // [N, H, W, 4] -> [N * 2, H * W, 2] (batch merged with 2 heads) -> transposed so that
+    // dim 0 is H * W -> a slice of dim 0 -> back to [N, ...] (Note [dim 0 inside a model]).
+    const n2 = ['mul', ['dim', 1, 0], 2] as ShapeExpr;
+    const hw = ['mul', ['dim', 1, 1], ['dim', 1, 2]] as ShapeExpr;
+    const x = tfl.input({shape: [null, null, 4]});
+    const m = tfl.model({inputs: x, outputs: (() => {
+      const merged = new pt.layers.TorchReshape({shape: [hw, 2], batch: n2}).apply([x, x]) as tfl.SymbolicTensor;
+      const t = new pt.layers.TorchPermute({perm: [1, 0, 2]}).apply(merged) as tfl.SymbolicTensor;
+      const s = new pt.layers.TorchSlice({begin: [0, 0], size: [-1, -1], batch: [1, ['sub', hw, 1]]})
+                    .apply([t, x]) as tfl.SymbolicTensor;
+      const back = new pt.layers.TorchPermute({perm: [1, 0, 2]}).apply(s) as tfl.SymbolicTensor;
+      return new pt.layers.TorchReshape({shape: [2, ['sub', hw, 1], 2], batch: ['dim', 1, 0]})
+          .apply([back, x]) as tfl.SymbolicTensor;
+    })()});
+    for (const [b, h, w] of [[1, 2, 3], [3, 4, 2]]) {
+      const xs = tf.randomUniform([b, h, w, 4]);
+      const y = m.predict(xs) as tf.Tensor;
+      const want = tf.tidy(() => {
+        const t = tf.transpose(tf.reshape(xs, [b * 2, h * w, 2]), [1, 0, 2]);
+        const sl = tf.transpose(tf.slice(t, [1, 0, 0], [h * w - 1, -1, -1]), [1, 0, 2]);
+        return tf.reshape(sl, [b, 2, h * w - 1, 2]);
+      });
+      expect(y.shape).to.deep.equal([b, 2, h * w - 1, 2]);
+      expect(Array.from(y.dataSync())).to.deep.equal(Array.from(want.dataSync()));
+      tf.dispose([xs, y, want]);
+    }
+    expect(() => new pt.layers.TorchPermute({dims: [1], perm: [0, 1]})).to.throw(/exactly one of 'dims'/);
+    expect(() => new pt.layers.TorchPermute({perm: [1, 1]})).to.throw(/'perm' must be a permutation/);
+    expect(() => new pt.layers.TorchReshape({shape: [1], batch: ['eval', 1]} as never)).to.throw(/layers\.reshape: batch/);
+    expect(() => new pt.layers.TorchSlice({begin: [0], size: [1], batch: [0]} as never)).to.throw(/layers\.slice: argument 'batch'/);
+  });
+
   it('refuses hostile configs of the expression layers', () => {
     expect(() => new pt.layers.TorchReshape({shape: [['eval', 1]]} as never)).to.throw(/layers\.reshape: shape\[0\]/);
     expect(() => new pt.layers.TorchReshape({shape: 'x'} as never)).to.throw(/layers\.reshape/);

@@ -213,17 +213,19 @@ class Refusals(unittest.TestCase):
                 return torch.cat([x, x], 0)
         self.refuse(M(), X, "aten.cat", "batch dim")
 
-    def test_view_that_merges_the_batch(self):
+    def test_output_that_merges_the_batch(self):
+        # Inside the model dim 0 may hold anything (Note [dim 0 inside a model]); an output
+        # must have a batch at dim 0 again.
         class M(nn.Module):
             def forward(self, x):
                 return x.view(-1, 11)
-        self.refuse(M(), X, "aten.view", "changes the batch dim")
+        self.refuse(M(), X, "aten.view", "at dim 0, not the batch", "return x.view(-1, 11)")
 
-    def test_permute_of_the_batch(self):
+    def test_output_with_the_batch_permuted_away(self):
         class M(nn.Module):
             def forward(self, x):
                 return x.permute(1, 0, 2, 3)
-        self.refuse(M(), X, "permutes the batch dim")
+        self.refuse(M(), X, "aten.permute", "at dim 0, not the batch")
 
     def test_mean_over_everything(self):
         class M(nn.Module):

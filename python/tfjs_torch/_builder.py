@@ -2,8 +2,9 @@
 
 Note [layouts]
 Every tensor of the tfjs model is a PyTorch tensor with its dims permuted: `Ref.perm` says which
-PyTorch dim each tfjs dim holds (tfjs dim i is PyTorch dim perm[i]). Dim 0 is always the batch
-and never moves. A layer that is layout-aware (a convolution, a pool, a norm over channels) wants
+PyTorch dim each tfjs dim holds (tfjs dim i is PyTorch dim perm[i]). Dim 0 never moves
+(perm[0] == 0); it is the batch except inside a model (Note [dim 0 inside a model]). A layer
+that is layout-aware (a convolution, a pool, a norm over channels) wants
 its input in the export's canonical layout: channels last (perm [0, 2, ..., r-1, 1]) when
 data_format is 'channelsLast' and the tensor has spatial dims (rank >= 3), PyTorch's own
 otherwise. A layer that reads memory order (reshape, view, flatten) wants PyTorch's own layout
@@ -11,6 +12,19 @@ otherwise. A layer that reads memory order (reshape, view, flatten) wants PyTorc
 they get; permute and transpose cost nothing (they only relabel perm); cat, mean, softmax and the
 like translate their dim through perm. `Builder.to_perm` inserts a tfjs Permute layer where a
 layer needs another layout than the one its input has, once per (tensor, layout).
+
+Note [dim 0 inside a model]
+tf.LayersModel's own layers keep dim 0 as the batch, but nothing in tfjs-layers' predict /
+execute checks an inner tensor's dim 0: only the model's inputs are sliced into batches and its
+outputs concatenated along dim 0. So inside the model dim 0 may hold anything, as in PyTorch:
+the batch merged with the heads (einops `b (h c) x y -> (b h) (x y) c`, nn.MultiheadAttention's
+`view(L, N * heads, d)`), windows folded into it (Swin's window partition), or another dim moved
+there by a transpose. A view that changes dim 0 states its size as a shape expression over the
+model inputs' dims (TorchReshape's `batch`); a permute that moves dim 0 is a real transpose
+(TorchPermute's `perm`, the result in PyTorch's layout, so that perm[0] == 0 still holds for
+every Ref); a slice / select / split may cut dim 0 where its size is not a batch of the inputs
+(TorchSlice's `batch`). Each model output must have a batch of the inputs at dim 0 again (a
+tfjs model's outputs are per sample); slicing, concatenating or reducing a batch stays refused.
 """
 import re
 

@@ -26,6 +26,7 @@ from ._errors import ExportError
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
 from ._shape import SymDim
+from .ops._common import is_batch
 
 _OURS = ("model.json", "check.safetensors")
 
@@ -151,6 +152,22 @@ def _about_sizes(e):
         return False
     return any(k in low for k in ("size of tensor", "must match", "shape", "constraint",
                                   "specializ", "guard", "dim"))
+
+
+def _baked_batches(ep, inputs, fixed):
+    """The inputs whose batch the default spec left free but torch.export fixed (Note [a batch
+    torch.export fixed])."""
+    ph = [n for n, sp in zip([n for n in ep.graph.nodes if n.op == "placeholder"],
+                             ep.graph_signature.input_specs) if sp.kind == InputKind.USER_INPUT]
+    out = []
+    for i, n in enumerate(ph[:len(inputs)]):
+        val = n.meta.get("val")
+        if (i, 0) in fixed or val is None or val.dim() == 0:
+            continue
+        b = val.shape[0]
+        if not isinstance(b, torch.SymInt) or not b.node.expr.free_symbols:
+            out.append(i)
+    return out
 
 
 def _batch_attempts(inputs, spec):
@@ -288,6 +305,82 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=
     return uniq[:MAX_RULES]
 
 
+def _is_hard(rule):
+    """A rule probes never drop: a dim's range from torch.export's range constraints, or an
+    equality (a divisibility the graph's views need)."""
+    if rule[0] in ("ge", "le") and isinstance(rule[1], list) and rule[1][0] == "tdim" and \
+            isinstance(rule[2], int):
+        return True
+    return rule[0] == "eq"
+
+
+MAX_PROBE_STEPS = 256
+MAX_PROBES = 4    # per free dim and direction
+
+
+def _relax_by_probes(ep, target, inputs, input_refs, rules):
+    """Note [guards that a probe drops]: torch.export records a guard wherever PyTorch's own code
+    asked a question about a size while capturing: is this view contiguous, may these dims be
+    merged, is this dim 1 (broadcasting), ... A graph traced where a size derived from H is 2
+    holds guards such as `(H // 32) != 1` that break at H = 32 although the captured ops compute
+    the same thing there (SegFormer's last stage). For each free spatial dim, the nearest size
+    that keeps every range and equality rule but breaks some other rule is a probe: the captured
+    graph and a fresh copy of the module are run there (as for a batch of 1, Note [a dim of 1]),
+    and where they agree the rules the probe breaks are dropped. Where they differ (or either
+    fails) the rules stay and the model refuses those sizes with the rule's text."""
+    hard = [r for r, _ in rules if _is_hard(r)]
+    soft = [(r, t) for r, t in rules if not _is_hard(r)]
+    if not soft:
+        return rules
+    shapes = [list(x.shape) for x in inputs]
+    free = [(i, d) for i, ref in enumerate(input_refs) for d, s in enumerate(ref.sym or [])
+            if d >= 1 and isinstance(s, SymDim)]
+
+    def broken(sh):
+        if not all(holds(r, sh) for r in hard):
+            return None
+        return [k for k, (r, _) in enumerate(soft) if not holds(r, sh)]
+
+    dropped = set()
+    g = torch.Generator().manual_seed(0)
+
+    def probe(sh):
+        """Drops the rules sh breaks where graph and module agree there; False where not."""
+        b = set(broken(sh) or []) - dropped
+        if not b:
+            return True
+        xs = [torch.randn(*s_, generator=g) for s_ in sh]
+        if _same_as_module(ep, target, xs):
+            dropped.update(b)
+            return True
+        return False
+
+    for i, d in free:
+        e = shapes[i][d]
+        for order in (range(e - 1, 0, -1), range(e + 1, 2 * e + 2)):
+            tried = 0
+            for v in list(order)[:MAX_PROBE_STEPS]:
+                sh = [list(s_) for s_ in shapes]
+                sh[i][d] = v
+                if not set(broken(sh) or []) - dropped:
+                    continue
+                tried += 1
+                if not probe(sh) or tried >= MAX_PROBES:
+                    break
+    # Every free dim at the smallest size each was probed to, at once.
+    small = [list(s_) for s_ in shapes]
+    for i, d in free:
+        for v in range(1, shapes[i][d]):
+            sh = [list(s_) for s_ in shapes]
+            sh[i][d] = v
+            if broken(sh) is not None:
+                small[i][d] = v
+                break
+    if small != shapes:
+        probe(small)
+    return [rt for rt in rules if not (not _is_hard(rt[0]) and soft.index(rt) in dropped)]
+
+
 def _used_inputs(rule, acc):
     if isinstance(rule, list):
         if rule[0] == "tdim":
@@ -346,6 +439,18 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             break
     if ep is None:
         raise first_error
+    # Note [a batch torch.export fixed]: Python in the model that computes with the batch size
+    # (SwinIR's `int(windows.shape[0] / (h * w / ws / ws))`, a float division) makes torch.export
+    # fix the batch at the size the capture ran at, silently. The capture's batch (2 for an
+    # example of 1) must never be baked into the model: the module is captured again at the
+    # user's own batch with that batch fixed, and model.json gets a rule that says so (the tfjs
+    # model's batch dim is null, so nothing else would check it).
+    baked = _baked_batches(ep, inputs, fixed) if spec is not None else []
+    if baked:
+        fixed = tuple(fixed) + tuple((i, 0) for i in baked)
+        if copy is not target and not isinstance(copy, torch.export.ExportedProgram):
+            copy = copy_module(target)
+        ep = capture(copy, inputs, dynamic_shapes, fixed)
     if spec is not None:
         spec = fix_dims(spec, fixed)
     relax_dims = {g: True for g in grown if g not in fixed}
@@ -417,6 +522,13 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     if not any(relax.values()):
         relax = {}
     rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
+    if spec is not None and not isinstance(target, torch.export.ExportedProgram):
+        rules = _relax_by_probes(ep, target, run_inputs, input_refs, rules)
+    for i in baked:   # Note [a batch torch.export fixed]
+        n0 = int(inputs[i].shape[0])
+        rules.append((["eq", ["tdim", i, 0], n0],
+                      f"{names[i]}.shape[0] == {n0} (torch.export fixed the batch: the model's "
+                      f"Python computes with it)"))
     checked = list(input_refs)
     per_input = {}
     for rule, text in rules:
@@ -501,6 +613,11 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                               f"(got {type(values.get(o, o) if isinstance(o, torch.fx.Node) else o).__name__}); "
                               f"the tfjs model's outputs must be tensors that depend on its inputs")
         ref = ctx.refs[o]
+        if ref.rank >= 1 and not _batch_free_fixed(ctx) and not is_batch(ctx, ctx.sym_shape(ref)[0]):
+            ctx.node = o
+            ctx.fail(f"output {name!r} has {ctx.sym_shape(ref)[0]} at dim 0, not the batch of "
+                     f"an input; a tfjs model's outputs keep the batch at dim 0 (Note [dim 0 "
+                     f"inside a model]): permute or view it back")
         if ref.rank >= 3 and _is_feature_map(ref):
             ref = b.to_canonical(ref)
         else:
@@ -515,6 +632,12 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     return {"builder": b, "input_refs": input_refs, "output_refs": output_refs,
             "names": out_names, "inputs": list(run_inputs), "outputs": outputs,
             "model_name": model_name, "rules": rules, "input_names": names}
+
+
+def _batch_free_fixed(ctx):
+    """Whether every input's batch is a fixed size (dynamic_shapes=False and the like): an
+    output's dim 0 is then checked by nothing (the model takes those sizes only)."""
+    return all(isinstance(ctx.sym_shape(r)[0], int) for r in ctx.input_refs)
 
 
 def _is_feature_map(ref):

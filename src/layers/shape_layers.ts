@@ -45,32 +45,58 @@ function keepDtype(inputs: ApplyIn, out: ApplyOut): ApplyOut {
 
 export interface TorchPermuteArgs extends TorchLayerArgs {
   /** As tfjs-layers' Permute: the order of the dims after the batch, 1-based. */
-  dims: number[];
+  dims?: number[];
+  /**
+   * Instead of `dims`: a permutation of every dim, dim 0 included (0-based, as tf.transpose).
+   * Note [dim 0 inside a model]: a view that merges the batch with other dims ((b h) n c in
+   * attention, windows folded into dim 0) or a transpose of dim 0 gives a tensor whose dim 0 is
+   * not the batch; the model's inputs and outputs keep the batch at dim 0.
+   */
+  perm?: number[];
 }
 
-/** tfjs-layers' Permute that keeps its input's dtype (int32 indices stay int32). */
+function isPermutation(p: unknown, from: number): p is number[] {
+  return Array.isArray(p) && p.length <= MAX_RANK &&
+      [...p].sort((a, b) => a - b).every((v, i) => v === i + from);
+}
+
+/** tfjs-layers' Permute that keeps its input's dtype (int32 indices stay int32), or a transpose
+ *  of every dim (`perm`, dim 0 included). */
 export class TorchPermute extends TorchLayer {
   static className = 'TorchPermute';
-  readonly dims: number[];
+  readonly dims: number[]|null;
+  readonly perm: number[]|null;
 
   constructor(args: TorchPermuteArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.permute';
-    checkLayerArgs(op, args, ['dims']);
-    const d = args.dims;
-    if (!Array.isArray(d) || d.length > MAX_RANK ||
-        [...d].sort((a, b) => a - b).some((v, i) => v !== i + 1)) {
-      fail(op, `argument 'dims' must be a permutation of 1..n, got ${show(d)}`);
+    checkLayerArgs(op, args, ['dims', 'perm']);
+    if ((args.dims == null) === (args.perm == null)) {
+      fail(op, `exactly one of 'dims' (after the batch) and 'perm' (every dim) is needed, got ${
+          show({dims: args.dims, perm: args.perm})}`);
     }
-    this.dims = d.slice();
+    if (args.dims != null && !isPermutation(args.dims, 1)) {
+      fail(op, `argument 'dims' must be a permutation of 1..n, got ${show(args.dims)}`);
+    }
+    if (args.perm != null && !isPermutation(args.perm, 0)) {
+      fail(op, `argument 'perm' must be a permutation of 0..n-1, got ${show(args.perm)}`);
+    }
+    this.dims = args.dims != null ? args.dims.slice() : null;
+    this.perm = args.perm != null ? args.perm.slice() : null;
+  }
+
+  private full(): number[] {
+    return this.perm ?? [0, ...(this.dims as number[])];
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = shapesOf(inputShape)[0];
-    if (shape.length !== this.dims.length + 1) {
-      fail('layers.permute', `input of shape ${show(shape)} needs ${shape.length - 1} dims`);
+    const p = this.full();
+    if (shape.length !== p.length) {
+      fail('layers.permute', `input of shape ${show(shape)} does not have the ${p.length} dims ${
+          ''}of permutation ${show(p)}`);
     }
-    return [shape[0], ...this.dims.map((d) => shape[d])];
+    return p.map((d) => shape[d]);
   }
 
   override apply(inputs: ApplyIn, kwargs?: Record<string, unknown>): ApplyOut {
@@ -78,34 +104,49 @@ export class TorchPermute extends TorchLayer {
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
-    return transposeExact(tensorsOf(inputs)[0], [0, ...this.dims]);
+    const x = tensorsOf(inputs)[0];
+    const p = this.full();
+    if (x.rank !== p.length) {
+      fail('layers.permute', `input of shape ${show(x.shape)} does not have the ${p.length} dims ${
+          ''}of permutation ${show(p)} (layer '${this.name}')`);
+    }
+    return transposeExact(x, p);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {dims: this.dims, ...super.getConfig()};
+    return {...(this.perm != null ? {perm: this.perm} : {dims: this.dims}), ...super.getConfig()};
   }
 }
 
 export interface TorchReshapeArgs extends TorchLayerArgs {
   /** The sizes of every dim after the batch: integers or shape expressions. */
   shape: Array<number|ShapeExpr>;
+  /**
+   * The size of dim 0 (an integer or a shape expression) where the view changes it: the batch
+   * merged with other dims or split from them (Note [dim 0 inside a model]). Default: dim 0 of
+   * the input, whatever it is at run time.
+   */
+  batch?: number|ShapeExpr;
 }
 
 /** A reshape (PyTorch's memory order) to sizes computed from the inputs' shapes. */
 export class TorchReshape extends TorchLayer {
   static className = 'TorchReshape';
   readonly shape: Array<number|ShapeExpr>;
+  readonly batch: number|ShapeExpr|null;
 
   constructor(args: TorchReshapeArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.reshape';
-    checkLayerArgs(op, args, ['shape']);
+    checkLayerArgs(op, args, ['shape', 'batch']);
     this.shape = sizeList(op, 'shape', args.shape, 0);
+    this.batch = args.batch == null ? null : parseSize(op, 'batch', args.batch, 0);
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shapes = shapesOf(inputShape);
-    const out = [shapes[0][0], ...evalSizes('layers.reshape', this.shape, shapes)];
+    const batch = this.batch == null ? shapes[0][0] : evalExpr('layers.reshape', this.batch, shapes);
+    const out = [batch, ...evalSizes('layers.reshape', this.shape, shapes)];
     checkOutputShape('layers.reshape', this.name, out);
     return out;
   }
@@ -117,8 +158,11 @@ export class TorchReshape extends TorchLayer {
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const xs = tensorsOf(inputs);
     const x = xs[0];
-    const sizes = evalSizesNow('layers.reshape', 'shape', this.shape, xs.map((t) => t.shape), 0);
-    const target = [x.shape[0], ...sizes];
+    const shapes = xs.map((t) => t.shape);
+    const sizes = evalSizesNow('layers.reshape', 'shape', this.shape, shapes, 0);
+    const batch = this.batch == null ? x.shape[0] :
+        evalSizesNow('layers.reshape', 'batch', [this.batch], shapes, 0)[0];
+    const target = [batch, ...sizes];
     if (target.reduce((p, q) => p * q, 1) !== x.size) {
       fail('layers.reshape', `cannot view input of shape ${show(x.shape)} as ${show(target)} ${
           ''}(layer '${this.name}')`);
@@ -127,7 +171,9 @@ export class TorchReshape extends TorchLayer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, ...super.getConfig()};
+    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue,
+            ...(this.batch != null ? {batch: this.batch as unknown as tf.serialization.ConfigDictValue} : {}),
+            ...super.getConfig()};
   }
 }
 

@@ -344,6 +344,11 @@ export interface TorchSliceArgs extends TorchLayerArgs {
   begin: Array<number|ShapeExpr>;
   /** Its size in every dim after the batch (-1: to the end), integers or shape expressions. */
   size: Array<number|ShapeExpr>;
+  /**
+   * [begin, size] in dim 0 where the slice cuts it: a tensor inside the model whose dim 0 is not
+   * the batch (Note [dim 0 inside a model] in shape_layers.ts). Default: all of dim 0.
+   */
+  batch?: [number|ShapeExpr, number|ShapeExpr];
 }
 
 export class TorchSlice extends TorchLayer {
@@ -365,11 +370,36 @@ export class TorchSlice extends TorchLayer {
               ''}one per entry of 'begin', got ${show(size)}`);
     this.begin = begin.map((b, i) => isExpr(b) ? parseExpr(op, `begin[${i}]`, b) : b);
     this.size = size.map((b, i) => isExpr(b) ? parseExpr(op, `size[${i}]`, b) : b);
+    const batch = args.batch;
+    if (batch != null) {
+      check(Array.isArray(batch) && batch.length === 2 && ok(batch[0], 0) && ok(batch[1], 0), op,
+            () => `argument 'batch' must be [begin, size] (integers >= 0 or shape expressions), ${
+                ''}got ${show(batch)}`);
+      this.batch = batch.map((b, i) => isExpr(b) ? parseExpr(op, `batch[${i}]`, b) : b) as
+          [number|ShapeExpr, number|ShapeExpr];
+    } else {
+      this.batch = null;
+    }
   }
+
+  readonly batch: [number|ShapeExpr, number|ShapeExpr]|null;
 
   private resolve(shapes: Shape[]): {begin: Array<number|null>, size: Array<number|null>} {
     return {begin: evalSizes('layers.slice', this.begin, shapes),
             size: evalSizes('layers.slice', this.size, shapes)};
+  }
+
+  /** [begin, size] in dim 0, or null (all of it). */
+  private batchSlice(shapes: Shape[], now: boolean): Array<number|null>|null {
+    if (this.batch == null) return null;
+    const v = now ? evalSizesNow('layers.slice', 'batch', this.batch, shapes, 0) :
+                    evalSizes('layers.slice', this.batch, shapes);
+    const d = shapes[0][0];
+    if (d != null && v[0] != null && v[1] != null && v[0] + v[1] > d) {
+      fail('layers.slice', `slice of dim 0 at ${v[0]} of size ${v[1]} exceeds the input shape ${
+          ''}${show(shapes[0])} (layer '${this.name}')`);
+    }
+    return v;
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
@@ -380,7 +410,8 @@ export class TorchSlice extends TorchLayer {
           ''}'begin' and 'size', got ${this.begin.length}`);
     }
     const {begin, size} = this.resolve(shapes);
-    return [shape[0], ...size.map((s, i) => {
+    const b0 = this.batchSlice(shapes, false);
+    return [b0 == null ? shape[0] : b0[1], ...size.map((s, i) => {
       const d = shape[i + 1];
       const b = begin[i];
       if (d != null && b != null && s != null && b + (s === -1 ? 0 : s) > d) {
@@ -404,11 +435,14 @@ export class TorchSlice extends TorchLayer {
             ''}shape ${show(x.shape)} (layer '${this.name}')`);
       }
     });
-    return tf.slice(x, [0, ...begin], [-1, ...size]);
+    const b0 = this.batchSlice(shapes, true);
+    return tf.slice(x, [b0 == null ? 0 : b0[0] as number, ...begin], [b0 == null ? -1 : b0[1] as number, ...size]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {begin: this.begin as unknown as tf.serialization.ConfigDictValue,
-            size: this.size as unknown as tf.serialization.ConfigDictValue, ...super.getConfig()};
+            size: this.size as unknown as tf.serialization.ConfigDictValue,
+            ...(this.batch != null ? {batch: this.batch as unknown as tf.serialization.ConfigDictValue} : {}),
+            ...super.getConfig()};
   }
 }

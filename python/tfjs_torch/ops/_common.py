@@ -88,16 +88,34 @@ def same_size(a, b):
     return False
 
 
+def is_batch(ctx, size):
+    """Whether a dim of this size is a batch of the model's inputs (dim 0 of an input): slicing,
+    concatenating or reducing it changes which sample is which, so those stay refused on it
+    (Note [dim 0 inside a model] in _builder.py)."""
+    return any(same_size(size, ctx.sym_shape(r)[0]) for r in ctx.input_refs)
+
+
+def emit_transpose(ctx, x, dims, out_value, out_sym):
+    """x permuted by PyTorch's `dims` where dims moves dim 0 (Note [dim 0 inside a model]): a
+    transpose of every dim, the result in PyTorch's layout."""
+    from .._builder import invert
+    inv = invert(x.perm)
+    t = [inv[d] for d in dims]
+    y = ctx.emit("TorchPermute", {"perm": t}, [x], perm=identity(x.rank),
+                 outputs=[(identity(x.rank), out_value)])
+    y.sym = out_sym
+    return y
+
+
 def emit_reshape(ctx, x, shape, out_value):
     """A view / reshape of x to `shape` (ints / SymDims, -1 allowed), reading PyTorch's memory
-    order: x in PyTorch's layout, the result too."""
+    order: x in PyTorch's layout, the result too. A view that changes dim 0 (the batch merged
+    with other dims or split from them) states dim 0's size too (Note [dim 0 inside a model])."""
     b = ctx.b
     out_sym = ctx.out_sym()
     in_sym = ctx.sym_shape(x)
-    if not same_size(in_sym[0], out_sym[0]):
-        ctx.fail(f"changes the batch dim ({in_sym[0]} -> {out_sym[0]}); the tfjs model keeps "
-                 f"dim 0 as its batch (reshape the other dims only)")
-    if x.perm == identity(x.rank) and len(in_sym) == len(out_sym) and all(
+    new_batch = not same_size(in_sym[0], out_sym[0])
+    if not new_batch and x.perm == identity(x.rank) and len(in_sym) == len(out_sym) and all(
             same_size(p, q) for p, q in zip(in_sym, out_sym)):
         return alias(x, out_value, out_sym)
     x = b.to_torch_order(x)
@@ -110,11 +128,14 @@ def emit_reshape(ctx, x, shape, out_value):
             if is_static(s) and s >= 0:
                 target[i] = int(s)
     integer = isinstance(out_value, torch.Tensor) and not out_value.dtype.is_floating_point
-    if all(is_static(s) for s in target) and not integer:  # (tfjs's Reshape casts to float)
+    if all(is_static(s) for s in target) and not integer and not new_batch:
+        # (tfjs's Reshape casts to float)
         y = ctx.emit("Reshape", {"target_shape": target}, [x], perm=identity(len(out_sym)))
     else:
-        entries, extra = size_list(ctx, x, target, 1)
-        y = ctx.emit("TorchReshape", {"shape": entries}, [x] + extra,
-                     perm=identity(len(out_sym)))
+        w = ctx.writer(1)
+        cfg = {"shape": [w.write(s) for s in target]}
+        if new_batch:
+            cfg["batch"] = w.write(out_sym[0])
+        y = ctx.emit("TorchReshape", cfg, [x] + w.extra, perm=identity(len(out_sym)))
     y.sym = out_sym
     return y

@@ -8,7 +8,7 @@ import torch
 from . import register
 from .._builder import Ref, identity, invert
 from .._shape import SymDim, is_static
-from ._common import alias, dim_index, emit_reshape, size_list
+from ._common import alias, dim_index, emit_reshape, emit_transpose, is_batch, size_list
 
 aten = torch.ops.aten
 BIG = 2 ** 62
@@ -16,7 +16,8 @@ BIG = 2 ** 62
 
 @register(aten.view.default, aten._unsafe_view.default, aten.reshape.default)
 def view(ctx, a):
-    """view / reshape: any target shape that keeps the batch dim (sizes from x.shape too)."""
+    """view / reshape: any target shape (sizes from x.shape too), dim 0 included: the batch
+    merged with other dims and split back ((b h) n c)."""
     return emit_reshape(ctx, ctx.ref(a.self), a.get("size", a.get("shape")), ctx.value)
 
 
@@ -63,8 +64,8 @@ def _permuted(ctx, x, dims):
     dims = [dim_index(ctx, d, x.rank) for d in dims]
     if sorted(dims) != identity(x.rank):
         ctx.fail(f"dims {dims} are not a permutation of the input's {x.rank} dims")
-    if dims[0] != 0:
-        ctx.fail(f"permutes the batch dim (dims {dims}); the tfjs model keeps dim 0 as its batch")
+    if dims[0] != 0:   # Note [dim 0 inside a model]: a real transpose
+        return emit_transpose(ctx, x, dims, ctx.value, ctx.out_sym())
     inv = invert(dims)
     r = Ref(x.layer, x.node_index, x.tensor_index, [inv[p] for p in x.perm], ctx.value)
     r.sym = ctx.out_sym()
@@ -73,7 +74,8 @@ def _permuted(ctx, x, dims):
 
 @register(aten.permute.default)
 def permute(ctx, a):
-    """permute: free (only the layout bookkeeping changes); never the batch dim."""
+    """permute: free (only the layout bookkeeping changes) while dim 0 stays; a transpose where
+    dim 0 moves."""
     return _permuted(ctx, ctx.ref(a.self), list(a.dims))
 
 
@@ -119,19 +121,26 @@ def _as_size(e, value):
 
 
 def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
-    """x sliced along PyTorch dim d from `begin` for `size` (ints or SymDims)."""
-    if d == 0:
+    """x sliced along PyTorch dim d from `begin` for `size` (ints or SymDims). Dim 0 only where it
+    is not the batch (Note [dim 0 inside a model])."""
+    if d == 0 and is_batch(ctx, ctx.sym_shape(x)[0]):
         ctx.fail("slicing the batch dim is not supported")
-    axis = x.perm.index(d)
     begins = [0] * (x.rank - 1)
     sizes = [-1] * (x.rank - 1)
-    begins[axis - 1], sizes[axis - 1] = begin, size
-    if all(is_static(v) for v in begins + sizes):
+    if d != 0:
+        axis = x.perm.index(d)
+        begins[axis - 1], sizes[axis - 1] = begin, size
+    batch = [begin, size] if d == 0 else []
+    if all(is_static(v) for v in begins + sizes + batch):
         cfg = {"begin": begins, "size": sizes}
+        if batch:
+            cfg["batch"] = batch
         extra = []
     else:
         w = ctx.writer(1)
         cfg = {"begin": [w.write(v) for v in begins], "size": [w.write(v) for v in sizes]}
+        if batch:
+            cfg["batch"] = [w.write(v) for v in batch]
         extra = w.extra
     (y,) = ctx.b.layer("TorchSlice", cfg, [x] + extra, name or ctx.name(),
                        outputs=[(x.perm, out_value)])
@@ -141,8 +150,8 @@ def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
 
 @register(aten.slice.Tensor)
 def slice_(ctx, a):
-    """slice: x[a:b] on any dim but the batch (bounds may be sizes known only at run time; no
-    step)."""
+    """slice: x[a:b] on any dim but the batch, dim 0 too where it is not a batch (bounds may be
+    sizes known only at run time; no step)."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym, out_sym = ctx.sym_shape(x), ctx.out_sym()
@@ -166,10 +175,11 @@ def slice_(ctx, a):
 
 @register(aten.split.Tensor, aten.split_with_sizes.default)
 def split(ctx, a):
-    """split / chunk / split_with_sizes: along any dim but the batch."""
+    """split / chunk / split_with_sizes: along any dim but the batch (dim 0 too where it is not
+    a batch)."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
-    if d == 0:
+    if d == 0 and is_batch(ctx, ctx.sym_shape(x)[0]):
         ctx.fail("splitting the batch dim is not supported")
     vals = ctx.value
     meta = ctx.node.meta.get("val")
@@ -189,7 +199,7 @@ def split(ctx, a):
 
 @register(aten.select.int)
 def select(ctx, a):
-    """select: x[:, i] (a slice, then the dim dropped)."""
+    """select: x[:, i] (a slice, then the dim dropped); x[i] where dim 0 is not a batch."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym = ctx.sym_shape(x)
