@@ -5,7 +5,7 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {Gelu} from '../../src/kernel_names.js';
 import type {GeluAttrs, GeluInputs} from '../../src/kernel_names.js';
 import {ERF_COEFFS, GELU_TANH_K} from '../../src/ops/gelu.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, shapeUniformsFit} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 const f = (v: number) => v.toPrecision(10);
@@ -14,8 +14,11 @@ class GeluProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
+  /** No size is in the GLSL (Note [webgl programs keyed by code] in util.ts). */
+  enableShapeUniforms: boolean;
   constructor(shape: number[], approximate: 'none'|'tanh') {
     this.outputShape = shape;
+    this.enableShapeUniforms = shapeUniformsFit(shape);
     const [p, a1, a2, a3, a4, a5] = ERF_COEFFS.map(f);
     const body = approximate === 'tanh' ?
         `float u = clamp(${f(GELU_TANH_K)} * (v + 0.044715 * v * v * v), -15.0, 15.0);

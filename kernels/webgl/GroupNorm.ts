@@ -19,6 +19,7 @@ class GroupStatsProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
+  enableShapeUniforms = true;  // ranks 2 and 3 (Note [webgl programs keyed by code] in util.ts)
   customUniforms: Uniform[] = [
     {name: 'gnG', type: 'int'}, {name: 'gnK', type: 'int'}, {name: 'gnP', type: 'int'},
     {name: 'gnEps', type: 'float'},
@@ -61,6 +62,7 @@ class GroupApplyProgram implements GPGPUProgram {
   variableNames = ['x', 'stats', 'weight', 'bias'];
   outputShape: number[];
   userCode: string;
+  enableShapeUniforms = true;  // ranks 2 and 3 (Note [webgl programs keyed by code] in util.ts)
   customUniforms: Uniform[] = [{name: 'gnG', type: 'int'}, {name: 'gnK', type: 'int'}];
 
   constructor(viewShape: number[], channelsLast: boolean) {

@@ -8,7 +8,7 @@ import type {PadMode} from '../../src/index_math/pad.js';
 import {Pad} from '../../src/kernel_names.js';
 import type {PadAttrs, PadInputs} from '../../src/kernel_names.js';
 import {padImplCPU, padOutputShape} from '../cpu/shared.js';
-import {checkFitsTexture, coord, coordsType, cpuInt32Values, sizeOf} from './util.js';
+import {checkFitsTexture, coord, coordsType, cpuInt32Values, shapeUniformsFit, sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** GLSL of padSourceIndex for one mode: the source of output position o, -1 for the fill. */
@@ -44,6 +44,8 @@ export class PadProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   customUniforms: Array<{name: string, arrayIndex: number, type: 'int'}|{name: string, type: 'float'}>;
+  /** No size is in the GLSL (Note [webgl programs keyed by code] in util.ts). */
+  enableShapeUniforms: boolean;
 
   /**
    * `padded[a]`: whether axis a has a nonzero pad. That is structure, not a size: an unpadded
@@ -52,6 +54,7 @@ export class PadProgram implements GPGPUProgram {
   constructor(outShape: number[], mode: PadMode, padded: boolean[]) {
     this.outputShape = outShape;
     const rank = outShape.length;
+    this.enableShapeUniforms = shapeUniformsFit(outShape);
     this.customUniforms = [
       {name: 'padBefore', arrayIndex: rank, type: 'int'},
       {name: 'padAfter', arrayIndex: rank, type: 'int'},

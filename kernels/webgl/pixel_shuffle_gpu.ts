@@ -13,6 +13,9 @@ import type {DataFormat} from '../../src/kernel_names.js';
 import {BoundedMemo} from '../../src/util/memo.js';
 import {glslIntArray} from './util.js';
 
+// The GLSL holds the factor and the tables of one block (what shapes the code), no size: tfjs
+// passes the shapes (Note [webgl programs keyed by code] in util.ts).
+
 /**
  * pixelShuffle as tables: output channel c at (h*r + i, w*r + j) reads input channel
  * c*channelStride + blockChannel[i*r + j] at (h, w).
@@ -141,6 +144,7 @@ export class PixelShuffleProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
+  enableShapeUniforms = true;  // 4-D
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;
@@ -167,6 +171,7 @@ export class PixelUnshuffleProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
+  enableShapeUniforms = true;  // 4-D
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;

@@ -2,13 +2,81 @@
 // rank, the texture-size check every kernel runs before its program, and small float tables
 // (index tables, per-channel values) handed to shaders as textures.
 import {webgl_util} from '@tensorflow/tfjs-backend-webgl';
-import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
 export type WebGLBackend = MathBackendWebGL;
+
+/**
+ * Note [webgl programs keyed by code]
+ * tfjs's webgl backend caches a compiled program under makeShaderKey: the program's class, its
+ * GLSL (userCode) and, unless the program sets `enableShapeUniforms`, the shape and texture
+ * shape of every input and of the output. A program that compiled sizes into its GLSL, or that
+ * leaves tfjs to compile them into its samplers, is compiled again for every new image size and
+ * kept forever. Our programs therefore take every number that changes with the tensors' sizes
+ * (sizes, plane strides, window edges, tap ranges, the batch) from int uniforms (`Ints`:
+ * `ints.of(v)` writes a uniform's name into the GLSL, its value travels with the run) and set
+ * `enableShapeUniforms` (tfjs's samplers then read the shapes from uniforms as well, and the key
+ * holds only the ranks and a few layout facts of the textures). Only what shapes the code is
+ * compiled in: ranks, tap counts and loop bounds over kernels, channel counts, factors, the
+ * layout. tfjs's shader compiler passes shapes as uniforms up to rank 4 only
+ * (`shapeUniformsFit`): a rank 5 or 6 program (3-D ops) keys on its shapes, and its int
+ * uniforms are then correct but do not save compiles. test/browser/gpu_chain.test.ts counts the
+ * programs a decoder-like chain compiles per image size.
+ */
+
+/**
+ * The size-dependent integers of one program, read from int uniforms (Note [webgl programs
+ * keyed by code]). Every call of `of` / `array` gets a uniform of its own, in call order, so the
+ * GLSL does not depend on which values happen to be equal. Pass `values` as runWebGLProgram's
+ * customUniformValues (after the program's other custom uniforms, in `customUniforms` order).
+ */
+export class Ints {
+  readonly customUniforms: Array<{name: string, type: 'int', arrayIndex?: number}> = [];
+  readonly values: number[][] = [];
+  /** GLSL int expression reading `v` from a uniform. */
+  readonly of = (v: number): string => this.add([v], false);
+  /** `v` compiled in when `fixed` (a number that does not change with the image's size). */
+  readonly or = (v: number, fixed: boolean): string => (fixed ? `${v}` : this.of(v));
+  /** Name of a uniform `int name[values.length]` holding `values` (its length is compiled in). */
+  readonly array = (values: readonly number[]): string =>
+      this.add(values.length > 0 ? values : [0], true);  // GLSL has no zero-length arrays
+
+  private add(values: readonly number[], isArray: boolean): string {
+    for (const v of values) {
+      if (!Number.isInteger(v) || Math.abs(v) > 2147483647) {
+        throw new Error(`webgl program: uniform ${v} is not an int32`);
+      }
+    }
+    const name = `tk${this.customUniforms.length}`;
+    this.customUniforms.push(isArray ? {name, type: 'int', arrayIndex: values.length} :
+                                       {name, type: 'int'});
+    this.values.push(values.slice());
+    return name;
+  }
+}
+
+/**
+ * backend.runWebGLProgram with the program's own int uniform values (`uniformValues`, from its
+ * Ints) as the custom uniform values.
+ */
+export function runProgram(
+    backend: WebGLBackend, program: GPGPUProgram&{uniformValues?: number[][]},
+    inputs: TensorInfo[], dtype: DataType): TensorInfo {
+  return backend.runWebGLProgram(program, inputs, dtype, program.uniformValues);
+}
+
+/**
+ * Whether tfjs can read every shape of a program from uniforms: its shader compiler does so for
+ * ranks up to 4 (webgl's useShapeUniforms), and for rank 5 and 6 compiles the shape in while the
+ * cache key leaves it out, so shape uniforms must stay off there.
+ */
+export function shapeUniformsFit(...shapes: ReadonlyArray<readonly number[]>): boolean {
+  return shapes.every((s) => s.length <= 4);
+}
 
 /** GLSL type getOutputCoords() returns for an output of this rank. */
 export function coordsType(rank: number): string {
