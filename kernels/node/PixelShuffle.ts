@@ -10,13 +10,16 @@ import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {geometryFromPacked, pixelShuffleOutputShape} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
-import {asTensor} from './util.js';
+import {asTensor, sizeOf} from './util.js';
 
 export const pixelShuffle: KernelFunc = ({inputs, attrs}) => {
   const {x} = inputs as PixelShuffleInputs;
   const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
   const {batch, channels: C, height: H, width: W} = geometryFromPacked(x.shape, r, dataFormat);
   const outShape = pixelShuffleOutputShape(x.shape, r, dataFormat);
+  // An empty input has an empty output, made here: TensorFlow takes the sizes of its reshapes
+  // as int32, which a huge factor's sizes pass (the op refuses only sizes a double cannot hold).
+  if (sizeOf(x.shape) === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {
     const t = asTensor(x);
     // Packed channel k = c*r*r + i*r + j read as the three axes (c, i, j); the output wants
