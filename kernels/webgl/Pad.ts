@@ -8,7 +8,7 @@ import type {PadMode} from '../../src/index_math/pad.js';
 import {Pad} from '../../src/kernel_names.js';
 import type {PadAttrs, PadInputs} from '../../src/kernel_names.js';
 import {padImplCPU, padOutputShape} from '../cpu/shared.js';
-import {checkFitsTexture, coord, coordsType, cpuInt32Values, shapeUniformsFit, sizeOf} from './util.js';
+import {checkFitsTexture, coord, coordsType, cpuInt32Values, runProgram, sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** GLSL of padSourceIndex for one mode: the source of output position o, -1 for the fill. */
@@ -44,8 +44,6 @@ export class PadProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   customUniforms: Array<{name: string, arrayIndex: number, type: 'int'}|{name: string, type: 'float'}>;
-  /** No size is in the GLSL (Note [webgl programs keyed by code] in util.ts). */
-  enableShapeUniforms: boolean;
 
   /**
    * `padded[a]`: whether axis a has a nonzero pad. That is structure, not a size: an unpadded
@@ -54,7 +52,6 @@ export class PadProgram implements GPGPUProgram {
   constructor(outShape: number[], mode: PadMode, padded: boolean[]) {
     this.outputShape = outShape;
     const rank = outShape.length;
-    this.enableShapeUniforms = shapeUniformsFit(outShape);
     this.customUniforms = [
       {name: 'padBefore', arrayIndex: rank, type: 'int'},
       {name: 'padAfter', arrayIndex: rank, type: 'int'},
@@ -94,7 +91,7 @@ export const pad: KernelFunc = ({inputs, backend, attrs}) => {
     return webgl.makeTensorInfo(shape, x.dtype, out);
   }
   const program = new PadProgram(shape, a.mode, a.pairs.map(([b, e]) => b !== 0 || e !== 0));
-  return webgl.runWebGLProgram(program, [x], x.dtype, [
+  return runProgram(webgl, program, [x], x.dtype, [
     a.pairs.map(([b]) => b), a.pairs.map(([, e]) => e), x.shape.slice(), [a.value],
   ]) as TensorInfo;
 };

@@ -8,7 +8,7 @@ import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
 import {pixelShuffleImplCPU} from '../cpu/shared.js';
 import {PixelShuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, runProgram, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -27,7 +27,7 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture('pixelShuffle', 'input x', x.shape);
   const lead = x.shape.length - 3;
   const program = new PixelShuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
-  const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
+  const out = runProgram(webgl, program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
   return withShape(out, outShape) as TensorInfo;
 };
 

@@ -6,7 +6,7 @@ import {PixelUnshuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
 import {pixelUnshuffleImplCPU} from '../cpu/shared.js';
 import {PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, runProgram, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -25,7 +25,7 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture('pixelUnshuffle', 'input x', x.shape);
   const lead = x.shape.length - 3;
   const program = new PixelUnshuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
-  const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
+  const out = runProgram(webgl, program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
   return withShape(out, outShape) as TensorInfo;
 };
 

@@ -26,7 +26,7 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import {convTransposeInputIndex, convTransposeOutputIndex, convTransposeTapRange} from '../../src/index_math/conv.js';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {BoundedMemo} from '../../src/util/memo.js';
-import {axisNames, coord, coordsType, dimsOf, glslIntArray, Ints, sampleAt, shapeUniformsFit} from './util.js';
+import {axisNames, coord, coordsType, dimsOf, glslIntArray, Ints, sampleAt} from './util.js';
 
 function mismatch(what: string, where: string): never {
   throw new Error(`convTranspose: the webgl kernel's ${what} table does not reproduce ` +
@@ -277,14 +277,14 @@ abstract class ConvTransposeGLProgram implements GPGPUProgram {
   abstract variableNames: string[];
   outputShape: number[] = [];
   userCode = '';
+  /** Set by runProgram (Note [webgl programs keyed by code] in util.ts). */
   enableShapeUniforms = false;
   customUniforms: Ints['customUniforms'] = [];
   uniformValues: number[][] = [];
 
-  protected uniforms(ints: Ints, ...shapes: number[][]): void {
+  protected uniforms(ints: Ints): void {
     this.customUniforms = ints.customUniforms;
     this.uniformValues = ints.values;
-    this.enableShapeUniforms = shapeUniformsFit(this.outputShape, ...shapes);
   }
 }
 
@@ -323,7 +323,7 @@ export class ConvTransposeProgram extends ConvTransposeGLProgram {
       sampleAt('x', g.dataFormat, 'b', `ci0 + ${k}`, is),
       `getW(ci0 + ${k}, ocl, ${ts.join(', ')})`,
     ]);
-    this.uniforms(ints, g.xShape, g.weightShape);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -366,7 +366,7 @@ export class ConvTransposeWeightPackProgram extends ConvTransposeGLProgram {
     super();
     const taps = g.kernelSize.reduce((a, b) => a * b, 1);
     this.outputShape = [taps, g.inChannels, g.outPerGroup];
-    this.uniforms(new Ints(), g.weightShape);
+    this.uniforms(new Ints());
     const n = g.kernelSize.length;
     // The flat tap back to one index per kernel axis, outermost first.
     const tapIndex: string[] = [];
@@ -483,8 +483,7 @@ export class ConvTransposePackedProgram extends ConvTransposeGLProgram {
             }
           }
         }`;
-    // The weight input is the packed [taps, inC, outC / groups] texture.
-    this.uniforms(ints, g.xShape, [1, 1, 1]);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -545,7 +544,7 @@ export class ConvTransposeBackpropInputProgram extends ConvTransposeGLProgram {
       sampleAt('dy', g.dataFormat, 'b', `oc0 + ${k}`, os),
       `getW(ci, ${k}, ${ts.join(', ')})`,
     ]);
-    this.uniforms(ints, g.yShape, g.weightShape);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -601,7 +600,7 @@ export class ConvTransposeBackpropFilterProgram extends ConvTransposeGLProgram {
     const is = names.map((A) => `i${A}`);
     const os = names.map((A) => `o${A}`);
     const batch = ints.of(g.batch);
-    this.uniforms(ints, g.xShape, g.yShape);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {

@@ -19,7 +19,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import {isPaddingTap} from '../../src/index_math/resize.js';
 import type {AxisTable} from '../../src/index_math/resize.js';
-import {coord, coordsType, shapeUniformsFit} from './util.js';
+import {coord, coordsType} from './util.js';
 
 /** One resampled axis of a program: its dim in the tensor shape and its table's form. */
 export interface ProgramAxis {
@@ -78,8 +78,6 @@ export class ResampleProgram implements GPGPUProgram {
   variableNames: string[];
   outputShape: number[];
   userCode: string;
-  /** No size is in the GLSL: tfjs passes the shapes (Note [webgl programs keyed by code]). */
-  enableShapeUniforms: boolean;
 
   /**
    * outShape: the program's output shape (the input's with the resampled dims at their output
@@ -87,7 +85,6 @@ export class ResampleProgram implements GPGPUProgram {
    */
   constructor(outShape: number[], axes: ProgramAxis[]) {
     this.outputShape = outShape;
-    this.enableShapeUniforms = shapeUniformsFit(outShape);
     const rank = outShape.length;
     this.variableNames = ['x', ...axes.map((_, j) => `table${j}`)];
     const get = (j: number, k: string) =>

@@ -39,7 +39,7 @@ import type {DataFormat} from '../../src/kernel_names.js';
 import {fail} from '../../src/util/args.js';
 import {layoutOf} from '../../src/util/layout.js';
 import {BoundedMemo} from '../../src/util/memo.js';
-import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, Ints, runProgram, sampleAt, shapeUniformsFit} from './util.js';
+import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, Ints, runProgram, sampleAt} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 // ---- index encoding ----------------------------------------------------------------------------
@@ -182,14 +182,14 @@ abstract class PoolProgram implements GPGPUProgram {
   abstract variableNames: string[];
   outputShape: number[] = [];
   userCode = '';
+  /** Set by runProgram (Note [webgl programs keyed by code] in util.ts). */
   enableShapeUniforms = false;
   customUniforms: Ints['customUniforms'] = [];
   uniformValues: number[][] = [];
 
-  protected uniforms(ints: Ints, ...shapes: number[][]): void {
+  protected uniforms(ints: Ints): void {
     this.customUniforms = ints.customUniforms;
     this.uniformValues = ints.values;
-    this.enableShapeUniforms = shapeUniformsFit(this.outputShape, ...shapes);
   }
 }
 
@@ -224,7 +224,7 @@ export class MaxPoolIndicesProgram extends PoolProgram {
           if (t${A} >= count${A}) break;
           int p${A} = start${A} + t${A} * ${axes[a].dilation};`);
     const ps = names.map((A) => `p${A}`);
-    this.uniforms(ints, outShape);
+    this.uniforms(ints);
     this.userCode = `
       ${IS_NAN}
       void main() {
@@ -270,7 +270,7 @@ export class MaxPoolValuesProgram extends PoolProgram {
         (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], ints));
     const empty = names.map((A) => `count${A} == 0`).join(' || ');
     const decode = decodeCode(names, 'index', inSize.map((v) => ints.of(v)), strides);
-    this.uniforms(ints, outShape);
+    this.uniforms(ints);
     this.userCode = `
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
@@ -356,7 +356,7 @@ export class IndexReachProgram extends PoolProgram {
             hi = max(hi, off);
           ${names.map(() => '}').join(' ')}
         }`);
-    this.uniforms(ints, indicesShape);
+    this.uniforms(ints);
     this.userCode = `
       void main() {
         ivec2 coords = getOutputCoords();
@@ -436,7 +436,7 @@ export class ScatterGatherProgram extends PoolProgram {
         for (int i${A} = from${A}; i${A} <= to${A}; i${A}++) {`);
     const is = names.map((A) => `i${A}`);
     const take = mode === 'last' ? 'acc = ' : 'acc += ';
-    this.uniforms(ints, srcShape, srcShape);
+    this.uniforms(ints);
     this.userCode = `
       ${INT_DIV}
       void main() {
@@ -476,7 +476,7 @@ export class GatherAtIndicesProgram extends PoolProgram {
     const strides = strideExprs(planeStrides(dySize), ints);
     const plane = ints.of(dySize.reduce((a, b) => a * b, 1));
     const decode = decodeCode(names, 'index', dySize.map((v) => ints.of(v)), strides);
-    this.uniforms(ints, indicesShape);
+    this.uniforms(ints);
     this.userCode = `
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();

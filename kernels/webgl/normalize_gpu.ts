@@ -14,7 +14,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {channelAxis} from '../../src/util/layout.js';
-import {coord, coordsType, shapeUniformsFit} from './util.js';
+import {coord, coordsType} from './util.js';
 
 /** Channels handled with uniforms: 2 * 256 / 4 = 128 uniform vectors. */
 export const UNIFORM_CHANNELS = 256;
@@ -25,13 +25,10 @@ export class NormalizeProgram implements GPGPUProgram {
   variableNames: string[];
   outputShape: number[];
   userCode: string;
-  /** Only the channel count is in the GLSL (Note [webgl programs keyed by code] in util.ts). */
-  enableShapeUniforms: boolean;
   customUniforms?: Array<{name: string, arrayIndex: number, type: 'vec4'}>;
 
   constructor(shape: number[], dataFormat: DataFormat, direction: NormalizeDirection) {
     this.outputShape = shape;
-    this.enableShapeUniforms = shapeUniformsFit(shape);
     const rank = shape.length;
     const channels = shape[channelAxis(rank, dataFormat)];
     const c = coord('coords', rank, channelAxis(rank, dataFormat));
@@ -77,13 +74,10 @@ export class NormalizePackedProgram implements GPGPUProgram {
   packedOutput = true;
   outputShape: number[];
   userCode: string;
-  /** Only the channel count is in the GLSL (Note [webgl programs keyed by code] in util.ts). */
-  enableShapeUniforms: boolean;
   customUniforms: Array<{name: string, arrayIndex: number, type: 'vec4'}>;
 
   constructor(shape: number[], dataFormat: DataFormat, direction: NormalizeDirection) {
     this.outputShape = shape;
-    this.enableShapeUniforms = shapeUniformsFit(shape);
     const rank = shape.length;
     const axis = channelAxis(rank, dataFormat);
     const channels = shape[axis];

@@ -144,7 +144,6 @@ export class PixelShuffleProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;  // 4-D
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;
@@ -171,7 +170,6 @@ export class PixelUnshuffleProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;  // 4-D
 
   constructor(outShape4d: number[], r: number, dataFormat: DataFormat) {
     this.outputShape = outShape4d;
