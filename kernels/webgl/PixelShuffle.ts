@@ -8,7 +8,7 @@ import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs} from '../../src/kernel_names.js';
 import {pixelShuffleImplCPU} from '../cpu/shared.js';
 import {PixelShuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, cpuInt32Values, runProgram, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, runProgram, sizeOf, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -16,6 +16,12 @@ export const pixelShuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {upscaleFactor: r, dataFormat} = attrs as unknown as PixelShuffleAttrs;
   const webgl = backend as WebGLBackend;
   const outShape = pixelShuffleOutputShape(x.shape, r, dataFormat);
+  // An empty input has an empty output; no table is built (a huge factor's r * r would be a
+  // long loop, and the sizes may be past what a texture or an int holds).
+  if (sizeOf(x.shape) === 0) {
+    return webgl.makeTensorInfo(outShape, x.dtype,
+                                x.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0));
+  }
   const ints = cpuInt32Values(webgl, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts.

@@ -6,7 +6,7 @@ import {PixelUnshuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
 import {pixelUnshuffleImplCPU} from '../cpu/shared.js';
 import {PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, cpuInt32Values, runProgram, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, runProgram, sizeOf, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
@@ -14,6 +14,12 @@ export const pixelUnshuffle: KernelFunc = ({inputs, backend, attrs}) => {
   const {downscaleFactor: r, dataFormat} = attrs as unknown as PixelUnshuffleAttrs;
   const webgl = backend as WebGLBackend;
   const outShape = pixelUnshuffleOutputShape(x.shape, r, dataFormat);
+  // An empty input has an empty output; no table is built (a huge factor's r * r would be a
+  // long loop, and the sizes may be past what a texture or an int holds).
+  if (sizeOf(x.shape) === 0) {
+    return webgl.makeTensorInfo(outShape, x.dtype,
+                                x.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0));
+  }
   const ints = cpuInt32Values(webgl, x);
   if (ints != null) {
     // Note [int32 beyond float precision] in util.ts.
