@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 import {pixelShuffleSource, pixelShuffleTarget} from '../src/index_math/pixel_shuffle.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {show} from '../src/util/args.js';
 import {pixelShuffle, pixelUnshuffle} from '../src/index.js';
 import {
   DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, loadFixture,
@@ -194,6 +195,40 @@ describeBackends('pixelShuffle / pixelUnshuffle', () => {
        expect(z.shape).to.deep.equal([0, 1, 4, 2]);
        tf.dispose([x, y, z]);
      });
+
+  it('gives an empty input with a huge factor the exact output shape (past int32)', async () => {
+    // TensorFlow's reshapes take int32 sizes: [1, 0, 0, 1] by 1e8 came back [1, 0, 0, 1874919424].
+    const cases: Array<[string, number[], number, DataFormat, number[]]> = [
+      ['unshuffle', [1, 0, 0, 1], 1e8, 'channelsLast', [1, 0, 0, 1e16]],
+      ['unshuffle', [1, 0, 0, 2], 1e5, 'channelsLast', [1, 0, 0, 2e10]],
+      ['unshuffle', [1, 3, 0, 0], 1e5, 'channelsFirst', [1, 3e10, 0, 0]],
+      ['shuffle', [1, 0, 5, 5], 1e9, 'channelsFirst', [1, 0, 5e9, 5e9]],
+      ['shuffle', [2, 3, 0, 0], 1e9, 'channelsLast', [2, 3e9, 0, 0]],
+    ];
+    for (const [kind, shape, r, dataFormat, want] of cases) {
+      const x = tf.zeros(shape, 'int32');
+      const y = kind === 'shuffle' ? pixelShuffle(x, r, {dataFormat}) :
+                                     pixelUnshuffle(x, r, {dataFormat});
+      expect(y.shape, `${kind} ${show(shape)} by ${r}`).to.deep.equal(want);
+      expect(y.dtype).to.equal('int32');
+      expect((await y.data()).length).to.equal(0);
+      tf.dispose([x, y]);
+    }
+  });
+
+  it('refuses a factor whose output size is past int64 or not an exact double', () => {
+    const x = tf.zeros([1, 0, 0, 1]);
+    // 1e10^2 = 1e20 > 2^63 - 1 (PyTorch 2.x refuses it as well: its sizes are int64).
+    expect(() => pixelUnshuffle(x, 1e10))
+        .to.throw(/^pixelUnshuffle: argument 'downscaleFactor' \(10000000000\) makes output dim 3 100000000000000000000, past int64/);
+    // (2^27 + 1)^2 = 2^54 + 2^28 + 1 rounds in a double.
+    expect(() => pixelUnshuffle(x, 2 ** 27 + 1))
+        .to.throw(/^pixelUnshuffle: argument 'downscaleFactor' .* which a double cannot hold exactly/);
+    const y = tf.zeros([1, 0, 3, 3], 'float32');
+    expect(() => pixelShuffle(y, 2 ** 62, {dataFormat: 'channelsFirst'}))
+        .to.throw(/^pixelShuffle: argument 'upscaleFactor' .* past int64/);
+    tf.dispose([x, y]);
+  });
 
   it('rejects bad options, naming the op and the argument', () => {
     const x = tf.zeros([1, 4, 2, 2]);

@@ -13,6 +13,7 @@ import {pixelShuffleCall} from '../../src/index_math/pixel_shuffle.js';
 import type {PixelShuffleDirection} from '../../src/index_math/pixel_shuffle.js';
 import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
+import {sizeOf} from '../../src/util/layout.js';
 import {asTensor} from './util.js';
 
 /** The kernel function of PixelShuffle or PixelUnshuffle on the tensorflow backend. */
@@ -21,6 +22,9 @@ export function shuffleKernel(direction: PixelShuffleDirection): KernelFunc {
     const {x} = inputs as PixelShuffleInputs;
     const {factor: r, dataFormat, outShape, geometry} = pixelShuffleCall(
         direction, x.shape, attrs as unknown as PixelShuffleAttrs|PixelUnshuffleAttrs);
+    // An empty input has an empty output, made here: TensorFlow takes the sizes of its reshapes
+    // as int32, which a huge factor's sizes pass (the op refuses only sizes a double cannot hold).
+    if (sizeOf(x.shape) === 0) return tf.zeros(outShape, x.dtype);
     const {batch, channels: C, height: H, width: W} = geometry;
     const first = dataFormat === 'channelsFirst';
     let split: number[];

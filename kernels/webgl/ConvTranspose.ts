@@ -12,7 +12,7 @@ import {ConvTranspose} from '../../src/kernel_names.js';
 import type {ConvTransposeAttrs, ConvTransposeInputs} from '../../src/kernel_names.js';
 import {ConvTransposePackedProgram, ConvTransposeProgram, ConvTransposeWeightPackProgram, packedForwardApplies} from './conv_transpose_gpu.js';
 import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** tfjs's webgl Transpose kernel (packed under WEBGL_PACK). */
@@ -35,7 +35,7 @@ export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {
   if (!packed) {
     const program = new ConvTransposeProgram(g, bias != null);
     const programInputs = bias != null ? [x, weight, bias] : [x, weight];
-    return webgl.runWebGLProgram(program, programInputs, 'float32') as TensorInfo;
+    return runProgram(webgl, program, programInputs, 'float32') as TensorInfo;
   }
   const n = g.inSize.length;
   const toLast = [0, ...Array.from({length: n}, (_, i) => i + 2), 1];
@@ -48,7 +48,7 @@ export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture(op, 'weight laid out by tap', packProgram.outputShape, true);
   const temps: TensorInfo[] = [];
   try {
-    const w = webgl.runWebGLProgram(packProgram, [weight], 'float32');
+    const w = runProgram(webgl, packProgram, [weight], 'float32');
     temps.push(w);
     let xl = x;
     if (channelsFirst) {
@@ -56,7 +56,7 @@ export const convTranspose: KernelFunc = ({inputs, backend, attrs}) => {
       temps.push(xl);
     }
     const program = new ConvTransposePackedProgram(last, bias != null);
-    const y = webgl.runWebGLProgram(program, bias != null ? [xl, w, bias] : [xl, w], 'float32');
+    const y = runProgram(webgl, program, bias != null ? [xl, w, bias] : [xl, w], 'float32');
     if (!channelsFirst) return y as TensorInfo;
     temps.push(y);
     return transpose(webgl, y, toFirst);

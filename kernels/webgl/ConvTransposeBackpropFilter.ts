@@ -6,7 +6,7 @@ import {ConvTransposeBackpropFilter} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropFilterAttrs, ConvTransposeBackpropFilterInputs} from '../../src/kernel_names.js';
 import {ConvTransposeBackpropFilterProgram} from './conv_transpose_gpu.js';
 import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const convTransposeBackpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
@@ -18,7 +18,7 @@ export const convTransposeBackpropFilter: KernelFunc = ({inputs, backend, attrs}
   checkFitsTexture(op, 'input x', x.shape);
   checkFitsTexture(op, 'input dy', dy.shape);
   const program = new ConvTransposeBackpropFilterProgram(g);
-  return (backend as WebGLBackend).runWebGLProgram(program, [x, dy], 'float32') as TensorInfo;
+  return runProgram(backend as WebGLBackend, program, [x, dy], 'float32') as TensorInfo;
 };
 
 export const convTransposeBackpropFilterConfig: KernelConfig = {

@@ -5,7 +5,7 @@ import {ConvTransposeBackpropInput} from '../../src/kernel_names.js';
 import type {ConvTransposeBackpropInputAttrs, ConvTransposeBackpropInputInputs} from '../../src/kernel_names.js';
 import {ConvTransposeBackpropInputProgram} from './conv_transpose_gpu.js';
 import {convTransposeGeometry} from '../../src/index_math/conv_geometry.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const convTransposeBackpropInput: KernelFunc = ({inputs, backend, attrs}) => {
@@ -17,7 +17,7 @@ export const convTransposeBackpropInput: KernelFunc = ({inputs, backend, attrs})
   checkFitsTexture(op, 'input dy', dy.shape);
   checkFitsTexture(op, 'weight', weight.shape);
   const program = new ConvTransposeBackpropInputProgram(g);
-  return (backend as WebGLBackend).runWebGLProgram(program, [dy, weight], 'float32') as
+  return runProgram(backend as WebGLBackend, program, [dy, weight], 'float32') as
       TensorInfo;
 };
 

@@ -1,11 +1,12 @@
 // webgl kernel of gelu: one elementwise pass, erf by the rational approximation every backend
-// shares (Note [gelu numerics] in src/ops/gelu.ts). No sizes in the shader.
+// shares (Note [gelu numerics] in src/ops/gelu.ts). No sizes in the shader (Note [webgl
+// programs keyed by code] in util.ts).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {Gelu} from '../../src/kernel_names.js';
 import type {GeluAttrs, GeluInputs} from '../../src/kernel_names.js';
 import {ERF_COEFFS, GELU_TANH_K} from '../../src/ops/gelu.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 const f = (v: number) => v.toPrecision(10);
@@ -37,8 +38,8 @@ class GeluProgram implements GPGPUProgram {
 export const gelu: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as GeluInputs;
   checkFitsTexture('gelu', 'output', x.shape);
-  return (backend as WebGLBackend).runWebGLProgram(
-      new GeluProgram(x.shape, (attrs as unknown as GeluAttrs).approximate), [x], 'float32');
+  return runProgram(
+      backend as WebGLBackend, new GeluProgram(x.shape, (attrs as unknown as GeluAttrs).approximate), [x], 'float32');
 };
 
 export const geluConfig: KernelConfig = {kernelName: Gelu, backendName: 'webgl', kernelFunc: gelu};

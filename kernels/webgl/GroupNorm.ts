@@ -10,7 +10,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {normView, normViewShape} from '../../src/index_math/norm.js';
 import {GroupNorm} from '../../src/kernel_names.js';
 import type {GroupNormAttrs, GroupNormInputs} from '../../src/kernel_names.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 type Uniform = {name: string, type: 'int'|'float'};
@@ -115,11 +115,11 @@ export const groupNorm: KernelFunc = ({inputs, backend, attrs}) => {
     const b = reshaped(bias, [v.c]);
     const g = a.numGroups;
     const k = v.c / g;
-    const stats = webgl.runWebGLProgram(new GroupStatsProgram(v.n * g, v.channelsLast), [xv], 'float32',
+    const stats = runProgram(webgl, new GroupStatsProgram(v.n * g, v.channelsLast), [xv], 'float32',
                                         [[g], [k], [v.p], [a.eps]]);
     try {
       const ins: TensorInfo[] = [xv, stats, w, b];
-      const y = webgl.runWebGLProgram(new GroupApplyProgram(view, v.channelsLast), ins,
+      const y = runProgram(webgl, new GroupApplyProgram(view, v.channelsLast), ins,
                                       'float32', [[g], [k]]);
       // An unpacked output: the same texture under x's shape.
       return {dataId: y.dataId, shape: x.shape.slice(), dtype: 'float32'};

@@ -8,7 +8,7 @@ import type {MaxPoolWithIndicesAttrs, MaxPoolWithIndicesInputs} from '../../src/
 import {layoutOf, shapeOf} from '../../src/util/layout.js';
 import {checkExactIndices, MaxPoolIndicesProgram, MaxPoolValuesProgram} from './max_pool_gpu.js';
 import type {PoolAxis} from './max_pool_gpu.js';
-import {checkFitsTexture} from './util.js';
+import {checkFitsTexture, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
@@ -36,10 +36,10 @@ export const maxPoolWithIndices: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture(op, 'output', outShape);
   checkFitsTexture(op, 'input x', x.shape);
   checkExactIndices(op, layout.spatial);
-  const indices = webgl.runWebGLProgram(
-      new MaxPoolIndicesProgram(outShape, axes, dataFormat), [x], 'int32');
-  const values = webgl.runWebGLProgram(
-      new MaxPoolValuesProgram(outShape, axes, dataFormat), [x, indices], 'float32');
+  const indices =
+      runProgram(webgl, new MaxPoolIndicesProgram(outShape, axes, dataFormat), [x], 'int32');
+  const values = runProgram(
+      webgl, new MaxPoolValuesProgram(outShape, axes, dataFormat), [x, indices], 'float32');
   return [values, indices] as TensorInfo[];
 };
 

@@ -5,7 +5,7 @@ import {MaxUnpoolGrad} from '../../src/kernel_names.js';
 import type {MaxUnpoolGradAttrs, MaxUnpoolGradInputs} from '../../src/kernel_names.js';
 import {layoutOf} from '../../src/util/layout.js';
 import {checkExactIndices, GatherAtIndicesProgram} from './max_pool_gpu.js';
-import {checkFitsTexture, sizeOf} from './util.js';
+import {checkFitsTexture, runProgram, sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {
@@ -22,7 +22,7 @@ export const maxUnpoolGrad: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture(op, 'input dy', dy.shape);
   checkExactIndices(op, dySize);
   const program = new GatherAtIndicesProgram(indices.shape, dataFormat, dySize);
-  return (backend as WebGLBackend).runWebGLProgram(program, [dy, indices], 'float32') as
+  return runProgram(backend as WebGLBackend, program, [dy, indices], 'float32') as
       TensorInfo;
 };
 

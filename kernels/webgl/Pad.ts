@@ -8,7 +8,7 @@ import type {PadMode} from '../../src/index_math/pad.js';
 import {Pad} from '../../src/kernel_names.js';
 import type {PadAttrs, PadInputs} from '../../src/kernel_names.js';
 import {padImplCPU, padOutputShape} from '../cpu/shared.js';
-import {checkFitsTexture, coord, coordsType, cpuInt32Values, sizeOf} from './util.js';
+import {checkFitsTexture, coord, coordsType, cpuInt32Values, runProgram, sizeOf} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** GLSL of padSourceIndex for one mode: the source of output position o, -1 for the fill. */
@@ -91,7 +91,7 @@ export const pad: KernelFunc = ({inputs, backend, attrs}) => {
     return webgl.makeTensorInfo(shape, x.dtype, out);
   }
   const program = new PadProgram(shape, a.mode, a.pairs.map(([b, e]) => b !== 0 || e !== 0));
-  return webgl.runWebGLProgram(program, [x], x.dtype, [
+  return runProgram(webgl, program, [x], x.dtype, [
     a.pairs.map(([b]) => b), a.pairs.map(([, e]) => e), x.shape.slice(), [a.value],
   ]) as TensorInfo;
 };

@@ -10,7 +10,7 @@ import {PixelShuffle} from '../../src/kernel_names.js';
 import type {PixelShuffleAttrs, PixelShuffleInputs, PixelUnshuffleAttrs} from '../../src/kernel_names.js';
 import {pixelShuffleImplCPU, pixelUnshuffleImplCPU} from '../cpu/shared.js';
 import {PixelShuffleProgram, PixelUnshuffleProgram} from './pixel_shuffle_gpu.js';
-import {checkFitsTexture, collapse, cpuInt32Values, withShape} from './util.js';
+import {checkFitsTexture, collapse, cpuInt32Values, runProgram, sizeOf, withShape} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** The kernel function of PixelShuffle or PixelUnshuffle on the webgl backend. */
@@ -21,6 +21,12 @@ export function shuffleKernel(direction: PixelShuffleDirection): KernelFunc {
     const webgl = backend as WebGLBackend;
     const {op, factor: r, dataFormat, outShape, geometry} = pixelShuffleCall(
         direction, x.shape, attrs as unknown as PixelShuffleAttrs|PixelUnshuffleAttrs);
+    // An empty input has an empty output; no table is built (a huge factor's r * r would be a
+    // long loop, and the sizes may be past what a texture or an int holds).
+    if (sizeOf(x.shape) === 0) {
+      return webgl.makeTensorInfo(outShape, x.dtype,
+                                  x.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0));
+    }
     const ints = cpuInt32Values(webgl, x);
     if (ints != null) {
       // Note [int32 beyond float precision] in util.ts.
@@ -33,7 +39,7 @@ export function shuffleKernel(direction: PixelShuffleDirection): KernelFunc {
     const lead = x.shape.length - 3;
     const program = shuffle ? new PixelShuffleProgram(collapse(outShape, 0, lead), r, dataFormat) :
                               new PixelUnshuffleProgram(collapse(outShape, 0, lead), r, dataFormat);
-    const out = webgl.runWebGLProgram(program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
+    const out = runProgram(webgl, program, [withShape(x, collapse(x.shape, 0, lead))], x.dtype);
     return withShape(out, outShape) as TensorInfo;
   };
 }

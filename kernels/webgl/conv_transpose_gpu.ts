@@ -11,11 +11,16 @@
 //    axis uses the same relation for a pair of outputs (convTransposePairGatherTable).
 //  - scatter form (both gradients): input i reaches output i * stride + OFFSET[t]; the weight
 //    gradient walks each tap's valid input range [START[t], END[t]) (convTransposeScatterTable).
+//
+// The gather tables and the scatter offsets do not depend on the sizes (only on kernel size,
+// stride, padding and dilation) and are compiled in as const arrays; the image sizes, the tap
+// ranges of the weight gradient and the batch are int uniforms (Note [webgl programs keyed by
+// code] in util.ts).
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvTransposeGeometry} from '../../src/index_math/conv_geometry.js';
 import {convTransposeGatherTable, convTransposePairGatherTable, convTransposeScatterTable} from '../../src/index_math/conv_tables.js';
 import type {ConvTransposeAxis, GatherTable} from '../../src/index_math/conv_tables.js';
-import {axisNames, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
+import {axisNames, coord, coordsType, dimsOf, glslIntArray, Ints, sampleAt} from './util.js';
 
 /** One axis of the geometry, as the tables of src/index_math/conv_tables.ts take it. */
 function axisOf(inSize: number, outSize: number, kernelSize: number, stride: number,
@@ -35,7 +40,7 @@ const scatterTable = (...v: Parameters<typeof axisOf>) => convTransposeScatterTa
  * (taps whose input lies outside [0, inSize) are skipped). The caller closes it with '}'.
  */
 function gatherLoop(
-    A: string, o: string, t: GatherTable, stride: number, padding: number, inSize: number):
+    A: string, o: string, t: GatherTable, stride: number, padding: number, inSize: string):
     string {
   return `
       int num${A} = ${o} + ${padding};
@@ -72,19 +77,35 @@ function channelSum(acc: string, count: number, loopVar: string, term: (k: strin
 
 // ---- forward ---------------------------------------------------------------------------------------
 
+/** What every program here declares for its int uniforms and tfjs's shape uniforms. */
+abstract class ConvTransposeGLProgram implements GPGPUProgram {
+  abstract variableNames: string[];
+  outputShape: number[] = [];
+  userCode = '';
+  /** Set by runProgram (Note [webgl programs keyed by code] in util.ts). */
+  enableShapeUniforms = false;
+  customUniforms: Ints['customUniforms'] = [];
+  uniformValues: number[][] = [];
+
+  protected uniforms(ints: Ints): void {
+    this.customUniforms = ints.customUniforms;
+    this.uniformValues = ints.values;
+  }
+}
+
 /**
  * y = convTranspose(x, weight) (+ bias), one output value per invocation: for each tap that
  * reaches the output position (gather table) and each input channel of the output's group,
  * x * weight.
  */
-export class ConvTransposeProgram implements GPGPUProgram {
+export class ConvTransposeProgram extends ConvTransposeGLProgram {
   variableNames: string[];
-  outputShape: number[];
-  userCode: string;
 
   constructor(g: ConvTransposeGeometry, hasBias: boolean) {
+    super();
     this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
     this.outputShape = g.yShape;
+    const ints = new Ints();
     const n = g.inSize.length;
     const rank = n + 2;
     const names = axisNames(n);
@@ -98,7 +119,7 @@ export class ConvTransposeProgram implements GPGPUProgram {
                             g.dilation[a]);
       decls.push(glslIntArray(`TAPS_${A}`, t.taps), glslIntArray(`SHIFT_${A}`, t.shift));
       open.push(gatherLoop(A, coord('coords', rank, dims.spatial[a]), t, g.stride[a],
-                           g.padding[a], g.inSize[a]));
+                           g.padding[a], ints.of(g.inSize[a])));
       close.push('}');
     }
     const is = names.map((A) => `i${A}`);
@@ -107,6 +128,7 @@ export class ConvTransposeProgram implements GPGPUProgram {
       sampleAt('x', g.dataFormat, 'b', `ci0 + ${k}`, is),
       `getW(ci0 + ${k}, ocl, ${ts.join(', ')})`,
     ]);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -141,15 +163,15 @@ export function packedForwardApplies(g: ConvTransposeGeometry): boolean {
  * pairs the packed forward program multiplies with one x texel. Lanes past an odd channel count
  * are 0.
  */
-export class ConvTransposeWeightPackProgram implements GPGPUProgram {
+export class ConvTransposeWeightPackProgram extends ConvTransposeGLProgram {
   variableNames = ['w'];
   packedOutput = true;
-  outputShape: number[];
-  userCode: string;
 
   constructor(g: ConvTransposeGeometry) {
+    super();
     const taps = g.kernelSize.reduce((a, b) => a * b, 1);
     this.outputShape = [taps, g.inChannels, g.outPerGroup];
+    this.uniforms(new Ints());
     const n = g.kernelSize.length;
     // The flat tap back to one index per kernel axis, outermost first.
     const tapIndex: string[] = [];
@@ -184,16 +206,16 @@ export class ConvTransposeWeightPackProgram implements GPGPUProgram {
  * block of weights they meet, so a read feeds two multiply-adds instead of half of one. Taps come
  * from the same gather tables as the unpacked program, per W position.
  */
-export class ConvTransposePackedProgram implements GPGPUProgram {
+export class ConvTransposePackedProgram extends ConvTransposeGLProgram {
   variableNames: string[];
   packedInputs = true;
   packedOutput = true;
-  outputShape: number[];
-  userCode: string;
 
   constructor(g: ConvTransposeGeometry, hasBias: boolean) {
+    super();
     this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
     this.outputShape = g.yShape;
+    const ints = new Ints();
     const n = g.inSize.length;
     const rank = n + 2;
     const names = axisNames(n);
@@ -210,7 +232,7 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
     const close: string[] = [];
     for (let a = 0; a < last; a++) {
       open.push(gatherLoop(names[a], coord('coords', rank, 1 + a), tables[a], g.stride[a],
-                           g.padding[a], g.inSize[a]));
+                           g.padding[a], ints.of(g.inSize[a])));
       close.push('}');
     }
     // The flat tap of the axes before W (row-major over the kernel), times the W kernel size.
@@ -246,6 +268,7 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
                 ${tail}
               }` : ''}`;
     };
+    const inW = ints.of(g.inSize[last]);
     const columns = `{
           int num = ow + ${g.padding[last]};
           int r = ${sW === 1 ? '0' : `imod(num, ${sW})`} * ${pt.perResidue};
@@ -255,7 +278,7 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
             int tap1 = PAIR_TAP1[r + j];
             if (tap0 < 0 && tap1 < 0) break;
             int iW = base - PAIR_SHIFT[r + j];
-            if (iW < 0 || iW >= ${g.inSize[last]}) continue;
+            if (iW < 0 || iW >= ${inW}) continue;
             int t0 = tapOuter * ${g.kernelSize[last]} + tap0;
             int t1 = tapOuter * ${g.kernelSize[last]} + tap1;
             bool odd = imod(iW, 2) == 1;
@@ -265,6 +288,7 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
             }
           }
         }`;
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -293,13 +317,13 @@ export class ConvTransposePackedProgram implements GPGPUProgram {
  * dx = the plain convolution of dy with the weight, one dx value per invocation: for each tap
  * whose target (scatter table) lies inside dy and each output channel of the group, dy * weight.
  */
-export class ConvTransposeBackpropInputProgram implements GPGPUProgram {
+export class ConvTransposeBackpropInputProgram extends ConvTransposeGLProgram {
   variableNames = ['dy', 'w'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(g: ConvTransposeGeometry) {
+    super();
     this.outputShape = g.xShape;
+    const ints = new Ints();
     const n = g.inSize.length;
     const rank = n + 2;
     const names = axisNames(n);
@@ -316,7 +340,7 @@ export class ConvTransposeBackpropInputProgram implements GPGPUProgram {
       int i${A} = ${coord('coords', rank, dims.spatial[a])};
       for (int t${A} = 0; t${A} < ${g.kernelSize[a]}; t${A}++) {
         int o${A} = i${A} * ${g.stride[a]} + OFFSET_${A}[t${A}];
-        if (o${A} < 0 || o${A} >= ${g.outSize[a]}) continue;`);
+        if (o${A} < 0 || o${A} >= ${ints.of(g.outSize[a])}) continue;`);
       close.push('}');
     }
     const os = names.map((A) => `o${A}`);
@@ -325,6 +349,7 @@ export class ConvTransposeBackpropInputProgram implements GPGPUProgram {
       sampleAt('dy', g.dataFormat, 'b', `oc0 + ${k}`, os),
       `getW(ci, ${k}, ${ts.join(', ')})`,
     ]);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -348,13 +373,13 @@ export class ConvTransposeBackpropInputProgram implements GPGPUProgram {
  * dweight[ci, ocl, t] = sum over the batch and the tap's valid input positions i of
  * x[i, ci] * dy[i * stride + offset[t], oc], one weight value per invocation.
  */
-export class ConvTransposeBackpropFilterProgram implements GPGPUProgram {
+export class ConvTransposeBackpropFilterProgram extends ConvTransposeGLProgram {
   variableNames = ['x', 'dy'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(g: ConvTransposeGeometry) {
+    super();
     this.outputShape = g.weightShape;
+    const ints = new Ints();
     const n = g.inSize.length;
     const rank = n + 2;
     const names = axisNames(n);
@@ -365,19 +390,22 @@ export class ConvTransposeBackpropFilterProgram implements GPGPUProgram {
       const A = names[a];
       const t = scatterTable(g.inSize[a], g.outSize[a], g.kernelSize[a], g.stride[a], g.padding[a],
                              g.dilation[a]);
-      decls.push(glslIntArray(`OFFSET_${A}`, t.offset), glslIntArray(`START_${A}`, t.start),
-                 glslIntArray(`END_${A}`, t.end));
+      decls.push(glslIntArray(`OFFSET_${A}`, t.offset));
+      const start = ints.array(t.start);
+      const end = ints.array(t.end);
       // Weight dims: [inC, outC / groups, ...kernel]; tap a sits at dim 2 + a.
       open.push(`
       int t${A} = ${coord('coords', rank, 2 + a)};
       int off${A} = OFFSET_${A}[t${A}];
-      int end${A} = END_${A}[t${A}];
-      for (int i${A} = START_${A}[t${A}]; i${A} < end${A}; i${A}++) {
+      int end${A} = ${end}[t${A}];
+      for (int i${A} = ${start}[t${A}]; i${A} < end${A}; i${A}++) {
         int o${A} = i${A} * ${g.stride[a]} + off${A};`);
       close.push('}');
     }
     const is = names.map((A) => `i${A}`);
     const os = names.map((A) => `o${A}`);
+    const batch = ints.of(g.batch);
+    this.uniforms(ints);
     this.userCode = `
       ${decls.join('\n      ')}
       void main() {
@@ -385,7 +413,7 @@ export class ConvTransposeBackpropFilterProgram implements GPGPUProgram {
         int ci = ${coord('coords', rank, 0)};
         int oc = (ci / ${g.inPerGroup}) * ${g.outPerGroup} + ${coord('coords', rank, 1)};
         float acc = 0.0;
-        for (int b = 0; b < ${g.batch}; b++) {
+        for (int b = 0; b < ${batch}; b++) {
           ${open.join('')}
           acc += ${sampleAt('x', g.dataFormat, 'b', 'ci', is)} *
                  ${sampleAt('dy', g.dataFormat, 'b', 'oc', os)};

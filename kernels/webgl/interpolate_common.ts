@@ -12,7 +12,7 @@ import {hasPaddingTaps, isGatherTable, isIdentityTable} from '../../src/index_ma
 import {resampledShape, resampleImplCPU} from '../cpu/shared.js';
 import {ResampleProgram, SPLIT, tableTexture} from './interpolate_gpu.js';
 import type {ProgramAxis} from './interpolate_gpu.js';
-import {checkFitsTexture, cpuInt32Values, floatTable} from './util.js';
+import {checkFitsTexture, cpuInt32Values, floatTable, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 interface Pass {
@@ -71,8 +71,8 @@ export function resample(
       return floatTable(backend, shape, values);
     });
     try {
-      const next = backend.runWebGLProgram(
-          new ResampleProgram(p.outShape, p.axes), [cur, ...tableInfos], x.dtype);
+      const next = runProgram(
+          backend, new ResampleProgram(p.outShape, p.axes), [cur, ...tableInfos], x.dtype);
       if (cur !== x) backend.disposeIntermediateTensorInfo(cur);
       cur = next;
     } finally {

@@ -10,6 +10,10 @@
 //    window's starts (Note [all-padding windows]). The values output is then read at the
 //    winning index (one read instead of a second scan).
 //
+// Sizes, plane strides, window edges and reach scales are int uniforms; kernel sizes, strides,
+// paddings, dilations and channel counts are compiled in (Note [webgl programs keyed by code]
+// in util.ts).
+//
 // Scatters as gathers. maxUnpool writes x at indices (last write wins) and the pooling gradient
 // adds dy at indices; a fragment shader can only gather. Each output position q therefore looks
 // for the inputs i whose index is q. Indices may be anything inside the plane (PyTorch accepts
@@ -32,19 +36,22 @@ import type {PoolAxis} from '../../src/index_math/pool.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail} from '../../src/util/args.js';
 import {layoutOf} from '../../src/util/layout.js';
-import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, glslIntArray, sampleAt} from './util.js';
+import {axisNames, checkFitsTexture, coord, coordsType, dimsOf, Ints, runProgram, sampleAt} from './util.js';
 import type {WebGLBackend} from './util.js';
-
-/** A const int array that may be empty (GLSL has no zero-length arrays). */
-function intArray(name: string, values: number[]): string {
-  return glslIntArray(name, values.length > 0 ? values : [0]);
-}
 
 // ---- index encoding ----------------------------------------------------------------------------
 
+/**
+ * The plane strides as GLSL int expressions: uniforms, but the last axis's stride (1 in
+ * row-major order, whatever the size) compiled in.
+ */
+function strideExprs(strides: number[], ints: Ints): string[] {
+  return strides.map((v, a) => ints.or(v, a === strides.length - 1 && v === 1));
+}
+
 /** GLSL int expression of the flat plane index of spatial position expressions. */
-function flatIndexExpr(positions: string[], strides: number[]): string {
-  return positions.map((p, a) => (strides[a] === 1 ? p : `${p} * ${strides[a]}`)).join(' + ');
+function flatIndexExpr(positions: string[], strides: string[]): string {
+  return positions.map((p, a) => (strides[a] === '1' ? p : `${p} * ${strides[a]}`)).join(' + ');
 }
 
 /**
@@ -67,21 +74,43 @@ export function checkExactIndices(op: string, spatial: readonly number[]): void 
 
 export type {PoolAxis} from '../../src/index_math/pool.js';
 
-/** GLSL declaring `start<A>` and `count<A>` for output position expression `o`. */
-function windowCode(A: string, o: string, ax: PoolAxis, decls: string[]): string {
+/**
+ * GLSL declaring `start<A>` and `count<A>` for output position expression `o`; the run's bounds
+ * and the edge entries are uniforms (the number of edge entries is compiled in).
+ */
+function windowCode(A: string, o: string, ax: PoolAxis, ints: Ints): string {
   const t = poolWindowSplit(ax);
   const linear = `start${A} = ${o} * ${ax.stride} - ${ax.padding}; count${A} = ${ax.kernelSize};`;
   if (t.lo === 0 && t.hi === ax.outSize) return `int start${A}, count${A}; ${linear}`;
-  decls.push(intArray(`EDGE_START_${A}`, t.edgeStart), intArray(`EDGE_COUNT_${A}`, t.edgeCount));
+  const lo = ints.of(t.lo);
+  const hi = ints.of(t.hi);
+  const edgeStart = ints.array(t.edgeStart);
+  const edgeCount = ints.array(t.edgeCount);
   return `
         int start${A}, count${A};
-        if (${o} < ${t.lo} || ${o} >= ${t.hi}) {
-          int e = ${o} < ${t.lo} ? ${o} : ${o} - ${t.hi} + ${t.lo};
-          start${A} = EDGE_START_${A}[e];
-          count${A} = EDGE_COUNT_${A}[e];
+        if (${o} < ${lo} || ${o} >= ${hi}) {
+          int e = ${o} < ${lo} ? ${o} : ${o} - ${hi} + ${lo};
+          start${A} = ${edgeStart}[e];
+          count${A} = ${edgeCount}[e];
         } else {
           ${linear}
         }`;
+}
+
+/** What every program here declares for its int uniforms and tfjs's shape uniforms. */
+abstract class PoolProgram implements GPGPUProgram {
+  abstract variableNames: string[];
+  outputShape: number[] = [];
+  userCode = '';
+  /** Set by runProgram (Note [webgl programs keyed by code] in util.ts). */
+  enableShapeUniforms = false;
+  customUniforms: Ints['customUniforms'] = [];
+  uniformValues: number[][] = [];
+
+  protected uniforms(ints: Ints): void {
+    this.customUniforms = ints.customUniforms;
+    this.uniformValues = ints.values;
+  }
 }
 
 // ---- max pooling -------------------------------------------------------------------------------
@@ -96,28 +125,27 @@ const IS_NAN = `
  * The indices output of max pooling: each output position scans its window (row-major, the
  * replacement rule above) and writes the flat plane index of the winning tap (int32).
  */
-export class MaxPoolIndicesProgram implements GPGPUProgram {
+export class MaxPoolIndicesProgram extends PoolProgram {
   variableNames = ['x'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(outShape: number[], axes: PoolAxis[], dataFormat: DataFormat) {
+    super();
     this.outputShape = outShape;
     const n = axes.length;
     const rank = n + 2;
     const names = axisNames(n);
     const dims = dimsOf(n, dataFormat);
-    const strides = planeStrides(axes.map((a) => a.inSize));
-    const decls: string[] = [];
+    const ints = new Ints();
+    const strides = strideExprs(planeStrides(axes.map((a) => a.inSize)), ints);
     const windows = names.map(
-        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], decls));
+        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], ints));
     const open = names.map((A, a) => `
         for (int t${A} = 0; t${A} < ${axes[a].kernelSize}; t${A}++) {
           if (t${A} >= count${A}) break;
           int p${A} = start${A} + t${A} * ${axes[a].dilation};`);
     const ps = names.map((A) => `p${A}`);
+    this.uniforms(ints);
     this.userCode = `
-      ${decls.join('\n      ')}
       ${IS_NAN}
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
@@ -145,25 +173,25 @@ export class MaxPoolIndicesProgram implements GPGPUProgram {
  * per output position replaces a second scan of the window. A window without a real element
  * (count 0 along some axis, Note [all-padding windows]) is -infinity; its index is not read.
  */
-export class MaxPoolValuesProgram implements GPGPUProgram {
+export class MaxPoolValuesProgram extends PoolProgram {
   variableNames = ['x', 'indices'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(outShape: number[], axes: PoolAxis[], dataFormat: DataFormat) {
+    super();
     this.outputShape = outShape;
     const n = axes.length;
     const rank = n + 2;
     const names = axisNames(n);
     const dims = dimsOf(n, dataFormat);
     const inSize = axes.map((a) => a.inSize);
-    const strides = planeStrides(inSize);
-    const decls: string[] = [];
+    const ints = new Ints();
+    const strides = strideExprs(planeStrides(inSize), ints);
     const windows = names.map(
-        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], decls));
+        (A, a) => windowCode(A, coord('coords', rank, dims.spatial[a]), axes[a], ints));
     const empty = names.map((A) => `count${A} == 0`).join(' || ');
+    const decode = decodeCode(names, 'index', inSize.map((v) => ints.of(v)), strides);
+    this.uniforms(ints);
     this.userCode = `
-      ${decls.join('\n      ')}
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
         ${windows.join('\n        ')}
@@ -172,7 +200,7 @@ export class MaxPoolValuesProgram implements GPGPUProgram {
           return;
         }
         int index = round(getIndicesAtOutCoords());
-        ${decodeCode(names, 'index', inSize, strides)}
+        ${decode}
         setOutput(${sampleAt('x', dataFormat, coord('coords', rank, dims.b),
                              coord('coords', rank, dims.c), names.map((A) => `q${A}`))});
       }
@@ -192,10 +220,13 @@ const INT_DIV = `
         return -floorDiv(-a, b);
       }`;
 
-/** GLSL declaring q<A> (for each axis) decoded from a flat plane index expression. */
-function decodeCode(names: string[], index: string, size: number[], strides: number[]): string {
+/**
+ * GLSL declaring q<A> (for each axis) decoded from a flat plane index expression (sizes and
+ * strides: GLSL int expressions).
+ */
+function decodeCode(names: string[], index: string, size: string[], strides: string[]): string {
   return names.map((A, a) => {
-    const div = strides[a] === 1 ? index : `(${index} / ${strides[a]})`;
+    const div = strides[a] === '1' ? index : `(${index} / ${strides[a]})`;
     return a === 0 ? `int q${A} = ${div};` : `int q${A} = imod(${div}, ${size[a]});`;
   }).join('\n        ');
 }
@@ -214,35 +245,38 @@ export function reachScale(srcSize: readonly number[], dstSize: readonly number[
  * destination plane, of coordinate_a(index[i]) - i_a * m_a. A plane without such an index gets
  * 1 and 0 (an empty range).
  */
-export class IndexReachProgram implements GPGPUProgram {
+export class IndexReachProgram extends PoolProgram {
   variableNames = ['indices'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(
       indicesShape: number[], dataFormat: DataFormat, dstSize: number[], scale: number[]) {
+    super();
     const n = dstSize.length;
     const dims = dimsOf(n, dataFormat);
     const channels = indicesShape[dims.c];
     const srcSize = dims.spatial.map((d) => indicesShape[d]);
     this.outputShape = [indicesShape[0] * channels, 2 * n];
     const names = axisNames(n);
-    const strides = planeStrides(dstSize);
-    const plane = dstSize.reduce((a, b) => a * b, 1);
+    const ints = new Ints();
+    const strides = strideExprs(planeStrides(dstSize), ints);
+    const size = dstSize.map((v) => ints.of(v));
+    const plane = ints.of(dstSize.reduce((a, b) => a * b, 1));
+    const m = scale.map((v) => ints.of(v));
     const loops = names.map((A, a) => `
-          for (int i${A} = 0; i${A} < ${srcSize[a]}; i${A}++) {`);
+          for (int i${A} = 0; i${A} < ${ints.of(srcSize[a])}; i${A}++) {`);
     const is = names.map((A) => `i${A}`);
     const perAxis = names.map((A, a) => `
         if (axis == ${a}) {
           ${loops.join('')}
             int index = round(${sampleAt('indices', dataFormat, 'b', 'c', is)});
             if (index < 0 || index >= ${plane}) continue;
-            ${decodeCode(names, 'index', dstSize, strides)}
-            int off = q${A} - i${A} * ${scale[a]};
+            ${decodeCode(names, 'index', size, strides)}
+            int off = q${A} - i${A} * ${m[a]};
             lo = min(lo, off);
             hi = max(hi, off);
           ${names.map(() => '}').join(' ')}
         }`);
+    this.uniforms(ints);
     this.userCode = `
       void main() {
         ivec2 coords = getOutputCoords();
@@ -279,9 +313,9 @@ export function runScatterAsGather(
   checkFitsTexture(op, srcName, src.shape);
   checkFitsTexture(op, 'indices', indices.shape);
   checkExactIndices(op, dstSize);
-  const reach = webgl.runWebGLProgram(reachProgram, [indices], 'float32');
+  const reach = runProgram(webgl, reachProgram, [indices], 'float32');
   try {
-    return webgl.runWebGLProgram(program, [src, indices, reach], 'float32');
+    return runProgram(webgl, program, [src, indices, reach], 'float32');
   } finally {
     webgl.disposeIntermediateTensorInfo(reach);
   }
@@ -293,14 +327,13 @@ export function runScatterAsGather(
  * and takes those whose index is q: 'last' keeps the last one's value (maxUnpool: the last write
  * wins), 'sum' adds them up in that order (the pooling gradient). No match gives 0.
  */
-export class ScatterGatherProgram implements GPGPUProgram {
+export class ScatterGatherProgram extends PoolProgram {
   variableNames = ['src', 'indices', 'reach'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(
       srcShape: number[], dataFormat: DataFormat, dstSize: number[], scale: number[],
       mode: 'last'|'sum') {
+    super();
     const n = dstSize.length;
     const rank = n + 2;
     const dims = dimsOf(n, dataFormat);
@@ -309,16 +342,21 @@ export class ScatterGatherProgram implements GPGPUProgram {
     this.outputShape = dataFormat === 'channelsLast' ? [srcShape[0], ...dstSize, channels] :
                                                        [srcShape[0], channels, ...dstSize];
     const names = axisNames(n);
-    const strides = planeStrides(dstSize);
-    const bounds = names.map((A, a) => `
+    const ints = new Ints();
+    const strides = strideExprs(planeStrides(dstSize), ints);
+    const bounds = names.map((A, a) => {
+      const m = ints.of(scale[a]);
+      return `
         int q${A} = ${coord('coords', rank, dims.spatial[a])};
-        int from${A} = max(0, ceilDiv(q${A} - round(getReach(plane, ${2 * a + 1})), ${scale[a]}));
-        int to${A} = min(${srcSize[a] - 1},
-                         floorDiv(q${A} - round(getReach(plane, ${2 * a})), ${scale[a]}));`);
+        int from${A} = max(0, ceilDiv(q${A} - round(getReach(plane, ${2 * a + 1})), ${m}));
+        int to${A} = min(${ints.of(srcSize[a] - 1)},
+                         floorDiv(q${A} - round(getReach(plane, ${2 * a})), ${m}));`;
+    });
     const loops = names.map((A) => `
         for (int i${A} = from${A}; i${A} <= to${A}; i${A}++) {`);
     const is = names.map((A) => `i${A}`);
     const take = mode === 'last' ? 'acc = ' : 'acc += ';
+    this.uniforms(ints);
     this.userCode = `
       ${INT_DIV}
       void main() {
@@ -344,19 +382,21 @@ export class ScatterGatherProgram implements GPGPUProgram {
  * dy read at indices (the gradient of maxUnpool): one value per index; an index outside dy's
  * plane reads 0 (the op rejects those before the forward pass; a direct call gets no stray read).
  */
-export class GatherAtIndicesProgram implements GPGPUProgram {
+export class GatherAtIndicesProgram extends PoolProgram {
   variableNames = ['dy', 'indices'];
-  outputShape: number[];
-  userCode: string;
 
   constructor(indicesShape: number[], dataFormat: DataFormat, dySize: number[]) {
+    super();
     this.outputShape = indicesShape;
     const n = dySize.length;
     const rank = n + 2;
     const dims = dimsOf(n, dataFormat);
     const names = axisNames(n);
-    const strides = planeStrides(dySize);
-    const plane = dySize.reduce((a, b) => a * b, 1);
+    const ints = new Ints();
+    const strides = strideExprs(planeStrides(dySize), ints);
+    const plane = ints.of(dySize.reduce((a, b) => a * b, 1));
+    const decode = decodeCode(names, 'index', dySize.map((v) => ints.of(v)), strides);
+    this.uniforms(ints);
     this.userCode = `
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
@@ -365,7 +405,7 @@ export class GatherAtIndicesProgram implements GPGPUProgram {
           setOutput(0.0);
           return;
         }
-        ${decodeCode(names, 'index', dySize, strides)}
+        ${decode}
         setOutput(${sampleAt('dy', dataFormat, coord('coords', rank, dims.b),
                              coord('coords', rank, dims.c), names.map((A) => `q${A}`))});
       }

@@ -5,7 +5,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {NormalizeAttrs} from '../../src/kernel_names.js';
 import {NormalizePackedProgram, NormalizeProgram, statsTable, statsUniforms, UNIFORM_CHANNELS} from './normalize_gpu.js';
 import type {NormalizeDirection} from '../../src/kernel_names.js';
-import {checkFitsTexture, floatTable} from './util.js';
+import {checkFitsTexture, floatTable, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 export function runNormalize(
@@ -20,12 +20,12 @@ export function runNormalize(
   if (uniforms) {
     const program = packed ? new NormalizePackedProgram(x.shape, dataFormat, direction) :
                              new NormalizeProgram(x.shape, dataFormat, direction);
-    return backend.runWebGLProgram(program, [x], 'float32', statsUniforms(mean, std));
+    return runProgram(backend, program, [x], 'float32', statsUniforms(mean, std));
   }
   const program = new NormalizeProgram(x.shape, dataFormat, direction);
   const stats = floatTable(backend, [4, mean.length], statsTable(mean, std));
   try {
-    return backend.runWebGLProgram(program, [x, stats], 'float32');
+    return runProgram(backend, program, [x, stats], 'float32');
   } finally {
     backend.disposeIntermediateTensorInfo(stats);
   }

@@ -10,6 +10,9 @@ import {pixelShuffleBlockTable, pixelUnshuffleBlockTable} from '../../src/index_
 import type {DataFormat} from '../../src/kernel_names.js';
 import {glslIntArray} from './util.js';
 
+// The GLSL holds the factor and the tables of one block (what shapes the code), no size: tfjs
+// passes the shapes (Note [webgl programs keyed by code] in util.ts).
+
 // A table is emitted as arithmetic when it has that form (const arrays indexed at run time are
 // local memory to SwiftShader and cost a third of the pass), else as a const array. Both are
 // checked value by value here, so the form never changes what the table says.

@@ -2,9 +2,9 @@
 // rank, the texture-size check every kernel runs before its program, and small float tables
 // (index tables, per-channel values) handed to shaders as textures.
 import {webgl_util} from '@tensorflow/tfjs-backend-webgl';
-import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import type {DataFormat} from '../../src/kernel_names.js';
 import {fail, show} from '../../src/util/args.js';
 
@@ -12,6 +12,99 @@ import {fail, show} from '../../src/util/args.js';
 export {axisNames, dimsOf, sizeOf, withShape} from '../../src/util/layout.js';
 
 export type WebGLBackend = MathBackendWebGL;
+
+/**
+ * Note [webgl programs keyed by code]
+ * tfjs's webgl backend caches a compiled program under makeShaderKey: the program's class, its
+ * GLSL (userCode) and, unless the program sets `enableShapeUniforms`, the shape and texture
+ * shape of every input and of the output. A program that compiled sizes into its GLSL, or that
+ * leaves tfjs to compile them into its samplers, is compiled again for every new image size and
+ * kept forever. Our programs therefore take every number that changes with the tensors' sizes
+ * (sizes, plane strides, window edges, tap ranges, the batch) from int uniforms (`Ints`:
+ * `ints.of(v)` writes a uniform's name into the GLSL, its value travels with the run), and
+ * runProgram sets `enableShapeUniforms` (tfjs's samplers then read the shapes from uniforms as
+ * well, and the key holds only the ranks and a few layout facts of the textures). Only what
+ * shapes the code is compiled in: ranks, tap counts and loop bounds over kernels, channel
+ * counts, factors, the layout. tfjs declares custom uniforms outside userCode, so runProgram
+ * writes their declarations (an array's length can be all that differs) into it as a comment.
+ * Where tfjs cannot take the shapes as uniforms (`shapeUniformsFit`: ranks 5 and 6, the 3-D
+ * ops; inputs that squeeze to rank 2) a program keys on its shapes, and its int uniforms are
+ * then correct but do not save compiles. test/browser/gpu_chain.test.ts counts the
+ * programs a decoder-like chain compiles per image size.
+ */
+
+/**
+ * The size-dependent integers of one program, read from int uniforms (Note [webgl programs
+ * keyed by code]). Every call of `of` / `array` gets a uniform of its own, in call order, so the
+ * GLSL does not depend on which values happen to be equal. Pass `values` as runWebGLProgram's
+ * customUniformValues (after the program's other custom uniforms, in `customUniforms` order).
+ */
+export class Ints {
+  readonly customUniforms: Array<{name: string, type: 'int', arrayIndex?: number}> = [];
+  readonly values: number[][] = [];
+  /** GLSL int expression reading `v` from a uniform. */
+  readonly of = (v: number): string => this.add([v], false);
+  /** `v` compiled in when `fixed` (a number that does not change with the image's size). */
+  readonly or = (v: number, fixed: boolean): string => (fixed ? `${v}` : this.of(v));
+  /** Name of a uniform `int name[values.length]` holding `values` (its length is compiled in). */
+  readonly array = (values: readonly number[]): string =>
+      this.add(values.length > 0 ? values : [0], true);  // GLSL has no zero-length arrays
+
+  private add(values: readonly number[], isArray: boolean): string {
+    for (const v of values) {
+      if (!Number.isInteger(v) || Math.abs(v) > 2147483647) {
+        throw new Error(`webgl program: uniform ${v} is not an int32`);
+      }
+    }
+    const name = `tk${this.customUniforms.length}`;
+    this.customUniforms.push(isArray ? {name, type: 'int', arrayIndex: values.length} :
+                                       {name, type: 'int'});
+    this.values.push(values.slice());
+    return name;
+  }
+}
+
+const UNIFORMS_TAG = '// custom uniforms:';
+
+/**
+ * backend.runWebGLProgram for our programs: the custom uniform values are `values`, else the
+ * program's own int uniforms (`uniformValues`, from its Ints); tfjs's shape uniforms are on
+ * exactly when shapeUniformsFit says tfjs handles these shapes (the GLSL of our programs never
+ * reads a shape, so the switch changes only how tfjs keys and samples); and the custom uniform
+ * declarations are written into userCode, tfjs's cache key.
+ */
+export function runProgram(
+    backend: WebGLBackend,
+    program: GPGPUProgram&{uniformValues?: number[][], enableShapeUniforms?: boolean},
+    inputs: TensorInfo[], dtype: DataType, values?: number[][]): TensorInfo {
+  program.enableShapeUniforms = shapeUniformsFit(program.outputShape, inputs.map((t) => t.shape));
+  // tfjs declares the custom uniforms outside userCode, and its cache key holds userCode but
+  // not them: two programs whose GLSL differs only in a uniform array's length would share a
+  // binary. The declarations go into userCode as a comment, so the key sees them.
+  const uniforms = program.customUniforms ?? [];
+  if (uniforms.length > 0 && !program.userCode.startsWith(UNIFORMS_TAG)) {
+    const decls = uniforms.map((d) => `${d.type} ${d.name}${d.arrayIndex ? `[${d.arrayIndex}]` : ''}`);
+    program.userCode = `${UNIFORMS_TAG} ${decls.join(', ')}\n${program.userCode}`;
+  }
+  return backend.runWebGLProgram(program, inputs, dtype, values ?? program.uniformValues);
+}
+
+/**
+ * Whether tfjs reads every shape of a program from uniforms correctly (Note [webgl programs
+ * keyed by code]). Its shader compiler does so for ranks up to 4 only (webgl's
+ * useShapeUniforms); for rank 5 and 6 it compiles the shape in while the cache key leaves it
+ * out. And an input of rank 3 or 4 whose size-1 dims squeeze it to rank 2 gets a sampler that
+ * depends on whether the squeezed shape equals its texture's shape, which tfjs 4.22's key does
+ * not record (it compares the unsqueezed shape): a [3, 1, 24] view of a [3, 4, 6] texture would
+ * reuse the binary compiled for a [3, 1, 24] texture of its own and read the wrong texels. Such
+ * programs key on their shapes instead.
+ */
+export function shapeUniformsFit(
+    outShape: readonly number[], inShapes: ReadonlyArray<readonly number[]>): boolean {
+  if (outShape.length > 4) return false;
+  return inShapes.every((s) => s.length <= 4 &&
+                               !(s.length > 2 && s.filter((d) => d !== 1).length === 2));
+}
 
 /** GLSL type getOutputCoords() returns for an output of this rank. */
 export function coordsType(rank: number): string {

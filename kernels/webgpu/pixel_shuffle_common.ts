@@ -45,6 +45,12 @@ export function runShuffle(
     backend: WebGPUBackend, x: TensorInfo, outShape: number[], dataFormat: DataFormat,
     factor: number, shuffle: boolean): TensorInfo {
   const op = shuffle ? 'pixelShuffle' : 'pixelUnshuffle';
+  // An empty input has an empty output; nothing is checked or built (a huge factor's form
+  // check would loop over r * r positions, and the sizes may be past an int32 uniform).
+  if (x.shape.some((d) => d === 0)) {
+    return backend.makeTensorInfo(outShape, x.dtype,
+                                  x.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0));
+  }
   checkFitsBuffer(backend, op, 'output', outShape);
   const r = factor;
   const form = shuffle ? shuffleForm(r) : unshuffleForm(r);

@@ -99,22 +99,58 @@ export function nearestExactSourceIndex(scale: number, dstIndex: number, inSize:
 //   W(x) = ((A+2)x - (A+3))x^2 + 1           for |x| <= 1
 //   W(x) = ((Ax - 5A)x + 8A)x - 4A           for 1 < |x| < 2.
 // Taps outside the input are clamped to the border index (their weight is added to the border
-// pixel), as upsample_get_value_bounded does; the weights always sum to 1.
+// pixel), as upsample_get_value_bounded does; the weights always sum to 1 (up to rounding).
+//
+// Note [cubic coefficients in float32]
+// PyTorch evaluates the four weights in float32 (the input's dtype) from the fraction t rounded
+// to float32. Where t is close to 0 or 1 (every alignCorners coordinate that lands near an input
+// pixel: o * ratio with a float32 ratio is rarely an exact integer) the polynomials cancel, and
+// their float32 rounding decides whether a weight that is mathematically tiny is +tiny, -tiny or
+// exactly 0. With an infinite input that decides the output: +Inf, -Inf or NaN (0 * Inf, or
+// Inf - Inf). So the evaluation is mirrored step by step: 1 - t and t + 1 rounded to float32,
+// and each polynomial in float32 with the multiply-adds PyTorch's x86-64 build fuses (one
+// rounding: (A+2)x - (A+3), Ax - 5A, then (.)x + 8A) and the others rounded per operation. This
+// reproduces PyTorch 1.13's weights bit for bit (checked on one-hot inputs, 4..8 -> 2..14
+// pixels, every output position, with and without alignCorners; evaluated in double instead,
+// 180 of 254 inner positions differ, without the fused steps 26). The tap index is the floor of
+// the coordinate rounded to float32 (floorf), t the double difference rounded to float32.
+// PyTorch 2.x rounds the coordinate itself to float32 first (its opmath), so next to Inf / NaN
+// inputs 2.x and 1.13 differ at such positions (33 of 600 random alignCorners probes); the op
+// fixtures, and this table, follow 1.13. Finite outputs agree to float32 rounding. A fused step is formed in double (the product of two float32 is
+// exact there) and rounded to float32 once more, which differs from a true fused multiply-add
+// only where the double sum lies exactly halfway between two float32 values.
 export const CUBIC_A = -0.75;
 
+const f32 = Math.fround;
+
+/** a * b + c with one float32 rounding (a fused multiply-add of float32 values). */
+function fma32(a: number, b: number, c: number): number {
+  return f32(a * b + c);
+}
+
+/** ((A+2)x - (A+3))x^2 + 1 in float32, the first multiply-add fused. */
 function cubicConvolution1(x: number, a: number): number {
-  return ((a + 2) * x - (a + 3)) * x * x + 1;
+  const p = fma32(f32(a + 2), x, -f32(a + 3));
+  return f32(f32(f32(p * x) * x) + 1);
 }
 
+/** ((Ax - 5A)x + 8A)x - 4A in float32, the first two multiply-adds fused. */
 function cubicConvolution2(x: number, a: number): number {
-  return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  const p = fma32(a, x, -f32(5 * a));
+  const q = fma32(p, x, f32(8 * a));
+  return f32(f32(q * x) - f32(4 * a));
 }
 
-/** PyTorch's get_cubic_upsample_coefficients: the weights of taps i-1..i+2 for fraction t. */
+/**
+ * PyTorch's get_cubic_upsample_coefficients: the weights of taps i-1..i+2 for fraction t, in
+ * float32 (Note [cubic coefficients in float32]).
+ */
 export function cubicCoefficients(t: number, a = CUBIC_A): [number, number, number, number] {
+  const x1 = f32(t);
+  const x2 = f32(1 - x1);
   return [
-    cubicConvolution2(t + 1, a), cubicConvolution1(t, a), cubicConvolution1(1 - t, a),
-    cubicConvolution2(2 - t, a),
+    cubicConvolution2(f32(x1 + 1), a), cubicConvolution1(x1, a), cubicConvolution1(x2, a),
+    cubicConvolution2(f32(x2 + 1), a),
   ];
 }
 
@@ -365,7 +401,10 @@ export function axisTable(
   const t = emptyTable(inSize, outSize, 4);
   for (let o = 0; o < outSize; o++) {
     const src = areaPixelComputeSourceIndex(ratio, o, alignCorners, true);
-    const i = Math.floor(src);
+    // PyTorch's floorf(real_input_index): the floor of the coordinate rounded to float32, so a
+    // coordinate just below an integer takes that integer, with t = src - i slightly negative
+    // (Note [cubic coefficients in float32]).
+    const i = Math.floor(Math.fround(src));
     const [w0, w1, w2, w3] = cubicCoefficients(src - i);
     const row = 4 * o;
     t.index[row] = clamp(i - 1);

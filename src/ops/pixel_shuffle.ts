@@ -3,7 +3,7 @@
 // number of leading batch dims (Note [pixel shuffle batch dims and dataFormat]), both in
 // src/index_math/pixel_shuffle.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import {pixelShuffleAxes} from '../index_math/pixel_shuffle.js';
+import {pixelShuffleAxes, pixelShuffleOutputShape, pixelUnshuffleOutputShape} from '../index_math/pixel_shuffle.js';
 import {asAttrs, PixelShuffle, PixelUnshuffle} from '../kernel_names.js';
 import type {DataFormat, PixelShuffleAttrs, PixelUnshuffleAttrs} from '../kernel_names.js';
 import {checkDataFormat, checkOptionKeys, fail, show, toTensor} from '../util/args.js';
@@ -34,6 +34,28 @@ function checkArgs(
 }
 
 /**
+ * Refuses a factor that makes an output size a double cannot hold exactly (a product past 2^53
+ * that rounds) or one past 2^63 - 1 (PyTorch's sizes are int64: it refuses such factors too):
+ * `sizes` are the output dims that are products, `exact` their true values. Only an empty input
+ * reaches such sizes (an output has as many values as its input); cpu and wasm would give a
+ * rounded size there and TensorFlow (reshape sizes as int32) a wrapped one. Any other size,
+ * however large, is kept: the output is empty and its shape is the rule's.
+ */
+const INT64_MAX = BigInt('9223372036854775807');
+
+function checkExactSizes(
+    op: string, factorName: string, factor: number, dims: number[], sizes: number[],
+    exact: bigint[]): void {
+  sizes.forEach((size, k) => {
+    if (BigInt(size) !== exact[k] || exact[k] > INT64_MAX) {
+      fail(op, `argument '${factorName}' (${factor}) makes output dim ${dims[k]} ${exact[k]}, ${
+               exact[k] > INT64_MAX ? 'past int64 (PyTorch\'s sizes)' :
+                                      'which a double cannot hold exactly'}`);
+    }
+  });
+}
+
+/**
  * Rearranges (*, C*r*r, H, W) into (*, C, H*r, W*r) (channelsFirst; channelsLast is
  * (*, H, W, C*r*r) -> (*, H*r, W*r, C)): input channel c*r*r + i*r + j goes to output channel c
  * at (h*r + i, w*r + j), as torch.nn.functional.pixel_shuffle. Not tf.depthToSpace's order.
@@ -51,6 +73,11 @@ export function pixelShuffle<T extends tf.Tensor>(
       fail(op, `input x channels (size ${channels} on axis ${axes[0]} of shape ${
           show(t.shape)}) must be divisible by upscaleFactor^2 = ${rr}`);
     }
+    const out = pixelShuffleOutputShape(t.shape, upscaleFactor, dataFormat);
+    const r = BigInt(upscaleFactor);
+    checkExactSizes(op, 'upscaleFactor', upscaleFactor, [axes[1], axes[2]],
+                    [out[axes[1]], out[axes[2]]],
+                    [BigInt(t.shape[axes[1]]) * r, BigInt(t.shape[axes[2]]) * r]);
     const attrs: PixelShuffleAttrs = {upscaleFactor, dataFormat};
     return tf.engine().runKernel(PixelShuffle, {x: t}, asAttrs(attrs)) as T;
   });
@@ -72,6 +99,10 @@ export function pixelUnshuffle<T extends tf.Tensor>(
             show(t.shape)}) must be divisible by downscaleFactor = ${downscaleFactor}`);
       }
     }
+    const out = pixelUnshuffleOutputShape(t.shape, downscaleFactor, dataFormat);
+    const r = BigInt(downscaleFactor);
+    checkExactSizes(op, 'downscaleFactor', downscaleFactor, [axes[0]], [out[axes[0]]],
+                    [BigInt(t.shape[axes[0]]) * r * r]);
     const attrs: PixelUnshuffleAttrs = {downscaleFactor, dataFormat};
     return tf.engine().runKernel(PixelUnshuffle, {x: t}, asAttrs(attrs)) as T;
   });

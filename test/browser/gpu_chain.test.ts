@@ -1,10 +1,16 @@
 // What a decoder-like chain of the package's ops costs a GPU backend beyond its arithmetic:
 // synchronous GPU-to-CPU reads (none may happen inside an op on webgl or webgpu: each stalls the
-// queue, and on WebGPU without a GPU process it loses the device), and, on webgpu, the programs
-// compiled per new image size (sizes travel as uniforms: new sizes reuse the pipelines).
+// queue, and on WebGPU without a GPU process it loses the device), and the programs compiled per
+// new image size (sizes travel as uniforms: new sizes reuse the webgpu pipelines and the webgl
+// binaries).
 // Declared for the GPU backend each browser run keeps registered.
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
+import * as convTransposeGpu from '../../kernels/webgl/conv_transpose_gpu.js';
+import * as interpolateGpu from '../../kernels/webgl/interpolate_gpu.js';
+import * as maxPoolGpu from '../../kernels/webgl/max_pool_gpu.js';
+import * as normalizeGpu from '../../kernels/webgl/normalize_gpu.js';
+import * as pixelShuffleGpu from '../../kernels/webgl/pixel_shuffle_gpu.js';
 import {convTranspose2d, denormalize, interpolate, maxPool2dWithIndices, maxUnpool2d, normalize, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
 
 /**
@@ -74,6 +80,66 @@ for (const gpu of ['webgl', 'webgpu']) {
       }
       tf.dispose(ys);
     });
+
+    if (gpu === 'webgl') {
+      it('needs at most 2 more tfjs-torch programs for 10 new image sizes than for the first 2',
+         async () => {
+           // The binary cache keys (tfjs's makeShaderKey: the program's class, its GLSL and, unless
+           // the program takes shapes as uniforms, every input's and the output's shape) of the
+           // tfjs-torch programs each size runs: what a cold cache would compile. A key is
+           // ours when the program runWebGLProgram is running (the innermost one: tfjs's own
+           // pack / unpack programs run inside it) is an instance of a tfjs-torch program class.
+           const ours = new Set<unknown>(
+               [convTransposeGpu, interpolateGpu, maxPoolGpu, normalizeGpu, pixelShuffleGpu]
+                   .flatMap((m) => Object.values(m))
+                   .filter((v) => typeof v === 'function' && /Program$/.test(v.name)));
+           expect(ours.size, 'tfjs-torch program classes found').to.be.greaterThan(8);
+           type Run = (program: object, ...rest: unknown[]) => unknown;
+           type Save = (key: string, ...rest: unknown[]) => unknown;
+           const backend = tf.backend() as unknown as
+               {runWebGLProgram: Run, getAndSaveBinary: Save, binaryCache: Record<string, unknown>};
+           const run = backend.runWebGLProgram;
+           const save = backend.getAndSaveBinary;
+           const running: object[] = [];
+           const keys = new Set<string>();
+           let all = 0;
+           backend.runWebGLProgram = function(this: unknown, program, ...rest) {
+             running.push(program);
+             try {
+               return run.call(this, program, ...rest);
+             } finally {
+               running.pop();
+             }
+           };
+           backend.getAndSaveBinary = function(this: unknown, key, ...rest) {
+             const program = running[running.length - 1];
+             if (program != null && ours.has(program.constructor)) keys.add(key);
+             all++;
+             return save.call(this, key, ...rest);
+           };
+           const counts: number[] = [];
+           try {
+             for (const [h, w] of CHAIN_SIZES) {
+               const y = decoderChain(h, w);
+               await y.data();
+               y.dispose();
+               counts.push(keys.size);
+             }
+           } finally {
+             backend.runWebGLProgram = run;
+             backend.getAndSaveBinary = save;
+           }
+           // The keys are the binary cache's own.
+           for (const k of keys) expect(k in backend.binaryCache, 'a cached binary key').to.equal(true);
+           expect(all, 'programs run').to.be.greaterThan(keys.size);
+           console.log(`webgl (${tf.env().getBool('WEBGL_PACK') ? 'packed' : 'unpacked'}, ${
+               tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'float32' : 'half-float'}): ` +
+               `tfjs-torch programs the chain needs after each of 12 image sizes: ${counts.join(' ')}`);
+           expect(counts[1], 'the chain runs tfjs-torch programs').to.be.greaterThan(5);
+           expect(counts[11] - counts[1], `new programs for sizes 3..12 (after each size: ${
+               counts.join(', ')})`).to.be.at.most(2);
+         });
+    }
 
     if (gpu === 'webgpu') {
       it('needs at most 2 more tfjs-torch pipelines for 10 new image sizes than for the first 2',
