@@ -163,6 +163,16 @@ function cell(row) {
   return `${row.ok ? '' : 'FAIL '}${d.toExponential(1)}`;
 }
 const checks = ['check.safetensors', 'check_1.safetensors', 'check_2.safetensors'];
+// Models that export but take only their export size: at the other two sizes every backend must
+// refuse the input with tfjs's clear input-shape error naming the fixed shape (`says`); the run
+// fails if one of them runs there (take it off this list then) or fails any other way. Each is
+// listed in the table with why; nothing else is marked.
+const KNOWN_FIXED_SIZES = {
+  swinir_light: {says: 'expected x to have shape', why: "torch.export fixes H and W at 16 from " +
+    "upstream's own `if self.input_resolution == x_size` (the attention mask is precomputed for " +
+    'the training size; another size takes calculate_mask, which needs slice assignment at free ' +
+    'sizes, not built yet: issue 20)'},
+};
 const lines = ['| model | export | size | ' + backends.join(' | ') + ' |',
                '|---|---|---|' + backends.map(() => '---').join('|') + '|'];
 let failed = 0;
@@ -176,14 +186,24 @@ for (const n of selected) {
   }
   checks.forEach((c, k) => {
     const size = i.sizes[k].map((s) => s.join('x')).join(', ');
+    const fixed = k > 0 ? KNOWN_FIXED_SIZES[n] : undefined;
     const cells = backends.map((b) => {
       const row = results[n][c]?.[b];
+      if (fixed != null) {
+        const clear = row?.error != null && String(row.error).includes(fixed.says);
+        if (!clear) failed++;
+        return clear ? 'refused as known' : `FAIL: expected the known refusal, got ${cell(row)}`.replace(/\|/g, '\\|');
+      }
       if (row?.ok !== true) failed++;
       return cell(row).replace(/\|/g, '\\|');
     });
     lines.push(`| ${k === 0 ? n : ''} | ${k === 0 ? 'ok' : ''} | ${size}${k === 0 ? ' (export)' : ''} | ${
         cells.join(' | ')} |`);
   });
+  if (KNOWN_FIXED_SIZES[n] != null) {
+    lines.push(`| ${n} | known: export size only | | ${KNOWN_FIXED_SIZES[n].why.replace(/\|/g, '\\|')} | ${
+        backends.slice(1).map(() => '').join(' | ')} |`);
+  }
   if (i.module_changed_by_export?.length) {
     lines.push(`| ${n} | module changed by export: ${i.module_changed_by_export.join(', ').slice(0, 200)} | | ${
         backends.map(() => '').join(' | ')} |`);
@@ -195,6 +215,8 @@ writeFileSync(join(ZOO, shard ? `table-${shard.replace('/', 'of')}.md` : 'table.
 writeFileSync(join(ZOO, shard ? `results-${shard.replace('/', 'of')}.json` : 'results.json'),
               JSON.stringify({info, results}, null, 1));
 const refused = selected.filter((n) => info[n].export !== 'ok').length;
-console.log(`test:zoo: ${selected.length} models, ${refused} refused, ${failed} failures ` +
+const fixedSizes = selected.filter((n) => KNOWN_FIXED_SIZES[n] != null);
+console.log(`test:zoo: ${selected.length} models, ${refused} refused, ${fixedSizes.length} known to take ` +
+            `their export size only (${fixedSizes.join(', ')}), ${failed} failures ` +
             `(of ${exported.length * checks.length * backends.length}) on ${backends.join(', ')}`);
 process.exit(failed ? 1 : 0);
