@@ -29,7 +29,13 @@ export type WebGLBackend = MathBackendWebGL;
  * writes their declarations (an array's length can be all that differs) into it as a comment.
  * Where tfjs cannot take the shapes as uniforms (`shapeUniformsFit`: ranks 5 and 6, the 3-D
  * ops; inputs that squeeze to rank 2) a program keys on its shapes, and its int uniforms are
- * then correct but do not save compiles. test/browser/gpu_chain.test.ts counts the
+ * then correct but do not save compiles. A program may also choose to key on its shapes
+ * (`keyOnShapes`): tfjs's samplers then fold the shapes in as constants, where with shape
+ * uniforms every sample computes its texel from uniforms. The convTranspose programs do (one
+ * output reads taps x channels samples): with shape uniforms `npm run bench:webgl --
+ * conv2dTranspose` measured them 1.6-1.9x slower per call on SwiftShader, so they pay one compile
+ * per new image size instead of that on every call (tfjs's own programs key on shapes by
+ * default: WEBGL_USE_SHAPES_UNIFORMS is off). test/browser/gpu_chain.test.ts counts the
  * programs a decoder-like chain compiles per image size.
  */
 
@@ -75,9 +81,10 @@ const UNIFORMS_TAG = '// custom uniforms:';
  */
 export function runProgram(
     backend: WebGLBackend,
-    program: GPGPUProgram&{uniformValues?: number[][], enableShapeUniforms?: boolean},
+    program: GPGPUProgram&{uniformValues?: number[][], enableShapeUniforms?: boolean, keyOnShapes?: boolean},
     inputs: TensorInfo[], dtype: DataType, values?: number[][]): TensorInfo {
-  program.enableShapeUniforms = shapeUniformsFit(program.outputShape, inputs.map((t) => t.shape));
+  program.enableShapeUniforms = program.keyOnShapes !== true &&
+      shapeUniformsFit(program.outputShape, inputs.map((t) => t.shape));
   // tfjs declares the custom uniforms outside userCode, and its cache key holds userCode but
   // not them: two programs whose GLSL differs only in a uniform array's length would share a
   // binary. The declarations go into userCode as a comment, so the key sees them.
