@@ -24,20 +24,9 @@ import torch.nn.functional as F  # noqa: E402
 from torch.export import Dim  # noqa: E402
 
 from test_export import node_available, run_checker  # noqa: E402
+from test_failures import rand, seeded  # noqa: E402  (the same seeded inputs and weights)
 from tfjs_torch import ExportError, export, write_check  # noqa: E402
 from tfjs_torch._safetensors import from_bytes  # noqa: E402
-
-
-def rand(*shape, seed=0):
-    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
-
-
-def seeded(m, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in m.parameters():
-            p.copy_(torch.rand(p.shape, generator=g) - 0.5)
-    return m.eval()
 
 
 def input_shape(out):
