@@ -98,6 +98,7 @@ export const op = {
   vBitselect: simd(0x52),
   vAnyTrue: simd(0x53),
   ix4Add: simd(0xae),
+  ix4Sub: simd(0xb1),
   fx4Add: simd(0xe4),
   fx4Sub: simd(0xe5),
   fx4Mul: simd(0xe6),

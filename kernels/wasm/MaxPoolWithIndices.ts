@@ -3,7 +3,7 @@
 // the input (no padding; with ceilMode, no window cut at the end) it runs WebAssembly SIMD loops
 // on the backend's heap (kernels/wasm/simd.ts): channelsLast any window, 4 channels per vector;
 // channelsFirst windows two wide with stride 2 along W (the common kernelSize 2, stride 2), 4
-// outputs per vector. Everything else runs the cpu compute core on views into the heap. (tfjs's
+// outputs per vector (2x2 windows by a loop of their own). Everything else runs the cpu compute core on views into the heap. (tfjs's
 // own wasm maxPoolWithArgmax starts each window from the smallest positive float, so an
 // all-negative window gives 1.17e-38 at index 0.)
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
@@ -84,6 +84,9 @@ function poolSimd(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: MaxP
             if (last) {
               loops.poolLast(xRow, vAt + o, iAt + o, outW, 4 * C, 4 * sW * C, tAt, entries, first, sW,
                              outH, 4 * sH * inW * C, sH * inW);
+            } else if (kD === 1 && kH === 2) {
+              loops.poolFirst22(xRow, vAt + o, iAt + o, outW, outH, 4 * sH * inW, first, sH * inW,
+                                4 * dH * inW, dH * inW);
             } else {
               loops.poolFirst2(xRow, vAt + o, iAt + o, outW, tAt, entries, first, outH,
                                4 * sH * inW, sH * inW);

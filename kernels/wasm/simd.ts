@@ -17,6 +17,12 @@
 //   plane whose windows are two wide with stride 2 along W (kernel 2, stride 2, dilation 1): 4
 //   neighbouring outputs per vector, from 8 neighbouring inputs of each window row split into
 //   even and odd lanes. `rows` is the table of the nRows window rows (byte offset, plane offset).
+// - poolFirst22(x, v, i, n, outRows, xRowStep, first, firstRowStep, rowBytes, rowIdx): the
+//   same for 2x2 windows with stride 2 along W (rows rowBytes apart in the input, rowIdx in the
+//   plane: dilation along H), unrolled: each window row's pair picks its maximum, then the
+//   bottom pair's winner takes over the top's where it is greater or NaN. That tree gives the
+//   scan's answer: a later tap wins only where it is greater or NaN, so a tie keeps the earlier
+//   one and the last NaN wins, pair by pair and between the pairs.
 // - copyPixels(x, y, n, cBytes, cols): y's n pixels of cBytes bytes each from x + cols[o] (a
 //   table of byte offsets): a nearest resize's output row, channelsLast.
 // - gatherRow(x, y, n, cols): y[o] = x[cols[o]] (byte offsets), 4-byte values: the same,
@@ -59,6 +65,8 @@ export interface SimdLoops {
            outRows: I, xRowStep: I, firstRowStep: I): void;
   poolFirst2(x: I, v: I, i: I, n: I, rows: I, nRows: I, first: I, outRows: I, xRowStep: I,
              firstRowStep: I): void;
+  poolFirst22(x: I, v: I, i: I, n: I, outRows: I, xRowStep: I, first: I, firstRowStep: I,
+              rowBytes: I, rowIdx: I): void;
   copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
   gatherRow(x: I, y: I, n: I, cols: I): void;
   doubleRow(x: I, y: I, n: I): void;
@@ -198,6 +206,86 @@ function poolFirst2Body(): number[] {
     ...op.block(op.loop([
       ...op.get(outRows), ...op.i32(1), ...op.ltS, ...op.brIf(1),
       ...op.get(xr), ...op.set(x), ...op.get(fr), ...op.set(first), ...op.get(n), ...op.set(m),
+      ...op.block(op.loop([
+        ...op.get(m), ...op.i32(4), ...op.ltS, ...op.brIf(1),
+        ...group(true),
+        ...op.br(0),
+      ])),
+      ...op.block(op.loop([
+        ...op.get(m), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+        ...group(false),
+        ...op.br(0),
+      ])),
+      ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
+      ...op.get(fr), ...op.get(firstRowStep), ...op.add, ...op.set(fr),
+      ...op.get(outRows), ...op.i32(1), ...op.sub, ...op.set(outRows),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+function poolFirst22Body(): number[] {
+  const xr = 0, v = 1, i = 2, n = 3, outRows = 4, xRowStep = 5, fr = 6, firstRowStep = 7,
+        rowBytes = 8, rowIdx = 9;
+  const x = 10, x1 = 11, m = 12;
+  const numI32 = 3;
+  const e0 = 13, o0 = 14, e1 = 15, o1 = 16, m0 = 17, m1 = 18, base = 19, base1 = 20, a = 21,
+        step4 = 22, step1 = 23;
+  const numV128 = 11;
+  /** Where the odd tap o wins over the even tap e (greater, or NaN): into mask. */
+  const wins = (o: number, e: number, mask: number) => [
+    ...op.get(o), ...op.get(e), ...op.fx4Gt, ...op.get(o), ...op.get(o), ...op.fx4Ne, ...op.vOr,
+    ...op.set(mask),
+  ];
+  /** The even and odd taps of the window row at address local `at` into e, o. */
+  const loadRow = (at: number, e: number, o: number, wide: boolean) => wide ? [
+    ...op.get(at), ...op.vLoad(0), ...op.set(a),
+    ...op.get(a), ...op.get(at), ...op.vLoad(16), ...op.tee(o), ...op.shuffle(EVEN), ...op.set(e),
+    ...op.get(a), ...op.get(o), ...op.shuffle(ODD), ...op.set(o),
+  ] : [
+    ...op.get(at), ...op.vLoad64Zero(0), ...op.tee(a), ...op.get(a), ...op.shuffle(EVEN), ...op.set(e),
+    ...op.get(a), ...op.get(a), ...op.shuffle(ODD), ...op.set(o),
+  ];
+  const store = (wide: boolean) => (wide ? op.vStore(0) : op.vStore32Lane(0, 0));
+  /** 4 outputs (`wide`) or 1. */
+  const group = (wide: boolean): number[] => [
+    ...op.get(x), ...op.get(rowBytes), ...op.add, ...op.set(x1),
+    ...loadRow(x, e0, o0, wide),
+    ...loadRow(x1, e1, o1, wide),
+    ...wins(o0, e0, m0), ...wins(o1, e1, m1),
+    // The pairs' winners: values into o0 / o1, indices into e0 / e1 (base - mask: +1 where the
+    // odd tap won).
+    ...op.get(o0), ...op.get(e0), ...op.get(m0), ...op.vBitselect, ...op.set(o0),
+    ...op.get(o1), ...op.get(e1), ...op.get(m1), ...op.vBitselect, ...op.set(o1),
+    ...op.get(base), ...op.get(m0), ...op.ix4Sub, ...op.set(e0),
+    ...op.get(base1), ...op.get(m1), ...op.ix4Sub, ...op.set(e1),
+    // The bottom pair's winner takes over where it is greater or NaN.
+    ...wins(o1, o0, m1),
+    ...op.get(v), ...op.get(o1), ...op.get(o0), ...op.get(m1), ...op.vBitselect, ...store(wide),
+    ...op.get(i), ...op.get(e1), ...op.get(e0), ...op.get(m1), ...op.vBitselect, ...store(wide),
+    ...op.get(base), ...op.get(wide ? step4 : step1), ...op.ix4Add, ...op.set(base),
+    ...op.get(base1), ...op.get(wide ? step4 : step1), ...op.ix4Add, ...op.set(base1),
+    ...op.get(x), ...op.i32(wide ? 32 : 8), ...op.add, ...op.set(x),
+    ...op.get(v), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(v),
+    ...op.get(i), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(i),
+    ...op.get(m), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(m),
+  ];
+  const body = [
+    // Index steps of 4 outputs and of 1 (8 and 2 input columns).
+    ...op.vConstI32([8, 8, 8, 8]), ...op.set(step4), ...op.vConstI32([2, 2, 2, 2]), ...op.set(step1),
+    ...op.block(op.loop([
+      ...op.get(outRows), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(xr), ...op.set(x), ...op.get(n), ...op.set(m),
+      ...op.get(fr), ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]), ...op.ix4Add, ...op.set(base),
+      ...op.get(fr), ...op.get(rowIdx), ...op.add, ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]),
+      ...op.ix4Add, ...op.set(base1),
+      ...op.block(op.loop([
+        ...op.get(m), ...op.i32(8), ...op.ltS, ...op.brIf(1),
+        ...group(true),
+        ...group(true),
+        ...op.br(0),
+      ])),
       ...op.block(op.loop([
         ...op.get(m), ...op.i32(4), ...op.ltS, ...op.brIf(1),
         ...group(true),
@@ -401,6 +489,7 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
     const bytes = {
       poolLast: assembleFunction('poolLast', 13, false, poolLastBody(), shared),
       poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
+      poolFirst22: assembleFunction('poolFirst22', 10, false, poolFirst22Body(), shared),
       copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
       gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
       doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),

@@ -98,6 +98,8 @@ describe('wasm kernels (Node)', function() {
   const POOLS: Array<[string, number[], Record<string, unknown>]> = [
     ['maxPool2dWithIndices', [2, 5, 9, 11], {kernelSize: 2, stride: 2, dataFormat: 'channelsFirst'}],
     ['maxPool2dWithIndices', [2, 9, 11, 5], {kernelSize: 2, stride: 2}],
+    ['maxPool2dWithIndices', [1, 3, 7, 37], {kernelSize: 2, stride: 2, dataFormat: 'channelsFirst'}],
+    ['maxPool2dWithIndices', [2, 2, 9, 27], {kernelSize: 2, stride: [3, 2], dilation: [2, 1], dataFormat: 'channelsFirst'}],
     ['maxPool2dWithIndices', [1, 8, 16, 17], {kernelSize: [3, 2], stride: [1, 2], dilation: [2, 1], dataFormat: 'channelsFirst'}],
     ['maxPool2dWithIndices', [1, 16, 17, 6], {kernelSize: 3, stride: 2, dilation: 2}],
     ['maxPool2dWithIndices', [1, 3, 8, 9], {kernelSize: 2, stride: 2, ceilMode: true, dataFormat: 'channelsFirst'}],
