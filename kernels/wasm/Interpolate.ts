@@ -5,9 +5,10 @@
 //   on the same heap tensor, when the input is finite (Note [native resize and non-finite input]
 //   in src/index_math/finite.ts; this backend's check is 'kernel': a SIMD scan of the heap).
 // - nearest and nearest-exact (float32 or int32, any rank and layout): copies on the heap by the
-//   shared per-axis tables (kernels/wasm/simd.ts): an output row whose source row is the previous
-//   output row's is a copy of that row; channelsLast rows copy whole pixels, channelsFirst rows
-//   gather values (a 2x row duplicates them with vector shuffles).
+//   shared per-axis tables, in one call of a WebAssembly loop (kernels/wasm/simd.ts's
+//   nearestPlanes): an output row whose source row is the previous output row's is a copy of
+//   that row; channelsLast rows copy whole pixels, channelsFirst rows gather values (a 2x row
+//   duplicates them with vector shuffles).
 // - everything else: the cpu compute core (separable per-axis tables from
 //   src/index_math/resize.ts) on views into the heap.
 import {getKernel} from '@tensorflow/tfjs-core';
@@ -63,7 +64,8 @@ function finiteOnHeap(backend: WasmBackend, x: TensorInfo): boolean {
 /**
  * 2-D bilinear of a channelsLast image with PyTorch's formula over every tap, from the shared
  * tables: each input row that an output row reads is resized along W once (linearRow, into one
- * of two scratch rows), and each output row blends its two (blendRows).
+ * of two scratch rows), and each output row blends its two (blendRows; two output rows between
+ * the same input rows in one pass, blendRows2).
  */
 function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
                   yShape: number[]): TensorInfo {
@@ -109,7 +111,13 @@ function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: Inte
         const top = tH.index[2 * o], bottom = tH.index[2 * o + 1];
         const topAt = rowAt(top, bottom);
         const bottomAt = rowAt(bottom, top);
-        loops.blendRows(topAt, bottomAt, yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
+        // The next output row between the same input rows (a 2x upscale): both in one pass.
+        if (o + 1 < outH && tH.index[2 * o + 2] === top && tH.index[2 * o + 3] === bottom) {
+          loops.blendRows2(topAt, bottomAt, yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
+          o++;
+        } else {
+          loops.blendRows(topAt, bottomAt, yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
+        }
       }
     }
   });
@@ -117,7 +125,10 @@ function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: Inte
   return made[1];
 }
 
-/** nearest / nearest-exact as copies on the heap (every output reads one source). */
+/**
+ * nearest / nearest-exact as copies on the heap (every output reads one source), the whole
+ * resize in one call of nearestPlanes from the per-axis tables.
+ */
 function nearest(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
                  yShape: number[]): TensorInfo {
   const layout = layoutOf(x.shape, a.dataFormat);
@@ -129,38 +140,27 @@ function nearest(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: Inter
   const [outD, outH, outW] = padFront(a.outSize, 3, 1);
   const lanes = last ? layout.channels : 1;
   const planes = last ? layout.batch : layout.batch * layout.channels;
-  const inPlane = layout.planeSize * lanes;
-  const outPlane = outD * outH * outW * lanes;
-  const rowBytes = outW * lanes * 4;
-  const cols = Array.from(tW, (i) => i * lanes * 4);
-  const doubled = !last && outW === 2 * inW && tW.every((i, o) => i === o >> 1);
-  const made = runOnHeap(backend, [x], [{shape: yShape, dtype: x.dtype}, {shape: [outW], dtype: 'int32'}],
-                         ([xv], [yv, colView]) => {
-    colView.set(cols);
-    const heap = new Uint8Array(yv.buffer);
-    const xAt = xv.byteOffset, yAt = yv.byteOffset, cAt = colView.byteOffset;
-    for (let p = 0; p < planes; p++) {
-      let previous = -1;
-      for (let od = 0; od < outD; od++) {
-        for (let oh = 0; oh < outH; oh++) {
-          const source = tD[od] * inH + tH[oh];
-          const y = yAt + 4 * (p * outPlane + (od * outH + oh) * outW * lanes);
-          if (source === previous) {
-            heap.copyWithin(y, y - rowBytes, y);
-            continue;
-          }
-          previous = source;
-          const xRow = xAt + 4 * (p * inPlane + source * inW * lanes);
-          if (last) {
-            loops.copyPixels(xRow, y, outW, 4 * lanes, cAt);
-          } else if (doubled) {
-            loops.doubleRow(xRow, y, outW);
-          } else {
-            loops.gatherRow(xRow, y, outW, cAt);
-          }
-        }
-      }
+  // Each output row's source row (byte offset in its plane), -1 where it is the previous row's.
+  const rows = new Int32Array(outD * outH);
+  let previous = -1;
+  for (let od = 0; od < outD; od++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const source = tD[od] * inH + tH[oh];
+      rows[od * outH + oh] = source === previous ? -1 : source * inW * lanes * 4;
+      previous = source;
     }
+  }
+  const cols = Int32Array.from(tW, (i) => i * lanes * 4);
+  const doubled = !last && outW === 2 * inW && tW.every((i, o) => i === o >> 1);
+  const kind = last ? 0 : doubled ? 2 : 1;
+  const made = runOnHeap(backend, [x], [{shape: yShape, dtype: x.dtype},
+                                        {shape: [outW + rows.length], dtype: 'int32'}],
+                         ([xv], [yv, tabView]) => {
+    tabView.set(cols);
+    tabView.set(rows, outW);
+    const tab = tabView.byteOffset;
+    loops.nearestPlanes(xv.byteOffset, yv.byteOffset, planes, layout.planeSize * lanes * 4,
+                        tab + 4 * outW, rows.length, outW * lanes * 4, tab, outW, kind, 4 * lanes);
   });
   backend.disposeData(made[1].dataId);
   return made[0];

@@ -29,13 +29,21 @@
 //   channelsFirst.
 // - doubleRow(x, y, n): y[o] = x[o >> 1] for o < n, 4-byte values, 8 per two vector stores (the
 //   2x nearest row, channelsFirst).
-// Both copy bits (float32 or int32), as PyTorch's nearest does.
+// - nearestPlanes(x, y, planes, inPlane, rows, nRows, rowBytes, cols, outW, kind, cBytes): a
+//   whole nearest resize in one call: for each of `planes` input planes (inPlane bytes apart)
+//   its nRows output rows of rowBytes, one after the other from y; `rows` holds each output
+//   row's source row (byte offset in the plane), or -1 where it is the previous output row's
+//   (then a copy of that row); a row is copyPixels (kind 0, cBytes a pixel), gatherRow (1) or
+//   doubleRow (2) of its source row.
+// All copy bits (float32 or int32), as PyTorch's nearest does.
 // - linearRow(x, s, outW, cBytes, colTab): one input row of a channelsLast image at x resized
 //   along W into s: s[o] = w0 x[i0] + w1 x[i1] per output pixel o, 4 channels per vector, where
 //   colTab holds per output pixel the byte offsets of its two input pixels and the weights w0,
 //   w1 (float32), 16 bytes an entry.
 // - blendRows(a, b, y, bytes, hw): y = h0 a + h1 b over `bytes` bytes of float32, with h0, h1 the
-//   two floats at hw.
+//   two floats at hw. blendRows2(a, b, y, bytes, hw): two output rows from the same a and b, y
+//   with the weights at hw and y + bytes with the two floats after them (each input vector
+//   loaded once: the two output rows of a 2x upscale between the same input rows).
 //   Together: a 2-D linear resize in PyTorch's formula over every tap (Note [taps PyTorch
 //   evaluates]), h0 (w0 x00 + w1 x01) + h1 (w0 x10 + w1 x11) in float32, each resized input row
 //   computed once and blended into every output row that reads it.
@@ -70,8 +78,11 @@ export interface SimdLoops {
   copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
   gatherRow(x: I, y: I, n: I, cols: I): void;
   doubleRow(x: I, y: I, n: I): void;
+  nearestPlanes(x: I, y: I, planes: I, inPlane: I, rows: I, nRows: I, rowBytes: I, cols: I,
+                outW: I, kind: I, cBytes: I): void;
   linearRow(x: I, s: I, outW: I, cBytes: I, colTab: I): void;
   blendRows(a: I, b: I, y: I, bytes: I, hw: I): void;
+  blendRows2(a: I, b: I, y: I, bytes: I, hw: I): void;
   allFinite(x: I, n: I): number;
 }
 
@@ -403,6 +414,89 @@ function doubleRowBody(): number[] {
   return [...vec([[...uleb(1), V128]]), ...body, 0x0b];
 }
 
+function nearestPlanesBody(): number[] {
+  const x = 0, y = 1, planes = 2, inPlane = 3, rows = 4, nRows = 5, rowBytes = 6, cols = 7,
+        outW = 8, kind = 9, cBytes = 10;
+  const rp = 11, rEnd = 12, src = 13, cp = 14, cEnd = 15, yy = 16, xx = 17, n = 18;
+  const numI32 = 8;
+  const a = 19;
+  const colLoop = (step: number[]) => [
+    ...op.get(cols), ...op.set(cp), ...op.get(y), ...op.set(yy),
+    ...op.block(op.loop([
+      ...op.get(cp), ...op.get(cEnd), ...op.geU, ...op.brIf(1),
+      ...step,
+      ...op.get(cp), ...op.i32(4), ...op.add, ...op.set(cp),
+      ...op.br(0),
+    ])),
+  ];
+  // kind 0: whole pixels of cBytes (channelsLast); 1: 4-byte values (channelsFirst); 2: each
+  // value twice (channelsFirst 2x).
+  const pixels = colLoop([
+    ...op.get(yy), ...op.get(src), ...op.get(cp), ...op.i32Load(0), ...op.add, ...op.get(cBytes),
+    ...op.memoryCopy,
+    ...op.get(yy), ...op.get(cBytes), ...op.add, ...op.set(yy),
+  ]);
+  const gather = colLoop([
+    ...op.get(yy), ...op.get(src), ...op.get(cp), ...op.i32Load(0), ...op.add, ...op.i32Load(0),
+    ...op.i32Store(0),
+    ...op.get(yy), ...op.i32(4), ...op.add, ...op.set(yy),
+  ]);
+  const double = [
+    ...op.get(src), ...op.set(xx), ...op.get(y), ...op.set(yy), ...op.get(outW), ...op.set(n),
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(8), ...op.ltS, ...op.brIf(1),
+      ...op.get(xx), ...op.vLoad(0), ...op.set(a),
+      ...op.get(yy), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_LOW), ...op.vStore(0),
+      ...op.get(yy), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_HIGH), ...op.vStore(16),
+      ...op.get(xx), ...op.i32(16), ...op.add, ...op.set(xx),
+      ...op.get(yy), ...op.i32(32), ...op.add, ...op.set(yy),
+      ...op.get(n), ...op.i32(8), ...op.sub, ...op.set(n),
+      ...op.br(0),
+    ])),
+    // The rest one input at a time (an odd n writes the last input once).
+    ...op.block(op.loop([
+      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(yy), ...op.get(xx), ...op.i32Load(0), ...op.i32Store(0),
+      ...op.get(n), ...op.i32(2), ...op.ltS, ...op.brIf(1),
+      ...op.get(yy), ...op.get(xx), ...op.i32Load(0), ...op.i32Store(4),
+      ...op.get(xx), ...op.i32(4), ...op.add, ...op.set(xx),
+      ...op.get(yy), ...op.i32(8), ...op.add, ...op.set(yy),
+      ...op.get(n), ...op.i32(2), ...op.sub, ...op.set(n),
+      ...op.br(0),
+    ])),
+  ];
+  const body = [
+    ...op.get(cols), ...op.get(outW), ...op.i32(2), ...op.shl, ...op.add, ...op.set(cEnd),
+    ...op.get(rows), ...op.get(nRows), ...op.i32(2), ...op.shl, ...op.add, ...op.set(rEnd),
+    ...op.block(op.loop([
+      ...op.get(planes), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.get(rows), ...op.set(rp),
+      ...op.block(op.loop([
+        ...op.get(rp), ...op.get(rEnd), ...op.geU, ...op.brIf(1),
+        ...op.get(rp), ...op.i32Load(0), ...op.tee(src), ...op.i32(0), ...op.ltS,
+        ...op.ifElse([
+          // The previous output row's source: a copy of that row.
+          ...op.get(y), ...op.get(y), ...op.get(rowBytes), ...op.sub, ...op.get(rowBytes), ...op.memoryCopy,
+        ], [
+          ...op.get(x), ...op.get(src), ...op.add, ...op.set(src),
+          ...op.get(kind), ...op.eqz,
+          ...op.ifElse(pixels, [
+            ...op.get(kind), ...op.i32(1), ...op.sub, ...op.eqz,
+            ...op.ifElse(gather, double),
+          ]),
+        ]),
+        ...op.get(y), ...op.get(rowBytes), ...op.add, ...op.set(y),
+        ...op.get(rp), ...op.i32(4), ...op.add, ...op.set(rp),
+        ...op.br(0),
+      ])),
+      ...op.get(x), ...op.get(inPlane), ...op.add, ...op.set(x),
+      ...op.get(planes), ...op.i32(1), ...op.sub, ...op.set(planes),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(1), V128]]), ...body, 0x0b];
+}
+
 function linearRowBody(): number[] {
   const x = 0, s = 1, outW = 2, cBytes = 3, colTab = 4;
   const colEnd = 5, c = 6, cFull = 7, o0 = 8, o1 = 9;
@@ -448,34 +542,61 @@ function linearRowBody(): number[] {
   return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
 }
 
-function blendRowsBody(): number[] {
+/**
+ * blendRows, or (`two`) blendRows2: the same two input rows blended into two output rows, y and
+ * y + bytes, with the weights h0, h1 and then g0, g1 at hw (each vector of a and b loaded once).
+ * 4 vectors a step, then single vectors, then single floats.
+ */
+function blendRowsBody(two: boolean): number[] {
   const a = 0, b = 1, y = 2, bytes = 3, hw = 4;
-  const end = 5, fullEnd = 6;
-  const h0 = 7, h1 = 8;
-  const step = (wide: boolean) => [
-    ...op.get(y),
-    ...op.get(h0), ...op.get(a), ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.fx4Mul,
-    ...op.get(h1), ...op.get(b), ...(wide ? op.vLoad(0) : op.vLoad32Zero(0)), ...op.fx4Mul,
-    ...op.fx4Add, ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
-    ...[a, b, y].flatMap((r) => [...op.get(r), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(r)]),
-  ];
+  const end = 5, fullEnd = 6, wideEnd = 7;
+  const h0 = 8, h1 = 9, g0 = 10, g1 = 11, va = 12, vb = 13;
+  /** The float32 at a, b (+ off) blended into y (+ off), and into y + bytes when `two`. */
+  const one = (off: number, wide: boolean) => {
+    const load = wide ? op.vLoad(off) : op.vLoad32Zero(off);
+    const store = wide ? op.vStore(off) : op.vStore32Lane(off, 0);
+    return [
+      ...op.get(a), ...load, ...op.set(va), ...op.get(b), ...load, ...op.set(vb),
+      ...op.get(y),
+      ...op.get(h0), ...op.get(va), ...op.fx4Mul, ...op.get(h1), ...op.get(vb), ...op.fx4Mul,
+      ...op.fx4Add, ...store,
+      ...(two ? [
+        ...op.get(y), ...op.get(bytes), ...op.add,
+        ...op.get(g0), ...op.get(va), ...op.fx4Mul, ...op.get(g1), ...op.get(vb), ...op.fx4Mul,
+        ...op.fx4Add, ...store,
+      ] : []),
+    ];
+  };
+  const advance = (n: number) =>
+      [a, b, y].flatMap((r) => [...op.get(r), ...op.i32(n), ...op.add, ...op.set(r)]);
   const body = [
     ...op.get(hw), ...op.vSplat32(0), ...op.set(h0),
     ...op.get(hw), ...op.vSplat32(4), ...op.set(h1),
+    ...(two ? [...op.get(hw), ...op.vSplat32(8), ...op.set(g0),
+               ...op.get(hw), ...op.vSplat32(12), ...op.set(g1)] : []),
     ...op.get(y), ...op.get(bytes), ...op.add, ...op.set(end),
     ...op.get(y), ...op.get(bytes), ...op.i32(-16), ...op.and, ...op.add, ...op.set(fullEnd),
+    ...op.get(y), ...op.get(bytes), ...op.i32(-64), ...op.and, ...op.add, ...op.set(wideEnd),
+    ...op.block(op.loop([
+      ...op.get(y), ...op.get(wideEnd), ...op.geU, ...op.brIf(1),
+      ...one(0, true), ...one(16, true), ...one(32, true), ...one(48, true),
+      ...advance(64),
+      ...op.br(0),
+    ])),
     ...op.block(op.loop([
       ...op.get(y), ...op.get(fullEnd), ...op.geU, ...op.brIf(1),
-      ...step(true),
+      ...one(0, true),
+      ...advance(16),
       ...op.br(0),
     ])),
     ...op.block(op.loop([
       ...op.get(y), ...op.get(end), ...op.geU, ...op.brIf(1),
-      ...step(false),
+      ...one(0, false),
+      ...advance(4),
       ...op.br(0),
     ])),
   ];
-  return [...vec([[...uleb(2), I32], [...uleb(2), V128]]), ...body, 0x0b];
+  return [...vec([[...uleb(3), I32], [...uleb(6), V128]]), ...body, 0x0b];
 }
 
 /** The loops' modules, compiled once per kind of memory; null where SIMD is missing. */
@@ -493,8 +614,10 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
       gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
       doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
+      nearestPlanes: assembleFunction('nearestPlanes', 11, false, nearestPlanesBody(), shared),
       linearRow: assembleFunction('linearRow', 5, false, linearRowBody(), shared),
-      blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(), shared),
+      blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
+      blendRows2: assembleFunction('blendRows2', 5, false, blendRowsBody(true), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
     };
     if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
