@@ -499,24 +499,30 @@ function nearestPlanesBody(): number[] {
 
 function linearRowBody(): number[] {
   const x = 0, s = 1, outW = 2, cBytes = 3, colTab = 4;
-  const colEnd = 5, c = 6, cFull = 7, o0 = 8, o1 = 9;
-  const numI32 = 5;
-  const w0 = 10, w1 = 11;
+  const colEnd = 5, c = 6, cFull = 7, o0 = 8, o1 = 9, a0 = 10, a1 = 11, cWide = 12;
+  const numI32 = 8;
+  const w0 = 13, w1 = 14;
   const numV128 = 2;
-  /** s = w0 x[o0 + c] + w1 x[o1 + c]. */
-  const lanes = (wide: boolean): number[] => {
-    const load = (off: number) => [...op.get(x), ...op.get(off), ...op.add, ...op.get(c), ...op.add,
-                                   ...(wide ? op.vLoad(0) : op.vLoad32Zero(0))];
-    return [
-      ...op.get(s),
-      ...op.get(w0), ...load(o0), ...op.fx4Mul, ...op.get(w1), ...load(o1), ...op.fx4Mul, ...op.fx4Add,
-      ...(wide ? op.vStore(0) : op.vStore32Lane(0, 0)),
-      ...op.get(s), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(s),
-      ...op.get(c), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(c),
-    ];
-  };
+  /** s (+ off) = w0 x[o0 + c (+ off)] + w1 x[o1 + c (+ off)], with a0 = x + o0 + c, a1 = x + o1 + c. */
+  const lanes = (off: number, wide: boolean): number[] => [
+    ...op.get(s),
+    ...op.get(w0), ...op.get(a0), ...(wide ? op.vLoad(off) : op.vLoad32Zero(off)), ...op.fx4Mul,
+    ...op.get(w1), ...op.get(a1), ...(wide ? op.vLoad(off) : op.vLoad32Zero(off)), ...op.fx4Mul,
+    ...op.fx4Add,
+    ...(wide ? op.vStore(off) : op.vStore32Lane(off, 0)),
+  ];
+  const step = (lanesCode: number[], bytes: number, end: number) => op.block(op.loop([
+    ...op.get(c), ...op.get(end), ...op.geS, ...op.brIf(1),
+    ...op.get(x), ...op.get(o0), ...op.add, ...op.get(c), ...op.add, ...op.set(a0),
+    ...op.get(x), ...op.get(o1), ...op.add, ...op.get(c), ...op.add, ...op.set(a1),
+    ...lanesCode,
+    ...op.get(s), ...op.i32(bytes), ...op.add, ...op.set(s),
+    ...op.get(c), ...op.i32(bytes), ...op.add, ...op.set(c),
+    ...op.br(0),
+  ]));
   const body = [
     ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
+    ...op.get(cBytes), ...op.i32(-64), ...op.and, ...op.set(cWide),
     ...op.get(colTab), ...op.get(outW), ...op.i32(4), ...op.shl, ...op.add, ...op.set(colEnd),
     ...op.block(op.loop([
       ...op.get(colTab), ...op.get(colEnd), ...op.geU, ...op.brIf(1),
@@ -525,16 +531,10 @@ function linearRowBody(): number[] {
       ...op.get(colTab), ...op.vSplat32(8), ...op.set(w0),
       ...op.get(colTab), ...op.vSplat32(12), ...op.set(w1),
       ...op.i32(0), ...op.set(c),
-      ...op.block(op.loop([
-        ...op.get(c), ...op.get(cFull), ...op.geS, ...op.brIf(1),
-        ...lanes(true),
-        ...op.br(0),
-      ])),
-      ...op.block(op.loop([
-        ...op.get(c), ...op.get(cBytes), ...op.geS, ...op.brIf(1),
-        ...lanes(false),
-        ...op.br(0),
-      ])),
+      // 4 vectors a step, then single vectors, then single floats.
+      ...step([...lanes(0, true), ...lanes(16, true), ...lanes(32, true), ...lanes(48, true)], 64, cWide),
+      ...step(lanes(0, true), 16, cFull),
+      ...step(lanes(0, false), 4, cBytes),
       ...op.get(colTab), ...op.i32(16), ...op.add, ...op.set(colTab),
       ...op.br(0),
     ])),
