@@ -417,9 +417,31 @@ function doubleRowBody(): number[] {
 function nearestPlanesBody(): number[] {
   const x = 0, y = 1, planes = 2, inPlane = 3, rows = 4, nRows = 5, rowBytes = 6, cols = 7,
         outW = 8, kind = 9, cBytes = 10;
-  const rp = 11, rEnd = 12, src = 13, cp = 14, cEnd = 15, yy = 16, xx = 17, n = 18;
-  const numI32 = 8;
-  const a = 19;
+  const rp = 11, rEnd = 12, src = 13, cp = 14, cEnd = 15, yy = 16, xx = 17, n = 18, d = 19,
+        s = 20, e = 21;
+  const numI32 = 11;
+  const a = 22;
+  /**
+   * Copies `bytes` (a multiple of 4) from local s to
+   * local d (both advanced): 64 bytes a step, then 16, then 4 (a short copy in vector loads and
+   * stores costs less than a call of memory.copy).
+   */
+  const copy = (bytes: number[]) => {
+    const step = (size: number, move: number[]) => op.block(op.loop([
+      ...op.get(e), ...op.get(d), ...op.sub, ...op.i32(size), ...op.ltS, ...op.brIf(1),
+      ...move,
+      ...op.get(d), ...op.i32(size), ...op.add, ...op.set(d),
+      ...op.get(s), ...op.i32(size), ...op.add, ...op.set(s),
+      ...op.br(0),
+    ]));
+    const v = (off: number) => [...op.get(d), ...op.get(s), ...op.vLoad(off), ...op.vStore(off)];
+    return [
+      ...op.get(d), ...bytes, ...op.add, ...op.set(e),
+      ...step(64, [...v(0), ...v(16), ...v(32), ...v(48)]),
+      ...step(16, v(0)),
+      ...step(4, [...op.get(d), ...op.get(s), ...op.i32Load(0), ...op.i32Store(0)]),
+    ];
+  };
   const colLoop = (step: number[]) => [
     ...op.get(cols), ...op.set(cp), ...op.get(y), ...op.set(yy),
     ...op.block(op.loop([
@@ -431,11 +453,13 @@ function nearestPlanesBody(): number[] {
   ];
   // kind 0: whole pixels of cBytes (channelsLast); 1: 4-byte values (channelsFirst); 2: each
   // value twice (channelsFirst 2x).
-  const pixels = colLoop([
-    ...op.get(yy), ...op.get(src), ...op.get(cp), ...op.i32Load(0), ...op.add, ...op.get(cBytes),
-    ...op.memoryCopy,
-    ...op.get(yy), ...op.get(cBytes), ...op.add, ...op.set(yy),
-  ]);
+  const pixels = [
+    ...op.get(y), ...op.set(d),
+    ...colLoop([
+      ...op.get(src), ...op.get(cp), ...op.i32Load(0), ...op.add, ...op.set(s),
+      ...copy(op.get(cBytes)),
+    ]),
+  ];
   const gather = colLoop([
     ...op.get(yy), ...op.get(src), ...op.get(cp), ...op.i32Load(0), ...op.add, ...op.i32Load(0),
     ...op.i32Store(0),
@@ -476,7 +500,8 @@ function nearestPlanesBody(): number[] {
         ...op.get(rp), ...op.i32Load(0), ...op.tee(src), ...op.i32(0), ...op.ltS,
         ...op.ifElse([
           // The previous output row's source: a copy of that row.
-          ...op.get(y), ...op.get(y), ...op.get(rowBytes), ...op.sub, ...op.get(rowBytes), ...op.memoryCopy,
+          ...op.get(y), ...op.set(d), ...op.get(y), ...op.get(rowBytes), ...op.sub, ...op.set(s),
+          ...copy(op.get(rowBytes)),
         ], [
           ...op.get(x), ...op.get(src), ...op.add, ...op.set(src),
           ...op.get(kind), ...op.eqz,
