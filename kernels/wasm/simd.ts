@@ -23,19 +23,15 @@
 //   bottom pair's winner takes over the top's where it is greater or NaN. That tree gives the
 //   scan's answer: a later tap wins only where it is greater or NaN, so a tie keeps the earlier
 //   one and the last NaN wins, pair by pair and between the pairs.
-// - copyPixels(x, y, n, cBytes, cols): y's n pixels of cBytes bytes each from x + cols[o] (a
-//   table of byte offsets): a nearest resize's output row, channelsLast.
-// - gatherRow(x, y, n, cols): y[o] = x[cols[o]] (byte offsets), 4-byte values: the same,
-//   channelsFirst.
-// - doubleRow(x, y, n): y[o] = x[o >> 1] for o < n, 4-byte values, 8 per two vector stores (the
-//   2x nearest row, channelsFirst).
 // - nearestPlanes(x, y, planes, inPlane, rows, nRows, rowBytes, cols, outW, kind, cBytes): a
 //   whole nearest resize in one call: for each of `planes` input planes (inPlane bytes apart)
 //   its nRows output rows of rowBytes, one after the other from y; `rows` holds each output
 //   row's source row (byte offset in the plane), or -1 where it is the previous output row's
-//   (then a copy of that row); a row is copyPixels (kind 0, cBytes a pixel), gatherRow (1) or
-//   doubleRow (2) of its source row.
-// All copy bits (float32 or int32), as PyTorch's nearest does.
+//   (then a copy of that row); `cols` holds each output column's source (byte offset in the
+//   row). A row is, by kind: 0, whole pixels of cBytes copied (channelsLast); 1, 4-byte values
+//   gathered (channelsFirst); 2, each value twice, 8 outputs per two vector stores
+//   (channelsFirst 2x, cols unused).
+//   It copies bits (float32 or int32), as PyTorch's nearest does.
 // - linearRow(x, s, outW, cBytes, colTab): one input row of a channelsLast image at x resized
 //   along W into s: s[o] = w0 x[i0] + w1 x[i1] per output pixel o, 4 channels per vector, where
 //   colTab holds per output pixel the byte offsets of its two input pixels and the weights w0,
@@ -75,9 +71,6 @@ export interface SimdLoops {
              firstRowStep: I): void;
   poolFirst22(x: I, v: I, i: I, n: I, outRows: I, xRowStep: I, first: I, firstRowStep: I,
               rowBytes: I, rowIdx: I): void;
-  copyPixels(x: I, y: I, n: I, cBytes: I, cols: I): void;
-  gatherRow(x: I, y: I, n: I, cols: I): void;
-  doubleRow(x: I, y: I, n: I): void;
   nearestPlanes(x: I, y: I, planes: I, inPlane: I, rows: I, nRows: I, rowBytes: I, cols: I,
                 outW: I, kind: I, cBytes: I): void;
   linearRow(x: I, s: I, outW: I, cBytes: I, colTab: I): void;
@@ -348,71 +341,8 @@ function allFiniteBody(): number[] {
   return [...vec([[...uleb(2), I32], [...uleb(4), V128]]), ...body, 0x0b];
 }
 
-function copyPixelsBody(): number[] {
-  const x = 0, y = 1, n = 2, cBytes = 3, cols = 4;
-  const end = 5;
-  const body = [
-    ...op.get(cols), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
-    ...op.block(op.loop([
-      ...op.get(cols), ...op.get(end), ...op.geU, ...op.brIf(1),
-      ...op.get(y), ...op.get(x), ...op.get(cols), ...op.i32Load(0), ...op.add, ...op.get(cBytes),
-      ...op.memoryCopy,
-      ...op.get(y), ...op.get(cBytes), ...op.add, ...op.set(y),
-      ...op.get(cols), ...op.i32(4), ...op.add, ...op.set(cols),
-      ...op.br(0),
-    ])),
-  ];
-  return [...vec([[...uleb(1), I32]]), ...body, 0x0b];
-}
-
-function gatherRowBody(): number[] {
-  const x = 0, y = 1, n = 2, cols = 3;
-  const end = 4;
-  const body = [
-    ...op.get(cols), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(end),
-    ...op.block(op.loop([
-      ...op.get(cols), ...op.get(end), ...op.geU, ...op.brIf(1),
-      ...op.get(y), ...op.get(x), ...op.get(cols), ...op.i32Load(0), ...op.add, ...op.i32Load(0),
-      ...op.i32Store(0),
-      ...op.get(y), ...op.i32(4), ...op.add, ...op.set(y),
-      ...op.get(cols), ...op.i32(4), ...op.add, ...op.set(cols),
-      ...op.br(0),
-    ])),
-  ];
-  return [...vec([[...uleb(1), I32]]), ...body, 0x0b];
-}
-
 const PAIRS_LOW = lanesOf([0, 0, 1, 1]);
 const PAIRS_HIGH = lanesOf([2, 2, 3, 3]);
-
-function doubleRowBody(): number[] {
-  const x = 0, y = 1, n = 2;
-  const a = 3;
-  const body = [
-    ...op.block(op.loop([
-      ...op.get(n), ...op.i32(8), ...op.ltS, ...op.brIf(1),
-      ...op.get(x), ...op.vLoad(0), ...op.set(a),
-      ...op.get(y), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_LOW), ...op.vStore(0),
-      ...op.get(y), ...op.get(a), ...op.get(a), ...op.shuffle(PAIRS_HIGH), ...op.vStore(16),
-      ...op.get(x), ...op.i32(16), ...op.add, ...op.set(x),
-      ...op.get(y), ...op.i32(32), ...op.add, ...op.set(y),
-      ...op.get(n), ...op.i32(8), ...op.sub, ...op.set(n),
-      ...op.br(0),
-    ])),
-    // The rest one input at a time (an odd n writes the last input once).
-    ...op.block(op.loop([
-      ...op.get(n), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-      ...op.get(y), ...op.get(x), ...op.i32Load(0), ...op.i32Store(0),
-      ...op.get(n), ...op.i32(2), ...op.ltS, ...op.brIf(1),
-      ...op.get(y), ...op.get(x), ...op.i32Load(0), ...op.i32Store(4),
-      ...op.get(x), ...op.i32(4), ...op.add, ...op.set(x),
-      ...op.get(y), ...op.i32(8), ...op.add, ...op.set(y),
-      ...op.get(n), ...op.i32(2), ...op.sub, ...op.set(n),
-      ...op.br(0),
-    ])),
-  ];
-  return [...vec([[...uleb(1), V128]]), ...body, 0x0b];
-}
 
 function nearestPlanesBody(): number[] {
   const x = 0, y = 1, planes = 2, inPlane = 3, rows = 4, nRows = 5, rowBytes = 6, cols = 7,
@@ -636,9 +566,6 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       poolLast: assembleFunction('poolLast', 13, false, poolLastBody(), shared),
       poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
       poolFirst22: assembleFunction('poolFirst22', 10, false, poolFirst22Body(), shared),
-      copyPixels: assembleFunction('copyPixels', 5, false, copyPixelsBody(), shared),
-      gatherRow: assembleFunction('gatherRow', 4, false, gatherRowBody(), shared),
-      doubleRow: assembleFunction('doubleRow', 3, false, doubleRowBody(), shared),
       nearestPlanes: assembleFunction('nearestPlanes', 11, false, nearestPlanesBody(), shared),
       linearRow: assembleFunction('linearRow', 5, false, linearRowBody(), shared),
       blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
