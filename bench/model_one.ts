@@ -17,10 +17,9 @@ import {exportDirHandler} from '../scripts/check-export.js';
 
 export const MODELS_DIR = join(__dirname, '..', '.cache', 'bench-models');
 
-/** Kernels that are convolutions (tfjs's and tfjs-torch's). */
-export const CONV_KERNELS = new Set([
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D',
-  'Conv3D', 'TorchConvTranspose', 'TorchConvTranspose2D', 'TorchConv2d', 'TorchConvTranspose2d']);
+import {CONV_KERNELS} from './models_common.js';
+
+export {CONV_KERNELS};
 
 interface Info {
   name: string; title: string; shapes: number[][]; input_names: string[]; output_names: string[];

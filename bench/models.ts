@@ -32,8 +32,11 @@ export async function benchModels(): Promise<void> {
     throw new Error(`bench models: ${DIR} is missing: run npm run bench:models:export first`);
   }
   const wanted = process.env.BENCH_MODELS?.split(',');
+  // Entries exported at SwiftShader sizes (bench.json "swiftshader") are the webgpu bench's only.
   const names = readdirSync(DIR).filter((n) => existsSync(join(DIR, n, 'bench.json')) &&
-                                               (wanted == null || wanted.includes(n))).sort();
+                                               (wanted == null || wanted.includes(n)) &&
+                                               !JSON.parse(readFileSync(join(DIR, n, 'bench.json'), 'utf8')).swiftshader)
+                    .sort();
   const timeout = Number(process.env.BENCH_MODELS_TIMEOUT_S ?? '900') * 1000;
   console.log('\n## models (published decoders, real sizes; tfjs-torch / onnxruntime, one process per model)\n');
   console.log('| model | input (PyTorch) | backend | tfjs-torch ms | onnxruntime ms | ratio | runs | ' +

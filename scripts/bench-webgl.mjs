@@ -20,6 +20,16 @@ const gpu = args.includes('--webgpu') ? 'webgpu' : 'webgl';
 const CHROME = process.env.CHROME_BIN || '/usr/bin/chromium';
 const TIMEOUT_MS = 15 * 60 * 1000;
 
+// `npm run bench:webgpu -- models [names...]`: the published decoders against onnxruntime-web's
+// webgpu engine, a runner of its own (scripts/bench-webgpu-models.mjs); the names after `models`
+// are models, not sections.
+if (gpu === 'webgpu' && args.includes('models')) {
+  const {benchWebgpuModels} = await import('./bench-webgpu-models.mjs');
+  const names = args.filter((a) => a !== '--webgpu' && a !== 'models');
+  const results = await benchWebgpuModels(names);
+  process.exit(results.some((r) => r.error != null) ? 1 : 0);
+}
+
 await bundleBench(gpu);
 const page = `<!doctype html><meta charset="utf-8"><title>tfjs-torch ${gpu} bench</title>` +
     '<script src="/bench.js"></script>';

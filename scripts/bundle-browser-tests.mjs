@@ -86,6 +86,15 @@ export async function bundleBench(gpu = 'webgl') {
 }
 
 /**
+ * The webgpu `models` bench's page (bench/webgpu/models.ts) into .cache/browser/bench-models.js;
+ * scripts/bench-webgpu-models.mjs runs it.
+ */
+export async function bundleModelsBench() {
+  mkdirSync(OUT_DIR, {recursive: true});
+  await bundle("import './bench/webgpu/models.ts';", join(OUT_DIR, 'bench-models.js'));
+}
+
+/**
  * The zoo's browser check (test/zoo/zoo.browser.ts) into .cache/browser/zoo.js, with
  * .cache/browser/zoo-index.js setting globalThis.__ZOO__ listing the exported models under zooDir (out/zoo: folders holding a
  * model.json; only `names` when given) and their check files; scripts/test-zoo.mjs runs it.

@@ -50,6 +50,18 @@ MODELS = [
     ("midas", "midas", True, ((1, 3, 256, 256),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
 ]
 
+# Smaller inputs for the webgpu bench (scripts/bench-webgpu-models.mjs): Chromium's WebGPU here is
+# SwiftShader on the CPU, where one run of SRVGGNetCompact at 1x3x128x128 took over 5 minutes on
+# either engine on the shared 2-core machine. Same modules, same widths; exported only when named
+# (or with --swiftshader), and bench.json says "swiftshader": true so that the Node `models`
+# section (bench/models.ts) leaves them out.
+SWIFTSHADER_MODELS = [
+    ("realesr_compact_32", "realesr_compact", True, ((1, 3, 32, 32),),
+     "Real-ESRGAN SRVGGNetCompact x4 (64, 32 convs)"),
+    ("unet_64", "unet", True, ((1, 3, 64, 64),), "milesial U-Net (convT), published widths"),
+    ("u2netp_64", "u2net", False, ((1, 3, 64, 64),), "U^2-Net small (U2NETP)"),
+]
+
 
 def flatten(out):
     if isinstance(out, torch.Tensor):
@@ -62,7 +74,7 @@ def flatten(out):
 STATIC = {"sd_vae_decoder"}
 
 
-def export_one(name, zoo_name, published, shapes, title, force):
+def export_one(name, zoo_name, published, shapes, title, force, swiftshader=False):
     d = os.path.join(OUT, name)
     info_path = os.path.join(d, "bench.json")
     if not force and os.path.exists(info_path):
@@ -81,6 +93,8 @@ def export_one(name, zoo_name, published, shapes, title, force):
     info = {"name": name, "zoo": zoo_name, "published": published, "title": title,
             "shapes": [list(t.shape) for t in inputs],
             "params": sum(p.numel() for p in module.parameters()), "torch": torch.__version__}
+    if swiftshader:
+        info["swiftshader"] = True
     with torch.no_grad():
         outs = flatten(module(*inputs))
     n_out = len(outs)
@@ -138,14 +152,19 @@ def export_one(name, zoo_name, published, shapes, title, force):
 
 def main(argv):
     force = "--force" in argv
-    names = [a for a in argv if a != "--force"]
-    unknown = [n for n in names if n not in [m[0] for m in MODELS]]
+    swiftshader = "--swiftshader" in argv
+    names = [a for a in argv if a not in ("--force", "--swiftshader")]
+    known = [m[0] for m in MODELS + SWIFTSHADER_MODELS]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"unknown bench model(s) {unknown}; known: {[m[0] for m in MODELS]}")
+        raise SystemExit(f"unknown bench model(s) {unknown}; known: {known}")
     torch.set_num_threads(1)
     for m in MODELS:
-        if not names or m[0] in names:
+        if (not names and not swiftshader) or m[0] in names:
             export_one(*m, force=force)
+    for m in SWIFTSHADER_MODELS:
+        if swiftshader or m[0] in names:
+            export_one(*m, force=force, swiftshader=True)
 
 
 if __name__ == "__main__":

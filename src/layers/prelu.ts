@@ -83,7 +83,16 @@ export class TorchPReLU extends SameShapeLayer {
         // same values as PyTorch's, and its gradient is PyTorch's at x = 0 too (alpha for x, 0
         // for alpha). Its kernels take alpha along the last axis only (wasm's and the cpu's
         // walk alpha as the last dim), so this path is for one shared weight or channels last.
-        return tf.prelu(x, this.numParameters === 1 ? tf.reshape(weight, []) : weight);
+        // One weight per channel goes in as [1, ..., 1, C], the input's rank: tfjs's webgpu Prelu
+        // takes a rank-1 alpha of under 128 values through a shared-memory program (scalar, a
+        // workgroup barrier and index math per element), 14% of SRVGGNetCompact's kernel time on
+        // webgpu (bench:webgpu -- models); at the input's rank it takes its vec4 broadcast
+        // program. The values are the same (broadcasting over the last axis); the other
+        // backends read alpha's values whatever its shape.
+        const alpha = this.numParameters === 1 ?
+            tf.reshape(weight, []) :
+            tf.reshape(weight, [...new Array<number>(x.rank - 1).fill(1), this.numParameters]);
+        return tf.prelu(x, alpha);
       }
       // Otherwise: relu(x) + weight * min(x, 0), x where x > 0,
       // weight * x elsewhere, with PyTorch's gradient at 0 (tf.minimum passes it to its first
