@@ -183,6 +183,34 @@ for (const gpu of ['webgl', 'webgpu']) {
             counts.join(', ')})`).to.be.at.most(2);
       });
 
+      it('gives the same values with WEBGL_USE_SHAPES_UNIFORMS on and off', async () => {
+        // The flag changes only how tfjs's samplers find a texel (shapes compiled in or read
+        // from uniforms), so the chain's results agree; the shared suites run with tfjs's
+        // default (off), and the webgl-unpacked run with it on (karma.conf.js).
+        const flag = 'WEBGL_USE_SHAPES_UNIFORMS';
+        const previousFlag = tf.env().getBool(flag);
+        try {
+          for (const [h, w] of [CHAIN_SIZES[0], CHAIN_SIZES[7]]) {
+            const values: Float32Array[] = [];
+            for (const on of [false, true]) {
+              tf.env().set(flag, on);
+              const y = decoderChain(h, w);
+              values.push(await y.data() as Float32Array);
+              y.dispose();
+            }
+            const [off, on] = values;
+            expect(on.length, 'sizes').to.equal(off.length);
+            const scale = off.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            let err = 0;
+            for (let i = 0; i < off.length; i++) err = Math.max(err, Math.abs(on[i] - off[i]));
+            expect(scale, 'a nonzero result').to.be.greaterThan(0);
+            expect(err / scale, `max |on - off| / max |off| at ${h}x${w}`).to.be.at.most(1e-6);
+          }
+        } finally {
+          tf.env().set(flag, previousFlag);
+        }
+      });
+
       it('with WEBGL_USE_SHAPES_UNIFORMS off (tfjs\'s default), keys each tfjs-torch program on ' +
          'its shapes: one program per distinct program and shapes, so new sizes compile anew',
          async () => {
