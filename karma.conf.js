@@ -38,12 +38,8 @@ const WEBGPU_DROPPED_FLAGS = ['--disable-gpu'];
 const RUNS = {
   // Defaults on SwiftShader: packed programs, float32 render targets; cpu in the browser too.
   'webgl': {backends: ['webgl', 'cpu'], flags: {}, gpu: 'webgl'},
-  // The unpacked code paths of tfjs's own kernels and of ours that have both forms, with tfjs's
-  // shape uniforms on (WEBGL_USE_SHAPES_UNIFORMS, off by default): the other webgl runs cover
-  // programs that compile their shapes in, this one programs that read them from uniforms
-  // (Note [webgl programs keyed by code] in kernels/webgl/util.ts).
-  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false, WEBGL_USE_SHAPES_UNIFORMS: true},
-                     gpu: 'webgl'},
+  // The unpacked code paths of tfjs's own kernels and of ours that have both forms.
+  'webgl-unpacked': {backends: ['webgl'], flags: {WEBGL_PACK: false}, gpu: 'webgl'},
   // Half-float textures, as on devices without float32 render targets. Every stored value is
   // rounded to 11 significant bits (inputs included: tfjs uploads them into half floats), so the
   // shared suites, held to 1e-4 and to unchanged inputs, do not run here (no backends);
