@@ -84,11 +84,6 @@ abstract class ConvTransposeGLProgram implements GPGPUProgram {
   userCode = '';
   /** Set by runProgram (Note [webgl programs keyed by code] in util.ts). */
   enableShapeUniforms = false;
-  /**
-   * tfjs's shape-uniform samplers cost these programs 1.6-1.9x per call (many samples per
-   * output), so they key on their shapes: Note [webgl programs keyed by code] in util.ts.
-   */
-  readonly keyOnShapes = true;
   customUniforms: Ints['customUniforms'] = [];
   uniformValues: number[][] = [];
 

@@ -17,26 +17,28 @@ export type WebGLBackend = MathBackendWebGL;
  * Note [webgl programs keyed by code]
  * tfjs's webgl backend caches a compiled program under makeShaderKey: the program's class, its
  * GLSL (userCode) and, unless the program sets `enableShapeUniforms`, the shape and texture
- * shape of every input and of the output. A program that compiled sizes into its GLSL, or that
- * leaves tfjs to compile them into its samplers, is compiled again for every new image size and
- * kept forever. Our programs therefore take every number that changes with the tensors' sizes
- * (sizes, plane strides, window edges, tap ranges, the batch) from int uniforms (`Ints`:
- * `ints.of(v)` writes a uniform's name into the GLSL, its value travels with the run), and
- * runProgram sets `enableShapeUniforms` (tfjs's samplers then read the shapes from uniforms as
- * well, and the key holds only the ranks and a few layout facts of the textures). Only what
- * shapes the code is compiled in: ranks, tap counts and loop bounds over kernels, channel
- * counts, factors, the layout. tfjs declares custom uniforms outside userCode, so runProgram
- * writes their declarations (an array's length can be all that differs) into it as a comment.
+ * shape of every input and of the output. Our GLSL never holds a size: every number that
+ * changes with the tensors' sizes (sizes, plane strides, window edges, tap ranges, the batch)
+ * comes from int uniforms (`Ints`: `ints.of(v)` writes a uniform's name into the GLSL, its value
+ * travels with the run). Only what shapes the code is compiled in: ranks, tap counts and loop
+ * bounds over kernels, channel counts, factors, the layout. tfjs declares custom uniforms
+ * outside userCode, so runProgram writes their declarations (an array's length can be all that
+ * differs) into it as a comment.
+ * What is left is tfjs's own samplers (getX(...), getOutputCoords()), and for them our programs
+ * follow tfjs's flag WEBGL_USE_SHAPES_UNIFORMS exactly as tfjs's own programs do
+ * (gpgpu_math's useShapeUniforms):
+ * - off (tfjs's default): the samplers compile the shapes in and the key holds them, so a new
+ *   image size compiles each program once more (kept in tfjs's binary cache), and no sample
+ *   pays for reading shapes from uniforms;
+ * - on: the samplers read the shapes from uniforms and the key holds only the ranks and a few
+ *   layout facts of the textures, so new sizes reuse the binaries, and every sample computes its
+ *   texel from uniforms (on SwiftShader `npm run bench:webgl` measured our convTranspose
+ *   programs, which read taps x channels samples per output, 1.6-1.9x slower per call with it
+ *   on, the lighter programs 10-30%).
  * Where tfjs cannot take the shapes as uniforms (`shapeUniformsFit`: ranks 5 and 6, the 3-D
- * ops; inputs that squeeze to rank 2) a program keys on its shapes, and its int uniforms are
- * then correct but do not save compiles. A program may also choose to key on its shapes
- * (`keyOnShapes`): tfjs's samplers then fold the shapes in as constants, where with shape
- * uniforms every sample computes its texel from uniforms. The convTranspose programs do (one
- * output reads taps x channels samples): with shape uniforms `npm run bench:webgl --
- * conv2dTranspose` measured them 1.6-1.9x slower per call on SwiftShader, so they pay one compile
- * per new image size instead of that on every call (tfjs's own programs key on shapes by
- * default: WEBGL_USE_SHAPES_UNIFORMS is off). test/browser/gpu_chain.test.ts counts the
- * programs a decoder-like chain compiles per image size.
+ * ops; inputs that squeeze to rank 2) a program keys on its shapes whatever the flag says.
+ * test/browser/gpu_chain.test.ts counts the programs a decoder-like chain compiles per image
+ * size with the flag off and on.
  */
 
 /**
@@ -75,15 +77,16 @@ const UNIFORMS_TAG = '// custom uniforms:';
 /**
  * backend.runWebGLProgram for our programs: the custom uniform values are `values`, else the
  * program's own int uniforms (`uniformValues`, from its Ints); tfjs's shape uniforms are on
- * exactly when shapeUniformsFit says tfjs handles these shapes (the GLSL of our programs never
- * reads a shape, so the switch changes only how tfjs keys and samples); and the custom uniform
- * declarations are written into userCode, tfjs's cache key.
+ * when tfjs's WEBGL_USE_SHAPES_UNIFORMS flag is on and shapeUniformsFit says tfjs handles these
+ * shapes (the GLSL of our programs never reads a shape, so the switch changes only how tfjs
+ * keys and samples); and the custom uniform declarations are written into userCode, tfjs's
+ * cache key.
  */
 export function runProgram(
     backend: WebGLBackend,
-    program: GPGPUProgram&{uniformValues?: number[][], enableShapeUniforms?: boolean, keyOnShapes?: boolean},
+    program: GPGPUProgram&{uniformValues?: number[][], enableShapeUniforms?: boolean},
     inputs: TensorInfo[], dtype: DataType, values?: number[][]): TensorInfo {
-  program.enableShapeUniforms = program.keyOnShapes !== true &&
+  program.enableShapeUniforms = tf.env().getBool('WEBGL_USE_SHAPES_UNIFORMS') &&
       shapeUniformsFit(program.outputShape, inputs.map((t) => t.shape));
   // tfjs declares the custom uniforms outside userCode, and its cache key holds userCode but
   // not them: two programs whose GLSL differs only in a uniform array's length would share a

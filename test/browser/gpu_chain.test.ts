@@ -82,72 +82,160 @@ for (const gpu of ['webgl', 'webgpu']) {
     });
 
     if (gpu === 'webgl') {
-      it('needs at most 2 more tfjs-torch programs for 10 new image sizes than for the first 2 ' +
-         '(convTranspose, keyed on shapes, apart)',
+      /**
+       * The binary cache keys (tfjs's makeShaderKey: the program's class, its GLSL and, unless the
+       * program takes shapes as uniforms, every input's and the output's shape) of the tfjs-torch
+       * programs the chain runs at each of the 12 sizes, with WEBGL_USE_SHAPES_UNIFORMS set to
+       * `shapeUniforms` (restored after): what a cold cache would compile. A key is ours when the
+       * program runWebGLProgram is running (the innermost one: tfjs's own pack / unpack programs
+       * run inside it) is an instance of a tfjs-torch program class.
+       */
+      async function chainKeys(shapeUniforms: boolean):
+          Promise<{perSize: Array<Set<string>>, shapesOf: Map<string, Set<string>>}> {
+        const ours = new Set<unknown>(
+            [convTransposeGpu, interpolateGpu, maxPoolGpu, normalizeGpu, pixelShuffleGpu]
+                .flatMap((m) => Object.values(m))
+                .filter((v) => typeof v === 'function' && /Program$/.test(v.name)));
+        expect(ours.size, 'tfjs-torch program classes found').to.be.greaterThan(8);
+        type Program = {userCode: string, outputShape: number[]};
+        type Run = (program: Program, inputs: tf.TensorInfo[], ...rest: unknown[]) => unknown;
+        type Save = (key: string, ...rest: unknown[]) => unknown;
+        const backend = tf.backend() as unknown as
+            {runWebGLProgram: Run, getAndSaveBinary: Save, binaryCache: Record<string, unknown>};
+        const run = backend.runWebGLProgram;
+        const save = backend.getAndSaveBinary;
+        const running: Array<{program: Program, inputs: tf.TensorInfo[]}> = [];
+        const perSize: Array<Set<string>> = [];
+        // For each key, what each program that ran under it was: its class, GLSL and the shapes
+        // of its inputs and output.
+        const shapesOf = new Map<string, Set<string>>();
+        let current = new Set<string>();
+        let all = 0;
+        backend.runWebGLProgram = function(this: unknown, program, inputs, ...rest) {
+          running.push({program, inputs});
+          try {
+            return run.call(this, program, inputs, ...rest);
+          } finally {
+            running.pop();
+          }
+        };
+        backend.getAndSaveBinary = function(this: unknown, key, ...rest) {
+          const top = running[running.length - 1];
+          if (top != null && ours.has(top.program.constructor)) {
+            current.add(key);
+            const what = `${top.program.constructor.name} ${top.program.userCode} ${
+                JSON.stringify(top.inputs.map((t) => t.shape))} -> ${
+                JSON.stringify(top.program.outputShape)}`;
+            if (!shapesOf.has(key)) shapesOf.set(key, new Set());
+            shapesOf.get(key)!.add(what);
+          }
+          all++;
+          return save.call(this, key, ...rest);
+        };
+        const flag = 'WEBGL_USE_SHAPES_UNIFORMS';
+        const previousFlag = tf.env().getBool(flag);
+        tf.env().set(flag, shapeUniforms);
+        try {
+          for (const [h, w] of CHAIN_SIZES) {
+            current = new Set<string>();
+            const y = decoderChain(h, w);
+            await y.data();
+            y.dispose();
+            perSize.push(current);
+          }
+        } finally {
+          tf.env().set(flag, previousFlag);
+          backend.runWebGLProgram = run;
+          backend.getAndSaveBinary = save;
+        }
+        // The keys are the binary cache's own.
+        for (const keys of perSize) {
+          for (const k of keys) expect(k in backend.binaryCache, 'a cached binary key').to.equal(true);
+        }
+        expect(all, 'programs run').to.be.greaterThan(perSize[0].size);
+        expect(perSize[0].size, 'the chain runs tfjs-torch programs').to.be.greaterThan(5);
+        return {perSize, shapesOf};
+      }
+
+      /** How many distinct keys sizes 1..i needed, for each i. */
+      function cumulative(perSize: Array<Set<string>>): number[] {
+        const seen = new Set<string>();
+        return perSize.map((keys) => {
+          for (const k of keys) seen.add(k);
+          return seen.size;
+        });
+      }
+
+      function describeRun(): string {
+        return `webgl (${tf.env().getBool('WEBGL_PACK') ? 'packed' : 'unpacked'}, ${
+            tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'float32' : 'half-float'})`;
+      }
+
+      it('with WEBGL_USE_SHAPES_UNIFORMS on, needs at most 2 more tfjs-torch programs for 10 new ' +
+         'image sizes than for the first 2', async () => {
+        const {perSize, shapesOf} = await chainKeys(true);
+        const counts = cumulative(perSize);
+        const shapes = new Set([...shapesOf.values()].flatMap((w) => [...w]));
+        console.log(`${describeRun()}, shape uniforms on: tfjs-torch programs the chain needs ` +
+                    `after each of 12 image sizes: ${counts.join(' ')} (for ${
+                        shapes.size} distinct programs and shapes)`);
+        expect(counts[11] - counts[1], `new programs for sizes 3..12 (after each size: ${
+            counts.join(', ')})`).to.be.at.most(2);
+      });
+
+      it('gives the same values with WEBGL_USE_SHAPES_UNIFORMS on and off', async () => {
+        // The flag changes only how tfjs's samplers find a texel (shapes compiled in or read
+        // from uniforms), so the chain's results agree. The shared suites run with tfjs's
+        // default (off): with the flag on for a whole run, some of tfjs 4.22's own programs
+        // give wrong values (the linear and instanceNorm cases of the webgl-unpacked run).
+        const flag = 'WEBGL_USE_SHAPES_UNIFORMS';
+        const previousFlag = tf.env().getBool(flag);
+        try {
+          for (const [h, w] of [CHAIN_SIZES[0], CHAIN_SIZES[7]]) {
+            const values: Float32Array[] = [];
+            for (const on of [false, true]) {
+              tf.env().set(flag, on);
+              const y = decoderChain(h, w);
+              values.push(await y.data() as Float32Array);
+              y.dispose();
+            }
+            const [off, on] = values;
+            expect(on.length, 'sizes').to.equal(off.length);
+            const scale = off.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            let err = 0;
+            for (let i = 0; i < off.length; i++) err = Math.max(err, Math.abs(on[i] - off[i]));
+            expect(scale, 'a nonzero result').to.be.greaterThan(0);
+            expect(err / scale, `max |on - off| / max |off| at ${h}x${w}`).to.be.at.most(1e-6);
+          }
+        } finally {
+          tf.env().set(flag, previousFlag);
+        }
+      });
+
+      it('with WEBGL_USE_SHAPES_UNIFORMS off (tfjs\'s default), keys each tfjs-torch program on ' +
+         'its shapes: one program per distinct program and shapes, so new sizes compile anew',
          async () => {
-           // The binary cache keys (tfjs's makeShaderKey: the program's class, its GLSL and, unless
-           // the program takes shapes as uniforms, every input's and the output's shape) of the
-           // tfjs-torch programs each size runs: what a cold cache would compile. A key is
-           // ours when the program runWebGLProgram is running (the innermost one: tfjs's own
-           // pack / unpack programs run inside it) is an instance of a tfjs-torch program class.
-           const ours = new Set<unknown>(
-               [convTransposeGpu, interpolateGpu, maxPoolGpu, normalizeGpu, pixelShuffleGpu]
-                   .flatMap((m) => Object.values(m))
-                   .filter((v) => typeof v === 'function' && /Program$/.test(v.name)));
-           expect(ours.size, 'tfjs-torch program classes found').to.be.greaterThan(8);
-           type Run = (program: object, ...rest: unknown[]) => unknown;
-           type Save = (key: string, ...rest: unknown[]) => unknown;
-           const backend = tf.backend() as unknown as
-               {runWebGLProgram: Run, getAndSaveBinary: Save, binaryCache: Record<string, unknown>};
-           const run = backend.runWebGLProgram;
-           const save = backend.getAndSaveBinary;
-           const running: object[] = [];
-           const keys = new Set<string>();
-           const shapeKeyed = new Set<string>();
-           let all = 0;
-           backend.runWebGLProgram = function(this: unknown, program, ...rest) {
-             running.push(program);
-             try {
-               return run.call(this, program, ...rest);
-             } finally {
-               running.pop();
-             }
-           };
-           backend.getAndSaveBinary = function(this: unknown, key, ...rest) {
-             const program = running[running.length - 1];
-             if (program != null && ours.has(program.constructor)) {
-               // Programs that choose to key on their shapes (keyOnShapes: the convTranspose
-               // ones, Note [webgl programs keyed by code]) are counted apart.
-               if ((program as {keyOnShapes?: boolean}).keyOnShapes === true) shapeKeyed.add(key);
-               else keys.add(key);
-             }
-             all++;
-             return save.call(this, key, ...rest);
-           };
-           const counts: number[] = [];
-           try {
-             for (const [h, w] of CHAIN_SIZES) {
-               const y = decoderChain(h, w);
-               await y.data();
-               y.dispose();
-               counts.push(keys.size);
-             }
-           } finally {
-             backend.runWebGLProgram = run;
-             backend.getAndSaveBinary = save;
+           // tfjs's samplers compile the shapes in (no per-sample uniform reads), and the key
+           // holds them: two runs share a binary exactly when the program (class, GLSL) and the
+           // shapes of its inputs and output are the same. Only a program whose shapes do not
+           // depend on the image (the convTranspose weight packing) is shared between sizes.
+           const {perSize, shapesOf} = await chainKeys(false);
+           const counts = cumulative(perSize);
+           const shapes = new Set([...shapesOf.values()].flatMap((w) => [...w]));
+           console.log(`${describeRun()}, shape uniforms off: tfjs-torch programs the chain ` +
+                       `needs after each of 12 image sizes: ${counts.join(' ')} (for ${
+                           shapes.size} distinct programs and shapes)`);
+           for (const [key, what] of shapesOf) {
+             expect(what.size, `programs and shapes under one key: ${[...what].join('; ')}`)
+                 .to.equal(1);
+             expect(key.startsWith(`${[...what][0].split(' ')[0]}_`), 'key of its class').to.equal(true);
            }
-           // The keys are the binary cache's own.
-           for (const k of keys) expect(k in backend.binaryCache, 'a cached binary key').to.equal(true);
-           expect(all, 'programs run').to.be.greaterThan(keys.size);
-           console.log(`webgl (${tf.env().getBool('WEBGL_PACK') ? 'packed' : 'unpacked'}, ${
-               tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'float32' : 'half-float'}): ` +
-               `tfjs-torch programs the chain needs after each of 12 image sizes: ${counts.join(' ')}` +
-               `; apart from these, ${shapeKeyed.size} convTranspose programs keyed on shapes`);
-           // The convTranspose programs of the chain are the shape-keyed ones, one set per size.
-           expect(shapeKeyed.size, 'shape-keyed convTranspose programs').to.be.at.least(CHAIN_SIZES.length);
-           expect(counts[1], 'the chain runs tfjs-torch programs').to.be.greaterThan(5);
-           expect(counts[11] - counts[1], `new programs for sizes 3..12 (after each size: ${
-               counts.join(', ')})`).to.be.at.most(2);
+           expect(shapesOf.size, 'keys').to.equal(shapes.size);
+           // Each new size compiles the chain's programs again (all but those with fixed shapes).
+           for (let i = 1; i < counts.length; i++) {
+             expect(counts[i] - counts[i - 1], `new programs at size ${i + 1} (after each size: ${
+                 counts.join(', ')})`).to.be.at.least(perSize[i].size - 1);
+           }
          });
     }
 
