@@ -5,7 +5,8 @@
 // For each pair, tfjs-torch on wasm vs onnxruntime-web's wasm engine, then tfjs-torch on
 // tensorflow (tfjs-node) vs onnxruntime-node: both outputs checked against PyTorch's (max abs
 // diff, tfjs-torch's by pt.checkExport's rule), runs of the two taking turns (median wall ms), and tf.profile's kernel times of one
-// tfjs-torch run (top kernels, the share outside the convolutions).
+// tfjs-torch run, each kernel's own time (less the kernels it ran inside it): top kernels, the
+// share outside the convolutions.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -139,7 +140,21 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
     theirs.push(performance.now() - t0);
   }
 
+  // Each kernel's own time: tf.profile lists a kernel that runs other kernels inside it
+  // (tfjs-node's FusedConv2D adds its bias with an Add, its Prelu is six ops) as well as those
+  // kernels, and the outer one's time includes theirs. Summing both counted the inner time
+  // twice, once under the outer kernel's name (a bias Add inside FusedConv2D counted as
+  // convolution). The nesting depth is recorded as each kernel is listed (tfjs lists a kernel
+  // after the kernels it ran, at its own depth), and a kernel's time less its direct children's
+  // is its own: what the model spends in that TensorFlow op and tfjs's code around it.
+  const engineState = (tf.engine() as unknown as {state: {kernelDepth: number,
+    activeProfile: {kernels: Array<{depth?: number}>}}}).state;
   const profile = await tf.profile(() => {
+    const listed = engineState.activeProfile.kernels;
+    listed.push = (...items: Array<{depth?: number}>) => {
+      for (const item of items) item.depth = engineState.kernelDepth;
+      return Array.prototype.push.apply(listed, items);
+    };
     const y = model.predict(input);
     return Array.isArray(y) ? y : [y];
   });
@@ -147,11 +162,18 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   const byKernel = new Map<string, number>();
   const calls = new Map<string, number>();
   let kernelMs = 0;
+  /** Time of the kernels listed at each depth not yet claimed by their parent. */
+  const pending: number[] = [];
   for (const k of profile.kernels) {
-    if (k.name.endsWith('__op')) continue;
+    const depth = (k as {depth?: number}).depth ?? 0;
     const ms = Number(k.kernelTimeMs) || 0;
-    kernelMs += ms;
-    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+    const inner = pending[depth + 1] ?? 0;
+    pending[depth + 1] = 0;
+    pending[depth] = (pending[depth] ?? 0) + ms;
+    if (k.name.endsWith('__op')) continue;
+    const own = Math.max(ms - inner, 0);
+    kernelMs += own;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + own);
     calls.set(k.name, (calls.get(k.name) ?? 0) + 1);
   }
   let convMs = 0;

@@ -6,8 +6,10 @@
 // and tfjs-torch on tensorflow (tfjs-node, TF_NUM_INTRAOP_THREADS, default 1) against
 // onnxruntime-node with as many intra-op threads. Runs of the two take turns; medians of wall time.
 // Both outputs are checked against PyTorch's (max abs diff; tfjs-torch's with pt.checkExport's
-// 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run: the
-// top kernels' shares and the share outside the convolutions.
+// 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run, each
+// kernel's own time (a kernel that runs others inside it, as tfjs-node's FusedConv2D runs an Add
+// for its bias, is counted less theirs): the top kernels' shares and the share outside the
+// convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones).
 //   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
 //   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model;
 //   BENCH_MODELS_PROFILE=1 also prints each row's whole per-kernel profile (ms, share, calls).

@@ -10,4 +10,5 @@ registerKernelsOnce(nodeKernelConfigs);
 // non-finite input] in src/index_math/finite.ts): the op checks finiteness for it. TensorFlow's
 // scatter raises its own error on an out-of-plane unpool index: the op checks the indices first
 // (a read of two numbers from host memory) to raise PyTorch's.
-declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteCheck: 'op'});
+// tfjs-node's Prelu is six TensorFlow ops (Note [PReLU on tensorflow] in src/layers/prelu.ts).
+declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteCheck: 'op', composedPrelu: true});

@@ -1,9 +1,12 @@
 // maxPool{1,2,3}dWithIndices against PyTorch's max_poolNd(..., return_indices=True): values,
 // int32 indices (exact), gradients, PyTorch's errors, in both dataFormats on every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
 import {expect} from 'chai';
 import {maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices} from '../src/index.js';
 import type {MaxPoolOptions} from '../src/index.js';
+import * as pt from '../src/index.js';
+import {MaxPoolWithIndices} from '../src/kernel_names.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {
   DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fromFixture, loadFixture,
@@ -182,4 +185,59 @@ describeBackends('maxPoolNdWithIndices', () => {
       });
     }
   });
+});
+
+// The TorchMaxPool layers without returnIndices run the values-only pool (src/ops/max_pool_values.ts):
+// on tensorflow TensorFlow's MaxPool where its windows are PyTorch's and the input is finite, the
+// with-indices kernel otherwise. Both must give PyTorch's values and gradients.
+describeBackends('TorchMaxPool layers without returnIndices (values only)', (backend) => {
+  const fixture = loadFixture('pool_max');
+  const LAYERS: Record<number, (args: object) => {apply(x: tf.Tensor): unknown}> = {
+    1: (a) => pt.layers.maxPool1d(a as never), 2: (a) => pt.layers.maxPool2d(a as never),
+    3: (a) => pt.layers.maxPool3d(a as never),
+  };
+  for (const c of fixture.cases) {
+    if (c.error != null) continue;
+    for (const dataFormat of DATA_FORMATS) {
+      it(`${c.name} (${dataFormat})`, async () => {
+        const x = fromFixture(c.inputs.x, dataFormat);
+        const layer = LAYERS[c.args.dims as number]({...optionsOf(c, dataFormat)});
+        const values = await expectNoLeak([x], () => layer.apply(x) as tf.Tensor);
+        await expectMatches(values, c.outputs[0], dataFormat, 'values');
+        values.dispose();
+        if (c.grad != null) {
+          const dy = fromFixture(c.grad.dy, dataFormat);
+          const [dx] = await expectNoLeak(
+              [x, dy], () => tf.grads((t: tf.Tensor) => layer.apply(t) as tf.Tensor)([x], dy));
+          await expectMatches(dx, c.grad.grads.x, dataFormat, 'dx');
+          tf.dispose([dx, dy]);
+        }
+        x.dispose();
+      });
+    }
+  }
+
+  if (backend === 'tensorflow') {
+    // Which path ran: TensorFlow's MaxPool for finite input whose windows it has, the
+    // with-indices kernel for a NaN or for windows it does not have.
+    const kernelsOf = async (name: string, kernelSize: number, stride: number) => {
+      const c = fixture.cases.find((k) => k.name === name)!;
+      const x = fromFixture(c.inputs.x, 'channelsLast');
+      const layer = pt.layers.maxPool2d({kernelSize, stride, ceilMode: true});
+      const profile = await tf.profile(() => layer.apply(x) as tf.Tensor);
+      tf.dispose([x, profile.result as tf.Tensor]);
+      return profile.kernelNames;
+    };
+    it("U^2-Net's pool over finite input runs TensorFlow's MaxPool, not the with-indices kernel",
+       async () => {
+         const names = await kernelsOf("2d k=2 s=2 ceilMode odd sizes (U^2-Net's pool)", 2, 2);
+         expect(names).to.include('MaxPool');
+         expect(names).to.not.include(MaxPoolWithIndices);
+       });
+    it('a NaN in the input, or windows TensorFlow lacks, run the with-indices kernel', async () => {
+      expect(await kernelsOf('2d k=2 s=2 ceilMode odd sizes, NaN', 2, 2)).to.include(MaxPoolWithIndices);
+      expect(await kernelsOf("2d k=3 s=3 ceilMode 10x8 (TensorFlow's 'same' would pad before)", 3, 3))
+          .to.include(MaxPoolWithIndices);
+    });
+  }
 });

@@ -227,6 +227,8 @@ def _kinds():
     case("conv2d_stride_pad", seq(nn.Conv2d(4, 3, (3, 2), stride=(2, 1), padding=(2, 0))))
     case("conv2d_dilation", seq(nn.Conv2d(4, 3, 3, dilation=2, padding=1)))
     case("conv2d_same_even_kernel", seq(nn.Conv2d(4, 3, 4, padding="same")))
+    # U^2-Net's dilated 3x3 with padding = dilation: 'same' (Note [conv padding as 'same'])
+    case("conv2d_dilation_same", seq(nn.Conv2d(4, 3, 3, dilation=2, padding=2)))
     case("conv2d_groups", seq(nn.Conv2d(4, 6, 3, padding=1, groups=2)))
     # ResNeXt's grouped 3x3 (stride 2 in a stage's first block), and groups without padding
     case("conv2d_groups_stride", seq(nn.Conv2d(4, 8, 3, stride=2, padding=(1, 2), groups=2)))

@@ -255,3 +255,35 @@ export function invalidUnpoolIndexMessage(index: number, outSize: readonly numbe
   return `indices must lie in [0, ${plane}) (flat offsets inside one ${
       outSize.join('x')} output plane), found ${index}`;
 }
+
+// Note [max pool values on TensorFlow's MaxPool]
+// Where only the values of a max pool are wanted (nn.MaxPool2d without return_indices: U^2-Net's
+// max_pool2d(2, 2, ceil_mode=True)), TensorFlow's own MaxPool (tfjs's maxPool) can give them
+// when its windows are PyTorch's: no padding, no dilation, and per spatial dim the same output
+// size with TensorFlow's 'valid' (out = floor((in - k) / s) + 1, every window inside) or 'same'
+// (out = ceil(in / s), pad total max((out - 1) * s + k - in, 0), its floor half before: PyTorch
+// puts nothing before, so that half must be 0; the windows past the end take the max over their
+// real elements, as PyTorch's ceil_mode windows do). Over finite values a max is exact whichever
+// element holds it, so the values match PyTorch's; for Inf and NaN they need not (TensorFlow's
+// CPU MaxPool starts from the lowest finite float, not -Inf, and drops or keeps a NaN by
+// position, while PyTorch's NaN always wins, Note [max and ties]): it is a finite-only shortcut
+// (Note [native resize and non-finite input] in finite.ts says how a backend learns that).
+/**
+ * TensorFlow's padding for a max pool whose windows are PyTorch's (Note above), or null where
+ * they are not.
+ */
+export function nativeMaxPoolPadding(
+    inSize: readonly number[], kernelSize: readonly number[], stride: readonly number[],
+    padding: readonly number[], dilation: readonly number[], ceilMode: boolean): 'valid'|'same'|null {
+  if (padding.some((p) => p !== 0) || dilation.some((d) => d !== 1)) return null;
+  const out = inSize.map((s, i) => poolingOutputSize(s, kernelSize[i], 0, stride[i], 1, ceilMode));
+  const valid = inSize.every((s, i) => s >= kernelSize[i] &&
+                                       out[i] === Math.floor((s - kernelSize[i]) / stride[i]) + 1);
+  if (valid) return 'valid';
+  const same = inSize.every((s, i) => {
+    const o = Math.ceil(s / stride[i]);
+    const total = Math.max((o - 1) * stride[i] + kernelSize[i] - s, 0);
+    return o === out[i] && Math.floor(total / 2) === 0;
+  });
+  return same ? 'same' : null;
+}

@@ -6,6 +6,7 @@ import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {poolingOutputSize, poolPaddingLimitError, unpoolDefaultOutputSize} from '../index_math/pool.js';
 import type {DataFormat} from '../kernel_names.js';
 import * as ops from '../ops/index.js';
+import {maxPoolValues} from '../ops/max_pool_values.js';
 import {fail, show} from '../util/args.js';
 import {inputSpec, isSymbolicTensor, TorchLayer} from './base.js';
 import {baseArgs, bool, checkLayerArgs, checkOutputShape, checkRank, intTuple, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
@@ -108,10 +109,8 @@ export abstract class TorchMaxPoolNd extends TorchLayer {
   }
 
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor|tf.Tensor[] {
-    const [values, indices] = POOL_OPS[this.rank - 1](single(inputs), this.options());
-    if (this.returnIndices) return [values, indices];
-    indices.dispose();
-    return values;
+    if (!this.returnIndices) return maxPoolValues(this.rank, single(inputs), this.options());
+    return POOL_OPS[this.rank - 1](single(inputs), this.options());
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -4,13 +4,14 @@
 //
 // y = x where x > 0, weight * x elsewhere (x = 0 included, as PyTorch: the gradient there is
 // weight for x and 0 for weight). numParameters is 1 (one weight for every channel) or the
-// number of channels, on the channel axis (axis 1 for (N, C), else per dataFormat). Three
-// elementwise tfjs ops, so no kernel: right on every backend, with tfjs's gradients (tf.where
-// would not do: tfjs has no gradient for the comparison feeding its condition).
+// number of channels, on the channel axis (axis 1 for (N, C), else per dataFormat). tfjs's own
+// Prelu or a few elementwise tfjs ops, so no kernel of our own; on tensorflow two or three ops
+// with PyTorch's backward formula as the gradient (Note [PReLU on tensorflow]).
 import * as tf from '@tensorflow/tfjs-core';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import type {DataFormat} from '../kernel_names.js';
 import {fail, show} from '../util/args.js';
+import {capabilitiesOf} from '../util/capabilities.js';
 import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
 import {channelAffine, channelView} from './channel_math.js';
 import {normChannelAxis, SameShapeLayer} from './norm.js';
@@ -20,6 +21,70 @@ export interface PReLUArgs extends TorchLayerArgs {
   numParameters?: number;
   /** The weight's initial value; default 0.25, as PyTorch. */
   init?: number;
+}
+
+// Note [PReLU on tensorflow]
+// tfjs-node's Prelu kernel is six TensorFlow ops (relu(x) + alpha * (x - |x|) * 0.5: Relu, Abs,
+// Sub, two Mul, Add), each a pass over the tensor, and it gives NaN for x = +Infinity (Inf - Inf)
+// where PyTorch gives Infinity. TensorFlow has no per-channel PReLU op. Where every alpha is
+// finite, non-zero and at most 1, PyTorch's x > 0 ? x : alpha * x is Maximum(x, alpha * x): for
+// x > 0, alpha * x <= x; for x < 0, alpha * x >= x; for x = 0 both are 0 (up to the sign of
+// zero); Inf and NaN: +Inf stays +Inf (alpha * Inf is +-Inf, never NaN as alpha != 0), -Inf gives
+// alpha * -Inf, NaN gives NaN. Two ops, and alpha * x is the same single product PyTorch
+// computes. Other alphas (alpha > 1 makes alpha * x the larger for x > 0; alpha = 0 makes
+// 0 * Inf = NaN) take SelectV2(x > 0, x, alpha * x): three ops, PyTorch's expression itself.
+// The alphas are read on the host (tensorflow keeps tensors there: no GPU stall). The gradient is
+// PyTorch's backward formula (at x = 0: alpha for x, 0 for alpha; NaN x: alpha for x, NaN for
+// alpha).
+/**
+ * PyTorch's PReLU backward: dx = x > 0 ? dy : w * dy, dw = the sum of (x > 0 ? 0 : x * dy) over
+ * every axis but the weight's (NaN x: w * dy for x, NaN for w; Inf x: no NaN from 0 * Inf). On
+ * a view of rank <= 3 ([n, c, rest] channels first, [rest, c] channels last, [all] for one
+ * weight): tfjs 4.22's Where fails above rank 4 on webgl and webgpu.
+ */
+function preluBackward(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, trailing: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const c = w.size;
+    const view = c === 1 ? [x.size] : trailing === 0 ? [-1, c] : [x.shape[0], c, -1];
+    const wv = c === 1 ? tf.reshape(w, []) : trailing === 0 ? w : tf.reshape(w, [c, 1]);
+    const xv = tf.reshape(x, view);
+    const dyv = tf.reshape(dy, view);
+    const positive = tf.greater(xv, 0);
+    const dx = tf.where(positive, dyv, tf.mul(dyv, wv));
+    const terms = tf.where(positive, tf.zerosLike(xv), tf.mul(xv, dyv));
+    const axes = c === 1 ? [0] : trailing === 0 ? [0] : [0, 2];
+    return [tf.reshape(dx, x.shape), tf.reshape(tf.sum(terms, axes), w.shape)];
+  });
+}
+
+/**
+ * forward(x, w) with PyTorch's PReLU gradient; trailing: the unit axes after the weight's
+ * channel axis that broadcast it (channels first), 0 for a last-axis or single weight.
+ */
+function withPreluGradient(forward: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, x: tf.Tensor,
+                           weight: tf.Tensor, trailing: number): tf.Tensor {
+  // x and w are saved (cloned): tfjs-layers may dispose the layer's input before the backward
+  // pass. Only the tensorflow path runs this (wasm's Identity copies, so a saved clone shows to
+  // its leak check as two leaked data ids).
+  const run = tf.customGrad(((t: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([t, w]);
+    return {
+      value: forward(t, w),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => preluBackward(dy, saved[0], saved[1], trailing),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return run(x, weight);
+}
+
+/** PReLU on a backend whose Prelu kernel is composed (Note [PReLU on tensorflow]). */
+function preluByMaximum(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.Tensor {
+  return withPreluGradient((t, w) => {
+    const alpha = w.dataSync();
+    const byMaximum = Array.from(alpha).every((a) => Number.isFinite(a) && a !== 0 && a <= 1);
+    const scaled = tf.mul(t, w.size === 1 ? tf.reshape(w, []) :
+                                tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]));
+    return byMaximum ? tf.maximum(t, scaled) : tf.where(tf.greater(t, 0), t, scaled);
+  }, x, weight, trailing);
 }
 
 export class TorchPReLU extends SameShapeLayer {
@@ -76,6 +141,9 @@ export class TorchPReLU extends SameShapeLayer {
     return tf.tidy(() => {
       const weight = this.weight!.read();
       const channelsLast = this.dataFormat === 'channelsLast' || x.rank === 2;
+      if (capabilitiesOf(tf.getBackend()).composedPrelu === true) {
+        return preluByMaximum(x, weight, this.numParameters === 1 || channelsLast ? 0 : x.rank - 2);
+      }
       // tfjs 4.22's Prelu fails above rank 4 on webgl (its Where) and webgpu (WGSL indexing a
       // vec5): those ranks stay composed.
       if (x.rank <= 4 && (this.numParameters === 1 || (channelsLast && x.rank >= 2))) {
@@ -94,9 +162,9 @@ export class TorchPReLU extends SameShapeLayer {
             tf.reshape(weight, [...new Array<number>(x.rank - 1).fill(1), this.numParameters]);
         return tf.prelu(x, alpha);
       }
-      // Otherwise: relu(x) + weight * min(x, 0), x where x > 0,
-      // weight * x elsewhere, with PyTorch's gradient at 0 (tf.minimum passes it to its first
-      // input on ties; relu passes none).
+      // Otherwise: relu(x) + weight * min(x, 0), x where x > 0, weight * x elsewhere.
+      // Its gradient at x = 0 is PyTorch's (tf.minimum passes it to its first input on ties; relu
+      // passes none); at a NaN x it is NaN (tfjs's relu gradient), where PyTorch's is weight * dy.
       const negative = tf.minimum(x, 0);
       const scaled = channelAffine(negative, channelView(x.shape, this.dataFormat), weight, null);
       return tf.add(tf.relu(x), scaled);

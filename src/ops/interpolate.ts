@@ -1,12 +1,13 @@
 // interpolate: PyTorch's torch.nn.functional.interpolate. The argument rules below are those of
 // functional.py (1.13); the sampling rules are in src/index_math/resize.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import {opChecksFinite, sumIsFinite} from '../index_math/finite.js';
+import {opChecksFinite} from '../index_math/finite.js';
 import {outputSizeFromScale} from '../index_math/resize.js';
 import {asAttrs, Interpolate, INTERPOLATE_MODES, isInterpolateMode} from '../kernel_names.js';
 import type {DataFormat, InterpolateAttrs, InterpolateMode} from '../kernel_names.js';
-import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor, untaped} from '../util/args.js';
+import {checkDataFormat, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
 import {capabilitiesOf} from '../util/capabilities.js';
+import {allFinite} from './finite_check.js';
 import {layoutOf, shapeOf} from '../util/layout.js';
 
 export interface InterpolateOptions {
@@ -142,18 +143,6 @@ export function resolveInterpolateAttrs(
     antialias,
     dataFormat,
   };
-}
-
-/**
- * Whether every value of x is finite: the op's check of Note [native resize and non-finite
- * input] (src/index_math/finite.ts), one Sum and a read of one number. Untaped, so inside
- * tf.grad it keeps no copy of x.
- */
-function allFinite(x: tf.Tensor): boolean {
-  const sum = untaped(x, (t) => tf.sum(t));
-  const finite = sumIsFinite(sum.dataSync()[0]);
-  sum.dispose();
-  return finite;
 }
 
 /**

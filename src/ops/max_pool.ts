@@ -47,7 +47,7 @@ export function resolvePoolWindow(
 }
 
 /** Checks the arguments and returns the kernel's fully resolved attributes. */
-function resolveAttrs(
+export function resolveMaxPoolAttrs(
     op: string, n: number, x: tf.Tensor, options: MaxPoolOptions): MaxPoolWithIndicesAttrs {
   if (options == null || typeof options !== 'object') {
     fail(op, `argument 'options' with at least kernelSize is required, got ${show(options)}`);
@@ -92,7 +92,7 @@ function maxPoolNdWithIndices(
       fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
            `got dtype ${t.dtype}`);
     }
-    const attrs = resolveAttrs(op, n, t, options);
+    const attrs = resolveMaxPoolAttrs(op, n, t, options);
     const [values, indices] =
         tf.engine().runKernel(MaxPoolWithIndices, {x: t}, asAttrs(attrs)) as tf.Tensor[];
     return [values, indices] as [tf.Tensor, tf.Tensor];

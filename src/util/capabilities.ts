@@ -31,6 +31,12 @@ export interface BackendCapabilities {
    * does not, int32 transposes take the exact route of transposeInt32 in src/util/layout.ts.
    */
   readonly int32Transpose?: boolean;
+  /**
+   * tfjs's Prelu kernel on this backend is a composition of generic ops (tfjs-node's, six
+   * TensorFlow ops, NaN at +Infinity): the PReLU layer composes PyTorch's form itself in
+   * fewer (Note [PReLU on tensorflow] in src/layers/prelu.ts).
+   */
+  readonly composedPrelu?: boolean;
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -45,7 +51,8 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
   const before = declared.get(backendName);
   if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
                          before.finiteCheck !== capabilities.finiteCheck ||
-                         before.int32Transpose !== capabilities.int32Transpose)) {
+                         before.int32Transpose !== capabilities.int32Transpose ||
+                         before.composedPrelu !== capabilities.composedPrelu)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   declared.set(backendName, Object.freeze({...capabilities}));

@@ -28,6 +28,27 @@ def _pads_for(ctx, padding, n, kernel, dilation):
     return pads
 
 
+def _same_padding(pads, stride, kernel, dilation):
+    """Note [conv padding as 'same']
+    tfjs's 'same' padding at stride 1 pads each spatial dim by d * (k - 1) in all, the floor of
+    half before and the rest after (tfjs-core's getPadAndOutInfo, TensorFlow's SAME). Where the
+    convolution's zero padding is exactly that (PyTorch's symmetric padding=d * (k - 1) / 2 with
+    an odd kernel, or padding='same'), the layer takes padding 'same' and no pad layer is emitted:
+    the convolution pads inside itself (TensorFlow's Conv2D, XNNPACK's, the GPU programs' bounds
+    checks) instead of a separate pass that writes a padded copy of the input (a PadV2 on
+    tensorflow). The numbers are the same: both read zeros outside the input. At stride > 1
+    TensorFlow's split depends on the input size, so those keep the explicit pad."""
+    n = len(kernel)
+    if any(s != 1 for s in stride) or not all(is_static(p) for p in pads):
+        return False
+    for i in range(n):
+        total = dilation[i] * (kernel[i] - 1)
+        before, after = pads[2 * (n - 1 - i)], pads[2 * (n - 1 - i) + 1]
+        if (before, after) != (total // 2, total - total // 2):
+            return False
+    return True
+
+
 def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
     b = ctx.b
     n = spatial_count(ctx, x, 1, 3, f"conv{x.rank - 2}d")
@@ -47,14 +68,17 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
     share = ctx.share_key()
     if groups != 1 and not (n == 2 and groups == cin and cout % cin == 0):
         return _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name)
-    xp = emit_pad(ctx, x, pads, "constant", name=f"{name}_pad")
+    # Note [conv padding as 'same'].
+    same = any(pads) and _same_padding(pads, stride, kernel, dilation)
+    xp = x if same else emit_pad(ctx, x, pads, "constant", name=f"{name}_pad")
+    pad_mode = "same" if same else "valid"
     fmt = b.data_format
     w = np32(weight)
     if groups == 1:
         cls = f"Conv{n}D"
         kernel_t = np.transpose(w, list(range(2, 2 + n)) + [1, 0])  # [out, in, *k] -> [*k, in, out]
         cfg = {"filters": int(cout), "kernel_size": kernel, "strides": stride,
-               "padding": "valid", "dilation_rate": dilation, "activation": "linear",
+               "padding": pad_mode, "dilation_rate": dilation, "activation": "linear",
                "use_bias": bias is not None}
         if n != 1:
             cfg["data_format"] = fmt
@@ -63,7 +87,7 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
         cls = "DepthwiseConv2D"
         m = cout // cin   # [in * m, 1, kh, kw] (out channel i * m + j) -> [kh, kw, in, m]
         kernel_t = np.transpose(w.reshape(cin, m, *kernel), (2, 3, 0, 1))
-        cfg = {"kernel_size": kernel, "strides": stride, "padding": "valid",
+        cfg = {"kernel_size": kernel, "strides": stride, "padding": pad_mode,
                "depth_multiplier": int(m), "dilation_rate": dilation, "activation": "linear",
                "use_bias": bias is not None, "data_format": fmt}
         wnames = [("depthwise_kernel", kernel_t)]

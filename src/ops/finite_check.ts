@@ -1,0 +1,18 @@
+// The op-side finite check of Note [native resize and non-finite input] (src/index_math/finite.ts),
+// shared by the ops whose kernels have a finite-only shortcut on a backend whose check is 'op'
+// (interpolate; the TorchMaxPool layers' values-only pool). Not a public op.
+import * as tf from '@tensorflow/tfjs-core';
+import {sumIsFinite} from '../index_math/finite.js';
+import {untaped} from '../util/args.js';
+
+/**
+ * Whether every value of x is finite: the op's check of Note [native resize and non-finite
+ * input] (src/index_math/finite.ts), one Sum and a read of one number. Untaped, so inside
+ * tf.grad it keeps no copy of x.
+ */
+export function allFinite(x: tf.Tensor): boolean {
+  const sum = untaped(x, (t) => tf.sum(t));
+  const finite = sumIsFinite(sum.dataSync()[0]);
+  sum.dispose();
+  return finite;
+}

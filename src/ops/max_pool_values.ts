@@ -1,0 +1,59 @@
+// The values of a max pool without its indices: what the TorchMaxPool{1,2,3}d layers run when
+// returnIndices is false (nn.MaxPool2d as most models use it). Not a public op: the public ones
+// are maxPool{1,2,3}dWithIndices, and these values are exactly their first output.
+//
+// On a backend whose finite check is 'op' (tensorflow), a 2-D channelsLast pool whose windows
+// are TensorFlow's (nativeMaxPoolPadding, Note [max pool values on TensorFlow's MaxPool] in
+// src/index_math/pool.ts) over finite input (one Sum and a read of one number, as interpolate
+// checks: finite_check.ts) runs tfjs's maxPool, i.e. TensorFlow's MaxPool, instead of the
+// with-indices kernel's composition (a tap per window element, a scan with index bookkeeping).
+// Every other case runs the with-indices kernel and drops the indices. The gradient stays
+// PyTorch's: it routes dy to the element the with-indices kernel picks (ties to the first max,
+// Note [max and ties]), computed from x when the gradient is asked for, not TensorFlow's
+// MaxPoolGrad (whose tie rule is its own).
+import * as tf from '@tensorflow/tfjs-core';
+import {nativeMaxPoolPadding} from '../index_math/pool.js';
+import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
+import {scatterAddAtIndices} from '../gradients/max_pool_grad.js';
+import {fail, toTensor} from '../util/args.js';
+import {capabilitiesOf} from '../util/capabilities.js';
+import {layoutOf} from '../util/layout.js';
+import {allFinite} from './finite_check.js';
+import {resolveMaxPoolAttrs, type MaxPoolOptions} from './max_pool.js';
+
+const OPS = ['maxPool1d', 'maxPool2d', 'maxPool3d'];
+
+/** max_pool{n}d's values (PyTorch's, every backend); x as maxPool{n}dWithIndices takes it. */
+export function maxPoolValues(n: number, x: tf.Tensor, options: MaxPoolOptions): tf.Tensor {
+  const op = OPS[n - 1];
+  return tf.tidy(op, () => {
+    const t = toTensor(x, 'x', op);
+    if (t.dtype !== 'float32') {
+      fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
+           `got dtype ${t.dtype}`);
+    }
+    const attrs = resolveMaxPoolAttrs(op, n, t, options);
+    const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
+    const inSize = layoutOf(t.shape, dataFormat).spatial;
+    const native = n === 2 && dataFormat === 'channelsLast' && t.shape[0] > 0 &&
+        capabilitiesOf(tf.getBackend()).finiteCheck === 'op' ?
+        nativeMaxPoolPadding(inSize, kernelSize, stride, padding, dilation, ceilMode) : null;
+    if (native != null && allFinite(t)) {
+      const pool = tf.customGrad(((xt: tf.Tensor4D, save: tf.GradSaveFunc) => {
+        save([xt]);
+        return {
+          value: tf.maxPool(xt, kernelSize as [number, number], stride as [number, number], native),
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+            const [, indices] =
+                tf.engine().runKernel(MaxPoolWithIndices, {x: saved[0]}, asAttrs(attrs)) as tf.Tensor[];
+            return scatterAddAtIndices(dy, indices, inSize, dataFormat);
+          }),
+        };
+      }) as unknown as Parameters<typeof tf.customGrad>[0]);
+      return pool(t);
+    }
+    const [values, indices] = tf.engine().runKernel(MaxPoolWithIndices, {x: t}, asAttrs(attrs)) as tf.Tensor[];
+    indices.dispose();
+    return values;
+  });
+}
