@@ -245,10 +245,12 @@ class _GuardLog(logging.Handler):
         return out
 
 
-def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None):
+def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=False):
     """ExportedProgram lowered to the registry's ops. fixed: (input, dim) pairs of the default
     spec to keep at their example size (Note [a dim of 1]); sizes: {(input, dim): k} to capture
-    at k times the example's size there (Note [a size torch.export fixed])."""
+    at k times the example's size there (Note [a size torch.export fixed]). log_guards: read
+    torch's symbolic-shapes log to learn which guard fixed which input dim (fixed_by; costly:
+    torch then writes a stack summary for every guard, so only for a capture that warns)."""
     fixed_by = {}
     if isinstance(module, torch.export.ExportedProgram):
         ep = module
@@ -273,12 +275,13 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None):
         shapes_log = logging.getLogger("torch.fx.experimental.symbolic_shapes")
         saved = (shapes_log.level, shapes_log.propagate)
         log = _GuardLog()
-        handlers = list(shapes_log.handlers)
-        for h in handlers:
-            shapes_log.removeHandler(h)   # read here, not printed
-        shapes_log.addHandler(log)
-        shapes_log.setLevel(logging.INFO)
-        shapes_log.propagate = False
+        handlers = list(shapes_log.handlers) if log_guards else []
+        if log_guards:
+            for h in handlers:
+                shapes_log.removeHandler(h)   # read here, not printed
+            shapes_log.addHandler(log)
+            shapes_log.setLevel(logging.INFO)
+            shapes_log.propagate = False
         try:
             with torch.no_grad():
                 ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
@@ -288,11 +291,12 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None):
             raise _capture_error(module, e) from e
         finally:
             quiet.setLevel(level)
-            shapes_log.removeHandler(log)
-            for h in handlers:
-                shapes_log.addHandler(h)
-            shapes_log.setLevel(saved[0])
-            shapes_log.propagate = saved[1]
+            if log_guards:
+                shapes_log.removeHandler(log)
+                for h in handlers:
+                    shapes_log.addHandler(h)
+                shapes_log.setLevel(saved[0])
+                shapes_log.propagate = saved[1]
         fixed_by = log.where_fixed(names)
     try:
         ep = ep.run_decompositions(decomposition_table())

@@ -487,7 +487,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     # naming the input, the dim and the guard's line, and model.json's tfjsTorch.fixedDims.
     pinned = _pinned_dims(ep, spec, fixed, len(inputs)) if dynamic_shapes is None and not \
         isinstance(target, torch.export.ExportedProgram) else []
-    why = fixed_by(ep)
+    fixed0 = fixed
     sizes, baked = {}, []
     if pinned and not isinstance(target, torch.export.ExportedProgram):
         for k in (2, 3):
@@ -507,7 +507,15 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         ep, copy, fixed, baked = settle_batch(ep, copy, fixed, {})
         if pinned:
             pinned = _pinned_dims(ep, spec, fixed, len(inputs))
-            why.update(fixed_by(ep))
+    why = {}
+    if pinned:
+        # Which guard fixed each dim, from one more capture with torch's guard log read
+        # (costly, so only here, where the export warns).
+        try:
+            why = fixed_by(capture(copy_module(target), inputs, dynamic_shapes, fixed0,
+                                   log_guards=True))
+        except ExportError:
+            why = {}
     if spec is not None:
         spec = fix_dims(spec, fixed)
     relax_dims = {g: True for g in grown if g not in fixed}
@@ -570,10 +578,11 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
         fixed_dims.append({"input": names[i], "dim": d, "size": size, "guard": where_})
         warnings.warn(
             f"export: {model_name}'s input {names[i]!r} dim {d} is fixed at {size}: torch.export "
-            f"fixed it although dynamic_shapes leaves it free (Python in the model branches on "
-            f"that size{', ' + where_ if where_ else ''}), and a capture at 2x and 3x that size "
-            f"did not give the module's own numbers. The model takes {names[i]}.shape[{d}] == "
-            f"{size} only (model.json: userDefinedMetadata.tfjsTorch.fixedDims)",
+            f"fixed it although dynamic_shapes leaves it free (the model needs that size: "
+            f"{'guard ' + where_ if where_ else 'a weight or Python on sizes'}), and a capture at "
+            f"2x and 3x that size did not keep it free with the module's own numbers. The model "
+            f"takes {names[i]}.shape[{d}] == {size} only (model.json: userDefinedMetadata."
+            f"tfjsTorch.fixedDims); fix the dim in dynamic_shapes to silence this",
             FixedSizeWarning, stacklevel=3)
     input_refs = []
     for i, n in enumerate(user_nodes):
