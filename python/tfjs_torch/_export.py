@@ -182,12 +182,18 @@ def _pinned_dims(ep, spec, fixed, n):
     for i, nd in enumerate(ph[:n]):
         val = nd.meta.get("val")
         dims = spec[i] if i < len(spec) and isinstance(spec[i], dict) else {}
+        pinned = []
         for d in sorted(dims):
             if d == 0 or (i, d) in fixed or val is None or d >= val.dim():
                 continue
             s = val.shape[d]
             if not isinstance(s, torch.SymInt) or not s.node.expr.free_symbols:
-                out.append((i, d))
+                pinned.append((i, d))
+        if val is not None and val.dim() == 3 and len(pinned) == 1:
+            # A rank-3 input frees dims 1 and 2 ([N, T, C] and [N, C, L]); the one that meets
+            # a weight is fixed by design (default_dynamic_shapes), not by a branch.
+            pinned = []
+        out += pinned
     return out
 
 
@@ -490,17 +496,21 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     fixed0 = fixed
     sizes, baked = {}, []
     if pinned and not isinstance(target, torch.export.ExportedProgram):
+        # A batch this capture fixed (Note [a batch torch.export fixed]) is fixed in the next
+        # ones from the start: one capture at free sizes saved (they are the costly ones).
+        pre = [i for i in _baked_batches(ep, inputs, fixed)]
+        f1 = tuple(fixed) + tuple((i, 0) for i in pre)
         for k in (2, 3):
             try_sizes = {p: k for p in pinned}
             try:
                 c2 = copy_module(target)
-                e2 = capture(c2, inputs, dynamic_shapes, fixed, try_sizes)
-                e2, c2, f2, b2 = settle_batch(e2, c2, fixed, try_sizes)
+                e2 = capture(c2, inputs, dynamic_shapes, f1, try_sizes)
+                e2, c2, f2, b2 = settle_batch(e2, c2, f1, try_sizes)
             except ExportError:
                 continue
             if _pinned_dims(e2, spec, f2, len(inputs)) or not _same_as_module(e2, target, inputs):
                 continue
-            ep, copy, fixed, baked, sizes = e2, c2, f2, b2, try_sizes
+            ep, copy, fixed, baked, sizes = e2, c2, f2, sorted(set(pre) | set(b2)), try_sizes
             pinned = []
             break
     if not sizes:
