@@ -272,6 +272,12 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=Fal
         quiet = logging.getLogger("torch._export.non_strict_utils")
         level = quiet.level
         quiet.setLevel(logging.ERROR)   # its notes on 0/1 specialization: see Note [a dim of 1]
+        # A capture at another size (Note [a size torch.export fixed]) may fail where a weight
+        # fixes the size; fake_tensor logs that failure as an error of its own: not printed.
+        fake_log = logging.getLogger("torch._subclasses.fake_tensor")
+        fake_level = fake_log.level
+        if sizes:
+            fake_log.setLevel(logging.CRITICAL)
         shapes_log = logging.getLogger("torch.fx.experimental.symbolic_shapes")
         saved = (shapes_log.level, shapes_log.propagate)
         log = _GuardLog()
@@ -291,6 +297,7 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=Fal
             raise _capture_error(module, e) from e
         finally:
             quiet.setLevel(level)
+            fake_log.setLevel(fake_level)
             if log_guards:
                 shapes_log.removeHandler(log)
                 for h in handlers:
