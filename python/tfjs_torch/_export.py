@@ -585,7 +585,9 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     for i, d in pinned:   # Note [a size torch.export fixed]
         size = int(inputs[i].shape[d])
         where_ = why.get((i, d))
-        fixed_dims.append({"input": names[i], "dim": d, "size": size, "guard": where_})
+        # (the guard's file:line goes into the warning only: model.json stays the same
+        # wherever the export runs from)
+        fixed_dims.append({"input": names[i], "dim": d, "size": size})
         warnings.warn(
             f"export: {model_name}'s input {names[i]!r} dim {d} is fixed at {size}: torch.export "
             f"fixed it although dynamic_shapes leaves it free (the model needs that size: "
