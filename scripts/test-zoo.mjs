@@ -167,12 +167,7 @@ const checks = ['check.safetensors', 'check_1.safetensors', 'check_2.safetensors
 // refuse the input with tfjs's clear input-shape error naming the fixed shape (`says`); the run
 // fails if one of them runs there (take it off this list then) or fails any other way. Each is
 // listed in the table with why; nothing else is marked.
-const KNOWN_FIXED_SIZES = {
-  swinir_light: {says: 'expected x to have shape', why: "torch.export fixes H and W at 16 from " +
-    "upstream's own `if self.input_resolution == x_size` (the attention mask is precomputed for " +
-    'the training size; another size takes calculate_mask, which needs slice assignment at free ' +
-    'sizes, not built yet: issue 20)'},
-};
+const KNOWN_FIXED_SIZES = {};
 const lines = ['| model | export | size | ' + backends.join(' | ') + ' |',
                '|---|---|---|' + backends.map(() => '---').join('|') + '|'];
 let failed = 0;

@@ -368,6 +368,15 @@ describeBackends('pt.layers', () => {
        /layers\.normalize: argument 'mean' must be a number or an array/],
       ['a bad dataFormat', () => pt.layers.pixelShuffle({upscaleFactor: 2, dataFormat: 'NCHW' as DataFormat}),
        /layers\.pixelShuffle: dataFormat must be 'channelsLast' or 'channelsFirst'/],
+      ['TorchWhere with a string operand',
+       () => new pt.layers.TorchWhere({x: 'a' as unknown as number}),
+       /layers\.where: argument 'x' must be a number/],
+      ['TorchWhere applied to fewer inputs than its operands need',
+       () => new pt.layers.TorchWhere({x: 1}).apply(tfl.input({shape: [2, 3]})),
+       /layers\.where: takes 2 input\(s\) \(cond, y\)/],
+      ['TorchElementwise with an unknown comparison',
+       () => new pt.layers.TorchElementwise({op: 'neq' as 'ne', scalar: 0}),
+       /layers\.elementwise: argument 'op' must be one of .*eq, ne, lt, le, gt, ge/],
     ];
     for (const [what, fn, pattern] of bad) {
       it(what, () => {

@@ -12,9 +12,9 @@ are PyTorch's and tfjs-torch's layers (the npm package `tfjs-torch`) elsewhere; 
 from ._builder import Ref
 from ._capture import MIN_TORCH
 from ._context import Context
-from ._errors import ExportError
+from ._errors import ExportError, FixedSizeWarning
 from ._export import convert, export, write_check
 from .ops import register
 
-__all__ = ["export", "convert", "write_check", "ExportError", "Context", "Ref", "register", "MIN_TORCH"]
+__all__ = ["export", "convert", "write_check", "ExportError", "FixedSizeWarning", "Context", "Ref", "register", "MIN_TORCH"]
 __version__ = "0.1.0"

@@ -10,12 +10,15 @@ a float32, so the weights are kept exactly; the model computes in float32 as tfj
 """
 import copy
 import inspect
+import logging
+import re
+import traceback
 
 import torch
 from torch.export import Dim
 
 from . import ops
-from ._errors import ExportError, user_frame_of_exception
+from ._errors import ExportError, user_frame_of_exception, user_frame_of_stack
 
 MIN_TORCH = (2, 6)
 
@@ -184,9 +187,71 @@ def _var_dim(x, dim, unbiased=True, keepdim=False):
     return _var(x, dim, 1 if unbiased else 0, keepdim)
 
 
-def capture(module, inputs, dynamic_shapes, fixed=()):
+def grow(inputs, sizes):
+    """Note [a size torch.export fixed]: the inputs with these (input, dim) repeated k times
+    along the dim (sizes: {(input, dim): k}), for a capture at another size."""
+    out = []
+    for i, x in enumerate(inputs):
+        for (j, d), k in sorted((sizes or {}).items()):
+            if j == i:
+                x = torch.cat([x] * k, d)
+        out.append(x)
+    return tuple(out)
+
+
+_SYMBOL = re.compile(r"create_symbol (s\d+) = \d+ for L\['(\w+)'\](?:\[(\d+)\])?\.size\(\)\[(\d+)\]")
+_GUARD = re.compile(r"eval (.*) \[guard added\][^(]*\((.*?)\)(?:, for more info|$)")
+
+
+class _GuardLog(logging.Handler):
+    """torch's symbolic-shapes log during a capture: which symbol is which input dim, and where
+    (file:line of the user's code) each guard was added, to say why a dim got fixed."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.symbols = {}   # symbol name -> (input name or args index, dim)
+        self.guards = []    # (guard text, where)
+
+    def emit(self, record):
+        try:
+            msg = record.getMessage()
+        except Exception:  # noqa: BLE001
+            return
+        m = _SYMBOL.search(msg)
+        if m:
+            key = int(m.group(3)) if m.group(2) == "args" and m.group(3) else m.group(2)
+            self.symbols[m.group(1)] = (key, int(m.group(4)))
+            return
+        m = _GUARD.search(msg)
+        if m:
+            # The log runs inside the traced forward: the stack holds the user's own line.
+            where = user_frame_of_stack(traceback.extract_stack()) or m.group(2)
+            self.guards.append((m.group(1), where))
+
+    def where_fixed(self, names):
+        """{(input index, dim): 'guard at file:line in fn'} for the symbols a guard pinned to a
+        number (Eq(s0, 16), or any guard naming the symbol with '==')."""
+        out = {}
+        for sym, (key, d) in self.symbols.items():
+            i = key if isinstance(key, int) else (names.index(key) if names and key in names
+                                                  else None)
+            if i is None:
+                continue
+            pat = re.compile(rf"\b{sym}\b")
+            for text, where in self.guards:
+                if pat.search(text) and (text.startswith("Eq(") or "==" in text):
+                    out[(i, d)] = f"{text} at {where}"
+                    break
+        return out
+
+
+def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=False):
     """ExportedProgram lowered to the registry's ops. fixed: (input, dim) pairs of the default
-    spec to keep at their example size (Note [a dim of 1])."""
+    spec to keep at their example size (Note [a dim of 1]); sizes: {(input, dim): k} to capture
+    at k times the example's size there (Note [a size torch.export fixed]). log_guards: read
+    torch's symbolic-shapes log to learn which guard fixed which input dim (fixed_by; costly:
+    torch then writes a stack summary for every guard, so only for a capture that warns)."""
+    fixed_by = {}
     if isinstance(module, torch.export.ExportedProgram):
         ep = module
     else:
@@ -200,12 +265,29 @@ def capture(module, inputs, dynamic_shapes, fixed=()):
         if fixed and spec is not None:
             spec = fix_dims(spec, fixed)
         cap_inputs = enlarge(inputs, spec) if spec is not None and dynamic_shapes is None else inputs
+        if sizes:
+            cap_inputs = grow(cap_inputs, sizes)
         if spec is not None and isinstance(spec, (tuple, list)) and names is not None:
             spec = tuple(spec)
-        import logging
         quiet = logging.getLogger("torch._export.non_strict_utils")
         level = quiet.level
         quiet.setLevel(logging.ERROR)   # its notes on 0/1 specialization: see Note [a dim of 1]
+        # A capture at another size (Note [a size torch.export fixed]) may fail where a weight
+        # fixes the size; fake_tensor logs that failure as an error of its own: not printed.
+        fake_log = logging.getLogger("torch._subclasses.fake_tensor")
+        fake_level = fake_log.level
+        if sizes:
+            fake_log.setLevel(logging.CRITICAL)
+        shapes_log = logging.getLogger("torch.fx.experimental.symbolic_shapes")
+        saved = (shapes_log.level, shapes_log.propagate)
+        log = _GuardLog()
+        handlers = list(shapes_log.handlers) if log_guards else []
+        if log_guards:
+            for h in handlers:
+                shapes_log.removeHandler(h)   # read here, not printed
+            shapes_log.addHandler(log)
+            shapes_log.setLevel(logging.INFO)
+            shapes_log.propagate = False
         try:
             with torch.no_grad():
                 ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
@@ -215,11 +297,26 @@ def capture(module, inputs, dynamic_shapes, fixed=()):
             raise _capture_error(module, e) from e
         finally:
             quiet.setLevel(level)
+            fake_log.setLevel(fake_level)
+            if log_guards:
+                shapes_log.removeHandler(log)
+                for h in handlers:
+                    shapes_log.addHandler(h)
+                shapes_log.setLevel(saved[0])
+                shapes_log.propagate = saved[1]
+        fixed_by = log.where_fixed(names)
     try:
         ep = ep.run_decompositions(decomposition_table())
     except Exception as e:  # noqa: BLE001
         raise _capture_error(module, e, "lowering to ATen (run_decompositions)") from e
+    ep._tfjs_torch_fixed_by = fixed_by
     return ep
+
+
+def fixed_by(ep):
+    """{(input, dim): 'guard at file:line in fn'} for the dims a guard fixed in this capture
+    (from torch's symbolic-shapes log; empty where it said nothing)."""
+    return getattr(ep, "_tfjs_torch_fixed_by", None) or {}
 
 
 def _arg_names(module, n):

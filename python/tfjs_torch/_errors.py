@@ -52,6 +52,24 @@ def user_frame_of_trace(stack_trace):
     return found
 
 
+def user_frame_of_stack(frames):
+    """The innermost frame of the user's own code in traceback.extract_stack()'s list, or None."""
+    import sysconfig
+    stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+    found = None
+    for frame in frames:
+        if not _is_library_file(frame.filename) and not os.path.abspath(
+                frame.filename).startswith(stdlib):
+            found = f"{frame.filename}:{frame.lineno} (in {frame.name})" + (
+                f": {frame.line.strip()}" if frame.line else "")
+    return found
+
+
+class FixedSizeWarning(UserWarning):
+    """An export whose input dim the defaults leave free but torch.export fixed at the example's
+    size (Python in the model that branches on that size): the model takes that size only."""
+
+
 def user_frame_of_exception(exc):
     """The innermost frame of the user's own code in an exception's traceback, or None."""
     found = None

@@ -12,6 +12,7 @@ import operator
 import os
 import shutil
 import tempfile
+import warnings
 
 import torch
 import torch.fx
@@ -20,9 +21,9 @@ from torch.export.graph_signature import InputKind, OutputKind
 from . import ops
 from ._builder import Builder, Ref, identity
 from ._capture import capture, check_inputs, check_torch, copy_module, default_dynamic_shapes, \
-    enlarged_dims, fix_dims, unwrap
+    enlarged_dims, fix_dims, fixed_by, unwrap
 from ._context import CONSTANT, Context, sym_shape_of, where
-from ._errors import ExportError
+from ._errors import ExportError, FixedSizeWarning
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
 from ._shape import SymDim
@@ -167,6 +168,32 @@ def _baked_batches(ep, inputs, fixed):
         b = val.shape[0]
         if not isinstance(b, torch.SymInt) or not b.node.expr.free_symbols:
             out.append(i)
+    return out
+
+
+def _pinned_dims(ep, spec, fixed, n):
+    """[(input, dim)] of the spatial dims the default spec left free (not fixed on purpose) that
+    the capture fixed all the same (Note [a size torch.export fixed])."""
+    if spec is None:
+        return []
+    ph = [nd for nd, sp in zip([nd for nd in ep.graph.nodes if nd.op == "placeholder"],
+                               ep.graph_signature.input_specs) if sp.kind == InputKind.USER_INPUT]
+    out = []
+    for i, nd in enumerate(ph[:n]):
+        val = nd.meta.get("val")
+        dims = spec[i] if i < len(spec) and isinstance(spec[i], dict) else {}
+        pinned = []
+        for d in sorted(dims):
+            if d == 0 or (i, d) in fixed or val is None or d >= val.dim():
+                continue
+            s = val.shape[d]
+            if not isinstance(s, torch.SymInt) or not s.node.expr.free_symbols:
+                pinned.append((i, d))
+        if val is not None and val.dim() == 3 and len(pinned) == 1:
+            # A rank-3 input frees dims 1 and 2 ([N, T, C] and [N, C, L]); the one that meets
+            # a weight is fixed by design (default_dynamic_shapes), not by a branch.
+            pinned = []
+        out += pinned
     return out
 
 
@@ -445,12 +472,60 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     # example of 1) must never be baked into the model: the module is captured again at the
     # user's own batch with that batch fixed, and model.json gets a rule that says so (the tfjs
     # model's batch dim is null, so nothing else would check it).
-    baked = _baked_batches(ep, inputs, fixed) if spec is not None else []
-    if baked:
-        fixed = tuple(fixed) + tuple((i, 0) for i in baked)
-        if copy is not target and not isinstance(copy, torch.export.ExportedProgram):
-            copy = copy_module(target)
-        ep = capture(copy, inputs, dynamic_shapes, fixed)
+    def settle_batch(ep, copy, fixed, sizes):
+        baked = _baked_batches(ep, inputs, fixed) if spec is not None else []
+        if baked:
+            fixed = tuple(fixed) + tuple((i, 0) for i in baked)
+            if copy is not target and not isinstance(copy, torch.export.ExportedProgram):
+                copy = copy_module(target)
+            ep = capture(copy, inputs, dynamic_shapes, fixed, sizes)
+        return ep, copy, fixed, baked
+
+    # Note [a size torch.export fixed]: Python in the model that branches on an image size
+    # (SwinIR's `if self.input_resolution == x_size`: a mask precomputed for the training size)
+    # makes torch.export fix that dim at the example's size, silently. Where the defaults left a
+    # spatial dim free and the capture fixed it, the module is captured again at a multiple of
+    # the example's size (2x, then 3x: every divisibility the example has is kept), where the
+    # branch goes the general way. That capture is kept only if its dims are free and its graph,
+    # run at the user's own sizes, gives the module's own outputs there (a fresh copy run once);
+    # the guard that says "not the example's size" is then dropped like any guard the user's
+    # example breaks (_constraints). Otherwise the dim stays fixed, with a FixedSizeWarning
+    # naming the input, the dim and the guard's line, and model.json's tfjsTorch.fixedDims.
+    pinned = _pinned_dims(ep, spec, fixed, len(inputs)) if dynamic_shapes is None and not \
+        isinstance(target, torch.export.ExportedProgram) else []
+    fixed0 = fixed
+    sizes, baked = {}, []
+    if pinned and not isinstance(target, torch.export.ExportedProgram):
+        # A batch this capture fixed (Note [a batch torch.export fixed]) is fixed in the next
+        # ones from the start: one capture at free sizes saved (they are the costly ones).
+        pre = [i for i in _baked_batches(ep, inputs, fixed)]
+        f1 = tuple(fixed) + tuple((i, 0) for i in pre)
+        for k in (2, 3):
+            try_sizes = {p: k for p in pinned}
+            try:
+                c2 = copy_module(target)
+                e2 = capture(c2, inputs, dynamic_shapes, f1, try_sizes)
+                e2, c2, f2, b2 = settle_batch(e2, c2, f1, try_sizes)
+            except ExportError:
+                continue
+            if _pinned_dims(e2, spec, f2, len(inputs)) or not _same_as_module(e2, target, inputs):
+                continue
+            ep, copy, fixed, baked, sizes = e2, c2, f2, sorted(set(pre) | set(b2)), try_sizes
+            pinned = []
+            break
+    if not sizes:
+        ep, copy, fixed, baked = settle_batch(ep, copy, fixed, {})
+        if pinned:
+            pinned = _pinned_dims(ep, spec, fixed, len(inputs))
+    why = {}
+    if pinned:
+        # Which guard fixed each dim, from one more capture with torch's guard log read
+        # (costly, so only here, where the export warns).
+        try:
+            why = fixed_by(capture(copy_module(target), inputs, dynamic_shapes, fixed0,
+                                   log_guards=True))
+        except ExportError:
+            why = {}
     if spec is not None:
         spec = fix_dims(spec, fixed)
     relax_dims = {g: True for g in grown if g not in fixed}
@@ -506,6 +581,21 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                 param_names[n] = s.target
     ctx = Context(b, gm, values, consts, param_names, {}, model_name)
     names = [n.name for n in user_nodes]
+    fixed_dims = []
+    for i, d in pinned:   # Note [a size torch.export fixed]
+        size = int(inputs[i].shape[d])
+        where_ = why.get((i, d))
+        # (the guard's file:line goes into the warning only: model.json stays the same
+        # wherever the export runs from)
+        fixed_dims.append({"input": names[i], "dim": d, "size": size})
+        warnings.warn(
+            f"export: {model_name}'s input {names[i]!r} dim {d} is fixed at {size}: torch.export "
+            f"fixed it although dynamic_shapes leaves it free (the model needs that size: "
+            f"{'guard ' + where_ if where_ else 'a weight or Python on sizes'}), and a capture at "
+            f"2x and 3x that size did not keep it free with the module's own numbers. The model "
+            f"takes {names[i]}.shape[{d}] == {size} only (model.json: userDefinedMetadata."
+            f"tfjsTorch.fixedDims); fix the dim in dynamic_shapes to silence this",
+            FixedSizeWarning, stacklevel=3)
     input_refs = []
     for i, n in enumerate(user_nodes):
         ctx.node = n
@@ -631,7 +721,8 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     b.prune(output_refs)
     return {"builder": b, "input_refs": input_refs, "output_refs": output_refs,
             "names": out_names, "inputs": list(run_inputs), "outputs": outputs,
-            "model_name": model_name, "rules": rules, "input_names": names}
+            "model_name": model_name, "rules": rules, "input_names": names,
+            "fixed_dims": fixed_dims}
 
 
 def _batch_free_fixed(ctx):
@@ -701,6 +792,7 @@ def export(module, example_inputs, out_dir, data_format="channelsLast", check=Tr
             ref.sym or ref.torch_shape)], "perm": ref.perm} for ref in input_refs],
         "outputs": [{"name": n, "perm": ref.perm} for n, ref in zip(r["names"], output_refs)],
         "constraints": [text for _, text in r["rules"]],
+        "fixedDims": r["fixed_dims"],
     }}
     files = {"model.json": json.dumps(model, separators=(",", ":")).encode(),
              "weights.bin": b.weights_bytes()}

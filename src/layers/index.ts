@@ -11,7 +11,7 @@ import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, type Laye
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
-import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice} from './tensor_ops.js';
+import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere} from './tensor_ops.js';
 import {type EinsumArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
 import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type RepeatInterleaveArgs, type RollArgs, type StackArgs, TorchExpand, TorchFlip, TorchIndex, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchStack} from './indexing.js';
 
@@ -27,11 +27,11 @@ export {
   TorchMaxUnpool3d, TorchNormalize, TorchPixelShuffle, TorchPixelUnshuffle, TorchUpsample,
 };
 // Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
-export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice};
+export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere};
 export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
 export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
 export type {ShapeExpr} from './shape_expr.js';
-export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs} from './tensor_ops.js';
+export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs, TorchWhereArgs} from './tensor_ops.js';
 // Attention and transformer vocabulary (PyTorch's dim order, no dataFormat).
 export {TorchEinsum, TorchExpand, TorchFlip, TorchIndex, TorchMatMul, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchScaledDotProductAttention, TorchStack};
 export type {AttentionMaskType} from './attention.js';
@@ -144,7 +144,7 @@ registerLayerClasses([
   TorchPixelShuffle, TorchPixelUnshuffle, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d,
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
-registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice]);
+registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere]);
 
 /** torch.matmul / mm / bmm with PyTorch's broadcasting; [a, b], or one input and a stored operand. */
 export function matmul(args: MatMulArgs = {}): TorchMatMul {

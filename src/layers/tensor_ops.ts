@@ -159,8 +159,14 @@ export class TorchActivation extends TorchLayer {
 
 // ---- elementwise arithmetic ------------------------------------------------------------------
 
-export type TorchElementwiseOp = 'add'|'sub'|'mul'|'div'|'pow'|'maximum'|'minimum';
-const ELEMENTWISE: TorchElementwiseOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+export type TorchElementwiseOp =
+    'add'|'sub'|'mul'|'div'|'pow'|'maximum'|'minimum'|'eq'|'ne'|'lt'|'le'|'gt'|'ge';
+const ELEMENTWISE: TorchElementwiseOp[] = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+];
+// PyTorch's comparisons give bool tensors; in the model a mask is float32, 1 where true and 0
+// where not (TorchWhere reads any nonzero as true).
+const mask = (t: tf.Tensor) => tf.cast(t, 'float32');
 const ELEMENTWISE_FNS: Record<TorchElementwiseOp, (a: tf.Tensor|number, b: tf.Tensor|number) => tf.Tensor> = {
   add: (a, b) => tf.add(a, b),
   sub: (a, b) => tf.sub(a, b),
@@ -169,6 +175,12 @@ const ELEMENTWISE_FNS: Record<TorchElementwiseOp, (a: tf.Tensor|number, b: tf.Te
   pow: (a, b) => tf.pow(a, b),
   maximum: (a, b) => tf.maximum(a, b),
   minimum: (a, b) => tf.minimum(a, b),
+  eq: (a, b) => mask(tf.equal(a, b)),
+  ne: (a, b) => mask(tf.notEqual(a, b)),
+  lt: (a, b) => mask(tf.less(a, b)),
+  le: (a, b) => mask(tf.lessEqual(a, b)),
+  gt: (a, b) => mask(tf.greater(a, b)),
+  ge: (a, b) => mask(tf.greaterEqual(a, b)),
 };
 
 export interface TorchElementwiseArgs extends TorchLayerArgs {
@@ -275,6 +287,71 @@ export class TorchElementwise extends TorchLayer {
       op: this.op, scalar: this.scalar, constantShape: this.constantShape, reversed: this.reversed,
       ...super.getConfig(),
     };
+  }
+}
+
+// ---- where -----------------------------------------------------------------------------------
+
+export interface TorchWhereArgs extends TorchLayerArgs {
+  /**
+   * torch.where(cond, x, y) (and masked_fill, which is one): x where cond is nonzero, y where it
+   * is 0, broadcast as PyTorch broadcasts. The inputs are [cond, x, y], leaving out x or y where
+   * it is a number given here instead.
+   */
+  x?: number|null;
+  y?: number|null;
+}
+
+export class TorchWhere extends TorchLayer {
+  static className = 'TorchWhere';
+  readonly x: number|null;
+  readonly y: number|null;
+
+  constructor(args: TorchWhereArgs) {
+    super(baseArgs(args ?? {}));
+    const op = 'layers.where';
+    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    this.x = num(op, 'x', args.x, null);
+    this.y = num(op, 'y', args.y, null);
+  }
+
+  private get arity(): number {
+    return 1 + (this.x == null ? 1 : 0) + (this.y == null ? 1 : 0);
+  }
+
+  private shapes(inputShape: Shape|Shape[]): Shape[] {
+    const shapes = this.arity === 1 ? [singleShape(inputShape)] : inputShape as Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== this.arity) {
+      fail('layers.where', `takes ${this.arity} input(s) (cond${this.x == null ? ', x' : ''}${
+          this.y == null ? ', y' : ''}), got ${show(inputShape)}`);
+    }
+    return shapes;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    return this.shapes(inputShape).reduce((a, b) => broadcastShapes('layers.where', a, b));
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (xs.length !== this.arity) {
+      fail('layers.where', `takes ${this.arity} input(s), got ${xs.length}`);
+    }
+    return tf.tidy(() => {
+      let k = 1;
+      const cond = xs[0];
+      const x = this.x == null ? xs[k++] : tf.scalar(this.x);
+      const y = this.y == null ? xs[k++] : tf.scalar(this.y);
+      const shape = [cond.shape as Shape, x.shape as Shape, y.shape as Shape].reduce(
+          (a, b) => broadcastShapes('layers.where', a, b)) as number[];
+      const b = (t: tf.Tensor) => t.shape.length === shape.length &&
+          t.shape.every((d, i) => d === shape[i]) ? t : tf.broadcastTo(t, shape);
+      return tf.where(tf.notEqual(b(cond), 0), b(tf.cast(x, 'float32')), b(tf.cast(y, 'float32')));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {x: this.x, y: this.y, ...super.getConfig()};
   }
 }
 

@@ -168,9 +168,13 @@ def _rcan(published):
 
 
 @entry(name="swinir_light", task="super-resolution x2 / x4", source="XPixelGroup/BasicSR swinir_arch.py",
-       sizes=[_img(1, 16, 16), _img(1, 8, 24), _img(2, 12, 20)],
-       published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
-       size_rule="H, W multiples of window_size (4 in the test configuration, 8 published)",
+       sizes=[_img(1, 16, 16), _img(1, 8, 24), _img(1, 12, 20)],
+       published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(1, 32, 40)],
+       size_rule="H, W multiples of window_size (4 in the test configuration, 8 published); the "
+                 "batch of the example only: upstream's window_reverse computes the batch as "
+                 "int(windows.shape[0] / (h * w / ws / ws)), a float division torch.export "
+                 "cannot follow, so it fixes the batch (model.json's rule x.shape[0] == 1; "
+                 "Note [a batch torch.export fixed]). The third size is a batch of 1 for that.",
        covers=[ATTENTION, MUTATES, PY_SIZES],
        notes="window attention with relative position bias, shifted windows (mask recomputed for sizes "
              "other than img_size), self.mean = self.mean.type_as(x). published: lightweight SwinIR x4 "

@@ -117,3 +117,42 @@ def minimum(ctx, a):
 def reciprocal(ctx, a):
     """reciprocal: 1 / x."""
     return emit_binary(ctx, "div", 1.0, ctx.ref(a.self))
+
+
+@register(aten.eq.Scalar, aten.eq.Tensor, aten.ne.Scalar, aten.ne.Tensor, aten.lt.Scalar,
+          aten.lt.Tensor, aten.le.Scalar, aten.le.Tensor, aten.gt.Scalar, aten.gt.Tensor,
+          aten.ge.Scalar, aten.ge.Tensor)
+def compare(ctx, a):
+    """eq / ne / lt / le / gt / ge: ==, !=, <, <=, >, >= (a mask: 1 where true, 0 where not, as
+    float32 in the model; masked_fill and torch.where read it)."""
+    op = ctx.node.target._opname   # noqa: SLF001 (the ATen name: eq, ne, ...)
+    return emit_binary(ctx, op, a.self, a.other)
+
+
+def _where_operand(ctx, v, what):
+    if isinstance(v, Ref):
+        return v
+    if isinstance(v, torch.Tensor) and v.dim() == 0:
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        ctx.fail(f"torch.where's {what} must be a tensor of the model or a number, got "
+                 f"{type(v).__name__} (a stored tensor of several values is not supported)")
+    return float(v)
+
+
+@register(aten.where.self)
+def where(ctx, a):
+    """where: torch.where(cond, x, y) and masked_fill (cond a mask of the model; x and y
+    tensors of the model or numbers, broadcast as PyTorch broadcasts)."""
+    cond = ctx.ref(a.condition, "condition")
+    x = _where_operand(ctx, a.self, "input")
+    y = _where_operand(ctx, a.other, "other")
+    refs = [cond] + [t for t in (x, y) if isinstance(t, Ref)]
+    if any(r.rank != cond.rank for r in refs):
+        ctx.fail(f"torch.where of tensors of ranks {[r.rank for r in refs]}: broadcasting across "
+                 f"ranks moves the batch dim; unsqueeze first")
+    canon = ctx.b.canonical(cond.rank)
+    perm = cond.perm if all(r.perm == cond.perm for r in refs) else canon
+    inputs = [ctx.b.to_perm(r, perm) for r in refs]
+    cfg = {"x": None if isinstance(x, Ref) else x, "y": None if isinstance(y, Ref) else y}
+    return ctx.emit("TorchWhere", cfg, inputs, perm=perm)

@@ -212,3 +212,92 @@ def select(ctx, a):
     s = emit_slice(ctx, x, d, i, 1, mid_val, mid_sym, name=f"{ctx.name()}_slice")
     s.record = False
     return emit_reshape(ctx, s, None, ctx.value)
+
+
+def _bound(v, n, nval, default):
+    """A slice bound as PyTorch clamps it against the dim's size n (int or SymDim; nval its value
+    on the example): (sympy expression, value on the example)."""
+    if v is None:
+        v = default
+    if isinstance(v, SymDim):
+        return v.expr, v.value
+    v = int(v)
+    if v >= BIG:
+        return _expr(n), nval
+    if v < 0:
+        return sympy.Max(0, _expr(n) + v), max(0, nval + v)
+    return sympy.Min(sympy.Integer(v), _expr(n)), min(v, nval)
+
+
+@register(aten.slice_scatter.default)
+def slice_scatter(ctx, a):
+    """slice_scatter: x[..., a:b, ...] = src (what a slice assignment such as SwinIR's
+    `img_mask[:, h0:h1, w0:w1, :] = cnt` becomes), on any dim but the batch; the bounds may be
+    sizes known only at run time; no step. Written as the parts of x before and after the slice
+    concatenated around src."""
+    from ._common import same_size
+    x = ctx.ref(a.self)
+    src = a.src
+    d = dim_index(ctx, a.dim, x.rank)
+    step = ctx.static_int(a.step if a.step is not None else 1, "step")
+    if step != 1:
+        ctx.fail("slice assignment with a step is not supported")
+    in_sym, out_sym = ctx.sym_shape(x), ctx.out_sym()
+    if not isinstance(src, Ref):
+        ctx.fail("the assigned value must be a tensor of the model (a fill of a slice is one); "
+                 "a stored constant is not supported")
+    src_sym = ctx.sym_shape(src)
+    if src.rank != x.rank:
+        ctx.fail(f"src of rank {src.rank} assigned into a tensor of rank {x.rank}")
+    if is_static(src_sym[d]) and int(src_sym[d]) == 0:
+        return alias(x, ctx.value, out_sym)   # an empty slice: x unchanged
+    if all(same_size(p, q) for p, q in zip(src_sym, in_sym)):
+        return alias(src, ctx.value, out_sym)  # the whole of x replaced
+    if d == 0 and is_batch(ctx, in_sym[0]):
+        ctx.fail("assigning into a slice of the batch dim is not supported")
+    n = in_sym[d]
+    nval = ctx.sym_value(n)
+    begin, bval = _bound(a.start, n, nval, 0)
+    end, eval_ = _bound(a.end, n, nval, BIG)
+    end, eval_ = sympy.Max(begin, end), max(bval, eval_)
+    xv = x.value
+    parts = []
+    if _nonzero(begin):
+        sym = list(in_sym)
+        sym[d] = _as_size(begin, bval)
+        parts.append(emit_slice(ctx, x, d, 0, sym[d], xv.narrow(d, 0, bval), sym,
+                                name=f"{ctx.name()}_before"))
+    parts.append(src)
+    rest = sympy.simplify(_expr(n) - end)
+    if _nonzero(rest):
+        sym = list(in_sym)
+        sym[d] = _as_size(rest, nval - eval_)
+        parts.append(emit_slice(ctx, x, d, _as_size(end, eval_), sym[d],
+                                xv.narrow(d, eval_, nval - eval_), sym, name=f"{ctx.name()}_after"))
+    if len(parts) == 1:
+        return alias(src, ctx.value, out_sym)
+    perm = x.perm
+    parts = [ctx.b.to_perm(p, perm) for p in parts]
+    y = ctx.emit("Concatenate", {"axis": perm.index(d)}, parts, perm=perm)
+    y.sym = out_sym
+    return y
+
+
+def _nonzero(e):
+    """False only where a size is 0 whatever the input sizes."""
+    e = sympy.simplify(sympy.sympify(e))
+    return not (e.is_Integer and int(e) == 0)
+
+
+@register(aten.copy.default)
+def copy_(ctx, a):
+    """copy: x.copy_(src) as a slice assignment leaves it (`z[:, 1:-2] = y[:, 1:-2] * 2` copies
+    into the slice, then slice_scatter puts it back): src, of x's shape."""
+    from ._common import same_size
+    x, src = a.self, ctx.ref(a.src, "src")
+    xs = ctx.sym_shape(x) if isinstance(x, Ref) else list(x.shape)
+    ss = ctx.sym_shape(src)
+    if len(xs) != len(ss) or not all(same_size(p, q) for p, q in zip(xs, ss)):
+        ctx.fail(f"copy_ of a tensor of shape {ss} into one of shape {xs} (broadcasting) is not "
+                 f"supported; expand src first")
+    return alias(src, ctx.value, ctx.out_sym())

@@ -1,0 +1,244 @@
+"""Python that branches on an image size, and the ops a size-dependent mask needs (issue 20's
+SwinIR), under the torch 2.x venv:
+
+  /root/.cache/tfjs-torch/torch2/bin/python -m unittest python/tests/test_size_branches.py
+
+- slice assignment (slice_scatter) with constant and negative bounds on free dims, zeros at
+  free sizes, comparisons (eq / ne / lt / le / gt / ge) and torch.where / masked_fill: small
+  modules exported with the defaults and checked in Node (scripts/check-export.ts) against
+  PyTorch at the export size and at another size; SwinIR's own `calculate_mask` at free sizes;
+- Note [a size torch.export fixed] (_export.py): a module whose forward says `if x.shape[-1] ==
+  16` and computes the same thing either way is captured at 2x that size and stays free there;
+  one whose branches differ keeps the dim fixed with a FixedSizeWarning naming the input, the
+  dim and the line, and model.json says so (tfjsTorch.fixedDims, the input's shape).
+TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default).
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from test_export import node_available, run_checker  # noqa: E402
+from test_failures import rand, seeded  # noqa: E402
+from tfjs_torch import FixedSizeWarning, export, write_check  # noqa: E402
+
+
+class SliceAssign(nn.Module):
+    """x[..., a:b, ...] = v on a copy: slices with positive, negative and open bounds on the
+    free H and W, a tensor and a number assigned."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        z = y.clone()
+        z[:, :, 1:-2, :] = y[:, :, 1:-2, :] * 2
+        z[:, 1:3, :, -3:] = 0.5
+        z[:, :, :2, 1:] = -y[:, :, :2, 1:]
+        return z
+
+
+class Masks(nn.Module):
+    """Comparisons with a number and with a tensor, read by torch.where and masked_fill."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        a = torch.where(y > 0.1, y, y * 0.2)
+        b = a.masked_fill(y <= -0.3, -100.0)
+        c = torch.where(y >= x[:, :1], 1.5, b)
+        d = torch.where(y < 0.0, c, torch.zeros_like(c)) + (y != y.flip(3)).to(y.dtype)
+        e = d.masked_fill(y == 0.25, 7.0)
+        return e
+
+
+def window_partition(x, ws):
+    b, h, w, c = x.shape
+    x = x.view(b, h // ws, ws, w // ws, ws, c)
+    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, ws, ws, c)
+
+
+class ShiftedWindowMask(nn.Module):
+    """SwinIR's `calculate_mask` (BasicSR swinir_arch.py, as the zoo copies it) at the input's
+    size: zeros(1, h, w, 1) filled slice by slice, window partition, masked_fill. The mask is
+    folded back to [1, 1, H, W] (the mean over each window's keys) and added to a convolution."""
+
+    def __init__(self, ws=4, shift=2):
+        super().__init__()
+        self.ws, self.shift = ws, shift
+        self.conv = nn.Conv2d(3, 2, 1)
+
+    def calculate_mask(self, x_size):
+        h, w = x_size
+        img_mask = torch.zeros((1, h, w, 1))
+        h_slices = (slice(0, -self.ws), slice(-self.ws, -self.shift), slice(-self.shift, None))
+        w_slices = (slice(0, -self.ws), slice(-self.ws, -self.shift), slice(-self.shift, None))
+        cnt = 0
+        for h in h_slices:
+            for w in w_slices:
+                img_mask[:, h, w, :] = cnt
+                cnt += 1
+        mask_windows = window_partition(img_mask, self.ws)
+        mask_windows = mask_windows.view(-1, self.ws * self.ws)
+        attn_mask = mask_windows.unsqueeze(1) - mask_windows.unsqueeze(2)
+        return attn_mask.masked_fill(attn_mask != 0, float(-100.0)).masked_fill(attn_mask == 0, float(0.0))
+
+    def forward(self, x):
+        h, w = x.shape[2], x.shape[3]
+        mask = self.calculate_mask((h, w)).mean(2)                # [nW, ws*ws]
+        mask = mask.view(1, h // self.ws, w // self.ws, self.ws, self.ws)
+        mask = mask.permute(0, 1, 3, 2, 4).reshape(1, 1, h, w)
+        return self.conv(x) + mask
+
+
+class SizeBranch(nn.Module):
+    """`if x.shape[-1] == 16` (SwinIR's `if self.input_resolution == x_size`): with same=True
+    both branches compute the same thing (a stored table, used as it is for the
+    training size, scaled by 1.0 otherwise); with same=False they differ."""
+
+    def __init__(self, same):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 1)
+        self.same = same
+        self.register_buffer("table", torch.tensor([0.5, -1.0, 2.0]).view(3, 1, 1))
+
+    def forward(self, x):
+        if x.shape[-1] == 16:
+            bias = self.table
+        else:
+            bias = self.table * (1.0 if self.same else 2.0)
+        return self.conv(x) + bias
+
+
+CASES = {
+    # name: (factory, export example, another size)
+    "slice_assign": (SliceAssign, rand(1, 3, 7, 9), rand(2, 3, 10, 6, seed=1)),
+    "masks": (Masks, rand(1, 3, 5, 6), rand(2, 3, 7, 4, seed=1)),
+    "shifted_window_mask": (ShiftedWindowMask, rand(1, 3, 12, 8), rand(2, 3, 8, 16, seed=1)),
+}
+
+
+class SizeDependentOps(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="tfjs_torch_size_ops_")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_ops_match_pytorch_in_node(self):
+        torch.set_num_threads(1)
+        checks = {}
+        for name, (make, x, other) in CASES.items():
+            for fmt in ("channelsLast", "channelsFirst"):
+                d = os.path.join(self.tmp, f"{name}_{fmt}")
+                m = seeded(make())
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", FixedSizeWarning)   # every dim stays free
+                    export(m, x, d, data_format=fmt)
+                with open(os.path.join(d, "model.json")) as f:
+                    meta = json.load(f)["userDefinedMetadata"]["tfjsTorch"]
+                self.assertEqual(meta["fixedDims"], [])
+                self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+                checks[d] = (name, fmt, "export size")
+                d2 = d + "_other"
+                shutil.copytree(d, d2)
+                write_check(m, other, d2)
+                checks[d2] = (name, fmt, "other size")
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu").split(","):
+            results = run_checker(sorted(checks), backend)
+            for d, (name, fmt, size) in sorted(checks.items()):
+                with self.subTest(case=name, data_format=fmt, size=size, backend=backend):
+                    r = results.get(d)
+                    self.assertIsNotNone(r, f"no result for {d}")
+                    self.assertNotIn("error", r, r.get("error"))
+                    self.assertTrue(r["ok"], r)
+
+
+class SizeBranches(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_size_branch_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def export(self, m, x, name):
+        d = os.path.join(self.tmp, name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            export(m, x, d)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        return d, model, [w for w in caught if issubclass(w.category, FixedSizeWarning)]
+
+    def test_same_branches_stay_free(self):
+        """Captured again at 2x the example's W (the general branch), checked against the
+        module at the example's own W (the stored table): free, no warning, right at W = 16
+        and at other sizes."""
+        m = seeded(SizeBranch(same=True))
+        x = rand(1, 3, 4, 16)
+        d, model, warned = self.export(m, x, "same")
+        self.assertEqual(warned, [])
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["fixedDims"], [])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        dirs = [d]
+        for k, other in enumerate([rand(2, 3, 5, 9, seed=1), rand(1, 3, 3, 16, seed=2)]):
+            d2 = f"{d}_other{k}"
+            shutil.copytree(d, d2)
+            write_check(m, other, d2)
+            dirs.append(d2)
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        results = run_checker(dirs)
+        for dd in dirs:
+            with self.subTest(check=os.path.basename(dd)):
+                self.assertNotIn("error", results[dd], results[dd].get("error"))
+                self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_different_branches_warn_and_stay_fixed(self):
+        m = seeded(SizeBranch(same=False))
+        x = rand(1, 3, 4, 16)
+        d, model, warned = self.export(m, x, "differ")
+        self.assertEqual(len(warned), 1, [str(w.message) for w in warned])
+        msg = str(warned[0].message)
+        for fragment in ("'x'", "dim 3", "fixed at 16", "test_size_branches.py",
+                         "if x.shape[-1] == 16"):
+            self.assertIn(fragment, msg)
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(len(meta["fixedDims"]), 1)
+        fd = meta["fixedDims"][0]
+        self.assertEqual((fd["input"], fd["dim"], fd["size"]), ("x", 3, 16))
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, 16])
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        d2 = f"{d}_other"
+        shutil.copytree(d, d2)
+        write_check(m, rand(2, 3, 6, 16, seed=1), d2)   # H stays free
+        results = run_checker([d, d2])
+        for dd in (d, d2):
+            self.assertNotIn("error", results[dd], results[dd].get("error"))
+            self.assertTrue(results[dd]["ok"], results[dd])
+
+
+if __name__ == "__main__":
+    unittest.main()
