@@ -64,8 +64,8 @@ function preluBackward(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, trailing: numb
 function withPreluGradient(forward: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, x: tf.Tensor,
                            weight: tf.Tensor, trailing: number): tf.Tensor {
   // x and w are saved (cloned): tfjs-layers may dispose the layer's input before the backward
-  // pass. Only the tensorflow path runs this (wasm's Identity copies, so a saved clone shows to
-  // its leak check as two leaked data ids).
+  // pass. Only the tensorflow, webgl and webgpu paths run this (wasm's Identity copies, so a
+  // saved clone shows to its leak check as two leaked data ids).
   const run = tf.customGrad(((t: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([t, w]);
     return {
@@ -84,6 +84,24 @@ function preluByMaximum(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.T
     const scaled = tf.mul(t, w.size === 1 ? tf.reshape(w, []) :
                                 tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]));
     return byMaximum ? tf.maximum(t, scaled) : tf.where(tf.greater(t, 0), t, scaled);
+  }, x, weight, trailing);
+}
+
+/**
+ * Note [PReLU at Infinity]
+ * PyTorch's PReLU is x where x > 0, weight * x elsewhere: +Infinity stays +Infinity and -Infinity
+ * becomes weight * -Infinity (NaN for a zero weight). tfjs 4.22's webgl Prelu (packed) and webgpu
+ * Prelu (vec4) compute mask * (alpha * x) + (1 - mask) * x, so both terms are evaluated and
+ * 0 * Infinity makes every infinite input NaN (the PyTorch modules fixtures with Infinity input
+ * caught it). On those backends the layer selects the branch itself: where(x > 0, x, weight * x),
+ * three kernels with no read-back, and PyTorch's backward formula as its gradient (tfjs has no
+ * gradient for Greater).
+ */
+function preluBySelect(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.Tensor {
+  return withPreluGradient((t, w) => {
+    const alpha = w.size === 1 ? tf.reshape(w, []) :
+                                 tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]);
+    return tf.where(tf.greater(t, 0), t, tf.mul(t, alpha));
   }, x, weight, trailing);
 }
 
@@ -143,6 +161,11 @@ export class TorchPReLU extends SameShapeLayer {
       const channelsLast = this.dataFormat === 'channelsLast' || x.rank === 2;
       if (capabilitiesOf(tf.getBackend()).composedPrelu === true) {
         return preluByMaximum(x, weight, this.numParameters === 1 || channelsLast ? 0 : x.rank - 2);
+      }
+      // Above rank 4 tfjs 4.22's webgl Where fails: those ranks take the composed form below,
+      // which keeps Infinity too.
+      if (capabilitiesOf(tf.getBackend()).preluKeepsInfinity === false && x.rank <= 4) {
+        return preluBySelect(x, weight, this.numParameters === 1 || channelsLast ? 0 : x.rank - 2);
       }
       // tfjs 4.22's Prelu fails above rank 4 on webgl (its Where) and webgpu (WGSL indexing a
       // vec5): those ranks stay composed.
