@@ -82,16 +82,21 @@ export function resolveMaxPoolAttrs(
   return {kernelSize, stride, padding, dilation, ceilMode, dataFormat};
 }
 
+/** x as a float32 tensor; PyTorch: "max_pool2d" not implemented for 'Int' (integers are rejected). */
+export function floatPoolInput(op: string, x: tf.Tensor|tf.TensorLike): tf.Tensor {
+  const t = toTensor(x, 'x', op);
+  if (t.dtype !== 'float32') {
+    fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
+         `got dtype ${t.dtype}`);
+  }
+  return t;
+}
+
 function maxPoolNdWithIndices(
     op: string, n: number, x: tf.Tensor|tf.TensorLike, options: MaxPoolOptions): [tf.Tensor, tf.Tensor] {
   // tidy disposes the tensor made when x is an array, as tfjs's own ops do.
   return tf.tidy(op, () => {
-    const t = toTensor(x, 'x', op);
-    // PyTorch: "max_pool2d" not implemented for 'Int' (integer tensors are rejected).
-    if (t.dtype !== 'float32') {
-      fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
-           `got dtype ${t.dtype}`);
-    }
+    const t = floatPoolInput(op, x);
     const attrs = resolveMaxPoolAttrs(op, n, t, options);
     const [values, indices] =
         tf.engine().runKernel(MaxPoolWithIndices, {x: t}, asAttrs(attrs)) as tf.Tensor[];

@@ -15,11 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {nativeMaxPoolPadding} from '../index_math/pool.js';
 import {asAttrs, MaxPoolWithIndices} from '../kernel_names.js';
 import {scatterAddAtIndices} from '../gradients/max_pool_grad.js';
-import {fail, toTensor} from '../util/args.js';
 import {capabilitiesOf} from '../util/capabilities.js';
 import {layoutOf} from '../util/layout.js';
 import {allFinite} from './finite_check.js';
-import {resolveMaxPoolAttrs, type MaxPoolOptions} from './max_pool.js';
+import {floatPoolInput, resolveMaxPoolAttrs, type MaxPoolOptions} from './max_pool.js';
 
 const OPS = ['maxPool1d', 'maxPool2d', 'maxPool3d'];
 
@@ -27,11 +26,7 @@ const OPS = ['maxPool1d', 'maxPool2d', 'maxPool3d'];
 export function maxPoolValues(n: number, x: tf.Tensor, options: MaxPoolOptions): tf.Tensor {
   const op = OPS[n - 1];
   return tf.tidy(op, () => {
-    const t = toTensor(x, 'x', op);
-    if (t.dtype !== 'float32') {
-      fail(op, `argument 'x' must be float32 (PyTorch's max pooling rejects integer tensors), ` +
-           `got dtype ${t.dtype}`);
-    }
+    const t = floatPoolInput(op, x);
     const attrs = resolveMaxPoolAttrs(op, n, t, options);
     const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} = attrs;
     const inSize = layoutOf(t.shape, dataFormat).spatial;
