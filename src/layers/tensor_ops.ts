@@ -277,6 +277,11 @@ export class TorchElementwise extends TorchLayer {
         return fn(xs[0], xs[1]);
       }
       const x = single(inputs);
+      // PyTorch computes pow(x, 2) as x * x (its pow kernel's special case for the exponent 2):
+      // tf.square is that product, one cheap pass where tfjs's Pow is a general power
+      // (tfjs-backend-wasm's std::pow loop: 2% of SAM's mask decoder for LayerNorm2d's one
+      // pow(2)); the gradient is the same 2 * x * dy.
+      if (this.op === 'pow' && this.scalar === 2 && !this.reversed) return tf.square(x);
       const c: tf.Tensor|number = this.scalar != null ? this.scalar : this.constant!.read();
       return this.reversed ? fn(c, x) : fn(x, c);
     });

@@ -214,12 +214,16 @@ def layer_norm(ctx, a):
     tail = list(range(x.rank - k, x.rank))
     if x.perm[-k:] != tail:
         x = b.to_torch_order(x)
-    cfg = {"axis": list(range(x.rank - k, x.rank)), "epsilon": float(a.eps),
-           "center": a.bias is not None, "scale": a.weight is not None}
+    # tfjs-torch's TorchLayerNorm (one GroupNorm kernel, PyTorch's statistics), not tfjs-layers'
+    # LayerNormalization: that one tiles its mean, variance, gamma and beta to the input's full
+    # shape before a batchNormalization (four copies of the input's size per call; tfjs-backend-
+    # wasm's Tile took 55% of SAM's mask decoder there, `npm run bench -- models`).
+    affine = a.weight is not None or a.bias is not None
     ws = []
-    if a.weight is not None:
-        ws.append(("gamma", np32(a.weight)))
-    if a.bias is not None:
-        ws.append(("beta", np32(a.bias)))
-    return ctx.emit("LayerNormalization", cfg, [x], perm=x.perm, weights=ws,
+    if affine:
+        w = a.weight if a.weight is not None else torch.ones(shape)
+        bb = a.bias if a.bias is not None else torch.zeros(shape)
+        ws = [("weight", np32(w)), ("bias", np32(bb))]
+    cfg = {"normalizedShape": shape, "eps": float(a.eps), "elementwiseAffine": affine}
+    return ctx.emit("TorchLayerNorm", cfg, [x], perm=x.perm, weights=ws,
                     share=ctx.share_key())
