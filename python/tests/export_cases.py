@@ -363,6 +363,20 @@ def _kinds():
     case("permute_transpose", lambda: _seeded(Fn(
         lambda m, x: m.conv(x.permute(0, 1, 3, 2)).transpose(1, 3).contiguous().flatten(2),
         conv=nn.Conv2d(4, 3, 1))))
+    # Views read in the held (channels-last) order, no transposes (Note [a view in the held
+    # order]): SAM's image tokens (flatten(2).permute, a Linear, transpose(1, 2).view back), a
+    # channel dim split in two, and expands of a channel dim of 1 (repeat_interleave's too).
+    case("view_tokens_held_order", lambda: _seeded(Fn(
+        lambda m, x: m.c2(m.lin(m.c1(x).flatten(2).permute(0, 2, 1)).transpose(1, 2)
+                          .view(x.shape[0], 6, x.shape[2], x.shape[3])),
+        c1=nn.Conv2d(4, 6, 3, padding=1), lin=nn.Linear(6, 6), c2=nn.Conv2d(6, 3, 1))))
+    case("view_split_channels_held_order", lambda: _seeded(Fn(
+        lambda m, x: torch.relu(m.conv(x)).view(x.size(0), 2, 2, x.size(2), x.size(3)).mean(2),
+        conv=nn.Conv2d(4, 4, 1))))
+    case("expand_channel_held_order", lambda: _seeded(Fn(
+        lambda m, x: m.conv(x).expand(-1, 4, -1, -1) * x
+        + m.conv(x).repeat_interleave(4, dim=1),
+        conv=nn.Conv2d(4, 1, 1))))
     case("cat_channels", lambda: Fn(lambda m, x: torch.cat([x, torch.relu(x), x * 2], dim=1)))
     case("cat_width", lambda: Fn(lambda m, x: torch.cat((x, x[:, :, :, 2:5]), -1)))
     case("chunk_split", lambda: Fn(lambda m, x: torch.chunk(x, 2, dim=1)[1] - x.split([1, 3], dim=1)[1][:, :2]))

@@ -1,5 +1,6 @@
 """Emitters that several op families share (a convolution pads, a pool pads, ...)."""
 import numpy as np
+import sympy
 import torch
 
 from .._builder import Ref, identity
@@ -107,6 +108,76 @@ def emit_transpose(ctx, x, dims, out_value, out_sym):
     return y
 
 
+# Note [a view in the held order]
+# A tensor is held in tfjs in some order of PyTorch's dims (Ref.perm: held dim k is PyTorch's dim
+# perm[k]; channels last after convolutions). A view reads PyTorch's memory order, so in general
+# the tensor is first transposed to PyTorch's order. But a view that only merges runs of adjacent
+# dims and splits dims (x.flatten(2) of an NCHW map, x.view(b, c, h, w) of [b, c, h*w]) reads the
+# same elements in the same order from the held tensor as long as every merged run of PyTorch's
+# dims is adjacent and in the same order in the held order: a reshape of the held tensor, then,
+# and the result is held in the order the groups appear (no transpose). SAM's mask decoder
+# (image.flatten(2).permute(0, 2, 1), src.transpose(1, 2).view(b, c, h, w)) had 11 transposes of
+# [1, 4096, 256] from this on channels-last exports.
+def _as_expr(v):
+    return v.expr if isinstance(v, SymDim) else sympy.Integer(int(v))
+
+
+def _as_value(v):
+    return v.value if isinstance(v, SymDim) else int(v)
+
+
+def view_groups(in_sym, out_sym):
+    """The view in_sym -> out_sym as groups (input dims, output dims), each a run of adjacent
+    dims on both sides with equal products (sizes compared as expressions), or None where the
+    sizes do not split so (or an example size cannot decide it)."""
+    groups = []
+    i = j = 0
+    n, m = len(in_sym), len(out_sym)
+    while i < n or j < m:
+        if i >= n or j >= m:
+            return None
+        gi, gj = [i], [j]
+        pi, pj = _as_expr(in_sym[i]), _as_expr(out_sym[j])
+        vi, vj = _as_value(in_sym[i]), _as_value(out_sym[j])
+        i += 1
+        j += 1
+        while sympy.simplify(pi - pj) != 0:
+            if vi <= 0 or vj <= 0 or vi == vj:
+                return None
+            if vi < vj:
+                if i >= n:
+                    return None
+                pi, vi = pi * _as_expr(in_sym[i]), vi * _as_value(in_sym[i])
+                gi.append(i)
+                i += 1
+            else:
+                if j >= m:
+                    return None
+                pj, vj = pj * _as_expr(out_sym[j]), vj * _as_value(out_sym[j])
+                gj.append(j)
+                j += 1
+        groups.append((gi, gj))
+    return groups
+
+
+def held_order_view(in_sym, out_sym, perm):
+    """(output dims in held order, the result's perm) for a view of a tensor held in `perm`
+    that a reshape of the held tensor computes (Note [a view in the held order]); None where the
+    tensor must go to PyTorch's order first. Dim 0 stays its own group."""
+    if perm == identity(len(perm)):
+        return None
+    groups = view_groups(in_sym, out_sym)
+    if groups is None or groups[0] != ([0], [0]):
+        return None
+    pos = {d: k for k, d in enumerate(perm)}   # PyTorch dim -> held position
+    for gi, _ in groups:
+        if [pos[d] for d in gi] != list(range(pos[gi[0]], pos[gi[0]] + len(gi))):
+            return None
+    order = [gj for _, gj in sorted(groups, key=lambda g: pos[g[0][0]])]
+    out_order = [d for gj in order for d in gj]
+    return out_order, out_order
+
+
 def emit_reshape(ctx, x, shape, out_value):
     """A view / reshape of x to `shape` (ints / SymDims, -1 allowed), reading PyTorch's memory
     order: x in PyTorch's layout, the result too. A view that changes dim 0 (the batch merged
@@ -118,24 +189,31 @@ def emit_reshape(ctx, x, shape, out_value):
     if not new_batch and x.perm == identity(x.rank) and len(in_sym) == len(out_sym) and all(
             same_size(p, q) for p, q in zip(in_sym, out_sym)):
         return alias(x, out_value, out_sym)
-    x = b.to_torch_order(x)
-    target = list(out_sym[1:])
+    stated = list(out_sym)
     if shape is not None and len(shape) == len(out_sym):
         # A size the call states as a number is that number, whatever expression torch derived
         # for it (x.view(b, 12, h // 2, w // 2) after a pixel_unshuffle): tfjs-layers needs
         # channel dims known.
         for i, s in enumerate(list(shape)[1:]):
             if is_static(s) and s >= 0:
-                target[i] = int(s)
+                stated[i + 1] = int(s)
+    held = None if new_batch else held_order_view(in_sym, out_sym, x.perm)
+    if held is not None:
+        out_order, perm = held
+        target = [stated[d] for d in out_order[1:]]
+    else:
+        x = b.to_torch_order(x)
+        target = stated[1:]
+        perm = identity(len(out_sym))
     integer = isinstance(out_value, torch.Tensor) and not out_value.dtype.is_floating_point
     if all(is_static(s) for s in target) and not integer and not new_batch:
         # (tfjs's Reshape casts to float)
-        y = ctx.emit("Reshape", {"target_shape": target}, [x], perm=identity(len(out_sym)))
+        y = ctx.emit("Reshape", {"target_shape": target}, [x], perm=perm)
     else:
         w = ctx.writer(1)
         cfg = {"shape": [w.write(s) for s in target]}
         if new_batch:
             cfg["batch"] = w.write(out_sym[0])
-        y = ctx.emit("TorchReshape", cfg, [x] + w.extra, perm=identity(len(out_sym)))
+        y = ctx.emit("TorchReshape", cfg, [x] + w.extra, perm=perm)
     y.sym = out_sym
     return y

@@ -38,10 +38,11 @@ def expand(ctx, a):
         if all(e == -1 for e in entries):
             from ._common import alias
             return alias(x, ctx.value, out_sym)
+        # Same rank: the expand is one in any dim order, so the tensor stays in the order it is
+        # held in (channels last: no transposes around it) and the sizes follow that order.
         w = ctx.writer(1)
-        shape = [w.write(e) for e in entries]
-        xs = [b.to_torch_order(x)] + w.extra
-        y = ctx.emit("TorchExpand", {"shape": shape}, xs, perm=identity(len(out_sym)))
+        shape = [w.write(entries[d]) for d in x.perm]
+        y = ctx.emit("TorchExpand", {"shape": shape}, [x] + w.extra, perm=x.perm)
         y.sym = out_sym
         return y
     # A stored tensor (not computed from the inputs) expanded to a size known only at run time:
@@ -95,9 +96,8 @@ def repeat_interleave(ctx, a):
         # [inputs shared across the batch]) repeated for the N prompts.
         out_sym = ctx.out_sym()
         w = ctx.writer(1)
-        shape = [w.write(out_sym[i] if i == d else -1) for i in range(x.rank)]
-        y = ctx.emit("TorchExpand", {"shape": shape}, [ctx.b.to_torch_order(x)] + w.extra,
-                     perm=identity(x.rank))
+        shape = [w.write(out_sym[i] if i == d else -1) for i in x.perm]   # in the held order
+        y = ctx.emit("TorchExpand", {"shape": shape}, [x] + w.extra, perm=x.perm)
         y.sym = out_sym
         return y
     if d == 0:
