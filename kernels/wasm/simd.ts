@@ -22,7 +22,12 @@
 //   plane: dilation along H), unrolled: each window row's pair picks its maximum, then the
 //   bottom pair's winner takes over the top's where it is greater or NaN. That tree gives the
 //   scan's answer: a later tap wins only where it is greater or NaN, so a tie keeps the earlier
-//   one and the last NaN wins, pair by pair and between the pairs.
+//   one and the last NaN wins, pair by pair and between the pairs. Per output row it makes two
+//   passes: the top window row's winners go to the output row, then the bottom row's pass reads
+//   them back (a row of a few KiB, still in L1) and takes over. So the input is read front to
+//   back as one stream; reading both window rows side by side made two streams that restart
+//   every input row, and cost as much again as the work (1.9x tfjs's values-only maxPool on
+//   [1,64,256,256], 1.1x in two passes).
 // - nearestPlanes(x, y, planes, inPlane, rows, nRows, rowBytes, cols, outW, kind, cBytes): a
 //   whole nearest resize in one call: for each of `planes` input planes (inPlane bytes apart)
 //   its nRows output rows of rowBytes, one after the other from y; `rows` holds each output
@@ -232,74 +237,87 @@ function poolFirst2Body(): number[] {
 function poolFirst22Body(): number[] {
   const xr = 0, v = 1, i = 2, n = 3, outRows = 4, xRowStep = 5, fr = 6, firstRowStep = 7,
         rowBytes = 8, rowIdx = 9;
-  const x = 10, x1 = 11, m = 12;
-  const numI32 = 3;
-  const e0 = 13, o0 = 14, e1 = 15, o1 = 16, m0 = 17, m1 = 18, base = 19, base1 = 20, a = 21,
-        step4 = 22, step1 = 23;
-  const numV128 = 11;
-  /** Where the odd tap o wins over the even tap e (greater, or NaN): into mask. */
-  const wins = (o: number, e: number, mask: number) => [
-    ...op.get(o), ...op.get(e), ...op.fx4Gt, ...op.get(o), ...op.get(o), ...op.fx4Ne, ...op.vOr,
+  const x = 10, m = 11, vv = 12, ii = 13;
+  const numI32 = 4;
+  const e = 14, o = 15, win = 16, pv = 17, pi = 18, base = 19, a = 20, step4 = 21, step1 = 22;
+  const numV128 = 9;
+  /** Where the tap in local t wins over the one in local u (greater, or NaN): into mask. */
+  const wins = (t: number, u: number, mask: number) => [
+    ...op.get(t), ...op.get(u), ...op.fx4Gt, ...op.get(t), ...op.get(t), ...op.fx4Ne, ...op.vOr,
     ...op.set(mask),
   ];
-  /** The even and odd taps of the window row at address local `at` into e, o. */
-  const loadRow = (at: number, e: number, o: number, wide: boolean) => wide ? [
-    ...op.get(at), ...op.vLoad(0), ...op.set(a),
-    ...op.get(a), ...op.get(at), ...op.vLoad(16), ...op.tee(o), ...op.shuffle(EVEN), ...op.set(e),
-    ...op.get(a), ...op.get(o), ...op.shuffle(ODD), ...op.set(o),
-  ] : [
-    ...op.get(at), ...op.vLoad64Zero(0), ...op.tee(a), ...op.get(a), ...op.shuffle(EVEN), ...op.set(e),
-    ...op.get(a), ...op.get(a), ...op.shuffle(ODD), ...op.set(o),
-  ];
+  const load = (wide: boolean, off = 0) => (wide ? op.vLoad(off) : op.vLoad32Zero(off));
   const store = (wide: boolean) => (wide ? op.vStore(0) : op.vStore32Lane(0, 0));
-  /** 4 outputs (`wide`) or 1. */
-  const group = (wide: boolean): number[] => [
-    ...op.get(x), ...op.get(rowBytes), ...op.add, ...op.set(x1),
-    ...loadRow(x, e0, o0, wide),
-    ...loadRow(x1, e1, o1, wide),
-    ...wins(o0, e0, m0), ...wins(o1, e1, m1),
-    // The pairs' winners: values into o0 / o1, indices into e0 / e1 (base - mask: +1 where the
-    // odd tap won).
-    ...op.get(o0), ...op.get(e0), ...op.get(m0), ...op.vBitselect, ...op.set(o0),
-    ...op.get(o1), ...op.get(e1), ...op.get(m1), ...op.vBitselect, ...op.set(o1),
-    ...op.get(base), ...op.get(m0), ...op.ix4Sub, ...op.set(e0),
-    ...op.get(base1), ...op.get(m1), ...op.ix4Sub, ...op.set(e1),
-    // The bottom pair's winner takes over where it is greater or NaN.
-    ...wins(o1, o0, m1),
-    ...op.get(v), ...op.get(o1), ...op.get(o0), ...op.get(m1), ...op.vBitselect, ...store(wide),
-    ...op.get(i), ...op.get(e1), ...op.get(e0), ...op.get(m1), ...op.vBitselect, ...store(wide),
+  /**
+   * The pairs of one window row from x, 4 (`wide`) or 1: the pair's winner into o (value) and
+   * e (index: base, + 1 where the odd tap won).
+   */
+  const pairs = (wide: boolean) => [
+    ...(wide ? [
+      ...op.get(x), ...op.vLoad(0), ...op.set(a),
+      ...op.get(a), ...op.get(x), ...op.vLoad(16), ...op.tee(o), ...op.shuffle(EVEN), ...op.set(e),
+      ...op.get(a), ...op.get(o), ...op.shuffle(ODD), ...op.set(o),
+    ] : [
+      ...op.get(x), ...op.vLoad64Zero(0), ...op.tee(a), ...op.get(a), ...op.shuffle(EVEN), ...op.set(e),
+      ...op.get(a), ...op.get(a), ...op.shuffle(ODD), ...op.set(o),
+    ]),
+    ...wins(o, e, win),
+    ...op.get(o), ...op.get(e), ...op.get(win), ...op.vBitselect, ...op.set(o),
+    ...op.get(base), ...op.get(win), ...op.ix4Sub, ...op.set(e),
+  ];
+  /** Steps x, vv, ii, base, m past 4 outputs (`wide`) or 1. */
+  const advance = (wide: boolean) => [
     ...op.get(base), ...op.get(wide ? step4 : step1), ...op.ix4Add, ...op.set(base),
-    ...op.get(base1), ...op.get(wide ? step4 : step1), ...op.ix4Add, ...op.set(base1),
     ...op.get(x), ...op.i32(wide ? 32 : 8), ...op.add, ...op.set(x),
-    ...op.get(v), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(v),
-    ...op.get(i), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(i),
+    ...op.get(vv), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(vv),
+    ...op.get(ii), ...op.i32(wide ? 16 : 4), ...op.add, ...op.set(ii),
     ...op.get(m), ...op.i32(wide ? 4 : 1), ...op.sub, ...op.set(m),
+  ];
+  /** The top row's pair winners, stored as the output row. */
+  const top = (wide: boolean) => [
+    ...pairs(wide),
+    ...op.get(vv), ...op.get(o), ...store(wide),
+    ...op.get(ii), ...op.get(e), ...store(wide),
+    ...advance(wide),
+  ];
+  /** The bottom row's pair winners, taking over the stored ones where greater or NaN. */
+  const bottom = (wide: boolean) => [
+    ...pairs(wide),
+    ...op.get(vv), ...load(wide), ...op.set(pv),
+    ...op.get(ii), ...load(wide), ...op.set(pi),
+    ...wins(o, pv, win),
+    ...op.get(vv), ...op.get(o), ...op.get(pv), ...op.get(win), ...op.vBitselect, ...store(wide),
+    ...op.get(ii), ...op.get(e), ...op.get(pi), ...op.get(win), ...op.vBitselect, ...store(wide),
+    ...advance(wide),
+  ];
+  /** One pass over a window row starting at byte xAt, plane index fAt, with `step`. */
+  const pass = (xAt: number[], fAt: number[], step: (wide: boolean) => number[]) => [
+    ...xAt, ...op.set(x), ...op.get(v), ...op.set(vv), ...op.get(i), ...op.set(ii),
+    ...op.get(n), ...op.set(m),
+    ...fAt, ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]), ...op.ix4Add, ...op.set(base),
+    ...op.block(op.loop([
+      ...op.get(m), ...op.i32(4), ...op.ltS, ...op.brIf(1),
+      ...step(true),
+      ...op.br(0),
+    ])),
+    ...op.block(op.loop([
+      ...op.get(m), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...step(false),
+      ...op.br(0),
+    ])),
   ];
   const body = [
     // Index steps of 4 outputs and of 1 (8 and 2 input columns).
     ...op.vConstI32([8, 8, 8, 8]), ...op.set(step4), ...op.vConstI32([2, 2, 2, 2]), ...op.set(step1),
     ...op.block(op.loop([
       ...op.get(outRows), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-      ...op.get(xr), ...op.set(x), ...op.get(n), ...op.set(m),
-      ...op.get(fr), ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]), ...op.ix4Add, ...op.set(base),
-      ...op.get(fr), ...op.get(rowIdx), ...op.add, ...op.i32x4Splat, ...op.vConstI32([0, 2, 4, 6]),
-      ...op.ix4Add, ...op.set(base1),
-      ...op.block(op.loop([
-        ...op.get(m), ...op.i32(8), ...op.ltS, ...op.brIf(1),
-        ...group(true),
-        ...group(true),
-        ...op.br(0),
-      ])),
-      ...op.block(op.loop([
-        ...op.get(m), ...op.i32(4), ...op.ltS, ...op.brIf(1),
-        ...group(true),
-        ...op.br(0),
-      ])),
-      ...op.block(op.loop([
-        ...op.get(m), ...op.i32(1), ...op.ltS, ...op.brIf(1),
-        ...group(false),
-        ...op.br(0),
-      ])),
+      // The window's top row, then its bottom row: each input row is read front to back once,
+      // one stream (two rows side by side make two short streams, which prefetch worse).
+      ...pass(op.get(xr), op.get(fr), top),
+      ...pass([...op.get(xr), ...op.get(rowBytes), ...op.add],
+              [...op.get(fr), ...op.get(rowIdx), ...op.add], bottom),
+      ...op.get(v), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(v),
+      ...op.get(i), ...op.get(n), ...op.i32(2), ...op.shl, ...op.add, ...op.set(i),
       ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
       ...op.get(fr), ...op.get(firstRowStep), ...op.add, ...op.set(fr),
       ...op.get(outRows), ...op.i32(1), ...op.sub, ...op.set(outRows),
