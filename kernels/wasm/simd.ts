@@ -46,6 +46,10 @@
 //   two floats at hw. blendRows2(a, b, y, bytes, hw): two output rows from the same a and b, y
 //   with the weights at hw and y + bytes with the two floats after them (each input vector
 //   loaded once: the two output rows of a 2x upscale between the same input rows).
+//   linearBlend2(x, s, outW, cBytes, colTab, top, y, bytes, hw): linearRow of x into s and, in
+//   the same pass, blendRows2(top, s, y, bytes, hw) (each new value blended while in a register:
+//   the pairs of output rows of a 2x upscale after the first, whose top row is already resized;
+//   15% less time than the two calls, same bits).
 //   Together: a 2-D linear resize in PyTorch's formula over every tap (Note [taps PyTorch
 //   evaluates]), h0 (w0 x00 + w1 x01) + h1 (w0 x10 + w1 x11) in float32, each resized input row
 //   computed once and blended into every output row that reads it.
@@ -80,6 +84,7 @@ export interface SimdLoops {
   nearestPlanes(x: I, y: I, planes: I, inPlane: I, rows: I, nRows: I, rowBytes: I, cols: I,
                 outW: I, kind: I, cBytes: I): void;
   linearRow(x: I, s: I, outW: I, cBytes: I, colTab: I): void;
+  linearBlend2(x: I, s: I, outW: I, cBytes: I, colTab: I, top: I, y: I, bytes: I, hw: I): void;
   blendRows(a: I, b: I, y: I, bytes: I, hw: I): void;
   blendRows2(a: I, b: I, y: I, bytes: I, hw: I): void;
   allFinite(x: I, n: I): number;
@@ -498,30 +503,59 @@ function nearestPlanesBody(): number[] {
   return [...vec([[...uleb(numI32), I32], [...uleb(1), V128]]), ...body, 0x0b];
 }
 
-function linearRowBody(): number[] {
-  const x = 0, s = 1, outW = 2, cBytes = 3, colTab = 4;
-  const colEnd = 5, c = 6, cFull = 7, o0 = 8, o1 = 9, a0 = 10, a1 = 11, cWide = 12;
-  const numI32 = 8;
-  const w0 = 13, w1 = 14;
-  const numV128 = 2;
-  /** s (+ off) = w0 x[o0 + c (+ off)] + w1 x[o1 + c (+ off)], with a0 = x + o0 + c, a1 = x + o1 + c. */
+/**
+ * linearRow, or (`fused`) linearBlend2: the row resized along W into s as linearRow does, and in
+ * the same pass blended with the resized row at `top` into two output rows, y and y + bytes,
+ * as blendRows2(top, s, y, bytes, hw) would (each new value used while still in a register).
+ */
+function linearRowBody(fused: boolean): number[] {
+  const x = 0, s0 = 1, outW = 2, cBytes = 3, tab0 = 4, top0 = 5, y0 = 6, bytes = 7, hw = 8;
+  const L = fused ? 9 : 5;
+  const colEnd = L, c = L + 1, cFull = L + 2, o0 = L + 3, o1 = L + 4, a0 = L + 5, a1 = L + 6,
+        cWide = L + 7, s = L + 8, colTab = L + 9, t = L + 10, y = L + 11;
+  const numI32 = 12;
+  const w0 = L + 12, w1 = L + 13, h0 = L + 14, h1 = L + 15, g0 = L + 16, g1 = L + 17, vb = L + 18,
+        vt = L + 19;
+  const numV128 = fused ? 8 : 2;
+  const load = (wide: boolean, off: number) => (wide ? op.vLoad(off) : op.vLoad32Zero(off));
+  const store = (wide: boolean, off: number) => (wide ? op.vStore(off) : op.vStore32Lane(off, 0));
+  /**
+   * s (+ off) = w0 x[o0 + c (+ off)] + w1 x[o1 + c (+ off)], with a0 = x + o0 + c, a1 = x + o1 +
+   * c; fused: then y (+ off) = h0 top + h1 s and (y + bytes) (+ off) = g0 top + g1 s there.
+   */
   const lanes = (off: number, wide: boolean): number[] => [
     ...op.get(s),
-    ...op.get(w0), ...op.get(a0), ...(wide ? op.vLoad(off) : op.vLoad32Zero(off)), ...op.fx4Mul,
-    ...op.get(w1), ...op.get(a1), ...(wide ? op.vLoad(off) : op.vLoad32Zero(off)), ...op.fx4Mul,
+    ...op.get(w0), ...op.get(a0), ...load(wide, off), ...op.fx4Mul,
+    ...op.get(w1), ...op.get(a1), ...load(wide, off), ...op.fx4Mul,
     ...op.fx4Add,
-    ...(wide ? op.vStore(off) : op.vStore32Lane(off, 0)),
+    ...(fused ? [
+      ...op.tee(vb), ...store(wide, off),
+      ...op.get(t), ...load(wide, off), ...op.set(vt),
+      ...op.get(y),
+      ...op.get(h0), ...op.get(vt), ...op.fx4Mul, ...op.get(h1), ...op.get(vb), ...op.fx4Mul,
+      ...op.fx4Add, ...store(wide, off),
+      ...op.get(y), ...op.get(bytes), ...op.add,
+      ...op.get(g0), ...op.get(vt), ...op.fx4Mul, ...op.get(g1), ...op.get(vb), ...op.fx4Mul,
+      ...op.fx4Add, ...store(wide, off),
+    ] : store(wide, off)),
   ];
-  const step = (lanesCode: number[], bytes: number, end: number) => op.block(op.loop([
+  const advance = (n: number) => (fused ? [s, c, t, y] : [s, c]).flatMap(
+      (r) => [...op.get(r), ...op.i32(n), ...op.add, ...op.set(r)]);
+  const step = (lanesCode: number[], n: number, end: number) => op.block(op.loop([
     ...op.get(c), ...op.get(end), ...op.geS, ...op.brIf(1),
     ...op.get(x), ...op.get(o0), ...op.add, ...op.get(c), ...op.add, ...op.set(a0),
     ...op.get(x), ...op.get(o1), ...op.add, ...op.get(c), ...op.add, ...op.set(a1),
     ...lanesCode,
-    ...op.get(s), ...op.i32(bytes), ...op.add, ...op.set(s),
-    ...op.get(c), ...op.i32(bytes), ...op.add, ...op.set(c),
+    ...advance(n),
     ...op.br(0),
   ]));
   const body = [
+    ...op.get(s0), ...op.set(s), ...op.get(tab0), ...op.set(colTab),
+    ...(fused ? [
+      ...op.get(top0), ...op.set(t), ...op.get(y0), ...op.set(y),
+      ...op.get(hw), ...op.vSplat32(0), ...op.set(h0), ...op.get(hw), ...op.vSplat32(4), ...op.set(h1),
+      ...op.get(hw), ...op.vSplat32(8), ...op.set(g0), ...op.get(hw), ...op.vSplat32(12), ...op.set(g1),
+    ] : []),
     ...op.get(cBytes), ...op.i32(-16), ...op.and, ...op.set(cFull),
     ...op.get(cBytes), ...op.i32(-64), ...op.and, ...op.set(cWide),
     ...op.get(colTab), ...op.get(outW), ...op.i32(4), ...op.shl, ...op.add, ...op.set(colEnd),
@@ -613,7 +647,8 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
       poolFirst22: assembleFunction('poolFirst22', 10, false, poolFirst22Body(), shared),
       nearestPlanes: assembleFunction('nearestPlanes', 11, false, nearestPlanesBody(), shared),
-      linearRow: assembleFunction('linearRow', 5, false, linearRowBody(), shared),
+      linearRow: assembleFunction('linearRow', 5, false, linearRowBody(false), shared),
+      linearBlend2: assembleFunction('linearBlend2', 9, false, linearRowBody(true), shared),
       blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
       blendRows2: assembleFunction('blendRows2', 5, false, blendRowsBody(true), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
