@@ -21,6 +21,18 @@ export function tfContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Cont
   };
 }
 
+/**
+ * A tfjs contender on a backend whose kernels have finished when they return (wasm): its outputs
+ * are freed unread. Reading an output back (dataSync: a copy out of the backend's heap into a
+ * fresh JavaScript buffer, and the page faults and garbage collection that follow) costs the
+ * same for every contender with outputs of that size, yet as much as a memory-bound kernel
+ * itself, and far more than it under load: it would pull the ratios of tfjs kernels towards 1
+ * and add the noise of the copy to them.
+ */
+export function kernelContender(name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
+  return {name, run: () => tf.dispose(fn())};
+}
+
 /** An onnxruntime session on bench/models/<file> with `threads` intra-op threads. */
 export function ortSession(file: string, threads: number): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path.join(MODELS, file), {

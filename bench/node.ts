@@ -16,6 +16,7 @@
 // [1,128,128,64]. Every contender's result is checked against tfjs-torch's before timing.
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
+import * as os from 'os';
 import * as path from 'path';
 import {maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
@@ -45,10 +46,11 @@ function median(xs: number[]): number {
  * pools included), which other processes' load disturbs much less.
  */
 export async function runRowsInterleaved(title: string, rows: Row[], rounds: number, budgetMs: number) {
-  console.log(`\n## ${title}\n`);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`\n## ${title}\n\nload average (1, 5, 15 min) at the start: ${load()}\n`);
   console.log('| case | contender | median ms | tfjs-torch / contender | median CPU ms | ' +
-              'tfjs-torch / contender (CPU) |');
-  console.log('|---|---|---:|---:|---:|---:|');
+              'tfjs-torch / contender (CPU) | runs |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   // BENCH_ROWS (bench.ts's row arguments) or TENSORFLOW_BENCH_ROWS: a regular expression to time
   // only some rows.
   const only = process.env.BENCH_ROWS ?? process.env.TENSORFLOW_BENCH_ROWS;
@@ -80,9 +82,10 @@ export async function runRowsInterleaved(title: string, rows: Row[], rounds: num
     row.contenders.forEach((c, i) => {
       const ratio = (m: number[]) => (i === 0 ? '' : (m[0] / m[i]).toFixed(2) + 'x');
       console.log(`| ${row.label} | ${c.name} | ${w[i].toFixed(3)} | ${ratio(w)} | ${
-          u[i].toFixed(3)} | ${ratio(u)} |`);
+          u[i].toFixed(3)} | ${ratio(u)} | ${wall[i].length} |`);
     });
   }
+  console.log(`\nload average at the end: ${load()}`);
 }
 
 export async function benchTensorflow(): Promise<void> {

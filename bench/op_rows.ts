@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {convTranspose2d, interpolate} from '../src/index.js';
 import type {InterpolateOptions} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import {ortContender, tfContender} from './contenders.js';
+import {kernelContender, ortContender, tfContender} from './contenders.js';
 import type {OrtRunner} from './contenders.js';
-import type {Row} from './harness.js';
+import type {Contender, Row} from './harness.js';
 
 export const FORMATS: DataFormat[] = ['channelsLast', 'channelsFirst'];
 
@@ -23,6 +23,35 @@ export interface OrtSide {
   tensor(values: Float32Array, shape: number[]): unknown;
   /** The contender's name for an ONNX op of PyTorch's export, for a row in dataFormat df. */
   name(what: string, df: DataFormat): string;
+}
+
+/**
+ * How a section times its tfjs contenders: 'read' reads every output back in each run
+ * (tfContender: tfjs-node, where that is how a run ends); 'kernel' frees them unread
+ * (kernelContender: wasm, whose kernels have finished when they return), and onnxruntime, whose
+ * run copies its outputs out of its own heap into JavaScript arrays as dataSync does, gets a row
+ * of its own against tfjs-torch with its outputs read (orRows). Contenders of one row then do
+ * the same kind of work: the copies, and the garbage collection they bring, do not fall on the
+ * kernels' runs.
+ */
+export type TfTiming = 'read'|'kernel';
+
+/** A tfjs contender timed as `timing` says. */
+export function tfTimed(timing: TfTiming, name: string, fn: () => tf.Tensor|tf.Tensor[]): Contender {
+  return timing === 'kernel' ? kernelContender(name, fn) : tfContender(name, fn);
+}
+
+/**
+ * The row `label` of tfjs-torch (`ours`, run by `fn`, first in `contenders`) and its rivals, with
+ * onnxruntime (`ort`, if any) in it under 'read' timing, or under 'kernel' timing in a second row
+ * against tfjs-torch with its outputs read.
+ */
+export function orRows(label: string, contenders: Contender[], timing: TfTiming, ours: string,
+                       fn: () => tf.Tensor|tf.Tensor[], ort: Contender|null): Row[] {
+  if (ort == null) return [{label, contenders}];
+  if (timing === 'read') return [{label, contenders: [...contenders, ort]}];
+  const rows = contenders.length > 1 ? [{label, contenders}] : [];
+  return [...rows, {label: `${label}, outputs read`, contenders: [tfContender(`${ours}, outputs read`, fn), ort]}];
 }
 
 /** Rows, and what to free once they are timed. */
@@ -97,7 +126,7 @@ export function benchImage(ort: OrtSide): {img: Record<DataFormat, tf.Tensor4D>,
  */
 export async function resizeRows(
     resizes: Resize[], img: Record<DataFormat, tf.Tensor4D>, feeds: {x: unknown}, ort: OrtSide,
-    tfPrefix: string): Promise<Rows> {
+    tfPrefix: string, timing: TfTiming = 'read'): Promise<Rows> {
   const sessions: Array<{release(): Promise<void>}> = [];
   const rows: Row[] = [];
   for (const r of resizes) {
@@ -109,19 +138,21 @@ export async function resizeRows(
       const x = img[df];
       const y = interpolate(x, {...r.options, dataFormat: df});
       if (want != null) expectClose(`${r.label} ${df} vs onnxruntime`, asNCHW(y, df), want);
-      const contenders = [tfContender('tfjs-torch interpolate', () => interpolate(x, {...r.options, dataFormat: df}))];
+      const ours = () => interpolate(x, {...r.options, dataFormat: df});
+      const contenders = [tfTimed(timing, 'tfjs-torch interpolate', ours)];
       if (r.raw != null) {
         const [name, fn] = r.raw;
         const raw = fn(img.channelsLast);
         const yLast = df === 'channelsLast' ? y : tf.transpose(y, [0, 2, 3, 1]);
         expectClose(`${r.label} ${name}`, raw.dataSync(), yLast.dataSync());
         tf.dispose(yLast === y ? [raw] : [raw, yLast]);
-        contenders.push(tfContender(`${tfPrefix}${name}${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
-                                    () => fn(img.channelsLast)));
+        contenders.push(tfTimed(timing, `${tfPrefix}${name}${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
+                                () => fn(img.channelsLast)));
       }
       y.dispose();
-      if (s != null) contenders.push(ortContender(ort.name('Resize (PyTorch export)', df), s, feeds));
-      rows.push({label: `interpolate ${r.label} ${JSON.stringify(x.shape)} ${df}`, contenders});
+      rows.push(...orRows(`interpolate ${r.label} ${JSON.stringify(x.shape)} ${df}`, contenders, timing,
+                          'tfjs-torch interpolate', ours,
+                          s == null ? null : ortContender(ort.name('Resize (PyTorch export)', df), s, feeds)));
     }
   }
   return {
@@ -138,7 +169,8 @@ export async function resizeRows(
  * dataFormat one row without bias against tfjs's tf.conv2dTranspose (which has none; 'same' is
  * padding 1 here) and one with bias against onnxruntime, so each does the same work as its rival.
  */
-export async function convTransposeRows(ort: OrtSide, tfPrefix: string): Promise<Rows> {
+export async function convTransposeRows(ort: OrtSide, tfPrefix: string,
+                                        timing: TfTiming = 'read'): Promise<Rows> {
   const formula = (n: number, f: (v: number) => number, step: number) =>
       Float32Array.from({length: n}, (_, i) => f(step * i) / 8);
   const cx = bothLayouts(tf.randomUniform([1, 64, 32, 32], -1, 1, 'float32', 11) as tf.Tensor4D);
@@ -162,16 +194,17 @@ export async function convTransposeRows(ort: OrtSide, tfPrefix: string): Promise
     rows.push({
       label: `convTranspose2d [1,64,32,32] -> 64, k4 s2 p1, no bias, ${df}`,
       contenders: [
-        tfContender('tfjs-torch convTranspose2d',
-                    () => convTranspose2d(cx[df], weight, null, {stride: 2, padding: 1, dataFormat: df})),
-        tfContender(`${tfPrefix}tf.conv2dTranspose ('same')${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
-                    rawConv),
+        tfTimed(timing, 'tfjs-torch convTranspose2d',
+                () => convTranspose2d(cx[df], weight, null, {stride: 2, padding: 1, dataFormat: df})),
+        tfTimed(timing, `${tfPrefix}tf.conv2dTranspose ('same')${df === 'channelsFirst' ? ' (NHWC)' : ''}`,
+                rawConv),
       ],
     });
+    // Against onnxruntime only: tfjs-torch reads its output back as onnxruntime's run does.
     rows.push({
-      label: `convTranspose2d [1,64,32,32] -> 64, k4 s2 p1, bias, ${df}`,
+      label: `convTranspose2d [1,64,32,32] -> 64, k4 s2 p1, bias, ${df}${timing === 'kernel' ? ', outputs read' : ''}`,
       contenders: [
-        tfContender('tfjs-torch convTranspose2d', ours),
+        tfContender(`tfjs-torch convTranspose2d${timing === 'kernel' ? ', outputs read' : ''}`, ours),
         ortContender(ort.name('ConvTranspose (PyTorch export)', df), s, feeds),
       ],
     });

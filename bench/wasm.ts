@@ -17,16 +17,22 @@
 // peak memory. tfjs-backend-wasm runs 1 thread in Node (no SharedArrayBuffer workers there), so
 // both sides run one thread. Contenders of a row take turns (bench/node.ts's runRowsInterleaved):
 // wall-time and process-CPU-time medians and ratios.
+// Read-back (op_rows.ts's TfTiming 'kernel'): tfjs's wasm kernels have finished when they return,
+// so tfjs-torch and tfjs's own kernels are timed without reading their outputs (a copy out of
+// the heap that costs both the same, as much as the kernel, and far more under load); against
+// onnxruntime-web, whose run copies its outputs into JavaScript arrays, a row of its own times
+// tfjs-torch with its outputs read (dataSync).
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-web';
 import * as path from 'path';
 import {maxPool2dWithIndices, pixelShuffle} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
-import {MODELS, ortContender, tfContender} from './contenders.js';
+import {MODELS, ortContender} from './contenders.js';
 import {benchDecoders, type OrtSessionLike} from './decoders.js';
 import type {Row} from './harness.js';
 import {runRowsInterleaved} from './node.js';
-import {asNCHW, benchImage, bothLayouts, expectClose, FORMATS, resizeRows, RESIZES, convTransposeRows} from './op_rows.js';
+import {asNCHW, benchImage, bothLayouts, expectClose, FORMATS, orRows, resizeRows, RESIZES, convTransposeRows,
+        tfTimed} from './op_rows.js';
 import type {OrtSide} from './op_rows.js';
 
 const ORT = 'onnxruntime-web wasm, 1 thread';
@@ -77,8 +83,8 @@ export async function benchWasm(): Promise<void> {
   // ---- interpolate 2x of [1,64,128,128] ----
   const resizes = [RESIZES.nearest, RESIZES.bilinear, RESIZES.bilinearAlignCorners, RESIZES.bicubic];
   // ---- convTranspose2d [1,64,32,32] -> 64, k4 s2 p1 ----
-  const built = [await resizeRows(resizes, img, feeds, side, 'tfjs wasm '),
-                 await convTransposeRows(side, 'tfjs wasm ')];
+  const built = [await resizeRows(resizes, img, feeds, side, 'tfjs wasm ', 'kernel'),
+                 await convTransposeRows(side, 'tfjs wasm ', 'kernel')];
   for (const b of built) rows.push(...b.rows);
 
   // ---- pixelShuffle(2) of [1,256,64,64] ----
@@ -92,15 +98,15 @@ export async function benchWasm(): Promise<void> {
     const y = pixelShuffle(x, 2, {dataFormat: df});
     expectClose(`pixelShuffle ${df} vs onnxruntime-web`, asNCHW(y, df), shuffleWant, true);
     y.dispose();
-    rows.push({
-      label: `pixelShuffle(2) ${JSON.stringify(x.shape)} ${df}`,
-      contenders: [
-        tfContender('tfjs-torch pixelShuffle', () => pixelShuffle(x, 2, {dataFormat: df})),
-        tfContender(`tfjs wasm tf.depthToSpace (TensorFlow's channel order)${nhwcNote(df)}`,
-                    () => tf.depthToSpace(px.channelsLast, 2)),
-        ortContender(ortName('DepthToSpace CRD (PyTorch export)', df), shuffleSession, {x: pxOrt}),
-      ],
-    });
+    const ours = () => pixelShuffle(x, 2, {dataFormat: df});
+    const contenders = [
+      tfTimed('kernel', 'tfjs-torch pixelShuffle', ours),
+      tfTimed('kernel', `tfjs wasm tf.depthToSpace (TensorFlow's channel order)${nhwcNote(df)}`,
+              () => tf.depthToSpace(px.channelsLast, 2)),
+    ];
+    rows.push(...orRows(`pixelShuffle(2) ${JSON.stringify(x.shape)} ${df}`, contenders, 'kernel',
+                        'tfjs-torch pixelShuffle', ours,
+                        ortContender(ortName('DepthToSpace CRD (PyTorch export)', df), shuffleSession, {x: pxOrt})));
   }
 
   // ---- maxPool2d k2 s2 with indices: [1,64,128,128] and the real sizes [1,64,256,256],
@@ -131,15 +137,14 @@ export async function benchWasm(): Promise<void> {
       const vLast = df === 'channelsLast' ? v : tf.transpose(v, [0, 2, 3, 1]);
       expectClose('tf.maxPool values', raw.dataSync(), vLast.dataSync(), true);
       tf.dispose(vLast === v ? [v, i, raw] : [v, i, raw, vLast]);
+      const ours = () => maxPool2dWithIndices(pimg[df], {kernelSize: 2, stride: 2, dataFormat: df});
       const contenders = [
-        tfContender('tfjs-torch maxPool2dWithIndices',
-                    () => maxPool2dWithIndices(pimg[df], {kernelSize: 2, stride: 2, dataFormat: df})),
-        tfContender(`tfjs wasm tf.maxPool (values only)${nhwcNote(df)}`, rawPool),
+        tfTimed('kernel', 'tfjs-torch maxPool2dWithIndices', ours),
+        tfTimed('kernel', `tfjs wasm tf.maxPool (values only)${nhwcNote(df)}`, rawPool),
       ];
-      if (pOrt != null) {
-        contenders.push(ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: pOrt}));
-      }
-      rows.push({label: `maxPool2dWithIndices k2 s2 ${JSON.stringify(pimg[df].shape)} ${df}`, contenders});
+      rows.push(...orRows(`maxPool2dWithIndices k2 s2 ${JSON.stringify(pimg[df].shape)} ${df}`, contenders,
+                          'kernel', 'tfjs-torch maxPool2dWithIndices', ours, pOrt == null ? null :
+                          ortContender(ortName('MaxPool with indices (PyTorch export)', df), poolSession, {x: pOrt})));
     }
   }
 

@@ -60,6 +60,7 @@ export const op = {
   geU: [0x4f],
   gtS: [0x4a],
   ltS: [0x48],
+  ltU: [0x49],
   i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
   i32Store: (offset: number) => [0x36, 2, ...uleb(offset)],
   /** memory.copy (bulk memory): dst, src, bytes. */

@@ -65,7 +65,8 @@ function finiteOnHeap(backend: WasmBackend, x: TensorInfo): boolean {
  * 2-D bilinear of a channelsLast image with PyTorch's formula over every tap, from the shared
  * tables: each input row that an output row reads is resized along W once (linearRow, into one
  * of two scratch rows), and each output row blends its two (blendRows; two output rows between
- * the same input rows in one pass, blendRows2).
+ * the same input rows in one pass, blendRows2; and where the top one is held already, the
+ * bottom one resized in that same pass, linearBlend2).
  */
 function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: InterpolateAttrs,
                   yShape: number[]): TensorInfo {
@@ -109,10 +110,21 @@ function bilinear(backend: WasmBackend, loops: SimdLoops, x: TensorInfo, a: Inte
       };
       for (let o = 0; o < outH; o++) {
         const top = tH.index[2 * o], bottom = tH.index[2 * o + 1];
+        const pair = o + 1 < outH && tH.index[2 * o + 2] === top && tH.index[2 * o + 3] === bottom;
+        // A pair whose top row is held and whose bottom row is new (each pair of a 2x upscale
+        // after the first): the bottom row resized and both output rows blended in one pass.
+        if (pair && top !== bottom && held.includes(top) && !held.includes(bottom)) {
+          const k = held[0] === top ? 1 : 0;
+          loops.linearBlend2(xImage + 4 * bottom * inW * C, scratch[k], outW, 4 * C, tab + 4 * colsAt,
+                             scratch[1 - k], yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
+          held[k] = bottom;
+          o++;
+          continue;
+        }
         const topAt = rowAt(top, bottom);
         const bottomAt = rowAt(bottom, top);
         // The next output row between the same input rows (a 2x upscale): both in one pass.
-        if (o + 1 < outH && tH.index[2 * o + 2] === top && tH.index[2 * o + 3] === bottom) {
+        if (pair) {
           loops.blendRows2(topAt, bottomAt, yImage + 4 * o * rowFloats, 4 * rowFloats, tab + 8 * o);
           o++;
         } else {
