@@ -12,4 +12,4 @@ registerKernelsOnce(wasmKernelConfigs);
 // (kernels/wasm/MaxUnpool.ts); its Interpolate kernel checks finiteness itself, on the heap,
 // before its native shortcut (Note [native resize and non-finite input] in
 // src/index_math/finite.ts), so the op has nothing to check for it.
-declareCapabilities('wasm', {unpoolIndices: 'kernel', finiteCheck: 'kernel', slowBatchMatMul: true});
+declareCapabilities('wasm', {unpoolIndices: 'kernel', finiteCheck: 'kernel'});

@@ -13,7 +13,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
-import {capabilitiesOf} from '../util/capabilities.js';
 import {TorchLayer} from './base.js';
 import {broadcastTo, repeatEach} from './indexing.js';
 import {baseArgs, bool, checkLayerArgs, checkOutputShape, checkWeightShape, numberArg, resolveInitializer, type Shape, type TorchLayerArgs} from './common.js';
@@ -64,19 +63,6 @@ export function matmulShape(op: string, a: Shape, b: Shape): Shape {
 // operand without batch dims (a Linear-like product) folds the left's batch into its rows, one
 // 2-D product, no copy; otherwise operands whose batch dims differ from the broadcast ones are
 // tiled (tf.broadcastTo) and both go through one rank-3 BatchMatMul, which every backend has.
-// Note [matmul batch by slices]
-// tfjs-backend-wasm 4.22's BatchMatMul takes XNNPACK's fully connected path for a batch of one
-// product and a plain loop for more: attention's per-head products ([8, 7, 16] @ [8, 16, 4096]
-// in SAM's mask decoder) ran 5-25x slower batched than as one product per head (a quick timing
-// of both in one process on this machine). Splitting has its own cost per product (a slice, an
-// XNNPACK operator, the stack): a batch of hundreds of small products (Swin's windows, [384,
-// 49, 32] @ [384, 32, 49]) was 60x slower split, [16, 64, 32] @ [16, 32, 64] 2x. So only a batch
-// of at most 32 products of at least 2^18 multiply-adds each is split, where the backend says
-// its batch loop is slow (capability slowBatchMatMul). Same products, same float32 sums per
-// element (the order inside one dot product is the kernel's either way).
-const MATMUL_SLICES_MAX_BATCH = 32;
-const MATMUL_SLICES_MIN_MACS = 1 << 18;
-
 /** torch.matmul(a, b) on tfjs tensors (float32). */
 export function matmul(op: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const outShape = matmulShape(op, a.shape, b.shape) as number[];
@@ -96,15 +82,7 @@ export function matmul(op: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
         const full = sameShape(t.shape.slice(0, -2), batch) ? t : broadcastTo(t, [...batch, rows, cols]);
         return tf.reshape(full, [size, rows, cols]);
       };
-      const a3 = fit(a2, m, k);
-      const b3 = fit(b2, k, n);
-      if (size > 1 && size <= MATMUL_SLICES_MAX_BATCH && m * k * n >= MATMUL_SLICES_MIN_MACS &&
-          capabilitiesOf(tf.getBackend()).slowBatchMatMul === true) {
-        const bs = tf.unstack(b3) as tf.Tensor2D[];
-        y = tf.stack(tf.unstack(a3).map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i])));
-      } else {
-        y = tf.matMul(a3, b3);
-      }
+      y = tf.matMul(fit(a2, m, k), fit(b2, k, n));
     }
     return tf.reshape(y, outShape);
   });

@@ -43,13 +43,6 @@ export interface BackendCapabilities {
    * selects PyTorch's branch itself there (Note [PReLU at Infinity] in src/layers/prelu.ts).
    */
   readonly preluKeepsInfinity?: boolean;
-  /**
-   * true where tfjs's BatchMatMul runs a batch of more than one product through a plain loop
-   * while a single product takes a fast path (tfjs-backend-wasm 4.22: XNNPACK for a batch of 1):
-   * matmul splits a batch of a few large products into single ones there (Note [matmul batch
-   * by slices] in src/layers/attention.ts).
-   */
-  readonly slowBatchMatMul?: boolean;
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -66,8 +59,7 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
                          before.finiteCheck !== capabilities.finiteCheck ||
                          before.int32Transpose !== capabilities.int32Transpose ||
                          before.composedPrelu !== capabilities.composedPrelu ||
-                         before.preluKeepsInfinity !== capabilities.preluKeepsInfinity ||
-                         before.slowBatchMatMul !== capabilities.slowBatchMatMul)) {
+                         before.preluKeepsInfinity !== capabilities.preluKeepsInfinity)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   declared.set(backendName, Object.freeze({...capabilities}));
