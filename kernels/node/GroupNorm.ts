@@ -26,19 +26,22 @@ import type {NodeBackend, OpAttr} from './util.js';
  * statistics, one pass.
  * - Instance norm (one channel per group): the training-mode output with scale = weight,
  *   offset = bias and the norm's eps is F.instance_norm's output: one TensorFlow op.
- * - Group norm (K = C / G channels per group): the training-mode statistics per channel, then
- *   per group mean_g = mean_k mean_c and var_g = mean_k var_c + mean_k (mean_c - mean_g)^2
- *   (the law of total variance over the group's equal-sized channels: both terms are sums of
- *   non-negative numbers, no cancellation), broadcast back to each channel of the group and
- *   handed to the inference mode with scale = weight, offset = bias: two TensorFlow ops over the
- *   tensor plus a few on [C].
- * The statistics are TensorFlow's two passes (the sum, then the sum of squared deviations from
- * the mean), each over one channel's P positions, not over the group's K * P values: for the SD
- * VAE decoder's 256 x 256 maps that is 65536 terms per sum, and the float32 means and
- * variances were within 1e-6 relative of float64 ones in the measurements of issue 19 (a plain
- * Mean over the whole group, 262144 terms, was 2e-4 off: Note [group norm float32 statistics]).
- * A non-finite value in a group makes its mean or variance NaN or Infinity and the group's
- * output NaN, as PyTorch's.
+ * - Group norm (K = C / G channels per group) and instance norm over 1024 positions or more:
+ *   the positions split into b equal blocks of p1 (b the largest divisor of P up to sqrt(P), as
+ *   Note [group norm float32 statistics]), the training mode on the [1, p1, 1, b * C] view gives
+ *   the mean and biased variance of each (block position, channel) pair over p1 values; per
+ *   group, from its b * K equal-sized pairs, mean_g = mean(m) and var_g = mean(v) +
+ *   mean((m - mean_g)^2) (the law of total variance: both terms are sums of non-negative
+ *   numbers, no cancellation), the means taken as deviations from the group's first pair's mean
+ *   so that the float32 sums add small numbers, not the tensor's offset; broadcast back to each
+ *   channel of the group and handed to the inference mode with scale = weight, offset = bias:
+ *   two TensorFlow ops over the tensor plus a few on [b * C]. Nothing is read back.
+ * Why blocks: the training mode sums one channel's values in one float32 running sum; straight
+ * over 262144 positions per channel (512 x 512 maps) its output was 6e-5 off a float64 group
+ * norm for inputs offset by 5, with blocks 2.9e-6 (the composed form 2.2e-6); on the SD VAE
+ * decoder's sizes 0.9-2.1e-6 (composed 1.3-4.3e-6), and for an offset of 100 7.9e-6 (composed
+ * 3.1e-5; float32's spacing at 100 is 7.6e-6). A non-finite value in a group makes its mean or
+ * variance NaN or Infinity and the group's output NaN, as PyTorch's.
  */
 function fusedBatchNorm(
     node: NodeBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo,
@@ -88,33 +91,20 @@ function groupNormFused(
     }
   }
   // [1, p1, 1, b * C]: each "channel" is one (block position, channel) pair, its statistics
-  // over the p1 blocks; then each group's, from its b * K pairs, in float64 here.
+  // over the p1 blocks; then each group's from its b * K pairs, their means taken relative to
+  // the group's first pair's mean (float32 sums of small deviations, not of the offset).
   const stats = tf.tidy(() => {
     const outs = fusedBatchNorm(node, tf.reshape(x, [1, p / b, 1, b * c]), tf.ones([b * c]),
                                 tf.zeros([b * c]), null, attrs.eps);
-    const blockMean = outs[1].dataSync() as Float32Array;
-    const blockVar = outs[4].dataSync() as Float32Array;
-    const mean = new Float32Array(c);
-    const variance = new Float32Array(c);
-    const count = b * k;
-    for (let gi = 0; gi < g; gi++) {
-      let m = 0;
-      for (let j = 0; j < b; j++) {
-        for (let ch = gi * k; ch < (gi + 1) * k; ch++) m += blockMean[j * c + ch];
-      }
-      m /= count;
-      let v = 0;
-      for (let j = 0; j < b; j++) {
-        for (let ch = gi * k; ch < (gi + 1) * k; ch++) {
-          const d = blockMean[j * c + ch] - m;
-          v += blockVar[j * c + ch] + d * d;
-        }
-      }
-      v /= count;
-      mean.fill(m, gi * k, (gi + 1) * k);
-      variance.fill(v, gi * k, (gi + 1) * k);
-    }
-    return [tf.tensor1d(mean), tf.tensor1d(variance)] as [Tensor, Tensor];
+    const mb = tf.reshape(outs[1], [b, g, k]);
+    const ref = tf.slice(mb, [0, 0, 0], [1, g, 1]);
+    const dev = tf.sub(mb, ref);
+    const meanDev = tf.mean(dev, [0, 2], true);
+    const mean = tf.add(ref, meanDev);
+    const variance = tf.add(tf.mean(tf.reshape(outs[4], [b, g, k]), [0, 2], true),
+                            tf.mean(tf.squaredDifference(dev, meanDev), [0, 2], true));
+    const perChannel = (t: Tensor) => tf.reshape(tf.broadcastTo(t, [1, g, k]), [c]);
+    return [perChannel(mean), perChannel(variance)] as [Tensor, Tensor];
   });
   const x4 = tf.reshape(x, [1, p, 1, c]);
   try {
