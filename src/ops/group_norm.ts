@@ -11,7 +11,7 @@
 // TensorFlow), within the project's 1e-4 of PyTorch's float32 results; the float32 ones sum in
 // levels, never one running sum over a whole group (Note [group norm float32 statistics] in
 // src/gradients/group_norm_grad.ts; on TensorFlow with a channels-last batch of 1, float32 sums
-// per block of positions and channel combined in float64: Note [group norm on TensorFlow's
+// per block of positions and channel, then per group: Note [group norm on TensorFlow's
 // FusedBatchNorm] in kernels/node/GroupNorm.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, GroupNorm} from '../kernel_names.js';
