@@ -9,7 +9,10 @@
 // 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run, each
 // kernel's own time (a kernel that runs others inside it, as tfjs-node's FusedConv2D runs an Add
 // for its bias, is counted less theirs): the top kernels' shares and the share outside the
-// convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones).
+// convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones), given as two
+// counts: "A / B" where A counts what a convolution kernel runs inside it (tfjs-node's
+// FusedConv2D: an Add for its bias, then its activation) outside the convolutions, and B as part
+// of them (as ONNX's Conv and PyTorch's Conv2d include their bias).
 //   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
 //   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model;
 //   BENCH_MODELS_PROFILE=1 also prints each row's whole per-kernel profile (ms, share, calls).
@@ -23,7 +26,8 @@ const DIR = join(ROOT, '.cache', 'bench-models');
 interface Pair {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number; oursDiff: number;
   ortDiff: number; oursOk: boolean; top: Array<[string, number]>; outsideConvShare: number;
-  kernelMs: number; kernels?: Array<[string, number, number]>; error?: string;
+  outsideConvFusedShare?: number; kernelMs: number; kernels?: Array<[string, number, number, number?]>;
+  error?: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -42,7 +46,8 @@ export async function benchModels(): Promise<void> {
   const timeout = Number(process.env.BENCH_MODELS_TIMEOUT_S ?? '900') * 1000;
   console.log('\n## models (published decoders, real sizes; tfjs-torch / onnxruntime, one process per model)\n');
   console.log('| model | input (PyTorch) | backend | tfjs-torch ms | onnxruntime ms | ratio | runs | ' +
-              'max diff ours / ORT vs PyTorch | outside convs | top kernels |');
+              'max diff ours / ORT vs PyTorch | outside convs (bias Add, activation of a fused conv outside / ' +
+              'inside it) | top kernels |');
   console.log('|---|---|---|---:|---:|---:|---:|---|---:|---|');
   const missing: string[] = [];
   const profiles: string[] = [];
@@ -72,12 +77,14 @@ export async function benchModels(): Promise<void> {
       const top = p.top.map(([k, s]) => `${k} ${pct(s)}`).join(', ');
       console.log(`| ${info.title} | ${shapes} | ${p.backend}${p.threads != null ? ` (${p.threads} thread${p.threads > 1 ? 's' : ''})` : ''} vs ${p.ort} | ${p.oursMs.toFixed(1)} | ${
           p.ortMs.toFixed(1)} | ${(p.oursMs / p.ortMs).toFixed(2)}x | ${p.runs} | ${diff(p.oursDiff)}${
-          p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${pct(p.outsideConvShare)} | ${top} |`);
+          p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${pct(p.outsideConvShare)}${
+          p.outsideConvFusedShare == null ? '' : ` / ${pct(p.outsideConvFusedShare)}`} | ${top} |`);
       if (p.kernels != null) {
         profiles.push(`\n### ${info.title}, ${p.backend}: tf.profile, ${p.kernelMs.toFixed(0)} ms of kernels\n`,
-                      '| kernel | ms | share | calls |', '|---|---:|---:|---:|',
-                      ...p.kernels.map(([k, ms, n]) => `| ${k} | ${ms.toFixed(1)} | ${
-                          (100 * ms / p.kernelMs).toFixed(1)}% | ${n} |`));
+                      '| kernel | ms | share | calls | of the ms, inside a convolution kernel |',
+                      '|---|---:|---:|---:|---:|',
+                      ...p.kernels.map(([k, ms, n, inside]) => `| ${k} | ${ms.toFixed(1)} | ${
+                          (100 * ms / p.kernelMs).toFixed(1)}% | ${n} | ${(inside ?? 0).toFixed(1)} |`));
       }
     }
   }

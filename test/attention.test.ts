@@ -21,6 +21,7 @@ type Factory = (config: object) => tfl.layers.Layer;
 const factories: Record<string, Factory> = {
   ...(pt.layers as unknown as Record<string, Factory>),
   dense: (config) => tfl.layers.dense(config as Parameters<typeof tfl.layers.dense>[0]),
+  TorchElementwise: (config) => new pt.layers.TorchElementwise(config as pt.layers.TorchElementwiseArgs),
 };
 
 interface Args {

@@ -33,7 +33,7 @@ function grouped(shape: readonly number[], attrs: GroupNormAttrs): Grouped {
 }
 
 /** The largest divisor of p that is at most sqrt(p). */
-function blockOf(p: number): number {
+export function blockOf(p: number): number {
   for (let b = Math.floor(Math.sqrt(p)); b > 1; b--) {
     if (p % b === 0) return b;
   }

@@ -213,6 +213,12 @@ function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   return out;
 }
 
+// Note [pow by 2]
+// x ** 2 (LayerNorm2d's (x - u).pow(2) in SAM and ConvNeXt-style decoders) is x * x in PyTorch,
+// whose pow kernel takes exponent 2 as a multiplication (aten's pow_tensor_scalar_optimized
+// kernel), so tf.square is PyTorch's arithmetic exactly, Inf, NaN and the gradient 2 x dy
+// included; tfjs's pow with a scalar exponent is TensorFlow's generic Pow (std::pow per element
+// on tensorflow, 7% of SAM's mask decoder there) and a Pow kernel everywhere else.
 export class TorchElementwise extends TorchLayer {
   static className = 'TorchElementwise';
   readonly op: TorchElementwiseOp;
@@ -277,10 +283,7 @@ export class TorchElementwise extends TorchLayer {
         return fn(xs[0], xs[1]);
       }
       const x = single(inputs);
-      // PyTorch computes pow(x, 2) as x * x (its pow kernel's special case for the exponent 2):
-      // tf.square is that product, one cheap pass where tfjs's Pow is a general power
-      // (tfjs-backend-wasm's std::pow loop: 2% of SAM's mask decoder for LayerNorm2d's one
-      // pow(2)); the gradient is the same 2 * x * dy.
+      // Note [pow by 2]
       if (this.op === 'pow' && this.scalar === 2 && !this.reversed) return tf.square(x);
       const c: tf.Tensor|number = this.scalar != null ? this.scalar : this.constant!.read();
       return this.reversed ? fn(c, x) : fn(x, c);

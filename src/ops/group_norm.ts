@@ -10,7 +10,9 @@
 // s = bias[c] - mean * a. The kernels accumulate in float64 (cpu, wasm) or float32 (GPUs,
 // TensorFlow), within the project's 1e-4 of PyTorch's float32 results; the float32 ones sum in
 // levels, never one running sum over a whole group (Note [group norm float32 statistics] in
-// src/gradients/group_norm_grad.ts).
+// src/gradients/group_norm_grad.ts; on TensorFlow with a channels-last batch of 1, float32 sums
+// per block of positions and channel, then per group: Note [group norm on TensorFlow's
+// FusedBatchNorm] in kernels/node/GroupNorm.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, GroupNorm} from '../kernel_names.js';
 import type {DataFormat, GroupNormAttrs} from '../kernel_names.js';
