@@ -13,6 +13,7 @@
 // 1.06-2.0x, 64 -> 64, k4 s2 4.8x: hence at most 2 output channels. (On tensorflow, TensorFlow's
 // own Conv2DBackpropInput was faster than the same composition at every one of these shapes, and
 // tfjs's cpu conv2d is a plain loop: neither takes it.)
+import * as tf from '@tensorflow/tfjs-core';
 import {getKernel} from '@tensorflow/tfjs-core';
 import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -26,13 +27,21 @@ import type {WasmBackend} from './util.js';
 const MAX_OUT_CHANNELS = 2;
 
 /**
+ * tfjs flag, default true: whether the wasm ConvTranspose kernel takes the phase path where it
+ * applies. Off, every shape runs the per-tap product (the bench times both side by side).
+ */
+export const WASM_CONV_TRANSPOSE_PHASES_FLAG = 'TORCH_WASM_CONV_TRANSPOSE_PHASES';
+tf.env().registerFlag(WASM_CONV_TRANSPOSE_PHASES_FLAG, () => true);
+
+/**
  * Whether convTranspose on x's and weight's shapes with these attributes takes the phase path:
  * 2-D, one group, dilation 1, a kernel longer than the stride on some axis (else every phase has
  * a single tap and the product loses nothing), at most MAX_OUT_CHANNELS output channels, a
- * non-empty batch.
+ * non-empty batch, and WASM_CONV_TRANSPOSE_PHASES_FLAG on.
  */
 export function phasePathApplies(
     xShape: readonly number[], weightShape: readonly number[], a: ConvTransposeAttrs): boolean {
+  if (!tf.env().getBool(WASM_CONV_TRANSPOSE_PHASES_FLAG)) return false;
   if (xShape.length !== 4 || a.groups !== 1 || xShape[0] === 0) return false;
   if (a.dilation.some((d) => d !== 1)) return false;
   if (!weightShape.slice(2).some((k, i) => k > a.stride[i])) return false;
