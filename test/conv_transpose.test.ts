@@ -382,3 +382,18 @@ describe('convTranspose as phase convolutions', () => {
     }
   });
 });
+
+describeBackends('convTranspose phase path limits', () => {
+  it('a stride far past the kernel on one axis keeps the per-tap product', async () => {
+    // Note [strides and dilations that cannot matter]: stride 2**31 on an axis of one position.
+    const a = {stride: [2 ** 31, 2], padding: [0, 1], outputPadding: [0, 0], dilation: [1, 1],
+               groups: 1, dataFormat: 'channelsLast' as DataFormat};
+    expect(phasePathApplies([1, 1, 4, 3], [3, 1, 3, 4], a)).to.equal(false);
+    expect(phasePathApplies([1, 2, 4, 3], [3, 1, 3, 4], {...a, stride: [2, 2]})).to.equal(true);
+    const y = tf.tidy(() => ct2(tf.ones([1, 1, 4, 3]), tf.ones([3, 1, 3, 4]), null,
+                                {stride: [2 ** 31, 2], padding: [0, 1]}));
+    expect(y.shape).to.deep.equal([1, 3, 8, 1]);
+    expect(Array.from(await y.data()).every((v) => v === 3 || v === 6)).to.equal(true);
+    y.dispose();
+  });
+});

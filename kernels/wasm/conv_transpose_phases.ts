@@ -26,6 +26,9 @@ import type {WasmBackend} from './util.js';
 /** The most output channels the phase path takes (see the measurements above). */
 const MAX_OUT_CHANNELS = 2;
 
+/** The most phase taps (zeros included) per kernel tap the phase path takes. */
+const MAX_PHASE_TAPS_PER_TAP = 4;
+
 /**
  * tfjs flag, default true: whether the wasm ConvTranspose kernel takes the phase path where it
  * applies. Off, every shape runs the per-tap product (the bench times both side by side).
@@ -36,15 +39,22 @@ tf.env().registerFlag(WASM_CONV_TRANSPOSE_PHASES_FLAG, () => true);
 /**
  * Whether convTranspose on x's and weight's shapes with these attributes takes the phase path:
  * 2-D, one group, dilation 1, a kernel longer than the stride on some axis (else every phase has
- * a single tap and the product loses nothing), at most MAX_OUT_CHANNELS output channels, a
- * non-empty batch, and WASM_CONV_TRANSPOSE_PHASES_FLAG on.
+ * a single tap and the product loses nothing), phases with at most MAX_PHASE_TAPS_PER_TAP times
+ * the kernel's taps, at most MAX_OUT_CHANNELS output channels, a non-empty batch, and
+ * WASM_CONV_TRANSPOSE_PHASES_FLAG on.
  */
 export function phasePathApplies(
     xShape: readonly number[], weightShape: readonly number[], a: ConvTransposeAttrs): boolean {
   if (!tf.env().getBool(WASM_CONV_TRANSPOSE_PHASES_FLAG)) return false;
   if (xShape.length !== 4 || a.groups !== 1 || xShape[0] === 0) return false;
   if (a.dilation.some((d) => d !== 1)) return false;
-  if (!weightShape.slice(2).some((k, i) => k > a.stride[i])) return false;
+  const kernel = weightShape.slice(2);
+  if (!kernel.some((k, i) => k > a.stride[i])) return false;
+  // The phases hold ceil(k / s) * s taps per axis, the kernel's k and zeros: at most 4 times the
+  // kernel's taps in all (a stride far past the kernel on one axis, which PyTorch accepts, say
+  // 2**31 on an axis of one input position, would make a filter of billions of zeros).
+  const phaseTaps = kernel.reduce((n, k, i) => n * Math.ceil(k / a.stride[i]) * a.stride[i], 1);
+  if (phaseTaps > MAX_PHASE_TAPS_PER_TAP * kernel[0] * kernel[1]) return false;
   return weightShape[1] <= MAX_OUT_CHANNELS;
 }
 
