@@ -1,7 +1,7 @@
 // wasm kernel of convTranspose (1-D to 3-D, groups, dilation, output padding): the cpu compute
 // core, whose product runs in the project's own WebAssembly module (kernels/cpu/
 // conv_transpose_gemm.ts, SIMD where available) on copies of the operands, reading from and
-// writing to views into tfjs-backend-wasm's heap; with one or two output channels and a kernel
+// writing to views into tfjs-backend-wasm's heap; with up to four output channels and a kernel
 // longer than the stride, one plain convolution of the phases on tfjs's XNNPACK Conv2D instead
 // (conv_transpose_phases.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';

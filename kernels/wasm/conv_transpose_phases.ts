@@ -5,14 +5,17 @@
 // the output (crop, bias and dataFormat in the same pass).
 //
 // Why here: the per-tap product of the cpu core (kernels/cpu/conv_transpose_gemm.ts) has one
-// column per output channel, so with one or two output channels each of the k*k taps is a
+// column per output channel, so with few output channels each of the k*k taps is close to a
 // matrix-vector product over the whole input; the phases' convolution has outC * sH * sW columns
-// and reads each input pixel once per phase tap. Measured (process CPU time, min of 10 calls,
-// against this kernel's product): FSRCNN's [1,128,128,56] -> 1, k9 s3 p4 op2 0.31x; 56 -> 1, k9
-// s4 0.45x; 64 -> 1, k4 s2 0.87x; 64 -> 2, k9 s3 0.84x, k4 s2 1.07x; with 3 or 4 output channels
-// 1.06-2.0x, 64 -> 64, k4 s2 4.8x: hence at most 2 output channels. (On tensorflow, TensorFlow's
-// own Conv2DBackpropInput was faster than the same composition at every one of these shapes, and
-// tfjs's cpu conv2d is a plain loop: neither takes it.)
+// and reads each input pixel once per phase tap. Measured in one process (process CPU time, min
+// of 12 calls, bias, channelsLast, this path against the same kernel with
+// TORCH_WASM_CONV_TRANSPOSE_PHASES off, load 6-9): FSRCNN's [1,128,128,56] -> 1, k9 s3 p4 op2
+// 0.19x; -> 2 0.24x; -> 3 0.32x; [1,64,64,64] -> 1 / 2 / 3 / 4, k4 s2 p1 0.45x / 0.40x / 0.68x /
+// 0.69x; -> 3 / 4, k9 s3 0.59x / 0.69x; [1,64,64,256] -> 3, k4 s2 0.68x; 56 -> 1, k9 s4 0.31x;
+// but -> 8, k4 s2 1.35x, k9 s3 1.28x; -> 16, k4 s2 1.50x; [1,32,32,64] -> 64, k4 s2 1.82x: hence at
+// most 4 output channels. (On tensorflow, TensorFlow's own Conv2DBackpropInput beat a tf-ops
+// composition of the same phases at every such shape tried, and tfjs's cpu conv2d is a plain
+// loop: neither takes it.)
 import * as tf from '@tensorflow/tfjs-core';
 import {getKernel} from '@tensorflow/tfjs-core';
 import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
@@ -24,7 +27,7 @@ import {runOnHeap} from './util.js';
 import type {WasmBackend} from './util.js';
 
 /** The most output channels the phase path takes (see the measurements above). */
-const MAX_OUT_CHANNELS = 2;
+const MAX_OUT_CHANNELS = 4;
 
 /** The most phase taps (zeros included) per kernel tap the phase path takes. */
 const MAX_PHASE_TAPS_PER_TAP = 4;
