@@ -6,6 +6,10 @@
 //   (scripts/export_onnx_conv_transpose.py), intraOpNumThreads 1 and 2. onnxruntime only takes
 //   NCHW: the channelsLast row times it on the NCHW copy of the input.
 // and the backward pass (dx and dweight together) next to tf.grads of tf.conv2dTranspose.
+// Then FSRCNN's upscaler ([1, 128, 128, 56] -> 1 channel, kernel 9, stride 3, padding 4,
+// output padding 2, bias) on cpu, wasm and tensorflow (CONV_TRANSPOSE_BACKENDS), next to
+// tf.conv2dTranspose on the same backend, and on wasm next to the same kernel with its phase path
+// off (kernels/wasm/conv_transpose_phases.ts), each 1 thread.
 // Every contender's result is checked against tfjs-torch's before timing.
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs's own gradient of conv2dTranspose, for the backward row.
@@ -14,11 +18,14 @@ import * as ort from 'onnxruntime-node';
 import * as path from 'path';
 
 import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/shared.js';
+import {WASM_CONV_TRANSPOSE_PHASES_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
 import {convTranspose2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 
 import {tfContender} from './contenders.js';
+import {useBackend} from './decoder_ops.js';
 import {runRows} from './harness.js';
+import {runRowsInterleaved} from './node.js';
 import type {Contender, Row} from './harness.js';
 
 const MODEL = path.join(__dirname, 'models', 'conv_transpose_dcgan.onnx');
@@ -177,4 +184,61 @@ export async function benchConvTranspose(): Promise<void> {
   await cpuTimeTable(rows);
   tf.dispose([xFirst, xLast, weight, bias, zeroBias, tfFilter, dy]);
   for (const s of sessions.values()) await s.release();
+  await benchFsrcnnUpscaler();
+}
+
+/** FSRCNN's last layer, nn.ConvTranspose2d(56, 1, 9, 3, 4, 2), on each backend. */
+async function benchFsrcnnUpscaler(): Promise<void> {
+  const previous = tf.getBackend();
+  const [C, H, K, S, P, OP] = [56, 128, 9, 3, 4, 2];
+  const out = (H - 1) * S - 2 * P + K + OP;
+  const opts = {stride: S, padding: P, outputPadding: OP};
+  for (const name of (process.env.CONV_TRANSPOSE_BACKENDS ?? 'cpu,wasm,tensorflow').split(',')) {
+    if (!(await useBackend(name))) throw new Error(`bench convTranspose: backend ${name} did not start`);
+    const xFirst = tf.randomUniform([1, C, H, H], -1, 1, 'float32', 21) as tf.Tensor4D;
+    const xLast = tf.transpose(xFirst, [0, 2, 3, 1]) as tf.Tensor4D;
+    const weight = tf.randomNormal([C, 1, K, K], 0, 0.05, 'float32', 22) as tf.Tensor4D;
+    const bias = tf.tensor1d([0.125]);
+    const zeroBias = tf.zeros([1]) as tf.Tensor1D;
+    const tfFilter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
+    const ours = (df: DataFormat, b: tf.Tensor1D = bias) =>
+        convTranspose2d(df === 'channelsLast' ? xLast : xFirst, weight, b, {...opts, dataFormat: df});
+    // tfjs-node's Conv2DBackpropInput takes only 'valid' and 'same': the full 'valid' output
+    // ((H - 1) * S + K = 390), then the crop, on every backend alike.
+    const full = (H - 1) * S + K;
+    const theirs = () => tf.tidy(() => tf.slice(
+        tf.conv2dTranspose(xLast, tfFilter, [1, full, full, 1], S, 'valid'), [0, P, P, 0],
+        [1, out, out, 1]));
+    const phasesOff = (fn: () => tf.Tensor) => () => {
+      const saved = tf.env().getBool(WASM_CONV_TRANSPOSE_PHASES_FLAG);
+      tf.env().set(WASM_CONV_TRANSPOSE_PHASES_FLAG, false);
+      try {
+        return fn();
+      } finally {
+        tf.env().set(WASM_CONV_TRANSPOSE_PHASES_FLAG, saved);
+      }
+    };
+    const yLast = ours('channelsLast', zeroBias);
+    expectClose(`FSRCNN upscaler on ${name}: tf.conv2dTranspose`, theirs().dataSync(), yLast.dataSync());
+    const yFirst = ours('channelsFirst', zeroBias);
+    expectClose(`FSRCNN upscaler on ${name}: channelsFirst`, yFirst.dataSync(), yLast.dataSync());
+    if (name === 'wasm') {
+      const yOff = phasesOff(() => ours('channelsLast', zeroBias))();
+      expectClose('FSRCNN upscaler on wasm: per-tap product', yOff.dataSync(), yLast.dataSync());
+      yOff.dispose();
+    }
+    tf.dispose([yLast, yFirst]);
+    const rows: Row[] = (['channelsLast', 'channelsFirst'] as DataFormat[]).map((df) => ({
+      label: `FSRCNN upscaler [1,128,128,56] -> 1, k9 s3 p4 op2, ${df}`,
+      contenders: [
+        tfContender(`tfjs-torch convTranspose2d (${df}, bias)`, () => ours(df)),
+        ...(name === 'wasm' ? [tfContender('the same, phase path off (per-tap product)',
+                                           phasesOff(() => ours(df)))] : []),
+        tfContender('tf.conv2dTranspose \'valid\' + tf.slice (NHWC, no bias)', theirs),
+      ],
+    }));
+    await runRowsInterleaved(`convTranspose, FSRCNN's upscaler on ${name} (1 thread)`, rows, 6, 1500);
+    tf.dispose([xFirst, xLast, weight, bias, zeroBias, tfFilter]);
+  }
+  await tf.setBackend(previous);
 }

@@ -147,7 +147,8 @@ function normRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
-async function useBackend(name: string): Promise<boolean> {
+/** Loads a backend (and tfjs-torch's kernels for it) and makes it current. */
+export async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');

@@ -62,6 +62,10 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
                     session: () => Promise<OrtLike>, ortTensor: (v: Float32Array, s: number[]) => unknown,
                     budgetMs: number): Promise<PairResult> {
   await tf.setBackend(backend);
+  // BENCH_MODELS_TFJS_FLAGS='{"FLAG": value}': tfjs flags for this run (say, a kernel path off to
+  // time the model before and after it).
+  const flags = JSON.parse(process.env.BENCH_MODELS_TFJS_FLAGS ?? '{}') as Record<string, number|boolean|string>;
+  for (const [flag, value] of Object.entries(flags)) tf.env().set(flag, value);
   const check = readSafetensors(readFileSync(join(dir, 'tfjs', 'check.safetensors')));
   const meta = check.metadata;
   const perms = JSON.parse(meta['input_perms'] ?? '[]') as Array<number[]|null>;

@@ -16,6 +16,7 @@
 //   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
 //   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model;
 //   BENCH_MODELS_PROFILE=1 also prints each row's whole per-kernel profile (ms, share, calls).
+//   BENCH_MODELS_TFJS_FLAGS='{"TORCH_WASM_CONV_TRANSPOSE_PHASES": false}' sets tfjs flags in each run.
 import {spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';

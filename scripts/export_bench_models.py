@@ -48,6 +48,7 @@ MODELS = [
     # not a narrowed one.
     ("u2netp", "u2net", False, ((1, 3, 320, 320),), "U^2-Net small (U2NETP)"),
     ("midas", "midas", True, ((1, 3, 256, 256),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
+    ("fsrcnn", "fsrcnn", True, ((1, 1, 128, 128),), "FSRCNN x3 (56, 12, 4; convTranspose 56 -> 1, k9 s3)"),
 ]
 
 # Smaller inputs for the webgpu bench (scripts/bench-webgpu-models.mjs): Chromium's WebGPU here is
@@ -60,6 +61,7 @@ SWIFTSHADER_MODELS = [
      "Real-ESRGAN SRVGGNetCompact x4 (64, 32 convs)"),
     ("unet_64", "unet", True, ((1, 3, 64, 64),), "milesial U-Net (convT), published widths"),
     ("u2netp_64", "u2net", False, ((1, 3, 64, 64),), "U^2-Net small (U2NETP)"),
+    ("fsrcnn_32", "fsrcnn", True, ((1, 1, 32, 32),), "FSRCNN x3 (56, 12, 4; convTranspose 56 -> 1, k9 s3)"),
 ]
 
 

@@ -9,8 +9,11 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {expect} from 'chai';
 
 import * as pt from '../src/index.js';
+import {resolveConvTransposeArgs} from '../src/ops/conv_transpose.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
+import {convTransposeInputIndex, phaseConvAxis} from '../src/index_math/conv.js';
+import {phasePathApplies} from '../kernels/wasm/conv_transpose_phases.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
 
@@ -317,5 +320,80 @@ describeBackends('convTranspose', () => {
     expect(tf.memory().numTensors).to.equal(before + 1);
     g.dispose();
     disposeAll(t);
+  });
+});
+
+// Note [transposed convolution as phase convolutions] (src/index_math/conv.ts), which wasm's
+// ConvTranspose kernel takes for few output channels (kernels/wasm/conv_transpose_phases.ts).
+describe('convTranspose as phase convolutions', () => {
+  it('every (output, tap) pair of the gather form is one phase tap, and no other', () => {
+    let checked = 0;
+    for (let inSize = 1; inSize <= 5; inSize++) {
+      for (let k = 1; k <= 9; k++) {
+        for (let s = 1; s <= 4; s++) {
+          for (let p = 0; p <= k; p++) {
+            for (let op = 0; op < s; op++) {
+              const out = (inSize - 1) * s - 2 * p + k + op;
+              if (out < 1) continue;
+              const ax = phaseConvAxis(inSize, k, s, p, out);
+              // The phases' correlation: interleaved q = o + cropStart = s*j + r reads, through
+              // phase tap v, x at j - padBefore + v (before any crop of x), kernel tap taps[v*s + r].
+              for (let o = 0; o < out; o++) {
+                const q = o + ax.cropStart;
+                const j = Math.floor(q / s);
+                const r = q % s;
+                expect(j).to.be.below(ax.phaseSize);
+                const viaPhases = new Map<number, number>();
+                for (let v = 0; v < ax.phaseTaps; v++) {
+                  const t = ax.taps[v * s + r];
+                  const i = j - ax.padBefore + v;
+                  if (t >= 0 && i >= 0 && i < inSize) viaPhases.set(t, i);
+                }
+                const viaGather = new Map<number, number>();
+                for (let t = 0; t < k; t++) {
+                  const i = convTransposeInputIndex(o, t, s, p, 1, inSize);
+                  if (i >= 0) viaGather.set(t, i);
+                }
+                expect([...viaPhases].sort(), `in ${inSize} k ${k} s ${s} p ${p} op ${op} o ${o}`)
+                    .to.deep.equal([...viaGather].sort());
+                checked++;
+              }
+              // The padded input covers every position the phases read.
+              expect(inSize + ax.padBefore + ax.padAfter).to.equal(ax.phaseSize + ax.phaseTaps - 1);
+            }
+          }
+        }
+      }
+    }
+    expect(checked).to.be.above(10000);
+  });
+
+  it('the 2d_phase_* fixture cases are the shapes wasm\'s phase path takes (not_* are not)', () => {
+    const cases = valueCases.filter((c) => c.name.startsWith('2d_phase_'));
+    expect(cases.length).to.be.above(8);
+    for (const c of cases) {
+      const x = c.inputs.x.shape;
+      const g = resolveConvTransposeArgs('convTranspose2d', 2, x, c.inputs.weight.shape,
+                                         c.inputs.bias?.shape ?? null,
+                                         optionsOf(c.args, 'channelsFirst'));
+      const xShape = c.args.unbatched === true ? [1, ...x] : x;
+      expect(phasePathApplies(xShape, c.inputs.weight.shape, g), c.name)
+          .to.equal(!c.name.startsWith('2d_phase_not_'));
+    }
+  });
+});
+
+describeBackends('convTranspose phase path limits', () => {
+  it('a stride far past the kernel on one axis keeps the per-tap product', async () => {
+    // Note [strides and dilations that cannot matter]: stride 2**31 on an axis of one position.
+    const a = {stride: [2 ** 31, 2], padding: [0, 1], outputPadding: [0, 0], dilation: [1, 1],
+               groups: 1, dataFormat: 'channelsLast' as DataFormat};
+    expect(phasePathApplies([1, 1, 4, 3], [3, 1, 3, 4], a)).to.equal(false);
+    expect(phasePathApplies([1, 2, 4, 3], [3, 1, 3, 4], {...a, stride: [2, 2]})).to.equal(true);
+    const y = tf.tidy(() => ct2(tf.ones([1, 1, 4, 3]), tf.ones([3, 1, 3, 4]), null,
+                                {stride: [2 ** 31, 2], padding: [0, 1]}));
+    expect(y.shape).to.deep.equal([1, 3, 8, 1]);
+    expect(Array.from(await y.data()).every((v) => v === 3 || v === 6)).to.equal(true);
+    y.dispose();
   });
 });

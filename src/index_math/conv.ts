@@ -238,3 +238,62 @@ export function unitWhereInert(
     dilation: dilation.map((v, a) => kernelSize[a] === 1 ? 1 : v),
   };
 }
+
+// Note [transposed convolution as phase convolutions]
+// With dilation 1, write the scatter form (Note [transposed convolution tap relation]) with
+// q = o + p, the output position before the padding is cropped: input i adds through tap t into
+// q = i*s + t. Split q = s*j + r with the phase r = q mod s: then t = r + s*u for u = 0, 1, ...
+// and i = j - u, so
+//     y[s*j + r - p] = sum_u x[j - u] * W[r + s*u]       (0 <= r + s*u < k, 0 <= j - u < in)
+// Each phase r is an ordinary correlation of x with a ceil(k / s)-tap kernel: with
+// K = ceil(k / s) and v = K - 1 - u,
+//     y_r[j] = sum_{v < K} x[j - (K - 1) + v] * w_r[v],     w_r[v] = W[r + s*(K - 1 - v)]
+// where a tap r + s*(K - 1 - v) >= k does not exist (w_r[v] = 0; only when s does not divide k).
+// All s phases (s*s in 2-D, ...) are ONE plain convolution from inC to outC * s^n channels with a
+// K-tap kernel, and interleaving them (pixel shuffle) gives q; the work is the transposed
+// convolution's own (s^n * K^n taps against k^n, equal when s divides k), done by the backend's
+// fast plain convolution. Only the rows j0 = floor(p / s) .. j1 - 1 = floor((p + out - 1) / s) are
+// needed: the correlation reads x from j0 - (K - 1), so x is padded by K - 1 - j0 zeros before
+// (cropped where negative) and up to j1 + 0 - in after, and of the s * (j1 - j0) interleaved
+// positions, output o is at o + (p - s*j0) = o + p mod s; the tail beyond out is dropped. The
+// outputPadding is only in out (positions no tap reaches are zero, as in the scatter form).
+
+/** One axis of a transposed convolution done as phase convolutions (see the note above). */
+export interface PhaseConvAxis {
+  /** Taps of each phase's kernel, K = ceil(k / s). */
+  phaseTaps: number;
+  /** Zeros added before x (negative: that many positions cropped from its start). */
+  padBefore: number;
+  /** Zeros added after x (negative: that many positions cropped from its end). */
+  padAfter: number;
+  /** Positions of each phase's output, j1 - j0. */
+  phaseSize: number;
+  /** Where output position 0 sits in the interleaved phases: p mod s. */
+  cropStart: number;
+  /**
+   * The kernel tap that phase r's tap v reads, at index v * s + r (K * s entries), or -1 where
+   * that tap does not exist (r + s*(K - 1 - v) >= k).
+   */
+  taps: number[];
+}
+
+/** The phase decomposition of one axis with dilation 1 (Note [transposed convolution as phase convolutions]). */
+export function phaseConvAxis(
+    inSize: number, kernelSize: number, stride: number, padding: number,
+    outSize: number): PhaseConvAxis {
+  const s = stride;
+  const phaseTaps = ceilDiv(kernelSize, s);
+  const j0 = floorDiv(padding, s);
+  const j1 = floorDiv(padding + outSize - 1, s) + 1;
+  const phaseSize = j1 - j0;
+  const padBefore = phaseTaps - 1 - j0;
+  const padAfter = phaseSize + phaseTaps - 1 - inSize - padBefore;
+  const taps: number[] = [];
+  for (let v = 0; v < phaseTaps; v++) {
+    for (let r = 0; r < s; r++) {
+      const t = r + s * (phaseTaps - 1 - v);
+      taps.push(t < kernelSize ? t : -1);
+    }
+  }
+  return {phaseTaps, padBefore, padAfter, phaseSize, cropStart: padding - s * j0, taps};
+}
