@@ -49,21 +49,21 @@ class PreluPackedProgram implements GPGPUProgram {
   constructor(shape: number[], axis: number|null) {
     this.outputShape = shape;
     const rank = shape.length;
+    // The output texel starts at an even row and column, so the weights of its (at most two)
+    // channels sit in one texel of the weight: one sample. Its .y past the end of an odd C is
+    // padding and lands only in padding components, which are never stored.
     let alpha: string;
     if (axis == null) {
-      alpha = 'vec4(getChannel(getW(0), 0))';
+      alpha = 'vec4(getW(0).x)';
+    } else if (axis === rank - 1) {
+      alpha = `getW(${coord('coords', rank, axis)}).xyxy`;  // columns: (c, c + 1, c, c + 1)
+    } else if (axis === rank - 2) {
+      alpha = `getW(${coord('coords', rank, axis)}).xxyy`;  // rows: (r, r, r + 1, r + 1)
     } else {
-      // Texel components are (row, col), (row, col + 1), (row + 1, col), (row + 1, col + 1).
-      // A component past the end of an odd dim is padding: its channel may be C, whose sample
-      // lies in (or, clamped, next to) the weight's last texel and is never stored.
-      const c = coord('coords', rank, axis);
-      const step = axis === rank - 1 ? [0, 1, 0, 1] : axis === rank - 2 ? [0, 0, 1, 1] : [0, 0, 0, 0];
-      alpha = `vec4(${step.map((s) => `wAt(${c} + ${s})`).join(', ')})`;
+      const c = coord('coords', rank, axis);  // an outer dim: one channel for the texel
+      alpha = `vec4(getChannel(getW(${c}), ${c}))`;
     }
     this.userCode = `
-      float wAt(int c) {
-        return getChannel(getW(c), c);
-      }
       void main() {
         ${coordsType(rank)} coords = getOutputCoords();
         vec4 v = getXAtOutCoords();
