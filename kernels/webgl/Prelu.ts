@@ -15,7 +15,7 @@ import {checkFitsTexture, coord, coordsType, runProgram} from './util.js';
 import type {WebGLBackend} from './util.js';
 
 /** One value per invocation. */
-class PreluProgram implements GPGPUProgram {
+export class PreluProgram implements GPGPUProgram {
   variableNames = ['x', 'w'];
   outputShape: number[];
   userCode: string;
@@ -40,7 +40,7 @@ class PreluProgram implements GPGPUProgram {
  * a bool vector selects per component; the value not selected has no effect, even NaN (GLSL ES
  * 3.00, 8.3).
  */
-class PreluPackedProgram implements GPGPUProgram {
+export class PreluPackedProgram implements GPGPUProgram {
   variableNames = ['x', 'w'];
   packedInputs = true;
   packedOutput = true;
