@@ -149,8 +149,9 @@ export class TorchPReLU extends SameShapeLayer {
       // A backend with no TorchPrelu kernel (registered by another package): tfjs's Prelu where
       // it takes the weight (up to rank 4, along the last axis), else composed.
       if (x.rank <= 4 && (this.numParameters === 1 || (channelsLast && x.rank >= 2))) {
-        // tfjs's Prelu: x where x >= 0, alpha * x elsewhere, PyTorch's values, and its gradient
-        // is PyTorch's at x = 0 too (alpha for x, 0 for alpha). One weight per channel goes in as
+        // tfjs's Prelu: x where x >= 0, alpha * x elsewhere, PyTorch's values for finite x (not
+        // at Infinity where it blends, Note [PReLU at Infinity]), and its gradient is PyTorch's
+        // at x = 0 too (alpha for x, 0 for alpha). One weight per channel goes in as
         // [1, ..., 1, C], the input's rank.
         const alpha = this.numParameters === 1 ?
             tf.reshape(weight, []) :
