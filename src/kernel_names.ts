@@ -232,12 +232,30 @@ export interface GeluAttrs {
   approximate: 'none'|'tanh';
 }
 
+// ---- PReLU ---------------------------------------------------------------------------------------
+/**
+ * torch.nn.PReLU's forward in one elementwise pass: y = x > 0 ? x : weight[c] * x (NaN stays NaN,
+ * +Infinity stays +Infinity, -Infinity gives weight * -Infinity; Note [PReLU at Infinity] in
+ * src/layers/prelu.ts). The layer's kernel where a backend registers it (webgl, webgpu, cpu).
+ */
+export const Prelu = 'TorchPrelu';
+
+export interface PreluInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  /** [1] (one weight for every element) or [C], C the size of x's channel axis. */
+  weight: TensorInfo;
+}
+export interface PreluAttrs {
+  /** Where the channel axis is: axis 1 for rank 2 in either format, else per dataFormat. */
+  dataFormat: DataFormat;
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm, Gelu,
+  GroupNorm, Gelu, Prelu,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

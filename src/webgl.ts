@@ -9,4 +9,4 @@ export * from './index.js';
 registerKernelsOnce(webglKernelConfigs);
 // A shader cannot throw: an out-of-plane unpool index is never written, and nothing reads the
 // GPU back synchronously to check it (Note [unpool index check] in src/index_math/pool.ts).
-declareCapabilities('webgl', {unpoolIndices: 'dropped', finiteCheck: 'none', preluKeepsInfinity: false});
+declareCapabilities('webgl', {unpoolIndices: 'dropped', finiteCheck: 'none'});

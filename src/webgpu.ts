@@ -10,5 +10,4 @@ export * from './index.js';
 registerKernelsOnce(webgpuKernelConfigs);
 // A shader cannot throw: an out-of-plane unpool index is never written, and nothing reads the
 // GPU back synchronously to check it (Note [unpool index check] in src/index_math/pool.ts).
-declareCapabilities('webgpu', {unpoolIndices: 'dropped', finiteCheck: 'none', int32Transpose: false,
-                              preluKeepsInfinity: false});
+declareCapabilities('webgpu', {unpoolIndices: 'dropped', finiteCheck: 'none', int32Transpose: false});

@@ -1,7 +1,9 @@
 // GPU rows (webgl and webgpu benches) for the decoder-vocabulary kernels against the composed
 // tfjs ops they replace (results checked first): pad (reflect, CycleGAN's [1,64,64,256] by 1)
 // against one tf.gather per padded axis and tf.mirrorPad; groupNorm(32) (SD VAE) and
-// layerNorm(256) (SAM) against tf.moments + elementwise ops. Channels last.
+// layerNorm(256) (SAM) against tf.moments + elementwise ops. Channels last. PReLU(64)
+// (SRVGGNetCompact, FSRCNN) on [1,128,128,64] in both layouts: the TorchPrelu kernel against the
+// select form the layer used before it (Greater, Mul, Select) and tfjs's tf.prelu.
 import * as tf from '@tensorflow/tfjs-core';
 import {groupNorm, layerNorm, pad} from '../../src/index.js';
 import type {Row} from '../harness.js';
@@ -75,5 +77,41 @@ export async function decoderOpsRows(): Promise<Row[]> {
     contender('tfjs-torch GroupNorm kernel (trailing)', () => lOurs(x)),
     contender('tf.moments + elementwise', () => lTheirs(x2)),
   ]});
+  rows.push(...await preluRows());
+  return rows;
+}
+
+/** PReLU(64) rows: TorchPrelu, where(x > 0, x, w * x), tf.prelu. */
+async function preluRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const c = 64;
+  const weight = tf.randomUniform([c], -0.5, 1.5, 'float32', 5);
+  for (const dataFormat of ['channelsLast', 'channelsFirst'] as const) {
+    const shape = dataFormat === 'channelsLast' ? [1, 128, 128, c] : [1, c, 128, 128];
+    // Half the values negative, so both branches run.
+    const [px, px2, px3, pcheck] = [0, 1, 2, 3].map(() => tf.tidy(() => tf.sub(input(shape), 0.5)));
+    const attrs = {dataFormat} as unknown as tf.NamedAttrMap;
+    const broadcast = dataFormat === 'channelsLast' ? [c] : [c, 1, 1];
+    const alpha = tf.reshape(weight, dataFormat === 'channelsLast' ? [1, 1, 1, c] : [1, c, 1, 1]);
+    const wb = tf.reshape(weight, broadcast);
+    const ours = (t: tf.Tensor) => tf.engine().runKernel('TorchPrelu', {x: t, weight}, attrs) as tf.Tensor;
+    const select = (t: tf.Tensor) => tf.tidy(() => tf.where(tf.greater(t, 0), t, tf.mul(t, wb)));
+    const theirs = (t: tf.Tensor) => tf.prelu(t, alpha);
+    const contenders = [contender('tfjs-torch TorchPrelu kernel', () => ours(px)),
+                        contender('where(x > 0, x, w * x)', () => select(px2))];
+    const a = ours(pcheck);
+    const b = select(pcheck);
+    await expectSame(a, b, `prelu ${dataFormat} vs select`, 0);
+    const t = theirs(pcheck);
+    try {
+      await expectSame(a, t, `prelu ${dataFormat} vs tf.prelu`, 0);
+      contenders.push(contender('tf.prelu', () => theirs(px3)));
+    } catch (e) {
+      // Timed only where it computes the same values.
+      console.log(`decoderOps: tf.prelu left out of the ${dataFormat} row: ${(e as Error).message}`);
+    }
+    tf.dispose([a, b, t]);
+    rows.push({label: `PReLU(64) [${shape}] ${dataFormat}`, contenders});
+  }
   return rows;
 }

@@ -17,6 +17,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {preluConfig} from './Prelu.js';
 
 export const cpuKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -35,4 +36,5 @@ export const cpuKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  preluConfig,
 ];

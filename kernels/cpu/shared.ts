@@ -28,3 +28,4 @@ export {gemmKind, WASM_SIMD_FLAG} from './conv_transpose_gemm.js';
 export {padImplCPU, padOutputShape} from './Pad.js';
 export {groupNormImplCPU} from './GroupNorm.js';
 export {geluImplCPU} from './Gelu.js';
+export {preluImplCPU} from './Prelu.js';

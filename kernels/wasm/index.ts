@@ -17,6 +17,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {preluConfig} from './Prelu.js';
 
 export const wasmKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -35,4 +36,5 @@ export const wasmKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  preluConfig,
 ];

@@ -7,6 +7,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {preluConfig} from './Prelu.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
@@ -34,4 +35,5 @@ export const webglKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  preluConfig,
 ];

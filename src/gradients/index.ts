@@ -10,6 +10,7 @@ import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_gr
 import {padGradConfig} from './pad_grad.js';
 import {groupNormGradConfig} from './group_norm_grad.js';
 import {geluGradConfig} from './gelu_grad.js';
+import {preluGradConfig} from './prelu_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -26,4 +27,5 @@ export const gradConfigs: GradConfig[] = [
   padGradConfig,
   groupNormGradConfig,
   geluGradConfig,
+  preluGradConfig,
 ];

@@ -4,12 +4,14 @@
 //
 // y = x where x > 0, weight * x elsewhere (x = 0 included, as PyTorch: the gradient there is
 // weight for x and 0 for weight). numParameters is 1 (one weight for every channel) or the
-// number of channels, on the channel axis (axis 1 for (N, C), else per dataFormat). tfjs's own
-// Prelu or a few elementwise tfjs ops, so no kernel of our own; on tensorflow two or three ops
-// with PyTorch's backward formula as the gradient (Note [PReLU on tensorflow]).
+// number of channels, on the channel axis (axis 1 for (N, C), else per dataFormat). One
+// TorchPrelu kernel where the backend has one (Note [PReLU at Infinity]); on tensorflow two or
+// three ops with PyTorch's backward formula as the gradient (Note [PReLU on tensorflow]).
 import * as tf from '@tensorflow/tfjs-core';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
-import type {DataFormat} from '../kernel_names.js';
+import {asAttrs, Prelu} from '../kernel_names.js';
+import type {DataFormat, PreluAttrs} from '../kernel_names.js';
+import {preluBackwardWeight, preluBackwardX} from '../gradients/prelu_grad.js';
 import {fail, show} from '../util/args.js';
 import {capabilitiesOf} from '../util/capabilities.js';
 import {baseArgs, layerDataFormat, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
@@ -37,27 +39,6 @@ export interface PReLUArgs extends TorchLayerArgs {
 // PyTorch's backward formula (at x = 0: alpha for x, 0 for alpha; NaN x: alpha for x, NaN for
 // alpha).
 /**
- * PyTorch's PReLU backward: dx = x > 0 ? dy : w * dy, dw = the sum of (x > 0 ? 0 : x * dy) over
- * every axis but the weight's (NaN x: w * dy for x, NaN for w; Inf x: no NaN from 0 * Inf). On
- * a view of rank <= 3 ([n, c, rest] channels first, [rest, c] channels last, [all] for one
- * weight): tfjs 4.22's Where fails above rank 4 on webgl and webgpu.
- */
-function preluBackward(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, trailing: number): tf.Tensor[] {
-  return tf.tidy(() => {
-    const c = w.size;
-    const view = c === 1 ? [x.size] : trailing === 0 ? [-1, c] : [x.shape[0], c, -1];
-    const wv = c === 1 ? tf.reshape(w, []) : trailing === 0 ? w : tf.reshape(w, [c, 1]);
-    const xv = tf.reshape(x, view);
-    const dyv = tf.reshape(dy, view);
-    const positive = tf.greater(xv, 0);
-    const dx = tf.where(positive, dyv, tf.mul(dyv, wv));
-    const terms = tf.where(positive, tf.zerosLike(xv), tf.mul(xv, dyv));
-    const axes = c === 1 ? [0] : trailing === 0 ? [0] : [0, 2];
-    return [tf.reshape(dx, x.shape), tf.reshape(tf.sum(terms, axes), w.shape)];
-  });
-}
-
-/**
  * forward(x, w) with PyTorch's PReLU gradient; trailing: the unit axes after the weight's
  * channel axis that broadcast it (channels first), 0 for a last-axis or single weight.
  */
@@ -70,7 +51,8 @@ function withPreluGradient(forward: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, x
     save([t, w]);
     return {
       value: forward(t, w),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => preluBackward(dy, saved[0], saved[1], trailing),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [preluBackwardX(dy, saved[0], saved[1], trailing),
+                                                        preluBackwardWeight(dy, saved[0], saved[1], trailing)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return run(x, weight);
@@ -89,21 +71,18 @@ function preluByMaximum(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.T
 
 /**
  * Note [PReLU at Infinity]
- * PyTorch's PReLU is x where x > 0, weight * x elsewhere: +Infinity stays +Infinity and -Infinity
- * becomes weight * -Infinity (NaN for a zero weight). tfjs 4.22's webgl Prelu (packed) and webgpu
- * Prelu (vec4) compute mask * (alpha * x) + (1 - mask) * x, so both terms are evaluated and
- * 0 * Infinity makes every infinite input NaN (the PyTorch modules fixtures with Infinity input
- * caught it). On those backends the layer selects the branch itself: where(x > 0, x, weight * x),
- * three kernels with no read-back, and PyTorch's backward formula as its gradient (tfjs has no
- * gradient for Greater).
+ * PyTorch's PReLU is x where x > 0, weight * x elsewhere: +Infinity stays +Infinity, -Infinity
+ * becomes weight * -Infinity (NaN for a zero weight), NaN stays NaN. tfjs 4.22's webgl Prelu
+ * (packed) and webgpu Prelu (vec4) compute mask * (alpha * x) + (1 - mask) * x, so both terms are
+ * evaluated and 0 * Infinity makes every infinite input NaN (the PyTorch modules fixtures with
+ * Infinity input caught it); tfjs's Prelu also takes its alpha along the last axis only, and
+ * fails above rank 4 on webgl and webgpu. So the layer runs a kernel of its own, TorchPrelu
+ * (src/kernel_names.ts), on every backend that registers one (cpu, wasm, webgl, webgpu): one
+ * pass that selects the branch per value, with the weight read at each value's channel in
+ * either layout and any rank, and PyTorch's backward as its registered gradient
+ * (src/gradients/prelu_grad.ts: w * dy for x and NaN for w at a NaN x). tensorflow keeps its two
+ * or three TensorFlow ops (Note [PReLU on tensorflow]).
  */
-function preluBySelect(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.Tensor {
-  return withPreluGradient((t, w) => {
-    const alpha = w.size === 1 ? tf.reshape(w, []) :
-                                 tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]);
-    return tf.where(tf.greater(t, 0), t, tf.mul(t, alpha));
-  }, x, weight, trailing);
-}
 
 export class TorchPReLU extends SameShapeLayer {
   static className = 'TorchPReLU';
@@ -162,24 +141,18 @@ export class TorchPReLU extends SameShapeLayer {
       if (capabilitiesOf(tf.getBackend()).composedPrelu === true) {
         return preluByMaximum(x, weight, this.numParameters === 1 || channelsLast ? 0 : x.rank - 2);
       }
-      // Above rank 4 tfjs 4.22's webgl Where fails: those ranks take the composed form below,
-      // which keeps Infinity too.
-      if (capabilitiesOf(tf.getBackend()).preluKeepsInfinity === false && x.rank <= 4) {
-        return preluBySelect(x, weight, this.numParameters === 1 || channelsLast ? 0 : x.rank - 2);
+      if (tf.getKernel(Prelu, tf.getBackend()) != null) {
+        // Note [PReLU at Infinity]. Rank 2 has its channels on axis 1, the last.
+        const attrs: PreluAttrs = {dataFormat: channelsLast ? 'channelsLast' : 'channelsFirst'};
+        return tf.engine().runKernel(Prelu, {x, weight}, asAttrs(attrs)) as tf.Tensor;
       }
-      // tfjs 4.22's Prelu fails above rank 4 on webgl (its Where) and webgpu (WGSL indexing a
-      // vec5): those ranks stay composed.
+      // A backend with no TorchPrelu kernel (registered by another package): tfjs's Prelu where
+      // it takes the weight (up to rank 4, along the last axis), else composed.
       if (x.rank <= 4 && (this.numParameters === 1 || (channelsLast && x.rank >= 2))) {
-        // tfjs's own Prelu kernel (XNNPACK's on wasm): x where x >= 0, alpha * x elsewhere, the
-        // same values as PyTorch's, and its gradient is PyTorch's at x = 0 too (alpha for x, 0
-        // for alpha). Its kernels take alpha along the last axis only (wasm's and the cpu's
-        // walk alpha as the last dim), so this path is for one shared weight or channels last.
-        // One weight per channel goes in as [1, ..., 1, C], the input's rank: tfjs's webgpu Prelu
-        // takes a rank-1 alpha of under 128 values through a shared-memory program (scalar, a
-        // workgroup barrier and index math per element), 14% of SRVGGNetCompact's kernel time on
-        // webgpu (bench:webgpu -- models); at the input's rank it takes its vec4 broadcast
-        // program. The values are the same (broadcasting over the last axis); the other
-        // backends read alpha's values whatever its shape.
+        // tfjs's Prelu: x where x >= 0, alpha * x elsewhere, PyTorch's values for finite x (not
+        // at Infinity where it blends, Note [PReLU at Infinity]), and its gradient is PyTorch's
+        // at x = 0 too (alpha for x, 0 for alpha). One weight per channel goes in as
+        // [1, ..., 1, C], the input's rank.
         const alpha = this.numParameters === 1 ?
             tf.reshape(weight, []) :
             tf.reshape(weight, [...new Array<number>(x.rank - 1).fill(1), this.numParameters]);

@@ -37,12 +37,6 @@ export interface BackendCapabilities {
    * fewer (Note [PReLU on tensorflow] in src/layers/prelu.ts).
    */
   readonly composedPrelu?: boolean;
-  /**
-   * false where tfjs's Prelu kernel gives NaN at +-Infinity (webgl's packed and webgpu's vec4
-   * programs blend both branches with a 0/1 mask, and 0 * Infinity is NaN): the PReLU layer
-   * selects PyTorch's branch itself there (Note [PReLU at Infinity] in src/layers/prelu.ts).
-   */
-  readonly preluKeepsInfinity?: boolean;
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -58,8 +52,7 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
   if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
                          before.finiteCheck !== capabilities.finiteCheck ||
                          before.int32Transpose !== capabilities.int32Transpose ||
-                         before.composedPrelu !== capabilities.composedPrelu ||
-                         before.preluKeepsInfinity !== capabilities.preluKeepsInfinity)) {
+                         before.composedPrelu !== capabilities.composedPrelu)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   declared.set(backendName, Object.freeze({...capabilities}));

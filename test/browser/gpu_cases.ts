@@ -65,3 +65,35 @@ export const POOL_CASES: Array<{spatial: number[], opts: MaxPoolOptions, what: s
 
 /** int32 values no float32 holds exactly (and small ones), for the copying kernels. */
 export const BIG_INT32 = [2 ** 30 + 1, -(2 ** 31), 2 ** 31 - 1, 16777217, -16777219, 5, 2047, -2049];
+
+/**
+ * TorchPrelu (the PReLU layer's kernel): ranks 2 to 6, both layouts, one weight and one per
+ * channel, sizes that are and are not multiples of 4 (webgpu's vec4 and scalar programs), odd
+ * last dims (padding in webgl's packed texels), the channel axis last, second to last and outer
+ * (the three channel patterns of a packed texel), and many channels.
+ */
+export const PRELU_SHAPES: number[][] = [
+  [3, 5], [2, 3, 7], [2, 6, 5, 4], [1, 3, 4, 5, 6], [2, 1, 3, 2, 5, 3], [1, 33, 17, 40],
+];
+
+/** Deterministic values in [-8, 8] with exact zeros and, with `nonFinite`, +-Infinity and NaN. */
+export function preluValues(n: number, seed: number, nonFinite: boolean): number[] {
+  const out: number[] = [];
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push(((s % 1025) - 512) / 64);
+  }
+  for (let i = 0; i < n; i += 7) out[i] = 0;
+  if (nonFinite) {
+    for (let i = 1; i < n; i += 11) out[i] = Infinity;
+    for (let i = 2; i < n; i += 13) out[i] = -Infinity;
+    for (let i = 3; i < n; i += 17) out[i] = NaN;
+  }
+  return out;
+}
+
+/** PReLU weights: negative, zero, above 1 and ordinary slopes (Note [PReLU on tensorflow]). */
+export function preluWeights(c: number): number[] {
+  return Array.from({length: c}, (_, i) => [0.25, -0.5, 0, 1.5, 0.125][i % 5] + i / 256);
+}

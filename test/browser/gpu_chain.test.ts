@@ -11,11 +11,13 @@ import * as interpolateGpu from '../../kernels/webgl/interpolate_gpu.js';
 import * as maxPoolGpu from '../../kernels/webgl/max_pool_gpu.js';
 import * as normalizeGpu from '../../kernels/webgl/normalize_gpu.js';
 import * as pixelShuffleGpu from '../../kernels/webgl/pixel_shuffle_gpu.js';
+import * as preluGpu from '../../kernels/webgl/Prelu.js';
 import {convTranspose2d, denormalize, interpolate, maxPool2dWithIndices, maxUnpool2d, normalize, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
 
 /**
  * maxPool with indices, maxUnpool, bilinear, bicubic (alignCorners), nearest, convTranspose,
- * pixel unshuffle and shuffle, normalize / denormalize on an image of h x w, channelsLast. Its
+ * PReLU (the TorchPrelu kernel), pixel unshuffle and shuffle, normalize / denormalize on an image
+ * of h x w, channelsLast. Its
  * result (nothing is read here).
  */
 export function decoderChain(h: number, w: number): tf.Tensor {
@@ -30,7 +32,10 @@ export function decoderChain(h: number, w: number): tf.Tensor {
     const weight = tf.randomUniform([3, 4, 3, 3], -1, 1, 'float32', 8) as tf.Tensor4D;
     const e = convTranspose2d(d as tf.Tensor4D, weight, tf.tensor1d([0.1, 0.2, 0.3, 0.4]),
                               {stride: 2, padding: 1, outputPadding: 1});
-    const f = pixelShuffle(pixelUnshuffle(e, 2), 2);
+    const attrs = {dataFormat: 'channelsLast'} as unknown as tf.NamedAttrMap;
+    const p2 = tf.engine().runKernel(
+        'TorchPrelu', {x: e, weight: tf.tensor1d([0.25, -0.5, 1.5, 0.1])}, attrs) as tf.Tensor;
+    const f = pixelShuffle(pixelUnshuffle(p2, 2), 2);
     return denormalize(f, [0.1, 0.2, 0.3, 0.4], [1, 2, 3, 4]);
   });
 }
@@ -93,7 +98,7 @@ for (const gpu of ['webgl', 'webgpu']) {
       async function chainKeys(shapeUniforms: boolean):
           Promise<{perSize: Array<Set<string>>, shapesOf: Map<string, Set<string>>}> {
         const ours = new Set<unknown>(
-            [convTransposeGpu, interpolateGpu, maxPoolGpu, normalizeGpu, pixelShuffleGpu]
+            [convTransposeGpu, interpolateGpu, maxPoolGpu, normalizeGpu, pixelShuffleGpu, preluGpu]
                 .flatMap((m) => Object.values(m))
                 .filter((v) => typeof v === 'function' && /Program$/.test(v.name)));
         expect(ours.size, 'tfjs-torch program classes found').to.be.greaterThan(8);

@@ -1,4 +1,4 @@
-// The PyTorch fixtures of interpolate, pixelShuffle and normalize on webgl with half-float
+// The PyTorch fixtures of interpolate, pixelShuffle, normalize and PReLU (modules.json) on webgl with half-float
 // textures (the 'webgl-f16' browser run, WEBGL_FORCE_F16_TEXTURES; devices without float32
 // render targets), forward values and gradients, both dataFormats.
 //
@@ -14,18 +14,22 @@
 // one pixel gives -0.004 from inputs near 1). F16_TOL = 2^-8 = 3.9e-3, eight half-float units.
 // Measured maxima of |actual - expected| / scale (SwiftShader, Chromium 156), printed by the run
 // as "f16 max error ...": interpolate 1.4e-3 (gradients 1.7e-3), pixelShuffle 2.9e-4 (a copy:
-// only the input's rounding; gradients 2.6e-4), normalize 1.5e-3 (gradients 6.9e-4). int32
-// copies are exact: values a half float would round are kept on the cpu path (Note [int32
+// only the input's rounding; gradients 2.6e-4), normalize 1.5e-3 (gradients 6.9e-4), prelu
+// 5.4e-4 (gradients 4.2e-4). tfjs 4.22's webgl backend reads every infinity in a half-float
+// texture back as NaN (uploaded or computed; SwiftShader), so the PReLU cases with NaN and
+// Infinity input are compared where x is finite (Family.finiteInputsOnly; the float32 runs
+// compare every position), and the scale counts finite values only. int32 copies are exact:
+// values a half float would round are kept on the cpu path (Note [int32
 // beyond float precision] in kernels/webgl/util.ts).
 //
 // Registered in that run only (not in the Node run, nor in browser runs with float32 textures, where the shared
 // suites hold these fixtures to 1e-4).
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-import {denormalize, interpolate, normalize, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
+import {denormalize, interpolate, layers, normalize, pixelShuffle, pixelUnshuffle, readSafetensors} from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import type {InterpolateOptions} from '../../src/ops/interpolate.js';
-import {DATA_FORMATS, fixtureValues, loadFixture} from '../util.js';
+import {DATA_FORMATS, decodeBase64, fixtureValues, loadFixture} from '../util.js';
 import type {FixtureCase, FixtureTensor} from '../util.js';
 
 const F16_TOL = 2 ** -8;
@@ -67,17 +71,24 @@ function toFormat(t: FixtureTensor, dataFormat: DataFormat, layout: Layout): tf.
 /** Worst |a - e| / scale so far per family, printed after the run. */
 const worst: Record<string, number> = {};
 
-/** Largest |value| of a fixture tensor. */
+/** Largest finite |value| of a fixture tensor. */
 function maxAbs(t: FixtureTensor): number {
   let m = 0;
-  for (const v of fixtureValues(t)) m = Math.max(m, Math.abs(v));
+  for (const v of fixtureValues(t)) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
   return m;
 }
 
 async function expectClose(
     family: string, actual: tf.Tensor, expected: FixtureTensor, read: FixtureTensor,
-    dataFormat: DataFormat, layout: Layout, what: string): Promise<void> {
+    dataFormat: DataFormat, layout: Layout, what: string, finiteAt?: FixtureTensor): Promise<void> {
   const exp = toFormat(expected, dataFormat, layout);
+  // Positions where finiteAt (in the same layout) is not finite are left out.
+  let skip: Float32Array|Int32Array|null = null;
+  if (finiteAt != null) {
+    const v = fixtureValues(finiteAt);
+    const shape = finiteAt.shape;
+    skip = dataFormat === 'channelsFirst' || shape.length < 3 ? v : permute(v, shape, layout(shape.length));
+  }
   expect(actual.shape, `${what}: shape`).to.deep.equal(exp.shape);
   expect(actual.dtype, `${what}: dtype`).to.equal(exp.dtype);
   const [a, e] = await Promise.all([actual.data(), exp.data()]);
@@ -90,6 +101,9 @@ async function expectClose(
   let err = 0;
   let at = -1;
   for (let i = 0; i < e.length; i++) {
+    // NaN where PyTorch has NaN, the same infinity where it has one (half floats hold both).
+    if (!Number.isFinite(e[i]) && Object.is(a[i], e[i])) continue;
+    if (skip != null && !Number.isFinite(skip[i])) continue;
     const d = Math.abs(a[i] - e[i]);
     if (!(d <= err)) {
       err = d;
@@ -108,6 +122,14 @@ async function expectClose(
 interface Family {
   name: string;
   files: string[];
+  /** Which of a file's cases are the family's (default: all). */
+  only?: (c: FixtureCase) => boolean;
+  /**
+   * Elementwise ops: values at positions where x is +-Infinity or NaN are not compared. tfjs
+   * 4.22's webgl backend with half-float textures reads every infinity back as NaN (uploaded or
+   * computed, SwiftShader; values past 65504 too), so the float32 runs check those positions.
+   */
+  finiteInputsOnly?: boolean;
   layout: Layout;
   op: (c: FixtureCase, dataFormat: DataFormat) => (x: tf.Tensor) => tf.Tensor;
 }
@@ -141,6 +163,24 @@ const FAMILIES: Family[] = [
           tf.tidy(() => denormalize(normalize(x, mean, std, {dataFormat}), mean, std, {dataFormat}));
     },
   },
+  {
+    // pt.layers.prelu (the TorchPrelu kernel) with the module's weight from the case's state.
+    name: 'prelu',
+    files: ['modules'],
+    only: (c) => (c.args as {layer?: string}).layer === 'prelu' && c.name.startsWith('forward/'),
+    layout: STANDARD,
+    finiteInputsOnly: true,
+    op: (c, dataFormat) => (x) => tf.tidy(() => {
+      const state = readSafetensors(decodeBase64(c.args.safetensors as string));
+      const w = state.tensors.get('weight')!;
+      const layer = layers.prelu({...(c.args.config as object), dataFormat});
+      layer.build(x.shape);
+      layer.setWeights([tf.tensor(w.values, w.shape)]);
+      const y = layer.apply(x) as tf.Tensor;
+      layer.weights.forEach((v) => v.dispose());
+      return y;
+    }),
+  },
 ];
 
 if (halfFloatRun) describe('PyTorch fixtures on webgl with half-float textures', () => {
@@ -164,21 +204,22 @@ if (halfFloatRun) describe('PyTorch fixtures on webgl with half-float textures',
         // loadFixture runs when the suite is declared: only in the f16 run.
         const cases = halfFloatRun ? loadFixture(file).cases : [];
         for (const c of cases) {
-          if (c.error != null) continue;
+          if (c.error != null || (family.only != null && !family.only(c))) continue;
           for (const dataFormat of DATA_FORMATS) {
             it(`${file}: ${c.name} [${dataFormat}]`, async () => {
               const f = family.op(c, dataFormat);
               const x = toFormat(c.inputs.x, dataFormat, family.layout);
               const y = f(x);
-              await expectClose(
-                  family.name, y, c.outputs[0], c.inputs.x, dataFormat, family.layout, 'output');
+              const finiteAt = family.finiteInputsOnly ? c.inputs.x : undefined;
+              await expectClose(family.name, y, c.outputs[0], c.inputs.x, dataFormat, family.layout,
+                                'output', finiteAt);
               y.dispose();
               if (c.grad != null) {
                 const dy = toFormat(c.grad.dy, dataFormat, family.layout);
                 const [dx] = tf.grads((t: tf.Tensor) => f(t))([x], dy);
                 await expectClose(
                     `${family.name} gradients`, dx, c.grad.grads.x, c.grad.dy, dataFormat,
-                    family.layout, 'gradient of x');
+                    family.layout, 'gradient of x', finiteAt);
                 tf.dispose([dx, dy]);
               }
               x.dispose();

@@ -7,20 +7,25 @@ import {expect} from 'chai';
 import {denormalize, interpolate, normalize, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
 import {interpolateBackward} from '../../src/gradients/interpolate_grad.js';
 import type {DataFormat, InterpolateAttrs} from '../../src/kernel_names.js';
-import {INTERPOLATE_CASES} from './gpu_cases.js';
+import {expectNoLeak} from '../util.js';
+import {INTERPOLATE_CASES, PRELU_SHAPES, preluValues, preluWeights} from './gpu_cases.js';
 
 const hasWebGL = tf.findBackendFactory('webgl') != null;
 const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
 
-/** Runs fn on a backend and returns its output values and shape (inputs made there too). */
-async function on(backend: string, fn: () => tf.Tensor):
-    Promise<{values: number[], shape: number[], dtype: string}> {
+type Output = {values: number[], shape: number[], dtype: string};
+
+/** Runs fn on a backend and returns its outputs' values and shapes (inputs made there too). */
+async function on(backend: string, fn: () => tf.Tensor|tf.Tensor[]): Promise<Output[]> {
   await tf.setBackend(backend);
-  const y = tf.tidy(fn);
-  const values = Array.from(await y.data() as ArrayLike<number>);
-  const out = {values, shape: y.shape, dtype: y.dtype};
-  y.dispose();
-  return out;
+  const out = tf.tidy(fn);
+  const ys = Array.isArray(out) ? out : [out];
+  const res: Output[] = [];
+  for (const y of ys) {
+    res.push({values: Array.from(await y.data() as ArrayLike<number>), shape: y.shape, dtype: y.dtype});
+  }
+  tf.dispose(ys);
+  return res;
 }
 
 /** Integer values in [-1000, 1000]: exact in float16 textures too, so copies compare exactly. */
@@ -40,19 +45,28 @@ function floats(shape: number[], seed: number): number[] {
   return ints(shape, seed).map((v) => v / 64);
 }
 
-/** webgl against cpu: exact, or within rtol*|e| + atol. */
-async function expectSameOnWebGL(fn: () => tf.Tensor, what: string, rtol = 0, atol = 0):
-    Promise<void> {
+/**
+ * webgl against cpu: exact, or within rtol*|e| + atol; NaN must match NaN and an infinity the
+ * same infinity.
+ */
+async function expectSameOnWebGL(
+    fn: () => tf.Tensor|tf.Tensor[], what: string, rtol = 0, atol = 0): Promise<void> {
   const cpu = await on('cpu', fn);
   const gl = await on('webgl', fn);
-  expect(gl.shape, `${what}: shape`).to.deep.equal(cpu.shape);
-  expect(gl.dtype, `${what}: dtype`).to.equal(cpu.dtype);
-  for (let i = 0; i < cpu.values.length; i++) {
-    const e = cpu.values[i];
-    if (Math.abs(gl.values[i] - e) > atol + rtol * Math.abs(e)) {
-      expect.fail(`${what}: webgl gives ${gl.values[i]} at flat index ${i}, cpu ${e}`);
+  expect(gl.length, `${what}: outputs`).to.equal(cpu.length);
+  cpu.forEach((c, k) => {
+    const g = gl[k];
+    expect(g.shape, `${what}: output ${k} shape`).to.deep.equal(c.shape);
+    expect(g.dtype, `${what}: output ${k} dtype`).to.equal(c.dtype);
+    for (let i = 0; i < c.values.length; i++) {
+      const e = c.values[i];
+      const v = g.values[i];
+      const same = Number.isNaN(e) ? Number.isNaN(v) :
+          !Number.isFinite(e)      ? v === e :
+                                     Math.abs(v - e) <= atol + rtol * Math.abs(e);
+      if (!same) expect.fail(`${what}: output ${k} is ${v} at flat index ${i} on webgl, ${e} on cpu`);
     }
-  }
+  });
 }
 
 /** Runs fn with WEBGL_MAX_TEXTURE_SIZE lowered, restoring it afterwards. */
@@ -221,6 +235,61 @@ if (hasWebGL) describe('webgl kernels against cpu kernels', () => {
         y.dispose();
       }
       x.dispose();
+    });
+  });
+
+  describe('prelu (TorchPrelu) and its gradient', () => {
+    // Half-float textures read infinities back as NaN (tfjs 4.22): finite inputs only there,
+    // and the outputs round to 11 bits.
+    const nonFinite = () => !halfFloat;
+    // The forward is one product per value, as on cpu: exact in float32. The gradient's sums
+    // differ in order. In half floats the weight's gradient is tfjs's Sum of up to 680 products
+    // of size up to 64 in half-float textures: 0.18 off on [1, 33, 17, 40] (measured), hence
+    // the absolute 0.5 there.
+    const tol = (grad: boolean): [number, number] =>
+        (halfFloat ? (grad ? [4e-3, 0.5] : [1e-3, 0]) : (grad ? [1e-5, 1e-5] : [0, 0]));
+    for (const shape of PRELU_SHAPES) {
+      for (const dataFormat of FORMATS) {
+        const c = shape[dataFormat === 'channelsLast' || shape.length === 2 ? shape.length - 1 : 1];
+        for (const channels of [1, c]) {
+          const attrs = {dataFormat} as unknown as tf.NamedAttrMap;
+          const run = (x: tf.Tensor, w: tf.Tensor) =>
+              tf.engine().runKernel('TorchPrelu', {x, weight: w}, attrs) as tf.Tensor;
+          const n = shape.reduce((a, b) => a * b, 1);
+          const label = `${dataFormat} ${channels === 1 ? 'one weight' : `${channels} channels`} [${shape}]`;
+          const wv = preluWeights(channels);
+          const dyv = preluValues(n, 9, false);
+          it(`forward ${label}`, async () => {
+            const xv = preluValues(n, 5, nonFinite());
+            // From a tfjs program (x + 0) as well as uploaded.
+            await expectSameOnWebGL(() => [run(tf.tensor(xv, shape), tf.tensor(wv, [channels])),
+                                         run(tf.add(tf.tensor(xv, shape), 0), tf.tensor(wv, [channels]))],
+                                  `prelu ${label}`, ...tol(false));
+          });
+          it(`gradients for x and weight ${label}`, async () => {
+            const xv = preluValues(n, 5, nonFinite());
+            await expectSameOnWebGL(() => tf.grads((x: tf.Tensor, w: tf.Tensor) => run(x, w))(
+                                      [tf.tensor(xv, shape), tf.tensor(wv, [channels])],
+                                      tf.tensor(dyv, shape)),
+                                  `prelu gradients ${label}`, ...tol(true));
+          });
+        }
+      }
+    }
+    it('leaves no tensor and no backend data behind, forward and backward', async () => {
+      const x = tf.tensor(preluValues(60, 3, nonFinite()), [1, 3, 4, 5]);
+      const w = tf.tensor(preluWeights(3), [3]);
+      const dy = tf.tensor(preluValues(60, 4, false), [1, 3, 4, 5]);
+      const attrs = {dataFormat: 'channelsFirst'} as unknown as tf.NamedAttrMap;
+      const before = tf.engine().backend.numDataIds();
+      const y = await expectNoLeak([x, w], () => tf.engine().runKernel('TorchPrelu', {x, weight: w}, attrs) as tf.Tensor);
+      const grads = await expectNoLeak([x, w, dy], () => tf.grads(
+          (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('TorchPrelu', {x: a, weight: b}, attrs) as tf.Tensor)(
+          [x, w], dy));
+      await y.data();
+      tf.dispose([y, ...grads]);
+      expect(tf.engine().backend.numDataIds(), 'backend data ids').to.equal(before);
+      tf.dispose([x, w, dy]);
     });
   });
 

@@ -12,7 +12,8 @@ import {convTranspose1d, convTranspose2d, convTranspose3d, denormalize, interpol
 import type {ConvTransposeOptions, MaxPoolOptions, MaxUnpoolOptions} from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import type {InterpolateOptions} from '../../src/ops/interpolate.js';
-import {BIG_INT32, CONV_TRANSPOSE_CASES, INTERPOLATE_CASES, POOL_CASES} from './gpu_cases.js';
+import {expectNoLeak} from '../util.js';
+import {BIG_INT32, CONV_TRANSPOSE_CASES, INTERPOLATE_CASES, POOL_CASES, PRELU_SHAPES, preluValues, preluWeights} from './gpu_cases.js';
 
 const hasWebGPU = tf.findBackendFactory('webgpu') != null;
 const FORMATS: DataFormat[] = ['channelsFirst', 'channelsLast'];
@@ -355,6 +356,55 @@ if (hasWebGPU) describe('webgpu kernels against cpu kernels', () => {
          expect(tf.memory().numTensors).to.equal(before + 1);
          tf.dispose([x, ok, bad, onGpu, y]);
        });
+  });
+
+  describe('prelu (TorchPrelu) and its gradient', () => {
+    const nonFinite = () => true;
+    // The forward is one product per value, as on cpu: exact. The gradient's sums differ in order.
+    const tol = (grad: boolean): [number, number] => (grad ? [RTOL, ATOL] : [0, 0]);
+    for (const shape of PRELU_SHAPES) {
+      for (const dataFormat of FORMATS) {
+        const c = shape[dataFormat === 'channelsLast' || shape.length === 2 ? shape.length - 1 : 1];
+        for (const channels of [1, c]) {
+          const attrs = {dataFormat} as unknown as tf.NamedAttrMap;
+          const run = (x: tf.Tensor, w: tf.Tensor) =>
+              tf.engine().runKernel('TorchPrelu', {x, weight: w}, attrs) as tf.Tensor;
+          const n = sizeOf(shape);
+          const label = `${dataFormat} ${channels === 1 ? 'one weight' : `${channels} channels`} [${shape}]`;
+          const wv = preluWeights(channels);
+          const dyv = preluValues(n, 9, false);
+          it(`forward ${label}`, async () => {
+            const xv = preluValues(n, 5, nonFinite());
+            // From a tfjs program (x + 0) as well as uploaded.
+            await expectSameOnWebGPU(() => [run(tf.tensor(xv, shape), tf.tensor(wv, [channels])),
+                                         run(tf.add(tf.tensor(xv, shape), 0), tf.tensor(wv, [channels]))],
+                                  `prelu ${label}`, ...tol(false));
+          });
+          it(`gradients for x and weight ${label}`, async () => {
+            const xv = preluValues(n, 5, nonFinite());
+            await expectSameOnWebGPU(() => tf.grads((x: tf.Tensor, w: tf.Tensor) => run(x, w))(
+                                      [tf.tensor(xv, shape), tf.tensor(wv, [channels])],
+                                      tf.tensor(dyv, shape)),
+                                  `prelu gradients ${label}`, ...tol(true));
+          });
+        }
+      }
+    }
+    it('leaves no tensor and no backend data behind, forward and backward', async () => {
+      const x = tf.tensor(preluValues(60, 3, nonFinite()), [1, 3, 4, 5]);
+      const w = tf.tensor(preluWeights(3), [3]);
+      const dy = tf.tensor(preluValues(60, 4, false), [1, 3, 4, 5]);
+      const attrs = {dataFormat: 'channelsFirst'} as unknown as tf.NamedAttrMap;
+      const before = tf.engine().backend.numDataIds();
+      const y = await expectNoLeak([x, w], () => tf.engine().runKernel('TorchPrelu', {x, weight: w}, attrs) as tf.Tensor);
+      const grads = await expectNoLeak([x, w, dy], () => tf.grads(
+          (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('TorchPrelu', {x: a, weight: b}, attrs) as tf.Tensor)(
+          [x, w], dy));
+      await y.data();
+      tf.dispose([y, ...grads]);
+      expect(tf.engine().backend.numDataIds(), 'backend data ids').to.equal(before);
+      tf.dispose([x, w, dy]);
+    });
   });
 
   describe('inside pipelines of tfjs ops', () => {
