@@ -15,6 +15,7 @@ import {tfContender} from './contenders.js';
 import type {Row} from './harness.js';
 import {runRowsInterleaved} from './node.js';
 import {expectClose} from './op_rows.js';
+import {matmul} from '../src/layers/attention.js';
 
 function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   const rows: Row[] = [];
@@ -147,6 +148,40 @@ function normRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
+/**
+ * Attention's batched products (the matmul of the attention layers: tfjs-torch's TorchBatchMatMul
+ * where the backend has it, Note [batched products of our own]) against tf.matMul, on operands
+ * made fresh for every run as in a model (tfjs-backend-wasm's XNNPACK packs a product's right
+ * operand once per tensor); both contenders pay the same two copies.
+ */
+function matmulRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  const shapes: Array<[number[], number[], string]> = [
+    [[8, 7, 16], [8, 16, 4096], "SAM's token-to-image scores"],
+    [[8, 4096, 16], [8, 16, 7], "SAM's image-to-token scores"],
+    [[2, 1024, 64], [2, 64, 1024], 'a 32x32 map attending to itself, 2 heads'],
+    [[384, 49, 32], [384, 32, 49], "Swin's 7x7 windows"],
+  ];
+  let seed = 20;
+  for (const [sa, sb, what] of shapes) {
+    const a = tf.randomUniform(sa, -1, 1, 'float32', seed++);
+    const b = tf.randomUniform(sb, -1, 1, 'float32', seed++);
+    tensors.push(a, b);
+    const ours = () => tf.tidy(() => matmul('bench', tf.add(a, 0), tf.add(b, 0)));
+    const theirs = () => tf.tidy(() => tf.matMul(tf.add(a, 0) as tf.Tensor3D, tf.add(b, 0) as tf.Tensor3D));
+    const ya = ours();
+    const yb = theirs();
+    expectClose(`matmul ${what} on ${backend}`, ya.dataSync(), yb.dataSync());
+    tf.dispose([ya, yb]);
+    rows.push({label: `matmul [${sa.join(',')}] @ [${sb.join(',')}] (${what})`, contenders: [
+      tfContender('tfjs-torch matmul (attention layers)', ours),
+      tfContender('tf.matMul', theirs),
+    ]});
+  }
+  return {rows, tensors};
+}
+
 /** Loads a backend (and tfjs-torch's kernels for it) and makes it current. */
 export async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
@@ -169,9 +204,10 @@ export async function benchDecoderOps(): Promise<void> {
   const names = (process.env.DECODER_OPS_BACKENDS ?? 'cpu,wasm,tensorflow').split(',');
   for (const name of names) {
     if (!(await useBackend(name))) throw new Error(`bench decoderOps: backend ${name} did not start`);
-    const sections = (process.env.DECODER_OPS ?? 'pad,norm').split(',');
+    const sections = (process.env.DECODER_OPS ?? 'pad,norm,matmul').split(',');
     for (const section of sections) {
-      const {rows, tensors} = section === 'pad' ? padRows(name) : normRows(name);
+      const {rows, tensors} = section === 'pad' ? padRows(name) :
+          section === 'matmul' ? matmulRows(name) : normRows(name);
       await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
       tf.dispose(tensors);
     }

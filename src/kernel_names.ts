@@ -250,12 +250,26 @@ export interface PreluAttrs {
   dataFormat: DataFormat;
 }
 
+// ---- batched matrix product ----------------------------------------------------------------
+
+/**
+ * a @ b for a batch of products: a [batch, m, k], b [batch, k, n] float32 (the same batch),
+ * output [batch, m, n]. The matmul of the attention layers uses it where a backend has it
+ * (Note [batched products of our own] in src/layers/attention.ts); its gradient is tfjs's matMul.
+ */
+export const BatchMatMul = 'TorchBatchMatMul';
+
+export interface BatchMatMulInputs extends NamedTensorInfoMap {
+  a: TensorInfo;
+  b: TensorInfo;
+}
+
 /** Every kernel this package defines, for backends to check their coverage against. */
 export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm, Gelu, Prelu,
+  GroupNorm, Gelu, Prelu, BatchMatMul,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -18,6 +18,7 @@ import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
 import {preluConfig} from './Prelu.js';
+import {batchMatMulConfig} from './BatchMatMul.js';
 
 export const cpuKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -37,4 +38,5 @@ export const cpuKernelConfigs: KernelConfig[] = [
   groupNormConfig,
   geluConfig,
   preluConfig,
+  batchMatMulConfig,
 ];

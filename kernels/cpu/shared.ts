@@ -29,3 +29,4 @@ export {padImplCPU, padOutputShape} from './Pad.js';
 export {groupNormImplCPU} from './GroupNorm.js';
 export {geluImplCPU} from './Gelu.js';
 export {preluImplCPU} from './Prelu.js';
+export {batchMatMulImplCPU, batchMatMulShape} from './BatchMatMul.js';

@@ -11,6 +11,7 @@ import {padGradConfig} from './pad_grad.js';
 import {groupNormGradConfig} from './group_norm_grad.js';
 import {geluGradConfig} from './gelu_grad.js';
 import {preluGradConfig} from './prelu_grad.js';
+import {batchMatMulGradConfig} from './batch_mat_mul_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -28,4 +29,5 @@ export const gradConfigs: GradConfig[] = [
   groupNormGradConfig,
   geluGradConfig,
   preluGradConfig,
+  batchMatMulGradConfig,
 ];
