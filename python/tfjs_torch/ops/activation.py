@@ -61,7 +61,9 @@ def _fold_activation(ctx, x, activation, alpha=None):
     one with one input and one output channel, through microkernels whose clamp turns NaN into
     0; those are not folded (DepthwiseConv2D is never; Conv2D with 1 -> 1 channels neither).
     ReLU6 / hardtanh(0, 6) is not folded: XNNPACK's clamp with an upper bound turns NaN into a
-    number in every convolution. Returns the activation's Ref, or None where the pattern does
+    number in every convolution. -Infinity: tfjs's packed webgl ReLU (x * (x >= 0)) gives NaN
+    where PyTorch gives 0, fused or not (tf.relu's packed program is the same), so the fold
+    changes nothing there. Returns the activation's Ref, or None where the pattern does
     not hold."""
     b = ctx.b
     layer = b.by_name.get(x.layer)
