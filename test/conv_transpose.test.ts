@@ -13,7 +13,8 @@ import {resolveConvTransposeArgs} from '../src/ops/conv_transpose.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {convTransposeInputIndex, phaseConvAxis} from '../src/index_math/conv.js';
-import {phasePathApplies} from '../kernels/wasm/conv_transpose_phases.js';
+import {phasePathApplies, tapProductsCheaper, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
+import {WASM_SIMD_LOOPS_FLAG} from '../kernels/wasm/simd.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
 
@@ -126,13 +127,18 @@ describeBackends('convTranspose', () => {
   // JavaScript otherwise; the tfjs flag picks one, so both run here (other backends ignore it).
   for (const wasmSimd of [true, false]) {
     describe(wasmSimd ? 'products in WebAssembly SIMD (when available)' : 'products in JavaScript', () => {
+      // The wasm kernels' own SIMD loops (kernels/wasm/simd.ts: the tap products' sums) follow.
       let saved: boolean;
+      let savedLoops: boolean;
       before(() => {
         saved = tf.env().getBool(WASM_SIMD_FLAG);
+        savedLoops = tf.env().getBool(WASM_SIMD_LOOPS_FLAG);
         tf.env().set(WASM_SIMD_FLAG, wasmSimd && saved);
+        tf.env().set(WASM_SIMD_LOOPS_FLAG, wasmSimd && savedLoops);
       });
       after(() => {
         tf.env().set(WASM_SIMD_FLAG, saved);
+        tf.env().set(WASM_SIMD_LOOPS_FLAG, savedLoops);
       });
     for (const dataFormat of DATA_FORMATS) {
       describe(dataFormat, () => {
@@ -210,6 +216,31 @@ describeBackends('convTranspose', () => {
     }
     });
   }
+
+  // wasm's phase path takes the tap-products form wherever it has fewer columns (every 2d_phase_
+  // case but 2d_phase_out4_k4_s2): with it off, the same cases through the phases' convolution.
+  describe('phase path as the phases\' convolution (tap products off)', () => {
+    let saved: boolean;
+    before(() => {
+      saved = tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG);
+      tf.env().set(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, false);
+    });
+    after(() => {
+      tf.env().set(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, saved);
+    });
+    for (const dataFormat of DATA_FORMATS) {
+      for (const c of valueCases.filter((k) => k.name.startsWith('2d_phase_'))) {
+        it(`${c.name}: forward (${dataFormat})`, async () => {
+          const t = tensorsOf(c, dataFormat);
+          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+          const y = await expectNoLeak(inputs, () => ct2(t.x, t.weight, t.bias, optionsOf(c.args, dataFormat)));
+          await expectActivation(y, c.outputs[0], dataFormat, 'y', c.args.unbatched === true);
+          y.dispose();
+          disposeAll(t);
+        });
+      }
+    }
+  });
 
   it('PyTorch docs example: Conv2d(16,16,3,s2,p1) halves 12x12 to 6x6, ' +
          'ConvTranspose2d(16,16,3,s2,p1) with outputSize = input shape gives 12x12 back',
@@ -379,6 +410,12 @@ describe('convTranspose as phase convolutions', () => {
       const xShape = c.args.unbatched === true ? [1, ...x] : x;
       expect(phasePathApplies(xShape, c.inputs.weight.shape, g), c.name)
           .to.equal(!c.name.startsWith('2d_phase_not_'));
+      // Which form the path takes by default: the tap products but where they have no fewer
+      // columns than the phases' convolution.
+      if (!c.name.startsWith('2d_phase_not_')) {
+        expect(tapProductsCheaper(c.inputs.weight.shape, g), c.name)
+            .to.equal(c.name !== '2d_phase_out4_k4_s2');
+      }
     }
   });
 });
