@@ -13,7 +13,7 @@ import {resolveConvTransposeArgs} from '../src/ops/conv_transpose.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {convTransposeInputIndex, phaseConvAxis} from '../src/index_math/conv.js';
-import {phasePathApplies, tapProductsCheaper, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
+import {phasePathApplies, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
 import {WASM_SIMD_LOOPS_FLAG} from '../kernels/wasm/simd.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
@@ -217,8 +217,8 @@ describeBackends('convTranspose', () => {
     });
   }
 
-  // wasm's phase path takes the tap-products form wherever it has fewer columns (every 2d_phase_
-  // case but 2d_phase_out4_k4_s2): with it off, the same cases through the phases' convolution.
+  // wasm's phase path takes the tap-products form by default (the suites above): with it off, the
+  // same cases through the phases' convolution.
   describe('phase path as the phases\' convolution (tap products off)', () => {
     let saved: boolean;
     before(() => {
@@ -410,12 +410,6 @@ describe('convTranspose as phase convolutions', () => {
       const xShape = c.args.unbatched === true ? [1, ...x] : x;
       expect(phasePathApplies(xShape, c.inputs.weight.shape, g), c.name)
           .to.equal(!c.name.startsWith('2d_phase_not_'));
-      // Which form the path takes by default: the tap products but where they have no fewer
-      // columns than the phases' convolution.
-      if (!c.name.startsWith('2d_phase_not_')) {
-        expect(tapProductsCheaper(c.inputs.weight.shape, g), c.name)
-            .to.equal(c.name !== '2d_phase_out4_k4_s2');
-      }
     }
   });
 });

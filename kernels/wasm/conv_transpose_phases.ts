@@ -15,13 +15,13 @@
 // but -> 8, k4 s2 1.35x, k9 s3 1.28x; -> 16, k4 s2 1.50x; [1,32,32,64] -> 64, k4 s2 1.82x: hence at
 // most 4 output channels.
 //
-// Two forms of the same decomposition, whichever has fewer columns for XNNPACK (which computes
-// output channels in tiles of 8, so FSRCNN's 9 phase channels cost 16): the phases'
-// convolution (outC * sH * sW channels, K_h * K_w taps), or the tap products (one 1x1
-// convolution to outC * kH * kW channels, no zero taps, then each output row the sum of the
-// products that land on it, in a SIMD loop on the heap: kernels/wasm/simd.ts addSpans). FSRCNN's
-// 56 -> 1, k9 s3 at 128x128: 88 columns against 144; the whole kernel 8.5 against 12.6-16 ms
-// (wall, tf.profile, load 1.2-1.5), the 1x1 convolution 7.6 of it.
+// Two forms of the same decomposition: the phases' convolution (outC * sH * sW channels, K_h *
+// K_w taps), or, by default, the tap products (one 1x1 convolution to outC * kH * kW channels, no
+// zero taps, then each output row the sum of the products that land on it, in a SIMD loop on the
+// heap: kernels/wasm/simd.ts addSpans), never more columns for XNNPACK, which computes output
+// channels in tiles of 8 (FSRCNN's 9 phase channels cost 16). FSRCNN's 56 -> 1, k9 s3 at
+// 128x128: 88 columns against 144; the whole kernel 8.5 against 12.6-16 ms (wall, tf.profile,
+// load 1.2-1.5), the 1x1 convolution 7.6 of it.
 // (On tensorflow, TensorFlow's own Conv2DBackpropInput beat a tf-ops
 // composition of the same phases at every such shape tried, and tfjs's cpu conv2d is a plain
 // loop: neither takes it.)
@@ -73,28 +73,21 @@ export function phasePathApplies(
 
 /**
  * tfjs flag, default true: whether the phase path takes its tap-products form (one 1x1
- * convolution to every kernel tap, then the taps' sums, see convTransposeTapProducts) where that
- * form has fewer columns to compute. Off, the path always convolves the phases.
+ * convolution to every kernel tap, then the taps' sums, see convTransposeTapProducts). Off, the
+ * path convolves the phases (kept for the bench and the tests to compare).
+ *
+ * Why always: XNNPACK computes output channels in tiles of 8, so the phases' convolution costs
+ * tiles(outC * sH * sW) * K_h * K_w products per input pixel and input channel, the tap
+ * products tiles(outC * kH * kW), never more (kH <= sH * K_h, and a tile count times m is at least
+ * the tiles of m times as many); FSRCNN's 56 -> 1, k9 s3: 88 against 144. Measured in one process
+ * (wall ms, min of 12 calls, fresh inputs, bias, channelsLast, load 6-8), tap products against
+ * the phases' convolution: [1,64,64,64] -> 1 / 2 / 3 / 4, k4 s2 p1: 0.79 / 0.93 / 1.44 / 1.66
+ * against 1.26 / 1.26 / 1.90 / 1.94; -> 2 / 3 / 4, k9 s3 p4: 4.45 / 10.95 / 9.02 against 9.29 /
+ * 10.98 / 12.75; [1,64,64,256] -> 3, k4 s2: 4.55 against 6.00. (Beyond 4 output channels the
+ * per-tap product still wins: [1,32,32,64] -> 64, k4 s2 9.3 against 25.8 ms as tap products.)
  */
 export const WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG = 'TORCH_WASM_CONV_TRANSPOSE_TAP_PRODUCTS';
 tf.env().registerFlag(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, () => true);
-
-/** XNNPACK's wasm GEMM computes output channels in tiles of this many. */
-const XNN_TILE = 8;
-const tiles = (n: number) => Math.ceil(n / XNN_TILE) * XNN_TILE;
-
-/**
- * Whether the tap-products form is the cheaper one: XNNPACK computes output channels in tiles of
- * 8, so the phases' convolution costs tiles(outC * sH * sW) * K_h * K_w products per input
- * pixel and input channel, the tap products tiles(outC * kH * kW). FSRCNN's 56 -> 1, k9 s3: 88
- * against 16 * 9 = 144.
- */
-export function tapProductsCheaper(weightShape: readonly number[], a: ConvTransposeAttrs): boolean {
-  if (!tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG)) return false;
-  const [, cout, kh, kw] = weightShape;
-  const [sh, sw] = a.stride;
-  return tiles(cout * kh * kw) < tiles(cout * sh * sw) * Math.ceil(kh / sh) * Math.ceil(kw / sw);
-}
 
 function run(backend: WasmBackend, name: string, inputs: Record<string, TensorInfo>,
              attrs: Record<string, unknown>): TensorInfo {
@@ -107,7 +100,9 @@ function run(backend: WasmBackend, name: string, inputs: Record<string, TensorIn
 export function convTransposePhases(
     backend: WasmBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
     a: ConvTransposeAttrs): TensorInfo {
-  if (tapProductsCheaper(weight.shape, a)) return convTransposeTapProducts(backend, x, weight, bias, a);
+  if (tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG)) {
+    return convTransposeTapProducts(backend, x, weight, bias, a);
+  }
   const {batch, inChannels: cin, outChannels: cout, inSize, outSize, kernelSize, yShape} =
       convTransposeShapes(x.shape, weight.shape, a);
   const [sh, sw] = a.stride;
@@ -227,8 +222,7 @@ function interleave(
  * for every kernel row ky whose input row iy = (oy + p - ky) / s is whole, each input pixel's kW *
  * outC products of that kernel row are one contiguous span of G added to the output row at (ix *
  * s) * outC (the scatter form, Note [transposed convolution tap relation]), on a scratch row
- * uncropped by the padding; then bias and crop into y. The caller has checked phasePathApplies
- * and tapProductsCheaper.
+ * uncropped by the padding; then bias and crop into y. The caller has checked phasePathApplies.
  */
 export function convTransposeTapProducts(
     backend: WasmBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
