@@ -13,7 +13,7 @@ import {resolveConvTransposeArgs} from '../src/ops/conv_transpose.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {convTransposeInputIndex, phaseConvAxis} from '../src/index_math/conv.js';
-import {phasePathApplies, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
+import {phasePathApplies, takesTapProducts, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
 import {WASM_SIMD_LOOPS_FLAG} from '../kernels/wasm/simd.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
@@ -426,5 +426,16 @@ describeBackends('convTranspose phase path limits', () => {
     expect(y.shape).to.deep.equal([1, 3, 8, 1]);
     expect(Array.from(await y.data()).every((v) => v === 3 || v === 6)).to.equal(true);
     y.dispose();
+  });
+
+  it('the tap-products form holds at most 256 MiB of products, else the phases\' convolution', () => {
+    // FSRCNN's upscaler (channelsLast x [N, H, W, 56], weight [56, 1, 9, 9]): 81 floats per pixel.
+    const a = {stride: [3, 3], padding: [4, 4], outputPadding: [2, 2], dilation: [1, 1], groups: 1,
+               dataFormat: 'channelsLast' as DataFormat};
+    expect(takesTapProducts([1, 128, 128, 56], [56, 1, 9, 9], a)).to.equal(true);
+    // 4 * 910 * 910 * 81 = 268,304,400 bytes fit in 256 MiB (268,435,456); 911 by 911 do not.
+    expect(takesTapProducts([1, 910, 910, 56], [56, 1, 9, 9], a)).to.equal(true);
+    expect(takesTapProducts([1, 911, 911, 56], [56, 1, 9, 9], a)).to.equal(false);
+    expect(takesTapProducts([2, 2048, 2048, 56], [56, 1, 9, 9], a)).to.equal(false);
   });
 });

@@ -89,6 +89,25 @@ export function phasePathApplies(
 export const WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG = 'TORCH_WASM_CONV_TRANSPOSE_TAP_PRODUCTS';
 tf.env().registerFlag(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, () => true);
 
+/**
+ * The most bytes of tap products (N * H_in * W_in * outC * kH * kW floats) the tap-products form
+ * holds at once; past it the phases' convolution runs (outC * sH * sW channels: for FSRCNN 9
+ * instead of 81, where 2048x2048 inputs would make 1.36 GB of products on a heap of at most 4 GB).
+ */
+const TAP_PRODUCTS_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether the phase path (the caller has checked phasePathApplies) takes the tap-products form:
+ * WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG on and the products within TAP_PRODUCTS_MAX_BYTES.
+ */
+export function takesTapProducts(xShape: readonly number[], weightShape: readonly number[],
+                                 a: ConvTransposeAttrs): boolean {
+  if (!tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG)) return false;
+  const {batch, inSize, outChannels, kernelSize} = convTransposeShapes(xShape, weightShape, a);
+  return 4 * batch * inSize[0] * inSize[1] * outChannels * kernelSize[0] * kernelSize[1] <=
+      TAP_PRODUCTS_MAX_BYTES;
+}
+
 function run(backend: WasmBackend, name: string, inputs: Record<string, TensorInfo>,
              attrs: Record<string, unknown>): TensorInfo {
   const kernel = getKernel(name, 'wasm');
@@ -100,7 +119,7 @@ function run(backend: WasmBackend, name: string, inputs: Record<string, TensorIn
 export function convTransposePhases(
     backend: WasmBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
     a: ConvTransposeAttrs): TensorInfo {
-  if (tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG)) {
+  if (takesTapProducts(x.shape, weight.shape, a)) {
     return convTransposeTapProducts(backend, x, weight, bias, a);
   }
   const {batch, inChannels: cin, outChannels: cout, inSize, outSize, kernelSize, yShape} =
@@ -222,7 +241,8 @@ function interleave(
  * for every kernel row ky whose input row iy = (oy + p - ky) / s is whole, each input pixel's kW *
  * outC products of that kernel row are one contiguous span of G added to the output row at (ix *
  * s) * outC (the scatter form, Note [transposed convolution tap relation]), on a scratch row
- * uncropped by the padding; then bias and crop into y. The caller has checked phasePathApplies.
+ * uncropped by the padding; then bias and crop into y. The caller has checked phasePathApplies
+ * and takesTapProducts.
  */
 export function convTransposeTapProducts(
     backend: WasmBackend, x: TensorInfo, weight: TensorInfo, bias: TensorInfo|undefined,
