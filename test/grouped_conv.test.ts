@@ -36,8 +36,8 @@ describeBackends('groupedConv2d (one kernel)', () => {
   }
 
   it('rejects bad arguments before any work', () => {
-    const x = tf.zeros([1, 5, 5, 8]);
-    const w = tf.zeros([8, 2, 3, 3]);
+    const x = tf.zeros([1, 5, 5, 8]) as tf.Tensor4D;
+    const w = tf.zeros([8, 2, 3, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     expect(() => groupedConv2d(x, w, null, {groups: 3})).to.throw(/^groupedConv2d: argument 'weight' of shape \[8, 2, 3, 3\] with groups 3 expects 6 input channels/);
     expect(() => groupedConv2d(x, tf.zeros([6, 2, 3, 3]) as tf.Tensor4D, null, {groups: 4})).to.throw(/^groupedConv2d: argument 'groups' \(4\) must divide the 6 output channels/);

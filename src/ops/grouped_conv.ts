@@ -164,7 +164,7 @@ export function perGroupConv2d(
     const first = attrs.dataFormat === 'channelsFirst';
     const xl = first ? tf.transpose(x, [0, 2, 3, 1]) : x;
     const {groups} = attrs;
-    const cin = xl.shape[3];
+    const cin = xl.shape[3]!;
     const ig = cin / groups;
     const [top, bottom, left, right] = attrs.padding;
     const unpadded = attrs.padding.every((p) => p === 0);
@@ -195,7 +195,7 @@ export function perGroupConv2d(
 /** Group g's part of a filter [kH, kW, inC / groups, outC] (a TorchPad crop, no Slice). */
 export function groupFilter(filter: tf.Tensor, groups: number, g: number): tf.Tensor {
   if (groups === 1) return filter;
-  const cout = filter.shape[3];
+  const cout = filter.shape[3]!;
   const og = cout / groups;
   return tf.engine().runKernel(Pad, {x: filter}, asAttrs<PadAttrs>({
     pairs: [[0, 0], [0, 0], [0, 0], [-g * og, -(cout - (g + 1) * og)]],
