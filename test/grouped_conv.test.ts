@@ -4,10 +4,13 @@
 // ('same' on an even kernel) padding, with and without bias; values and the gradients of x,
 // weight and bias; both dataFormats; the layer against the op; argument checks; every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {expect} from 'chai';
+import * as pt from '../src/index.js';
 import {groupedConv2d} from '../src/index.js';
 import type {GroupedConv2dOptions} from '../src/index.js';
-import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fromFixture, loadFixture} from './util.js';
+import {safetensorsBytes} from './reliability_cases.js';
+import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture} from './util.js';
 
 const fixture = loadFixture('grouped_conv');
 
@@ -48,5 +51,101 @@ describeBackends('groupedConv2d (one kernel)', () => {
     expect(() => groupedConv2d(x, w, null, {groups: 4, pad: 1} as object)).to.throw(/^groupedConv2d: unknown option 'pad'/);
     expect(tf.memory().numTensors).to.equal(before + 2);  // the two zeros made inline above
     tf.dispose([x, w]);
+  });
+});
+
+/** A state dict {conv.weight, conv.bias?} as safetensors bytes, from a fixture case's inputs. */
+function stateDict(c: (typeof fixture.cases)[number]): Uint8Array {
+  const header: Record<string, unknown> = {};
+  const parts: Float32Array[] = [];
+  let offset = 0;
+  for (const [key, t] of [['conv.weight', c.inputs.weight], ['conv.bias', c.inputs.bias]] as const) {
+    if (t == null) continue;
+    const v = fixtureValues(t) as Float32Array;
+    header[key] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + v.byteLength]};
+    offset += v.byteLength;
+    parts.push(v);
+  }
+  const data = new Uint8Array(offset);
+  let at = 0;
+  for (const v of parts) {
+    data.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
+    at += v.byteLength;
+  }
+  return safetensorsBytes(header, data);
+}
+
+function layerPadding(c: (typeof fixture.cases)[number]): number[] {
+  const p = c.args.padding as number|number[]|string;
+  const [kh, kw] = c.inputs.weight.shape.slice(2);
+  const d = c.args.dilation as number|number[];
+  const [dh, dw] = typeof d === 'number' ? [d, d] : d;
+  if (p === 'valid') return [0, 0, 0, 0];
+  if (p === 'same') {
+    const th = dh * (kh - 1);
+    const tw = dw * (kw - 1);
+    return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
+  }
+  const [ph, pw] = typeof p === 'number' ? [p, p] : p as number[];
+  return [ph, ph, pw, pw];
+}
+
+describeBackends('TorchGroupedConv2d layer (the exporter\'s grouped convolution)', () => {
+  for (const c of fixture.cases.filter((k) => (k.args.groups as number) > 1).slice(0, 6)) {
+    for (const dataFormat of DATA_FORMATS) {
+      it(`${c.name} [${dataFormat}]: loadTorchWeights, predict, save / load, gradients`, async () => {
+        const [, cin, h, w] = c.inputs.x.shape;
+        const weight = c.inputs.weight.shape;
+        const config = {
+          name: 'conv', inChannels: cin, outChannels: weight[0], kernelSize: weight.slice(2),
+          stride: c.args.stride as number, padding: layerPadding(c), dilation: c.args.dilation as number,
+          groups: c.args.groups as number, bias: c.inputs.bias != null, dataFormat,
+        };
+        const layer = new pt.layers.TorchGroupedConv2d(config);
+        const model = tfl.sequential({layers: [
+          tfl.layers.inputLayer({inputShape: dataFormat === 'channelsLast' ? [h, w, cin] : [cin, h, w]}), layer]});
+        await pt.loadTorchWeights(model, stateDict(c));
+        const x = fromFixture(c.inputs.x, dataFormat);
+        const y = model.predict(x) as tf.Tensor;
+        await expectMatches(y, c.outputs[0], dataFormat, 'layer output');
+        // Weights changed after a call: the layer's per-group filters follow them.
+        const before = model.getWeights().map((t) => t.clone());
+        model.setWeights(before.map((t) => tf.mul(t, 0)));
+        const zero = model.predict(x) as tf.Tensor;
+        expect(await tf.max(tf.abs(zero)).data()).to.deep.equal(new Float32Array([0]));
+        model.setWeights(before);
+        // Round trip through model.json.
+        const artifacts: tf.io.ModelArtifacts[] = [];
+        await model.save(tf.io.withSaveHandler(async (a) => {
+          artifacts.push(a);
+          return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+        }));
+        const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts[0]));
+        const y2 = loaded.predict(x) as tf.Tensor;
+        await expectMatches(y2, c.outputs[0], dataFormat, 'output after save / load');
+        // Trainable: the kernel's gradient is PyTorch's weight gradient in tfjs's layout.
+        const dy = fromFixture(c.grad!.dy, dataFormat);
+        const {grads} = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, {training: true}) as tf.Tensor, dy)) as tf.Scalar,
+                                         model.trainableWeights.map((v) => (v as unknown as {val: tf.Variable}).val));
+        const kernelGrad = grads[(layer.kernel as unknown as {val: tf.Variable}).val.name];
+        const dw = c.grad!.grads.weight;
+        const dwTfjs = tf.transpose(tf.tensor(fixtureValues(dw), dw.shape), [2, 3, 1, 0]);
+        expect(kernelGrad.shape).to.deep.equal(dwTfjs.shape);
+        const err = (await tf.max(tf.abs(tf.sub(kernelGrad, dwTfjs))).data())[0];
+        const scale = (await tf.max(tf.abs(dwTfjs)).data())[0];
+        expect(err, 'kernel gradient').to.be.at.most(1e-4 * (1 + scale));
+        model.dispose();
+        loaded.dispose();
+        tf.dispose([x, y, zero, y2, dy, dwTfjs, ...before, ...Object.values(grads)]);
+      });
+    }
+  }
+
+  it('refuses bad configs', () => {
+    const L = pt.layers;
+    expect(() => new L.TorchGroupedConv2d({inChannels: 6, outChannels: 8, kernelSize: 3, groups: 4})).to.throw(/^layers\.groupedConv2d: inChannels \(6\) must be divisible by groups \(4\)/);
+    expect(() => new L.TorchGroupedConv2d({inChannels: 8, outChannels: 6, kernelSize: 3, groups: 4})).to.throw(/outChannels \(6\) must be divisible by groups \(4\)/);
+    expect(() => new L.TorchGroupedConv2d({inChannels: 8, outChannels: 8, kernelSize: 3, groups: 4, stride: 2, dilation: 2})).to.throw(/together with dilation/);
+    expect(() => new L.TorchGroupedConv2d({inChannels: 8, outChannels: 8, kernelSize: 3, groups: 4, padding: [1, 2, 3]})).to.throw(/argument 'padding'/);
   });
 });
