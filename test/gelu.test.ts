@@ -16,6 +16,11 @@ describeBackends('gelu (one kernel)', () => {
         const x = fromFixture(c.inputs.x, dataFormat);
         const y = await expectNoLeak([x], () => gelu(x, {approximate}));
         await expectMatches(y, c.outputs[0], dataFormat, 'output');
+        // The cases with non-finite inputs have no gradient in the fixture (values only).
+        if (c.grad == null) {
+          tf.dispose([x, y]);
+          return;
+        }
         const dy = fromFixture(c.grad!.dy, dataFormat);
         const [dx] = await expectNoLeak([x, dy], () => tf.grads((t: tf.Tensor) => gelu(t, {approximate}))([x], dy));
         await expectMatches(dx, c.grad!.grads.x, dataFormat, 'gradient of x');
