@@ -8,7 +8,7 @@ import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fromFixture
 
 const fixture = loadFixture('gelu');
 
-describeBackends('gelu (one kernel)', () => {
+describeBackends('gelu (one kernel)', (backend) => {
   for (const c of fixture.cases) {
     const approximate = c.args.approximate as 'none'|'tanh';
     for (const dataFormat of DATA_FORMATS) {
@@ -27,6 +27,23 @@ describeBackends('gelu (one kernel)', () => {
         tf.dispose([x, y, dy, dx]);
       });
     }
+  }
+
+  // wasm: approximate 'none' ran the SIMD loop geluErf (kernels/wasm/simd_math.ts); with the loops
+  // off it is tfjs's Mul, Erf, Add. Values against PyTorch's again.
+  if (backend === 'wasm') {
+    describe('with the wasm SIMD loops off', () => {
+      before(() => tf.env().set('TORCH_WASM_SIMD_LOOPS', false));
+      after(() => tf.env().set('TORCH_WASM_SIMD_LOOPS', true));
+      for (const c of fixture.cases) {
+        it(`${c.name}`, async () => {
+          const x = fromFixture(c.inputs.x, 'channelsFirst');
+          const y = gelu(x, {approximate: c.args.approximate as 'none'|'tanh'});
+          await expectMatches(y, c.outputs[0], 'channelsFirst', 'output');
+          tf.dispose([x, y]);
+        });
+      }
+    });
   }
 
   it('rejects bad arguments before any work', () => {
