@@ -438,12 +438,13 @@ def _dcgan(published):
        covers=[RANK3, FIXED],
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
-             "a ResNet(Bottleneck, [1, 1, 1, 1], width_per_group=8) encoder")
+             "a ResNeXt-style ResNet(Bottleneck, [1, 1, 1, 1], groups=4, width_per_group=2) encoder (the "
+             "same widths as width_per_group=8 without groups; grouped 3x3s as the published one)")
 def _midas(published):
     from . import midas_net as mn
     saved = dict(mn.ENCODER)
     if not published:
-        mn.ENCODER.update(layers=[1, 1, 1, 1], groups=1, width_per_group=8)
+        mn.ENCODER.update(layers=[1, 1, 1, 1], groups=4, width_per_group=2)
     try:
         return mn.MidasNet(None, features=256 if published else 32)
     finally:
