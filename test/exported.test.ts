@@ -121,6 +121,74 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     expect(result.outputs[0].ok).to.equal(false);
   });
 
+  // Note [activation folded into its convolution] (python/tfjs_torch/ops/activation.py).
+  it('folded activations: one convolution layer each, kept apart where the pattern does not hold', () => {
+    const classes = (name: string) => (fixture.cases.find((k) => k.name === name && k.dataFormat === 'channelsLast')!
+        .model.modelTopology as {config: {layers: Array<{class_name: string, config: {activation?: string}}>}})
+        .config.layers.map((l) =>
+          `${l.class_name}${l.config.activation ? `:${l.config.activation}` : ''}`)
+        .filter((c) => !/^(InputLayer|TorchShapeCheck|ZeroPadding2D)/.test(c));
+    expect(classes('conv_relu_folded')).to.deep.equal(['Conv2D:relu']);
+    expect(classes('conv_batch_norm_relu_folded')).to.deep.equal(['Conv2D:relu']);
+    expect(classes('conv_leaky_relu_folded')).to.deep.equal(['TorchFusedConv2d:leakyrelu', 'TorchFusedConv2d:leakyrelu']);
+    expect(classes('conv_relu_not_folded_two_users')).to.deep.equal(['Conv2D:linear', 'ReLU', 'TorchElementwise']);
+    expect(classes('conv_leaky_relu_not_folded_output')).to.deep.equal(['Conv2D:linear', 'LeakyReLU']);
+    expect(classes('depthwise_relu_not_folded')).to.deep.equal([
+      'DepthwiseConv2D:linear', 'ReLU', 'Conv2D:relu', 'Conv2D:linear', 'ReLU', 'Conv2D:linear', 'ReLU']);
+  });
+
+  it('TorchFusedConv2d survives model.save / tf.loadLayersModel and takes PyTorch\'s weights through loadTorchWeights', async () => {
+    for (const dataFormat of ['channelsLast', 'channelsFirst']) {
+      const c = fixture.cases.find((k) => k.name === 'conv_leaky_relu_folded' && k.dataFormat === dataFormat)!;
+      const model = await load(c);
+      let saved: tf.io.ModelArtifacts|undefined;
+      await model.save(tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      }));
+      const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+      const fused = loaded.layers.filter((l) => l.getClassName() === 'TorchFusedConv2d');
+      expect(fused.length).to.equal(2);
+      expect(fused.map((l) => l.getConfig())).to.deep.equal(
+          model.layers.filter((l) => l.getClassName() === 'TorchFusedConv2d').map((l) => l.getConfig()));
+      expect((await pt.checkExport(loaded, b64Bytes(c.check), {atol: 0, rtol: 0})).outputs[0].maxAbsDiff)
+          .to.equal((await pt.checkExport(model, b64Bytes(c.check), {atol: 0, rtol: 0})).outputs[0].maxAbsDiff);
+      // The exported (PyTorch) weights in PyTorch's layout, [out, in, kh, kw], as a state dict
+      // keyed by layer name: loadTorchWeights must put them back where they give PyTorch's output.
+      const header: Record<string, unknown> = {};
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      for (const layer of fused) {
+        const [kernel, bias] = layer.getWeights();
+        const state: Array<[string, tf.Tensor]> = [[`${layer.name}.weight`, tf.transpose(kernel, [3, 2, 0, 1])]];
+        if (bias != null) state.push([`${layer.name}.bias`, tf.clone(bias)]);
+        for (const [key, t] of state) {
+          const bytes = new Uint8Array((await t.data() as Float32Array).slice().buffer);
+          header[key] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes.length]};
+          parts.push(bytes);
+          offset += bytes.length;
+          t.dispose();
+        }
+        layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+      }
+      const h = new TextEncoder().encode(JSON.stringify(header));
+      const file = new Uint8Array(8 + h.length + offset);
+      new DataView(file.buffer).setBigUint64(0, BigInt(h.length), true);
+      file.set(h, 8);
+      let at = 8 + h.length;
+      for (const p of parts) {
+        file.set(p, at);
+        at += p.length;
+      }
+      expect((await pt.checkExport(loaded, b64Bytes(c.check))).ok).to.equal(false);
+      await pt.loadTorchWeights(loaded, file);
+      const result = await pt.checkExport(loaded, b64Bytes(c.check));
+      expect(result.ok, `max |ours - torch| = ${result.outputs[0].maxAbsDiff}`).to.equal(true);
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+
   it('checkExport passes tolerances and refuses what is not a check file', async () => {
     const c = fixture.cases.find((k) => k.name === 'act_gelu' && k.dataFormat === 'channelsLast')!;
     const model = await load(c);
@@ -157,6 +225,15 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
     throws(() => new L.TorchElementwise({op: 'mod' as never}), /^layers\.elementwise: argument 'op' must be one of add, sub/);
     throws(() => new L.TorchElementwise({op: 'add', scalar: 1, constantShape: [1, 2]}), /at most one of 'scalar' and 'constantShape'/);
     throws(() => new L.TorchElementwise({op: 'add', constantShape: [0]}), /'constantShape' must be an array of positive integers/);
+  });
+  it('TorchFusedConv2d', () => {
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3} as never), /^layers\.fusedConv2d: argument 'activation' is required/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu6' as never}), /argument 'activation' must be one of relu, leakyrelu/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'leakyrelu', leakyreluAlpha: NaN}), /argument 'leakyreluAlpha' must be a finite number/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu', strides: 2, dilationRate: 2}), /strides \[2, 2\] together with dilationRate \[2, 2\]/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu', padding: 'causal' as never}), /argument 'padding' must be one of valid, same/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu', kernel_size: 3} as never), /unknown argument 'kernel_size'/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 5, activation: 'relu'}).computeOutputShape([null, 3, 3, 1]), /smaller than the kernel/);
   });
   it('TorchReduce and TorchSlice', () => {
     throws(() => new L.TorchReduce({op: 'mean', axis: [0]}), /^layers\.reduce: argument 'axis' must be a non-empty array of axes >= 1 \(0 is the batch\)/);

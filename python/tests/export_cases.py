@@ -109,6 +109,20 @@ X1 = (_rand(2, 4, 13),)         # N C L
 X3 = (_rand(2, 3, 5, 6, 7),)    # N C D H W
 
 
+def _with_nan(x):
+    """x with NaN at a few places (Note [activation folded into its convolution]: a NaN reaching
+    a folded ReLU stays NaN, as PyTorch's). No Infinity: tfjs's packed webgl ReLU, folded or not,
+    makes -Infinity NaN (x * (x >= 0)) where PyTorch gives 0."""
+    x = x.clone()
+    x[0, 0, 2, 3] = float("nan")
+    x[0, 1, 5, 7] = float("nan")
+    x[1, 3, 6, 9] = float("nan")
+    return x
+
+
+X2_NAN = (_with_nan(X2[0]),)
+
+
 class TwoInputs(nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -285,6 +299,33 @@ def _kinds():
     case("conv_called_twice_batch_norm_once", lambda: _seeded(Fn(
         lambda m, x: m.bn(m.conv(x)) + m.conv(x),
         conv=nn.Conv2d(4, 4, 3, padding=1), bn=nn.BatchNorm2d(4))))
+    # activations folded into the convolution before them (Note [activation folded into its
+    # convolution]): ReLU, after a folded batch norm, LeakyReLU (TorchFusedConv2d) strided and
+    # dilated; not folded where the convolution's output is read twice or is a model output,
+    # into a depthwise convolution or a 1 -> 1 channel one (NaN on wasm), nor ReLU6
+    case("conv_relu_folded", seq(nn.Conv2d(4, 5, 3, padding=1), nn.ReLU(inplace=True)))
+    case("conv_batch_norm_relu_folded", seq(nn.Conv2d(4, 5, 3, bias=False), nn.BatchNorm2d(5),
+                                            nn.ReLU()))
+    case("conv_leaky_relu_folded", seq(nn.Conv2d(4, 5, 3, stride=2, padding=1),
+                                       nn.LeakyReLU(0.2, inplace=True),
+                                       nn.Conv2d(5, 3, 3, dilation=2, padding=2, bias=False),
+                                       nn.LeakyReLU(0.01)))
+    case("conv_relu_not_folded_two_users", lambda: _seeded(Fn(
+        lambda m, x: (lambda c: F.relu(c) - c)(m.conv(x)), conv=nn.Conv2d(4, 5, 3, padding=1))))
+    case("conv_leaky_relu_not_folded_output", lambda: _seeded(Fn(
+        lambda m, x: (lambda c: (F.leaky_relu(c, 0.2), c))(m.conv(x)),
+        conv=nn.Conv2d(4, 5, 3, padding=1))))
+    case("depthwise_relu_not_folded", seq(nn.Conv2d(4, 4, 3, groups=4), nn.ReLU(),
+                                          nn.Conv2d(4, 1, 1), nn.ReLU(),
+                                          nn.Conv2d(1, 1, 3, padding=1), nn.ReLU(),
+                                          nn.Conv2d(1, 2, 1), nn.ReLU6()))
+    # the same, and folded ones, where NaN reaches them (not a convolution with one input
+    # channel: XNNPACK's turns NaN into a number on wasm with no activation at all)
+    case("conv_relu_folded_nan", seq(nn.Conv2d(4, 5, 3, padding=1), nn.ReLU(),
+                                           nn.Conv2d(5, 4, 1), nn.BatchNorm2d(4),
+                                           nn.LeakyReLU(0.1)), X2_NAN)
+    case("depthwise_relu_not_folded_nan", seq(
+        nn.Conv2d(4, 4, 3, groups=4), nn.ReLU(), nn.Conv2d(4, 1, 1), nn.ReLU()), X2_NAN)
     case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
     case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
     case("group_norm", seq(nn.GroupNorm(2, 4)))

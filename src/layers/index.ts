@@ -8,6 +8,7 @@ import {type NormalizeLayerArgs, TorchDenormalize, TorchNormalize} from './norma
 import {type PixelShuffleArgs, type PixelUnshuffleArgs, TorchPixelShuffle, TorchPixelUnshuffle} from './pixel_shuffle.js';
 import {TorchUpsample, type UpsampleArgs} from './upsample.js';
 import {type BatchNormArgs, type GroupNormArgs, type InstanceNormArgs, type LayerNormArgs, TorchBatchNorm, TorchGroupNorm, TorchInstanceNorm, TorchLayerNorm} from './norm.js';
+import {type FusedConv2dArgs, type FusedConvActivation, TorchFusedConv2d} from './fused_conv.js';
 import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
@@ -28,6 +29,8 @@ export {
   TorchMaxUnpool3d, TorchNormalize, TorchPixelShuffle, TorchPixelUnshuffle, TorchUpsample,
 };
 // Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
+export {TorchFusedConv2d};
+export type {FusedConv2dArgs, FusedConvActivation};
 export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere};
 export {TorchGroupedConv2d};
 export type {GroupedConv2dLayerArgs} from './grouped_conv.js';
@@ -148,7 +151,7 @@ registerLayerClasses([
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
 registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere]);
-registerLayerClasses([TorchGroupedConv2d]);
+registerLayerClasses([TorchFusedConv2d, TorchGroupedConv2d]);
 
 /** torch.matmul / mm / bmm with PyTorch's broadcasting; [a, b], or one input and a stored operand. */
 export function matmul(args: MatMulArgs = {}): TorchMatMul {

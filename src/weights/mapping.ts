@@ -110,6 +110,8 @@ const NORM_RULES = {
 export const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]}> = {
   Conv1D: {rules: [transposed('kernel', 'weight', [2, 1, 0]), BIAS]},
   Conv2D: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
+  // tfjs-torch's Conv2D with a fused activation (src/layers/fused_conv.ts): Conv2D's weights.
+  TorchFusedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv3D: {rules: [transposed('kernel', 'weight', [2, 3, 4, 1, 0]), BIAS]},
   TorchGroupedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv2DTranspose: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},

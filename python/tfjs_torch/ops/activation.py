@@ -2,7 +2,8 @@
 import torch
 
 from . import register
-from ._common import dim_index
+from ._common import alias, dim_index
+from .norm import _foldable_conv
 
 aten = torch.ops.aten
 
@@ -24,7 +25,82 @@ def _simple(ops, layer, doc):
     register(*ops)(handler)
 
 
-_simple([aten.relu.default], ("ReLU", {}), "relu: nn.ReLU, F.relu, torch.relu (in place too).")
+def _sole_reader(ctx, x):
+    """Whether this node is the only reader of tfjs tensor x: every graph node that stands for x
+    (x's own node, views that change nothing, batch norms folded into x's convolution) has no
+    user but this node and the others standing for x, so x is neither a model output nor read
+    by any other layer."""
+    key = x.key()
+    same = set()
+    for n, r in ctx.refs.items():
+        rs = r if isinstance(r, (list, tuple)) else [r]
+        if any(hasattr(i, "key") and i.key() == key for i in rs):
+            same.add(n)
+    return all(u is ctx.node or u in same for n in same for u in n.users)
+
+
+def _fold_activation(ctx, x, activation, alpha=None):
+    """Note [activation folded into its convolution]
+    tfjs's fused convolution (tf.fused.conv2d) applies an activation to its output in the same
+    kernel (XNNPACK's output clamp on wasm, in the shader on webgl / webgpu; on tensorflow a
+    separate TensorFlow op as before), so where a ReLU or a LeakyReLU reads the output of a 2-d
+    convolution layer that nothing else reads (Note [batch norm folded into its convolution]'s
+    conditions: one call, no activation yet, weights of its own; the graph nodes that stand for
+    the convolution's output have this activation as their only user, so it is no model output)
+    the activation goes into that layer and emits none: one pass over the feature map and one
+    tensor fewer. A batch norm folded into the convolution first leaves it foldable, so
+    conv -> BatchNorm -> ReLU is one layer. ReLU is tfjs-layers' own Conv2D with activation
+    'relu' (tfjs-layers passes it to the fused kernel); LeakyReLU(negative_slope) is tfjs-torch's
+    TorchFusedConv2d (src/layers/fused_conv.ts), the same convolution with activation
+    'leakyrelu' and leakyreluAlpha. The convolution's layer then stands for the activation's
+    value (the check file records it as that) and leaves weight sharing, as for a folded norm.
+
+    NaN: PyTorch's relu(NaN) and leaky_relu(NaN) are NaN. The fused ReLU keeps NaN on cpu,
+    tensorflow, webgl and webgpu (a comparison that is false for NaN selects the input) and in
+    XNNPACK's GEMM convolutions on wasm, but XNNPACK runs a depthwise convolution, and a dense
+    one with one input and one output channel, through microkernels whose clamp turns NaN into
+    0; those are not folded (DepthwiseConv2D is never; Conv2D with 1 -> 1 channels neither).
+    ReLU6 / hardtanh(0, 6) is not folded: XNNPACK's clamp with an upper bound turns NaN into a
+    number in every convolution. -Infinity: tfjs's packed webgl ReLU (x * (x >= 0)) gives NaN
+    where PyTorch gives 0, fused or not (tf.relu's packed program is the same), so the fold
+    changes nothing there. Returns the activation's Ref, or None where the pattern does
+    not hold."""
+    b = ctx.b
+    layer = b.by_name.get(x.layer)
+    if layer is None or layer["class_name"] != "Conv2D" or x.node_index != 0 or \
+            x.tensor_index != 0 or not _foldable_conv(b, layer):
+        return None
+    kernel = next(a for n, a in b.weights if n == f"{layer['name']}/kernel")
+    if kernel.shape[-2] == 1 and kernel.shape[-1] == 1:
+        return None
+    if not _sole_reader(ctx, x):
+        return None
+    cfg = layer["config"]
+    if activation == "relu":
+        cfg["activation"] = "relu"
+    else:
+        layer["class_name"] = "TorchFusedConv2d"
+        layer["config"] = {
+            "filters": cfg["filters"], "kernelSize": cfg["kernel_size"], "strides": cfg["strides"],
+            "padding": cfg["padding"], "dilationRate": cfg["dilation_rate"],
+            "useBias": cfg["use_bias"], "dataFormat": cfg["data_format"],
+            "activation": activation, "leakyreluAlpha": float(alpha),
+            "name": cfg["name"], "trainable": cfg["trainable"], "dtype": cfg["dtype"]}
+    for k, v in list(b._shared.items()):
+        if v == layer["name"]:
+            del b._shared[k]
+    y = alias(x, ctx.value, x.sym)
+    b.records = [y if r.key() == x.key() else r for r in b.records]
+    return y
+
+
+@register(aten.relu.default)
+def relu(ctx, a):
+    """relu: nn.ReLU, F.relu, torch.relu (in place too)."""
+    x = ctx.ref(a.self)
+    return _fold_activation(ctx, x, "relu") or emit_activation(ctx, x, "ReLU", {})
+
+
 _simple([aten.sigmoid.default], ("Activation", {"activation": "sigmoid"}), "sigmoid: nn.Sigmoid.")
 _simple([aten.tanh.default], ("Activation", {"activation": "tanh"}), "tanh: nn.Tanh.")
 _simple([aten.silu.default], _act("silu"), "silu: nn.SiLU, F.silu.")
@@ -48,7 +124,10 @@ def log_sigmoid(ctx, a):
 @register(aten.leaky_relu.default)
 def leaky_relu(ctx, a):
     """leaky_relu: nn.LeakyReLU, F.leaky_relu (in place too)."""
-    return emit_activation(ctx, ctx.ref(a.self), "LeakyReLU", {"alpha": float(a.negative_slope)})
+    x = ctx.ref(a.self)
+    alpha = float(a.negative_slope)
+    return _fold_activation(ctx, x, "leakyrelu", alpha) or \
+        emit_activation(ctx, x, "LeakyReLU", {"alpha": alpha})
 
 
 @register(aten.gelu.default)
