@@ -19,7 +19,7 @@ Each entry has
 import dataclasses
 import functools
 import sys
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -47,11 +47,31 @@ class Entry:
     size_rule: str
     covers: List[str]
     notes: str = ""
+    # Seeded initialisation that keeps activations O(1) where upstream's own initialisation (meant for
+    # training) leaves the eval-mode output too small or too sparse for the check to see a wrong layer:
+    # fan_in_init names module prefixes whose convolutions / linear layers are drawn again as He normal
+    # (fan_in_normal); calibrate_norms sets every BatchNorm's running statistics from one forward of a
+    # seeded calibration input before randomizing them (calibrate_batch_norms).
+    # center_biases maps a convolution that a final ReLU follows to a quantile q: its bias is set so that
+    # a fraction 1 - q of each channel's output on the calibration input is positive (center_biases).
+    fan_in_init: Sequence[str] = ()
+    calibrate_norms: bool = False
+    center_biases: Dict[str, float] = dataclasses.field(default_factory=dict)
 
     def build(self, published=False, seed=0):
         torch.manual_seed(seed)
         m = self.factory(published)
+        if self.fan_in_init:
+            fan_in_normal(m, self.fan_in_init, seed + 2)
         randomize(m, seed + 1)
+        if self.calibrate_norms or self.center_biases:
+            shapes = (self.published_sizes if published else self.sizes)[0]
+            g = torch.Generator().manual_seed(seed + 3)
+            calib = tuple(torch.randn(*s, generator=g) for s in shapes)
+            if self.calibrate_norms:
+                calibrate_batch_norms(m, calib, seed + 4)
+            if self.center_biases:
+                center_biases(m.eval(), self.center_biases, calib)
         return m.eval()
 
     def inputs(self, i, published=False, seed=100):
@@ -94,6 +114,73 @@ def randomize(module, seed):
         for name, p in module.named_parameters():
             if name.endswith("bias") and p.ndim == 1 and bool((p == 0).all()):
                 p.copy_(randn(p, 0.05))
+
+
+def fan_in_normal(module, prefixes, seed, gain=2 ** 0.5):
+    """Draws the weights of every Conv / ConvTranspose / Linear under the named module prefixes ("" for
+    all) again from N(0, gain^2 / fan_in), He's initialisation for ReLU networks: PyTorch's default
+    (kaiming_uniform with a=sqrt(5), variance 1 / (3 fan_in)) shrinks a signal about six-fold per
+    conv + ReLU, which over a deep decoder without normalisation leaves the output near zero or its
+    bias alone. Biases are left to upstream and randomize()."""
+    g = torch.Generator().manual_seed(seed)
+    kinds = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+    with torch.no_grad():
+        for name, m in module.named_modules():
+            if isinstance(m, kinds) and any(name == p or name.startswith(p + ".") or p == "" for p in prefixes):
+                w = m.weight
+                if isinstance(m, nn.ConvTranspose2d):  # weight [in, out / groups, kh, kw]: fan in per output
+                    fan_in = w.shape[0] // m.groups * w.shape[2] * w.shape[3]
+                else:
+                    fan_in = w[0].numel()
+                w.copy_(torch.randn(w.shape, generator=g) * (gain / fan_in ** 0.5))
+
+
+def calibrate_batch_norms(module, inputs, seed):
+    """Running statistics as a trained network has them: one forward in training mode on a seeded
+    calibration input (not one of the checked inputs) with cumulative averaging, so that in eval mode
+    every BatchNorm normalizes its real input; then each channel's mean is shifted by N(0, 0.2) of its
+    standard deviation and its variance scaled by U(0.5, 1.5), so that a mapping that swapped or
+    ignored the statistics still shows. randomize()'s statistics alone (mean N(0, 0.2), variance
+    U(0.5, 1.5) whatever the layer's real scale) let the signal of a deep convolutional stack shrink
+    layer by layer in eval mode, below the check's tolerance."""
+    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average: after one batch, exactly its statistics
+    module.train()
+    with torch.no_grad():
+        module(*inputs)
+    module.eval()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m, mom in zip(bns, saved):
+            m.momentum = mom
+            std = m.running_var.sqrt()
+            m.running_mean.add_(torch.randn(m.running_mean.shape, generator=g) * 0.2 * std)
+            m.running_var.mul_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+
+def center_biases(module, quantiles, inputs):
+    """Data-dependent biases for the convolutions a final ReLU follows (name -> q): with random weights
+    the pre-activation of such a layer (a sum of non-negative features with weights of either sign)
+    has a common offset of either sign as large as its spread, so a seed decides whether the ReLU
+    passes most of the output or kills nearly all of it (MiDaS's depth head: every pixel zero). Each
+    channel's bias is set to minus the q-quantile of its output without bias on the calibration
+    input, as a trained head's output is positive where the scene is."""
+    layers = dict(module.named_modules())
+    for name, q in quantiles.items():
+        conv = layers[name]
+        seen = []
+        hook = conv.register_forward_hook(lambda mod, inp, out: seen.append(out.detach().clone()))
+        with torch.no_grad():
+            conv.bias.zero_()
+            try:
+                module(*inputs)
+            finally:
+                hook.remove()
+            pre = seen[0].transpose(0, 1).reshape(seen[0].shape[1], -1)
+            conv.bias.copy_(-torch.quantile(pre, q, dim=1))
 
 
 def _img(n, h, w, c=3):
@@ -436,9 +523,13 @@ def _dcgan(published):
        published_sizes=[_img(1, 384, 384), _img(1, 256, 384), _img(2, 256, 256)],
        size_rule="H, W multiples of 32 (the zoo's sizes keep the deepest map at least 2x2)",
        covers=[RANK3, FIXED],
+       fan_in_init=("scratch",), calibrate_norms=True, center_biases={"scratch.output_conv.2": 0.5, "scratch.output_conv.4": 0.1},
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
-             "a ResNet(Bottleneck, [1, 1, 1, 1], width_per_group=8) encoder")
+             "a ResNet(Bottleneck, [1, 1, 1, 1], width_per_group=8) encoder. Initialisation: the scratch "
+             "decoder's convolutions He normal, BatchNorm statistics calibrated, the depth head's two "
+             "convolutions before ReLUs given data-dependent biases (upstream's init with randomize() "
+             "alone left the output all zeros for the grouped encoder: the final ReLU killed every pixel)")
 def _midas(published):
     from . import midas_net as mn
     saved = dict(mn.ENCODER)
