@@ -55,6 +55,7 @@ class Entry:
     # center_biases maps a convolution that a final ReLU follows to a quantile q: its bias is set so that
     # a fraction 1 - q of each channel's output on the calibration input is positive (center_biases).
     fan_in_init: Sequence[str] = ()
+    fan_in_gain: float = 2 ** 0.5
     calibrate_norms: bool = False
     center_biases: Dict[str, float] = dataclasses.field(default_factory=dict)
 
@@ -62,12 +63,14 @@ class Entry:
         torch.manual_seed(seed)
         m = self.factory(published)
         if self.fan_in_init:
-            fan_in_normal(m, self.fan_in_init, seed + 2)
+            fan_in_normal(m, self.fan_in_init, seed + 2, self.fan_in_gain)
         randomize(m, seed + 1)
         if self.calibrate_norms or self.center_biases:
             shapes = (self.published_sizes if published else self.sizes)[0]
             g = torch.Generator().manual_seed(seed + 3)
-            calib = tuple(torch.randn(*s, generator=g) for s in shapes)
+            # a batch of 8: BatchNorm statistics of the deepest maps (1x1 or 2x2 at the zoo's sizes)
+            # from one image's few pixels would make near-zero variances and blow the signal up
+            calib = tuple(torch.randn(max(8, s[0]), *s[1:], generator=g) for s in shapes)
             if self.calibrate_norms:
                 calibrate_batch_norms(m, calib, seed + 4)
             if self.center_biases:
@@ -136,29 +139,33 @@ def fan_in_normal(module, prefixes, seed, gain=2 ** 0.5):
 
 
 def calibrate_batch_norms(module, inputs, seed):
-    """Running statistics as a trained network has them: one forward in training mode on a seeded
-    calibration input (not one of the checked inputs) with cumulative averaging, so that in eval mode
-    every BatchNorm normalizes its real input; then each channel's mean is shifted by N(0, 0.2) of its
-    standard deviation and its variance scaled by U(0.5, 1.5), so that a mapping that swapped or
-    ignored the statistics still shows. randomize()'s statistics alone (mean N(0, 0.2), variance
-    U(0.5, 1.5) whatever the layer's real scale) let the signal of a deep convolutional stack shrink
-    layer by layer in eval mode, below the check's tolerance."""
-    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [m.momentum for m in bns]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative moving average: after one batch, exactly its statistics
-    module.train()
-    with torch.no_grad():
-        module(*inputs)
-    module.eval()
+    """Running statistics as a trained network has them: one eval-mode forward of a seeded calibration
+    input (not one of the checked inputs) in which each BatchNorm, just before it runs, takes the mean
+    and variance of its own input over the batch and space, then shifts each channel's mean by N(0, 0.2)
+    of its standard deviation and scales its variance by U(0.5, 1.5), so that a mapping that swapped or
+    ignored the statistics still shows. Layer by layer, so each later layer is calibrated on what the
+    perturbed earlier ones give it. randomize()'s statistics alone (mean N(0, 0.2), variance U(0.5, 1.5)
+    whatever the layer's real scale) let the signal of a deep convolutional stack shrink layer by layer
+    in eval mode, below the check's tolerance (SegNet's deepest layers moved its output by 1/700 of it)."""
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m, mom in zip(bns, saved):
-            m.momentum = mom
-            std = m.running_var.sqrt()
-            m.running_mean.add_(torch.randn(m.running_mean.shape, generator=g) * 0.2 * std)
-            m.running_var.mul_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+    def pre(m, args):
+        x = args[0].detach().double()
+        dims = [0] + list(range(2, x.ndim))
+        mean, var = x.mean(dims), x.var(dims)
+        std = var.sqrt()
+        m.running_mean.copy_(mean + torch.randn(mean.shape, generator=g).double() * 0.2 * std)
+        m.running_var.copy_(var * (torch.rand(var.shape, generator=g).double() + 0.5))
+
+    hooks = [m.register_forward_pre_hook(pre) for m in module.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
 
 
 def center_biases(module, quantiles, inputs):
@@ -208,6 +215,7 @@ def entry(**kw):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 20, 8)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[],
+       fan_in_init=("",),
        notes="published: RRDBNet(3, 3, 64, 23, gc=32) (ESRGAN x4); test: nf=16, nb=2, gc=8")
 def _esrgan(published):
     from .esrgan_rrdbnet_arch import RRDBNet
@@ -218,6 +226,7 @@ def _esrgan(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 20, 8)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="H, W even (pixel_unshuffle by 2 asserts it)", covers=[PY_SIZES],
+       fan_in_init=("",),
        notes="Real-ESRGAN x2plus = BasicSR RRDBNet(scale=2): pixel_unshuffle first, then x4 upsampling. "
              "published: num_feat=64, num_block=23, num_grow_ch=32; test: 16, 2, 8")
 def _x2plus(published):
@@ -231,6 +240,7 @@ def _x2plus(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[MUTATES],
+       fan_in_init=("",),
        notes="forward assigns self.mean = self.mean.type_as(x). published: EDSR baseline x4 "
              "(num_feat=64, num_block=16); test: num_feat=16, num_block=2")
 def _edsr(published):
@@ -270,16 +280,30 @@ def _rcan(published):
 def _swinir(published):
     from .basicsr_swinir_arch import SwinIR
     if published:
-        return SwinIR(upscale=4, img_size=64, window_size=8, img_range=1., depths=[6, 6, 6, 6],
-                      embed_dim=60, num_heads=[6, 6, 6, 6], mlp_ratio=2, upsampler='pixelshuffledirect')
-    return SwinIR(upscale=2, img_size=16, window_size=4, img_range=1., depths=[2], embed_dim=12,
-                  num_heads=[2], mlp_ratio=2, upsampler='pixelshuffledirect')
+        m = SwinIR(upscale=4, img_size=64, window_size=8, img_range=1., depths=[6, 6, 6, 6],
+                   embed_dim=60, num_heads=[6, 6, 6, 6], mlp_ratio=2, upsampler='pixelshuffledirect')
+        _relative_position_tables(m)
+        return m
+    m = SwinIR(upscale=2, img_size=16, window_size=4, img_range=1., depths=[2], embed_dim=12,
+               num_heads=[2], mlp_ratio=2, upsampler='pixelshuffledirect')
+    _relative_position_tables(m)
+    return m
+
+
+def _relative_position_tables(m):
+    """Upstream draws the relative position bias tables at std 0.02, so small beside the attention
+    logits that a wrong index into them stayed under the check's tolerance: drawn again at std 1."""
+    with torch.no_grad():
+        for mod in m.modules():
+            if hasattr(mod, "relative_position_bias_table"):
+                mod.relative_position_bias_table.normal_(0.0, 1.0)
 
 
 @entry(name="msrresnet", task="super-resolution x4", source="XPixelGroup/BasicSR srresnet_arch.py",
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[INPLACE],
+       fan_in_init=("",),
        notes="bilinear upsampling of the input as the base, LeakyReLU(inplace=True). "
              "published: num_feat=64, num_block=16; test: 16, 2")
 def _msrresnet(published):
@@ -369,6 +393,7 @@ def _deeplabv3(published):
        size_rule="any H, W (max pools with ceil_mode, _upsample_like back to each skip's size); the "
                  "zoo's sizes keep the deepest maps at least 2x2 (at 32x32 they are 1x1 and the export "
                  "inferred W <= 32)",
+       fan_in_init=("",), fan_in_gain=1.0,
        covers=[FIXED],
        notes="7 outputs (d0..d6). published: U2NET(3, 1); test: U2NETP(3, 1), upstream's own "
              "small variant of the same blocks (the U2NET constructor has no width argument)")
@@ -411,6 +436,7 @@ def _segformer(published):
        sizes=[_img(1, 32, 32), _img(1, 40, 56), _img(2, 48, 32)],
        published_sizes=[_img(1, 256, 256), _img(1, 192, 320), _img(2, 160, 224)],
        size_rule="any H, W >= 32 (floor pooling undone by max_unpool with output_size)",
+       fan_in_init=("",),
        covers=[CALLING, FIXED],
        notes="self.unpool(input=x, indices=i, output_size=s) with s from x.size(). segnet(n_classes, "
              "in_channels) has no width argument: the test configuration is the published one "
@@ -424,6 +450,7 @@ def _segnet(published):
        sizes=[_img(1, 32, 32), _img(1, 36, 52), _img(2, 48, 40)],
        published_sizes=[_img(1, 256, 256), _img(1, 200, 312), _img(2, 160, 224)],
        size_rule="any H, W >= 16 (F.pad by the size difference to each skip)",
+       calibrate_norms=True,
        covers=[FIXED],
        notes="published: UNet(3, 2, bilinear=False) (ConvTranspose2d up, 31 M parameters); test: "
              "bilinear=True (bilinear Upsample, half the bottom width, 17 M; UNet has no width argument)")
@@ -523,7 +550,7 @@ def _dcgan(published):
        published_sizes=[_img(1, 384, 384), _img(1, 256, 384), _img(2, 256, 256)],
        size_rule="H, W multiples of 32 (the zoo's sizes keep the deepest map at least 2x2)",
        covers=[RANK3, FIXED],
-       fan_in_init=("scratch",), calibrate_norms=True, center_biases={"scratch.output_conv.2": 0.5, "scratch.output_conv.4": 0.1},
+       fan_in_init=("scratch",), fan_in_gain=1.0, calibrate_norms=True, center_biases={"scratch.output_conv.2": 0.5, "scratch.output_conv.4": 0.1},
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
              "a ResNet(Bottleneck, [1, 1, 1, 1], width_per_group=8) encoder. Initialisation: the scratch "
