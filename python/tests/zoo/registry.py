@@ -68,9 +68,10 @@ class Entry:
         if self.calibrate_norms or self.center_biases:
             shapes = (self.published_sizes if published else self.sizes)[0]
             g = torch.Generator().manual_seed(seed + 3)
-            # a batch of 8: BatchNorm statistics of the deepest maps (1x1 or 2x2 at the zoo's sizes)
-            # from one image's few pixels would make near-zero variances and blow the signal up
-            calib = tuple(torch.randn(max(8, s[0]), *s[1:], generator=g) for s in shapes)
+            # a batch of 8 at the test sizes: BatchNorm statistics of the deepest maps (1x1 or 2x2
+            # there) from one image's few pixels would make near-zero variances and blow the signal up;
+            # the published sizes' deepest maps are large enough
+            calib = tuple(torch.randn(s[0] if published else max(8, s[0]), *s[1:], generator=g) for s in shapes)
             if self.calibrate_norms:
                 calibrate_batch_norms(m, calib, seed + 4)
             if self.center_biases:
