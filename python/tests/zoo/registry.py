@@ -255,6 +255,7 @@ def _edsr(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[MUTATES],
+       fan_in_init=("",), fan_in_gain=1.0,
        notes="channel attention (global average pool + sigmoid gate); forward assigns self.mean. "
              "published: RCAN x2 (num_feat=64, num_group=10, num_block=20, squeeze 16); "
              "test: num_feat=16, num_group=2, num_block=2, squeeze_factor=4")
