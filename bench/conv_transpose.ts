@@ -9,7 +9,8 @@
 // Then FSRCNN's upscaler ([1, 128, 128, 56] -> 1 channel, kernel 9, stride 3, padding 4,
 // output padding 2, bias) on cpu, wasm and tensorflow (CONV_TRANSPOSE_BACKENDS), next to
 // tf.conv2dTranspose on the same backend, and on wasm next to the same kernel with its phase path
-// off (kernels/wasm/conv_transpose_phases.ts), each 1 thread.
+// in its other form (the phases' convolution, not the tap products) and off
+// (kernels/wasm/conv_transpose_phases.ts), each 1 thread.
 // Every contender's result is checked against tfjs-torch's before timing.
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs's own gradient of conv2dTranspose, for the backward row.
@@ -18,7 +19,7 @@ import * as ort from 'onnxruntime-node';
 import * as path from 'path';
 
 import {gemmKind, WASM_SIMD_FLAG} from '../kernels/cpu/shared.js';
-import {WASM_CONV_TRANSPOSE_PHASES_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
+import {WASM_CONV_TRANSPOSE_PHASES_FLAG, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
 import {convTranspose2d} from '../src/index.js';
 import type {DataFormat} from '../src/kernel_names.js';
 
@@ -209,15 +210,17 @@ async function benchFsrcnnUpscaler(): Promise<void> {
     const theirs = () => tf.tidy(() => tf.slice(
         tf.conv2dTranspose(xLast, tfFilter, [1, full, full, 1], S, 'valid'), [0, P, P, 0],
         [1, out, out, 1]));
-    const phasesOff = (fn: () => tf.Tensor) => () => {
-      const saved = tf.env().getBool(WASM_CONV_TRANSPOSE_PHASES_FLAG);
-      tf.env().set(WASM_CONV_TRANSPOSE_PHASES_FLAG, false);
+    const flagOff = (flag: string) => (fn: () => tf.Tensor) => () => {
+      const saved = tf.env().getBool(flag);
+      tf.env().set(flag, false);
       try {
         return fn();
       } finally {
-        tf.env().set(WASM_CONV_TRANSPOSE_PHASES_FLAG, saved);
+        tf.env().set(flag, saved);
       }
     };
+    const phasesOff = flagOff(WASM_CONV_TRANSPOSE_PHASES_FLAG);
+    const tapProductsOff = flagOff(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG);
     const yLast = ours('channelsLast', zeroBias);
     expectClose(`FSRCNN upscaler on ${name}: tf.conv2dTranspose`, theirs().dataSync(), yLast.dataSync());
     const yFirst = ours('channelsFirst', zeroBias);
@@ -226,14 +229,19 @@ async function benchFsrcnnUpscaler(): Promise<void> {
       const yOff = phasesOff(() => ours('channelsLast', zeroBias))();
       expectClose('FSRCNN upscaler on wasm: per-tap product', yOff.dataSync(), yLast.dataSync());
       yOff.dispose();
+      const yPhases = tapProductsOff(() => ours('channelsLast', zeroBias))();
+      expectClose('FSRCNN upscaler on wasm: phases\' convolution', yPhases.dataSync(), yLast.dataSync());
+      yPhases.dispose();
     }
     tf.dispose([yLast, yFirst]);
     const rows: Row[] = (['channelsLast', 'channelsFirst'] as DataFormat[]).map((df) => ({
       label: `FSRCNN upscaler [1,128,128,56] -> 1, k9 s3 p4 op2, ${df}`,
       contenders: [
         tfContender(`tfjs-torch convTranspose2d (${df}, bias)`, () => ours(df)),
-        ...(name === 'wasm' ? [tfContender('the same, phase path off (per-tap product)',
-                                           phasesOff(() => ours(df)))] : []),
+        ...(name === 'wasm' ? [
+          tfContender('the same, tap products off (phases\' convolution)', tapProductsOff(() => ours(df))),
+          tfContender('the same, phase path off (per-tap product)', phasesOff(() => ours(df))),
+        ] : []),
         tfContender('tf.conv2dTranspose \'valid\' + tf.slice (NHWC, no bias)', theirs),
       ],
     }));

@@ -4,7 +4,7 @@
 // same backend and the same input; results checked equal before timing). Real sizes: CycleGAN's
 // ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
 //   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
-//   DECODER_OPS=norm                only some row groups (default pad,norm)
+//   DECODER_OPS=norm                only some row groups (default pad,norm,matmul; also groupedConv)
 import * as tf from '@tensorflow/tfjs-core';
 import {gelu, groupNorm, layerNorm, pad} from '../src/index.js';
 import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
@@ -16,6 +16,7 @@ import type {Row} from './harness.js';
 import {runRowsInterleaved} from './node.js';
 import {expectClose} from './op_rows.js';
 import {matmul} from '../src/layers/attention.js';
+import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../src/ops/grouped_conv.js';
 
 function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   const rows: Row[] = [];
@@ -182,6 +183,41 @@ function matmulRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
+/**
+ * ResNeXt's grouped 3x3 convolutions (MiDaS's encoder: 32 groups, bias after the batch norm fold)
+ * through the TorchGroupedConv2d kernel (one TensorFlow Conv2D on tensorflow; elsewhere a
+ * convolution per group whose filters are cut from the kernel every call) against the per-group
+ * form with each group's filter a tensor of its own (what the layer runs off tensorflow and what
+ * the exporter wrote before: a TorchPad and a Conv2D per group, then a concat).
+ */
+function groupedConvRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  const groups = 32;
+  let seed = 40;
+  for (const [hw, c, stride] of [[64, 256, 1], [32, 512, 1], [16, 1024, 1], [8, 2048, 1], [32, 1024, 2]]) {
+    const x = tf.randomUniform([1, hw, hw, c], -1, 1, 'float32', seed++);
+    const filter = tf.randomUniform([3, 3, c / groups, c], -0.1, 0.1, 'float32', seed++);
+    const bias = tf.randomUniform([c], -1, 1, 'float32', seed++);
+    const filters = Array.from({length: groups}, (_, g) => tf.tidy(() => groupFilter(filter, groups, g)));
+    const biases = Array.from({length: groups}, (_, g) => groupBias(bias, groups, g)!);
+    tensors.push(x, filter, bias, ...filters, ...biases);
+    const attrs = {stride: [stride, stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups,
+                   dataFormat: 'channelsLast' as const};
+    const kernel = () => runGroupedConv2d(x, filter, bias, attrs);
+    const perGroup = () => perGroupConv2d(x, (g) => filters[g], (g) => biases[g], attrs);
+    const ya = kernel();
+    const yb = perGroup();
+    expectClose(`grouped conv [1,${hw},${hw},${c}] on ${backend}`, ya.dataSync(), yb.dataSync());
+    tf.dispose([ya, yb]);
+    rows.push({label: `grouped conv 3x3 /${stride}, 32 groups [1,${hw},${hw},${c}]`, contenders: [
+      tfContender('TorchGroupedConv2d kernel', kernel),
+      tfContender('per group (own filters)', perGroup),
+    ]});
+  }
+  return {rows, tensors};
+}
+
 /** Loads a backend (and tfjs-torch's kernels for it) and makes it current. */
 export async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
@@ -207,7 +243,8 @@ export async function benchDecoderOps(): Promise<void> {
     const sections = (process.env.DECODER_OPS ?? 'pad,norm,matmul').split(',');
     for (const section of sections) {
       const {rows, tensors} = section === 'pad' ? padRows(name) :
-          section === 'matmul' ? matmulRows(name) : normRows(name);
+          section === 'matmul' ? matmulRows(name) :
+          section === 'groupedConv' ? groupedConvRows(name) : normRows(name);
       await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
       tf.dispose(tensors);
     }

@@ -109,6 +109,10 @@ export async function benchWebgpuModels(names) {
       for (const [k, ms, n] of r.kernels) {
         console.log(`| ${k} | ${ms.toFixed(1)} | ${(100 * ms / r.kernelMs).toFixed(1)}% | ${n} |`);
       }
+      if (r.slowCalls?.length) {
+        console.log('\nSlowest calls:\n\n| kernel | input shapes | ms |\n|---|---|---:|');
+        for (const [k, shapes, ms] of r.slowCalls) console.log(`| ${k} | ${shapes} | ${ms.toFixed(1)} |`);
+      }
     }
   }
   for (const r of results.filter((x) => x.error != null && x.console?.length)) {

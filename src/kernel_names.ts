@@ -92,6 +92,33 @@ export interface ConvTransposeBackpropFilterAttrs extends ConvTransposeAttrs {
   weightShape: number[];
 }
 
+// ---- grouped convolution ----------------------------------------------------------------------
+/**
+ * F.conv2d with groups > 1 (not depthwise) in one kernel: on tensorflow one TensorFlow Conv2D
+ * with a filter of inChannels / groups input channels (its CPU kernel runs the groups itself);
+ * elsewhere one tfjs convolution per group inside the kernel. Its gradients are the transposed
+ * convolution's kernels (src/gradients/grouped_conv_grad.ts).
+ */
+export const GroupedConv2d = 'TorchGroupedConv2d';
+
+export interface GroupedConv2dInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  /** TensorFlow's layout with the group's input channels: [kH, kW, inChannels / groups, outChannels]. */
+  filter: TensorInfo;
+  /** [outChannels], optional. */
+  bias?: TensorInfo;
+}
+export interface GroupedConv2dAttrs {
+  /** [sH, sW]. */
+  stride: number[];
+  /** Zero padding [top, bottom, left, right] (PyTorch's 'same' may be uneven). */
+  padding: number[];
+  /** [dH, dW]. */
+  dilation: number[];
+  groups: number;
+  dataFormat: DataFormat;
+}
+
 // ---- pixel shuffle -----------------------------------------------------------------------------
 export const PixelShuffle = 'TorchPixelShuffle';
 export const PixelUnshuffle = 'TorchPixelUnshuffle';
@@ -269,7 +296,7 @@ export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm, Gelu, Prelu, BatchMatMul,
+  GroupNorm, Gelu, Prelu, BatchMatMul, GroupedConv2d,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

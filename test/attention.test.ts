@@ -22,6 +22,7 @@ const factories: Record<string, Factory> = {
   ...(pt.layers as unknown as Record<string, Factory>),
   dense: (config) => tfl.layers.dense(config as Parameters<typeof tfl.layers.dense>[0]),
   TorchElementwise: (config) => new pt.layers.TorchElementwise(config as pt.layers.TorchElementwiseArgs),
+  TorchActivation: (config) => new pt.layers.TorchActivation(config as pt.layers.TorchActivationArgs),
 };
 
 interface Args {

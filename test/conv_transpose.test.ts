@@ -13,7 +13,8 @@ import {resolveConvTransposeArgs} from '../src/ops/conv_transpose.js';
 import type {ConvTransposeOptions} from '../src/ops/conv_transpose.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {convTransposeInputIndex, phaseConvAxis} from '../src/index_math/conv.js';
-import {phasePathApplies} from '../kernels/wasm/conv_transpose_phases.js';
+import {phasePathApplies, takesTapProducts, WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG} from '../kernels/wasm/conv_transpose_phases.js';
+import {WASM_SIMD_LOOPS_FLAG} from '../kernels/wasm/simd.js';
 
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, FixtureCase, FixtureTensor, fixtureValues, fromFixture, loadFixture, shapeIn} from './util.js';
 
@@ -126,13 +127,18 @@ describeBackends('convTranspose', () => {
   // JavaScript otherwise; the tfjs flag picks one, so both run here (other backends ignore it).
   for (const wasmSimd of [true, false]) {
     describe(wasmSimd ? 'products in WebAssembly SIMD (when available)' : 'products in JavaScript', () => {
+      // The wasm kernels' own SIMD loops (kernels/wasm/simd.ts: the tap products' sums) follow.
       let saved: boolean;
+      let savedLoops: boolean;
       before(() => {
         saved = tf.env().getBool(WASM_SIMD_FLAG);
+        savedLoops = tf.env().getBool(WASM_SIMD_LOOPS_FLAG);
         tf.env().set(WASM_SIMD_FLAG, wasmSimd && saved);
+        tf.env().set(WASM_SIMD_LOOPS_FLAG, wasmSimd && savedLoops);
       });
       after(() => {
         tf.env().set(WASM_SIMD_FLAG, saved);
+        tf.env().set(WASM_SIMD_LOOPS_FLAG, savedLoops);
       });
     for (const dataFormat of DATA_FORMATS) {
       describe(dataFormat, () => {
@@ -210,6 +216,31 @@ describeBackends('convTranspose', () => {
     }
     });
   }
+
+  // wasm's phase path takes the tap-products form by default (the suites above): with it off, the
+  // same cases through the phases' convolution.
+  describe('phase path as the phases\' convolution (tap products off)', () => {
+    let saved: boolean;
+    before(() => {
+      saved = tf.env().getBool(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG);
+      tf.env().set(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, false);
+    });
+    after(() => {
+      tf.env().set(WASM_CONV_TRANSPOSE_TAP_PRODUCTS_FLAG, saved);
+    });
+    for (const dataFormat of DATA_FORMATS) {
+      for (const c of valueCases.filter((k) => k.name.startsWith('2d_phase_'))) {
+        it(`${c.name}: forward (${dataFormat})`, async () => {
+          const t = tensorsOf(c, dataFormat);
+          const inputs = [t.x, t.weight, ...(t.bias ? [t.bias] : [])];
+          const y = await expectNoLeak(inputs, () => ct2(t.x, t.weight, t.bias, optionsOf(c.args, dataFormat)));
+          await expectActivation(y, c.outputs[0], dataFormat, 'y', c.args.unbatched === true);
+          y.dispose();
+          disposeAll(t);
+        });
+      }
+    }
+  });
 
   it('PyTorch docs example: Conv2d(16,16,3,s2,p1) halves 12x12 to 6x6, ' +
          'ConvTranspose2d(16,16,3,s2,p1) with outputSize = input shape gives 12x12 back',
@@ -395,5 +426,16 @@ describeBackends('convTranspose phase path limits', () => {
     expect(y.shape).to.deep.equal([1, 3, 8, 1]);
     expect(Array.from(await y.data()).every((v) => v === 3 || v === 6)).to.equal(true);
     y.dispose();
+  });
+
+  it('the tap-products form holds at most 256 MiB of products, else the phases\' convolution', () => {
+    // FSRCNN's upscaler (channelsLast x [N, H, W, 56], weight [56, 1, 9, 9]): 81 floats per pixel.
+    const a = {stride: [3, 3], padding: [4, 4], outputPadding: [2, 2], dilation: [1, 1], groups: 1,
+               dataFormat: 'channelsLast' as DataFormat};
+    expect(takesTapProducts([1, 128, 128, 56], [56, 1, 9, 9], a)).to.equal(true);
+    // 4 * 910 * 910 * 81 = 268,304,400 bytes fit in 256 MiB (268,435,456); 911 by 911 do not.
+    expect(takesTapProducts([1, 910, 910, 56], [56, 1, 9, 9], a)).to.equal(true);
+    expect(takesTapProducts([1, 911, 911, 56], [56, 1, 9, 9], a)).to.equal(false);
+    expect(takesTapProducts([2, 2048, 2048, 56], [56, 1, 9, 9], a)).to.equal(false);
   });
 });

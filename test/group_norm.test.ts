@@ -45,7 +45,7 @@ function expectedError(c: FixtureCase): RegExp {
   throw new Error(`no expected message for PyTorch error: ${c.error}`);
 }
 
-describeBackends('groupNorm / instanceNorm / layerNorm (one kernel)', () => {
+describeBackends('groupNorm / instanceNorm / layerNorm (one kernel)', (backend) => {
   for (const c of fixture.cases) {
     const a = c.args as unknown as Args;
     // layerNorm normalizes the trailing dims of the tensor as given: one layout.
@@ -82,6 +82,26 @@ describeBackends('groupNorm / instanceNorm / layerNorm (one kernel)', () => {
         tf.dispose([...grads, ...given, dy]);
       });
     }
+  }
+
+  // wasm: the layer norms above ran the SIMD loop layerRows (kernels/wasm/simd_math.ts); with the
+  // loops off they run the cpu core on heap views. Values against PyTorch's again.
+  if (backend === 'wasm') {
+    describe('with the wasm SIMD loops off', () => {
+      before(() => tf.env().set('TORCH_WASM_SIMD_LOOPS', false));
+      after(() => tf.env().set('TORCH_WASM_SIMD_LOOPS', true));
+      for (const c of fixture.cases.filter((k) => k.error == null && (k.args as unknown as Args).op === 'layerNorm')) {
+        it(`${c.name} [as given]`, async () => {
+          const a = c.args as unknown as Args;
+          const x = fromFixture(c.inputs.x, 'channelsFirst', false);
+          const w = a.affine ? fromFixture(c.inputs.weight, 'channelsFirst', false) : null;
+          const b = a.affine ? fromFixture(c.inputs.bias, 'channelsFirst', false) : null;
+          const y = opOf(c)(x, w, b, 'channelsFirst');
+          await expectMatches(y, c.outputs[0], 'channelsFirst', 'output', false);
+          tf.dispose([x, y, ...(w == null ? [] : [w, b!])]);
+        });
+      }
+    });
   }
 
   it('rejects bad arguments before any work, naming the argument', () => {

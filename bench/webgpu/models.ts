@@ -46,6 +46,8 @@ export interface BenchOptions {
 }
 
 export interface ModelResult extends Partial<ProfileSummary> {
+  /** The slowest single kernel calls of the profile: [kernel, input shapes (JSON), ms]. */
+  slowCalls?: Array<[string, string, number]>;
   name: string; title: string; shapes: number[][];
   oursMs?: number; ortMs?: number; runs?: number; oursRunsMs?: number[]; ortRunsMs?: number[];
   oursDiff?: number; oursOk?: boolean; ortDiff?: number; ortOk?: boolean;
@@ -181,6 +183,10 @@ async function benchModel(name: string, options: BenchOptions): Promise<ModelRes
     });
     tf.dispose([...xs, ...(profile.result as tf.Tensor[])]);
     Object.assign(result, summarizeProfile(profile.kernels));
+    // The slowest single calls with their input shapes (which convolution carries the time).
+    result.slowCalls = profile.kernels.filter((k) => !k.name.endsWith('__op'))
+        .map((k) => [k.name, JSON.stringify(k.inputShapes), Number(k.kernelTimeMs) || 0] as [string, string, number])
+        .sort((a, b) => b[2] - a[2]).slice(0, 12);
     result.profileClock = backend.supportTimestampQuery ?
         'webgpu timestamp queries (one compute pass per kernel)' :
         'none: the adapter has no timestamp-query, tfjs reports 0 ms per kernel';

@@ -8,6 +8,7 @@ import {BatchMatMul} from '../../src/kernel_names.js';
 import type {BatchMatMulInputs} from '../../src/kernel_names.js';
 import {gemmHeap, HeapLayout, MAX_HEAP_BYTES, PANEL} from './conv_transpose_gemm.js';
 import {output, valuesOf} from './util.js';
+import {assembleFunction, I32, op, uleb, vec} from './wasm_assembler.js';
 import type {CpuBackend} from './util.js';
 
 /** [batch, m, k] and [batch, k, n] as the kernel takes them, or an error naming the argument. */
@@ -33,9 +34,12 @@ export function batchMatMulImplCPU(
     return;
   }
   const panels = Math.ceil(n / PANEL);
+  const full = Math.floor(n / PANEL);
   const layout = new HeapLayout();
   const A = layout.take(m * k);
   const B = layout.take(panels * PANEL * k);
+  // b[i] as it lies, for the SIMD packing of its whole panels (Note [packing B in SIMD]).
+  const raw = full > 0 ? layout.take(k * n) : 0;
   const C = layout.take(m * n);
   const aRow = layout.take(m);
   const cRow = layout.take(m);
@@ -43,7 +47,8 @@ export function batchMatMulImplCPU(
     throw new Error(`TorchBatchMatMul: one product of [${m}, ${k}] @ [${k}, ${n}] needs ${
         layout.bytes} bytes of scratch, over the ${MAX_HEAP_BYTES} the product can address`);
   }
-  const {f32, i32, gemm} = gemmHeap(layout.bytes);
+  const {f32, i32, gemm, memory} = gemmHeap(layout.bytes);
+  const pack = full > 0 && memory != null ? packLoop(memory) : null;
   for (let r = 0; r < m; r++) {
     i32[(aRow >> 2) + r] = A + 4 * r * k;
     i32[(cRow >> 2) + r] = C + 4 * r * n;
@@ -54,7 +59,14 @@ export function batchMatMulImplCPU(
     // Panel p: for each row kk of b, its columns 8p..8p+7 (0 past n: computed, never stored).
     const src = i * k * n;
     let d = b0;
-    for (let p = 0; p < panels; p++) {
+    let p0 = 0;
+    if (pack != null) {
+      f32.set(b.subarray(src, src + k * n), raw >> 2);
+      pack(raw, B, k, 4 * n, full);
+      p0 = full;
+      d = b0 + full * PANEL * k;
+    }
+    for (let p = p0; p < panels; p++) {
       const col0 = p * PANEL;
       const width = Math.min(PANEL, n - col0);
       for (let kk = 0; kk < k; kk++, d += PANEL) {
@@ -67,6 +79,65 @@ export function batchMatMulImplCPU(
     gemm(aRow, m, B, k, cRow, n);
     out.set(f32.subarray(c0, c0 + m * n), i * m * n);
   }
+}
+
+// Note [packing B in SIMD]
+// Packing B into panels of 8 columns in JavaScript (one element at a time) took three quarters
+// of a product with a wide B ([7, 16] @ [16, 4096], [7, 4096] @ [4096, 16]: attention's scores and
+// values in SAM's mask decoder). Where the product runs on WebAssembly, b[i] is copied into the
+// product's memory as it lies (one block copy) and the loop packPanels moves each whole panel's
+// rows, 8 floats (two vectors) at a time:
+//     packPanels(src, dst, k, rowBytes, panels): for p < panels, kk < k:
+//       dst[(p k + kk) 8 .. + 8] = src[kk rowBytes / 4 + 8 p .. + 8]
+// The last, partial panel (n not a multiple of 8) is still packed in JavaScript. Bits are moved,
+// not computed: the product's result is the same.
+
+function packPanelsBody(): number[] {
+  const src = 0, dst = 1, k = 2, rowBytes = 3, panels = 4;
+  const p = 5, s = 6, kk = 7;
+  const body = [
+    ...op.i32(0), ...op.set(p),
+    ...op.block(op.loop([
+      ...op.get(p), ...op.get(panels), ...op.geU, ...op.brIf(1),
+      ...op.get(src), ...op.get(p), ...op.i32(5), ...op.shl, ...op.add, ...op.set(s),
+      ...op.i32(0), ...op.set(kk),
+      ...op.block(op.loop([
+        ...op.get(kk), ...op.get(k), ...op.geU, ...op.brIf(1),
+        ...op.get(dst), ...op.get(s), ...op.vLoad(0), ...op.vStore(0),
+        ...op.get(dst), ...op.get(s), ...op.vLoad(16), ...op.vStore(16),
+        ...op.get(dst), ...op.i32(32), ...op.add, ...op.set(dst),
+        ...op.get(s), ...op.get(rowBytes), ...op.add, ...op.set(s),
+        ...op.get(kk), ...op.i32(1), ...op.add, ...op.set(kk),
+        ...op.br(0),
+      ])),
+      ...op.get(p), ...op.i32(1), ...op.add, ...op.set(p),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(3), I32]]), ...body, 0x0b];
+}
+
+type PackFn = (src: number, dst: number, k: number, rowBytes: number, panels: number) => void;
+let packModule: WebAssembly.Module|null|undefined;
+const packInstances = new WeakMap<WebAssembly.Memory, PackFn|null>();
+
+/** packPanels on the product's memory, or null where it cannot be made. */
+function packLoop(memory: WebAssembly.Memory): PackFn|null {
+  if (packInstances.has(memory)) return packInstances.get(memory)!;
+  let fn: PackFn|null = null;
+  try {
+    if (packModule === undefined) {
+      const bytes = assembleFunction('packPanels', 5, false, packPanelsBody());
+      packModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    }
+    if (packModule != null) {
+      fn = new WebAssembly.Instance(packModule, {env: {mem: memory}}).exports.packPanels as PackFn;
+    }
+  } catch {
+    fn = null;
+  }
+  packInstances.set(memory, fn);
+  return fn;
 }
 
 export const batchMatMul: KernelFunc = ({inputs, backend}) => {

@@ -52,6 +52,8 @@ type GemmGatherFn = (aRow: number, bRow: number, n: number, rows: number, cols: 
 export interface GemmHeap {
   f32: Float32Array;
   i32: Int32Array;
+  /** The WebAssembly memory behind f32 / i32 (absent for the JavaScript heap), for other loops. */
+  memory?: WebAssembly.Memory;
   gemm: GemmFn;
   gemmGather: GemmGatherFn;
 }
@@ -118,7 +120,7 @@ function instantiate(mods: WasmModules, bytes: number): WasmState {
   const gemm = new WebAssembly.Instance(mods.gemm, imports).exports.gemm as GemmFn;
   const gemmGather =
       new WebAssembly.Instance(mods.gemmGather, imports).exports.gemmGather as GemmGatherFn;
-  return {memory, gemm, gemmGather, heap: viewHeap(memory.buffer, gemm, gemmGather)};
+  return {memory, gemm, gemmGather, heap: viewHeap(memory, gemm, gemmGather)};
 }
 
 /**
@@ -139,7 +141,7 @@ function wasmHeap(mod: WasmModules, bytes: number): GemmHeap|null {
       // Grow geometrically, so that a run of slightly larger calls does not grow every time.
       const want = Math.min(KEPT_HEAP_BYTES, Math.max(bytes, 2 * have));
       wasm.memory.grow(Math.ceil((want - have) / PAGE));
-      wasm.heap = viewHeap(wasm.memory.buffer, wasm.gemm, wasm.gemmGather);
+      wasm.heap = viewHeap(wasm.memory, wasm.gemm, wasm.gemmGather);
     }
     return wasm.heap;
   } catch {
@@ -174,8 +176,9 @@ export function gemmHeap(bytes: number): GemmHeap {
   return heap;
 }
 
-function viewHeap(buffer: ArrayBuffer, gemm: GemmFn, gemmGather: GemmGatherFn): GemmHeap {
-  return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), gemm, gemmGather};
+function viewHeap(memory: WebAssembly.Memory, gemm: GemmFn, gemmGather: GemmGatherFn): GemmHeap {
+  const buffer = memory.buffer;
+  return {f32: new Float32Array(buffer), i32: new Int32Array(buffer), memory, gemm, gemmGather};
 }
 
 // Note [heap address limit]

@@ -17,6 +17,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {groupedConv2dConfig} from './GroupedConv2d.js';
 import {preluConfig} from './Prelu.js';
 import {batchMatMulConfig} from './BatchMatMul.js';
 
@@ -37,6 +38,7 @@ export const cpuKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  groupedConv2dConfig,
   preluConfig,
   batchMatMulConfig,
 ];

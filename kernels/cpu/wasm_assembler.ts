@@ -5,6 +5,7 @@
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
+export const F32 = 0x7d;
 
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -104,6 +105,18 @@ export const op = {
   fx4Sub: simd(0xe5),
   fx4Mul: simd(0xe6),
   fx4RelaxedMadd: simd(0x105),
+  fx4Abs: simd(0xe0),
+  fx4Div: simd(0xe7),
+  fx4Ge: simd(0x46),
+  vAnd: simd(0x4e),
+  // Scalar f32 arithmetic; f32FromI32: f32.convert_i32_s, f32FromBits: f32.reinterpret_i32.
+  f32Mul: [0x94],
+  f32Div: [0x95],
+  f32Sub: [0x93],
+  f32Sqrt: [0x91],
+  f32Neg: [0x8c],
+  f32FromI32: [0xb2],
+  f32FromBits: [0xbe],
 };
 
 /**

@@ -17,6 +17,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {groupedConv2dConfig} from './GroupedConv2d.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -35,4 +36,5 @@ export const nodeKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  groupedConv2dConfig,
 ];

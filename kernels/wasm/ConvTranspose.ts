@@ -2,8 +2,8 @@
 // core, whose product runs in the project's own WebAssembly module (kernels/cpu/
 // conv_transpose_gemm.ts, SIMD where available) on copies of the operands, reading from and
 // writing to views into tfjs-backend-wasm's heap; with up to four output channels and a kernel
-// longer than the stride, one plain convolution of the phases on tfjs's XNNPACK Conv2D instead
-// (conv_transpose_phases.ts).
+// longer than the stride, one plain convolution on tfjs's XNNPACK Conv2D instead, of the phases
+// or to every kernel tap followed by the taps' sums (conv_transpose_phases.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convTransposeShapes} from '../../src/index_math/conv.js';
 import {ConvTranspose} from '../../src/kernel_names.js';

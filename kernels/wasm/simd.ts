@@ -53,6 +53,10 @@
 //   Together: a 2-D linear resize in PyTorch's formula over every tap (Note [taps PyTorch
 //   evaluates]), h0 (w0 x00 + w1 x01) + h1 (w0 x10 + w1 x11) in float32, each resized input row
 //   computed once and blended into every output row that reads it.
+// - addSpans(g, row, n, gStep, oStep, spanBytes): row[0, spanBytes) += g[0, spanBytes), n
+//   times, g advancing by gStep bytes and row by oStep (float32; the spans may overlap, each added
+//   after the one before): one kernel row of a transposed convolution's per-tap products
+//   scattered onto an output row (kernels/wasm/conv_transpose_phases.ts).
 // - allFinite(x, n): 1 when the n floats at x are all finite (x - x is 0 for a finite x, NaN for
 //   Inf and NaN; the differences are OR-ed together), else 0.
 //
@@ -88,6 +92,7 @@ export interface SimdLoops {
   blendRows(a: I, b: I, y: I, bytes: I, hw: I): void;
   blendRows2(a: I, b: I, y: I, bytes: I, hw: I): void;
   allFinite(x: I, n: I): number;
+  addSpans(g: I, row: I, n: I, gStep: I, oStep: I, spanBytes: I): void;
 }
 
 /**
@@ -363,6 +368,38 @@ function allFiniteBody(): number[] {
     ...op.get(acc), ...op.get(acc2), ...op.vOr, ...op.vAnyTrue, ...op.eqz,
   ];
   return [...vec([[...uleb(2), I32], [...uleb(4), V128]]), ...body, 0x0b];
+}
+
+function addSpansBody(): number[] {
+  const g = 0, row = 1, n = 2, gStep = 3, oStep = 4, spanBytes = 5;
+  const end = 6, t = 7, full = 8;
+  const at = (base: number) => [...op.get(base), ...op.get(t), ...op.add];
+  const body = [
+    ...op.get(g), ...op.get(n), ...op.get(gStep), ...op.mul, ...op.add, ...op.set(end),
+    ...op.get(spanBytes), ...op.i32(-16), ...op.and, ...op.set(full),
+    ...op.block(op.loop([
+      ...op.get(g), ...op.get(end), ...op.geU, ...op.brIf(1),
+      ...op.i32(0), ...op.set(t),
+      ...op.block(op.loop([
+        ...op.get(t), ...op.get(full), ...op.geS, ...op.brIf(1),
+        ...at(row), ...at(row), ...op.vLoad(0), ...at(g), ...op.vLoad(0), ...op.fx4Add,
+        ...op.vStore(0),
+        ...op.get(t), ...op.i32(16), ...op.add, ...op.set(t),
+        ...op.br(0),
+      ])),
+      ...op.block(op.loop([
+        ...op.get(t), ...op.get(spanBytes), ...op.geS, ...op.brIf(1),
+        ...at(row), ...at(row), ...op.f32Load(0), ...at(g), ...op.f32Load(0), ...op.f32Add,
+        ...op.f32Store(0),
+        ...op.get(t), ...op.i32(4), ...op.add, ...op.set(t),
+        ...op.br(0),
+      ])),
+      ...op.get(g), ...op.get(gStep), ...op.add, ...op.set(g),
+      ...op.get(row), ...op.get(oStep), ...op.add, ...op.set(row),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(3), I32]]), ...body, 0x0b];
 }
 
 const PAIRS_LOW = lanesOf([0, 0, 1, 1]);
@@ -652,6 +689,7 @@ function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|n
       blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
       blendRows2: assembleFunction('blendRows2', 5, false, blendRowsBody(true), shared),
       allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
+      addSpans: assembleFunction('addSpans', 6, false, addSpansBody(), shared),
     };
     if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
       mods = Object.fromEntries(Object.entries(bytes).map(([k, b]) => [k, new WebAssembly.Module(b)])) as

@@ -7,6 +7,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {groupedConv2dConfig} from './GroupedConv2d.js';
 import {preluConfig} from './Prelu.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
@@ -35,5 +36,6 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  groupedConv2dConfig,
   preluConfig,
 ];

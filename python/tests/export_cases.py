@@ -233,6 +233,8 @@ def _kinds():
     # ResNeXt's grouped 3x3 (stride 2 in a stage's first block), and groups without padding
     case("conv2d_groups_stride", seq(nn.Conv2d(4, 8, 3, stride=2, padding=(1, 2), groups=2)))
     case("conv2d_groups_dilation_valid", seq(nn.Conv2d(4, 6, 3, dilation=2, groups=2)))
+    # one TorchGroupedConv2d: 'same' on an even kernel (uneven padding), no bias
+    case("conv2d_groups_same_even_kernel", seq(nn.Conv2d(4, 4, 2, padding="same", groups=2, bias=False)))
     case("conv1d_groups", seq(nn.Conv1d(4, 6, 3, padding=1, groups=2)), X1)
     case("conv3d_groups", seq(nn.Conv3d(3, 6, 3, padding=1, groups=3)), X3)
     case("conv2d_depthwise", seq(nn.Conv2d(4, 8, 3, padding=1, groups=4, bias=False)))

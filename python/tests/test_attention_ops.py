@@ -121,6 +121,24 @@ class SamAttention(nn.Module):
         return self.out_proj(out.transpose(1, 2).reshape(n, t, h * c))
 
 
+class SamMaskProduct(nn.Module):
+    """SAM MaskDecoder's last product: hypernetwork outputs [b, m, c] times the upscaled embedding
+    viewed as [b, c, h * w], viewed back as masks [b, m, h, w] (held transposed in channels last:
+    Note [a product held transposed] in ops/matmul.py), then a slice of the masks."""
+
+    def __init__(self, c, m=3):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(c, c // 2, 2, stride=2)
+        self.hyper = nn.Linear(c, c // 2)
+        self.m = m
+
+    def forward(self, x, tokens):  # x [b, c, h, w], tokens [b, m, c]
+        up = self.up(x)
+        b, c, h, w = up.shape
+        masks = (self.hyper(tokens) @ up.view(b, c, h * w)).view(b, -1, h, w)
+        return masks[:, 1:, :, :]
+
+
 class RelPosBias(nn.Module):
     """Swin / SwinIR's relative position bias (a table indexed by a buffer: folded), on windows
     that keep the batch dim, with torch.roll for the shifted windows and einsum for the scores."""
@@ -203,6 +221,8 @@ def cases():
         ("boolean_mask_index", lambda: BoolIndex(), (rand(2, 4, 3),), None),
         ("sam_attention", lambda: seeded(SamAttention(c)), (rand(2, c, 4, 4), rand(2, c, 4, 4, seed=3)),
          (rand(3, c, 5, 3, seed=2), rand(3, c, 5, 3, seed=4))),
+        ("sam_mask_product", lambda: seeded(SamMaskProduct(c)), (rand(2, c, 4, 5), rand(2, 3, c, seed=3)),
+         (rand(3, c, 3, 6, seed=2), rand(3, 3, c, seed=4))),
         ("relative_position_bias", lambda: seeded(RelPosBias(c)), (rand(2, c, 3, 3),), None,
          {"dynamic_shapes": False}),
         ("indexing", lambda: seeded(Indexing(4)), (rand(2, 4, 3, 5),), (rand(3, 4, 4, 2, seed=2),)),
@@ -213,6 +233,29 @@ class AttentionExports(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="tfjs_torch_attn_")
+
+    def test_mask_product_is_held_transposed(self):
+        """Channels last: the large operand of SAM's mask product is not transposed to PyTorch's
+        order; the small one and the product are, and the masks keep PyTorch's order as before
+        (Note [a product held transposed])."""
+        import json
+        d = os.path.join(self.tmp, "mask_product_layout")
+        export(seeded(SamMaskProduct(8)), (rand(2, 8, 4, 5), rand(2, 3, 8, seed=3)), d,
+               data_format="channelsLast")
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        layers = model["modelTopology"]["config"]["layers"]
+        by_name = {l["name"]: l for l in layers}
+        (mm,) = [l for l in layers if l["class_name"] == "TorchMatMul"]
+        first, second = [n[0] for n in mm["inbound_nodes"][0]]
+        self.assertNotEqual(by_name[first]["class_name"], "Permute", first)
+        self.assertEqual(by_name[second]["class_name"], "Permute", second)
+        # Nothing permutes the upscaled map or its view; the product is permuted back.
+        permuted = [n[0] for l in layers if l["class_name"] == "Permute" for n in l["inbound_nodes"][0]]
+        self.assertNotIn(first, permuted)
+        self.assertNotIn("up", permuted)
+        self.assertIn(mm["name"], permuted)
+        self.assertEqual(model["userDefinedMetadata"]["tfjsTorch"]["outputs"][0]["perm"], [0, 1, 2, 3])
 
     @classmethod
     def tearDownClass(cls):

@@ -12,6 +12,7 @@ import {groupNormGradConfig} from './group_norm_grad.js';
 import {geluGradConfig} from './gelu_grad.js';
 import {preluGradConfig} from './prelu_grad.js';
 import {batchMatMulGradConfig} from './batch_mat_mul_grad.js';
+import {groupedConv2dGradConfig} from './grouped_conv_grad.js';
 
 export const gradConfigs: GradConfig[] = [
   pixelShuffleGradConfig,
@@ -30,4 +31,5 @@ export const gradConfigs: GradConfig[] = [
   geluGradConfig,
   preluGradConfig,
   batchMatMulGradConfig,
+  groupedConv2dGradConfig,
 ];

@@ -12,6 +12,7 @@ import {type PadArgs, TorchPad} from './pad.js';
 import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere} from './tensor_ops.js';
+import {TorchGroupedConv2d} from './grouped_conv.js';
 import {type EinsumArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
 import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type RepeatInterleaveArgs, type RollArgs, type StackArgs, TorchExpand, TorchFlip, TorchIndex, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchStack} from './indexing.js';
 
@@ -28,6 +29,8 @@ export {
 };
 // Written by the Python exporter (python/tfjs_torch) for PyTorch's tensor functions.
 export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere};
+export {TorchGroupedConv2d};
+export type {GroupedConv2dLayerArgs} from './grouped_conv.js';
 export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
 export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
 export type {ShapeExpr} from './shape_expr.js';
@@ -145,6 +148,7 @@ registerLayerClasses([
   TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d, TorchNormalize, TorchDenormalize,
 ]);
 registerLayerClasses([TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere]);
+registerLayerClasses([TorchGroupedConv2d]);
 
 /** torch.matmul / mm / bmm with PyTorch's broadcasting; [a, b], or one input and a stored operand. */
 export function matmul(args: MatMulArgs = {}): TorchMatMul {

@@ -48,7 +48,8 @@ const prod = (ds: number[]) => ds.reduce((p, d) => p * d, 1);
  * gradient stops at rank 4; the gradient of a broadcast is the sum over the broadcast dims.
  */
 export function broadcastTo(x: tf.Tensor, shape: number[]): tf.Tensor {
-  if (sameDims(x.shape, shape)) return tf.clone(x);
+  // Nothing to broadcast: a new tensor on the same data (tf.clone copies it on wasm).
+  if (sameDims(x.shape, shape)) return tf.reshape(x, shape);
   const lead = shape.length - x.rank;
   const axes = shape.map((d, i) => i < lead || (x.shape[i - lead] === 1 && d !== 1) ? i : -1)
                    .filter((i) => i >= 0);

@@ -299,7 +299,9 @@ export class TorchShapeCheck extends TorchLayer {
   override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     const xs = tensorsOf(inputs);
     this.check(xs.map((t) => t.shape));
-    return tf.clone(xs[0]);
+    // A new tensor on the same data (a reshape to its own shape): tf.clone is tfjs's Identity,
+    // which copies the data on wasm (4 MiB per SAM input, each predict).
+    return tf.reshape(xs[0], xs[0].shape);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -4,7 +4,8 @@
 // approximate 'none': x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))). No backend has an erf
 // builtin in its shader language, so every kernel uses the same rational approximation
 // (Abramowitz and Stegun 7.1.26, |error| <= 1.5e-7 on erf; ERF_COEFFS below), written once here
-// for JavaScript and spelled the same in GLSL and WGSL; tensorflow uses TensorFlow's own Erf.
+// for JavaScript and spelled the same in GLSL and WGSL; tensorflow uses TensorFlow's own Erf, and
+// wasm a rational approximation in one SIMD pass (Note [gelu on wasm] in kernels/wasm/simd_math.ts).
 // approximate 'tanh': 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))), PyTorch's; the
 // tanh argument is clamped to [-15, 15] in the shaders (tanh is +-1 in float32 there, and some
 // GPU tanh builtins overflow beyond). Results are within the project's 1e-4 of PyTorch's.

@@ -8,7 +8,9 @@
 // the mean and the biased variance over the group's C / G channels and every spatial position,
 // rstd = 1 / sqrt(var + eps), then y = x * a + s with a = rstd * weight[c] and
 // s = bias[c] - mean * a. The kernels accumulate in float64 (cpu, wasm) or float32 (GPUs,
-// TensorFlow), within the project's 1e-4 of PyTorch's float32 results; the float32 ones sum in
+// TensorFlow, and wasm's layer norm over rows of a multiple of 8 with weight and bias: 8 partial
+// sums per row, kernels/wasm/simd_math.ts), within the project's 1e-4 of PyTorch's float32
+// results; the float32 ones sum in
 // levels, never one running sum over a whole group (Note [group norm float32 statistics] in
 // src/gradients/group_norm_grad.ts; on TensorFlow with a channels-last batch of 1, float32 sums
 // per block of positions and channel, then per group: Note [group norm on TensorFlow's

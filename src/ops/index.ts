@@ -9,3 +9,4 @@ export * from './interpolate.js';
 export * from './pad.js';
 export * from './group_norm.js';
 export * from './gelu.js';
+export * from './grouped_conv.js';

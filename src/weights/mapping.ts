@@ -14,6 +14,7 @@
 //   Conv{1,2,3}d         [out, in, ...k]          -> Conv{1,2,3}D        [...k, in, out]
 //   ConvTranspose{2,3}d  [in, out, ...k]          -> Conv{2,3}DTranspose [...k, out, in]
 //   Conv2d, groups = in  [in * mult, 1, kh, kw]   -> DepthwiseConv2D     [kh, kw, in, mult]
+//   Conv2d, other groups [out, in / g, kh, kw]    -> TorchGroupedConv2d  [kh, kw, in / g, out]
 //   Linear               [out, in]                -> Dense               [in, out]
 //   PReLU                [1] or [C]               -> PReLU alpha         (Note [tfjs PReLU alpha])
 // tfjs-torch's own convTranspose layers keep PyTorch's layout, so their weights are copied.
@@ -110,6 +111,7 @@ export const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]
   Conv1D: {rules: [transposed('kernel', 'weight', [2, 1, 0]), BIAS]},
   Conv2D: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv3D: {rules: [transposed('kernel', 'weight', [2, 3, 4, 1, 0]), BIAS]},
+  TorchGroupedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv2DTranspose: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv3DTranspose: {rules: [transposed('kernel', 'weight', [2, 3, 4, 1, 0]), BIAS]},
   DepthwiseConv2D: {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import {convTranspose2d, convTranspose3d, interpolate, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool2d, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
+import {convTranspose2d, convTranspose3d, groupedConv2d, interpolate, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, maxUnpool2d, pixelShuffle, pixelUnshuffle} from '../../src/index.js';
 import type {DataFormat} from '../../src/kernel_names.js';
 import type {InterpolateOptions} from '../../src/ops/interpolate.js';
 
@@ -226,6 +226,31 @@ describe('tensorflow kernels against cpu kernels on larger inputs', function() {
                `convTranspose${n}d grads ${JSON.stringify(options)}`, [x, w, b, dy],
                (t, wt, bt, g) => tf.grads(
                    (u: tf.Tensor, v: tf.Tensor, c: tf.Tensor) => op(u, v, c, opts))([t, wt, bt], g));
+         }
+       });
+
+    it(`groupedConv2d (TensorFlow's grouped Conv2D) with NaN / Inf, gradients included (${df})`,
+       async () => {
+         const cases: Array<[Record<string, unknown>, number, number, number]> = [
+           [{groups: 32, padding: 1}, 128, 128, 3],
+           [{groups: 32, stride: 2, padding: 1}, 128, 64, 3],
+           [{groups: 4, padding: 'same', dilation: [2, 1]}, 16, 24, 4],
+           [{groups: 8, padding: [2, 0]}, 32, 32, 3],
+         ];
+         for (const [options, inC, outC, k] of cases) {
+           const groups = options.groups as number;
+           const x = input(shapeIn(2, inC, [13, 18], df), 41, awkward);
+           const w = input([outC, inC / groups, k, k], 42);
+           const b = input([outC], 43);
+           const opts = {...options, dataFormat: df};
+           const op = (t: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
+               groupedConv2d(t as tf.Tensor4D, wt as tf.Tensor4D, bt as tf.Tensor1D, opts);
+           await expectSameAsCpu(`groupedConv2d ${JSON.stringify(options)}`, [x, w, b], op);
+           const xf = input(shapeIn(2, inC, [13, 18], df), 44);
+           const dy = input(await outShape([xf, w, b], op), 45);
+           await expectSameAsCpu(
+               `groupedConv2d grads ${JSON.stringify(options)}`, [xf, w, b, dy],
+               (t, wt, bt, g) => tf.grads((u: tf.Tensor, v: tf.Tensor, c: tf.Tensor) => op(u, v, c))([t, wt, bt], g));
          }
        });
 

@@ -555,15 +555,17 @@ def _dcgan(published):
        fan_in_init=("scratch",), fan_in_gain=1.0, calibrate_norms=True, center_biases={"scratch.output_conv.2": 0.5, "scratch.output_conv.4": 0.1},
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
-             "a ResNet(Bottleneck, [1, 1, 1, 1], width_per_group=8) encoder. Initialisation: the scratch "
-             "decoder's convolutions He normal, BatchNorm statistics calibrated, the depth head's two "
-             "convolutions before ReLUs given data-dependent biases (upstream's init with randomize() "
-             "alone left the output all zeros for the grouped encoder: the final ReLU killed every pixel)")
+             "a ResNeXt-style ResNet(Bottleneck, [1, 1, 1, 1], groups=4, width_per_group=2) encoder (the "
+             "same widths as width_per_group=8 without groups; grouped 3x3s as the published one). "
+             "Initialisation: the scratch decoder's convolutions He normal at gain 1, BatchNorm statistics "
+             "calibrated, the depth head's two convolutions before ReLUs given data-dependent biases "
+             "(upstream's init with randomize() alone left the output all zeros with the grouped encoder: "
+             "the final ReLU killed every pixel)")
 def _midas(published):
     from . import midas_net as mn
     saved = dict(mn.ENCODER)
     if not published:
-        mn.ENCODER.update(layers=[1, 1, 1, 1], groups=1, width_per_group=8)
+        mn.ENCODER.update(layers=[1, 1, 1, 1], groups=4, width_per_group=2)
     try:
         return mn.MidasNet(None, features=256 if published else 32)
     finally:

@@ -99,16 +99,34 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
 
 
 def _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name):
-    """One convolution per group on a channel slice, then concatenated.
+    """A grouped convolution (groups > 1, not depthwise).
 
-    Each group's input is one TorchPad of x: the convolution's zero padding of the spatial dims
-    and, as negative pads, the crop of the channel dim to the group's channels (one pass that
-    reads only the group's channels). Not a pad then a slice per group: tfjs-backend-wasm's
-    Slice copies its whole input out of the heap on every call (readSync), G copies of the padded
-    input per convolution (ResNeXt's 32 groups: a quarter of MiDaS's time on wasm)."""
+    2-D: one TorchGroupedConv2d layer (src/layers/grouped_conv.ts): on tensorflow one TensorFlow
+    Conv2D with the group's input channels (TensorFlow's CPU kernel runs the groups itself: 1.4x
+    to 7x faster than a convolution per group on ResNeXt's shapes), elsewhere one convolution per
+    group inside the layer. Its kernel is tfjs's Conv2D layout with in / groups input channels.
+
+    1-D and 3-D: one convolution per group on a channel slice, then concatenated. Each group's
+    input (3-D) is one TorchPad of x: the convolution's zero padding of the spatial dims and, as
+    negative pads, the crop of the channel dim to the group's channels (one pass that reads only
+    the group's channels). Not a pad then a slice per group: tfjs-backend-wasm's Slice copies its
+    whole input out of the heap on every call (readSync), G copies of the padded input per
+    convolution (ResNeXt's 32 groups: a quarter of MiDaS's time on wasm)."""
     b = ctx.b
     n = x.rank - 2
     cin, cout = x.torch_shape[1], weight.shape[0]
+    if n == 2:
+        x = b.to_canonical(x)
+        # pads are F.pad's order (last dim first): [left, right, top, bottom].
+        cfg = {"inChannels": int(cin), "outChannels": int(cout),
+               "kernelSize": list(weight.shape[2:]), "stride": stride,
+               "padding": [int(pads[2]), int(pads[3]), int(pads[0]), int(pads[1])], "dilation": dilation,
+               "groups": groups, "bias": bias is not None, "dataFormat": b.data_format}
+        ws = [("kernel", np.transpose(np32(weight), (2, 3, 1, 0)))]
+        if bias is not None:
+            ws.append(("bias", np32(bias)))
+        return ctx.emit("TorchGroupedConv2d", cfg, [x], perm=x.perm, weights=ws, name=name,
+                        share=ctx.share_key())
     ig, og = cin // groups, cout // groups
     if n == 1:
         # tfjs's Conv1D is channels-last only: pad once, put channels last, slice.

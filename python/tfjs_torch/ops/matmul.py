@@ -34,6 +34,23 @@ def emit_matmul(ctx, a, c, what="matmul", value=None, name=None, record=True):
         if a.rank != c.rank:
             ctx.fail(f"{what} of tensors of ranks {a.rank} and {c.rank} (both from the inputs): "
                      f"broadcasting across ranks moves the batch dim; unsqueeze one first")
+        swap = identity(a.rank)[:-2] + [a.rank - 1, a.rank - 2]
+        if a.rank >= 3 and c.perm == swap and a.perm != swap and \
+                c.value.numel() > a.value.numel() + value.numel():
+            # Note [a product held transposed]
+            # c is held with its last two dims swapped ([..., n, k]: SAM's upscaled embedding
+            # [b, h, w, c] viewed as [b, c, h * w], held [b, h * w, c]). Bringing it to PyTorch's
+            # order is a transpose of the large operand (SAM: [1, 65536, 32], 7 ms on wasm, and
+            # the product on the transposed copy another 10). Instead the product is computed
+            # transposed, c^T @ a^T = (a @ c)^T, from the held c and a^T (a Permute of the small
+            # a), and the result is brought to PyTorch's order (SAM: [1, 65536, 4], one transpose
+            # of an eighth of the values), so what follows sees the same tensor as before (SAM's
+            # masks stay [b, m, h, w]). Chosen where c has more values than a and the result
+            # together. Same sums, in a product of the other shape.
+            at = ctx.b.to_perm(a, swap)
+            (out,) = b.layer("TorchMatMul", {}, [c, at], f"{name or ctx.name()}_transposed",
+                             outputs=[(swap, value)], record=record)
+            return ctx.b.to_torch_order(out)
         x, y = _torch_order(ctx, a), _torch_order(ctx, c)
         (out,) = b.layer("TorchMatMul", {}, [x, y], name or ctx.name(),
                          outputs=[(identity(value.dim()), value)], record=record)

@@ -29,7 +29,7 @@ def _zeros(c):
     return torch.zeros(c)
 
 
-_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D")
+_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "TorchGroupedConv2d")
 
 
 def _foldable_conv(b, layer):
@@ -55,12 +55,13 @@ def _fold_conv(b, layer, a, shift):
     # [kh, kw, in, m] holds output channel i * m + j at [..., i, j].
     kernel = kernel * a.reshape(kernel.shape[-2:] if kname == "depthwise_kernel" else (-1,))
     b.weights[ki] = (b.weights[ki][0], kernel.astype(np.float32))
-    if cfg.get("use_bias"):
+    use_bias = "bias" if layer["class_name"] == "TorchGroupedConv2d" else "use_bias"
+    if cfg.get(use_bias):
         bi = index[f"{name}/bias"]
         b.weights[bi] = (b.weights[bi][0],
                          (b.weights[bi][1].astype(np.float64) * a + shift).astype(np.float32))
     else:
-        cfg["use_bias"] = True
+        cfg[use_bias] = True
         b.weights.insert(ki + 1, (f"{name}/bias", shift.astype(np.float32)))
     for k, v in list(b._shared.items()):
         if v == name:
@@ -75,8 +76,9 @@ def _fold_into_conv(ctx, x, w, bb, mean, var, eps, value):
     its only user, the layer has one call and no activation), a and s go into that layer's
     weights (kernel * a over the output channels, bias * a + s) and the norm emits no layer: one
     pass over the tensor fewer (onnxruntime folds Conv + BatchNormalization the same way). A
-    grouped convolution (ops/conv.py: one convolution per group, concatenated over the channels)
-    takes it in each group's convolution, the slice of a and s for its channels. a and s are
+    grouped convolution takes it too (a TorchGroupedConv2d's kernel has the output channels
+    last; the per-group form of ops/conv.py in each group's convolution, the slice of a and s for
+    its channels). a and s are
     formed in float64. The convolution's layer now stands for the norm's value (the check file
     records it as that). The layer is taken out of weight sharing, so a later call of the same
     convolution module gets a layer of its own with the unfolded weights. Returns the norm's
