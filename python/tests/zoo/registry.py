@@ -241,7 +241,7 @@ def _x2plus(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[MUTATES],
-       fan_in_init=("",),
+       fan_in_init=("",), fan_in_gain=1.0,
        notes="forward assigns self.mean = self.mean.type_as(x). published: EDSR baseline x4 "
              "(num_feat=64, num_block=16); test: num_feat=16, num_block=2")
 def _edsr(published):
