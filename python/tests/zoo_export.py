@@ -8,7 +8,12 @@ For each entry, OUT_DIR/<name>/ gets
   model.json, weights (and check.safetensors)   what tfjs_torch.export(module, inputs) wrote
   check_1.safetensors, check_2.safetensors      the other two sizes, in the same format as the
                                                 exporter's check.safetensors (below)
-  zoo.json                                      {name, export: "ok" | "refused", error, sizes, ...}
+  zoo.json                                      {name, export: "ok" | "refused" | "trivial reference",
+                                                error, sizes, ...}
+
+An entry whose PyTorch outputs are too trivial to check against (constant, all zero, mostly one value,
+tiny: reference_problems) is not exported; zoo.json says "trivial reference" and why, and the
+zoo fails it.
 
 The other sizes' check files copy the exporter's own check.safetensors: the same tensor names and
 metadata, each input and output in the same layout. Where the file stores each tensor's permutation
@@ -111,6 +116,57 @@ def write_other_checks(out_dir, inputs_by_size, outputs_by_size):
     return written, {k: p for k, p in perms.items()}
 
 
+# A check against a trivial reference cannot fail: the tolerance is |ours - torch| <= 1e-4 + 1e-4 |torch|,
+# so an output that is constant, all zero or nearly so (a final ReLU that the seeded weights kill
+# everywhere: MiDaS's depth head once), saturated (a final sigmoid / tanh at its limit) or tiny passes
+# whatever a wrong layer does to it. Every output of every entry at every size must clear these floors
+# before the export runs; an entry that does not is reported as "trivial reference" and fails the zoo.
+#  - finite everywhere;
+#  - max |v| >= MIN_MAX_ABS = 1e-2: 100 times the tolerance's absolute term, so that the absolute term
+#    is at most 1% of the largest values (at 1e-3, the floor suggested for this guard, it is 10%);
+#  - std >= MIN_STD = 1e-3: the variation a wrong mapping would disturb at least 10 times the
+#    absolute tolerance;
+#  - at most MAX_ONE_VALUE = 90% of the elements within ONE_VALUE_ATOL = 1e-3 of one value (the
+#    median: exact zeros of a dead ReLU, a constant, one saturated limit) or of +-max |v| (a tanh
+#    saturated at both limits).
+MIN_MAX_ABS = 1e-2
+MIN_STD = 1e-3
+MAX_ONE_VALUE = 0.9
+ONE_VALUE_ATOL = 1e-3
+
+
+def reference_problems(outputs_by_size):
+    """Why PyTorch's outputs are too trivial to check against, one line each (none: fine)."""
+    problems = []
+    for i, outs in enumerate(outputs_by_size):
+        for k, o in enumerate(outs):
+            where = f"output {k} at size {i} {list(o.shape)}"
+            if not o.dtype.is_floating_point:
+                continue
+            o = o.detach().double().flatten()
+            if o.numel() == 0:
+                problems.append(f"{where} is empty")
+                continue
+            if not torch.isfinite(o).all():
+                problems.append(f"{where} has non-finite values")
+                continue
+            top = o.abs().max().item()
+            std = o.std().item() if o.numel() > 1 else 0.0
+            near_median = ((o - o.median()).abs() <= ONE_VALUE_ATOL).double().mean().item()
+            near_limits = ((o.abs() - top).abs() <= ONE_VALUE_ATOL).double().mean().item()
+            zeros = (o == 0).double().mean().item()
+            stats = f"(max |v| {top:.3g}, std {std:.3g}, exact zeros {zeros:.1%})"
+            if top < MIN_MAX_ABS:
+                problems.append(f"{where}: max |v| {top:.3g} < {MIN_MAX_ABS:g} {stats}")
+            elif o.numel() > 1 and std < MIN_STD:
+                problems.append(f"{where}: std {std:.3g} < {MIN_STD:g} {stats}")
+            elif o.numel() >= 10 and max(near_median, near_limits) > MAX_ONE_VALUE:
+                what = "its median" if near_median >= near_limits else "+-max |v|"
+                problems.append(f"{where}: {max(near_median, near_limits):.1%} of it within {ONE_VALUE_ATOL:g} "
+                                f"of {what} {stats}")
+    return problems
+
+
 def state_of(m):
     """Parameters, buffers and plain tensor attributes (EDSR's self.mean is one) of every submodule."""
     state = {k: v.detach().clone() for k, v in m.state_dict().items()}
@@ -134,6 +190,18 @@ def run_entry(e, root):
     with torch.no_grad():
         outputs = [flatten(m(*xs)) for xs in inputs]
     info["output_shapes"] = [[list(o.shape) for o in outs] for outs in outputs]
+    problems = reference_problems(outputs)
+    if problems:  # the check would prove nothing: fail the entry, naming it, before exporting
+        info["export"] = "trivial reference"
+        info["error_type"] = "ZooTrivialReference"
+        info["error"] = (f"zoo entry {e.name}: PyTorch's output is too trivial for a check to fail (see its "
+                         f"seeded initialisation in zoo/registry.py): " + "; ".join(problems))
+        info["export_s"] = 0.0
+        info["module_changed_by_export"] = []
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, "zoo.json"), "w") as f:
+            json.dump(info, f, indent=1)
+        return info
     before = state_of(m)
     flags_before = {n: s.training for n, s in m.named_modules()}
     t0 = time.time()

@@ -19,7 +19,7 @@ Each entry has
 import dataclasses
 import functools
 import sys
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -47,11 +47,35 @@ class Entry:
     size_rule: str
     covers: List[str]
     notes: str = ""
+    # Seeded initialisation that keeps activations O(1) where upstream's own initialisation (meant for
+    # training) leaves the eval-mode output too small or too sparse for the check to see a wrong layer:
+    # fan_in_init names module prefixes whose convolutions / linear layers are drawn again as He normal
+    # (fan_in_normal); calibrate_norms sets every BatchNorm's running statistics from one forward of a
+    # seeded calibration input before randomizing them (calibrate_batch_norms).
+    # center_biases maps a convolution that a final ReLU follows to a quantile q: its bias is set so that
+    # a fraction 1 - q of each channel's output on the calibration input is positive (center_biases).
+    fan_in_init: Sequence[str] = ()
+    fan_in_gain: float = 2 ** 0.5
+    calibrate_norms: bool = False
+    center_biases: Dict[str, float] = dataclasses.field(default_factory=dict)
 
     def build(self, published=False, seed=0):
         torch.manual_seed(seed)
         m = self.factory(published)
+        if self.fan_in_init:
+            fan_in_normal(m, self.fan_in_init, seed + 2, self.fan_in_gain)
         randomize(m, seed + 1)
+        if self.calibrate_norms or self.center_biases:
+            shapes = (self.published_sizes if published else self.sizes)[0]
+            g = torch.Generator().manual_seed(seed + 3)
+            # a batch of 8 at the test sizes: BatchNorm statistics of the deepest maps (1x1 or 2x2
+            # there) from one image's few pixels would make near-zero variances and blow the signal up;
+            # the published sizes' deepest maps are large enough
+            calib = tuple(torch.randn(s[0] if published else max(8, s[0]), *s[1:], generator=g) for s in shapes)
+            if self.calibrate_norms:
+                calibrate_batch_norms(m, calib, seed + 4)
+            if self.center_biases:
+                center_biases(m.eval(), self.center_biases, calib)
         return m.eval()
 
     def inputs(self, i, published=False, seed=100):
@@ -96,6 +120,77 @@ def randomize(module, seed):
                 p.copy_(randn(p, 0.05))
 
 
+def fan_in_normal(module, prefixes, seed, gain=2 ** 0.5):
+    """Draws the weights of every Conv / ConvTranspose / Linear under the named module prefixes ("" for
+    all) again from N(0, gain^2 / fan_in), He's initialisation for ReLU networks: PyTorch's default
+    (kaiming_uniform with a=sqrt(5), variance 1 / (3 fan_in)) shrinks a signal about six-fold per
+    conv + ReLU, which over a deep decoder without normalisation leaves the output near zero or its
+    bias alone. Biases are left to upstream and randomize()."""
+    g = torch.Generator().manual_seed(seed)
+    kinds = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+    with torch.no_grad():
+        for name, m in module.named_modules():
+            if isinstance(m, kinds) and any(name == p or name.startswith(p + ".") or p == "" for p in prefixes):
+                w = m.weight
+                if isinstance(m, nn.ConvTranspose2d):  # weight [in, out / groups, kh, kw]: fan in per output
+                    fan_in = w.shape[0] // m.groups * w.shape[2] * w.shape[3]
+                else:
+                    fan_in = w[0].numel()
+                w.copy_(torch.randn(w.shape, generator=g) * (gain / fan_in ** 0.5))
+
+
+def calibrate_batch_norms(module, inputs, seed):
+    """Running statistics as a trained network has them: one eval-mode forward of a seeded calibration
+    input (not one of the checked inputs) in which each BatchNorm, just before it runs, takes the mean
+    and variance of its own input over the batch and space, then shifts each channel's mean by N(0, 0.2)
+    of its standard deviation and scales its variance by U(0.5, 1.5), so that a mapping that swapped or
+    ignored the statistics still shows. Layer by layer, so each later layer is calibrated on what the
+    perturbed earlier ones give it. randomize()'s statistics alone (mean N(0, 0.2), variance U(0.5, 1.5)
+    whatever the layer's real scale) let the signal of a deep convolutional stack shrink layer by layer
+    in eval mode, below the check's tolerance (SegNet's deepest layers moved its output by 1/700 of it)."""
+    g = torch.Generator().manual_seed(seed)
+
+    def pre(m, args):
+        x = args[0].detach().double()
+        dims = [0] + list(range(2, x.ndim))
+        mean, var = x.mean(dims), x.var(dims)
+        std = var.sqrt()
+        m.running_mean.copy_(mean + torch.randn(mean.shape, generator=g).double() * 0.2 * std)
+        m.running_var.copy_(var * (torch.rand(var.shape, generator=g).double() + 0.5))
+
+    hooks = [m.register_forward_pre_hook(pre) for m in module.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def center_biases(module, quantiles, inputs):
+    """Data-dependent biases for the convolutions a final ReLU follows (name -> q): with random weights
+    the pre-activation of such a layer (a sum of non-negative features with weights of either sign)
+    has a common offset of either sign as large as its spread, so a seed decides whether the ReLU
+    passes most of the output or kills nearly all of it (MiDaS's depth head: every pixel zero). Each
+    channel's bias is set to minus the q-quantile of its output without bias on the calibration
+    input, as a trained head's output is positive where the scene is."""
+    layers = dict(module.named_modules())
+    for name, q in quantiles.items():
+        conv = layers[name]
+        seen = []
+        hook = conv.register_forward_hook(lambda mod, inp, out: seen.append(out.detach().clone()))
+        with torch.no_grad():
+            conv.bias.zero_()
+            try:
+                module(*inputs)
+            finally:
+                hook.remove()
+            pre = seen[0].transpose(0, 1).reshape(seen[0].shape[1], -1)
+            conv.bias.copy_(-torch.quantile(pre, q, dim=1))
+
+
 def _img(n, h, w, c=3):
     return ((n, c, h, w),)
 
@@ -121,6 +216,7 @@ def entry(**kw):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 20, 8)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[],
+       fan_in_init=("",),
        notes="published: RRDBNet(3, 3, 64, 23, gc=32) (ESRGAN x4); test: nf=16, nb=2, gc=8")
 def _esrgan(published):
     from .esrgan_rrdbnet_arch import RRDBNet
@@ -131,6 +227,7 @@ def _esrgan(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 20, 8)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="H, W even (pixel_unshuffle by 2 asserts it)", covers=[PY_SIZES],
+       fan_in_init=("",),
        notes="Real-ESRGAN x2plus = BasicSR RRDBNet(scale=2): pixel_unshuffle first, then x4 upsampling. "
              "published: num_feat=64, num_block=23, num_grow_ch=32; test: 16, 2, 8")
 def _x2plus(published):
@@ -144,6 +241,7 @@ def _x2plus(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[MUTATES],
+       fan_in_init=("",), fan_in_gain=1.0,
        notes="forward assigns self.mean = self.mean.type_as(x). published: EDSR baseline x4 "
              "(num_feat=64, num_block=16); test: num_feat=16, num_block=2")
 def _edsr(published):
@@ -157,6 +255,7 @@ def _edsr(published):
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[MUTATES],
+       fan_in_init=("",), fan_in_gain=1.0,
        notes="channel attention (global average pool + sigmoid gate); forward assigns self.mean. "
              "published: RCAN x2 (num_feat=64, num_group=10, num_block=20, squeeze 16); "
              "test: num_feat=16, num_group=2, num_block=2, squeeze_factor=4")
@@ -183,16 +282,30 @@ def _rcan(published):
 def _swinir(published):
     from .basicsr_swinir_arch import SwinIR
     if published:
-        return SwinIR(upscale=4, img_size=64, window_size=8, img_range=1., depths=[6, 6, 6, 6],
-                      embed_dim=60, num_heads=[6, 6, 6, 6], mlp_ratio=2, upsampler='pixelshuffledirect')
-    return SwinIR(upscale=2, img_size=16, window_size=4, img_range=1., depths=[2], embed_dim=12,
-                  num_heads=[2], mlp_ratio=2, upsampler='pixelshuffledirect')
+        m = SwinIR(upscale=4, img_size=64, window_size=8, img_range=1., depths=[6, 6, 6, 6],
+                   embed_dim=60, num_heads=[6, 6, 6, 6], mlp_ratio=2, upsampler='pixelshuffledirect')
+        _relative_position_tables(m)
+        return m
+    m = SwinIR(upscale=2, img_size=16, window_size=4, img_range=1., depths=[2], embed_dim=12,
+               num_heads=[2], mlp_ratio=2, upsampler='pixelshuffledirect')
+    _relative_position_tables(m)
+    return m
+
+
+def _relative_position_tables(m):
+    """Upstream draws the relative position bias tables at std 0.02, so small beside the attention
+    logits that a wrong index into them stayed under the check's tolerance: drawn again at std 1."""
+    with torch.no_grad():
+        for mod in m.modules():
+            if hasattr(mod, "relative_position_bias_table"):
+                mod.relative_position_bias_table.normal_(0.0, 1.0)
 
 
 @entry(name="msrresnet", task="super-resolution x4", source="XPixelGroup/BasicSR srresnet_arch.py",
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
        size_rule="any H, W >= 1", covers=[INPLACE],
+       fan_in_init=("",),
        notes="bilinear upsampling of the input as the base, LeakyReLU(inplace=True). "
              "published: num_feat=64, num_block=16; test: 16, 2")
 def _msrresnet(published):
@@ -282,6 +395,7 @@ def _deeplabv3(published):
        size_rule="any H, W (max pools with ceil_mode, _upsample_like back to each skip's size); the "
                  "zoo's sizes keep the deepest maps at least 2x2 (at 32x32 they are 1x1 and the export "
                  "inferred W <= 32)",
+       fan_in_init=("",), fan_in_gain=1.0,
        covers=[FIXED],
        notes="7 outputs (d0..d6). published: U2NET(3, 1); test: U2NETP(3, 1), upstream's own "
              "small variant of the same blocks (the U2NET constructor has no width argument)")
@@ -324,6 +438,7 @@ def _segformer(published):
        sizes=[_img(1, 32, 32), _img(1, 40, 56), _img(2, 48, 32)],
        published_sizes=[_img(1, 256, 256), _img(1, 192, 320), _img(2, 160, 224)],
        size_rule="any H, W >= 32 (floor pooling undone by max_unpool with output_size)",
+       fan_in_init=("",),
        covers=[CALLING, FIXED],
        notes="self.unpool(input=x, indices=i, output_size=s) with s from x.size(). segnet(n_classes, "
              "in_channels) has no width argument: the test configuration is the published one "
@@ -337,6 +452,7 @@ def _segnet(published):
        sizes=[_img(1, 32, 32), _img(1, 36, 52), _img(2, 48, 40)],
        published_sizes=[_img(1, 256, 256), _img(1, 200, 312), _img(2, 160, 224)],
        size_rule="any H, W >= 16 (F.pad by the size difference to each skip)",
+       calibrate_norms=True,
        covers=[FIXED],
        notes="published: UNet(3, 2, bilinear=False) (ConvTranspose2d up, 31 M parameters); test: "
              "bilinear=True (bilinear Upsample, half the bottom width, 17 M; UNet has no width argument)")
@@ -436,10 +552,15 @@ def _dcgan(published):
        published_sizes=[_img(1, 384, 384), _img(1, 256, 384), _img(2, 256, 256)],
        size_rule="H, W multiples of 32 (the zoo's sizes keep the deepest map at least 2x2)",
        covers=[RANK3, FIXED],
+       fan_in_init=("scratch",), fan_in_gain=1.0, calibrate_norms=True, center_biases={"scratch.output_conv.2": 0.5, "scratch.output_conv.4": 0.1},
        notes="returns torch.squeeze(out, dim=1): a rank-3 [N, H, W] depth map. published: MidasNet "
              "(features=256, ResNeXt-101 32x8d encoder as upstream's resnext101_wsl); test: features=32, "
              "a ResNeXt-style ResNet(Bottleneck, [1, 1, 1, 1], groups=4, width_per_group=2) encoder (the "
-             "same widths as width_per_group=8 without groups; grouped 3x3s as the published one)")
+             "same widths as width_per_group=8 without groups; grouped 3x3s as the published one). "
+             "Initialisation: the scratch decoder's convolutions He normal at gain 1, BatchNorm statistics "
+             "calibrated, the depth head's two convolutions before ReLUs given data-dependent biases "
+             "(upstream's init with randomize() alone left the output all zeros with the grouped encoder: "
+             "the final ReLU killed every pixel)")
 def _midas(published):
     from . import midas_net as mn
     saved = dict(mn.ENCODER)
