@@ -671,37 +671,6 @@ function blendRowsBody(two: boolean): number[] {
   return [...vec([[...uleb(3), I32], [...uleb(6), V128]]), ...body, 0x0b];
 }
 
-/** The loops' modules, compiled once per kind of memory; null where SIMD is missing. */
-const compiled = new Map<boolean, Record<keyof SimdLoops, WebAssembly.Module>|null>();
-const instances = new WeakMap<WebAssembly.Memory, SimdLoops|null>();
-
-function modules(shared: boolean): Record<keyof SimdLoops, WebAssembly.Module>|null {
-  if (compiled.has(shared)) return compiled.get(shared)!;
-  let mods: Record<keyof SimdLoops, WebAssembly.Module>|null = null;
-  try {
-    const bytes = {
-      poolLast: assembleFunction('poolLast', 13, false, poolLastBody(), shared),
-      poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
-      poolFirst22: assembleFunction('poolFirst22', 10, false, poolFirst22Body(), shared),
-      nearestPlanes: assembleFunction('nearestPlanes', 11, false, nearestPlanesBody(), shared),
-      linearRow: assembleFunction('linearRow', 5, false, linearRowBody(false), shared),
-      linearBlend2: assembleFunction('linearBlend2', 9, false, linearRowBody(true), shared),
-      blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
-      blendRows2: assembleFunction('blendRows2', 5, false, blendRowsBody(true), shared),
-      allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
-      addSpans: assembleFunction('addSpans', 6, false, addSpansBody(), shared),
-    };
-    if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
-      mods = Object.fromEntries(Object.entries(bytes).map(([k, b]) => [k, new WebAssembly.Module(b)])) as
-          Record<keyof SimdLoops, WebAssembly.Module>;
-    }
-  } catch {
-    mods = null;
-  }
-  compiled.set(shared, mods);
-  return mods;
-}
-
 /** The backend's WebAssembly.Memory (Emscripten's exports), or null where it is not reachable. */
 function memoryOf(backend: WasmBackend): WebAssembly.Memory|null {
   const m = (backend as unknown as {wasm: {asm?: {memory?: unknown}, wasmExports?: {memory?: unknown}}}).wasm;
@@ -710,27 +679,66 @@ function memoryOf(backend: WasmBackend): WebAssembly.Memory|null {
 }
 
 /**
+ * A set of loops over a wasm backend's heap, from `assemble(shared)` (each loop's module bytes by
+ * name, for a shared or an unshared memory): the returned function gives the loops instantiated
+ * on that backend's memory, or null where they cannot run (no WebAssembly SIMD, the heap's memory
+ * not reachable, or WASM_SIMD_LOOPS_FLAG off), and the kernels then take their other paths. The
+ * modules are compiled once per kind of memory, the instances made once per memory.
+ */
+export function heapLoops<T>(assemble: (shared: boolean) => Record<keyof T, Uint8Array<ArrayBuffer>>):
+    (backend: WasmBackend) => T | null {
+  const compiled = new Map<boolean, Record<keyof T, WebAssembly.Module>|null>();
+  const instances = new WeakMap<WebAssembly.Memory, T|null>();
+  const modules = (shared: boolean): Record<keyof T, WebAssembly.Module>|null => {
+    if (compiled.has(shared)) return compiled.get(shared)!;
+    let mods: Record<keyof T, WebAssembly.Module>|null = null;
+    try {
+      const bytes = assemble(shared);
+      if (Object.values<Uint8Array<ArrayBuffer>>(bytes).every((b) => WebAssembly.validate(b))) {
+        mods = Object.fromEntries(Object.entries<Uint8Array<ArrayBuffer>>(bytes).map(
+            ([k, b]) => [k, new WebAssembly.Module(b)])) as Record<keyof T, WebAssembly.Module>;
+      }
+    } catch {
+      mods = null;
+    }
+    compiled.set(shared, mods);
+    return mods;
+  };
+  return (backend: WasmBackend): T|null => {
+    if (!tf.env().getBool(WASM_SIMD_LOOPS_FLAG)) return null;
+    const memory = memoryOf(backend);
+    if (memory == null) return null;
+    if (instances.has(memory)) return instances.get(memory)!;
+    let loops: T|null = null;
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const mods = modules(shared);
+      if (mods != null) {
+        const imports = {env: {mem: memory}};
+        loops = Object.fromEntries(Object.entries<WebAssembly.Module>(mods).map(
+            ([k, m]) => [k, new WebAssembly.Instance(m, imports).exports[k]])) as unknown as T;
+      }
+    } catch {
+      loops = null;
+    }
+    instances.set(memory, loops);
+    return loops;
+  };
+}
+
+/**
  * The SIMD loops over this backend's heap, or null where they cannot run (no WebAssembly SIMD,
  * the heap's memory not reachable): the kernels then run their JavaScript cores.
  */
-export function simdLoops(backend: WasmBackend): SimdLoops|null {
-  if (!tf.env().getBool(WASM_SIMD_LOOPS_FLAG)) return null;
-  const memory = memoryOf(backend);
-  if (memory == null) return null;
-  if (instances.has(memory)) return instances.get(memory)!;
-  let loops: SimdLoops|null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const mods = modules(shared);
-    if (mods != null) {
-      const imports = {env: {mem: memory}};
-      const fn = (k: keyof SimdLoops) => new WebAssembly.Instance(mods[k], imports).exports[k];
-      loops = Object.fromEntries(Object.keys(mods).map((k) => [k, fn(k as keyof SimdLoops)])) as
-          unknown as SimdLoops;
-    }
-  } catch {
-    loops = null;
-  }
-  instances.set(memory, loops);
-  return loops;
-}
+export const simdLoops: (backend: WasmBackend) => SimdLoops | null = heapLoops<SimdLoops>((shared) => ({
+  poolLast: assembleFunction('poolLast', 13, false, poolLastBody(), shared),
+  poolFirst2: assembleFunction('poolFirst2', 10, false, poolFirst2Body(), shared),
+  poolFirst22: assembleFunction('poolFirst22', 10, false, poolFirst22Body(), shared),
+  nearestPlanes: assembleFunction('nearestPlanes', 11, false, nearestPlanesBody(), shared),
+  linearRow: assembleFunction('linearRow', 5, false, linearRowBody(false), shared),
+  linearBlend2: assembleFunction('linearBlend2', 9, false, linearRowBody(true), shared),
+  blendRows: assembleFunction('blendRows', 5, false, blendRowsBody(false), shared),
+  blendRows2: assembleFunction('blendRows2', 5, false, blendRowsBody(true), shared),
+  allFinite: assembleFunction('allFinite', 2, true, allFiniteBody(), shared),
+  addSpans: assembleFunction('addSpans', 6, false, addSpansBody(), shared),
+}));

@@ -19,9 +19,8 @@
 // a large negative x, as PyTorch gives, and x for a large positive one; gelu(-inf) and NaN are
 // NaN, as PyTorch's. Every other backend uses Abramowitz and Stegun 7.1.26 (Note [gelu
 // numerics] in src/ops/gelu.ts), which needs an exp; both are within 1.1e-6 of PyTorch's gelu.
-import * as tf from '@tensorflow/tfjs-core';
 import {assembleFunction, F32, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
-import {WASM_SIMD_LOOPS_FLAG} from './simd.js';
+import {heapLoops} from './simd.js';
 import type {WasmBackend} from './util.js';
 
 type I = number;
@@ -158,58 +157,12 @@ function layerRowsBody(): number[] {
   return [...vec([[...uleb(3), I32], [...uleb(3), F32], [...uleb(6), V128]]), ...body, 0x0b];
 }
 
-const compiled = new Map<boolean, Record<keyof SimdMath, WebAssembly.Module>|null>();
-const instances = new WeakMap<WebAssembly.Memory, SimdMath|null>();
-
-function modules(shared: boolean): Record<keyof SimdMath, WebAssembly.Module>|null {
-  if (compiled.has(shared)) return compiled.get(shared)!;
-  let mods: Record<keyof SimdMath, WebAssembly.Module>|null = null;
-  try {
-    const bytes = {
-      geluErf: assembleFunction('geluErf', 3, false, geluErfBody(), shared),
-      layerRows: assembleFunction('layerRows', 7, false, layerRowsBody(), shared),
-    };
-    if (Object.values(bytes).every((b) => WebAssembly.validate(b))) {
-      mods = Object.fromEntries(Object.entries(bytes).map(([k, b]) => [k, new WebAssembly.Module(b)])) as
-          Record<keyof SimdMath, WebAssembly.Module>;
-    }
-  } catch {
-    mods = null;
-  }
-  compiled.set(shared, mods);
-  return mods;
-}
-
-/** The backend's WebAssembly.Memory (Emscripten's exports), or null where it is not reachable. */
-function memoryOf(backend: WasmBackend): WebAssembly.Memory|null {
-  const m = (backend as unknown as {wasm: {asm?: {memory?: unknown}, wasmExports?: {memory?: unknown}}}).wasm;
-  const memory = m.asm?.memory ?? m.wasmExports?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
-
 /**
  * These loops over this backend's heap, or null where they cannot run (no WebAssembly SIMD, the
  * heap's memory not reachable, or WASM_SIMD_LOOPS_FLAG off): the kernels then take their other
  * paths.
  */
-export function simdMath(backend: WasmBackend): SimdMath|null {
-  if (!tf.env().getBool(WASM_SIMD_LOOPS_FLAG)) return null;
-  const memory = memoryOf(backend);
-  if (memory == null) return null;
-  if (instances.has(memory)) return instances.get(memory)!;
-  let loops: SimdMath|null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const mods = modules(shared);
-    if (mods != null) {
-      const imports = {env: {mem: memory}};
-      const fn = (k: keyof SimdMath) => new WebAssembly.Instance(mods[k], imports).exports[k];
-      loops = Object.fromEntries(Object.keys(mods).map((k) => [k, fn(k as keyof SimdMath)])) as
-          unknown as SimdMath;
-    }
-  } catch {
-    loops = null;
-  }
-  instances.set(memory, loops);
-  return loops;
-}
+export const simdMath: (backend: WasmBackend) => SimdMath | null = heapLoops<SimdMath>((shared) => ({
+  geluErf: assembleFunction('geluErf', 3, false, geluErfBody(), shared),
+  layerRows: assembleFunction('layerRows', 7, false, layerRowsBody(), shared),
+}));

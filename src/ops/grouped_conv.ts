@@ -9,11 +9,11 @@
 // concatenated, bitwise on the shapes tried, and on ResNeXt's shapes (32 groups: [1, 64, 64, 256],
 // [1, 32, 32, 512], [1, 16, 16, 1024]) it was 1.4x / 3.3x / 7x faster than the per-group form.
 // tfjs-core's conv2d refuses that filter shape, hence a kernel of our own; on the other backends
-// it runs the per-group form inside the kernel (kernels/cpu/GroupedConv2d.ts). TensorFlow's CPU
+// it runs the per-group form inside the kernel (perGroupConv2dKernel below). TensorFlow's CPU
 // gradient ops take no groups ("Gradients for grouped convolutions are not supported on CPU"):
 // the gradients run the transposed convolution's kernels, which are the adjoints of this one.
 import * as tf from '@tensorflow/tfjs-core';
-
+import type {KernelFunc} from '@tensorflow/tfjs-core';
 import {asAttrs, GroupedConv2d, Pad} from '../kernel_names.js';
 import type {DataFormat, GroupedConv2dAttrs, GroupedConv2dInputs, PadAttrs} from '../kernel_names.js';
 import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
@@ -191,6 +191,22 @@ export function perGroupConv2d(
     return first ? tf.transpose(y, [0, 3, 1, 2]) : y;
   });
 }
+
+/**
+ * The TorchGroupedConv2d kernel of the backends whose convolutions take no groups (cpu, wasm, webgl,
+ * webgpu: each backend's kernels/<backend>/GroupedConv2d.ts registers this one function): the
+ * per-group form above, each group's filter and bias cut from the kernel's inputs.
+ */
+export const perGroupConv2dKernel: KernelFunc = ({inputs, attrs}) => {
+  const {x, filter, bias} = inputs as GroupedConv2dInputs;
+  const a = attrs as unknown as GroupedConv2dAttrs;
+  return tf.tidy(() => {
+    const f = kernelInput(filter);
+    const b = bias == null ? null : kernelInput(bias);
+    return perGroupConv2d(kernelInput(x), (g) => groupFilter(f, a.groups, g),
+                          (g) => groupBias(b, a.groups, g), a);
+  });
+};
 
 /** Group g's part of a filter [kH, kW, inC / groups, outC] (a TorchPad crop, no Slice). */
 export function groupFilter(filter: tf.Tensor, groups: number, g: number): tf.Tensor {
