@@ -4,7 +4,8 @@
 // same backend and the same input; results checked equal before timing). Real sizes: CycleGAN's
 // ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
 //   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
-//   DECODER_OPS=norm                only some row groups (default pad,norm,matmul; also groupedConv)
+//   DECODER_OPS=norm                only some row groups (default pad,norm,matmul; also groupedConv,
+//                                   and convBias on tensorflow: Note [conv and bias in one TensorFlow op])
 import * as tf from '@tensorflow/tfjs-core';
 import {gelu, groupNorm, layerNorm, pad} from '../src/index.js';
 import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
@@ -17,6 +18,7 @@ import {runRowsInterleaved} from './node.js';
 import {expectClose} from './op_rows.js';
 import {matmul} from '../src/layers/attention.js';
 import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../src/ops/grouped_conv.js';
+import {conv2dWithBias, TF_ONEDNN_CONV_BIAS_FLAG} from '../kernels/node/conv_bias.js';
 
 function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   const rows: Row[] = [];
@@ -218,6 +220,66 @@ function groupedConvRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
+/**
+ * tensorflow only: a biased convolution as oneDNN's one op against Conv2D + BiasAdd and tfjs-node's
+ * FusedConv2D (Conv2D + Add), on the bench decoders' shapes, with the products per output (K) that
+ * pick the path (Note [conv and bias in one TensorFlow op], kernels/node/conv_bias.ts). The first
+ * contender forces the fused op even above MAX_FUSED_REDUCTION, so the rows show both sides of it.
+ */
+function convBiasRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  if (backend !== 'tensorflow') return {rows: [], tensors: []};
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  let seed = 70;
+  // [label, x shape (NHWC), filter shape [kh, kw, in / groups, out]]
+  const cases: Array<[string, number[], number[]]> = [
+    ['FSRCNN first 1->56 5x5', [1, 128, 128, 1], [5, 5, 1, 56]],
+    ['first 3->64 3x3', [1, 256, 256, 3], [3, 3, 3, 64]],
+    ['MiDaS 32 groups of 8', [1, 64, 64, 256], [3, 3, 8, 256]],
+    ['FSRCNN 12->12 3x3', [1, 128, 128, 12], [3, 3, 12, 12]],
+    ['U2NETP 16->16 3x3', [1, 160, 160, 16], [3, 3, 16, 16]],
+    ['32->32 3x3', [1, 128, 128, 32], [3, 3, 32, 32]],
+    ['48->48 3x3', [1, 128, 128, 48], [3, 3, 48, 48]],
+    ['SRVGG 64->64 3x3', [1, 128, 128, 64], [3, 3, 64, 64]],
+    ['U-Net 128->128 3x3', [1, 128, 128, 128], [3, 3, 128, 128]],
+  ];
+  const be = tf.backend();
+  const args = {strides: [1, 1] as const, dilations: [1, 1] as const, padding: 'SAME' as const};
+  for (const [label, xs, fs] of cases) {
+    const x = tf.randomUniform(xs, -1, 1, 'float32', seed++);
+    const filter = tf.randomUniform(fs, -0.2, 0.2, 'float32', seed++);
+    const bias = tf.randomUniform([fs[3]], -1, 1, 'float32', seed++);
+    tensors.push(x, filter, bias);
+    const withFlag = (on: boolean, big: boolean) => () => {
+      const flags = tf.env().getFlags();
+      const before = flags[TF_ONEDNN_CONV_BIAS_FLAG];
+      tf.env().set(TF_ONEDNN_CONV_BIAS_FLAG, on);
+      try {
+        return conv2dWithBias(be, x, filter, bias, {...args, maxReduction: big ? Infinity : undefined});
+      } finally {
+        tf.env().set(TF_ONEDNN_CONV_BIAS_FLAG, before);
+      }
+    };
+    const fused = withFlag(true, true);
+    const separate = withFlag(false, false);
+    const groups = xs[3] / fs[2];
+    const tfjs = () => groups === 1 ?
+        tf.fused.conv2d({x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias}) :
+        separate();
+    const a = fused();
+    const b = separate();
+    expectClose(`conv bias ${label}`, a.dataSync(), b.dataSync());
+    tf.dispose([a, b]);
+    const k = fs[0] * fs[1] * fs[2];
+    rows.push({label: `${label} [${xs.join(',')}] K=${k}`, contenders: [
+      tfContender('oneDNN conv + bias (one op)', fused),
+      tfContender('Conv2D + BiasAdd', separate),
+      tfContender(groups === 1 ? 'tfjs fused.conv2d (Conv2D + Add)' : 'Conv2D + BiasAdd (again)', tfjs),
+    ]});
+  }
+  return {rows, tensors};
+}
+
 /** Loads a backend (and tfjs-torch's kernels for it) and makes it current. */
 export async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
@@ -244,7 +306,9 @@ export async function benchDecoderOps(): Promise<void> {
     for (const section of sections) {
       const {rows, tensors} = section === 'pad' ? padRows(name) :
           section === 'matmul' ? matmulRows(name) :
-          section === 'groupedConv' ? groupedConvRows(name) : normRows(name);
+          section === 'groupedConv' ? groupedConvRows(name) :
+          section === 'convBias' ? convBiasRows(name) : normRows(name);
+      if (rows.length === 0) continue;
       await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
       tf.dispose(tensors);
     }

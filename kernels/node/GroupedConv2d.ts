@@ -1,18 +1,18 @@
 // tensorflow-backend kernel of the grouped convolution: one TensorFlow Conv2D whose filter holds
 // inChannels / groups input channels (Note [grouped convolution on TensorFlow] in
 // src/ops/grouped_conv.ts), the zero padding as its EXPLICIT paddings (or VALID / SAME where
-// TensorFlow's rule gives the same numbers), the bias as BiasAdd. TensorFlow's CPU Conv2D is NHWC
+// TensorFlow's rule gives the same numbers), the bias in the same op or as BiasAdd (kernels/node/conv_bias.ts). TensorFlow's CPU Conv2D is NHWC
 // only: channelsFirst is transposed in and out.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {GroupedConv2d} from '../../src/kernel_names.js';
 import type {GroupedConv2dAttrs, GroupedConv2dInputs} from '../../src/kernel_names.js';
-import {asTensor, nodeOf, runOp} from './util.js';
+import {conv2dWithBias} from './conv_bias.js';
+import {asTensor} from './util.js';
 
 export const groupedConv2d: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter, bias} = inputs as GroupedConv2dInputs;
   const a = attrs as unknown as GroupedConv2dAttrs;
-  const {node, attr} = nodeOf(backend);
   const first = a.dataFormat === 'channelsFirst';
   const [kh, kw, , cout] = filter.shape;
   const [n, h, w] = first ? [x.shape[0], x.shape[2], x.shape[3]] : x.shape;
@@ -25,23 +25,11 @@ export const groupedConv2d: KernelFunc = ({inputs, backend, attrs}) => {
   if (n === 0) return tf.zeros(first ? [0, cout, oh, ow] : [0, oh, ow, cout]);
   return tf.tidy(() => {
     const xl = first ? tf.transpose(asTensor(x), [0, 2, 3, 1]) : asTensor(x);
-    const opAttrs = [
-      attr.type('T', 'float32'),
-      attr.int('strides', [1, sh, sw, 1]),
-      attr.int('dilations', [1, dh, dw, 1]),
-      attr.bool('use_cudnn_on_gpu', true),
-      attr.string('data_format', 'NHWC'),
-    ];
     const padding = convPadding(a, [h, w], [kh, kw], [oh, ow]);
-    opAttrs.push(attr.string('padding', padding));
-    if (padding === 'EXPLICIT') {
-      opAttrs.push(attr.int('explicit_paddings', [0, 0, top, bottom, left, right, 0, 0]));
-    }
-    let y = runOp(node, 'Conv2D', opAttrs, [xl, filter]);
-    if (bias != null) {
-      y = runOp(node, 'BiasAdd', [attr.type('T', 'float32'), attr.string('data_format', 'NHWC')],
-                [y, bias]);
-    }
+    // Note [conv and bias in one TensorFlow op] (MiDaS's ResNeXt groups: 0.56-0.59x).
+    const y = conv2dWithBias(backend, xl, filter, bias ?? null, {
+      strides: [sh, sw], dilations: [dh, dw], padding, explicit: [top, bottom, left, right],
+    });
     return first ? tf.transpose(y, [0, 3, 1, 2]) : y;
   });
 };
@@ -50,8 +38,8 @@ export const groupedConv2d: KernelFunc = ({inputs, backend, attrs}) => {
  * 'VALID' without padding; 'SAME' where TensorFlow's own split (out = ceil(in / s), the total
  * padding's smaller half first) is exactly the given padding; else 'EXPLICIT'.
  */
-function convPadding(
-    a: GroupedConv2dAttrs, inSize: number[], kernel: number[], outSize: number[]): string {
+function convPadding(a: GroupedConv2dAttrs, inSize: number[], kernel: number[],
+                     outSize: number[]): 'VALID'|'SAME'|'EXPLICIT' {
   const p = a.padding;
   if (p.every((v) => v === 0)) return 'VALID';
   const same = inSize.every((s, i) => {

@@ -1,0 +1,151 @@
+// A 2-d convolution and its bias as ONE TensorFlow op on the tensorflow backend (tfjs-node), for
+// the kernels that end in a bias: TorchConv2d, TorchGroupedConv2d.
+//
+// Note [conv and bias in one TensorFlow op]
+// tfjs-node runs a biased convolution as two eager ops, Conv2D then Add (its FusedConv2D kernel),
+// and the Add is a second pass over the whole output: 8% of SRVGGNetCompact's time on
+// tensorflow, 3-6% of the other decoders'. TensorFlow fuses the two in graphs (grappler's
+// remapper writes _FusedConv2D, with fused_ops = ["BiasAdd", ...]), but tfjs-node's binding
+// cannot pass _FusedConv2D's list(string) attribute (tfjs_backend.cc's AssignOpAttr sets string
+// attributes with TFE_OpSetAttrString only; TensorFlow then refuses: "AttrValue had value with
+// type 'string' when 'list(string)' expected").
+//
+// TensorFlow's Linux x86 builds since 2.5 carry oneDNN's ops, and one of them has no list
+// attribute: _MklNativeConv2DWithBias (input, filter, bias; Conv2D's attributes plus
+// is_filter_const), which oneDNN runs as one convolution whose output starts from the bias. Its
+// kernel is registered under the label "MklNameChangeOp", which an eager op selects with the
+// attribute `_kernel` (TensorFlow's kernel lookup reads the label from there). It is an internal
+// op: TensorFlow's graph rewrite is its usual caller, and a build without oneDNN (macOS, ARM) or
+// a later TensorFlow may not have it. So it is probed once per backend object before any use: a
+// 1x4x4x3 convolution with a 3x3 filter, explicit asymmetric padding and a bias must run and give
+// the 1x3x5x2 output (no values are read: kernels never read data back on the host). Anything else
+// (the op refused or missing) keeps Conv2D + BiasAdd, for the life of the process. Its numbers are
+// checked by the PyTorch fixtures of every convolution that takes it (grouped_conv, the exported
+// decoders, and test/node/conv_bias.test.ts against Conv2D + BiasAdd).
+// is_filter_const stays false: with true, oneDNN keeps the first filter it reorders for the
+// cached kernel, and an eager kernel is reused by every call with the same attributes.
+//
+// Which convolutions: oneDNN's kernel is not faster everywhere. Side by side on this project's
+// machine (1 intra-op thread, bias included, the bench decoders' shapes; `DECODER_OPS=convBias
+// DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps` times these rows), it wins where each output sums few products (K = input channels per group * kh * kw) and
+// loses on wide convolutions over large maps:
+// medians, ms, at load 2.5 (one run, 2026-12-07):
+//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.9 against Conv2D + BiasAdd's 3.7
+//   K = 27   3 -> 64 3x3 at 256x256                      10.8 against 20.8
+//   K = 72   MiDaS's 32 groups of 8, 256 ch. at 64x64    7.7 against 13.2
+//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            1.1 against 2.5
+//   K = 144  U^2-Net's 16 -> 16 3x3 at 160x160           2.2 against 3.5
+//   K = 288  32 -> 32 3x3 at 128x128                     CPU time 4.6 against 5.4 (wall: noise)
+//   K = 432  48 -> 48 3x3 at 128x128                     14.5 against 10.5
+//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       21.2 against 17.1
+//   K = 1152 U-Net's 128 -> 128 at 128x128               171 against 107
+// So the fused op runs where K <= 300 (MAX_FUSED_REDUCTION); the rest keep Conv2D + BiasAdd.
+//
+// The numbers: oneDNN accumulates in float32 in its own order, as Conv2D's Eigen kernel does in
+// another; both are float32 convolutions (within the op fixtures' tolerances of PyTorch), not
+// bit-identical to each other. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
+import * as tf from '@tensorflow/tfjs-core';
+import type {Tensor, TensorInfo} from '@tensorflow/tfjs-core';
+import {asTensor, nodeOf, runOp} from './util.js';
+import type {NodeBackend, OpAttr} from './util.js';
+
+/** tfjs flag: whether biased convolutions on tensorflow may use oneDNN's fused op (default true). */
+export const TF_ONEDNN_CONV_BIAS_FLAG = 'TORCH_TF_ONEDNN_CONV_BIAS';
+tf.env().registerFlag(TF_ONEDNN_CONV_BIAS_FLAG, () => true);
+
+/** TensorFlow's padding for a convolution: 'VALID', 'SAME', or 'EXPLICIT' with [t, b, l, r]. */
+export interface TFConvPadding {
+  padding: 'VALID'|'SAME'|'EXPLICIT';
+  /** [top, bottom, left, right], for 'EXPLICIT'. */
+  explicit?: readonly number[];
+}
+
+export interface ConvBiasArgs extends TFConvPadding {
+  strides: readonly [number, number];
+  dilations: readonly [number, number];
+  /** The bench's override of MAX_FUSED_REDUCTION (to time the fused op on either side of it). */
+  maxReduction?: number;
+}
+
+const FUSED_OP = '_MklNativeConv2DWithBias';
+/** The largest products-per-output (in / groups * kh * kw) the fused op takes (see the Note). */
+export const MAX_FUSED_REDUCTION = 300;
+const probed = new WeakMap<object, boolean>();
+
+function convAttrs(node: NodeBackend, a: ConvBiasArgs): OpAttr[] {
+  const {attr} = nodeOf(node);
+  const attrs = [
+    attr.type('T', 'float32'),
+    attr.int('strides', [1, a.strides[0], a.strides[1], 1]),
+    attr.int('dilations', [1, a.dilations[0], a.dilations[1], 1]),
+    attr.bool('use_cudnn_on_gpu', true),
+    attr.string('data_format', 'NHWC'),
+    attr.string('padding', a.padding),
+  ];
+  if (a.padding === 'EXPLICIT') {
+    const [t, b, l, r] = a.explicit!;
+    attrs.push(attr.int('explicit_paddings', [0, 0, t, b, l, r, 0, 0]));
+  }
+  return attrs;
+}
+
+function fusedConvBias(node: NodeBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo,
+                       a: ConvBiasArgs): Tensor {
+  const {attr} = nodeOf(node);
+  const attrs = convAttrs(node, a);
+  attrs.push(attr.bool('is_filter_const', false), attr.string('_kernel', 'MklNameChangeOp'));
+  return runOp(node, FUSED_OP, attrs, [x, filter, bias]);
+}
+
+function separateConvBias(node: NodeBackend, x: TensorInfo, filter: TensorInfo,
+                          bias: TensorInfo|null, a: ConvBiasArgs): Tensor {
+  const {attr} = nodeOf(node);
+  const y = runOp(node, 'Conv2D', convAttrs(node, a), [x, filter]);
+  if (bias == null) return y;
+  try {
+    return runOp(node, 'BiasAdd', [attr.type('T', 'float32'), attr.string('data_format', 'NHWC')],
+                 [y, bias]);
+  } finally {
+    y.dispose();
+  }
+}
+
+/** Whether oneDNN's conv-with-bias op runs here (probed once per backend). */
+export function hasFusedConvBias(backend: unknown): boolean {
+  const node = backend as NodeBackend;
+  const known = probed.get(node);
+  if (known !== undefined) return known;
+  let ok = false;
+  tf.tidy(() => {
+    const x = tf.zeros([1, 4, 4, 3]);
+    const f = tf.zeros([3, 3, 3, 2]);
+    const b = tf.zeros([2]);
+    try {
+      const y = fusedConvBias(node, x, f, b, {
+        strides: [1, 1], dilations: [1, 1], padding: 'EXPLICIT', explicit: [1, 0, 2, 1],
+      });
+      ok = y.shape.join() === '1,3,5,2';
+    } catch {
+      ok = false;
+    }
+  });
+  probed.set(node, ok);
+  return ok;
+}
+
+/**
+ * conv2d(x, filter) + bias on the tensorflow backend: x NHWC, filter [kh, kw, in, out] (in may
+ * be the input's channels / groups: TensorFlow's grouped Conv2D), bias [out] or null. One op where
+ * Note [conv and bias in one TensorFlow op] allows, else Conv2D then BiasAdd. The caller owns the
+ * result; nothing else is left behind.
+ */
+export function conv2dWithBias(backend: unknown, x: TensorInfo, filter: TensorInfo,
+                               bias: TensorInfo|null, a: ConvBiasArgs): Tensor {
+  const node = backend as NodeBackend;
+  const [kh, kw, inPerGroup] = filter.shape;
+  if (bias != null && kh * kw * inPerGroup <= (a.maxReduction ?? MAX_FUSED_REDUCTION) &&
+      tf.env().getBool(TF_ONEDNN_CONV_BIAS_FLAG) && hasFusedConvBias(node)) {
+    return fusedConvBias(node, asTensor(x), filter, bias, a);
+  }
+  return separateConvBias(node, x, filter, bias, a);
+}
