@@ -1,0 +1,12 @@
+// webgl kernel of TorchConv2d (Note [the conv route] in src/ops/conv2d.ts): tfjs's own webgl
+// FusedConv2D kernel with the padding explicit (fusedConv2dKernel, shared by cpu, webgl and
+// tensorflow).
+import type {KernelConfig} from '@tensorflow/tfjs-core';
+import {TorchConv2d} from '../../src/kernel_names.js';
+import {fusedConv2dKernel} from '../../src/ops/conv2d.js';
+
+export const conv2dConfig: KernelConfig = {
+  kernelName: TorchConv2d,
+  backendName: 'webgl',
+  kernelFunc: fusedConv2dKernel,
+};
