@@ -30,7 +30,7 @@ function attrsOf(c: Case): TorchConv2dAttrs {
 /** PyTorch's weight [out, in, kh, kw] as the kernel [kh, kw, in, out]. */
 function kernelOf(c: Case): tf.Tensor4D {
   const w = c.inputs.weight;
-  return tf.tidy(() => tf.transpose(tf.tensor(fixtureValues(w), w.shape), [2, 3, 1, 0])) as tf.Tensor4D;
+  return tf.tidy(() => tf.transpose(tf.tensor4d(fixtureValues(w), w.shape as [number, number, number, number]), [2, 3, 1, 0])) as tf.Tensor4D;
 }
 
 function vec(t: FixtureTensor|undefined, n: number): tf.Tensor1D|null {
@@ -59,7 +59,7 @@ describeBackends('torchConv2d (TorchConv2d kernel)', () => {
     const a: TorchConv2dAttrs = {strides: [1, 1], pad: [0, 0, 0, 0], dilations: [1, 1], activation: 'linear', leakyreluAlpha: 0};
     const before = tf.memory().numTensors;
     const w4 = tf.zeros([4]) as tf.Tensor1D;
-    expect(() => torchConv2d(tf.zeros([5, 5, 3]) as tf.Tensor4D, k, null, null, a)).to.throw(/^torchConv2d: argument 'x' must have rank 4/);
+    expect(() => torchConv2d(tf.zeros([5, 5, 3]) as unknown as tf.Tensor4D, k, null, null, a)).to.throw(/^torchConv2d: argument 'x' must have rank 4/);
     expect(() => torchConv2d(x, tf.zeros([3, 3, 2, 4]) as tf.Tensor4D, null, null, a)).to.throw(/^torchConv2d: argument 'filter' of shape \[3, 3, 2, 4\] expects 2 input channels/);
     expect(() => torchConv2d(x, k, tf.zeros([3]) as tf.Tensor1D, null, a)).to.throw(/^torchConv2d: argument 'bias' must have shape \[4\]/);
     expect(() => torchConv2d(x, k, null, null, {...a, pad: [1, 1, 1] as unknown as [number, number, number, number]})).to.throw(/^torchConv2d: argument 'pad' must be 4 integers >= 0/);
