@@ -160,6 +160,6 @@ export function fusedConv2dFallback(backend: unknown, args: Conv2dKernelArgs): T
   return kernel.kernelFunc({inputs, backend: backend as tf.KernelBackend, attrs}) as TensorInfo;
 }
 
-/** A TorchConv2d kernel that is the fallback alone (cpu, webgl, tensorflow). */
+/** A TorchConv2d kernel that is the fallback alone (cpu). */
 export const fusedConv2dKernel: KernelFunc = ({inputs, backend, attrs}) =>
     fusedConv2dFallback(backend, conv2dKernelArgs(inputs, attrs));
