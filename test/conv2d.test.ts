@@ -10,7 +10,7 @@ import {expect} from 'chai';
 import * as pt from '../src/index.js';
 import {torchConv2d} from '../src/ops/conv2d.js';
 import type {TorchConv2dActivation, TorchConv2dAttrs} from '../src/kernel_names.js';
-import {safetensorsBytes} from './reliability_cases.js';
+import {stateDictBytes} from './reliability_cases.js';
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture} from './util.js';
 import type {FixtureTensor} from './util.js';
 
@@ -76,24 +76,9 @@ describeBackends('torchConv2d (TorchConv2d kernel)', () => {
 
 /** A state dict {conv.weight, conv.bias?, act.weight?} as safetensors bytes. */
 function stateDict(c: Case): Uint8Array {
-  const header: Record<string, unknown> = {};
-  const parts: Float32Array[] = [];
-  let offset = 0;
-  for (const [key, t] of [['conv.weight', c.inputs.weight], ['conv.bias', c.inputs.bias],
-                          ['act.weight', c.inputs.prelu]] as const) {
-    if (t == null) continue;
-    const v = fixtureValues(t) as Float32Array;
-    header[key] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + v.byteLength]};
-    offset += v.byteLength;
-    parts.push(v);
-  }
-  const data = new Uint8Array(offset);
-  let at = 0;
-  for (const v of parts) {
-    data.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
-    at += v.byteLength;
-  }
-  return safetensorsBytes(header, data);
+  const entries: Array<[string, FixtureTensor|undefined]> = [['conv.weight', c.inputs.weight], ['conv.bias', c.inputs.bias], ['act.weight', c.inputs.prelu]];
+  return stateDictBytes(entries.map(([k, t]) => [k, t == null ? undefined :
+      {shape: t.shape, values: fixtureValues(t) as Float32Array}]));
 }
 
 describeBackends('TorchFusedConv2d layer (the exporter\'s 2-d convolution)', () => {
