@@ -119,6 +119,40 @@ export interface GroupedConv2dAttrs {
   dataFormat: DataFormat;
 }
 
+// ---- 2-d convolution with bias and activation -------------------------------------------------
+/**
+ * F.conv2d (groups 1) with its bias, its zero padding and the activation after it in one kernel:
+ * the route of every 2-D convolution the exporter writes (TorchFusedConv2d). Each backend's
+ * default is tfjs's own FusedConv2D kernel of that backend with explicit padding
+ * (src/ops/conv2d.ts); a backend may answer some shapes with a kernel of its own first.
+ * Inference only: the layer takes tfjs's differentiable ops under a gradient.
+ */
+export const TorchConv2d = 'TorchConv2d';
+
+export type TorchConv2dActivation = 'linear'|'relu'|'leakyrelu'|'prelu';
+
+export interface TorchConv2dInputs extends NamedTensorInfoMap {
+  /** [batch, H, W, inChannels] (NHWC), float32. */
+  x: TensorInfo;
+  /** [kH, kW, inChannels, outChannels]. */
+  filter: TensorInfo;
+  /** [outChannels], optional. */
+  bias?: TensorInfo;
+  /** [outChannels]: PReLU's weight per output channel (activation 'prelu' only). */
+  preluWeights?: TensorInfo;
+}
+export interface TorchConv2dAttrs {
+  /** [sH, sW]. */
+  strides: [number, number];
+  /** Zero padding [top, bottom, left, right]. */
+  pad: [number, number, number, number];
+  /** [dH, dW]. */
+  dilations: [number, number];
+  activation: TorchConv2dActivation;
+  /** The slope for x < 0 with activation 'leakyrelu'. */
+  leakyreluAlpha: number;
+}
+
 // ---- pixel shuffle -----------------------------------------------------------------------------
 export const PixelShuffle = 'TorchPixelShuffle';
 export const PixelUnshuffle = 'TorchPixelUnshuffle';
@@ -296,7 +330,7 @@ export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm, Gelu, Prelu, BatchMatMul, GroupedConv2d,
+  GroupNorm, Gelu, Prelu, BatchMatMul, GroupedConv2d, TorchConv2d,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -128,13 +128,25 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
         .config.layers.map((l) =>
           `${l.class_name}${l.config.activation ? `:${l.config.activation}` : ''}`)
         .filter((c) => !/^(InputLayer|TorchShapeCheck|ZeroPadding2D)/.test(c));
-    expect(classes('conv_relu_folded')).to.deep.equal(['Conv2D:relu']);
-    expect(classes('conv_batch_norm_relu_folded')).to.deep.equal(['Conv2D:relu']);
+    expect(classes('conv_relu_folded')).to.deep.equal(['TorchFusedConv2d:relu']);
+    expect(classes('conv_batch_norm_relu_folded')).to.deep.equal(['TorchFusedConv2d:relu']);
     expect(classes('conv_leaky_relu_folded')).to.deep.equal(['TorchFusedConv2d:leakyrelu', 'TorchFusedConv2d:leakyrelu']);
-    expect(classes('conv_relu_not_folded_two_users')).to.deep.equal(['Conv2D:linear', 'ReLU', 'TorchElementwise']);
-    expect(classes('conv_leaky_relu_not_folded_output')).to.deep.equal(['Conv2D:linear', 'LeakyReLU']);
+    expect(classes('conv_relu_not_folded_two_users')).to.deep.equal(['TorchFusedConv2d:linear', 'ReLU', 'TorchElementwise']);
+    expect(classes('conv_leaky_relu_not_folded_output')).to.deep.equal(['TorchFusedConv2d:linear', 'LeakyReLU']);
     expect(classes('depthwise_relu_not_folded')).to.deep.equal([
-      'DepthwiseConv2D:linear', 'ReLU', 'Conv2D:relu', 'Conv2D:linear', 'ReLU', 'Conv2D:linear', 'ReLU']);
+      'DepthwiseConv2D:linear', 'ReLU', 'TorchFusedConv2d:relu', 'TorchFusedConv2d:linear', 'ReLU',
+      'TorchFusedConv2d:linear', 'ReLU']);
+    expect(classes('conv_prelu_folded')).to.deep.equal(
+        ['TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu']);
+    expect(classes('conv_prelu_folded_nan')).to.deep.equal(['TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu']);
+    expect(classes('conv_prelu_not_folded_two_users')).to.deep.equal(['TorchFusedConv2d:linear', 'TorchPReLU', 'TorchElementwise']);
+    // The zero padding is the convolution's own (Note [every 2-d convolution through TorchConv2d]).
+    const padLayers = (name: string) => (fixture.cases.find((k) => k.name === name && k.dataFormat === 'channelsLast')!
+        .model.modelTopology as {config: {layers: Array<{class_name: string}>}})
+        .config.layers.map((l) => l.class_name).filter((c) => /Pad/.test(c));
+    for (const name of ['conv_prelu_folded', 'conv_leaky_relu_folded', 'conv_relu_folded']) {
+      expect(padLayers(name), name).to.deep.equal([]);
+    }
   });
 
   it('TorchFusedConv2d survives model.save / tf.loadLayersModel and takes PyTorch\'s weights through loadTorchWeights', async () => {
@@ -228,7 +240,7 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
   });
   it('TorchFusedConv2d', () => {
     throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3} as never), /^layers\.fusedConv2d: argument 'activation' is required/);
-    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu6' as never}), /argument 'activation' must be one of relu, leakyrelu/);
+    throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu6' as never}), /argument 'activation' must be one of linear, relu, leakyrelu, prelu/);
     throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'leakyrelu', leakyreluAlpha: NaN}), /argument 'leakyreluAlpha' must be a finite number/);
     throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu', strides: 2, dilationRate: 2}), /strides \[2, 2\] together with dilationRate \[2, 2\]/);
     throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3, activation: 'relu', padding: 'causal' as never}), /argument 'padding' must be one of valid, same/);

@@ -9,8 +9,9 @@ import {expect} from 'chai';
 import * as pt from '../src/index.js';
 import {groupedConv2d} from '../src/index.js';
 import type {GroupedConv2dOptions} from '../src/index.js';
-import {safetensorsBytes} from './reliability_cases.js';
+import {stateDictBytes} from './reliability_cases.js';
 import {DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture} from './util.js';
+import type {FixtureTensor} from './util.js';
 
 const fixture = loadFixture('grouped_conv');
 
@@ -56,23 +57,9 @@ describeBackends('groupedConv2d (one kernel)', () => {
 
 /** A state dict {conv.weight, conv.bias?} as safetensors bytes, from a fixture case's inputs. */
 function stateDict(c: (typeof fixture.cases)[number]): Uint8Array {
-  const header: Record<string, unknown> = {};
-  const parts: Float32Array[] = [];
-  let offset = 0;
-  for (const [key, t] of [['conv.weight', c.inputs.weight], ['conv.bias', c.inputs.bias]] as const) {
-    if (t == null) continue;
-    const v = fixtureValues(t) as Float32Array;
-    header[key] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + v.byteLength]};
-    offset += v.byteLength;
-    parts.push(v);
-  }
-  const data = new Uint8Array(offset);
-  let at = 0;
-  for (const v of parts) {
-    data.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
-    at += v.byteLength;
-  }
-  return safetensorsBytes(header, data);
+  const entries: Array<[string, FixtureTensor|undefined]> = [['conv.weight', c.inputs.weight], ['conv.bias', c.inputs.bias]];
+  return stateDictBytes(entries.map(([k, t]) => [k, t == null ? undefined :
+      {shape: t.shape, values: fixtureValues(t) as Float32Array}]));
 }
 
 function layerPadding(c: (typeof fixture.cases)[number]): number[] {

@@ -101,6 +101,21 @@ function nested(depth: number, value: unknown): unknown {
 }
 
 /** A minimal safetensors file from a header object (or text) and data bytes. */
+/** A state dict of float32 tensors (key -> shape and values; undefined entries left out) as safetensors bytes. */
+export function stateDictBytes(
+    entries: Array<[string, {shape: number[], values: Float32Array}|undefined]>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  const data = new Uint8Array(entries.reduce((n, [, t]) => n + (t == null ? 0 : t.values.byteLength), 0));
+  let offset = 0;
+  for (const [key, t] of entries) {
+    if (t == null) continue;
+    header[key] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.values.byteLength]};
+    data.set(new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength), offset);
+    offset += t.values.byteLength;
+  }
+  return safetensorsBytes(header, data);
+}
+
 export function safetensorsBytes(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const text = typeof header === 'string' ? header : JSON.stringify(header);
   const h = new TextEncoder().encode(text);

@@ -18,6 +18,7 @@ import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
 import {groupedConv2dConfig} from './GroupedConv2d.js';
+import {conv2dConfig} from './Conv2d.js';
 
 export const nodeKernelConfigs: KernelConfig[] = [
   interpolateConfig,
@@ -37,4 +38,5 @@ export const nodeKernelConfigs: KernelConfig[] = [
   groupNormConfig,
   geluConfig,
   groupedConv2dConfig,
+  conv2dConfig,
 ];

@@ -18,6 +18,7 @@ import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
 import {groupedConv2dConfig} from './GroupedConv2d.js';
+import {conv2dConfig} from './Conv2d.js';
 import {preluConfig} from './Prelu.js';
 import {batchMatMulConfig} from './BatchMatMul.js';
 
@@ -39,6 +40,7 @@ export const wasmKernelConfigs: KernelConfig[] = [
   groupNormConfig,
   geluConfig,
   groupedConv2dConfig,
+  conv2dConfig,
   preluConfig,
   batchMatMulConfig,
 ];

@@ -8,6 +8,7 @@ import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
 import {groupedConv2dConfig} from './GroupedConv2d.js';
+import {conv2dConfig} from './Conv2d.js';
 import {preluConfig} from './Prelu.js';
 import {interpolateConfig} from './Interpolate.js';
 import {interpolateGradConfig} from './InterpolateGrad.js';
@@ -37,5 +38,6 @@ export const webgpuKernelConfigs: KernelConfig[] = [
   groupNormConfig,
   geluConfig,
   groupedConv2dConfig,
+  conv2dConfig,
   preluConfig,
 ];

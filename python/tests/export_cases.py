@@ -326,6 +326,16 @@ def _kinds():
                                            nn.LeakyReLU(0.1)), X2_NAN)
     case("depthwise_relu_not_folded_nan", seq(
         nn.Conv2d(4, 4, 3, groups=4), nn.ReLU(), nn.Conv2d(4, 1, 1), nn.ReLU()), X2_NAN)
+    # PReLU folded too (per-channel and one weight; after a strided conv with uneven padding as
+    # F.pad would not give), NaN kept; not where the convolution's output is read twice
+    case("conv_prelu_folded", seq(nn.Conv2d(4, 6, 3, stride=2, padding=1), nn.PReLU(6),
+                                  nn.Conv2d(6, 3, 5, padding=2, bias=False), nn.PReLU(),
+                                  nn.Conv2d(3, 2, (2, 3), padding=(1, 0)), nn.PReLU(2)))
+    case("conv_prelu_folded_nan", seq(nn.Conv2d(4, 5, 3, padding=1), nn.PReLU(5),
+                                      nn.Conv2d(5, 3, 1), nn.BatchNorm2d(3), nn.PReLU()), X2_NAN)
+    case("conv_prelu_not_folded_two_users", lambda: _seeded(Fn(
+        lambda m, x: (lambda c: m.act(c) - c)(m.conv(x)), conv=nn.Conv2d(4, 5, 3, padding=1),
+        act=nn.PReLU(5))))
     case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
     case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
     case("group_norm", seq(nn.GroupNorm(2, 4)))

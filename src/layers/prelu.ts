@@ -60,13 +60,20 @@ function withPreluGradient(forward: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, x
 
 /** PReLU on a backend whose Prelu kernel is composed (Note [PReLU on tensorflow]). */
 function preluByMaximum(x: tf.Tensor, weight: tf.Tensor, trailing: number): tf.Tensor {
-  return withPreluGradient((t, w) => {
-    const alpha = w.dataSync();
-    const byMaximum = Array.from(alpha).every((a) => Number.isFinite(a) && a !== 0 && a <= 1);
-    const scaled = tf.mul(t, w.size === 1 ? tf.reshape(w, []) :
-                                tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]));
-    return byMaximum ? tf.maximum(t, scaled) : tf.where(tf.greater(t, 0), t, scaled);
-  }, x, weight, trailing);
+  return withPreluGradient((t, w) => preluForwardByMaximum(t, w, trailing), x, weight, trailing);
+}
+
+/**
+ * The forward of preluByMaximum (no gradient): Maximum(x, alpha * x), or SelectV2 where an alpha
+ * is not in (0, 1]; the alphas are read on the host. Also the tensorflow TorchConv2d kernel's
+ * PReLU (kernels/node/Conv2d.ts).
+ */
+export function preluForwardByMaximum(t: tf.Tensor, w: tf.Tensor, trailing: number): tf.Tensor {
+  const alpha = w.dataSync();
+  const byMaximum = Array.from(alpha).every((a) => Number.isFinite(a) && a !== 0 && a <= 1);
+  const scaled = tf.mul(t, w.size === 1 ? tf.reshape(w, []) :
+                              tf.reshape(w, [w.size, ...new Array<number>(trailing).fill(1)]));
+  return byMaximum ? tf.maximum(t, scaled) : tf.where(tf.greater(t, 0), t, scaled);
 }
 
 /**

@@ -121,8 +121,15 @@ export async function loadTorchWeights(
           ''}loadTorchWeights cannot fill (it fills ${Object.keys(LAYER_RULES).join(', ')})`);
     }
     if (spec.ignored?.includes(param)) continue;
-    const rule = spec.rules.find((r) => r.torch === param);
-    const variable = rule == null ? undefined : layer.weights.find((w) => weightName(w) === rule.tfjs);
+    // A layer may take one PyTorch name from two modules (TorchFusedConv2d: a Conv2d's weight and a
+    // PReLU's): the rule whose weight the layer has and whose shape the tensor fits, else the first.
+    const candidates = spec.rules.filter((r) => r.torch === param);
+    const variableOf = (r: ParamRule) => layer.weights.find((w) => weightName(w) === r.tfjs);
+    const rule = candidates.length < 2 ? candidates[0] : candidates.find((r) => {
+      const v = variableOf(r);
+      return v != null && ruleFits(r, entry.shape, v.shape as number[]);
+    }) ?? candidates[0];
+    const variable = rule == null ? undefined : variableOf(rule);
     if (rule == null || variable == null) {
       const accepted = spec.rules.filter((r) => layer.weights.some((w) => weightName(w) === r.tfjs))
                            .map((r) => r.torch);
@@ -133,8 +140,7 @@ export async function loadTorchWeights(
       continue;
     }
     const tfjsShape = variable.shape as number[];
-    const fits = rule.fits == null ? tf.util.arraysEqual(entry.shape, rule.torchShape(tfjsShape)) :
-                                     rule.fits.test(entry.shape, tfjsShape);
+    const fits = ruleFits(rule, entry.shape, tfjsShape);
     if (!fits) {
       const expected = rule.fits == null ? showShape(rule.torchShape(tfjsShape)) :
                                            rule.fits.expected(tfjsShape);
@@ -183,4 +189,9 @@ export async function loadTorchWeights(
     value.dispose();
   }
   return {loadedKeys: assignments.map((a) => a.key), unusedKeys: unused, missingWeights: missing};
+}
+
+function ruleFits(rule: ParamRule, torchShape: number[], tfjsShape: number[]): boolean {
+  return rule.fits == null ? tf.util.arraysEqual(torchShape, rule.torchShape(tfjsShape)) :
+                             rule.fits.test(torchShape, tfjsShape);
 }

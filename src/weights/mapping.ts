@@ -98,6 +98,18 @@ const PRELU_ALPHA: ParamRule = {
   },
 };
 
+/** TorchFusedConv2d's alpha [out] from a PyTorch PReLU weight of [1] (broadcast) or [out]. */
+const FUSED_PRELU_ALPHA: ParamRule = {
+  tfjs: 'alpha',
+  torch: 'weight',
+  torchShape: (a) => a.slice(),
+  convert: (t, a) => tf.broadcastTo(t, a),
+  fits: {
+    test: (torch, a) => torch.length === 1 && (torch[0] === 1 || torch[0] === a[0]),
+    expected: (a) => `[1] or [${a[0]}] (a PReLU's weight)`,
+  },
+};
+
 // The statistics and weights of tfjs-torch's norm layers carry PyTorch's names and shapes.
 const NORM_RULES = {
   rules: [copied('weight', 'weight'), BIAS, copied('running_mean', 'running_mean'),
@@ -110,8 +122,10 @@ const NORM_RULES = {
 export const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]}> = {
   Conv1D: {rules: [transposed('kernel', 'weight', [2, 1, 0]), BIAS]},
   Conv2D: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
-  // tfjs-torch's Conv2D with a fused activation (src/layers/fused_conv.ts): Conv2D's weights.
-  TorchFusedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
+  // tfjs-torch's Conv2D with a fused activation (src/layers/fused_conv.ts): Conv2D's weights, and
+  // a PReLU's weight ([1] or [out]) as its alpha [out] where options.map sends the PReLU's module
+  // to the same layer.
+  TorchFusedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS, FUSED_PRELU_ALPHA]},
   Conv3D: {rules: [transposed('kernel', 'weight', [2, 3, 4, 1, 0]), BIAS]},
   TorchGroupedConv2d: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},
   Conv2DTranspose: {rules: [transposed('kernel', 'weight', [2, 3, 1, 0]), BIAS]},

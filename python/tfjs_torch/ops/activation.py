@@ -1,8 +1,9 @@
 """Activations and other elementwise functions of one tensor, and softmax over any dim."""
+import numpy as np
 import torch
 
 from . import register
-from ._common import alias, dim_index
+from ._common import alias, dim_index, np32
 from .norm import _foldable_conv
 
 aten = torch.ops.aten
@@ -41,33 +42,34 @@ def _sole_reader(ctx, x):
 
 def _fold_activation(ctx, x, activation, alpha=None):
     """Note [activation folded into its convolution]
-    tfjs's fused convolution (tf.fused.conv2d) applies an activation to its output in the same
-    kernel (XNNPACK's output clamp on wasm, in the shader on webgl / webgpu; on tensorflow a
-    separate TensorFlow op as before), so where a ReLU or a LeakyReLU reads the output of a 2-d
-    convolution layer that nothing else reads (Note [batch norm folded into its convolution]'s
-    conditions: one call, no activation yet, weights of its own; the graph nodes that stand for
-    the convolution's output have this activation as their only user, so it is no model output)
-    the activation goes into that layer and emits none: one pass over the feature map and one
-    tensor fewer. A batch norm folded into the convolution first leaves it foldable, so
-    conv -> BatchNorm -> ReLU is one layer. ReLU is tfjs-layers' own Conv2D with activation
-    'relu' (tfjs-layers passes it to the fused kernel); LeakyReLU(negative_slope) is tfjs-torch's
-    TorchFusedConv2d (src/layers/fused_conv.ts), the same convolution with activation
-    'leakyrelu' and leakyreluAlpha. The convolution's layer then stands for the activation's
-    value (the check file records it as that) and leaves weight sharing, as for a folded norm.
+    tfjs's fused convolution applies an activation to its output in the same kernel (XNNPACK's
+    output clamp, or its PReLU pass right after, on wasm; in the shader on webgl / webgpu; on
+    tensorflow separate TensorFlow ops as before), so where a ReLU, a LeakyReLU or a PReLU reads
+    the output of a 2-d convolution layer that nothing else reads (Note [batch norm folded into
+    its convolution]'s conditions: one call, no activation yet, weights of its own; the graph
+    nodes that stand for the convolution's output have this activation as their only user, so it
+    is no model output) the activation goes into that layer and emits none: one pass over the
+    feature map and one tensor fewer. A batch norm folded into the convolution first leaves it
+    foldable, so conv -> BatchNorm -> ReLU is one layer. The layer is tfjs-torch's
+    TorchFusedConv2d (src/layers/fused_conv.ts, Note [every 2-d convolution through
+    TorchConv2d]) with activation 'relu', 'leakyrelu' (leakyreluAlpha: LeakyReLU's
+    negative_slope) or 'prelu' (its weight 'alpha' [out]: PReLU's per-channel weight, or its one
+    weight repeated). The convolution's layer then stands for the activation's value (the check
+    file records it as that) and leaves weight sharing, as for a folded norm.
 
-    NaN: PyTorch's relu(NaN) and leaky_relu(NaN) are NaN. The fused ReLU keeps NaN on cpu,
-    tensorflow, webgl and webgpu (a comparison that is false for NaN selects the input) and in
-    XNNPACK's GEMM convolutions on wasm, but XNNPACK runs a depthwise convolution, and a dense
-    one with one input and one output channel, through microkernels whose clamp turns NaN into
-    0; those are not folded (DepthwiseConv2D is never; Conv2D with 1 -> 1 channels neither).
-    ReLU6 / hardtanh(0, 6) is not folded: XNNPACK's clamp with an upper bound turns NaN into a
-    number in every convolution. -Infinity: tfjs's packed webgl ReLU (x * (x >= 0)) gives NaN
-    where PyTorch gives 0, fused or not (tf.relu's packed program is the same), so the fold
-    changes nothing there. Returns the activation's Ref, or None where the pattern does
-    not hold."""
+    NaN: PyTorch's relu(NaN), leaky_relu(NaN) and prelu(NaN) are NaN. The fused activation keeps
+    NaN on cpu, tensorflow, webgl and webgpu (a comparison that is false for NaN selects the
+    input) and in XNNPACK's GEMM convolutions on wasm, but XNNPACK runs a depthwise convolution,
+    and a dense one with one input and one output channel, through microkernels whose clamp turns
+    NaN into 0; those are not folded (DepthwiseConv2D is never; a convolution with 1 -> 1 channels
+    neither). ReLU6 / hardtanh(0, 6) is not folded: XNNPACK's clamp with an upper bound turns NaN
+    into a number in every convolution. -Infinity: tfjs's packed webgl ReLU (x * (x >= 0)) gives
+    NaN where PyTorch gives 0, fused or not (tf.relu's packed program is the same), so the fold
+    changes nothing there. Returns the activation's Ref, or None where the pattern does not
+    hold."""
     b = ctx.b
     layer = b.by_name.get(x.layer)
-    if layer is None or layer["class_name"] != "Conv2D" or x.node_index != 0 or \
+    if layer is None or layer["class_name"] != "TorchFusedConv2d" or x.node_index != 0 or \
             x.tensor_index != 0 or not _foldable_conv(b, layer):
         return None
     kernel = next(a for n, a in b.weights if n == f"{layer['name']}/kernel")
@@ -76,16 +78,14 @@ def _fold_activation(ctx, x, activation, alpha=None):
     if not _sole_reader(ctx, x):
         return None
     cfg = layer["config"]
-    if activation == "relu":
-        cfg["activation"] = "relu"
-    else:
-        layer["class_name"] = "TorchFusedConv2d"
-        layer["config"] = {
-            "filters": cfg["filters"], "kernelSize": cfg["kernel_size"], "strides": cfg["strides"],
-            "padding": cfg["padding"], "dilationRate": cfg["dilation_rate"],
-            "useBias": cfg["use_bias"], "dataFormat": cfg["data_format"],
-            "activation": activation, "leakyreluAlpha": float(alpha),
-            "name": cfg["name"], "trainable": cfg["trainable"], "dtype": cfg["dtype"]}
+    cfg["activation"] = activation
+    if activation == "leakyrelu":
+        cfg["leakyreluAlpha"] = float(alpha)
+    elif activation == "prelu":
+        name = layer["name"]
+        last = max(i for i, (n, _) in enumerate(b.weights) if n.startswith(f"{name}/"))
+        b.weights.insert(last + 1, (f"{name}/alpha",
+                                    np.broadcast_to(alpha, (kernel.shape[-1],)).astype(np.float32)))
     for k, v in list(b._shared.items()):
         if v == layer["name"]:
             del b._shared[k]
@@ -200,8 +200,10 @@ def prelu(ctx, a):
     n = w.numel()
     if n != 1 and (x.rank < 2 or x.torch_shape[1] != n):
         ctx.fail(f"PReLU with {n} parameters on an input of shape {x.torch_shape}")
+    folded = x.rank == 4 and _fold_activation(ctx, x, "prelu", np32(w).reshape(-1))
+    if folded:
+        return folded
     x = b.to_canonical(x)
-    from ._common import np32
     cfg = {"numParameters": n, "dataFormat": b.data_format}
     return ctx.emit("TorchPReLU", cfg, [x], perm=x.perm,
                     weights=[("weight", np32(w).reshape(-1))], share=ctx.share_key())

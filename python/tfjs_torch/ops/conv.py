@@ -68,6 +68,8 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
     share = ctx.share_key()
     if groups != 1 and not (n == 2 and groups == cin and cout % cin == 0):
         return _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name)
+    if n == 2 and groups == 1:
+        return _conv2d(ctx, x, weight, bias, stride, pads, dilation, name, share)
     # Note [conv padding as 'same'].
     same = any(pads) and _same_padding(pads, stride, kernel, dilation)
     xp = x if same else emit_pad(ctx, x, pads, "constant", name=f"{name}_pad")
@@ -96,6 +98,32 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
     if n == 1:
         xp = b.to_perm(xp, [0, 2, 1])  # tfjs's Conv1D is channels-last only
     return ctx.emit(cls, cfg, [xp], perm=xp.perm, weights=wnames, name=name, share=share)
+
+
+def _conv2d(ctx, x, weight, bias, stride, pads, dilation, name, share):
+    """Note [every 2-d convolution through TorchConv2d]
+    A 2-d convolution of groups 1 is one TorchFusedConv2d layer (src/layers/fused_conv.ts), which
+    runs one TorchConv2d kernel (src/ops/conv2d.ts): by default tfjs's own FusedConv2D kernel of
+    the backend, the kernel tfjs-layers' Conv2D runs too, so a model it changes nothing in runs
+    the same convolution code; a backend may answer some shapes with a faster kernel of its own,
+    and every exported convolution takes that route. Its zero padding is the layer's explicit
+    [top, bottom, left, right] (no pad layer before it: TensorFlow's EXPLICIT paddings, XNNPACK's
+    and the GPU programs' padding, where tfjs-layers' Conv2D takes only 'valid' / 'same' and a
+    strided or uneven padding needed a pad pass writing a padded copy of the input). The activation
+    after it is folded in later where it can be (Note [activation folded into its convolution]);
+    a batch norm after it too (Note [batch norm folded into its convolution]). Its kernel and
+    bias are Conv2D's ([kh, kw, in, out], [out])."""
+    b = ctx.b
+    cout = weight.shape[0]
+    # pads are F.pad's order (last dim first): [left, right, top, bottom].
+    cfg = {"filters": int(cout), "kernelSize": [int(k) for k in weight.shape[2:]],
+           "strides": stride, "padding": [int(pads[2]), int(pads[3]), int(pads[0]), int(pads[1])],
+           "dilationRate": dilation, "useBias": bias is not None, "activation": "linear",
+           "dataFormat": b.data_format}
+    ws = [("kernel", np.transpose(np32(weight), (2, 3, 1, 0)))]   # [out, in, kh, kw] -> [kh, kw, in, out]
+    if bias is not None:
+        ws.append(("bias", np32(bias)))
+    return ctx.emit("TorchFusedConv2d", cfg, [x], perm=x.perm, weights=ws, name=name, share=share)
 
 
 def _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name):

@@ -29,7 +29,7 @@ def _zeros(c):
     return torch.zeros(c)
 
 
-_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "TorchGroupedConv2d")
+_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "TorchGroupedConv2d", "TorchFusedConv2d")
 
 
 def _foldable_conv(b, layer):
@@ -55,7 +55,8 @@ def _fold_conv(b, layer, a, shift):
     # [kh, kw, in, m] holds output channel i * m + j at [..., i, j].
     kernel = kernel * a.reshape(kernel.shape[-2:] if kname == "depthwise_kernel" else (-1,))
     b.weights[ki] = (b.weights[ki][0], kernel.astype(np.float32))
-    use_bias = "bias" if layer["class_name"] == "TorchGroupedConv2d" else "use_bias"
+    use_bias = {"TorchGroupedConv2d": "bias", "TorchFusedConv2d": "useBias"}.get(
+        layer["class_name"], "use_bias")
     if cfg.get(use_bias):
         bi = index[f"{name}/bias"]
         b.weights[bi] = (b.weights[bi][0],
