@@ -18,7 +18,7 @@
 // a few percent of the convolution's time), so the loop has no bounds checks.
 //
 // Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
-// channels, VB, PB) (the immediates above), at most MAX_CLASSES of them (then null: the
+// channels, VB, PB, U) (the immediates above), at most MAX_CLASSES of them (then null: the
 // fallback), each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts).
 //
 // Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
@@ -206,13 +206,18 @@ function loopsFor(c: ConvClass): ((backend: BackendWasm) => ConvRows|null)|null 
 /** A blocking: vb vectors of out channels times pb pixels, u in channels unrolled. */
 export type Plan = Pick<ConvClass, 'vb'|'pb'|'u'>;
 
-/** Unrolled taps (kh kw in) at most this many: the module's code stays small. */
-const MAX_TAPS = 128;
+/**
+ * Taps (kh kw in) per output at most this many: up to 16 -> 16 3x3 (144) this path was measured
+ * faster than XNNPACK (0.72x); at 32 -> 32 3x3 (288) about even, 64 -> 64 3x3 0.85x (bench
+ * section smallConv2d, rows marked refused), where XNNPACK's GEMM tiles have the channels to fill.
+ */
+export const MAX_TAPS = 144;
 
 /**
- * The blocking for a convolution, or null where this path does not claim it (out channels not a
- * multiple of 4 or more than 64, more than MAX_TAPS taps per output, or a shape where it was not
- * measured faster than XNNPACK: see the bench section smallConv2d).
+ * The blocking for a convolution, or null where this path does not claim it: out channels not a
+ * multiple of 4 (no partial vectors here) or more than 64, or more than MAX_TAPS taps per output.
+ * Every claimed shape class timed in the bench section smallConv2d was faster than XNNPACK's
+ * FusedConv2D (+ Prelu).
  */
 export function planFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
   if (cout % 4 !== 0 || cout > 64 || kh * kw * cin > MAX_TAPS) return null;
