@@ -21,6 +21,9 @@
 // channels, VB, PB, U) (the immediates above), at most MAX_CLASSES of them (then null: the
 // fallback), each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts).
 //
+// Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
+// against XNNPACK on one thread.
+//
 // Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
 // multiply-add), plus the bias; then 'relu' as x < 0 ? 0 : x (NaN stays NaN, -0 stays -0),
 // 'leakyrelu' / 'prelu' as x > 0 ? x : a x (PyTorch's form: -0 times a negative slope is +0).
@@ -232,6 +235,17 @@ export function planFor(cin: number, kh: number, kw: number, cout: number): Plan
   return {vb, pb, u};
 }
 
+/**
+ * The threads tfjs-backend-wasm gave XNNPACK (its pthreadpool), 1 where it does not say. This
+ * path runs on one thread and was measured against XNNPACK on one: with more, XNNPACK splits
+ * each convolution over them, so smallConv2d leaves the work to it.
+ */
+function xnnpackThreads(backend: BackendWasm): number {
+  const tfjs = (backend as unknown as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm?.tfjs;
+  const n = tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n > 0 ? n : 1;
+}
+
 /** Overrides planFor (bench only: compare blockings), or null. */
 export const planOverride: {plan: Plan|null} = {plan: null};
 
@@ -260,6 +274,7 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
   const oh = Math.floor((hp - dh * (kh - 1) - 1) / sh) + 1;
   const ow = Math.floor((wp - dw * (kw - 1) - 1) / sw) + 1;
   if (n < 1 || oh < 1 || ow < 1) return null;
+  if (xnnpackThreads(backend) > 1) return null;
   const plan = planOverride.plan ?? planFor(cin, kh, kw, cout);
   if (plan == null || cout % (4 * plan.vb) !== 0 || cin % plan.u !== 0) return null;
   const factory = loopsFor({cin, kh, kw, sw, dw, cout, ...plan});

@@ -117,6 +117,19 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
     } finally {
       tf.env().set(WASM_SIMD_LOOPS_FLAG, saved);
     }
+    // A threaded backend (XNNPACK on more than one thread): left to XNNPACK.
+    const tfjs = (backend as unknown as {wasm: {tfjs: {getThreadsCount: () => number}}}).wasm.tfjs;
+    const threads = tfjs.getThreadsCount;
+    expect(threads.call(tfjs)).to.equal(1);
+    tfjs.getThreadsCount = () => 2;
+    try {
+      expect(smallConv2d(backend, baseArgs(x12, t([3, 3, 12, 12]))), 'XNNPACK on 2 threads').to.equal(null);
+    } finally {
+      tfjs.getThreadsCount = threads;
+    }
+    const y = smallConv2d(backend, baseArgs(x12, t([3, 3, 12, 12])));
+    expect(y, 'claimed on 1 thread').to.not.equal(null);
+    backend.disposeData(y!.dataId);
     tf.dispose(made);
     expect(tf.memory().numTensors).to.equal(before);
     expect(backend.numDataIds()).to.equal(ids);
