@@ -1,0 +1,117 @@
+// `npm run bench -- smallConv2d`: the wasm direct convolution for few channels
+// (kernels/wasm/small_conv2d.ts) against tfjs-backend-wasm's FusedConv2D (XNNPACK) on FSRCNN's
+// layer shapes at 1x128x128 (NHWC, bias, PReLU per channel), side by side in one process, 1
+// thread: tf.fused.conv2d then tf.prelu (what the exported model runs now), and tf.fused.conv2d
+// with its own 'prelu' activation. Outputs are checked equal before timing. Then the model-level
+// estimate: FSRCNN's convolutions (one 1->56, one 56->12, four 12->12, one 12->56) summed.
+// Then other shapes planFor claims (OTHER_LAYERS).
+//   SMALL_CONV2D_LAYERS=fsrcnn   only FSRCNN's layers (or 'other')
+//   SMALL_CONV2D_PLANS=3x4x2,3x3x1   also time these blockings (vb x pb x u) of smallConv2d
+import * as tf from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {planFor, planOverride, smallConv2d} from '../kernels/wasm/small_conv2d.js';
+import type {Plan, SmallConv2dArgs} from '../kernels/wasm/small_conv2d.js';
+import {kernelContender} from './contenders.js';
+import {useBackend} from './decoder_ops.js';
+import type {Row} from './harness.js';
+import {runRowsInterleaved} from './node.js';
+import {expectClose} from './op_rows.js';
+
+interface Layer {label: string, cin: number, k: number, cout: number, pad: number, count: number, stride?: number, dilation?: number}
+
+/** FSRCNN(56, 12, 4)'s convolutions (python/tests/zoo/lornatang_fsrcnn.py), each with PReLU. */
+export const FSRCNN_LAYERS: Layer[] = [
+  {label: 'feature 1->56 5x5 p2', cin: 1, k: 5, cout: 56, pad: 2, count: 1},
+  {label: 'shrink 56->12 1x1', cin: 56, k: 1, cout: 12, pad: 0, count: 1},
+  {label: 'map 12->12 3x3 p1', cin: 12, k: 3, cout: 12, pad: 1, count: 4},
+  {label: 'expand 12->56 1x1', cin: 12, k: 1, cout: 56, pad: 0, count: 1},
+];
+
+/** Other shapes planFor claims (not FSRCNN's): strides, dilations, 4 to 64 channels, up to 126 taps. */
+export const OTHER_LAYERS: Layer[] = [
+  {label: '3->16 3x3 p1', cin: 3, k: 3, cout: 16, pad: 1, count: 0},
+  {label: '16->16 3x3 p1', cin: 16, k: 3, cout: 16, pad: 1, count: 0},
+  {label: '12->12 3x3 s2 p1', cin: 12, k: 3, cout: 12, pad: 1, count: 0, stride: 2},
+  {label: '8->8 3x3 d2 p2', cin: 8, k: 3, cout: 8, pad: 2, count: 0, dilation: 2},
+  {label: '4->4 3x3 p1', cin: 4, k: 3, cout: 4, pad: 1, count: 0},
+  {label: '14->8 3x3 p1', cin: 14, k: 3, cout: 8, pad: 1, count: 0},
+  {label: '32->32 1x1', cin: 32, k: 1, cout: 32, pad: 0, count: 0},
+  {label: '64->64 1x1', cin: 64, k: 1, cout: 64, pad: 0, count: 0},
+  {label: '64->12 1x1', cin: 64, k: 1, cout: 12, pad: 0, count: 0},
+  {label: '12->64 1x1', cin: 12, k: 1, cout: 64, pad: 0, count: 0},
+  // Refused (more than MAX_TAPS taps): timed with a forced blocking to show why.
+  {label: '32->32 3x3 p1', cin: 32, k: 3, cout: 32, pad: 1, count: 0},
+  {label: '64->64 3x3 p1', cin: 64, k: 3, cout: 64, pad: 1, count: 0},
+];
+
+export async function benchSmallConv2d(): Promise<void> {
+  const previous = tf.getBackend();
+  if (!(await useBackend('wasm'))) throw new Error('bench smallConv2d: the wasm backend did not start');
+  const backend = tf.backend() as BackendWasm;
+  const size = Number(process.env.SMALL_CONV2D_SIZE ?? 128);
+  const plans = (process.env.SMALL_CONV2D_PLANS ?? '').split(',').filter((s) => s !== '')
+      .map((s) => s.split('x').map(Number)).map(([vb, pb, u]) => ({vb, pb, u}));
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  const which = process.env.SMALL_CONV2D_LAYERS ?? 'fsrcnn,other';
+  const layers = [...(which.includes('fsrcnn') ? FSRCNN_LAYERS : []), ...(which.includes('other') ? OTHER_LAYERS : [])];
+  for (const {label, cin, k, cout, pad, stride = 1, dilation = 1} of layers) {
+    const x = tf.randomUniform([1, size, size, cin], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (cout * k * k)), 'float32', 2) as tf.Tensor4D;
+    const bias = tf.randomUniform([cout], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
+    const alpha = tf.randomUniform([cout], 0, 0.5, 'float32', 4) as tf.Tensor1D;
+    tensors.push(x, filter, bias, alpha);
+    const args: SmallConv2dArgs = {x, filter, bias, preluWeights: alpha, strides: [stride, stride], pad: [pad, pad, pad, pad],
+                                   dilations: [dilation, dilation], activation: 'prelu', leakyreluAlpha: 0};
+    const ours = (plan: Plan|null) => () => {
+      planOverride.plan = plan;
+      try {
+        const y = smallConv2d(backend, args);
+        if (y == null) throw new Error(`bench smallConv2d: ${label} refused`);
+        return tf.engine().makeTensorFromTensorInfo(y);
+      } finally {
+        planOverride.plan = null;
+      }
+    };
+    const padding: [[number, number], [number, number], [number, number], [number, number]] =
+        [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+    const alpha3 = tf.reshape(alpha, [1, 1, cout]);
+    tensors.push(alpha3);
+    const fusedThenPrelu = () => tf.tidy(() => tf.prelu(tf.fused.conv2d({x, filter, strides: stride, pad: padding, dilations: dilation, bias}), alpha3));
+    const fusedPrelu = () => tf.fused.conv2d({x, filter, strides: stride, pad: padding, dilations: dilation, bias, activation: 'prelu',
+                                              preluActivationWeights: alpha3});
+    const claimed = planFor(cin, k, k, cout);
+    const reference = fusedThenPrelu();
+    const valid = plans.filter((p) => (cout / 4) % p.vb === 0 && cin % p.u === 0);
+    if (claimed == null && valid.length === 0) valid.push({vb: 2, pb: 4, u: 1});
+    const candidates = claimed == null ? valid : [claimed, ...valid];
+    for (const plan of candidates) {
+      const y = ours(plan)();
+      expectClose(`smallConv2d ${label} ${plan.vb}x${plan.pb}x${plan.u}`, y.dataSync(), reference.dataSync());
+      y.dispose();
+    }
+    const y2 = fusedPrelu();
+    expectClose(`tf.fused.conv2d prelu ${label}`, y2.dataSync(), reference.dataSync());
+    tf.dispose([y2, reference]);
+    const shape = `[1,${size},${size},${cin}] -> ${cout}`;
+    if (claimed != null) {
+      rows.push({label: `${label} ${shape}`, contenders: [
+        kernelContender(`smallConv2d (vb ${claimed.vb} x pb ${claimed.pb} x u ${claimed.u})`, ours(claimed)),
+        kernelContender('tf.fused.conv2d (bias) + tf.prelu', fusedThenPrelu),
+        kernelContender('tf.fused.conv2d (bias, activation prelu)', fusedPrelu),
+      ]});
+    }
+    // Other blockings (SMALL_CONV2D_PLANS), each next to the same tfjs contender.
+    for (const plan of valid) {
+      const refused = claimed == null ? ' (refused: planFor gives null)' : '';
+      rows.push({label: `${label} ${shape}, blocking ${plan.vb}x${plan.pb}x${plan.u}${refused}`, contenders: [
+        kernelContender(`smallConv2d vb ${plan.vb} x pb ${plan.pb} x u ${plan.u}`, ours(plan)),
+        kernelContender('tf.fused.conv2d (bias) + tf.prelu', fusedThenPrelu),
+      ]});
+    }
+  }
+  await runRowsInterleaved(`smallConv2d on wasm (1 thread): FSRCNN's convolutions + PReLU at ${size}x${size}`,
+                           rows, 6, 2000);
+  tf.dispose(tensors);
+  await tf.setBackend(previous);
+}

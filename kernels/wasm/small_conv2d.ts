@@ -1,0 +1,331 @@
+// A direct NHWC convolution in WebAssembly SIMD for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12
+// and 12 -> 56 1x1, 12 -> 12 3x3), with the bias and the activation in its epilogue: the wasm
+// fast path of the TorchConv2d kernel, which falls back to tfjs's FusedConv2D (XNNPACK) where
+// smallConv2d returns null.
+//
+// Why: XNNPACK's igemm runs output channels in tiles of 8, so 12 channels cost as 16, and a
+// PReLU after it is one more pass over the output (tfjs's Prelu). Here the output channels are
+// the vector lanes: a block of VB vectors (4 VB channels) times PB neighbouring output pixels
+// of one output row sits in PB * VB accumulators; for every tap (kernel row i, column j, input
+// channel ci) the VB filter vectors are loaded once (the filter [kh, kw, in, out] holds them side
+// by side) and each of the PB input values is splat and multiplied into them. The taps are
+// unrolled at assembly (their filter offsets and, within a kernel row, their input offsets are
+// immediates); the kernel rows are rowStride bytes apart (a run-time argument, so the image size
+// and the vertical dilation are not baked in). Then bias and activation, and one store per
+// vector.
+//
+// Padding: the input is copied into a zero-bordered scratch tensor on the heap first (row copies,
+// a few percent of the convolution's time), so the loop has no bounds checks.
+//
+// Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
+// channels, VB, PB, U) (the immediates above), at most MAX_CLASSES of them (then null: the
+// fallback), each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts).
+//
+// Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
+// against XNNPACK on one thread.
+//
+// Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
+// multiply-add), plus the bias; then 'relu' as x < 0 ? 0 : x (NaN stays NaN, -0 stays -0),
+// 'leakyrelu' / 'prelu' as x > 0 ? x : a x (PyTorch's form: -0 times a negative slope is +0).
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
+import {heapLoops} from './simd.js';
+
+export interface SmallConv2dArgs {
+  x: TensorInfo; filter: TensorInfo; bias: TensorInfo|null; preluWeights: TensorInfo|null;
+  strides: [number, number]; pad: [number, number, number, number]; dilations: [number, number];
+  activation: 'linear'|'relu'|'leakyrelu'|'prelu'; leakyreluAlpha: number;
+}
+
+type I = number;
+interface ConvRows {
+  /**
+   * nRows output rows: row r reads the input from x + r xRowStep (the window origin of its
+   * first pixel), writes ow pixels of the out channels to y + r yRowStep. Filter at w, bias at
+   * b, slopes at a (one float per out channel each); act 0 linear, 1 relu, 2 x > 0 ? x : a x.
+   */
+  convRows(x: I, w: I, b: I, a: I, y: I, ow: I, rowStride: I, act: I, nRows: I, xRowStep: I,
+           yRowStep: I): void;
+}
+
+/** What a module bakes in (see the header). */
+export interface ConvClass {
+  cin: number; kh: number; kw: number; sw: number; dw: number; cout: number;
+  /** Vectors of out channels per block (cout / 4 a multiple of it) and pixels per block. */
+  vb: number; pb: number;
+  /** In channels per unrolled group (divides cin). */
+  u: number;
+}
+
+const ACT = {linear: 0, relu: 1, leakyrelu: 2, prelu: 2} as const;
+
+/** f32x4.lt and v128.andnot (not in the shared assembler's table). */
+const fx4Lt = [0xfd, ...uleb(0x43)];
+const vAndnot = [0xfd, ...uleb(0x4f)];
+
+function convRowsBody(c: ConvClass): number[] {
+  const {cin, kh, kw, sw, dw, cout, vb, pb, u} = c;
+  // Parameters.
+  const x0 = 0, w = 1, b = 2, a = 3, y0 = 4, ow = 5, rowStride = 6, act = 7, nRows = 8,
+        xRowStep = 9, yRowStep = 10;
+  // i32 locals.
+  const cb = 11, xp = 12, yp = 13, m = 14, wb = 15, ab = 16, bb = 17, rp = 18, xr = 19, yr = 20,
+        r = 21, wr = 22, ki = 23, kj = 24, kc = 25, tp = 26, cp = 27, wc = 28;
+  const numI32 = 18;
+  // v128 locals: accumulators acc(p, v), filter vectors, the splat input, a temporary.
+  const V0 = 29;
+  const acc = (p: number, v: number) => V0 + p * vb + v;
+  const wv = (v: number) => V0 + pb * vb + v;
+  const s = V0 + pb * vb + vb, t = s + 1;
+  const numV128 = pb * vb + vb + 2;
+  const pixBytes = sw * cin * 4;
+  const outPix = cout * 4;
+
+  /** One block of P pixels (P <= pb) and vb vectors at xp / yp / wb / bb / ab. */
+  const block = (P: number): number[] => {
+    const code: number[] = [];
+    for (let p = 0; p < P; p++) for (let v = 0; v < vb; v++) code.push(...op.vZero, ...op.set(acc(p, v)));
+    // Taps: kernel rows (run-time loop, rp the row's first tap), kernel columns (run-time loop,
+    // tp the tap's first in channel, wr its filter row), in channels (run-time loop over groups
+    // of u, cp and wc; the u channels of a group unrolled).
+    const group: number[] = [];
+    for (let k = 0; k < u; k++) {
+      for (let v = 0; v < vb; v++) group.push(...op.get(wc), ...op.vLoad(k * cout * 4 + 16 * v), ...op.set(wv(v)));
+      for (let p = 0; p < P; p++) {
+        group.push(...op.get(cp), ...op.vSplat32(p * pixBytes + k * 4), ...op.set(s));
+        for (let v = 0; v < vb; v++) {
+          group.push(...op.get(acc(p, v)), ...op.get(s), ...op.get(wv(v)), ...op.fx4Mul, ...op.fx4Add,
+                     ...op.set(acc(p, v)));
+        }
+      }
+    }
+    const channels = cin === u ? [...op.get(tp), ...op.set(cp), ...op.get(wr), ...op.set(wc), ...group] : [
+      ...op.get(tp), ...op.set(cp), ...op.get(wr), ...op.set(wc), ...op.i32(cin / u), ...op.set(kc),
+      ...op.loop([
+        ...group,
+        ...op.get(cp), ...op.i32(4 * u), ...op.add, ...op.set(cp),
+        ...op.get(wc), ...op.i32(u * cout * 4), ...op.add, ...op.set(wc),
+        ...op.get(kc), ...op.i32(1), ...op.sub, ...op.tee(kc), ...op.brIf(0),
+      ]),
+    ];
+    const columns = kw === 1 ? channels : [
+      ...op.get(rp), ...op.set(tp), ...op.i32(kw), ...op.set(kj),
+      ...op.loop([
+        ...channels,
+        ...op.get(tp), ...op.i32(dw * cin * 4), ...op.add, ...op.set(tp),
+        ...op.get(wr), ...op.i32(cin * cout * 4), ...op.add, ...op.set(wr),
+        ...op.get(kj), ...op.i32(1), ...op.sub, ...op.tee(kj), ...op.brIf(0),
+      ]),
+    ];
+    code.push(...op.get(xp), ...op.set(rp), ...op.get(xp), ...op.set(tp), ...op.get(wb), ...op.set(wr));
+    if (kh === 1) {
+      code.push(...columns);
+    } else {
+      code.push(...op.i32(kh), ...op.set(ki), ...op.loop([
+        ...columns,
+        ...(kw === 1 ? [...op.get(wr), ...op.i32(cin * cout * 4), ...op.add, ...op.set(wr)] : []),
+        ...op.get(rp), ...op.get(rowStride), ...op.add, ...op.tee(rp), ...op.set(tp),
+        ...op.get(ki), ...op.i32(1), ...op.sub, ...op.tee(ki), ...op.brIf(0),
+      ]));
+    }
+    // Epilogue: + bias, activation, store.
+    const epilogue = (kind: number): number[] => {
+      const out: number[] = [];
+      for (let v = 0; v < vb; v++) {
+        for (let p = 0; p < P; p++) {
+          out.push(...op.get(yp));
+          out.push(...op.get(acc(p, v)), ...op.get(bb), ...op.vLoad(16 * v), ...op.fx4Add);
+          if (kind === 1) {
+            out.push(...op.tee(t), ...op.get(t), ...op.vZero, ...fx4Lt, ...vAndnot);
+          } else if (kind === 2) {
+            out.push(...op.tee(t), ...op.get(ab), ...op.vLoad(16 * v), ...op.get(t), ...op.fx4Mul,
+                     ...op.get(t), ...op.vZero, ...op.fx4Gt, ...op.vBitselect);
+          }
+          out.push(...op.vStore(p * outPix + 16 * v));
+        }
+      }
+      return out;
+    };
+    code.push(...op.get(act), ...op.eqz,
+              ...op.ifElse(epilogue(0), [
+                ...op.get(act), ...op.i32(1), ...[0x46] /* i32.eq */,
+                ...op.ifElse(epilogue(1), epilogue(2)),
+              ]));
+    code.push(...op.get(xp), ...op.i32(P * pixBytes), ...op.add, ...op.set(xp),
+              ...op.get(yp), ...op.i32(P * outPix), ...op.add, ...op.set(yp),
+              ...op.get(m), ...op.i32(P), ...op.sub, ...op.set(m));
+    return code;
+  };
+
+  const pixels = (P: number) => op.block(op.loop([
+    ...op.get(m), ...op.i32(P), ...op.ltS, ...op.brIf(1),
+    ...block(P),
+    ...op.br(0),
+  ]));
+
+  const body = [
+    ...op.get(x0), ...op.set(xr), ...op.get(y0), ...op.set(yr), ...op.get(nRows), ...op.set(r),
+    ...op.block(op.loop([
+      ...op.get(r), ...op.i32(1), ...op.ltS, ...op.brIf(1),
+      ...op.i32(0), ...op.set(cb),
+      ...op.block(op.loop([
+        ...op.get(cb), ...op.i32(cout * 4), ...op.geS, ...op.brIf(1),
+        ...op.get(xr), ...op.set(xp),
+        ...op.get(yr), ...op.get(cb), ...op.add, ...op.set(yp),
+        ...op.get(w), ...op.get(cb), ...op.add, ...op.set(wb),
+        ...op.get(b), ...op.get(cb), ...op.add, ...op.set(bb),
+        ...op.get(a), ...op.get(cb), ...op.add, ...op.set(ab),
+        ...op.get(ow), ...op.set(m),
+        ...pixels(pb),
+        ...(pb > 1 ? pixels(1) : []),
+        ...op.get(cb), ...op.i32(16 * vb), ...op.add, ...op.set(cb),
+        ...op.br(0),
+      ])),
+      ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
+      ...op.get(yr), ...op.get(yRowStep), ...op.add, ...op.set(yr),
+      ...op.get(r), ...op.i32(1), ...op.sub, ...op.set(r),
+      ...op.br(0),
+    ])),
+  ];
+  return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
+}
+
+/** At most this many module classes (each a few KiB of code); further classes fall back. */
+export const MAX_CLASSES = 32;
+const classes = new Map<string, (backend: BackendWasm) => ConvRows|null>();
+
+function loopsFor(c: ConvClass): ((backend: BackendWasm) => ConvRows|null)|null {
+  const key = `${c.cin},${c.kh},${c.kw},${c.sw},${c.dw},${c.cout},${c.vb},${c.pb},${c.u}`;
+  let f = classes.get(key);
+  if (f == null) {
+    if (classes.size >= MAX_CLASSES) return null;
+    f = heapLoops<ConvRows>((shared) => ({convRows: assembleFunction('convRows', 11, false, convRowsBody(c), shared)}));
+    classes.set(key, f);
+  }
+  return f;
+}
+
+/** A blocking: vb vectors of out channels times pb pixels, u in channels unrolled. */
+export type Plan = Pick<ConvClass, 'vb'|'pb'|'u'>;
+
+/**
+ * Taps (kh kw in) per output at most this many: up to 16 -> 16 3x3 (144) this path was measured
+ * faster than XNNPACK (0.72x); at 32 -> 32 3x3 (288) about even, 64 -> 64 3x3 0.85x (bench
+ * section smallConv2d, rows marked refused), where XNNPACK's GEMM tiles have the channels to fill.
+ */
+export const MAX_TAPS = 144;
+
+/**
+ * The blocking for a convolution, or null where this path does not claim it: out channels not a
+ * multiple of 4 (no partial vectors here) or more than 64, or more than MAX_TAPS taps per output.
+ * Every claimed shape class timed in the bench section smallConv2d was faster than XNNPACK's
+ * FusedConv2D (+ Prelu).
+ */
+export function planFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
+  if (cout % 4 !== 0 || cout > 64 || kh * kw * cin > MAX_TAPS) return null;
+  const vecs = cout / 4;
+  // Measured on FSRCNN's layers (bench section smallConv2d): 3 vectors x 4 pixels where the out
+  // channels come in 12s, else 2 x 4 (8 accumulators); one in channel a step (two where 3
+  // vectors share them). Longer unrolled runs were slower (12 -> 12 3x3 with every tap unrolled:
+  // 2.2x XNNPACK's time; a loop per tap with 2 channels a step: 0.7x).
+  const vb = vecs % 3 === 0 ? 3 : vecs % 2 === 0 ? 2 : 1;
+  const pb = 4;
+  const u = vb === 3 && cin % 2 === 0 ? 2 : 1;
+  return {vb, pb, u};
+}
+
+/**
+ * The threads tfjs-backend-wasm gave XNNPACK (its pthreadpool), 1 where it does not say. This
+ * path runs on one thread and was measured against XNNPACK on one: with more, XNNPACK splits
+ * each convolution over them, so smallConv2d leaves the work to it.
+ */
+function xnnpackThreads(backend: BackendWasm): number {
+  const tfjs = (backend as unknown as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm?.tfjs;
+  const n = tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n > 0 ? n : 1;
+}
+
+/** Overrides planFor (bench only: compare blockings), or null. */
+export const planOverride: {plan: Plan|null} = {plan: null};
+
+/**
+ * The output (NHWC) of the convolution with bias and activation, or null where this path does
+ * not apply or would not be faster (the caller falls back to tfjs's FusedConv2D).
+ */
+export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): TensorInfo|null {
+  const {x, filter, bias, preluWeights, strides, pad, dilations, activation, leakyreluAlpha} = args;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const [n, h, w, cin] = x.shape;
+  const [kh, kw, fin, cout] = filter.shape;
+  if (fin !== cin || cin < 1) return null;
+  const [sh, sw] = strides;
+  const [dh, dw] = dilations;
+  const [pt, pb, pl, pr] = pad;
+  if (!(sh >= 1 && sw >= 1 && dh >= 1 && dw >= 1 && pt >= 0 && pb >= 0 && pl >= 0 && pr >= 0)) return null;
+  if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== cout)) return null;
+  const act = ACT[activation];
+  if (act == null) return null;
+  if (activation === 'prelu' && (preluWeights == null || preluWeights.dtype !== 'float32' ||
+      (preluWeights.shape.reduce((p, q) => p * q, 1) !== cout && preluWeights.shape.reduce((p, q) => p * q, 1) !== 1))) {
+    return null;
+  }
+  const hp = h + pt + pb, wp = w + pl + pr;
+  const oh = Math.floor((hp - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((wp - dw * (kw - 1) - 1) / sw) + 1;
+  if (n < 1 || oh < 1 || ow < 1) return null;
+  if (xnnpackThreads(backend) > 1) return null;
+  const plan = planOverride.plan ?? planFor(cin, kh, kw, cout);
+  if (plan == null || cout % (4 * plan.vb) !== 0 || cin % plan.u !== 0) return null;
+  const factory = loopsFor({cin, kh, kw, sw, dw, cout, ...plan});
+  if (factory == null) return null;
+  const loops = factory(backend);
+  if (loops == null) return null;
+
+  const padded = pt + pb + pl + pr > 0;
+  const xBatch = hp * wp * cin;
+  const scratchLen = (padded ? n * xBatch : 0) + 2 * cout;
+  const y = backend.makeOutput([n, oh, ow, cout], 'float32');
+  const scratch = backend.makeOutput([scratchLen], 'float32');
+  try {
+    // No heap allocation from here on (Note [wasm heap views] in kernels/wasm/util.ts).
+    const xv = backend.typedArrayFromHeap(x) as Float32Array;
+    const fv = backend.typedArrayFromHeap(filter) as Float32Array;
+    const yv = backend.typedArrayFromHeap(y) as Float32Array;
+    const sv = backend.typedArrayFromHeap(scratch) as Float32Array;
+    const bOff = scratchLen - 2 * cout, aOff = scratchLen - cout;
+    if (bias != null) sv.set(backend.typedArrayFromHeap(bias) as Float32Array, bOff);
+    else sv.fill(0, bOff, bOff + cout);
+    if (activation === 'prelu') {
+      const pw = backend.typedArrayFromHeap(preluWeights!) as Float32Array;
+      if (pw.length === cout) sv.set(pw, aOff);
+      else sv.fill(pw[0], aOff, aOff + cout);
+    } else {
+      sv.fill(activation === 'leakyrelu' ? leakyreluAlpha : 0, aOff, aOff + cout);
+    }
+    let src = xv;
+    if (padded) {
+      src = sv;
+      const rowLen = w * cin;
+      sv.fill(0, 0, n * xBatch);
+      for (let b = 0; b < n; b++) {
+        for (let r = 0; r < h; r++) {
+          const from = (b * h + r) * rowLen;
+          sv.set(xv.subarray(from, from + rowLen), b * xBatch + ((r + pt) * wp + pl) * cin);
+        }
+      }
+    }
+    const rowBytes = wp * cin * 4;
+    for (let b = 0; b < n; b++) {
+      loops.convRows(src.byteOffset + b * xBatch * 4, fv.byteOffset, sv.byteOffset + bOff * 4,
+                     sv.byteOffset + aOff * 4, yv.byteOffset + b * oh * ow * cout * 4, ow,
+                     dh * rowBytes, act, oh, sh * rowBytes, ow * cout * 4);
+    }
+  } catch (e) {
+    backend.disposeData(y.dataId);
+    throw e;
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+  return y;
+}
