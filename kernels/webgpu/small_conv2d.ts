@@ -182,14 +182,17 @@ function outSize(inSize: number, k: number, s: number, d: number, before: number
 }
 
 /**
- * The block an invocation computes for a layer: output channels in blocks of four, up to two
- * blocks (8 channels) per invocation where they divide, and four output pixels of a row.
- * (Chosen with `npm run bench:webgpu -- smallConv2d` on FSRCNN's layers.)
+ * The block an invocation computes for a layer: eight output pixels of a row (fewer on narrower
+ * outputs) times one vec4 of output channels; two vec4s where the input channels are read one at
+ * a time (in % 4 !== 0: only one filter vec4 per channel block is live) and the channel blocks
+ * pair up. With four input channels per step, 8 pixels x 2 vec4s keeps 16 accumulators and 8
+ * filter vec4s live, and was slower. (`npm run bench:webgpu -- smallConv2dClaims`, FSRCNN's
+ * layers at 128x128 on SwiftShader: 1 -> 56 5x5 8x2 147 ms, 4x2 204, 8x1 220; 56 -> 12 1x1 8x1
+ * 26.5, 4x1 33.4; 12 -> 12 3x3 8x1 67, 4x1 78; 12 -> 56 1x1 8x1 54, 4x2 54, 8x2 97.)
  */
 export function chooseBlock(inC: number, outC: number, outW: number): {pixels: number, vec4s: number} {
-  void inC;
-  const vec4s = (outC / 4) % 2 === 0 ? 2 : 1;
-  const pixels = outW >= 4 ? 4 : outW >= 2 ? 2 : 1;
+  const vec4s = inC % 4 !== 0 && (outC / 4) % 2 === 0 ? 2 : 1;
+  const pixels = outW >= 8 ? 8 : outW >= 4 ? 4 : outW >= 2 ? 2 : 1;
   return {pixels, vec4s};
 }
 
@@ -261,8 +264,8 @@ export function smallConv2dWith(
  * falls back to tfjs's FusedConv2D).
  */
 export function smallConv2d(backend: WebGPUBackend, args: SmallConv2dArgs): TensorInfo|null {
-  const [, , inW, inC] = args.x.shape;
-  const outC = args.filter.shape[3];
-  void inW;
-  return smallConv2dWith(backend, args, chooseBlock(inC, outC, args.x.shape[2]));
+  if (args.x.shape.length !== 4 || args.filter.shape.length !== 4) return null;
+  const {strides: [, sW], dilations: [, dW], pad: [, , padL, padR]} = args;
+  const outW = outSize(args.x.shape[2], args.filter.shape[1], sW, dW, padL, padR);
+  return smallConv2dWith(backend, args, chooseBlock(args.x.shape[3], args.filter.shape[3], outW));
 }
