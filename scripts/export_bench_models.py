@@ -62,6 +62,18 @@ SWIFTSHADER_MODELS = [
     ("unet_64", "unet", True, ((1, 3, 64, 64),), "milesial U-Net (convT), published widths"),
     ("u2netp_64", "u2net", False, ((1, 3, 64, 64),), "U^2-Net small (U2NETP)"),
     ("fsrcnn_32", "fsrcnn", True, ((1, 1, 32, 32),), "FSRCNN x3 (56, 12, 4; convTranspose 56 -> 1, k9 s3)"),
+    # The other decoders at sizes where one run takes seconds, not minutes, on SwiftShader here
+    # (SwiftShader ran U-Net at 64x64, about 3.4 GMAC, in 22-33 s): about 1-5 GMAC each.
+    ("esrgan_rrdbnet_16", "esrgan_rrdbnet", True, ((1, 3, 16, 16),), "ESRGAN RRDBNet x4 (64, 23 blocks)"),
+    ("cyclegan_resnet_64", "cyclegan_resnet", True, ((1, 3, 64, 64),),
+     "CycleGAN ResnetGenerator (ngf 64, 9 blocks)"),
+    ("midas_64", "midas", True, ((1, 3, 64, 64),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
+    # A 4x4 latent (a 32x32 image): about 4 GMAC; the published 32x32 latent is about 250.
+    ("sd_vae_decoder_4", "sd_vae_decoder", True, ((1, 4, 4, 4),), "SD VAE decoder (real widths, no attention)"),
+    # SAM's decoder takes any map size (image_embeddings, image_pe, sparse and dense prompts):
+    # a 32x32 map where the image encoder gives 64x64.
+    ("sam_mask_decoder_32", "sam_mask_decoder", True,
+     ((1, 256, 32, 32), (1, 256, 32, 32), (1, 2, 256), (1, 256, 32, 32)), "SAM mask decoder (ViT-B/L/H's, 256)"),
 ]
 
 
@@ -73,7 +85,7 @@ def flatten(out):
     return [t for v in out for t in flatten(v)]
 
 
-STATIC = {"sd_vae_decoder"}
+STATIC = {"sd_vae_decoder", "sd_vae_decoder_4"}
 
 
 def export_one(name, zoo_name, published, shapes, title, force, swiftshader=False):

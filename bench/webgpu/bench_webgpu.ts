@@ -15,6 +15,7 @@ import type {Row} from '../harness.js';
 import {convTransposeRows, interpolateRows, normalizeRows, pixelShuffleRows, poolRows} from './sections.js';
 
 import {decoderOpsRows} from '../webgl/decoder_ops.js';
+import {smallConv2dClaimsRows, smallConv2dRows} from './small_conv2d.js';
 
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   interpolate: interpolateRows,
@@ -23,6 +24,8 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   conv2dTranspose: convTransposeRows,
   maxPool2dWithIndices: poolRows,
   decoderOps: decoderOpsRows,
+  smallConv2d: smallConv2dRows,
+  smallConv2dClaims: smallConv2dClaimsRows,
 };
 
 runBenchPage('webgpu', async () => {

@@ -1,0 +1,149 @@
+// `npm run bench:webgpu -- smallConv2d`: the few-channel convolution of
+// kernels/webgpu/small_conv2d.ts (bias and per-channel PReLU in its epilogue) against tfjs's own
+// webgpu FusedConv2D with the same bias and PReLU fused (tf.fused.conv2d, activation 'prelu':
+// Conv2DMMProgram, or a fused batch matmul for the 1x1s), on FSRCNN's layers (1 -> 56 5x5,
+// 56 -> 12 1x1, 12 -> 12 3x3, 12 -> 56 1x1) at 32x32 and 128x128, and on FSRCNN's seven
+// convolutions in a chain (one read-back at the end). The outputs are checked to agree first.
+import * as tf from '@tensorflow/tfjs-core';
+import {chooseBlock, smallConv2d, smallConv2dWith} from '../../kernels/webgpu/small_conv2d.js';
+import type {SmallConv2dArgs} from '../../kernels/webgpu/small_conv2d.js';
+import type {WebGPUBackend} from '../../kernels/webgpu/util.js';
+import type {Row} from '../harness.js';
+import {contender, expectSame, input} from '../webgl/common.js';
+
+interface Layer {
+  name: string; inC: number; outC: number; k: number;
+}
+
+const FSRCNN: Layer[] = [
+  {name: 'feature 1->56 5x5', inC: 1, outC: 56, k: 5},
+  {name: 'shrink 56->12 1x1', inC: 56, outC: 12, k: 1},
+  {name: 'map 12->12 3x3', inC: 12, outC: 12, k: 3},
+  {name: 'expand 12->56 1x1', inC: 12, outC: 56, k: 1},
+];
+
+/** FSRCNN's convolutions in order: feature, shrink, four maps, expand. */
+const CHAIN = [FSRCNN[0], FSRCNN[1], FSRCNN[2], FSRCNN[2], FSRCNN[2], FSRCNN[2], FSRCNN[3]];
+
+interface Weights {
+  filter: tf.Tensor4D; bias: tf.Tensor1D; alphas: tf.Tensor1D;
+}
+
+function weightsOf(l: Layer): Weights {
+  const scale = 1 / Math.sqrt(l.k * l.k * l.inC);
+  return {
+    filter: tf.tidy(() => tf.mul(tf.sub(input([l.k, l.k, l.inC, l.outC]), 0.5), scale)) as tf.Tensor4D,
+    bias: tf.tidy(() => tf.sub(input([l.outC]), 0.5)) as tf.Tensor1D,
+    alphas: tf.tidy(() => tf.mul(input([l.outC]), 0.25)) as tf.Tensor1D,
+  };
+}
+
+function ours(backend: WebGPUBackend, x: tf.Tensor4D, l: Layer, w: Weights): tf.Tensor4D {
+  const p = (l.k - 1) / 2;
+  const args: SmallConv2dArgs = {
+    x, filter: w.filter, bias: w.bias, preluWeights: w.alphas, strides: [1, 1], pad: [p, p, p, p],
+    dilations: [1, 1], activation: 'prelu', leakyreluAlpha: 0};
+  const info = smallConv2d(backend, args);
+  if (info == null) throw new Error(`smallConv2d declined ${l.name} on [${x.shape}]`);
+  return tf.engine().makeTensorFromTensorInfo(info, backend) as tf.Tensor4D;
+}
+
+function theirs(x: tf.Tensor4D, l: Layer, w: Weights): tf.Tensor4D {
+  const p = (l.k - 1) / 2;
+  return tf.fused.conv2d({
+    x, filter: w.filter, strides: 1, pad: [[0, 0], [p, p], [p, p], [0, 0]], bias: w.bias,
+    activation: 'prelu', preluActivationWeights: w.alphas});
+}
+
+export async function smallConv2dRows(): Promise<Row[]> {
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const rows: Row[] = [];
+  const weights = new Map(FSRCNN.map((l) => [l, weightsOf(l)]));
+  for (const size of [32, 128]) {
+    for (const l of FSRCNN) {
+      const x = tf.tidy(() => tf.sub(input([1, size, size, l.inC]), 0.5)) as tf.Tensor4D;
+      const w = weights.get(l)!;
+      const a = ours(backend, x, l, w);
+      const b = theirs(x, l, w);
+      await expectSame(a, b, `${l.name} ${size}x${size}`, 1e-5);
+      tf.dispose([a, b]);
+      rows.push({
+        label: `FSRCNN ${l.name} + bias + PReLU, [1, ${size}, ${size}, ${l.inC}]`,
+        contenders: [contender('tfjs-torch smallConv2d', () => ours(backend, x, l, w)),
+                     contender('tfjs fused.conv2d (prelu fused)', () => theirs(x, l, w))],
+      });
+    }
+    const x = tf.tidy(() => tf.sub(input([1, size, size, 1]), 0.5)) as tf.Tensor4D;
+    const chain = (f: (t: tf.Tensor4D, l: Layer) => tf.Tensor4D) => () => tf.tidy(() => {
+      let t = x;
+      for (const l of CHAIN) t = f(t, l);
+      return t;
+    });
+    const chainOurs = chain((t, l) => ours(backend, t, l, weights.get(l)!));
+    const chainTheirs = chain((t, l) => theirs(t, l, weights.get(l)!));
+    const a = chainOurs();
+    const b = chainTheirs();
+    await expectSame(a, b, `FSRCNN chain ${size}x${size}`, 1e-4);
+    tf.dispose([a, b]);
+    rows.push({
+      label: `FSRCNN's 7 convolutions + PReLUs in a chain, [1, ${size}, ${size}, 1]`,
+      contenders: [contender('tfjs-torch smallConv2d', chainOurs),
+                   contender('tfjs fused.conv2d (prelu fused)', chainTheirs)],
+    });
+  }
+  return rows;
+}
+
+/**
+ * `npm run bench:webgpu -- smallConv2dClaims`: the shapes at the edge of what smallConv2d
+ * claims (up to 64 channels in and out), against tfjs's FusedConv2D, and the blocks an
+ * invocation computes (pixels x channel vec4s) on FSRCNN's layers at 128x128, the first
+ * contender being the block smallConv2d picks.
+ */
+export async function smallConv2dClaimsRows(): Promise<Row[]> {
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const rows: Row[] = [];
+  const edge: Array<Layer & {size: number}> = [
+    {name: '3->64 3x3', inC: 3, outC: 64, k: 3, size: 64},
+    {name: '64->64 3x3', inC: 64, outC: 64, k: 3, size: 32},
+    {name: '64->48 3x3', inC: 64, outC: 48, k: 3, size: 32},
+    {name: '32->32 3x3', inC: 32, outC: 32, k: 3, size: 64},
+    {name: '16->16 3x3', inC: 16, outC: 16, k: 3, size: 64},
+    {name: '64->64 1x1', inC: 64, outC: 64, k: 1, size: 64},
+  ];
+  for (const l of edge) {
+    const x = tf.tidy(() => tf.sub(input([1, l.size, l.size, l.inC]), 0.5)) as tf.Tensor4D;
+    const w = weightsOf(l);
+    const a = ours(backend, x, l, w);
+    const b = theirs(x, l, w);
+    await expectSame(a, b, `${l.name} ${l.size}x${l.size}`, 1e-5);
+    tf.dispose([a, b]);
+    rows.push({
+      label: `${l.name} + bias + PReLU, [1, ${l.size}, ${l.size}, ${l.inC}]`,
+      contenders: [contender('tfjs-torch smallConv2d', () => ours(backend, x, l, w)),
+                   contender('tfjs fused.conv2d (prelu fused)', () => theirs(x, l, w))],
+    });
+  }
+  const blocks = [{pixels: 4, vec4s: 1}, {pixels: 4, vec4s: 2}, {pixels: 2, vec4s: 1},
+                  {pixels: 8, vec4s: 1}, {pixels: 8, vec4s: 2}, {pixels: 1, vec4s: 1}];
+  for (const l of FSRCNN) {
+    const x = tf.tidy(() => tf.sub(input([1, 128, 128, l.inC]), 0.5)) as tf.Tensor4D;
+    const w = weightsOf(l);
+    const p = (l.k - 1) / 2;
+    const chosen = chooseBlock(l.inC, l.outC, 128);
+    const run = (block: {pixels: number, vec4s: number}) => () => {
+      const info = smallConv2dWith(backend, {
+        x, filter: w.filter, bias: w.bias, preluWeights: w.alphas, strides: [1, 1],
+        pad: [p, p, p, p], dilations: [1, 1], activation: 'prelu', leakyreluAlpha: 0}, block);
+      return tf.engine().makeTensorFromTensorInfo(info!, backend);
+    };
+    const others = blocks.filter((b) => (l.outC / 4) % b.vec4s === 0 &&
+                                        !(b.pixels === chosen.pixels && b.vec4s === chosen.vec4s));
+    rows.push({
+      label: `blocks: FSRCNN ${l.name}, [1, 128, 128, ${l.inC}]`,
+      contenders: [chosen, ...others].map((b, i) => contender(
+          `${i === 0 ? 'picked: ' : ''}${b.pixels} px x ${b.vec4s} vec4`, run(b))),
+    });
+  }
+  return rows;
+}
