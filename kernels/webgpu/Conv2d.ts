@@ -4,9 +4,12 @@
 import type {KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import {TorchConv2d} from '../../src/kernel_names.js';
 import {conv2dKernelArgs, fusedConv2dFallback} from '../../src/ops/conv2d.js';
+import {smallConv2d} from './small_conv2d.js';
 
 export const conv2d: KernelFunc = ({inputs, backend, attrs}) => {
   const args = conv2dKernelArgs(inputs, attrs);
+  const fast = smallConv2d(backend as Parameters<typeof smallConv2d>[0], args);
+  if (fast != null) return fast;
   return fusedConv2dFallback(backend, args);
 };
 
