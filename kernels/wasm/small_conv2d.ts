@@ -225,13 +225,15 @@ export const MAX_TAPS = 144;
 export function planFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
   if (cout % 4 !== 0 || cout > 64 || kh * kw * cin > MAX_TAPS) return null;
   const vecs = cout / 4;
-  // Measured on FSRCNN's layers (bench section smallConv2d): 3 vectors x 4 pixels where the out
-  // channels come in 12s, else 2 x 4 (8 accumulators); one in channel a step (two where 3
-  // vectors share them). Longer unrolled runs were slower (12 -> 12 3x3 with every tap unrolled:
-  // 2.2x XNNPACK's time; a loop per tap with 2 channels a step: 0.7x).
-  const vb = vecs % 3 === 0 ? 3 : vecs % 2 === 0 ? 2 : 1;
+  // Measured (bench section smallConv2d's blocking rows, SMALL_CONV2D_PLANS): 2 vectors x 4
+  // pixels (8 accumulators) where the out channels come in 8s, else 1 x 4; one in channel a
+  // step. Wider blocks were slower: 48 out channels as 3 vectors ran even with XNNPACK (as 2:
+  // 0.65x), FSRCNN's 12 as 3 vectors x 4 pixels 0.75x (as 1 x 4: 0.66x), 2 x 6 and 1 x 8 slower
+  // than 2 x 4 and 1 x 4; and longer unrolled runs too (12 -> 12 3x3 with every tap unrolled:
+  // 2.2x XNNPACK's time, one loop step per tap with 2 in channels unrolled: 0.7x).
+  const vb = vecs % 2 === 0 ? 2 : 1;
   const pb = 4;
-  const u = vb === 3 && cin % 2 === 0 ? 2 : 1;
+  const u = 1;
   return {vb, pb, u};
 }
 

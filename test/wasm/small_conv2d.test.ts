@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {expect} from 'chai';
 import '../../src/wasm.js';
-import {smallConv2d} from '../../kernels/wasm/small_conv2d.js';
+import {planOverride, smallConv2d} from '../../kernels/wasm/small_conv2d.js';
 import type {SmallConv2dArgs} from '../../kernels/wasm/small_conv2d.js';
 import {WASM_SIMD_LOOPS_FLAG} from '../../kernels/wasm/simd.js';
 import {expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture, permuteValues} from '../util.js';
@@ -67,6 +67,35 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
       tf.dispose([y, ...inputs]);
     });
   }
+
+  it('other blockings (bench overrides: 3 vectors, 6 pixels, 2 or 3 in channels a step) match PyTorch too', async () => {
+    let ran = 0;
+    for (const c of fixture.cases) {
+      const a = c.args as {stride: [number, number], pad: [number, number, number, number],
+                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number};
+      const [cout, cin] = c.inputs.weight.shape;
+      for (const plan of [{vb: 3, pb: 3, u: 2}, {vb: 1, pb: 6, u: 3}, {vb: 2, pb: 5, u: 2}]) {
+        if ((cout / 4) % plan.vb !== 0 || cin % plan.u !== 0) continue;
+        const x = fromFixture(c.inputs.x, 'channelsLast');
+        const filter = filterOf(c.inputs.weight);
+        const bias = c.inputs.bias == null ? null : fromFixture(c.inputs.bias, 'channelsLast', false);
+        const prelu = c.inputs.prelu == null ? null : fromFixture(c.inputs.prelu, 'channelsLast', false);
+        planOverride.plan = plan;
+        let y: tf.Tensor|null;
+        try {
+          y = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
+                   activation: a.activation, leakyreluAlpha: a.alpha});
+        } finally {
+          planOverride.plan = null;
+        }
+        expect(y, `${c.name} with ${JSON.stringify(plan)}`).to.not.equal(null);
+        await expectMatches(y!, c.outputs[0], 'channelsLast', `${c.name} with ${JSON.stringify(plan)}`);
+        tf.dispose([x, filter, y!, ...(bias == null ? [] : [bias]), ...(prelu == null ? [] : [prelu])]);
+        ran++;
+      }
+    }
+    expect(ran).to.be.at.least(10);
+  });
 
   it('gives the same values for one shape class at other sizes (no per-size module)', async () => {
     const filter = tf.randomNormal([3, 3, 12, 12], 0, 0.2, 'float32', 5);
