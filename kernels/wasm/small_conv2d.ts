@@ -8,18 +8,22 @@
 // the vector lanes: a block of VB vectors (4 VB channels) times PB neighbouring output pixels
 // of one output row sits in PB * VB accumulators; for every tap (kernel row i, column j, input
 // channel ci) the VB filter vectors are loaded once (the filter [kh, kw, in, out] holds them side
-// by side) and each of the PB input values is splat and multiplied into them. The taps are
-// unrolled at assembly (their filter offsets and, within a kernel row, their input offsets are
-// immediates); the kernel rows are rowStride bytes apart (a run-time argument, so the image size
-// and the vertical dilation are not baked in). Then bias and activation, and one store per
-// vector.
+// by side) and each of the PB input values is splat and multiplied into them. Loops, outermost
+// first: output rows, blocks of out channels, blocks of pixels (then single pixels), kernel rows
+// (rowStride bytes apart: a run-time argument, so the image size and the vertical dilation are
+// not baked in), kernel columns, in channels (U a step, unrolled). The code per step is small on
+// purpose: with every tap unrolled (a few thousand instructions per block), 12 -> 12 3x3 took
+// 2.2x XNNPACK's time; as loops, 0.66x. Then bias and activation, and one store per vector.
 //
-// Padding: the input is copied into a zero-bordered scratch tensor on the heap first (row copies,
-// a few percent of the convolution's time), so the loop has no bounds checks.
+// Padding: the input is copied into a zero-bordered scratch tensor on the heap first (row copies:
+// 5% of the time of FSRCNN's 12 -> 12 3x3 at 128x128, measured against a pre-padded input), so
+// the loops have no bounds checks.
 //
 // Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
-// channels, VB, PB, U) (the immediates above), at most MAX_CLASSES of them (then null: the
-// fallback), each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts).
+// channels, VB, PB, U) (loop counts and immediate offsets), at most MAX_CLASSES of them (then
+// null: the fallback), each compiled once and instantiated once per heap (heapLoops,
+// kernels/wasm/simd.ts); image size, batch, vertical stride and dilation and padding are
+// run-time arguments.
 //
 // Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
 // against XNNPACK on one thread.
