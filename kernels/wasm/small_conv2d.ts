@@ -292,8 +292,9 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
   const xBatch = hp * wp * cin;
   const scratchLen = (padded ? n * xBatch : 0) + 2 * cout;
   const y = backend.makeOutput([n, oh, ow, cout], 'float32');
-  const scratch = backend.makeOutput([scratchLen], 'float32');
+  let scratch: TensorInfo|null = null;
   try {
+    scratch = backend.makeOutput([scratchLen], 'float32');
     // No heap allocation from here on (Note [wasm heap views] in kernels/wasm/util.ts).
     const xv = backend.typedArrayFromHeap(x) as Float32Array;
     const fv = backend.typedArrayFromHeap(filter) as Float32Array;
@@ -331,7 +332,7 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
     backend.disposeData(y.dataId);
     throw e;
   } finally {
-    backend.disposeData(scratch.dataId);
+    if (scratch != null) backend.disposeData(scratch.dataId);
   }
   return y;
 }
