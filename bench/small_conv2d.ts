@@ -4,7 +4,7 @@
 // thread: tf.fused.conv2d then tf.prelu (what the exported model runs now), and tf.fused.conv2d
 // with its own 'prelu' activation. Outputs are checked equal before timing. Then the model-level
 // estimate: FSRCNN's convolutions (one 1->56, one 56->12, four 12->12, one 12->56) summed.
-// Then other shapes planFor claims (OTHER_LAYERS).
+// Then other shapes planFor claims, and some it refuses (OTHER_LAYERS).
 //   SMALL_CONV2D_LAYERS=fsrcnn   only FSRCNN's layers (or 'other')
 //   SMALL_CONV2D_PLANS=3x4x2,3x3x1   also time these blockings (vb x pb x u) of smallConv2d
 import * as tf from '@tensorflow/tfjs-core';
@@ -44,7 +44,11 @@ export const OTHER_LAYERS: Layer[] = [
   // dilated 16-channel convolutions, at their sizes.
   {label: '3->64 3x3 p1', cin: 3, k: 3, cout: 64, pad: 1, count: 0, size: 256},
   {label: '16->16 3x3 d4 p4', cin: 16, k: 3, cout: 16, pad: 4, count: 0, dilation: 4, size: 320},
-  // Refused (more than MAX_TAPS taps): timed with a forced blocking to show why.
+  // Out channels that are not a multiple of 4: a partial vector.
+  {label: '12->3 3x3 p1', cin: 12, k: 3, cout: 3, pad: 1, count: 0},
+  {label: '16->1 3x3 p1', cin: 16, k: 3, cout: 1, pad: 1, count: 0},
+  // Refused (more than MAX_TAPS taps; 5 out channels): timed with a forced blocking to show why.
+  {label: '12->5 3x3 p1', cin: 12, k: 3, cout: 5, pad: 1, count: 0},
   {label: '32->32 3x3 p1', cin: 32, k: 3, cout: 32, pad: 1, count: 0},
   {label: '64->64 3x3 p1', cin: 64, k: 3, cout: 64, pad: 1, count: 0},
 ];
@@ -87,8 +91,8 @@ export async function benchSmallConv2d(): Promise<void> {
                                               preluActivationWeights: alpha3});
     const claimed = planFor(cin, k, k, cout);
     const reference = fusedThenPrelu();
-    const valid = plans.filter((p) => (cout / 4) % p.vb === 0 && cin % p.u === 0);
-    if (claimed == null && valid.length === 0) valid.push({vb: 2, pb: 4, u: 1});
+    const valid = plans.filter((p) => (cout % 4 === 0 ? (cout / 4) % p.vb === 0 : p.vb === 1) && cin % p.u === 0);
+    if (claimed == null && valid.length === 0) valid.push({vb: cout % 8 === 0 ? 2 : 1, pb: 4, u: 1});
     const candidates = claimed == null ? valid : [claimed, ...valid];
     for (const plan of candidates) {
       const y = ours(plan)();
