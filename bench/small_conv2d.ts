@@ -4,7 +4,7 @@
 // thread: tf.fused.conv2d then tf.prelu (what the exported model runs now), and tf.fused.conv2d
 // with its own 'prelu' activation. Outputs are checked equal before timing. Then the model-level
 // estimate: FSRCNN's convolutions (one 1->56, one 56->12, four 12->12, one 12->56) summed.
-// Then other shapes planFor claims (OTHER_LAYERS).
+// Then other shapes planFor claims, and some it refuses (OTHER_LAYERS).
 //   SMALL_CONV2D_LAYERS=fsrcnn   only FSRCNN's layers (or 'other')
 //   SMALL_CONV2D_PLANS=3x4x2,3x3x1   also time these blockings (vb x pb x u) of smallConv2d
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +17,8 @@ import type {Row} from './harness.js';
 import {runRowsInterleaved} from './node.js';
 import {expectClose} from './op_rows.js';
 
-interface Layer {label: string, cin: number, k: number, cout: number, pad: number, count: number, stride?: number, dilation?: number}
+interface Layer {label: string, cin: number, k: number, cout: number, pad: number, count: number, stride?: number, dilation?: number,
+               /** Image size (default SMALL_CONV2D_SIZE, 128). */ size?: number}
 
 /** FSRCNN(56, 12, 4)'s convolutions (python/tests/zoo/lornatang_fsrcnn.py), each with PReLU. */
 export const FSRCNN_LAYERS: Layer[] = [
@@ -39,7 +40,15 @@ export const OTHER_LAYERS: Layer[] = [
   {label: '64->64 1x1', cin: 64, k: 1, cout: 64, pad: 0, count: 0},
   {label: '64->12 1x1', cin: 64, k: 1, cout: 12, pad: 0, count: 0},
   {label: '12->64 1x1', cin: 12, k: 1, cout: 64, pad: 0, count: 0},
-  // Refused (more than MAX_TAPS taps): timed with a forced blocking to show why.
+  // First convolutions of the other bench decoders (RRDBNet, SRVGG, U-Net) and U^2-Net small's
+  // dilated 16-channel convolutions, at their sizes.
+  {label: '3->64 3x3 p1', cin: 3, k: 3, cout: 64, pad: 1, count: 0, size: 256},
+  {label: '16->16 3x3 d4 p4', cin: 16, k: 3, cout: 16, pad: 4, count: 0, dilation: 4, size: 320},
+  // Out channels that are not a multiple of 4: a partial vector.
+  {label: '12->3 3x3 p1', cin: 12, k: 3, cout: 3, pad: 1, count: 0},
+  {label: '16->1 3x3 p1', cin: 16, k: 3, cout: 1, pad: 1, count: 0},
+  // Refused (more than MAX_TAPS taps; 5 out channels): timed with a forced blocking to show why.
+  {label: '12->5 3x3 p1', cin: 12, k: 3, cout: 5, pad: 1, count: 0},
   {label: '32->32 3x3 p1', cin: 32, k: 3, cout: 32, pad: 1, count: 0},
   {label: '64->64 3x3 p1', cin: 64, k: 3, cout: 64, pad: 1, count: 0},
 ];
@@ -48,14 +57,14 @@ export async function benchSmallConv2d(): Promise<void> {
   const previous = tf.getBackend();
   if (!(await useBackend('wasm'))) throw new Error('bench smallConv2d: the wasm backend did not start');
   const backend = tf.backend() as BackendWasm;
-  const size = Number(process.env.SMALL_CONV2D_SIZE ?? 128);
+  const defaultSize = Number(process.env.SMALL_CONV2D_SIZE ?? 128);
   const plans = (process.env.SMALL_CONV2D_PLANS ?? '').split(',').filter((s) => s !== '')
       .map((s) => s.split('x').map(Number)).map(([vb, pb, u]) => ({vb, pb, u}));
   const rows: Row[] = [];
   const tensors: tf.Tensor[] = [];
   const which = process.env.SMALL_CONV2D_LAYERS ?? 'fsrcnn,other';
   const layers = [...(which.includes('fsrcnn') ? FSRCNN_LAYERS : []), ...(which.includes('other') ? OTHER_LAYERS : [])];
-  for (const {label, cin, k, cout, pad, stride = 1, dilation = 1} of layers) {
+  for (const {label, cin, k, cout, pad, stride = 1, dilation = 1, size = defaultSize} of layers) {
     const x = tf.randomUniform([1, size, size, cin], -1, 1, 'float32', 1) as tf.Tensor4D;
     const filter = tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (cout * k * k)), 'float32', 2) as tf.Tensor4D;
     const bias = tf.randomUniform([cout], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
@@ -82,8 +91,8 @@ export async function benchSmallConv2d(): Promise<void> {
                                               preluActivationWeights: alpha3});
     const claimed = planFor(cin, k, k, cout);
     const reference = fusedThenPrelu();
-    const valid = plans.filter((p) => (cout / 4) % p.vb === 0 && cin % p.u === 0);
-    if (claimed == null && valid.length === 0) valid.push({vb: 2, pb: 4, u: 1});
+    const valid = plans.filter((p) => (cout % 4 === 0 ? (cout / 4) % p.vb === 0 : p.vb === 1) && cin % p.u === 0);
+    if (claimed == null && valid.length === 0) valid.push({vb: cout % 8 === 0 ? 2 : 1, pb: 4, u: 1});
     const candidates = claimed == null ? valid : [claimed, ...valid];
     for (const plan of candidates) {
       const y = ours(plan)();
@@ -110,7 +119,7 @@ export async function benchSmallConv2d(): Promise<void> {
       ]});
     }
   }
-  await runRowsInterleaved(`smallConv2d on wasm (1 thread): FSRCNN's convolutions + PReLU at ${size}x${size}`,
+  await runRowsInterleaved(`smallConv2d on wasm (1 thread): FSRCNN's convolutions + PReLU at ${defaultSize}x${defaultSize}, then other shapes`,
                            rows, 6, 2000);
   tf.dispose(tensors);
   await tf.setBackend(previous);

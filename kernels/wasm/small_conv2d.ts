@@ -8,18 +8,23 @@
 // the vector lanes: a block of VB vectors (4 VB channels) times PB neighbouring output pixels
 // of one output row sits in PB * VB accumulators; for every tap (kernel row i, column j, input
 // channel ci) the VB filter vectors are loaded once (the filter [kh, kw, in, out] holds them side
-// by side) and each of the PB input values is splat and multiplied into them. The taps are
-// unrolled at assembly (their filter offsets and, within a kernel row, their input offsets are
-// immediates); the kernel rows are rowStride bytes apart (a run-time argument, so the image size
-// and the vertical dilation are not baked in). Then bias and activation, and one store per
-// vector.
+// by side) and each of the PB input values is splat and multiplied into them. Out channels that
+// are not a multiple of 4 (1 to 3) are one vector a block, the filter rows, bias and slopes padded
+// with zeros to whole vectors in scratch, and the last vector stores only its lanes. Loops, outermost
+// first: output rows, blocks of out channels, blocks of pixels (then single pixels), kernel rows
+// (rowStride bytes apart: a run-time argument, so the image size and the vertical dilation are
+// not baked in), kernel columns, in channels (U a step, unrolled). The code per step is small on
+// purpose: with every tap unrolled (a few thousand instructions per block), 12 -> 12 3x3 took
+// 2.2x XNNPACK's time; as loops, 0.66x. Then bias and activation, and one store per vector.
 //
-// Padding: the input is copied into a zero-bordered scratch tensor on the heap first (row copies,
-// a few percent of the convolution's time), so the loop has no bounds checks.
+// Padding: the input is copied into a zero-bordered scratch tensor on the heap first (row copies:
+// 5% of the time of FSRCNN's 12 -> 12 3x3 at 128x128, measured against a pre-padded input), so
+// the loops have no bounds checks.
 //
 // Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
-// channels, VB, PB, U) (the immediates above), at most MAX_CLASSES of them (then null: the
-// fallback), each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts).
+// channels, VB, PB, U) (loop counts and immediate offsets), the last MAX_CLASSES of them kept,
+// each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts); image size, batch, vertical stride and dilation and padding are
+// run-time arguments.
 //
 // Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
 // against XNNPACK on one thread.
@@ -77,13 +82,16 @@ function convRowsBody(c: ConvClass): number[] {
   const V0 = 29;
   const acc = (p: number, v: number) => V0 + p * vb + v;
   const wv = (v: number) => V0 + pb * vb + v;
-  const s = V0 + pb * vb + vb, t = s + 1;
-  const numV128 = pb * vb + vb + 2;
+  const s = V0 + pb * vb + vb, t = s + 1, o = s + 2;
+  const numV128 = pb * vb + vb + 3;
   const pixBytes = sw * cin * 4;
   const outPix = cout * 4;
+  // Filter rows (and bias, slopes) padded to whole vectors; rem channels in the last one.
+  const rem = cout % 4;
+  const wRow = Math.ceil(cout / 4) * 16;
 
   /** One block of P pixels (P <= pb) and vb vectors at xp / yp / wb / bb / ab. */
-  const block = (P: number): number[] => {
+  const block = (P: number, partial: boolean): number[] => {
     const code: number[] = [];
     for (let p = 0; p < P; p++) for (let v = 0; v < vb; v++) code.push(...op.vZero, ...op.set(acc(p, v)));
     // Taps: kernel rows (run-time loop, rp the row's first tap), kernel columns (run-time loop,
@@ -91,7 +99,7 @@ function convRowsBody(c: ConvClass): number[] {
     // of u, cp and wc; the u channels of a group unrolled).
     const group: number[] = [];
     for (let k = 0; k < u; k++) {
-      for (let v = 0; v < vb; v++) group.push(...op.get(wc), ...op.vLoad(k * cout * 4 + 16 * v), ...op.set(wv(v)));
+      for (let v = 0; v < vb; v++) group.push(...op.get(wc), ...op.vLoad(k * wRow + 16 * v), ...op.set(wv(v)));
       for (let p = 0; p < P; p++) {
         group.push(...op.get(cp), ...op.vSplat32(p * pixBytes + k * 4), ...op.set(s));
         for (let v = 0; v < vb; v++) {
@@ -105,7 +113,7 @@ function convRowsBody(c: ConvClass): number[] {
       ...op.loop([
         ...group,
         ...op.get(cp), ...op.i32(4 * u), ...op.add, ...op.set(cp),
-        ...op.get(wc), ...op.i32(u * cout * 4), ...op.add, ...op.set(wc),
+        ...op.get(wc), ...op.i32(u * wRow), ...op.add, ...op.set(wc),
         ...op.get(kc), ...op.i32(1), ...op.sub, ...op.tee(kc), ...op.brIf(0),
       ]),
     ];
@@ -114,7 +122,7 @@ function convRowsBody(c: ConvClass): number[] {
       ...op.loop([
         ...channels,
         ...op.get(tp), ...op.i32(dw * cin * 4), ...op.add, ...op.set(tp),
-        ...op.get(wr), ...op.i32(cin * cout * 4), ...op.add, ...op.set(wr),
+        ...op.get(wr), ...op.i32(cin * wRow), ...op.add, ...op.set(wr),
         ...op.get(kj), ...op.i32(1), ...op.sub, ...op.tee(kj), ...op.brIf(0),
       ]),
     ];
@@ -124,7 +132,7 @@ function convRowsBody(c: ConvClass): number[] {
     } else {
       code.push(...op.i32(kh), ...op.set(ki), ...op.loop([
         ...columns,
-        ...(kw === 1 ? [...op.get(wr), ...op.i32(cin * cout * 4), ...op.add, ...op.set(wr)] : []),
+        ...(kw === 1 ? [...op.get(wr), ...op.i32(cin * wRow), ...op.add, ...op.set(wr)] : []),
         ...op.get(rp), ...op.get(rowStride), ...op.add, ...op.tee(rp), ...op.set(tp),
         ...op.get(ki), ...op.i32(1), ...op.sub, ...op.tee(ki), ...op.brIf(0),
       ]));
@@ -134,7 +142,6 @@ function convRowsBody(c: ConvClass): number[] {
       const out: number[] = [];
       for (let v = 0; v < vb; v++) {
         for (let p = 0; p < P; p++) {
-          out.push(...op.get(yp));
           out.push(...op.get(acc(p, v)), ...op.get(bb), ...op.vLoad(16 * v), ...op.fx4Add);
           if (kind === 1) {
             out.push(...op.tee(t), ...op.get(t), ...op.vZero, ...fx4Lt, ...vAndnot);
@@ -142,7 +149,13 @@ function convRowsBody(c: ConvClass): number[] {
             out.push(...op.tee(t), ...op.get(ab), ...op.vLoad(16 * v), ...op.get(t), ...op.fx4Mul,
                      ...op.get(t), ...op.vZero, ...op.fx4Gt, ...op.vBitselect);
           }
-          out.push(...op.vStore(p * outPix + 16 * v));
+          out.push(...op.set(o));
+          if (partial && v === vb - 1) {
+            // The last vector of the out channels: its rem lanes only (the pixel's last channels).
+            for (let k = 0; k < rem; k++) out.push(...op.get(yp), ...op.get(o), ...op.vStore32Lane(p * outPix + 16 * v + 4 * k, k));
+          } else {
+            out.push(...op.get(yp), ...op.get(o), ...op.vStore(p * outPix + 16 * v));
+          }
         }
       }
       return out;
@@ -158,11 +171,24 @@ function convRowsBody(c: ConvClass): number[] {
     return code;
   };
 
-  const pixels = (P: number) => op.block(op.loop([
+  const pixels = (P: number, partial: boolean) => op.block(op.loop([
     ...op.get(m), ...op.i32(P), ...op.ltS, ...op.brIf(1),
-    ...block(P),
+    ...block(P, partial),
     ...op.br(0),
   ]));
+  /** One block of out channels at byte offset cb, over the row's pixels. */
+  const channelBlock = (partial: boolean) => [
+    ...op.get(xr), ...op.set(xp),
+    ...op.get(yr), ...op.get(cb), ...op.add, ...op.set(yp),
+    ...op.get(w), ...op.get(cb), ...op.add, ...op.set(wb),
+    ...op.get(b), ...op.get(cb), ...op.add, ...op.set(bb),
+    ...op.get(a), ...op.get(cb), ...op.add, ...op.set(ab),
+    ...op.get(ow), ...op.set(m),
+    ...pixels(pb, partial),
+    ...(pb > 1 ? pixels(1, partial) : []),
+  ];
+  // Whole blocks of vb vectors, then (rem > 0, vb = 1) the partial vector.
+  const fullBytes = Math.floor(cout / (4 * vb)) * 16 * vb;
 
   const body = [
     ...op.get(x0), ...op.set(xr), ...op.get(y0), ...op.set(yr), ...op.get(nRows), ...op.set(r),
@@ -170,18 +196,12 @@ function convRowsBody(c: ConvClass): number[] {
       ...op.get(r), ...op.i32(1), ...op.ltS, ...op.brIf(1),
       ...op.i32(0), ...op.set(cb),
       ...op.block(op.loop([
-        ...op.get(cb), ...op.i32(cout * 4), ...op.geS, ...op.brIf(1),
-        ...op.get(xr), ...op.set(xp),
-        ...op.get(yr), ...op.get(cb), ...op.add, ...op.set(yp),
-        ...op.get(w), ...op.get(cb), ...op.add, ...op.set(wb),
-        ...op.get(b), ...op.get(cb), ...op.add, ...op.set(bb),
-        ...op.get(a), ...op.get(cb), ...op.add, ...op.set(ab),
-        ...op.get(ow), ...op.set(m),
-        ...pixels(pb),
-        ...(pb > 1 ? pixels(1) : []),
+        ...op.get(cb), ...op.i32(fullBytes), ...op.geS, ...op.brIf(1),
+        ...channelBlock(false),
         ...op.get(cb), ...op.i32(16 * vb), ...op.add, ...op.set(cb),
         ...op.br(0),
       ])),
+      ...(rem > 0 ? channelBlock(true) : []),
       ...op.get(xr), ...op.get(xRowStep), ...op.add, ...op.set(xr),
       ...op.get(yr), ...op.get(yRowStep), ...op.add, ...op.set(yr),
       ...op.get(r), ...op.i32(1), ...op.sub, ...op.set(r),
@@ -191,15 +211,18 @@ function convRowsBody(c: ConvClass): number[] {
   return [...vec([[...uleb(numI32), I32], [...uleb(numV128), V128]]), ...body, 0x0b];
 }
 
-/** At most this many module classes (each a few KiB of code); further classes fall back. */
-export const MAX_CLASSES = 32;
+/**
+ * At most this many module classes (each a few KiB of code) are kept; a new one past that
+ * replaces the oldest (compiled again if it comes back), so memory stays bounded.
+ */
+export const MAX_CLASSES = 64;
 const classes = new Map<string, (backend: BackendWasm) => ConvRows|null>();
 
-function loopsFor(c: ConvClass): ((backend: BackendWasm) => ConvRows|null)|null {
+function loopsFor(c: ConvClass): (backend: BackendWasm) => ConvRows|null {
   const key = `${c.cin},${c.kh},${c.kw},${c.sw},${c.dw},${c.cout},${c.vb},${c.pb},${c.u}`;
   let f = classes.get(key);
   if (f == null) {
-    if (classes.size >= MAX_CLASSES) return null;
+    if (classes.size >= MAX_CLASSES) classes.delete(classes.keys().next().value!);
     f = heapLoops<ConvRows>((shared) => ({convRows: assembleFunction('convRows', 11, false, convRowsBody(c), shared)}));
     classes.set(key, f);
   }
@@ -217,21 +240,27 @@ export type Plan = Pick<ConvClass, 'vb'|'pb'|'u'>;
 export const MAX_TAPS = 144;
 
 /**
- * The blocking for a convolution, or null where this path does not claim it: out channels not a
- * multiple of 4 (no partial vectors here) or more than 64, or more than MAX_TAPS taps per output.
+ * The blocking for a convolution, or null where this path does not claim it: more than 64 out
+ * channels, or more than 4 and not a multiple of 4 (not settled: 12 -> 5 3x3 at 128x128 took
+ * 1.1-1.3x XNNPACK's time in one script and 0.8x in the bench section; 6 and 7 0.8x), or more
+ * than MAX_TAPS taps per output. 1 to 3 out channels are one partial vector (12 -> 1, 2, 3 and
+ * 16 -> 1 3x3: 0.4-0.5x).
  * Every claimed shape class timed in the bench section smallConv2d was faster than XNNPACK's
  * FusedConv2D (+ Prelu).
  */
 export function planFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
-  if (cout % 4 !== 0 || cout > 64 || kh * kw * cin > MAX_TAPS) return null;
+  if (cout > 64 || (cout > 4 && cout % 4 !== 0) || kh * kw * cin > MAX_TAPS) return null;
   const vecs = cout / 4;
-  // Measured on FSRCNN's layers (bench section smallConv2d): 3 vectors x 4 pixels where the out
-  // channels come in 12s, else 2 x 4 (8 accumulators); one in channel a step (two where 3
-  // vectors share them). Longer unrolled runs were slower (12 -> 12 3x3 with every tap unrolled:
-  // 2.2x XNNPACK's time; a loop per tap with 2 channels a step: 0.7x).
-  const vb = vecs % 3 === 0 ? 3 : vecs % 2 === 0 ? 2 : 1;
+  // Measured (bench section smallConv2d's blocking rows, SMALL_CONV2D_PLANS): 2 vectors x 4
+  // pixels (8 accumulators) where the out channels come in 8s, else 1 x 4 (a partial vector
+  // needs 1: the last block is the one with the partial vector); one in channel a
+  // step. Wider blocks were slower: 48 out channels as 3 vectors ran even with XNNPACK (as 2:
+  // 0.65x), FSRCNN's 12 as 3 vectors x 4 pixels 0.75x (as 1 x 4: 0.66x), 2 x 6 and 1 x 8 slower
+  // than 2 x 4 and 1 x 4; and longer unrolled runs too (12 -> 12 3x3 with every tap unrolled:
+  // 2.2x XNNPACK's time, one loop step per tap with 2 in channels unrolled: 0.7x).
+  const vb = vecs % 2 === 0 ? 2 : 1;
   const pb = 4;
-  const u = vb === 3 && cin % 2 === 0 ? 2 : 1;
+  const u = 1;
   return {vb, pb, u};
 }
 
@@ -276,29 +305,35 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
   if (n < 1 || oh < 1 || ow < 1) return null;
   if (xnnpackThreads(backend) > 1) return null;
   const plan = planOverride.plan ?? planFor(cin, kh, kw, cout);
-  if (plan == null || cout % (4 * plan.vb) !== 0 || cin % plan.u !== 0) return null;
-  const factory = loopsFor({cin, kh, kw, sw, dw, cout, ...plan});
-  if (factory == null) return null;
-  const loops = factory(backend);
+  const coutP = Math.ceil(cout / 4) * 4;
+  // Out channels not a multiple of 4: one vector a block, the last one partial.
+  if (plan == null || (cout % 4 === 0 ? (cout / 4) % plan.vb !== 0 : plan.vb !== 1) || cin % plan.u !== 0) return null;
+  const loops = loopsFor({cin, kh, kw, sw, dw, cout, ...plan})(backend);
   if (loops == null) return null;
 
   const padded = pt + pb + pl + pr > 0;
   const xBatch = hp * wp * cin;
-  const scratchLen = (padded ? n * xBatch : 0) + 2 * cout;
+  const filterLen = cout === coutP ? 0 : kh * kw * cin * coutP;
+  const scratchLen = (padded ? n * xBatch : 0) + filterLen + 2 * coutP;
   const y = backend.makeOutput([n, oh, ow, cout], 'float32');
-  const scratch = backend.makeOutput([scratchLen], 'float32');
+  let scratch: TensorInfo|null = null;
   try {
+    scratch = backend.makeOutput([scratchLen], 'float32');
     // No heap allocation from here on (Note [wasm heap views] in kernels/wasm/util.ts).
     const xv = backend.typedArrayFromHeap(x) as Float32Array;
     const fv = backend.typedArrayFromHeap(filter) as Float32Array;
     const yv = backend.typedArrayFromHeap(y) as Float32Array;
     const sv = backend.typedArrayFromHeap(scratch) as Float32Array;
-    const bOff = scratchLen - 2 * cout, aOff = scratchLen - cout;
+    const fOff = scratchLen - 2 * coutP - filterLen, bOff = scratchLen - 2 * coutP, aOff = scratchLen - coutP;
+    sv.fill(0, fOff, scratchLen);
+    if (filterLen > 0) {
+      // Each filter row (one tap, one in channel) padded to whole vectors with zeros.
+      for (let r = 0; r < kh * kw * cin; r++) sv.set(fv.subarray(r * cout, (r + 1) * cout), fOff + r * coutP);
+    }
     if (bias != null) sv.set(backend.typedArrayFromHeap(bias) as Float32Array, bOff);
-    else sv.fill(0, bOff, bOff + cout);
     if (activation === 'prelu') {
       const pw = backend.typedArrayFromHeap(preluWeights!) as Float32Array;
-      if (pw.length === cout) sv.set(pw, aOff);
+      if (pw.length === cout && cout > 1) sv.set(pw, aOff);
       else sv.fill(pw[0], aOff, aOff + cout);
     } else {
       sv.fill(activation === 'leakyrelu' ? leakyreluAlpha : 0, aOff, aOff + cout);
@@ -317,7 +352,8 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
     }
     const rowBytes = wp * cin * 4;
     for (let b = 0; b < n; b++) {
-      loops.convRows(src.byteOffset + b * xBatch * 4, fv.byteOffset, sv.byteOffset + bOff * 4,
+      loops.convRows(src.byteOffset + b * xBatch * 4, filterLen > 0 ? sv.byteOffset + fOff * 4 : fv.byteOffset,
+                     sv.byteOffset + bOff * 4,
                      sv.byteOffset + aOff * 4, yv.byteOffset + b * oh * ow * cout * 4, ow,
                      dh * rowBytes, act, oh, sh * rowBytes, ow * cout * 4);
     }
@@ -325,7 +361,7 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
     backend.disposeData(y.dataId);
     throw e;
   } finally {
-    backend.disposeData(scratch.dataId);
+    if (scratch != null) backend.disposeData(scratch.dataId);
   }
   return y;
 }

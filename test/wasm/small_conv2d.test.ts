@@ -1,7 +1,8 @@
 // The wasm direct convolution for few channels (kernels/wasm/small_conv2d.ts), called directly on
 // the wasm backend, against PyTorch (test/fixtures/small_conv2d.json from
 // scripts/fixtures/gen_small_conv2d.py): FSRCNN's layer shapes, strides, dilations, asymmetric
-// pads, 1 to 56 channels, batch 2, NaN and infinities with each activation; no tensor or heap
+// pads, 1 to 64 channels (1, 2, 3, 5, 7 out: partial vectors), batch 2, NaN and infinities with
+// each activation; other blockings; no tensor or heap
 // buffer left behind, inputs unchanged; and null for what it does not claim.
 // Run: TFJS_TORCH_BACKENDS=wasm npx mocha test/wasm/small_conv2d.test.ts
 import '@tensorflow/tfjs-backend-cpu';
@@ -9,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {expect} from 'chai';
 import '../../src/wasm.js';
-import {smallConv2d} from '../../kernels/wasm/small_conv2d.js';
+import {planFor, planOverride, smallConv2d} from '../../kernels/wasm/small_conv2d.js';
 import type {SmallConv2dArgs} from '../../kernels/wasm/small_conv2d.js';
 import {WASM_SIMD_LOOPS_FLAG} from '../../kernels/wasm/simd.js';
 import {expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture, permuteValues} from '../util.js';
@@ -56,17 +57,56 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
       const inputs = [x, filter, ...(bias == null ? [] : [bias]), ...(prelu == null ? [] : [prelu])];
       const backend = tf.backend() as BackendWasm;
       const ids = backend.numDataIds();
+      // Out channels planFor refuses (5, 7: more than 4, not a multiple of 4) run the partial
+      // vector path through the blocking override (as the bench does), 1 vector x 4 pixels.
+      const [cout, cin, kh, kw] = c.inputs.weight.shape;
+      const claimed = planFor(cin, kh, kw, cout) != null;
+      expect(claimed, 'planFor claims every case but 5 and 7 out channels').to.equal(cout <= 4 || cout % 4 === 0);
       const y = await expectNoLeak(inputs, () => {
-        const out = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
-                         activation: a.activation, leakyreluAlpha: a.alpha});
-        expect(out, 'smallConv2d claims this shape').to.not.equal(null);
-        return out!;
+        planOverride.plan = claimed ? null : {vb: 1, pb: 4, u: 1};
+        try {
+          const out = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
+                           activation: a.activation, leakyreluAlpha: a.alpha});
+          expect(out, 'smallConv2d claims this shape').to.not.equal(null);
+          return out!;
+        } finally {
+          planOverride.plan = null;
+        }
       });
       expect(backend.numDataIds(), 'heap buffers left (the scratch freed)').to.equal(ids + 1);
       await expectMatches(y, c.outputs[0], 'channelsLast', 'output');
       tf.dispose([y, ...inputs]);
     });
   }
+
+  it('other blockings (bench overrides: 3 vectors, 6 pixels, 2 or 3 in channels a step) match PyTorch too', async () => {
+    let ran = 0;
+    for (const c of fixture.cases) {
+      const a = c.args as {stride: [number, number], pad: [number, number, number, number],
+                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number};
+      const [cout, cin] = c.inputs.weight.shape;
+      for (const plan of [{vb: 3, pb: 3, u: 2}, {vb: 1, pb: 6, u: 3}, {vb: 2, pb: 5, u: 2}]) {
+        if ((cout % 4 === 0 ? (cout / 4) % plan.vb !== 0 : plan.vb !== 1) || cin % plan.u !== 0) continue;
+        const x = fromFixture(c.inputs.x, 'channelsLast');
+        const filter = filterOf(c.inputs.weight);
+        const bias = c.inputs.bias == null ? null : fromFixture(c.inputs.bias, 'channelsLast', false);
+        const prelu = c.inputs.prelu == null ? null : fromFixture(c.inputs.prelu, 'channelsLast', false);
+        planOverride.plan = plan;
+        let y: tf.Tensor|null;
+        try {
+          y = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
+                   activation: a.activation, leakyreluAlpha: a.alpha});
+        } finally {
+          planOverride.plan = null;
+        }
+        expect(y, `${c.name} with ${JSON.stringify(plan)}`).to.not.equal(null);
+        await expectMatches(y!, c.outputs[0], 'channelsLast', `${c.name} with ${JSON.stringify(plan)}`);
+        tf.dispose([x, filter, y!, ...(bias == null ? [] : [bias]), ...(prelu == null ? [] : [prelu])]);
+        ran++;
+      }
+    }
+    expect(ran).to.be.at.least(10);
+  });
 
   it('gives the same values for one shape class at other sizes (no per-size module)', async () => {
     const filter = tf.randomNormal([3, 3, 12, 12], 0, 0.2, 'float32', 5);
@@ -95,10 +135,9 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
     const before = tf.memory().numTensors;
     const x12 = t([1, 8, 8, 12]);
     const refused: Array<[string, SmallConv2dArgs]> = [
-      ['3 out channels', baseArgs(x12, t([3, 3, 12, 3]))],
-      ['5 out channels', baseArgs(x12, t([3, 3, 12, 5]))],
-      ['1 out channel', baseArgs(t([1, 8, 8, 1]), t([5, 5, 1, 1]))],
       ['72 out channels', baseArgs(x12, t([1, 1, 12, 72]))],
+      ['5 out channels', baseArgs(x12, t([3, 3, 12, 5]))],
+      ['7 out channels', baseArgs(x12, t([1, 1, 12, 7]))],
       ['too many taps (17 in, 3x3)', baseArgs(t([1, 8, 8, 17]), t([3, 3, 17, 8]))],
       ['int32 input', baseArgs(t([1, 8, 8, 12], 'int32'), t([3, 3, 12, 12]))],
       ['filter in channels differ', baseArgs(x12, t([3, 3, 8, 12]))],
