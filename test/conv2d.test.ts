@@ -142,6 +142,29 @@ describeBackends('TorchFusedConv2d layer (the exporter\'s 2-d convolution)', () 
     }
   }
 
+  it('takes tfjs\'s \'same\' and \'valid\' (models saved before explicit padding)', async () => {
+    for (const [i, padding] of [[0, 'same'], [4, 'valid']] as const) {
+      const c = fixture.cases[i];
+      const [, cin, h, w] = c.inputs.x.shape;
+      const a = attrsOf(c);
+      expect(a.pad.every((p) => p === a.pad[0]) && a.strides[0] === 1, c.name).to.equal(true);
+      const layer = new pt.layers.TorchFusedConv2d({
+        filters: c.inputs.weight.shape[0], kernelSize: c.inputs.weight.shape.slice(2), padding,
+        activation: a.activation, dataFormat: 'channelsLast',
+      });
+      layer.build([null, h, w, cin]);
+      const k = kernelOf(c);
+      const b = vec(c.inputs.bias, k.shape[3])!;
+      const p = vec(c.inputs.prelu, k.shape[3]);
+      layer.setWeights(p == null ? [k, b] : [k, b, p]);
+      const x = fromFixture(c.inputs.x, 'channelsLast');
+      const y = layer.apply(x) as tf.Tensor;
+      expect(layer.computeOutputShape([null, h, w, cin])).to.deep.equal([null, ...y.shape.slice(1)]);
+      await expectMatches(y, c.outputs[0], 'channelsLast', `${padding}: output`);
+      tf.dispose([k, b, x, y, ...(p == null ? [] : [p]), ...layer.weights.map((v) => (v as unknown as {val: tf.Variable}).val)]);
+    }
+  });
+
   it('refuses bad configs', () => {
     const L = pt.layers;
     expect(() => new L.TorchFusedConv2d({filters: 4, kernelSize: 3, activation: 'elu' as 'relu'})).to.throw(/^layers\.fusedConv2d: argument 'activation' must be one of linear, relu, leakyrelu, prelu/);
