@@ -9,9 +9,8 @@ import {expect} from 'chai';
 import {conv2dWithBias, hasFusedConvBias, MAX_FUSED_REDUCTION, TF_ONEDNN_CONV_BIAS_FLAG} from '../../kernels/node/conv_bias.js';
 import type {ConvBiasArgs} from '../../kernels/node/conv_bias.js';
 
-const onTensorflow = (process.env.TFJS_TORCH_BACKENDS ?? '').split(',').includes('tensorflow');
-
-(onTensorflow ? describe : describe.skip)('tensorflow: conv and bias in one TensorFlow op', () => {
+// test/node/ runs under `npm run test:tensorflow` only (TFJS_TORCH_BACKENDS=tensorflow).
+describe('tensorflow: conv and bias in one TensorFlow op', () => {
   before(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
