@@ -71,6 +71,8 @@ SWIFTSHADER_MODELS = [
     ("cyclegan_resnet_64", "cyclegan_resnet", True, ((1, 3, 64, 64),),
      "CycleGAN ResnetGenerator (ngf 64, 9 blocks)"),
     ("midas_64", "midas", True, ((1, 3, 64, 64),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
+    # 64x64 gave no result in 600 s here; 32x32 leaves a 1x1 deepest map.
+    ("midas_32", "midas", True, ((1, 3, 32, 32),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
     # A 4x4 latent (a 32x32 image): about 4 GMAC; the published 32x32 latent is about 250.
     ("sd_vae_decoder_4", "sd_vae_decoder", True, ((1, 4, 4, 4),), "SD VAE decoder (real widths, no attention)"),
     # SAM's decoder takes any map size (image_embeddings, image_pe, sparse and dense prompts):
