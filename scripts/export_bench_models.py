@@ -65,9 +65,14 @@ SWIFTSHADER_MODELS = [
     # The other decoders at sizes where one run takes seconds, not minutes, on SwiftShader here
     # (SwiftShader ran U-Net at 64x64, about 3.4 GMAC, in 22-33 s): about 1-5 GMAC each.
     ("esrgan_rrdbnet_16", "esrgan_rrdbnet", True, ((1, 3, 16, 16),), "ESRGAN RRDBNet x4 (64, 23 blocks)"),
+    # 16x16 gave no result in 600 s on the shared machine (345 convolutions of 64-192 -> 32
+    # channels, which tfjs's webgpu Conv2DMMProgram runs slowly on SwiftShader).
+    ("esrgan_rrdbnet_8", "esrgan_rrdbnet", True, ((1, 3, 8, 8),), "ESRGAN RRDBNet x4 (64, 23 blocks)"),
     ("cyclegan_resnet_64", "cyclegan_resnet", True, ((1, 3, 64, 64),),
      "CycleGAN ResnetGenerator (ngf 64, 9 blocks)"),
     ("midas_64", "midas", True, ((1, 3, 64, 64),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
+    # 64x64 gave no result in 600 s here; 32x32 leaves a 1x1 deepest map.
+    ("midas_32", "midas", True, ((1, 3, 32, 32),), "MiDaS v2.1 MidasNet (ResNeXt-101, features 256)"),
     # A 4x4 latent (a 32x32 image): about 4 GMAC; the published 32x32 latent is about 250.
     ("sd_vae_decoder_4", "sd_vae_decoder", True, ((1, 4, 4, 4),), "SD VAE decoder (real widths, no attention)"),
     # SAM's decoder takes any map size (image_embeddings, image_pe, sparse and dense prompts):
