@@ -75,7 +75,8 @@ function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: b
     if (a === b) continue;  // equal infinities included
     const d = Math.abs(a - b);
     if (!(d <= maxAbsDiff)) maxAbsDiff = d;
-    if (integer ? d !== 0 : !(d <= atol + rtol * Math.abs(b))) ok = false;
+    // b is infinite and a is not the same infinity: d is Infinity (or NaN), never within a tolerance.
+    if (integer ? d !== 0 : !Number.isFinite(b) || !(d <= atol + rtol * Math.abs(b))) ok = false;
   }
   return {maxAbsDiff, ok};
 }

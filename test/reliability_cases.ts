@@ -145,7 +145,8 @@ function expectValues(actual: ArrayLike<number>, expected: ArrayLike<number>, wh
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
     const e = expected[i];
-    const same = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= 1e-4 + 1e-4 * Math.abs(e);
+    const same = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e :
+        Math.abs(a - e) <= 1e-4 + 1e-4 * Math.abs(e);
     if (!same) throw new Error(`${what}: value ${i} is ${a}, expected ${e}`);
   }
 }

@@ -165,7 +165,8 @@ export const RTOL = 1e-4;
 
 /**
  * Expects `actual` to equal the fixture tensor `expected` (converted to dataFormat): same shape,
- * same dtype, values within ATOL + RTOL*|e| (exact for int32). NaN must match NaN.
+ * same dtype, values within ATOL + RTOL*|e| (exact for int32). NaN must match NaN, and an infinity
+ * the same infinity.
  */
 export async function expectMatches(
     actual: tf.Tensor, expected: FixtureTensor, dataFormat: DataFormat, what: string,
@@ -182,6 +183,16 @@ export async function expectMatches(
       const ev = e[i] as number;
       if (Number.isNaN(ev) || Number.isNaN(av)) {
         if (Number.isNaN(ev) !== Number.isNaN(av)) {
+          worst = i;
+          worstExcess = Infinity;
+          break;
+        }
+        continue;
+      }
+      // An infinity must be matched exactly: Inf - Inf is NaN and Inf <= Inf, so the tolerance
+      // below would let any value stand for it.
+      if (!Number.isFinite(ev) || !Number.isFinite(av)) {
+        if (av !== ev) {
           worst = i;
           worstExcess = Infinity;
           break;
