@@ -58,7 +58,8 @@ function fail(message: string): never {
   failAs('checkExport', message);
 }
 
-function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: boolean,
+/** One output against PyTorch's (exported for its tests). */
+export function compare(ours: tf.TypedArray, torch: Float32Array|Int32Array, integer: boolean,
                  atol: number, rtol: number): {maxAbsDiff: number, ok: boolean} {
   let maxAbsDiff = 0;
   let ok = true;
