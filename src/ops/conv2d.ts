@@ -163,3 +163,15 @@ export function fusedConv2dFallback(backend: unknown, args: Conv2dKernelArgs): T
 /** A TorchConv2d kernel that is the fallback alone (cpu). */
 export const fusedConv2dKernel: KernelFunc = ({inputs, backend, attrs}) =>
     fusedConv2dFallback(backend, conv2dKernelArgs(inputs, attrs));
+
+/**
+ * A TorchConv2d kernel that tries a backend's own fast path first (wasm's and webgpu's
+ * smallConv2d: the output, or null where it does not apply) and falls back to tfjs's FusedConv2D.
+ */
+export function conv2dKernelWith(fast: (backend: unknown, args: Conv2dKernelArgs) => TensorInfo|null):
+    KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const args = conv2dKernelArgs(inputs, attrs);
+    return fast(backend, args) ?? fusedConv2dFallback(backend, args);
+  };
+}
