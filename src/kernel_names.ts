@@ -293,6 +293,18 @@ export interface GeluAttrs {
   approximate: 'none'|'tanh';
 }
 
+// ---- SiLU ----------------------------------------------------------------------------------------
+/**
+ * F.silu in one elementwise kernel: x * sigmoid(x), PyTorch's x / (1 + exp(-x)) (-Infinity gives
+ * NaN, +Infinity stays +Infinity, NaN stays NaN; Note [silu numerics] in src/ops/silu.ts). The
+ * exporter's SiLU (the silu activation layer) runs it; no attributes.
+ */
+export const Silu = 'TorchSilu';
+
+export interface SiluInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+
 // ---- PReLU ---------------------------------------------------------------------------------------
 /**
  * torch.nn.PReLU's forward in one elementwise pass: y = x > 0 ? x : weight[c] * x (NaN stays NaN,
@@ -330,7 +342,7 @@ export const ALL_KERNEL_NAMES = [
   Interpolate, InterpolateGrad, ConvTranspose, ConvTransposeBackpropInput,
   ConvTransposeBackpropFilter, PixelShuffle, PixelUnshuffle, MaxPoolWithIndices,
   MaxPoolWithIndicesGrad, MaxUnpool, MaxUnpoolGrad, Normalize, Denormalize, Pad,
-  GroupNorm, Gelu, Prelu, BatchMatMul, GroupedConv2d, TorchConv2d,
+  GroupNorm, Gelu, Silu, Prelu, BatchMatMul, GroupedConv2d, TorchConv2d,
 ] as const;
 
 /** Casts a resolved attrs interface to tfjs's attribute map type for runKernel. */

@@ -28,5 +28,6 @@ export {gemmKind, WASM_SIMD_FLAG} from './conv_transpose_gemm.js';
 export {padImplCPU, padOutputShape} from './Pad.js';
 export {groupNormImplCPU} from './GroupNorm.js';
 export {geluImplCPU} from './Gelu.js';
+export {siluImplCPU} from './Silu.js';
 export {preluImplCPU} from './Prelu.js';
 export {batchMatMulImplCPU, batchMatMulShape} from './BatchMatMul.js';

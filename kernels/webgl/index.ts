@@ -7,6 +7,7 @@ import {denormalizeConfig} from './Denormalize.js';
 import {padConfig} from './Pad.js';
 import {groupNormConfig} from './GroupNorm.js';
 import {geluConfig} from './Gelu.js';
+import {siluConfig} from './Silu.js';
 import {groupedConv2dConfig} from './GroupedConv2d.js';
 import {conv2dConfig} from './Conv2d.js';
 import {preluConfig} from './Prelu.js';
@@ -37,6 +38,7 @@ export const webglKernelConfigs: KernelConfig[] = [
   padConfig,
   groupNormConfig,
   geluConfig,
+  siluConfig,
   groupedConv2dConfig,
   conv2dConfig,
   preluConfig,

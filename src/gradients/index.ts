@@ -10,6 +10,7 @@ import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_gr
 import {padGradConfig} from './pad_grad.js';
 import {groupNormGradConfig} from './group_norm_grad.js';
 import {geluGradConfig} from './gelu_grad.js';
+import {siluGradConfig} from './silu_grad.js';
 import {preluGradConfig} from './prelu_grad.js';
 import {batchMatMulGradConfig} from './batch_mat_mul_grad.js';
 import {groupedConv2dGradConfig} from './grouped_conv_grad.js';
@@ -29,6 +30,7 @@ export const gradConfigs: GradConfig[] = [
   padGradConfig,
   groupNormGradConfig,
   geluGradConfig,
+  siluGradConfig,
   preluGradConfig,
   batchMatMulGradConfig,
   groupedConv2dGradConfig,

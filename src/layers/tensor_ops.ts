@@ -6,6 +6,7 @@
 // every backend come for free.
 import * as tf from '@tensorflow/tfjs-core';
 import {gelu as geluOp} from '../ops/gelu.js';
+import {silu as siluOp} from '../ops/silu.js';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
@@ -92,8 +93,8 @@ export class TorchActivation extends TorchLayer {
           return geluOp(x);
         case 'geluTanh':  // PyTorch's approximate='tanh', one kernel too
           return geluOp(x, {approximate: 'tanh'});
-        case 'silu':
-          return tf.mul(x, tf.sigmoid(x));
+        case 'silu':  // x * sigmoid(x): one TorchSilu kernel (src/ops/silu.ts)
+          return siluOp(x);
         case 'mish':
           return tf.mul(x, tf.tanh(tf.softplus(x)));
         case 'hardswish':
