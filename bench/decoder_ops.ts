@@ -5,7 +5,8 @@
 // ResnetGenerator pads [1,3,256,256] by 3 and its residual blocks [1,256,64,64] by 1.
 //   DECODER_OPS_BACKENDS=cpu,wasm   only some backends (default cpu,wasm,tensorflow)
 //   DECODER_OPS=norm                only some row groups (default pad,norm,matmul; also groupedConv,
-//                                   and convBias on tensorflow: Note [conv and bias in one TensorFlow op])
+//                                   and convBias on tensorflow: Note [conv and bias in one TensorFlow op],
+//                                   and silu: the TorchSilu kernel against Sigmoid + Mul)
 import * as tf from '@tensorflow/tfjs-core';
 import {gelu, groupNorm, layerNorm, pad} from '../src/index.js';
 import {channelAffine, channelView, planeSums} from '../src/layers/channel_math.js';
@@ -19,6 +20,8 @@ import {expectClose} from './op_rows.js';
 import {matmul} from '../src/layers/attention.js';
 import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../src/ops/grouped_conv.js';
 import {conv2dWithBias, TF_ONEDNN_CONV_BIAS_FLAG} from '../kernels/node/conv_bias.js';
+import {TF_ONEDNN_SILU_FLAG} from '../kernels/node/Silu.js';
+import {silu} from '../src/ops/silu.js';
 
 function padRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   const rows: Row[] = [];
@@ -280,6 +283,43 @@ function convBiasRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   return {rows, tensors};
 }
 
+/**
+ * silu (the TorchSilu kernel: oneDNN's _MklSwish on tensorflow, Note [silu as oneDNN's swish])
+ * against the composition the silu layer ran before it, x * sigmoid(x) (Sigmoid + Mul), on the SD
+ * VAE decoder's SiLU inputs at the bench's latent 32x32 (NHWC; all four widths and map sizes).
+ * On tensorflow a third contender runs the kernel with TORCH_TF_ONEDNN_SILU off (its fallback).
+ */
+function siluRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  let seed = 90;
+  const shapes = [[1, 32, 32, 512], [1, 64, 64, 512], [1, 128, 128, 256], [1, 256, 256, 128]];
+  for (const shape of shapes) {
+    const x = tf.randomUniform(shape, -8, 8, 'float32', seed++);
+    tensors.push(x);
+    const ours = () => silu(x);
+    const composed = () => tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+    const a = ours();
+    const b = composed();
+    expectClose(`silu ${shape} on ${backend}`, a.dataSync(), b.dataSync());
+    tf.dispose([a, b]);
+    const contenders = [tfContender('tfjs-torch silu (one kernel)', ours),
+                        tfContender('tf.mul(x, tf.sigmoid(x))', composed)];
+    if (backend === 'tensorflow') {
+      contenders.push(tfContender('silu kernel, oneDNN flag off', () => {
+        tf.env().set(TF_ONEDNN_SILU_FLAG, false);
+        try {
+          return silu(x);
+        } finally {
+          tf.env().set(TF_ONEDNN_SILU_FLAG, true);
+        }
+      }));
+    }
+    rows.push({label: `silu [${shape.join(',')}]`, contenders});
+  }
+  return {rows, tensors};
+}
+
 /** Loads a backend (and tfjs-torch's kernels for it) and makes it current. */
 export async function useBackend(name: string): Promise<boolean> {
   if (name === 'wasm') {
@@ -307,7 +347,8 @@ export async function benchDecoderOps(): Promise<void> {
       const {rows, tensors} = section === 'pad' ? padRows(name) :
           section === 'matmul' ? matmulRows(name) :
           section === 'groupedConv' ? groupedConvRows(name) :
-          section === 'convBias' ? convBiasRows(name) : normRows(name);
+          section === 'convBias' ? convBiasRows(name) :
+          section === 'silu' ? siluRows(name) : normRows(name);
       if (rows.length === 0) continue;
       await runRowsInterleaved(`decoder ops (${section}) on ${name} (1 thread)`, rows, 6, 1500);
       tf.dispose(tensors);
