@@ -3,7 +3,8 @@
 // Hardswish, softmax over any axis, ...), elementwise arithmetic with broadcasting against another
 // tensor, a scalar or a stored constant, reductions over dims, and slices. The Python exporter
 // (python/tfjs_torch) writes them into model.json; each composes tfjs-core ops, so gradients and
-// every backend come for free.
+// every backend come for free, except GELU and SiLU, which run one kernel of ours each
+// (src/ops/gelu.ts, src/ops/silu.ts) with a registered gradient.
 import * as tf from '@tensorflow/tfjs-core';
 import {gelu as geluOp} from '../ops/gelu.js';
 import {silu as siluOp} from '../ops/silu.js';
