@@ -149,6 +149,22 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     }
   });
 
+  // Note [x * sigmoid(x) as one SiLU] (python/tfjs_torch/ops/elementwise.py).
+  it('x * sigmoid(x) written out: one silu layer, the sigmoid kept only where something else reads it', () => {
+    const classes = (name: string) => (fixture.cases.find((k) => k.name === name && k.dataFormat === 'channelsLast')!
+        .model.modelTopology as {config: {layers: Array<{class_name: string, config: {activation?: string, fn?: string, op?: string}}>}})
+        .config.layers.map((l) => `${l.class_name}${
+            (l.config.activation ?? l.config.fn ?? l.config.op) ? `:${l.config.activation ?? l.config.fn ?? l.config.op}` : ''}`)
+        .filter((c) => !/^(InputLayer|TorchShapeCheck)/.test(c));
+    expect(classes('silu_written_out')).to.deep.equal(
+        ['TorchGroupNorm', 'TorchActivation:silu', 'TorchFusedConv2d:linear', 'TorchActivation:silu']);
+    expect(classes('silu_written_out_non_finite')).to.deep.equal(['TorchActivation:silu']);
+    expect(classes('silu_written_out_sigmoid_read_twice')).to.deep.equal(
+        ['Activation:sigmoid', 'TorchActivation:silu', 'TorchElementwise:add']);
+    expect(classes('mul_by_sigmoid_of_another')).to.deep.equal(
+        ['TorchElementwise:mul', 'Activation:sigmoid', 'TorchElementwise:mul']);
+  });
+
   it('TorchFusedConv2d survives model.save / tf.loadLayersModel and takes PyTorch\'s weights through loadTorchWeights', async () => {
     for (const dataFormat of ['channelsLast', 'channelsFirst']) {
       const c = fixture.cases.find((k) => k.name === 'conv_leaky_relu_folded' && k.dataFormat === dataFormat)!;

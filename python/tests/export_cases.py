@@ -123,6 +123,22 @@ def _with_nan(x):
 X2_NAN = (_with_nan(X2[0]),)
 
 
+def _with_non_finite(x):
+    """x with NaN, +Infinity and -Infinity at a few places, and large values of both signs."""
+    x = _with_nan(x)
+    x[0, 2, 1, 1] = float("inf")
+    x[1, 0, 0, 0] = float("-inf")
+    x[1, 2, 8, 10] = float("inf")
+    x[0, 3, 4, 4] = float("-inf")
+    x[1, 1, 3, 3] = -1e30
+    x[0, 0, 0, 1] = 1e30
+    x[1, 3, 1, 2] = -100.0
+    return x
+
+
+X2_NON_FINITE = (_with_non_finite(X2[0]),)
+
+
 class TwoInputs(nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -363,6 +379,17 @@ def _kinds():
     case("functional_activations", lambda: Fn(
         lambda m, x: F.gelu(F.hardtanh(F.elu(F.leaky_relu(x * 3, 0.1)), -1.5, 2.0))
         + torch.clamp(x, min=-0.2) + F.relu6(x * 8) + F.softmax(x, dim=2) + torch.exp(-x.abs())))
+    # SiLU written out, x * torch.sigmoid(x) (Note [x * sigmoid(x) as one SiLU]): one silu layer
+    # for each (either order, as the SD VAE decoder's GroupNorm -> nonlinearity -> conv), at
+    # +-Infinity and NaN too; the sigmoid kept where something else reads it; not for a sigmoid
+    # of another tensor
+    case("silu_written_out", lambda: _seeded(Fn(
+        lambda m, x: (lambda h: (lambda y: torch.sigmoid(y) * y)(m.conv(h * torch.sigmoid(h))))(m.gn(x)),
+        gn=nn.GroupNorm(2, 4), conv=nn.Conv2d(4, 4, 3, padding=1))))
+    case("silu_written_out_non_finite", lambda: Fn(lambda m, x: x * torch.sigmoid(x)), X2_NON_FINITE)
+    case("silu_written_out_sigmoid_read_twice",
+         lambda: Fn(lambda m, x: (lambda s: x * s + s)(torch.sigmoid(x))))
+    case("mul_by_sigmoid_of_another", lambda: Fn(lambda m, x: x * torch.sigmoid(x * 2)))
 
     # pooling
     case("max_pool2d", seq(nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True)))

@@ -81,10 +81,45 @@ def rsub(ctx, a):
     return emit_binary(ctx, "sub", a.other, _scaled(ctx, a.self, a.get("alpha")))
 
 
+def _sigmoid_input(b, s):
+    """The Ref that s is the sigmoid of, when s is the output of an Activation('sigmoid') layer's
+    one call; else None."""
+    layer = b.by_name.get(s.layer)
+    if layer is None or layer["class_name"] != "Activation" or \
+            layer["config"].get("activation") != "sigmoid" or len(layer["inbound_nodes"]) != 1 or \
+            s.node_index != 0 or s.tensor_index != 0:
+        return None
+    (inbound,) = layer["inbound_nodes"][0]
+    return inbound[:3]
+
+
+def _silu_written_out(ctx, a, c):
+    """Note [x * sigmoid(x) as one SiLU]
+    Models that predate nn.SiLU write it out: taming-transformers' Decoder (Stable Diffusion's VAE
+    decoder) has `nonlinearity(x) = x * torch.sigmoid(x)`, 30 times. Exported as written that is
+    a sigmoid layer and a mul layer, two passes over the feature map (Sigmoid and Mul on
+    tensorflow). Where a mul's two operands are a tensor x and the output of a sigmoid layer whose
+    input is that same tfjs tensor (same layer output, so the same layout), in either order, the
+    mul emits the silu activation (one TorchSilu kernel, Note [silu numerics] in src/ops/silu.ts)
+    on x instead. The sigmoid layer is then read by nobody unless something else reads it (then it
+    stays, and only the mul is replaced), and the export's pruning drops it. Numbers: PyTorch's
+    x * sigmoid(x) and its silu agree within float32 rounding, at +-Infinity and NaN too (-inf *
+    0 = NaN = -inf / inf, +inf * 1 = +inf), and so do their gradients (NaN at +-Infinity both).
+    Returns the silu's Ref, or None where the pattern does not hold."""
+    b = ctx.b
+    if not (isinstance(a, Ref) and isinstance(c, Ref)):
+        return None
+    for x, s in ((a, c), (c, a)):
+        src = _sigmoid_input(b, s)
+        if src is not None and src == x.inbound()[:3]:
+            return ctx.emit("TorchActivation", {"fn": "silu"}, [x], perm=x.perm)
+    return None
+
+
 @register(aten.mul.Tensor, aten.mul.Scalar)
 def mul(ctx, a):
-    """mul: *, torch.mul."""
-    return emit_binary(ctx, "mul", a.self, a.other)
+    """mul: *, torch.mul (x * sigmoid(x) as one SiLU: Note [x * sigmoid(x) as one SiLU])."""
+    return _silu_written_out(ctx, a.self, a.other) or emit_binary(ctx, "mul", a.self, a.other)
 
 
 @register(aten.div.Tensor, aten.div.Scalar, aten.div.Tensor_mode)
