@@ -179,6 +179,19 @@ def instance_norm(ctx, a):
     if track:
         if a.running_mean is None or a.running_var is None:
             ctx.fail("instance norm without input statistics needs running statistics")
+        # Note [instance norm with running statistics is a batch norm]: in eval form with
+        # track_running_stats=True, F.instance_norm normalizes by the running statistics, one
+        # scale and shift per channel, the same arithmetic as an eval batch norm (PyTorch's
+        # instance_norm reshapes to [1, N * C, ...] and calls batch_norm with the running
+        # statistics repeated N times): it folds into the convolution before it the same way
+        # (Note [batch norm folded into its convolution]).
+        if x.rank >= 3:
+            folded = _fold_into_conv(
+                ctx, x, a.weight if affine else _ones(c),
+                (a.bias if a.bias is not None else _zeros(c)) if affine else _zeros(c),
+                a.running_mean, a.running_var, a.eps, ctx.value)
+            if folded is not None:
+                return folded
         ws += [("running_mean", np32(a.running_mean)), ("running_var", np32(a.running_var))]
     cfg = {"numFeatures": c, "eps": float(a.eps), "momentum": float(a.momentum or 0.1),
            "affine": affine, "trackRunningStats": track}
