@@ -348,6 +348,14 @@ def _kinds():
     case("conv_instance_norm_running_affine_folded", seq(
         nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False),
         nn.InstanceNorm2d(5, affine=True, track_running_stats=True)))
+    # transposed convolutions (groups 1) take a folded norm too; a grouped one does not
+    case("conv_transpose_instance_norm_running_folded", seq(
+        nn.ConvTranspose2d(4, 5, 3, stride=2, padding=1, output_padding=1),
+        nn.InstanceNorm2d(5, track_running_stats=True), nn.ReLU(True)))
+    case("conv_transpose_no_bias_batch_norm_folded", seq(
+        nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(6)))
+    case("conv_transpose_grouped_batch_norm_not_folded", seq(
+        nn.ConvTranspose2d(4, 6, 3, groups=2), nn.BatchNorm2d(6)))
     case("conv_instance_norm_not_folded", seq(nn.Conv2d(4, 5, 3, padding=1), nn.InstanceNorm2d(5), nn.ReLU()))
     case("group_norm", seq(nn.GroupNorm(2, 4)))
     case("instance_norm1d", seq(nn.InstanceNorm1d(4, affine=True)), X1)
