@@ -34,7 +34,8 @@ interface Pair {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const diff = (x: number) => (x === 0 ? '0' : x.toExponential(1));
+// null: a JSON NaN (an export written before its field existed).
+const diff = (x: number|null) => (x == null || Number.isNaN(x) ? '-' : x === 0 ? '0' : x.toExponential(1));
 
 export async function benchModels(): Promise<void> {
   if (!existsSync(DIR)) {
