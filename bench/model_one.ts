@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import '../src/index.js';
 import {readSafetensors, type SafetensorsEntry} from '../src/weights/safetensors.js';
@@ -25,6 +25,8 @@ export {CONV_KERNELS};
 
 interface Info {
   name: string; title: string; shapes: number[][]; input_names: string[]; output_names: string[];
+  /** PyTorch float32's largest difference from its float64 result (ref64.safetensors). */
+  torch_f32_vs_f64?: number;
 }
 
 interface OrtTensorLike {data: unknown; dispose(): void}
@@ -36,6 +38,8 @@ interface OrtLike {
 interface PairResult {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number;
   oursDiff: number; ortDiff: number; oursOk: boolean;
+  /** Largest differences from PyTorch's float64 result (ref64.safetensors), where exported. */
+  vs64?: {ours: number, ort: number, torch32: number};
   top: Array<[string, number]>;
   /** 1 - (the convolution kernels' own ms) / kernelMs: FusedConv2D's bias Add and activation outside. */
   outsideConvShare: number;
@@ -45,6 +49,23 @@ interface PairResult {
   /** Every kernel of the profiled run: [name, own ms, calls, of the ms inside a convolution kernel], slowest first. */
   kernels: Array<[string, number, number, number]>;
   error?: string;
+}
+
+/** The F64 tensors of a safetensors file as float64 (src/weights/safetensors.ts reads F64 as float32). */
+function readFloat64Safetensors(bytes: Uint8Array): Map<string, Float64Array> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as
+      Record<string, {dtype: string, data_offsets: [number, number]}>;
+  const out = new Map<string, Float64Array>();
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__' || e.dtype !== 'F64') continue;
+    const [begin, end] = e.data_offsets;
+    const values = new Float64Array((end - begin) / 8);
+    for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(8 + n + begin + 8 * i, true);
+    out.set(name, values);
+  }
+  return out;
 }
 
 const median = (xs: number[]) => {
@@ -94,10 +115,36 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   // (|ours - torch| <= 1e-4 + 1e-4 |torch|).
   let oursDiff = 0;
   let oursOk = true;
+  // PyTorch's result in float64 (scripts/export_bench_models.py's ref64.safetensors): how far
+  // each engine's float32 result is from the exact one, beside PyTorch float32's own distance.
+  const ref64Path = join(dir, 'ref64.safetensors');
+  const ref64 = existsSync(ref64Path) ? readFloat64Safetensors(readFileSync(ref64Path)) : null;
+  const exact = ref64 == null ? null : info.output_names.map((_, i) => {
+    const v = ref64.get(`output_${i}`);
+    if (v == null) throw new Error(`${ref64Path}: no output_${i}`);
+    return v.subarray(0, expected[i].length);
+  });
+  const maxDiff64 = (got: ArrayLike<number>, want: Float64Array) => {
+    if (got.length !== want.length) return Infinity;
+    let m = 0;
+    for (let j = 0; j < got.length; j++) {
+      const d = Math.abs(got[j] - want[j]);
+      if (!(d <= m)) m = d;
+    }
+    return m;
+  };
+  let ours64 = 0;
   {
     const y = model.predict(input);
     const ys = Array.isArray(y) ? y : [y];
     for (let i = 0; i < ys.length; i++) {
+      if (exact != null) {
+        const p = outPerms[i] ?? null;
+        const inv = p == null ? null : p.map((_, k) => p.indexOf(k));
+        const back = inv == null ? ys[i] : tf.transpose(ys[i], inv);
+        ours64 = Math.max(ours64, maxDiff64(await back.data(), exact[i]));
+        if (back !== ys[i]) back.dispose();
+      }
       const want = inModel(torchOutputs[i], outPerms[i] ?? null);
       const a = await ys[i].data();
       const b = await want.data();
@@ -119,8 +166,10 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   });
   const out = await s.run(feeds);
   let ortDiff = 0;
+  let ort64 = 0;
   info.output_names.forEach((n, i) => {
     const got = out[n].data as Float32Array;
+    if (exact != null) ort64 = Math.max(ort64, maxDiff64(got, exact[i]));
     for (let j = 0; j < got.length; j++) ortDiff = Math.max(ortDiff, Math.abs(got[j] - expected[i][j]));
     if (got.length !== expected[i].length) ortDiff = Infinity;
   });
@@ -220,7 +269,9 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   const threads = backend === 'wasm' ?
       (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   return {threads, backend, ort: ortName, oursMs: median(ours), ortMs: median(theirs), runs: ours.length,
-          oursDiff, ortDiff, oursOk, top, outsideConvShare: 1 - convMs / kernelMs,
+          oursDiff, ortDiff, oursOk,
+          vs64: exact == null ? undefined : {ours: ours64, ort: ort64, torch32: info.torch_f32_vs_f64 ?? NaN},
+          top, outsideConvShare: 1 - convMs / kernelMs,
           outsideConvFusedShare: 1 - (convMs + insideConvMs) / kernelMs, kernelMs,
           kernels: [...byKernel].sort((a, b) => b[1] - a[1])
               .map(([k, ms]) => [k, ms, calls.get(k)!, insideConv.get(k) ?? 0])};

@@ -6,7 +6,9 @@
 // and tfjs-torch on tensorflow (tfjs-node, TF_NUM_INTRAOP_THREADS, default 1) against
 // onnxruntime-node with as many intra-op threads. Runs of the two take turns; medians of wall time.
 // Both outputs are checked against PyTorch's (max abs diff; tfjs-torch's with pt.checkExport's
-// 1e-4 + 1e-4 |torch| rule). The profile is tf.profile's kernel times of one tfjs-torch run, each
+// 1e-4 + 1e-4 |torch| rule), and, where the export has ref64.safetensors, against PyTorch's result
+// in float64, beside PyTorch float32's own distance from it (a deep model with large activations
+// has float32 results that differ from each other by more than 1e-4 whoever sums them). The profile is tf.profile's kernel times of one tfjs-torch run, each
 // kernel's own time (a kernel that runs others inside it, as tfjs-node's FusedConv2D runs an Add
 // for its bias, is counted less theirs): the top kernels' shares and the share outside the
 // convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones), given as two
@@ -26,13 +28,14 @@ const DIR = join(ROOT, '.cache', 'bench-models');
 
 interface Pair {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number; oursDiff: number;
-  ortDiff: number; oursOk: boolean; top: Array<[string, number]>; outsideConvShare: number;
+  ortDiff: number; oursOk: boolean; vs64?: {ours: number, ort: number, torch32: number}; top: Array<[string, number]>; outsideConvShare: number;
   outsideConvFusedShare?: number; kernelMs: number; kernels?: Array<[string, number, number, number?]>;
   error?: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const diff = (x: number) => (x === 0 ? '0' : x.toExponential(1));
+// null: a JSON NaN (an export written before its field existed).
+const diff = (x: number|null) => (x == null || Number.isNaN(x) ? '-' : x === 0 ? '0' : x.toExponential(1));
 
 export async function benchModels(): Promise<void> {
   if (!existsSync(DIR)) {
@@ -47,9 +50,9 @@ export async function benchModels(): Promise<void> {
   const timeout = Number(process.env.BENCH_MODELS_TIMEOUT_S ?? '900') * 1000;
   console.log('\n## models (published decoders, real sizes; tfjs-torch / onnxruntime, one process per model)\n');
   console.log('| model | input (PyTorch) | backend | tfjs-torch ms | onnxruntime ms | ratio | runs | ' +
-              'max diff ours / ORT vs PyTorch | outside convs (bias Add, activation of a fused conv outside / ' +
+              'max diff ours / ORT vs PyTorch | vs PyTorch in float64: ours / ORT / PyTorch float32 | outside convs (bias Add, activation of a fused conv outside / ' +
               'inside it) | top kernels |');
-  console.log('|---|---|---|---:|---:|---:|---:|---|---:|---|');
+  console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|');
   const missing: string[] = [];
   const profiles: string[] = [];
   for (const name of names) {
@@ -72,13 +75,14 @@ export async function benchModels(): Promise<void> {
     }
     for (const p of results) {
       if (p.error != null) {
-        console.log(`| ${info.title} | ${shapes} | ${p.backend} vs ${p.ort} | failed: ${p.error} |||||||`);
+        console.log(`| ${info.title} | ${shapes} | ${p.backend} vs ${p.ort} | failed: ${p.error} ||||||||`);
         continue;
       }
       const top = p.top.map(([k, s]) => `${k} ${pct(s)}`).join(', ');
       console.log(`| ${info.title} | ${shapes} | ${p.backend}${p.threads != null ? ` (${p.threads} thread${p.threads > 1 ? 's' : ''})` : ''} vs ${p.ort} | ${p.oursMs.toFixed(1)} | ${
           p.ortMs.toFixed(1)} | ${(p.oursMs / p.ortMs).toFixed(2)}x | ${p.runs} | ${diff(p.oursDiff)}${
-          p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${pct(p.outsideConvShare)}${
+          p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${p.vs64 == null ? 'not exported' :
+          `${diff(p.vs64.ours)} / ${diff(p.vs64.ort)} / ${diff(p.vs64.torch32)}`} | ${pct(p.outsideConvShare)}${
           p.outsideConvFusedShare == null ? '' : ` / ${pct(p.outsideConvFusedShare)}`} | ${top} |`);
       if (p.kernels != null) {
         profiles.push(`\n### ${info.title}, ${p.backend}: tf.profile, ${p.kernelMs.toFixed(0)} ms of kernels\n`,

@@ -8,6 +8,14 @@ torch 2.x venv, into .cache/bench-models/<name>/ (gitignored):
                    TorchScript exporter, the one onnxruntime's docs and most published .onnx use;
                    where it refuses the module, dynamo=True (opset 18, torch.export-based)
   bench.json       {name, title, shapes, onnx input / output names, status, error}
+  ref64.safetensors the module's outputs in float64 (a deep copy in .double() on the inputs in
+                   float64: the exact answer within float64's rounding, PyTorch's layout,
+                   output_<i>), and in bench.json torch_f32_vs_f64 (PyTorch float32's own largest
+                   difference from it) and torch_f32_rule_ok (whether PyTorch float32 itself
+                   keeps |torch32 - exact| <= 1e-4 + 1e-4 |exact|): the yardstick for a deep
+                   model whose float32 result PyTorch itself cannot pin to 1e-4
+
+  <venv python> scripts/export_bench_models.py --ref64-only [names...]   adds ref64 to exports
 
   <venv python> scripts/export_bench_models.py [names...]     (npm run bench:models:export)
 
@@ -93,6 +101,53 @@ def flatten(out):
 STATIC = {"sd_vae_decoder", "sd_vae_decoder_4"}
 
 
+def write_ref64(d, module, inputs, outs, info):
+    """ref64.safetensors and bench.json's torch_f32_vs_f64 / torch_f32_rule_ok (module docstring).
+    The module is not changed: the float64 copy is a deep copy."""
+    import copy
+
+    import numpy as np
+    from tfjs_torch._safetensors import to_bytes
+
+    m64 = copy.deepcopy(module).double()
+    with torch.no_grad():
+        outs64 = flatten(m64(*(t.double() for t in inputs)))
+    worst, ok = 0.0, True
+    for o32, o64 in zip(outs, outs64):
+        diff = (o32.double() - o64).abs()
+        worst = max(worst, float(diff.max()))
+        ok = ok and bool((diff <= 1e-4 + 1e-4 * o64.abs()).all())
+    info["torch_f32_vs_f64"] = worst
+    info["torch_f32_rule_ok"] = ok
+    with open(os.path.join(d, "ref64.safetensors"), "wb") as f:
+        f.write(to_bytes({f"output_{i}": o.numpy().astype(np.float64) for i, o in enumerate(outs64)}))
+
+
+def ref64_only(name, zoo_name, published, shapes, title, **_):
+    d = os.path.join(OUT, name)
+    info_path = os.path.join(d, "bench.json")
+    with open(info_path) as f:
+        info = json.load(f)
+    module, inputs = build(zoo_name, published, shapes)
+    with torch.no_grad():
+        outs = flatten(module(*inputs))
+    write_ref64(d, module, inputs, outs, info)
+    with open(info_path, "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"{name}: ref64 (PyTorch float32 vs float64 {info['torch_f32_vs_f64']:.1e})", flush=True)
+
+
+def build(zoo_name, published, shapes):
+    entry = BY_NAME[zoo_name]
+    module = entry.build(published=published)
+    if shapes is None:
+        inputs = entry.inputs(0, published=published)
+    else:
+        g = torch.Generator().manual_seed(100)
+        inputs = tuple(torch.randn(*s, generator=g) for s in shapes)
+    return module, inputs
+
+
 def export_one(name, zoo_name, published, shapes, title, force, swiftshader=False):
     d = os.path.join(OUT, name)
     info_path = os.path.join(d, "bench.json")
@@ -102,13 +157,7 @@ def export_one(name, zoo_name, published, shapes, title, force, swiftshader=Fals
                 print(f"{name}: kept", flush=True)
                 return
     os.makedirs(d, exist_ok=True)
-    entry = BY_NAME[zoo_name]
-    module = entry.build(published=published)
-    if shapes is None:
-        inputs = entry.inputs(0, published=published)
-    else:
-        g = torch.Generator().manual_seed(100)
-        inputs = tuple(torch.randn(*s, generator=g) for s in shapes)
+    module, inputs = build(zoo_name, published, shapes)
     info = {"name": name, "zoo": zoo_name, "published": published, "title": title,
             "shapes": [list(t.shape) for t in inputs],
             "params": sum(p.numel() for p in module.parameters()), "torch": torch.__version__}
@@ -120,6 +169,7 @@ def export_one(name, zoo_name, published, shapes, title, force, swiftshader=Fals
     info["input_names"] = [f"input_{i}" for i in range(len(inputs))]
     info["output_names"] = [f"output_{i}" for i in range(n_out)]
     info["output_shapes"] = [list(t.shape) for t in outs]
+    write_ref64(d, module, inputs, outs, info)
     status = {}
     t0 = time.time()
     try:
@@ -172,18 +222,27 @@ def export_one(name, zoo_name, published, shapes, title, force, swiftshader=Fals
 def main(argv):
     force = "--force" in argv
     swiftshader = "--swiftshader" in argv
-    names = [a for a in argv if a not in ("--force", "--swiftshader")]
+    only64 = "--ref64-only" in argv
+    names = [a for a in argv if a not in ("--force", "--swiftshader", "--ref64-only")]
     known = [m[0] for m in MODELS + SWIFTSHADER_MODELS]
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit(f"unknown bench model(s) {unknown}; known: {known}")
+    if not only64:
+        try:
+            import onnx  # noqa: F401
+            import onnxscript  # noqa: F401
+        except ImportError as e:
+            raise SystemExit(f"bench export: torch.onnx.export needs onnx and onnxscript ({e}): "
+                             f"{sys.executable} -m pip install onnx onnxscript")
     torch.set_num_threads(1)
+    one = ref64_only if only64 else export_one
     for m in MODELS:
         if (not names and not swiftshader) or m[0] in names:
-            export_one(*m, force=force)
+            one(*m, force=force)
     for m in SWIFTSHADER_MODELS:
         if swiftshader or m[0] in names:
-            export_one(*m, force=force, swiftshader=True)
+            one(*m, force=force, swiftshader=True)
 
 
 if __name__ == "__main__":

@@ -11,4 +11,7 @@ registerKernelsOnce(nodeKernelConfigs);
 // scatter raises its own error on an out-of-plane unpool index: the op checks the indices first
 // (a read of two numbers from host memory) to raise PyTorch's.
 // tfjs-node's Prelu is six TensorFlow ops (Note [PReLU on tensorflow] in src/layers/prelu.ts).
-declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteCheck: 'op', composedPrelu: true});
+// Its BatchMatMul is TensorFlow's BatchMatMulV2 (any rank, broadcast batch dims) and each reshape
+// an eager op (Note [products without reshapes on tensorflow] in src/layers/attention.ts).
+declareCapabilities('tensorflow', {unpoolIndices: 'op', finiteCheck: 'op', composedPrelu: true,
+                                   broadcastMatMul: true});

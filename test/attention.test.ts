@@ -16,6 +16,14 @@ const cases: FixtureCase[] = [
   ...loadFixture('attention').cases,
   ...loadFixture('transformer_ops').cases,
 ];
+// nn.Linear's cases once more through tfjs-torch's TorchLinear (the exporter's layer for it;
+// same config keys and weights as Dense), against the same PyTorch outputs and gradients.
+for (const c of cases.slice()) {
+  const a = c.args as unknown as Args;
+  if (a.layer === 'dense') {
+    cases.push({...c, name: `${c.name} as TorchLinear`, args: {...c.args, layer: 'linear'}} as FixtureCase);
+  }
+}
 
 type Factory = (config: object) => tfl.layers.Layer;
 const factories: Record<string, Factory> = {
@@ -159,8 +167,12 @@ describeBackends('attention and transformer layers against PyTorch', () => {
         // forward function, which tfjs's IS_TEST kernel check on wasm and tensorflow counts as a
         // leaked data id (our own gather did the same until it stopped saving). The check is
         // off for tfjs's own layer only; the tensor count below still catches a real leak.
+        // TorchLinear runs the same fusedMatMul where BatchMatMul does not broadcast (cpu, wasm
+        // and the GPU backends): the same exemption there.
         const strict = tf.env().getBool('IS_TEST');
-        if (args.layer === 'dense') tf.env().set('IS_TEST', false);
+        if (args.layer === 'dense' || (args.layer === 'linear' && tf.getBackend() !== 'tensorflow')) {
+          tf.env().set('IS_TEST', false);
+        }
         let result: {value: tf.Scalar, grads: tf.NamedTensorMap};
         try {
           result = tf.variableGrads(() => {
@@ -198,7 +210,7 @@ describeBackends('attention and transformer layers against PyTorch', () => {
 describe('attention and transformer layers: configs and errors', () => {
   it('every layer is registered for tf.loadLayersModel under its class name', () => {
     const map = tf.serialization.SerializationMap.getMap().classNameMap;
-    for (const name of ['TorchMatMul', 'TorchEinsum', 'TorchScaledDotProductAttention',
+    for (const name of ['TorchMatMul', 'TorchLinear', 'TorchEinsum', 'TorchScaledDotProductAttention',
                         'TorchExpand', 'TorchRepeat', 'TorchRepeatInterleave', 'TorchStack',
                         'TorchRoll', 'TorchFlip', 'TorchIndex']) {
       expect(map[name], name).to.not.equal(undefined);
@@ -286,6 +298,10 @@ describe('attention and transformer layers: configs and errors', () => {
   const bad: Array<[string, object, RegExp]> = [
     ['matmul', {constantShape: [0, 2]}, /layers\.matmul: argument 'constantShape'/],
     ['matmul', {transposeB: true}, /layers\.matmul: unknown argument 'transposeB'/],
+    ['linear', {units: 0}, /layers\.linear: argument 'units' must be an integer >= 1/],
+    ['linear', {units: 2.5}, /layers\.linear: argument 'units'/],
+    ['linear', {units: 3, useBias: 'yes'}, /layers\.linear: argument 'useBias'/],
+    ['linear', {units: 3, activation: 'relu'}, /layers\.linear: unknown argument 'activation'/],
     ['einsum', {equation: 'ab,bc->ac->a'}, /layers\.einsum: .*more than one '->'/],
     ['einsum', {equation: 'a1,bc'}, /layers\.einsum: .*letters/],
     ['einsum', {equation: 42}, /layers\.einsum: argument 'equation'/],
@@ -307,6 +323,19 @@ describe('attention and transformer layers: configs and errors', () => {
       expect(() => (pt.layers as unknown as Record<string, Factory>)[layer](config)).to.throw(message);
     });
   }
+
+  it('linear refuses an input whose last dim is not its kernel\'s, before any work', () => {
+    const layer = pt.layers.linear({units: 3, name: 'proj'});
+    layer.build([null, 4]);
+    expect(() => layer.computeOutputShape([null, 7, 5])).to.throw(/layers\.linear: the input's last dim is 5/);
+    const x = tf.zeros([2, 7, 5]);
+    const before = tf.memory().numTensors;
+    expect(() => layer.apply(x)).to.throw(/layers\.linear: the input's last dim is 5/);
+    expect(tf.memory().numTensors).to.equal(before);
+    expect(() => pt.layers.linear({units: 3}).build([2, null])).to.throw(/layers\.linear: the input's last dim must be known/);
+    x.dispose();
+    layer.weights.forEach((w) => w.dispose());
+  });
 
   it('einsum refuses a letter repeated inside one operand (a diagonal) by name', () => {
     const layer = pt.layers.einsum({equation: 'bii->bi'});

@@ -139,6 +139,13 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     expect(classes('conv_prelu_folded')).to.deep.equal(
         ['TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu']);
     expect(classes('conv_prelu_folded_nan')).to.deep.equal(['TorchFusedConv2d:prelu', 'TorchFusedConv2d:prelu']);
+    // Note [instance norm with running statistics is a batch norm] (python/tfjs_torch/ops/norm.py).
+    expect(classes('conv_instance_norm_running_relu_folded')).to.deep.equal(['TorchPad', 'TorchFusedConv2d:relu']);
+    expect(classes('conv_instance_norm_running_affine_folded')).to.deep.equal(['TorchFusedConv2d:linear']);
+    expect(classes('conv_transpose_instance_norm_running_folded')).to.deep.equal(['TorchConvTranspose2d', 'ReLU']);
+    expect(classes('conv_transpose_no_bias_batch_norm_folded')).to.deep.equal(['TorchConvTranspose2d']);
+    expect(classes('conv_transpose_grouped_batch_norm_not_folded')).to.deep.equal(['TorchConvTranspose2d', 'TorchBatchNorm']);
+    expect(classes('conv_instance_norm_not_folded')).to.deep.equal(['TorchFusedConv2d:linear', 'TorchInstanceNorm', 'ReLU']);
     expect(classes('conv_prelu_not_folded_two_users')).to.deep.equal(['TorchFusedConv2d:linear', 'TorchPReLU', 'TorchElementwise']);
     // The zero padding is the convolution's own (Note [every 2-d convolution through TorchConv2d]).
     const padLayers = (name: string) => (fixture.cases.find((k) => k.name === name && k.dataFormat === 'channelsLast')!

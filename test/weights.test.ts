@@ -187,6 +187,22 @@ describeBackends('loadTorchWeights', (backend) => {
     model.dispose();
   });
 
+  it('loads nn.Linear\'s weight into tfjs-torch\'s own linear layer (transposed, as into Dense)', async () => {
+    const c = byName('module/Linear(5, 3)');
+    const model = tfl.sequential({layers: [pt.layers.linear({
+      ...(c.args.config as {units: number, name: string}), inputShape: c.inputs.x.shape.slice(1)})]});
+    const before = tf.memory().numTensors;
+    const result = await pt.loadTorchWeights(model, stBytes(c));
+    expect(tf.memory().numTensors).to.equal(before);
+    expect(result.unusedKeys).to.deep.equal([]);
+    expect(result.missingWeights).to.deep.equal([]);
+    const x = fromFixture(c.inputs.x, 'channelsLast', false);
+    const y = model.predict(x) as tf.Tensor;
+    await expectMatches(y, c.outputs[0], 'channelsLast', 'linear layer', false);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   describe('sources', () => {
     const c = byName('module/Linear(5, 3)');
     const check = async (source: pt.TorchWeightsSource) => {

@@ -13,7 +13,7 @@ import {GroupNorm} from '../../src/kernel_names.js';
 import type {GroupNormAttrs, GroupNormInputs} from '../../src/kernel_names.js';
 import {blockOf, groupNormComposed} from '../../src/gradients/group_norm_grad.js';
 import {normView} from '../../src/index_math/norm.js';
-import {asTensor, nodeOf} from './util.js';
+import {asTensor, nodeOf, runOp} from './util.js';
 import type {NodeBackend, OpAttr} from './util.js';
 
 /**
@@ -114,10 +114,84 @@ function groupNormFused(
   }
 }
 
+/**
+ * Note [layer norm as oneDNN's op]
+ * A layer norm (every leading index a row, the trailing block its C values) composed of
+ * TensorFlow ops is nine eager ops and as many passes (Mean, SquaredDifference, Mean, Add,
+ * Rsqrt, Sub, Mul, Mul, Add; SAM's mask decoder: 3.5 ms for each of its two [4096, 256] norms at
+ * one intra-op thread). TensorFlow's Linux x86 builds carry oneDNN's layer norm as an op,
+ * _MklLayerNorm (x [rows, C], scale [C], offset [C]; T and epsilon, no list attributes), which
+ * grappler writes for the same pattern in graphs: one pass, 0.3 ms on [4096, 256]. Its kernel
+ * has no label, and tfjs-node's eager ops carry _kernel = "MklNameChangeOp" for oneDNN's ops
+ * (Note [conv and bias in one TensorFlow op]), so _kernel is set to "" here. It is an internal
+ * op (a build without oneDNN or a later TensorFlow may not have it): probed once per backend
+ * object, a [2, 3] norm must run and give a [2, 3] output (no values read back), else the
+ * composed form for the life of the process.
+ * Numbers: oneDNN takes each row's variance as E[x^2] - E[x]^2 in float32, which cancels when a
+ * row's mean is large against its spread (rows of 1000 + 0.01 N(0, 1): 7e-3 off a float64 norm;
+ * the composed form 4e-7). Each row is therefore shifted by its first value first (one Sub; the
+ * norm of x - s is the norm of x for any per-row s, and x - x0 has a mean within the row's own
+ * spread): then 1.5e-7 to 9e-7 off float64 on rows of N(0, 1) with offsets 0 to 1e4 and scales
+ * 1e-3 to 3. (The composed form below folds the mean into one multiply-add, x * s + t, which
+ * cancels on the same rows: 2.7e-5 off at 100 + U(-1, 1), 2.9e-2 at 1000 + 0.01 U(-1, 1); left
+ * as it is for the norms that still take it.) Checked by the norm fixtures against PyTorch and
+ * by test/node/layer_norm.test.ts against the formula in float64. A non-finite value makes its
+ * row NaN, as PyTorch's. Flag TORCH_TF_ONEDNN_LAYER_NORM (default true) turns it off.
+ */
+export const TF_ONEDNN_LAYER_NORM_FLAG = 'TORCH_TF_ONEDNN_LAYER_NORM';
+tf.env().registerFlag(TF_ONEDNN_LAYER_NORM_FLAG, () => true);
+const LAYER_NORM_OP = '_MklLayerNorm';
+const layerNormProbed = new WeakMap<object, boolean>();
+
+function oneDnnLayerNorm(node: NodeBackend, x2: Tensor, scale: Tensor, offset: Tensor, eps: number): Tensor {
+  const {attr} = nodeOf(node);
+  const attrs: OpAttr[] = [
+    attr.type('T', 'float32'),
+    {name: 'epsilon', type: node.binding.TF_ATTR_FLOAT, value: eps},
+    attr.string('_kernel', ''),
+  ];
+  return runOp(node, LAYER_NORM_OP, attrs, [x2, scale, offset]);
+}
+
+/** Whether oneDNN's layer norm op runs here (probed once per backend). */
+export function hasOneDnnLayerNorm(backend: unknown): boolean {
+  const node = backend as NodeBackend;
+  const known = layerNormProbed.get(node);
+  if (known !== undefined) return known;
+  let ok = false;
+  tf.tidy(() => {
+    try {
+      const y = oneDnnLayerNorm(node, tf.zeros([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5);
+      ok = y.shape.join() === '2,3';
+    } catch {
+      ok = false;
+    }
+  });
+  layerNormProbed.set(node, ok);
+  return ok;
+}
+
+/** A layer norm over rows [n, c] of x on oneDNN's op, each row shifted by its first value. */
+function layerNormShifted(node: NodeBackend, x: Tensor, weight: Tensor|null, bias: Tensor|null,
+                          eps: number, n: number, c: number): Tensor {
+  return tf.tidy(() => {
+    const x2 = tf.reshape(x, [n, c]);
+    const shifted = tf.sub(x2, tf.slice(x2, [0, 0], [n, 1]));
+    const scale = weight == null ? tf.ones([c]) : tf.reshape(weight, [c]);
+    const offset = bias == null ? tf.zeros([c]) : tf.reshape(bias, [c]);
+    return tf.reshape(oneDnnLayerNorm(node, shifted, scale, offset, eps), x.shape);
+  });
+}
+
 export const groupNorm: KernelFunc = ({inputs, attrs, backend}) => {
   const {x, weight, bias} = inputs as GroupNormInputs;
   const a = attrs as unknown as GroupNormAttrs;
   const v = normView(x.shape, a.dataFormat, a.trailing);
+  if (a.trailing && a.numGroups === 1 && v.n > 0 && v.c > 0 && x.dtype === 'float32' &&
+      tf.env().getBool(TF_ONEDNN_LAYER_NORM_FLAG) && hasOneDnnLayerNorm(backend)) {
+    return layerNormShifted(nodeOf(backend).node, asTensor(x), weight == null ? null : asTensor(weight),
+                            bias == null ? null : asTensor(bias), a.eps, v.n, v.c);
+  }
   if (!a.trailing && v.channelsLast && v.n === 1 && v.p > 1 && weight != null && bias != null) {
     return groupNormFused(nodeOf(backend).node, asTensor(x), asTensor(weight), asTensor(bias), a, v.p, v.c);
   }

@@ -354,6 +354,25 @@ def _kinds():
         act=nn.PReLU(5))))
     case("instance_norm2d", seq(nn.InstanceNorm2d(4, affine=True)))
     case("instance_norm2d_running", seq(nn.InstanceNorm2d(4, track_running_stats=True)))
+    # an instance norm with running statistics is an eval batch norm and folds the same way
+    # (Note [instance norm with running statistics is a batch norm]): CycleGAN's reflection pad,
+    # convolution, InstanceNorm2d(track_running_stats=True), ReLU; affine; not folded without
+    # running statistics
+    case("conv_instance_norm_running_relu_folded", seq(
+        nn.ReflectionPad2d(1), nn.Conv2d(4, 5, 3), nn.InstanceNorm2d(5, track_running_stats=True),
+        nn.ReLU(True)))
+    case("conv_instance_norm_running_affine_folded", seq(
+        nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False),
+        nn.InstanceNorm2d(5, affine=True, track_running_stats=True)))
+    # transposed convolutions (groups 1) take a folded norm too; a grouped one does not
+    case("conv_transpose_instance_norm_running_folded", seq(
+        nn.ConvTranspose2d(4, 5, 3, stride=2, padding=1, output_padding=1),
+        nn.InstanceNorm2d(5, track_running_stats=True), nn.ReLU(True)))
+    case("conv_transpose_no_bias_batch_norm_folded", seq(
+        nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(6)))
+    case("conv_transpose_grouped_batch_norm_not_folded", seq(
+        nn.ConvTranspose2d(4, 6, 3, groups=2), nn.BatchNorm2d(6)))
+    case("conv_instance_norm_not_folded", seq(nn.Conv2d(4, 5, 3, padding=1), nn.InstanceNorm2d(5), nn.ReLU()))
     case("group_norm", seq(nn.GroupNorm(2, 4)))
     case("instance_norm1d", seq(nn.InstanceNorm1d(4, affine=True)), X1)
     case("layer_norm_last_dim", seq(nn.LayerNorm(11)))

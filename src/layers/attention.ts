@@ -15,6 +15,7 @@ import {getKernel} from '@tensorflow/tfjs-core';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {BatchMatMul} from '../kernel_names.js';
+import {capabilitiesOf} from '../util/capabilities.js';
 import {TorchLayer} from './base.js';
 import {broadcastTo, repeatEach} from './indexing.js';
 import {baseArgs, bool, checkLayerArgs, checkOutputShape, checkWeightShape, numberArg, resolveInitializer, type Shape, type TorchLayerArgs} from './common.js';
@@ -75,7 +76,18 @@ export function matmul(op: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     const [m, k] = a2.shape.slice(-2);
     const n = b2.shape[b2.rank - 1];
     let y: tf.Tensor;
-    if (b2.rank === 2) {
+    if (capabilitiesOf(tf.getBackend()).broadcastMatMul === true && a2.rank === b2.rank &&
+        sameShape(a2.shape.slice(0, -2), b2.shape.slice(0, -2))) {
+      // Note [products without reshapes on tensorflow]
+      // On tfjs-node every tfjs kernel is one eager TensorFlow op, a reshape included (about
+      // 25 us each; 362 of the 874 kernels of SAM's mask decoder were reshapes), and its
+      // BatchMatMul is TensorFlow's BatchMatMulV2, which takes operands of any rank >= 2 as they
+      // are. Operands with the same batch dims go to it unchanged: one op where the fold below
+      // takes four (SAM's attention
+      // products, [1, 8, 7, 16] @ [1, 8, 16, 4096]). Broadcast batch dims keep the fold: tfjs's
+      // BatchMatMul gradient does not sum a broadcast operand's gradient back to its shape.
+      y = tf.matMul(a2, b2);
+    } else if (b2.rank === 2) {
       y = tf.matMul(tf.reshape(a2, [-1, k]), b2 as tf.Tensor2D);
     } else {
       const batch = broadcastShape(op, a2.shape.slice(0, -2), b2.shape.slice(0, -2)) as number[];
@@ -100,7 +112,7 @@ export function matmul(op: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
           tf.engine().runKernel(BatchMatMul, {a: a3, b: b3}) as tf.Tensor :
           tf.matMul(a3, b3);
     }
-    return tf.reshape(y, outShape);
+    return sameShape(y.shape, outShape) ? y : tf.reshape(y, outShape);
   });
 }
 
@@ -185,6 +197,152 @@ export class TorchMatMul extends TorchLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return {constantShape: this.constantShape, constantFirst: this.constantFirst,
             ...super.getConfig()};
+  }
+}
+
+// ---- linear ----------------------------------------------------------------------------------
+
+// Note [a linear layer of our own]
+// nn.Linear on [..., K] was tfjs-layers' Dense, which on an input of rank 3 or more runs a
+// reshape to 2-D, an identity transpose and a reshape of its kernel, tfjs's fused matMul (a
+// reshape of each operand to rank 3, the product, the bias Add, a reshape back) and a reshape to
+// the input's rank: nine kernels. Each is a memory view on cpu, wasm and the GPU backends, but an
+// eager TensorFlow op on tfjs-node (about 25 us each plus tfjs's bookkeeping): SAM's mask decoder
+// has 47 Linears, 0.3 ms each of such ops, a tenth of its time there. TorchLinear is the same
+// product and weights (kernel [K, N], PyTorch's weight transposed, as Dense holds it; bias [N])
+// in the fewest kernels each backend allows: where BatchMatMul broadcasts a rank-2 right operand
+// over the left one's batch dims (tensorflow: BatchMatMulV2), the product and the bias Add, two
+// ops; elsewhere the reshape to 2-D, tfjs's fused matMul with the bias (one kernel on wasm's
+// XNNPACK, cpu and the GPU backends) and the reshape back. Same float32 sums either way.
+// Gradients: tfjs's BatchMatMul gradient leaves a broadcast operand's gradient at the broadcast
+// shape, so the broadcast product has its own (dx = dy @ kernel^T; dkernel = x^T @ dy and dbias
+// = the sum of dy, both over every row).
+
+function linearBroadcast(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor|null): tf.Tensor {
+  const [k, n] = kernel.shape;
+  const rows = (t: tf.Tensor, cols: number) => tf.reshape(t, [-1, cols]);
+  if (bias == null) {
+    const f = tf.customGrad(((a: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([a, w]);
+      return {value: tf.matMul(a, w),
+              gradFunc: (dy: tf.Tensor, [sa, sw]: tf.Tensor[]) =>
+                  [tf.matMul(dy, sw, false, true), tf.matMul(rows(sa, k), rows(dy, n), true, false)]};
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(x, kernel);
+  }
+  const f = tf.customGrad(((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, w]);
+    return {value: tf.add(tf.matMul(a, w), b),
+            gradFunc: (dy: tf.Tensor, [sa, sw]: tf.Tensor[]) => {
+              const dy2 = rows(dy, n);
+              return [tf.matMul(dy, sw, false, true), tf.matMul(rows(sa, k), dy2, true, false),
+                      tf.sum(dy2, 0)];
+            }};
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, kernel, bias);
+}
+
+/**
+ * F.linear(x, weight, bias) with the weight held transposed (kernel = weight^T, [K, N]) over the
+ * last dim of x [..., K] (Note [a linear layer of our own]).
+ */
+export function linear(op: string, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor|null): tf.Tensor {
+  if (x.rank < 1) fail(op, `the input needs rank >= 1, got a scalar`);
+  const [k, n] = kernel.shape;
+  if (x.shape[x.rank - 1] !== k) {
+    fail(op, `the input's last dim is ${x.shape[x.rank - 1]} (shape ${show(x.shape)}), the layer's ${
+        ''}kernel takes ${k}`);
+  }
+  const outShape = [...x.shape.slice(0, -1), n];
+  checkOutputShape(op, 'linear', outShape);
+  return tf.tidy(() => {
+    if (x.rank >= 2 && capabilitiesOf(tf.getBackend()).broadcastMatMul === true) {
+      return x.rank === 2 ? (bias == null ? tf.matMul(x, kernel) : tf.add(tf.matMul(x, kernel), bias)) :
+                            linearBroadcast(x, kernel, bias);
+    }
+    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, k]);
+    const y = tf.fused.matMul({a: x2 as tf.Tensor2D, b: kernel as tf.Tensor2D, bias: bias ?? undefined});
+    return x.rank === 2 ? y : tf.reshape(y, outShape);
+  });
+}
+
+export interface LinearArgs extends TorchLayerArgs {
+  /** out_features: the size of the output's last dim. */
+  units: number;
+  /** Whether the layer adds a bias (PyTorch's bias=True; default true). */
+  useBias?: boolean;
+}
+
+/**
+ * nn.Linear / F.linear over the last dim of any rank: x @ kernel + bias, with kernel [in, units]
+ * (PyTorch's weight transposed, as tfjs-layers' Dense holds it) and bias [units]; PyTorch's
+ * default init (uniform on +-1/sqrt(in)). Note [a linear layer of our own].
+ */
+export class TorchLinear extends TorchLayer {
+  static className = 'TorchLinear';
+  readonly units: number;
+  readonly useBias: boolean;
+  kernel: LayerVariable|null = null;
+  bias: LayerVariable|null = null;
+
+  constructor(args: LinearArgs) {
+    const op = 'layers.linear';
+    checkLayerArgs(op, args, ['units', 'useBias']);
+    super(baseArgs(args));
+    const units = args.units;
+    check(Number.isInteger(units) && units >= 1, op,
+          () => `argument 'units' must be an integer >= 1, got ${show(units)}`);
+    this.units = units;
+    this.useBias = bool(op, 'useBias', args.useBias, true);
+  }
+
+  private inFeatures(shape: Shape): number|null {
+    const op = 'layers.linear';
+    if (shape.length < 1) fail(op, `the input needs rank >= 1, got shape ${show(shape)}`);
+    const k = shape[shape.length - 1];
+    const built = this.kernel?.shape[0];
+    if (k != null && built != null && k !== built) {
+      fail(op, `the input's last dim is ${k} (shape ${show(shape)}), the layer's kernel takes ${built}`);
+    }
+    return k;
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    const op = 'layers.linear';
+    const shape = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape) as Shape;
+    const k = this.inFeatures(shape);
+    if (k == null) fail(op, `the input's last dim must be known to build the layer, got shape ${show(shape)}`);
+    checkWeightShape(op, this.name, [k, this.units]);
+    if (this.kernel == null) {
+      // PyTorch's Linear.reset_parameters: kaiming_uniform_(a = sqrt(5)) on the weight and the
+      // bias uniform on the same +-1 / sqrt(in_features).
+      const bound = 1 / Math.sqrt(k);
+      const uniform = () => resolveInitializer(
+          op, 'kernel', {className: 'RandomUniform', config: {minval: -bound, maxval: bound}});
+      this.kernel = this.addWeight('kernel', [k, this.units], 'float32', uniform(), undefined, true);
+      if (this.useBias) {
+        this.bias = this.addWeight('bias', [this.units], 'float32', uniform(), undefined, true);
+      }
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape) as Shape;
+    this.inFeatures(shape);
+    const out = [...shape.slice(0, -1), this.units];
+    checkOutputShape('layers.linear', this.name, out);
+    return out;
+  }
+
+  override call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (xs.length !== 1) fail('layers.linear', `takes one input, got ${xs.length}`);
+    return linear('layers.linear', xs[0], this.kernel!.read(), this.bias == null ? null : this.bias.read());
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {units: this.units, useBias: this.useBias, ...super.getConfig()};
   }
 }
 

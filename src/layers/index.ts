@@ -14,7 +14,7 @@ import {type PReLUArgs, TorchPReLU} from './prelu.js';
 import {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck} from './shape_layers.js';
 import {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere} from './tensor_ops.js';
 import {TorchGroupedConv2d} from './grouped_conv.js';
-import {type EinsumArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
+import {type EinsumArgs, type LinearArgs, type MatMulArgs, type ScaledDotProductAttentionArgs, TorchEinsum, TorchLinear, TorchMatMul, TorchScaledDotProductAttention} from './attention.js';
 import {type ExpandArgs, type FlipArgs, type IndexArgs, type RepeatArgs, type RepeatInterleaveArgs, type RollArgs, type StackArgs, TorchExpand, TorchFlip, TorchIndex, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchStack} from './indexing.js';
 
 export type {TorchLayerArgs, InitializerLike} from './common.js';
@@ -39,7 +39,7 @@ export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, Torch
 export type {ShapeExpr} from './shape_expr.js';
 export type {TorchActivationArgs, TorchActivationFn, TorchElementwiseArgs, TorchElementwiseOp, TorchReduceArgs, TorchReduceOp, TorchSliceArgs, TorchWhereArgs} from './tensor_ops.js';
 // Attention and transformer vocabulary (PyTorch's dim order, no dataFormat).
-export {TorchEinsum, TorchExpand, TorchFlip, TorchIndex, TorchMatMul, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchScaledDotProductAttention, TorchStack};
+export {TorchEinsum, TorchExpand, TorchFlip, TorchIndex, TorchLinear, TorchMatMul, TorchRepeat, TorchRepeatInterleave, TorchRoll, TorchScaledDotProductAttention, TorchStack};
 export type {AttentionMaskType} from './attention.js';
 export type {IndexTensor} from './indexing.js';
 export type {EinsumArgs, ExpandArgs, FlipArgs, IndexArgs, MatMulArgs, RepeatArgs, RepeatInterleaveArgs, RollArgs, ScaledDotProductAttentionArgs, StackArgs};
@@ -157,6 +157,10 @@ registerLayerClasses([TorchFusedConv2d, TorchGroupedConv2d]);
 export function matmul(args: MatMulArgs = {}): TorchMatMul {
   return new TorchMatMul(args);
 }
+/** nn.Linear over the last dim of any rank: kernel [in, units] (PyTorch's weight transposed), bias. */
+export function linear(args: LinearArgs): TorchLinear {
+  return new TorchLinear(args);
+}
 /** torch.einsum over one or two inputs (two operands as one batched matmul). */
 export function einsum(args: EinsumArgs): TorchEinsum {
   return new TorchEinsum(args);
@@ -198,7 +202,7 @@ export function index(args: IndexArgs): TorchIndex {
 }
 
 registerLayerClasses([
-  TorchMatMul, TorchEinsum, TorchScaledDotProductAttention, TorchExpand, TorchRepeat,
+  TorchMatMul, TorchLinear, TorchEinsum, TorchScaledDotProductAttention, TorchExpand, TorchRepeat,
   TorchRepeatInterleave, TorchStack, TorchRoll, TorchFlip, TorchIndex,
 ]);
 registerLayerClasses([TorchReshape, TorchFill, TorchShapeCheck, TorchPermute]);

@@ -130,7 +130,11 @@ export class TorchActivation extends TorchLayer {
           // a third of the composition's time on SAM's attention scores, [1, 8, 4096, 7]); it
           // subtracts the row maximum as this composition does, and gives the same NaN rows for
           // a row holding NaN or +inf or only -inf (the softmax cases in transformer_ops.json).
-          if (this.fn === 'softmax' && tf.getBackend() === 'wasm' &&
+          // On tensorflow tfjs's Softmax is TensorFlow's, one op (max, subtract, exp, sum and
+          // divide in Eigen) where the composition is five eager ops and four passes (SAM's
+          // mask decoder: 7 softmaxes, 4.5 of its 120 ms), with the same rows.
+          const backend = tf.getBackend();
+          if (this.fn === 'softmax' && (backend === 'wasm' || backend === 'tensorflow') &&
               (this.axis === -1 || this.axis === x.rank - 1)) {
             return tf.softmax(x);
           }

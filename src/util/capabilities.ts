@@ -37,6 +37,13 @@ export interface BackendCapabilities {
    * fewer (Note [PReLU on tensorflow] in src/layers/prelu.ts).
    */
   readonly composedPrelu?: boolean;
+  /**
+   * The backend's BatchMatMul multiplies operands of any rank >= 2 with broadcast batch dims in
+   * one op (tfjs-node: TensorFlow's BatchMatMulV2), and every reshape is an op of its own (an
+   * eager TensorFlow op on tfjs-node, not a view): products skip the reshapes to rank 3 and back
+   * (Note [products without reshapes on tensorflow] in src/layers/attention.ts).
+   */
+  readonly broadcastMatMul?: boolean;
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -52,7 +59,8 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
   if (before != null && (before.unpoolIndices !== capabilities.unpoolIndices ||
                          before.finiteCheck !== capabilities.finiteCheck ||
                          before.int32Transpose !== capabilities.int32Transpose ||
-                         before.composedPrelu !== capabilities.composedPrelu)) {
+                         before.composedPrelu !== capabilities.composedPrelu ||
+                         before.broadcastMatMul !== capabilities.broadcastMatMul)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   declared.set(backendName, Object.freeze({...capabilities}));

@@ -15,7 +15,7 @@
 //   ConvTranspose{2,3}d  [in, out, ...k]          -> Conv{2,3}DTranspose [...k, out, in]
 //   Conv2d, groups = in  [in * mult, 1, kh, kw]   -> DepthwiseConv2D     [kh, kw, in, mult]
 //   Conv2d, other groups [out, in / g, kh, kw]    -> TorchGroupedConv2d  [kh, kw, in / g, out]
-//   Linear               [out, in]                -> Dense               [in, out]
+//   Linear               [out, in]                -> Dense, TorchLinear  [in, out]
 //   PReLU                [1] or [C]               -> PReLU alpha         (Note [tfjs PReLU alpha])
 // tfjs-torch's own convTranspose layers keep PyTorch's layout, so their weights are copied.
 // Misshapen tensors are reported in PyTorch's layout (the shape the state dict should have had),
@@ -144,6 +144,7 @@ export const LAYER_RULES: Record<string, {rules: ParamRule[], ignored?: string[]
     ],
   },
   Dense: {rules: [transposed('kernel', 'weight', [1, 0]), BIAS]},
+  TorchLinear: {rules: [transposed('kernel', 'weight', [1, 0]), BIAS]},
   BatchNormalization: {
     rules: [
       copied('gamma', 'weight'), copied('beta', 'bias'), copied('moving_mean', 'running_mean'),

@@ -29,34 +29,46 @@ def _zeros(c):
     return torch.zeros(c)
 
 
-_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "TorchGroupedConv2d", "TorchFusedConv2d")
+_TRANSPOSED = ("TorchConvTranspose1d", "TorchConvTranspose2d", "TorchConvTranspose3d")
+_CONVS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "TorchGroupedConv2d", "TorchFusedConv2d") + \
+    _TRANSPOSED
+
+
+def _kernel_name(layer):
+    return {"DepthwiseConv2D": "depthwise_kernel"}.get(
+        layer["class_name"], "weight" if layer["class_name"] in _TRANSPOSED else "kernel")
 
 
 def _foldable_conv(b, layer):
     """Whether the conv layer's weights may take a folded norm: a convolution without
-    activation, called once, its kernel in b.weights."""
+    activation, called once, its kernel in b.weights (a transposed one with groups 1)."""
     if layer is None or layer["class_name"] not in _CONVS or len(layer["inbound_nodes"]) != 1:
         return False
     if layer["config"].get("activation", "linear") != "linear":
         return False
-    kname = "depthwise_kernel" if layer["class_name"] == "DepthwiseConv2D" else "kernel"
-    return any(n == f"{layer['name']}/{kname}" for n, _ in b.weights)
+    if layer["class_name"] in _TRANSPOSED and layer["config"].get("groups", 1) != 1:
+        return False
+    return any(n == f"{layer['name']}/{_kernel_name(layer)}" for n, _ in b.weights)
 
 
 def _fold_conv(b, layer, a, shift):
     """kernel * a over the output channels, bias * a + shift (float64, stored float32)."""
     name = layer["name"]
     cfg = layer["config"]
-    kname = "depthwise_kernel" if layer["class_name"] == "DepthwiseConv2D" else "kernel"
+    kname = _kernel_name(layer)
     index = {n: i for i, (n, _) in enumerate(b.weights)}
     ki = index[f"{name}/{kname}"]
     kernel = b.weights[ki][1].astype(np.float64)
     # Output channels are the kernel's last axis ([*k, in, out]); a depthwise kernel's
-    # [kh, kw, in, m] holds output channel i * m + j at [..., i, j].
-    kernel = kernel * a.reshape(kernel.shape[-2:] if kname == "depthwise_kernel" else (-1,))
+    # [kh, kw, in, m] holds output channel i * m + j at [..., i, j]; a transposed one keeps
+    # PyTorch's [in, out, *k] (groups 1).
+    if layer["class_name"] in _TRANSPOSED:
+        kernel = kernel * a.reshape((1, -1) + (1,) * (kernel.ndim - 2))
+    else:
+        kernel = kernel * a.reshape(kernel.shape[-2:] if kname == "depthwise_kernel" else (-1,))
     b.weights[ki] = (b.weights[ki][0], kernel.astype(np.float32))
     use_bias = {"TorchGroupedConv2d": "bias", "TorchFusedConv2d": "useBias"}.get(
-        layer["class_name"], "use_bias")
+        layer["class_name"], "bias" if layer["class_name"] in _TRANSPOSED else "use_bias")
     if cfg.get(use_bias):
         bi = index[f"{name}/bias"]
         b.weights[bi] = (b.weights[bi][0],
@@ -77,7 +89,8 @@ def _fold_into_conv(ctx, x, w, bb, mean, var, eps, value):
     its only user, the layer has one call and no activation), a and s go into that layer's
     weights (kernel * a over the output channels, bias * a + s) and the norm emits no layer: one
     pass over the tensor fewer (onnxruntime folds Conv + BatchNormalization the same way). A
-    grouped convolution takes it too (a TorchGroupedConv2d's kernel has the output channels
+    transposed convolution with groups 1 takes it the same way (its weight [in, out, *k] scaled
+    along the output channels), and a grouped convolution too (a TorchGroupedConv2d's kernel has the output channels
     last; the per-group form of ops/conv.py in each group's convolution, the slice of a and s for
     its channels). a and s are
     formed in float64. The convolution's layer now stands for the norm's value (the check file
@@ -179,6 +192,19 @@ def instance_norm(ctx, a):
     if track:
         if a.running_mean is None or a.running_var is None:
             ctx.fail("instance norm without input statistics needs running statistics")
+        # Note [instance norm with running statistics is a batch norm]: in eval form with
+        # track_running_stats=True, F.instance_norm normalizes by the running statistics, one
+        # scale and shift per channel, the same arithmetic as an eval batch norm (PyTorch's
+        # instance_norm reshapes to [1, N * C, ...] and calls batch_norm with the running
+        # statistics repeated N times): it folds into the convolution before it the same way
+        # (Note [batch norm folded into its convolution]).
+        if x.rank >= 3:
+            folded = _fold_into_conv(
+                ctx, x, a.weight if affine else _ones(c),
+                (a.bias if a.bias is not None else _zeros(c)) if affine else _zeros(c),
+                a.running_mean, a.running_var, a.eps, ctx.value)
+            if folded is not None:
+                return folded
         ws += [("running_mean", np32(a.running_mean)), ("running_var", np32(a.running_var))]
     cfg = {"numFeatures": c, "eps": float(a.eps), "momentum": float(a.momentum or 0.1),
            "affine": affine, "trackRunningStats": track}
