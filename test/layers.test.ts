@@ -125,8 +125,10 @@ describeBackends('pt.layers', () => {
           let max = 0;
           for (const e of v) max = Math.max(max, Math.abs(e));
           expect(max).to.be.at.most(bound);
-          // PyTorch's own draw (fixture outputs) also stays inside the same bound.
-          expect(max).to.be.above(bound / 4);
+          // The draw fills the bound: with n uniform values, max |e| <= bound / 4 has
+          // probability 4^-n, so the check is made where n >= 16 (below 1e-9); a bias of two
+          // channels failed it by chance (1 in 16).
+          if (v.length >= 16) expect(max).to.be.above(bound / 4);
         }
         expect(fixtureValues(c.outputs[0])[0]).to.be.at.most(bound);
         l.weights.forEach((w) => w.dispose());
