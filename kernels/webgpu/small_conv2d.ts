@@ -31,6 +31,11 @@ export interface SmallConv2dArgs {
   x: TensorInfo; filter: TensorInfo; bias: TensorInfo|null; preluWeights: TensorInfo|null;
   strides: [number, number]; pad: [number, number, number, number]; dilations: [number, number];
   activation: 'linear'|'relu'|'leakyrelu'|'prelu'; leakyreluAlpha: number;
+  /**
+   * A grouped convolution's group count (default 1): the filter is then [kh, kw, in / groups,
+   * out], and output channel o reads the input channels of its group o / (out / groups).
+   */
+  groups?: number;
 }
 
 type Activation = SmallConv2dArgs['activation'];
@@ -49,14 +54,17 @@ export interface SmallConv2dVariant {
   vec4s: number;
 }
 
-/** The most input / output channels the path claims ("few channels"). */
-const MAX_IN_CHANNELS = 64;
-const MAX_OUT_CHANNELS = 64;
+/**
+ * The most input / output channels the path claims ("few channels"), per group for a grouped
+ * convolution (src/webgpu.ts declares them as the capability groupedConvOnePass).
+ */
+export const MAX_IN_CHANNELS = 64;
+export const MAX_OUT_CHANNELS = 64;
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 const UNIFORMS = [
-  'count', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC4', 'wBlocks', 'chanBlocks', 'kH', 'kW',
-  'sH', 'sW', 'dH', 'dW', 'padT', 'padL'];
+  'count', 'inH', 'inW', 'inC', 'inG', 'outG4', 'outH', 'outW', 'outC4', 'wBlocks', 'chanBlocks',
+  'kH', 'kW', 'sH', 'sW', 'dH', 'dW', 'padT', 'padL'];
 
 class SmallConv2dProgram implements WebGPUProgram {
   variableNames: string[];
@@ -100,7 +108,7 @@ class SmallConv2dProgram implements WebGPUProgram {
     const cols = ps.map((p) => `
             let ix${p} = ixk + ${p} * uniforms.sW;
             let in${p} = ix${p} >= 0 && ix${p} < uniforms.inW;
-            let xo${p} = (xRow + clamp(ix${p}, 0, uniforms.inW - 1)) * xStep;`);
+            let xo${p} = (xRow + clamp(ix${p}, 0, uniforms.inW - 1)) * xPix + xGroup;`);
     let inner: string;
     if (xVec4) {
       // Four input channels: filter rows ci..ci+3, each a vec4 per channel block.
@@ -152,7 +160,10 @@ class SmallConv2dProgram implements WebGPUProgram {
         let oc4 = cb * ${B};
         let oc = oc4 * 4;
         let ox0 = owb * ${P};
-        let xStep = ${xVec4 ? 'uniforms.inC / 4' : 'uniforms.inC'};
+        // x elements per pixel, per step of the channel loop, and the block's group's first one.
+        let xPix = ${xVec4 ? 'uniforms.inC / 4' : 'uniforms.inC'};
+        let xStep = ${xVec4 ? 'uniforms.inG / 4' : 'uniforms.inG'};
+        let xGroup = (oc4 / uniforms.outG4) * xStep;
         ${init.join('\n        ')}
         ${accs.join('\n        ')}
         let iy0 = oy * uniforms.sH - uniforms.padT;
@@ -163,7 +174,7 @@ class SmallConv2dProgram implements WebGPUProgram {
           let xRow = (n * uniforms.inH + iy) * uniforms.inW;
           for (var kx = 0; kx < uniforms.kW; kx++) {
             let ixk = ix0 + kx * uniforms.dW;
-            let wk = (ky * uniforms.kW + kx) * uniforms.inC * uniforms.outC4 + oc4;
+            let wk = (ky * uniforms.kW + kx) * uniforms.inG * uniforms.outC4 + oc4;
             ${cols.join('')}
             ${inner}
           }
@@ -207,8 +218,13 @@ export function smallConv2dWith(
   if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [batch, inH, inW, inC] = x.shape;
-  const [kH, kW, fIn, outC] = filter.shape;
-  if (fIn !== inC || outC % 4 !== 0 || inC > MAX_IN_CHANNELS || outC > MAX_OUT_CHANNELS) return null;
+  const [kH, kW, inG, outC] = filter.shape;
+  const groups = args.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || inG * groups !== inC || outC % groups !== 0) {
+    return null;
+  }
+  const outG = outC / groups;
+  if (outG % 4 !== 0 || inG > MAX_IN_CHANNELS || outG > MAX_OUT_CHANNELS) return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== outC)) {
     return null;
   }
@@ -239,15 +255,16 @@ export function smallConv2dWith(
   const limit = backend.device.limits.maxStorageBufferBindingSize;
   if (outSizeTotal * 4 > limit || x.shape.reduce((a, b) => a * b, 1) * 4 > limit) return null;
   const {pixels, vec4s} = block;
-  if ((outC / 4) % vec4s !== 0) return null;
+  // A block of channel vec4s lies inside one group.
+  if ((outG / 4) % vec4s !== 0) return null;
   const variant: SmallConv2dVariant = {
-    activation, preluSingle, bias: bias != null, xVec4: inC % 4 === 0, pixels, vec4s};
+    activation, preluSingle, bias: bias != null, xVec4: inG % 4 === 0, pixels, vec4s};
   const chanBlocks = outC / 4 / vec4s;
   const wBlocks = Math.ceil(outW / pixels);
   const count = batch * outH * wBlocks * chanBlocks;
   const program = new SmallConv2dProgram(variant, count);
-  const ints = [count, inH, inW, inC, outH, outW, outC / 4, wBlocks, chanBlocks, kH, kW, sH, sW,
-                dH, dW, padT, padL];
+  const ints = [count, inH, inW, inC, inG, outG / 4, outH, outW, outC / 4, wBlocks, chanBlocks, kH,
+                kW, sH, sW, dH, dW, padT, padL];
   const uniforms = [
     ...ints.map((v) => ({type: 'int32', data: [v]})),
     {type: 'float32', data: [activation === 'leakyrelu' ? args.leakyreluAlpha : 0]},
@@ -267,5 +284,7 @@ export function smallConv2d(backend: WebGPUBackend, args: SmallConv2dArgs): Tens
   if (args.x.shape.length !== 4 || args.filter.shape.length !== 4) return null;
   const {strides: [, sW], dilations: [, dW], pad: [, , padL, padR]} = args;
   const outW = outSize(args.x.shape[2], args.filter.shape[1], sW, dW, padL, padR);
-  return smallConv2dWith(backend, args, chooseBlock(args.x.shape[3], args.filter.shape[3], outW));
+  const groups = args.groups ?? 1;
+  return smallConv2dWith(
+      backend, args, chooseBlock(args.filter.shape[2], args.filter.shape[3] / groups, outW));
 }
