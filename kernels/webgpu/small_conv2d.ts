@@ -1,5 +1,7 @@
 // A direct 2-D convolution on webgpu for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12 1x1,
-// 12 -> 12 3x3, 12 -> 56 1x1 at small images), with the bias and the activation (linear, relu,
+// 12 -> 12 3x3, 12 -> 56 1x1 at small images; RRDBNet's up to 192 -> 32 / 64; the groups of a
+// grouped convolution, MiDaS's ResNeXt: the group count is a uniform, each block of output
+// channels reads its own group's input channels), with the bias and the activation (linear, relu,
 // leaky relu, per-channel or single PReLU) in its epilogue: one pass, where tfjs's FusedConv2D
 // runs Conv2DMMProgram (its scalar form for one input channel) or a batch matmul for 1x1.
 //
@@ -55,10 +57,14 @@ export interface SmallConv2dVariant {
 }
 
 /**
- * The most input / output channels the path claims ("few channels"), per group for a grouped
- * convolution (src/webgpu.ts declares them as the capability groupedConvOnePass).
+ * The most input / output channels the path claims, per group for a grouped convolution
+ * (src/webgpu.ts declares them as the capability groupedConvOnePass). 192 inputs: ESRGAN
+ * RRDBNet's dense blocks (64 / 96 / 128 / 160 / 192 -> 32, 192 -> 64, 3x3) ran in 0.07x to 0.22x
+ * of tfjs's FusedConv2D at 8x8, 16x16 and 64x64, and two 1x1s (192 -> 64, 128 -> 32) in 0.09x to
+ * 0.23x of its batch matmul (`npm run bench:webgpu -- smallConv2dWide`, SwiftShader, 2026-12-07).
+ * More than 64 outputs was not measured.
  */
-export const MAX_IN_CHANNELS = 64;
+export const MAX_IN_CHANNELS = 192;
 export const MAX_OUT_CHANNELS = 64;
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
@@ -209,10 +215,12 @@ export function chooseBlock(inC: number, outC: number, outW: number): {pixels: n
 
 /**
  * Runs the convolution with a given block (the bench and the tests call this to reach every
- * variant); smallConv2d picks the block. Returns null where the path does not apply.
+ * variant); smallConv2d picks the block. Returns null where the path does not apply. `claim` (the
+ * most input / output channels per group) is wider only in the bench's smallConv2dWide rows.
  */
 export function smallConv2dWith(
-    backend: WebGPUBackend, args: SmallConv2dArgs, block: {pixels: number, vec4s: number}):
+    backend: WebGPUBackend, args: SmallConv2dArgs, block: {pixels: number, vec4s: number},
+    claim: {maxIn: number, maxOut: number} = {maxIn: MAX_IN_CHANNELS, maxOut: MAX_OUT_CHANNELS}):
     TensorInfo|null {
   const {x, filter, bias, preluWeights, strides, pad, dilations, activation} = args;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
@@ -224,7 +232,7 @@ export function smallConv2dWith(
     return null;
   }
   const outG = outC / groups;
-  if (outG % 4 !== 0 || inG > MAX_IN_CHANNELS || outG > MAX_OUT_CHANNELS) return null;
+  if (outG % 4 !== 0 || inG > claim.maxIn || outG > claim.maxOut) return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== outC)) {
     return null;
   }
