@@ -249,3 +249,44 @@ export async function smallConv2dWideRows(): Promise<Row[]> {
   }
   return rows;
 }
+
+/**
+ * `npm run bench:webgpu -- smallConv2dMidas`: the direct convolution beyond its claim (wider
+ * claim) on the slowest TorchConv2d calls of MiDaS at a 32x32 input (its refinenet's 3x3s from
+ * 2048 / 1024 / 512 / 256 channels, ResNeXt's 1x1s of 1024 / 2048 channels at 1x1 and 2x2),
+ * against tfjs's FusedConv2D, to see whether a claim by output size would pay.
+ */
+export async function smallConv2dMidasRows(): Promise<Row[]> {
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const rows: Row[] = [];
+  const wide = {maxIn: 4096, maxOut: 4096};
+  const shapes = [
+    {size: 1, inC: 2048, outC: 256, k: 3}, {size: 2, inC: 1024, outC: 256, k: 3},
+    {size: 1, inC: 2048, outC: 2048, k: 1}, {size: 2, inC: 1024, outC: 2048, k: 1},
+    {size: 16, inC: 256, outC: 128, k: 3}, {size: 8, inC: 256, outC: 256, k: 3},
+    {size: 4, inC: 512, outC: 256, k: 3}];
+  for (const s of shapes) {
+    const p = (s.k - 1) / 2;
+    const l: Layer = {name: `${s.inC}->${s.outC} ${s.k}x${s.k}`, inC: s.inC, outC: s.outC, k: s.k};
+    const w = weightsOf(l);
+    const x = tf.tidy(() => tf.sub(input([1, s.size, s.size, s.inC]), 0.5)) as tf.Tensor4D;
+    const ours = () => {
+      const info = smallConv2dWith(backend, {
+        x, filter: w.filter, bias: w.bias, preluWeights: null, strides: [1, 1], pad: [p, p, p, p],
+        dilations: [1, 1], activation: 'linear', leakyreluAlpha: 0},
+        chooseBlock(s.inC, s.outC, s.size), wide);
+      return tf.engine().makeTensorFromTensorInfo(info!, backend);
+    };
+    const theirs = () => tf.fused.conv2d({
+      x, filter: w.filter, strides: 1, pad: [[0, 0], [p, p], [p, p], [0, 0]], bias: w.bias});
+    const a = ours();
+    const b = theirs();
+    await expectSame(a, b, `${l.name} ${s.size}x${s.size}`, 1e-3);
+    tf.dispose([a, b]);
+    rows.push({
+      label: `MiDaS ${l.name} + bias, [1, ${s.size}, ${s.size}, ${s.inC}]`,
+      contenders: [contender('direct (wide claim)', ours), contender('tfjs fused.conv2d', theirs)],
+    });
+  }
+  return rows;
+}

@@ -1,5 +1,6 @@
 // A direct 2-D convolution on webgpu for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12 1x1,
-// 12 -> 12 3x3, 12 -> 56 1x1 at small images; RRDBNet's up to 192 -> 32 / 64; the groups of a
+// 12 -> 12 3x3, 12 -> 56 1x1 at small images; RRDBNet's up to 192 -> 32 / 64; any channels on
+// outputs of at most 16x16 pixels (MiDaS's refinenet and ResNeXt at a small input); the groups of a
 // grouped convolution, MiDaS's ResNeXt: the group count is a uniform, each block of output
 // channels reads its own group's input channels), with the bias and the activation (linear, relu,
 // leaky relu, per-channel or single PReLU) in its epilogue: one pass, where tfjs's FusedConv2D
@@ -62,10 +63,19 @@ export interface SmallConv2dVariant {
  * RRDBNet's dense blocks (64 / 96 / 128 / 160 / 192 -> 32, 192 -> 64, 3x3) ran in 0.07x to 0.22x
  * of tfjs's FusedConv2D at 8x8, 16x16 and 64x64, and two 1x1s (192 -> 64, 128 -> 32) in 0.09x to
  * 0.23x of its batch matmul (`npm run bench:webgpu -- smallConv2dWide`, SwiftShader, 2026-12-07).
- * More than 64 outputs was not measured.
+ * More than 64 outputs was not measured at those sizes.
  */
 export const MAX_IN_CHANNELS = 192;
 export const MAX_OUT_CHANNELS = 64;
+/**
+ * Output pixels (batch x height x width) up to which any channel count is claimed: MiDaS's
+ * slowest TorchConv2d calls at a 32x32 input (3x3s 2048 -> 256 at 1x1, 1024 -> 256 at 2x2,
+ * 512 -> 256 at 4x4, 256 -> 256 at 8x8, 256 -> 128 at 16x16; 1x1s 2048 -> 2048 at 1x1,
+ * 1024 -> 2048 at 2x2) ran in 0.01x to 0.27x of tfjs's FusedConv2D (`npm run bench:webgpu --
+ * smallConv2dMidas`, SwiftShader, 2026-12-07): tfjs's matmul tiles have few rows to share there.
+ * Larger images with more than 192 / 64 channels were not measured and stay with tfjs.
+ */
+export const SMALL_OUTPUT_PIXELS = 16 * 16;
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 const UNIFORMS = [
@@ -216,12 +226,12 @@ export function chooseBlock(inC: number, outC: number, outW: number): {pixels: n
 /**
  * Runs the convolution with a given block (the bench and the tests call this to reach every
  * variant); smallConv2d picks the block. Returns null where the path does not apply. `claim` (the
- * most input / output channels per group) is wider only in the bench's smallConv2dWide rows.
+ * most input / output channels per group) is given only by the bench's rows beyond the claim;
+ * by default MAX_IN_CHANNELS / MAX_OUT_CHANNELS, or any count up to SMALL_OUTPUT_PIXELS outputs.
  */
 export function smallConv2dWith(
     backend: WebGPUBackend, args: SmallConv2dArgs, block: {pixels: number, vec4s: number},
-    claim: {maxIn: number, maxOut: number} = {maxIn: MAX_IN_CHANNELS, maxOut: MAX_OUT_CHANNELS}):
-    TensorInfo|null {
+    claim?: {maxIn: number, maxOut: number}): TensorInfo|null {
   const {x, filter, bias, preluWeights, strides, pad, dilations, activation} = args;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
@@ -232,7 +242,7 @@ export function smallConv2dWith(
     return null;
   }
   const outG = outC / groups;
-  if (outG % 4 !== 0 || inG > claim.maxIn || outG > claim.maxOut) return null;
+  if (outG % 4 !== 0) return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== outC)) {
     return null;
   }
@@ -258,6 +268,9 @@ export function smallConv2dWith(
       outW <= 0) {
     return null;
   }
+  const {maxIn, maxOut} = claim ?? (batch * outH * outW <= SMALL_OUTPUT_PIXELS ?
+      {maxIn: Infinity, maxOut: Infinity} : {maxIn: MAX_IN_CHANNELS, maxOut: MAX_OUT_CHANNELS});
+  if (inG > maxIn || outG > maxOut) return null;
   const outShape = [batch, outH, outW, outC];
   const outSizeTotal = batch * outH * outW * outC;
   const limit = backend.device.limits.maxStorageBufferBindingSize;

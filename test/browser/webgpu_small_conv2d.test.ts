@@ -123,13 +123,13 @@ if (hasWebGPU) describe('smallConv2d (webgpu few-channel convolution) against Py
     const cases: Array<[string, ReturnType<typeof base>]> = [
       ['6 output channels', base([1, 4, 4, 4], [3, 3, 4, 6])],
       ['int32', base([1, 4, 4, 4], [3, 3, 4, 4], 'int32')],
-      ['256 input channels', base([1, 4, 4, 256], [1, 1, 256, 8])],
-      ['128 output channels', base([1, 4, 4, 8], [1, 1, 8, 128])],
+      ['256 input channels on 17x16 outputs', base([1, 17, 16, 256], [1, 1, 256, 8])],
+      ['128 output channels on 16x17 outputs', base([1, 16, 17, 8], [1, 1, 8, 128])],
       ['an empty batch', base([0, 4, 4, 4], [1, 1, 4, 4])],
       ['a kernel larger than the padded image', base([1, 2, 2, 4], [3, 3, 4, 4])],
       ['4 groups of 6 output channels', base([1, 4, 4, 16], [3, 3, 4, 24], 'float32', 4)],
-      ['2 groups of 256 input channels', base([1, 4, 4, 512], [3, 3, 256, 32], 'float32', 2)],
-      ['2 groups of 128 output channels', base([1, 4, 4, 16], [3, 3, 8, 256], 'float32', 2)],
+      ['2 groups of 256 input channels on 18x18 outputs', base([1, 20, 20, 512], [3, 3, 256, 32], 'float32', 2)],
+      ['2 groups of 128 output channels on 18x18 outputs', base([1, 20, 20, 16], [3, 3, 8, 256], 'float32', 2)],
       ['groups not dividing the input channels', base([1, 4, 4, 16], [3, 3, 4, 24], 'float32', 3)],
       ['a filter of 4 input channels for 2 groups of 16', base([1, 4, 4, 32], [3, 3, 4, 8], 'float32', 2)],
     ];
