@@ -15,7 +15,7 @@ import type {Row} from '../harness.js';
 import {convTransposeRows, interpolateRows, normalizeRows, pixelShuffleRows, poolRows} from './sections.js';
 
 import {decoderOpsRows} from '../webgl/decoder_ops.js';
-import {smallConv2dClaimsRows, smallConv2dRows} from './small_conv2d.js';
+import {groupedConv2dRows, smallConv2dClaimsRows, smallConv2dMidasRows, smallConv2dRows, smallConv2dWideRows} from './small_conv2d.js';
 
 const SECTIONS: Record<string, () => Promise<Row[]>> = {
   interpolate: interpolateRows,
@@ -26,6 +26,9 @@ const SECTIONS: Record<string, () => Promise<Row[]>> = {
   decoderOps: decoderOpsRows,
   smallConv2d: smallConv2dRows,
   smallConv2dClaims: smallConv2dClaimsRows,
+  groupedConv2d: groupedConv2dRows,
+  smallConv2dWide: smallConv2dWideRows,
+  smallConv2dMidas: smallConv2dMidasRows,
 };
 
 runBenchPage('webgpu', async () => {

@@ -1,5 +1,8 @@
 // A direct 2-D convolution on webgpu for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12 1x1,
-// 12 -> 12 3x3, 12 -> 56 1x1 at small images), with the bias and the activation (linear, relu,
+// 12 -> 12 3x3, 12 -> 56 1x1 at small images; RRDBNet's up to 192 -> 32 / 64; any channels on
+// outputs of at most 16x16 pixels (MiDaS's refinenet and ResNeXt at a small input); the groups of a
+// grouped convolution, MiDaS's ResNeXt: the group count is a uniform, each block of output
+// channels reads its own group's input channels), with the bias and the activation (linear, relu,
 // leaky relu, per-channel or single PReLU) in its epilogue: one pass, where tfjs's FusedConv2D
 // runs Conv2DMMProgram (its scalar form for one input channel) or a batch matmul for 1x1.
 //
@@ -31,6 +34,11 @@ export interface SmallConv2dArgs {
   x: TensorInfo; filter: TensorInfo; bias: TensorInfo|null; preluWeights: TensorInfo|null;
   strides: [number, number]; pad: [number, number, number, number]; dilations: [number, number];
   activation: 'linear'|'relu'|'leakyrelu'|'prelu'; leakyreluAlpha: number;
+  /**
+   * A grouped convolution's group count (default 1): the filter is then [kh, kw, in / groups,
+   * out], and output channel o reads the input channels of its group o / (out / groups).
+   */
+  groups?: number;
 }
 
 type Activation = SmallConv2dArgs['activation'];
@@ -49,14 +57,30 @@ export interface SmallConv2dVariant {
   vec4s: number;
 }
 
-/** The most input / output channels the path claims ("few channels"). */
-const MAX_IN_CHANNELS = 64;
-const MAX_OUT_CHANNELS = 64;
+/**
+ * The most input / output channels the path claims, per group for a grouped convolution
+ * (src/webgpu.ts declares them as the capability groupedConvOnePass). 192 inputs: ESRGAN
+ * RRDBNet's dense blocks (64 / 96 / 128 / 160 / 192 -> 32, 192 -> 64, 3x3) ran in 0.07x to 0.22x
+ * of tfjs's FusedConv2D at 8x8, 16x16 and 64x64, and two 1x1s (192 -> 64, 128 -> 32) in 0.09x to
+ * 0.23x of its batch matmul (`npm run bench:webgpu -- smallConv2dWide`, SwiftShader, 2026-12-07).
+ * More than 64 outputs was not measured at those sizes.
+ */
+export const MAX_IN_CHANNELS = 192;
+export const MAX_OUT_CHANNELS = 64;
+/**
+ * Output pixels (batch x height x width) up to which any channel count is claimed: MiDaS's
+ * slowest TorchConv2d calls at a 32x32 input (3x3s 2048 -> 256 at 1x1, 1024 -> 256 at 2x2,
+ * 512 -> 256 at 4x4, 256 -> 256 at 8x8, 256 -> 128 at 16x16; 1x1s 2048 -> 2048 at 1x1,
+ * 1024 -> 2048 at 2x2) ran in 0.01x to 0.27x of tfjs's FusedConv2D (`npm run bench:webgpu --
+ * smallConv2dMidas`, SwiftShader, 2026-12-07): tfjs's matmul tiles have few rows to share there.
+ * Larger images with more than 192 / 64 channels were not measured and stay with tfjs.
+ */
+export const SMALL_OUTPUT_PIXELS = 16 * 16;
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 const UNIFORMS = [
-  'count', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC4', 'wBlocks', 'chanBlocks', 'kH', 'kW',
-  'sH', 'sW', 'dH', 'dW', 'padT', 'padL'];
+  'count', 'inH', 'inW', 'inC', 'inG', 'outG4', 'outH', 'outW', 'outC4', 'wBlocks', 'chanBlocks',
+  'kH', 'kW', 'sH', 'sW', 'dH', 'dW', 'padT', 'padL'];
 
 class SmallConv2dProgram implements WebGPUProgram {
   variableNames: string[];
@@ -100,7 +124,7 @@ class SmallConv2dProgram implements WebGPUProgram {
     const cols = ps.map((p) => `
             let ix${p} = ixk + ${p} * uniforms.sW;
             let in${p} = ix${p} >= 0 && ix${p} < uniforms.inW;
-            let xo${p} = (xRow + clamp(ix${p}, 0, uniforms.inW - 1)) * xStep;`);
+            let xo${p} = (xRow + clamp(ix${p}, 0, uniforms.inW - 1)) * xPix + xGroup;`);
     let inner: string;
     if (xVec4) {
       // Four input channels: filter rows ci..ci+3, each a vec4 per channel block.
@@ -152,7 +176,10 @@ class SmallConv2dProgram implements WebGPUProgram {
         let oc4 = cb * ${B};
         let oc = oc4 * 4;
         let ox0 = owb * ${P};
-        let xStep = ${xVec4 ? 'uniforms.inC / 4' : 'uniforms.inC'};
+        // x elements per pixel, per step of the channel loop, and the block's group's first one.
+        let xPix = ${xVec4 ? 'uniforms.inC / 4' : 'uniforms.inC'};
+        let xStep = ${xVec4 ? 'uniforms.inG / 4' : 'uniforms.inG'};
+        let xGroup = (oc4 / uniforms.outG4) * xStep;
         ${init.join('\n        ')}
         ${accs.join('\n        ')}
         let iy0 = oy * uniforms.sH - uniforms.padT;
@@ -163,7 +190,7 @@ class SmallConv2dProgram implements WebGPUProgram {
           let xRow = (n * uniforms.inH + iy) * uniforms.inW;
           for (var kx = 0; kx < uniforms.kW; kx++) {
             let ixk = ix0 + kx * uniforms.dW;
-            let wk = (ky * uniforms.kW + kx) * uniforms.inC * uniforms.outC4 + oc4;
+            let wk = (ky * uniforms.kW + kx) * uniforms.inG * uniforms.outC4 + oc4;
             ${cols.join('')}
             ${inner}
           }
@@ -198,17 +225,24 @@ export function chooseBlock(inC: number, outC: number, outW: number): {pixels: n
 
 /**
  * Runs the convolution with a given block (the bench and the tests call this to reach every
- * variant); smallConv2d picks the block. Returns null where the path does not apply.
+ * variant); smallConv2d picks the block. Returns null where the path does not apply. `claim` (the
+ * most input / output channels per group) is given only by the bench's rows beyond the claim;
+ * by default MAX_IN_CHANNELS / MAX_OUT_CHANNELS, or any count up to SMALL_OUTPUT_PIXELS outputs.
  */
 export function smallConv2dWith(
-    backend: WebGPUBackend, args: SmallConv2dArgs, block: {pixels: number, vec4s: number}):
-    TensorInfo|null {
+    backend: WebGPUBackend, args: SmallConv2dArgs, block: {pixels: number, vec4s: number},
+    claim?: {maxIn: number, maxOut: number}): TensorInfo|null {
   const {x, filter, bias, preluWeights, strides, pad, dilations, activation} = args;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [batch, inH, inW, inC] = x.shape;
-  const [kH, kW, fIn, outC] = filter.shape;
-  if (fIn !== inC || outC % 4 !== 0 || inC > MAX_IN_CHANNELS || outC > MAX_OUT_CHANNELS) return null;
+  const [kH, kW, inG, outC] = filter.shape;
+  const groups = args.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || inG * groups !== inC || outC % groups !== 0) {
+    return null;
+  }
+  const outG = outC / groups;
+  if (outG % 4 !== 0) return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== outC)) {
     return null;
   }
@@ -234,20 +268,24 @@ export function smallConv2dWith(
       outW <= 0) {
     return null;
   }
+  const {maxIn, maxOut} = claim ?? (batch * outH * outW <= SMALL_OUTPUT_PIXELS ?
+      {maxIn: Infinity, maxOut: Infinity} : {maxIn: MAX_IN_CHANNELS, maxOut: MAX_OUT_CHANNELS});
+  if (inG > maxIn || outG > maxOut) return null;
   const outShape = [batch, outH, outW, outC];
   const outSizeTotal = batch * outH * outW * outC;
   const limit = backend.device.limits.maxStorageBufferBindingSize;
   if (outSizeTotal * 4 > limit || x.shape.reduce((a, b) => a * b, 1) * 4 > limit) return null;
   const {pixels, vec4s} = block;
-  if ((outC / 4) % vec4s !== 0) return null;
+  // A block of channel vec4s lies inside one group.
+  if ((outG / 4) % vec4s !== 0) return null;
   const variant: SmallConv2dVariant = {
-    activation, preluSingle, bias: bias != null, xVec4: inC % 4 === 0, pixels, vec4s};
+    activation, preluSingle, bias: bias != null, xVec4: inG % 4 === 0, pixels, vec4s};
   const chanBlocks = outC / 4 / vec4s;
   const wBlocks = Math.ceil(outW / pixels);
   const count = batch * outH * wBlocks * chanBlocks;
   const program = new SmallConv2dProgram(variant, count);
-  const ints = [count, inH, inW, inC, outH, outW, outC / 4, wBlocks, chanBlocks, kH, kW, sH, sW,
-                dH, dW, padT, padL];
+  const ints = [count, inH, inW, inC, inG, outG / 4, outH, outW, outC / 4, wBlocks, chanBlocks, kH,
+                kW, sH, sW, dH, dW, padT, padL];
   const uniforms = [
     ...ints.map((v) => ({type: 'int32', data: [v]})),
     {type: 'float32', data: [activation === 'leakyrelu' ? args.leakyreluAlpha : 0]},
@@ -267,5 +305,7 @@ export function smallConv2d(backend: WebGPUBackend, args: SmallConv2dArgs): Tens
   if (args.x.shape.length !== 4 || args.filter.shape.length !== 4) return null;
   const {strides: [, sW], dilations: [, dW], pad: [, , padL, padR]} = args;
   const outW = outSize(args.x.shape[2], args.filter.shape[1], sW, dW, padL, padR);
-  return smallConv2dWith(backend, args, chooseBlock(args.x.shape[3], args.filter.shape[3], outW));
+  const groups = args.groups ?? 1;
+  return smallConv2dWith(
+      backend, args, chooseBlock(args.filter.shape[2], args.filter.shape[3] / groups, outW));
 }

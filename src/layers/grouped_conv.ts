@@ -5,7 +5,9 @@
 //
 // Note [grouped convolution layer: per-group filters]
 // On tensorflow the layer runs the TorchGroupedConv2d kernel: one TensorFlow Conv2D (Note
-// [grouped convolution on TensorFlow] in src/ops/grouped_conv.ts). Elsewhere the kernel runs one
+// [grouped convolution on TensorFlow] in src/ops/grouped_conv.ts); so it does on webgpu where
+// the kernel runs the groups in one pass (the capability groupedConvOnePass: each group within
+// the direct convolution's channel limits). Elsewhere the kernel runs one
 // tfjs convolution per group and must cut each group's filter out of the kernel on every call;
 // on wasm a new filter tensor also makes XNNPACK build and pack a new operator every call (it
 // caches operators by filter tensor). So in inference the layer keeps the groups' filters (and
@@ -16,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import type {DataFormat, GroupedConv2dAttrs} from '../kernel_names.js';
-import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../ops/grouped_conv.js';
+import {groupBias, groupedKernelIsOnePass, groupFilter, perGroupConv2d, runGroupedConv2d} from '../ops/grouped_conv.js';
 import {check, fail, show} from '../util/args.js';
 import {channelsOf, shapeOf, spatialOf} from '../util/layout.js';
 import {inputSpec, TorchLayer} from './base.js';
@@ -158,7 +160,9 @@ export class TorchGroupedConv2d extends TorchLayer {
     const kernel = this.kernel!.read();
     const bias = this.bias == null ? null : this.bias.read();
     const recording = (tf.engine().state as unknown as {gradientDepth: number}).gradientDepth > 0;
-    if (tf.getBackend() === 'tensorflow' || recording) {
+    const backend = tf.getBackend();
+    if (backend === 'tensorflow' || recording ||
+        groupedKernelIsOnePass(backend, this.inChannels, this.outChannels, this.groups)) {
       return runGroupedConv2d(x, kernel, bias, this.attrs);
     }
     // Note [grouped convolution layer: per-group filters].

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelFunc} from '@tensorflow/tfjs-core';
 import {asAttrs, GroupedConv2d, Pad} from '../kernel_names.js';
 import type {DataFormat, GroupedConv2dAttrs, GroupedConv2dInputs, PadAttrs} from '../kernel_names.js';
+import {capabilitiesOf} from '../util/capabilities.js';
 import {check, checkDataFormat, checkInts, checkOptionKeys, checkSize, expandTuple, fail, show, toTensor} from '../util/args.js';
 
 export interface GroupedConv2dOptions {
@@ -112,6 +113,20 @@ export function resolveGroupedConv2dArgs(
 /** PyTorch's weight [outC, inC / groups, kH, kW] as the kernel's filter [kH, kW, inC / groups, outC]. */
 export function groupedFilterOf(weight: tf.Tensor): tf.Tensor {
   return tf.transpose(weight, [2, 3, 1, 0]);
+}
+
+/**
+ * Whether the backend's TorchGroupedConv2d kernel runs a grouped convolution of inChannels ->
+ * outChannels in one pass (its capability groupedConvOnePass: each group's channels within its
+ * limits, the group's output channels a multiple of 4), rather than one convolution per group.
+ */
+export function groupedKernelIsOnePass(
+    backendName: string, inChannels: number, outChannels: number, groups: number): boolean {
+  const limits = capabilitiesOf(backendName).groupedConvOnePass;
+  if (limits == null || inChannels % groups !== 0 || outChannels % groups !== 0) return false;
+  const inG = inChannels / groups;
+  const outG = outChannels / groups;
+  return inG <= limits.maxGroupIn && outG <= limits.maxGroupOut && outG % 4 === 0;
 }
 
 /** Runs the kernel on checked, resolved arguments (the layer holds the filter layout). */

@@ -44,6 +44,14 @@ export interface BackendCapabilities {
    * (Note [products without reshapes on tensorflow] in src/layers/attention.ts).
    */
   readonly broadcastMatMul?: boolean;
+  /**
+   * The grouped convolutions this backend's TorchGroupedConv2d kernel runs in one pass (webgpu's
+   * direct convolution): at most maxGroupIn input and maxGroupOut output channels per group, the
+   * output channels per group a multiple of 4. The TorchGroupedConv2d layer calls the kernel for
+   * these and runs the per-group form with its cached filters for the rest (Note [grouped
+   * convolution layer: per-group filters] in src/layers/grouped_conv.ts).
+   */
+  readonly groupedConvOnePass?: {readonly maxGroupIn: number, readonly maxGroupOut: number};
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -60,10 +68,18 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
                          before.finiteCheck !== capabilities.finiteCheck ||
                          before.int32Transpose !== capabilities.int32Transpose ||
                          before.composedPrelu !== capabilities.composedPrelu ||
-                         before.broadcastMatMul !== capabilities.broadcastMatMul)) {
+                         before.broadcastMatMul !== capabilities.broadcastMatMul ||
+                         before.groupedConvOnePass?.maxGroupIn !==
+                             capabilities.groupedConvOnePass?.maxGroupIn ||
+                         before.groupedConvOnePass?.maxGroupOut !==
+                             capabilities.groupedConvOnePass?.maxGroupOut)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
-  declared.set(backendName, Object.freeze({...capabilities}));
+  const onePass = capabilities.groupedConvOnePass;
+  declared.set(backendName, Object.freeze({
+    ...capabilities,
+    ...(onePass == null ? {} : {groupedConvOnePass: Object.freeze({...onePass})}),
+  }));
 }
 
 /** The declared capabilities of a backend, or DEFAULT_CAPABILITIES. */

@@ -2,8 +2,10 @@
 // epilogue) called directly on the webgpu backend, against PyTorch
 // (test/fixtures/small_conv2d_webgpu.json from scripts/fixtures/gen_small_conv2d_webgpu.py):
 // FSRCNN's layers, strides, dilations, asymmetric pads, batch 2, NaN / +-Infinity through each
-// activation, with the block smallConv2d picks and with every other block (pixels x channel
-// vec4s per invocation); where the path declines (null); no leak, inputs unchanged, and one
+// activation, grouped convolutions (MiDaS's ResNeXt shapes at small images, groups of 3 to 64
+// channels: the one-dispatch TorchGroupedConv2d kernel), with the block smallConv2d picks and with
+// every other block (pixels x channel vec4s per invocation); where the path declines (null); no
+// leak, inputs unchanged, and one
 // pipeline per variant whatever the sizes. Declared where the webgpu backend is registered (the
 // browser run 'webgpu').
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,14 +51,15 @@ interface Made {
 function argsOf(c: (typeof fixture.cases)[number]): Made {
   const a = c.args as {strides: [number, number], pad: [number, number, number, number],
                        dilations: [number, number], activation: SmallConv2dArgs['activation'],
-                       alpha: number};
+                       alpha: number, groups?: number};
   const x = permuted(c.inputs.x, [0, 2, 3, 1]);
   const filter = permuted(c.inputs.weight, [2, 3, 1, 0]);
   const bias = c.inputs.bias != null ? permuted(c.inputs.bias, null) : null;
   const preluWeights = c.inputs.prelu != null ? permuted(c.inputs.prelu, null) : null;
   const tensors = [x, filter, ...(bias ? [bias] : []), ...(preluWeights ? [preluWeights] : [])];
   return {args: {x, filter, bias, preluWeights, strides: a.strides, pad: a.pad,
-                 dilations: a.dilations, activation: a.activation, leakyreluAlpha: a.alpha},
+                 dilations: a.dilations, activation: a.activation, leakyreluAlpha: a.alpha,
+                 groups: a.groups ?? 1},
           tensors};
 }
 
@@ -95,9 +98,9 @@ if (hasWebGPU) describe('smallConv2d (webgpu few-channel convolution) against Py
       const got = await runIt(backend, () => smallConv2d(backend, args));
       expect(tf.memory().numTensors, 'tensors left').to.equal(before);
       expectClose(got.values, got.shape, c.outputs![0], 'smallConv2d');
-      const outC = args.filter.shape[3];
+      const outG = args.filter.shape[3] / args.groups!;
       for (const block of BLOCKS) {
-        if ((outC / 4) % block.vec4s !== 0) continue;
+        if ((outG / 4) % block.vec4s !== 0) continue;
         const other = await runIt(backend, () => smallConv2dWith(backend, args, block));
         expectClose(other.values, other.shape, c.outputs![0],
                     `${block.pixels} pixels x ${block.vec4s} vec4s`);
@@ -109,21 +112,26 @@ if (hasWebGPU) describe('smallConv2d (webgpu few-channel convolution) against Py
   }
 
   it('declines what it does not claim (null, nothing allocated)', () => {
-    const base = (xShape: number[], fShape: number[], dtype: 'float32'|'int32' = 'float32') => {
+    const base = (xShape: number[], fShape: number[], dtype: 'float32'|'int32' = 'float32', groups = 1) => {
       const x = tf.zeros(xShape, dtype);
       const filter = tf.zeros(fShape, dtype);
       return {x, filter, args: {x, filter, bias: null, preluWeights: null, strides: [1, 1] as [number, number],
                                 pad: [0, 0, 0, 0] as [number, number, number, number],
                                 dilations: [1, 1] as [number, number], activation: 'linear' as const,
-                                leakyreluAlpha: 0}};
+                                leakyreluAlpha: 0, groups}};
     };
     const cases: Array<[string, ReturnType<typeof base>]> = [
       ['6 output channels', base([1, 4, 4, 4], [3, 3, 4, 6])],
       ['int32', base([1, 4, 4, 4], [3, 3, 4, 4], 'int32')],
-      ['128 input channels', base([1, 4, 4, 128], [1, 1, 128, 8])],
-      ['128 output channels', base([1, 4, 4, 8], [1, 1, 8, 128])],
+      ['256 input channels on 17x16 outputs', base([1, 17, 16, 256], [1, 1, 256, 8])],
+      ['128 output channels on 16x17 outputs', base([1, 16, 17, 8], [1, 1, 8, 128])],
       ['an empty batch', base([0, 4, 4, 4], [1, 1, 4, 4])],
       ['a kernel larger than the padded image', base([1, 2, 2, 4], [3, 3, 4, 4])],
+      ['4 groups of 6 output channels', base([1, 4, 4, 16], [3, 3, 4, 24], 'float32', 4)],
+      ['2 groups of 256 input channels on 18x18 outputs', base([1, 20, 20, 512], [3, 3, 256, 32], 'float32', 2)],
+      ['2 groups of 128 output channels on 18x18 outputs', base([1, 20, 20, 16], [3, 3, 8, 256], 'float32', 2)],
+      ['groups not dividing the input channels', base([1, 4, 4, 16], [3, 3, 4, 24], 'float32', 3)],
+      ['a filter of 4 input channels for 2 groups of 16', base([1, 4, 4, 32], [3, 3, 4, 8], 'float32', 2)],
     ];
     for (const [what, {x, filter, args}] of cases) {
       const before = tf.memory().numTensors;
