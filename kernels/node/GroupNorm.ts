@@ -13,7 +13,7 @@ import {GroupNorm} from '../../src/kernel_names.js';
 import type {GroupNormAttrs, GroupNormInputs} from '../../src/kernel_names.js';
 import {blockOf, groupNormComposed} from '../../src/gradients/group_norm_grad.js';
 import {normView} from '../../src/index_math/norm.js';
-import {asTensor, nodeOf, runOp} from './util.js';
+import {asTensor, nodeOf, probeOnce, runOp} from './util.js';
 import type {NodeBackend, OpAttr} from './util.js';
 
 /**
@@ -155,20 +155,8 @@ function oneDnnLayerNorm(node: NodeBackend, x2: Tensor, scale: Tensor, offset: T
 
 /** Whether oneDNN's layer norm op runs here (probed once per backend). */
 export function hasOneDnnLayerNorm(backend: unknown): boolean {
-  const node = backend as NodeBackend;
-  const known = layerNormProbed.get(node);
-  if (known !== undefined) return known;
-  let ok = false;
-  tf.tidy(() => {
-    try {
-      const y = oneDnnLayerNorm(node, tf.zeros([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5);
-      ok = y.shape.join() === '2,3';
-    } catch {
-      ok = false;
-    }
-  });
-  layerNormProbed.set(node, ok);
-  return ok;
+  return probeOnce(layerNormProbed, backend, (node) =>
+    oneDnnLayerNorm(node, tf.zeros([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5).shape.join() === '2,3');
 }
 
 /** A layer norm over rows [n, c] of x on oneDNN's op, each row shifted by its first value. */

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, Tensor, TensorInfo} from '@tensorflow/tfjs-core';
 import {Silu} from '../../src/kernel_names.js';
 import type {SiluInputs} from '../../src/kernel_names.js';
-import {asTensor, nodeOf, runOp} from './util.js';
+import {asTensor, nodeOf, probeOnce, runOp} from './util.js';
 import type {NodeBackend} from './util.js';
 
 /** tfjs flag: whether silu on tensorflow may use oneDNN's swish op (default true). */
@@ -40,19 +40,7 @@ function swish(node: NodeBackend, x: TensorInfo): Tensor {
 
 /** Whether oneDNN's swish op runs here (probed once per backend). */
 export function hasOneDnnSwish(backend: unknown): boolean {
-  const node = backend as NodeBackend;
-  const known = probed.get(node);
-  if (known !== undefined) return known;
-  let ok = false;
-  tf.tidy(() => {
-    try {
-      ok = swish(node, tf.zeros([1, 3])).shape.join() === '1,3';
-    } catch {
-      ok = false;
-    }
-  });
-  probed.set(node, ok);
-  return ok;
+  return probeOnce(probed, backend, (node) => swish(node, tf.zeros([1, 3])).shape.join() === '1,3');
 }
 
 export const silu: KernelFunc = ({inputs, backend}) => {

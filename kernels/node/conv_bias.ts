@@ -46,7 +46,7 @@
 // bit-identical to each other. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
 import * as tf from '@tensorflow/tfjs-core';
 import type {Tensor, TensorInfo} from '@tensorflow/tfjs-core';
-import {asTensor, nodeOf, runOp} from './util.js';
+import {asTensor, nodeOf, probeOnce, runOp} from './util.js';
 import type {NodeBackend, OpAttr} from './util.js';
 
 /** tfjs flag: whether biased convolutions on tensorflow may use oneDNN's fused op (default true). */
@@ -112,25 +112,12 @@ function separateConvBias(node: NodeBackend, x: TensorInfo, filter: TensorInfo,
 
 /** Whether oneDNN's conv-with-bias op runs here (probed once per backend). */
 export function hasFusedConvBias(backend: unknown): boolean {
-  const node = backend as NodeBackend;
-  const known = probed.get(node);
-  if (known !== undefined) return known;
-  let ok = false;
-  tf.tidy(() => {
-    const x = tf.zeros([1, 4, 4, 3]);
-    const f = tf.zeros([3, 3, 3, 2]);
-    const b = tf.zeros([2]);
-    try {
-      const y = fusedConvBias(node, x, f, b, {
-        strides: [1, 1], dilations: [1, 1], padding: 'EXPLICIT', explicit: [1, 0, 2, 1],
-      });
-      ok = y.shape.join() === '1,3,5,2';
-    } catch {
-      ok = false;
-    }
+  return probeOnce(probed, backend, (node) => {
+    const y = fusedConvBias(node, tf.zeros([1, 4, 4, 3]), tf.zeros([3, 3, 3, 2]), tf.zeros([2]), {
+      strides: [1, 1], dilations: [1, 1], padding: 'EXPLICIT', explicit: [1, 0, 2, 1],
+    });
+    return y.shape.join() === '1,3,5,2';
   });
-  probed.set(node, ok);
-  return ok;
 }
 
 /**

@@ -102,3 +102,25 @@ export function asTensor(t: TensorInfo): Tensor {
   return t instanceof tf.Tensor ? t : tf.engine().makeTensorFromTensorInfo(t);
 }
 
+/**
+ * Whether an op this TensorFlow build may lack runs here: `tryIt` is called once per backend
+ * object (inside a tidy; a throw counts as no) and must check only its result's shape, never read
+ * values back (Note [conv and bias in one TensorFlow op] in conv_bias.ts); the answer is kept in
+ * `seen`.
+ */
+export function probeOnce(seen: WeakMap<object, boolean>, backend: unknown,
+                          tryIt: (node: NodeBackend) => boolean): boolean {
+  const node = backend as NodeBackend;
+  const known = seen.get(node);
+  if (known !== undefined) return known;
+  let ok = false;
+  tf.tidy(() => {
+    try {
+      ok = tryIt(node);
+    } catch {
+      ok = false;
+    }
+  });
+  seen.set(node, ok);
+  return ok;
+}
