@@ -8,7 +8,10 @@
 // Both outputs are checked against PyTorch's (max abs diff; tfjs-torch's with pt.checkExport's
 // 1e-4 + 1e-4 |torch| rule), and, where the export has ref64.safetensors, against PyTorch's result
 // in float64, beside PyTorch float32's own distance from it (a deep model with large activations
-// has float32 results that differ from each other by more than 1e-4 whoever sums them). The profile is tf.profile's kernel times of one tfjs-torch run, each
+// has float32 results that differ from each other by more than 1e-4 whoever sums them). An
+// accuracy table after the main one sets each engine's difference from PyTorch float32 beside
+// PyTorch's own: its float32 outputs in channels_last and with mkldnn off against its default
+// ones (bench.json's torch_f32_paths), and the output's scale. The profile is tf.profile's kernel times of one tfjs-torch run, each
 // kernel's own time (a kernel that runs others inside it, as tfjs-node's FusedConv2D runs an Add
 // for its bias, is counted less theirs): the top kernels' shares and the share outside the
 // convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones), given as two
@@ -37,6 +40,23 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 // null: a JSON NaN (an export written before its field existed).
 const diff = (x: number|null) => (x == null || Number.isNaN(x) ? '-' : x === 0 ? '0' : x.toExponential(1));
 
+/**
+ * One row of the accuracy table: a float32 result's distance from PyTorch's float32 result
+ * means little without the spread of float32 results PyTorch itself gives for the same module
+ * (bench.json's torch_f32_paths: channels_last and mkldnn off, scripts/export_bench_models.py's
+ * other_paths) and the output's scale (output_absmax).
+ */
+function accuracyRow(info: {title: string, output_absmax?: number,
+                            torch_f32_paths?: {channels_last?: number, no_mkldnn?: number}},
+                     p: Pair): string {
+  const paths = info.torch_f32_paths;
+  const scale = info.output_absmax;
+  return `| ${info.title} | ${p.backend} | ${scale == null ? '-' : scale.toPrecision(3)} | ${diff(p.oursDiff)} | ${
+      diff(p.ortDiff)} | ${paths == null ? 'not exported' :
+      `${diff(paths.channels_last ?? null)} / ${diff(paths.no_mkldnn ?? null)}`} | ${
+      scale == null || scale === 0 ? '-' : diff(p.oursDiff / scale)} |`;
+}
+
 export async function benchModels(): Promise<void> {
   if (!existsSync(DIR)) {
     throw new Error(`bench models: ${DIR} is missing: run npm run bench:models:export first`);
@@ -55,6 +75,7 @@ export async function benchModels(): Promise<void> {
   console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|');
   const missing: string[] = [];
   const profiles: string[] = [];
+  const accuracy: string[] = [];
   for (const name of names) {
     const info = JSON.parse(readFileSync(join(DIR, name, 'bench.json'), 'utf8'));
     const shapes = (info.shapes as number[][]).map((s) => s.join('x')).join(', ');
@@ -84,6 +105,7 @@ export async function benchModels(): Promise<void> {
           p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${p.vs64 == null ? 'not exported' :
           `${diff(p.vs64.ours)} / ${diff(p.vs64.ort)} / ${diff(p.vs64.torch32)}`} | ${pct(p.outsideConvShare)}${
           p.outsideConvFusedShare == null ? '' : ` / ${pct(p.outsideConvFusedShare)}`} | ${top} |`);
+      accuracy.push(accuracyRow(info, p));
       if (p.kernels != null) {
         profiles.push(`\n### ${info.title}, ${p.backend}: tf.profile, ${p.kernelMs.toFixed(0)} ms of kernels\n`,
                       '| kernel | ms | share | calls | of the ms, inside a convolution kernel |',
@@ -92,6 +114,14 @@ export async function benchModels(): Promise<void> {
                           (100 * ms / p.kernelMs).toFixed(1)}% | ${n} | ${(inside ?? 0).toFixed(1)} |`));
       }
     }
+  }
+  if (accuracy.length > 0) {
+    console.log('\n### Accuracy: each engine\'s largest difference from PyTorch float32, beside PyTorch\'s ' +
+                'own other float32 paths\n');
+    console.log('| model | backend | largest \\|PyTorch\\| | ours vs PyTorch | ORT vs PyTorch | PyTorch channels_last / ' +
+                'mkldnn off vs PyTorch | ours vs PyTorch / largest \\|PyTorch\\| |');
+    console.log('|---|---|---:|---:|---:|---:|---:|');
+    for (const line of accuracy) console.log(line);
   }
   if (process.env.BENCH_MODELS_PROFILE === '1') {
     for (const line of profiles) console.log(line);

@@ -13,7 +13,10 @@ torch 2.x venv, into .cache/bench-models/<name>/ (gitignored):
                    output_<i>), and in bench.json torch_f32_vs_f64 (PyTorch float32's own largest
                    difference from it) and torch_f32_rule_ok (whether PyTorch float32 itself
                    keeps |torch32 - exact| <= 1e-4 + 1e-4 |exact|): the yardstick for a deep
-                   model whose float32 result PyTorch itself cannot pin to 1e-4
+                   model whose float32 result PyTorch itself cannot pin to 1e-4; also
+                   bench.json's output_absmax (the largest |output| in float64) and
+                   torch_f32_paths (PyTorch's own other float32 paths, channels_last and
+                   mkldnn off, against its default float32 output: other_paths)
 
   <venv python> scripts/export_bench_models.py --ref64-only [names...]   adds ref64 to exports
 
@@ -119,8 +122,43 @@ def write_ref64(d, module, inputs, outs, info):
         ok = ok and bool((diff <= 1e-4 + 1e-4 * o64.abs()).all())
     info["torch_f32_vs_f64"] = worst
     info["torch_f32_rule_ok"] = ok
+    info["output_absmax"] = max(float(o.abs().max()) for o in outs64)
+    info["torch_f32_paths"] = other_paths(module, inputs, outs)
     with open(os.path.join(d, "ref64.safetensors"), "wb") as f:
         f.write(to_bytes({f"output_{i}": o.numpy().astype(np.float64) for i, o in enumerate(outs64)}))
+
+
+def other_paths(module, inputs, outs):
+    """PyTorch float32's own spread: the largest difference between its default float32 outputs
+    and those of two other float32 paths PyTorch itself offers, on a deep copy (the module is not
+    changed): {"channels_last": module and 4-D inputs in torch.channels_last (other convolution
+    kernels, other summation orders), "no_mkldnn": torch.backends.mkldnn disabled (PyTorch's
+    own non-oneDNN convolutions)}. A path PyTorch refuses for the module is left out. Where these
+    differ from the default by as much as another engine does, that engine's difference is
+    float32's summation order, not an error."""
+    import copy
+
+    def worst(new_outs):
+        return max(float((a - b).abs().max()) for a, b in zip(flatten(new_outs), outs))
+
+    paths = {}
+    try:
+        mcl = copy.deepcopy(module).to(memory_format=torch.channels_last)
+        xs = tuple(t.to(memory_format=torch.channels_last) if t.dim() == 4 else t for t in inputs)
+        with torch.no_grad():
+            paths["channels_last"] = worst(mcl(*xs))
+    except Exception as e:  # noqa: BLE001 - a path this module cannot take is reported as absent
+        print(f"  channels_last path refused: {e}", flush=True)
+    was = torch.backends.mkldnn.enabled
+    try:
+        torch.backends.mkldnn.enabled = False
+        with torch.no_grad():
+            paths["no_mkldnn"] = worst(copy.deepcopy(module)(*inputs))
+    except Exception as e:  # noqa: BLE001
+        print(f"  no-mkldnn path refused: {e}", flush=True)
+    finally:
+        torch.backends.mkldnn.enabled = was
+    return paths
 
 
 def ref64_only(name, zoo_name, published, shapes, title, **_):
