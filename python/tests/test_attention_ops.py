@@ -257,6 +257,41 @@ class AttentionExports(unittest.TestCase):
         self.assertIn(mm["name"], permuted)
         self.assertEqual(model["userDefinedMetadata"]["tfjsTorch"]["outputs"][0]["perm"], [0, 1, 2, 3])
 
+    def test_power_of_two_scale_is_folded_into_the_query(self):
+        """Note [an attention scale folded into the query projection]: SAM's / sqrt(head dim)
+        with head dim 4 (a divisor of 2) leaves no div layer, and q_proj's kernel and bias are
+        PyTorch's times 1/2 (exact); with head dim 3 (sqrt(3)) the div stays and q_proj's weights
+        are PyTorch's. (sam_attention in cases() checks the folded model's outputs in Node.)"""
+        import json
+        import numpy as np
+        for c, heads, folded in ((8, 2, True), (12, 4, False)):
+            for fmt in FORMATS:
+                with self.subTest(c=c, heads=heads, data_format=fmt):
+                    d = os.path.join(self.tmp, f"scale_fold_{c}_{heads}_{fmt}")
+                    m = seeded(SamAttention(c, heads))
+                    export(m, (rand(2, c, 4, 4), rand(2, c, 4, 4, seed=3)), d, data_format=fmt)
+                    with open(os.path.join(d, "model.json")) as f:
+                        model = json.load(f)
+                    layers = model["modelTopology"]["config"]["layers"]
+                    divs = [l for l in layers if l["class_name"] == "TorchElementwise" and
+                            l["config"].get("op") == "div"]
+                    self.assertEqual(len(divs), 0 if folded else 1, divs)
+                    entries = model["weightsManifest"][0]["weights"]
+                    with open(os.path.join(d, "weights.bin"), "rb") as f:
+                        raw = np.frombuffer(f.read(), dtype="<f4")
+                    arrays, at = {}, 0
+                    for e in entries:
+                        n = int(np.prod(e["shape"]))
+                        arrays[e["name"]] = raw[at:at + n].reshape(e["shape"])
+                        at += n
+                    (kernel,) = [v for k, v in arrays.items() if "q_proj" in k and k.endswith("/kernel")]
+                    (bias,) = [v for k, v in arrays.items() if "q_proj" in k and k.endswith("/bias")]
+                    f = np.float32(0.5 if folded else 1.0)
+                    np.testing.assert_array_equal(kernel, m.q_proj.weight.detach().numpy().T * f)
+                    np.testing.assert_array_equal(bias, m.q_proj.bias.detach().numpy() * f)
+                    (k_kernel,) = [v for k, v in arrays.items() if "k_proj" in k and k.endswith("/kernel")]
+                    np.testing.assert_array_equal(k_kernel, m.k_proj.weight.detach().numpy().T)
+
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)

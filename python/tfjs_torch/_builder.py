@@ -235,6 +235,99 @@ class Builder:
         self.weights = [(n, a) for n, a in self.weights if n.split("/")[0] in keep]
         self.records = [r for r in self.records if r.layer in keep]
 
+    def fold_attention_scales(self, output_refs):
+        """Note [an attention scale folded into the query projection]
+        Attention divides its scores by sqrt(head dim): SAM's `attn = q @ k.permute(0, 1, 3, 2);
+        attn = attn / math.sqrt(c_per_head)`, one more pass over each [heads, queries, keys] score
+        tensor (on tensorflow a Multiply of 0.4 ms per cross-attention of SAM's mask decoder at
+        64x64, 4% of its kernel time in all). Where the divisor (or a mul's factor) is a power of
+        two, the factor f = 2^k is exact in float32, and so is each product by it: x @ (W f) + b f
+        gives f (x @ W + b) bit for bit (each product and partial sum is scaled by 2^k, which
+        changes no rounding), and (q f) @ k^T gives f (q @ k^T) the same way. So such a scale is
+        folded into the query's Linear: its kernel and bias are multiplied by f and the div / mul
+        layer goes (its readers read the product). It is exact only for powers of two, so sqrt(32)
+        (SAM's self-attention, 256 channels in 8 heads) keeps its div: PyTorch's numbers stay the
+        oracle. The pattern: a TorchElementwise div (not reversed) or mul by a scalar power of two
+        whose input is a TorchMatMul of two model tensors, one operand of which (the left one
+        tried first) comes from a TorchLinear through only Permute / reshape layers; every layer
+        on that path and the product is read by exactly one layer slot (not a model output),
+        called once (no shared module), and the scaled weights divide back to the old ones
+        exactly (no underflow or overflow of a weight). The folded layers' outputs are no longer
+        PyTorch's q (they are f q), so their records leave the check file (intermediates); the
+        outputs are checked as before. Returns the number of scales folded."""
+        import math
+        readers = {}
+        for layer in self.layers:
+            for node in layer["inbound_nodes"]:
+                for inbound in node:
+                    readers[inbound[0]] = readers.get(inbound[0], 0) + 1
+        outputs = {r.layer for r in output_refs}
+
+        def single(name):
+            layer = self.by_name[name]
+            return (readers.get(name, 0) == 1 and name not in outputs and
+                    len(layer["inbound_nodes"]) == 1)
+
+        def linear_behind(name):
+            """The TorchLinear that `name` reads through Permute / reshape layers only, and the
+            layers on the way; None where the path is anything else."""
+            path = []
+            while True:
+                layer = self.by_name.get(name)
+                if layer is None or not single(name):
+                    return None
+                path.append(name)
+                if layer["class_name"] == "TorchLinear":
+                    return path
+                if layer["class_name"] not in ("Permute", "TorchReshape", "Reshape"):
+                    return None
+                name = layer["inbound_nodes"][0][0][0]
+
+        weights = {n: i for i, (n, _) in enumerate(self.weights)}
+        folded = 0
+        for div in list(self.layers):
+            cfg = div["config"]
+            if div["class_name"] != "TorchElementwise" or cfg.get("op") not in ("div", "mul") or \
+                    "scalar" not in cfg or cfg.get("constantShape") is not None or \
+                    (cfg["op"] == "div" and cfg.get("reversed")) or len(div["inbound_nodes"]) != 1 or \
+                    div["name"] in outputs:
+                continue
+            s = float(cfg["scalar"])
+            if not math.isfinite(s) or s == 0 or math.frexp(abs(s))[0] != 0.5 or s < 0:
+                continue
+            f = 1.0 / s if cfg["op"] == "div" else s
+            (inbound,) = div["inbound_nodes"][0]
+            mm = self.by_name.get(inbound[0])
+            if mm is None or mm["class_name"] != "TorchMatMul" or \
+                    mm["config"].get("constantShape") is not None or not single(mm["name"]):
+                continue
+            for operand in mm["inbound_nodes"][0]:
+                path = linear_behind(operand[0])
+                if path is None:
+                    continue
+                lin = path[-1]
+                names = [f"{lin}/kernel"] + ([f"{lin}/bias"] if f"{lin}/bias" in weights else [])
+                if any(n not in weights for n in names[:1]):
+                    continue
+                scaled = [self.weights[weights[n]][1] * np.float32(f) for n in names]
+                if not all(np.array_equal(a / np.float32(f), self.weights[weights[n]][1])
+                           for a, n in zip(scaled, names)):
+                    continue
+                for a, n in zip(scaled, names):
+                    self.weights[weights[n]] = (n, a.astype(np.float32))
+                for layer in self.layers:
+                    for node in layer["inbound_nodes"]:
+                        for slot in node:
+                            if slot[0] == div["name"]:
+                                slot[0], slot[1], slot[2] = mm["name"], 0, 0
+                gone = set(path) | {mm["name"], div["name"]}
+                self.records = [r for r in self.records if r.layer not in gone]
+                div["inbound_nodes"] = [[inbound]]
+                readers[div["name"]] = 0
+                folded += 1
+                break
+        return folded
+
     # ---- files ---------------------------------------------------------------------------------
     def model_json(self, input_refs, output_refs, model_name):
         topology = {
