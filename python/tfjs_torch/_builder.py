@@ -328,6 +328,103 @@ class Builder:
                 break
         return folded
 
+    def fold_layer_norms_2d(self, output_refs):
+        """Note [LayerNorm2d written out as one layer norm]
+        SAM's (and ConvNeXt's, detectron2's) LayerNorm2d normalizes each position's channels with
+        PyTorch ops written out: u = x.mean(1, keepdim=True); s = (x - u).pow(2).mean(1,
+        keepdim=True); x = (x - u) / torch.sqrt(s + eps); weight[:, None, None] * x +
+        bias[:, None, None]. Exported as written, that is ten layers and as many passes over the
+        feature map (SAM's mask decoder: [1, 128, 128, 64] on tensorflow, Sub, Square, Mean,
+        RealDiv, Multiply, Add, ...). Channels last, the channel dim is the tfjs tensor's last,
+        so the same arithmetic is a layer norm over the last dim: one TorchLayerNorm layer
+        (normalizedShape [C], eps, weight and bias the two constants; on tensorflow one oneDNN
+        op, Note [layer norm as oneDNN's op]). The pattern, on the built layers: a
+        TorchElementwise add of a [1, ..., 1, C] constant on a mul (either order) of a
+        [1, ..., 1, C] constant on a div (not reversed) of a sub (x - u) by a sqrt of an add of a
+        scalar eps (>= 0) on a mean over the last axis (keepDims) of a pow 2 of a sub (x - u),
+        with u a mean over the last axis (keepDims) of the same x. The add layer becomes the
+        norm (same name, so its record in the check file is the same PyTorch value); the other
+        layers go where nothing else reads them. Channels first (the mean over axis 1) keeps the
+        written-out form. Numbers: the same formula; a layer norm's own statistics (PyTorch's
+        F.layer_norm, and ours) round differently from the written-out ops, within float32
+        rounding. Returns the number folded."""
+        def one(layer):
+            return len(layer["inbound_nodes"]) == 1
+
+        def src(layer, i=0):
+            node = layer["inbound_nodes"][0]
+            return self.by_name.get(node[i][0]) if i < len(node) else None
+
+        def slot(layer, i):
+            return layer["inbound_nodes"][0][i][:3]
+
+        def ew(layer, op, n_inputs):
+            return (layer is not None and layer["class_name"] == "TorchElementwise" and one(layer) and
+                    layer["config"].get("op") == op and len(layer["inbound_nodes"][0]) == n_inputs)
+
+        def last_axis_mean(layer, rank):
+            c = layer["config"] if layer is not None else {}
+            return (layer is not None and layer["class_name"] == "TorchReduce" and one(layer) and
+                    c.get("op") == "mean" and c.get("axis") == [rank - 1] and c.get("keepDims") is True)
+
+        def centered(sub, rank):
+            """(x slot, mean layer) when sub is x - mean_last(x), else None."""
+            if not ew(sub, "sub", 2) or sub["config"].get("reversed"):
+                return None
+            u = src(sub, 1)
+            if not last_axis_mean(u, rank) or slot(u, 0) != slot(sub, 0):
+                return None
+            return slot(sub, 0), u
+
+        index = {n: i for i, (n, _) in enumerate(self.weights)}
+        folded = 0
+        for add in list(self.layers):
+            cs = add["config"].get("constantShape")
+            if not ew(add, "add", 1) or not cs or any(d != 1 for d in cs[:-1]) or len(cs) < 3:
+                continue
+            rank, c = len(cs), cs[-1]
+            mul = src(add)
+            if not ew(mul, "mul", 1) or mul["config"].get("constantShape") != cs:
+                continue
+            div = src(mul)
+            if not ew(div, "div", 2) or div["config"].get("reversed"):
+                continue
+            num = centered(src(div, 0), rank)
+            sqrt = src(div, 1)
+            if num is None or sqrt is None or sqrt["class_name"] != "TorchActivation" or \
+                    sqrt["config"].get("fn") != "sqrt" or not one(sqrt):
+                continue
+            eps_add = src(sqrt)
+            if not ew(eps_add, "add", 1) or "scalar" not in eps_add["config"] or \
+                    not float(eps_add["config"]["scalar"]) >= 0:
+                continue
+            var = src(eps_add)
+            if not last_axis_mean(var, rank):
+                continue
+            sq = src(var)
+            if not ew(sq, "pow", 1) or sq["config"].get("scalar") != 2.0 or sq["config"].get("reversed"):
+                continue
+            sq_in = centered(src(sq), rank)
+            if sq_in is None or sq_in[0] != num[0]:
+                continue
+            wname, bname = f"{mul['name']}/constant", f"{add['name']}/constant"
+            if wname not in index or bname not in index:
+                continue
+            weight = self.weights[index[wname]][1].reshape(c)
+            bias = self.weights[index[bname]][1].reshape(c)
+            name = add["name"]
+            add["class_name"] = "TorchLayerNorm"
+            add["config"] = {"normalizedShape": [c], "eps": float(eps_add["config"]["scalar"]),
+                             "elementwiseAffine": True, "name": name, "trainable": True,
+                             "dtype": "float32"}
+            add["inbound_nodes"] = [[list(num[0]) + [{}]]]
+            i = index[bname]
+            self.weights[i:i + 1] = [(f"{name}/weight", np.ascontiguousarray(weight, np.float32)),
+                                     (f"{name}/bias", np.ascontiguousarray(bias, np.float32))]
+            index = {n: i for i, (n, _) in enumerate(self.weights)}
+            folded += 1
+        return folded
+
     # ---- files ---------------------------------------------------------------------------------
     def model_json(self, input_refs, output_refs, model_name):
         topology = {
