@@ -7,7 +7,10 @@
 // diff, tfjs-torch's by pt.checkExport's rule), runs of the two taking turns (median wall ms), and tf.profile's kernel times of one
 // tfjs-torch run, each kernel's own time (less the kernels it ran inside it): top kernels, the
 // share outside the convolutions, counted twice: with what a convolution kernel runs inside it
-// (tfjs-node's FusedConv2D: an Add for its bias, its activation) outside, and as part of it.
+// (tfjs-node's FusedConv2D: an Add for its bias, its activation) outside, and as part of it;
+// and, a third count, the share outside the convolutions and the matrix products (MatMul,
+// BatchMatMul, _FusedMatMul, TorchBatchMatMul, TorchLinear: models_common.ts), what either kind
+// of kernel runs inside it counted as part of it (as in the second count).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -19,7 +22,7 @@ import {exportDirHandler} from '../scripts/check-export.js';
 
 export const MODELS_DIR = join(__dirname, '..', '.cache', 'bench-models');
 
-import {CONV_KERNELS, isConvKernel} from './models_common.js';
+import {CONV_KERNELS, isConvKernel, isMatMulKernel} from './models_common.js';
 
 export {CONV_KERNELS};
 
@@ -45,9 +48,17 @@ interface PairResult {
   outsideConvShare: number;
   /** The same with what the convolution kernels ran inside them (bias Add, activation) as convolution. */
   outsideConvFusedShare: number;
+  /**
+   * 1 - (the convolution and matrix product kernels' own ms, and what they ran inside them) /
+   * kernelMs: the share outside both (a transformer's products are not overhead).
+   */
+  outsideConvMatMulShare: number;
   kernelMs: number;
-  /** Every kernel of the profiled run: [name, own ms, calls, of the ms inside a convolution kernel], slowest first. */
-  kernels: Array<[string, number, number, number]>;
+  /**
+   * Every kernel of the profiled run: [name, own ms, calls, of the ms inside a convolution kernel,
+   * of the ms inside a matrix product kernel], slowest first.
+   */
+  kernels: Array<[string, number, number, number, number]>;
   error?: string;
 }
 
@@ -222,6 +233,8 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
   const calls = new Map<string, number>();
   /** Of each kernel's own time, what ran inside a convolution kernel (FusedConv2D's bias Add). */
   const insideConv = new Map<string, number>();
+  /** The same for matrix product kernels (tfjs-node's _FusedMatMul: its bias Add, activation). */
+  const insideMatMul = new Map<string, number>();
   let kernelMs = 0;
   /** Time of the kernels listed at each depth not yet claimed by their parent. */
   const pending: number[] = [];
@@ -251,15 +264,29 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
       for (const [name, t] of children) {
         if (!isConvKernel(name)) insideConv.set(name, (insideConv.get(name) ?? 0) + t);
       }
+    } else if (isMatMulKernel(k.name)) {
+      // The same for a matrix product kernel (the third count): tfjs-node's _FusedMatMul runs
+      // BatchMatMul, then an Add for its bias and its activation.
+      for (const [name, t] of children) {
+        if (!isConvKernel(name) && !isMatMulKernel(name)) {
+          insideMatMul.set(name, (insideMatMul.get(name) ?? 0) + t);
+        }
+      }
     } else {
       for (const c of children) subtree.push(c);
     }
     subtree.push([k.name, own]);
   }
   let convMs = 0;
-  for (const [k, ms] of byKernel) if (isConvKernel(k)) convMs += ms;
+  let matMulMs = 0;
+  for (const [k, ms] of byKernel) {
+    if (isConvKernel(k)) convMs += ms;
+    else if (isMatMulKernel(k)) matMulMs += ms;
+  }
   let insideConvMs = 0;
   for (const ms of insideConv.values()) insideConvMs += ms;
+  let insideMatMulMs = 0;
+  for (const ms of insideMatMul.values()) insideMatMulMs += ms;
   const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 6)
       .map(([k, ms]) => [k, ms / kernelMs] as [string, number]);
   tf.dispose(xs);
@@ -272,9 +299,10 @@ async function pair(info: Info, dir: string, backend: string, ortName: string,
           oursDiff, ortDiff, oursOk,
           vs64: exact == null ? undefined : {ours: ours64, ort: ort64, torch32: info.torch_f32_vs_f64 ?? NaN},
           top, outsideConvShare: 1 - convMs / kernelMs,
-          outsideConvFusedShare: 1 - (convMs + insideConvMs) / kernelMs, kernelMs,
+          outsideConvFusedShare: 1 - (convMs + insideConvMs) / kernelMs,
+          outsideConvMatMulShare: 1 - (convMs + insideConvMs + matMulMs + insideMatMulMs) / kernelMs, kernelMs,
           kernels: [...byKernel].sort((a, b) => b[1] - a[1])
-              .map(([k, ms]) => [k, ms, calls.get(k)!, insideConv.get(k) ?? 0])};
+              .map(([k, ms]) => [k, ms, calls.get(k)!, insideConv.get(k) ?? 0, insideMatMul.get(k) ?? 0])};
 }
 
 async function main(name: string): Promise<void> {

@@ -17,7 +17,10 @@
 // convolutions (every kernel but Conv2D, FusedConv2D, depthwise and transposed ones), given as two
 // counts: "A / B" where A counts what a convolution kernel runs inside it (tfjs-node's
 // FusedConv2D: an Add for its bias, then its activation) outside the convolutions, and B as part
-// of them (as ONNX's Conv and PyTorch's Conv2d include their bias).
+// of them (as ONNX's Conv and PyTorch's Conv2d include their bias). A further column, "outside
+// convs and matmuls", is the share outside the convolutions and the matrix products (MatMul,
+// BatchMatMul, _FusedMatMul, TorchBatchMatMul, TorchLinear), what either runs inside it counted
+// as part of it, as in B (for a transformer, whose products are its work).
 //   BENCH_MODELS=esrgan_rrdbnet,unet   only these; BENCH_MODELS_BUDGET_MS (default 15000) per pair;
 //   BENCH_MODELS_MIN_RUNS (default 3); BENCH_MODELS_BACKENDS=wasm,tensorflow; BENCH_MODELS_TIMEOUT_S (default 900) per model;
 //   BENCH_MODELS_PROFILE=1 also prints each row's whole per-kernel profile (ms, share, calls).
@@ -32,7 +35,8 @@ const DIR = join(ROOT, '.cache', 'bench-models');
 interface Pair {
   threads?: number; backend: string; ort: string; oursMs: number; ortMs: number; runs: number; oursDiff: number;
   ortDiff: number; oursOk: boolean; vs64?: {ours: number, ort: number, torch32: number}; top: Array<[string, number]>; outsideConvShare: number;
-  outsideConvFusedShare?: number; kernelMs: number; kernels?: Array<[string, number, number, number?]>;
+  outsideConvFusedShare?: number; outsideConvMatMulShare?: number; kernelMs: number;
+  kernels?: Array<[string, number, number, number?, number?]>;
   error?: string;
 }
 
@@ -71,8 +75,8 @@ export async function benchModels(): Promise<void> {
   console.log('\n## models (published decoders, real sizes; tfjs-torch / onnxruntime, one process per model)\n');
   console.log('| model | input (PyTorch) | backend | tfjs-torch ms | onnxruntime ms | ratio | runs | ' +
               'max diff ours / ORT vs PyTorch | vs PyTorch in float64: ours / ORT / PyTorch float32 | outside convs (bias Add, activation of a fused conv outside / ' +
-              'inside it) | top kernels |');
-  console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|');
+              'inside it) | outside convs and matmuls | top kernels |');
+  console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---:|---|');
   const missing: string[] = [];
   const profiles: string[] = [];
   const accuracy: string[] = [];
@@ -96,7 +100,7 @@ export async function benchModels(): Promise<void> {
     }
     for (const p of results) {
       if (p.error != null) {
-        console.log(`| ${info.title} | ${shapes} | ${p.backend} vs ${p.ort} | failed: ${p.error} ||||||||`);
+        console.log(`| ${info.title} | ${shapes} | ${p.backend} vs ${p.ort} | failed: ${p.error} |||||||||`);
         continue;
       }
       const top = p.top.map(([k, s]) => `${k} ${pct(s)}`).join(', ');
@@ -104,14 +108,17 @@ export async function benchModels(): Promise<void> {
           p.ortMs.toFixed(1)} | ${(p.oursMs / p.ortMs).toFixed(2)}x | ${p.runs} | ${diff(p.oursDiff)}${
           p.oursOk ? '' : ' (over 1e-4)'} / ${diff(p.ortDiff)} | ${p.vs64 == null ? 'not exported' :
           `${diff(p.vs64.ours)} / ${diff(p.vs64.ort)} / ${diff(p.vs64.torch32)}`} | ${pct(p.outsideConvShare)}${
-          p.outsideConvFusedShare == null ? '' : ` / ${pct(p.outsideConvFusedShare)}`} | ${top} |`);
+          p.outsideConvFusedShare == null ? '' : ` / ${pct(p.outsideConvFusedShare)}`} | ${
+          p.outsideConvMatMulShare == null ? '-' : pct(p.outsideConvMatMulShare)} | ${top} |`);
       accuracy.push(accuracyRow(info, p));
       if (p.kernels != null) {
         profiles.push(`\n### ${info.title}, ${p.backend}: tf.profile, ${p.kernelMs.toFixed(0)} ms of kernels\n`,
-                      '| kernel | ms | share | calls | of the ms, inside a convolution kernel |',
-                      '|---|---:|---:|---:|---:|',
-                      ...p.kernels.map(([k, ms, n, inside]) => `| ${k} | ${ms.toFixed(1)} | ${
-                          (100 * ms / p.kernelMs).toFixed(1)}% | ${n} | ${(inside ?? 0).toFixed(1)} |`));
+                      '| kernel | ms | share | calls | of the ms, inside a convolution kernel | ' +
+                          'of the ms, inside a matrix product kernel |',
+                      '|---|---:|---:|---:|---:|---:|',
+                      ...p.kernels.map(([k, ms, n, inside, insideMm]) => `| ${k} | ${ms.toFixed(1)} | ${
+                          (100 * ms / p.kernelMs).toFixed(1)}% | ${n} | ${(inside ?? 0).toFixed(1)} | ${
+                          (insideMm ?? 0).toFixed(1)} |`));
       }
     }
   }

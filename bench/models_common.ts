@@ -10,6 +10,17 @@ export const CONV_KERNELS = new Set([
 
 export const isConvKernel = (name: string) => CONV_KERNELS.has(name) || /conv/i.test(name);
 
+/**
+ * Kernels that are matrix products: tfjs's MatMul / BatchMatMul / _FusedMatMul and tfjs-torch's
+ * TorchBatchMatMul (attention's batched products on cpu and wasm) and TorchLinear. A kernel of
+ * ours counts whole, the TensorFlow ops it runs itself included (they are not tfjs kernels, so
+ * the profile has them inside its own time).
+ */
+export const MATMUL_KERNELS = new Set([
+  'MatMul', 'BatchMatMul', '_FusedMatMul', 'FusedMatMul', 'TorchBatchMatMul', 'TorchLinear']);
+
+export const isMatMulKernel = (name: string) => MATMUL_KERNELS.has(name);
+
 export function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -40,6 +51,8 @@ export interface ProfileSummary {
   top: Array<[string, number]>;
   /** 1 - (convolution kernels' ms) / kernelMs. */
   outsideConvShare: number;
+  /** 1 - (convolution and matrix product kernels' ms) / kernelMs. */
+  outsideConvMatMulShare: number;
   /** Every kernel: [name, ms, calls], slowest first. */
   kernels: Array<[string, number, number]>;
 }
@@ -57,12 +70,17 @@ export function summarizeProfile(kernels: Array<{name: string, kernelTimeMs: unk
     calls.set(k.name, (calls.get(k.name) ?? 0) + 1);
   }
   let convMs = 0;
-  for (const [k, ms] of byKernel) if (isConvKernel(k)) convMs += ms;
+  let matMulMs = 0;
+  for (const [k, ms] of byKernel) {
+    if (isConvKernel(k)) convMs += ms;
+    else if (isMatMulKernel(k)) matMulMs += ms;
+  }
   const sorted = [...byKernel].sort((a, b) => b[1] - a[1]);
   return {
     kernelMs,
     top: sorted.slice(0, 6).map(([k, ms]) => [k, kernelMs > 0 ? ms / kernelMs : 0]),
     outsideConvShare: kernelMs > 0 ? 1 - convMs / kernelMs : NaN,
+    outsideConvMatMulShare: kernelMs > 0 ? 1 - (convMs + matMulMs) / kernelMs : NaN,
     kernels: sorted.map(([k, ms]) => [k, ms, calls.get(k)!]),
   };
 }

@@ -132,21 +132,23 @@ const diff = (x) => (x == null ? '?' : x === 0 ? '0' : x.toExponential(1));
 function printRow(r, header) {
   if (header) {
     console.log('\n| model | input (PyTorch) | tfjs-torch ms | ORT-webgpu ms | ratio | runs | ' +
-                'max diff vs PyTorch: ours / ORT | outside convs | top kernels (tfjs-torch) |');
-    console.log('|---|---|---:|---:|---:|---:|---|---:|---|');
+                'max diff vs PyTorch: ours / ORT | outside convs | outside convs and matmuls | top kernels (tfjs-torch) |');
+    console.log('|---|---|---:|---:|---:|---:|---|---:|---:|---|');
   }
   const shapes = r.shapes.map((s) => s.join('x')).join(', ');
   const partial = r.oursDiff != null ?
       ` (checked: ${diff(r.oursDiff)}${r.oursOk ? '' : ' over 1e-4'} / ${diff(r.ortDiff)}${r.ortOk ? '' : ' over 1e-4'})` : '';
   if (r.error != null) {
-    console.log(`| ${r.title} | ${shapes} | failed: ${r.error}${partial} |||||||`);
+    console.log(`| ${r.title} | ${shapes} | failed: ${r.error}${partial} ||||||||`);
     return;
   }
   const top = r.top.filter(([, s]) => s > 0).map(([k, s]) => `${k} ${pct(s)}`).join(', ');
   console.log(`| ${r.title} | ${shapes} | ${r.oursMs.toFixed(0)} | ${r.ortMs.toFixed(0)} | ${
       (r.oursMs / r.ortMs).toFixed(2)}x | ${r.runs} | ${diff(r.oursDiff)}${r.oursOk ? '' : ' (over 1e-4)'} / ${
       diff(r.ortDiff)}${r.ortOk ? '' : ' (over 1e-4)'} | ${
-      Number.isNaN(r.outsideConvShare) ? '?' : pct(r.outsideConvShare)} | ${top} |`);
+      Number.isNaN(r.outsideConvShare) ? '?' : pct(r.outsideConvShare)} | ${
+      r.outsideConvMatMulShare == null || Number.isNaN(r.outsideConvMatMulShare) ? '?' :
+      pct(r.outsideConvMatMulShare)} | ${top} |`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -159,15 +159,24 @@ export function hasOneDnnLayerNorm(backend: unknown): boolean {
     oneDnnLayerNorm(node, tf.zeros([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5).shape.join() === '2,3');
 }
 
-/** A layer norm over rows [n, c] of x on oneDNN's op, each row shifted by its first value. */
+/**
+ * A layer norm over rows [n, c] of x on oneDNN's op, each row shifted by its first value. The op
+ * takes a rank-2 or rank-3 x whose last dim is the row as it is (SAM's token norms, [1, 7, 256]:
+ * no reshape in or out), and a weight / bias already [c] as they are: on tfjs-node each reshape is
+ * an eager TensorFlow op of its own (four of the seven per norm).
+ */
 function layerNormShifted(node: NodeBackend, x: Tensor, weight: Tensor|null, bias: Tensor|null,
                           eps: number, n: number, c: number): Tensor {
   return tf.tidy(() => {
-    const x2 = tf.reshape(x, [n, c]);
-    const shifted = tf.sub(x2, tf.slice(x2, [0, 0], [n, 1]));
-    const scale = weight == null ? tf.ones([c]) : tf.reshape(weight, [c]);
-    const offset = bias == null ? tf.zeros([c]) : tf.reshape(bias, [c]);
-    return tf.reshape(oneDnnLayerNorm(node, shifted, scale, offset, eps), x.shape);
+    const asIs = (x.rank === 2 || x.rank === 3) && x.shape[x.rank - 1] === c;
+    const xr = asIs ? x : tf.reshape(x, [n, c]);
+    const first = tf.slice(xr, xr.shape.map(() => 0), [...xr.shape.slice(0, -1), 1]);
+    const shifted = tf.sub(xr, first);
+    const asRow = (t: Tensor) => (t.rank === 1 && t.shape[0] === c ? t : tf.reshape(t, [c]));
+    const scale = weight == null ? tf.ones([c]) : asRow(weight);
+    const offset = bias == null ? tf.zeros([c]) : asRow(bias);
+    const y = oneDnnLayerNorm(node, shifted, scale, offset, eps);
+    return asIs ? y : tf.reshape(y, x.shape);
   });
 }
 

@@ -121,6 +121,31 @@ class SamAttention(nn.Module):
         return self.out_proj(out.transpose(1, 2).reshape(n, t, h * c))
 
 
+class LayerNorm2d(nn.Module):
+    """SAM's LayerNorm2d (segment_anything/modeling/common.py), written out in PyTorch ops, as
+    its mask decoder's output upscaling uses it: ConvTranspose2d, LayerNorm2d, GELU."""
+
+    def __init__(self, c, eps=1e-6):
+        super().__init__()
+        self.weight, self.bias, self.eps = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c)), eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class SamUpscaling(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(c, c // 2, 2, stride=2)
+        self.norm = LayerNorm2d(c // 2)
+
+    def forward(self, x):
+        return F.gelu(self.norm(self.up(x)) * 3)
+
+
 class SamMaskProduct(nn.Module):
     """SAM MaskDecoder's last product: hypernetwork outputs [b, m, c] times the upscaled embedding
     viewed as [b, c, h * w], viewed back as masks [b, m, h, w] (held transposed in channels last:
@@ -221,6 +246,7 @@ def cases():
         ("boolean_mask_index", lambda: BoolIndex(), (rand(2, 4, 3),), None),
         ("sam_attention", lambda: seeded(SamAttention(c)), (rand(2, c, 4, 4), rand(2, c, 4, 4, seed=3)),
          (rand(3, c, 5, 3, seed=2), rand(3, c, 5, 3, seed=4))),
+        ("sam_layer_norm_2d", lambda: seeded(SamUpscaling(c)), (rand(2, c, 3, 4),), (rand(3, c, 2, 5, seed=2),)),
         ("sam_mask_product", lambda: seeded(SamMaskProduct(c)), (rand(2, c, 4, 5), rand(2, 3, c, seed=3)),
          (rand(3, c, 3, 6, seed=2), rand(3, 3, c, seed=4))),
         ("relative_position_bias", lambda: seeded(RelPosBias(c)), (rand(2, c, 3, 3),), None,
@@ -256,6 +282,70 @@ class AttentionExports(unittest.TestCase):
         self.assertNotIn("up", permuted)
         self.assertIn(mm["name"], permuted)
         self.assertEqual(model["userDefinedMetadata"]["tfjsTorch"]["outputs"][0]["perm"], [0, 1, 2, 3])
+
+    def test_power_of_two_scale_is_folded_into_the_query(self):
+        """Note [an attention scale folded into the query projection]: SAM's / sqrt(head dim)
+        with head dim 4 (a divisor of 2) leaves no div layer, and q_proj's kernel and bias are
+        PyTorch's times 1/2 (exact); with head dim 3 (sqrt(3)) the div stays and q_proj's weights
+        are PyTorch's. (sam_attention in cases() checks the folded model's outputs in Node.)"""
+        import json
+        import numpy as np
+        for c, heads, folded in ((8, 2, True), (12, 4, False)):
+            for fmt in FORMATS:
+                with self.subTest(c=c, heads=heads, data_format=fmt):
+                    d = os.path.join(self.tmp, f"scale_fold_{c}_{heads}_{fmt}")
+                    m = seeded(SamAttention(c, heads))
+                    export(m, (rand(2, c, 4, 4), rand(2, c, 4, 4, seed=3)), d, data_format=fmt)
+                    with open(os.path.join(d, "model.json")) as f:
+                        model = json.load(f)
+                    layers = model["modelTopology"]["config"]["layers"]
+                    divs = [l for l in layers if l["class_name"] == "TorchElementwise" and
+                            l["config"].get("op") == "div"]
+                    self.assertEqual(len(divs), 0 if folded else 1, divs)
+                    entries = model["weightsManifest"][0]["weights"]
+                    with open(os.path.join(d, "weights.bin"), "rb") as f:
+                        raw = np.frombuffer(f.read(), dtype="<f4")
+                    arrays, at = {}, 0
+                    for e in entries:
+                        n = int(np.prod(e["shape"]))
+                        arrays[e["name"]] = raw[at:at + n].reshape(e["shape"])
+                        at += n
+                    (kernel,) = [v for k, v in arrays.items() if "q_proj" in k and k.endswith("/kernel")]
+                    (bias,) = [v for k, v in arrays.items() if "q_proj" in k and k.endswith("/bias")]
+                    f = np.float32(0.5 if folded else 1.0)
+                    np.testing.assert_array_equal(kernel, m.q_proj.weight.detach().numpy().T * f)
+                    np.testing.assert_array_equal(bias, m.q_proj.bias.detach().numpy() * f)
+                    (k_kernel,) = [v for k, v in arrays.items() if "k_proj" in k and k.endswith("/kernel")]
+                    np.testing.assert_array_equal(k_kernel, m.k_proj.weight.detach().numpy().T)
+
+    def test_layer_norm_2d_is_one_layer_norm_channels_last(self):
+        """Note [LayerNorm2d written out as one layer norm]: channels last, SAM's LayerNorm2d is
+        one TorchLayerNorm over the channels with its weight and bias; channels first keeps the
+        written-out ops. (sam_layer_norm_2d in cases() checks both in Node against PyTorch.)"""
+        import json
+        for fmt in FORMATS:
+            with self.subTest(data_format=fmt):
+                d = os.path.join(self.tmp, f"layer_norm_2d_{fmt}")
+                m = seeded(SamUpscaling(8))
+                export(m, (rand(2, 8, 3, 4),), d, data_format=fmt)
+                with open(os.path.join(d, "model.json")) as f:
+                    model = json.load(f)
+                layers = model["modelTopology"]["config"]["layers"]
+                classes = [l["class_name"] for l in layers]
+                names = [w["name"] for w in model["weightsManifest"][0]["weights"]]
+                if fmt == "channelsLast":
+                    (norm,) = [l for l in layers if l["class_name"] == "TorchLayerNorm"]
+                    self.assertEqual(norm["config"]["normalizedShape"], [4])
+                    self.assertEqual(norm["config"]["eps"], 1e-6)
+                    self.assertNotIn("TorchReduce", classes)
+                    self.assertEqual([l["class_name"] for l in layers
+                                      if l["name"] == norm["inbound_nodes"][0][0][0]],
+                                     ["TorchConvTranspose2d"])
+                    self.assertIn(f"{norm['name']}/weight", names)
+                    self.assertIn(f"{norm['name']}/bias", names)
+                else:
+                    self.assertNotIn("TorchLayerNorm", classes)
+                    self.assertIn("TorchReduce", classes)
 
     @classmethod
     def tearDownClass(cls):

@@ -235,6 +235,196 @@ class Builder:
         self.weights = [(n, a) for n, a in self.weights if n.split("/")[0] in keep]
         self.records = [r for r in self.records if r.layer in keep]
 
+    def fold_attention_scales(self, output_refs):
+        """Note [an attention scale folded into the query projection]
+        Attention divides its scores by sqrt(head dim): SAM's `attn = q @ k.permute(0, 1, 3, 2);
+        attn = attn / math.sqrt(c_per_head)`, one more pass over each [heads, queries, keys] score
+        tensor (on tensorflow a Multiply of 0.4 ms per cross-attention of SAM's mask decoder at
+        64x64, 4% of its kernel time in all). Where the divisor (or a mul's factor) is a power of
+        two, the factor f = 2^k is exact in float32, and so is each product by it: x @ (W f) + b f
+        gives f (x @ W + b) bit for bit (each product and partial sum is scaled by 2^k, which
+        changes no rounding), and (q f) @ k^T gives f (q @ k^T) the same way. So such a scale is
+        folded into the query's Linear: its kernel and bias are multiplied by f and the div / mul
+        layer goes (its readers read the product). It is exact only for powers of two, so sqrt(32)
+        (SAM's self-attention, 256 channels in 8 heads) keeps its div: PyTorch's numbers stay the
+        oracle. The pattern: a TorchElementwise div (not reversed) or mul by a scalar power of two
+        whose input is a TorchMatMul of two model tensors, one operand of which (the left one
+        tried first) comes from a TorchLinear through only Permute / reshape layers; every layer
+        on that path and the product is read by exactly one layer slot (not a model output),
+        called once (no shared module), and the scaled weights divide back to the old ones
+        exactly (no underflow or overflow of a weight). The folded layers' outputs are no longer
+        PyTorch's q (they are f q), so their records leave the check file (intermediates); the
+        outputs are checked as before. Returns the number of scales folded."""
+        import math
+        readers = {}
+        for layer in self.layers:
+            for node in layer["inbound_nodes"]:
+                for inbound in node:
+                    readers[inbound[0]] = readers.get(inbound[0], 0) + 1
+        outputs = {r.layer for r in output_refs}
+
+        def single(name):
+            layer = self.by_name[name]
+            return (readers.get(name, 0) == 1 and name not in outputs and
+                    len(layer["inbound_nodes"]) == 1)
+
+        def linear_behind(name):
+            """The TorchLinear that `name` reads through Permute / reshape layers only, and the
+            layers on the way; None where the path is anything else."""
+            path = []
+            while True:
+                layer = self.by_name.get(name)
+                if layer is None or not single(name):
+                    return None
+                path.append(name)
+                if layer["class_name"] == "TorchLinear":
+                    return path
+                if layer["class_name"] not in ("Permute", "TorchReshape", "Reshape"):
+                    return None
+                name = layer["inbound_nodes"][0][0][0]
+
+        weights = {n: i for i, (n, _) in enumerate(self.weights)}
+        folded = 0
+        for div in list(self.layers):
+            cfg = div["config"]
+            if div["class_name"] != "TorchElementwise" or cfg.get("op") not in ("div", "mul") or \
+                    "scalar" not in cfg or cfg.get("constantShape") is not None or \
+                    (cfg["op"] == "div" and cfg.get("reversed")) or len(div["inbound_nodes"]) != 1 or \
+                    div["name"] in outputs:
+                continue
+            s = float(cfg["scalar"])
+            if not math.isfinite(s) or s == 0 or math.frexp(abs(s))[0] != 0.5 or s < 0:
+                continue
+            f = 1.0 / s if cfg["op"] == "div" else s
+            (inbound,) = div["inbound_nodes"][0]
+            mm = self.by_name.get(inbound[0])
+            if mm is None or mm["class_name"] != "TorchMatMul" or \
+                    mm["config"].get("constantShape") is not None or not single(mm["name"]):
+                continue
+            for operand in mm["inbound_nodes"][0]:
+                path = linear_behind(operand[0])
+                if path is None:
+                    continue
+                lin = path[-1]
+                names = [f"{lin}/kernel"] + ([f"{lin}/bias"] if f"{lin}/bias" in weights else [])
+                if any(n not in weights for n in names[:1]):
+                    continue
+                scaled = [self.weights[weights[n]][1] * np.float32(f) for n in names]
+                if not all(np.array_equal(a / np.float32(f), self.weights[weights[n]][1])
+                           for a, n in zip(scaled, names)):
+                    continue
+                for a, n in zip(scaled, names):
+                    self.weights[weights[n]] = (n, a.astype(np.float32))
+                for layer in self.layers:
+                    for node in layer["inbound_nodes"]:
+                        for slot in node:
+                            if slot[0] == div["name"]:
+                                slot[0], slot[1], slot[2] = mm["name"], 0, 0
+                gone = set(path) | {mm["name"], div["name"]}
+                self.records = [r for r in self.records if r.layer not in gone]
+                div["inbound_nodes"] = [[inbound]]
+                readers[div["name"]] = 0
+                folded += 1
+                break
+        return folded
+
+    def fold_layer_norms_2d(self, output_refs):
+        """Note [LayerNorm2d written out as one layer norm]
+        SAM's (and ConvNeXt's, detectron2's) LayerNorm2d normalizes each position's channels with
+        PyTorch ops written out: u = x.mean(1, keepdim=True); s = (x - u).pow(2).mean(1,
+        keepdim=True); x = (x - u) / torch.sqrt(s + eps); weight[:, None, None] * x +
+        bias[:, None, None]. Exported as written, that is ten layers and as many passes over the
+        feature map (SAM's mask decoder: [1, 128, 128, 64] on tensorflow, Sub, Square, Mean,
+        RealDiv, Multiply, Add, ...). Channels last, the channel dim is the tfjs tensor's last,
+        so the same arithmetic is a layer norm over the last dim: one TorchLayerNorm layer
+        (normalizedShape [C], eps, weight and bias the two constants; on tensorflow one oneDNN
+        op, Note [layer norm as oneDNN's op]). The pattern, on the built layers: a
+        TorchElementwise add of a [1, ..., 1, C] constant on a mul (either order) of a
+        [1, ..., 1, C] constant on a div (not reversed) of a sub (x - u) by a sqrt of an add of a
+        scalar eps (>= 0) on a mean over the last axis (keepDims) of a pow 2 of a sub (x - u),
+        with u a mean over the last axis (keepDims) of the same x. The add layer becomes the
+        norm (same name, so its record in the check file is the same PyTorch value); the other
+        layers go where nothing else reads them. Channels first (the mean over axis 1) keeps the
+        written-out form. Numbers: the same formula; a layer norm's own statistics (PyTorch's
+        F.layer_norm, and ours) round differently from the written-out ops, within float32
+        rounding. Returns the number folded."""
+        def one(layer):
+            return len(layer["inbound_nodes"]) == 1
+
+        def src(layer, i=0):
+            node = layer["inbound_nodes"][0]
+            return self.by_name.get(node[i][0]) if i < len(node) else None
+
+        def slot(layer, i):
+            return layer["inbound_nodes"][0][i][:3]
+
+        def ew(layer, op, n_inputs):
+            return (layer is not None and layer["class_name"] == "TorchElementwise" and one(layer) and
+                    layer["config"].get("op") == op and len(layer["inbound_nodes"][0]) == n_inputs)
+
+        def last_axis_mean(layer, rank):
+            c = layer["config"] if layer is not None else {}
+            return (layer is not None and layer["class_name"] == "TorchReduce" and one(layer) and
+                    c.get("op") == "mean" and c.get("axis") == [rank - 1] and c.get("keepDims") is True)
+
+        def centered(sub, rank):
+            """(x slot, mean layer) when sub is x - mean_last(x), else None."""
+            if not ew(sub, "sub", 2) or sub["config"].get("reversed"):
+                return None
+            u = src(sub, 1)
+            if not last_axis_mean(u, rank) or slot(u, 0) != slot(sub, 0):
+                return None
+            return slot(sub, 0), u
+
+        index = {n: i for i, (n, _) in enumerate(self.weights)}
+        folded = 0
+        for add in list(self.layers):
+            cs = add["config"].get("constantShape")
+            if not ew(add, "add", 1) or not cs or any(d != 1 for d in cs[:-1]) or len(cs) < 3:
+                continue
+            rank, c = len(cs), cs[-1]
+            mul = src(add)
+            if not ew(mul, "mul", 1) or mul["config"].get("constantShape") != cs:
+                continue
+            div = src(mul)
+            if not ew(div, "div", 2) or div["config"].get("reversed"):
+                continue
+            num = centered(src(div, 0), rank)
+            sqrt = src(div, 1)
+            if num is None or sqrt is None or sqrt["class_name"] != "TorchActivation" or \
+                    sqrt["config"].get("fn") != "sqrt" or not one(sqrt):
+                continue
+            eps_add = src(sqrt)
+            if not ew(eps_add, "add", 1) or "scalar" not in eps_add["config"] or \
+                    not float(eps_add["config"]["scalar"]) >= 0:
+                continue
+            var = src(eps_add)
+            if not last_axis_mean(var, rank):
+                continue
+            sq = src(var)
+            if not ew(sq, "pow", 1) or sq["config"].get("scalar") != 2.0 or sq["config"].get("reversed"):
+                continue
+            sq_in = centered(src(sq), rank)
+            if sq_in is None or sq_in[0] != num[0]:
+                continue
+            wname, bname = f"{mul['name']}/constant", f"{add['name']}/constant"
+            if wname not in index or bname not in index:
+                continue
+            weight = self.weights[index[wname]][1].reshape(c)
+            bias = self.weights[index[bname]][1].reshape(c)
+            name = add["name"]
+            add["class_name"] = "TorchLayerNorm"
+            add["config"] = {"normalizedShape": [c], "eps": float(eps_add["config"]["scalar"]),
+                             "elementwiseAffine": True, "name": name, "trainable": True,
+                             "dtype": "float32"}
+            add["inbound_nodes"] = [[list(num[0]) + [{}]]]
+            i = index[bname]
+            self.weights[i:i + 1] = [(f"{name}/weight", np.ascontiguousarray(weight, np.float32)),
+                                     (f"{name}/bias", np.ascontiguousarray(bias, np.float32))]
+            index = {n: i for i, (n, _) in enumerate(self.weights)}
+            folded += 1
+        return folded
+
     # ---- files ---------------------------------------------------------------------------------
     def model_json(self, input_refs, output_refs, model_name):
         topology = {

@@ -718,6 +718,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                              outputs=[(ref.perm, ref.value)], record=False)
         output_refs.append(ref)
         outputs.append(values[o])
+    # Note [an attention scale folded into the query projection] (_builder.py)
+    b.fold_attention_scales(output_refs)
+    # Note [LayerNorm2d written out as one layer norm] (_builder.py)
+    b.fold_layer_norms_2d(output_refs)
     b.prune(output_refs)
     return {"builder": b, "input_refs": input_refs, "output_refs": output_refs,
             "names": out_names, "inputs": list(run_inputs), "outputs": outputs,
