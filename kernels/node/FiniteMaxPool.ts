@@ -17,9 +17,9 @@
 // turns it off.
 //
 // Both are finite-only shortcuts, NaN and Inf rules of their own: oneDNN's max, like
-// TensorFlow's, starts from the lowest finite float and drops or keeps a NaN by its position in
-// the window (checked side by side against PyTorch's rule on this build: both differ from it at
-// NaN and -Inf). Over finite input a max is exact wherever the maximum lies, so the values are
+// TensorFlow's, starts from the lowest finite float (a 2x2 window of -Inf gives -3.4e38) and
+// drops a NaN (a 2x2 window with one NaN at any of its four places gave the max of the other
+// three on this build; PyTorch's NaN always wins, Note [max and ties]). Over finite input a max is exact wherever the maximum lies, so the values are
 // PyTorch's bit for bit: test/node/finite_max_pool.test.ts compares both ops with the
 // with-indices kernel, and the pool fixtures (test/fixtures/pool.json, NaN and Inf cases
 // included) check the op that calls this kernel on tensorflow.
