@@ -190,6 +190,19 @@ export interface MaxPoolWithIndicesAttrs {
   ceilMode: boolean;
   dataFormat: DataFormat;
 }
+/**
+ * The values of a 2-D channelsLast max pool over input known to be finite, through the backend's
+ * own pool op (Note [max pool values on TensorFlow's MaxPool] in src/index_math/pool.ts). An
+ * optional kernel, outside ALL_KERNEL_NAMES: only a backend whose finite check is 'op' and that
+ * has such an op registers it (tensorflow), and the op runs it only where getKernel finds it.
+ * Its gradient is PyTorch's (MaxPoolWithIndices' on the saved x).
+ */
+export const FiniteMaxPool = 'TorchFiniteMaxPool';
+
+export interface FiniteMaxPoolAttrs extends MaxPoolWithIndicesAttrs {
+  /** The backend op's padding for these windows (nativeMaxPoolPadding). */
+  nativePadding: 'valid'|'same';
+}
 export interface MaxPoolWithIndicesGradInputs extends NamedTensorInfoMap {
   dy: TensorInfo;
   indices: TensorInfo;

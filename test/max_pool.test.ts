@@ -6,7 +6,7 @@ import {expect} from 'chai';
 import {maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices} from '../src/index.js';
 import type {MaxPoolOptions} from '../src/index.js';
 import * as pt from '../src/index.js';
-import {MaxPoolWithIndices} from '../src/kernel_names.js';
+import {FiniteMaxPool, MaxPoolWithIndices} from '../src/kernel_names.js';
 import type {DataFormat} from '../src/kernel_names.js';
 import {
   DATA_FORMATS, describeBackends, expectMatches, expectNoLeak, fromFixture, loadFixture,
@@ -218,8 +218,9 @@ describeBackends('TorchMaxPool layers without returnIndices (values only)', (bac
   }
 
   if (backend === 'tensorflow') {
-    // Which path ran: TensorFlow's MaxPool for finite input whose windows it has, the
-    // with-indices kernel for a NaN or for windows it does not have.
+    // Which path ran: FiniteMaxPool (oneDNN's or TensorFlow's pool, test/node/finite_max_pool.test.ts)
+    // for finite input whose windows TensorFlow has, the with-indices kernel for a NaN or for
+    // windows it does not have.
     const kernelsOf = async (name: string, kernelSize: number, stride: number) => {
       const c = fixture.cases.find((k) => k.name === name)!;
       const x = fromFixture(c.inputs.x, 'channelsLast');
@@ -228,14 +229,15 @@ describeBackends('TorchMaxPool layers without returnIndices (values only)', (bac
       tf.dispose([x, profile.result as tf.Tensor]);
       return profile.kernelNames;
     };
-    it("U^2-Net's pool over finite input runs TensorFlow's MaxPool, not the with-indices kernel",
+    it("U^2-Net's pool over finite input runs FiniteMaxPool, not the with-indices kernel",
        async () => {
          const names = await kernelsOf("2d k=2 s=2 ceilMode odd sizes (U^2-Net's pool)", 2, 2);
-         expect(names).to.include('MaxPool');
+         expect(names).to.include(FiniteMaxPool);
          expect(names).to.not.include(MaxPoolWithIndices);
        });
     it('a NaN in the input, or windows TensorFlow lacks, run the with-indices kernel', async () => {
       expect(await kernelsOf('2d k=2 s=2 ceilMode odd sizes, NaN', 2, 2)).to.include(MaxPoolWithIndices);
+      expect(await kernelsOf('2d k=2 s=2 ceilMode odd sizes, NaN', 2, 2)).to.not.include(FiniteMaxPool);
       expect(await kernelsOf("2d k=3 s=3 ceilMode 10x8 (TensorFlow's 'same' would pad before)", 3, 3))
           .to.include(MaxPoolWithIndices);
     });

@@ -10,6 +10,7 @@ import {pixelShuffleConfig} from './PixelShuffle.js';
 import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
 import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
+import {finiteMaxPoolConfig} from './FiniteMaxPool.js';
 import {maxUnpoolConfig} from './MaxUnpool.js';
 import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
@@ -31,6 +32,7 @@ export const nodeKernelConfigs: KernelConfig[] = [
   pixelUnshuffleConfig,
   maxPoolWithIndicesConfig,
   maxPoolWithIndicesGradConfig,
+  finiteMaxPoolConfig,
   maxUnpoolConfig,
   maxUnpoolGradConfig,
   normalizeConfig,

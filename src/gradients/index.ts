@@ -3,7 +3,7 @@
 import type {GradConfig} from '@tensorflow/tfjs-core';
 import {pixelShuffleGradConfig, pixelUnshuffleGradConfig} from './pixel_shuffle_grad.js';
 import {denormalizeGradConfig, normalizeGradConfig} from './normalize_grad.js';
-import {maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './max_pool_grad.js';
+import {finiteMaxPoolGradConfig, maxPoolWithIndicesGradConfig, maxPoolWithIndicesGradGradConfig} from './max_pool_grad.js';
 import {maxUnpoolGradConfig, maxUnpoolGradGradConfig} from './max_unpool_grad.js';
 import {convTransposeGradConfigs} from './conv_transpose_grad.js';
 import {interpolateGradConfig, interpolateGradGradConfig} from './interpolate_grad.js';
@@ -22,6 +22,7 @@ export const gradConfigs: GradConfig[] = [
   denormalizeGradConfig,
   maxPoolWithIndicesGradConfig,
   maxPoolWithIndicesGradGradConfig,
+  finiteMaxPoolGradConfig,
   maxUnpoolGradConfig,
   maxUnpoolGradGradConfig,
   ...convTransposeGradConfigs,

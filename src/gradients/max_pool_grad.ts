@@ -7,8 +7,8 @@
 // indices. That gives second-order gradients of maxPool and maxUnpool for free.
 import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, NamedAttrMap} from '@tensorflow/tfjs-core';
-import {asAttrs, MaxPoolWithIndices, MaxPoolWithIndicesGrad, MaxUnpoolGrad} from '../kernel_names.js';
-import type {DataFormat, MaxPoolWithIndicesAttrs, MaxPoolWithIndicesGradAttrs, MaxUnpoolGradAttrs} from '../kernel_names.js';
+import {asAttrs, FiniteMaxPool, MaxPoolWithIndices, MaxPoolWithIndicesGrad, MaxUnpoolGrad} from '../kernel_names.js';
+import type {DataFormat, FiniteMaxPoolAttrs, MaxPoolWithIndicesAttrs, MaxPoolWithIndicesGradAttrs, MaxUnpoolGradAttrs} from '../kernel_names.js';
 import {layoutOf} from '../util/layout.js';
 
 /**
@@ -44,6 +44,33 @@ export const maxPoolWithIndicesGradConfig: GradConfig = {
     const dValues = Array.isArray(dy) ? dy[0] : dy;
     const inSize = layoutOf(x.shape, dataFormat).spatial;
     return {x: () => scatterAddAtIndices(dValues, indices, inSize, dataFormat)};
+  },
+};
+
+/**
+ * FiniteMaxPool's gradient is PyTorch's, not the backend pool's (whose tie rule is its own): dy
+ * goes to the element the with-indices kernel picks (ties to the first max, Note [max and ties]),
+ * computed from the saved x only when the gradient is asked for.
+ */
+export const finiteMaxPoolGradConfig: GradConfig = {
+  kernelName: FiniteMaxPool,
+  inputsToSave: ['x'],
+  gradFunc: (dy: tf.Tensor|tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap) => {
+    const [x] = saved;
+    const {kernelSize, stride, padding, dilation, ceilMode, dataFormat} =
+        attrs as unknown as FiniteMaxPoolAttrs;
+    const poolAttrs: MaxPoolWithIndicesAttrs = {kernelSize, stride, padding, dilation, ceilMode, dataFormat};
+    const d = Array.isArray(dy) ? dy[0] : dy;
+    return {
+      x: () => {
+        const [values, indices] =
+            tf.engine().runKernel(MaxPoolWithIndices, {x}, asAttrs(poolAttrs)) as tf.Tensor[];
+        values.dispose();
+        const dx = scatterAddAtIndices(d, indices, layoutOf(x.shape, dataFormat).spatial, dataFormat);
+        indices.dispose();
+        return dx;
+      },
+    };
   },
 };
 

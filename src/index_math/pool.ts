@@ -268,6 +268,8 @@ export function invalidUnpoolIndexMessage(index: number, outSize: readonly numbe
 // CPU MaxPool starts from the lowest finite float, not -Inf, and drops or keeps a NaN by
 // position, while PyTorch's NaN always wins, Note [max and ties]): it is a finite-only shortcut
 // (Note [native resize and non-finite input] in finite.ts says how a backend learns that).
+// On tensorflow the op runs it as the FiniteMaxPool kernel, which takes oneDNN's pool with the same
+// windows where the build has it (Note [max pool as oneDNN's pool] in kernels/node/FiniteMaxPool.ts).
 /**
  * TensorFlow's padding for a max pool whose windows are PyTorch's (Note above), or null where
  * they are not.

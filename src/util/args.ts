@@ -179,14 +179,24 @@ export function checkOptionKeys(
  * every op is taped and keeps the tensors its gradient needs until backprop disposes them; a
  * check's ops are never differentiated, and when the check throws there is no backprop at all,
  * so what they kept would leak. The forward function of a customGrad runs untaped and here saves
- * nothing, so the check leaves nothing behind on either path.
+ * nothing, so the check leaves nothing behind on either path. Where no tape is recording
+ * (inference: no tf.grad around the call, or inside a kernel) fn runs in a tidy: the customGrad
+ * would guard nothing and costs a kernel call of its own (tens of microseconds, a check before
+ * each of U^2-Net's 71 resizes and pools).
  */
 export function untaped(x: tf.Tensor, fn: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (!tapeIsRecording()) return tf.tidy(() => fn(x));
   const run = tf.customGrad(((t: tf.Tensor) => ({
     value: fn(t),
     gradFunc: () => tf.zerosLike(t),
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return run(x);
+}
+
+/** Whether the engine records ops on a gradient tape now (tfjs's Engine.isTapeOn). */
+function tapeIsRecording(): boolean {
+  const state = (tf.engine() as unknown as {state: {gradientDepth: number, kernelDepth: number}}).state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
 
 // ---- the size guard (Note [size guard] in src/index_math/size.ts) -----------------------------
