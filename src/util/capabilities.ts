@@ -46,7 +46,7 @@ export interface BackendCapabilities {
   readonly broadcastMatMul?: boolean;
   /**
    * The grouped convolutions this backend's TorchGroupedConv2d kernel runs in one pass (webgpu's
-   * direct convolution): at most maxGroupIn input and maxGroupOut output channels per group, the
+   * and wasm's direct convolutions): at most maxGroupIn input and maxGroupOut output channels per group, the
    * output channels per group a multiple of 4. The TorchGroupedConv2d layer calls the kernel for
    * these and runs the per-group form with its cached filters for the rest (Note [grouped
    * convolution layer: per-group filters] in src/layers/grouped_conv.ts).
