@@ -1,7 +1,15 @@
 // A direct NHWC convolution in WebAssembly SIMD for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12
 // and 12 -> 56 1x1, 12 -> 12 3x3), with the bias and the activation in its epilogue: the wasm
 // fast path of the TorchConv2d kernel, which falls back to tfjs's FusedConv2D (XNNPACK) where
-// smallConv2d returns null.
+// smallConv2d returns null; and, with a group count, the wasm TorchGroupedConv2d kernel
+// (kernels/wasm/GroupedConv2d.ts: ResNeXt's 32 groups of 8 to 64 channels), which falls back to
+// one XNNPACK convolution per group.
+//
+// Groups: the same module with the input pixel stride (all in channels) and the output pixel and
+// filter row stride (all out channels) baked in apart from the group's channel counts; one call per
+// group, at the group's channel offset in the input, the filter, the bias and the output. So no
+// group's channels are copied out and no outputs concatenated, and each call works through one
+// group's filter (9 to 150 KiB) over the whole image.
 //
 // Why: XNNPACK's igemm runs output channels in tiles of 8, so 12 channels cost as 16, and a
 // PReLU after it is one more pass over the output (tfjs's Prelu). Here the output channels are
@@ -22,12 +30,13 @@
 // the loops have no bounds checks.
 //
 // Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
-// channels, VB, PB, U) (loop counts and immediate offsets), the last MAX_CLASSES of them kept,
+// channels, VB, PB, U, and for groups the input and output pixel strides) (loop counts and immediate offsets), the last MAX_CLASSES of them kept,
 // each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts); image size, batch, vertical stride and dilation and padding are
 // run-time arguments.
 //
 // Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
-// against XNNPACK on one thread.
+// against XNNPACK on one thread (a grouped convolution then runs the per-group form, its filters
+// cut on every call: not measured).
 //
 // Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
 // multiply-add), plus the bias; then 'relu' as x < 0 ? 0 : x (NaN stays NaN, -0 stays -0),
@@ -277,6 +286,7 @@ export function planFor(cin: number, kh: number, kw: number, cout: number): Plan
 /**
  * The most in and out channels per group of a grouped convolution this path claims (src/wasm.ts
  * declares them as the capability groupedConvOnePass): ResNeXt-101 32x8d's widest groups, 64.
+ * The capability is by channels only (the TorchGroupedConv2d layer asks before it knows the image).
  */
 export const MAX_GROUP_IN = 64;
 export const MAX_GROUP_OUT = 64;
@@ -284,11 +294,16 @@ export const MAX_GROUP_OUT = 64;
 /**
  * The blocking for one group of a grouped convolution (cin -> cout channels per group), or null
  * where the per-group form stays: more than MAX_GROUP_IN / MAX_GROUP_OUT, or out channels per
- * group not a multiple of 4. No cap on taps here: the per-group form pays a TorchPad, a
- * FusedConv2D and a share of a concat per group, and against it (bench section groupedConv2d,
- * MiDaS's 33 grouped 3x3s at 256x256, 1 thread) 2 vectors x 4 pixels took 0.2-0.4x its time with
- * groups of 8 and 16, 0.4-0.8x with groups of 32 (288 taps; layer3's 16x16, 22 of the 33) and
- * 0.8-0.95x with groups of 64 (576 taps) [numbers: update]. 4 x 2, 2 x 5, 4 x 3 and u 4 were slower or even.
+ * group not a multiple of 4. No cap on taps (MAX_TAPS is against one XNNPACK convolution): the
+ * per-group form pays a TorchPad, a FusedConv2D and a share of a concat per group. Against it
+ * (bench section groupedConv2d: MiDaS's 33 grouped 3x3s at 256x256, 1 thread, side by side; three
+ * runs at load 2.6-3.7, CPU-time ratios) 2 vectors x 4 pixels took 0.21x its time with groups of 8
+ * (64x64), 0.24-0.43x with groups of 16, 0.36-0.58x for groups of 32 at stride 2 and 0.78-0.83x
+ * at 16x16 (22 of the 33 layers), 0.79-0.85x for groups of 64 at stride 2 from 16x16, and
+ * 0.94-1.03x (even) at 8x8 (2 layers; both are about at a non-fused multiply-add's peak there,
+ * where the per-group crops are small). Groups of 64 are claimed: over MiDaS's three such
+ * layers the sum is lower. Other blockings (4 x 2, 2 x 5, 2 x 6, 1 x 8, 4 x 3, 2 in channels a
+ * step or 4) were slower or even.
  */
 export function groupedPlanFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
   if (cout % 4 !== 0 || cout > MAX_GROUP_OUT || cin > MAX_GROUP_IN) return null;
