@@ -2,7 +2,7 @@
 // `wasm` backend (an optional peer, needed only by this entry point).
 import '@tensorflow/tfjs-backend-wasm';
 import {wasmKernelConfigs} from '../kernels/wasm/index.js';
-import {MAX_GROUP_IN, MAX_GROUP_OUT} from '../kernels/wasm/small_conv2d.js';
+import {groupedOnePassNow, MAX_GROUP_IN, MAX_GROUP_OUT} from '../kernels/wasm/small_conv2d.js';
 import {declareCapabilities} from './util/capabilities.js';
 import {registerKernelsOnce} from './util/register.js';
 
@@ -13,8 +13,9 @@ registerKernelsOnce(wasmKernelConfigs);
 // (kernels/wasm/MaxUnpool.ts); its Interpolate kernel checks finiteness itself, on the heap,
 // before its native shortcut (Note [native resize and non-finite input] in
 // src/index_math/finite.ts), so the op has nothing to check for it. The grouped convolutions whose
-// groups fit the direct convolution run in one kernel call (kernels/wasm/GroupedConv2d.ts).
+// groups fit the direct convolution run in one kernel call (kernels/wasm/GroupedConv2d.ts), while
+// XNNPACK runs on one thread.
 declareCapabilities('wasm', {
   unpoolIndices: 'kernel', finiteCheck: 'kernel',
-  groupedConvOnePass: {maxGroupIn: MAX_GROUP_IN, maxGroupOut: MAX_GROUP_OUT},
+  groupedConvOnePass: {maxGroupIn: MAX_GROUP_IN, maxGroupOut: MAX_GROUP_OUT, now: groupedOnePassNow},
 });

@@ -35,13 +35,15 @@
 // run-time arguments.
 //
 // Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
-// against XNNPACK on one thread (a grouped convolution then runs the per-group form, its filters
-// cut on every call: not measured).
+// against XNNPACK on one thread (a grouped convolution then runs the per-group form; the
+// capability's `now`, groupedOnePassNow, tells the TorchGroupedConv2d layer, which then runs it
+// with its cached filters).
 //
 // Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
 // multiply-add), plus the bias; then 'relu' as x < 0 ? 0 : x (NaN stays NaN, -0 stays -0),
 // 'leakyrelu' / 'prelu' as x > 0 ? x : a x (PyTorch's form: -0 times a negative slope is +0).
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
 import {heapLoops} from './simd.js';
@@ -319,6 +321,15 @@ function xnnpackThreads(backend: BackendWasm): number {
   const tfjs = (backend as unknown as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm?.tfjs;
   const n = tfjs?.getThreadsCount?.();
   return typeof n === 'number' && n > 0 ? n : 1;
+}
+
+/**
+ * Whether grouped convolutions run here now (the capability groupedConvOnePass's `now`): not while
+ * the registered wasm backend's XNNPACK has more than one thread (smallConv2d then declines).
+ */
+export function groupedOnePassNow(): boolean {
+  const backend = tf.findBackend('wasm') as BackendWasm|null;
+  return backend == null || xnnpackThreads(backend) === 1;
 }
 
 /** Overrides planFor (bench only: compare blockings), or null. */

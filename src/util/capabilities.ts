@@ -51,7 +51,14 @@ export interface BackendCapabilities {
    * these and runs the per-group form with its cached filters for the rest (Note [grouped
    * convolution layer: per-group filters] in src/layers/grouped_conv.ts).
    */
-  readonly groupedConvOnePass?: {readonly maxGroupIn: number, readonly maxGroupOut: number};
+  readonly groupedConvOnePass?: {
+    readonly maxGroupIn: number, readonly maxGroupOut: number,
+    /**
+     * Whether the kernel runs them in one pass now, where that depends on the running backend
+     * (wasm: not while XNNPACK has more than one thread); absent: always.
+     */
+    readonly now?: () => boolean,
+  };
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -72,7 +79,8 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
                          before.groupedConvOnePass?.maxGroupIn !==
                              capabilities.groupedConvOnePass?.maxGroupIn ||
                          before.groupedConvOnePass?.maxGroupOut !==
-                             capabilities.groupedConvOnePass?.maxGroupOut)) {
+                             capabilities.groupedConvOnePass?.maxGroupOut ||
+                         before.groupedConvOnePass?.now !== capabilities.groupedConvOnePass?.now)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   const onePass = capabilities.groupedConvOnePass;

@@ -88,6 +88,32 @@ describe('wasm TorchGroupedConv2d kernel (one call) against PyTorch', () => {
     }
   });
 
+  it('leaves grouped convolutions to the per-group form while XNNPACK has more than one thread, and says so', async () => {
+    const backend = tf.backend();
+    const tfjs = (backend as unknown as {wasm: {tfjs: {getThreadsCount: () => number}}}).wasm.tfjs;
+    const threads = tfjs.getThreadsCount;
+    const c = grouped[0];
+    const [cout, cinG, kh, kw] = c.inputs.weight.shape;
+    const groups = c.args.groups as number;
+    const cin = cinG * groups;
+    const layer = new pt.layers.TorchGroupedConv2d({inChannels: cin, outChannels: cout, kernelSize: [kh, kw], padding: 1,
+                                                    groups, bias: false, dataFormat: 'channelsLast'});
+    const x = tf.randomUniform([1, 5, 6, cin]) as tf.Tensor4D;
+    tf.dispose(layer.apply(x) as tf.Tensor);  // builds the layer
+    tfjs.getThreadsCount = () => 2;
+    try {
+      expect(groupedKernelIsOnePass('wasm', cin, cout, groups)).to.equal(false);
+      const kernels = await kernelsOf(() => layer.apply(x) as tf.Tensor);
+      expect(kernels, 'kernels').to.not.include('TorchGroupedConv2d');
+      expect(kernels.filter((k) => k === 'FusedConv2D').length).to.equal(groups);
+    } finally {
+      tfjs.getThreadsCount = threads;
+    }
+    expect(groupedKernelIsOnePass('wasm', cin, cout, groups)).to.equal(true);
+    layer.dispose();
+    x.dispose();
+  });
+
   // The layer (the exporter's grouped convolution) with asymmetric pads too: the kernel where
   // the groups fit, with the weights loaded from PyTorch's state dict.
   for (const c of grouped) {
