@@ -127,7 +127,8 @@ export async function benchSmallConv2d(): Promise<void> {
   await tf.setBackend(previous);
 }
 
-interface GroupedLayer {label: string, c: number, size: number, stride: number, count: number}
+interface GroupedLayer {label: string, c: number, size: number, stride: number, count: number,
+                       /** Default 32 groups, as many out channels as in. */ groups?: number, cout?: number}
 
 /** MiDaS's ResNeXt-101 32x8d grouped 3x3s (32 groups, padding 1, bias) at its 256x256 bench input. */
 export const MIDAS_GROUPED_LAYERS: GroupedLayer[] = [
@@ -140,14 +141,23 @@ export const MIDAS_GROUPED_LAYERS: GroupedLayer[] = [
   {label: 'layer4 2048, 32 groups of 64', c: 2048, size: 8, stride: 1, count: 2},
 ];
 
+/** Other grouped shapes the capability claims (few channels, few groups; not in MiDaS). */
+export const OTHER_GROUPED_LAYERS: GroupedLayer[] = [
+  {label: '64, 16 groups of 4', c: 64, size: 64, stride: 1, count: 0, groups: 16},
+  {label: '12 -> 32, 4 groups of 3 -> 8', c: 12, size: 64, stride: 1, count: 0, groups: 4, cout: 32},
+  {label: '128, 2 groups of 64', c: 128, size: 32, stride: 1, count: 0, groups: 2},
+  {label: '64, 2 groups of 32', c: 64, size: 64, stride: 1, count: 0, groups: 2},
+];
+
 /**
  * `npm run bench -- groupedConv2d`: the wasm TorchGroupedConv2d kernel (kernels/wasm/GroupedConv2d.ts:
  * smallConv2d with groups, one WebAssembly call per group, bias in its epilogue) against the
  * per-group form it replaces (the TorchGroupedConv2d layer's: per group a TorchPad crop of x and
  * XNNPACK's FusedConv2D with the group's filter and bias cut once beforehand, then a concat), on
  * MiDaS's grouped 3x3s at its 256x256 input (MIDAS_GROUPED_LAYERS), 1 thread, side by side in one
- * process; outputs checked to agree first. Layers that groupedPlanFor refuses are timed with the
- * default blocking (marked refused).
+ * process; outputs checked to agree first; then other shapes the capability claims
+ * (OTHER_GROUPED_LAYERS). Layers that groupedPlanFor refuses are timed with the default blocking
+ * (marked refused).
  *   GROUPED_CONV2D_PLANS=4x2x1,2x6x1   also time these blockings (vb x pb x u)
  */
 export async function benchGroupedConv2d(): Promise<void> {
@@ -157,19 +167,21 @@ export async function benchGroupedConv2d(): Promise<void> {
       .map((s) => s.split('x').map(Number)).map(([vb, pb, u]) => ({vb, pb, u}));
   const rows: Row[] = [];
   const tensors: tf.Tensor[] = [];
-  const groups = 32;
-  for (const l of MIDAS_GROUPED_LAYERS) {
+  for (const l of [...MIDAS_GROUPED_LAYERS, ...OTHER_GROUPED_LAYERS]) {
+    const groups = l.groups ?? 32;
+    const cout = l.cout ?? l.c;
     const g = l.c / groups;
+    const og = cout / groups;
     const x = tf.randomUniform([1, l.size, l.size, l.c], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const filter = tf.randomNormal([3, 3, g, l.c], 0, Math.sqrt(1 / (9 * g)), 'float32', 2) as tf.Tensor4D;
-    const bias = tf.randomUniform([l.c], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
+    const filter = tf.randomNormal([3, 3, g, cout], 0, Math.sqrt(1 / (9 * g)), 'float32', 2) as tf.Tensor4D;
+    const bias = tf.randomUniform([cout], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
     tensors.push(x, filter, bias);
     const attrs: GroupedConv2dAttrs = {stride: [l.stride, l.stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups,
                                        dataFormat: 'channelsLast'};
     const filters = Array.from({length: groups}, (_, k) => tf.keep(groupFilter(filter, groups, k)));
     const biases = Array.from({length: groups}, (_, k) => tf.keep(groupBias(bias, groups, k)!));
     tensors.push(...filters, ...biases);
-    const claimed = groupedPlanFor(g, 3, 3, g);
+    const claimed = groupedPlanFor(g, 3, 3, og);
     const ours = (plan: Plan|null) => () => {
       planOverride.plan = plan;
       try {
@@ -180,17 +192,17 @@ export async function benchGroupedConv2d(): Promise<void> {
     };
     const perGroup = () => perGroupConv2d(x, (k) => filters[k], (k) => biases[k], attrs);
     const reference = perGroup();
-    const candidates = [claimed ?? {vb: 2, pb: 4, u: 1}, ...plans.filter((p) => (g / 4) % p.vb === 0 && g % p.u === 0)];
+    const candidates = [claimed ?? {vb: 2, pb: 4, u: 1}, ...plans.filter((p) => (og / 4) % p.vb === 0 && g % p.u === 0)];
     for (const plan of candidates) {
       const y = ours(plan)();
       expectClose(`groupedConv2d ${l.label} ${plan.vb}x${plan.pb}x${plan.u}`, y.dataSync(), reference.dataSync());
       y.dispose();
     }
     reference.dispose();
-    const shape = `[1,${l.size},${l.size},${l.c}] x${l.count}`;
+    const shape = `[1,${l.size},${l.size},${l.c}]${l.count > 0 ? ` x${l.count}` : ''}`;
     candidates.forEach((plan, i) => {
       const refused = claimed == null && i === 0 ? ' (refused: groupedPlanFor gives null)' : '';
-      rows.push({label: `MiDaS ${l.label} 3x3 + bias ${shape}, blocking ${plan.vb}x${plan.pb}x${plan.u}${refused}`, contenders: [
+      rows.push({label: `${l.count > 0 ? 'MiDaS ' : ''}${l.label} 3x3 + bias ${shape}, blocking ${plan.vb}x${plan.pb}x${plan.u}${refused}`, contenders: [
         kernelContender(`smallConv2d with groups (vb ${plan.vb} x pb ${plan.pb} x u ${plan.u})`, ours(plan)),
         kernelContender('per-group form (TorchPad + FusedConv2D per group, concat; cut filters)', perGroup),
       ]});

@@ -304,7 +304,9 @@ export const MAX_GROUP_OUT = 64;
  * at 16x16 (22 of the 33 layers), 0.79-0.85x for groups of 64 at stride 2 from 16x16, and
  * 0.94-1.03x (even) at 8x8 (2 layers; both are about at a non-fused multiply-add's peak there,
  * where the per-group crops are small). Groups of 64 are claimed: over MiDaS's three such
- * layers the sum is lower. Other blockings (4 x 2, 2 x 5, 2 x 6, 1 x 8, 4 x 3, 2 in channels a
+ * layers the sum is lower. Other shapes in that section (OTHER_GROUPED_LAYERS, load 3.3): 16 groups
+ * of 4 and 4 groups of 3 -> 8 at 64x64 0.12-0.13x, 2 groups of 64 at 32x32 0.70x, 2 groups of 32
+ * at 64x64 0.65x. Other blockings (4 x 2, 2 x 5, 2 x 6, 1 x 8, 4 x 3, 2 in channels a
  * step or 4) were slower or even.
  */
 export function groupedPlanFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
