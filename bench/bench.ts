@@ -15,7 +15,7 @@ import {benchMemory} from './memory.js';
 import {benchTensorflow} from './node.js';
 import {benchWasm} from './wasm.js';
 import {benchDecoderOps} from './decoder_ops.js';
-import {benchSmallConv2d} from './small_conv2d.js';
+import {benchGroupedConv2d, benchSmallConv2d} from './small_conv2d.js';
 import {benchModels} from './models.js';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -30,6 +30,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   decoderOps: benchDecoderOps,
   // The wasm direct convolution for few channels against XNNPACK's FusedConv2D on FSRCNN's layers.
   smallConv2d: benchSmallConv2d,
+  // The wasm grouped convolution in one kernel call against the per-group form, on MiDaS's shapes.
+  groupedConv2d: benchGroupedConv2d,
   // Published decoders (zoo) at real sizes, one process each: wasm vs onnxruntime-web, tensorflow
   // vs onnxruntime-node (needs npm run bench:models:export first).
   models: benchModels,

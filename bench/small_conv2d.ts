@@ -9,7 +9,9 @@
 //   SMALL_CONV2D_PLANS=3x4x2,3x3x1   also time these blockings (vb x pb x u) of smallConv2d
 import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {planFor, planOverride, smallConv2d} from '../kernels/wasm/small_conv2d.js';
+import {groupedPlanFor, planFor, planOverride, smallConv2d} from '../kernels/wasm/small_conv2d.js';
+import type {GroupedConv2dAttrs} from '../src/kernel_names.js';
+import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../src/ops/grouped_conv.js';
 import type {Plan, SmallConv2dArgs} from '../kernels/wasm/small_conv2d.js';
 import {kernelContender} from './contenders.js';
 import {useBackend} from './decoder_ops.js';
@@ -120,6 +122,93 @@ export async function benchSmallConv2d(): Promise<void> {
     }
   }
   await runRowsInterleaved(`smallConv2d on wasm (1 thread): FSRCNN's convolutions + PReLU at ${defaultSize}x${defaultSize}, then other shapes`,
+                           rows, 6, 2000);
+  tf.dispose(tensors);
+  await tf.setBackend(previous);
+}
+
+interface GroupedLayer {label: string, c: number, size: number, stride: number, count: number,
+                       /** Default 32 groups, as many out channels as in. */ groups?: number, cout?: number}
+
+/** MiDaS's ResNeXt-101 32x8d grouped 3x3s (32 groups, padding 1, bias) at its 256x256 bench input. */
+export const MIDAS_GROUPED_LAYERS: GroupedLayer[] = [
+  {label: 'layer1 256, 32 groups of 8', c: 256, size: 64, stride: 1, count: 3},
+  {label: 'layer2 first 512, 32 groups of 16, stride 2', c: 512, size: 64, stride: 2, count: 1},
+  {label: 'layer2 512, 32 groups of 16', c: 512, size: 32, stride: 1, count: 3},
+  {label: 'layer3 first 1024, 32 groups of 32, stride 2', c: 1024, size: 32, stride: 2, count: 1},
+  {label: 'layer3 1024, 32 groups of 32', c: 1024, size: 16, stride: 1, count: 22},
+  {label: 'layer4 first 2048, 32 groups of 64, stride 2', c: 2048, size: 16, stride: 2, count: 1},
+  {label: 'layer4 2048, 32 groups of 64', c: 2048, size: 8, stride: 1, count: 2},
+];
+
+/** Other grouped shapes the capability claims (few channels, few groups; not in MiDaS). */
+export const OTHER_GROUPED_LAYERS: GroupedLayer[] = [
+  {label: '64, 16 groups of 4', c: 64, size: 64, stride: 1, count: 0, groups: 16},
+  {label: '12 -> 32, 4 groups of 3 -> 8', c: 12, size: 64, stride: 1, count: 0, groups: 4, cout: 32},
+  {label: '128, 2 groups of 64', c: 128, size: 32, stride: 1, count: 0, groups: 2},
+  {label: '64, 2 groups of 32', c: 64, size: 64, stride: 1, count: 0, groups: 2},
+];
+
+/**
+ * `npm run bench -- groupedConv2d`: the wasm TorchGroupedConv2d kernel (kernels/wasm/GroupedConv2d.ts:
+ * smallConv2d with groups, one WebAssembly call per group, bias in its epilogue) against the
+ * per-group form it replaces (the TorchGroupedConv2d layer's: per group a TorchPad crop of x and
+ * XNNPACK's FusedConv2D with the group's filter and bias cut once beforehand, then a concat), on
+ * MiDaS's grouped 3x3s at its 256x256 input (MIDAS_GROUPED_LAYERS), 1 thread, side by side in one
+ * process; outputs checked to agree first; then other shapes the capability claims
+ * (OTHER_GROUPED_LAYERS). Layers that groupedPlanFor refuses are timed with the default blocking
+ * (marked refused).
+ *   GROUPED_CONV2D_PLANS=4x2x1,2x6x1   also time these blockings (vb x pb x u)
+ */
+export async function benchGroupedConv2d(): Promise<void> {
+  const previous = tf.getBackend();
+  if (!(await useBackend('wasm'))) throw new Error('bench groupedConv2d: the wasm backend did not start');
+  const plans = (process.env.GROUPED_CONV2D_PLANS ?? '').split(',').filter((s) => s !== '')
+      .map((s) => s.split('x').map(Number)).map(([vb, pb, u]) => ({vb, pb, u}));
+  const rows: Row[] = [];
+  const tensors: tf.Tensor[] = [];
+  for (const l of [...MIDAS_GROUPED_LAYERS, ...OTHER_GROUPED_LAYERS]) {
+    const groups = l.groups ?? 32;
+    const cout = l.cout ?? l.c;
+    const g = l.c / groups;
+    const og = cout / groups;
+    const x = tf.randomUniform([1, l.size, l.size, l.c], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, g, cout], 0, Math.sqrt(1 / (9 * g)), 'float32', 2) as tf.Tensor4D;
+    const bias = tf.randomUniform([cout], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
+    tensors.push(x, filter, bias);
+    const attrs: GroupedConv2dAttrs = {stride: [l.stride, l.stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups,
+                                       dataFormat: 'channelsLast'};
+    const filters = Array.from({length: groups}, (_, k) => tf.keep(groupFilter(filter, groups, k)));
+    const biases = Array.from({length: groups}, (_, k) => tf.keep(groupBias(bias, groups, k)!));
+    tensors.push(...filters, ...biases);
+    const claimed = groupedPlanFor(g, 3, 3, og);
+    const ours = (plan: Plan|null) => () => {
+      planOverride.plan = plan;
+      try {
+        return runGroupedConv2d(x, filter, bias, attrs);
+      } finally {
+        planOverride.plan = null;
+      }
+    };
+    const perGroup = () => perGroupConv2d(x, (k) => filters[k], (k) => biases[k], attrs);
+    const reference = perGroup();
+    const candidates = [claimed ?? {vb: 2, pb: 4, u: 1}, ...plans.filter((p) => (og / 4) % p.vb === 0 && g % p.u === 0)];
+    for (const plan of candidates) {
+      const y = ours(plan)();
+      expectClose(`groupedConv2d ${l.label} ${plan.vb}x${plan.pb}x${plan.u}`, y.dataSync(), reference.dataSync());
+      y.dispose();
+    }
+    reference.dispose();
+    const shape = `[1,${l.size},${l.size},${l.c}]${l.count > 0 ? ` x${l.count}` : ''}`;
+    candidates.forEach((plan, i) => {
+      const refused = claimed == null && i === 0 ? ' (refused: groupedPlanFor gives null)' : '';
+      rows.push({label: `${l.count > 0 ? 'MiDaS ' : ''}${l.label} 3x3 + bias ${shape}, blocking ${plan.vb}x${plan.pb}x${plan.u}${refused}`, contenders: [
+        kernelContender(`smallConv2d with groups (vb ${plan.vb} x pb ${plan.pb} x u ${plan.u})`, ours(plan)),
+        kernelContender('per-group form (TorchPad + FusedConv2D per group, concat; cut filters)', perGroup),
+      ]});
+    });
+  }
+  await runRowsInterleaved('groupedConv2d on wasm (1 thread): MiDaS\'s ResNeXt-101 32x8d grouped 3x3s at 256x256',
                            rows, 6, 2000);
   tf.dispose(tensors);
   await tf.setBackend(previous);

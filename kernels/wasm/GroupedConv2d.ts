@@ -1,13 +1,53 @@
-// wasm kernel of the grouped convolution: one tfjs convolution per group inside the kernel
-// (perGroupConv2dKernel in src/ops/grouped_conv.ts, shared by the backends whose convolutions
-// take no groups: a TorchPad per group that pads and crops its channels, the group's filter
-// cropped the same way, the outputs concatenated).
-import type {KernelConfig} from '@tensorflow/tfjs-core';
+// wasm kernel of the grouped convolution: where each group fits the direct convolution of
+// small_conv2d.ts (groupedPlanFor: ResNeXt's 32 groups of 8 to 64 channels), the whole
+// convolution in one kernel call (one WebAssembly call per group at its channel offsets, no
+// per-group copy; channelsFirst transposed in and out), with the bias in its epilogue. Otherwise
+// one tfjs convolution per group (perGroupConv2dKernel in src/ops/grouped_conv.ts, shared by the
+// backends whose convolutions take no groups: a TorchPad per group that pads and crops its
+// channels, the group's filter cropped the same way, the outputs concatenated: 3 kernels per
+// group, 1056 FusedConv2D + 1056 TorchPad in MiDaS's encoder). The TorchGroupedConv2d layer calls
+// this kernel for the shapes it claims (the capability groupedConvOnePass, declared in
+// src/wasm.ts) and runs the per-group form with its cached filters for the others.
+import * as tf from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {GroupedConv2d} from '../../src/kernel_names.js';
-import {perGroupConv2dKernel} from '../../src/ops/grouped_conv.js';
+import type {GroupedConv2dAttrs, GroupedConv2dInputs} from '../../src/kernel_names.js';
+import {kernelInput, perGroupConv2dKernel} from '../../src/ops/grouped_conv.js';
+import {smallConv2d} from './small_conv2d.js';
+
+/** The direct convolution on NHWC x, or null where it does not apply. */
+function direct(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo|null,
+                a: GroupedConv2dAttrs): TensorInfo|null {
+  const [top, bottom, left, right] = a.padding;
+  return smallConv2d(backend, {
+    x, filter, bias, preluWeights: null, strides: a.stride as [number, number],
+    pad: [top, bottom, left, right], dilations: a.dilation as [number, number],
+    activation: 'linear', leakyreluAlpha: 0, groups: a.groups});
+}
+
+export const groupedConv2dKernel: KernelFunc = (config) => {
+  const {inputs, backend, attrs} = config;
+  const {x, filter, bias} = inputs as GroupedConv2dInputs;
+  const a = attrs as unknown as GroupedConv2dAttrs;
+  const b = backend as unknown as BackendWasm;
+  if (a.groups > 1 && a.dataFormat !== 'channelsFirst') {
+    return direct(b, x, filter, bias ?? null, a) ?? perGroupConv2dKernel(config);
+  }
+  if (a.groups > 1) {
+    const y = tf.tidy(() => {
+      const xl = tf.transpose(kernelInput(x), [0, 2, 3, 1]);
+      const info = direct(b, xl, filter, bias ?? null, a);
+      if (info == null) return [];
+      return [tf.transpose(tf.engine().makeTensorFromTensorInfo(info, b), [0, 3, 1, 2])];
+    });
+    if (y.length === 1) return y[0];
+  }
+  return perGroupConv2dKernel(config);
+};
 
 export const groupedConv2dConfig: KernelConfig = {
   kernelName: GroupedConv2d,
   backendName: 'wasm',
-  kernelFunc: perGroupConv2dKernel,
+  kernelFunc: groupedConv2dKernel,
 };

@@ -1,7 +1,15 @@
 // A direct NHWC convolution in WebAssembly SIMD for few channels (FSRCNN's 1 -> 56 5x5, 56 -> 12
 // and 12 -> 56 1x1, 12 -> 12 3x3), with the bias and the activation in its epilogue: the wasm
 // fast path of the TorchConv2d kernel, which falls back to tfjs's FusedConv2D (XNNPACK) where
-// smallConv2d returns null.
+// smallConv2d returns null; and, with a group count, the wasm TorchGroupedConv2d kernel
+// (kernels/wasm/GroupedConv2d.ts: ResNeXt's 32 groups of 8 to 64 channels), which falls back to
+// one XNNPACK convolution per group.
+//
+// Groups: the same module with the input pixel stride (all in channels) and the output pixel and
+// filter row stride (all out channels) baked in apart from the group's channel counts; one call per
+// group, at the group's channel offset in the input, the filter, the bias and the output. So no
+// group's channels are copied out and no outputs concatenated, and each call works through one
+// group's filter (9 to 150 KiB) over the whole image.
 //
 // Why: XNNPACK's igemm runs output channels in tiles of 8, so 12 channels cost as 16, and a
 // PReLU after it is one more pass over the output (tfjs's Prelu). Here the output channels are
@@ -22,17 +30,20 @@
 // the loops have no bounds checks.
 //
 // Module classes: one module per (in channels, kernel, horizontal stride and dilation, out
-// channels, VB, PB, U) (loop counts and immediate offsets), the last MAX_CLASSES of them kept,
+// channels, VB, PB, U, and for groups the input and output pixel strides) (loop counts and immediate offsets), the last MAX_CLASSES of them kept,
 // each compiled once and instantiated once per heap (heapLoops, kernels/wasm/simd.ts); image size, batch, vertical stride and dilation and padding are
 // run-time arguments.
 //
 // Threads: one. Where XNNPACK has more than one (a threaded wasm build), null: measured only
-// against XNNPACK on one thread.
+// against XNNPACK on one thread (a grouped convolution then runs the per-group form; the
+// capability's `now`, groupedOnePassNow, tells the TorchGroupedConv2d layer, which then runs it
+// with its cached filters).
 //
 // Numerics (PyTorch's): the sum of the products in tap order in float32 (mul then add, no fused
 // multiply-add), plus the bias; then 'relu' as x < 0 ? 0 : x (NaN stays NaN, -0 stays -0),
 // 'leakyrelu' / 'prelu' as x > 0 ? x : a x (PyTorch's form: -0 times a negative slope is +0).
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {assembleFunction, I32, op, uleb, V128, vec} from '../cpu/wasm_assembler.js';
 import {heapLoops} from './simd.js';
@@ -41,6 +52,11 @@ export interface SmallConv2dArgs {
   x: TensorInfo; filter: TensorInfo; bias: TensorInfo|null; preluWeights: TensorInfo|null;
   strides: [number, number]; pad: [number, number, number, number]; dilations: [number, number];
   activation: 'linear'|'relu'|'leakyrelu'|'prelu'; leakyreluAlpha: number;
+  /**
+   * A grouped convolution's group count (default 1): the filter is then [kh, kw, in / groups,
+   * out] and out channel o reads the in channels of its group o / (out / groups).
+   */
+  groups?: number;
 }
 
 type I = number;
@@ -61,6 +77,11 @@ export interface ConvClass {
   vb: number; pb: number;
   /** In channels per unrolled group (divides cin). */
   u: number;
+  /**
+   * Channels of an input pixel and of an output pixel (also a filter row's, in floats): cin and
+   * cout, or for a grouped convolution every group's (one call per group, at its channel offsets).
+   */
+  xc: number; yc: number;
 }
 
 const ACT = {linear: 0, relu: 1, leakyrelu: 2, prelu: 2} as const;
@@ -70,7 +91,7 @@ const fx4Lt = [0xfd, ...uleb(0x43)];
 const vAndnot = [0xfd, ...uleb(0x4f)];
 
 function convRowsBody(c: ConvClass): number[] {
-  const {cin, kh, kw, sw, dw, cout, vb, pb, u} = c;
+  const {cin, kh, kw, sw, dw, cout, vb, pb, u, xc, yc} = c;
   // Parameters.
   const x0 = 0, w = 1, b = 2, a = 3, y0 = 4, ow = 5, rowStride = 6, act = 7, nRows = 8,
         xRowStep = 9, yRowStep = 10;
@@ -84,11 +105,11 @@ function convRowsBody(c: ConvClass): number[] {
   const wv = (v: number) => V0 + pb * vb + v;
   const s = V0 + pb * vb + vb, t = s + 1, o = s + 2;
   const numV128 = pb * vb + vb + 3;
-  const pixBytes = sw * cin * 4;
-  const outPix = cout * 4;
+  const pixBytes = sw * xc * 4;
+  const outPix = yc * 4;
   // Filter rows (and bias, slopes) padded to whole vectors; rem channels in the last one.
   const rem = cout % 4;
-  const wRow = Math.ceil(cout / 4) * 16;
+  const wRow = Math.ceil(yc / 4) * 16;
 
   /** One block of P pixels (P <= pb) and vb vectors at xp / yp / wb / bb / ab. */
   const block = (P: number, partial: boolean): number[] => {
@@ -121,7 +142,7 @@ function convRowsBody(c: ConvClass): number[] {
       ...op.get(rp), ...op.set(tp), ...op.i32(kw), ...op.set(kj),
       ...op.loop([
         ...channels,
-        ...op.get(tp), ...op.i32(dw * cin * 4), ...op.add, ...op.set(tp),
+        ...op.get(tp), ...op.i32(dw * xc * 4), ...op.add, ...op.set(tp),
         ...op.get(wr), ...op.i32(cin * wRow), ...op.add, ...op.set(wr),
         ...op.get(kj), ...op.i32(1), ...op.sub, ...op.tee(kj), ...op.brIf(0),
       ]),
@@ -219,7 +240,7 @@ export const MAX_CLASSES = 64;
 const classes = new Map<string, (backend: BackendWasm) => ConvRows|null>();
 
 function loopsFor(c: ConvClass): (backend: BackendWasm) => ConvRows|null {
-  const key = `${c.cin},${c.kh},${c.kw},${c.sw},${c.dw},${c.cout},${c.vb},${c.pb},${c.u}`;
+  const key = `${c.cin},${c.kh},${c.kw},${c.sw},${c.dw},${c.cout},${c.vb},${c.pb},${c.u},${c.xc},${c.yc}`;
   let f = classes.get(key);
   if (f == null) {
     if (classes.size >= MAX_CLASSES) classes.delete(classes.keys().next().value!);
@@ -265,6 +286,35 @@ export function planFor(cin: number, kh: number, kw: number, cout: number): Plan
 }
 
 /**
+ * The most in and out channels per group of a grouped convolution this path claims (src/wasm.ts
+ * declares them as the capability groupedConvOnePass): ResNeXt-101 32x8d's widest groups, 64.
+ * The capability is by channels only (the TorchGroupedConv2d layer asks before it knows the image).
+ */
+export const MAX_GROUP_IN = 64;
+export const MAX_GROUP_OUT = 64;
+
+/**
+ * The blocking for one group of a grouped convolution (cin -> cout channels per group), or null
+ * where the per-group form stays: more than MAX_GROUP_IN / MAX_GROUP_OUT, or out channels per
+ * group not a multiple of 4. No cap on taps (MAX_TAPS is against one XNNPACK convolution): the
+ * per-group form pays a TorchPad, a FusedConv2D and a share of a concat per group. Against it
+ * (bench section groupedConv2d: MiDaS's 33 grouped 3x3s at 256x256, 1 thread, side by side; three
+ * runs at load 2.6-3.7, CPU-time ratios) 2 vectors x 4 pixels took 0.21x its time with groups of 8
+ * (64x64), 0.24-0.43x with groups of 16, 0.36-0.58x for groups of 32 at stride 2 and 0.78-0.83x
+ * at 16x16 (22 of the 33 layers), 0.79-0.85x for groups of 64 at stride 2 from 16x16, and
+ * 0.94-1.03x (even) at 8x8 (2 layers; both are about at a non-fused multiply-add's peak there,
+ * where the per-group crops are small). Groups of 64 are claimed: over MiDaS's three such
+ * layers the sum is lower. Other shapes in that section (OTHER_GROUPED_LAYERS, load 3.3): 16 groups
+ * of 4 and 4 groups of 3 -> 8 at 64x64 0.12-0.13x, 2 groups of 64 at 32x32 0.70x, 2 groups of 32
+ * at 64x64 0.65x. Other blockings (4 x 2, 2 x 5, 2 x 6, 1 x 8, 4 x 3, 2 in channels a
+ * step or 4) were slower or even.
+ */
+export function groupedPlanFor(cin: number, kh: number, kw: number, cout: number): Plan|null {
+  if (cout % 4 !== 0 || cout > MAX_GROUP_OUT || cin > MAX_GROUP_IN) return null;
+  return {vb: (cout / 4) % 2 === 0 ? 2 : 1, pb: 4, u: 1};
+}
+
+/**
  * The threads tfjs-backend-wasm gave XNNPACK (its pthreadpool), 1 where it does not say. This
  * path runs on one thread and was measured against XNNPACK on one: with more, XNNPACK splits
  * each convolution over them, so smallConv2d leaves the work to it.
@@ -275,28 +325,42 @@ function xnnpackThreads(backend: BackendWasm): number {
   return typeof n === 'number' && n > 0 ? n : 1;
 }
 
+/**
+ * Whether grouped convolutions run here now (the capability groupedConvOnePass's `now`): not while
+ * the registered wasm backend's XNNPACK has more than one thread (smallConv2d then declines).
+ */
+export function groupedOnePassNow(): boolean {
+  const backend = tf.findBackend('wasm') as BackendWasm|null;
+  return backend == null || xnnpackThreads(backend) === 1;
+}
+
 /** Overrides planFor (bench only: compare blockings), or null. */
 export const planOverride: {plan: Plan|null} = {plan: null};
 
 /**
  * The output (NHWC) of the convolution with bias and activation, or null where this path does
- * not apply or would not be faster (the caller falls back to tfjs's FusedConv2D).
+ * not apply or would not be faster (the caller falls back to tfjs's FusedConv2D, or for a grouped
+ * convolution to the per-group form).
  */
 export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): TensorInfo|null {
   const {x, filter, bias, preluWeights, strides, pad, dilations, activation, leakyreluAlpha} = args;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
-  const [n, h, w, cin] = x.shape;
-  const [kh, kw, fin, cout] = filter.shape;
-  if (fin !== cin || cin < 1) return null;
+  const groups = args.groups ?? 1;
+  const [n, h, w, xc] = x.shape;
+  const [kh, kw, cin, yc] = filter.shape;
+  if (!Number.isInteger(groups) || groups < 1 || cin < 1 || cin * groups !== xc || yc % groups !== 0) return null;
+  const cout = yc / groups;
+  // Grouped: each group's out channels whole vectors, so that no vector straddles two groups.
+  if (groups > 1 && cout % 4 !== 0) return null;
   const [sh, sw] = strides;
   const [dh, dw] = dilations;
   const [pt, pb, pl, pr] = pad;
   if (!(sh >= 1 && sw >= 1 && dh >= 1 && dw >= 1 && pt >= 0 && pb >= 0 && pl >= 0 && pr >= 0)) return null;
-  if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== cout)) return null;
+  if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== yc)) return null;
   const act = ACT[activation];
   if (act == null) return null;
   if (activation === 'prelu' && (preluWeights == null || preluWeights.dtype !== 'float32' ||
-      (preluWeights.shape.reduce((p, q) => p * q, 1) !== cout && preluWeights.shape.reduce((p, q) => p * q, 1) !== 1))) {
+      (preluWeights.shape.reduce((p, q) => p * q, 1) !== yc && preluWeights.shape.reduce((p, q) => p * q, 1) !== 1))) {
     return null;
   }
   const hp = h + pt + pb, wp = w + pl + pr;
@@ -304,18 +368,18 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
   const ow = Math.floor((wp - dw * (kw - 1) - 1) / sw) + 1;
   if (n < 1 || oh < 1 || ow < 1) return null;
   if (xnnpackThreads(backend) > 1) return null;
-  const plan = planOverride.plan ?? planFor(cin, kh, kw, cout);
-  const coutP = Math.ceil(cout / 4) * 4;
+  const plan = planOverride.plan ?? (groups > 1 ? groupedPlanFor(cin, kh, kw, cout) : planFor(cin, kh, kw, cout));
+  const ycP = Math.ceil(yc / 4) * 4;
   // Out channels not a multiple of 4: one vector a block, the last one partial.
   if (plan == null || (cout % 4 === 0 ? (cout / 4) % plan.vb !== 0 : plan.vb !== 1) || cin % plan.u !== 0) return null;
-  const loops = loopsFor({cin, kh, kw, sw, dw, cout, ...plan})(backend);
+  const loops = loopsFor({cin, kh, kw, sw, dw, cout, ...plan, xc, yc})(backend);
   if (loops == null) return null;
 
   const padded = pt + pb + pl + pr > 0;
-  const xBatch = hp * wp * cin;
-  const filterLen = cout === coutP ? 0 : kh * kw * cin * coutP;
-  const scratchLen = (padded ? n * xBatch : 0) + filterLen + 2 * coutP;
-  const y = backend.makeOutput([n, oh, ow, cout], 'float32');
+  const xBatch = hp * wp * xc;
+  const filterLen = yc === ycP ? 0 : kh * kw * cin * ycP;
+  const scratchLen = (padded ? n * xBatch : 0) + filterLen + 2 * ycP;
+  const y = backend.makeOutput([n, oh, ow, yc], 'float32');
   let scratch: TensorInfo|null = null;
   try {
     scratch = backend.makeOutput([scratchLen], 'float32');
@@ -324,38 +388,45 @@ export function smallConv2d(backend: BackendWasm, args: SmallConv2dArgs): Tensor
     const fv = backend.typedArrayFromHeap(filter) as Float32Array;
     const yv = backend.typedArrayFromHeap(y) as Float32Array;
     const sv = backend.typedArrayFromHeap(scratch) as Float32Array;
-    const fOff = scratchLen - 2 * coutP - filterLen, bOff = scratchLen - 2 * coutP, aOff = scratchLen - coutP;
+    const fOff = scratchLen - 2 * ycP - filterLen, bOff = scratchLen - 2 * ycP, aOff = scratchLen - ycP;
     sv.fill(0, fOff, scratchLen);
     if (filterLen > 0) {
       // Each filter row (one tap, one in channel) padded to whole vectors with zeros.
-      for (let r = 0; r < kh * kw * cin; r++) sv.set(fv.subarray(r * cout, (r + 1) * cout), fOff + r * coutP);
+      for (let r = 0; r < kh * kw * cin; r++) sv.set(fv.subarray(r * yc, (r + 1) * yc), fOff + r * ycP);
     }
     if (bias != null) sv.set(backend.typedArrayFromHeap(bias) as Float32Array, bOff);
     if (activation === 'prelu') {
       const pw = backend.typedArrayFromHeap(preluWeights!) as Float32Array;
-      if (pw.length === cout && cout > 1) sv.set(pw, aOff);
-      else sv.fill(pw[0], aOff, aOff + cout);
+      if (pw.length === yc && yc > 1) sv.set(pw, aOff);
+      else sv.fill(pw[0], aOff, aOff + yc);
     } else {
-      sv.fill(activation === 'leakyrelu' ? leakyreluAlpha : 0, aOff, aOff + cout);
+      sv.fill(activation === 'leakyrelu' ? leakyreluAlpha : 0, aOff, aOff + yc);
     }
     let src = xv;
     if (padded) {
       src = sv;
-      const rowLen = w * cin;
+      const rowLen = w * xc;
       sv.fill(0, 0, n * xBatch);
       for (let b = 0; b < n; b++) {
         for (let r = 0; r < h; r++) {
           const from = (b * h + r) * rowLen;
-          sv.set(xv.subarray(from, from + rowLen), b * xBatch + ((r + pt) * wp + pl) * cin);
+          sv.set(xv.subarray(from, from + rowLen), b * xBatch + ((r + pt) * wp + pl) * xc);
         }
       }
     }
-    const rowBytes = wp * cin * 4;
+    const rowBytes = wp * xc * 4;
+    const wBase = filterLen > 0 ? sv.byteOffset + fOff * 4 : fv.byteOffset;
+    // One call per image and group: group g reads the in channels [g cin, (g + 1) cin) of each
+    // input pixel and its filter columns, bias and slopes [g cout, (g + 1) cout), and writes those
+    // channels of each output pixel (the whole group's filter, 9 KiB to 150 KiB for ResNeXt's,
+    // stays in cache over the image).
     for (let b = 0; b < n; b++) {
-      loops.convRows(src.byteOffset + b * xBatch * 4, filterLen > 0 ? sv.byteOffset + fOff * 4 : fv.byteOffset,
-                     sv.byteOffset + bOff * 4,
-                     sv.byteOffset + aOff * 4, yv.byteOffset + b * oh * ow * cout * 4, ow,
-                     dh * rowBytes, act, oh, sh * rowBytes, ow * cout * 4);
+      for (let g = 0; g < groups; g++) {
+        loops.convRows(src.byteOffset + (b * xBatch + g * cin) * 4, wBase + g * cout * 4,
+                       sv.byteOffset + (bOff + g * cout) * 4, sv.byteOffset + (aOff + g * cout) * 4,
+                       yv.byteOffset + (b * oh * ow * yc + g * cout) * 4, ow,
+                       dh * rowBytes, act, oh, sh * rowBytes, ow * yc * 4);
+      }
     }
   } catch (e) {
     backend.disposeData(y.dataId);

@@ -5,7 +5,7 @@
 //
 // Note [grouped convolution layer: per-group filters]
 // On tensorflow the layer runs the TorchGroupedConv2d kernel: one TensorFlow Conv2D (Note
-// [grouped convolution on TensorFlow] in src/ops/grouped_conv.ts); so it does on webgpu where
+// [grouped convolution on TensorFlow] in src/ops/grouped_conv.ts); so it does on webgpu and wasm where
 // the kernel runs the groups in one pass (the capability groupedConvOnePass: each group within
 // the direct convolution's channel limits). Elsewhere the kernel runs one
 // tfjs convolution per group and must cut each group's filter out of the kernel on every call;

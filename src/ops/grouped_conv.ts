@@ -118,12 +118,14 @@ export function groupedFilterOf(weight: tf.Tensor): tf.Tensor {
 /**
  * Whether the backend's TorchGroupedConv2d kernel runs a grouped convolution of inChannels ->
  * outChannels in one pass (its capability groupedConvOnePass: each group's channels within its
- * limits, the group's output channels a multiple of 4), rather than one convolution per group.
+ * limits, the group's output channels a multiple of 4, and its `now` where declared), rather than
+ * one convolution per group.
  */
 export function groupedKernelIsOnePass(
     backendName: string, inChannels: number, outChannels: number, groups: number): boolean {
   const limits = capabilitiesOf(backendName).groupedConvOnePass;
   if (limits == null || inChannels % groups !== 0 || outChannels % groups !== 0) return false;
+  if (limits.now != null && !limits.now()) return false;
   const inG = inChannels / groups;
   const outG = outChannels / groups;
   return inG <= limits.maxGroupIn && outG <= limits.maxGroupOut && outG % 4 === 0;

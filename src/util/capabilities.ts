@@ -46,12 +46,19 @@ export interface BackendCapabilities {
   readonly broadcastMatMul?: boolean;
   /**
    * The grouped convolutions this backend's TorchGroupedConv2d kernel runs in one pass (webgpu's
-   * direct convolution): at most maxGroupIn input and maxGroupOut output channels per group, the
+   * and wasm's direct convolutions): at most maxGroupIn input and maxGroupOut output channels per group, the
    * output channels per group a multiple of 4. The TorchGroupedConv2d layer calls the kernel for
    * these and runs the per-group form with its cached filters for the rest (Note [grouped
    * convolution layer: per-group filters] in src/layers/grouped_conv.ts).
    */
-  readonly groupedConvOnePass?: {readonly maxGroupIn: number, readonly maxGroupOut: number};
+  readonly groupedConvOnePass?: {
+    readonly maxGroupIn: number, readonly maxGroupOut: number,
+    /**
+     * Whether the kernel runs them in one pass now, where that depends on the running backend
+     * (wasm: not while XNNPACK has more than one thread); absent: always.
+     */
+    readonly now?: () => boolean,
+  };
 }
 
 export const DEFAULT_CAPABILITIES: BackendCapabilities = {
@@ -72,7 +79,8 @@ export function declareCapabilities(backendName: string, capabilities: BackendCa
                          before.groupedConvOnePass?.maxGroupIn !==
                              capabilities.groupedConvOnePass?.maxGroupIn ||
                          before.groupedConvOnePass?.maxGroupOut !==
-                             capabilities.groupedConvOnePass?.maxGroupOut)) {
+                             capabilities.groupedConvOnePass?.maxGroupOut ||
+                         before.groupedConvOnePass?.now !== capabilities.groupedConvOnePass?.now)) {
     throw new Error(`tfjs-torch: backend '${backendName}' declared with two different capabilities`);
   }
   const onePass = capabilities.groupedConvOnePass;

@@ -2,15 +2,17 @@
 // the wasm backend, against PyTorch (test/fixtures/small_conv2d.json from
 // scripts/fixtures/gen_small_conv2d.py): FSRCNN's layer shapes, strides, dilations, asymmetric
 // pads, 1 to 64 channels (1, 2, 3, 5, 7 out: partial vectors), batch 2, NaN and infinities with
-// each activation; other blockings; no tensor or heap
-// buffer left behind, inputs unchanged; and null for what it does not claim.
+// each activation; grouped convolutions (32 groups of 32, 8 of 64, 32 of 8, ...: the wasm
+// TorchGroupedConv2d kernel, also through groupedConv2d and the layer, with no per-group kernel
+// left); other blockings; no tensor or heap buffer left behind, inputs unchanged; and null for
+// what it does not claim.
 // Run: TFJS_TORCH_BACKENDS=wasm npx mocha test/wasm/small_conv2d.test.ts
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {expect} from 'chai';
 import '../../src/wasm.js';
-import {planFor, planOverride, smallConv2d} from '../../kernels/wasm/small_conv2d.js';
+import {groupedPlanFor, planFor, planOverride, smallConv2d} from '../../kernels/wasm/small_conv2d.js';
 import type {SmallConv2dArgs} from '../../kernels/wasm/small_conv2d.js';
 import {WASM_SIMD_LOOPS_FLAG} from '../../kernels/wasm/simd.js';
 import {expectMatches, expectNoLeak, fixtureValues, fromFixture, loadFixture, permuteValues} from '../util.js';
@@ -49,7 +51,9 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
   for (const c of fixture.cases) {
     it(c.name, async () => {
       const a = c.args as {stride: [number, number], pad: [number, number, number, number],
-                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number};
+                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number,
+                           groups?: number};
+      const groups = a.groups ?? 1;
       const x = fromFixture(c.inputs.x, 'channelsLast');
       const filter = filterOf(c.inputs.weight);
       const bias = c.inputs.bias == null ? null : fromFixture(c.inputs.bias, 'channelsLast', false);
@@ -60,13 +64,13 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
       // Out channels planFor refuses (5, 7: more than 4, not a multiple of 4) run the partial
       // vector path through the blocking override (as the bench does), 1 vector x 4 pixels.
       const [cout, cin, kh, kw] = c.inputs.weight.shape;
-      const claimed = planFor(cin, kh, kw, cout) != null;
+      const claimed = (groups > 1 ? groupedPlanFor(cin, kh, kw, cout / groups) : planFor(cin, kh, kw, cout)) != null;
       expect(claimed, 'planFor claims every case but 5 and 7 out channels').to.equal(cout <= 4 || cout % 4 === 0);
       const y = await expectNoLeak(inputs, () => {
         planOverride.plan = claimed ? null : {vb: 1, pb: 4, u: 1};
         try {
           const out = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
-                           activation: a.activation, leakyreluAlpha: a.alpha});
+                           activation: a.activation, leakyreluAlpha: a.alpha, groups});
           expect(out, 'smallConv2d claims this shape').to.not.equal(null);
           return out!;
         } finally {
@@ -83,8 +87,11 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
     let ran = 0;
     for (const c of fixture.cases) {
       const a = c.args as {stride: [number, number], pad: [number, number, number, number],
-                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number};
-      const [cout, cin] = c.inputs.weight.shape;
+                           dilation: [number, number], activation: SmallConv2dArgs['activation'], alpha: number,
+                           groups?: number};
+      const groups = a.groups ?? 1;
+      const [coutAll, cin] = c.inputs.weight.shape;
+      const cout = coutAll / groups;
       for (const plan of [{vb: 3, pb: 3, u: 2}, {vb: 1, pb: 6, u: 3}, {vb: 2, pb: 5, u: 2}]) {
         if ((cout % 4 === 0 ? (cout / 4) % plan.vb !== 0 : plan.vb !== 1) || cin % plan.u !== 0) continue;
         const x = fromFixture(c.inputs.x, 'channelsLast');
@@ -95,7 +102,7 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
         let y: tf.Tensor|null;
         try {
           y = run({x, filter, bias, preluWeights: prelu, strides: a.stride, pad: a.pad, dilations: a.dilation,
-                   activation: a.activation, leakyreluAlpha: a.alpha});
+                   activation: a.activation, leakyreluAlpha: a.alpha, groups});
         } finally {
           planOverride.plan = null;
         }
@@ -145,6 +152,13 @@ describe('smallConv2d (wasm direct convolution for few channels)', () => {
       ['prelu weights of another length', {...baseArgs(x12, t([3, 3, 12, 12])), activation: 'prelu', preluWeights: t([5])}],
       ['bias of another length', {...baseArgs(x12, t([3, 3, 12, 12])), bias: t([8])}],
       ['empty output', baseArgs(t([1, 2, 2, 12]), t([3, 3, 12, 12]))],
+      ['grouped: 6 out channels per group', {...baseArgs(t([1, 8, 8, 16]), t([3, 3, 4, 24])), groups: 4}],
+      ['grouped: 72 in channels per group', {...baseArgs(t([1, 4, 4, 144]), t([3, 3, 72, 32])), groups: 2}],
+      ['grouped: 68 out channels per group', {...baseArgs(t([1, 4, 4, 16]), t([3, 3, 8, 136])), groups: 2}],
+      ['grouped: groups do not divide the out channels', {...baseArgs(x12, t([3, 3, 4, 8])), groups: 3}],
+      ['grouped: filter in channels times groups differ', {...baseArgs(x12, t([3, 3, 4, 8])), groups: 2}],
+      ['grouped: groups 0', {...baseArgs(x12, t([3, 3, 12, 8])), groups: 0}],
+      ['grouped: groups 2.5', {...baseArgs(x12, t([3, 3, 12, 8])), groups: 2.5}],
     ];
     const idsMade = backend.numDataIds();
     for (const [what, args] of refused) expect(smallConv2d(backend, args), what).to.equal(null);
