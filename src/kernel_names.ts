@@ -199,6 +199,17 @@ export interface MaxPoolWithIndicesAttrs {
  */
 export const FiniteMaxPool = 'TorchFiniteMaxPool';
 
+/**
+ * One number that is finite only if every value of x is (Note [the finite check as one op] in
+ * kernels/node/FiniteProbe.ts): the op-side finite check (src/ops/finite_check.ts) of a backend
+ * whose check is 'op'. An optional kernel, outside ALL_KERNEL_NAMES: a backend without it checks
+ * with tfjs's Sum. Not differentiable (the check is untaped).
+ */
+export const FiniteProbe = 'TorchFiniteProbe';
+export interface FiniteProbeInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+
 export interface FiniteMaxPoolAttrs extends MaxPoolWithIndicesAttrs {
   /** The backend op's padding for these windows (nativeMaxPoolPadding). */
   nativePadding: 'valid'|'same';

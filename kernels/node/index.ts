@@ -11,6 +11,7 @@ import {pixelUnshuffleConfig} from './PixelUnshuffle.js';
 import {maxPoolWithIndicesConfig} from './MaxPoolWithIndices.js';
 import {maxPoolWithIndicesGradConfig} from './MaxPoolWithIndicesGrad.js';
 import {finiteMaxPoolConfig} from './FiniteMaxPool.js';
+import {finiteProbeConfig} from './FiniteProbe.js';
 import {maxUnpoolConfig} from './MaxUnpool.js';
 import {maxUnpoolGradConfig} from './MaxUnpoolGrad.js';
 import {normalizeConfig} from './Normalize.js';
@@ -33,6 +34,7 @@ export const nodeKernelConfigs: KernelConfig[] = [
   maxPoolWithIndicesConfig,
   maxPoolWithIndicesGradConfig,
   finiteMaxPoolConfig,
+  finiteProbeConfig,
   maxUnpoolConfig,
   maxUnpoolGradConfig,
   normalizeConfig,
