@@ -23,24 +23,30 @@
 // checked by the PyTorch fixtures of every convolution that takes it (grouped_conv, the exported
 // decoders, and test/node/conv_bias.test.ts against Conv2D + BiasAdd).
 // is_filter_const stays false: with true, oneDNN keeps the first filter it reorders for the
-// cached kernel, and an eager kernel is reused by every call with the same attributes.
+// cached kernel, and an eager kernel is reused by every call with the same attributes (checked:
+// a second filter then gives the first filter's output). An attribute of our own whose name starts
+// with an underscore (as `_kernel`) does key the cache, one kernel per value, so a per-filter id
+// would make it correct; it is not worth it: the filter reorder it saves is 0-5% of the op (the
+// widest, SD VAE's 512 -> 512 3x3, 5%; the others 0-4%; bench row "is_filter_const (bench only)"),
+// and each cached kernel would keep its reordered filter for the life of the process.
 //
-// Which convolutions: oneDNN's kernel is not faster everywhere. Side by side on this project's
-// machine (1 intra-op thread, bias included, the bench decoders' shapes; `DECODER_OPS=convBias
-// DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps` times these rows), it wins where each output sums few products (K = input channels per group * kh * kw) and
-// loses on wide convolutions over large maps:
-// medians, ms, at load 2.5 (one run, 2026-12-07):
-//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.9 against Conv2D + BiasAdd's 3.7
-//   K = 27   3 -> 64 3x3 at 256x256                      10.8 against 20.8
-//   K = 72   MiDaS's 32 groups of 8, 256 ch. at 64x64    7.7 against 13.2
-//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            1.1 against 2.5
-//   K = 144  U^2-Net's 16 -> 16 3x3 at 160x160           2.2 against 3.5
-//   K = 288  32 -> 32 3x3 at 128x128                     CPU time 4.6 against 5.4 (wall: noise)
-//   K = 432  48 -> 48 3x3 at 128x128                     14.5 against 10.5
-//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       21.2 against 17.1
-//   K = 1152 U-Net's 128 -> 128 at 128x128               171 against 107
-// So the fused op runs where K <= 300 (MAX_FUSED_REDUCTION); the rest keep Conv2D + BiasAdd.
-//
+// Which convolutions: all that have a bias. TensorFlow 2.9's eager runtime rewrites Conv2D itself
+// into oneDNN's _MklNativeConv2D (its mkl_eager_op_rewrite; ONEDNN_VERBOSE=1 shows the same
+// primitive for both ops, brgconv:avx512_core here, taking the NHWC input and output as they are,
+// no reorder but the filter's, 0.04-0.5 ms a call), so the two paths run the same convolution and
+// the one op saves the BiasAdd pass: it costs what Conv2D without a bias costs. An earlier round
+// measured it losing where K = in / groups * kh * kw > 300 (K = 1152: 171 against 107 ms); on a
+// 2-core machine shared by four sessions that was contention, not the op: rerun side by side
+// (`DECODER_OPS=convBias DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps`, 1 intra-op
+// thread, padding EXPLICIT as TorchConv2d passes it; 2026-12-07 15:39, load 2.7) the one op takes
+// 0.71x-0.99x Conv2D + BiasAdd's median on every row, and 0.98x-1.07x Conv2D alone's:
+//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.17 against Conv2D + BiasAdd's 1.65 ms
+//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            0.65 against 0.76
+//   K = 288  32 -> 32 3x3 at 128x128                     3.05 against 3.31
+//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       12.1 against 12.6
+//   K = 1152 U-Net's 128 -> 128 at 128x128               44.7 against 45.6
+//   K = 1728 ESRGAN's dense 192 -> 32 at 64x64           4.31 against 4.44
+//   K = 4608 SD VAE's 512 -> 512 at 32x32                43.7 against 44.2
 // The numbers: oneDNN accumulates in float32 in its own order, as Conv2D's Eigen kernel does in
 // another; both are float32 convolutions (within the op fixtures' tolerances of PyTorch), not
 // bit-identical to each other. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
@@ -63,13 +69,9 @@ export interface TFConvPadding {
 export interface ConvBiasArgs extends TFConvPadding {
   strides: readonly [number, number];
   dilations: readonly [number, number];
-  /** The bench's override of MAX_FUSED_REDUCTION (to time the fused op on either side of it). */
-  maxReduction?: number;
 }
 
 const FUSED_OP = '_MklNativeConv2DWithBias';
-/** The largest products-per-output (in / groups * kh * kw) the fused op takes (see the Note). */
-export const MAX_FUSED_REDUCTION = 300;
 const probed = new WeakMap<object, boolean>();
 
 function convAttrs(node: NodeBackend, a: ConvBiasArgs): OpAttr[] {
@@ -129,9 +131,7 @@ export function hasFusedConvBias(backend: unknown): boolean {
 export function conv2dWithBias(backend: unknown, x: TensorInfo, filter: TensorInfo,
                                bias: TensorInfo|null, a: ConvBiasArgs): Tensor {
   const node = backend as NodeBackend;
-  const [kh, kw, inPerGroup] = filter.shape;
-  if (bias != null && kh * kw * inPerGroup <= (a.maxReduction ?? MAX_FUSED_REDUCTION) &&
-      tf.env().getBool(TF_ONEDNN_CONV_BIAS_FLAG) && hasFusedConvBias(node)) {
+  if (bias != null && tf.env().getBool(TF_ONEDNN_CONV_BIAS_FLAG) && hasFusedConvBias(node)) {
     return fusedConvBias(node, asTensor(x), filter, bias, a);
   }
   return separateConvBias(node, x, filter, bias, a);
