@@ -26,9 +26,11 @@
 // cached kernel, and an eager kernel is reused by every call with the same attributes (checked:
 // a second filter then gives the first filter's output). An attribute of our own whose name starts
 // with an underscore (as `_kernel`) does key the cache, one kernel per value, so a per-filter id
-// would make it correct; it is not worth it: the filter reorder it saves is 0-5% of the op (the
-// widest, SD VAE's 512 -> 512 3x3, 5%; the others 0-4%; bench row "is_filter_const (bench only)"),
-// and each cached kernel would keep its reordered filter for the life of the process.
+// would make it correct. Not done: the filter reorder it saves is small beside the convolution
+// (bench row "is_filter_const (bench only)": 0-5% on the decoders' shapes, 11% on the smallest
+// ops, 18% on MiDaS's 32 groups of 64 at 8x8, a 4.7 MB filter over 64 pixels: a few ms per
+// decoder), against a cached kernel and its reordered filter kept for the life of the process
+// for every filter ever used, and a wrong answer wherever the id missed a new value.
 //
 // Which convolutions: all that have a bias. TensorFlow 2.9's eager runtime rewrites Conv2D itself
 // into oneDNN's _MklNativeConv2D (its mkl_eager_op_rewrite; ONEDNN_VERBOSE=1 shows the same
@@ -38,18 +40,23 @@
 // measured it losing where K = in / groups * kh * kw > 300 (K = 1152: 171 against 107 ms); on a
 // 2-core machine shared by four sessions that was contention, not the op: rerun side by side
 // (`DECODER_OPS=convBias DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps`, 1 intra-op
-// thread, padding EXPLICIT as TorchConv2d passes it; 2026-12-07 15:39, load 2.7) the one op takes
-// 0.71x-0.99x Conv2D + BiasAdd's median on every row, and 0.98x-1.07x Conv2D alone's:
-//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.17 against Conv2D + BiasAdd's 1.65 ms
-//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            0.65 against 0.76
-//   K = 288  32 -> 32 3x3 at 128x128                     3.05 against 3.31
-//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       12.1 against 12.6
-//   K = 1152 U-Net's 128 -> 128 at 128x128               44.7 against 45.6
-//   K = 1728 ESRGAN's dense 192 -> 32 at 64x64           4.31 against 4.44
-//   K = 4608 SD VAE's 512 -> 512 at 32x32                43.7 against 44.2
-// The numbers: oneDNN accumulates in float32 in its own order, as Conv2D's Eigen kernel does in
-// another; both are float32 convolutions (within the op fixtures' tolerances of PyTorch), not
-// bit-identical to each other. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
+// thread, padding EXPLICIT as TorchConv2d passes it; 2026-12-07 15:56, load 1.7) the one op takes
+// 0.68x-0.99x Conv2D + BiasAdd's median on all 13 rows, and 0.93x-1.04x Conv2D alone's:
+//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.29 against Conv2D + BiasAdd's 1.89 ms
+//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            0.83 against 0.96
+//   K = 288  32 -> 32 3x3 at 128x128                     3.41 against 3.95
+//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       11.8 against 12.5
+//   K = 1152 U-Net's 128 -> 128 at 128x128               45.1 against 47.3
+//   K = 1728 ESRGAN's dense 192 -> 32 at 64x64           4.82 against 5.02
+//   K = 4608 SD VAE's 512 -> 512 at 32x32                44.0 against 44.3
+// Padding: EXPLICIT costs what SAME does; a separate Pad then VALID was 0.6-1.5 ms slower (64 and
+// 128 channels at 128x128). At the decoders the change is inside the models bench's noise
+// (README, tenth round: ESRGAN's convolutions 3% less, their consumers a little more).
+//
+// The numbers: both paths run oneDNN's float32 convolution (the one op adds the bias in it,
+// Conv2D + BiasAdd after it); they agreed bit for bit on the bench shapes here, but nothing
+// promises that (a primitive may sum in another order with a bias post-op), so the tests hold
+// both to PyTorch's fixtures and to each other within 1e-5. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
 import * as tf from '@tensorflow/tfjs-core';
 import type {Tensor, TensorInfo} from '@tensorflow/tfjs-core';
 import {asTensor, nodeOf, probeOnce, runOp} from './util.js';
