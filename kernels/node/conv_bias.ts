@@ -50,8 +50,8 @@
 //   K = 1728 ESRGAN's dense 192 -> 32 at 64x64           4.82 against 5.02
 //   K = 4608 SD VAE's 512 -> 512 at 32x32                44.0 against 44.3
 // Padding: EXPLICIT costs what SAME does; a separate Pad then VALID was 0.6-1.5 ms slower (64 and
-// 128 channels at 128x128). At the decoders the change is inside the models bench's noise
-// (README, tenth round: ESRGAN's convolutions 3% less, their consumers a little more).
+// 128 channels at 128x128). At the decoders (README, tenth round): SRVGGNetCompact faster in three
+// of three before / after pairs of the models bench, ESRGAN, MiDaS and U-Net inside its noise.
 //
 // The numbers: both paths run oneDNN's float32 convolution (the one op adds the bias in it,
 // Conv2D + BiasAdd after it); they agreed bit for bit on the bench shapes here, but nothing
