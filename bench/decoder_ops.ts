@@ -20,6 +20,9 @@ import {expectClose} from './op_rows.js';
 import {matmul} from '../src/layers/attention.js';
 import {groupBias, groupFilter, perGroupConv2d, runGroupedConv2d} from '../src/ops/grouped_conv.js';
 import {conv2dWithBias, TF_ONEDNN_CONV_BIAS_FLAG} from '../kernels/node/conv_bias.js';
+import type {ConvBiasArgs} from '../kernels/node/conv_bias.js';
+import {nodeOf, runOp} from '../kernels/node/util.js';
+import type {NodeBackend} from '../kernels/node/util.js';
 import {TF_ONEDNN_SILU_FLAG} from '../kernels/node/Silu.js';
 import {silu} from '../src/ops/silu.js';
 
@@ -225,9 +228,12 @@ function groupedConvRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
 
 /**
  * tensorflow only: a biased convolution as oneDNN's one op against Conv2D + BiasAdd and tfjs-node's
- * FusedConv2D (Conv2D + Add), on the bench decoders' shapes, with the products per output (K) that
- * pick the path (Note [conv and bias in one TensorFlow op], kernels/node/conv_bias.ts). The first
- * contender forces the fused op even above MAX_FUSED_REDUCTION, so the rows show both sides of it.
+ * FusedConv2D (Conv2D + Add), on the bench decoders' shapes, with the products per output (K)
+ * (Note [conv and bias in one TensorFlow op], kernels/node/conv_bias.ts). Padding EXPLICIT, as
+ * TorchConv2d passes it. Two more contenders bound what is left: Conv2D alone (no bias at all), and
+ * oneDNN's op with is_filter_const = true (the filter reordered once and kept; bench only: each row
+ * gets its own cached kernel through an attribute naming the row, see the Note for why the kernel
+ * cannot do this safely).
  */
 function convBiasRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
   if (backend !== 'tensorflow') return {rows: [], tensors: []};
@@ -243,41 +249,64 @@ function convBiasRows(backend: string): {rows: Row[], tensors: tf.Tensor[]} {
     ['U2NETP 16->16 3x3', [1, 160, 160, 16], [3, 3, 16, 16]],
     ['32->32 3x3', [1, 128, 128, 32], [3, 3, 32, 32]],
     ['48->48 3x3', [1, 128, 128, 48], [3, 3, 48, 48]],
+    ['1x1 512->512', [1, 64, 64, 512], [1, 1, 512, 512]],
     ['SRVGG 64->64 3x3', [1, 128, 128, 64], [3, 3, 64, 64]],
     ['U-Net 128->128 3x3', [1, 128, 128, 128], [3, 3, 128, 128]],
+    ['MiDaS 32 groups of 64', [1, 8, 8, 2048], [3, 3, 64, 2048]],
+    ['RRDB 192->32 3x3', [1, 64, 64, 192], [3, 3, 192, 32]],
+    ['SD VAE 512->512 3x3', [1, 32, 32, 512], [3, 3, 512, 512]],
   ];
   const be = tf.backend();
-  const args = {strides: [1, 1] as const, dilations: [1, 1] as const, padding: 'SAME' as const};
+  const node = be as unknown as NodeBackend;
+  const {attr} = nodeOf(node);
+  let row = 0;
   for (const [label, xs, fs] of cases) {
     const x = tf.randomUniform(xs, -1, 1, 'float32', seed++);
     const filter = tf.randomUniform(fs, -0.2, 0.2, 'float32', seed++);
     const bias = tf.randomUniform([fs[3]], -1, 1, 'float32', seed++);
     tensors.push(x, filter, bias);
-    const withFlag = (on: boolean, big: boolean) => () => {
+    const ph = (fs[0] - 1) / 2;
+    const pw = (fs[1] - 1) / 2;
+    const args: ConvBiasArgs = {strides: [1, 1], dilations: [1, 1], padding: ph + pw > 0 ? 'EXPLICIT' : 'VALID',
+                                explicit: [ph, ph, pw, pw]};
+    const withFlag = (on: boolean, b: tf.Tensor|null = bias) => () => {
       const flags = tf.env().getFlags();
       const before = flags[TF_ONEDNN_CONV_BIAS_FLAG];
       tf.env().set(TF_ONEDNN_CONV_BIAS_FLAG, on);
       try {
-        return conv2dWithBias(be, x, filter, bias, {...args, maxReduction: big ? Infinity : undefined});
+        return conv2dWithBias(be, x, filter, b, args);
       } finally {
         tf.env().set(TF_ONEDNN_CONV_BIAS_FLAG, before);
       }
     };
-    const fused = withFlag(true, true);
-    const separate = withFlag(false, false);
+    const fused = withFlag(true);
+    const separate = withFlag(false);
+    const noBias = withFlag(false, null);
+    const rowId = `bench-row-${row++}`;
+    const constFilter = () => runOp(node, '_MklNativeConv2DWithBias', [
+      attr.type('T', 'float32'), attr.int('strides', [1, 1, 1, 1]), attr.int('dilations', [1, 1, 1, 1]),
+      attr.bool('use_cudnn_on_gpu', true), attr.string('data_format', 'NHWC'),
+      attr.string('padding', args.padding),
+      ...(args.padding === 'EXPLICIT' ? [attr.int('explicit_paddings', [0, 0, ph, ph, pw, pw, 0, 0])] : []),
+      attr.bool('is_filter_const', true), attr.string('_kernel', 'MklNameChangeOp'),
+      attr.string('_tfjs_torch_bench_row', rowId)], [x, filter, bias]);
     const groups = xs[3] / fs[2];
     const tfjs = () => groups === 1 ?
         tf.fused.conv2d({x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias}) :
         separate();
     const a = fused();
     const b = separate();
+    const c = constFilter();
     expectClose(`conv bias ${label}`, a.dataSync(), b.dataSync());
-    tf.dispose([a, b]);
+    expectClose(`conv bias ${label} (constant filter)`, c.dataSync(), b.dataSync());
+    tf.dispose([a, b, c]);
     const k = fs[0] * fs[1] * fs[2];
     rows.push({label: `${label} [${xs.join(',')}] K=${k}`, contenders: [
       tfContender('oneDNN conv + bias (one op)', fused),
       tfContender('Conv2D + BiasAdd', separate),
       tfContender(groups === 1 ? 'tfjs fused.conv2d (Conv2D + Add)' : 'Conv2D + BiasAdd (again)', tfjs),
+      tfContender('Conv2D alone (no bias)', noBias),
+      tfContender('oneDNN one op, is_filter_const (bench only)', constFilter),
     ]});
   }
   return {rows, tensors};

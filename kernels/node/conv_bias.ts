@@ -23,27 +23,40 @@
 // checked by the PyTorch fixtures of every convolution that takes it (grouped_conv, the exported
 // decoders, and test/node/conv_bias.test.ts against Conv2D + BiasAdd).
 // is_filter_const stays false: with true, oneDNN keeps the first filter it reorders for the
-// cached kernel, and an eager kernel is reused by every call with the same attributes.
+// cached kernel, and an eager kernel is reused by every call with the same attributes (checked:
+// a second filter then gives the first filter's output). An attribute of our own whose name starts
+// with an underscore (as `_kernel`) does key the cache, one kernel per value, so a per-filter id
+// would make it correct. Not done: the filter reorder it saves is small beside the convolution
+// (bench row "is_filter_const (bench only)": 0-5% on the decoders' shapes, 11% on the smallest
+// ops, 18% on MiDaS's 32 groups of 64 at 8x8, a 4.7 MB filter over 64 pixels: a few ms per
+// decoder), against a cached kernel and its reordered filter kept for the life of the process
+// for every filter ever used, and a wrong answer wherever the id missed a new value.
 //
-// Which convolutions: oneDNN's kernel is not faster everywhere. Side by side on this project's
-// machine (1 intra-op thread, bias included, the bench decoders' shapes; `DECODER_OPS=convBias
-// DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps` times these rows), it wins where each output sums few products (K = input channels per group * kh * kw) and
-// loses on wide convolutions over large maps:
-// medians, ms, at load 2.5 (one run, 2026-12-07):
-//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.9 against Conv2D + BiasAdd's 3.7
-//   K = 27   3 -> 64 3x3 at 256x256                      10.8 against 20.8
-//   K = 72   MiDaS's 32 groups of 8, 256 ch. at 64x64    7.7 against 13.2
-//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            1.1 against 2.5
-//   K = 144  U^2-Net's 16 -> 16 3x3 at 160x160           2.2 against 3.5
-//   K = 288  32 -> 32 3x3 at 128x128                     CPU time 4.6 against 5.4 (wall: noise)
-//   K = 432  48 -> 48 3x3 at 128x128                     14.5 against 10.5
-//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       21.2 against 17.1
-//   K = 1152 U-Net's 128 -> 128 at 128x128               171 against 107
-// So the fused op runs where K <= 300 (MAX_FUSED_REDUCTION); the rest keep Conv2D + BiasAdd.
+// Which convolutions: all that have a bias. TensorFlow 2.9's eager runtime rewrites Conv2D itself
+// into oneDNN's _MklNativeConv2D (its mkl_eager_op_rewrite; ONEDNN_VERBOSE=1 shows the same
+// primitive for both ops, brgconv:avx512_core here, taking the NHWC input and output as they are,
+// no reorder but the filter's, 0.04-0.5 ms a call), so the two paths run the same convolution and
+// the one op saves the BiasAdd pass: it costs what Conv2D without a bias costs. An earlier round
+// measured it losing where K = in / groups * kh * kw > 300 (K = 1152: 171 against 107 ms); on a
+// 2-core machine shared by four sessions that was contention, not the op: rerun side by side
+// (`DECODER_OPS=convBias DECODER_OPS_BACKENDS=tensorflow npm run bench -- decoderOps`, 1 intra-op
+// thread, padding EXPLICIT as TorchConv2d passes it; 2026-12-07 15:56, load 1.7) the one op takes
+// 0.68x-0.99x Conv2D + BiasAdd's median on all 13 rows, and 0.93x-1.04x Conv2D alone's:
+//   K = 25   FSRCNN's first, 1 -> 56 5x5 at 128x128     1.29 against Conv2D + BiasAdd's 1.89 ms
+//   K = 108  FSRCNN's 12 -> 12 3x3 at 128x128            0.83 against 0.96
+//   K = 288  32 -> 32 3x3 at 128x128                     3.41 against 3.95
+//   K = 576  SRVGGNetCompact's 64 -> 64 at 128x128       11.8 against 12.5
+//   K = 1152 U-Net's 128 -> 128 at 128x128               45.1 against 47.3
+//   K = 1728 ESRGAN's dense 192 -> 32 at 64x64           4.82 against 5.02
+//   K = 4608 SD VAE's 512 -> 512 at 32x32                44.0 against 44.3
+// Padding: EXPLICIT costs what SAME does; a separate Pad then VALID was 0.6-1.5 ms slower (64 and
+// 128 channels at 128x128). At the decoders (README, tenth round): SRVGGNetCompact faster in three
+// of three before / after pairs of the models bench, ESRGAN, MiDaS and U-Net inside its noise.
 //
-// The numbers: oneDNN accumulates in float32 in its own order, as Conv2D's Eigen kernel does in
-// another; both are float32 convolutions (within the op fixtures' tolerances of PyTorch), not
-// bit-identical to each other. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
+// The numbers: both paths run oneDNN's float32 convolution (the one op adds the bias in it,
+// Conv2D + BiasAdd after it); they agreed bit for bit on the bench shapes here, but nothing
+// promises that (a primitive may sum in another order with a bias post-op), so the tests hold
+// both to PyTorch's fixtures and to each other within 1e-5. Flag TORCH_TF_ONEDNN_CONV_BIAS (default true) turns it off.
 import * as tf from '@tensorflow/tfjs-core';
 import type {Tensor, TensorInfo} from '@tensorflow/tfjs-core';
 import {asTensor, nodeOf, probeOnce, runOp} from './util.js';
@@ -63,13 +76,9 @@ export interface TFConvPadding {
 export interface ConvBiasArgs extends TFConvPadding {
   strides: readonly [number, number];
   dilations: readonly [number, number];
-  /** The bench's override of MAX_FUSED_REDUCTION (to time the fused op on either side of it). */
-  maxReduction?: number;
 }
 
 const FUSED_OP = '_MklNativeConv2DWithBias';
-/** The largest products-per-output (in / groups * kh * kw) the fused op takes (see the Note). */
-export const MAX_FUSED_REDUCTION = 300;
 const probed = new WeakMap<object, boolean>();
 
 function convAttrs(node: NodeBackend, a: ConvBiasArgs): OpAttr[] {
@@ -129,9 +138,7 @@ export function hasFusedConvBias(backend: unknown): boolean {
 export function conv2dWithBias(backend: unknown, x: TensorInfo, filter: TensorInfo,
                                bias: TensorInfo|null, a: ConvBiasArgs): Tensor {
   const node = backend as NodeBackend;
-  const [kh, kw, inPerGroup] = filter.shape;
-  if (bias != null && kh * kw * inPerGroup <= (a.maxReduction ?? MAX_FUSED_REDUCTION) &&
-      tf.env().getBool(TF_ONEDNN_CONV_BIAS_FLAG) && hasFusedConvBias(node)) {
+  if (bias != null && tf.env().getBool(TF_ONEDNN_CONV_BIAS_FLAG) && hasFusedConvBias(node)) {
     return fusedConvBias(node, asTensor(x), filter, bias, a);
   }
   return separateConvBias(node, x, filter, bias, a);
