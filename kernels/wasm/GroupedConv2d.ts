@@ -8,12 +8,11 @@
 // group, 1056 FusedConv2D + 1056 TorchPad in MiDaS's encoder). The TorchGroupedConv2d layer calls
 // this kernel for the shapes it claims (the capability groupedConvOnePass, declared in
 // src/wasm.ts) and runs the per-group form with its cached filters for the others.
-import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {GroupedConv2d} from '../../src/kernel_names.js';
 import type {GroupedConv2dAttrs, GroupedConv2dInputs} from '../../src/kernel_names.js';
-import {kernelInput, perGroupConv2dKernel} from '../../src/ops/grouped_conv.js';
+import {directOrPerGroup, perGroupConv2dKernel} from '../../src/ops/grouped_conv.js';
 import {smallConv2d} from './small_conv2d.js';
 
 /** The direct convolution on NHWC x, or null where it does not apply. */
@@ -27,23 +26,11 @@ function direct(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: T
 }
 
 export const groupedConv2dKernel: KernelFunc = (config) => {
-  const {inputs, backend, attrs} = config;
-  const {x, filter, bias} = inputs as GroupedConv2dInputs;
-  const a = attrs as unknown as GroupedConv2dAttrs;
-  const b = backend as unknown as BackendWasm;
-  if (a.groups > 1 && a.dataFormat !== 'channelsFirst') {
-    return direct(b, x, filter, bias ?? null, a) ?? perGroupConv2dKernel(config);
-  }
-  if (a.groups > 1) {
-    const y = tf.tidy(() => {
-      const xl = tf.transpose(kernelInput(x), [0, 2, 3, 1]);
-      const info = direct(b, xl, filter, bias ?? null, a);
-      if (info == null) return [];
-      return [tf.transpose(tf.engine().makeTensorFromTensorInfo(info, b), [0, 3, 1, 2])];
-    });
-    if (y.length === 1) return y[0];
-  }
-  return perGroupConv2dKernel(config);
+  const {filter, bias} = config.inputs as GroupedConv2dInputs;
+  const a = config.attrs as unknown as GroupedConv2dAttrs;
+  const b = config.backend as unknown as BackendWasm;
+  if (a.groups <= 1) return perGroupConv2dKernel(config);
+  return directOrPerGroup(config, (x) => direct(b, x, filter, bias ?? null, a));
 };
 
 export const groupedConv2dConfig: KernelConfig = {

@@ -9,11 +9,10 @@
 // The TorchGroupedConv2d layer calls this kernel for the shapes it claims (the capability
 // groupedConvOnePass, declared in src/webgpu.ts) and runs the per-group form with its cached
 // filters for the others.
-import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {GroupedConv2d} from '../../src/kernel_names.js';
 import type {GroupedConv2dAttrs, GroupedConv2dInputs} from '../../src/kernel_names.js';
-import {kernelInput, perGroupConv2dKernel} from '../../src/ops/grouped_conv.js';
+import {directOrPerGroup} from '../../src/ops/grouped_conv.js';
 import {smallConv2d} from './small_conv2d.js';
 import type {WebGPUBackend} from './util.js';
 
@@ -28,20 +27,10 @@ function direct(backend: WebGPUBackend, x: TensorInfo, filter: TensorInfo, bias:
 }
 
 export const groupedConv2dKernel: KernelFunc = (config) => {
-  const {inputs, backend, attrs} = config;
-  const {x, filter, bias} = inputs as GroupedConv2dInputs;
-  const a = attrs as unknown as GroupedConv2dAttrs;
-  const b = backend as unknown as WebGPUBackend;
-  if (a.dataFormat !== 'channelsFirst') {
-    return direct(b, x, filter, bias ?? null, a) ?? perGroupConv2dKernel(config);
-  }
-  const y = tf.tidy(() => {
-    const xl = tf.transpose(kernelInput(x), [0, 2, 3, 1]);
-    const info = direct(b, xl, filter, bias ?? null, a);
-    if (info == null) return [];
-    return [tf.transpose(tf.engine().makeTensorFromTensorInfo(info, b), [0, 3, 1, 2])];
-  });
-  return y.length === 1 ? y[0] : perGroupConv2dKernel(config);
+  const {filter, bias} = config.inputs as GroupedConv2dInputs;
+  const a = config.attrs as unknown as GroupedConv2dAttrs;
+  const b = config.backend as unknown as WebGPUBackend;
+  return directOrPerGroup(config, (x) => direct(b, x, filter, bias ?? null, a));
 };
 
 export const groupedConv2dConfig: KernelConfig = {

@@ -254,3 +254,22 @@ export function kernelInput(t: tf.TensorInfo): tf.Tensor {
   tf.engine().backend.incRef(t.dataId);
   return tf.engine().makeTensorFromTensorInfo(t);
 }
+
+/**
+ * The body of a grouped convolution kernel with a direct path (wasm's and webgpu's
+ * small_conv2d.ts): `direct` takes the NHWC input and returns the output, or null where the
+ * shape is not its own. channelsLast goes to it as it is, channelsFirst transposed in and out;
+ * where it declines, the per-group form runs.
+ */
+export function directOrPerGroup(config: Parameters<KernelFunc>[0],
+                                 direct: (x: tf.TensorInfo) => tf.TensorInfo | null): tf.TensorInfo|tf.TensorInfo[] {
+  const {x} = config.inputs as GroupedConv2dInputs;
+  const a = config.attrs as unknown as GroupedConv2dAttrs;
+  if (a.dataFormat !== 'channelsFirst') return direct(x) ?? perGroupConv2dKernel(config);
+  const y = tf.tidy(() => {
+    const info = direct(tf.transpose(kernelInput(x), [0, 2, 3, 1]));
+    if (info == null) return [];
+    return [tf.transpose(tf.engine().makeTensorFromTensorInfo(info, config.backend as tf.KernelBackend), [0, 3, 1, 2])];
+  });
+  return y.length === 1 ? y[0] : perGroupConv2dKernel(config);
+}
