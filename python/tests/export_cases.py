@@ -268,6 +268,13 @@ def _kinds():
     case("conv1d_groups", seq(nn.Conv1d(4, 6, 3, padding=1, groups=2)), X1)
     case("conv3d_groups", seq(nn.Conv3d(3, 6, 3, padding=1, groups=3)), X3)
     case("conv2d_depthwise", seq(nn.Conv2d(4, 8, 3, padding=1, groups=4, bias=False)))
+    # dilated depthwise ones are TorchGroupedConv2d (tfjs-layers' DepthwiseConv2D drops dilation):
+    # multiplier 2, and DeepLabV3+'s ASPP separable conv (segmentation_models_pytorch) with a
+    # dilation above the map's size, its 1x1 and batch norm after it
+    case("conv2d_depthwise_dilated", seq(nn.Conv2d(4, 8, 3, padding=2, dilation=2, groups=4)))
+    case("separable_conv_dilation_above_map", seq(
+        nn.Conv2d(4, 4, 3, padding=12, dilation=12, groups=4, bias=False), nn.Conv2d(4, 6, 1, bias=False),
+        nn.BatchNorm2d(6), nn.ReLU()))
     case("conv2d_reflect", seq(nn.Conv2d(4, 3, 3, padding=1, padding_mode="reflect")))
     case("conv2d_circular", seq(nn.Conv2d(4, 3, 3, padding=2, padding_mode="circular")))
     case("conv1d", seq(nn.Conv1d(4, 5, 3, stride=2, padding=1)), X1)
@@ -306,6 +313,8 @@ def _kinds():
     case("conv_batch_norm_folded", seq(nn.Conv2d(4, 5, 3, padding=1), nn.BatchNorm2d(5), nn.ReLU()))
     case("conv_no_bias_batch_norm_folded", seq(nn.Conv2d(4, 5, 3, bias=False), nn.BatchNorm2d(5)))
     case("depthwise_batch_norm_folded", seq(nn.Conv2d(4, 8, 3, groups=4), nn.BatchNorm2d(8)))
+    case("depthwise_dilated_batch_norm_folded", seq(nn.Conv2d(4, 4, (3, 2), padding=(3, 1), dilation=(3, 2),
+                                                              groups=4), nn.BatchNorm2d(4)))
     case("grouped_conv_batch_norm_folded", seq(nn.Conv2d(4, 6, 3, padding=1, groups=2, bias=False),
                                                nn.BatchNorm2d(6), nn.ReLU()))
     case("conv1d_batch_norm_folded", seq(nn.Conv1d(4, 5, 3), nn.BatchNorm1d(5, affine=False)), X1)

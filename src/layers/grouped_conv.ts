@@ -1,5 +1,7 @@
-// TorchGroupedConv2d: torch.nn.Conv2d with groups > 1 (not depthwise) as one layer, which the
-// exporter writes for 2-D grouped convolutions (internal to the exporter, like TorchActivation:
+// TorchGroupedConv2d: torch.nn.Conv2d with groups > 1 as one layer, which the exporter writes
+// for 2-D grouped convolutions and for dilated depthwise ones (tfjs-layers' DepthwiseConv2D drops
+// its dilation: Note [depthwise convolution as tfjs's own] in src/ops/grouped_conv.ts; a depthwise
+// one runs tfjs's depthwiseConv2d in the kernel) (internal to the exporter, like TorchActivation:
 // no factory under pt.layers). Its kernel is tfjs's Conv2D kernel with inChannels / groups input
 // channels, [kH, kW, inC / groups, outC], so loadTorchWeights fills it as it fills Conv2D.
 //
@@ -161,7 +163,9 @@ export class TorchGroupedConv2d extends TorchLayer {
     const bias = this.bias == null ? null : this.bias.read();
     const recording = (tf.engine().state as unknown as {gradientDepth: number}).gradientDepth > 0;
     const backend = tf.getBackend();
-    if (backend === 'tensorflow' || recording ||
+    // A depthwise one is one tfjs depthwiseConv2d inside the kernel (Note [depthwise convolution
+    // as tfjs's own]), no per-group filters to cache.
+    if (backend === 'tensorflow' || recording || this.inChannels === this.groups ||
         groupedKernelIsOnePass(backend, this.inChannels, this.outChannels, this.groups)) {
       return runGroupedConv2d(x, kernel, bias, this.attrs);
     }

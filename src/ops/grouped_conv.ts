@@ -220,10 +220,48 @@ export const perGroupConv2dKernel: KernelFunc = ({inputs, attrs}) => {
   return tf.tidy(() => {
     const f = kernelInput(filter);
     const b = bias == null ? null : kernelInput(bias);
+    if (isDepthwise(f.shape, a.groups)) return depthwiseConv2dForm(kernelInput(x), f, b, a);
     return perGroupConv2d(kernelInput(x), (g) => groupFilter(f, a.groups, g),
                           (g) => groupBias(b, a.groups, g), a);
   });
 };
+
+/**
+ * Whether a grouped convolution with this filter ([kH, kW, inC / groups, outC]) is a depthwise one:
+ * one input channel per group, more than one group.
+ */
+export function isDepthwise(filterShape: readonly number[], groups: number): boolean {
+  return groups > 1 && filterShape[2] === 1;
+}
+
+/**
+ * Note [depthwise convolution as tfjs's own]
+ * A grouped convolution with one input channel per group (groups == inChannels, a depth
+ * multiplier outC / inC) is tfjs's depthwiseConv2d: one kernel on every backend, where the
+ * per-group form would run a convolution per channel (DeepLabV3+'s ASPP: 512 to 2048 of them).
+ * PyTorch's output channel g * m + j (group g's j-th) is tfjs's c * m + q, so the filter
+ * [kH, kW, 1, outC] is tfjs's [kH, kW, inC, m] by a reshape. tfjs's depthwiseConv2d takes the
+ * dilation and the zero padding as given ([top, bottom], [left, right]). The exporter used to write
+ * these as tfjs-layers' DepthwiseConv2D, whose call drops its dilation_rate (tfjs-layers 4.22:
+ * "TODO(cais): Add support for dilation"): a dilated one gave wrong numbers on every backend; the
+ * exporter now writes the dilated ones as TorchGroupedConv2d (python/tfjs_torch/ops/conv.py).
+ */
+export function depthwiseConv2dForm(x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor|null,
+                                    attrs: GroupedConv2dAttrs): tf.Tensor {
+  return tf.tidy(() => {
+    const first = attrs.dataFormat === 'channelsFirst';
+    const xl = (first ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
+    const [kh, kw, , cout] = filter.shape;
+    const cin = xl.shape[3];
+    const f = tf.reshape(filter, [kh, kw, cin, cout / cin]) as tf.Tensor4D;
+    const [top, bottom, left, right] = attrs.padding;
+    let y: tf.Tensor = tf.depthwiseConv2d(xl, f, attrs.stride as [number, number],
+                                          [[0, 0], [top, bottom], [left, right], [0, 0]], 'NHWC',
+                                          attrs.dilation as [number, number]);
+    if (bias != null) y = tf.add(y, bias);
+    return first ? tf.transpose(y, [0, 3, 1, 2]) : y;
+  });
+}
 
 /** Group g's part of a filter [kH, kW, inC / groups, outC] (a TorchPad crop, no Slice). */
 export function groupFilter(filter: tf.Tensor, groups: number, g: number): tf.Tensor {

@@ -152,6 +152,8 @@ def calibrate_batch_norms(module, inputs, seed):
 
     def pre(m, args):
         x = args[0].detach().double()
+        if x.numel() // x.shape[1] < 2:  # one value per channel (an image-pooling branch at batch 1):
+            return                        # no variance to take; randomize()'s statistics stay
         dims = [0] + list(range(2, x.ndim))
         mean, var = x.mean(dims), x.var(dims)
         std = var.sqrt()
@@ -387,6 +389,26 @@ def _deeplabv3(published):
         return tv._deeplabv3_resnet(backbone, 21, False)
     backbone = tv.IntermediateLayerGetter(tv.ResNet(tv.BasicBlock, [1, 1, 1, 1]), return_layers={"layer4": "out"})
     return tv.DeepLabV3(backbone, tv.DeepLabHead(512, 21), None)
+
+
+@entry(name="deeplabv3plus", task="segmentation",
+       source="qubvel-org/segmentation_models.pytorch decoders/deeplabv3/decoder.py, encoders/_utils.py, "
+              "base/heads.py (0.6.0) + pytorch/vision resnet.py",
+       sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 64)],
+       published_sizes=[_img(1, 256, 256), _img(1, 192, 320), _img(2, 160, 224)],
+       size_rule="H, W multiples of 16 (the x4 upsampled ASPP output is concatenated with the stride-4 "
+                 "skip)",
+       covers=[FIXED], calibrate_norms=True,
+       notes="smp.DeepLabV3Plus's defaults (output stride 16, separable ASPP at rates 12 / 24 / 36, "
+             "which at these sizes are dilated far past the 2x2 to 16x16 map). published: smp's default "
+             "encoder resnet34 (ResNet(BasicBlock, [3, 4, 6, 3])); test: ResNet(BasicBlock, [1, 1, 1, 1]). "
+             "BatchNorm statistics calibrated (the ASPP branches' norms see one value per channel at the "
+             "test sizes' 4x4 maps otherwise far from their random statistics)")
+def _deeplabv3plus(published):
+    from . import torchvision_deeplabv3 as tv
+    from .smp_deeplabv3plus import DeepLabV3Plus
+    resnet = tv.ResNet(tv.BasicBlock, [3, 4, 6, 3] if published else [1, 1, 1, 1])
+    return DeepLabV3Plus(resnet, (3, 64, 64, 128, 256, 512), classes=21)
 
 
 @entry(name="u2net", task="salient object segmentation", source="xuebinqin/U-2-Net model/u2net.py",

@@ -66,7 +66,13 @@ def emit_conv(ctx, x, weight, bias, stride, padding, dilation, groups):
     cin = x.torch_shape[1]
     cout = weight.shape[0]
     share = ctx.share_key()
-    if groups != 1 and not (n == 2 and groups == cin and cout % cin == 0):
+    depthwise = n == 2 and groups == cin and cout % cin == 0
+    # A dilated depthwise one too: tfjs-layers' DepthwiseConv2D drops its dilation_rate (its call
+    # passes none to the op: "TODO(cais): Add support for dilation", tfjs-layers 4.22), so it gave
+    # the undilated convolution's numbers. TorchGroupedConv2d runs it as tfjs's own depthwise
+    # convolution, dilation taken (Note [depthwise convolution as tfjs's own] in
+    # src/ops/grouped_conv.ts).
+    if groups != 1 and (not depthwise or any(d != 1 for d in dilation)):
         return _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name)
     if n == 2 and groups == 1:
         return _conv2d(ctx, x, weight, bias, stride, pads, dilation, name, share)
@@ -127,7 +133,7 @@ def _conv2d(ctx, x, weight, bias, stride, pads, dilation, name, share):
 
 
 def _grouped_conv(ctx, x, weight, bias, stride, pads, dilation, groups, name):
-    """A grouped convolution (groups > 1, not depthwise).
+    """A grouped convolution (groups > 1; depthwise only where dilated, see emit_conv).
 
     2-D: one TorchGroupedConv2d layer (src/layers/grouped_conv.ts): on tensorflow one TensorFlow
     Conv2D with the group's input channels (TensorFlow's CPU kernel runs the groups itself: 1.4x
