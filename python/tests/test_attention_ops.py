@@ -225,7 +225,7 @@ class StackReduced(nn.Module):
     """torch.stack along dim 0 read only by reductions over dim 0 (Note [a stack in front of the
     batch, reduced over it]): segmentation_models_pytorch's FPN MergeBlock, policy "add"
     (`torch.stack(x).sum(dim=0)` over feature maps upsampled to one size), and the mean / max /
-    min / prod / index forms. One item is held in PyTorch's order (a softmax over the flattened
+    min / prod / index forms. One item is held in PyTorch's order (a product over the flattened
     pixels, viewed back), the others channels last on channelsLast exports."""
 
     def __init__(self, c, how):
@@ -240,7 +240,8 @@ class StackReduced(nn.Module):
         p2 = self.p2(x)
         p3 = F.interpolate(self.p3(x), scale_factor=2, mode="bilinear", align_corners=True)
         p4 = F.interpolate(self.p4(x), scale_factor=4, mode="nearest")
-        q = x.flatten(2).softmax(-1).view(b, c, h, w)
+        f = x.flatten(2)
+        q = torch.bmm(torch.bmm(f, f.transpose(1, 2)).softmax(-1), f).view(b, c, h, w)
         if self.how == "sum":        # smp 0.6.0 decoders/fpn/decoder.py MergeBlock
             return torch.stack([p4, p3, p2]).sum(dim=0)
         s = torch.stack([p4, p3, q, p2])
@@ -299,7 +300,7 @@ def cases():
          (rand(3, c, 4, 16, seed=2),)),
         ("stack_prod_index_dim_0", lambda: seeded(StackReduced(c, "prod_index")),
          (rand(2, c, 8, 12),), (rand(3, c, 4, 16, seed=2),)),
-        ("max_min_dim_values", lambda: MaxValues(), (rand(2, 4, 3, 5),), (rand(3, 5, 4, 2, seed=2),)),
+        ("max_min_dim_values", lambda: MaxValues(), (rand(2, 4, 3, 5),), (rand(3, 4, 4, 2, seed=2),)),
     ]
 
 
@@ -511,6 +512,18 @@ class AttentionRefusals(unittest.TestCase):
             with self.subTest(reader=reader):
                 self.refuse(forward, (x,), "aten.stack", "dim 0", "keeps dim 0 as its batch",
                             f"; here {reader}")
+
+    def test_stack_on_dim_0_read_by_a_custom_mapping(self):
+        """A reduction the user maps (custom=) gets the stacked tensor itself: refused too."""
+        class M(nn.Module):
+            def forward(self, x):
+                return torch.stack([x, x * 2]).sum(0)
+        with self.assertRaises(ExportError) as cm:
+            export(M(), (rand(2, 3, 4),), self.out,
+                   custom={torch.ops.aten.sum.dim_IntList: lambda ctx, a: None})
+        self.assertIn("aten.stack", str(cm.exception))
+        self.assertIn("here aten.sum.dim_IntList (mapped by custom=) reads it", str(cm.exception))
+        self.assertFalse(os.path.exists(self.out), "a refused export wrote files")
 
     def test_max_indices_and_prod(self):
         x = rand(2, 3, 4)

@@ -57,12 +57,15 @@ def _over_dim_0(dim, rank):
     return -rank <= dims[0] < rank and dims[0] % rank == 0
 
 
-def unsupported_reader(node, rank):
+def unsupported_reader(node, rank, custom=()):
     """Why a reader of the stack `node` (of rank `rank`) needs the stacked tensor itself: a text
     naming it, or None when every reader works on the list (reductions over dim 0 alone with
-    keepdim=False, max / min's values only, or x[i] with a fixed i)."""
+    keepdim=False, max / min's values only, or x[i] with a fixed i). An op the user maps
+    (custom) gets the stacked tensor, so it needs it too."""
     for user in node.users:
         target = user.target
+        if target in custom or getattr(target, "overloadpacket", None) in custom:
+            return f"{target} (mapped by custom=)"
         if isinstance(target, torch._ops.OpOverload) and target in REDUCTIONS:
             a = _raw_args(user)
             name = REDUCTIONS[target][0]

@@ -133,7 +133,7 @@ def stack(ctx, a):
     d %= rank + 1
     if d == 0:
         # Note [a stack in front of the batch, reduced over it] (_stacked.py)
-        why = unsupported_reader(ctx.node, rank + 1)
+        why = unsupported_reader(ctx.node, rank + 1, ctx.custom)
         if why is not None:
             ctx.fail(f"stack along dim 0 puts the list in front of the batch dim; the tfjs model "
                      f"keeps dim 0 as its batch (stack along dim 1 and permute). Such a stack is "
