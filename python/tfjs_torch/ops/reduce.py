@@ -79,8 +79,8 @@ def max_min_dim(ctx, a):
 
 @register(aten.prod.dim_int)
 def prod(ctx, a):
-    """prod over dim 0 of a torch.stack along dim 0 (Note [a stack in front of the batch, reduced
-    over it]); over other tensors refused."""
+    """prod: over dim 0 of a torch.stack along dim 0 only (Note [a stack in front of the batch,
+    reduced over it]); over other tensors refused."""
     y = _stacked(ctx, a)
     if y is None:
         ctx.fail("prod over a dim is supported only over the list of a torch.stack(..., dim=0) "
