@@ -221,6 +221,46 @@ class Indexing(nn.Module):
                              beta=0.5, alpha=2.0)           # [B, 4, 4]
 
 
+class StackReduced(nn.Module):
+    """torch.stack along dim 0 read only by reductions over dim 0 (Note [a stack in front of the
+    batch, reduced over it]): segmentation_models_pytorch's FPN MergeBlock, policy "add"
+    (`torch.stack(x).sum(dim=0)` over feature maps upsampled to one size), and the mean / max /
+    min / prod / index forms. One item is held in PyTorch's order (a product over the flattened
+    pixels, viewed back), the others channels last on channelsLast exports."""
+
+    def __init__(self, c, how):
+        super().__init__()
+        self.how = how
+        self.p2 = nn.Conv2d(c, c, 3, padding=1)
+        self.p3 = nn.Conv2d(c, c, 3, stride=2, padding=1)
+        self.p4 = nn.Conv2d(c, c, 3, stride=4, padding=1)
+
+    def forward(self, x):  # [B, C, H, W], H and W multiples of 4
+        b, c, h, w = x.shape
+        p2 = self.p2(x)
+        p3 = F.interpolate(self.p3(x), scale_factor=2, mode="bilinear", align_corners=True)
+        p4 = F.interpolate(self.p4(x), scale_factor=4, mode="nearest")
+        f = x.flatten(2)
+        q = torch.bmm(torch.bmm(f, f.transpose(1, 2)).softmax(-1), f).view(b, c, h, w)
+        if self.how == "sum":        # smp 0.6.0 decoders/fpn/decoder.py MergeBlock
+            return torch.stack([p4, p3, p2]).sum(dim=0)
+        s = torch.stack([p4, p3, q, p2])
+        if self.how == "mean":
+            return s.mean(0)
+        if self.how == "max":
+            return s.max(dim=0).values - torch.amin(s, 0) + s.amax(-5) * torch.min(s, 0)[0]
+        if self.how == "prod_index":
+            return s.prod(0) + s[1] - s[-2]
+        raise ValueError(self.how)
+
+
+class MaxValues(nn.Module):
+    """x.max(dim).values and torch.min(x, dim)[0] over a dim that is not the batch."""
+
+    def forward(self, x):  # [B, C, H, W]
+        return x.max(1).values + torch.min(x, 1, keepdim=True)[0].squeeze(1) * 2
+
+
 class BoolIndex(nn.Module):
     """x[:, mask] with a stored boolean mask (its nonzero positions), as the last op (the size it
     gives is data-dependent for torch.export, so nothing may read it)."""
@@ -252,6 +292,15 @@ def cases():
         ("relative_position_bias", lambda: seeded(RelPosBias(c)), (rand(2, c, 3, 3),), None,
          {"dynamic_shapes": False}),
         ("indexing", lambda: seeded(Indexing(4)), (rand(2, 4, 3, 5),), (rand(3, 4, 4, 2, seed=2),)),
+        ("stack_sum_dim_0", lambda: seeded(StackReduced(c, "sum")), (rand(2, c, 8, 12),),
+         (rand(3, c, 4, 16, seed=2),)),
+        ("stack_mean_dim_0", lambda: seeded(StackReduced(c, "mean")), (rand(2, c, 8, 12),),
+         (rand(3, c, 4, 16, seed=2),)),
+        ("stack_max_min_dim_0", lambda: seeded(StackReduced(c, "max")), (rand(2, c, 8, 12),),
+         (rand(3, c, 4, 16, seed=2),)),
+        ("stack_prod_index_dim_0", lambda: seeded(StackReduced(c, "prod_index")),
+         (rand(2, c, 8, 12),), (rand(3, c, 4, 16, seed=2),)),
+        ("max_min_dim_values", lambda: MaxValues(), (rand(2, 4, 3, 5),), (rand(3, 4, 4, 2, seed=2),)),
     ]
 
 
@@ -347,6 +396,30 @@ class AttentionExports(unittest.TestCase):
                     self.assertNotIn("TorchLayerNorm", classes)
                     self.assertIn("TorchReduce", classes)
 
+    def test_stack_reduced_over_dim_0_is_a_chain_of_elementwise_layers(self):
+        """Note [a stack in front of the batch, reduced over it]: no stack layer; n - 1
+        TorchElementwise layers of the reduction's op over the items in list order (a mean: the
+        adds, then a div by n), the last reading the last item."""
+        import json
+        for how, ops in (("sum", ["add"] * 2), ("mean", ["add"] * 3 + ["div"]),
+                         ("prod_index", ["mul"] * 3 + ["add"])):
+            for fmt in FORMATS:
+                with self.subTest(how=how, data_format=fmt):
+                    d = os.path.join(self.tmp, f"stack_layers_{how}_{fmt}")
+                    export(seeded(StackReduced(4, how)), (rand(2, 4, 8, 8),), d, data_format=fmt)
+                    with open(os.path.join(d, "model.json")) as f:
+                        layers = json.load(f)["modelTopology"]["config"]["layers"]
+                    classes = [l["class_name"] for l in layers]
+                    self.assertNotIn("TorchStack", classes)
+                    ew = [l["config"]["op"] for l in layers if l["class_name"] == "TorchElementwise"]
+                    self.assertEqual([o for o in ew if o in ("add", "mul", "div")], ops)
+                    if how == "sum":
+                        by_name = {l["name"]: l for l in layers}
+                        (last,) = [l for l in layers if l["class_name"] == "TorchElementwise" and
+                                   by_name[l["inbound_nodes"][0][0][0]]["class_name"] == "TorchElementwise"]
+                        self.assertIn("Conv2d", by_name[last["inbound_nodes"][0][1][0]]["class_name"])
+                        # (p2, the list's last item)
+
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
@@ -417,6 +490,46 @@ class AttentionRefusals(unittest.TestCase):
     def test_stack_on_dim_0(self):
         x = rand(2, 3)
         self.refuse(lambda x: torch.stack([x, x], 0), (x,), "stack", "dim 0")
+
+    def test_stack_on_dim_0_read_otherwise(self):
+        """Note [a stack in front of the batch, reduced over it]: a dim-0 stack that anything but
+        a reduction over dim 0 alone (keepdim=False) or a fixed index reads stays refused,
+        naming the reader."""
+        x = rand(2, 3, 4)
+        cases = [
+            (lambda x: torch.stack([x, x * 2]).sum(0, keepdim=True)[0],
+             "sum over dim 0 with keepdim=True"),
+            (lambda x: torch.stack([x, x * 2]).sum((0, 1)), "sum over dims [0, 1]"),
+            (lambda x: torch.stack([x, x * 2]).mean(1), "mean over dims [1]"),
+            (lambda x: torch.stack([x, x * 2]).max(0).indices.float(), "the indices of max"),
+            (lambda x: torch.stack([x, x * 2]).sum(0) + torch.stack([x, x])[:1].sum(0),
+             "aten.slice"),
+            (lambda x: torch.stack([x, x * 2])[:, 0], "aten.select.int other than x[i]"),
+            (lambda x: torch.stack([x, x * 2]), "the model's output"),
+            (lambda x: (torch.stack([x, x * 2]) * 2).sum(0), "aten.mul"),
+        ]
+        for forward, reader in cases:
+            with self.subTest(reader=reader):
+                self.refuse(forward, (x,), "aten.stack", "dim 0", "keeps dim 0 as its batch",
+                            f"; here {reader}")
+
+    def test_stack_on_dim_0_read_by_a_custom_mapping(self):
+        """A reduction the user maps (custom=) gets the stacked tensor itself: refused too."""
+        class M(nn.Module):
+            def forward(self, x):
+                return torch.stack([x, x * 2]).sum(0)
+        with self.assertRaises(ExportError) as cm:
+            export(M(), (rand(2, 3, 4),), self.out,
+                   custom={torch.ops.aten.sum.dim_IntList: lambda ctx, a: None})
+        self.assertIn("aten.stack", str(cm.exception))
+        self.assertIn("here aten.sum.dim_IntList (mapped by custom=) reads it", str(cm.exception))
+        self.assertFalse(os.path.exists(self.out), "a refused export wrote files")
+
+    def test_max_indices_and_prod(self):
+        x = rand(2, 3, 4)
+        self.refuse(lambda x: x.max(1).indices.float(), (x,), "aten.max.dim", "indices")
+        self.refuse(lambda x: torch.min(x, 2)[1].float(), (x,), "aten.min.dim", "indices")
+        self.refuse(lambda x: x.prod(1), (x,), "aten.prod", "torch.stack")
 
     def test_einsum_moving_the_batch(self):
         x = rand(2, 3, 4)

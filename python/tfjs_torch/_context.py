@@ -68,6 +68,7 @@ class Context:
         self.model_name = model_name
         self.node = None
         self.input_refs = []            # the model inputs' Refs (InputLayers)
+        self.custom = {}                # the user's own mappings (export's custom=)
 
     # ---- where, and failing ---------------------------------------------------------------------
     @property

@@ -580,6 +580,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             if s.kind == InputKind.PARAMETER or s.kind == InputKind.BUFFER:
                 param_names[n] = s.target
     ctx = Context(b, gm, values, consts, param_names, {}, model_name)
+    ctx.custom = custom   # the user's own mappings (a dim-0 stack's readers: ops/_stacked.py)
     names = [n.name for n in user_nodes]
     fixed_dims = []
     for i, d in pinned:   # Note [a size torch.export fixed]

@@ -7,6 +7,7 @@ from . import register
 from .._builder import Ref, identity
 from .._shape import SymDim, is_static
 from ._common import dim_index, np32
+from ._stacked import Stacked, unsupported_reader
 
 aten = torch.ops.aten
 
@@ -119,7 +120,9 @@ def repeat_interleave(ctx, a):
 
 @register(aten.stack.default)
 def stack(ctx, a):
-    """stack: torch.stack along any dim but 0 (the batch)."""
+    """stack: torch.stack along any dim but 0 (the batch); along dim 0 where only reductions
+    over dim 0 and fixed indices read it (Note [a stack in front of the batch, reduced over
+    it]: segmentation_models_pytorch's FPN `torch.stack(x).sum(dim=0)`)."""
     tensors = list(a.tensors)
     for t in tensors:
         ctx.ref(t, "every tensor in the list")
@@ -129,8 +132,15 @@ def stack(ctx, a):
         ctx.fail(f"dim {d} is out of range for stacking tensors of rank {rank}")
     d %= rank + 1
     if d == 0:
-        ctx.fail("stack along dim 0 puts the list in front of the batch dim; the tfjs model keeps "
-                 "dim 0 as its batch (stack along dim 1 and permute)")
+        # Note [a stack in front of the batch, reduced over it] (_stacked.py)
+        why = unsupported_reader(ctx.node, rank + 1, ctx.custom)
+        if why is not None:
+            ctx.fail(f"stack along dim 0 puts the list in front of the batch dim; the tfjs model "
+                     f"keeps dim 0 as its batch (stack along dim 1 and permute). Such a stack is "
+                     f"supported only where every reader reduces over dim 0 alone (sum, mean, "
+                     f"amax, amin, max / min values, prod; keepdim=False) or takes x[i] with a "
+                     f"fixed i; here {why} reads it")
+        return Stacked(tensors)
     xs = [ctx.b.to_torch_order(t) for t in tensors]
     y = ctx.emit("TorchStack", {"axis": d}, xs, perm=identity(rank + 1))
     y.sym = ctx.out_sym()

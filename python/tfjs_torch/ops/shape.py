@@ -9,6 +9,7 @@ from . import register
 from .._builder import Ref, identity, invert
 from .._shape import SymDim, is_static
 from ._common import alias, dim_index, emit_reshape, emit_transpose, is_batch, size_list
+from ._stacked import is_stacked, select_stacked
 
 aten = torch.ops.aten
 BIG = 2 ** 62
@@ -199,7 +200,10 @@ def split(ctx, a):
 
 @register(aten.select.int)
 def select(ctx, a):
-    """select: x[:, i] (a slice, then the dim dropped); x[i] where dim 0 is not a batch."""
+    """select: x[:, i] (a slice, then the dim dropped); x[i] where dim 0 is not a batch, and of
+    a torch.stack along dim 0 with a fixed i (the item itself)."""
+    if is_stacked(a.self):   # Note [a stack in front of the batch, reduced over it]
+        return select_stacked(ctx, a.self, a.index, ctx.value, ctx.out_sym())
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym = ctx.sym_shape(x)
