@@ -411,6 +411,25 @@ def _deeplabv3plus(published):
     return DeepLabV3Plus(resnet, (3, 64, 64, 128, 256, 512), classes=21)
 
 
+@entry(name="fpn", task="segmentation",
+       source="qubvel-org/segmentation_models.pytorch decoders/fpn/decoder.py (0.6.0) + pytorch/vision resnet.py",
+       sizes=[_img(1, 64, 64), _img(1, 96, 64), _img(2, 32, 96)],
+       published_sizes=[_img(1, 256, 256), _img(1, 192, 320), _img(2, 160, 224)],
+       size_rule="H, W multiples of 32 (each pyramid level is added to the x2 upsampled coarser one)",
+       covers=[], calibrate_norms=True,
+       notes="smp.FPN's defaults (merge policy add: torch.stack(x).sum(dim=0), nearest laterals, GroupNorm "
+             "blocks). published: smp's default encoder resnet34 (ResNet(BasicBlock, [3, 4, 6, 3])), "
+             "pyramid 256, segmentation 128; test: ResNet(BasicBlock, [1, 1, 1, 1]), pyramid 64, "
+             "segmentation 32 (its GroupNorm has 32 groups)")
+def _fpn(published):
+    from . import torchvision_deeplabv3 as tv
+    from .smp_fpn import FPN
+    resnet = tv.ResNet(tv.BasicBlock, [3, 4, 6, 3] if published else [1, 1, 1, 1])
+    if published:
+        return FPN(resnet, (3, 64, 64, 128, 256, 512), classes=21)
+    return FPN(resnet, (3, 64, 64, 128, 256, 512), classes=21, pyramid_channels=64, segmentation_channels=32)
+
+
 @entry(name="u2net", task="salient object segmentation", source="xuebinqin/U-2-Net model/u2net.py",
        sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 80, 48)],
        published_sizes=[_img(1, 320, 320), _img(1, 256, 192), _img(2, 160, 224)],
