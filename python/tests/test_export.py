@@ -115,7 +115,8 @@ class EndToEnd(unittest.TestCase):
                 export(module, inputs, d, data_format=fmt, intermediates=True,
                        **export_cases.export_kwargs(name))
                 dirs[d] = (name, fmt)
-                if name.startswith("decoder_") and name not in export_cases.FIXED:
+                if (name.startswith("decoder_") or name in export_cases.OTHER_SIZE) and \
+                        name not in export_cases.FIXED:
                     # The same model at another batch and size (PyTorch's outputs from the module).
                     d2 = d + "_other_size"
                     os.makedirs(d2)

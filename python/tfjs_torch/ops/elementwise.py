@@ -14,8 +14,7 @@ def emit_binary(ctx, op, a, c):
     """op(a, c), one of them at least a Ref."""
     b = ctx.b
     if isinstance(a, SymDim) or isinstance(c, SymDim):
-        ctx.fail(f"{op} with a size known only at run time ({a if isinstance(a, SymDim) else c}) "
-                 f"as an operand is not supported; fix the sizes (dynamic_shapes=False)")
+        return _size_operand(ctx, op, a, c)
     if isinstance(a, Ref) and isinstance(c, Ref):
         if a.rank != c.rank:
             ctx.fail(f"{op} of tensors of ranks {a.rank} and {c.rank} (both from the inputs): "
@@ -45,6 +44,26 @@ def emit_binary(ctx, op, a, c):
     else:
         cfg["scalar"] = float(k)
     return ctx.emit("TorchElementwise", cfg, [x], perm=x.perm, weights=ws)
+
+
+SIZE_OPS = ("add", "sub", "mul", "div", "pow")
+
+
+def _size_operand(ctx, op, a, c):
+    """op(a, c) where one operand is a size known only at run time (a SymDim) and the other a
+    tensor of the model: a TorchElementwise whose scalarExpr is that size, read at run time from
+    the shapes of the model inputs it depends on (Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
+    reversed_ = isinstance(a, SymDim)
+    x, k = (c, a) if reversed_ else (a, c)
+    if op not in SIZE_OPS or not isinstance(x, Ref):
+        ctx.fail(f"{op} with a size known only at run time ({k}) as an operand is not supported "
+                 f"(only add, sub, mul, div and pow of a tensor of the model and such a size); fix "
+                 f"the sizes (dynamic_shapes=False)")
+    w = ctx.writer(1)
+    expr = w.write(k)
+    cfg = {"op": op, "reversed": reversed_, "scalarExpr": expr}
+    return ctx.emit("TorchElementwise", cfg, [x, *w.extra], perm=x.perm)
 
 
 def _scaled(ctx, other, alpha):
