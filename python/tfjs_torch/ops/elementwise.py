@@ -1,5 +1,6 @@
 """Arithmetic of two operands with PyTorch's broadcasting: add, sub, mul, div, pow, maximum,
-minimum (tensor and tensor, tensor and a stored constant, tensor and a number)."""
+minimum (tensor and tensor, tensor and a stored constant, tensor and a number, and for add, sub,
+mul, div and pow tensor and a size known only at run time)."""
 import torch
 
 from . import register
@@ -84,7 +85,9 @@ def _scaled(ctx, other, alpha):
 
 @register(aten.add.Tensor, aten.add.Scalar)
 def add(ctx, a):
-    """add: +, torch.add (alpha included), in place too."""
+    """add: +, torch.add (alpha included), in place too; with sub, mul, div and pow, one operand
+    may be a size known only at run time (Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
     return emit_binary(ctx, "add", a.self, _scaled(ctx, a.other, a.get("alpha")))
 
 
@@ -143,7 +146,9 @@ def mul(ctx, a):
 
 @register(aten.div.Tensor, aten.div.Scalar, aten.div.Tensor_mode)
 def div(ctx, a):
-    """div: /, torch.div (true division only)."""
+    """div: /, torch.div (true division only; by a size known only at run time too, as
+    unbiased var / std and `x / (h * w)` do: Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
     if a.get("rounding_mode") is not None:
         ctx.fail(f"div with rounding_mode={a.rounding_mode!r} is not supported")
     return emit_binary(ctx, "div", a.self, a.other)
