@@ -74,6 +74,11 @@ def _scaled(ctx, other, alpha):
         return other
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
         ctx.fail(f"alpha must be a number, got {alpha!r}")
+    if isinstance(other, SymDim):   # a size known only at run time (Note [a size as an operand])
+        if not isinstance(alpha, int):
+            ctx.fail(f"alpha={alpha!r} times a size known only at run time ({other}) is not "
+                     f"supported (an integer alpha is)")
+        return SymDim(other.expr * alpha, other.value * alpha)
     if isinstance(other, Ref):
         value = other.value * alpha if isinstance(other.value, torch.Tensor) else other.value
         (y,) = ctx.b.layer("TorchElementwise", {"op": "mul", "scalar": float(alpha)}, [other],
