@@ -260,6 +260,19 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
     throws(() => new L.TorchElementwise({op: 'mod' as never}), /^layers\.elementwise: argument 'op' must be one of add, sub/);
     throws(() => new L.TorchElementwise({op: 'add', scalar: 1, constantShape: [1, 2]}), /at most one of 'scalar' and 'constantShape'/);
     throws(() => new L.TorchElementwise({op: 'add', constantShape: [0]}), /'constantShape' must be an array of positive integers/);
+    // a size as an operand (Note [a size as an operand]): a shape expression, checked as data
+    throws(() => new L.TorchElementwise({op: 'div', scalar: 2, scalarExpr: ['dim', 1, 1]}), /at most one of 'scalar', 'constantShape' and 'scalarExpr'/);
+    throws(() => new L.TorchElementwise({op: 'maximum', scalarExpr: ['dim', 1, 1]}), /^layers\.elementwise: argument 'scalarExpr' .* goes with op add, sub, mul, div, pow, got maximum/);
+    throws(() => new L.TorchElementwise({op: 'div', scalarExpr: ['eval', 'process.exit()']} as never), /^layers\.elementwise: argument 'scalarExpr': unknown shape expression op eval/);
+    throws(() => new L.TorchElementwise({op: 'div', scalarExpr: ['dim', 1, 1.5]}), /argument 'scalarExpr': \["dim", input, axis\] needs two small integers/);
+    throws(() => new L.TorchElementwise({op: 'div', scalarExpr: 0.5}), /argument 'scalarExpr': 0\.5 in a shape expression is not a safe integer/);
+    let deep: unknown = ['dim', 1, 1];
+    for (let i = 0; i < 40; i++) deep = ['neg', deep];
+    throws(() => new L.TorchElementwise({op: 'div', scalarExpr: deep as never}), /argument 'scalarExpr': a shape expression is nested deeper than 32/);
+    // it reads input 1's dims: applied to one input, or to an input without that axis
+    const e = new L.TorchElementwise({op: 'div', scalarExpr: ['mul', ['dim', 1, 1], ['dim', 1, 2]]});
+    throws(() => e.computeOutputShape([null, 3, 4, 2]), /with 'scalarExpr' reading input 1 the layer takes 2 input\(s\)/);
+    throws(() => e.computeOutputShape([[null, 3, 4, 2], [null, 3]]), /reads dim 2 of input 1, which the layer's inputs/);
   });
   it('TorchFusedConv2d', () => {
     throws(() => new L.TorchFusedConv2d({filters: 2, kernelSize: 3} as never), /^layers\.fusedConv2d: argument 'activation' is required/);

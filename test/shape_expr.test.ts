@@ -188,6 +188,45 @@ describe('shape expressions: layers with sizes known only at run time', () => {
     expect(() => new pt.layers.TorchSlice({begin: [0], size: [1], batch: [0]} as never)).to.throw(/layers\.slice: argument 'batch'/);
   });
 
+  it('TorchElementwise: a size as an operand (x / (h * w - 1), h * w - x, ...), either side', () => {
+    // Note [a size as an operand]: the size is read at call time from the extra input's shape.
+    const hw1: ShapeExpr = ['add', ['mul', ['dim', 1, 1], ['dim', 1, 2]], -1];
+    const cases: Array<[pt.layers.TorchElementwiseArgs, (x: tf.Tensor, n: number) => tf.Tensor]> = [
+      [{op: 'div', scalarExpr: hw1}, (x, n) => tf.div(x, n)],
+      [{op: 'sub', scalarExpr: hw1, reversed: true}, (x, n) => tf.sub(n, x)],
+      [{op: 'mul', scalarExpr: hw1}, (x, n) => tf.mul(x, n)],
+      [{op: 'add', scalarExpr: hw1}, (x, n) => tf.add(x, n)],
+      [{op: 'div', scalarExpr: hw1, reversed: true}, (x, n) => tf.div(n, x)],
+      // x ** 2 is x * x, as PyTorch's (Note [pow by 2]); x ** 3 tfjs's pow
+      [{op: 'pow', scalarExpr: ['floordiv', ['dim', 1, 1], 2]}, (x, n) => n === 2 ? tf.mul(x, x) : tf.pow(x, n)],
+    ];
+    for (const [args, want] of cases) {
+      const m = model((x) => new pt.layers.TorchElementwise(args).apply([x, x]) as tfl.SymbolicTensor);
+      for (const [h, w] of [[4, 5], [7, 3]]) {
+        const xs = tf.randomUniform([2, h, w, 3], 0.5, 2);
+        const y = m.predict(xs) as tf.Tensor;
+        const n = args.scalarExpr === hw1 ? h * w - 1 : Math.floor(h / 2);
+        const w2 = want(xs, n);
+        expect(y.shape).to.deep.equal([2, h, w, 3]);
+        expect(Array.from(y.dataSync()), `${args.op} at ${h}x${w}`).to.deep.equal(Array.from(w2.dataSync()));
+        tf.dispose([xs, y, w2]);
+      }
+    }
+  });
+
+  it('TorchElementwise with a size as an operand survives model.json; old configs still load', async () => {
+    const m = model((x) => new pt.layers.TorchElementwise(
+        {op: 'div', scalarExpr: ['mul', ['dim', 1, 1], ['dim', 1, 2]]}).apply([x, x]) as tfl.SymbolicTensor);
+    const m2 = await tfl.models.modelFromJSON({modelTopology: m.toJSON(null, false) as object} as never);
+    const xs = tf.ones([1, 3, 4, 3]);
+    const y = m2.predict(xs) as tf.Tensor;
+    expect(Array.from(new Set(y.dataSync()))).to.deep.equal([Math.fround(1 / 12)]);
+    // a config written before scalarExpr existed: no such key, and none written back
+    const old = new pt.layers.TorchElementwise({op: 'mul', scalar: 2, reversed: false});
+    expect(old.getConfig()).to.not.have.property('scalarExpr');
+    tf.dispose([xs, y]);
+  });
+
   it('refuses hostile configs of the expression layers', () => {
     expect(() => new pt.layers.TorchReshape({shape: [['eval', 1]]} as never)).to.throw(/layers\.reshape: shape\[0\]/);
     expect(() => new pt.layers.TorchReshape({shape: 'x'} as never)).to.throw(/layers\.reshape/);

@@ -23,6 +23,11 @@ FORMATS = ("channelsLast", "channelsFirst")
 # would depend on the size (ConvTranspose2d's output_padding from output_size=).
 FIXED = {"conv_transpose2d_output_size", "interpolate_recompute"}
 
+# Cases whose numbers depend on the image size (a size as an operand: Note [a size as an operand]
+# in src/layers/tensor_ops.ts), checked in Node at another batch and size too, as the decoders
+# are (python/tests/test_export.py).
+OTHER_SIZE = {"var_std_unbiased", "adain_calc_mean_std", "imdn_contrast", "size_operands"}
+
 
 def export_kwargs(name):
     """The export options of a case (exporter v2)."""
@@ -511,6 +516,50 @@ def _kinds():
     case("nested_list_outputs", lambda: _seeded(Outputs("list")))
     case("two_inputs_rank2", lambda: TwoInputs(lambda a, b: torch.cat([a, torch.tanh(b)], dim=1)),
          (_rand(3, 4, seed=7), _rand(3, 2, seed=8)))
+
+    # a size as an operand (Note [a size as an operand] in src/layers/tensor_ops.ts): unbiased
+    # var and std divide by h * w - 1 (std by the float h * w - 1.0), AdaIN's calc_mean_std
+    # (naoto0804/pytorch-AdaIN's function.py: the style's statistics at the style's own size),
+    # IMDN's contrast-aware channel attention (Zheng Hui's IMDN, model/block.py: stdv_channels
+    # and mean_channels divide by F.size(2) * F.size(3)), and +, -, *, / and ** by sizes, either
+    # side. Checked at another size too (OTHER_SIZE).
+    case("var_std_unbiased", lambda: Fn(lambda m, x: (
+        x.var((2, 3), keepdim=True), x.std((2, 3), keepdim=True), x.var((2, 3)), x.std(dim=(2, 3)))))
+
+    def calc_mean_std(feat, eps=1e-5):
+        size = feat.size()
+        assert len(size) == 4
+        n, c = size[:2]
+        feat_var = feat.view(n, c, -1).var(dim=2) + eps
+        feat_std = feat_var.sqrt().view(n, c, 1, 1)
+        feat_mean = feat.view(n, c, -1).mean(dim=2).view(n, c, 1, 1)
+        return feat_mean, feat_std
+
+    def adain(content_feat, style_feat):
+        size = content_feat.size()
+        style_mean, style_std = calc_mean_std(style_feat)
+        content_mean, content_std = calc_mean_std(content_feat)
+        normalized_feat = (content_feat - content_mean.expand(size)) / content_std.expand(size)
+        return normalized_feat * style_std.expand(size) + style_mean.expand(size)
+    case("adain_calc_mean_std", lambda: TwoInputs(adain),
+         (_rand(2, 4, 9, 11, seed=9), _rand(2, 4, 6, 7, seed=10) * 3 + 0.5))
+
+    def mean_channels(f):
+        spatial_sum = f.sum(3, keepdim=True).sum(2, keepdim=True)
+        return spatial_sum / (f.size(2) * f.size(3))
+
+    def stdv_channels(f):
+        f_mean = mean_channels(f)
+        f_variance = (f - f_mean).pow(2).sum(3, keepdim=True).sum(2, keepdim=True) / (f.size(2) * f.size(3))
+        return f_variance.pow(0.5)
+    def cca(m, x):   # IMDN's CCALayer: contrast = stdv + mean, then squeeze-and-excite
+        y = stdv_channels(x) + mean_channels(x)
+        return x * m.du(y), y
+    case("imdn_contrast", lambda: _seeded(Fn(
+        cca, du=nn.Sequential(nn.Conv2d(4, 2, 1), nn.ReLU(), nn.Conv2d(2, 4, 1), nn.Sigmoid()))))
+    case("size_operands", lambda: Fn(lambda m, x: (
+        x.size(2) * x.size(3) / (x * x + 1) + (x.size(3) - x) * x.size(2) - (x + x.size(0)) / x.size(3),
+        torch.pow(x * x + 1, x.size(2) - 6), x ** x.size(1))))
     return c
 
 

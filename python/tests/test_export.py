@@ -115,7 +115,8 @@ class EndToEnd(unittest.TestCase):
                 export(module, inputs, d, data_format=fmt, intermediates=True,
                        **export_cases.export_kwargs(name))
                 dirs[d] = (name, fmt)
-                if name.startswith("decoder_") and name not in export_cases.FIXED:
+                if (name.startswith("decoder_") or name in export_cases.OTHER_SIZE) and \
+                        name not in export_cases.FIXED:
                     # The same model at another batch and size (PyTorch's outputs from the module).
                     d2 = d + "_other_size"
                     os.makedirs(d2)
@@ -232,6 +233,21 @@ class Refusals(unittest.TestCase):
             def forward(self, x):
                 return x.mean()
         self.refuse(M(), X, "reduces the batch too")
+
+    def test_a_size_as_an_operand_beyond_arithmetic(self):
+        # Note [a size as an operand]: add / sub / mul / div / pow of a tensor and a size known
+        # only at run time export (export_cases.py); a comparison with one, and a float computed
+        # from sizes that is not an integer, are refused with the op named.
+        class Compare(nn.Module):
+            def forward(self, x):
+                return (x > x.size(2)).float()
+        self.refuse(Compare(), X, "aten.gt.Scalar", "gt with a size known only at run time",
+                    "only add, sub, mul, div and pow")
+
+        class Half(nn.Module):
+            def forward(self, x):
+                return x * (x.size(2) / 2)
+        self.refuse(Half(), X, "aten.mul.Tensor", "that is not an integer size written as a float")
 
     def test_integer_input(self):
         self.refuse(nn.Identity(), torch.zeros(2, 3, dtype=torch.int64), "float32 inputs")

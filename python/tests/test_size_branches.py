@@ -126,11 +126,20 @@ class SizeBranch(nn.Module):
         return self.conv(x) + bias
 
 
+class SizeWithAlpha(nn.Module):
+    """torch.add / sub of a size known only at run time with an integer alpha (Note [a size as
+    an operand] in src/layers/tensor_ops.ts): alpha * size is a shape expression too."""
+
+    def forward(self, x):
+        return torch.sub(x, x.size(2), alpha=3) + torch.add(x, x.size(3), alpha=2)
+
+
 CASES = {
     # name: (factory, export example, another size)
     "slice_assign": (SliceAssign, rand(1, 3, 7, 9), rand(2, 3, 10, 6, seed=1)),
     "masks": (Masks, rand(1, 3, 5, 6), rand(2, 3, 7, 4, seed=1)),
     "shifted_window_mask": (ShiftedWindowMask, rand(1, 3, 12, 8), rand(2, 3, 8, 16, seed=1)),
+    "size_with_alpha": (SizeWithAlpha, rand(1, 3, 5, 6), rand(2, 3, 9, 4, seed=1)),
 }
 
 

@@ -360,7 +360,8 @@ class Builder:
 
         def ew(layer, op, n_inputs):
             return (layer is not None and layer["class_name"] == "TorchElementwise" and one(layer) and
-                    layer["config"].get("op") == op and len(layer["inbound_nodes"][0]) == n_inputs)
+                    layer["config"].get("op") == op and len(layer["inbound_nodes"][0]) == n_inputs
+                    and "scalarExpr" not in layer["config"])
 
         def last_axis_mean(layer, rank):
             c = layer["config"] if layer is not None else {}

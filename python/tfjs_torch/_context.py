@@ -140,6 +140,16 @@ class Context:
                 if isinstance(val, torch.SymInt):
                     from ._shape import sym_of
                     return sym_of(val.node.expr, v)
+                if isinstance(val, torch.SymFloat) and self.node.target in _size_arith():
+                    # Note [a float that is an integer size]
+                    from ._shape import int_of_float, sym_of
+                    e = int_of_float(val.node.expr)
+                    if e is not None:
+                        return sym_of(e, int(v) if isinstance(v, (int, float)) and
+                                      float(v).is_integer() else None)
+                    self.fail(f"uses a SymFloat ({val}) computed from sizes that is not an "
+                              f"integer size written as a float (float(n), plus, minus or times "
+                              f"whole numbers); only integer sizes are supported")
                 if isinstance(val, (torch.SymFloat, torch.SymBool)):
                     self.fail(f"uses a {type(val).__name__} ({val}) computed from sizes; only "
                               f"integer sizes are supported")
@@ -223,6 +233,15 @@ class Context:
         refs = self.b.layer(class_name, config, inputs, name or self.name(), weights=weights,
                             outputs=outputs, share=share, record=record)
         return refs[0] if len(refs) == 1 else refs
+
+
+def _size_arith():
+    """The ops that take a size as an operand (Note [a size as an operand] in
+    src/layers/tensor_ops.ts), so a float that is an integer size too."""
+    aten = torch.ops.aten
+    return {aten.add.Tensor, aten.add.Scalar, aten.sub.Tensor, aten.sub.Scalar, aten.rsub.Scalar,
+            aten.rsub.Tensor, aten.mul.Tensor, aten.mul.Scalar, aten.div.Tensor, aten.div.Scalar,
+            aten.pow.Tensor_Scalar, aten.pow.Scalar}
 
 
 def sym_shape_of(val, concrete=None):

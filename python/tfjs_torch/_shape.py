@@ -68,6 +68,31 @@ def sym_of(v, concrete=None):
     raise TypeError(f"not a size: {v!r}")
 
 
+def int_of_float(e):
+    """Note [a float that is an integer size]
+    torch.std's decomposition divides by `float(n) - 1.0` (n the count of reduced elements), a
+    SymFloat ToFloat(s0*s1) - 1.0. It is the integer n - 1 written as a float: ToFloat of an
+    integer expression, plus, minus or times whole-number constants, is exactly that integer
+    expression for every value below 2^53 (each step exact in float64), and shape expressions
+    refuse values past 2^53. Returns the sympy integer expression, or None where `e` is anything
+    else (a true division, a fractional constant), which stays an error."""
+    import torch.utils._sympy.functions as F
+    if e.is_Integer:
+        return e
+    if e.is_Float:
+        f = float(e)   # (sympy's Float(1.0) == 1 is False)
+        return sympy.Integer(int(f)) if f.is_integer() and abs(f) < 2 ** 53 else None
+    if isinstance(e, F.ToFloat):
+        (a,) = e.args
+        return a if a.is_integer else None
+    if isinstance(e, (sympy.Add, sympy.Mul)):
+        args = [int_of_float(a) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        return e.func(*args)
+    return None
+
+
 def is_static(v):
     return isinstance(v, int) and not isinstance(v, bool)
 

@@ -12,7 +12,7 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
 import {baseArgs, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
-import {evalSizes, evalSizesNow, isExpr, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
+import {evalExpr, evalSizes, evalSizesNow, isExpr, maxInput, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 // ---- activations --------------------------------------------------------------------------------
 
@@ -208,7 +208,24 @@ export interface TorchElementwiseArgs extends TorchLayerArgs {
   constantShape?: number[]|null;
   /** op(operand, x) instead of op(x, operand) (PyTorch's `2 - x`, `1 / x`). */
   reversed?: boolean;
+  /**
+   * Instead of `scalar`: a size known only at run time, a shape expression over the shapes of
+   * the layer's inputs (Note [a size as an operand]). The layer takes x and then the tensors the
+   * expression reads sizes from (their values are unused). add, sub, mul, div and pow only.
+   */
+  scalarExpr?: ShapeExpr|null;
 }
+
+// Note [a size as an operand]
+// Published decoders do arithmetic with a size: AdaIN's calc_mean_std (`var(dim=2)`, unbiased,
+// so sum / (h * w - 1)), `x.std((2, 3))`, IMDN's contrast channel attention (`... / (F.size(2) *
+// F.size(3))`). Exported at free image sizes the size is a shape expression (Note [shape
+// expressions are data]) the layer evaluates when it is called, from the shapes of the extra
+// inputs the exporter gives it. PyTorch's `tensor / n` (n an int, or a float holding an integer,
+// as std's `float(n) - 1.0`) converts n to the tensor's dtype, float32 (rounding to nearest past
+// 2^24), and then divides in float32 (true division); the layer does the same: the exact integer,
+// rounded to float32 by tf.scalar, then tfjs's op with a scalar operand, as with `scalar`.
+const SIZE_OPS: TorchElementwiseOp[] = ['add', 'sub', 'mul', 'div', 'pow'];
 
 function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);
@@ -239,6 +256,7 @@ export class TorchElementwise extends TorchLayer {
   readonly scalar: number|null;
   readonly constantShape: number[]|null;
   readonly reversed: boolean;
+  readonly scalarExpr: ShapeExpr|null;
   constant: LayerVariable|null = null;
 
   constructor(args: TorchElementwiseArgs) {
@@ -258,10 +276,34 @@ export class TorchElementwise extends TorchLayer {
     }
     this.constantShape = cs;
     this.reversed = args.reversed === true;
+    const se = args.scalarExpr ?? null;
+    if (se != null) {
+      check(this.scalar == null && cs == null, op,
+            () => `give at most one of 'scalar', 'constantShape' and 'scalarExpr'`);
+      check(SIZE_OPS.includes(this.op), op,
+            () => `argument 'scalarExpr' (a size known only at run time) goes with op ${
+                SIZE_OPS.join(', ')}, got ${show(this.op)}`);
+      parseExpr(op, `argument 'scalarExpr'`, se);
+    }
+    this.scalarExpr = se;
   }
 
   private get unary(): boolean {
-    return this.scalar != null || this.constantShape != null;
+    return this.scalar != null || this.constantShape != null || this.scalarExpr != null;
+  }
+
+  /** How many inputs the layer takes: x and the inputs scalarExpr reads; 2 without an operand. */
+  private get arity(): number {
+    if (this.scalarExpr != null) return Math.max(1, maxInput(this.scalarExpr) + 1);
+    return this.unary ? 1 : 2;
+  }
+
+  private checkArity(given: number, what: string): void {
+    if (given !== this.arity) {
+      fail('layers.elementwise', `${this.scalarExpr != null ? `with 'scalarExpr' reading ${
+          ''}input ${this.arity - 1} ` : this.unary ? 'with a scalar or constant operand ' : ''}${
+          ''}the layer takes ${this.arity} input(s), got ${what}`);
+    }
   }
 
   override build(inputShape: Shape|Shape[]): void {
@@ -274,6 +316,12 @@ export class TorchElementwise extends TorchLayer {
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const op = 'layers.elementwise';
+    if (this.scalarExpr != null) {
+      const shapes = shapesOf(inputShape);
+      this.checkArity(shapes.length, show(inputShape));
+      evalExpr(op, this.scalarExpr, shapes);  // reads only dims the inputs have
+      return shapes[0];
+    }
     if (this.unary) {
       const shape = singleShape(inputShape);
       return this.constantShape == null ? shape : broadcastShapes(op, shape, this.constantShape);
@@ -296,6 +344,17 @@ export class TorchElementwise extends TorchLayer {
         }
         return fn(xs[0], xs[1]);
       }
+      if (this.scalarExpr != null) {
+        const xs = Array.isArray(inputs) ? inputs : [inputs];
+        this.checkArity(xs.length, `${xs.length}`);
+        // Note [a size as an operand]
+        const n = evalExpr('layers.elementwise', this.scalarExpr, xs.map((t) => t.shape));
+        if (n == null) fail('layers.elementwise', `'scalarExpr' ${show(this.scalarExpr)} has no value`);
+        // Note [pow by 2]
+        if (this.op === 'pow' && n === 2 && !this.reversed) return tf.square(xs[0]);
+        const c = tf.scalar(n, 'float32');
+        return this.reversed ? fn(c, xs[0]) : fn(xs[0], c);
+      }
       const x = single(inputs);
       // Note [pow by 2]
       if (this.op === 'pow' && this.scalar === 2 && !this.reversed) return tf.square(x);
@@ -307,6 +366,8 @@ export class TorchElementwise extends TorchLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       op: this.op, scalar: this.scalar, constantShape: this.constantShape, reversed: this.reversed,
+      ...(this.scalarExpr != null ?
+          {scalarExpr: this.scalarExpr as unknown as tf.serialization.ConfigDictValue} : {}),
       ...super.getConfig(),
     };
   }

@@ -1,5 +1,6 @@
 """Arithmetic of two operands with PyTorch's broadcasting: add, sub, mul, div, pow, maximum,
-minimum (tensor and tensor, tensor and a stored constant, tensor and a number)."""
+minimum (tensor and tensor, tensor and a stored constant, tensor and a number, and for add, sub,
+mul, div and pow tensor and a size known only at run time)."""
 import torch
 
 from . import register
@@ -14,8 +15,7 @@ def emit_binary(ctx, op, a, c):
     """op(a, c), one of them at least a Ref."""
     b = ctx.b
     if isinstance(a, SymDim) or isinstance(c, SymDim):
-        ctx.fail(f"{op} with a size known only at run time ({a if isinstance(a, SymDim) else c}) "
-                 f"as an operand is not supported; fix the sizes (dynamic_shapes=False)")
+        return _size_operand(ctx, op, a, c)
     if isinstance(a, Ref) and isinstance(c, Ref):
         if a.rank != c.rank:
             ctx.fail(f"{op} of tensors of ranks {a.rank} and {c.rank} (both from the inputs): "
@@ -47,6 +47,26 @@ def emit_binary(ctx, op, a, c):
     return ctx.emit("TorchElementwise", cfg, [x], perm=x.perm, weights=ws)
 
 
+SIZE_OPS = ("add", "sub", "mul", "div", "pow")
+
+
+def _size_operand(ctx, op, a, c):
+    """op(a, c) where one operand is a size known only at run time (a SymDim) and the other a
+    tensor of the model: a TorchElementwise whose scalarExpr is that size, read at run time from
+    the shapes of the model inputs it depends on (Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
+    reversed_ = isinstance(a, SymDim)
+    x, k = (c, a) if reversed_ else (a, c)
+    if op not in SIZE_OPS or not isinstance(x, Ref):
+        ctx.fail(f"{op} with a size known only at run time ({k}) as an operand is not supported "
+                 f"(only add, sub, mul, div and pow of a tensor of the model and such a size); fix "
+                 f"the sizes (dynamic_shapes=False)")
+    w = ctx.writer(1)
+    expr = w.write(k)
+    cfg = {"op": op, "reversed": reversed_, "scalarExpr": expr}
+    return ctx.emit("TorchElementwise", cfg, [x, *w.extra], perm=x.perm)
+
+
 def _scaled(ctx, other, alpha):
     """alpha * other (torch.add(x, y, alpha=a) is x + a * y): a number or constant scaled here,
     a tensor from the inputs by a TorchElementwise mul before the add."""
@@ -54,6 +74,11 @@ def _scaled(ctx, other, alpha):
         return other
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
         ctx.fail(f"alpha must be a number, got {alpha!r}")
+    if isinstance(other, SymDim):   # a size known only at run time (Note [a size as an operand])
+        if not isinstance(alpha, int):
+            ctx.fail(f"alpha={alpha!r} times a size known only at run time ({other}) is not "
+                     f"supported (an integer alpha is)")
+        return SymDim(other.expr * alpha, other.value * alpha)
     if isinstance(other, Ref):
         value = other.value * alpha if isinstance(other.value, torch.Tensor) else other.value
         (y,) = ctx.b.layer("TorchElementwise", {"op": "mul", "scalar": float(alpha)}, [other],
@@ -65,7 +90,9 @@ def _scaled(ctx, other, alpha):
 
 @register(aten.add.Tensor, aten.add.Scalar)
 def add(ctx, a):
-    """add: +, torch.add (alpha included), in place too."""
+    """add: +, torch.add (alpha included), in place too; with sub, mul, div and pow, one operand
+    may be a size known only at run time (Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
     return emit_binary(ctx, "add", a.self, _scaled(ctx, a.other, a.get("alpha")))
 
 
@@ -124,7 +151,9 @@ def mul(ctx, a):
 
 @register(aten.div.Tensor, aten.div.Scalar, aten.div.Tensor_mode)
 def div(ctx, a):
-    """div: /, torch.div (true division only)."""
+    """div: /, torch.div (true division only; by a size known only at run time too, as
+    unbiased var / std and `x / (h * w)` do: Note [a size as an operand] in
+    src/layers/tensor_ops.ts)."""
     if a.get("rounding_mode") is not None:
         ctx.fail(f"div with rounding_mode={a.rounding_mode!r} is not supported")
     return emit_binary(ctx, "div", a.self, a.other)
