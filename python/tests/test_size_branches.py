@@ -10,7 +10,8 @@ SwinIR), under the torch 2.x venv:
 - Note [a size torch.export fixed] (_export.py): a module whose forward says `if x.shape[-1] ==
   16` and computes the same thing either way is captured at 2x that size and stays free there;
   one whose branches differ keeps the dim fixed with a FixedSizeWarning naming the input, the
-  dim and the line, and model.json says so (tfjsTorch.fixedDims, the input's shape).
+  dim and the line, and model.json says so (tfjsTorch.fixedDims, the input's shape); so does a
+  guard that holds a size computed from a dim to one value (Note [a size a guard pins]).
 TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default).
 """
 import json
@@ -124,6 +125,27 @@ class SizeBranch(nn.Module):
         else:
             bias = self.table * (1.0 if self.same else 2.0)
         return self.conv(x) + bias
+
+
+class ComputedSizeUnfold(nn.Module):
+    """MobileViT's unfolding (transformers' modeling_mobilevit.py): `int(math.ceil(h / 2) * 2)` on
+    the height of a strided convolution's output, then reshapes into patches and back. torch.export
+    specializes the computed size and keeps the input's H free under a guard it cannot solve
+    (1 + (H - 1) // 2 == 8): Note [a size a guard pins]. W goes through the same steps without a
+    guard on it (only H is ceil-rounded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        import math
+        y = self.conv(x)
+        b, c, h, w = y.shape
+        nh = int(math.ceil(h / 2) * 2)
+        p = y.reshape(b * c * (nh // 2), 2, w).transpose(1, 2)
+        p = p.reshape(b, c, nh // 2, w, 2).permute(0, 1, 2, 4, 3).reshape(b, c, nh, w)
+        return torch.cat([y, p * 2.0], 1)
 
 
 class SizeWithAlpha(nn.Module):
@@ -243,6 +265,30 @@ class SizeBranches(unittest.TestCase):
         d2 = f"{d}_other"
         shutil.copytree(d, d2)
         write_check(m, rand(2, 3, 6, 16, seed=1), d2)   # H stays free
+        results = run_checker([d, d2])
+        for dd in (d, d2):
+            self.assertNotIn("error", results[dd], results[dd].get("error"))
+            self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_a_guard_that_pins_a_computed_size_warns_and_fixes_the_dim(self):
+        """Note [a size a guard pins]: before, model.json had H free and the graph's constants
+        computed from H = 16, and tfjs could not load it (Concatenate: [null, null, 4] beside
+        [8, 8, 4]). Now H is fixed with the warning and the guard; W stays free."""
+        m = seeded(ComputedSizeUnfold())
+        x = rand(1, 3, 16, 12)
+        d, model, warned = self.export(m, x, "guard_pins")
+        self.assertEqual(len(warned), 1, [str(w.message) for w in warned])
+        msg = str(warned[0].message)
+        for fragment in ("'x'", "dim 2", "fixed at 16", "guard"):
+            self.assertIn(fragment, msg)
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual([(f["input"], f["dim"], f["size"]) for f in meta["fixedDims"]], [("x", 2, 16)])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, 16, None])
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        d2 = f"{d}_other"
+        shutil.copytree(d, d2)
+        write_check(m, rand(2, 3, 16, 20, seed=1), d2)   # W and the batch stay free
         results = run_checker([d, d2])
         for dd in (d, d2):
             self.assertNotIn("error", results[dd], results[dd].get("error"))

@@ -21,7 +21,7 @@ from torch.export.graph_signature import InputKind, OutputKind
 from . import ops
 from ._builder import Builder, Ref, identity
 from ._capture import capture, check_inputs, check_torch, copy_module, default_dynamic_shapes, \
-    enlarged_dims, fix_dims, fixed_by, unwrap
+    enlarged_dims, fix_dims, fixed_by, grow, unwrap
 from ._context import CONSTANT, Context, sym_shape_of, where
 from ._errors import ExportError, FixedSizeWarning
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
@@ -194,6 +194,49 @@ def _pinned_dims(ep, spec, fixed, n):
             # a weight is fixed by design (default_dynamic_shapes), not by a branch.
             pinned = []
         out += pinned
+    return out
+
+
+def _guard_pinned(ep, spec, fixed, shapes):
+    """Note [a size a guard pins]
+    {(input, dim): guard text} of the spatial dims the default spec left free that the capture
+    kept symbolic but a guard holds to a few sizes: Python on a size computed from the input's
+    (MobileViT's `int(math.ceil(h / 2) * 2)` on a feature map's height after strided
+    convolutions) makes torch.export specialize that computed size and keep the input's dim free
+    under a guard such as `1 + (h - 1) // 2 == 8`, which it cannot solve for h. The graph then holds
+    the computed size as a constant: the tfjs model had a free input dim and a constant inside,
+    and would not even load (tfjs-layers' Concatenate refused [null, null, 48] beside [8, 8, 48]).
+    Such a dim is treated as the capture fixing it (Note [a size torch.export fixed]): captures at
+    2x and 3x are tried, else the dim is fixed at the example's size with a FixedSizeWarning. A
+    guard counts when it reads that one dim only, holds at the example's size (shapes, PyTorch's
+    layout) and fails at both 2x and 3x that size: a divisibility rule (`h % 8 == 0`) or a bound
+    holds at multiples and stays a rule."""
+    if spec is None:
+        return {}
+    ph = [nd for nd, sp in zip([nd for nd in ep.graph.nodes if nd.op == "placeholder"],
+                               ep.graph_signature.input_specs) if sp.kind == InputKind.USER_INPUT]
+    names = [nd.name for nd in ph]
+    out = {}
+    for text in getattr(ep, "_guards_code", None) or []:
+        parsed = parse_guard(text, names)
+        if parsed is None:
+            continue
+        rule, used = parsed
+        if len(set(used)) != 1:
+            continue
+        ((i, d),) = set(used)
+        dims = spec[i] if i < len(spec) and isinstance(spec[i], dict) else {}
+        if d == 0 or d not in dims or (i, d) in fixed or (i, d) in out or i >= len(shapes):
+            continue
+        if not holds(rule, shapes):
+            continue
+
+        def at(k):
+            grown = [list(sh) for sh in shapes]
+            grown[i][d] *= k
+            return grown
+        if not holds(rule, at(2)) and not holds(rule, at(3)):
+            out[(i, d)] = pretty(text, names)
     return out
 
 
@@ -491,8 +534,11 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     # the guard that says "not the example's size" is then dropped like any guard the user's
     # example breaks (_constraints). Otherwise the dim stays fixed, with a FixedSizeWarning
     # naming the input, the dim and the guard's line, and model.json's tfjsTorch.fixedDims.
-    pinned = _pinned_dims(ep, spec, fixed, len(inputs)) if dynamic_shapes is None and not \
-        isinstance(target, torch.export.ExportedProgram) else []
+    default = dynamic_shapes is None and not isinstance(target, torch.export.ExportedProgram)
+    shapes = [list(x.shape) for x in inputs]
+    # Note [a size a guard pins]: those too, with the guard that pins each.
+    guarded = _guard_pinned(ep, spec, fixed, shapes) if default else {}
+    pinned = sorted(set(_pinned_dims(ep, spec, fixed, len(inputs))) | set(guarded)) if default else []
     fixed0 = fixed
     sizes, baked = {}, []
     if pinned and not isinstance(target, torch.export.ExportedProgram):
@@ -508,15 +554,23 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
                 e2, c2, f2, b2 = settle_batch(e2, c2, f1, try_sizes)
             except ExportError:
                 continue
-            if _pinned_dims(e2, spec, f2, len(inputs)) or not _same_as_module(e2, target, inputs):
+            grown_shapes = [list(x.shape) for x in grow(inputs, try_sizes)]
+            if _pinned_dims(e2, spec, f2, len(inputs)) or _guard_pinned(e2, spec, f2, grown_shapes) or \
+                    not _same_as_module(e2, target, inputs):
                 continue
             ep, copy, fixed, baked, sizes = e2, c2, f2, sorted(set(pre) | set(b2)), try_sizes
             pinned = []
             break
     if not sizes:
+        if guarded:
+            # Note [a size a guard pins]: captured again with those dims fixed, so that the
+            # graph's input has the size its constants were computed from.
+            fixed = tuple(fixed) + tuple(sorted(guarded))
+            copy = copy_module(target)
+            ep = capture(copy, inputs, dynamic_shapes, fixed)
         ep, copy, fixed, baked = settle_batch(ep, copy, fixed, {})
         if pinned:
-            pinned = _pinned_dims(ep, spec, fixed, len(inputs))
+            pinned = sorted(set(_pinned_dims(ep, spec, fixed, len(inputs))) | set(guarded))
     why = {}
     if pinned:
         # Which guard fixed each dim, from one more capture with torch's guard log read
@@ -585,7 +639,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     fixed_dims = []
     for i, d in pinned:   # Note [a size torch.export fixed]
         size = int(inputs[i].shape[d])
-        where_ = why.get((i, d))
+        where_ = why.get((i, d)) or guarded.get((i, d))
         # (the guard's file:line goes into the warning only: model.json stays the same
         # wherever the export runs from)
         fixed_dims.append({"input": names[i], "dim": d, "size": size})
