@@ -1,8 +1,10 @@
-"""A ViT's learned position embedding resized to the input's patch grid (DPT's and DINOv2's
+"""What ViT depth decoders (DPT, DINOv2 / Depth Anything) need at free sizes. A ViT's learned
+position embedding resized to the input's patch grid (DPT's and DINOv2's
 encoders: a [1, 1 + N, C] parameter whose grid part is viewed as an image and interpolated to
 (h // patch, w // patch)): the parameter becomes a tensor of the model and the resize its usual
 layer, sized from the input at run time (Note [a constant made a tensor of the model] in
-_context.py). Each module is exported with the defaults (free sizes) and checked in Node
+_context.py); an attention mask made from torch.arange over the sequence the input's size makes.
+Each module is exported with the defaults (free sizes) and checked in Node
 (scripts/check-export.ts, cpu and wasm) at the export size and at other sizes and batches
 against PyTorch's own outputs (write_check runs the module).
 
@@ -24,7 +26,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from tfjs_torch import export, write_check  # noqa: E402
+from tfjs_torch import ExportError, export, write_check  # noqa: E402
 from test_export import node_available, run_checker  # noqa: E402
 
 
@@ -133,6 +135,56 @@ class PosEmbed(unittest.TestCase):
         self.assertEqual(self.layers(model, "TorchUpsample"), [])
         fills = self.layers(model, "TorchFill")
         self.assertEqual([f["config"]["shape"] for f in fills], [[["dim", 0, 0], 1, 16]])
+
+
+    def test_attention_mask_from_arange(self):
+        """transformers' attention masks are made from torch.arange(seq_len) where the sequence
+        length comes from the input's size (DINOv2 / Depth Anything's create_bidirectional_mask):
+        arange at run time (a TorchFill with a step), compared, broadcast to the batch (an
+        expand of dim 0 from 1) and used as a boolean mask; and an arange by 2 added to the
+        values."""
+        class Banded(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.qkv = nn.Linear(4, 12)
+
+            def forward(self, x):
+                n, c, h, w = x.shape
+                t = x.flatten(2).transpose(1, 2)                      # [n, L, c]
+                length = t.shape[1]
+                idx = torch.arange(length)
+                keep = (idx[None, None, None, :] <= idx[None, None, :, None] + 2)
+                keep = keep.expand(n, -1, -1, -1)                     # [n, 1, L, L]
+                q, k, v = self.qkv(t).view(n, length, 3, 2, 2).permute(2, 0, 3, 1, 4)
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+                y = y.transpose(1, 2).reshape(n, length, c)
+                y = y + torch.arange(1, 2 * length + 1, 2)[None, :, None] * 0.01
+                return y.transpose(1, 2).reshape(n, c, h, w)
+
+        g = torch.Generator().manual_seed(0)
+        m = Banded().eval()
+        with torch.no_grad():
+            for p in m.parameters():
+                p.copy_(torch.randn(p.shape, generator=g))
+        model = self.export_and_check(m, rand(1, 4, 6, 6),
+                                      [rand(2, 4, 5, 7, seed=2), rand(1, 4, 8, 3, seed=3)])
+        steps = sorted(l["config"].get("step") for l in self.layers(model, "TorchFill"))
+        self.assertEqual(steps, [1, 2])
+
+
+    def test_a_float_arange_of_a_run_time_length_is_refused_by_name(self):
+        """arange with a float start and a length known only at run time stays refused, naming
+        the op and the argument, before anything is written."""
+        class FloatArange(nn.Module):
+            def forward(self, x):
+                return x + torch.arange(0.5, x.shape[3])[None, None, None, :]
+
+        d = os.path.join(self.tmp, "float_arange")
+        with self.assertRaises(ExportError) as cm:
+            export(FloatArange(), rand(1, 2, 4, 6), d)
+        self.assertIn("aten.arange", str(cm.exception))
+        self.assertIn("argument 'start' is 0.5", str(cm.exception))
+        self.assertFalse(os.path.exists(d))
 
 
 if __name__ == "__main__":
