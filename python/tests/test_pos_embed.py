@@ -5,7 +5,7 @@ encoders: a [1, 1 + N, C] parameter whose grid part is viewed as an image and in
 layer, sized from the input at run time (Note [a constant made a tensor of the model] in
 _context.py); an attention mask made from torch.arange over the sequence the input's size makes.
 Each module is exported with the defaults (free sizes) and checked in Node
-(scripts/check-export.ts, cpu and wasm) at the export size and at other sizes and batches
+(scripts/check-export.ts, cpu and wasm; TFJS_TORCH_EXPORTER_BACKENDS picks others) at the export size and at other sizes and batches
 against PyTorch's own outputs (write_check runs the module).
 
   <venv python> -m unittest python/tests/test_pos_embed.py
@@ -74,7 +74,7 @@ class PosEmbed(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def export_and_check(self, module, x, others, **kw):
-        """Exports at x, checks there and at each of `others` in Node on cpu and wasm; returns
+        """Exports at x, checks there and at each of `others` in Node (cpu and wasm); returns
         model.json."""
         d = os.path.join(self.tmp, "m")
         export(module, x, d, **kw)
@@ -91,7 +91,7 @@ class PosEmbed(unittest.TestCase):
                     shutil.copy(os.path.join(d, f), d2)
             write_check(module, xs, d2)
             dirs.append(d2)
-        for backend in ("cpu", "wasm"):
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
             results = run_checker(dirs, backend)
             for dd in dirs:
                 self.assertTrue(results[dd].get("ok"), f"{backend} {dd}: {results[dd]}")
