@@ -132,6 +132,32 @@ describe('shape expressions: layers with sizes known only at run time', () => {
     tf.dispose([xs, y]);
   });
 
+  it('TorchFill with step: an integer arange along the last dim, its length from a shape', () => {
+    // torch.arange(3, 3 - 2 * n, -2) for n = x.shape[2] (PyTorch: [3, 1, -1, -3, -5] at n = 5)
+    const m = model((x) => new pt.layers.TorchFill(
+        {shape: [1, ['dim', 0, 1]], value: 3, step: -2}).apply(x) as tfl.SymbolicTensor);
+    const xs = tf.zeros([2, 5, 3, 3]);
+    const y = m.predict(xs) as tf.Tensor;
+    expect(y.shape).to.deep.equal([1, 5]);
+    expect(Array.from(y.dataSync())).to.deep.equal([3, 1, -1, -3, -5]);
+    const xs2 = tf.zeros([1, 2, 3, 3]);
+    const y2 = m.predict(xs2) as tf.Tensor;
+    expect(Array.from(y2.dataSync())).to.deep.equal([3, 1]);
+    tf.dispose([xs, y, xs2, y2]);
+  });
+
+  it('TorchFill refuses a step that is not an integer, and an arange past 2^24', () => {
+    expect(() => new pt.layers.TorchFill({shape: [3], value: 0, step: 0.5}))
+        .to.throw(/layers\.fill: argument 'step' must be a nonzero integer/);
+    expect(() => new pt.layers.TorchFill({shape: [3], value: 0.5, step: 1}))
+        .to.throw(/layers\.fill: argument 'value' must be an integer/);
+    const m = model((x) => new pt.layers.TorchFill(
+        {shape: [1, ['dim', 0, 1]], value: 2 ** 24 - 2, step: 1}).apply(x) as tfl.SymbolicTensor);
+    const xs = tf.zeros([1, 4, 1, 3]);
+    expect(() => m.predict(xs)).to.throw(/layers\.fill: arange from 16777214 by 1 to length 4 reaches 16777217/);
+    xs.dispose();
+  });
+
   it('TorchFill refuses a size past the size guard before allocating', () => {
     const m = model((x) => new pt.layers.TorchFill(
         {shape: [['dim', 0, 0], ['mul', ['dim', 0, 1], 1000000], 1000, 1]}).apply(x) as tfl.SymbolicTensor);

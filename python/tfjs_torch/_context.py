@@ -186,6 +186,62 @@ class Context:
                       f"{type(v).__name__}")
         return v
 
+    def tensor(self, v, what="input", perm=None, like=None):
+        """A tensor operand as a Ref: a tensor computed from the inputs as it is, a stored constant
+        (a parameter, a buffer, or what the export folded from them) made a tensor of the model
+        (materialize) where an op whose output size is known only at run time reads it."""
+        if isinstance(v, torch.Tensor) and not isinstance(v, Ref):
+            return self.materialize(v, what, perm, like)
+        return self.ref(v, what)
+
+    def materialize(self, value, what="input", perm=None, like=None):
+        """Note [a constant made a tensor of the model]
+        An op whose operands are all constants but whose output size is a size known only at run
+        time (ViT / DPT / DINOv2's position embedding, a [1, N, C] parameter viewed as a grid and
+        resized to the input's patch grid: F.interpolate(pos, size=(h // 16, w // 16))) cannot be
+        folded into a constant at export time: its values depend on the input's size. The
+        constant becomes a tensor of the model instead, and the op its usual layer on it, sizes
+        from the inputs at run time. No layer outputs a stored tensor on its own, so it is two
+        layers: a TorchFill of ones of the constant's (fixed) shape, hung from the first input
+        (whose values it does not read), times the constant (a TorchElementwise mul with the
+        constant as its weight). 1 * c is c exactly in IEEE arithmetic (-0, infinities and NaN
+        included), so the tensor holds the stored values bit for bit. Dim 0 is the constant's
+        own (1 for a position embedding), not a batch (Note [dim 0 inside a model] in
+        _builder.py): a later op that broadcasts it against the batch (embeddings + pos) does so
+        as PyTorch does. `perm`: the layout to hold it in (default PyTorch's own); rank 1 or
+        more, floating point. `like`: a Ref the constant goes next to (a cat's other operand)
+        whose dim 0 is a fixed size equal to the constant's: the constant's dim 0 is then read
+        from that Ref at run time, as tfjs-layers' Concatenate wants (a model input's dim 0 is
+        `null` in model.json even where the export fixed it)."""
+        import numpy as np
+        from ._builder import identity, to_tfjs
+        if not isinstance(value, torch.Tensor):
+            self.fail(f"{what} must be a tensor, got {type(value).__name__}")
+        if value.dim() < 1 or not value.dtype.is_floating_point:
+            self.fail(f"{what} is a stored constant of shape {list(value.shape)} and dtype "
+                      f"{value.dtype} read by an op whose size is known only at run time; only a "
+                      f"floating-point constant of rank 1 or more can be made a tensor of the "
+                      f"model (export with dynamic_shapes=False to fold it)")
+        perm = list(perm) if perm is not None else identity(value.dim())
+        arr = np.ascontiguousarray(to_tfjs(value, perm), dtype=np.float32)
+        shape = [int(s) for s in value.shape]
+        anchor = self.input_refs[:1]
+        fill_shape = [shape[p] for p in perm]
+        if like is not None and isinstance(self.sym_shape(like)[0], int) and \
+                self.sym_shape(like)[0] == shape[0]:
+            anchor, fill_shape[0] = [like], ["dim", 0, 0]
+        if not anchor:
+            self.fail(f"{what}: the model has no input to hang a constant from")
+        base = f"{self.name()}_constant"
+        ones = value.new_ones(value.shape).detach().to(torch.float32)
+        (filled,) = self.b.layer("TorchFill", {"shape": fill_shape, "value": 1.0},
+                                 anchor, f"{base}_ones", outputs=[(perm, ones)], record=False)
+        (ref,) = self.b.layer("TorchElementwise", {"op": "mul", "reversed": False,
+                                                   "constantShape": list(arr.shape)},
+                              [filled], base, weights=[("constant", arr)],
+                              outputs=[(perm, value.detach().to(torch.float32))], record=False)
+        return ref
+
     def const(self, v, what):
         if isinstance(v, Ref):
             self.fail(f"argument {what!r} computed from the inputs is not supported (parameters, "

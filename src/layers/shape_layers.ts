@@ -180,24 +180,48 @@ export class TorchReshape extends TorchLayer {
 export interface TorchFillArgs extends TorchLayerArgs {
   /** The full shape (batch included): integers or shape expressions over the inputs' shapes. */
   shape: Array<number|ShapeExpr>;
-  /** The fill value (default 0). */
+  /** The fill value (default 0); with `step`, the first value (an integer). */
   value?: number;
+  /**
+   * torch.arange(start, end, step) of a length known only at run time: element i along the last
+   * dim is value + step * i (integers, exact in float32 while every value is at most 2^24 in
+   * magnitude; a larger one throws). Default: none (every element is `value`).
+   */
+  step?: number|null;
 }
 
-/** zeros / ones / full of a size computed from the inputs' shapes (their values are unused). */
+const EXACT_INT = 2 ** 24;
+
+/**
+ * zeros / ones / full of a size computed from the inputs' shapes (their values are unused), or
+ * with `step` an integer arange along the last dim.
+ */
 export class TorchFill extends TorchLayer {
   static className = 'TorchFill';
   readonly shape: Array<number|ShapeExpr>;
   readonly value: number;
+  readonly step: number|null;
 
   constructor(args: TorchFillArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.fill';
-    checkLayerArgs(op, args, ['shape', 'value']);
+    checkLayerArgs(op, args, ['shape', 'value', 'step']);
     this.shape = sizeList(op, 'shape', args.shape, 0);
     const v = args.value ?? 0;
     if (typeof v !== 'number') fail(op, `argument 'value' must be a number, got ${show(v)}`);
     this.value = v;
+    const step = args.step ?? null;
+    if (step != null) {
+      if (typeof step !== 'number' || !Number.isInteger(step) || step === 0 ||
+          Math.abs(step) > EXACT_INT) {
+        fail(op, `argument 'step' must be a nonzero integer of magnitude at most 2^24, got ${show(step)}`);
+      }
+      if (!Number.isInteger(v) || Math.abs(v) > EXACT_INT) {
+        fail(op, `argument 'value' must be an integer of magnitude at most 2^24 with 'step', got ${show(v)}`);
+      }
+      if (this.shape.length < 1) fail(op, `argument 'shape' must have a dim with 'step'`);
+    }
+    this.step = step;
   }
 
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
@@ -210,12 +234,22 @@ export class TorchFill extends TorchLayer {
     const xs = tensorsOf(inputs);
     const shape = evalSizesNow('layers.fill', 'shape', this.shape, xs.map((t) => t.shape), 0);
     checkSize('layers.fill', 'output', shape, ` (layer '${this.name}')`);
-    return tf.fill(shape, this.value, 'float32');
+    if (this.step == null) return tf.fill(shape, this.value, 'float32');
+    const n = shape[shape.length - 1];
+    const last = this.value + this.step * Math.max(n - 1, 0);
+    if (Math.abs(last) > EXACT_INT || Math.abs(this.step * Math.max(n - 1, 0)) > EXACT_INT) {
+      fail('layers.fill', `arange from ${this.value} by ${this.step} to length ${n} reaches ${last}, ${
+          ''}past 2^24, where float32 no longer holds every integer (layer '${this.name}')`);
+    }
+    return tf.tidy(() => {
+      const row = tf.add(tf.mul(tf.range(0, n, 1, 'float32'), this.step!), this.value);
+      return tf.broadcastTo(tf.reshape(row, [...shape.slice(0, -1).map(() => 1), n]), shape);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, value: this.value,
-            ...super.getConfig()};
+            ...(this.step != null ? {step: this.step} : {}), ...super.getConfig()};
   }
 }
 

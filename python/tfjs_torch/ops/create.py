@@ -5,6 +5,7 @@ import torch
 
 from . import register
 from .._builder import identity
+from .._shape import SymDim
 
 aten = torch.ops.aten
 
@@ -54,3 +55,37 @@ def full(ctx, a):
 def empty(ctx, a):
     """empty / new_empty / empty_like (filled with zeros: its values are unspecified)."""
     return emit_fill(ctx, 0.0)
+
+
+@register(aten.arange.default, aten.arange.start, aten.arange.start_step)
+def arange(ctx, a):
+    """arange of a length known only at run time (transformers' attention masks:
+    torch.arange(seq_len) for a sequence the input's size makes), integer start, end and step
+    (end or start a size), as a float32 TorchFill with a step (exact while every value is at
+    most 2^24 in magnitude; the layer checks). A fixed-length arange is a constant of the
+    model."""
+    start = a.get("start", 0)
+    start = 0 if start is None else start
+    end, step = a.end, a.get("step", 1)
+    step = 1 if step is None else step
+    for what, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, torch.Tensor) and v.dim() == 0:
+            v = v.item()
+        if isinstance(v, bool) or not isinstance(v, (int, SymDim)):
+            ctx.fail(f"argument {what!r} is {v!r}; arange of a length known only at run time "
+                     f"needs integer start, end and step (export with dynamic_shapes=False to "
+                     f"fold a float arange)")
+    step = ctx.static_int(step, "step")
+    if step == 0:
+        ctx.fail("argument 'step' must be nonzero")
+    if isinstance(start, SymDim):
+        ctx.fail(f"argument 'start' is {start.expr}, a size known only at run time; arange's "
+                 f"start must be a fixed integer here")
+    (n,) = ctx.out_sym()
+    w = ctx.writer(0)
+    shape = [w.write(n)]
+    inputs = list(w.extra) or ctx.input_refs[:1]
+    cfg = {"shape": shape, "value": float(int(start)), "step": step}
+    y = ctx.emit("TorchFill", cfg, inputs, perm=identity(1))
+    y.sym = [n]
+    return y

@@ -20,7 +20,7 @@ def _same(p, q):
 @register(aten.expand.default)
 def expand(ctx, a):
     """expand / expand_as / broadcast_to: -1 keeps a dim, sizes known only at run time are shape
-    expressions; a stored tensor expanded to the batch size is a layer of its own."""
+    expressions; a stored tensor, or a tensor whose dim 0 is 1, expanded to the batch size."""
     b = ctx.b
     x = a.self
     sizes = list(a.size)
@@ -33,7 +33,9 @@ def expand(ctx, a):
                      f"keeps dim 0 as its batch (unsqueeze after dim 0 instead)")
         # A dim that keeps its size is written -1: no expression needed, any size at run time.
         entries = [-1 if _same(in_sym[i], out_sym[i]) else out_sym[i] for i in range(len(sizes))]
-        if entries[0] != -1:
+        # A dim 0 of 1 (not a batch: an attention mask made from sizes, [1, 1, L, 1]) broadcast
+        # to the batch is an expand like any other (Note [dim 0 inside a model]).
+        if entries[0] != -1 and not (is_static(in_sym[0]) and in_sym[0] == 1):
             ctx.fail(f"expands the batch dim ({in_sym[0]} -> {out_sym[0]}); the tfjs model keeps "
                      f"dim 0 as its batch")
         if all(e == -1 for e in entries):

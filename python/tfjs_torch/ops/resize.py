@@ -3,6 +3,7 @@ tensor's size known only at run time; antialias), pixel_shuffle / pixel_unshuffl
 import torch
 
 from . import register
+from .._builder import Ref
 from .._shape import is_static
 from ._common import size_list, spatial_count
 
@@ -75,11 +76,17 @@ def scales_of_sizes(ctx, sizes, in_sizes):
 def upsample(ctx, a):
     """upsample_* (every overload): F.interpolate / nn.Upsample in modes nearest, nearest-exact,
     (bi/tri)linear, bicubic, antialias, to a size (sizes from other tensors included) or a
-    scale factor."""
+    scale factor; a stored tensor (a ViT's position embedding) resized to a size known only at
+    run time is made a tensor of the model."""
     b = ctx.b
     name = ctx.node.target.overloadpacket.__name__
     mode, aa = _MODES[name]
-    x = ctx.ref(a.get("input", a.get("self")))
+    x = a.get("input", a.get("self"))
+    if isinstance(x, torch.Tensor) and not isinstance(x, Ref):
+        # A stored tensor resized to a size known only at run time (a ViT's position embedding
+        # resized to the input's patch grid): Note [a constant made a tensor of the model].
+        x = ctx.materialize(x, "input", b.canonical(x.dim()) if 3 <= x.dim() <= 5 else None)
+    x = ctx.ref(x)
     n = spatial_count(ctx, x, 1, 3, "interpolate")
     in_sp = ctx.sym_shape(x)[2:]
     x = b.to_canonical(x)

@@ -92,13 +92,19 @@ def transpose(ctx, a):
 
 @register(aten.cat.default)
 def cat(ctx, a):
-    """cat: torch.cat along any dim but the batch."""
+    """cat: torch.cat along any dim but the batch (stored tensors next to tensors of the model
+    too)."""
     tensors = a.tensors
     if not isinstance(tensors, (tuple, list)) or not tensors:
         ctx.fail("needs a list of tensors")
     tensors = [t for t in tensors if not (isinstance(t, torch.Tensor) and t.numel() == 0)]
-    for t in tensors:
-        ctx.ref(t, "every tensor in the list")
+    if not any(isinstance(t, Ref) for t in tensors):
+        ctx.ref(tensors[0], "every tensor in the list")
+    # A stored tensor next to tensors from the inputs (a class token's position embedding before
+    # the resized grid's): Note [a constant made a tensor of the model].
+    first = next(t for t in tensors if isinstance(t, Ref))
+    tensors = [ctx.tensor(t, "every tensor in the list", first.perm if t.dim() == first.rank
+                          else None, first) if not isinstance(t, Ref) else t for t in tensors]
     rank = tensors[0].rank
     d = dim_index(ctx, a.dim, rank)
     if d == 0:
