@@ -224,6 +224,33 @@ describeBackends('exported from PyTorch (tfjs_torch.export)', () => {
     }
   });
 
+  it('non-finite config values (-inf masks and pads) survive model.json, model.save and JSON text', async () => {
+    // Note [non-finite numbers in model.json]: the exporter writes them as strings; a layer writes
+    // them back the same way, so a saved topology stays JSON and reloads with the same numbers.
+    for (const dataFormat of ['channelsLast', 'channelsFirst']) {
+      const c = fixture.cases.find((k) => k.name === 'non_finite_config_values' && k.dataFormat === dataFormat)!;
+      expect(JSON.stringify(c.model)).to.contain('"-inf"');
+      const model = await load(c);
+      let saved: tf.io.ModelArtifacts|undefined;
+      await model.save(tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      }));
+      const text = JSON.stringify(saved!.modelTopology);
+      const infinities = (t: string) => (t.match(/"-?inf"/g) ?? []).length;
+      // every one the export wrote is written back (JSON.stringify would make a number null)
+      expect(infinities(text)).to.equal(infinities(JSON.stringify(c.model.modelTopology))).and.above(0);
+      const loaded = await tfl.loadLayersModel(tf.io.fromMemory({...saved!, modelTopology: JSON.parse(text)}));
+      const before = await pt.checkExport(model, b64Bytes(c.check));
+      const after = await pt.checkExport(loaded, b64Bytes(c.check));
+      expect(before.ok).to.equal(true);
+      expect(after.ok).to.equal(true);
+      expect(after.outputs.map((o) => o.maxAbsDiff)).to.deep.equal(before.outputs.map((o) => o.maxAbsDiff));
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+
   it('checkExport passes tolerances and refuses what is not a check file', async () => {
     const c = fixture.cases.find((k) => k.name === 'act_gelu' && k.dataFormat === 'channelsLast')!;
     const model = await load(c);

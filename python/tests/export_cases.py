@@ -467,6 +467,12 @@ def _kinds():
     case("f_pad_modes", lambda: Fn(
         lambda m, x: F.pad(F.pad(F.pad(x, (1, 0, 2, 1), mode="circular"), (-1, -2, 1, -1)),
                            (3, 3), mode="constant", value=-2.0)))
+    # non-finite values in layer configs (Note [non-finite numbers in model.json]): masked_fill
+    # with -inf before a softmax (an attention mask), a -inf constant pad read by a max, full(-inf)
+    case("non_finite_config_values", lambda: Fn(lambda m, x: (
+        x.masked_fill(x > 0.5, float("-inf")).softmax(-1),
+        F.pad(x, (1, 1, 0, 2), value=float("-inf")).amax(dim=(2, 3)),
+        torch.maximum(x, torch.full_like(x, float("-inf"))).clamp(min=float("-inf"), max=float("inf")))))
 
     # shapes and channel order
     case("flatten_linear", lambda: _seeded(FlattenLinear()))

@@ -8,6 +8,7 @@ linear in the node count) -> write everything into a temporary folder beside out
 into place whole.
 """
 import json
+import math
 import operator
 import os
 import shutil
@@ -195,6 +196,20 @@ def _pinned_dims(ep, spec, fixed, n):
             pinned = []
         out += pinned
     return out
+
+
+def _json_numbers(v):
+    """Note [non-finite numbers in model.json] (src/layers/common.ts): JSON has no Infinity or
+    NaN (json.dumps would write -Infinity, which JSON.parse refuses); a non-finite float in a
+    layer's config (masked_fill with float('-inf'), say) is written as the string 'inf', '-inf' or
+    'nan', which the layers that take such values read back."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {k: _json_numbers(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_numbers(x) for x in v]
+    return v
 
 
 def _guard_pinned(ep, spec, fixed, shapes):
@@ -853,7 +868,8 @@ def export(module, example_inputs, out_dir, data_format="channelsLast", check=Tr
         "constraints": [text for _, text in r["rules"]],
         "fixedDims": r["fixed_dims"],
     }}
-    files = {"model.json": json.dumps(model, separators=(",", ":")).encode(),
+    files = {"model.json": json.dumps(_json_numbers(model), separators=(",", ":"),
+                                      allow_nan=False).encode(),
              "weights.bin": b.weights_bytes()}
     if check:
         arrays = {}

@@ -72,6 +72,30 @@ export function intArg(
   return v;
 }
 
+/**
+ * Note [non-finite numbers in model.json]
+ * JSON has no Infinity or NaN (JSON.parse refuses Python's `-Infinity`; JSON.stringify writes
+ * null), yet PyTorch models use them as values: masked_fill(mask, float('-inf')) before a softmax,
+ * torch.full(..., -inf), clamp bounds. The exporter writes a non-finite number in a layer's config
+ * as the string 'inf', '-inf' or 'nan' (Python's spelling; python/tfjs_torch/_export.py), the
+ * layers that take such values read it back with `fromJsonNumber` and write it the same way in
+ * getConfig (`toJsonNumber`), so a saved model loads again. Lower case on purpose: tfjs-layers'
+ * model.save snake-cases string config values and loading camel-cases them ('-Infinity' would be
+ * saved as '-_infinity' and 'Infinity' come back as 'infinity'); 'inf' and 'nan' pass unchanged.
+ */
+export function fromJsonNumber(v: unknown): unknown {
+  if (v === 'inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  if (v === 'nan') return NaN;
+  return v;
+}
+
+/** A number for a layer's config: the string form where it is not finite (Note [non-finite numbers in model.json]). */
+export function toJsonNumber<T extends number|null>(v: T): T|string {
+  if (v == null || Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'nan' : (v > 0 ? 'inf' : '-inf');
+}
+
 /** A finite number argument (`fallback` when absent), optionally > 0. */
 export function numberArg(
     layer: string, name: string, value: unknown, fallback?: number, positive = false): number {

@@ -8,7 +8,7 @@ import type {DataFormat} from '../kernel_names.js';
 import {checkPadMode, checkPadValue, pad, padAxisPairs} from '../ops/pad.js';
 import {fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, layerDataFormat, type Shape, type TorchLayerArgs} from './common.js';
+import {baseArgs, fromJsonNumber, layerDataFormat, type Shape, type TorchLayerArgs, toJsonNumber} from './common.js';
 import {evalSizes, hasExpr, isExpr, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 export interface PadArgs extends TorchLayerArgs {
@@ -48,7 +48,7 @@ export class TorchPad extends TorchLayer {
     this.padding = Array.isArray(p) ?
         p.map((e, i) => isExpr(e) ? parseExpr(op, `padding[${i}]`, e) : e) : p;
     this.mode = checkPadMode(op, args.mode);
-    this.value = checkPadValue(op, args.value, this.mode);
+    this.value = checkPadValue(op, fromJsonNumber(args.value), this.mode);   // Note [non-finite numbers in model.json]
     this.dataFormat = layerDataFormat(op, args.dataFormat);
   }
 
@@ -96,7 +96,7 @@ export class TorchPad extends TorchLayer {
     return {
       padding: this.padding as unknown as tf.serialization.ConfigDictValue,
       mode: this.mode,
-      value: this.value,
+      value: toJsonNumber(this.value),
       dataFormat: this.dataFormat,
       ...super.getConfig(),
     };

@@ -11,7 +11,7 @@ import type {SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {checkSize, fail, show} from '../util/args.js';
 import {transposeExact} from '../util/layout.js';
 import {isSymbolicTensor, TorchLayer} from './base.js';
-import {baseArgs, checkLayerArgs, checkOutputShape, type Shape, type TorchLayerArgs} from './common.js';
+import {baseArgs, checkLayerArgs, checkOutputShape, fromJsonNumber, type Shape, type TorchLayerArgs, toJsonNumber} from './common.js';
 import {evalExpr, evalSizes, evalSizesNow, parseExpr, parseSize, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 const MAX_RANK = 8;
@@ -207,8 +207,8 @@ export class TorchFill extends TorchLayer {
     const op = 'layers.fill';
     checkLayerArgs(op, args, ['shape', 'value', 'step']);
     this.shape = sizeList(op, 'shape', args.shape, 0);
-    const v = args.value ?? 0;
-    if (typeof v !== 'number') fail(op, `argument 'value' must be a number, got ${show(v)}`);
+    const v = fromJsonNumber(args.value ?? 0);   // Note [non-finite numbers in model.json]
+    if (typeof v !== 'number') fail(op, `argument 'value' must be a number, got ${show(args.value)}`);
     this.value = v;
     const step = args.step ?? null;
     if (step != null) {
@@ -248,7 +248,7 @@ export class TorchFill extends TorchLayer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, value: this.value,
+    return {shape: this.shape as unknown as tf.serialization.ConfigDictValue, value: toJsonNumber(this.value),
             ...(this.step != null ? {step: this.step} : {}), ...super.getConfig()};
   }
 }

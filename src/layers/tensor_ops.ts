@@ -11,7 +11,7 @@ import {silu as siluOp} from '../ops/silu.js';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, resolveInitializer, type Shape, single, singleShape, type TorchLayerArgs} from './common.js';
+import {baseArgs, fromJsonNumber, resolveInitializer, type Shape, single, singleShape, toJsonNumber, type TorchLayerArgs} from './common.js';
 import {evalExpr, evalSizes, evalSizesNow, isExpr, maxInput, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 // ---- activations --------------------------------------------------------------------------------
@@ -45,8 +45,9 @@ export interface TorchActivationArgs extends TorchLayerArgs {
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
-function num(op: string, name: string, v: unknown, fallback: number|null): number|null {
-  if (v === undefined || v === null) return fallback;
+function num(op: string, name: string, given: unknown, fallback: number|null): number|null {
+  if (given === undefined || given === null) return fallback;
+  const v = fromJsonNumber(given);   // Note [non-finite numbers in model.json]
   check(typeof v === 'number' && !Number.isNaN(v), op,
         () => `argument '${name}' must be a number, got ${show(v)}`);
   return v as number;
@@ -166,7 +167,7 @@ export class TorchActivation extends TorchLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       fn: this.fn, alpha: this.alpha, beta: this.beta, threshold: this.threshold,
-      min: this.min, max: this.max, axis: this.axis, ...super.getConfig(),
+      min: toJsonNumber(this.min), max: toJsonNumber(this.max), axis: this.axis, ...super.getConfig(),
     };
   }
 }
@@ -365,7 +366,7 @@ export class TorchElementwise extends TorchLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
-      op: this.op, scalar: this.scalar, constantShape: this.constantShape, reversed: this.reversed,
+      op: this.op, scalar: toJsonNumber(this.scalar), constantShape: this.constantShape, reversed: this.reversed,
       ...(this.scalarExpr != null ?
           {scalarExpr: this.scalarExpr as unknown as tf.serialization.ConfigDictValue} : {}),
       ...super.getConfig(),
@@ -434,7 +435,7 @@ export class TorchWhere extends TorchLayer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {x: this.x, y: this.y, ...super.getConfig()};
+    return {x: toJsonNumber(this.x), y: toJsonNumber(this.y), ...super.getConfig()};
   }
 }
 
