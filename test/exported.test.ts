@@ -316,5 +316,21 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
     throws(() => new L.TorchSlice({begin: [0, 1], size: [2]}), /^layers\.slice: argument 'size' must be an array/);
     const s = new L.TorchSlice({begin: [0, 3], size: [-1, 4]});
     throws(() => s.computeOutputShape([null, 5, 6]), /exceeds the input shape \[null, 5, 6\]/);
+    // strides: one integer >= 1 per entry of 'begin'; a hostile config is refused, naming it
+    for (const bad of [[2], [1, 0], [1, -2], [1, 1.5], [1, '2'], [1, NaN], [1, 2 ** 31], 2, 'x', {0: 1, 1: 2}]) {
+      throws(() => new L.TorchSlice({begin: [0, 1], size: [-1, 2], strides: bad as never}),
+             /^layers\.slice: argument 'strides' must be an array of integers >= 1/);
+    }
+    throws(() => new L.TorchSlice({begin: [0, 1], size: [-1, 2], stride: [1, 2]} as never),
+           /^layers\.slice: unknown argument 'stride'/);
+    // size counts the elements taken: 3 every 2nd from 1 spans 1..5, past a dim of 5
+    const st = new L.TorchSlice({begin: [1, 0], size: [3, -1], strides: [2, 3]});
+    throws(() => st.computeOutputShape([null, 5, 6]), /slice begin \[1, 0\] size \[3, -1\] strides \[2, 3\] exceeds the input shape \[null, 5, 6\]/);
+    expect(st.computeOutputShape([null, 6, 7])).to.deep.equal([null, 3, 3]);
+    expect(st.computeOutputShape([null, 6, null])).to.deep.equal([null, 3, null]);
+    expect(st.getConfig()['strides']).to.deep.equal([2, 3]);
+    // steps of 1 are a plain slice: the config is what it was before 'strides' existed
+    expect('strides' in new L.TorchSlice({begin: [0, 1], size: [-1, 2], strides: [1, 1]}).getConfig()).to.equal(false);
+    expect('strides' in s.getConfig()).to.equal(false);
   });
 });

@@ -103,6 +103,33 @@ describe('shape expressions: layers with sizes known only at run time', () => {
     tf.dispose([xs, y, want]);
   });
 
+  it('TorchSlice with strides: x[:, h // 2::2, 1::3] and x[:, ::2, :w - 1:2], sizes at run time', () => {
+    // every step-th element from begin, counted by hand: out[., i, j] = x[., b0 + i * s0, b1 + j * s1]
+    const pick = (xs: tf.Tensor, begin: number[], count: number[], step: number[]) =>
+      (xs.arraySync() as number[][][][]).map((img) =>
+        Array.from({length: count[0]}, (_, i) =>
+          Array.from({length: count[1]}, (_, j) => img[begin[0] + i * step[0]][begin[1] + j * step[1]])));
+    const x = tfl.input({shape: [null, null, 3]});
+    const h = ['dim', 0, 1] as ShapeExpr;
+    const w = ['dim', 0, 2] as ShapeExpr;
+    const a = new pt.layers.TorchSlice({begin: [['floordiv', h, 2], 1, 0],
+                                        size: [['ceildiv', ['sub', h, ['floordiv', h, 2]], 2], -1, -1],
+                                        strides: [2, 3, 1]}).apply(x) as tfl.SymbolicTensor;
+    const b = new pt.layers.TorchSlice({begin: [0, 0, 0], size: [-1, ['ceildiv', ['sub', w, 1], 2], -1],
+                                        strides: [2, 2, 1]}).apply(x) as tfl.SymbolicTensor;
+    const m = tfl.model({inputs: x, outputs: [a, b]});
+    for (const [hv, wv] of [[7, 8], [10, 11]]) {
+      const xs = tf.randomUniform([2, hv, wv, 3]);
+      const before = tf.memory().numTensors;
+      const [ya, yb] = m.predict(xs) as tf.Tensor[];
+      expect(tf.memory().numTensors).to.equal(before + 2);
+      const h2 = Math.floor(hv / 2);
+      expect(ya.arraySync()).to.deep.equal(pick(xs, [h2, 1], [Math.ceil((hv - h2) / 2), Math.ceil((wv - 1) / 3)], [2, 3]));
+      expect(yb.arraySync()).to.deep.equal(pick(xs, [0, 0], [Math.ceil(hv / 2), Math.ceil((wv - 1) / 2)], [2, 2]));
+      tf.dispose([xs, ya, yb]);
+    }
+  });
+
   it('TorchPad: a pad by a size difference to another input\'s size', () => {
     const x = tfl.input({shape: [null, null, 3]});
     const like = tfl.input({shape: [null, null, 3]});

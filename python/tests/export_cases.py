@@ -27,6 +27,9 @@ FIXED = {"conv_transpose2d_output_size", "interpolate_recompute"}
 # in src/layers/tensor_ops.ts), checked in Node at another batch and size too, as the decoders
 # are (python/tests/test_export.py).
 OTHER_SIZE = {"var_std_unbiased", "adain_calc_mean_std", "imdn_contrast", "size_operands"}
+# slices with a step: the number of elements taken follows the size
+OTHER_SIZE |= {"slice_step_hw", "slice_step_patch_merge", "slice_step_channels",
+               "slice_step_end_near_size"}
 
 
 def export_kwargs(name):
@@ -566,6 +569,24 @@ def _kinds():
     case("size_operands", lambda: Fn(lambda m, x: (
         x.size(2) * x.size(3) / (x * x + 1) + (x.size(3) - x) * x.size(2) - (x + x.size(0)) / x.size(3),
         torch.pow(x * x + 1, x.size(2) - 6), x ** x.size(1))))
+
+    # slices with a step (TorchSlice's strides): every other row and column, Swin's patch merging
+    # (transformers' SwinPatchMerging: a channels-last view, the four x[:, r::2, c::2, :] cat
+    # along the channels, then a Linear; Swin-UNet and space-to-depth take the same slices), a
+    # step on the channel dim, an end near the size and a start known only at run time. The
+    # sizes depend on the input's: checked at another size too (OTHER_SIZE).
+    case("slice_step_hw", lambda: Fn(lambda m, x: x[:, :, ::2, 1::2]))
+
+    def patch_merge(m, x):
+        f = x.permute(0, 2, 3, 1)   # N H W C, as Swin holds its tokens
+        f = torch.cat([f[:, row::2, col::2, :] for col in range(2) for row in range(2)], dim=-1)
+        return m.lin(f).permute(0, 3, 1, 2)
+    case("slice_step_patch_merge", lambda: _seeded(Fn(patch_merge, lin=nn.Linear(16, 6))),
+         (_rand(2, 4, 8, 10, seed=11),))
+    case("slice_step_channels", lambda: Fn(lambda m, x: x[:, ::3] * 2 + x[:, 1::2]),
+         (_rand(2, 7, 5, 6, seed=12),))
+    case("slice_step_end_near_size", lambda: Fn(lambda m, x: (
+        x[:, :, 1:-1:3, 2:10:4], x[:, :, x.shape[2] // 2::2, :x.shape[3] - 1:3])))
     return c
 
 

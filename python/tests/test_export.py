@@ -214,6 +214,14 @@ class Refusals(unittest.TestCase):
                 return torch.cat([x, x], 0)
         self.refuse(M(), X, "aten.cat", "batch dim")
 
+    def test_slice_with_a_step_of_dim_0(self):
+        class M(nn.Module):
+            def forward(self, x):
+                t = x.flatten(2).permute(2, 0, 1)   # H*W, N, C: dim 0 is not the batch
+                return t[::2].permute(1, 2, 0)
+        self.refuse(M(), (torch.rand(2, 4, 6, 6),), "aten.slice.Tensor",
+                    "a slice with a step of dim 0 (where it is not the batch) is not supported")
+
     def test_output_that_merges_the_batch(self):
         # Inside the model dim 0 may hold anything (Note [dim 0 inside a model]); an output
         # must have a batch at dim 0 again.

@@ -11,7 +11,7 @@ import {silu as siluOp} from '../ops/silu.js';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {check, fail, show} from '../util/args.js';
 import {TorchLayer} from './base.js';
-import {baseArgs, fromJsonNumber, resolveInitializer, type Shape, single, singleShape, toJsonNumber, type TorchLayerArgs} from './common.js';
+import {baseArgs, checkLayerArgs, fromJsonNumber, resolveInitializer, type Shape, single, singleShape, toJsonNumber, type TorchLayerArgs} from './common.js';
 import {evalExpr, evalSizes, evalSizesNow, isExpr, maxInput, parseExpr, type ShapeExpr, shapesOf} from './shape_expr.js';
 
 // ---- activations --------------------------------------------------------------------------------
@@ -510,17 +510,27 @@ export interface TorchSliceArgs extends TorchLayerArgs {
    * the batch (Note [dim 0 inside a model] in shape_layers.ts). Default: all of dim 0.
    */
   batch?: [number|ShapeExpr, number|ShapeExpr];
+  /**
+   * The step of the slice in every dim after the batch (PyTorch's x[a:b:step]), integers >= 1,
+   * one per entry of 'begin'; 'size' then counts the elements taken (ceil((end - begin) / step)),
+   * -1 all to the end. Default: 1 everywhere (a plain tf.slice).
+   */
+  strides?: number[];
 }
+
+const MAX_SLICE_STRIDE = 2 ** 31 - 1;
 
 export class TorchSlice extends TorchLayer {
   static className = 'TorchSlice';
   readonly begin: Array<number|ShapeExpr>;
   readonly size: Array<number|ShapeExpr>;
+  /** The step in every dim after the batch, or null where every step is 1. */
+  readonly strides: number[]|null;
 
   constructor(args: TorchSliceArgs) {
     super(baseArgs(args ?? {}));
     const op = 'layers.slice';
-    if (args == null || typeof args !== 'object') fail(op, `a config object is required, got ${show(args)}`);
+    checkLayerArgs(op, args, ['begin', 'size', 'batch', 'strides']);
     const {begin, size} = args;
     const ok = (v: unknown, min: number) => isExpr(v) || (Number.isInteger(v) && (v as number) >= min);
     check(Array.isArray(begin) && begin.length <= 8 && begin.every((b) => ok(b, 0)), op,
@@ -541,6 +551,27 @@ export class TorchSlice extends TorchLayer {
     } else {
       this.batch = null;
     }
+    const strides = args.strides;
+    if (strides != null) {
+      check(Array.isArray(strides) && strides.length === begin.length &&
+                strides.every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_SLICE_STRIDE), op,
+            () => `argument 'strides' must be an array of integers >= 1 (at most ${MAX_SLICE_STRIDE}), ${
+                ''}one per entry of 'begin', got ${show(strides)}`);
+      this.strides = strides.every((v) => v === 1) ? null : strides.slice();
+    } else {
+      this.strides = null;
+    }
+  }
+
+  /** The step in dim i + 1. */
+  private stride(i: number): number {
+    return this.strides == null ? 1 : this.strides[i];
+  }
+
+  /** The elements a slice of `size` (-1: to the end) at `b` with step `st` spans in a dim of d. */
+  private static span(b: number, size: number, st: number, d: number): number {
+    if (size === -1) return d - b;
+    return size === 0 ? 0 : (size - 1) * st + 1;
   }
 
   readonly batch: [number|ShapeExpr, number|ShapeExpr]|null;
@@ -575,12 +606,13 @@ export class TorchSlice extends TorchLayer {
     return [b0 == null ? shape[0] : b0[1], ...size.map((s, i) => {
       const d = shape[i + 1];
       const b = begin[i];
-      if (d != null && b != null && s != null && b + (s === -1 ? 0 : s) > d) {
-        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)} exceeds the ${
-            ''}input shape ${show(shape)}`);
+      const st = this.stride(i);
+      if (d != null && b != null && s != null && b + (s === -1 ? 0 : TorchSlice.span(b, s, st, d)) > d) {
+        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)}${this.stridesText()} ${
+            ''}exceeds the input shape ${show(shape)}`);
       }
       if (s == null) return null;
-      return s === -1 ? (d == null || b == null ? null : d - b) : s;
+      return s === -1 ? (d == null || b == null ? null : Math.ceil((d - b) / st)) : s;
     })];
   }
 
@@ -591,19 +623,32 @@ export class TorchSlice extends TorchLayer {
     const begin = evalSizesNow('layers.slice', 'begin', this.begin, shapes, 0);
     const size = evalSizesNow('layers.slice', 'size', this.size, shapes, -1);
     size.forEach((s, i) => {
-      if (begin[i] + (s === -1 ? 0 : s) > x.shape[i + 1]) {
-        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)} exceeds the input ${
-            ''}shape ${show(x.shape)} (layer '${this.name}')`);
+      const d = x.shape[i + 1];
+      if (begin[i] + (s === -1 ? 0 : TorchSlice.span(begin[i], s, this.stride(i), d)) > d) {
+        fail('layers.slice', `slice begin ${show(begin)} size ${show(size)}${this.stridesText()} ${
+            ''}exceeds the input shape ${show(x.shape)} (layer '${this.name}')`);
       }
     });
     const b0 = this.batchSlice(shapes, true);
-    return tf.slice(x, [b0 == null ? 0 : b0[0] as number, ...begin], [b0 == null ? -1 : b0[1] as number, ...size]);
+    const begin0 = b0 == null ? 0 : b0[0] as number;
+    const size0 = b0 == null ? -1 : b0[1] as number;
+    if (this.strides == null) return tf.slice(x, [begin0, ...begin], [size0, ...size]);
+    // A step somewhere: tf.stridedSlice over [begin, end) with end just past the last element
+    // taken, so that no clamping of tf's is relied on.
+    const end = size.map((s, i) => begin[i] + TorchSlice.span(begin[i], s, this.stride(i), x.shape[i + 1]));
+    return tf.stridedSlice(x, [begin0, ...begin], [size0 === -1 ? x.shape[0] : begin0 + size0, ...end],
+                           [1, ...this.strides]);
+  }
+
+  private stridesText(): string {
+    return this.strides == null ? '' : ` strides ${show(this.strides)}`;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {begin: this.begin as unknown as tf.serialization.ConfigDictValue,
             size: this.size as unknown as tf.serialization.ConfigDictValue,
             ...(this.batch != null ? {batch: this.batch as unknown as tf.serialization.ConfigDictValue} : {}),
+            ...(this.strides != null ? {strides: this.strides} : {}),
             ...super.getConfig()};
   }
 }

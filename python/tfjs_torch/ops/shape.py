@@ -127,16 +127,19 @@ def _as_size(e, value):
     return SymDim(e, value)
 
 
-def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
-    """x sliced along PyTorch dim d from `begin` for `size` (ints or SymDims). Dim 0 only where it
-    is not the batch (Note [dim 0 inside a model])."""
+def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None, step=1):
+    """x sliced along PyTorch dim d from `begin` for `size` elements (ints or SymDims), every
+    `step`-th one. Dim 0 only where it is not the batch (Note [dim 0 inside a model])."""
     if d == 0 and is_batch(ctx, ctx.sym_shape(x)[0]):
         ctx.fail("slicing the batch dim is not supported")
+    if d == 0 and step != 1:
+        ctx.fail("a slice with a step of dim 0 (where it is not the batch) is not supported")
     begins = [0] * (x.rank - 1)
     sizes = [-1] * (x.rank - 1)
+    strides = [1] * (x.rank - 1)
     if d != 0:
         axis = x.perm.index(d)
-        begins[axis - 1], sizes[axis - 1] = begin, size
+        begins[axis - 1], sizes[axis - 1], strides[axis - 1] = begin, size, step
     batch = [begin, size] if d == 0 else []
     if all(is_static(v) for v in begins + sizes + batch):
         cfg = {"begin": begins, "size": sizes}
@@ -149,6 +152,8 @@ def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
         if batch:
             cfg["batch"] = [w.write(v) for v in batch]
         extra = w.extra
+    if step != 1:
+        cfg["strides"] = strides
     (y,) = ctx.b.layer("TorchSlice", cfg, [x] + extra, name or ctx.name(),
                        outputs=[(x.perm, out_value)])
     y.sym = out_sym
@@ -157,8 +162,10 @@ def emit_slice(ctx, x, d, begin, size, out_value, out_sym, name=None):
 
 @register(aten.slice.Tensor)
 def slice_(ctx, a):
-    """slice: x[a:b] on any dim but the batch, dim 0 too where it is not a batch (bounds may be
-    sizes known only at run time; no step)."""
+    """slice: x[a:b:step] on any dim but the batch, dim 0 too where it is not a batch (bounds may
+    be sizes known only at run time; a step > 1 on any dim but dim 0, as Swin's patch merging
+    takes x[:, 0::2, 1::2, :]). The size is torch's own (ceil((end - begin) / step) of the
+    clamped bounds), a size expression where it depends on the input's."""
     x = ctx.ref(a.self)
     d = dim_index(ctx, a.dim, x.rank)
     in_sym, out_sym = ctx.sym_shape(x), ctx.out_sym()
@@ -166,18 +173,21 @@ def slice_(ctx, a):
     from ._common import same_size
     if all(same_size(p, q) for p, q in zip(in_sym, out_sym)):
         return alias(x, ctx.value, out_sym)
-    if step != 1:
-        ctx.fail("slices with a step are not supported")
+    if step < 1:
+        ctx.fail(f"step must be >= 1, got {step}")
     start = a.start if a.start is not None else 0
     n = in_sym[d]
     if is_static(start):
         if start < 0:
             begin = _as_size(sympy.Max(0, _expr(n) + start), max(0, ctx.sym_value(n) + start))
+        elif step != 1:
+            # clamped to the size as PyTorch clamps it: x[:, 5::2] of a dim of 3 is empty
+            begin = _as_size(sympy.Min(sympy.Integer(start), _expr(n)), min(start, ctx.sym_value(n)))
         else:
             begin = start
     else:
         begin = start
-    return emit_slice(ctx, x, d, begin, out_sym[d], ctx.value, out_sym)
+    return emit_slice(ctx, x, d, begin, out_sym[d], ctx.value, out_sym, step=step)
 
 
 @register(aten.split.Tensor, aten.split_with_sizes.default)
