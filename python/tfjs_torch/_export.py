@@ -27,7 +27,7 @@ from ._context import CONSTANT, Context, sym_shape_of, where
 from ._errors import ExportError, FixedSizeWarning
 from ._guards import MAX_RULES, bind_rule, complexity, holds, parse_guard, pretty
 from ._safetensors import to_bytes
-from ._shape import SymDim
+from ._shape import MAX_NODES, SymDim, count_nodes
 from .ops._common import is_batch
 
 _OURS = ("model.json", "check.safetensors")
@@ -378,6 +378,12 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=
             text = text[:297] + "..."
         if len(used) > 16:
             continue
+        if count_nodes(rule) > MAX_NODES:
+            # The loader refuses a longer one (src/layers/shape_expr.ts): refused here, not
+            # written into a model.json that would not load.
+            raise ExportError(f"export: the size rule {text!r} has {count_nodes(rule)} nodes, more "
+                              f"than the {MAX_NODES} a tfjs model may hold; fix the sizes it reads "
+                              f"with dynamic_shapes (or dynamic_shapes=False)")
         rules.append((rule, text))
     seen = set()
     uniq = []

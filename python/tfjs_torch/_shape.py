@@ -27,7 +27,7 @@ import torch
 from ._errors import ExportError
 
 MAX_DEPTH = 32
-MAX_NODES = 256
+MAX_NODES = 4096   # src/layers/shape_expr.ts's bound: a longer expression would not load
 
 
 class SymDim:

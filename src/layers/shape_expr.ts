@@ -30,7 +30,10 @@ export interface ShapeExprNode extends Array<string|ShapeExpr> {
 }
 
 export const MAX_DEPTH = 32;
-export const MAX_NODES = 256;
+// 4096: Swin's size rules (transformers' UperNet over Swin: the padding of each stage to its
+// window after the patch merges) reach 1131 nodes; python/tfjs_torch/_shape.py has the same bound
+// and refuses to write a longer one.
+export const MAX_NODES = 4096;
 const MAX_OPERANDS = 8;
 const MAX_INPUTS = 64;
 
