@@ -164,7 +164,7 @@ MODELS = {
     "diffusers_vae_kl": (vae_kl, [img(1, 16, 16, 4), img(1, 12, 20, 4)]),
     "diffusers_vae_tiny": (vae_tiny, [img(1, 16, 16, 4), img(1, 12, 20, 4)]),
     "diffusers_vq": (vq, [img(1, 16, 16, 4), img(1, 12, 20, 4)]),
-    "hf_dpt": (dpt, [img(1, 64, 64), img(1, 96, 64)]),
+    "hf_dpt": (dpt, [img(1, 64, 64), img(1, 96, 96)]),   # its neck takes square grids only
     "hf_depth_anything": (depth_anything, [img(1, 70, 70), img(1, 98, 84)]),
     "hf_segformer": (segformer, [img(1, 64, 64), img(1, 96, 64)]),
     "hf_swin2sr": (swin2sr, [img(1, 32, 32), img(1, 40, 24)]),
