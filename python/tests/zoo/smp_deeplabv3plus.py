@@ -314,6 +314,18 @@ class SegmentationHead(nn.Sequential):
 
 
 # ---- zoo: not upstream ----
+def resnet_features(r, x):
+    """smp's ResNetEncoder.forward over the zoo's torchvision ResNet `r`: the input,
+    conv1-bn1-relu, maxpool + layer1, layer2, layer3, layer4."""
+    features = [x]
+    x = r.relu(r.bn1(r.conv1(x)))
+    features.append(x)
+    for stage in (lambda t: r.layer1(r.maxpool(t)), r.layer2, r.layer3, r.layer4):
+        x = stage(x)
+        features.append(x)
+    return features
+
+
 class DeepLabV3Plus(nn.Module):
     """smp.DeepLabV3Plus(encoder_name=<a ResNet>, encoder_weights=None, classes=classes) with its
     defaults (encoder_depth 5, output stride 16, decoder_channels 256, atrous rates (12, 24, 36),
@@ -333,16 +345,4 @@ class DeepLabV3Plus(nn.Module):
                                                   kernel_size=1, upsampling=4)
 
     def forward(self, x):
-        r = self.resnet
-        features = [x]
-        x = r.relu(r.bn1(r.conv1(x)))
-        features.append(x)
-        x = r.layer1(r.maxpool(x))
-        features.append(x)
-        x = r.layer2(x)
-        features.append(x)
-        x = r.layer3(x)
-        features.append(x)
-        x = r.layer4(x)
-        features.append(x)
-        return self.segmentation_head(self.decoder(features))
+        return self.segmentation_head(self.decoder(resnet_features(self.resnet, x)))

@@ -7,7 +7,8 @@
 # Licence: MIT, Copyright (c) 2019 Pavel Iakubovskii (python/tests/zoo/LICENSES/segmentation_models.pytorch.txt).
 # Only the blocks marked "zoo" are written for the zoo: the model's glue (smp's FPN.__init__ /
 # forward and ResNetEncoder.forward written out over the zoo's torchvision ResNet; smp's
-# SegmentationHead is imported from smp_deeplabv3plus.py, where it is copied); every other line is
+# SegmentationHead is imported from smp_deeplabv3plus.py, where it is copied, with the encoder's
+# features, resnet_features); every other line is
 # upstream's, in the marked line range.
 
 # ---- upstream segmentation_models_pytorch/decoders/fpn/decoder.py, lines 1-146 (verbatim) ----
@@ -160,7 +161,7 @@ class FPNDecoder(nn.Module):
 
 
 # ---- zoo: not upstream ----
-from .smp_deeplabv3plus import SegmentationHead  # noqa: E402
+from .smp_deeplabv3plus import SegmentationHead, resnet_features  # noqa: E402
 
 
 class FPN(nn.Module):
@@ -181,16 +182,4 @@ class FPN(nn.Module):
                                                   activation=None, kernel_size=1, upsampling=4)
 
     def forward(self, x):
-        r = self.resnet
-        features = [x]
-        x = r.relu(r.bn1(r.conv1(x)))
-        features.append(x)
-        x = r.layer1(r.maxpool(x))
-        features.append(x)
-        x = r.layer2(x)
-        features.append(x)
-        x = r.layer3(x)
-        features.append(x)
-        x = r.layer4(x)
-        features.append(x)
-        return self.segmentation_head(self.decoder(features))
+        return self.segmentation_head(self.decoder(resnet_features(self.resnet, x)))
