@@ -30,6 +30,8 @@ OTHER_SIZE = {"var_std_unbiased", "adain_calc_mean_std", "imdn_contrast", "size_
 # slices with a step: the number of elements taken follows the size
 OTHER_SIZE |= {"slice_step_hw", "slice_step_patch_merge", "slice_step_channels",
                "slice_step_end_near_size"}
+# a channel count fixed by the capture's guards
+OTHER_SIZE |= {"unshuffle_token_channels"}
 
 
 def export_kwargs(name):
@@ -587,6 +589,20 @@ def _kinds():
          (_rand(2, 7, 5, 6, seed=12),))
     case("slice_step_end_near_size", lambda: Fn(lambda m, x: (
         x[:, :, 1:-1:3, 2:10:4], x[:, :, x.shape[2] // 2::2, :x.shape[3] - 1:3])))
+
+    # A channel count that is one number only under the capture's guards (Note [a size a guard
+    # makes constant] in ops/_common.py): torch.export gives PixelUnshuffle(2)'s channels as
+    # 4 * (W // (W // 2)) * (H // (H // 2)); Restormer's LayerNorm (einops' `b c h w -> b (h w) c`
+    # and back with h, w from the shape) then views to that size before a convolution, which
+    # tfjs-layers builds from a known channel dim. Restormer's Downsample / LayerNorm / conv.
+    def unshuffle_tokens(m, x):
+        y = F.pixel_unshuffle(m.down(x), 2)
+        b, c, h, w = y.shape
+        t = m.norm(y.flatten(2).transpose(1, 2))
+        return m.proj(t.transpose(1, 2).reshape(b, c, h, w))
+    case("unshuffle_token_channels", lambda: _seeded(Fn(
+        unshuffle_tokens, down=nn.Conv2d(4, 2, 3, padding=1), norm=nn.LayerNorm(8),
+        proj=nn.Conv2d(8, 3, 1))), (_rand(2, 4, 8, 12, seed=13),))
     return c
 
 

@@ -178,6 +178,62 @@ def held_order_view(in_sym, out_sym, perm):
     return out_order, out_order
 
 
+def _guard_equalities(ctx):
+    """{sympy size expression: sympy Integer} from the capture's equality guards (`Eq(E, c)`)."""
+    b = ctx.b
+    eqs = getattr(b, "guard_equalities", None)
+    if eqs is not None:
+        return eqs
+    eqs = {}
+    env = None
+    for n in ctx.node.graph.nodes:
+        v = n.meta.get("val")
+        for s in (getattr(v, "shape", None) or []):
+            if isinstance(s, torch.SymInt):
+                env = s.node.shape_env
+                break
+        if env is not None:
+            break
+    for g in (getattr(env, "guards", None) or []):
+        e = g.expr
+        if isinstance(e, sympy.Eq):
+            lhs, rhs = e.args
+            if rhs.is_Integer and not lhs.is_number:
+                eqs[lhs] = rhs
+            elif lhs.is_Integer and not rhs.is_number:
+                eqs[rhs] = lhs
+    b.guard_equalities = eqs
+    return eqs
+
+
+def guard_constant(ctx, dim):
+    """Note [a size a guard makes constant]
+    torch.export (Dim.AUTO) keeps PyTorch's own arithmetic on sizes, so a size can reach a view
+    as an expression that is one number under the capture's guards: Restormer's PixelUnshuffle(2)
+    then einops' `b (h w) c -> b c h w` gives channels 8 * (W // (W // 2)) * (H // (H // 2)), with
+    the guards (W // (W // 2)) == 2 and (H // (H // 2)) == 2. tfjs-layers needs channel dims
+    known (a convolution reads them when it is built), so such a size is written as that number:
+    each subexpression a guard equates to an integer is replaced by it. The model checks those
+    guards at predict time (Note [input constraints] in _guards.py), and a view to a stated size
+    checks its element count whatever the guards say (layers.reshape: 'cannot view input ...'),
+    so a wrong number can never come out. Returns the int, or None where the size stays an
+    expression."""
+    eqs = _guard_equalities(ctx)
+    if not eqs:
+        return None
+    e = sympy.sympify(dim.expr)
+    for _ in range(4):
+        e2 = e.xreplace(eqs)
+        if e2 == e:
+            break
+        e = e2
+    if e.is_Integer:
+        if dim.value >= 0 and int(e) != dim.value:
+            return None
+        return int(e)
+    return None
+
+
 def emit_reshape(ctx, x, shape, out_value):
     """A view / reshape of x to `shape` (ints / SymDims, -1 allowed), reading PyTorch's memory
     order: x in PyTorch's layout, the result too. A view that changes dim 0 (the batch merged
@@ -197,6 +253,11 @@ def emit_reshape(ctx, x, shape, out_value):
         for i, s in enumerate(list(shape)[1:]):
             if is_static(s) and s >= 0:
                 stated[i + 1] = int(s)
+    for i in range(1, len(stated)):
+        if isinstance(stated[i], SymDim):
+            c = guard_constant(ctx, stated[i])
+            if c is not None:
+                stated[i] = c
     held = None if new_batch else held_order_view(in_sym, out_sym, x.perm)
     if held is not None:
         out_order, perm = held
