@@ -32,6 +32,8 @@ OTHER_SIZE |= {"slice_step_hw", "slice_step_patch_merge", "slice_step_channels",
                "slice_step_end_near_size"}
 # a channel count fixed by the capture's guards
 OTHER_SIZE |= {"unshuffle_token_channels"}
+# heads in front of the batch, with a per-head constant
+OTHER_SIZE |= {"heads_first_constant"}
 
 
 def export_kwargs(name):
@@ -603,6 +605,24 @@ def _kinds():
     case("unshuffle_token_channels", lambda: _seeded(Fn(
         unshuffle_tokens, down=nn.Conv2d(4, 2, 3, padding=1), norm=nn.LayerNorm(8),
         proj=nn.Conv2d(8, 3, 1))), (_rand(2, 4, 8, 12, seed=13),))
+
+    # Heads in front of the batch (SCUNet's WMSA: einops `b nw np (threeh c) -> threeh b nw np
+    # c`, chunk along dim 0, einsum 'hbwpc,hbwqc->hbwpq', a per-head constant added, then
+    # `h b w p c -> b w p (h c)`): Note [a constant along a dim 0 that is not the batch] in
+    # ops/elementwise.py. Checked at another batch and size too (OTHER_SIZE).
+    def heads_first(m, x):
+        b, c, h, w = x.shape
+        t = x.permute(0, 2, 3, 1).reshape(b, h * w, c)
+        q, k, v = m.qkv(t).reshape(b, h * w, 6, 4).permute(2, 0, 1, 3).chunk(3, dim=0)
+        sim = torch.einsum("hbpc,hbqc->hbpq", q, k) * 0.5
+        sim = sim + m.bias.view(2, 1, 1, 1) + m.table
+        out = torch.einsum("hbpq,hbqc->hbpc", sim.softmax(-1), v)
+        out = m.proj(out.permute(1, 2, 0, 3).reshape(b, h * w, 8))
+        return out.reshape(b, h, w, c).permute(0, 3, 1, 2)
+    case("heads_first_constant", lambda: _seeded(Fn(
+        heads_first, qkv=nn.Linear(4, 24), proj=nn.Linear(8, 4),
+        bias=nn.Parameter(torch.tensor([0.5, -1.0])),
+        table=nn.Parameter(torch.tensor([0.25, -0.5]).view(2, 1, 1, 1)))), (_rand(2, 4, 3, 5, seed=14),))
     return c
 
 

@@ -450,5 +450,37 @@ class Scale(unittest.TestCase):
         self.assertEqual(sum(l["class_name"] == "ReLU" for l in layers), 2000)
 
 
+class ConstantAlongDim0(unittest.TestCase):
+    """Note [a constant along a dim 0 that is not the batch] (ops/elementwise.py): a constant
+    with more than one entry along dim 0 is taken only where dim 0 is a fixed size and the batch
+    is not; the export case heads_first_constant checks the numbers."""
+
+    class PerSample(nn.Module):
+        def forward(self, x):   # dim 0 is the batch: [2, 1, 1, 1] would tie the batch to 2
+            return x + torch.tensor([1.0, 2.0]).view(2, 1, 1, 1)
+
+    class HeadsFirst(nn.Module):
+        def forward(self, x):   # dim 0 is 2 heads after the permute
+            y = x.reshape(x.shape[0], 2, 3, x.shape[3]).permute(1, 0, 2, 3)
+            return (y + torch.tensor([1.0, 2.0]).view(2, 1, 1, 1)).permute(1, 0, 2, 3)
+
+    def test_a_constant_along_the_batch_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with self.assertRaises(ExportError) as cm:
+                export(self.PerSample(), rand(2, 3, 4, 4), os.path.join(tmp, "m"), check=False)
+        self.assertIn("has a batch dim", str(cm.exception))
+
+    def test_a_fixed_batch_keeps_the_refusal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with self.assertRaises(ExportError) as cm:
+                export(self.HeadsFirst(), rand(3, 6, 1, 4), os.path.join(tmp, "m"), check=False,
+                       dynamic_shapes=False)
+        self.assertIn("has a batch dim", str(cm.exception))
+
+    def test_heads_in_front_of_a_free_batch_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            export(self.HeadsFirst(), rand(3, 6, 1, 4), os.path.join(tmp, "m"), check=False)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -36,7 +36,7 @@ def emit_binary(ctx, op, a, c):
         if k.dim() > x.rank:
             ctx.fail(f"a constant of shape {list(k.shape)} broadcast against {x.torch_shape}")
         full = k.reshape([1] * (x.rank - k.dim()) + list(k.shape))
-        if full.shape[0] != 1:
+        if full.shape[0] != 1 and not _dim0_not_batch(ctx, x, full.shape[0]):
             ctx.fail(f"the constant operand of shape {list(k.shape)} has a batch dim; the "
                      f"exported model takes any batch size")
         arr = np32(full.permute(*x.perm).contiguous())
@@ -45,6 +45,22 @@ def emit_binary(ctx, op, a, c):
     else:
         cfg["scalar"] = float(k)
     return ctx.emit("TorchElementwise", cfg, [x], perm=x.perm, weights=ws)
+
+
+def _dim0_not_batch(ctx, x, k):
+    """Note [a constant along a dim 0 that is not the batch]
+    Inside a model dim 0 may hold something other than the batch (Note [dim 0 inside a model] in
+    _builder.py): SCUNet's window attention puts the heads first (einops `b nw np (threeh c) ->
+    threeh b nw np c`) and adds its relative position bias, a constant [heads, 1, 1, p, q]. A
+    constant with k > 1 entries along dim 0 is fine where x's dim 0 is that same fixed k and the
+    model's batch is a size known only at run time, so that dim 0 cannot hold the batch (a fixed
+    size never does then). Where the batch is fixed too (dynamic_shapes=False), dim 0 might be the
+    batch and the constant stays refused."""
+    sym = ctx.sym_shape(x)
+    if not (isinstance(sym[0], int) and sym[0] == k and k > 1):
+        return False
+    inputs = [ctx.sym_shape(r) for r in ctx.input_refs]
+    return bool(inputs) and all(isinstance(s[0], SymDim) for s in inputs)
 
 
 SIZE_OPS = ("add", "sub", "mul", "div", "pow")
