@@ -47,6 +47,12 @@ export function argExtreme(x: tf.Tensor, op: ArgGatherOp): tf.Tensor {
   });
 }
 
+/** table[idx]: rows of the table at int32 indices of any shape. */
+function lookup(table: tf.Tensor, idx: tf.Tensor): tf.Tensor {
+  const y = tf.gather(table, tf.reshape(idx, [-1]), 0);
+  return tf.reshape(y, [...idx.shape, ...table.shape.slice(1)]);
+}
+
 /** table[argmin(x, -1)] (or argmax): PyTorch's first index on ties and its NaN rule. */
 export class TorchArgGather extends TorchLayer {
   static className = 'TorchArgGather';
@@ -97,20 +103,22 @@ export class TorchArgGather extends TorchLayer {
     this.checkInput(x.shape);
     if (x.dtype !== 'float32') fail(LAYER, `'${this.name}': takes float32, got ${x.dtype}`);
     const table = this.table!.read();
-    const op = this.op;
+    const rest = this.tableShape.slice(1);
     const k = this.tableShape[0];
-    const f = tf.customGrad(((xv: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
-      const idx = argExtreme(xv, op);
-      save([idx]);
-      const y = tf.gather(t, tf.reshape(idx, [-1]), 0);
-      return {
-        value: tf.reshape(y, [...idx.shape, ...t.shape.slice(1)]),
-        gradFunc: (dy: tf.Tensor, [si]: tf.Tensor[]) => [
-          tf.zerosLike(xv),
-          tf.unsortedSegmentSum(tf.reshape(dy, [-1, ...t.shape.slice(1)]), tf.reshape(si, [-1]), k),
-        ],
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const op = this.op;
+    // Gradients: none for x (PyTorch's embedding gives the indices none, and argmin has none);
+    // the table's is dy's rows summed into the rows they came from (scatterND adds duplicates),
+    // embedding's backward. The custom gradient keeps tfjs from differentiating the index ops;
+    // the backward finds the indices again from x, which it reads from the closure: saving an
+    // input that is a tf.Variable counts as a leaked data id on wasm.
+    const f = tf.customGrad(((xv: tf.Tensor, t: tf.Tensor) => ({
+      value: tf.tidy(() => lookup(t, argExtreme(xv, op))),
+      gradFunc: (dy: tf.Tensor) => tf.tidy(() => [
+        tf.zerosLike(xv),
+        tf.scatterND(tf.reshape(argExtreme(xv, op), [-1, 1]), tf.reshape(dy, [-1, ...rest]),
+                     [k, ...rest]),
+      ]),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
     return f(x, table);
   }
 
