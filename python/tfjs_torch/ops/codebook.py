@@ -77,6 +77,8 @@ def _bad_reader(ctx, node, idx_rank, k, depth=0):
             return f"the model's output ({at})"
         if not isinstance(t, torch._ops.OpOverload):
             return f"{t} ({at})"
+        if t is aten._assert_tensor_metadata.default:   # a check torch.export adds; no value
+            continue
         a = _raw_args(user)
         if depth == 0 and t is aten.embedding.default and a["indices"] is node and \
                 a["weight"] is not node and _stored(ctx, a["weight"]):
@@ -153,9 +155,11 @@ def emit_arg(ctx, a, op, x, dim, keepdim, indices_node):
 
 @register(aten.argmin.default, aten.argmax.default)
 def argmin_argmax(ctx, a):
-    """argmin / argmax over a dim (not the batch) whose indices only look up rows of a stored
-    table: with that lookup, one TorchArgGather (Note [argmin indices that only look up a
-    table]); any other use of the indices is refused, naming the reader."""
+    """argmin / argmax over a dim but the batch, with indices that only look up rows of a stored
+    table (embedding, index_select(table, 0, idx), table[idx], a one-hot scatter times the table),
+    written with that lookup as one TorchArgGather, PyTorch's tie and NaN rules (Note [argmin
+    indices that only look up a table]); any other use of the indices is refused, naming the
+    reader."""
     return emit_arg(ctx, a, _ARG_OPS[ctx.node.target], ctx.ref(a.self), a.dim, a.keepdim, ctx.node)
 
 

@@ -77,7 +77,7 @@ def emit_matmul(ctx, a, c, what="matmul", value=None, name=None, record=True):
 @register(aten.matmul.default, aten.mm.default, aten.bmm.default)
 def matmul(ctx, a):
     """matmul / mm / bmm / @: torch.matmul's broadcasting (1-D operands too); one operand may be
-    a parameter or constant (x @ W, W @ x)."""
+    a parameter or constant (x @ W, W @ x; a 2-D x @ a 2-D W keeps x's dim 0)."""
     other = a.get("other", a.get("mat2"))
     if not isinstance(a.self, Ref) and not isinstance(other, Ref):
         ctx.fail("needs an operand computed from the inputs")
@@ -179,7 +179,8 @@ def _einsum_as_product(ctx, eq, terms, rhs, ops):
 @register(aten.einsum.default)
 def einsum(ctx, a):
     """einsum: one or two operands from the inputs, each keeping its batch dim first (as one
-    batched matmul; no letter repeated inside an operand)."""
+    batched matmul; no letter repeated inside an operand); or one from the inputs and a 2-D stored
+    operand in a plain product ('bd,dn->bn', as x @ W)."""
     eq = a.equation
     ops = list(a.tensors)
     if not 1 <= len(ops) <= 2:
