@@ -14,6 +14,9 @@
 //   idx  = min over the row of (key == m ? j : K), an integer, the first j where key is m.
 // Only a row holding both a NaN and a -Infinity (+Infinity for argmax) before it differs from
 // PyTorch (it gives the infinity's index; PyTorch the NaN's): distances are never -Infinity.
+// On webgl, whose min reduction starts from 1e20 (max from -1e20), a row whose entries are all
+// 1e20 or more (argmax: all -1e20 or less) matches no j and takes index 0: PyTorch's answer for
+// a row of +Infinity (equal values, the first wins), not for a row of finite values that large.
 // The row indices are exact in float32 (K < 2^24); in webgl's float16 storage only up to 2048.
 // Gradients: none for x (argmin is piecewise constant; PyTorch's embedding gives x none either);
 // the table's is dy's rows summed into the rows they came from, as embedding's backward.
@@ -43,7 +46,11 @@ export function argExtreme(x: tf.Tensor, op: ArgGatherOp): tf.Tensor {
     const key = tf.where(tf.isNaN(x), tf.scalar(op === 'argmin' ? -Infinity : Infinity), x);
     const m = op === 'argmin' ? tf.min(key, -1, true) : tf.max(key, -1, true);
     const j = tf.range(0, k, 1, 'int32');
-    return tf.min(tf.where(tf.equal(key, m), j, tf.fill([k], k, 'int32')), -1);
+    const idx = tf.min(tf.where(tf.equal(key, m), j, tf.fill([k], k, 'int32')), -1);
+    // A row where nothing equals m: tfjs's webgl min starts from 1e20 (max from -1e20), so for
+    // a row of +Infinity (a distance that overflowed) m is 1e20; PyTorch's answer, the first of
+    // equal values, is 0. No other backend (or row) gets here.
+    return tf.where(tf.equal(idx, k), tf.zerosLike(idx), idx);
   });
 }
 
