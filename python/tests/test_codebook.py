@@ -91,6 +91,16 @@ class IndexSelectVQ(Codebook):
         return self.straight_through(z, torch.index_select(self.embedding.weight, 0, idx).view(z.shape))
 
 
+class OneHotVQ(Codebook):
+    """DiffusersVQ with F.one_hot(idx, K).float() @ codebook for the lookup."""
+
+    def forward(self, z):
+        z, zf = self.flat(z)
+        idx = torch.argmin(torch.cdist(zf, self.embedding.weight), dim=1)
+        onehot = nn.functional.one_hot(idx, self.n_e).float()
+        return self.straight_through(z, (onehot @ self.embedding.weight).view(z.shape))
+
+
 class MinIndicesVQ(Codebook):
     """torch.min(d, dim)'s indices into the embedding, and argmax of the negated distance into
     table[idx], over the channel dim of an NCHW distance map (no flattening)."""
@@ -152,6 +162,9 @@ class Quantizers(unittest.TestCase):
     def test_taming_vector_quantizer_one_hot(self):
         self.check_quantizer(TamingVQ)
 
+    def test_functional_one_hot(self):
+        self.check_quantizer(OneHotVQ)
+
     def test_index_select(self):
         self.check_quantizer(IndexSelectVQ)
 
@@ -179,6 +192,12 @@ class Quantizers(unittest.TestCase):
         # The indices as a value.
         self.refused(lambda s, z: torch.argmax(dist(s, z), dim=1).float(),
                      r"indices of argmax are read by aten\._to_copy\.default reads the indices")
+        # A lookup in a table computed from the inputs (each pixel's nearest pixel).
+        def nearest_pixel(s, z):
+            zf = z.permute(0, 2, 3, 1).reshape(-1, 4)
+            return nn.functional.embedding(torch.argmin(torch.cdist(zf, zf), dim=1), zf)
+        self.refused(nearest_pixel,
+                     r"indices of argmin are read by aten\.embedding\.default reads the indices")
         # Over the batch dim.
         self.refused(lambda s, z: s.embedding(torch.argmin(dist(s, z), dim=0)),
                      r"argmin over the batch dim")

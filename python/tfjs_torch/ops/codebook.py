@@ -4,15 +4,16 @@ force_not_quantize=False; taming-transformers' VectorQuantizer and VectorQuantiz
 each latent pixel's distances to the rows of a stored codebook, takes the index of the nearest
 with torch.argmin over the codebook dim, and reads that row back: `embedding(idx)`
 (index_select(table, 0, idx), table[idx]), or a one-hot of idx (zeros(n, K).scatter_(1,
-idx.unsqueeze(1), 1)) times the table. Integer tensors are not values a tfjs model passes
-between its layers, and the indices are used only to look rows up, so the pair is written as one
-layer, TorchArgGather: table[argmin(x, -1)] (argmax likewise), with PyTorch's rules: on a tie
-the first index of the extreme value wins, and a NaN counts as the extreme (the first NaN's
-index), as torch.argmin / argmax do. The argmin node holds what it reads (ArgIndices, nothing
-emitted); each reader that looks rows up emits the layer with its own table; the one-hot's
-unsqueeze and scatter pass the marker on. Any other reader of the indices (their values as an
-output, arithmetic on them, a gather from a tensor computed from the inputs) keeps the refusal,
-naming that reader, before anything is emitted.
+idx.unsqueeze(1), 1), or F.one_hot(idx, K).float()) times the table. Integer tensors are not
+values a tfjs model passes between its layers, and the indices are used only to look rows up, so
+the pair is written as one layer, TorchArgGather: table[argmin(x, -1)] (argmax likewise), with
+PyTorch's rules: on a tie the first index of the extreme value wins, and a NaN counts as the
+extreme (the first NaN's index), as torch.argmin / argmax do. The argmin node holds what it
+reads (ArgIndices, nothing emitted); each reader that looks rows up emits the layer with its own
+table; the one-hot's unsqueeze, scatter (or F.one_hot's comparison with arange(K), its range
+checks, which only assertions read, and its casts) pass the marker on. Any other reader of the
+indices (their values as an output, arithmetic on them, a lookup in a tensor computed from the
+inputs) keeps the refusal, naming that reader, before anything is emitted.
 
 One-hot times the table is the looked-up row exactly for finite tables (1 * t + 0 * others).
 The distances themselves are the model's own layers (cdist's decomposition, or the sums and
@@ -55,10 +56,21 @@ def is_marker(v):
     return isinstance(v, ArgIndices)
 
 
-def _stored(ctx, node):
-    """Whether a graph node is a parameter, buffer or constant (not computed from the inputs)."""
-    return isinstance(node, torch.fx.Node) and node not in ctx.refs and (
-        node in ctx.consts or node.op == "get_attr" or isinstance(ctx.values.get(node), torch.Tensor))
+def _stored(ctx, node, seen=None):
+    """Whether a graph node is a parameter, buffer or constant, or computed from those alone (the
+    export folds it into a constant): nothing upstream of it is a model input. Nodes after the
+    argmin are not mapped yet, so this looks upstream rather than at ctx.refs alone."""
+    if not isinstance(node, torch.fx.Node) or node in ctx.refs:
+        return False
+    if node in ctx.consts or node.op == "get_attr":
+        return True
+    if node.op != "call_function" or not isinstance(ctx.values.get(node), torch.Tensor):
+        return False
+    seen = set() if seen is None else seen
+    if node in seen:
+        return True
+    seen.add(node)
+    return all(_stored(ctx, n, seen) for n in node.all_input_nodes)
 
 
 def _tensor_value(ctx, node):
@@ -104,6 +116,21 @@ def _bad_reader(ctx, node, idx_rank, k, depth=0):
             if why is None:
                 continue
             return why
+        if depth == 0 and t in (aten.ge.Scalar, aten.lt.Scalar) and a["self"] is node and \
+                a["other"] == (0 if t is aten.ge.Scalar else k) and _asserts_only(user):
+            continue   # F.one_hot's range checks (always true for argmin's indices)
+        if depth == 1 and t is aten.eq.Tensor and node in (a["self"], a["other"]) and \
+                _is_arange(ctx, a["other"] if a["self"] is node else a["self"], k):
+            # F.one_hot: idx[..., None] == arange(K)
+            why = _bad_reader(ctx, user, idx_rank, k, depth=2)
+            if why is None:
+                continue
+            return why
+        if depth == 2 and t is aten._to_copy.default and a["self"] is node:
+            why = _bad_reader(ctx, user, idx_rank, k, depth=2)   # the one-hot cast (.float())
+            if why is None:
+                continue
+            return why
         if depth == 2 and t in (aten.matmul.default, aten.mm.default) and \
                 user.args[0] is node and user.args[1] is not node and _stored(ctx, user.args[1]) \
                 and _rank(ctx, user.args[1]) == 2:
@@ -111,6 +138,30 @@ def _bad_reader(ctx, node, idx_rank, k, depth=0):
         what = {0: "the indices", 1: "the indices unsqueezed", 2: "their one-hot"}[depth]
         return f"{t} reads {what} ({at})"
     return None
+
+
+_ASSERT_CHAIN = (aten.logical_not.default, aten.any.dims, aten.any.default, aten.any.dim,
+                 aten.all.default, aten.all.dim)
+
+
+def _asserts_only(node):
+    """Whether everything downstream of node is a logical_not / any / all feeding an assertion
+    (no value: F.one_hot's `(idx >= 0).all()` checks as torch.export writes them)."""
+    for u in node.users:
+        if u.target in (aten._assert_async.msg, aten._assert_async.default,
+                        aten._assert_tensor_metadata.default):
+            continue
+        if u.target in _ASSERT_CHAIN and _asserts_only(u):
+            continue
+        return False
+    return True
+
+
+def _is_arange(ctx, node, k):
+    """Whether node is a stored [0, 1, ..., k - 1] (F.one_hot's classes)."""
+    v = _tensor_value(ctx, node) if isinstance(node, torch.fx.Node) else None
+    return v is not None and _stored(ctx, node) and v.dim() == 1 and v.shape[0] == k and \
+        bool((v.cpu() == torch.arange(k, dtype=v.dtype)).all())
 
 
 def _rank(ctx, node):
@@ -148,8 +199,8 @@ def emit_arg(ctx, a, op, x, dim, keepdim, indices_node):
     if why is not None:
         ctx.fail(f"the indices of {name} are read by {why}; only looking up rows of a stored table "
                  f"with them is supported (embedding, index_select(table, 0, idx), table[idx], or "
-                 f"a one-hot zeros(n, K).scatter_(1, idx.unsqueeze(1), 1) times the table; Note "
-                 f"[argmin indices that only look up a table])")
+                 f"a one-hot (zeros(n, K).scatter_(1, idx.unsqueeze(1), 1) or F.one_hot(idx, K)) "
+                 f"times the table; Note [argmin indices that only look up a table])")
     return ArgIndices(x, name, d)
 
 
@@ -173,10 +224,13 @@ def read_marker(ctx, a):
     pass the marker on; the lookups emit TorchArgGather."""
     node = ctx.node
     t = node.target
+    mk = next(ctx.refs[n] for n in node.all_input_nodes if is_marker(ctx.refs.get(n)))
     if t is aten.unsqueeze.default:
-        return ctx.refs[node.args[0]].but(unsqueezed=True)
-    if t is aten.scatter.value:
-        return a.index.but(onehot=True, unsqueezed=False)
+        return mk.but(unsqueezed=True)
+    if t in (aten.scatter.value, aten.eq.Tensor):
+        return mk.but(onehot=True, unsqueezed=False)
+    if t in (aten.ge.Scalar, aten.lt.Scalar, aten._to_copy.default) + _ASSERT_CHAIN:
+        return mk   # F.one_hot's range checks (read by assertions only) and the one-hot's cast
     if t is aten.embedding.default:
         m, table = a.indices, a.weight
     elif t is aten.index_select.default:
