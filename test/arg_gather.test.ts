@@ -108,6 +108,42 @@ describe('TorchArgGather: configs', () => {
     expect(map['TorchArgGather']?.[0]).to.equal(pt.layers.TorchArgGather);
   });
 
+  async function loadOne(config: object, table: number[] = [4, 2]): Promise<void> {
+    const topology = {class_name: 'Sequential', keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js',
+                      config: {name: 'm', layers: [{class_name: 'TorchArgGather', config: {name: 'vq', ...config}}]}};
+    const n = table.reduce((a, b) => a * b, 1);
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({
+      modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: [{name: 'vq/table', shape: table, dtype: 'float32'}],
+      weightData: new Float32Array(n).buffer}));
+    model.dispose();
+  }
+
+  it('a hostile model.json is refused with a clear error (the layer\'s own before any weight is made)', async () => {
+    const cases: Array<[object, number[], RegExp]> = [
+      [{tableShape: [1000, 1e9], batch_input_shape: [null, 1000]}, [4, 2], /layers\.argGather: .*weight/],
+      [{tableShape: [1e9, 2], batch_input_shape: [null, 1e9]}, [4, 2], /layers\.argGather: .*1000000000 rows/],
+      [{tableShape: [4, 2], op: 'argmedian', batch_input_shape: [null, 4]}, [4, 2], /argument 'op'/],
+      [{tableShape: [4, 2], batch_input_shape: [null, 5]}, [4, 2], /layers\.argGather: 'vq': the input's last dim must be the table's 4 rows/],
+      [{tableShape: [4, 2], batch_input_shape: [null, 4]}, [4, 3], /Shape mismatch: \[4,2\] vs\. \[4,3\]/],
+    ];
+    for (const [config, table, message] of cases) {
+      const before = tf.memory().numTensors;
+      let err: Error|null = null;
+      try {
+        await loadOne(config, table);
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message ?? 'no error', JSON.stringify(config)).to.match(message);
+      // (A table of the wrong size is tfjs-layers' own check, after the layer made its weight,
+      // which tfjs's loader leaves behind on wasm; the layer's own refusals come before.)
+      if (table[1] === 2) {
+        expect(tf.memory().numTensors, 'tensors after the refused load').to.equal(before);
+      }
+    }
+  });
+
   const bad: Array<[object, RegExp]> = [
     [{tableShape: [0, 2]}, /layers\.argGather: argument 'tableShape' must be an array of integers >= 1/],
     [{tableShape: []}, /layers\.argGather: argument 'tableShape'/],

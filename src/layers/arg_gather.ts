@@ -81,7 +81,8 @@ export class TorchArgGather extends TorchLayer {
     this.tableShape = ts.slice();
   }
 
-  override build(_inputShape: Shape|Shape[]): void {
+  override build(inputShape: Shape|Shape[]): void {
+    this.checkInput(singleShape(inputShape));   // before the weight is made
     if (this.table == null) {
       this.table = this.addWeight('table', this.tableShape, 'float32',
                                   resolveInitializer(LAYER, 'table', 'zeros'));
