@@ -1,11 +1,13 @@
 """Vector quantizers that quantize on decode (Note [argmin indices that only look up a table],
 tfjs_torch/ops/codebook.py): small hand-written modules with the upstream patterns, exported
 with the defaults and checked in Node against PyTorch at the export size and other sizes, on
-cpu, wasm and tensorflow (where tfjs-node is built). The modules are written for these tests
-(not copied) after diffusers' VectorQuantizer (models/autoencoders/vae.py: cdist + argmin +
-embedding) and taming-transformers' VectorQuantizer2 (sums + einsum + argmin + embedding) and
-VectorQuantizer (sums + matmul + argmin + a one-hot scatter_ times the codebook), each with the
-straight-through z + (z_q - z).detach(). Then the refusals: other uses of the indices, by name.
+cpu, wasm and tensorflow (where tfjs-node is built; TFJS_TORCH_EXPORTER_BACKENDS overrides).
+The modules are written for these tests (not copied) after diffusers' VectorQuantizer
+(models/autoencoders/vae.py: cdist + argmin + embedding) and taming-transformers'
+VectorQuantizer2 (sums + einsum + argmin + embedding) and VectorQuantizer (sums + matmul +
+argmin + a one-hot scatter_ times the codebook), each with the straight-through
+z + (z_q - z).detach(); F.one_hot, index_select, min(dim)'s indices and argmax too. Then the
+refusals: other uses of the indices, by name.
 
   <venv python> -m unittest python/tests/test_codebook.py
 """
@@ -138,7 +140,9 @@ class Quantizers(unittest.TestCase):
                     shutil.copy(os.path.join(d, f), d2)
             write_check(module, xs, d2)
             dirs.append(d2)
-        backends = ["cpu", "wasm"] + (["tensorflow"] if tfjs_node_built() else [])
+        backends = os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "").split(",") if \
+            os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS") else \
+            ["cpu", "wasm"] + (["tensorflow"] if tfjs_node_built() else [])
         for backend in backends:
             results = run_checker(dirs, backend)
             for dd in dirs:
