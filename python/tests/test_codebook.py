@@ -196,6 +196,8 @@ class Quantizers(unittest.TestCase):
         # The indices as a value.
         self.refused(lambda s, z: torch.argmax(dist(s, z), dim=1).float(),
                      r"indices of argmax are read by aten\._to_copy\.default reads the indices")
+        self.refused(lambda s, z: torch.min(dist(s, z), dim=1).indices.float(),
+                     r"indices of min\(dim\) are read by aten\._to_copy\.default reads the indices")
         # A lookup in a table computed from the inputs (each pixel's nearest pixel).
         def nearest_pixel(s, z):
             zf = z.permute(0, 2, 3, 1).reshape(-1, 4)

@@ -182,10 +182,10 @@ def _zeros_of(ctx, node, rank, k):
     return node.target in (aten.full.default,) and node.args[1] == 0
 
 
-def emit_arg(ctx, a, op, x, dim, keepdim, indices_node):
+def emit_arg(ctx, a, op, x, dim, keepdim, indices_node, name=None):
     """The ArgIndices of argmin / argmax (or min / max's indices) over `dim` of Ref x, after
     checking that every reader of `indices_node` looks rows of a stored table up."""
-    name = op
+    name = name or op   # what the messages call it ('min(dim)' for torch.min's indices)
     if dim is None:
         ctx.fail(f"{name} over every dim (no dim) flattens the batch too; give the codebook dim")
     d = dim_index(ctx, dim, x.rank)
@@ -201,7 +201,7 @@ def emit_arg(ctx, a, op, x, dim, keepdim, indices_node):
                  f"with them is supported (embedding, index_select(table, 0, idx), table[idx], or "
                  f"a one-hot (zeros(n, K).scatter_(1, idx.unsqueeze(1), 1) or F.one_hot(idx, K)) "
                  f"times the table; Note [argmin indices that only look up a table])")
-    return ArgIndices(x, name, d)
+    return ArgIndices(x, op, d)
 
 
 @register(aten.argmin.default, aten.argmax.default)

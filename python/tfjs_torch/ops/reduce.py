@@ -73,7 +73,8 @@ def max_min_dim(ctx, a):
     marker = None
     for u in users:
         if u.args[1] == 1:
-            marker = emit_arg(ctx, a, f"arg{name}", ctx.ref(a.self), a.dim, a.keepdim, u)
+            marker = emit_arg(ctx, a, f"arg{name}", ctx.ref(a.self), a.dim, a.keepdim, u,
+                              name=f"{name}(dim)")
     if not any(u.args[1] == 0 for u in users):
         return [None, marker]
     values = ctx.value[0]
