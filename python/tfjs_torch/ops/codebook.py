@@ -206,11 +206,10 @@ def emit_arg(ctx, a, op, x, dim, keepdim, indices_node, name=None):
 
 @register(aten.argmin.default, aten.argmax.default)
 def argmin_argmax(ctx, a):
-    """argmin / argmax over a dim but the batch, with indices that only look up rows of a stored
-    table (embedding, index_select(table, 0, idx), table[idx], a one-hot scatter times the table),
-    written with that lookup as one TorchArgGather, PyTorch's tie and NaN rules (Note [argmin
-    indices that only look up a table]); any other use of the indices is refused, naming the
-    reader."""
+    """argmin / argmax: over a dim but the batch, with indices that only look up rows of a stored
+    table (embedding, index_select(table, 0, idx), table[idx], a one-hot times the table), written
+    with that lookup as one TorchArgGather, PyTorch's tie and NaN rules (Note [argmin indices
+    that only look up a table]); any other use of the indices is refused, naming the reader."""
     return emit_arg(ctx, a, _ARG_OPS[ctx.node.target], ctx.ref(a.self), a.dim, a.keepdim, ctx.node)
 
 
