@@ -62,7 +62,7 @@ def render():
         "Refused, and why (each an `ExportError` before anything is written): an op not listed "
         "above (no tfjs-torch layer with PyTorch's numbers; map it with `custom=`); an op that "
         "moves or reduces the batch dim (a tfjs model's dim 0 is its batch); integer "
-        "tensors other than max pooling's indices (the model computes in float32); Python "
+        "tensors other than max pooling's indices and argmin / argmax indices that look up rows of a stored table (the model computes in float32); Python "
         "control flow on tensor values (`torch.export` cannot capture it); a size computed with "
         "float arithmetic other than `floor(size * scale)` (the shape grammar has integers "
         "only); a TorchScript module (`torch.export` needs the Python module).",

@@ -20,6 +20,7 @@ import torch.fx
 from torch.export.graph_signature import InputKind, OutputKind
 
 from . import ops
+from .ops import codebook
 from ._builder import Builder, Ref, identity
 from ._capture import capture, check_inputs, check_torch, copy_module, default_dynamic_shapes, \
     enlarged_dims, fix_dims, fixed_by, grow, unwrap
@@ -752,6 +753,10 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
             continue
         handler = custom.get(node.target) or (custom.get(node.target.overloadpacket) if hasattr(
             node.target, "overloadpacket") else None) or ops.handler_for(node.target)
+        if codebook.reads_marker(ctx, node):
+            # Note [argmin indices that only look up a table] (ops/codebook.py): the argmin
+            # checked that this reader is a lookup (or the one-hot on the way to one).
+            handler = codebook.read_marker
         if handler is None:
             ctx.fail(f"ATen op {node.target} has no tfjs-torch mapping. The supported ops are "
                      f"listed in docs/exporter-ops.md; map it yourself with export(..., "
@@ -829,6 +834,8 @@ def _annotate(ctx, node, result):
             result.value = value
         if result.sym is None and isinstance(val, torch.Tensor):
             result.sym = sym_shape_of(val, value)
+    elif codebook.is_marker(result):
+        pass
     elif isinstance(result, (list, tuple)):
         for i, r in enumerate(result):
             if isinstance(r, Ref) and r.sym is None and isinstance(val, (list, tuple)) and \

@@ -2,6 +2,7 @@
 // numerics, each registered with tfjs's serialization registry so that a model using them
 // survives model.save / tf.loadLayersModel.
 import {registerLayerClasses} from './common.js';
+import {type ArgGatherArgs, type ArgGatherOp, TorchArgGather} from './arg_gather.js';
 import {type ConvTransposeLayerArgs, TorchConvTranspose1d, TorchConvTranspose2d, TorchConvTranspose3d} from './conv_transpose.js';
 import {type MaxPoolLayerArgs, type MaxUnpoolLayerArgs, TorchMaxPool1d, TorchMaxPool2d, TorchMaxPool3d, TorchMaxUnpool1d, TorchMaxUnpool2d, TorchMaxUnpool3d} from './max_pool.js';
 import {type NormalizeLayerArgs, TorchDenormalize, TorchNormalize} from './normalize.js';
@@ -33,6 +34,9 @@ export {TorchFusedConv2d};
 export type {FusedConv2dArgs, FusedConvActivation};
 export {TorchActivation, TorchElementwise, TorchReduce, TorchSlice, TorchWhere};
 export {TorchGroupedConv2d};
+// A vector quantizer's nearest-row lookup: table[argmin(x, -1)] (or argmax).
+export {TorchArgGather};
+export type {ArgGatherArgs, ArgGatherOp};
 export type {GroupedConv2dLayerArgs} from './grouped_conv.js';
 export {TorchFill, TorchPermute, TorchReshape, TorchShapeCheck};
 export type {ShapeRule, TorchFillArgs, TorchPermuteArgs, TorchReshapeArgs, TorchShapeCheckArgs} from './shape_layers.js';
@@ -201,6 +205,12 @@ export function index(args: IndexArgs): TorchIndex {
   return new TorchIndex(args);
 }
 
+/** table[argmin(x, -1)] (or argmax), PyTorch's tie and NaN rules: a vector quantizer's lookup. */
+export function argGather(args: ArgGatherArgs): TorchArgGather {
+  return new TorchArgGather(args);
+}
+
+registerLayerClasses([TorchArgGather]);
 registerLayerClasses([
   TorchMatMul, TorchLinear, TorchEinsum, TorchScaledDotProductAttention, TorchExpand, TorchRepeat,
   TorchRepeatInterleave, TorchStack, TorchRoll, TorchFlip, TorchIndex,

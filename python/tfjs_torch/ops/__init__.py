@@ -37,7 +37,7 @@ _ORDER = []      # (family, ops, handler) in registration order, for the docs
 
 # One module per op family. H20-attn's families (matmul, attention, ...) go here too.
 FAMILIES = ["conv", "linear", "pool", "norm", "activation", "elementwise", "shape", "resize",
-            "pad", "reduce", "create"]
+            "pad", "reduce", "create", "codebook"]
 
 
 def register(*ops):

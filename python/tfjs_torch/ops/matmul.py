@@ -17,9 +17,14 @@ def _torch_order(ctx, x):
     return ctx.b.to_torch_order(x)
 
 
-def _batch_first(ctx, x, other, what):
+def _batch_first(ctx, x, other, what, first):
     """A product of a tensor from the inputs with a stored operand keeps dim 0 as the batch only
-    when the stored one brings no leading dims of its own."""
+    when the stored one brings no leading dims of its own. x @ W with both 2-D is the exception
+    to the rank rule: W's dim 0 is the contracted dim, not a batch, and the product's dim 0 is
+    x's (a flattened [N, C] times a stored [C, K]: diffusers' VQModel's cdist); W @ x with both
+    2-D puts W's rows first and stays refused."""
+    if not first and other.dim() == 2 and x.rank == 2:
+        return
     if other.dim() > x.rank or (other.dim() == x.rank and other.shape[0] != 1):
         ctx.fail(f"{what}: the stored operand of shape {list(other.shape)} has as many dims as "
                  f"{x.torch_shape} or more, so the product's dim 0 would not be the batch; "
@@ -61,7 +66,7 @@ def emit_matmul(ctx, a, c, what="matmul", value=None, name=None, record=True):
         ctx.fail(f"{what} with a {type(k).__name__} operand is not supported")
     if k.dim() == 0:
         ctx.fail(f"{what} with a 0-d operand (PyTorch refuses it too)")
-    _batch_first(ctx, x, k, what)
+    _batch_first(ctx, x, k, what, first)
     x = _torch_order(ctx, x)
     cfg = {"constantShape": list(k.shape), "constantFirst": first}
     (out,) = b.layer("TorchMatMul", cfg, [x], name or ctx.name(), weights=[("constant", np32(k))],
@@ -72,7 +77,7 @@ def emit_matmul(ctx, a, c, what="matmul", value=None, name=None, record=True):
 @register(aten.matmul.default, aten.mm.default, aten.bmm.default)
 def matmul(ctx, a):
     """matmul / mm / bmm / @: torch.matmul's broadcasting (1-D operands too); one operand may be
-    a parameter or constant (x @ W, W @ x)."""
+    a parameter or constant (x @ W, W @ x; a 2-D x @ a 2-D W keeps x's dim 0)."""
     other = a.get("other", a.get("mat2"))
     if not isinstance(a.self, Ref) and not isinstance(other, Ref):
         ctx.fail("needs an operand computed from the inputs")
@@ -145,21 +150,52 @@ def addmm(ctx, a):
 _TERM = re.compile(r"^(?:[a-zA-Z]|\.\.\.)*$")
 
 
+def _einsum_as_product(ctx, eq, terms, rhs, ops):
+    """einsum of a tensor from the inputs and a 2-D stored operand that is a plain product x @ W
+    (taming-transformers' VectorQuantizer2: 'bd,dn->bn' with the codebook transposed): x's last
+    letter contracted with one of W's, W's other letter appended to x's others in the output,
+    either operand first. The TorchMatMul of x @ W (W transposed as the equation reads it), or
+    None for any other einsum."""
+    if len(ops) != 2 or sum(isinstance(t, Ref) for t in ops) != 1 or "..." in eq:
+        return None
+    i = 0 if isinstance(ops[0], Ref) else 1
+    x, w = ops[i], ops[1 - i]
+    tx, tw = terms[i], terms[1 - i]
+    if not isinstance(w, torch.Tensor) or w.dim() != 2 or len(tw) != 2 or tw[0] == tw[1] or \
+            len(set(tx)) != len(tx) or len(tx) != x.rank or len(tx) < 2:
+        return None
+    c = tx[-1]
+    if c not in tw:
+        return None
+    n = tw[1] if tw[0] == c else tw[0]
+    if n in tx or rhs != tx[:-1] + n:
+        return None
+    k = w if tw[0] == c else w.t()
+    y = emit_matmul(ctx, x, k.contiguous(), "einsum")
+    y.sym = ctx.out_sym()
+    return y
+
+
 @register(aten.einsum.default)
 def einsum(ctx, a):
     """einsum: one or two operands from the inputs, each keeping its batch dim first (as one
-    batched matmul; no letter repeated inside an operand)."""
+    batched matmul; no letter repeated inside an operand); or one from the inputs and a 2-D stored
+    operand in a plain product ('bd,dn->bn', as x @ W)."""
     eq = a.equation
     ops = list(a.tensors)
     if not 1 <= len(ops) <= 2:
         ctx.fail(f"einsum of {len(ops)} operands is not supported (one or two; split it into "
                  f"pairwise einsums)")
+    lhs, _, rhs = eq.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    product = _einsum_as_product(ctx, eq, terms, rhs, ops)
+    if product is not None:
+        return product
     for i, t in enumerate(ops):
         if not isinstance(t, Ref):
             ctx.fail(f"einsum operand {i} is a parameter or constant; only operands computed from "
-                     f"the inputs are supported (use torch.matmul for products with weights)")
-    lhs, _, rhs = eq.replace(" ", "").partition("->")
-    terms = lhs.split(",")
+                     f"the inputs are supported, and a 2-D stored operand in a plain product "
+                     f"('bd,dn->bn'; use torch.matmul for other products with weights)")
     for t in terms + ([rhs] if rhs else []):
         if not _TERM.match(t):
             ctx.fail(f"einsum equation {eq!r}: terms hold letters and '...'")

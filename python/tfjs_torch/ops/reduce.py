@@ -61,20 +61,29 @@ def amin(ctx, a):
 
 @register(aten.max.dim, aten.min.dim)
 def max_min_dim(ctx, a):
-    """max / min over a dim: x.max(dim).values, torch.min(x, dim)[0] (the values only; the
-    indices are refused)."""
+    """max / min over a dim: x.max(dim).values, torch.min(x, dim)[0]; the indices only where they
+    look up rows of a stored table (Note [argmin indices that only look up a table], as
+    argmin / argmax)."""
     import operator
+    from .codebook import emit_arg
     name = ctx.node.target.overloadpacket.__name__
-    if any(u.target is not operator.getitem or u.args[1] != 0 for u in ctx.node.users):
-        ctx.fail(f"uses the indices of {name}(dim) (argmax / argmin); only its values are "
-                 f"supported (torch.a{name})")
+    users = list(ctx.node.users)
+    if any(u.target is not operator.getitem or u.args[1] not in (0, 1) for u in users):
+        ctx.fail(f"reads the result of {name}(dim) other than as (values, indices)")
+    marker = None
+    for u in users:
+        if u.args[1] == 1:
+            marker = emit_arg(ctx, a, f"arg{name}", ctx.ref(a.self), a.dim, a.keepdim, u,
+                              name=f"{name}(dim)")
+    if not any(u.args[1] == 0 for u in users):
+        return [None, marker]
     values = ctx.value[0]
     sym = ctx.out_sym(0)
     y = _stacked(ctx, a, values, sym)
     if y is None:
         y = emit_reduce(ctx, ctx.ref(a.self), name, a.dim, a.keepdim, value=values)
         y.sym = sym
-    return [y, None]
+    return [y, marker]
 
 
 @register(aten.prod.dim_int)
