@@ -47,7 +47,7 @@ def emit_binary(ctx, op, a, c):
     return ctx.emit("TorchElementwise", cfg, [x], perm=x.perm, weights=ws)
 
 
-SIZE_OPS = ("add", "sub", "mul", "div", "pow")
+SIZE_OPS = ("add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge")
 
 
 def _size_operand(ctx, op, a, c):
