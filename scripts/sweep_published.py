@@ -39,6 +39,16 @@ class HF(nn.Module):
     def forward(self, x): return getattr(self.m(pixel_values=x), self.key)
 
 
+def torch_init(m):
+    """PyTorch's own initialisation (reset_parameters) of every layer that has one: transformers
+    draws MobileViTV2's convolutions at std 0.02, and its activations shrink by ~30x a block
+    (1e-21 by the second stage, logits exactly 0), so a check against them proves nothing."""
+    for mod in m.modules():
+        if hasattr(mod, "reset_parameters") and mod is not m:
+            mod.reset_parameters()
+    return m
+
+
 def smp_model(arch, enc="resnet18"):
     def f():
         import segmentation_models_pytorch as smp
@@ -91,7 +101,9 @@ def segformer():
 def swin2sr():
     from transformers import Swin2SRConfig, Swin2SRForImageSuperResolution
     c = Swin2SRConfig(embed_dim=32, depths=[2, 2], num_heads=[2, 2], window_size=8, upscale=2)
-    return HF(Swin2SRForImageSuperResolution(c), "reconstruction")
+    # PyTorch's init: with transformers' std-0.02 weights the shifted-window mask moves the
+    # output by 2e-3 (20x the check's rule), with PyTorch's by 0.045
+    return HF(torch_init(Swin2SRForImageSuperResolution(c)), "reconstruction")
 
 
 def glpn():
@@ -111,16 +123,6 @@ def mobilevit():
     from transformers import MobileViTConfig, MobileViTForSemanticSegmentation
     c = MobileViTConfig(hidden_sizes=[48, 64, 80], neck_hidden_sizes=[16, 16, 24, 48, 64, 80, 320], num_labels=5, image_size=64, aspp_out_channels=32)
     return HF(MobileViTForSemanticSegmentation(c), "logits")
-
-
-def torch_init(m):
-    """PyTorch's own initialisation (reset_parameters) of every layer that has one: transformers
-    draws MobileViTV2's convolutions at std 0.02, and its activations shrink by ~30x a block
-    (1e-21 by the second stage, logits exactly 0), so a check against them proves nothing."""
-    for mod in m.modules():
-        if hasattr(mod, "reset_parameters") and mod is not m:
-            mod.reset_parameters()
-    return m
 
 
 def mobilevitv2():

@@ -161,9 +161,10 @@ def decomposition_table():
                    (torch.ops.aten.var.dim, _var_dim)):
         if not ops.is_kept(op):
             table[op] = fn
-    # F.fold without overlaps as reshapes (Note [F.fold without overlaps]); any other fold stays
-    # aten.col2im, whose handler refuses it by name.
-    table[torch.ops.aten.col2im.default] = _col2im
+    # Our own decompositions of ops that also have a handler: the decomposition takes the cases
+    # it can write in other ops and returns NotImplemented for the rest, which stay whole for
+    # the handler (F.fold: Note [F.fold without overlaps]).
+    table.update(PARTIAL_DECOMPOSITIONS)
     return table
 
 
@@ -199,6 +200,11 @@ def _col2im(x, output_size, kernel_size, dilation, padding, stride):
     if not (isinstance(ph, int) and isinstance(pw, int) and ph == 0 and pw == 0):
         y = aten.constant_pad_nd.default(y, [0, pw, 0, ph], 0.0)
     return y if batched else aten.squeeze.dim(y, 0)
+
+
+# Ops with a handler that decomposition_table still decomposes, where the decomposition can
+# (python/tests/test_packaging.py checks that no other handled op is decomposed).
+PARTIAL_DECOMPOSITIONS = {torch.ops.aten.col2im.default: _col2im}
 
 
 def _var(x, dim, correction, keepdim):
