@@ -289,7 +289,7 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
     throws(() => new L.TorchElementwise({op: 'add', constantShape: [0]}), /'constantShape' must be an array of positive integers/);
     // a size as an operand (Note [a size as an operand]): a shape expression, checked as data
     throws(() => new L.TorchElementwise({op: 'div', scalar: 2, scalarExpr: ['dim', 1, 1]}), /at most one of 'scalar', 'constantShape' and 'scalarExpr'/);
-    throws(() => new L.TorchElementwise({op: 'maximum', scalarExpr: ['dim', 1, 1]}), /^layers\.elementwise: argument 'scalarExpr' .* goes with op add, sub, mul, div, pow, got maximum/);
+    throws(() => new L.TorchElementwise({op: 'maximum', scalarExpr: ['dim', 1, 1]}), /^layers\.elementwise: argument 'scalarExpr' .* goes with op add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, got maximum/);
     throws(() => new L.TorchElementwise({op: 'div', scalarExpr: ['eval', 'process.exit()']} as never), /^layers\.elementwise: argument 'scalarExpr': unknown shape expression op eval/);
     throws(() => new L.TorchElementwise({op: 'div', scalarExpr: ['dim', 1, 1.5]}), /argument 'scalarExpr': \["dim", input, axis\] needs two small integers/);
     throws(() => new L.TorchElementwise({op: 'div', scalarExpr: 0.5}), /argument 'scalarExpr': 0\.5 in a shape expression is not a safe integer/);

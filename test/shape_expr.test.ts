@@ -303,6 +303,33 @@ describeBackends('shape expressions: a size as an operand', () => {
     }
   });
 
+  it('TorchElementwise: a comparison with a size (arange(h) >= h - 4, ...), either side, a 0 / 1 mask', () => {
+    // Note [a size as an operand]: Swin2SR's shifted-window regions compare an arange with
+    // `height - window_size`. Expected values from the integers read back, compared in plain JS.
+    const w2: ShapeExpr = ['floordiv', ['dim', 1, 2], 2];   // 2 at W = 5, 1 at W = 3
+    const js: Record<string, (a: number, b: number) => boolean> = {
+      eq: (a, b) => a === b, ne: (a, b) => a !== b, lt: (a, b) => a < b,
+      le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b,
+    };
+    for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+      for (const reversed of [false, true]) {
+        const m = model((x) => new pt.layers.TorchElementwise({op, scalarExpr: w2, reversed}).apply([x, x]) as tfl.SymbolicTensor);
+        for (const [h, w] of [[4, 5], [7, 3]]) {
+          const xs = tf.tidy(() => tf.floor(tf.randomUniform([2, h, w, 3], 0, 4)));
+          const y = m.predict(xs) as tf.Tensor;
+          const n = Math.floor(w / 2);
+          const want = Array.from(xs.dataSync()).map((v) => (reversed ? js[op](n, v) : js[op](v, n)) ? 1 : 0);
+          expect(y.shape).to.deep.equal([2, h, w, 3]);
+          expect(y.dtype).to.equal('float32');
+          const got = Array.from(y.dataSync());
+          expect(got, `${op}${reversed ? ' reversed' : ''} at ${h}x${w}`).to.deep.equal(want);
+          expect(new Set(got).size, `${op} at ${h}x${w}: both values occur`).to.equal(2);
+          tf.dispose([xs, y]);
+        }
+      }
+    }
+  });
+
   it('TorchElementwise with a size as an operand survives model.json; old configs still load', async () => {
     const m = model((x) => new pt.layers.TorchElementwise(
         {op: 'div', scalarExpr: ['mul', ['dim', 1, 1], ['dim', 1, 2]]}).apply([x, x]) as tfl.SymbolicTensor);

@@ -243,19 +243,34 @@ class Refusals(unittest.TestCase):
         self.refuse(M(), X, "reduces the batch too")
 
     def test_a_size_as_an_operand_beyond_arithmetic(self):
-        # Note [a size as an operand]: add / sub / mul / div / pow of a tensor and a size known
-        # only at run time export (export_cases.py); a comparison with one, and a float computed
-        # from sizes that is not an integer, are refused with the op named.
-        class Compare(nn.Module):
-            def forward(self, x):
-                return (x > x.size(2)).float()
-        self.refuse(Compare(), X, "aten.gt.Scalar", "gt with a size known only at run time",
-                    "only add, sub, mul, div and pow")
-
+        # Note [a size as an operand]: add / sub / mul / div / pow and the comparisons of a
+        # tensor and a size known only at run time export (export_cases.py,
+        # test_size_branches.py); a float computed from sizes that is not an integer is refused
+        # with the op named.
         class Half(nn.Module):
             def forward(self, x):
                 return x * (x.size(2) / 2)
         self.refuse(Half(), X, "aten.mul.Tensor", "that is not an integer size written as a float")
+
+    def test_integer_casts_of_model_values(self):
+        # A mask or an integer tensor made from sizes may be cast to int64 (the model holds those
+        # integers in float32 already: test_size_branches.py's arange_window_mask); a float
+        # tensor of the model cast to an integer (truncation) is refused by name.
+        class Trunc(nn.Module):
+            def forward(self, x):
+                return x.long() + 1
+        self.refuse(Trunc(), X, "aten._to_copy.default", "casts torch.float32 to torch.int64",
+                    "integer tensors are not supported")
+
+    def test_an_overlapping_fold(self):
+        # Note [F.fold without overlaps]: stride == kernel_size folds export
+        # (test_size_branches.py's fold_patches); a fold whose patches overlap is refused by name.
+        class Overlap(nn.Module):
+            def forward(self, x):
+                p = nn.functional.unfold(x, kernel_size=2, stride=1)
+                return nn.functional.fold(p, output_size=x.shape[2:], kernel_size=2, stride=1)
+        self.refuse(Overlap(), X, "aten.col2im.default", "F.fold / nn.Fold with kernel_size=[2, 2]",
+                    "stride=[1, 1]", "only a fold without overlaps")
 
     def test_integer_input(self):
         self.refuse(nn.Identity(), torch.zeros(2, 3, dtype=torch.int64), "float32 inputs")

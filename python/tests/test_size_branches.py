@@ -1,5 +1,5 @@
 """Python that branches on an image size, and the ops a size-dependent mask needs (issue 20's
-SwinIR), under the torch 2.x venv:
+SwinIR; transformers' Swin2SR and MobileViTV2), under the torch 2.x venv:
 
   /root/.cache/tfjs-torch/torch2/bin/python -m unittest python/tests/test_size_branches.py
 
@@ -7,11 +7,13 @@ SwinIR), under the torch 2.x venv:
   free sizes, comparisons (eq / ne / lt / le / gt / ge) and torch.where / masked_fill: small
   modules exported with the defaults and checked in Node (scripts/check-export.ts) against
   PyTorch at the export size and at another size; SwinIR's own `calculate_mask` at free sizes;
+  Swin2SR's arange-and-compare mask; MobileViTV2's F.unfold / F.fold of patches;
 - Note [a size torch.export fixed] (_export.py): a module whose forward says `if x.shape[-1] ==
   16` and computes the same thing either way is captured at 2x that size and stays free there;
   one whose branches differ keeps the dim fixed with a FixedSizeWarning naming the input, the
   dim and the line, and model.json says so (tfjsTorch.fixedDims, the input's shape); so does a
-  guard that holds a size computed from a dim to one value (Note [a size a guard pins]).
+  guard that holds a size computed from a dim to one value (Note [a size a guard pins]); a
+  range from the capture at a multiple that leaves out the example is widened to it.
 TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default).
 """
 import json
@@ -148,6 +150,20 @@ class ComputedSizeUnfold(nn.Module):
         return torch.cat([y, p * 2.0], 1)
 
 
+class OnePatchStem(nn.Module):
+    """A stride-4 stem, then FoldPatches (MobileViTV2's last stage at its smallest): at an 8 x 8
+    example the feature map is 2 x 2, one patch, and torch.export bounds W <= 12 (a size-1 dim
+    it specializes), so the export captures again at 16 x 16, whose range says W >= 13."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, stride=4, padding=1)
+        self.patches = FoldPatches(cin=4)
+
+    def forward(self, x):
+        return self.patches(self.stem(x))
+
+
 class SizeWithAlpha(nn.Module):
     """torch.add / sub of a size known only at run time with an integer alpha (Note [a size as
     an operand] in src/layers/tensor_ops.ts): alpha * size is a shape expression too."""
@@ -156,12 +172,72 @@ class SizeWithAlpha(nn.Module):
         return torch.sub(x, x.size(2), alpha=3) + torch.add(x, x.size(3), alpha=2)
 
 
+class ArangeWindowMask(nn.Module):
+    """Swin2SR's shifted-window mask as transformers 5.x writes it (modeling_swin2sr.py's
+    Swin2SRLayer.get_attn_mask and window_partition): regions from comparisons of
+    `arange(height)` with `height - window_size` (a size known only at run time, Note [a size as
+    an operand] in src/layers/tensor_ops.ts), cast with .long() and back to the input's dtype.
+    Folded back to [1, 1, H, W] and added to a convolution, as ShiftedWindowMask does."""
+
+    def __init__(self, ws=4, shift=2):
+        super().__init__()
+        self.ws, self.shift = ws, shift
+        self.conv = nn.Conv2d(3, 2, 1)
+
+    def get_attn_mask(self, height, width, dtype):
+        h_idx = torch.arange(height)
+        w_idx = torch.arange(width)
+        h_region = (h_idx >= height - self.ws).long() + (h_idx >= height - self.shift).long()
+        w_region = (w_idx >= width - self.ws).long() + (w_idx >= width - self.shift).long()
+        img_mask = (h_region[None, :, None, None] * 3 + w_region[None, None, :, None]).to(dtype)
+        b, h, w, c = img_mask.shape
+        windows = img_mask.view(b, h // self.ws, self.ws, w // self.ws, self.ws, c)
+        windows = windows.transpose(2, 3).contiguous().view(-1, self.ws * self.ws)
+        attn_mask = windows.unsqueeze(1) - windows.unsqueeze(2)
+        return attn_mask.masked_fill(attn_mask != 0, -100.0).masked_fill(attn_mask == 0, 0.0)
+
+    def forward(self, x):
+        h, w = x.shape[2], x.shape[3]
+        mask = self.get_attn_mask(h, w, x.dtype)[:, 3]            # [nW, ws*ws], one query
+        mask = mask.view(1, h // self.ws, w // self.ws, self.ws, self.ws)
+        mask = mask.permute(0, 1, 3, 2, 4).reshape(1, 1, h, w)
+        # a comparison with a size on a tensor of the model, and its mask cast to int64 and back
+        edge = (self.conv(x) * 10 < w - 3).long().to(x.dtype)
+        return self.conv(x) + mask + edge
+
+
+class FoldPatches(nn.Module):
+    """MobileViT(V2)'s unfolding and folding (transformers' modeling_mobilevitv2.py): F.unfold
+    and F.fold with stride == kernel_size at the feature map's own size (Note [F.fold without
+    overlaps] in _capture.py); H and W need not be multiples of the patch (the rows and columns
+    past the last whole patch come back as zeros, as PyTorch's fold gives)."""
+
+    def __init__(self, p=2, cin=3):
+        super().__init__()
+        self.p = p
+        self.conv = nn.Conv2d(cin, 4, 3, padding=1)
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        f = self.conv(x)
+        b, c, h, w = f.shape
+        patches = nn.functional.unfold(f, kernel_size=(self.p, self.p), stride=(self.p, self.p))
+        patches = patches.reshape(b, c, self.p * self.p, -1)
+        patches = self.lin(patches.transpose(1, 3)).transpose(1, 3)
+        b, d, ps, n = patches.shape
+        patches = patches.reshape(b, d * ps, n)
+        return nn.functional.fold(patches, output_size=(h, w), kernel_size=(self.p, self.p),
+                                  stride=(self.p, self.p))
+
+
 CASES = {
     # name: (factory, export example, another size)
     "slice_assign": (SliceAssign, rand(1, 3, 7, 9), rand(2, 3, 10, 6, seed=1)),
     "masks": (Masks, rand(1, 3, 5, 6), rand(2, 3, 7, 4, seed=1)),
     "shifted_window_mask": (ShiftedWindowMask, rand(1, 3, 12, 8), rand(2, 3, 8, 16, seed=1)),
     "size_with_alpha": (SizeWithAlpha, rand(1, 3, 5, 6), rand(2, 3, 9, 4, seed=1)),
+    "arange_window_mask": (ArangeWindowMask, rand(1, 3, 12, 8), rand(2, 3, 8, 16, seed=1)),
+    "fold_patches": (FoldPatches, rand(1, 3, 8, 12), rand(2, 3, 7, 9, seed=1)),
 }
 
 
@@ -293,6 +369,35 @@ class SizeBranches(unittest.TestCase):
         for dd in (d, d2):
             self.assertNotIn("error", results[dd], results[dd].get("error"))
             self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_a_range_from_a_capture_at_a_multiple_keeps_the_example(self):
+        """Note [a size torch.export fixed]: the capture at 2x the example's size said W >= 13
+        for an 8 x 8 example, and model.json refused the example it was exported at (transformers'
+        MobileViTV2 at 64 x 64: W >= 97). That range is widened to the example's size (the graph
+        was checked there); the model runs and matches PyTorch at 8 x 8 and at other sizes."""
+        m = seeded(OnePatchStem())
+        x = rand(1, 3, 8, 8)
+        d, model, warned = self.export(m, x, "one_patch")
+        self.assertEqual(warned, [])
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        self.assertIn("x.shape[3] >= 8", meta["constraints"])
+        self.assertNotIn("x.shape[3] >= 13", meta["constraints"])
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        dirs = [d]
+        for k, other in enumerate([rand(2, 3, 12, 12, seed=1), rand(1, 3, 16, 20, seed=2),
+                                   rand(1, 3, 9, 30, seed=3)]):
+            d2 = f"{d}_other{k}"
+            shutil.copytree(d, d2)
+            write_check(m, other, d2)
+            dirs.append(d2)
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu").split(","):
+            results = run_checker(dirs, backend)
+            for dd in dirs:
+                with self.subTest(check=os.path.basename(dd), backend=backend):
+                    self.assertNotIn("error", results[dd], results[dd].get("error"))
+                    self.assertTrue(results[dd]["ok"], results[dd])
 
 
 if __name__ == "__main__":

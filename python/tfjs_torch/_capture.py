@@ -161,7 +161,50 @@ def decomposition_table():
                    (torch.ops.aten.var.dim, _var_dim)):
         if not ops.is_kept(op):
             table[op] = fn
+    # Our own decompositions of ops that also have a handler: the decomposition takes the cases
+    # it can write in other ops and returns NotImplemented for the rest, which stay whole for
+    # the handler (F.fold: Note [F.fold without overlaps]).
+    table.update(PARTIAL_DECOMPOSITIONS)
     return table
+
+
+def _col2im(x, output_size, kernel_size, dilation, padding, stride):
+    """Note [F.fold without overlaps]
+    F.fold / nn.Fold puts the columns of [N, C*kh*kw, L] back as patches of an [N, C, H, W] map,
+    summing where patches overlap. torch's own decomposition (torch._decomp's col2im) builds the
+    patch indices from aranges of the sizes and scatters with index_put: index tensors the
+    exporter cannot take (a [kh, 1] index grid reads as a constant with a batch dim).
+    MobileViT(V2)'s folding (transformers, apple/ml-cvnets) uses stride == kernel_size, padding
+    0, dilation 1: each output pixel is one input value, so the fold is a reshape to
+    [N, C, kh, kw, Lh, Lw] (Lh = H // kh, Lw = W // kw), a permute to [N, C, Lh, kh, Lw, kw] and a
+    reshape to [N, C, Lh*kh, Lw*kw], then zeros to H, W (the rows and columns past the last
+    whole patch, which no patch covers: H % kh, W % kw, sizes known only at run time). Exact (no
+    arithmetic), at any size. Any other fold returns NotImplemented, stays aten.col2im, and the
+    handler (ops/conv.py) refuses it."""
+    aten = torch.ops.aten
+    kh, kw = kernel_size
+    if list(stride) != [kh, kw] or any(p != 0 for p in padding) or any(d != 1 for d in dilation):
+        return NotImplemented
+    h, w = output_size
+    batched = x.dim() == 3
+    if not batched:
+        x = aten.unsqueeze.default(x, 0)
+    n, ckk, _ = x.shape
+    c = ckk // (kh * kw)
+    lh, lw = h // kh, w // kw
+    y = aten.view.default(x, [n, c, kh, kw, lh, lw])
+    y = aten.permute.default(y, [0, 1, 4, 2, 5, 3])
+    y = aten.clone.default(y, memory_format=torch.contiguous_format)
+    y = aten.view.default(y, [n, c, lh * kh, lw * kw])
+    ph, pw = h - lh * kh, w - lw * kw
+    if not (isinstance(ph, int) and isinstance(pw, int) and ph == 0 and pw == 0):
+        y = aten.constant_pad_nd.default(y, [0, pw, 0, ph], 0.0)
+    return y if batched else aten.squeeze.dim(y, 0)
+
+
+# Ops with a handler that decomposition_table still decomposes, where the decomposition can
+# (python/tests/test_packaging.py checks that no other handled op is decomposed).
+PARTIAL_DECOMPOSITIONS = {torch.ops.aten.col2im.default: _col2im}
 
 
 def _var(x, dim, correction, keepdim):

@@ -212,7 +212,8 @@ export interface TorchElementwiseArgs extends TorchLayerArgs {
   /**
    * Instead of `scalar`: a size known only at run time, a shape expression over the shapes of
    * the layer's inputs (Note [a size as an operand]). The layer takes x and then the tensors the
-   * expression reads sizes from (their values are unused). add, sub, mul, div and pow only.
+   * expression reads sizes from (their values are unused). add, sub, mul, div, pow and the
+   * comparisons (eq, ne, lt, le, gt, ge).
    */
   scalarExpr?: ShapeExpr|null;
 }
@@ -226,7 +227,10 @@ export interface TorchElementwiseArgs extends TorchLayerArgs {
 // as std's `float(n) - 1.0`) converts n to the tensor's dtype, float32 (rounding to nearest past
 // 2^24), and then divides in float32 (true division); the layer does the same: the exact integer,
 // rounded to float32 by tf.scalar, then tfjs's op with a scalar operand, as with `scalar`.
-const SIZE_OPS: TorchElementwiseOp[] = ['add', 'sub', 'mul', 'div', 'pow'];
+// A comparison with a size (Swin2SR's shifted-window mask, `arange(h) >= h - window`) compares
+// with that integer rounded to float32 as PyTorch's `float_tensor >= n` does; an integer tensor
+// from sizes (arange) is float32 in the model, exact while within 2^24 (TorchFill checks).
+const SIZE_OPS: TorchElementwiseOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
 function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);

@@ -346,3 +346,15 @@ def im2col(ctx, a):
     y = ctx.emit("Reshape", {"target_shape": [int(cin * kk), -1]}, [c], perm=[0, 1, 2], name=name)
     y.sym = ctx.out_sym()
     return y
+
+
+@register(aten.col2im.default)
+def col2im(ctx, a):
+    """col2im: F.fold / nn.Fold without overlaps (stride == kernel_size, padding 0, dilation 1,
+    as MobileViT's folding) is rewritten as reshapes before the export sees it (Note [F.fold
+    without overlaps] in _capture.py); any other fold reaches here and is refused."""
+    ctx.fail(f"F.fold / nn.Fold with kernel_size={list(a.kernel_size)}, "
+             f"stride={list(a.stride)}, padding={list(a.padding)}, "
+             f"dilation={list(a.dilation)}: only a fold without overlaps (stride == "
+             f"kernel_size, padding 0, dilation 1) is supported; overlapping patches are summed "
+             f"(write that fold as a conv_transpose2d with one-hot kernels)")

@@ -1,6 +1,6 @@
 """Arithmetic of two operands with PyTorch's broadcasting: add, sub, mul, div, pow, maximum,
-minimum (tensor and tensor, tensor and a stored constant, tensor and a number, and for add, sub,
-mul, div and pow tensor and a size known only at run time)."""
+minimum, comparisons (tensor and tensor, tensor and a stored constant, tensor and a number, and
+for add, sub, mul, div, pow and the comparisons tensor and a size known only at run time)."""
 import torch
 
 from . import register
@@ -63,7 +63,7 @@ def _dim0_not_batch(ctx, x, k):
     return bool(inputs) and all(isinstance(s[0], SymDim) for s in inputs)
 
 
-SIZE_OPS = ("add", "sub", "mul", "div", "pow")
+SIZE_OPS = ("add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge")
 
 
 def _size_operand(ctx, op, a, c):
@@ -75,7 +75,8 @@ def _size_operand(ctx, op, a, c):
     x, k = (c, a) if reversed_ else (a, c)
     if op not in SIZE_OPS or not isinstance(x, Ref):
         ctx.fail(f"{op} with a size known only at run time ({k}) as an operand is not supported "
-                 f"(only add, sub, mul, div and pow of a tensor of the model and such a size); fix "
+                 f"(only add, sub, mul, div, pow and the comparisons of a tensor of the model and "
+                 f"such a size); fix "
                  f"the sizes (dynamic_shapes=False)")
     w = ctx.writer(1)
     expr = w.write(k)
@@ -204,7 +205,8 @@ def reciprocal(ctx, a):
           aten.ge.Scalar, aten.ge.Tensor)
 def compare(ctx, a):
     """eq / ne / lt / le / gt / ge: ==, !=, <, <=, >, >= (a mask: 1 where true, 0 where not, as
-    float32 in the model; masked_fill and torch.where read it)."""
+    float32 in the model; masked_fill and torch.where read it); with a size known only at run
+    time too (Swin2SR's `arange(h) >= h - window_size`: Note [a size as an operand])."""
     op = ctx.node.target._opname   # noqa: SLF001 (the ATen name: eq, ne, ...)
     return emit_binary(ctx, op, a.self, a.other)
 

@@ -39,16 +39,23 @@ def identity_op(ctx, a):
 
 @register(aten._to_copy.default, aten.to.dtype, aten.type_as.default)
 def to_copy(ctx, a):
-    """_to_copy / to / type_as: casts between float types (the model computes in float32)."""
+    """_to_copy / to / type_as: casts between float types (the model computes in float32), and
+    a mask (bool) or an integer tensor made from sizes (arange) cast to int64 / int32 (Swin2SR's
+    `(idx >= h - w).long()`): the model holds those integers in float32 already, so the cast
+    changes nothing."""
     if not isinstance(a.self, Ref):   # a constant cast to an input's dtype: still a constant
         return ctx.constant()
     x = ctx.ref(a.self)
-    dt = a.get("dtype")
     v = ctx.value
     if isinstance(v, torch.Tensor) and not v.dtype.is_floating_point:
-        ctx.fail(f"casts to {v.dtype}; the exported model computes in float32 (integer tensors "
-                 f"are not supported)")
-    del dt
+        src = x.value.dtype if isinstance(x.value, torch.Tensor) else None
+        exact = src is not None and (src == torch.bool or (
+            not src.is_floating_point and v.dtype in (torch.int32, torch.int64)))
+        if not exact or v.dtype not in (torch.int32, torch.int64, torch.bool) or (
+                src != torch.bool and v.dtype == torch.bool):
+            ctx.fail(f"casts {src} to {v.dtype}; the exported model computes in float32 "
+                     f"(integer tensors are not supported, beyond a mask or an integer tensor "
+                     f"made from sizes cast to int32 / int64)")
     return alias(x, v, ctx.out_sym())
 
 
