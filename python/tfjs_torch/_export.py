@@ -407,19 +407,23 @@ def _constraints(ep, names, input_refs, example_shapes, relax_batch, relax_dims=
 
 
 def _is_hard(rule):
-    """A rule probes never drop: a dim's range from torch.export's range constraints, or an
-    equality (a divisibility the graph's views need)."""
-    if rule[0] in ("ge", "le") and isinstance(rule[1], list) and rule[1][0] == "tdim" and \
-            isinstance(rule[2], int):
-        return True
-    return rule[0] == "eq"
+    """A rule the first pass of probes never drops: a dim's range from torch.export's range
+    constraints, or an equality (a divisibility the graph's views need; Note [an equality a
+    probe drops] for the second pass)."""
+    return _is_range(rule) or rule[0] == "eq"
 
 
 MAX_PROBE_STEPS = 256
 MAX_PROBES = 4    # per free dim and direction
 
 
-def _relax_by_probes(ep, target, inputs, input_refs, rules):
+def _is_range(rule):
+    """A dim's range from torch.export's range constraints."""
+    return rule[0] in ("ge", "le") and isinstance(rule[1], list) and rule[1][0] == "tdim" and \
+        isinstance(rule[2], int)
+
+
+def _relax_by_probes(ep, target, inputs, input_refs, rules, equalities=False):
     """Note [guards that a probe drops]: torch.export records a guard wherever PyTorch's own code
     asked a question about a size while capturing: is this view contiguous, may these dims be
     merged, is this dim 1 (broadcasting), ... A graph traced where a size derived from H is 2
@@ -428,9 +432,24 @@ def _relax_by_probes(ep, target, inputs, input_refs, rules):
     that keeps every range and equality rule but breaks some other rule is a probe: the captured
     graph and a fresh copy of the module are run there (as for a batch of 1, Note [a dim of 1]),
     and where they agree the rules the probe breaks are dropped. Where they differ (or either
-    fails) the rules stay and the model refuses those sizes with the rule's text."""
-    hard = [r for r, _ in rules if _is_hard(r)]
-    soft = [(r, t) for r, t in rules if not _is_hard(r)]
+    fails) the rules stay and the model refuses those sizes with the rule's text.
+
+    Note [an equality a probe drops]: equalities over one input's dims (and `and`s of them) are
+    probed in a second pass (equalities=True), after every other rule has had its probes; every
+    other rule left must still hold at a probe size (so a probe never makes a dim empty, and an
+    equality between two inputs' dims, which a probe at a broadcastable 1 would pass, stays), and
+    there is no probe of every dim at once. Most equalities are a
+    divisibility the graph's views need (a probe there fails and the rule stays), but PyTorch
+    also asks whether a crop is a no-op: NAFNet pads to a multiple of 16 and crops back with
+    x[:, :, :H, :W], and at an example that is a multiple already the padded size equals H, so
+    torch.export records `H + (16 - H % 16) % 16 == H` and friends although the graph crops at
+    any size. The second pass drops those where the graph and the module agree."""
+    if equalities:
+        soft = [(r, t) for r, t in rules if _equality_of_one_input(r)]
+        hard = [r for r, t in rules if (r, t) not in soft]
+    else:
+        hard = [r for r, _ in rules if _is_hard(r)]
+        soft = [(r, t) for r, t in rules if not _is_hard(r)]
     if not soft:
         return rules
     shapes = [list(x.shape) for x in inputs]
@@ -477,9 +496,16 @@ def _relax_by_probes(ep, target, inputs, input_refs, rules):
             if broken(sh) is not None:
                 small[i][d] = v
                 break
-    if small != shapes:
+    if small != shapes and not equalities:
         probe(small)
-    return [rt for rt in rules if not (not _is_hard(rt[0]) and soft.index(rt) in dropped)]
+    return [rt for rt in rules if not (rt in soft and soft.index(rt) in dropped)]
+
+
+def _equality_of_one_input(rule):
+    """An equality, or an `and` of equalities, over the dims of one input."""
+    def eqs(r):
+        return r[0] == "eq" or (r[0] == "and" and all(isinstance(q, list) and eqs(q) for q in r[1:]))
+    return eqs(rule) and len({i for i, _ in _used_inputs(rule, [])}) == 1
 
 
 def _used_inputs(rule, acc):
@@ -700,6 +726,7 @@ def convert(module, example_inputs, data_format="channelsLast", custom=None, dyn
     rules = _constraints(ep, names, input_refs, example_shapes, relax, relax_dims)
     if spec is not None and not isinstance(target, torch.export.ExportedProgram):
         rules = _relax_by_probes(ep, target, run_inputs, input_refs, rules)
+        rules = _relax_by_probes(ep, target, run_inputs, input_refs, rules, equalities=True)
     for i in baked:   # Note [a batch torch.export fixed]
         n0 = int(inputs[i].shape[0])
         rules.append((["eq", ["tdim", i, 0], n0],
