@@ -334,3 +334,26 @@ describe('the exporter\'s tensor-op layers refuse bad configs', () => {
     expect('strides' in s.getConfig()).to.equal(false);
   });
 });
+
+describeBackends('the exporter\'s tensor-op layers on empty results', () => {
+  it('TorchSlice: an empty slice sliced again (HAT\'s shifted-window mask at a one-window height)', async () => {
+    // [1, 40, 40]: large enough that tfjs-backend-webgpu slices it on the GPU, whose empty result
+    // used to carry a plain [] as its values; the second slice of that on the CPU path called
+    // [].subarray (out/zoo hat at 8x32 on webgpu: "vals.subarray is not a function").
+    const before = tf.memory().numTensors;
+    const x = tf.tensor3d(Float32Array.from({length: 1600}, (_, i) => i), [1, 40, 40]);
+    const first = new pt.layers.TorchSlice({begin: [0, 0], size: [0, -1]});
+    const second = new pt.layers.TorchSlice({begin: [0, 8], size: [-1, 4]});
+    const strided = new pt.layers.TorchSlice({begin: [0, 1], size: [-1, 3], strides: [1, 2]});
+    const a = first.apply(x) as tf.Tensor;
+    const b = second.apply(a) as tf.Tensor;
+    const c = strided.apply(a) as tf.Tensor;
+    expect(a.shape).to.deep.equal([1, 0, 40]);
+    expect(b.shape).to.deep.equal([1, 0, 4]);
+    expect(c.shape).to.deep.equal([1, 0, 3]);
+    expect((await b.data()).length).to.equal(0);
+    expect((await c.data()).length).to.equal(0);
+    tf.dispose([x, a, b, c]);
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+});

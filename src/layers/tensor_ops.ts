@@ -636,6 +636,13 @@ export class TorchSlice extends TorchLayer {
     const b0 = this.batchSlice(shapes, true);
     const begin0 = b0 == null ? 0 : b0[0] as number;
     const size0 = b0 == null ? -1 : b0[1] as number;
+    // An empty result is made here, not by tfjs: tfjs-backend-webgpu's Slice gives an empty
+    // result a plain [] as its values, and a later slice of that tensor, which the backend then
+    // runs on the CPU, calls [].subarray (HAT's shifted-window mask at a one-window height
+    // slices an empty region again). tf.zeros of an empty shape holds a typed array.
+    const outShape = [size0 === -1 ? x.shape[0] - begin0 : size0, ...size.map((s, i) =>
+      s === -1 ? Math.ceil((x.shape[i + 1] - begin[i]) / this.stride(i)) : s)];
+    if (outShape.some((d) => d === 0)) return tf.zeros(outShape, x.dtype);
     if (this.strides == null) return tf.slice(x, [begin0, ...begin], [size0, ...size]);
     // A step somewhere: tf.stridedSlice over [begin, end) with end just past the last element
     // taken, so that no clamping of tf's is relied on.

@@ -303,6 +303,41 @@ def _relative_position_tables(m):
                 mod.relative_position_bias_table.normal_(0.0, 1.0)
 
 
+@entry(name="hat", task="super-resolution x2 / x4", source="XPixelGroup/HAT hat_arch.py",
+       sizes=[_img(1, 16, 16), _img(1, 24, 32), _img(1, 8, 32)],
+       published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(1, 32, 48)],
+       size_rule="H, W multiples of window_size (8 in the test configuration, 16 published: upstream's "
+                 "hat_model.py pads the image to it before the network, the forward does not); the batch "
+                 "of the example only, as SwinIR's (window_reverse's int(windows.shape[0] / (h * w / ws / "
+                 "ws)); Note [a batch torch.export fixed]). The third size is a batch of 1 for that. "
+                 "Exported at 16x16, the model also asks W >= 2 windows (model.json's rule x.shape[3] >= "
+                 "16, inferred by torch.export; H = 8, one window, is allowed and is the third size)",
+       covers=[ATTENTION, MUTATES, PY_SIZES],
+       fan_in_init=("",),
+       notes="hybrid attention blocks (shifted-window attention with relative position bias beside a "
+             "conv + channel-attention branch scaled by conv_scale), overlapping cross-attention (nn.Unfold "
+             "of K and V, einops rearrange), mask computed for every size (zeros, slice assignment, "
+             "masked_fill), self.mean = self.mean.type_as(x). published: HAT-S x4 "
+             "(options/test/HAT-S_SRx4.yml: embed_dim=144, depths=6x6, heads=6x6, window 16, "
+             "compress_ratio 24, squeeze_factor 24, mlp_ratio 2, pixelshuffle); test: embed_dim=32, "
+             "depths=(2,), heads=(2,), window 8, compress_ratio 4, squeeze_factor 8, x2. Initialisation: "
+             "every convolution and linear layer He normal, the relative position tables at std 1 (upstream's "
+             "trunc_normal std 0.02 for the linear layers and the conv_scale 0.01 left the channel-attention "
+             "convolutions of the conv branch below the tolerance, a squeeze ReLU dead at gain 1)")
+def _hat(published):
+    from .hat_arch import HAT
+    if published:
+        m = HAT(upscale=4, in_chans=3, img_size=64, window_size=16, compress_ratio=24, squeeze_factor=24,
+                conv_scale=0.01, overlap_ratio=0.5, img_range=1., depths=[6, 6, 6, 6, 6, 6], embed_dim=144,
+                num_heads=[6, 6, 6, 6, 6, 6], mlp_ratio=2, upsampler='pixelshuffle', resi_connection='1conv')
+    else:
+        m = HAT(upscale=2, in_chans=3, img_size=16, window_size=8, compress_ratio=4, squeeze_factor=8,
+                conv_scale=0.01, overlap_ratio=0.5, img_range=1., depths=[2], embed_dim=32, num_heads=[2],
+                mlp_ratio=2, upsampler='pixelshuffle', resi_connection='1conv')
+    _relative_position_tables(m)
+    return m
+
+
 @entry(name="msrresnet", task="super-resolution x4", source="XPixelGroup/BasicSR srresnet_arch.py",
        sizes=[_img(1, 16, 16), _img(1, 12, 20), _img(2, 10, 24)],
        published_sizes=[_img(1, 64, 64), _img(1, 48, 80), _img(2, 32, 40)],
@@ -503,6 +538,44 @@ def _unet(published):
 
 
 # ---------------------------------------------------------------- image-to-image
+
+@entry(name="nafnet", task="image restoration (denoising / deblurring)",
+       source="megvii-research/NAFNet NAFNet_arch.py + arch_util.py",
+       sizes=[_img(1, 16, 16), _img(1, 18, 30), _img(2, 13, 22)],
+       published_sizes=[_img(1, 256, 256), _img(1, 200, 312), _img(2, 160, 224)],
+       size_rule="any H, W >= 1 (check_image_size pads to a multiple of 2 ** len(enc_blk_nums), 4 in the "
+                 "test configuration, 16 published, and the output is cropped back by x[:, :, :H, :W]). "
+                 "The export takes only the example's side of that: exported at a multiple (16x16) it "
+                 "refuses other sizes (model.json's rule: the padded size equals H, W), exported at "
+                 "18x30 it refuses multiples; the second and third sizes are not multiples, so the "
+                 "zoo fails them until the exporter keeps both",
+       covers=[PY_SIZES],
+       notes="LayerNorm2d as a custom torch.autograd.Function (LayerNormFunction.apply), SimpleGate "
+             "(chunk + multiply), simplified channel attention (AdaptiveAvgPool2d(1) + 1x1 conv), F.pad by "
+             "amounts computed from the size, PixelShuffle up, x[:, :, :H, :W]. Upstream initialises the "
+             "blocks' residual scales beta and gamma to zero (every block an identity); _naf_scales draws "
+             "them. published: NAFNet-SIDD-width64 (options/test/SIDD/NAFNet-width64.yml: width 64, "
+             "enc_blk_nums [2, 2, 4, 8], middle_blk_num 12, dec_blk_nums [2, 2, 2, 2]); test: width 8, "
+             "[1, 1], 1, [1, 1]")
+def _nafnet(published):
+    from .nafnet_arch import NAFNet
+    if published:
+        m = NAFNet(img_channel=3, width=64, middle_blk_num=12, enc_blk_nums=[2, 2, 4, 8], dec_blk_nums=[2, 2, 2, 2])
+    else:
+        m = NAFNet(img_channel=3, width=8, middle_blk_num=1, enc_blk_nums=[1, 1], dec_blk_nums=[1, 1])
+    _naf_scales(m)
+    return m
+
+
+def _naf_scales(m):
+    """NAFBlock's residual scales beta and gamma start at zero upstream (each block the identity until
+    trained): drawn as N(0, 0.5) per channel (torch's global generator, seeded by Entry.build)."""
+    with torch.no_grad():
+        for mod in m.modules():
+            if type(mod).__name__ == "NAFBlock":
+                mod.beta.normal_(0.0, 0.5)
+                mod.gamma.normal_(0.0, 0.5)
+
 
 @entry(name="pix2pix_unet", task="image-to-image", source="junyanz/pytorch-CycleGAN-and-pix2pix networks.py",
        sizes=[_img(1, 64, 64), _img(1, 96, 64), _img(2, 64, 128)],
