@@ -8,8 +8,11 @@ outputs stored for the check come from running the captured graph, which has no 
 effects). A half / bfloat16 module is exported as float32 (every half or bfloat16 value is exactly
 a float32, so the weights are kept exactly; the model computes in float32 as tfjs does).
 """
+import builtins
+import contextlib
 import copy
 import inspect
+import sys
 import logging
 import re
 import traceback
@@ -199,6 +202,72 @@ def grow(inputs, sizes):
     return tuple(out)
 
 
+class _IntType(type):
+    """The metaclass of the `int` _int_keeps_sizes puts in a model's modules: isinstance,
+    issubclass and attributes (int.from_bytes) are builtins.int's."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, builtins.int)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, builtins.int)
+
+    def __getattr__(cls, name):
+        return getattr(builtins.int, name)
+
+
+class _SizeInt(metaclass=_IntType):
+    """Note [int() of a size]: `int(n)` where n is a size torch.export keeps symbolic (a
+    torch.SymInt: `h // 14 * 14`) is n itself: the integer it names is already an integer.
+    Python's int() must return a real int, so torch answers it by specializing: it evaluates n at
+    the capture's size, adds a guard that holds n there (`14*(h // 14) == 140`) and the graph
+    holds the number. Depth Anything's DPT head (transformers' modeling_depth_anything.py
+    `int(patch_height * self.patch_size)`, and the upstream Depth-Anything-V2 dpt.py
+    `int(patch_h * 14)`) interpolates its output to that size, so the guard pinned the input's
+    size (Note [a size a guard pins]) at every capture size tried, and the model took the export
+    size only. While the exporter captures a model, `int` in the Python modules that define the
+    model's classes is this class: int(SymInt) gives the SymInt back where its expression is one
+    a tfjs model can compute (Note [shape expressions]), so the size stays an expression over the
+    input's dims; every other call (a float, a SymFloat, a string, base=) is builtins.int's own."""
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and isinstance(args[0], torch.SymInt):
+            from ._shape import writable
+            if writable(args[0].node.expr):
+                return args[0]
+        return builtins.int(*args, **kwargs)
+
+
+def _model_modules(module):
+    """The Python modules (not torch's own) that define the classes of module and its
+    submodules, their base classes included."""
+    names = set()
+    for m in module.modules():
+        for cls in type(m).__mro__:
+            name = getattr(cls, "__module__", None) or ""
+            if name and name != "builtins" and name.split(".")[0] != "torch":
+                names.add(name)
+    return [sys.modules[n] for n in sorted(names) if n in sys.modules]
+
+
+@contextlib.contextmanager
+def _int_keeps_sizes(module):
+    """Note [int() of a size]: `int` in the model's own modules is _SizeInt during a capture; a
+    module that defines its own `int` keeps it. Restored on the way out, whatever happens."""
+    patched = []
+    try:
+        for mod in _model_modules(module):
+            g = getattr(mod, "__dict__", None)
+            if isinstance(g, dict) and "int" not in g:
+                g["int"] = _SizeInt
+                patched.append(g)
+        yield
+    finally:
+        for g in patched:
+            if g.get("int") is _SizeInt:
+                del g["int"]
+
+
 _SYMBOL = re.compile(r"create_symbol (s\d+) = \d+ for L\['(\w+)'\](?:\[(\d+)\])?\.size\(\)\[(\d+)\]")
 _GUARD = re.compile(r"eval (.*) \[guard added\][^(]*\((.*?)\)(?:, for more info|$)")
 
@@ -289,7 +358,7 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=Fal
             shapes_log.setLevel(logging.INFO)
             shapes_log.propagate = False
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _int_keeps_sizes(module):   # Note [int() of a size]
                 ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
         except ExportError:
             raise

@@ -241,3 +241,32 @@ def evaluate(expr, shapes):
     if op == "not":
         return int(not v[0])
     raise ExportError(f"unknown shape expression op {op!r}")
+
+
+class _AnyDim:
+    """ExprWriter's sources for `writable`: every symbol is a dim of some input."""
+
+    class _Ref:
+        def key(self):
+            return "any"
+
+    def __contains__(self, sym):
+        return True
+
+    def __getitem__(self, sym):
+        return (self._Ref(), 0)
+
+
+def writable(expr):
+    """Whether a size expression (sympy) is in the shape grammar (Note [shape expressions]), with
+    its symbols read as input dims."""
+    class _No(Exception):
+        pass
+
+    def fail(msg):
+        raise _No(msg)
+    try:
+        ExprWriter(_AnyDim(), 0, fail).write(expr)
+    except (_No, TypeError, ValueError, RecursionError):
+        return False
+    return True
