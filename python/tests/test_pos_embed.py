@@ -233,6 +233,28 @@ class DepthViT(nn.Module):
         return F.relu(self.out(f)).squeeze(1)
 
 
+class SquareGridViT(nn.Module):
+    """transformers' DPT neck where the config has no backbone_config (DPTReassembleStage,
+    modeling_dpt.py: `size = torch_int(sequence_length**0.5)`, then `reshape(batch_size, size,
+    size, num_channels)`): the patch tokens back to a square grid whose side is int() of the
+    square root of their count (Note [the square root of a size] in _shape.py)."""
+
+    def __init__(self, patch=8, dim=16):
+        super().__init__()
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.up = nn.ConvTranspose2d(dim, 8, 2, 2)
+        self.out = nn.Conv2d(8, 1, 3, padding=1)
+
+    def forward(self, x):
+        tok = self.proj(x).flatten(2).transpose(1, 2)
+        tok = tok + self.mlp(tok)
+        b, length, c = tok.shape
+        size = int(length ** 0.5)
+        f = tok.reshape(b, size, size, c).permute(0, 3, 1, 2)
+        return self.out(self.up(f)).squeeze(1)
+
+
 class DepthAnythingSizes(unittest.TestCase):
     """Note [int() of a size] (_capture.py): before, `int(gh * patch)` made torch.export hold the
     head's output size at the capture's (guard `7*(x.shape[2] // 7) == 28`), and the exporter
@@ -272,6 +294,50 @@ class DepthAnythingSizes(unittest.TestCase):
         dirs = [d]
         for k, x in enumerate([rand(1, 3, 35, 49, seed=2), rand(2, 3, 42, 28, seed=3),
                                rand(1, 3, 45, 37, seed=4), rand(1, 3, 21, 21, seed=5)]):
+            d2 = os.path.join(self.tmp, f"other{k}")
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
+            results = run_checker(dirs, backend)
+            for dd in dirs:
+                with self.subTest(backend=backend, check=os.path.basename(dd)):
+                    self.assertNotIn("error", results[dd], results[dd].get("error"))
+                    self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_square_grid_from_a_square_root(self):
+        """DPT's neck: int(n ** 0.5) of the token count is the shape grammar's isqrt, so the
+        model takes every square grid (PyTorch's numbers at 32x32, the export size, and at
+        24x24, 48x48, 44x44 and a batch of 2 at 40x40) and its size rules refuse a grid that is
+        not square (where PyTorch's reshape fails too), as the loader's evaluator reads them."""
+        from tfjs_torch._shape import evaluate
+        m = SquareGridViT().eval()
+        d = os.path.join(self.tmp, "m")
+        export(m, rand(1, 3, 32, 32), d)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["fixedDims"], [])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        self.assertIn("isqrt", json.dumps(model["modelTopology"]))
+        checks = [l["config"] for l in model["modelTopology"]["config"]["layers"]
+                  if l["class_name"] == "TorchShapeCheck"]
+        self.assertEqual(len(checks), 1)
+
+        def broken(h, w):   # the rules the model breaks at [1, h, w, 3] (channels last)
+            return [r["text"] for r in checks[0]["rules"]
+                    if not evaluate(r["rule"], [[1, h, w, 3]])]
+        for h, w in ((32, 32), (24, 24), (48, 48), (44, 44), (40, 40)):
+            self.assertEqual(broken(h, w), [], (h, w))
+        for h, w in ((32, 48), (40, 24), (64, 32)):
+            self.assertNotEqual(broken(h, w), [], (h, w))
+            with self.assertRaises(RuntimeError):   # PyTorch refuses them too
+                m(rand(1, 3, h, w))
+        if not node_available():
+            self.skipTest("node / node_modules missing: exported only")
+        dirs = [d]
+        for k, x in enumerate([rand(1, 3, 24, 24, seed=2), rand(1, 3, 48, 48, seed=3),
+                               rand(1, 3, 44, 44, seed=4), rand(2, 3, 40, 40, seed=5)]):
             d2 = os.path.join(self.tmp, f"other{k}")
             shutil.copytree(d, d2)
             write_check(m, x, d2)

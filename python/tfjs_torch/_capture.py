@@ -235,18 +235,38 @@ class _SizeInt(metaclass=_IntType):
             from ._shape import writable
             if writable(args[0].node.expr):
                 return args[0]
+        if len(args) == 1 and not kwargs and isinstance(args[0], torch.SymFloat):
+            # int(n ** 0.5) of a size n: Note [the square root of a size] (_shape.py)
+            from ._shape import sqrt_of, writable
+            import torch.utils._sympy.functions as F
+            e = F.TruncToInt(args[0].node.expr) if hasattr(F, "TruncToInt") else None
+            n = sqrt_of(e) if e is not None else None
+            if n is not None and writable(n):
+                return torch.sym_int(args[0])
         return builtins.int(*args, **kwargs)
 
 
 def _model_modules(module):
     """The Python modules (not torch's own) that define the classes of module and its
-    submodules, their base classes included."""
+    submodules, their base classes included, and the modules of the functions those import by
+    name from their own package (transformers' torch_int, from transformers.utils.generic; not
+    numpy's or another library's)."""
+    import types
+
+    def ours(name):
+        return bool(name) and name != "builtins" and name.split(".")[0] != "torch"
     names = set()
     for m in module.modules():
         for cls in type(m).__mro__:
             name = getattr(cls, "__module__", None) or ""
-            if name and name != "builtins" and name.split(".")[0] != "torch":
+            if ours(name):
                 names.add(name)
+    for n in list(names):
+        for v in list(getattr(sys.modules.get(n), "__dict__", {}).values()):
+            vm = getattr(v, "__module__", None) or ""
+            if isinstance(v, types.FunctionType) and ours(vm) and \
+                    vm.split(".")[0] == n.split(".")[0]:
+                names.add(v.__module__)
     return [sys.modules[n] for n in sorted(names) if n in sys.modules]
 
 
@@ -299,7 +319,9 @@ class _GuardLog(logging.Handler):
 
     def where_fixed(self, names):
         """{(input index, dim): 'guard at file:line in fn'} for the symbols a guard pinned to a
-        number (Eq(s0, 16), or any guard naming the symbol with '==')."""
+        number (Eq(s0, 16), or any guard naming the symbol with '=='). A divisibility (`Eq(Mod(s0,
+        14), 0)`: DINOv2's `assert H % patch_H == 0`) holds at every multiple and pins nothing: not
+        named as the reason."""
         out = {}
         for sym, (key, d) in self.symbols.items():
             i = key if isinstance(key, int) else (names.index(key) if names and key in names
@@ -308,6 +330,8 @@ class _GuardLog(logging.Handler):
                 continue
             pat = re.compile(rf"\b{sym}\b")
             for text, where in self.guards:
+                if re.fullmatch(r"Eq\((Mod|PythonMod)\(.*\), 0\)", text.strip()):
+                    continue
                 if pat.search(text) and (text.startswith("Eq(") or "==" in text):
                     out[(i, d)] = f"{text} at {where}"
                     break

@@ -88,6 +88,14 @@ def parse_guard(text, names):
                 return ["max", *[conv(a) for a in node.args]]
             if fname in ("sym_min", "min") and node.args:
                 return ["min", *[conv(a) for a in node.args]]
+            if fname in ("trunc", "floor") and len(node.args) == 1:
+                # math.trunc(torch.sym_float(n) ** 0.5): Note [the square root of a size]
+                a = node.args[0]
+                if isinstance(a, ast.BinOp) and isinstance(a.op, ast.Pow) and \
+                        _const(a.right) == 0.5 and isinstance(a.left, ast.Call) and \
+                        getattr(a.left.func, "attr", getattr(a.left.func, "id", None)) in (
+                            "sym_float", "float") and len(a.left.args) == 1:
+                    return ["isqrt", conv(a.left.args[0])]
             raise _Unsupported
         if isinstance(node, ast.Subscript):
             return dim_of(node)
@@ -147,7 +155,7 @@ def holds(rule, torch_shapes):
         return r
     try:
         return bool(evaluate(sub(rule), []))
-    except (ZeroDivisionError, IndexError):
+    except (ZeroDivisionError, IndexError, ValueError):
         return False
 
 
