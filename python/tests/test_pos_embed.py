@@ -230,7 +230,7 @@ class DepthViT(nn.Module):
         f = self.conv(self.up(self.reduce(f)))
         f = F.interpolate(f, (int(gh * self.p), int(gw * self.p)), mode="bilinear",
                           align_corners=True)
-        return F.relu(self.out(f)).squeeze(1)
+        return self.out(F.relu(f)).squeeze(1)
 
 
 class SquareGridViT(nn.Module):
@@ -275,6 +275,8 @@ class DepthAnythingSizes(unittest.TestCase):
         import warnings
         from tfjs_torch import FixedSizeWarning
         m = DepthViT().eval()
+        with torch.no_grad():   # a reference the check can see a wrong layer in
+            self.assertGreater(float(m(rand(1, 3, 28, 28)).std()), 1e-2)
         d = os.path.join(self.tmp, "m")
         with warnings.catch_warnings():
             warnings.simplefilter("error", FixedSizeWarning)
@@ -312,6 +314,8 @@ class DepthAnythingSizes(unittest.TestCase):
         not square (where PyTorch's reshape fails too), as the loader's evaluator reads them."""
         from tfjs_torch._shape import evaluate
         m = SquareGridViT().eval()
+        with torch.no_grad():   # a reference the check can see a wrong layer in
+            self.assertGreater(float(m(rand(1, 3, 32, 32)).std()), 1e-2)
         d = os.path.join(self.tmp, "m")
         export(m, rand(1, 3, 32, 32), d)
         with open(os.path.join(d, "model.json")) as f:
