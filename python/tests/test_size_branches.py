@@ -16,6 +16,7 @@ SwinIR), under the torch 2.x venv:
 TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default).
 """
 import json
+import math
 import os
 import shutil
 import sys
@@ -148,6 +149,23 @@ class ComputedSizeUnfold(nn.Module):
         p = y.reshape(b * c * (nh // 2), 2, w).transpose(1, 2)
         p = p.reshape(b, c, nh // 2, w, 2).permute(0, 1, 2, 4, 3).reshape(b, c, nh, w)
         return torch.cat([y, p * 2.0], 1)
+
+
+class PaddedUnfold(ComputedSizeUnfold):
+    """MobileViT's own branch (modeling_mobilevit.py's unfolding): where the rounded-up height
+    differs from the map's, the map is interpolated to it first. Exported where the map's height
+    is even (the branch not taken), the model must refuse an odd one by a rule (torch.export's
+    guard `2 * ceil(h / 2) == h`, written `math.ceil(... / 2)`), not fail in a reshape."""
+
+    def forward(self, x):
+        y = self.conv(x)
+        b, c, h, w = y.shape
+        nh = int(math.ceil(h / 2) * 2)
+        if nh != h:
+            y = nn.functional.interpolate(y, size=(nh, w), mode="bilinear", align_corners=False)
+        p = y.reshape(b * c * (nh // 2), 2, w).transpose(1, 2)
+        p = p.reshape(b, c, nh // 2, w, 2).permute(0, 1, 2, 4, 3).reshape(b, c, nh, w)
+        return p * 2.0
 
 
 class FloatRoundedUnfold(ComputedSizeUnfold):
@@ -336,6 +354,39 @@ class SizeBranches(unittest.TestCase):
                 with self.subTest(backend=backend, check=os.path.basename(dd)):
                     self.assertNotIn("error", results[dd], results[dd].get("error"))
                     self.assertTrue(results[dd]["ok"], results[dd])
+
+
+    def test_a_branch_on_a_rounded_size_is_a_rule(self):
+        """PaddedUnfold exported at 16x12 (the map's height 8, even): free, PyTorch's numbers at
+        other even heights, and the rule refuses the input sizes whose map height is odd (18:
+        9), where the captured graph has no interpolate."""
+        from tfjs_torch._shape import evaluate
+        m = seeded(PaddedUnfold())
+        d, model, warned = self.export(m, rand(1, 3, 16, 12), "padded")
+        self.assertEqual(warned, [])
+        checks = [l["config"] for l in model["modelTopology"]["config"]["layers"]
+                  if l["class_name"] == "TorchShapeCheck"]
+        self.assertEqual(len(checks), 1)
+
+        def broken(h, w):   # the rules broken at [1, h, w, 3] (channels last)
+            return [r["text"] for r in checks[0]["rules"] if not evaluate(r["rule"], [[1, h, w, 3]])]
+        for h in (16, 20, 24, 32):
+            self.assertEqual(broken(h, 12), [], h)
+        for h in (18, 22, 34):
+            self.assertTrue(any("ceil" in t for t in broken(h, 12)), (h, broken(h, 12)))
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        dirs = [d]
+        for k, x in enumerate([rand(2, 3, 24, 20, seed=1), rand(1, 3, 32, 9, seed=2)]):
+            d2 = f"{d}_other{k}"
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        results = run_checker(dirs)
+        for dd in dirs:
+            with self.subTest(check=os.path.basename(dd)):
+                self.assertNotIn("error", results[dd], results[dd].get("error"))
+                self.assertTrue(results[dd]["ok"], results[dd])
 
 
 if __name__ == "__main__":

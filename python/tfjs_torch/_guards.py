@@ -88,6 +88,12 @@ def parse_guard(text, names):
                 return ["max", *[conv(a) for a in node.args]]
             if fname in ("sym_min", "min") and node.args:
                 return ["min", *[conv(a) for a in node.args]]
+            if fname in ("ceil", "floor") and len(node.args) == 1 and isinstance(
+                    node.args[0], ast.BinOp) and isinstance(node.args[0].op, ast.Div):
+                # math.ceil(a / b) of sizes (MobileViT's int(math.ceil(h / 2) * 2), kept as a
+                # size: Note [int() of a size]): ceil-division, exact for integers below 2^53
+                a = node.args[0]
+                return ["ceildiv" if fname == "ceil" else "floordiv", conv(a.left), conv(a.right)]
             if fname in ("trunc", "floor") and len(node.args) == 1:
                 # math.trunc(torch.sym_float(n) ** 0.5): Note [the square root of a size]
                 a = node.args[0]
