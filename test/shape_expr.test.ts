@@ -32,6 +32,18 @@ describe('shape expressions: grammar', () => {
     expect(ev(['or', ['ne', 2, 2], ['not', 0]])).to.equal(1);
   });
 
+  it('isqrt: the integer square root (Python\'s math.isqrt), exact up to 2^53', () => {
+    // Note [the square root of a size]: DPT's square token grid, int(n ** 0.5)
+    const want = [[0, 0], [1, 1], [2, 1], [3, 1], [4, 2], [15, 3], [16, 4], [24, 4], [25, 5],
+                  [1023, 31], [1024, 32], [2 ** 52 - 1, 2 ** 26 - 1], [2 ** 52, 2 ** 26],
+                  [(2 ** 26 + 1) ** 2 - 1, 2 ** 26], [Number.MAX_SAFE_INTEGER, 94906265]];
+    for (const [n, r] of want) expect(ev(['isqrt', n]), String(n)).to.equal(r);
+    expect(ev(['isqrt', ['mul', ['floordiv', ['dim', 0, 1], 1], ['dim', 0, 1]]])).to.equal(7);
+    expect(() => ev(['isqrt', ['neg', 1]])).to.throw(/^layers\.test: .*square root of -1/);
+    expect(() => parseExpr(L, 'e', ['isqrt', 4, 9])).to.throw(/'isqrt' takes 1 operands, got 2/);
+    expect(() => parseExpr(L, 'e', ['isqrt'])).to.throw(/'isqrt' takes 1 operands, got 0/);
+  });
+
   it('gives null for a dim not known yet (a free size while the model is built)', () => {
     expect(ev(['add', ['dim', 0, 1], 1], [[null, null, 4]])).to.equal(null);
     expect(ev(['add', ['dim', 0, 2], 1], [[null, null, 4]])).to.equal(5);

@@ -187,5 +187,182 @@ class PosEmbed(unittest.TestCase):
         self.assertFalse(os.path.exists(d))
 
 
+class DepthViT(nn.Module):
+    """The size arithmetic of Depth Anything (transformers' DepthAnythingForDepthEstimation over
+    Dinov2Backbone, and the upstream Depth-Anything-V2 dpt.py's DPTHead), small: the patch grid
+    as `h // patch`; DINOv2's position embedding returned as stored where the input has the
+    training grid and is square (modeling_dinov2.py's interpolate_pos_encoding), else resized
+    bicubic to the grid; the patch tokens reassembled into a [n, c, gh, gw] map, upsampled by a
+    transposed convolution; the head's output interpolated to `(int(gh * patch), int(gw *
+    patch))` (modeling_depth_anything.py:300, dpt.py's `int(patch_h * 14)`): Note [int() of a
+    size]."""
+
+    def __init__(self, patch=7, grid=4, dim=16):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.p, self.grid = patch, grid
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim, generator=g))
+        self.pos = nn.Parameter(torch.randn(1, 1 + grid * grid, dim, generator=g))
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.reduce = nn.Conv2d(dim, 8, 1)
+        self.up = nn.ConvTranspose2d(8, 8, 2, 2)
+        self.conv = nn.Conv2d(8, 4, 3, padding=1)
+        self.out = nn.Conv2d(4, 1, 1)
+
+    def interpolate_pos_encoding(self, tok, h, w):
+        npatch, n_pos = tok.shape[1] - 1, self.pos.shape[1] - 1
+        if npatch == n_pos and h == w:
+            return self.pos
+        gh, gw = h // self.p, w // self.p
+        grid = self.pos[:, 1:].reshape(1, self.grid, self.grid, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(gh, gw), mode="bicubic", align_corners=False)
+        return torch.cat([self.pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, gh * gw, -1)], 1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        gh, gw = h // self.p, w // self.p
+        tok = self.proj(x).flatten(2).transpose(1, 2)
+        tok = torch.cat([self.cls.expand(n, -1, -1), tok], 1)
+        tok = tok + self.interpolate_pos_encoding(tok, h, w)
+        tok = tok + self.mlp(tok)
+        f = tok[:, 1:].reshape(n, gh, gw, -1).permute(0, 3, 1, 2)
+        f = self.conv(self.up(self.reduce(f)))
+        f = F.interpolate(f, (int(gh * self.p), int(gw * self.p)), mode="bilinear",
+                          align_corners=True)
+        return self.out(F.relu(f)).squeeze(1)
+
+
+class SquareGridViT(nn.Module):
+    """transformers' DPT neck where the config has no backbone_config (DPTReassembleStage,
+    modeling_dpt.py: `size = torch_int(sequence_length**0.5)`, then `reshape(batch_size, size,
+    size, num_channels)`): the patch tokens back to a square grid whose side is int() of the
+    square root of their count (Note [the square root of a size] in _shape.py)."""
+
+    def __init__(self, patch=8, dim=16):
+        super().__init__()
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.up = nn.ConvTranspose2d(dim, 8, 2, 2)
+        self.out = nn.Conv2d(8, 1, 3, padding=1)
+
+    def forward(self, x):
+        tok = self.proj(x).flatten(2).transpose(1, 2)
+        tok = tok + self.mlp(tok)
+        b, length, c = tok.shape
+        size = int(length ** 0.5)
+        f = tok.reshape(b, size, size, c).permute(0, 3, 1, 2)
+        return self.out(self.up(f)).squeeze(1)
+
+
+class DepthAnythingSizes(unittest.TestCase):
+    """Note [int() of a size] (_capture.py): before, `int(gh * patch)` made torch.export hold the
+    head's output size at the capture's (guard `7*(x.shape[2] // 7) == 28`), and the exporter
+    fixed H and W at the export size with a FixedSizeWarning (transformers' Depth Anything took
+    70x70 only)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tfjs_torch_depth_vit_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_free_sizes_match_pytorch(self):
+        """Exported at its training size (28x28: the stored embedding's branch), with every
+        size left free and no warning; checked against PyTorch there and at other grids,
+        non-square, a batch of 2, and sizes that are not multiples of the patch (PyTorch floors
+        them: the output is 7 * (h // 7))."""
+        import warnings
+        from tfjs_torch import FixedSizeWarning
+        m = DepthViT().eval()
+        with torch.no_grad():   # a reference the check can see a wrong layer in
+            self.assertGreater(float(m(rand(1, 3, 28, 28)).std()), 1e-2)
+        d = os.path.join(self.tmp, "m")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FixedSizeWarning)
+            export(m, rand(1, 3, 28, 28), d)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["fixedDims"], [])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        # the head's interpolate reads its size from the input at run time
+        ups = [l["config"] for l in model["modelTopology"]["config"]["layers"]
+               if l["class_name"] == "TorchUpsample" and l["config"]["mode"] == "bilinear"]
+        self.assertEqual(len(ups), 1)
+        self.assertFalse(any(isinstance(s, int) for s in ups[0]["size"]), ups[0]["size"])
+        if not node_available():
+            self.skipTest("node / node_modules missing: exported only")
+        dirs = [d]
+        for k, x in enumerate([rand(1, 3, 35, 49, seed=2), rand(2, 3, 42, 28, seed=3),
+                               rand(1, 3, 45, 37, seed=4), rand(1, 3, 21, 21, seed=5)]):
+            d2 = os.path.join(self.tmp, f"other{k}")
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
+            results = run_checker(dirs, backend)
+            for dd in dirs:
+                with self.subTest(backend=backend, check=os.path.basename(dd)):
+                    self.assertNotIn("error", results[dd], results[dd].get("error"))
+                    self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_square_grid_from_a_square_root(self):
+        """DPT's neck: int(n ** 0.5) of the token count is the shape grammar's isqrt, so the
+        model takes every square grid (PyTorch's numbers at 32x32, the export size, and at
+        24x24, 48x48, 44x44 and a batch of 2 at 40x40) and its size rules refuse a grid that is
+        not square (where PyTorch's reshape fails too), as the loader's evaluator reads them."""
+        from tfjs_torch._shape import evaluate
+        m = SquareGridViT().eval()
+        with torch.no_grad():   # a reference the check can see a wrong layer in
+            self.assertGreater(float(m(rand(1, 3, 32, 32)).std()), 1e-2)
+        d = os.path.join(self.tmp, "m")
+        export(m, rand(1, 3, 32, 32), d)
+        with open(os.path.join(d, "model.json")) as f:
+            model = json.load(f)
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["fixedDims"], [])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        self.assertIn("isqrt", json.dumps(model["modelTopology"]))
+        checks = [l["config"] for l in model["modelTopology"]["config"]["layers"]
+                  if l["class_name"] == "TorchShapeCheck"]
+        self.assertEqual(len(checks), 1)
+
+        def broken(h, w):   # the rules the model breaks at [1, h, w, 3] (channels last)
+            return [r["text"] for r in checks[0]["rules"]
+                    if not evaluate(r["rule"], [[1, h, w, 3]])]
+        for h, w in ((32, 32), (24, 24), (48, 48), (44, 44), (40, 40)):
+            self.assertEqual(broken(h, w), [], (h, w))
+        for h, w in ((32, 48), (40, 24), (64, 32)):
+            self.assertNotEqual(broken(h, w), [], (h, w))
+            with self.assertRaises(RuntimeError):   # PyTorch refuses them too
+                m(rand(1, 3, h, w))
+        if not node_available():
+            self.skipTest("node / node_modules missing: exported only")
+        dirs = [d]
+        for k, x in enumerate([rand(1, 3, 24, 24, seed=2), rand(1, 3, 48, 48, seed=3),
+                               rand(1, 3, 44, 44, seed=4), rand(2, 3, 40, 40, seed=5)]):
+            d2 = os.path.join(self.tmp, f"other{k}")
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
+            results = run_checker(dirs, backend)
+            for dd in dirs:
+                with self.subTest(backend=backend, check=os.path.basename(dd)):
+                    self.assertNotIn("error", results[dd], results[dd].get("error"))
+                    self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_int_is_the_builtin_again_after_export(self):
+        """The capture's `int` (Note [int() of a size]) is gone from the model's module after the
+        export, and a module's own `int` is left alone."""
+        mod = sys.modules[DepthViT.__module__]
+        self.assertNotIn("int", mod.__dict__)
+        export(DepthViT().eval(), rand(1, 3, 28, 28), os.path.join(self.tmp, "m"))
+        self.assertNotIn("int", mod.__dict__)
+        self.assertIs(int, __builtins__["int"] if isinstance(__builtins__, dict)
+                      else __builtins__.int)
+
+
 if __name__ == "__main__":
     unittest.main()

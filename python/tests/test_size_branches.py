@@ -13,10 +13,12 @@ SwinIR; transformers' Swin2SR and MobileViTV2), under the torch 2.x venv:
   one whose branches differ keeps the dim fixed with a FixedSizeWarning naming the input, the
   dim and the line, and model.json says so (tfjsTorch.fixedDims, the input's shape); so does a
   guard that holds a size computed from a dim to one value (Note [a size a guard pins]); a
-  range from the capture at a multiple that leaves out the example is widened to it.
+  range from the capture at a multiple that leaves out the example is widened to it; int() of
+  a size computed from a dim stays a size (Note [int() of a size]).
 TFJS_TORCH_EXPORTER_BACKENDS=cpu,wasm,tensorflow picks the Node backends (cpu by default).
 """
 import json
+import math
 import os
 import shutil
 import sys
@@ -131,10 +133,11 @@ class SizeBranch(nn.Module):
 
 class ComputedSizeUnfold(nn.Module):
     """MobileViT's unfolding (transformers' modeling_mobilevit.py): `int(math.ceil(h / 2) * 2)` on
-    the height of a strided convolution's output, then reshapes into patches and back. torch.export
-    specializes the computed size and keeps the input's H free under a guard it cannot solve
-    (1 + (H - 1) // 2 == 8): Note [a size a guard pins]. W goes through the same steps without a
-    guard on it (only H is ceil-rounded)."""
+    the height of a strided convolution's output, then reshapes into patches and back. math.ceil
+    of h / 2 is a size torch.export keeps symbolic (ceil-division); int() of it used to make
+    torch.export specialize it and hold the input's H under a guard it cannot solve (1 + (H - 1)
+    // 2 == 8), and the exporter fixed H (Note [a size a guard pins]); now int() of a size is the
+    size (Note [int() of a size]) and H stays free."""
 
     def __init__(self):
         super().__init__()
@@ -162,6 +165,38 @@ class OnePatchStem(nn.Module):
 
     def forward(self, x):
         return self.patches(self.stem(x))
+
+
+class PaddedUnfold(ComputedSizeUnfold):
+    """MobileViT's own branch (modeling_mobilevit.py's unfolding): where the rounded-up height
+    differs from the map's, the map is interpolated to it first. Exported where the map's height
+    is even (the branch not taken), the model must refuse an odd one by a rule (torch.export's
+    guard `2 * ceil(h / 2) == h`, written `math.ceil(... / 2)`), not fail in a reshape."""
+
+    def forward(self, x):
+        y = self.conv(x)
+        b, c, h, w = y.shape
+        nh = int(math.ceil(h / 2) * 2)
+        if nh != h:
+            y = nn.functional.interpolate(y, size=(nh, w), mode="bilinear", align_corners=False)
+        p = y.reshape(b * c * (nh // 2), 2, w).transpose(1, 2)
+        p = p.reshape(b, c, nh // 2, w, 2).permute(0, 1, 2, 4, 3).reshape(b, c, nh, w)
+        return p * 2.0
+
+
+class FloatRoundedUnfold(ComputedSizeUnfold):
+    """The same unfolding with the height rounded through a float: `int(h / 2 + 0.5) * 2`. int()
+    of a SymFloat is torch's own (Note [int() of a size] leaves floats alone): torch.export
+    specializes it and keeps H free under a guard it cannot solve (Note [a size a guard
+    pins])."""
+
+    def forward(self, x):
+        y = self.conv(x)
+        b, c, h, w = y.shape
+        nh = int(h / 2 + 0.5) * 2
+        p = y.reshape(b * c * (nh // 2), 2, w).transpose(1, 2)
+        p = p.reshape(b, c, nh // 2, w, 2).permute(0, 1, 2, 4, 3).reshape(b, c, nh, w)
+        return torch.cat([y, p * 2.0], 1)
 
 
 class SizeWithAlpha(nn.Module):
@@ -350,7 +385,7 @@ class SizeBranches(unittest.TestCase):
         """Note [a size a guard pins]: before, model.json had H free and the graph's constants
         computed from H = 16, and tfjs could not load it (Concatenate: [null, null, 4] beside
         [8, 8, 4]). Now H is fixed with the warning and the guard; W stays free."""
-        m = seeded(ComputedSizeUnfold())
+        m = seeded(FloatRoundedUnfold())
         x = rand(1, 3, 16, 12)
         d, model, warned = self.export(m, x, "guard_pins")
         self.assertEqual(len(warned), 1, [str(w.message) for w in warned])
@@ -398,6 +433,64 @@ class SizeBranches(unittest.TestCase):
                 with self.subTest(check=os.path.basename(dd), backend=backend):
                     self.assertNotIn("error", results[dd], results[dd].get("error"))
                     self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_int_of_a_computed_size_stays_free(self):
+        """Note [int() of a size]: MobileViT's `int(math.ceil(h / 2) * 2)` is a size expression
+        (ceil-division), not a number held by a guard: no warning, H and W free, PyTorch's
+        numbers at the export size and at others."""
+        m = seeded(ComputedSizeUnfold())
+        d, model, warned = self.export(m, rand(1, 3, 16, 12), "int_of_size")
+        self.assertEqual(warned, [])
+        meta = model["userDefinedMetadata"]["tfjsTorch"]
+        self.assertEqual(meta["fixedDims"], [])
+        self.assertEqual(meta["inputs"][0]["torchShape"], [None, 3, None, None])
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        dirs = [d]
+        for k, x in enumerate([rand(2, 3, 16, 20, seed=1), rand(1, 3, 24, 12, seed=2),
+                               rand(1, 3, 32, 9, seed=3)]):
+            d2 = f"{d}_other{k}"
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu").split(","):
+            results = run_checker(dirs, backend)
+            for dd in dirs:
+                with self.subTest(backend=backend, check=os.path.basename(dd)):
+                    self.assertNotIn("error", results[dd], results[dd].get("error"))
+                    self.assertTrue(results[dd]["ok"], results[dd])
+
+    def test_a_branch_on_a_rounded_size_is_a_rule(self):
+        """PaddedUnfold exported at 16x12 (the map's height 8, even): free, PyTorch's numbers at
+        other even heights, and the rule refuses the input sizes whose map height is odd (18:
+        9), where the captured graph has no interpolate."""
+        from tfjs_torch._shape import evaluate
+        m = seeded(PaddedUnfold())
+        d, model, warned = self.export(m, rand(1, 3, 16, 12), "padded")
+        self.assertEqual(warned, [])
+        checks = [l["config"] for l in model["modelTopology"]["config"]["layers"]
+                  if l["class_name"] == "TorchShapeCheck"]
+        self.assertEqual(len(checks), 1)
+
+        def broken(h, w):   # the rules broken at [1, h, w, 3] (channels last)
+            return [r["text"] for r in checks[0]["rules"] if not evaluate(r["rule"], [[1, h, w, 3]])]
+        for h in (16, 20, 24, 32):
+            self.assertEqual(broken(h, 12), [], h)
+        for h in (18, 22, 34):
+            self.assertTrue(any("ceil" in t for t in broken(h, 12)), (h, broken(h, 12)))
+        if not node_available():
+            self.skipTest("node or node_modules/tsx missing: exported only, not run in Node")
+        dirs = [d]
+        for k, x in enumerate([rand(2, 3, 24, 20, seed=1), rand(1, 3, 32, 9, seed=2)]):
+            d2 = f"{d}_other{k}"
+            shutil.copytree(d, d2)
+            write_check(m, x, d2)
+            dirs.append(d2)
+        results = run_checker(dirs)
+        for dd in dirs:
+            with self.subTest(check=os.path.basename(dd)):
+                self.assertNotIn("error", results[dd], results[dd].get("error"))
+                self.assertTrue(results[dd]["ok"], results[dd])
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@ outputs stored for the check come from running the captured graph, which has no 
 effects). A half / bfloat16 module is exported as float32 (every half or bfloat16 value is exactly
 a float32, so the weights are kept exactly; the model computes in float32 as tfjs does).
 """
+import builtins
+import contextlib
 import copy
 import inspect
+import sys
 import logging
 import re
 import traceback
@@ -242,6 +245,92 @@ def grow(inputs, sizes):
     return tuple(out)
 
 
+class _IntType(type):
+    """The metaclass of the `int` _int_keeps_sizes puts in a model's modules: isinstance,
+    issubclass and attributes (int.from_bytes) are builtins.int's."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, builtins.int)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, builtins.int)
+
+    def __getattr__(cls, name):
+        return getattr(builtins.int, name)
+
+
+class _SizeInt(metaclass=_IntType):
+    """Note [int() of a size]: `int(n)` where n is a size torch.export keeps symbolic (a
+    torch.SymInt: `h // 14 * 14`) is n itself: the integer it names is already an integer.
+    Python's int() must return a real int, so torch answers it by specializing: it evaluates n at
+    the capture's size, adds a guard that holds n there (`14*(h // 14) == 140`) and the graph
+    holds the number. Depth Anything's DPT head (transformers' modeling_depth_anything.py
+    `int(patch_height * self.patch_size)`, and the upstream Depth-Anything-V2 dpt.py
+    `int(patch_h * 14)`) interpolates its output to that size, so the guard pinned the input's
+    size (Note [a size a guard pins]) at every capture size tried, and the model took the export
+    size only. While the exporter captures a model, `int` in the Python modules that define the
+    model's classes is this class: int(SymInt) gives the SymInt back where its expression is one
+    a tfjs model can compute (Note [shape expressions]), so the size stays an expression over the
+    input's dims; every other call (a float, a SymFloat, a string, base=) is builtins.int's own."""
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and isinstance(args[0], torch.SymInt):
+            from ._shape import writable
+            if writable(args[0].node.expr):
+                return args[0]
+        if len(args) == 1 and not kwargs and isinstance(args[0], torch.SymFloat):
+            # int(n ** 0.5) of a size n: Note [the square root of a size] (_shape.py)
+            from ._shape import sqrt_of, writable
+            import torch.utils._sympy.functions as F
+            e = F.TruncToInt(args[0].node.expr) if hasattr(F, "TruncToInt") else None
+            n = sqrt_of(e) if e is not None else None
+            if n is not None and writable(n):
+                return torch.sym_int(args[0])
+        return builtins.int(*args, **kwargs)
+
+
+def _model_modules(module):
+    """The Python modules (not torch's own) that define the classes of module and its
+    submodules, their base classes included, and the modules of the functions those import by
+    name from their own package (transformers' torch_int, from transformers.utils.generic; not
+    numpy's or another library's)."""
+    import types
+
+    def ours(name):
+        return bool(name) and name != "builtins" and name.split(".")[0] != "torch"
+    names = set()
+    for m in module.modules():
+        for cls in type(m).__mro__:
+            name = getattr(cls, "__module__", None) or ""
+            if ours(name):
+                names.add(name)
+    for n in list(names):
+        for v in list(getattr(sys.modules.get(n), "__dict__", {}).values()):
+            vm = getattr(v, "__module__", None) or ""
+            if isinstance(v, types.FunctionType) and ours(vm) and \
+                    vm.split(".")[0] == n.split(".")[0]:
+                names.add(v.__module__)
+    return [sys.modules[n] for n in sorted(names) if n in sys.modules]
+
+
+@contextlib.contextmanager
+def _int_keeps_sizes(module):
+    """Note [int() of a size]: `int` in the model's own modules is _SizeInt during a capture; a
+    module that defines its own `int` keeps it. Restored on the way out, whatever happens."""
+    patched = []
+    try:
+        for mod in _model_modules(module):
+            g = getattr(mod, "__dict__", None)
+            if isinstance(g, dict) and "int" not in g:
+                g["int"] = _SizeInt
+                patched.append(g)
+        yield
+    finally:
+        for g in patched:
+            if g.get("int") is _SizeInt:
+                del g["int"]
+
+
 _SYMBOL = re.compile(r"create_symbol (s\d+) = \d+ for L\['(\w+)'\](?:\[(\d+)\])?\.size\(\)\[(\d+)\]")
 _GUARD = re.compile(r"eval (.*) \[guard added\][^(]*\((.*?)\)(?:, for more info|$)")
 
@@ -273,7 +362,9 @@ class _GuardLog(logging.Handler):
 
     def where_fixed(self, names):
         """{(input index, dim): 'guard at file:line in fn'} for the symbols a guard pinned to a
-        number (Eq(s0, 16), or any guard naming the symbol with '==')."""
+        number (Eq(s0, 16), or any guard naming the symbol with '=='). A divisibility (`Eq(Mod(s0,
+        14), 0)`: DINOv2's `assert H % patch_H == 0`) holds at every multiple and pins nothing: not
+        named as the reason."""
         out = {}
         for sym, (key, d) in self.symbols.items():
             i = key if isinstance(key, int) else (names.index(key) if names and key in names
@@ -282,6 +373,8 @@ class _GuardLog(logging.Handler):
                 continue
             pat = re.compile(rf"\b{sym}\b")
             for text, where in self.guards:
+                if re.fullmatch(r"Eq\((Mod|PythonMod)\(.*\), 0\)", text.strip()):
+                    continue
                 if pat.search(text) and (text.startswith("Eq(") or "==" in text):
                     out[(i, d)] = f"{text} at {where}"
                     break
@@ -332,7 +425,7 @@ def capture(module, inputs, dynamic_shapes, fixed=(), sizes=None, log_guards=Fal
             shapes_log.setLevel(logging.INFO)
             shapes_log.propagate = False
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _int_keeps_sizes(module):   # Note [int() of a size]
                 ep = torch.export.export(module, cap_inputs, dynamic_shapes=spec, strict=False)
         except ExportError:
             raise

@@ -88,6 +88,20 @@ def parse_guard(text, names):
                 return ["max", *[conv(a) for a in node.args]]
             if fname in ("sym_min", "min") and node.args:
                 return ["min", *[conv(a) for a in node.args]]
+            if fname in ("ceil", "floor") and len(node.args) == 1 and isinstance(
+                    node.args[0], ast.BinOp) and isinstance(node.args[0].op, ast.Div):
+                # math.ceil(a / b) of sizes (MobileViT's int(math.ceil(h / 2) * 2), kept as a
+                # size: Note [int() of a size]): ceil-division, exact for integers below 2^53
+                a = node.args[0]
+                return ["ceildiv" if fname == "ceil" else "floordiv", conv(a.left), conv(a.right)]
+            if fname in ("trunc", "floor") and len(node.args) == 1:
+                # math.trunc(torch.sym_float(n) ** 0.5): Note [the square root of a size]
+                a = node.args[0]
+                if isinstance(a, ast.BinOp) and isinstance(a.op, ast.Pow) and \
+                        _const(a.right) == 0.5 and isinstance(a.left, ast.Call) and \
+                        getattr(a.left.func, "attr", getattr(a.left.func, "id", None)) in (
+                            "sym_float", "float") and len(a.left.args) == 1:
+                    return ["isqrt", conv(a.left.args[0])]
             raise _Unsupported
         if isinstance(node, ast.Subscript):
             return dim_of(node)
@@ -147,7 +161,7 @@ def holds(rule, torch_shapes):
         return r
     try:
         return bool(evaluate(sub(rule), []))
-    except (ZeroDivisionError, IndexError):
+    except (ZeroDivisionError, IndexError, ValueError):
         return False
 
 

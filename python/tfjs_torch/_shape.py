@@ -13,6 +13,7 @@ layer evaluates at run time from the shapes of its own inputs (src/layers/shape_
           | [op, expr, expr, ...]        op: add, mul, min, max (2 to 8 operands)
           | [op, expr, expr]             op: sub, floordiv, ceildiv, mod (floor semantics, as Python)
           | ["neg", expr]
+          | ["isqrt", expr]              integer square root (Note [the square root of a size])
     rule := expr                         in model.json's input checks: nonzero = holds
           | [cmp, expr, expr]            cmp: eq, ne, lt, le, gt, ge (1 or 0)
           | ["and", rule, ...] | ["or", rule, ...] | ["not", rule]
@@ -93,6 +94,35 @@ def int_of_float(e):
     return None
 
 
+def sqrt_of(e):
+    """Note [the square root of a size]
+    transformers' DPT reassembles its tokens into a square grid of side `torch_int(n ** 0.5)` (n
+    the token count, (h // 16) * (w // 16)): int() of a float square root, which torch.export
+    writes TruncToInt(FloatPow(ToFloat(n), 0.5)) once int() keeps it a size (Note [int() of a
+    size] in _capture.py). For an integer n >= 0 below 2^52 that is floor(sqrt(n)) exactly (a
+    perfect square's root is exact in float64, and any other n is at least 1 / r^2 away from r^2,
+    more than float64's rounding), the shape grammar's `isqrt`. Returns n's sympy expression
+    where e has that form (FloorToInt too, and sympy's own sqrt of an integer expression), else
+    None."""
+    import torch.utils._sympy.functions as F
+    rounding = tuple(getattr(F, k) for k in ("TruncToInt", "FloorToInt") if hasattr(F, k))
+    base = None
+    if rounding and isinstance(e, rounding):
+        (a,) = e.args
+        pow_ = getattr(F, "FloatPow", None)
+        if pow_ is not None and isinstance(a, pow_) or isinstance(a, sympy.Pow):
+            b, ex = a.args
+            if ex.is_number and float(ex) == 0.5:
+                base = b.args[0] if isinstance(b, getattr(F, "ToFloat", ())) else None
+    elif isinstance(e, sympy.floor) and isinstance(e.args[0], sympy.Pow):
+        b, ex = e.args[0].args
+        if ex == sympy.Rational(1, 2) and b.is_integer:
+            base = b
+    if base is None or not getattr(base, "is_integer", False):
+        return None
+    return base
+
+
 def is_static(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -170,6 +200,9 @@ class ExprWriter:
         if isinstance(e, F.CeilToInt) and isinstance(e.args[0], F.IntTrueDiv):
             a, b = e.args[0].args
             return ["ceildiv", w(a), w(b)]
+        n = sqrt_of(e)
+        if n is not None:
+            return ["isqrt", w(n)]
         if isinstance(e, (sympy.Max, F.Max)):
             return ["max", *[w(a) for a in e.args]]
         if isinstance(e, (sympy.Min, F.Min)):
@@ -191,7 +224,7 @@ class ExprWriter:
         if isinstance(e, sympy.Not):
             return ["not", w(e.args[0])]
         self.fail(f"size expression {e} uses {type(e).__name__}, which shape expressions do not "
-                  f"have (they have + - * // % ceil-div min max); fix that size with "
+                  f"have (they have + - * // % ceil-div min max isqrt); fix that size with "
                   f"dynamic_shapes or compute it differently")
 
 
@@ -220,6 +253,11 @@ def evaluate(expr, shapes):
         return v[0] - v[1]
     if op == "neg":
         return -v[0]
+    if op == "isqrt":
+        if v[0] < 0:
+            raise ValueError(f"isqrt of {v[0]}")
+        import math
+        return math.isqrt(v[0])
     if op == "floordiv":
         return v[0] // v[1]
     if op == "ceildiv":
@@ -241,3 +279,32 @@ def evaluate(expr, shapes):
     if op == "not":
         return int(not v[0])
     raise ExportError(f"unknown shape expression op {op!r}")
+
+
+class _AnyDim:
+    """ExprWriter's sources for `writable`: every symbol is a dim of some input."""
+
+    class _Ref:
+        def key(self):
+            return "any"
+
+    def __contains__(self, sym):
+        return True
+
+    def __getitem__(self, sym):
+        return (self._Ref(), 0)
+
+
+def writable(expr):
+    """Whether a size expression (sympy) is in the shape grammar (Note [shape expressions]), with
+    its symbols read as input dims."""
+    class _No(Exception):
+        pass
+
+    def fail(msg):
+        raise _No(msg)
+    try:
+        ExprWriter(_AnyDim(), 0, fail).write(expr)
+    except (_No, TypeError, ValueError, RecursionError):
+        return False
+    return True

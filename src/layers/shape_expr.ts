@@ -11,6 +11,7 @@
 //         | ["add" | "mul" | "min" | "max", expr, expr, ...]   (2 to 8 operands)
 //         | ["sub" | "floordiv" | "ceildiv" | "mod", expr, expr]  (floor semantics, as Python)
 //         | ["neg", expr]
+//         | ["isqrt", expr]             the integer square root of a size >= 0 (floor)
 //   rule := expr (nonzero holds) | ["eq"|"ne"|"lt"|"le"|"gt"|"ge", expr, expr]
 //         | ["and" | "or", rule, ...] | ["not", rule]
 //
@@ -39,7 +40,7 @@ const MAX_INPUTS = 64;
 
 const NARY = ['add', 'mul', 'min', 'max', 'and', 'or'];
 const BINARY = ['sub', 'floordiv', 'ceildiv', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
-const UNARY = ['neg', 'not'];
+const UNARY = ['neg', 'not', 'isqrt'];
 
 /** Whether v is written as a shape expression (an array) rather than a plain number. */
 export function isExpr(v: unknown): boolean {
@@ -144,6 +145,15 @@ export function evalExpr(layer: string, e: ShapeExpr, shapes: ReadonlyArray<Shap
     case 'max': return Math.max(...v);
     case 'sub': return safe(layer, v[0] - v[1]);
     case 'neg': return safe(layer, -v[0]);
+    case 'isqrt': {
+      // Note [the square root of a size] (python/tfjs_torch/_shape.py): the largest r with
+      // r * r <= v, exact for every safe integer (Math.sqrt's rounding corrected).
+      if (v[0] < 0) fail(layer, `a shape expression takes the square root of ${v[0]} (${show(e)} with input shapes ${show(shapes)})`);
+      let r = Math.floor(Math.sqrt(v[0]));
+      while (r * r > v[0]) r--;
+      while ((r + 1) * (r + 1) <= v[0]) r++;
+      return r;
+    }
     case 'floordiv':
     case 'ceildiv':
     case 'mod': {
