@@ -189,15 +189,13 @@ MODELS = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.join(ROOT, "out", "sweep"))
-    ap.add_argument("names", nargs="*")
-    args = ap.parse_args()
-    warnings.filterwarnings("ignore")
-    for name in args.names or list(MODELS):
-        f, sizes = MODELS[name]
-        d = os.path.join(args.out, name)
+def sweep(models, names, out):
+    """Exports each named model (models: name -> (factory, [input shapes])) into out/<name> at
+    the first shape, writes PyTorch's outputs at the others (check_<i>.safetensors), and prints
+    a JSON line for each: exported, or the error."""
+    for name in names or list(models):
+        f, sizes = models[name]
+        d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         t0 = time.time()
         try:
@@ -211,6 +209,15 @@ def main():
             print(json.dumps({"name": name, "ok": True, "dir": d, "s": round(time.time() - t0, 1)}), flush=True)
         except Exception as e:  # noqa: BLE001 (report every failure, go on)
             print(json.dumps({"name": name, "ok": False, "err": f"{type(e).__name__}: {e}"[:600]}), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "out", "sweep"))
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    sweep(MODELS, args.names, args.out)
 
 
 if __name__ == "__main__":

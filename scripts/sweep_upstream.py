@@ -21,19 +21,17 @@ the model code itself runs unchanged. Needs einops and timm in the venv.
 """
 import argparse
 import importlib.util
-import json
 import os
 import sys
-import time
 import types
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
-import torch  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from tfjs_torch import export, write_check  # noqa: E402
+from sweep_published import sweep  # noqa: E402
 
 
 def _module(name, **attrs):
@@ -107,25 +105,7 @@ def main():
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     _stand_ins(args.src)
-    table = models(args.src)
-    for name in args.names or list(table):
-        f, sizes = table[name]
-        d = os.path.join(args.out, name)
-        os.makedirs(d, exist_ok=True)
-        t0 = time.time()
-        try:
-            torch.manual_seed(0)
-            m = f().eval()
-            g = torch.Generator().manual_seed(1)
-            xs = [torch.randn(*s, generator=g) for s in sizes]
-            export(m, xs[0], d)
-            for i, x in enumerate(xs[1:], 1):
-                write_check(m, x, d, os.path.join(d, f"check_{i}.safetensors"))
-            print(json.dumps({"name": name, "ok": True, "dir": d, "s": round(time.time() - t0, 1)}),
-                  flush=True)
-        except Exception as e:  # noqa: BLE001 (report every failure, go on)
-            print(json.dumps({"name": name, "ok": False, "error": f"{type(e).__name__}: {e}"[:2000]}),
-                  flush=True)
+    sweep(models(args.src), args.names, args.out)
 
 
 if __name__ == "__main__":
