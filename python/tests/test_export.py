@@ -55,6 +55,24 @@ def run_checker(dirs, backend="cpu"):
     return results
 
 
+def check_at_sizes(test, module, d, xs, backends="cpu"):
+    """The export in folder d run at its export size and at each of xs (copies of d with
+    PyTorch's outputs there) on $TFJS_TORCH_EXPORTER_BACKENDS (default `backends`), each a
+    subTest of `test`: PyTorch's numbers everywhere."""
+    dirs = [d]
+    for k, x in enumerate(xs):
+        d2 = f"{d}_other{k}"
+        shutil.copytree(d, d2)
+        write_check(module, x, d2)
+        dirs.append(d2)
+    for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", backends).split(","):
+        results = run_checker(dirs, backend)
+        for dd in dirs:
+            with test.subTest(backend=backend, check=os.path.basename(dd)):
+                test.assertNotIn("error", results[dd], results[dd].get("error"))
+                test.assertTrue(results[dd]["ok"], results[dd])
+
+
 def map_cumsum(ctx, a):
     """A user's own mapping (custom=) of an op tfjs-torch has no handler for: torch.cumsum over
     a dim of size 3, as three slices added up (TorchSlice + TorchElementwise + Concatenate)."""

@@ -27,7 +27,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from tfjs_torch import ExportError, export, write_check  # noqa: E402
-from test_export import node_available, run_checker  # noqa: E402
+from test_export import check_at_sizes, node_available, run_checker  # noqa: E402
 
 
 def rand(*shape, seed=1):
@@ -293,19 +293,9 @@ class DepthAnythingSizes(unittest.TestCase):
         self.assertFalse(any(isinstance(s, int) for s in ups[0]["size"]), ups[0]["size"])
         if not node_available():
             self.skipTest("node / node_modules missing: exported only")
-        dirs = [d]
-        for k, x in enumerate([rand(1, 3, 35, 49, seed=2), rand(2, 3, 42, 28, seed=3),
-                               rand(1, 3, 45, 37, seed=4), rand(1, 3, 21, 21, seed=5)]):
-            d2 = os.path.join(self.tmp, f"other{k}")
-            shutil.copytree(d, d2)
-            write_check(m, x, d2)
-            dirs.append(d2)
-        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
-            results = run_checker(dirs, backend)
-            for dd in dirs:
-                with self.subTest(backend=backend, check=os.path.basename(dd)):
-                    self.assertNotIn("error", results[dd], results[dd].get("error"))
-                    self.assertTrue(results[dd]["ok"], results[dd])
+        check_at_sizes(self, m, d, [rand(1, 3, 35, 49, seed=2), rand(2, 3, 42, 28, seed=3),
+                                    rand(1, 3, 45, 37, seed=4), rand(1, 3, 21, 21, seed=5)],
+                       backends="cpu,wasm")
 
     def test_square_grid_from_a_square_root(self):
         """DPT's neck: int(n ** 0.5) of the token count is the shape grammar's isqrt, so the
@@ -339,19 +329,9 @@ class DepthAnythingSizes(unittest.TestCase):
                 m(rand(1, 3, h, w))
         if not node_available():
             self.skipTest("node / node_modules missing: exported only")
-        dirs = [d]
-        for k, x in enumerate([rand(1, 3, 24, 24, seed=2), rand(1, 3, 48, 48, seed=3),
-                               rand(1, 3, 44, 44, seed=4), rand(2, 3, 40, 40, seed=5)]):
-            d2 = os.path.join(self.tmp, f"other{k}")
-            shutil.copytree(d, d2)
-            write_check(m, x, d2)
-            dirs.append(d2)
-        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu,wasm").split(","):
-            results = run_checker(dirs, backend)
-            for dd in dirs:
-                with self.subTest(backend=backend, check=os.path.basename(dd)):
-                    self.assertNotIn("error", results[dd], results[dd].get("error"))
-                    self.assertTrue(results[dd]["ok"], results[dd])
+        check_at_sizes(self, m, d, [rand(1, 3, 24, 24, seed=2), rand(1, 3, 48, 48, seed=3),
+                                    rand(1, 3, 44, 44, seed=4), rand(2, 3, 40, 40, seed=5)],
+                       backends="cpu,wasm")
 
     def test_int_is_the_builtin_again_after_export(self):
         """The capture's `int` (Note [int() of a size]) is gone from the model's module after the

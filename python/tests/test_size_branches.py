@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-from test_export import node_available, run_checker  # noqa: E402
+from test_export import check_at_sizes, node_available, run_checker  # noqa: E402
 from test_failures import rand, seeded  # noqa: E402
 from tfjs_torch import FixedSizeWarning, export, write_check  # noqa: E402
 
@@ -406,20 +406,9 @@ class SizeBranches(unittest.TestCase):
             self.assertTrue(results[dd]["ok"], results[dd])
 
     def check_at(self, m, d, xs):
-        """The export in d run at the export size and at each of xs (copies of it with PyTorch's
-        outputs there) on the exporter's Node backends: PyTorch's numbers everywhere."""
-        dirs = [d]
-        for k, x in enumerate(xs):
-            d2 = f"{d}_other{k}"
-            shutil.copytree(d, d2)
-            write_check(m, x, d2)
-            dirs.append(d2)
-        for backend in os.environ.get("TFJS_TORCH_EXPORTER_BACKENDS", "cpu").split(","):
-            results = run_checker(dirs, backend)
-            for dd in dirs:
-                with self.subTest(check=os.path.basename(dd), backend=backend):
-                    self.assertNotIn("error", results[dd], results[dd].get("error"))
-                    self.assertTrue(results[dd]["ok"], results[dd])
+        """The export in d at the export size and at each of xs: PyTorch's numbers (cpu by
+        default)."""
+        check_at_sizes(self, m, d, xs)
 
     def test_a_range_from_a_capture_at_a_multiple_keeps_the_example(self):
         """Note [a size torch.export fixed]: the capture at 2x the example's size said W >= 13
